@@ -1,0 +1,49 @@
+"""il7: an executable, quantitative model of the interleukin-7 system.
+
+The public API::
+
+    import il7
+    il7.list_scenarios()                       # built-in scenario names
+    s = il7.load_scenario("baseline")          # or a path to a YAML file
+    traj = il7.simulate(s, overrides={"N_T": "1e11 cells"})
+    traj.to_pandas()
+    il7.parameter_table()                      # value, unit, status, source of every number
+    il7.export_sbml("il7.xml")                 # SBML L3V2 with units and annotations
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from il7.errors import Il7Error, ScenarioError, SolveError
+from il7.scenario import Scenario
+from il7.scenario import builtin_names as list_scenarios
+from il7.scenario import load as load_scenario
+from il7.simulate import parameter_table, simulate
+from il7.trajectory import Trajectory
+
+__version__ = "0.1.0"
+
+
+def export_sbml(path: str | Path | None = None) -> str:
+    """The model as SBML Level 3 Version 2; also written to ``path`` if given."""
+    from il7.build import sbml
+
+    text = sbml()
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+__all__ = [
+    "Il7Error",
+    "Scenario",
+    "ScenarioError",
+    "SolveError",
+    "Trajectory",
+    "export_sbml",
+    "list_scenarios",
+    "load_scenario",
+    "parameter_table",
+    "simulate",
+]

@@ -1,0 +1,345 @@
+"""Build: compose the Antimony layers and the tables into one SBML Level 3 Version 2 document.
+
+Data flows one way. The biology lives in ``model/*.ant`` (no numbers), the numbers in
+``model/parameters.tsv``, observable units in ``model/observables.tsv`` and the MIRIAM
+annotations in ``model/annotations.tsv``. :func:`sbml` joins them, converts every number into
+the model's base units (:mod:`il7.units`), puts a unit on every compartment, species, parameter
+and literal, annotates, and returns the document as a string.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import math
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from il7 import units
+from il7.errors import Il7Error
+
+LAYERS = ("ligand.ant", "receptor.ant", "observables.ant")
+"""The model's Antimony files, in reading order: from where IL-7 comes from to what users read."""
+
+MODEL_ID = "il7"
+STATUSES = ("measured", "derived", "fitted", "assumed")
+_TABLE_COLUMNS = ["id", "value", "unit", "lower", "upper", "status", "source", "note"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One row of the parameter table.
+
+    Attributes
+    ----------
+    id
+        SBML id of the parameter or compartment.
+    value
+        The value as written in ``unit``; ``None`` for a value the model computes from others.
+    unit
+        Unit label (see :data:`il7.units.LABELS`).
+    lower, upper
+        Plausible bounds in ``unit`` (``None`` where not given).
+    status
+        One of ``measured``, ``derived``, ``fitted``, ``assumed``.
+    source
+        PMID or DOI with figure/table, or the model file and formula for computed values.
+    note
+        Why an assumed value was chosen, conversions, caveats.
+    """
+
+    id: str
+    value: float | None
+    unit: str
+    lower: float | None
+    upper: float | None
+    status: str
+    source: str
+    note: str
+
+    @property
+    def model_value(self) -> float | None:
+        """The value in the model's base unit (what the SBML document holds)."""
+        if self.value is None:
+            return None
+        return units.to_model(self.value, self.unit, where=f"parameter '{self.id}'")
+
+
+@dataclass(frozen=True)
+class Observable:
+    """A quantity users read: an assignment rule of the model with a display unit."""
+
+    id: str
+    unit: str
+    description: str
+
+
+def _model_file(name: str) -> str:
+    return resources.files("il7.model").joinpath(name).read_text(encoding="utf-8")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = _model_file(name)
+    return list(csv.DictReader(text.splitlines(), delimiter="\t"))
+
+
+def _number(text: str, *, where: str) -> float | None:
+    if text.strip() == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise Il7Error(f"{where}: '{text}' is not a number; write a plain number") from None
+    if not math.isfinite(value):
+        raise Il7Error(f"{where}: '{text}' is not finite; write a finite number")
+    return value
+
+
+@functools.cache
+def parameters() -> tuple[Parameter, ...]:
+    """Read and check ``model/parameters.tsv``.
+
+    Returns
+    -------
+    tuple of Parameter
+        One per row, in table order.
+    """
+    rows = _rows("parameters.tsv")
+    out = []
+    for n, row in enumerate(rows, start=2):
+        where = f"model/parameters.tsv line {n}"
+        if list(row) != _TABLE_COLUMNS:
+            raise Il7Error(f"{where}: columns must be {', '.join(_TABLE_COLUMNS)}")
+        units.label(row["unit"], where=where)
+        if row["status"] not in STATUSES:
+            raise Il7Error(f"{where}: status '{row['status']}' is not one of {', '.join(STATUSES)}")
+        out.append(
+            Parameter(
+                id=row["id"],
+                value=_number(row["value"], where=f"{where} value"),
+                unit=row["unit"],
+                lower=_number(row["lower"], where=f"{where} lower"),
+                upper=_number(row["upper"], where=f"{where} upper"),
+                status=row["status"],
+                source=row["source"],
+                note=row["note"],
+            )
+        )
+    return tuple(out)
+
+
+@functools.cache
+def observables() -> tuple[Observable, ...]:
+    """Read ``model/observables.tsv``: the observables, their display units and meaning."""
+    out = []
+    for n, row in enumerate(_rows("observables.tsv"), start=2):
+        units.label(row["unit"], where=f"model/observables.tsv line {n}")
+        out.append(Observable(row["id"], row["unit"], row["description"]))
+    return tuple(out)
+
+
+def digest() -> str:
+    """A fingerprint of the model's sources and of the code that builds them.
+
+    Two builds with the same digest produce the same SBML, so the engine may reuse a compiled
+    model cached under it.
+    """
+    h = hashlib.sha256()
+    names = (*LAYERS, "parameters.tsv", "observables.tsv", "annotations.tsv")
+    for name in names:
+        h.update(_model_file(name).encode())
+    for module in ("build.py", "units.py"):
+        h.update(resources.files("il7").joinpath(module).read_bytes())
+    return h.hexdigest()
+
+
+def antimony_source() -> str:
+    """The whole model as one Antimony text: the layers, then the numbers in base units."""
+    body = [f"// ---- {name} ----\n{_model_file(name)}" for name in LAYERS]
+    values = [
+        f"{p.id} = {p.model_value!r};  // {p.value} {p.unit}, {p.status}"
+        for p in parameters()
+        if p.model_value is not None
+    ]
+    return "\n".join(
+        [f"model {MODEL_ID}()", *body, "// ---- parameters.tsv (base units) ----", *values, "end"]
+    )
+
+
+def _antimony_to_sbml(text: str) -> str:
+    import antimony
+
+    antimony.clearPreviousLoads()
+    if antimony.loadAntimonyString(text) < 0:
+        message = " ".join(antimony.getLastError().split())
+        raise Il7Error(f"model sources do not compile: {message}")
+    return str(antimony.getSBMLString(MODEL_ID))
+
+
+@functools.cache
+def sbml() -> str:
+    """Build the model's SBML Level 3 Version 2 document.
+
+    Returns
+    -------
+    str
+        The SBML text, with units on every element and MIRIAM annotations.
+    """
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(_antimony_to_sbml(antimony_source()))
+    model = doc.getModel()
+    model.setName("il7: a quantitative model of the interleukin-7 system")
+    _set_units(libsbml, model)
+    _annotate(libsbml, model)
+    _check_coverage(model)
+    return str(libsbml.writeSBMLToString(doc))
+
+
+def _set_units(lib: Any, model: Any) -> None:
+    unit_rows = {p.id: p.unit for p in parameters()} | {o.id: o.unit for o in observables()}
+    used = {"hour", "item", "litre", "dimensionless"}
+    for i in range(model.getNumParameters()):
+        par = model.getParameter(i)
+        label = unit_rows.get(par.getId())
+        if label is not None:
+            model_unit = units.LABELS[label].model_unit
+            par.setUnits(model_unit)
+            used.add(model_unit)
+    for model_unit in sorted(used):
+        if model_unit in ("item", "litre", "dimensionless"):
+            continue
+        definition = model.createUnitDefinition()
+        definition.setId(model_unit)
+        for kind, exponent, scale, multiplier in units.MODEL_UNITS[model_unit].parts:
+            unit = definition.createUnit()
+            unit.setKind(lib.UnitKind_forName(kind))
+            unit.setExponent(exponent)
+            unit.setScale(scale)
+            unit.setMultiplier(multiplier)
+    model.setTimeUnits("hour")
+    model.setSubstanceUnits("item")
+    model.setExtentUnits("item")
+    model.setVolumeUnits("litre")
+    for i in range(model.getNumCompartments()):
+        model.getCompartment(i).setUnits("litre")
+    for i in range(model.getNumSpecies()):
+        model.getSpecies(i).setSubstanceUnits("item")
+    for math_ast in _all_math(model):
+        _dimensionless_literals(math_ast)
+
+
+def _all_math(m: Any) -> list[Any]:
+    out = []
+    for i in range(m.getNumReactions()):
+        law = m.getReaction(i).getKineticLaw()
+        if law is not None and law.isSetMath():
+            out.append(law.getMath())
+    for i in range(m.getNumRules()):
+        out.append(m.getRule(i).getMath())
+    for i in range(m.getNumInitialAssignments()):
+        out.append(m.getInitialAssignment(i).getMath())
+    return out
+
+
+def _dimensionless_literals(n: Any) -> None:
+    """Mark bare numbers in formulas (the 1 in 1 - x, a Hill exponent) as dimensionless."""
+    if n.isNumber() and not n.hasUnits():
+        n.setUnits("dimensionless")
+    for i in range(n.getNumChildren()):
+        _dimensionless_literals(n.getChild(i))
+
+
+def _annotate(lib: Any, model: Any) -> None:
+    qualifiers = {
+        "bqbiol:is": lib.BQB_IS,
+        "bqbiol:hasPart": lib.BQB_HAS_PART,
+        "bqbiol:isVersionOf": lib.BQB_IS_VERSION_OF,
+        "bqbiol:occursIn": lib.BQB_OCCURS_IN,
+        "bqbiol:hasTaxon": lib.BQB_HAS_TAXON,
+        "bqbiol:isEncodedBy": lib.BQB_IS_ENCODED_BY,
+    }
+    for n, row in enumerate(_rows("annotations.tsv"), start=2):
+        where = f"model/annotations.tsv line {n}"
+        element = model if row["element"] == MODEL_ID else model.getElementBySId(row["element"])
+        if element is None:
+            raise Il7Error(f"{where}: '{row['element']}' is not an element of the model")
+        if row["qualifier"] not in qualifiers:
+            raise Il7Error(f"{where}: qualifier '{row['qualifier']}' is not one of {', '.join(qualifiers)}")
+        if not element.isSetMetaId():
+            element.setMetaId(f"meta_{row['element']}")
+        term = lib.CVTerm(lib.BIOLOGICAL_QUALIFIER)
+        term.setBiologicalQualifierType(qualifiers[row["qualifier"]])
+        term.addResource(row["uri"])
+        if element.addCVTerm(term) != lib.LIBSBML_OPERATION_SUCCESS:
+            raise Il7Error(f"{where}: annotation could not be added to '{row['element']}'")
+
+
+def _check_coverage(m: Any) -> None:
+    """Every SBML parameter has a table row and every row is used: no number hides elsewhere."""
+    sbml_ids = {m.getParameter(i).getId() for i in range(m.getNumParameters())}
+    sbml_ids |= {m.getCompartment(i).getId() for i in range(m.getNumCompartments())}
+    table_ids = {p.id for p in parameters()} | {o.id for o in observables()}
+    missing = sorted(sbml_ids - table_ids)
+    unused = sorted(table_ids - sbml_ids)
+    if missing:
+        raise Il7Error(f"model parameters without a row in model/parameters.tsv: {', '.join(missing)}")
+    if unused:
+        raise Il7Error(
+            f"rows of model/parameters.tsv or observables.tsv unused by the model: {', '.join(unused)}"
+        )
+
+
+@functools.cache
+def divisors() -> frozenset[str]:
+    """Ids that appear in a denominator of the model's formulas: they must never be zero."""
+    import libsbml
+
+    model = libsbml.readSBMLFromString(sbml()).getModel()
+    found: set[str] = set()
+
+    def names(node: Any) -> None:
+        if node.isName():
+            found.add(node.getName())
+        for i in range(node.getNumChildren()):
+            names(node.getChild(i))
+
+    def visit(node: Any) -> None:
+        if node.getType() == libsbml.AST_DIVIDE:
+            names(node.getRightChild())
+        for i in range(node.getNumChildren()):
+            visit(node.getChild(i))
+
+    for math_ast in _all_math(model):
+        visit(math_ast)
+    return frozenset(found)
+
+
+def consistency_report(text: str) -> list[tuple[str, int, str]]:
+    """Run libSBML's consistency checks, unit checks included.
+
+    Parameters
+    ----------
+    text
+        An SBML document.
+
+    Returns
+    -------
+    list of (severity, error id, message)
+        Every error and warning libSBML reports; empty for a clean document.
+    """
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(text)
+    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, True)
+    doc.checkConsistency()
+    return [
+        (
+            doc.getError(i).getSeverityAsString(),
+            doc.getError(i).getErrorId(),
+            doc.getError(i).getMessage().strip(),
+        )
+        for i in range(doc.getNumErrors())
+    ]

@@ -1,0 +1,199 @@
+"""The ``il7`` command.
+
+User errors (unknown names, bad values, malformed files) print one line naming what, where
+and the fix, and exit with status 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from il7.errors import Il7Error
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        _fail(f"{self.prog}: {message}; see '{self.prog} --help'")
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"il7: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="il7", description="The interleukin-7 system as an executable model.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("scenarios", help="list the built-in scenarios")
+
+    sim = sub.add_parser("simulate", help="simulate a scenario (built-in name or YAML file)")
+    sim.add_argument("scenario", help="built-in scenario name or path to a .yaml file")
+    sim.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="ID=VALUE",
+        help="override a parameter; VALUE in the table's unit or with its own, e.g. N_T=1e11 or tissue='200 uL'",
+    )
+    sim.add_argument("--t-end", type=float, help="end of the output grid, in the scenario's time unit")
+    sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
+    sim.add_argument("--plot", help="draw the readouts to FILE.png")
+
+    par = sub.add_parser("parameters", help="the parameter table with units, status and sources")
+    par.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    exp = sub.add_parser("export", help="export the model")
+    exp.add_argument("what", choices=("sbml",), help="what to export")
+    exp.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    rep = sub.add_parser("report", help="run the model and write the HTML report")
+    rep.add_argument("--out", default="il7-report", help="output folder (default: il7-report)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``il7`` command."""
+    args = _parser().parse_args(argv)
+    try:
+        {
+            "scenarios": _scenarios,
+            "simulate": _simulate,
+            "parameters": _parameters,
+            "export": _export,
+            "report": _report,
+        }[args.command](args)
+    except Il7Error as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+def _scenarios(args: argparse.Namespace) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from il7 import scenario
+
+    table = Table("scenario", "description", title="Built-in scenarios")
+    for name in scenario.builtin_names():
+        table.add_row(name, scenario.load(name).description)
+    Console().print(table)
+
+
+def _overrides(sets: list[str]) -> dict[str, str]:
+    out = {}
+    for item in sets:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise Il7Error(f"--set '{item}': write ID=VALUE, e.g. --set N_T=1e11")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _simulate(args: argparse.Namespace) -> None:
+    from il7 import scenario
+    from il7.simulate import simulate
+
+    for option, suffixes in (("--out", (".csv", ".parquet")), ("--plot", (".png", ".svg", ".pdf"))):
+        value = getattr(args, option[2:])
+        if value is not None and Path(value).suffix not in suffixes:
+            raise Il7Error(f"{option} '{value}': use a file name ending in {' or '.join(suffixes)}")
+    chosen = scenario.load(args.scenario).with_output(t_end=args.t_end)
+    trajectory = simulate(chosen, overrides=_overrides(args.sets))
+    if args.out:
+        print(f"wrote {trajectory.write(args.out)}")
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        trajectory.plot(ax=ax)
+        try:
+            fig.savefig(args.plot, dpi=100)
+        except OSError as exc:
+            raise Il7Error(
+                f"cannot write '{args.plot}': {exc.strerror}; choose a writable location"
+            ) from None
+        plt.close(fig)
+        print(f"wrote {args.plot}")
+    if not args.out:
+        from rich.console import Console
+        from rich.table import Table
+
+        frame = trajectory.to_pandas()
+        table = Table(str(frame.index.name), *frame.columns, title=f"{trajectory.scenario}")
+        step = max(1, len(frame) // 12)
+        for t, row in frame.iloc[::step].iterrows():
+            table.add_row(f"{t:g}", *(f"{v:.4g}" for v in row))
+        Console().print(table)
+
+
+def _parameters(args: argparse.Namespace) -> None:
+    from il7.simulate import parameter_table
+
+    frame = parameter_table()
+    if args.format == "csv":
+        sys.stdout.write(frame.to_csv())
+    elif args.format == "json":
+        records = frame.reset_index().to_dict(orient="records")
+        clean = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in records]
+        json.dump(clean, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("id", "value", "unit", "status", "source", title="il7 parameters")
+        for pid, row in frame.iterrows():
+            value = "computed" if row["value"] != row["value"] else f"{row['value']:g}"
+            source = row["source"] or f"(assumed) {row['note']}"
+            table.add_row(str(pid), value, row["unit"], row["status"], source)
+        Console().print(table)
+
+
+def _export(args: argparse.Namespace) -> None:
+    from il7 import build
+
+    text = build.sbml()
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise Il7Error(
+                f"cannot write '{args.output}': {exc.strerror}; choose a writable location"
+            ) from None
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+
+
+def _report(args: argparse.Namespace) -> None:
+    from rich.progress import Progress
+
+    from il7 import scenario
+    from il7.report import write_report
+
+    steps = 2 * len(scenario.builtin_names()) + 1
+    with Progress(transient=True) as bar:
+        task = bar.add_task("il7 report", total=steps)
+
+        def advance(label: str) -> None:
+            bar.update(task, advance=1, description=label)
+
+        page = write_report(args.out, progress=advance)
+    print(f"wrote {page}")
+
+
+if __name__ == "__main__":
+    main()

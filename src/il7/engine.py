@@ -1,0 +1,225 @@
+"""The engine: the only module that imports libroadrunner.
+
+The model is compiled once per process (:func:`engine`) and its compiled state is cached on
+disk, keyed by the model's SBML and the roadrunner version, so that a cold start skips the
+build and the compilation. Each run starts from the model's original state with
+:meth:`Engine.start`, applies overrides by id, and then alternates :meth:`Engine.advance`
+(integrate and sample) with interventions (:meth:`Engine.set`, :meth:`Engine.add_amount`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import roadrunner
+
+from il7.errors import SolveError
+
+# il7 reports failed solves itself (SolveError); roadrunner's own log lines would only repeat them
+roadrunner.Logger.setLevel(roadrunner.Logger.LOG_FATAL)
+
+SETTLED_RTOL = 1e-9
+"""A species has settled when |dx/dt| <= SETTLED_RTOL * (|x| + 1 molecule) per hour.
+
+Tight enough that a species still growing linearly after the fallback's 1e7 h (relative rate
+1e-7/h) is caught, loose enough for Newton's residuals on a model whose states span 1e0-1e16.
+"""
+
+_FALLBACK_HORIZON = 1e7  # h (~1,100 years): longer than any process in the model
+_PRESIMULATION = 1e3  # h of simulation before Newton's method
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("IL7_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "il7"
+    )
+    return Path(base)
+
+
+class Engine:
+    """A compiled model, ready to run.
+
+    Parameters
+    ----------
+    rr
+        A compiled ``roadrunner.RoadRunner`` in its original state (see :func:`engine`).
+    """
+
+    def __init__(self, rr: Any) -> None:
+        self._rr = rr
+        model = self._rr.model
+        self.species: tuple[str, ...] = tuple(model.getFloatingSpeciesIds())
+        self.rules: tuple[str, ...] = tuple(rr.getAssignmentRuleIds())
+        self.parameters: tuple[str, ...] = tuple(
+            p for p in model.getGlobalParameterIds() if p not in self.rules
+        )
+        self.compartments: tuple[str, ...] = tuple(model.getCompartmentIds())
+        self._selections: tuple[str, ...] = ()
+        self._stale_selections = True
+        # amounts change as stoichiometry x reaction rates (extent = item, so item/h)
+        self._stoichiometry = np.asarray(rr.getFullStoichiometryMatrix())
+        solver = self._rr.getSteadyStateSolver()
+        solver.allow_presimulation = True
+        solver.presimulation_time = _PRESIMULATION
+        solver.allow_approx = False
+        # this model has no conserved moieties in the body; where a closed system has them,
+        # Newton's method fails on the singular Jacobian and the long simulation takes over
+        solver.auto_moiety_analysis = False
+
+    # ---- state ---------------------------------------------------------------------------
+    def start(self, overrides: Mapping[str, float]) -> None:
+        """Return to the model's original state, then apply ``overrides`` (model units).
+
+        Initial assignments (e.g. receptor totals = cells x receptors per cell) are evaluated
+        with the overridden values.
+        """
+        rr = self._rr
+        rr.resetAll()
+        if overrides:
+            for key, value in overrides.items():
+                rr.setValue(key, float(value))
+            rr.reset()  # re-evaluate initial assignments with the new values
+
+    def set(self, key: str, value: float) -> None:
+        """Set a parameter or compartment size now (model units)."""
+        self._rr.setValue(key, float(value))
+
+    def get(self, key: str) -> float:
+        """Current value of a parameter, compartment, species amount or observable."""
+        return float(self._rr.getValue(key))
+
+    def add_amount(self, species: str, amount: float) -> None:
+        """Add ``amount`` molecules to a species now (a bolus)."""
+        rr = self._rr
+        rr.setValue(species, float(rr.getValue(species)) + float(amount))
+
+    def compartment_of(self, species: str) -> str:
+        """Id of the compartment that holds ``species``."""
+        model = self._rr.model
+        index = model.getCompartmentIndexForFloatingSpecies(self.species.index(species))
+        return str(self.compartments[index])
+
+    # ---- time ----------------------------------------------------------------------------
+    def select(self, ids: Sequence[str]) -> None:
+        """Choose what :meth:`advance` returns (species amounts, parameters, observables)."""
+        if tuple(ids) != self._selections or self._stale_selections:
+            self._selections = tuple(ids)
+            self._rr.timeCourseSelections = ["time", *self._selections]
+            self._stale_selections = False
+
+    def advance(self, t0: float, t1: float, sample: np.ndarray) -> np.ndarray:
+        """Integrate from ``t0`` to ``t1`` (h) and return the selections at ``sample`` times.
+
+        Parameters
+        ----------
+        t0, t1
+            Start and end of this segment, in hours.
+        sample
+            Increasing times (h) within ``[t0, t1]`` at which to report; may be empty.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(len(sample), 1 + len(selections))``; the first column is time.
+        """
+        lead = not (sample.size and sample[0] == t0)
+        tail = not (sample.size and sample[-1] == t1) and t1 > t0
+        times = np.concatenate(([t0] if lead else [], sample, [t1] if tail else []))
+        if len(times) < 2:
+            return np.empty((0, 1 + len(self._selections)))
+        try:
+            result = np.asarray(self._rr.simulate(times=times))
+        except RuntimeError as exc:
+            raise SolveError(
+                f"integration failed between t = {t0:g} h and {t1:g} h ({exc}); "
+                "check the overrides for extreme values or shorten the step"
+            ) from None
+        return result[int(lead) : len(times) - int(tail)]
+
+    def steady_state(self) -> None:
+        """Bring the model to steady state.
+
+        Newton's method (after a presimulation) first; if the species have not settled, a
+        long simulation; if they still have not, a :class:`SolveError` naming them.
+        """
+        rr = self._rr
+        try:
+            rr.steadyState()
+        except RuntimeError:
+            pass
+        if self._unsettled():
+            try:
+                rr.simulate(rr.model.getTime(), rr.model.getTime() + _FALLBACK_HORIZON, 2)
+            except RuntimeError as exc:
+                raise SolveError(
+                    f"no steady state: the long simulation that looks for it failed ({exc}); "
+                    "check the overrides for extreme values"
+                ) from None
+        # roadrunner's presimulation replaces the time-course selections: restore them
+        self._stale_selections = True
+        self.select(self._selections)
+        unsettled = self._unsettled()
+        if not unsettled:
+            return
+        listed = ", ".join(f"{s} (relative rate {r:.1e}/h)" for s, r in unsettled)
+        raise SolveError(
+            f"no steady state: {listed} did not settle; check that every production "
+            "has a matching loss, or start the scenario without pre-equilibration"
+        )
+
+    def _unsettled(self) -> list[tuple[str, float]]:
+        model = self._rr.model
+        amounts = np.asarray(model.getFloatingSpeciesAmounts())
+        rates = self._stoichiometry @ np.asarray(model.getReactionRates())
+        relative = np.abs(rates) / (np.abs(amounts) + 1.0)
+        return [
+            (s, float(r))
+            for s, r in zip(self.species, relative, strict=True)
+            if not r <= SETTLED_RTOL  # NaN counts as unsettled
+        ]
+
+
+def _load(digest: str, make_sbml: Callable[[], str]) -> Any:
+    """Load the compiled model from the disk cache, or build and compile it.
+
+    Parameters
+    ----------
+    digest
+        A fingerprint of everything the SBML is made from (see :func:`il7.build.digest`).
+    make_sbml
+        Builds the SBML document; called only when the cache has no compiled model.
+    """
+    key = hashlib.sha256(f"{roadrunner.__version__}:{digest}".encode()).hexdigest()[:32]
+    path = _cache_dir() / f"model-{key}.rrstate"
+    if path.is_file():
+        rr = roadrunner.RoadRunner()
+        try:
+            rr.loadState(str(path))
+            return rr
+        except RuntimeError:
+            path.unlink(missing_ok=True)
+    rr = roadrunner.RoadRunner(make_sbml())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+            pass
+        rr.saveState(tmp.name)
+        os.replace(tmp.name, path)
+    except OSError:
+        pass  # a read-only home only costs the next cold start a compilation
+    return rr
+
+
+@functools.cache
+def engine() -> Engine:
+    """The process's compiled model (built and compiled on first use)."""
+    from il7 import build
+
+    return Engine(_load(build.digest(), build.sbml))

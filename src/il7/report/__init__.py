@@ -1,0 +1,163 @@
+"""The report: one self-contained HTML page with figures embedded, plus the CSVs behind them.
+
+:func:`write_report` runs the baseline and every built-in scenario, and writes
+``index.html`` (baseline table, a figure per scenario, the parameter table with sources) and
+one CSV per table and figure into the output folder. A scenario that fails to solve is shown
+as failed, with its message; the report still completes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from il7 import scenario as scenarios
+from il7.errors import Il7Error
+from il7.simulate import parameter_table, simulate
+from il7.trajectory import Trajectory
+
+ProgressHook = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One scenario's outcome in the report: a trajectory, or the message of its failure."""
+
+    name: str
+    description: str
+    trajectory: Trajectory | None
+    error: str | None
+
+
+def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook | None = None) -> Path:
+    """Run the report and write it to ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir
+        Folder to write into (created if missing).
+    progress
+        Called with a short label as each step starts (for a progress bar).
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the written ``index.html``.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Il7Error(
+            f"cannot create report folder '{out}': {exc.strerror}; choose a writable location"
+        ) from None
+    step = progress or (lambda label: None)
+    results = []
+    for name in scenarios.builtin_names():
+        step(f"scenario {name}")
+        results.append(_run(name))
+    step("tables")
+    params = parameter_table()
+    params.to_csv(out / "parameters.csv")
+    baseline = next((r for r in results if r.name == "baseline"), None)
+    sections = [_header(), _baseline_section(baseline, out)]
+    sections.append("<h2>Scenarios</h2>")
+    for result in results:
+        step(f"figure {result.name}")
+        sections.append(_scenario_section(result, out))
+    sections.append(_parameter_section(params))
+    page = out / "index.html"
+    page.write_text(_page("\n".join(sections)), encoding="utf-8")
+    return page
+
+
+def _run(name: str) -> ScenarioResult:
+    s = scenarios.load(name)
+    try:
+        return ScenarioResult(name, s.description, simulate(s), None)
+    except Il7Error as exc:
+        return ScenarioResult(name, s.description, None, str(exc))
+
+
+def _figure(trajectory: Trajectory) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    units = sorted(set(trajectory.units))
+    fig, axes = plt.subplots(
+        1, len(units), figsize=(4.2 * len(units), 3.2), layout="constrained", squeeze=False
+    )
+    for ax, unit in zip(axes[0], units, strict=True):
+        chosen = tuple(c for c, u in zip(trajectory.columns, trajectory.units, strict=True) if u == unit)
+        trajectory.plot(ax=ax, readouts=chosen)
+        ax.set_title("")
+    fig.suptitle(trajectory.scenario)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _table(frame: pd.DataFrame, *, css: str = "") -> str:
+    return frame.to_html(classes=css, border=0, float_format=lambda v: f"{v:.4g}", na_rep="")
+
+
+def _header() -> str:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        "<h1>il7 report</h1>"
+        f"<p class='meta'>Generated {stamp}. il7 is an executable model of the interleukin-7 system: "
+        "IL-7 sources, distribution and clearance, and IL-7 receptor binding on T cells. Every number "
+        "comes from the parameter table at the end of this page, with its source.</p>"
+    )
+
+
+def _baseline_section(result: ScenarioResult | None, out: Path) -> str:
+    if result is None or result.trajectory is None:
+        message = result.error if result is not None else "no baseline scenario"
+        return f"<h2>Baseline</h2><p class='failed'>FAILED: {html.escape(str(message))}</p>"
+    traj = result.trajectory
+    frame = pd.DataFrame({"readout": traj.columns, "value": traj.data[-1, 1:], "unit": traj.units}).set_index(
+        "readout"
+    )
+    frame.to_csv(out / "baseline.csv")
+    return f"<h2 id='baseline'>Baseline (steady state)</h2><p>{html.escape(result.description)}</p>{_table(frame)}"
+
+
+def _scenario_section(result: ScenarioResult, out: Path) -> str:
+    head = f"<h3 id='scenario-{result.name}'>{html.escape(result.name)}</h3><p>{html.escape(result.description)}</p>"
+    if result.trajectory is None:
+        return head + f"<p class='failed'>FAILED: {html.escape(str(result.error))}</p>"
+    result.trajectory.write(out / f"scenario_{result.name}.csv")
+    image = _figure(result.trajectory)
+    return (
+        head
+        + f"<figure><img alt='{html.escape(result.name)} figure' src='data:image/png;base64,{image}'/>"
+        + f"<figcaption>Data: scenario_{html.escape(result.name)}.csv</figcaption></figure>"
+    )
+
+
+def _parameter_section(params: pd.DataFrame) -> str:
+    return "<h2 id='parameters'>Parameters</h2><p>Data: parameters.csv</p>" + _table(params, css="parameters")
+
+
+def _page(body: str) -> str:
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}"
+        "table{border-collapse:collapse;font-size:.85rem}td,th{padding:.2rem .5rem;border-bottom:1px solid #ddd;"
+        "text-align:left;vertical-align:top}.failed{color:#b00;font-weight:bold}.meta{color:#555}"
+        "img{max-width:100%}"
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>il7 report</title>"
+        f"<style>{style}</style></head><body>{body}</body></html>"
+    )

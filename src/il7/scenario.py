@@ -1,0 +1,618 @@
+"""Scenarios: named experiments as data, in the PEtab v2 experiment vocabulary.
+
+A scenario is a YAML file. Its ``periods`` list is PEtab v2's experiment table: each period
+starts at a ``time`` and applies changes (a *condition*). A period at ``-inf`` means "reach
+steady state under these changes first" (pre-equilibration). Changes are
+
+``set``       parameters or compartment sizes, ``{id: "value unit"}``
+``knockout``  gene products removed, names from ``model/interventions.yaml``
+``dose``      one bolus or a list of boluses: ``{drug, amount, unit, route}``, with optional
+              ``every`` and ``count`` for a repeated schedule
+``infusion``  ``{drug, rate, unit, duration}``
+
+plus, at the top level, ``name``, ``description``, ``sources``, ``context`` (``human_body`` or
+``culture_well``), ``time_unit``, ``readouts`` and ``output`` (``t_end`` with ``n`` points, or
+explicit ``times``). :func:`load` checks everything and reports every problem at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from il7 import build, units
+from il7.errors import Il7Error, ScenarioError, did_you_mean
+
+TIME_UNITS = {"min": 1.0 / 60.0, "h": 1.0, "day": 24.0, "week": 168.0}
+"""Scenario time units and their length in hours."""
+
+# dose units: kind, factor to grams (mass) or moles (substance), per kg of body weight
+_DOSE_UNITS: dict[str, tuple[str, float, bool]] = {
+    "pg": ("mass", 1e-12, False),
+    "ng": ("mass", 1e-9, False),
+    "ug": ("mass", 1e-6, False),
+    "mg": ("mass", 1e-3, False),
+    "ng/kg": ("mass", 1e-9, True),
+    "ug/kg": ("mass", 1e-6, True),
+    "mg/kg": ("mass", 1e-3, True),
+    "pmol": ("substance", 1e-12, False),
+    "nmol": ("substance", 1e-9, False),
+    "pg/mL": ("mass_per_litre", 1e-9, False),
+    "ng/mL": ("mass_per_litre", 1e-6, False),
+    "pM": ("substance_per_litre", 1e-12, False),
+    "nM": ("substance_per_litre", 1e-9, False),
+}
+# infusion rate units: the dose unit and the time it is spread over (h)
+_RATE_UNITS = {
+    f"{dose}/{t}": (dose, hours)
+    for dose in ("ng", "ug", "mg", "ng/kg", "ug/kg", "mg/kg")
+    for t, hours in (("h", 1.0), ("day", 24.0))
+}
+_TOP_KEYS = {"name", "description", "sources", "context", "time_unit", "periods", "readouts", "output"}
+_PERIOD_KEYS = {"time", "set", "knockout", "dose", "infusion"}
+_DOSE_KEYS = {"drug", "amount", "unit", "route", "every", "count"}
+_INFUSION_KEYS = {"drug", "rate", "unit", "duration"}
+_QUANTITY = re.compile(
+    r"^\s*([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan))\s*(\S.*)?$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Dose:
+    """A bolus: ``amount`` (as written, in ``unit``) of ``drug`` into ``target`` at ``time``."""
+
+    time: float
+    drug: str
+    amount: float
+    unit: str
+    route: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Period:
+    """Changes applied at ``time`` (scenario time unit; ``-inf`` = pre-equilibration).
+
+    ``set`` holds ``(id, value in model units)`` pairs: knockouts and context changes have
+    been resolved into it.
+    """
+
+    time: float
+    set: tuple[tuple[str, float], ...] = ()
+    knockouts: tuple[str, ...] = ()
+    doses: tuple[Dose, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario. Frozen: simulating it never changes it."""
+
+    name: str
+    description: str
+    file: str
+    context: str
+    time_unit: str
+    periods: tuple[Period, ...]
+    readouts: tuple[str, ...]
+    times: tuple[float, ...]
+    sources: tuple[str, ...] = ()
+    context_set: tuple[tuple[str, float], ...] = field(default=(), repr=False)
+    body_weight_kg: float | None = None
+
+    @property
+    def preequilibration(self) -> Period | None:
+        """The period at ``-inf`` (steady state first), if any."""
+        first = self.periods[0] if self.periods else None
+        return first if first is not None and first.time == -math.inf else None
+
+    @property
+    def t_end(self) -> float:
+        """Last output time, in the scenario's time unit."""
+        return self.times[-1]
+
+    def with_output(self, *, t_end: float | None = None) -> Scenario:
+        """A copy whose output grid ends at ``t_end`` (same number of points)."""
+        if t_end is None:
+            return self
+        where = f"scenario '{self.name}' ({self.file})"
+        start = self.times[0]
+        if not math.isfinite(t_end) or t_end <= start:
+            raise Il7Error(
+                f"{where}: --t-end {t_end:g} must be a finite time after {start:g} {self.time_unit}"
+            )
+        n = len(self.times)
+        times = tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
+        return _replace(self, times=times)
+
+
+def _replace(s: Scenario, **changes: Any) -> Scenario:
+    import dataclasses
+
+    return dataclasses.replace(s, **changes)
+
+
+@functools.cache
+def vocabulary() -> dict[str, Any]:
+    """The model's intervention vocabulary (``model/interventions.yaml``)."""
+    text = resources.files("il7.model").joinpath("interventions.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def builtin_dir() -> Path:
+    """Folder of the scenarios that ship with il7."""
+    return Path(str(resources.files("il7.scenarios")))
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in scenarios, sorted."""
+    return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """Load and validate a scenario by built-in name or by file path.
+
+    Parameters
+    ----------
+    name_or_path
+        A built-in name (see :func:`builtin_names`) or a path to a ``.yaml`` file.
+
+    Raises
+    ------
+    Il7Error
+        The name is unknown, the file is missing or not YAML.
+    ScenarioError
+        The file has problems; all of them are listed.
+    """
+    text_name = str(name_or_path)
+    path = Path(text_name)
+    if not (path.suffix in (".yaml", ".yml") or path.exists()):
+        names = builtin_names()
+        if text_name not in names:
+            raise Il7Error(
+                f"unknown scenario '{text_name}'{did_you_mean(text_name, names)} "
+                f"(built-in: {', '.join(names)}; or give a path to a .yaml file)"
+            )
+        path = builtin_dir() / f"{text_name}.yaml"
+    if not path.is_file():
+        raise Il7Error(f"scenario file '{path}' not found; check the path")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise Il7Error(f"scenario file '{path}' is not valid YAML{at}: {problem}; fix the syntax") from None
+    except UnicodeDecodeError:
+        raise Il7Error(f"scenario file '{path}' is not UTF-8 text; save it as UTF-8") from None
+    return parse(data, file=str(path))
+
+
+def parse(data: Any, *, file: str = "<dict>") -> Scenario:
+    """Validate a scenario given as a mapping (what :func:`load` reads from YAML)."""
+    return _Parser(file).scenario(data)
+
+
+def quantity(text: Any, *, where: str) -> tuple[float, str | None]:
+    """Split ``"3e10 cells"`` into ``(3e10, "cells")``; a bare number gives unit ``None``."""
+    if isinstance(text, bool):
+        raise Il7Error(f"{where}: {text!r} is not a number; write e.g. '10 ug/kg'")
+    if isinstance(text, int | float):
+        return float(text), None
+    match = _QUANTITY.match(str(text))
+    if match is None:
+        raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '10 ug/kg'")
+    try:
+        value = float(match.group(1))
+    except ValueError:
+        raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '10 ug/kg'") from None
+    return value, match.group(2)
+
+
+def _real(value: Any) -> float | None:
+    """``value`` as a float if it is a finite real number (not a bool), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _whole(value: Any) -> int | None:
+    """``value`` if it is an int (not a bool), else ``None``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class _Parser:
+    """Collects every problem of one scenario, then raises them together."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[str] = []
+        self.table = {p.id: p for p in build.parameters() if p.value is not None}
+        self.vocab = vocabulary()
+
+    def problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    # ---- top level -----------------------------------------------------------------------
+    def scenario(self, data: Any) -> Scenario:
+        name = Path(self.file).stem
+        if not isinstance(data, Mapping):
+            raise ScenarioError(
+                f"scenario file '{self.file}'",
+                ["the file must be a mapping of fields (name:, periods:, ...)"],
+            )
+        name = str(data.get("name", name))
+        for key in data:
+            if key not in _TOP_KEYS:
+                self.problem(
+                    f"unknown field '{key}'{did_you_mean(str(key), _TOP_KEYS)}; allowed: {', '.join(sorted(_TOP_KEYS))}"
+                )
+        description = data.get("description")
+        if not isinstance(description, str) or not description.strip():
+            self.problem("field 'description' is missing; say in a sentence what the scenario asks")
+            description = ""
+        context = data.get("context", "human_body")
+        contexts = self.vocab["contexts"]
+        context_set: tuple[tuple[str, float], ...] = ()
+        body_weight = None
+        if context not in contexts:
+            self.problem(
+                f"context '{context}' is unknown{did_you_mean(str(context), contexts)}; use one of: {', '.join(contexts)}"
+            )
+        else:
+            context_set = self.settings(
+                contexts[context]["set"], f"model/interventions.yaml contexts.{context}"
+            )
+            body_weight = contexts[context].get("body_weight_kg")
+        time_unit = data.get("time_unit", "h")
+        if time_unit not in TIME_UNITS:
+            self.problem(f"time_unit '{time_unit}' is unknown; use one of: {', '.join(TIME_UNITS)}")
+            time_unit = "h"
+        periods = self.periods(data.get("periods", []), time_unit)
+        readouts = self.readouts(data.get("readouts"))
+        times = self.output(data.get("output"), periods)
+        sources = data.get("sources", [])
+        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+            self.problem("field 'sources' must be a list of references (PMID or DOI)")
+            sources = []
+        if self.problems:
+            raise ScenarioError(f"scenario '{name}' ({self.file})", self.problems)
+        return Scenario(
+            name=name,
+            description=" ".join(description.split()),
+            file=self.file,
+            context=str(context),
+            time_unit=time_unit,
+            periods=periods,
+            readouts=readouts,
+            times=times,
+            sources=tuple(sources),
+            context_set=context_set,
+            body_weight_kg=body_weight,
+        )
+
+    def settings(self, mapping: Any, where: str) -> tuple[tuple[str, float], ...]:
+        """``{id: "value unit"}`` -> ``((id, model value), ...)``, checking ids, units and signs."""
+        if not isinstance(mapping, Mapping):
+            self.problem(f"{where} must be a mapping of id: value")
+            return ()
+        out = []
+        for key, raw in mapping.items():
+            spot = f"{where}.{key}"
+            if key not in self.table:
+                self.problem(
+                    f"{spot}: '{key}' is not a settable parameter{did_you_mean(str(key), self.table)}"
+                )
+                continue
+            try:
+                out.append((str(key), parameter_value(self.table[str(key)], raw, where=spot)))
+            except Il7Error as exc:
+                self.problem(str(exc))
+        return tuple(out)
+
+    def periods(self, raw: Any, time_unit: str) -> tuple[Period, ...]:
+        if not isinstance(raw, list):
+            self.problem("field 'periods' must be a list of periods, each with a 'time'")
+            return ()
+        out: list[Period] = []
+        last = -math.inf
+        for i, item in enumerate(raw):
+            where = f"periods[{i}]"
+            if not isinstance(item, Mapping):
+                self.problem(f"{where} must be a mapping with 'time' and changes")
+                continue
+            for key in item:
+                if key not in _PERIOD_KEYS:
+                    self.problem(
+                        f"{where}: unknown field '{key}'{did_you_mean(str(key), _PERIOD_KEYS)}; allowed: {', '.join(sorted(_PERIOD_KEYS))}"
+                    )
+            time = self.time(item.get("time"), f"{where}.time")
+            if time is None:
+                continue
+            if i > 0 and time <= last:
+                self.problem(
+                    f"{where}.time {time:g} does not come after the previous period ({last:g}); list periods in increasing time"
+                )
+            if time == -math.inf and i > 0:
+                self.problem(f"{where}: only the first period may be at -inf (pre-equilibration)")
+            last = time
+            sets = self.settings(item.get("set", {}), f"{where}.set")
+            knockouts = self.knockouts(item.get("knockout", []), f"{where}.knockout")
+            for gene in knockouts:
+                spot = f"model/interventions.yaml knockouts.{gene}"
+                sets += self.settings(self.vocab["knockouts"][gene]["set"], spot)
+            doses = self.doses(item.get("dose", []), time, time_unit, f"{where}.dose")
+            infusion = self.infusion(item.get("infusion"), time, time_unit, f"{where}.infusion")
+            out.append(Period(time, sets, knockouts, doses))
+            out.extend(infusion)
+        return tuple(sorted(out, key=lambda p: p.time)) if not self.problems else tuple(out)
+
+    def time(self, raw: Any, where: str) -> float | None:
+        if isinstance(raw, str) and raw.strip() in ("-inf", "-.inf"):
+            return -math.inf
+        if isinstance(raw, bool) or not isinstance(raw, int | float):  # nan and inf are handled below
+            self.problem(
+                f"{where}: '{raw}' is not a time; write a number in the scenario's time_unit, or -inf"
+            )
+            return None
+        value = float(raw)
+        if math.isnan(value) or value == math.inf:
+            self.problem(f"{where}: {raw} is not a usable time; write a finite number or -inf")
+            return None
+        return value
+
+    def knockouts(self, raw: Any, where: str) -> tuple[str, ...]:
+        names = [raw] if isinstance(raw, str) else raw
+        known = self.vocab["knockouts"]
+        if not isinstance(names, list):
+            self.problem(f"{where} must be a gene name or a list of them")
+            return ()
+        for name in names:
+            if name not in known:
+                self.problem(
+                    f"{where}: '{name}' is not a knockout{did_you_mean(str(name), known)}; known: {', '.join(known)}"
+                )
+        return tuple(str(n) for n in names if n in known)
+
+    def drug(self, raw: Mapping[str, Any], where: str) -> dict[str, Any] | None:
+        drugs = self.vocab["drugs"]
+        name = raw.get("drug")
+        if name not in drugs:
+            self.problem(
+                f"{where}.drug: '{name}' is not a drug{did_you_mean(str(name), drugs)}; known: {', '.join(drugs)}"
+            )
+            return None
+        found: dict[str, Any] = drugs[name]
+        return found
+
+    def doses(self, raw: Any, time: float, time_unit: str, where: str) -> tuple[Dose, ...]:
+        items = [raw] if isinstance(raw, Mapping) else raw
+        if not isinstance(items, list):
+            self.problem(f"{where} must be a dose mapping or a list of them")
+            return ()
+        out: list[Dose] = []
+        for j, dose in enumerate(items):
+            spot = where if isinstance(raw, Mapping) else f"{where}[{j}]"
+            if not isinstance(dose, Mapping):
+                self.problem(f"{spot} must be a mapping with drug, amount, unit, route")
+                continue
+            if time == -math.inf:
+                self.problem(
+                    f"{spot}: a dose cannot be given at -inf (pre-equilibration); give it at time 0 or later"
+                )
+                continue
+            for key in dose:
+                if key not in _DOSE_KEYS:
+                    self.problem(
+                        f"{spot}: unknown field '{key}'{did_you_mean(str(key), _DOSE_KEYS)}; allowed: {', '.join(sorted(_DOSE_KEYS))}"
+                    )
+            drug = self.drug(dose, spot)
+            amount = dose.get("amount")
+            unit = dose.get("unit")
+            if isinstance(amount, str):
+                try:
+                    amount, written_unit = quantity(amount, where=f"{spot}.amount")
+                except Il7Error as exc:
+                    self.problem(str(exc))
+                    continue
+                unit = unit or written_unit
+            amount_value = _real(amount)
+            if amount_value is None:
+                self.problem(f"{spot}.amount: '{amount}' is not a finite number; write e.g. amount: 10")
+                continue
+            if amount_value < 0:
+                self.problem(f"{spot}.amount: {amount:g} is negative; a dose must be >= 0")
+            if unit is None:
+                self.problem(f"{spot}: the dose has no unit; add unit: one of {', '.join(_DOSE_UNITS)}")
+                continue
+            if unit not in _DOSE_UNITS:
+                self.problem(
+                    f"{spot}.unit: '{unit}' is not a dose unit{did_you_mean(str(unit), _DOSE_UNITS)}; use one of {', '.join(_DOSE_UNITS)}"
+                )
+                continue
+            route = dose.get("route")
+            if drug is None:
+                continue
+            routes = drug["routes"]
+            if route not in routes:
+                self.problem(
+                    f"{spot}.route: '{route}' is not available for {dose['drug']}{did_you_mean(str(route), routes)}; use one of: {', '.join(routes)}"
+                )
+                continue
+            kind = _DOSE_UNITS[unit][0]
+            if kind.endswith("per_litre") and route != "medium":
+                self.problem(
+                    f"{spot}.unit: a concentration ('{unit}') only makes sense for route 'medium'; give an amount (e.g. ug/kg) for route '{route}'"
+                )
+                continue
+            count = _whole(dose.get("count", 1))
+            every = _real(dose.get("every", 0.0))
+            if count is None or count < 1:
+                self.problem(f"{spot}.count: '{dose.get('count')}' must be a whole number >= 1")
+                continue
+            if count > 1 and (every is None or every <= 0):
+                self.problem(
+                    f"{spot}.every: '{dose.get('every')}' must be a positive interval in {time_unit} when count > 1"
+                )
+                continue
+            for k in range(count):
+                at = time + k * (every or 0.0)
+                out.append(
+                    Dose(at, str(dose["drug"]), amount_value, str(unit), str(route), str(routes[route]))
+                )
+        return tuple(out)
+
+    def infusion(self, raw: Any, time: float, time_unit: str, where: str) -> list[Period]:
+        if raw is None:
+            return []
+        if not isinstance(raw, Mapping):
+            self.problem(f"{where} must be a mapping with drug, rate, unit, duration")
+            return []
+        for key in raw:
+            if key not in _INFUSION_KEYS:
+                self.problem(
+                    f"{where}: unknown field '{key}'{did_you_mean(str(key), _INFUSION_KEYS)}; allowed: {', '.join(sorted(_INFUSION_KEYS))}"
+                )
+        drug = self.drug(raw, where)
+        rate, unit, duration = _real(raw.get("rate")), raw.get("unit"), _real(raw.get("duration"))
+        ok = True
+        if rate is None or rate < 0:
+            self.problem(f"{where}.rate: '{raw.get('rate')}' must be a finite number >= 0")
+            ok = False
+        if unit not in _RATE_UNITS:
+            self.problem(
+                f"{where}.unit: '{unit}' is not an infusion rate unit; use one of {', '.join(_RATE_UNITS)}"
+            )
+            ok = False
+        if duration is None or duration <= 0:
+            self.problem(f"{where}.duration: '{raw.get('duration')}' must be a positive time in {time_unit}")
+            ok = False
+        if time == -math.inf:
+            self.problem(f"{where}: an infusion cannot start at -inf; start it at time 0 or later")
+            ok = False
+        if not ok or drug is None or rate is None or duration is None:
+            return []
+        param = drug["infusion"]
+        on = Period(time, doses=(Dose(time, str(raw["drug"]), rate, str(unit), "infusion", param),))
+        off = Period(
+            time + duration,
+            doses=(Dose(time + duration, str(raw["drug"]), 0.0, str(unit), "infusion", param),),
+        )
+        return [on, off]
+
+    def readouts(self, raw: Any) -> tuple[str, ...]:
+        known = known_readouts()
+        if raw is None:
+            return tuple(o.id for o in build.observables())
+        if not isinstance(raw, list) or not raw:
+            self.problem("field 'readouts' must be a non-empty list of observable or species ids")
+            return ()
+        for r in raw:
+            if r not in known:
+                self.problem(f"readouts: '{r}' is not an observable or species{did_you_mean(str(r), known)}")
+        return tuple(str(r) for r in raw)
+
+    def output(self, raw: Any, periods: tuple[Period, ...]) -> tuple[float, ...]:
+        start = min((p.time for p in periods if p.time > -math.inf), default=0.0)
+        start = min(start, 0.0)
+        if not isinstance(raw, Mapping):
+            self.problem("field 'output' is missing; give output: {t_end: T, n: N} or output: {times: [...]}")
+            return (0.0, 1.0)
+        if "times" in raw:
+            times = raw["times"]
+            if not isinstance(times, list) or len(times) < 2 or not all(_real(t) is not None for t in times):
+                self.problem("output.times must be a list of at least two finite numbers")
+                return (0.0, 1.0)
+            for k in range(1, len(times)):
+                if times[k] == times[k - 1]:
+                    self.problem(f"output.times repeats {times[k]:g} at position {k}; list each time once")
+                    return (0.0, 1.0)
+                if times[k] < times[k - 1]:
+                    self.problem(
+                        f"output.times goes backwards at position {k} ({times[k - 1]:g} then {times[k]:g}); list times in increasing order"
+                    )
+                    return (0.0, 1.0)
+            return tuple(float(t) for t in times)
+        t_end, n = _real(raw.get("t_end")), _whole(raw.get("n", 101))
+        if t_end is None:
+            self.problem(f"output.t_end: '{raw.get('t_end')}' must be a finite time")
+            return (0.0, 1.0)
+        if t_end <= start:
+            self.problem(f"output.t_end {t_end:g} must be after the start ({start:g}); time runs forwards")
+            return (0.0, 1.0)
+        if n is None or n < 2:
+            self.problem(f"output.n: '{raw.get('n')}' must be a whole number >= 2")
+            return (0.0, 1.0)
+        return tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
+
+
+def parameter_value(p: build.Parameter, raw: Any, *, where: str) -> float:
+    """Turn a value written for parameter ``p`` (``1e11``, ``"200 uL"``) into model units.
+
+    A bare number is taken in the parameter's table unit. Negative, NaN and infinite values
+    are refused (every settable quantity of the model is non-negative).
+    """
+    value, unit = quantity(raw, where=where)
+    unit = unit or p.unit
+    if not math.isfinite(value):
+        raise Il7Error(f"{where}: {value} is not a finite number; give a finite value in {p.unit}")
+    if value < 0:
+        raise Il7Error(f"{where}: {value:g} is negative; {p.id} must be >= 0 ({p.unit})")
+    if value == 0 and p.id in build.divisors():
+        raise Il7Error(
+            f"{where}: {p.id} divides in the model's formulas and cannot be 0; give a small positive value"
+        )
+    label = units.label(unit, where=where)
+    expected = units.LABELS[p.unit].model_unit
+    if label.model_unit != expected:
+        fits = [u.label for u in units.LABELS.values() if u.model_unit == expected]
+        raise Il7Error(f"{where}: unit '{unit}' does not fit {p.id}; use {', '.join(fits)}")
+    return value * label.factor
+
+
+@functools.cache
+def known_readouts() -> tuple[str, ...]:
+    """Ids a scenario may read out: observables, then species."""
+    from il7.engine import engine
+
+    return tuple(o.id for o in build.observables()) + engine().species
+
+
+def dose_molecules(dose: Dose, *, mw: float, volume: float, body_weight_kg: float | None) -> float:
+    """Molecules in a bolus (or molecules/h for an infusion rate).
+
+    Parameters
+    ----------
+    dose
+        The dose as written.
+    mw
+        Molar mass of the drug (g/mol).
+    volume
+        Volume of the target compartment (L), used for concentrations in a well.
+    body_weight_kg
+        Body weight for per-kg doses (kg).
+    """
+    unit, hours = _RATE_UNITS[dose.unit] if dose.route == "infusion" else (dose.unit, 1.0)
+    kind, factor, per_kg = _DOSE_UNITS[unit]
+    value = dose.amount * factor / hours
+    if per_kg:
+        if body_weight_kg is None:
+            raise Il7Error(
+                f"dose of {dose.drug} in {dose.unit} needs a body weight, which this context has none of; give the dose in ug"
+            )
+        value *= body_weight_kg
+    if kind == "mass":
+        return value / mw * units.AVOGADRO
+    if kind == "substance":
+        return value * units.AVOGADRO
+    if kind == "mass_per_litre":
+        return value * volume / mw * units.AVOGADRO
+    return value * volume * units.AVOGADRO

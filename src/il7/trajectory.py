@@ -1,0 +1,111 @@
+"""Trajectory: a simulation's readouts over time, with units; tables, files and plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from il7.errors import Il7Error, did_you_mean
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Readouts of one simulation.
+
+    Attributes
+    ----------
+    scenario
+        Name of the scenario that produced it.
+    time_unit
+        Unit of the time column (``min``, ``h``, ``day`` or ``week``).
+    columns
+        Readout ids, in order.
+    units
+        Unit label of each readout (e.g. ``pg/mL``, ``molecules/cell``).
+    data
+        Array of shape ``(n_times, 1 + len(columns))``; column 0 is time.
+    """
+
+    scenario: str
+    time_unit: str
+    columns: tuple[str, ...]
+    units: tuple[str, ...]
+    data: np.ndarray
+
+    @property
+    def time(self) -> np.ndarray:
+        """Output times, in :attr:`time_unit`."""
+        return self.data[:, 0]
+
+    def __getitem__(self, readout: str) -> np.ndarray:
+        """Values of one readout over time."""
+        try:
+            return self.data[:, 1 + self.columns.index(readout)]
+        except ValueError:
+            raise Il7Error(
+                f"trajectory of '{self.scenario}' has no readout '{readout}'"
+                f"{did_you_mean(readout, self.columns)}; it has: {', '.join(self.columns)}"
+            ) from None
+
+    def unit_of(self, readout: str) -> str:
+        """Unit label of one readout."""
+        self[readout]
+        return self.units[self.columns.index(readout)]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """A DataFrame indexed by time; column names carry units, e.g. ``IL7_serum [pg/mL]``."""
+        frame = pd.DataFrame(
+            self.data[:, 1:],
+            columns=[f"{c} [{u}]" for c, u in zip(self.columns, self.units, strict=True)],
+        )
+        frame.index = pd.Index(self.time, name=f"time [{self.time_unit}]")
+        return frame
+
+    def write(self, path: str | Path) -> Path:
+        """Write the trajectory to ``.csv`` or ``.parquet`` (chosen by the file's suffix).
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        path = Path(path)
+        if path.suffix not in (".csv", ".parquet"):
+            raise Il7Error(f"cannot write '{path}': use a .csv or .parquet file name")
+        frame = self.to_pandas()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.suffix == ".csv":
+                frame.to_csv(path)
+            else:
+                frame.to_parquet(path)
+        except OSError as exc:
+            raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+        return path
+
+    def plot(self, ax: Axes | None = None, readouts: tuple[str, ...] | None = None) -> Axes:
+        """Plot readouts over time on ``ax`` (a new figure if ``None``) and return the axes.
+
+        Readouts with different units get their own y-axis label; pass ``readouts`` to
+        choose which to draw.
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        chosen = readouts or self.columns
+        for readout in chosen:
+            ax.plot(self.time, self[readout], label=f"{readout} [{self.unit_of(readout)}]")
+        ax.set_xlabel(f"time ({self.time_unit})")
+        units = {self.unit_of(r) for r in chosen}
+        ax.set_ylabel(units.pop() if len(units) == 1 else "value (see legend)")
+        ax.set_title(self.scenario)
+        ax.legend(fontsize="small")
+        return ax

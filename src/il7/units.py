@@ -1,0 +1,150 @@
+"""Units: the model's unit system and the unit labels people write.
+
+The SBML model uses one consistent base: amounts in ``item`` (molecules and cells alike),
+volumes in litres, time in hours. People write quantities in the units of the literature
+(``1/min``, ``1/M/s``, ``pM``, ``kDa``); :func:`to_model` converts such a value into the
+model's base once, at build time or when an override is applied, so the SBML document holds
+only base-unit numbers and libSBML's unit check is meaningful.
+
+Each label maps to a model unit (an SBML unit definition id) and the factor that turns a value
+in the label's unit into that model unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from il7.errors import Il7Error
+
+AVOGADRO = 6.02214076e23
+"""Avogadro constant (items/mol), exact by the 2019 SI definition (BIPM SI Brochure, 9th ed.)."""
+
+
+@dataclass(frozen=True)
+class ModelUnit:
+    """An SBML unit definition of the model's base system.
+
+    Parameters
+    ----------
+    id
+        The SBML ``unitDefinition`` id (or a base SI kind such as ``item``).
+    parts
+        ``(kind, exponent, scale, multiplier)`` tuples, libSBML's ``Unit`` fields.
+    """
+
+    id: str
+    parts: tuple[tuple[str, int, int, float], ...]
+
+
+_H = ("second", 1, 0, 3600.0)
+
+
+def _per(kind: tuple[str, int, int, float]) -> tuple[str, int, int, float]:
+    return (kind[0], -kind[1], kind[2], kind[3])
+
+
+MODEL_UNITS: dict[str, ModelUnit] = {
+    u.id: u
+    for u in (
+        ModelUnit("dimensionless", (("dimensionless", 1, 0, 1.0),)),
+        ModelUnit("item", (("item", 1, 0, 1.0),)),
+        ModelUnit("litre", (("litre", 1, 0, 1.0),)),
+        ModelUnit("hour", (_H,)),
+        ModelUnit("per_hour", (_per(_H),)),
+        ModelUnit("item_per_hour", (("item", 1, 0, 1.0), _per(_H))),
+        ModelUnit("item_per_litre", (("item", 1, 0, 1.0), ("litre", -1, 0, 1.0))),
+        ModelUnit("litre_per_hour", (("litre", 1, 0, 1.0), _per(_H))),
+        ModelUnit("litre_per_item_per_hour", (("litre", 1, 0, 1.0), ("item", -1, 0, 1.0), _per(_H))),
+        ModelUnit("gram_per_mole", (("gram", 1, 0, 1.0), ("mole", -1, 0, 1.0))),
+        ModelUnit("item_per_mole", (("item", 1, 0, 1.0), ("mole", -1, 0, 1.0))),
+        ModelUnit("item_per_kilogram", (("item", 1, 0, 1.0), ("gram", -1, 3, 1.0))),
+        # display units of observables (assignment rules); their numbers are produced with an
+        # explicit conversion constant from the parameter table, never by unit scaling.
+        ModelUnit("pg_per_mL", (("gram", 1, -9, 1.0), ("litre", -1, 0, 1.0))),
+        ModelUnit("ng_per_mL", (("gram", 1, -6, 1.0), ("litre", -1, 0, 1.0))),
+        ModelUnit("pM", (("mole", 1, -12, 1.0), ("litre", -1, 0, 1.0))),
+    )
+}
+
+
+@dataclass(frozen=True)
+class UnitLabel:
+    """A unit as written in the parameter table or a scenario, and how to reach the model unit."""
+
+    label: str
+    model_unit: str
+    factor: float
+    meaning: str
+
+
+_LABELS = (
+    UnitLabel("1", "dimensionless", 1.0, "dimensionless"),
+    UnitLabel("molecules/cell", "dimensionless", 1.0, "molecules per cell (item/item)"),
+    UnitLabel("cells", "item", 1.0, "number of cells"),
+    UnitLabel("molecules", "item", 1.0, "number of molecules"),
+    UnitLabel("L", "litre", 1.0, "litre"),
+    UnitLabel("mL", "litre", 1e-3, "millilitre"),
+    UnitLabel("uL", "litre", 1e-6, "microlitre"),
+    UnitLabel("h", "hour", 1.0, "hour"),
+    UnitLabel("1/h", "per_hour", 1.0, "per hour"),
+    UnitLabel("1/min", "per_hour", 60.0, "per minute"),
+    UnitLabel("1/s", "per_hour", 3600.0, "per second"),
+    UnitLabel("1/day", "per_hour", 1.0 / 24.0, "per day"),
+    UnitLabel("molecules/h", "item_per_hour", 1.0, "molecules per hour"),
+    UnitLabel("molecules/day", "item_per_hour", 1.0 / 24.0, "molecules per day"),
+    UnitLabel("pM", "item_per_litre", 1e-12 * AVOGADRO, "picomolar"),
+    UnitLabel("nM", "item_per_litre", 1e-9 * AVOGADRO, "nanomolar"),
+    UnitLabel("L/h", "litre_per_hour", 1.0, "litre per hour"),
+    UnitLabel("L/day", "litre_per_hour", 1.0 / 24.0, "litre per day"),
+    UnitLabel("1/M/s", "litre_per_item_per_hour", 3600.0 / AVOGADRO, "per molar per second"),
+    UnitLabel("1/nM/min", "litre_per_item_per_hour", 1e9 * 60.0 / AVOGADRO, "per nM per min"),
+    UnitLabel("g/mol", "gram_per_mole", 1.0, "gram per mole"),
+    UnitLabel("kDa", "gram_per_mole", 1000.0, "kilodalton"),
+    UnitLabel("molecules/mol", "item_per_mole", 1.0, "items per mole"),
+    UnitLabel("cells/kg", "item_per_kilogram", 1.0, "cells per kilogram"),
+    UnitLabel("pg/mL", "pg_per_mL", 1.0, "picogram per millilitre"),
+    UnitLabel("ng/mL", "ng_per_mL", 1.0, "nanogram per millilitre"),
+)
+LABELS: dict[str, UnitLabel] = {u.label: u for u in _LABELS}
+
+
+def label(name: str, *, where: str) -> UnitLabel:
+    """Look up a unit label.
+
+    Parameters
+    ----------
+    name
+        The unit as written, e.g. ``"1/min"``.
+    where
+        Where it was written, for the error message.
+
+    Raises
+    ------
+    Il7Error
+        If the label is not one of :data:`LABELS`.
+    """
+    try:
+        return LABELS[name]
+    except KeyError:
+        known = ", ".join(sorted(LABELS))
+        raise Il7Error(f"{where}: unknown unit '{name}'; use one of: {known}") from None
+
+
+def to_model(value: float, unit: str, *, where: str) -> float:
+    """Convert ``value`` written in ``unit`` into the model's base unit.
+
+    Parameters
+    ----------
+    value
+        The number as written.
+    unit
+        Its unit label, one of :data:`LABELS`.
+    where
+        Where it was written, for error messages.
+
+    Returns
+    -------
+    float
+        The value in the model unit ``LABELS[unit].model_unit``.
+    """
+    return value * label(unit, where=where).factor

@@ -1,0 +1,93 @@
+"""The model build: SBML validity, units everywhere, a source for every number."""
+
+import math
+
+import libsbml
+import pytest
+
+from il7 import build, units
+
+
+@pytest.fixture(scope="module")
+def document() -> libsbml.SBMLDocument:
+    return libsbml.readSBMLFromString(build.sbml())
+
+
+def test_sbml_is_level3_version2_with_no_errors_and_no_unit_warnings() -> None:
+    report = build.consistency_report(build.sbml())
+    assert report == []
+
+
+def test_every_compartment_species_and_parameter_has_units(document: libsbml.SBMLDocument) -> None:
+    model = document.getModel()
+    assert (document.getLevel(), document.getVersion()) == (3, 2)
+    assert model.getTimeUnits() == "hour" and model.getExtentUnits() == "item"
+    for c in model.getListOfCompartments():
+        assert c.getUnits() == "litre", c.getId()
+    for s in model.getListOfSpecies():
+        assert s.getSubstanceUnits() == "item", s.getId()
+        assert s.isSetHasOnlySubstanceUnits(), s.getId()
+    for p in model.getListOfParameters():
+        assert p.isSetUnits(), p.getId()
+
+
+def test_receptors_are_amounts_and_ligands_are_concentrations(document: libsbml.SBMLDocument) -> None:
+    model = document.getModel()
+    assert not model.getSpecies("IL7_plasma").getHasOnlySubstanceUnits()
+    assert model.getSpecies("IL7Ra_T").getHasOnlySubstanceUnits()
+
+
+def test_every_parameter_has_unit_and_source_or_reason() -> None:
+    for p in build.parameters():
+        assert p.unit in units.LABELS, p.id
+        assert p.status in build.STATUSES, p.id
+        if p.status == "assumed":
+            assert len(p.note.strip()) > 20, f"{p.id}: an assumed value needs its reason in note"
+        else:
+            assert p.source.strip(), f"{p.id}: status {p.status} needs a source"
+        if p.value is not None and p.lower is not None and p.upper is not None:
+            assert p.lower <= p.value <= p.upper, p.id
+
+
+def test_sources_cite_a_pmid_doi_or_the_model_formula() -> None:
+    for p in build.parameters():
+        if p.status in ("measured", "fitted") or (p.status == "derived" and p.value is not None):
+            s = p.source
+            assert any(k in s for k in ("doi:", "PMID", "UniProt", "BIPM", "SI prefixes")), p.id
+
+
+def test_molecules_carry_miriam_identifiers(document: libsbml.SBMLDocument) -> None:
+    model = document.getModel()
+
+    def resources(element: libsbml.SBase) -> set[str]:
+        out = set()
+        for term in element.getCVTerms() or []:
+            for i in range(term.getNumResources()):
+                out.add(term.getResourceURI(i))
+        return out
+
+    assert "https://identifiers.org/uniprot:P13232" in resources(model.getSpecies("IL7_plasma"))
+    assert "https://identifiers.org/uniprot:P16871" in resources(model.getSpecies("IL7Ra_T"))
+    assert "https://identifiers.org/uniprot:P31785" in resources(model.getSpecies("gc_T"))
+    assert "https://identifiers.org/taxonomy:9606" in resources(model)
+    for s in model.getListOfSpecies():
+        assert resources(s), f"species {s.getId()} has no annotation"
+
+
+def test_serum_observable_converts_molecules_to_pg_per_ml() -> None:
+    from il7.engine import engine
+
+    eng = engine()
+    eng.start({})
+    eng.steady_state()
+    molecules_per_litre = eng.get("[IL7_plasma]")
+    mw = 17.4e3  # g/mol
+    expected = molecules_per_litre / units.AVOGADRO * mw * 1e12 / 1e3  # pg per mL
+    assert math.isclose(eng.get("IL7_serum"), expected, rel_tol=1e-9)
+
+
+def test_unit_labels_convert_literature_values() -> None:
+    assert math.isclose(units.to_model(1.0, "1/min", where="t"), 60.0)
+    assert math.isclose(units.to_model(1e7, "1/M/s", where="t"), 1e7 * 3600 / units.AVOGADRO)
+    with pytest.raises(build.Il7Error, match="unknown unit 'furlong'"):
+        units.to_model(1.0, "furlong", where="t")

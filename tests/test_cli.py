@@ -1,0 +1,125 @@
+"""The command line: outputs, and one-line errors with exit status 2 and no traceback."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from il7.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_scenarios_lists_descriptions(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "scenarios")
+    assert code == 0 and "baseline" in out and "culture_dose" in out
+
+
+def test_simulate_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv, png = tmp_path / "b.csv", tmp_path / "b.png"
+    code, _, err = run(
+        capsys,
+        "simulate",
+        "il7_iv_bolus",
+        "--set",
+        "N_T=1e11",
+        "--t-end",
+        "48",
+        "--out",
+        str(csv),
+        "--plot",
+        str(png),
+    )
+    assert code == 0, err
+    text = csv.read_text().splitlines()
+    assert text[0].startswith("time [h],IL7_serum [pg/mL]")
+    assert float(text[-1].split(",")[0]) == 48.0
+    assert png.stat().st_size > 1000
+
+
+def test_parameters_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "parameters", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and {r["id"] for r in rows} >= {"N_T", "Kd_IL7Ra"}
+    code, out, _ = run(capsys, "parameters", "--format", "csv")
+    assert out.startswith("id,value,unit,lower,upper,status,source,note")
+
+
+def test_export_sbml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "il7.xml"
+    code, _, _ = run(capsys, "export", "sbml", "-o", str(out_file))
+    assert code == 0 and "<sbml" in out_file.read_text()
+
+
+BAD = """name: bad
+description: three mistakes
+context: human_bdy
+periods:
+  - time: 0
+    dose: {drug: IL7, amount: 10, unit: ug/kg, route: sc}
+readouts: [IL7_serun]
+output: {t_end: 10, n: 5}
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "pattern"),
+    [
+        (["simulate", "nosuch"], "unknown scenario 'nosuch'"),
+        (["simulate", "baseline", "--set", "N_Q=3"], "override 'N_Q': not a parameter"),
+        (["simulate", "baseline", "--set", "N_T=abc"], "'abc' is not a number with a unit"),
+        (["simulate", "baseline", "--set", "N_T=-5"], "-5 is negative; N_T must be >= 0"),
+        (["simulate", "baseline", "--set", "N_T"], "--set 'N_T': write ID=VALUE"),
+        (["simulate", "baseline", "--t-end", "-3"], "--t-end -3 must be a finite time after 0 day"),
+        (
+            ["simulate", "baseline", "--out", "x.xlsx"],
+            "--out 'x.xlsx': use a file name ending in .csv or .parquet",
+        ),
+        (["simulate", "BAD"], "3 problems"),
+        (["simulate", "MALFORMED"], "not valid YAML at line"),
+        (["simulate", "BACKWARDS"], "output.times goes backwards"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_user_errors_are_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], pattern: str
+) -> None:
+    files = {
+        "BAD": BAD,
+        "MALFORMED": "name: x\ndescription: [unclosed\n",
+        "BACKWARDS": BAD.replace("human_bdy", "human_body")
+        .replace("sc}", "iv}")
+        .replace("IL7_serun", "IL7_serum")
+        .replace("{t_end: 10, n: 5}", "{times: [0, 2, 1]}"),
+    }
+    argv = [str(tmp_path / f"{a}.yaml") if a in files else a for a in argv]
+    for name, text in files.items():
+        (tmp_path / f"{name}.yaml").write_text(text)
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert pattern in err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("il7: error: ")
+    assert "Traceback" not in err + out
+
+
+def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "il7.cli", "simulate", "baseline", "--set", "N_T=nan"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "il7: error: override N_T: nan is not a finite number; give a finite value in cells"
+    ]

@@ -1,0 +1,139 @@
+"""Scenario files: validation reports every problem at once, with field and fix."""
+
+import math
+from pathlib import Path
+
+import pytest
+
+from il7 import scenario
+from il7.errors import Il7Error, ScenarioError
+
+
+def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+GOOD = """
+name: good
+description: a test scenario
+context: human_body
+time_unit: day
+periods:
+  - time: -inf
+  - time: 0
+    set: {N_T: 1e11 cells}
+    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}
+readouts: [IL7_serum]
+output: {t_end: 10, n: 11}
+"""
+
+
+def test_builtin_scenarios_all_load() -> None:
+    names = scenario.builtin_names()
+    assert "baseline" in names
+    for name in names:
+        s = scenario.load(name)
+        assert s.description and s.readouts and len(s.times) >= 2
+
+
+def test_good_file_expands_schedule_and_converts_units(tmp_path: Path) -> None:
+    s = scenario.load(write(tmp_path, GOOD))
+    assert s.preequilibration is not None
+    doses = [d for p in s.periods for d in p.doses]
+    assert [d.time for d in doses] == [0.0, 2.0, 4.0]
+    assert dict(s.periods[1].set) == {"N_T": 1e11}
+
+
+def test_three_errors_are_all_reported(tmp_path: Path) -> None:
+    text = (
+        GOOD.replace("context: human_body", "context: human_bdy")
+        .replace("readouts: [IL7_serum]", "readouts: [IL7_serun]")
+        .replace("unit: ug/kg, route: iv", "unit: ug/kg, route: sc")
+    )
+    with pytest.raises(ScenarioError) as info:
+        scenario.load(write(tmp_path, text))
+    err = info.value
+    assert len(err.problems) == 3
+    message = str(err)
+    assert "3 problems" in message and "\n" not in message
+    assert "context 'human_bdy' is unknown; did you mean 'human_body'?" in message
+    assert "readouts: 'IL7_serun' is not an observable or species; did you mean 'IL7_serum'?" in message
+    assert "route: 'sc' is not available for IL7" in message
+    assert "s.yaml" in message
+
+
+def test_malformed_yaml_names_line_and_fix(tmp_path: Path) -> None:
+    with pytest.raises(Il7Error, match=r"not valid YAML at line 4, column \d+: .*; fix the syntax"):
+        scenario.load(write(tmp_path, "name: x\ndescription: y\nperiods: [\n  - {time: 0\n"))
+
+
+def test_time_grid_going_backwards_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("output: {t_end: 10, n: 11}", "output: {times: [0, 5, 3, 10]}")
+    with pytest.raises(ScenarioError, match=r"output.times goes backwards at position 2 \(5 then 3\)"):
+        scenario.load(write(tmp_path, text))
+
+
+def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("  - time: 0\n", "  - time: 5\n  - time: 1\n")
+    with pytest.raises(
+        ScenarioError, match=r"periods\[2\].time 1 does not come after the previous period \(5\)"
+    ):
+        scenario.load(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("dose", "message"),
+    [
+        ("{drug: IL7, amount: 10, route: iv}", r"the dose has no unit; add unit: one of"),
+        ("{drug: IL7, amount: -1, unit: ug/kg, route: iv}", r"amount: -1 is negative; a dose must be >= 0"),
+        ("{drug: IL7, amount: .nan, unit: ug/kg, route: iv}", r"amount: 'nan' is not a finite number"),
+        (
+            "{drug: IL7, amount: 10, unit: ug/lb, route: iv}",
+            r"unit: 'ug/lb' is not a dose unit; did you mean 'ug/kg'",
+        ),
+        ("{drug: IL8, amount: 10, unit: ug/kg, route: iv}", r"drug: 'IL8' is not a drug; did you mean 'IL7'"),
+        (
+            "{drug: IL7, amount: 10, unit: ng/mL, route: iv}",
+            r"a concentration \('ng/mL'\) only makes sense for route 'medium'",
+        ),
+        (
+            "{drug: IL7, amount: 10, unit: ug/kg, route: iv, count: 3}",
+            r"every: .None. must be a positive interval in day",
+        ),
+    ],
+)
+def test_dose_errors(tmp_path: Path, dose: str, message: str) -> None:
+    text = GOOD.replace("{drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}", dose)
+    with pytest.raises(ScenarioError, match=message):
+        scenario.load(write(tmp_path, text))
+
+
+def test_set_checks_ids_units_and_signs(tmp_path: Path) -> None:
+    text = GOOD.replace("set: {N_T: 1e11 cells}", "set: {N_TT: 1, CL_IL7: 2 cells, Q_lymph: -1}")
+    with pytest.raises(ScenarioError) as info:
+        scenario.load(write(tmp_path, text))
+    message = str(info.value)
+    assert "'N_TT' is not a settable parameter; did you mean 'N_T'?" in message
+    assert "unit 'cells' does not fit CL_IL7; use L/h, L/day" in message
+    assert "-1 is negative; Q_lymph must be >= 0 (L/h)" in message
+
+
+def test_unknown_fields_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"unknown field 'readout'; did you mean 'readouts'\?"):
+        scenario.load(write(tmp_path, GOOD + "readout: [x]\n"))
+
+
+def test_unknown_scenario_name_suggests() -> None:
+    with pytest.raises(Il7Error, match=r"unknown scenario 'baselin'; did you mean 'baseline'\?"):
+        scenario.load("baselin")
+
+
+def test_with_output_changes_only_the_grid() -> None:
+    s = scenario.load("baseline")
+    longer = s.with_output(t_end=14)
+    assert longer.t_end == 14 and s.t_end == 7 and len(longer.times) == len(s.times)
+    with pytest.raises(Il7Error, match="--t-end -1 must be a finite time after 0 day"):
+        s.with_output(t_end=-1)
+    assert math.isclose(longer.times[1], 2.0)

@@ -1,0 +1,106 @@
+"""Simulation: scenarios run, overrides act and leave nothing behind, results export."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import il7
+from il7.engine import engine
+from il7.errors import Il7Error, SolveError
+
+
+def test_baseline_is_a_steady_state() -> None:
+    traj = il7.simulate("baseline")
+    serum = traj["IL7_serum"]
+    assert np.allclose(serum, serum[0], rtol=1e-6)
+    assert 0.5 < serum[0] < 50  # a serum level, not a unit error of 1e3
+
+
+def test_overrides_act_and_do_not_persist() -> None:
+    before = il7.simulate("baseline")["IL7_serum"][-1]
+    fewer = il7.simulate("baseline", overrides={"N_T": "3e10 cells"})["IL7_serum"][-1]
+    after = il7.simulate("baseline")["IL7_serum"][-1]
+    assert fewer > 3 * before  # fewer receptors to consume IL-7: the sink
+    assert after == pytest.approx(before, rel=1e-9)
+
+
+def test_override_in_another_unit_equals_table_unit() -> None:
+    a = il7.simulate("baseline", overrides={"Q_lymph": 0.24})["IL7_serum"][-1]
+    b = il7.simulate("baseline", overrides={"Q_lymph": "5.76 L/day"})["IL7_serum"][-1]
+    assert a == pytest.approx(b, rel=1e-6)
+
+
+def test_bolus_raises_serum_il7_and_internalises_cd127() -> None:
+    traj = il7.simulate("il7_iv_bolus")
+    baseline = il7.simulate("baseline")
+    assert traj["IL7_serum"][0] > 1000 * baseline["IL7_serum"][0]
+    assert traj["CD127_per_T"].min() < 0.8 * traj["CD127_per_T"][0]
+    assert traj["IL7_serum"][-1] < 0.01 * traj["IL7_serum"][0]  # cleared within 4 days
+
+
+def test_culture_dose_is_the_nominal_concentration() -> None:
+    traj = il7.simulate("culture_dose")
+    assert traj["IL7_tissue_conc"][0] == pytest.approx(1000.0, rel=1e-9)  # 1 ng/mL = 1000 pg/mL
+
+
+def test_unknown_override_is_refused() -> None:
+    with pytest.raises(Il7Error, match=r"override 'N_X': not a parameter; did you mean 'N_T'\?"):
+        il7.simulate("baseline", overrides={"N_X": 1})
+    with pytest.raises(Il7Error, match="'koff_IL7Ra' is computed by the model"):
+        il7.simulate("baseline", overrides={"koff_IL7Ra": 1})
+
+
+def test_no_steady_state_names_the_species() -> None:
+    # a culture well with a source of IL-7 but no receptors and no clearance: IL-7 accumulates
+    s = il7.load_scenario("culture_dose")
+    no_sink = {"src_stroma": 1e9, "IL7Ra_per_T": 0, "gc_per_T": 0}
+    with pytest.raises(
+        SolveError,
+        match=r"scenario 'culture_dose': pre-equilibration .*IL7_tissue \(relative rate .*did not settle",
+    ):
+        il7.simulate(s, overrides=no_sink)
+
+
+def test_zero_divisor_is_refused() -> None:
+    with pytest.raises(Il7Error, match="N_T divides in the model's formulas and cannot be 0"):
+        il7.simulate("baseline", overrides={"N_T": 0})
+
+
+def test_engine_reports_settled_state() -> None:
+    eng = engine()
+    eng.start({})
+    eng.steady_state()
+    assert eng._unsettled() == []
+
+
+def test_trajectory_exports(tmp_path: Path) -> None:
+    traj = il7.simulate("culture_dose")
+    frame = traj.to_pandas()
+    assert frame.columns[0] == "IL7_tissue_conc [pg/mL]"
+    csv = traj.write(tmp_path / "t.csv")
+    parquet = traj.write(tmp_path / "t.parquet")
+    assert pd.read_csv(csv, index_col=0).shape == frame.shape
+    assert np.allclose(pd.read_parquet(parquet).to_numpy(), frame.to_numpy())
+    with pytest.raises(Il7Error, match=r"use a \.csv or \.parquet file name"):
+        traj.write(tmp_path / "t.xlsx")
+
+
+def test_plot_takes_and_returns_axes() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    out = il7.simulate("culture_dose").plot(ax=ax, readouts=("CD127_per_T",))
+    assert out is ax and len(ax.lines) == 1
+    plt.close(fig)
+
+
+def test_parameter_table_and_sbml_export(tmp_path: Path) -> None:
+    table = il7.parameter_table()
+    assert {"value", "unit", "status", "source", "note"} <= set(table.columns)
+    text = il7.export_sbml(tmp_path / "m.xml")
+    assert (tmp_path / "m.xml").read_text() == text
