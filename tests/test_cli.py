@@ -42,7 +42,7 @@ def test_simulate_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixt
     )
     assert code == 0, err
     text = csv.read_text().splitlines()
-    assert text[0].startswith("time [h],IL7_serum [pg/mL]")
+    assert text[0].startswith("time [h],IL7_serum_total [pg/mL]")
     assert float(text[-1].split(",")[0]) == 48.0
     assert png.stat().st_size > 1000
 

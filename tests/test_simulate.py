@@ -13,14 +13,16 @@ from il7.errors import Il7Error, SolveError
 
 def test_baseline_is_a_steady_state() -> None:
     traj = il7.simulate("baseline")
-    serum = traj["IL7_serum"]
+    serum = traj["IL7_serum_total"]
     assert np.allclose(serum, serum[0], rtol=1e-6)
     assert 0.5 < serum[0] < 50  # a serum level, not a unit error of 1e3
+    assert traj["IL7_serum"][0] < serum[0]  # most circulating IL-7 is held by sIL-7R
 
 
 def test_overrides_act_and_do_not_persist() -> None:
     before = il7.simulate("baseline")["IL7_serum"][-1]
     fewer = il7.simulate("baseline", overrides={"N_T": "3e10 cells"})["IL7_serum"][-1]
+    assert fewer > before
     after = il7.simulate("baseline")["IL7_serum"][-1]
     assert fewer > 3 * before  # fewer receptors to consume IL-7: the sink
     assert after == pytest.approx(before, rel=1e-9)

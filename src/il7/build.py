@@ -20,7 +20,14 @@ from typing import Any
 from il7 import units
 from il7.errors import Il7Error
 
-LAYERS = ("ligand.ant", "receptor.ant", "observables.ant")
+LAYERS = (
+    "ligand.ant",
+    "soluble_receptor.ant",
+    "receptor.ant",
+    "gc_family.ant",
+    "signalling.ant",
+    "observables.ant",
+)
 """The model's Antimony files, in reading order: from where IL-7 comes from to what users read."""
 
 MODEL_ID = "il7"
@@ -225,8 +232,18 @@ def _set_units(lib: Any, model: Any) -> None:
     model.setVolumeUnits("litre")
     for i in range(model.getNumCompartments()):
         model.getCompartment(i).setUnits("litre")
+    assigned = {model.getInitialAssignment(i).getSymbol() for i in range(model.getNumInitialAssignments())}
     for i in range(model.getNumSpecies()):
-        model.getSpecies(i).setSubstanceUnits("item")
+        species = model.getSpecies(i)
+        species.setSubstanceUnits("item")
+        # a species the Antimony sources leave without a start value starts empty
+        if not (
+            species.isSetInitialAmount() or species.isSetInitialConcentration() or species.getId() in assigned
+        ):
+            if species.getHasOnlySubstanceUnits():
+                species.setInitialAmount(0.0)
+            else:
+                species.setInitialConcentration(0.0)
     for math_ast in _all_math(model):
         _dimensionless_literals(math_ast)
 
@@ -257,6 +274,7 @@ def _annotate(lib: Any, model: Any) -> None:
         "bqbiol:is": lib.BQB_IS,
         "bqbiol:hasPart": lib.BQB_HAS_PART,
         "bqbiol:isVersionOf": lib.BQB_IS_VERSION_OF,
+        "bqbiol:hasVersion": lib.BQB_HAS_VERSION,
         "bqbiol:occursIn": lib.BQB_OCCURS_IN,
         "bqbiol:hasTaxon": lib.BQB_HAS_TAXON,
         "bqbiol:isEncodedBy": lib.BQB_IS_ENCODED_BY,
@@ -301,10 +319,17 @@ def divisors() -> frozenset[str]:
     found: set[str] = set()
 
     def names(node: Any) -> None:
+        # a name, or a factor of a product, makes the denominator zero on its own; a term of
+        # a sum (k_rec + k_deg) does not
         if node.isName():
             found.add(node.getName())
-        for i in range(node.getNumChildren()):
-            names(node.getChild(i))
+        elif node.getType() == libsbml.AST_TIMES:
+            for i in range(node.getNumChildren()):
+                names(node.getChild(i))
+        elif node.getType() == libsbml.AST_DIVIDE:
+            names(node.getLeftChild())
+        elif node.getType() in (libsbml.AST_POWER, libsbml.AST_FUNCTION_POWER):
+            names(node.getChild(0))
 
     def visit(node: Any) -> None:
         if node.getType() == libsbml.AST_DIVIDE:

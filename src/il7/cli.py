@@ -55,6 +55,16 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("what", choices=("sbml",), help="what to export")
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")
 
+    cal = sub.add_parser("calibrate", help="fit receptor and STAT5 parameters to Gonnord 2018 S3C/S3D")
+    cal.add_argument("--starts", type=int, default=8, help="number of multi-start points (default 8)")
+    cal.add_argument("--seed", type=int, default=7, help="seed of the random starts (default 7)")
+    cal.add_argument(
+        "--max-evaluations", type=int, default=80, help="objective evaluations per start (default 80)"
+    )
+    cal.add_argument(
+        "--write", action="store_true", help="write the result into model/parameters.tsv (editable install)"
+    )
+
     rep = sub.add_parser("report", help="run the model and write the HTML report")
     rep.add_argument("--out", default="il7-report", help="output folder (default: il7-report)")
     return parser
@@ -69,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "simulate": _simulate,
             "parameters": _parameters,
             "export": _export,
+            "calibrate": _calibrate,
             "report": _report,
         }[args.command](args)
     except Il7Error as exc:
@@ -176,6 +187,19 @@ def _export(args: argparse.Namespace) -> None:
         print(f"wrote {args.output}")
     else:
         sys.stdout.write(text)
+
+
+def _calibrate(args: argparse.Namespace) -> None:
+    from il7 import calibrate
+
+    if args.starts < 1 or args.max_evaluations < 1:
+        raise Il7Error("--starts and --max-evaluations must be at least 1")
+    result = calibrate.fit(
+        starts=args.starts, seed=args.seed, max_evaluations=args.max_evaluations, progress=print
+    )
+    print(calibrate.describe(result))
+    if args.write:
+        print(f"wrote {calibrate.write(result)}")
 
 
 def _report(args: argparse.Namespace) -> None:

@@ -557,14 +557,14 @@ class _Parser:
 def parameter_value(p: build.Parameter, raw: Any, *, where: str) -> float:
     """Turn a value written for parameter ``p`` (``1e11``, ``"200 uL"``) into model units.
 
-    A bare number is taken in the parameter's table unit. Negative, NaN and infinite values
-    are refused (every settable quantity of the model is non-negative).
+    A bare number is taken in the parameter's table unit. NaN and infinite values are refused,
+    and so are negative ones unless the table's lower bound is negative (an observable offset).
     """
     value, unit = quantity(raw, where=where)
     unit = unit or p.unit
     if not math.isfinite(value):
         raise Il7Error(f"{where}: {value} is not a finite number; give a finite value in {p.unit}")
-    if value < 0:
+    if value < 0 and not (p.lower is not None and p.lower < 0):
         raise Il7Error(f"{where}: {value:g} is negative; {p.id} must be >= 0 ({p.unit})")
     if value == 0 and p.id in build.divisors():
         raise Il7Error(

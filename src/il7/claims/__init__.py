@@ -1,0 +1,83 @@
+"""Checks of the model against the literature: the targets file and how a target is judged."""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from il7.errors import Il7Error
+
+CHECKS = ("within_factor", "at_least", "at_most", "in_range")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A published quantity and how close the model must come to it."""
+
+    id: str
+    description: str
+    unit: str
+    check: str
+    source: str
+    value: float | None = None
+    factor: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+    def passes(self, observed: float) -> bool:
+        """Whether a model value meets the target."""
+        if not math.isfinite(observed):
+            return False
+        if self.check == "within_factor":
+            assert self.value is not None and self.factor is not None
+            return self.value / self.factor <= observed <= self.value * self.factor
+        if self.check == "at_least":
+            assert self.value is not None
+            return observed >= self.value
+        if self.check == "at_most":
+            assert self.value is not None
+            return observed <= self.value
+        assert self.low is not None and self.high is not None
+        return self.low <= observed <= self.high
+
+    @property
+    def expected(self) -> str:
+        """The criterion in words, e.g. ``100 pg/mL within x2``."""
+        if self.check == "within_factor":
+            return f"{self.value:g} {self.unit} within x{self.factor:g}"
+        if self.check == "at_least":
+            return f">= {self.value:g} {self.unit}"
+        if self.check == "at_most":
+            return f"<= {self.value:g} {self.unit}"
+        return f"{self.low:g} to {self.high:g} {self.unit}"
+
+
+@functools.cache
+def targets() -> dict[str, Target]:
+    """All literature targets, by id (``claims/targets.yaml``)."""
+    text = resources.files("il7.claims").joinpath("targets.yaml").read_text(encoding="utf-8")
+    raw: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    out = {}
+    for key, spec in raw.items():
+        where = f"claims/targets.yaml {key}"
+        check = spec.get("check")
+        if check not in CHECKS:
+            raise Il7Error(f"{where}: check '{check}' is not one of {', '.join(CHECKS)}")
+        low, high = spec.get("range", (None, None))
+        out[key] = Target(
+            id=key,
+            description=spec["description"],
+            unit=str(spec["unit"]),
+            check=check,
+            source=spec["source"],
+            value=spec.get("value"),
+            factor=spec.get("factor"),
+            low=low,
+            high=high,
+        )
+    return out

@@ -1,0 +1,260 @@
+"""In-silico versions of the published experiments the molecular layer is judged by.
+
+Each function builds scenarios (:func:`il7.scenario.parse`), simulates them and returns the
+numbers the paper reports, so that tests, the calibration and the report ask the same
+question the same way. Culture experiments run in the ``culture_well`` context (1e6 T cells in
+200 uL); body experiments in ``human_body``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from il7.scenario import Scenario, parse
+from il7.simulate import simulate
+
+Overrides = Mapping[str, Any] | None
+Doses = Sequence[float] | np.ndarray
+
+
+def _culture(
+    name: str,
+    steps: Sequence[tuple[float, Mapping[str, Any]]],
+    readouts: Sequence[str],
+    times: Sequence[float],
+    *,
+    time_unit: str = "min",
+    preequilibrate: Mapping[str, Any] | None = None,
+    context: str = "culture_well",
+) -> Scenario:
+    periods: list[dict[str, Any]] = [
+        {"time": "-inf", **({"set": dict(preequilibrate)} if preequilibrate else {})}
+    ]
+    periods += [{"time": t, **changes} for t, changes in steps]
+    return parse(
+        {
+            "name": name,
+            "description": name,
+            "context": context,
+            "time_unit": time_unit,
+            "periods": periods,
+            "readouts": list(readouts),
+            "output": {"times": list(times)},
+        },
+        file="<il7.experiments>",
+    )
+
+
+def _dose(drug: str, amount: float, unit: str, route: str = "medium") -> dict[str, Any]:
+    return {"dose": {"drug": drug, "amount": float(amount), "unit": unit, "route": route}}
+
+
+def pstat5_dose_response(
+    doses_pg_ml: Doses, *, minutes: float = 10.0, overrides: Overrides = None
+) -> np.ndarray:
+    """pSTAT5 fraction after ``minutes`` of IL-7 at each dose (pg/mL), as in Gonnord 2018 S3C."""
+    out = []
+    for dose in doses_pg_ml:
+        s = _culture(
+            "pSTAT5 dose-response", [(0.0, _dose("IL7", dose, "pg/mL"))], ["pSTAT5_frac"], [0.0, minutes]
+        )
+        out.append(simulate(s, overrides=overrides)["pSTAT5_frac"][-1])
+    return np.asarray(out)
+
+
+def cross_inhibition(
+    pre_drug: str,
+    pre_doses_pg_ml: Sequence[float],
+    probe_drug: str,
+    probe_pm: float,
+    readout: str,
+    *,
+    minutes: float = 10.0,
+    overrides: Overrides = None,
+) -> np.ndarray:
+    """Percent inhibition of a probe cytokine's response by a 10-min pre-treatment (Gonnord 2018 S3D).
+
+    The cells get ``pre_drug`` at each dose for ``minutes``, then ``probe_drug`` at ``probe_pm``
+    (pM) for ``minutes``; the probe's ``readout`` (a fluorescence observable, background
+    included, as the phospho-flow measures it) is compared with cells that got no
+    pre-treatment.
+    """
+
+    def response(pre_dose: float) -> float:
+        steps = [(0.0, _dose(pre_drug, pre_dose, "pg/mL")), (minutes, _dose(probe_drug, probe_pm, "pM"))]
+        s = _culture("cross-inhibition", steps, [readout], [0.0, 2 * minutes])
+        return float(simulate(s, overrides=overrides)[readout][-1])
+
+    reference = response(0.0)
+    return np.asarray([100.0 * (1.0 - response(d) / reference) for d in pre_doses_pg_ml])
+
+
+def il7ra_half_life(il7_ng_ml: float, *, overrides: Overrides = None, hours: float = 24.0) -> float:
+    """Half-life (h) of total IL-7Ralpha protein when translation is blocked (Henriques 2010).
+
+    Translation stops at time 0 (cycloheximide) and IL-7 is added at ``il7_ng_ml``; the
+    half-life is read where the total falls to half (log-linear interpolation).
+    """
+    steps = [
+        (0.0, {"set": {"translation": 0}, **(_dose("IL7", il7_ng_ml, "ng/mL") if il7_ng_ml > 0 else {})})
+    ]
+    grid = list(np.linspace(0.0, hours, 241))
+    s = _culture("IL-7Ralpha half-life", steps, ["IL7Ra_total_per_T"], grid, time_unit="h")
+    traj = simulate(s, overrides=overrides)
+    total = traj["IL7Ra_total_per_T"] / traj["IL7Ra_total_per_T"][0]
+    below = np.nonzero(total <= 0.5)[0]
+    if below.size == 0:
+        # not reached in the window: extrapolate from the last point's log-linear decay
+        return float(hours * math.log(2) / -math.log(total[-1]))
+    i = int(below[0])
+    t0, t1, y0, y1 = traj.time[i - 1], traj.time[i], math.log(total[i - 1]), math.log(total[i])
+    return float(t0 + (math.log(0.5) - y0) * (t1 - t0) / (y1 - y0))
+
+
+def surface_cd127(il7_ng_ml: float, times_h: Sequence[float], *, overrides: Overrides = None) -> np.ndarray:
+    """Surface CD127 relative to untreated cells after IL-7 at ``il7_ng_ml`` from time 0."""
+    s = _culture(
+        "surface CD127",
+        [(0.0, _dose("IL7", il7_ng_ml, "ng/mL"))],
+        ["CD127_per_T"],
+        list(times_h),
+        time_unit="h",
+    )
+    cd127 = simulate(s, overrides=overrides)["CD127_per_T"]
+    return np.asarray(cd127 / cd127[0])
+
+
+@dataclass(frozen=True)
+class GradedOutputs:
+    """Dose-responses of the three graded culture outputs, and their EC50s (ng/mL)."""
+
+    doses_ng_ml: np.ndarray
+    stat5: np.ndarray
+    survival: np.ndarray
+    proliferation: np.ndarray
+    ec50_stat5: float
+    ec50_survival: float
+    ec50_proliferation: float
+
+
+CULTURE_CELLS_PER_ML = 1e6
+"""Density of multi-day T-cell cultures (assumed: the usual 1e6 cells/mL; JLB 2014's is not read)."""
+
+
+def graded_outputs(
+    doses_ng_ml: Sequence[float] = tuple(np.logspace(-3, 3, 25)),
+    *,
+    cells_per_ml: float = CULTURE_CELLS_PER_ML,
+    overrides: Overrides = None,
+) -> GradedOutputs:
+    """STAT5 (pSTAT5 at 30 min), survival (Bcl-2 at 48 h) and proliferation (cells in cycle at 72 h).
+
+    The culture analogue of J Leukoc Biol 2014 (PMID 24072878): one IL-7 dose at time 0, no
+    re-feeding, so cells consume and internalise IL-7 as they would in a well of 200 uL at
+    ``cells_per_ml``.
+    """
+    overrides = {"N_T": f"{cells_per_ml * 0.2:g} cells", **(overrides or {})}
+    stat5, survival, prolif = [], [], []
+    for dose in doses_ng_ml:
+        s = _culture(
+            "graded outputs",
+            [(0.0, _dose("IL7", dose, "ng/mL"))],
+            ["pSTAT5_frac", "survival_signal", "proliferation_signal"],
+            [0.0, 0.5, 48.0, 72.0],
+            time_unit="h",
+        )
+        traj = simulate(s, overrides=overrides)
+        stat5.append(traj["pSTAT5_frac"][1])
+        survival.append(traj["survival_signal"][2])
+        prolif.append(traj["proliferation_signal"][3])
+    doses = np.asarray(doses_ng_ml, dtype=float)
+    s5, sv, pr = (np.asarray(a) for a in (stat5, survival, prolif))
+    return GradedOutputs(doses, s5, sv, pr, ec50(doses, s5), ec50(doses, sv), ec50(doses, pr))
+
+
+def ec50(doses: np.ndarray, response: np.ndarray) -> float:
+    """Dose at half the way from the lowest to the highest response (log-interpolated).
+
+    Returns ``nan`` when the response does not rise through its half-way point.
+    """
+    lo, hi = float(np.min(response)), float(np.max(response))
+    if not hi > lo:
+        return math.nan
+    half = lo + 0.5 * (hi - lo)
+    above = np.nonzero(response >= half)[0]
+    i = int(above[0])
+    if i == 0:
+        return float(doses[0])
+    x0, x1 = math.log10(doses[i - 1]), math.log10(doses[i])
+    y0, y1 = response[i - 1], response[i]
+    return float(10 ** (x0 + (half - y0) * (x1 - x0) / (y1 - y0)))
+
+
+@dataclass(frozen=True)
+class SolubleReceptorFaces:
+    """The two published faces of soluble IL-7Ralpha, with and without it.
+
+    Culture (Crawley 2010): pSTAT5 after 15 min of 100 pg/mL IL-7, without and with 107 ng/mL
+    sIL-7R in the medium. Body (Lundstrom 2013): after an IV IL-7 dose, the half-life of total
+    plasma IL-7 (free + sIL-7R-bound, terminal, h) and the T-cell pSTAT5 fraction integrated
+    over 7 days (fraction x day), without and with the healthy sIL-7R level.
+    """
+
+    culture_pstat5: tuple[float, float]
+    body_total_il7_half_life_h: tuple[float, float]
+    body_pstat5_7day: tuple[float, float]
+
+
+def soluble_receptor_faces(
+    *,
+    il7_pg_ml: float = 100.0,
+    sil7r_ng_ml: float = 107.0,
+    dose_ug_kg: float = 10.0,
+    overrides: Overrides = None,
+) -> SolubleReceptorFaces:
+    """Run both soluble-receptor experiments (see :class:`SolubleReceptorFaces`)."""
+    culture = []
+    for added in (0.0, sil7r_ng_ml):
+        steps = [
+            (
+                0.0,
+                {
+                    "dose": [
+                        {"drug": "sIL7R", "amount": added, "unit": "ng/mL", "route": "medium"},
+                        {"drug": "IL7", "amount": il7_pg_ml, "unit": "pg/mL", "route": "medium"},
+                    ]
+                },
+            )
+        ]
+        s = _culture("sIL-7R in culture", steps, ["pSTAT5_frac"], [0.0, 15.0])
+        culture.append(float(simulate(s, overrides=overrides)["pSTAT5_frac"][-1]))
+    half_lives, exposure = [], []
+    grid = list(np.linspace(0.0, 7.0, 337))
+    for level in (0.0, None):
+        pre = {"sIL7R_level": "0 nM"} if level == 0.0 else None
+        s = _culture(
+            "sIL-7R in the body",
+            [(0.0, _dose("IL7", dose_ug_kg, "ug/kg", route="iv"))],
+            ["IL7_serum_total", "pSTAT5_frac"],
+            grid,
+            time_unit="day",
+            preequilibrate=pre,
+            context="human_body",
+        )
+        traj = simulate(s, overrides=overrides)
+        total = traj["IL7_serum_total"]
+        # terminal half-life from the log-linear decline between day 1 and day 3
+        t = traj.time
+        window = (t >= 1.0) & (t <= 3.0)
+        slope = np.polyfit(t[window], np.log(total[window]), 1)[0]
+        half_lives.append(float(math.log(2) / -slope * 24.0))
+        pstat5 = traj["pSTAT5_frac"]
+        exposure.append(float(np.sum((pstat5[1:] + pstat5[:-1]) * np.diff(t)) / 2.0))
+    return SolubleReceptorFaces(
+        (culture[0], culture[1]), (half_lives[0], half_lives[1]), (exposure[0], exposure[1])
+    )

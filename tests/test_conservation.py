@@ -1,0 +1,93 @@
+"""Property tests: receptors are conserved in a closed system, and no species goes negative."""
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+import il7
+from il7.build import parameters
+from il7.scenario import parse
+
+# binding and recycling parameters drawn log-uniformly within the table's bounds
+DRAWN = (
+    "kon_IL7",
+    "Kd_IL7Ra_unglyc",
+    "glyco_affinity_gain",
+    "K_pre",
+    "k_gc_on",
+    "k_gc_off",
+    "k_pre_off",
+    "k_rec",
+    "Kd_IL4Ra",
+    "Kd_IL2Rb",
+    "k_gc_off_IL4",
+    "k_gc_off_IL2",
+    "IL7Ra_per_T",
+    "gc_per_T",
+    "IL4Ra_per_T",
+)
+# a closed well: nothing made, nothing internalised or degraded
+CLOSED = {"translation": 0, "k_int": 0, "k_deg_int": 0, "k_endo_active": 0, "k_turn_IL7Ra": 0}
+TOTALS = {
+    "IL-7": ("IL7_tissue", "IL7_IL7Ra_T", "IL7_IL7Ra_gc_T", "IL7R_endo_T", "IL7_sIL7R_tissue"),
+    "IL-7Ralpha": (
+        "IL7Ra_T",
+        "IL7Ra_gc_T",
+        "IL7_IL7Ra_T",
+        "IL7_IL7Ra_gc_T",
+        "IL7Ra_int_T",
+        "IL7R_endo_T",
+        "IL7Ra_doomed_T",
+    ),
+    "gc": (
+        "gc_T",
+        "IL7Ra_gc_T",
+        "IL7_IL7Ra_gc_T",
+        "IL4_IL4Ra_gc_T",
+        "IL2_IL2Rb_gc_T",
+        "IL15_IL2Rb_gc_T",
+        "gc_int_T",
+        "IL7R_endo_T",
+    ),
+    "IL-4Ralpha": ("IL4Ra_T", "IL4_IL4Ra_T", "IL4_IL4Ra_gc_T"),
+    "IL-2Rbeta": ("IL2Rb_T", "IL2_IL2Rb_T", "IL2_IL2Rb_gc_T", "IL15_IL2Rb_T", "IL15_IL2Rb_gc_T"),
+    "STAT5": ("STAT5_T", "pSTAT5_T"),
+}
+BOUNDS = {p.id: (p.lower, p.upper) for p in parameters()}
+
+
+def scenario(species: tuple[str, ...]) -> il7.Scenario:
+    doses = [
+        {"drug": d, "amount": a, "unit": "ng/mL", "route": "medium"}
+        for d, a in (("IL7", 10), ("IL4", 1), ("IL2", 1))
+    ]
+    return parse(
+        {
+            "name": "closed well",
+            "description": "binding only",
+            "context": "culture_well",
+            "time_unit": "h",
+            "periods": [{"time": 0, "set": CLOSED, "dose": doses}],
+            "readouts": list(species),
+            "output": {"times": [0, 0.01, 0.1, 1, 6, 24]},
+        }
+    )
+
+
+ALL = tuple(sorted({s for group in TOTALS.values() for s in group}))
+SCENARIO = scenario(ALL)
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=len(DRAWN), max_size=len(DRAWN)))
+def test_closed_system_conserves_receptors_and_stays_non_negative(u: list[float]) -> None:
+    overrides = {}
+    for key, x in zip(DRAWN, u, strict=True):
+        lo, hi = BOUNDS[key]
+        overrides[key] = float(10 ** (np.log10(lo) + x * (np.log10(hi) - np.log10(lo))))
+    traj = il7.simulate(SCENARIO, overrides=overrides)
+    for name, group in TOTALS.items():
+        total = sum(traj[s] for s in group)
+        assert np.all(np.abs(total - total[0]) <= 1e-6 * abs(total[0])), f"{name} total drifted: {total}"
+    scale = max(abs(traj[s]).max() for s in ALL)
+    for s in ALL:
+        assert traj[s].min() >= -1e-9 * scale, f"{s} went negative: {traj[s].min():.3g}"
