@@ -67,6 +67,19 @@ def pstat5_dose_response(
     return np.asarray(out)
 
 
+def pstat6_dose_response(
+    doses_pg_ml: Doses, *, minutes: float = 10.0, overrides: Overrides = None
+) -> np.ndarray:
+    """pSTAT6 fraction after ``minutes`` of IL-4 at each dose (pg/mL), as in Gonnord 2018 S3B."""
+    out = []
+    for dose in doses_pg_ml:
+        s = _culture(
+            "pSTAT6 dose-response", [(0.0, _dose("IL4", dose, "pg/mL"))], ["pSTAT6_frac"], [0.0, minutes]
+        )
+        out.append(simulate(s, overrides=overrides)["pSTAT6_frac"][-1])
+    return np.asarray(out)
+
+
 def cross_inhibition(
     pre_drug: str,
     pre_doses_pg_ml: Sequence[float],
@@ -116,7 +129,7 @@ def il7ra_half_life(il7_ng_ml: float, *, overrides: Overrides = None, hours: flo
     return float(t0 + (math.log(0.5) - y0) * (t1 - t0) / (y1 - y0))
 
 
-def surface_cd127(il7_ng_ml: float, times_h: Sequence[float], *, overrides: Overrides = None) -> np.ndarray:
+def surface_cd127(il7_ng_ml: float, times_h: Doses, *, overrides: Overrides = None) -> np.ndarray:
     """Surface CD127 relative to untreated cells after IL-7 at ``il7_ng_ml`` from time 0."""
     s = _culture(
         "surface CD127",

@@ -8,9 +8,7 @@ as failed, with its message; the report still completes.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +18,8 @@ import pandas as pd
 
 from il7 import scenario as scenarios
 from il7.errors import Il7Error
+from il7.report.figures import embed
+from il7.report.molecular import molecular_section
 from il7.simulate import parameter_table, simulate
 from il7.trajectory import Trajectory
 
@@ -68,6 +68,10 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
     params.to_csv(out / "parameters.csv")
     baseline = next((r for r in results if r.name == "baseline"), None)
     sections = [_header(), _baseline_section(baseline, out)]
+    step("molecular layer")
+    sections.append(molecular_section(out))
+    step("validation")
+    sections.append(_validation_section(out, step))
     sections.append("<h2>Scenarios</h2>")
     for result in results:
         step(f"figure {result.name}")
@@ -86,10 +90,7 @@ def _run(name: str) -> ScenarioResult:
         return ScenarioResult(name, s.description, None, str(exc))
 
 
-def _figure(trajectory: Trajectory) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
+def _figure(trajectory: Trajectory, caption: str) -> str:
     import matplotlib.pyplot as plt
 
     units = sorted(set(trajectory.units))
@@ -101,10 +102,7 @@ def _figure(trajectory: Trajectory) -> str:
         trajectory.plot(ax=ax, readouts=chosen)
         ax.set_title("")
     fig.suptitle(trajectory.scenario)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode()
+    return embed(fig, trajectory.scenario, caption)
 
 
 def _table(frame: pd.DataFrame, *, css: str = "") -> str:
@@ -116,7 +114,8 @@ def _header() -> str:
     return (
         "<h1>il7 report</h1>"
         f"<p class='meta'>Generated {stamp}. il7 is an executable model of the interleukin-7 system: "
-        "IL-7 sources, distribution and clearance, and IL-7 receptor binding on T cells. Every number "
+        "IL-7 sources, distribution and clearance, its receptor and the soluble receptor, the gc "
+        "cytokines that compete for gc, and the three signalling cascades in T cells. Every number "
         "comes from the parameter table at the end of this page, with its source.</p>"
     )
 
@@ -138,11 +137,30 @@ def _scenario_section(result: ScenarioResult, out: Path) -> str:
     if result.trajectory is None:
         return head + f"<p class='failed'>FAILED: {html.escape(str(result.error))}</p>"
     result.trajectory.write(out / f"scenario_{result.name}.csv")
-    image = _figure(result.trajectory)
+    return head + _figure(result.trajectory, f"Data: scenario_{result.name}.csv")
+
+
+def _validation_section(out: Path, step: ProgressHook) -> str:
+    from il7.claims.validate import validate
+
+    rows = [
+        {
+            "target": r.target.id,
+            "what": r.target.description,
+            "expected": r.target.expected,
+            "model": f"{r.observed:.4g}",
+            "verdict": "PASS" if r.passed else "FAIL",
+            "source": r.target.source,
+        }
+        for r in validate(progress=lambda t: step(f"validate {t}"))
+    ]
+    frame = pd.DataFrame(rows).set_index("target")
+    frame.to_csv(out / "validation.csv")
+    passed = int((frame["verdict"] == "PASS").sum())
     return (
-        head
-        + f"<figure><img alt='{html.escape(result.name)} figure' src='data:image/png;base64,{image}'/>"
-        + f"<figcaption>Data: scenario_{html.escape(result.name)}.csv</figcaption></figure>"
+        f"<h2 id='validation'>Literature validation</h2><p>{passed} of {len(frame)} targets pass "
+        "(claims/targets.yaml; data: validation.csv). A FAIL is a recorded model miss, not a hidden one.</p>"
+        + _table(frame, css="validation")
     )
 
 

@@ -1,0 +1,132 @@
+"""The report's molecular-layer section: the model against Gonnord 2018 and the other anchors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from il7 import calibrate, experiments
+from il7.build import parameters
+from il7.claims.validate import cd127_course, faces, gonnord, graded
+from il7.report.figures import embed
+
+
+def molecular_section(out: Path) -> str:
+    """Figures and CSVs: pSTAT5 dose-response and cross-inhibition against the data, receptor
+    loss after IL-7, the graded outputs, and the two faces of the soluble receptor."""
+    parts = ["<h2 id='molecular'>Molecular layer against data</h2>"]
+    parts.append(_gonnord_figure(out))
+    parts.append(_receptor_figure(out))
+    parts.append(_graded_figure(out))
+    parts.append(_faces_table(out))
+    return "\n".join(parts)
+
+
+def _gonnord_figure(out: Path) -> str:
+    data, _, il4, il7 = gonnord()
+    p = {q.id: q.model_value for q in parameters()}
+    fine = np.logspace(0, 5, 41)
+    curve = float(p["pSTAT5_MFI_offset"] or 0) + float(
+        p["pSTAT5_MFI_scale"] or 0
+    ) * experiments.pstat5_dose_response(fine)
+    pd.DataFrame({"IL7_pg_per_mL": fine, "model_pSTAT5_MFI": curve}).to_csv(
+        out / "gonnord_S3C_model.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "IL7_pretreatment_pg_per_mL": calibrate.S3D_IL7_PRE,
+            "model_inhibition_of_IL4_pct": il4,
+            "IL4_pretreatment_pg_per_mL": calibrate.S3D_IL4_PRE,
+            "model_inhibition_of_IL7_pct": il7,
+        }
+    ).to_csv(out / "gonnord_S3D_model.csv", index=False)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
+    a.semilogx(fine, curve, label="model (fitted map)")
+    for k in range(data.mfi.shape[1]):
+        a.semilogx(
+            data.doses_pg_ml, data.mfi[:, k], "o", color="k", ms=4, label="Gonnord S3C" if k == 0 else None
+        )
+    a.set(xlabel="IL-7 (pg/mL)", ylabel="pSTAT5 MFI", title="pSTAT5 at 10 min (fitted)")
+    a.legend(fontsize="small")
+    b.semilogx(calibrate.S3D_IL7_PRE, il4, "-", label="IL-7 then IL-4: model")
+    b.semilogx(np.repeat(calibrate.S3D_IL7_PRE, 3), data.inhibition_of_il4.ravel(), "o", ms=4, label="data")
+    b.semilogx(calibrate.S3D_IL4_PRE, il7, "-", label="IL-4 then IL-7: model")
+    b.semilogx(np.repeat(calibrate.S3D_IL4_PRE, 3), data.inhibition_of_il7.ravel(), "s", ms=4, label="data")
+    b.set(xlabel="pre-treatment (pg/mL)", ylabel="% inhibition", title="gc cross-inhibition (fitted)")
+    b.legend(fontsize="small")
+    return embed(
+        fig,
+        "Gonnord 2018 fit",
+        "Data: gonnord_S3C_model.csv, gonnord_S3D_model.csv; digitised points from src/il7/data.",
+    )
+
+
+def _receptor_figure(out: Path) -> str:
+    times, surface = cd127_course()
+    pd.DataFrame({"time_h": times, "surface_CD127_relative": surface}).to_csv(
+        out / "cd127_after_il7.csv", index=False
+    )
+    fig, ax = plt.subplots(figsize=(5, 3.2), layout="constrained")
+    ax.plot(times, surface)
+    ax.set(
+        xlabel="time after 10 ng/mL IL-7 (h)",
+        ylabel="surface CD127 (relative)",
+        title="CD127 loss after IL-7",
+    )
+    return embed(fig, "CD127 after IL-7", "Data: cd127_after_il7.csv")
+
+
+def _graded_figure(out: Path) -> str:
+    g = graded()
+    frame = pd.DataFrame(
+        {
+            "IL7_ng_per_mL": g.doses_ng_ml,
+            "pSTAT5_30min": g.stat5,
+            "Bcl2_48h": g.survival,
+            "cycling_72h": g.proliferation,
+        }
+    )
+    frame.to_csv(out / "graded_outputs.csv", index=False)
+    fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
+    for column, label in (
+        ("pSTAT5_30min", "pSTAT5, 30 min"),
+        ("Bcl2_48h", "Bcl-2, 48 h"),
+        ("cycling_72h", "in cycle, 72 h"),
+    ):
+        ax.semilogx(frame["IL7_ng_per_mL"], frame[column], label=label)
+    ax.set(
+        xlabel="IL-7 (ng/mL), one dose, 1e6 cells/mL",
+        ylabel="output (fraction)",
+        title="graded outputs in culture",
+    )
+    ax.legend(fontsize="small")
+    return embed(
+        fig,
+        "graded outputs",
+        f"EC50: STAT5 {g.ec50_stat5:.3g}, survival {g.ec50_survival:.3g}, proliferation {g.ec50_proliferation:.3g} ng/mL. Data: graded_outputs.csv",
+    )
+
+
+def _faces_table(out: Path) -> str:
+    f = faces()
+    frame = pd.DataFrame(
+        {
+            "without sIL-7R": [f.culture_pstat5[0], f.body_total_il7_half_life_h[0], f.body_pstat5_7day[0]],
+            "with sIL-7R": [f.culture_pstat5[1], f.body_total_il7_half_life_h[1], f.body_pstat5_7day[1]],
+        },
+        index=pd.Index(
+            [
+                "culture: pSTAT5 at 15 min, 100 pg/mL IL-7 (Crawley 2010)",
+                "body: total plasma IL-7 half-life after 10 ug/kg IV, h (Lundstrom 2013)",
+                "body: T-cell pSTAT5 over 7 days, fraction x day (Lundstrom 2013)",
+            ],
+            name="soluble IL-7Ralpha",
+        ),
+    )
+    frame.to_csv(out / "soluble_receptor.csv")
+    return "<h3>Soluble IL-7Ralpha: both faces</h3>" + frame.to_html(
+        border=0, float_format=lambda v: f"{v:.3g}"
+    )
