@@ -36,7 +36,7 @@ S3D_IL7_PRE = (10.0, 100.0, 1000.0, 10000.0, 100000.0)  # pg/mL IL-7 before IL-4
 S3D_IL4_PRE = (10.0, 50.0, 500.0, 5000.0, 50000.0)  # pg/mL IL-4 before IL-7
 S3D_IL4_PROBE_PM = 6.25
 S3D_IL7_PROBE_PM = 2.0
-SOURCE = "doi:10.1126/scisignal.aal1253 (Gonnord 2018 Fig. S3C and S3D; src/il7/data; il7 calibrate)"
+SOURCE = "PMID 29615515, doi:10.1126/scisignal.aal1253 (Gonnord 2018 Fig. S3C and S3D; src/il7/data; il7 calibrate)"
 
 
 @dataclass(frozen=True)
