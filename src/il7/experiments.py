@@ -54,30 +54,24 @@ def _dose(drug: str, amount: float, unit: str, route: str = "medium") -> dict[st
     return {"dose": {"drug": drug, "amount": float(amount), "unit": unit, "route": route}}
 
 
+def dose_response(
+    drug: str, readout: str, doses_pg_ml: Doses, *, minutes: float = 10.0, overrides: Overrides = None
+) -> np.ndarray:
+    """``readout`` after ``minutes`` of ``drug`` at each dose (pg/mL) in a culture well."""
+    out = []
+    for dose in doses_pg_ml:
+        s = _culture(
+            f"{readout} dose-response", [(0.0, _dose(drug, dose, "pg/mL"))], [readout], [0.0, minutes]
+        )
+        out.append(simulate(s, overrides=overrides)[readout][-1])
+    return np.asarray(out)
+
+
 def pstat5_dose_response(
     doses_pg_ml: Doses, *, minutes: float = 10.0, overrides: Overrides = None
 ) -> np.ndarray:
     """pSTAT5 fraction after ``minutes`` of IL-7 at each dose (pg/mL), as in Gonnord 2018 S3C."""
-    out = []
-    for dose in doses_pg_ml:
-        s = _culture(
-            "pSTAT5 dose-response", [(0.0, _dose("IL7", dose, "pg/mL"))], ["pSTAT5_frac"], [0.0, minutes]
-        )
-        out.append(simulate(s, overrides=overrides)["pSTAT5_frac"][-1])
-    return np.asarray(out)
-
-
-def pstat6_dose_response(
-    doses_pg_ml: Doses, *, minutes: float = 10.0, overrides: Overrides = None
-) -> np.ndarray:
-    """pSTAT6 fraction after ``minutes`` of IL-4 at each dose (pg/mL), as in Gonnord 2018 S3B."""
-    out = []
-    for dose in doses_pg_ml:
-        s = _culture(
-            "pSTAT6 dose-response", [(0.0, _dose("IL4", dose, "pg/mL"))], ["pSTAT6_frac"], [0.0, minutes]
-        )
-        out.append(simulate(s, overrides=overrides)["pSTAT6_frac"][-1])
-    return np.asarray(out)
+    return dose_response("IL7", "pSTAT5_frac", doses_pg_ml, minutes=minutes, overrides=overrides)
 
 
 def cross_inhibition(
