@@ -29,14 +29,16 @@ from pathlib import Path
 import numpy as np
 
 
-def median_seconds(work: Callable[[], object], repeats: int) -> float:
-    work()  # warm-up
-    samples = []
+def paired_medians(a: Callable[[], object], b: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Median seconds of ``a`` and ``b``, timed alternately so that machine noise hits both."""
+    a(), b()  # warm-up
+    times_a, times_b = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for work, times in ((a, times_a), (b, times_b)):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+    return statistics.median(times_a), statistics.median(times_b)
 
 
 def per_simulation(repeats: int) -> None:
@@ -75,8 +77,7 @@ def per_simulation(repeats: int) -> None:
         ("baseline with pre-equilibration, il7 cache cleared", ours_uncached, bare_steady),
         ("baseline with pre-equilibration, il7 cache warm", lambda: il7.simulate(scenario), bare_steady),
     ):
-        t_il7 = median_seconds(ours, repeats)
-        t_bare = median_seconds(theirs, repeats)
+        t_il7, t_bare = paired_medians(ours, theirs, repeats)
         print(
             f"per simulation, {label}: il7 {t_il7 * 1e3:.2f} ms, bare roadrunner {t_bare * 1e3:.2f} ms, ratio {t_il7 / t_bare:.2f}"
         )
@@ -138,10 +139,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=200)
     args = parser.parse_args()
     per_simulation(args.repeats)
-    cold_start(max(3, args.repeats // 4))
+    cold_start(max(3, min(10, args.repeats // 20)))
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def _quiet_native_output() -> Iterator[None]:
     sys.stdout.flush()
     sys.stderr.flush()
     saved = (os.dup(1), os.dup(2))
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    devnull = _devnull()
     try:
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
@@ -58,8 +58,13 @@ def _quiet_native_output() -> Iterator[None]:
     finally:
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
-        for fd in (*saved, devnull):
-            os.close(fd)
+        os.close(saved[0])
+        os.close(saved[1])
+
+
+@functools.cache
+def _devnull() -> int:
+    return os.open(os.devnull, os.O_WRONLY)
 
 
 def _cache_dir() -> Path:
@@ -197,16 +202,17 @@ class Engine:
                 rr.simulate(rr.model.getTime(), rr.model.getTime() + _PRESIMULATION, 2)
         except RuntimeError:
             pass
-        if self._unsettled():
+        unsettled = self._unsettled()
+        if unsettled:
             try:
                 with _quiet_native_output():
                     rr.steadyState()
             except RuntimeError:
                 pass
+            unsettled = self._unsettled()
         # both replace roadrunner's time-course selections: restore them
         self._stale_selections = True
         self.select(self._selections)
-        unsettled = self._unsettled()
         if not unsettled:
             return
         listed = ", ".join(f"{s} (relative rate {r:.1e}/h)" for s, r in unsettled)
