@@ -106,3 +106,57 @@ def test_parameter_table_and_sbml_export(tmp_path: Path) -> None:
     assert {"value", "unit", "status", "source", "note"} <= set(table.columns)
     text = il7.export_sbml(tmp_path / "m.xml")
     assert (tmp_path / "m.xml").read_text() == text
+
+
+def test_a_dose_before_the_first_output_time_is_integrated_through() -> None:
+    from il7.scenario import parse
+
+    def run(times: list[float]) -> float:
+        s = parse(
+            {
+                "name": "late grid",
+                "description": "dose at 0, outputs from 5 h",
+                "context": "human_body",
+                "time_unit": "h",
+                "periods": [
+                    {"time": "-inf"},
+                    {"time": 0, "dose": {"drug": "IL7", "amount": 10, "unit": "ug/kg", "route": "iv"}},
+                ],
+                "readouts": ["IL7_serum"],
+                "output": {"times": times},
+            }
+        )
+        return float(il7.simulate(s)["IL7_serum"][-1])
+
+    assert run([5.0, 10.0]) == pytest.approx(run([0.0, 5.0, 10.0]), rel=1e-4)
+
+
+def test_doses_in_minutes_land_at_their_time() -> None:
+    from il7.scenario import parse
+
+    s = parse(
+        {
+            "name": "minutes",
+            "description": "two doses in minutes",
+            "context": "culture_well",
+            "time_unit": "min",
+            "periods": [
+                {"time": "-inf"},
+                {
+                    "time": 0,
+                    "dose": {
+                        "drug": "IL7",
+                        "amount": 100,
+                        "unit": "pg/mL",
+                        "route": "medium",
+                        "every": 7,
+                        "count": 3,
+                    },
+                },
+            ],
+            "readouts": ["IL7_tissue_conc"],
+            "output": {"times": [0, 6.9, 7.0, 13.9, 14.0]},
+        }
+    )
+    medium = il7.simulate(s)["IL7_tissue_conc"]
+    assert medium[2] > medium[1] + 50 and medium[4] > medium[3] + 50  # each dose adds ~100 pg/mL

@@ -168,11 +168,13 @@ class Engine:
         numpy.ndarray
             Shape ``(len(sample), 1 + len(selections))``; the first column is time.
         """
+        if t1 <= t0:  # nothing to integrate: report the current state if asked for
+            if sample.size == 0:
+                return np.empty((0, 1 + len(self._selections)))
+            return np.array([[t0, *(self._rr.getValue(s) for s in self._selections)]])
         lead = not (sample.size and sample[0] == t0)
-        tail = not (sample.size and sample[-1] == t1) and t1 > t0
+        tail = not (sample.size and sample[-1] == t1)
         times = np.concatenate(([t0] if lead else [], sample, [t1] if tail else []))
-        if len(times) < 2:
-            return np.empty((0, 1 + len(self._selections)))
         try:
             with _quiet_native_output():
                 result = np.asarray(self._rr.simulate(times=times))

@@ -9,7 +9,6 @@ is changed.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -149,21 +148,23 @@ def _run(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> np.nda
             _STEADY_STATES[key] = eng.snapshot()
     hours = TIME_UNITS[scenario.time_unit]
     sample = np.asarray(scenario.times) * hours
+    # changes keyed by their time as the scenario writes it, so that matching is exact
     changes: dict[float, list[Period]] = {}
     for period in scenario.periods:
-        if period is pre:
-            continue
-        for t in _period_times(period):
-            changes.setdefault(t * hours, []).append(period)
-    t = float(sample[0])
+        if period is not pre:
+            for at in _period_times(period):
+                changes.setdefault(at, []).append(period)
+    # integrate from the first change or the first output time, whichever comes first
+    t = min([float(sample[0]), *(at * hours for at in changes)])
     rows = []
-    for t_change in sorted(changes):
+    for at in sorted(changes):
+        t_change = at * hours
         if t_change > t:
             take = sample[(sample >= t) & (sample < t_change)]
             rows.append(_advance(eng, scenario, t, t_change, take))
             t = t_change
-        for period in changes[t_change]:
-            _apply(eng, scenario, period, at=t_change / hours)
+        for period in changes[at]:
+            _apply(eng, scenario, period, at=at)
     end = float(sample[-1])
     if end >= t:
         rows.append(_advance(eng, scenario, t, end, sample[sample >= t]))
@@ -192,12 +193,12 @@ def _advance(eng: Engine, scenario: Scenario, t0: float, t1: float, take: np.nda
 
 
 def _apply(eng: Engine, scenario: Scenario, period: Period, *, at: float | None = None) -> None:
-    """Apply a period's changes; with ``at`` given, only those due at that time."""
+    """Apply a period's changes; with ``at`` (scenario time unit) given, only those due then."""
     if at is None or at == period.time:
         for key, value in period.set:
             eng.set(key, value)
     for dose in period.doses:
-        if at is None or math.isclose(dose.time, at, rel_tol=0.0, abs_tol=1e-12):
+        if at is None or dose.time == at:
             _give(eng, scenario, dose)
 
 
