@@ -137,3 +137,17 @@ def test_with_output_changes_only_the_grid() -> None:
     with pytest.raises(Il7Error, match="--t-end -1 must be a finite time after 0 day"):
         s.with_output(t_end=-1)
     assert math.isclose(longer.times[1], 2.0)
+
+
+def test_per_kg_dose_needs_a_body(tmp_path: Path) -> None:
+    text = """
+name: well
+description: a per-kg dose in a well
+context: culture_well
+periods:
+  - time: 0
+    dose: {drug: IL7, amount: 10, unit: ug/kg, route: medium}
+output: {t_end: 1, n: 2}
+"""
+    with pytest.raises(ScenarioError, match=r"unit: 'ug/kg' needs a body weight, which this context has not"):
+        scenario.load(write(tmp_path, text))

@@ -34,28 +34,6 @@ from il7.errors import Il7Error, ScenarioError, did_you_mean
 TIME_UNITS = {"min": 1.0 / 60.0, "h": 1.0, "day": 24.0, "week": 168.0}
 """Scenario time units and their length in hours."""
 
-# dose units: kind, factor to grams (mass) or moles (substance), per kg of body weight
-_DOSE_UNITS: dict[str, tuple[str, float, bool]] = {
-    "pg": ("mass", 1e-12, False),
-    "ng": ("mass", 1e-9, False),
-    "ug": ("mass", 1e-6, False),
-    "mg": ("mass", 1e-3, False),
-    "ng/kg": ("mass", 1e-9, True),
-    "ug/kg": ("mass", 1e-6, True),
-    "mg/kg": ("mass", 1e-3, True),
-    "pmol": ("substance", 1e-12, False),
-    "nmol": ("substance", 1e-9, False),
-    "pg/mL": ("mass_per_litre", 1e-9, False),
-    "ng/mL": ("mass_per_litre", 1e-6, False),
-    "pM": ("substance_per_litre", 1e-12, False),
-    "nM": ("substance_per_litre", 1e-9, False),
-}
-# infusion rate units: the dose unit and the time it is spread over (h)
-_RATE_UNITS = {
-    f"{dose}/{t}": (dose, hours)
-    for dose in ("ng", "ug", "mg", "ng/kg", "ug/kg", "mg/kg")
-    for t, hours in (("h", 1.0), ("day", 24.0))
-}
 _TOP_KEYS = {"name", "description", "sources", "context", "time_unit", "periods", "readouts", "output"}
 _PERIOD_KEYS = {"time", "set", "knockout", "dose", "infusion"}
 _DOSE_KEYS = {"drug", "amount", "unit", "route", "every", "count"}
@@ -237,6 +215,7 @@ class _Parser:
         self.problems: list[str] = []
         self.table = {p.id: p for p in build.parameters() if p.value is not None}
         self.vocab = vocabulary()
+        self.body_weight: float | None = None
 
     def problem(self, text: str) -> None:
         self.problems.append(text)
@@ -272,6 +251,7 @@ class _Parser:
                 contexts[context]["set"], f"model/interventions.yaml contexts.{context}"
             )
             body_weight = contexts[context].get("body_weight_kg")
+        self.body_weight = body_weight
         time_unit = data.get("time_unit", "h")
         if time_unit not in TIME_UNITS:
             self.problem(f"time_unit '{time_unit}' is unknown; use one of: {', '.join(TIME_UNITS)}")
@@ -431,11 +411,11 @@ class _Parser:
             if amount_value < 0:
                 self.problem(f"{spot}.amount: {amount:g} is negative; a dose must be >= 0")
             if unit is None:
-                self.problem(f"{spot}: the dose has no unit; add unit: one of {', '.join(_DOSE_UNITS)}")
+                self.problem(f"{spot}: the dose has no unit; add unit: one of {', '.join(units.DOSE_UNITS)}")
                 continue
-            if unit not in _DOSE_UNITS:
+            if unit not in units.DOSE_UNITS:
                 self.problem(
-                    f"{spot}.unit: '{unit}' is not a dose unit{did_you_mean(str(unit), _DOSE_UNITS)}; use one of {', '.join(_DOSE_UNITS)}"
+                    f"{spot}.unit: '{unit}' is not a dose unit{did_you_mean(str(unit), units.DOSE_UNITS)}; use one of {', '.join(units.DOSE_UNITS)}"
                 )
                 continue
             route = dose.get("route")
@@ -447,7 +427,12 @@ class _Parser:
                     f"{spot}.route: '{route}' is not available for {dose['drug']}{did_you_mean(str(route), routes)}; use one of: {', '.join(routes)}"
                 )
                 continue
-            kind = _DOSE_UNITS[unit][0]
+            kind, _, per_kg = units.DOSE_UNITS[unit]
+            if per_kg and self.body_weight is None:
+                self.problem(
+                    f"{spot}.unit: '{unit}' needs a body weight, which this context has not; give the amount in ug or ng"
+                )
+                continue
             if kind.endswith("per_litre") and route != "medium":
                 self.problem(
                     f"{spot}.unit: a concentration ('{unit}') only makes sense for route 'medium'; give an amount (e.g. ug/kg) for route '{route}'"
@@ -487,9 +472,9 @@ class _Parser:
         if rate is None or rate < 0:
             self.problem(f"{where}.rate: '{raw.get('rate')}' must be a finite number >= 0")
             ok = False
-        if unit not in _RATE_UNITS:
+        if unit not in units.RATE_UNITS:
             self.problem(
-                f"{where}.unit: '{unit}' is not an infusion rate unit; use one of {', '.join(_RATE_UNITS)}"
+                f"{where}.unit: '{unit}' is not an infusion rate unit; use one of {', '.join(units.RATE_UNITS)}"
             )
             ok = False
         if duration is None or duration <= 0:
@@ -584,35 +569,3 @@ def known_readouts() -> tuple[str, ...]:
     from il7.engine import engine
 
     return tuple(o.id for o in build.observables()) + engine().species
-
-
-def dose_molecules(dose: Dose, *, mw: float, volume: float, body_weight_kg: float | None) -> float:
-    """Molecules in a bolus (or molecules/h for an infusion rate).
-
-    Parameters
-    ----------
-    dose
-        The dose as written.
-    mw
-        Molar mass of the drug (g/mol).
-    volume
-        Volume of the target compartment (L), used for concentrations in a well.
-    body_weight_kg
-        Body weight for per-kg doses (kg).
-    """
-    unit, hours = _RATE_UNITS[dose.unit] if dose.route == "infusion" else (dose.unit, 1.0)
-    kind, factor, per_kg = _DOSE_UNITS[unit]
-    value = dose.amount * factor / hours
-    if per_kg:
-        if body_weight_kg is None:
-            raise Il7Error(
-                f"dose of {dose.drug} in {dose.unit} needs a body weight, which this context has none of; give the dose in ug"
-            )
-        value *= body_weight_kg
-    if kind == "mass":
-        return value / mw * units.AVOGADRO
-    if kind == "substance":
-        return value * units.AVOGADRO
-    if kind == "mass_per_litre":
-        return value * volume / mw * units.AVOGADRO
-    return value * volume * units.AVOGADRO

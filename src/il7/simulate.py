@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from il7 import build
+from il7 import build, units
 from il7.engine import Engine, engine
 from il7.errors import Il7Error, SolveError, did_you_mean
-from il7.scenario import TIME_UNITS, Dose, Period, Scenario, dose_molecules, load, parameter_value, vocabulary
+from il7.scenario import TIME_UNITS, Dose, Period, Scenario, load, parameter_value, vocabulary
 from il7.trajectory import Trajectory
 
 
@@ -206,10 +206,13 @@ def _give(eng: Engine, scenario: Scenario, dose: Dose) -> None:
     drug = vocabulary()["drugs"][dose.drug]
     mw = eng.get(drug["molecular_weight"])
     if dose.route == "infusion":
-        eng.set(dose.target, dose_molecules(dose, mw=mw, volume=0.0, body_weight_kg=scenario.body_weight_kg))
+        rate = units.molecules(
+            dose.amount, dose.unit, mw=mw, volume=0.0, body_weight_kg=scenario.body_weight_kg, rate=True
+        )
+        eng.set(dose.target, rate)
         return
-    compartment = eng.compartment_of(dose.target)
-    molecules = dose_molecules(
-        dose, mw=mw, volume=eng.get(compartment), body_weight_kg=scenario.body_weight_kg
+    volume = eng.get(eng.compartment_of(dose.target))
+    eng.add_amount(
+        dose.target,
+        units.molecules(dose.amount, dose.unit, mw=mw, volume=volume, body_weight_kg=scenario.body_weight_kg),
     )
-    eng.add_amount(dose.target, molecules)

@@ -148,3 +148,55 @@ def to_model(value: float, unit: str, *, where: str) -> float:
         The value in the model unit ``LABELS[unit].model_unit``.
     """
     return value * label(unit, where=where).factor
+
+
+# Doses: kind, factor to grams (mass) or moles (substance), and whether per kg of body weight
+DOSE_UNITS: dict[str, tuple[str, float, bool]] = {
+    "pg": ("mass", 1e-12, False),
+    "ng": ("mass", 1e-9, False),
+    "ug": ("mass", 1e-6, False),
+    "mg": ("mass", 1e-3, False),
+    "ng/kg": ("mass", 1e-9, True),
+    "ug/kg": ("mass", 1e-6, True),
+    "mg/kg": ("mass", 1e-3, True),
+    "pmol": ("substance", 1e-12, False),
+    "nmol": ("substance", 1e-9, False),
+    "pg/mL": ("mass_per_litre", 1e-9, False),
+    "ng/mL": ("mass_per_litre", 1e-6, False),
+    "pM": ("substance_per_litre", 1e-12, False),
+    "nM": ("substance_per_litre", 1e-9, False),
+}
+# Infusion rates: the dose unit and the time (h) it is spread over
+RATE_UNITS = {
+    f"{dose}/{t}": (dose, hours)
+    for dose in ("ng", "ug", "mg", "ng/kg", "ug/kg", "mg/kg")
+    for t, hours in (("h", 1.0), ("day", 24.0))
+}
+
+
+def molecules(
+    amount: float, unit: str, *, mw: float, volume: float, body_weight_kg: float | None, rate: bool = False
+) -> float:
+    """Molecules in a dose (or molecules/h for an infusion rate, ``rate=True``).
+
+    Parameters
+    ----------
+    amount
+        The dose as written, in ``unit`` (one of :data:`DOSE_UNITS`, or :data:`RATE_UNITS` for a rate).
+    mw
+        Molar mass of the drug (g/mol).
+    volume
+        Volume of the receiving compartment (L), for concentrations added to a well.
+    body_weight_kg
+        Body weight for per-kg doses (kg); scenarios refuse per-kg doses where there is none.
+    """
+    dose_unit, hours = RATE_UNITS[unit] if rate else (unit, 1.0)
+    kind, factor, per_kg = DOSE_UNITS[dose_unit]
+    value = amount * factor / hours * ((body_weight_kg or 0.0) if per_kg else 1.0)
+    if kind == "mass":
+        return value / mw * AVOGADRO
+    if kind == "substance":
+        return value * AVOGADRO
+    if kind == "mass_per_litre":
+        return value * volume / mw * AVOGADRO
+    return value * volume * AVOGADRO
