@@ -123,3 +123,32 @@ def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
     assert proc.stderr.strip().splitlines() == [
         "il7: error: override N_T: nan is not a finite number; give a finite value in cells"
     ]
+
+
+def test_calibrate_starts_from_the_stored_fit(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "calibrate", "--starts", "1", "--max-evaluations", "3")
+    assert code == 0
+    r2 = float(out.split("S3C R^2 = ")[1].split()[0])
+    assert r2 >= 0.9  # the table holds the fitted optimum, so a short run stays there
+
+
+def test_calibrate_write_marks_rows_fitted(tmp_path: Path) -> None:
+    from importlib import resources
+
+    from il7 import calibrate
+
+    table = tmp_path / "parameters.tsv"
+    table.write_text(resources.files("il7.model").joinpath("parameters.tsv").read_text())
+    fit = calibrate.Fit(
+        {"k_pSTAT5": 0.5, "K_pre": 0.01, "gc_per_T": 400.0, "pSTAT6_background": 1e-4},
+        6000.0,
+        -10.0,
+        0.99,
+        100.0,
+        0.1,
+        1,
+    )
+    calibrate.write(fit, table)
+    rows = {line.split("\t")[0]: line.split("\t") for line in table.read_text().splitlines()}
+    assert rows["gc_per_T"][1:2] == ["400"] and rows["gc_per_T"][5] == "fitted"
+    assert rows["pSTAT5_MFI_offset"][1] == "-10"
