@@ -18,6 +18,7 @@ import pandas as pd
 
 from il7 import scenario as scenarios
 from il7.errors import Il7Error
+from il7.report.diagram import layer_diagram
 from il7.report.figures import embed
 from il7.report.molecular import molecular_section
 from il7.simulate import parameter_table, simulate
@@ -67,7 +68,11 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
     params = parameter_table()
     params.to_csv(out / "parameters.csv")
     baseline = next((r for r in results if r.name == "baseline"), None)
-    sections = [_header(), _baseline_section(baseline, out)]
+    sections = [
+        _header(),
+        "<h2 id='layers'>Model layers</h2>" + layer_diagram(),
+        _baseline_section(baseline, out),
+    ]
     step("molecular layer")
     sections.append(molecular_section(out))
     step("validation")
