@@ -87,10 +87,6 @@ class Engine:
         self._rr = rr
         model = self._rr.model
         self.species: tuple[str, ...] = tuple(model.getFloatingSpeciesIds())
-        self.rules: tuple[str, ...] = tuple(rr.getAssignmentRuleIds())
-        self.parameters: tuple[str, ...] = tuple(
-            p for p in model.getGlobalParameterIds() if p not in self.rules
-        )
         self.compartments: tuple[str, ...] = tuple(model.getCompartmentIds())
         self._selections: tuple[str, ...] = ()
         self._stale_selections = True
@@ -100,8 +96,8 @@ class Engine:
         solver.allow_presimulation = True
         solver.presimulation_time = _PRESIMULATION
         solver.allow_approx = False
-        # this model has no conserved moieties in the body; where a closed system has them,
-        # Newton's method fails on the singular Jacobian and the long simulation takes over
+        # Newton is only the fallback after the long simulation (steady_state); moiety analysis
+        # would cost ~100 ms a call for a case the simulation already handles
         solver.auto_moiety_analysis = False
 
     # ---- state ---------------------------------------------------------------------------
