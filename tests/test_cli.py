@@ -152,3 +152,12 @@ def test_calibrate_write_marks_rows_fitted(tmp_path: Path) -> None:
     rows = {line.split("\t")[0]: line.split("\t") for line in table.read_text().splitlines()}
     assert rows["gc_per_T"][1:2] == ["400"] and rows["gc_per_T"][5] == "fitted"
     assert rows["pSTAT5_MFI_offset"][1] == "-10"
+
+
+def test_validate_lists_every_target_and_fails_on_a_miss(capsys: pytest.CaptureFixture[str]) -> None:
+    from il7.claims import targets
+
+    code, out, _ = run(capsys, "validate", "--json")
+    rows = json.loads(out)
+    assert {r["target"] for r in rows} == set(targets())
+    assert code == (0 if all(r["passed"] for r in rows) else 1)

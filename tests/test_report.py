@@ -15,7 +15,14 @@ def test_report_writes_every_section_and_csv(tmp_path: Path) -> None:
     for name in scenario.builtin_names():
         assert f"id='scenario-{name}'" in html
         assert (tmp_path / "r" / f"scenario_{name}.csv").is_file()
-    for csv in ("baseline", "parameters", "validation", "gonnord_S3C_model", "graded_outputs", "soluble_receptor"):
+    for csv in (
+        "baseline",
+        "parameters",
+        "validation",
+        "gonnord_S3C_model",
+        "graded_outputs",
+        "soluble_receptor",
+    ):
         assert (tmp_path / "r" / f"{csv}.csv").is_file()
     # layers, Gonnord fit, CD127 loss, graded outputs, and one per scenario
     assert html.count("data:image/png;base64,") == 4 + len(scenario.builtin_names())

@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
         "--write", action="store_true", help="write the result into model/parameters.tsv (editable install)"
     )
 
+    val = sub.add_parser(
+        "validate", help="check the model against every literature target (exit 1 if one fails)"
+    )
+    val.add_argument("--json", action="store_true", help="print the results as JSON")
+
     rep = sub.add_parser("report", help="run the model and write the HTML report")
     rep.add_argument("--out", default="il7-report", help="output folder (default: il7-report)")
     return parser
@@ -80,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "parameters": _parameters,
             "export": _export,
             "calibrate": _calibrate,
+            "validate": _validate,
             "report": _report,
         }[args.command](args)
     except Il7Error as exc:
@@ -200,6 +206,39 @@ def _calibrate(args: argparse.Namespace) -> None:
     print(calibrate.describe(result))
     if args.write:
         print(f"wrote {calibrate.write(result)}")
+
+
+def _validate(args: argparse.Namespace) -> None:
+    from il7.claims.validate import validate
+
+    results = validate()
+    if args.json:
+        rows = [
+            {
+                "target": r.target.id,
+                "description": r.target.description,
+                "expected": r.target.expected,
+                "model": r.observed,
+                "unit": r.target.unit,
+                "passed": r.passed,
+                "source": r.target.source,
+            }
+            for r in results
+        ]
+        json.dump(rows, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("target", "expected", "model", "verdict", "source", title="il7 validate")
+        for r in results:
+            verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
+            table.add_row(r.target.id, r.target.expected, f"{r.observed:.4g}", verdict, r.target.source)
+        Console().print(table)
+        print(f"{sum(r.passed for r in results)} of {len(results)} targets pass")
+    if not all(r.passed for r in results):
+        raise SystemExit(1)
 
 
 def _report(args: argparse.Namespace) -> None:
