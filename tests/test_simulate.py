@@ -160,3 +160,48 @@ def test_doses_in_minutes_land_at_their_time() -> None:
     )
     medium = il7.simulate(s)["IL7_tissue_conc"]
     assert medium[2] > medium[1] + 50 and medium[4] > medium[3] + 50  # each dose adds ~100 pg/mL
+
+
+@pytest.mark.parametrize(("gene", "readout"), [("IL7R", "CD127_per_T"), ("IL2RG", "gc_per_T_surface")])
+def test_knockouts_remove_their_gene_product_and_the_signal(gene: str, readout: str) -> None:
+    from il7.scenario import parse
+
+    def run(knockout: list[str]) -> il7.Trajectory:
+        return il7.simulate(
+            parse(
+                {
+                    "name": "ko",
+                    "description": "knockout in culture",
+                    "context": "culture_well",
+                    "time_unit": "min",
+                    "periods": [
+                        {"time": "-inf", "knockout": knockout},
+                        {"time": 0, "dose": {"drug": "IL7", "amount": 1, "unit": "ng/mL", "route": "medium"}},
+                    ],
+                    "readouts": [readout, "pSTAT5_frac"],
+                    "output": {"times": [0, 10]},
+                }
+            )
+        )
+
+    wild, ko = run([]), run([gene])
+    assert wild[readout][0] > 100 and ko[readout][0] < 1e-6 * wild[readout][0]
+    assert ko["pSTAT5_frac"][-1] < 1e-3 * wild["pSTAT5_frac"][-1]
+
+
+def test_il7_knockout_leaves_no_serum_il7() -> None:
+    from il7.scenario import parse
+
+    traj = il7.simulate(
+        parse(
+            {
+                "name": "il7 ko",
+                "description": "no IL-7 sources",
+                "context": "human_body",
+                "periods": [{"time": "-inf", "knockout": "IL7"}],
+                "readouts": ["IL7_serum_total", "pSTAT5_frac"],
+                "output": {"t_end": 1, "n": 2},
+            }
+        )
+    )
+    assert traj["IL7_serum_total"][0] < 1e-9 and traj["pSTAT5_frac"][0] < 1e-9

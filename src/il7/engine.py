@@ -34,6 +34,9 @@ Tight enough that a species still growing linearly after the 1e7-h simulation (r
 1e-7/h) is caught, loose enough for Newton's residuals on a model whose states span 1e0-1e16.
 """
 
+ABSOLUTE_TOLERANCE = 1e-6
+"""Integrator absolute tolerance for every species, in molecules (far below one molecule)."""
+
 _HORIZON = 1e7  # h (~1,100 years): longer than any process in the model
 _PRESIMULATION = 1e3  # h: relaxation after the long run, and Newton's presimulation
 
@@ -92,6 +95,11 @@ class Engine:
         self._stale_selections = True
         # amounts change as stoichiometry x reaction rates (extent = item, so item/h)
         self._stoichiometry = np.asarray(rr.getFullStoichiometryMatrix())
+        # one absolute tolerance, in molecules, for every species: roadrunner otherwise scales it
+        # by initial values, and a species that starts at exactly 0 after a knockout gets 0,
+        # which CVODE refuses (CV_ILL_INPUT: "initial ewt has component(s) equal to zero")
+        for species in self.species:
+            rr.integrator.setIndividualTolerance(species, ABSOLUTE_TOLERANCE)
         solver = self._rr.getSteadyStateSolver()
         solver.allow_presimulation = True
         solver.presimulation_time = _PRESIMULATION
@@ -168,6 +176,7 @@ class Engine:
             if sample.size == 0:
                 return np.empty((0, 1 + len(self._selections)))
             return np.array([[t0, *(self._rr.getValue(s) for s in self._selections)]])
+        self._clear_round_off()
         lead = not (sample.size and sample[0] == t0)
         tail = not (sample.size and sample[-1] == t1)
         times = np.concatenate(([t0] if lead else [], sample, [t1] if tail else []))
@@ -180,6 +189,20 @@ class Engine:
                 "check the overrides for extreme values or shorten the step"
             ) from None
         return result[int(lead) : len(times) - int(tail)]
+
+    def _clear_round_off(self) -> None:
+        """Set amounts the integrator left a hair below zero (> -1e-6 molecule) to zero.
+
+        A species that should be exactly 0 (a knocked-out receptor) comes out of integration as
+        -1e-26 or so; roadrunner then derives a negative error weight from it and CVODE refuses
+        to start the next segment (CV_ILL_INPUT). Larger negatives are real and are left alone.
+        """
+        model = self._rr.model
+        amounts = np.asarray(model.getFloatingSpeciesAmounts())
+        tiny = (amounts < 0.0) & (amounts > -1e-6)
+        if tiny.any():
+            amounts[tiny] = 0.0
+            model.setFloatingSpeciesAmounts(amounts)
 
     def steady_state(self) -> None:
         """Bring the model to steady state.
@@ -208,6 +231,7 @@ class Engine:
             except RuntimeError:
                 pass
             unsettled = self._unsettled()
+        self._clear_round_off()
         # both replace roadrunner's time-course selections: restore them
         self._stale_selections = True
         self.select(self._selections)
