@@ -53,10 +53,13 @@ def per_simulation(repeats: int) -> None:
     grid = np.asarray(scenario.times) * TIME_UNITS[scenario.time_unit]
     no_preeq = dataclasses.replace(scenario, periods=())
 
+    from il7.engine import ABSOLUTE_TOLERANCE
     from il7.simulate import clear_steady_state_cache
 
     rr = roadrunner.RoadRunner(sbml)
     rr.timeCourseSelections = ["time", *scenario.readouts]
+    for species in rr.model.getFloatingSpeciesIds():  # the integrator settings il7 uses
+        rr.integrator.setIndividualTolerance(species, ABSOLUTE_TOLERANCE)
 
     def bare() -> object:
         rr.resetAll()
@@ -86,6 +89,8 @@ def per_simulation(repeats: int) -> None:
 BARE_SCRIPT = """
 import sys, roadrunner, numpy as np
 rr = roadrunner.RoadRunner(open(sys.argv[1]).read())
+for s in rr.model.getFloatingSpeciesIds():
+    rr.integrator.setIndividualTolerance(s, 1e-6)
 rr.simulate(0, 1e7, 2)
 rr.simulate(1e7, 1e7 + 1e3, 2)
 rr.timeCourseSelections = ["time", "IL7_serum_total", "IL7_serum", "sIL7R_serum", "CD127_per_T", "pSTAT5_frac"]
