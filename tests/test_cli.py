@@ -161,3 +161,27 @@ def test_validate_lists_every_target_and_fails_on_a_miss(capsys: pytest.CaptureF
     rows = json.loads(out)
     assert {r["target"] for r in rows} == set(targets())
     assert code == (0 if all(r["passed"] for r in rows) else 1)
+
+
+@pytest.mark.parametrize(
+    ("argv", "pattern"),
+    [
+        (["simulate", "EMPTY"], "the file must be a mapping of fields"),
+        (["simulate", "LIST"], "the file must be a mapping of fields"),
+        (["simulate", "BINARY"], "is not UTF-8 text"),
+        (["simulate", "baseline", "--plot", "NODIR/x.png"], "cannot write"),
+        (["export", "sbml", "-o", "NODIR/x.xml"], "cannot write"),
+        (["report", "--out", "/proc/il7-report"], "cannot create report folder"),
+    ],
+)
+def test_file_errors_are_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], pattern: str
+) -> None:
+    (tmp_path / "EMPTY.yaml").write_text("")
+    (tmp_path / "LIST.yaml").write_text("- a\n- b\n")
+    (tmp_path / "BINARY.yaml").write_bytes(b"\xff\xfe\x00name")
+    argv = [str(tmp_path / f"{a}.yaml") if a in ("EMPTY", "LIST", "BINARY") else a for a in argv]
+    argv = [a.replace("NODIR", str(tmp_path / "missing" / "deeper")) for a in argv]
+    code, out, err = run(capsys, *argv)
+    assert code == 2, err
+    assert pattern in err and len(err.strip().splitlines()) == 1
