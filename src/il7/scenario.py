@@ -17,6 +17,7 @@ explicit ``times``). :func:`load` checks everything and reports every problem at
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -108,13 +109,7 @@ class Scenario:
             )
         n = len(self.times)
         times = tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
-        return _replace(self, times=times)
-
-
-def _replace(s: Scenario, **changes: Any) -> Scenario:
-    import dataclasses
-
-    return dataclasses.replace(s, **changes)
+        return dataclasses.replace(self, times=times)
 
 
 @functools.cache
