@@ -182,6 +182,6 @@ def test_file_errors_are_one_line_exit_2(
     (tmp_path / "BINARY.yaml").write_bytes(b"\xff\xfe\x00name")
     argv = [str(tmp_path / f"{a}.yaml") if a in ("EMPTY", "LIST", "BINARY") else a for a in argv]
     argv = [a.replace("NODIR", str(tmp_path / "missing" / "deeper")) for a in argv]
-    code, out, err = run(capsys, *argv)
+    code, _, err = run(capsys, *argv)
     assert code == 2, err
     assert pattern in err and len(err.strip().splitlines()) == 1
