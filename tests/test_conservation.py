@@ -91,3 +91,48 @@ def test_closed_system_conserves_receptors_and_stays_non_negative(u: list[float]
     scale = max(abs(traj[s]).max() for s in ALL)
     for s in ALL:
         assert traj[s].min() >= -1e-9 * scale, f"{s} went negative: {traj[s].min():.3g}"
+
+
+BOUNDED = tuple(
+    p
+    for p in parameters()
+    if p.value is not None
+    and p.lower is not None
+    and p.upper is not None
+    and 0 < p.lower < p.upper
+    and p.id != "translation"
+)
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=len(BOUNDED), max_size=len(BOUNDED)))
+def test_body_reaches_steady_state_and_stays_non_negative_for_any_parameters_in_bounds(
+    u: list[float],
+) -> None:
+    from il7.engine import engine
+
+    overrides = {
+        p.id: f"{10 ** (np.log10(p.lower) + x * (np.log10(p.upper) - np.log10(p.lower))):.6g} {p.unit}"
+        for p, x in zip(BOUNDED, u, strict=True)
+    }
+    species = engine().species
+    traj = il7.simulate(
+        parse(
+            {
+                "name": "bolus, all species",
+                "description": "random parameters",
+                "context": "human_body",
+                "time_unit": "h",
+                "periods": [
+                    {"time": "-inf"},
+                    {"time": 0, "dose": {"drug": "IL7", "amount": 10, "unit": "ug/kg", "route": "iv"}},
+                ],
+                "readouts": list(species),
+                "output": {"times": [0, 1, 24, 96]},
+            }
+        ),
+        overrides=overrides,
+    )
+    for sp in species:
+        values = traj[sp]
+        assert np.all(np.isfinite(values)), sp
+        assert values.min() >= -1e-6, f"{sp} went negative: {values.min():.3g}"
