@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from il7 import scenario
-from il7.report import write_report
+from il7.report import step_count, write_report
 
 
 def test_report_writes_every_section_and_csv(tmp_path: Path) -> None:
@@ -28,4 +28,4 @@ def test_report_writes_every_section_and_csv(tmp_path: Path) -> None:
     assert html.count("data:image/png;base64,") == 4 + len(scenario.builtin_names())
     assert "src='http" not in html  # self-contained: nothing fetched
     assert "FAILED" not in html
-    assert steps and steps[0].startswith("scenario")
+    assert len(steps) == step_count() and steps[0].startswith("scenario")

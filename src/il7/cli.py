@@ -244,12 +244,10 @@ def _validate(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> None:
     from rich.progress import Progress
 
-    from il7 import scenario
-    from il7.report import write_report
+    from il7.report import step_count, write_report
 
-    steps = 2 * len(scenario.builtin_names()) + 1
     with Progress(transient=True) as bar:
-        task = bar.add_task("il7 report", total=steps)
+        task = bar.add_task("il7 report", total=step_count())
 
         def advance(label: str) -> None:
             bar.update(task, advance=1, description=label)

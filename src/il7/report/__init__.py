@@ -37,6 +37,13 @@ class ScenarioResult:
     error: str | None
 
 
+def step_count() -> int:
+    """How many times :func:`write_report` calls its ``progress`` hook (for a progress bar)."""
+    from il7.claims import targets
+
+    return 2 * len(scenarios.builtin_names()) + 3 + len(targets())
+
+
 def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook | None = None) -> Path:
     """Run the report and write it to ``out_dir``.
 
