@@ -82,16 +82,21 @@ def observable_map(fraction: np.ndarray, mfi: np.ndarray) -> tuple[float, float]
     return float(scale), float(offset)
 
 
-def predictions(overrides: dict[str, float], data: GonnordData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Model pSTAT5 fraction at the S3C doses and the two S3D inhibition curves (%)."""
-    fraction = experiments.pstat5_dose_response(data.doses_pg_ml, overrides=overrides)
+def cross_inhibitions(overrides: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """The two S3D curves (%): IL-7 pre-treatment against IL-4, IL-4 pre-treatment against IL-7."""
     il4 = experiments.cross_inhibition(
         "IL7", S3D_IL7_PRE, "IL4", S3D_IL4_PROBE_PM, "pSTAT6_signal", overrides=overrides
     )
     il7 = experiments.cross_inhibition(
         "IL4", S3D_IL4_PRE, "IL7", S3D_IL7_PROBE_PM, "pSTAT5_MFI", overrides=overrides
     )
-    return fraction, il4, il7
+    return il4, il7
+
+
+def predictions(overrides: dict[str, float], data: GonnordData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Model pSTAT5 fraction at the S3C doses and the two S3D inhibition curves (%)."""
+    fraction = experiments.pstat5_dose_response(data.doses_pg_ml, overrides=overrides)
+    return (fraction, *cross_inhibitions(overrides))
 
 
 def r_squared(observed: np.ndarray, predicted: np.ndarray) -> float:
@@ -113,8 +118,8 @@ def fit(
     Parameters
     ----------
     starts
-        Number of starting points (the table's current values, then Latin-hypercube-like
-        random draws in log space within the bounds).
+        Number of starting points: the table's current values, then uniform random draws in
+        log space within the table's bounds.
     seed
         Seed of the random starts.
     max_evaluations
@@ -139,7 +144,7 @@ def fit(
             fraction = experiments.pstat5_dose_response(data.doses_pg_ml, overrides=values)
             scale, offset = observable_map(fraction, data.mfi)
             # the IL-7 probe of S3D is read through the same pSTAT5 map
-            _, il4, il7 = predictions(values | {"pSTAT5_MFI_scale": scale, "pSTAT5_MFI_offset": offset}, data)
+            il4, il7 = cross_inhibitions(values | {"pSTAT5_MFI_scale": scale, "pSTAT5_MFI_offset": offset})
         except Il7Error:
             return np.full(data.mfi.size + 30, 10.0)
         r_c = ((offset + scale * np.repeat(fraction, 2)) - data.mfi.ravel()) / mfi_scale
