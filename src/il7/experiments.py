@@ -22,7 +22,7 @@ Overrides = Mapping[str, Any] | None
 Doses = Sequence[float] | np.ndarray
 
 
-def _culture(
+def _experiment(
     name: str,
     steps: Sequence[tuple[float, Mapping[str, Any]]],
     readouts: Sequence[str],
@@ -32,6 +32,7 @@ def _culture(
     preequilibrate: Mapping[str, Any] | None = None,
     context: str = "culture_well",
 ) -> Scenario:
+    """A scenario: steady state (with ``preequilibrate`` settings), then ``steps`` at their times."""
     periods: list[dict[str, Any]] = [
         {"time": "-inf", **({"set": dict(preequilibrate)} if preequilibrate else {})}
     ]
@@ -60,7 +61,7 @@ def dose_response(
     """``readout`` after ``minutes`` of ``drug`` at each dose (pg/mL) in a culture well."""
     out = []
     for dose in doses_pg_ml:
-        s = _culture(
+        s = _experiment(
             f"{readout} dose-response", [(0.0, _dose(drug, dose, "pg/mL"))], [readout], [0.0, minutes]
         )
         out.append(simulate(s, overrides=overrides)[readout][-1])
@@ -94,7 +95,7 @@ def cross_inhibition(
 
     def response(pre_dose: float) -> float:
         steps = [(0.0, _dose(pre_drug, pre_dose, "pg/mL")), (minutes, _dose(probe_drug, probe_pm, "pM"))]
-        s = _culture("cross-inhibition", steps, [readout], [0.0, 2 * minutes])
+        s = _experiment("cross-inhibition", steps, [readout], [0.0, 2 * minutes])
         return float(simulate(s, overrides=overrides)[readout][-1])
 
     reference = response(0.0)
@@ -111,7 +112,7 @@ def il7ra_half_life(il7_ng_ml: float, *, overrides: Overrides = None, hours: flo
         (0.0, {"set": {"translation": 0}, **(_dose("IL7", il7_ng_ml, "ng/mL") if il7_ng_ml > 0 else {})})
     ]
     grid = list(np.linspace(0.0, hours, 241))
-    s = _culture("IL-7Ralpha half-life", steps, ["IL7Ra_total_per_T"], grid, time_unit="h")
+    s = _experiment("IL-7Ralpha half-life", steps, ["IL7Ra_total_per_T"], grid, time_unit="h")
     traj = simulate(s, overrides=overrides)
     total = traj["IL7Ra_total_per_T"] / traj["IL7Ra_total_per_T"][0]
     below = np.nonzero(total <= 0.5)[0]
@@ -125,7 +126,7 @@ def il7ra_half_life(il7_ng_ml: float, *, overrides: Overrides = None, hours: flo
 
 def surface_cd127(il7_ng_ml: float, times_h: Doses, *, overrides: Overrides = None) -> np.ndarray:
     """Surface CD127 relative to untreated cells after IL-7 at ``il7_ng_ml`` from time 0."""
-    s = _culture(
+    s = _experiment(
         "surface CD127",
         [(0.0, _dose("IL7", il7_ng_ml, "ng/mL"))],
         ["CD127_per_T"],
@@ -168,7 +169,7 @@ def graded_outputs(
     overrides = {"N_T": f"{cells_per_ml * 0.2:g} cells", **(overrides or {})}
     stat5, survival, prolif = [], [], []
     for dose in doses_ng_ml:
-        s = _culture(
+        s = _experiment(
             "graded outputs",
             [(0.0, _dose("IL7", dose, "ng/mL"))],
             ["pSTAT5_frac", "survival_signal", "proliferation_signal"],
@@ -238,13 +239,13 @@ def soluble_receptor_faces(
                 },
             )
         ]
-        s = _culture("sIL-7R in culture", steps, ["pSTAT5_frac"], [0.0, 15.0])
+        s = _experiment("sIL-7R in culture", steps, ["pSTAT5_frac"], [0.0, 15.0])
         culture.append(float(simulate(s, overrides=overrides)["pSTAT5_frac"][-1]))
     half_lives, exposure = [], []
     grid = list(np.linspace(0.0, 7.0, 337))
     for level in (0.0, None):
         pre = {"sIL7R_level": "0 nM"} if level == 0.0 else None
-        s = _culture(
+        s = _experiment(
             "sIL-7R in the body",
             [(0.0, _dose("IL7", dose_ug_kg, "ug/kg", route="iv"))],
             ["IL7_serum_total", "pSTAT5_frac"],
