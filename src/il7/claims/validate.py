@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from il7 import calibrate, experiments
-from il7.build import parameters
 from il7.claims import Target, targets
 
 
@@ -38,12 +37,9 @@ def gonnord() -> tuple[calibrate.GonnordData, np.ndarray, np.ndarray, np.ndarray
 
 
 def _s3c_r2() -> float:
-    data, fraction, _, _ = gonnord()
-    p = {q.id: q.model_value for q in parameters()}
-    predicted = float(p["pSTAT5_MFI_offset"] or 0.0) + float(p["pSTAT5_MFI_scale"] or 0.0) * np.repeat(
-        fraction, 2
-    )
-    return calibrate.r_squared(data.mfi.ravel(), predicted)
+    data = gonnord()[0]
+    mfi = experiments.dose_response("IL7", "pSTAT5_MFI", data.doses_pg_ml)  # the model's observable map
+    return calibrate.r_squared(data.mfi.ravel(), np.repeat(mfi, data.mfi.shape[1]))
 
 
 @functools.cache

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from il7 import calibrate, experiments
-from il7.build import parameters
 from il7.claims.validate import cd127_course, faces, gonnord, graded
 from il7.report.figures import embed
 
@@ -27,11 +26,8 @@ def molecular_section(out: Path) -> str:
 
 def _gonnord_figure(out: Path) -> str:
     data, _, il4, il7 = gonnord()
-    p = {q.id: q.model_value for q in parameters()}
     fine = np.logspace(0, 5, 41)
-    curve = float(p["pSTAT5_MFI_offset"] or 0) + float(
-        p["pSTAT5_MFI_scale"] or 0
-    ) * experiments.pstat5_dose_response(fine)
+    curve = experiments.dose_response("IL7", "pSTAT5_MFI", fine)  # through the fitted observable map
     pd.DataFrame({"IL7_pg_per_mL": fine, "model_pSTAT5_MFI": curve}).to_csv(
         out / "gonnord_S3C_model.csv", index=False
     )
