@@ -205,3 +205,49 @@ def test_il7_knockout_leaves_no_serum_il7() -> None:
         )
     )
     assert traj["IL7_serum_total"][0] < 1e-9 and traj["pSTAT5_frac"][0] < 1e-9
+
+
+def test_infusion_raises_serum_il7_while_it_runs() -> None:
+    from il7.scenario import parse
+
+    traj = il7.simulate(
+        parse(
+            {
+                "name": "infusion",
+                "description": "IL-7 infused for a day",
+                "context": "human_body",
+                "time_unit": "h",
+                "periods": [
+                    {"time": "-inf"},
+                    {"time": 0, "infusion": {"drug": "IL7", "rate": 10, "unit": "ug/kg/day", "duration": 24}},
+                ],
+                "readouts": ["IL7_serum"],
+                "output": {"times": [0, 12, 24, 72]},
+            }
+        )
+    )
+    serum = traj["IL7_serum"]
+    # 700 ug/day into 3.15 L with clearance of hours: serum rises by orders of magnitude, then falls back
+    assert serum[1] > 100 * serum[0] and serum[2] > 100 * serum[0]
+    assert serum[3] < 0.1 * serum[2]
+
+
+def test_infusion_errors_are_reported(tmp_path: Path) -> None:
+    from il7.errors import ScenarioError
+    from il7.scenario import parse
+
+    with pytest.raises(
+        ScenarioError,
+        match=r"infusion.unit: 'ug/kg' is not an infusion rate unit.*infusion.duration: '-1' must be a positive time",
+    ):
+        parse(
+            {
+                "name": "bad infusion",
+                "description": "x",
+                "context": "human_body",
+                "periods": [
+                    {"time": 0, "infusion": {"drug": "IL7", "rate": 1, "unit": "ug/kg", "duration": -1}}
+                ],
+                "output": {"t_end": 1, "n": 2},
+            }
+        )
