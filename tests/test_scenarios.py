@@ -151,3 +151,9 @@ output: {t_end: 1, n: 2}
 """
     with pytest.raises(ScenarioError, match=r"unit: 'ug/kg' needs a body weight, which this context has not"):
         scenario.load(write(tmp_path, text))
+    infusion = text.replace(
+        "dose: {drug: IL7, amount: 10, unit: ug/kg, route: medium}",
+        "infusion: {drug: IL7, rate: 1, unit: ug/kg/day, duration: 1}",
+    )
+    with pytest.raises(ScenarioError, match=r"infusion.unit: 'ug/kg/day' needs a body weight"):
+        scenario.load(write(tmp_path, infusion))

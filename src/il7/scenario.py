@@ -422,11 +422,8 @@ class _Parser:
                     f"{spot}.route: '{route}' is not available for {dose['drug']}{did_you_mean(str(route), routes)}; use one of: {', '.join(routes)}"
                 )
                 continue
-            kind, _, per_kg = units.DOSE_UNITS[unit]
-            if per_kg and self.body_weight is None:
-                self.problem(
-                    f"{spot}.unit: '{unit}' needs a body weight, which this context has not; give the amount in ug or ng"
-                )
+            kind = units.DOSE_UNITS[unit][0]
+            if not self.has_body_for(unit, unit, f"{spot}.unit"):
                 continue
             if kind.endswith("per_litre") and route != "medium":
                 self.problem(
@@ -450,6 +447,15 @@ class _Parser:
                 )
         return tuple(out)
 
+    def has_body_for(self, dose_unit: str, written: str, spot: str) -> bool:
+        """A per-kg unit needs the context's body weight; report it where there is none."""
+        if units.DOSE_UNITS[dose_unit][2] and self.body_weight is None:
+            self.problem(
+                f"{spot}: '{written}' needs a body weight, which this context has not; give the amount in ug or ng"
+            )
+            return False
+        return True
+
     def infusion(self, raw: Any, time: float, time_unit: str, where: str) -> list[Period]:
         if raw is None:
             return []
@@ -471,6 +477,8 @@ class _Parser:
             self.problem(
                 f"{where}.unit: '{unit}' is not an infusion rate unit; use one of {', '.join(units.RATE_UNITS)}"
             )
+            ok = False
+        elif not self.has_body_for(units.RATE_UNITS[unit][0], unit, f"{where}.unit"):
             ok = False
         if duration is None or duration <= 0:
             self.problem(f"{where}.duration: '{raw.get('duration')}' must be a positive time in {time_unit}")

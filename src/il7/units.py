@@ -192,7 +192,13 @@ def molecules(
     """
     dose_unit, hours = RATE_UNITS[unit] if rate else (unit, 1.0)
     kind, factor, per_kg = DOSE_UNITS[dose_unit]
-    value = amount * factor / hours * ((body_weight_kg or 0.0) if per_kg else 1.0)
+    value = amount * factor / hours
+    if per_kg:
+        if body_weight_kg is None:
+            raise Il7Error(
+                f"a dose in {unit} needs a body weight, and there is none here; give the amount in ug or ng"
+            )
+        value *= body_weight_kg
     if kind == "mass":
         return value / mw * AVOGADRO
     if kind == "substance":
