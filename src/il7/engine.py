@@ -176,7 +176,6 @@ class Engine:
             if sample.size == 0:
                 return np.empty((0, 1 + len(self._selections)))
             return np.array([[t0, *(self._rr.getValue(s) for s in self._selections)]])
-        self._clear_round_off()
         lead = not (sample.size and sample[0] == t0)
         tail = not (sample.size and sample[-1] == t1)
         times = np.concatenate(([t0] if lead else [], sample, [t1] if tail else []))
@@ -189,20 +188,6 @@ class Engine:
                 "check the overrides for extreme values or shorten the step"
             ) from None
         return result[int(lead) : len(times) - int(tail)]
-
-    def _clear_round_off(self) -> None:
-        """Set amounts the integrator left a hair below zero (> -1e-6 molecule) to zero.
-
-        A species that should be exactly 0 (a knocked-out receptor) comes out of integration as
-        -1e-26 or so; roadrunner then derives a negative error weight from it and CVODE refuses
-        to start the next segment (CV_ILL_INPUT). Larger negatives are real and are left alone.
-        """
-        model = self._rr.model
-        amounts = np.asarray(model.getFloatingSpeciesAmounts())
-        tiny = (amounts < 0.0) & (amounts > -1e-6)
-        if tiny.any():
-            amounts[tiny] = 0.0
-            model.setFloatingSpeciesAmounts(amounts)
 
     def steady_state(self) -> None:
         """Bring the model to steady state.
@@ -231,7 +216,6 @@ class Engine:
             except RuntimeError:
                 pass
             unsettled = self._unsettled()
-        self._clear_round_off()
         # both replace roadrunner's time-course selections: restore them
         self._stale_selections = True
         self.select(self._selections)
