@@ -32,7 +32,7 @@ def test_simulate_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixt
         "simulate",
         "il7_iv_bolus",
         "--set",
-        "N_T=1e11",
+        "T_fixed=1e11",
         "--t-end",
         "48",
         "--out",
@@ -50,7 +50,7 @@ def test_simulate_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_parameters_formats(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "parameters", "--format", "json")
     rows = json.loads(out)
-    assert code == 0 and {r["id"] for r in rows} >= {"N_T", "Kd_IL7Ra"}
+    assert code == 0 and {r["id"] for r in rows} >= {"T_fixed", "Kd_IL7Ra"}
     code, out, _ = run(capsys, "parameters", "--format", "csv")
     assert out.startswith("id,value,unit,lower,upper,status,source,note")
 
@@ -77,9 +77,9 @@ output: {t_end: 10, n: 5}
     [
         (["simulate", "nosuch"], "unknown scenario 'nosuch'"),
         (["simulate", "baseline", "--set", "N_Q=3"], "override 'N_Q': not a parameter"),
-        (["simulate", "baseline", "--set", "N_T=abc"], "'abc' is not a number with a unit"),
-        (["simulate", "baseline", "--set", "N_T=-5"], "-5 is negative; N_T must be >= 0"),
-        (["simulate", "baseline", "--set", "N_T"], "--set 'N_T': write ID=VALUE"),
+        (["simulate", "baseline", "--set", "T_fixed=abc"], "'abc' is not a number with a unit"),
+        (["simulate", "baseline", "--set", "T_fixed=-5"], "-5 is negative; T_fixed must be >= 0"),
+        (["simulate", "baseline", "--set", "T_fixed"], "--set 'T_fixed': write ID=VALUE"),
         (["simulate", "baseline", "--t-end", "-3"], "--t-end -3 must be a finite time after 0 day"),
         (
             ["simulate", "baseline", "--out", "x.xlsx"],
@@ -114,14 +114,14 @@ def test_user_errors_are_one_line_exit_2(
 
 def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "il7.cli", "simulate", "baseline", "--set", "N_T=nan"],
+        [sys.executable, "-m", "il7.cli", "simulate", "baseline", "--set", "T_fixed=nan"],
         capture_output=True,
         text=True,
         check=False,
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "il7: error: override N_T: nan is not a finite number; give a finite value in cells"
+        "il7: error: override T_fixed: nan is not a finite number; give a finite value in cells"
     ]
 
 

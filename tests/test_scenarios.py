@@ -23,7 +23,7 @@ time_unit: day
 periods:
   - time: -inf
   - time: 0
-    set: {N_T: 1e11 cells}
+    set: {T_fixed: 1e11 cells}
     dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}
 readouts: [IL7_serum]
 output: {t_end: 10, n: 11}
@@ -43,7 +43,7 @@ def test_good_file_expands_schedule_and_converts_units(tmp_path: Path) -> None:
     assert s.preequilibration is not None
     doses = [d for p in s.periods for d in p.doses]
     assert [d.time for d in doses] == [0.0, 2.0, 4.0]
-    assert dict(s.periods[1].set) == {"N_T": 1e11}
+    assert dict(s.periods[1].set) == {"T_fixed": 1e11}
 
 
 def test_three_errors_are_all_reported(tmp_path: Path) -> None:
@@ -111,11 +111,11 @@ def test_dose_errors(tmp_path: Path, dose: str, message: str) -> None:
 
 
 def test_set_checks_ids_units_and_signs(tmp_path: Path) -> None:
-    text = GOOD.replace("set: {N_T: 1e11 cells}", "set: {N_TT: 1, CL_IL7: 2 cells, Q_lymph: -1}")
+    text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {T_fixd: 1, CL_IL7: 2 cells, Q_lymph: -1}")
     with pytest.raises(ScenarioError) as info:
         scenario.load(write(tmp_path, text))
     message = str(info.value)
-    assert "'N_TT' is not a settable parameter; did you mean 'N_T'?" in message
+    assert "'T_fixd' is not a settable parameter; did you mean 'T_fixed'?" in message
     assert "unit 'cells' does not fit CL_IL7; use L/h, L/day" in message
     assert "-1 is negative; Q_lymph must be >= 0 (L/h)" in message
 

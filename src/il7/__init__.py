@@ -5,7 +5,7 @@ The public API::
     import il7
     il7.list_scenarios()                       # built-in scenario names
     s = il7.load_scenario("baseline")          # or a path to a YAML file
-    traj = il7.simulate(s, overrides={"N_T": "1e11 cells"})
+    traj = il7.simulate(s, overrides={"age": "60 years"})
     traj.to_pandas()
     il7.parameter_table()                      # value, unit, status, source of every number
     il7.export_sbml("il7.xml")                 # SBML L3V2 with units and annotations

@@ -26,6 +26,10 @@ LAYERS = (
     "receptor.ant",
     "gc_family.ant",
     "signalling.ant",
+    "tcells.ant",
+    "development.ant",
+    "myeloid_bone.ant",
+    "tumour.ant",
     "observables.ant",
 )
 """The model's Antimony files, in reading order: from where IL-7 comes from to what users read."""
@@ -145,6 +149,14 @@ def observables() -> tuple[Observable, ...]:
         units.label(row["unit"], where=f"model/observables.tsv line {n}")
         out.append(Observable(row["id"], row["unit"], row["description"]))
     return tuple(out)
+
+
+@functools.cache
+def cell_species() -> frozenset[str]:
+    """Species that count cells (annotated with a Cell Ontology term), not molecules."""
+    return frozenset(
+        row["element"] for row in _rows("annotations.tsv") if "identifiers.org/CL:" in row["uri"]
+    ) - {"N_T"}
 
 
 def digest() -> str:
@@ -278,6 +290,7 @@ def _annotate(lib: Any, model: Any) -> None:
         "bqbiol:occursIn": lib.BQB_OCCURS_IN,
         "bqbiol:hasTaxon": lib.BQB_HAS_TAXON,
         "bqbiol:isEncodedBy": lib.BQB_IS_ENCODED_BY,
+        "bqbiol:isDescribedBy": lib.BQB_IS_DESCRIBED_BY,
     }
     for n, row in enumerate(_rows("annotations.tsv"), start=2):
         where = f"model/annotations.tsv line {n}"

@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID=VALUE",
-        help="override a parameter; VALUE in the table's unit or with its own, e.g. N_T=1e11 or tissue='200 uL'",
+        help="override a parameter; VALUE in the table's unit or with its own, e.g. age=60 or tissue='200 uL'",
     )
     sim.add_argument("--t-end", type=float, help="end of the output grid, in the scenario's time unit")
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
@@ -111,7 +111,7 @@ def _overrides(sets: list[str]) -> dict[str, str]:
     for item in sets:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise Il7Error(f"--set '{item}': write ID=VALUE, e.g. --set N_T=1e11")
+            raise Il7Error(f"--set '{item}': write ID=VALUE, e.g. --set age=60")
         out[key.strip()] = value.strip()
     return out
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from il7 import build
 from il7.scenario import Scenario, parse
 from il7.simulate import simulate
 
@@ -31,11 +32,18 @@ def _experiment(
     time_unit: str = "min",
     preequilibrate: Mapping[str, Any] | None = None,
     context: str = "culture_well",
+    steady_first: bool = True,
 ) -> Scenario:
-    """A scenario: steady state (with ``preequilibrate`` settings), then ``steps`` at their times."""
-    periods: list[dict[str, Any]] = [
-        {"time": "-inf", **({"set": dict(preequilibrate)} if preequilibrate else {})}
-    ]
+    """A scenario: steady state (with ``preequilibrate`` settings), then ``steps`` at their times.
+
+    With ``steady_first=False`` it starts from the model's initial state instead (cells just put
+    into a well).
+    """
+    periods: list[dict[str, Any]] = (
+        [{"time": "-inf", **({"set": dict(preequilibrate)} if preequilibrate else {})}]
+        if steady_first
+        else []
+    )
     periods += [{"time": t, **changes} for t, changes in steps]
     return parse(
         {
@@ -166,7 +174,7 @@ def graded_outputs(
     re-feeding, so cells consume and internalise IL-7 as they would in a well of 200 uL at
     ``cells_per_ml``.
     """
-    overrides = {"N_T": f"{cells_per_ml * 0.2:g} cells", **(overrides or {})}
+    overrides = {"T_fixed": f"{cells_per_ml * 0.2:g} cells", **(overrides or {})}
     stat5, survival, prolif = [], [], []
     for dose in doses_ng_ml:
         s = _experiment(
@@ -266,3 +274,179 @@ def soluble_receptor_faces(
     return SolubleReceptorFaces(
         (culture[0], culture[1]), (half_lives[0], half_lives[1]), (exposure[0], exposure[1])
     )
+
+
+# ---- cells and body (tcells.ant, development.ant, myeloid_bone.ant, tumour.ant) ----------------
+
+BODY_READOUTS = (
+    "IL7_serum_total",
+    "sIL7R_serum",
+    "pSTAT5_frac",
+    "CD4_blood",
+    "CD8_blood",
+    "naive_CD4_blood",
+    "memory_CD4_blood",
+    "naive_CD8_blood",
+    "memory_CD8_blood",
+    "Treg_blood",
+    "B_blood",
+    "monocytes_blood",
+    "thymus_cells",
+    "B_precursors",
+    "T_cells_total",
+    "turnover_naive_CD4",
+    "turnover_naive_CD8",
+    "turnover_memory_CD4",
+    "turnover_memory_CD8",
+    "naive_from_thymus",
+    "naive_from_division",
+    "IL6_conc",
+)
+"""What :func:`body_steady_state` reports."""
+
+
+def body_steady_state(*, overrides: Overrides = None) -> dict[str, float]:
+    """The human body at steady state: serum levels, blood counts, pool turnover (per hour)."""
+    s = _experiment("body steady state", [], BODY_READOUTS, [0.0, 1.0], time_unit="h", context="human_body")
+    traj = simulate(s, overrides=overrides)
+    return {r: float(traj[r][0]) for r in BODY_READOUTS}
+
+
+def half_life_years(turnover_per_h: float) -> float:
+    """Half-life (years) of a pool's cells from their loss rate per hour (deuterium-labelling view)."""
+    return math.log(2.0) / turnover_per_h / (24.0 * 365.25)
+
+
+def depletion_course(
+    days: Sequence[float], *, kill_per_day: float = math.log(10.0)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Serum IL-7 (total, pg/mL) and all T cells after one day of T-cell killing at ``kill_per_day``.
+
+    The default removes 90% of resting T cells in a day (as lymphodepleting conditioning would);
+    the pools then regrow from the thymus and by division, and serum IL-7 follows them.
+    """
+    s = _experiment(
+        "T-cell depletion",
+        [(0.0, {"set": {"k_deplete": f"{kill_per_day} 1/day"}}), (1.0, {"set": {"k_deplete": "0 1/day"}})],
+        ["IL7_serum_total", "T_cells_total"],
+        list(days),
+        time_unit="day",
+        context="human_body",
+    )
+    traj = simulate(s)
+    return np.asarray(traj["IL7_serum_total"]), np.asarray(traj["T_cells_total"])
+
+
+def monocyte_il6(il7_ng_ml: float, hours: Sequence[float]) -> np.ndarray:
+    """IL-6 (pg/mL) in a well of 2e5 monocytes (1e6/mL) given ``il7_ng_ml`` IL-7 at time 0 (Alderson 1991)."""
+    s = _experiment(
+        "monocyte IL-6",
+        [(0.0, _dose("IL7", il7_ng_ml, "ng/mL"))],
+        ["IL6_conc"],
+        list(hours),
+        time_unit="h",
+        steady_first=False,
+    )
+    overrides = {"T_fixed": "0 cells", "monocytes_culture": "2e5 cells", "k_mono_turnover": "0 1/day"}
+    return np.asarray(simulate(s, overrides=overrides)["IL6_conc"])
+
+
+def osteoclast_formation(il7_ng_ml: float, *, t_cells: bool, days: float = 7.0) -> float:
+    """Osteoclasts after ``days`` of IL-7 relative to before, in a marrow culture of 1e5 precursors.
+
+    With ``t_cells`` the well also holds 1e6 T cells (Toraldo 2003's T-cell route); without, only
+    the direct effect on precursors acts (Lee 2003).
+    """
+    s = _experiment(
+        "osteoclastogenesis",
+        [(0.0, _dose("IL7", il7_ng_ml, "ng/mL") if il7_ng_ml > 0 else {})],
+        ["OC"],
+        [0.0, days],
+        time_unit="day",
+    )
+    traj = simulate(s, overrides={"T_fixed": "1e6 cells" if t_cells else "0 cells"})
+    return float(traj["OC"][-1] / traj["OC"][0])
+
+
+def activated_t_products(il7_ng_ml: float, *, hours: float = 24.0) -> dict[str, float]:
+    """IL-3 and GM-CSF (pg/mL) from 1e6 activated T cells in 200 uL over ``hours``, and their CD127."""
+    s = _experiment(
+        "activated T cells",
+        [(0.0, _dose("IL7", il7_ng_ml, "ng/mL") if il7_ng_ml > 0 else {})],
+        ["IL3_conc", "GMCSF_conc", "CD127_activated", "CD127_resting_mean"],
+        [0.0, hours],
+        time_unit="h",
+        steady_first=False,
+    )
+    traj = simulate(s, overrides={"T_fixed": "0 cells", "T_activated_start": "1e6 cells", "d_act": "0 1/day"})
+    return {k: float(traj[k][-1]) for k in ("IL3_conc", "GMCSF_conc")} | {
+        "CD127_activated": float(traj["CD127_activated"][0])
+    }
+
+
+def leukaemia_fold(il7_ng_ml: float, *, gain_of_function: bool = False, days: float = 7.0) -> float:
+    """Fold growth of 1e5 leukaemic blasts in a well over ``days`` at an IL-7 dose (Zenatti 2011)."""
+    s = _experiment(
+        "leukaemic blasts",
+        [(0.0, _dose("IL7", il7_ng_ml, "ng/mL") if il7_ng_ml > 0 else {})],
+        ["Leuk"],
+        [0.0, days],
+        time_unit="day",
+        steady_first=False,
+    )
+    overrides = {
+        "T_fixed": "0 cells",
+        "leukaemia_seed": "1e5 cells",
+        "IL7R_gof": 1.0 if gain_of_function else 0.0,
+    }
+    traj = simulate(s, overrides=overrides)
+    return float(traj["Leuk"][-1] / traj["Leuk"][0])
+
+
+def serum_il7_with_tumour(burden_cells: float, *, days: float = 30.0) -> float:
+    """Total serum IL-7 (pg/mL) ``days`` after a tumour of ``burden_cells`` starts making IL-7.
+
+    The tumour is held at its burden; its IL-7 output starts at time 0 from the healthy steady
+    state, so the T-cell pools have had ``days`` to answer (over years they grow and bring serum
+    IL-7 back toward its set point).
+    """
+    per_cell = next(p for p in build.parameters() if p.id == "q_IL7_tumour")
+    s = _experiment(
+        "IL-7-making tumour",
+        [(0.0, {"set": {"q_IL7_tumour": f"{per_cell.value} {per_cell.unit}"}})],
+        ["IL7_serum_total"],
+        [0.0, days],
+        time_unit="day",
+        context="human_body",
+        preequilibrate={"q_IL7_tumour": f"0 {per_cell.unit}"},
+    )
+    traj = simulate(s, overrides={"tumour_seed": f"{burden_cells:g} cells", "r_tumour": "0 1/day"})
+    return float(traj["IL7_serum_total"][-1])
+
+
+KNOCKOUT_READOUTS = ("thymus_cells", "T_cells_total", "preB", "immB", "matB", "proB", "IL7_serum_total")
+
+
+def mouse_knockout(gene: str | None) -> dict[str, float]:
+    """Steady state of the mouse (``mouse_body``), wild type (``gene=None``) or with a knockout.
+
+    The knockout acts from birth: the pre-equilibration finds the steady state the mutant lives
+    in (von Freeden-Jeffry 1995 for IL7; Peschon 1994 for IL7R).
+    """
+    period: dict[str, Any] = {"time": "-inf"}
+    if gene is not None:
+        period["knockout"] = [gene]
+    s = parse(
+        {
+            "name": f"mouse {gene or 'wild type'}",
+            "description": "mouse steady state",
+            "context": "mouse_body",
+            "time_unit": "day",
+            "periods": [period],
+            "readouts": list(KNOCKOUT_READOUTS),
+            "output": {"times": [0.0, 1.0]},
+        },
+        file="<il7.experiments>",
+    )
+    traj = simulate(s)
+    return {r: float(traj[r][0]) for r in KNOCKOUT_READOUTS}

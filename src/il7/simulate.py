@@ -76,7 +76,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         A :class:`~il7.scenario.Scenario`, a built-in name, or a path to a YAML file.
     overrides
         Parameter values to use instead of the table's, ``{id: value}``; bare numbers are in
-        the table's unit, strings may carry a unit (``{"N_T": "1e11 cells"}``).
+        the table's unit, strings may carry a unit (``{"age": "60 years"}``).
 
     Returns
     -------
@@ -109,11 +109,11 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
 
 
 def readout_unit(readout: str) -> str:
-    """Unit label of a readout: the observable's display unit, or molecules for a species."""
+    """Unit label of a readout: the observable's display unit, or cells or molecules for a species."""
     for o in build.observables():
         if o.id == readout:
             return o.unit
-    return "molecules"
+    return "cells" if readout in build.cell_species() else "molecules"
 
 
 _STEADY_STATES: dict[tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]], np.ndarray] = {}

@@ -63,6 +63,7 @@ MODEL_UNITS: dict[str, ModelUnit] = {
         ModelUnit("pg_per_mL", (("gram", 1, -9, 1.0), ("litre", -1, 0, 1.0))),
         ModelUnit("ng_per_mL", (("gram", 1, -6, 1.0), ("litre", -1, 0, 1.0))),
         ModelUnit("pM", (("mole", 1, -12, 1.0), ("litre", -1, 0, 1.0))),
+        ModelUnit("cells_per_uL", (("item", 1, 0, 1.0), ("litre", -1, -6, 1.0))),
     )
 }
 
@@ -86,10 +87,16 @@ _LABELS = (
     UnitLabel("mL", "litre", 1e-3, "millilitre"),
     UnitLabel("uL", "litre", 1e-6, "microlitre"),
     UnitLabel("h", "hour", 1.0, "hour"),
+    UnitLabel("days", "hour", 24.0, "day"),
+    UnitLabel("years", "hour", 24.0 * 365.25, "Julian year"),
     UnitLabel("1/h", "per_hour", 1.0, "per hour"),
     UnitLabel("1/min", "per_hour", 60.0, "per minute"),
     UnitLabel("1/s", "per_hour", 3600.0, "per second"),
     UnitLabel("1/day", "per_hour", 1.0 / 24.0, "per day"),
+    UnitLabel("1/year", "per_hour", 1.0 / (24.0 * 365.25), "per Julian year"),
+    UnitLabel("cells/h", "item_per_hour", 1.0, "cells per hour"),
+    UnitLabel("cells/day", "item_per_hour", 1.0 / 24.0, "cells per day"),
+    UnitLabel("cells/year", "item_per_hour", 1.0 / (24.0 * 365.25), "cells per Julian year"),
     UnitLabel("molecules/h", "item_per_hour", 1.0, "molecules per hour"),
     UnitLabel("molecules/day", "item_per_hour", 1.0 / 24.0, "molecules per day"),
     UnitLabel("pM", "item_per_litre", 1e-12 * AVOGADRO, "picomolar"),
@@ -104,6 +111,7 @@ _LABELS = (
     UnitLabel("cells/kg", "item_per_kilogram", 1.0, "cells per kilogram"),
     UnitLabel("pg/mL", "pg_per_mL", 1.0, "picogram per millilitre"),
     UnitLabel("ng/mL", "ng_per_mL", 1.0, "nanogram per millilitre"),
+    UnitLabel("cells/uL", "cells_per_uL", 1.0, "cells per microlitre (blood counts)"),
 )
 LABELS: dict[str, UnitLabel] = {u.label: u for u in _LABELS}
 

@@ -31,8 +31,10 @@ class Target:
 
     def passes(self, observed: float) -> bool:
         """Whether a model value meets the target."""
-        if not math.isfinite(observed):
+        if math.isnan(observed):
             return False
+        if math.isinf(observed):  # a complete loss (fold change over zero) meets only "at least" from below
+            return self.check == "at_least" and observed > 0
         if self.check == "within_factor":
             assert self.value is not None and self.factor is not None
             return self.value / self.factor <= observed <= self.value * self.factor

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from il7 import calibrate, experiments
+from il7 import build, calibrate, experiments
 from il7.claims import Target, targets
 
 
@@ -58,6 +58,39 @@ def faces() -> experiments.SolubleReceptorFaces:
     return experiments.soluble_receptor_faces()
 
 
+@functools.cache
+def body() -> dict[str, float]:
+    return experiments.body_steady_state()
+
+
+DEPLETION_DAYS = (0.0, 1.0, 3.0, 7.0, 14.0, 30.0, 90.0, 365.0, 730.0)
+
+
+@functools.cache
+def depletion() -> tuple[tuple[float, ...], np.ndarray, np.ndarray]:
+    serum, cells = experiments.depletion_course(DEPLETION_DAYS)
+    return DEPLETION_DAYS, serum, cells
+
+
+@functools.cache
+def mouse(gene: str | None) -> dict[str, float]:
+    state = experiments.mouse_knockout(gene)
+    return state | {"B_preB_and_later": state["preB"] + state["immB"] + state["matB"]}
+
+
+def knockout_fold(gene: str, readout: str) -> float:
+    """Wild-type over knockout (a complete loss gives inf)."""
+    ko = mouse(gene)[readout]
+    return mouse(None)[readout] / ko if ko > 0 else math.inf
+
+
+def body_cd127_ratio() -> float:
+    """Resting CD127 (reference cell) over activated CD127, both without IL-7."""
+    products = experiments.activated_t_products(0.0)
+    reference = next(p for p in build.parameters() if p.id == "IL7Ra_per_T").value or math.nan
+    return float(reference / products["CD127_activated"])
+
+
 def _ec50(response: Callable[[np.ndarray], np.ndarray], doses: np.ndarray) -> float:
     return experiments.ec50(doses, response(doses))
 
@@ -81,6 +114,45 @@ MEASURES: dict[str, Callable[[], float]] = {
         faces().body_total_il7_half_life_h[1] / faces().body_total_il7_half_life_h[0]
     ),
     "sil7r_body_pstat5_exposure_ratio": lambda: faces().body_pstat5_7day[1] / faces().body_pstat5_7day[0],
+    "body_serum_il7": lambda: body()["IL7_serum_total"],
+    "body_sil7r": lambda: body()["sIL7R_serum"],
+    "body_cd4_blood": lambda: body()["CD4_blood"],
+    "body_cd8_blood": lambda: body()["CD8_blood"],
+    "halflife_naive_cd4": lambda: experiments.half_life_years(body()["turnover_naive_CD4"]),
+    "halflife_naive_cd8": lambda: experiments.half_life_years(body()["turnover_naive_CD8"]),
+    "halflife_memory_cd4": lambda: experiments.half_life_years(body()["turnover_memory_CD4"]),
+    "halflife_memory_cd8": lambda: experiments.half_life_years(body()["turnover_memory_CD8"]),
+    "thymic_share_naive": lambda: (
+        body()["naive_from_thymus"] / (body()["naive_from_thymus"] + body()["naive_from_division"])
+    ),
+    "sink_serum_rise_after_depletion": lambda: float(np.max(depletion()[1][:5]) / depletion()[1][0]),
+    "sink_serum_excess_left_after_two_years": lambda: float(
+        (depletion()[1][-1] - depletion()[1][0]) / (np.max(depletion()[1]) - depletion()[1][0])
+    ),
+    "monocyte_il6_ratio_100_vs_1": lambda: float(
+        experiments.monocyte_il6(100.0, [0.0, 24.0])[-1] / experiments.monocyte_il6(1.0, [0.0, 24.0])[-1]
+    ),
+    "monocyte_il6_at_2h": lambda: float(experiments.monocyte_il6(100.0, [0.0, 2.0])[-1]),
+    "osteoclasts_with_t_cells": lambda: experiments.osteoclast_formation(10.0, t_cells=True),
+    "osteoclasts_without_t_cells": lambda: experiments.osteoclast_formation(10.0, t_cells=False),
+    "activated_t_il3_ratio": lambda: (
+        experiments.activated_t_products(10.0)["IL3_conc"] / experiments.activated_t_products(0.0)["IL3_conc"]
+    ),
+    "activated_t_cd127_fold_down": lambda: body_cd127_ratio(),
+    "leukaemia_growth_ratio_10_vs_01": lambda: (
+        experiments.leukaemia_fold(10.0) / experiments.leukaemia_fold(0.1)
+    ),
+    "leukaemia_gof_growth_without_il7": lambda: experiments.leukaemia_fold(0.0, gain_of_function=True),
+    "mouse_il7ko_thymus_fold": lambda: knockout_fold("IL7", "thymus_cells"),
+    "mouse_il7ko_t_cell_fold": lambda: knockout_fold("IL7", "T_cells_total"),
+    "mouse_il7ko_preb_and_later_fold": lambda: knockout_fold("IL7", "B_preB_and_later"),
+    "mouse_il7rko_as_severe": lambda: min(
+        round(knockout_fold("IL7R", r) / knockout_fold("IL7", r), 6)
+        for r in ("thymus_cells", "T_cells_total", "B_preB_and_later")
+    ),
+    "tumour_serum_il7_ratio": lambda: (
+        experiments.serum_il7_with_tumour(1e11) / experiments.serum_il7_with_tumour(0.0)
+    ),
 }
 
 
