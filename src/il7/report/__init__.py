@@ -18,6 +18,7 @@ import pandas as pd
 
 from il7 import scenario as scenarios
 from il7.errors import Il7Error
+from il7.report.cells import cells_section
 from il7.report.diagram import layer_diagram
 from il7.report.figures import embed
 from il7.report.molecular import molecular_section
@@ -41,7 +42,7 @@ def step_count() -> int:
     """How many times :func:`write_report` calls its ``progress`` hook (for a progress bar)."""
     from il7.claims import targets
 
-    return 2 * len(scenarios.builtin_names()) + 3 + len(targets())
+    return 2 * len(scenarios.builtin_names()) + 4 + len(targets())
 
 
 def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook | None = None) -> Path:
@@ -82,6 +83,8 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
     ]
     step("molecular layer")
     sections.append(molecular_section(out))
+    step("cells and body")
+    sections.append(cells_section(out))
     step("validation")
     sections.append(_validation_section(out, step))
     sections.append("<h2>Scenarios</h2>")
@@ -127,7 +130,9 @@ def _header() -> str:
         "<h1>il7 report</h1>"
         f"<p class='meta'>Generated {stamp}. il7 is an executable model of the interleukin-7 system: "
         "IL-7 sources, distribution and clearance, its receptor and the soluble receptor, the gc "
-        "cytokines that compete for gc, and the three signalling cascades in T cells. Every number "
+        "cytokines that compete for gc, the three signalling cascades in T cells, and the cells that "
+        "live on IL-7 or answer it: T-cell pools, thymocytes, B-cell precursors, monocytes, "
+        "osteoclasts and tumours, in a human and a mouse body. Every number "
         "comes from the parameter table at the end of this page, with its source.</p>"
     )
 

@@ -38,7 +38,7 @@ def layer_summary() -> list[tuple[str, str, int, int, int]]:
 def layer_diagram() -> str:
     """The layers as boxes from source to readout, with their species and reaction counts."""
     layers = layer_summary()
-    fig, ax = plt.subplots(figsize=(11, 2.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(15, 2.4), layout="constrained")
     width, gap = 1.0, 0.35
     for i, (name, title, species, reactions, rules) in enumerate(layers):
         x = i * (width + gap)

@@ -1,0 +1,129 @@
+"""The report's cell-and-body section: the human baseline, the IL-7 sink, the mouse knockouts,
+and the monocyte, bone, activated-T-cell and tumour modules."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from il7 import experiments
+from il7.claims.validate import body, depletion, mouse
+from il7.report.figures import embed
+
+
+def cells_section(out: Path) -> str:
+    """Tables, figures and their CSVs for layers 6-9."""
+    parts = ["<h2 id='cells'>Cells and body</h2>"]
+    parts.append(_body_table(out))
+    parts.append(_sink_figure(out))
+    parts.append(_knockout_figure(out))
+    parts.append(_myeloid_figure(out))
+    return "\n".join(parts)
+
+
+def _body_table(out: Path) -> str:
+    state = body()
+    rows = [
+        ("total serum IL-7", state["IL7_serum_total"], "pg/mL"),
+        ("soluble IL-7R", state["sIL7R_serum"], "ng/mL"),
+        ("CD4 T cells in blood", state["CD4_blood"], "cells/uL"),
+        ("CD8 T cells in blood", state["CD8_blood"], "cells/uL"),
+        ("naive CD4 / memory CD4", state["naive_CD4_blood"] / state["memory_CD4_blood"], "ratio"),
+        ("Treg in blood", state["Treg_blood"], "cells/uL"),
+        ("B cells in blood", state["B_blood"], "cells/uL"),
+        ("monocytes in blood", state["monocytes_blood"], "cells/uL"),
+        ("thymocytes", state["thymus_cells"], "cells"),
+        ("bone-marrow B precursors", state["B_precursors"], "cells"),
+    ]
+    for pool in ("naive_CD4", "naive_CD8", "memory_CD4", "memory_CD8"):
+        rows.append(
+            (
+                f"{pool.replace('_', ' ')} half-life",
+                experiments.half_life_years(state[f"turnover_{pool}"]),
+                "years",
+            )
+        )
+    share = state["naive_from_thymus"] / (state["naive_from_thymus"] + state["naive_from_division"])
+    rows.append(("thymic share of naive T-cell production", share, "fraction"))
+    frame = pd.DataFrame(rows, columns=["quantity", "value", "unit"]).set_index("quantity")
+    frame.to_csv(out / "body_baseline.csv")
+    table = frame.to_html(border=0, float_format=lambda v: f"{v:.4g}")
+    return (
+        "<h3>The human adult at steady state</h3><p>Reference adult, 30 years old (data: "
+        f"body_baseline.csv).</p>{table}"
+    )
+
+
+def _sink_figure(out: Path) -> str:
+    days, serum, cells = depletion()
+    pd.DataFrame(
+        {"day": days, "IL7_serum_total_pg_per_mL": serum, "T_cells_relative": cells / cells[0]}
+    ).to_csv(out / "il7_sink.csv", index=False)
+    fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
+    x = np.asarray(days) + 1.0
+    ax.semilogx(x, serum, "o-", color="#c33", label="total serum IL-7 (pg/mL)")
+    ax.set(xlabel="days after a day of 90% T-cell depletion (+1)", ylabel="serum IL-7 (pg/mL)")
+    twin = ax.twinx()
+    twin.semilogx(x, cells / cells[0], "s--", color="#36c", label="T cells (relative)")
+    twin.set(ylabel="T cells (relative to before)")
+    ax.set_title("The IL-7 sink: serum IL-7 follows the T-cell pool")
+    return embed(fig, "IL-7 sink", "Data: il7_sink.csv")
+
+
+def _knockout_figure(out: Path) -> str:
+    readouts = ("thymus_cells", "T_cells_total", "preB", "matB")
+    frame = pd.DataFrame(
+        {
+            name: [mouse(gene)[r] for r in readouts]
+            for name, gene in (("wild type", None), ("IL7-/-", "IL7"), ("IL7R-/-", "IL7R"))
+        },
+        index=readouts,
+    )
+    frame.to_csv(out / "mouse_knockouts.csv")
+    fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
+    floor = 1.0
+    width = 0.27
+    for i, column in enumerate(frame.columns):
+        ax.bar(
+            np.arange(len(readouts)) + (i - 1) * width, np.maximum(frame[column], floor), width, label=column
+        )
+    ax.set_yscale("log")
+    ax.set_xticks(np.arange(len(readouts)), ["thymocytes", "peripheral T", "pre-B", "mature B"])
+    ax.set(ylabel="cells (floor 1)", title="Mouse knockouts (steady state)")
+    ax.legend(fontsize="small")
+    return embed(fig, "mouse knockouts", "Data: mouse_knockouts.csv")
+
+
+def _myeloid_figure(out: Path) -> str:
+    hours = np.linspace(0.0, 24.0, 25)
+    il6 = {dose: experiments.monocyte_il6(dose, list(hours)) for dose in (1.0, 10.0, 100.0)}
+    oc = {
+        (dose, t): experiments.osteoclast_formation(dose, t_cells=t)
+        for dose in (1.0, 10.0)
+        for t in (True, False)
+    }
+    pd.DataFrame(
+        {"hour": hours, **{f"IL6_pg_per_mL_at_{d:g}_ng_per_mL_IL7": v for d, v in il6.items()}}
+    ).to_csv(out / "monocyte_il6.csv", index=False)
+    pd.DataFrame(
+        [{"IL7_ng_per_mL": d, "T_cells": t, "osteoclasts_relative": v} for (d, t), v in oc.items()]
+    ).to_csv(out / "osteoclasts.csv", index=False)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
+    for dose, values in il6.items():
+        a.plot(hours, values, label=f"{dose:g} ng/mL IL-7")
+    a.set(xlabel="hours", ylabel="IL-6 (pg/mL)", title="Monocyte IL-6 (Alderson 1991 setting)")
+    a.legend(fontsize="small")
+    labels = [f"{d:g} ng/mL\n{'with' if t else 'without'} T" for (d, t) in oc]
+    b.bar(range(len(oc)), list(oc.values()), color=["#c33" if t else "#36c" for (_, t) in oc])
+    b.axhline(1.0, color="k", lw=0.8)
+    b.set_xticks(range(len(oc)), labels, fontsize=7)
+    b.set(ylabel="osteoclasts after 7 days (relative)", title="IL-7 and osteoclasts: both ways")
+    return embed(
+        fig,
+        "monocytes and osteoclasts",
+        html.escape("Data: monocyte_il6.csv, osteoclasts.csv"),
+    )
