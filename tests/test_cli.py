@@ -158,7 +158,11 @@ def test_validate_lists_every_target_and_fails_on_a_miss(capsys: pytest.CaptureF
     from il7.claims import targets
 
     code, out, _ = run(capsys, "validate", "--json")
-    rows = json.loads(out)
+
+    def strict(token: str) -> None:
+        raise AssertionError(f"not strict JSON: {token}")
+
+    rows = json.loads(out, parse_constant=strict)  # no NaN or Infinity literals
     assert {r["target"] for r in rows} == set(targets())
     assert code == (0 if all(r["passed"] for r in rows) else 1)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -218,14 +219,16 @@ def _validate(args: argparse.Namespace) -> None:
                 "target": r.target.id,
                 "description": r.target.description,
                 "expected": r.target.expected,
-                "model": r.observed,
+                # strict JSON has no inf or nan: a complete loss (inf) or a failed measure (nan)
+                # is written as a string
+                "model": r.observed if math.isfinite(r.observed) else str(r.observed),
                 "unit": r.target.unit,
                 "passed": r.passed,
                 "source": r.target.source,
             }
             for r in results
         ]
-        json.dump(rows, sys.stdout, indent=1)
+        json.dump(rows, sys.stdout, indent=1, allow_nan=False)
         sys.stdout.write("\n")
     else:
         from rich.console import Console
