@@ -70,6 +70,8 @@ def _sink_figure(out: Path) -> str:
     twin = ax.twinx()
     twin.semilogx(x, cells / cells[0], "s--", color="#36c", label="T cells (relative)")
     twin.set(ylabel="T cells (relative to before)")
+    lines = ax.get_lines() + twin.get_lines()
+    ax.legend(lines, [str(line.get_label()) for line in lines], fontsize="small", loc="upper right")
     ax.set_title("The IL-7 sink: serum IL-7 follows the T-cell pool")
     return embed(fig, "IL-7 sink", "Data: il7_sink.csv")
 
