@@ -12,6 +12,9 @@ from il7.claims import targets
 from il7.claims.validate import MEASURES, measure
 
 KNOWN_MISSES = {
+    "shared_stat5_il2_il15": "IL-2 and IL-15 reach these cells only through IL-2Rbeta:gc (149 IL-2Rbeta per cell, "
+    "K_D 100 nM assumed, no IL-2Ralpha or IL-15Ralpha trans-presentation), so 100 ng/mL gives pSTAT5 0.01 "
+    "against at least 0.1; the IL-2/IL-15 branch is not calibrated",
     "thymic_share_naive": "three sourced inputs disagree with den Braber's 10-20%: Lewkiewicz's thymic output "
     "at 30 years (1.3e7 cells/day), Vrisekoop's naive half-lives and about 1e11 naive T cells (Bains 2009) "
     "make the thymus a third of naive production (0.33); the age or pool size that would pass is not chosen "

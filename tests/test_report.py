@@ -10,7 +10,7 @@ def test_report_writes_every_section_and_csv(tmp_path: Path) -> None:
     steps: list[str] = []
     page = write_report(tmp_path / "r", progress=steps.append)
     html = page.read_text()
-    for anchor in ("layers", "baseline", "molecular", "cells", "validation", "parameters"):
+    for anchor in ("layers", "baseline", "molecular", "cells", "validation", "claims", "parameters"):
         assert f"id='{anchor}'" in html
     for name in scenario.builtin_names():
         assert f"id='scenario-{name}'" in html
@@ -27,11 +27,12 @@ def test_report_writes_every_section_and_csv(tmp_path: Path) -> None:
         "mouse_knockouts",
         "monocyte_il6",
         "osteoclasts",
+        "claims",
     ):
         assert (tmp_path / "r" / f"{csv}.csv").is_file()
     # layers, Gonnord fit, CD127 loss, graded outputs, IL-7 sink, knockouts, monocytes and
     # osteoclasts, and one per scenario
     assert html.count("data:image/png;base64,") == 7 + len(scenario.builtin_names())
     assert "src='http" not in html  # self-contained: nothing fetched
-    assert "FAILED" not in html
+    assert "FAILED" not in html  # no scenario failed to solve (a claim's FAIL verdict is not this)
     assert len(steps) == step_count() and steps[0].startswith("scenario")

@@ -151,12 +151,17 @@ def observables() -> tuple[Observable, ...]:
     return tuple(out)
 
 
+def annotation_rows() -> list[dict[str, str]]:
+    """The rows of ``model/annotations.tsv``: element, qualifier, uri, label."""
+    return _rows("annotations.tsv")
+
+
 @functools.cache
 def cell_species() -> frozenset[str]:
     """Species that count cells (annotated with a Cell Ontology term), not molecules."""
-    return frozenset(
-        row["element"] for row in _rows("annotations.tsv") if "identifiers.org/CL:" in row["uri"]
-    ) - {"N_T"}
+    return frozenset(row["element"] for row in annotation_rows() if "identifiers.org/CL:" in row["uri"]) - {
+        "N_T"
+    }
 
 
 def digest() -> str:

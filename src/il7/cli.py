@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     val.add_argument("--json", action="store_true", help="print the results as JSON")
 
+    cla = sub.add_parser(
+        "claims", help="check every statement of the source article (exit 1 if one fails or is unchecked)"
+    )
+    cla.add_argument("--json", action="store_true", help="print the results as JSON")
+
     rep = sub.add_parser("report", help="run the model and write the HTML report")
     rep.add_argument("--out", default="il7-report", help="output folder (default: il7-report)")
     return parser
@@ -87,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "export": _export,
             "calibrate": _calibrate,
             "validate": _validate,
+            "claims": _claims,
             "report": _report,
         }[args.command](args)
     except Il7Error as exc:
@@ -221,7 +227,7 @@ def _validate(args: argparse.Namespace) -> None:
                 "expected": r.target.expected,
                 # strict JSON has no inf or nan: a complete loss (inf) or a failed measure (nan)
                 # is written as a string
-                "model": r.observed if math.isfinite(r.observed) else str(r.observed),
+                "model": _number(r.observed),
                 "unit": r.target.unit,
                 "passed": r.passed,
                 "source": r.target.source,
@@ -241,6 +247,58 @@ def _validate(args: argparse.Namespace) -> None:
         Console().print(table)
         print(f"{sum(r.passed for r in results)} of {len(results)} targets pass")
     if not all(r.passed for r in results):
+        raise SystemExit(1)
+
+
+def _number(value: float) -> float | str:
+    """A model value for strict JSON: inf (a complete loss) and nan become strings."""
+    return value if math.isfinite(value) else str(value)
+
+
+def _claims(args: argparse.Namespace) -> None:
+    from il7.claims.validate import check_claims
+
+    results = check_claims()
+    if args.json:
+        rows = [
+            {
+                "claim": c.claim.id,
+                "statement": c.claim.statement,
+                "reading": c.claim.reading,
+                "passed": c.passed,
+                "missing": c.claim.missing,
+                "checks": [
+                    {
+                        "target": r.target.id,
+                        "expected": r.target.expected,
+                        "model": _number(r.observed),
+                        "passed": r.passed,
+                        "source": r.target.source,
+                    }
+                    for r in c.results
+                ],
+            }
+            for c in results
+        ]
+        json.dump(rows, sys.stdout, indent=1, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("claim", "statement", "how il7 checks it", "verdict", title="il7 claims")
+        for c in results:
+            checks = "; ".join(
+                f"{r.target.id}: {r.observed:.4g} (want {r.target.expected}) {'ok' if r.passed else 'MISS'}"
+                for r in c.results
+            )
+            if c.claim.missing:
+                checks += f"; not yet checked: {c.claim.missing}"
+            verdict = "[green]PASS[/green]" if c.passed else "[red]FAIL[/red]"
+            table.add_row(c.claim.id, c.claim.statement, f"{c.claim.reading} [{checks}]", verdict)
+        Console().print(table)
+        print(f"{sum(c.passed for c in results)} of {len(results)} claims pass")
+    if not all(c.passed for c in results):
         raise SystemExit(1)
 
 

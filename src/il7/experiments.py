@@ -427,7 +427,7 @@ def serum_il7_with_tumour(burden_cells: float, *, days: float = 30.0) -> float:
 KNOCKOUT_READOUTS = ("thymus_cells", "T_cells_total", "preB", "immB", "matB", "proB", "IL7_serum_total")
 
 
-def mouse_knockout(gene: str | None) -> dict[str, float]:
+def mouse_knockout(gene: str | None, *, overrides: Overrides = None) -> dict[str, float]:
     """Steady state of the mouse (``mouse_body``), wild type (``gene=None``) or with a knockout.
 
     The knockout acts from birth: the pre-equilibration finds the steady state the mutant lives
@@ -448,5 +448,19 @@ def mouse_knockout(gene: str | None) -> dict[str, float]:
         },
         file="<il7.experiments>",
     )
-    traj = simulate(s)
+    traj = simulate(s, overrides=overrides)
     return {r: float(traj[r][0]) for r in KNOCKOUT_READOUTS}
+
+
+def source_removed(source: str, *, days: float) -> float:
+    """Total serum IL-7 ``days`` after one IL-7 source is switched off, relative to before."""
+    s = _experiment(
+        f"{source} removed",
+        [(0.0, {"set": {source: "0 molecules/h"}})],
+        ["IL7_serum_total"],
+        [0.0, days],
+        time_unit="day",
+        context="human_body",
+    )
+    serum = simulate(s)["IL7_serum_total"]
+    return float(serum[-1] / serum[0])

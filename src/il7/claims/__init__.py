@@ -83,3 +83,32 @@ def targets() -> dict[str, Target]:
             high=high,
         )
     return out
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement of the source article, how il7 reads it, and the targets that check it."""
+
+    id: str
+    statement: str
+    reading: str
+    checks: tuple[str, ...]
+    missing: str | None = None
+
+
+@functools.cache
+def claims() -> dict[str, Claim]:
+    """The source article's statements about the system, by id (``claims/article.yaml``)."""
+    text = resources.files("il7.claims").joinpath("article.yaml").read_text(encoding="utf-8")
+    raw: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    known = targets()
+    out = {}
+    for key, spec in raw.items():
+        checks = tuple(spec.get("checks") or ())
+        unknown = [c for c in checks if c not in known]
+        if unknown:
+            raise Il7Error(
+                f"claims/article.yaml {key}: unknown target(s) {', '.join(unknown)}; add them to targets.yaml"
+            )
+        out[key] = Claim(key, spec["statement"], spec["reading"], checks, spec.get("missing"))
+    return out

@@ -11,11 +11,12 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from il7 import build, calibrate, experiments
-from il7.claims import Target, targets
+from il7.claims import Claim, Target, claims, targets
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,77 @@ def knockout_fold(gene: str, readout: str) -> float:
     return mouse(None)[readout] / ko if ko > 0 else math.inf
 
 
+SOURCES = ("src_stroma", "src_thymus", "src_keratinocyte", "src_fibroblast", "src_endothelial")
+
+
+def sources_contribution() -> float:
+    """Smallest relative fall of serum IL-7 one day after one source is removed.
+
+    A day, not the new steady state: over months the pools answer (without the thymic source,
+    thymopoiesis falls, fewer T cells consume IL-7 and serum IL-7 ends higher than before).
+    """
+    return float(min(1.0 - experiments.source_removed(s, days=1.0) for s in SOURCES))
+
+
+def il7_gene_chromosome() -> float:
+    """The chromosome written in the IL7 gene annotation (e.g. '8q21.13' -> 8), from annotations.tsv."""
+    import re
+
+    for row in build.annotation_rows():
+        if row["uri"].endswith("ncbigene:3574"):
+            found = re.search(r"chromosome (\d+)", row["label"])
+            if found:
+                return float(found.group(1))
+    return math.nan
+
+
+def prebcr_fold() -> float:
+    """Pre-B cells of the wild-type mouse over a mouse with the pre-BCR/ERK signal blocked."""
+    blocked = experiments.mouse_knockout(None, overrides={"preBCR_signal": 0})["preB"]
+    return mouse(None)["preB"] / blocked if blocked > 0 else math.inf
+
+
+LIGAND = frozenset({"IL7_tissue", "IL7_plasma", "IL7_sIL7R_tissue", "IL7_sIL7R_plasma"})
+
+
+def il7_dependent_reactions(species: str) -> list[str]:
+    """Reactions that make or remove ``species`` and whose rate depends on IL-7.
+
+    A rate depends on IL-7 when IL-7 is among its symbols, followed through the model's
+    assignment rules (pSTAT5_frac, S_bm, ... all lead back to the IL-7 species).
+    """
+    import libsbml
+
+    model = libsbml.readSBMLFromString(build.sbml()).getModel()
+    rules = {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()}
+
+    def symbols(math_ast: Any) -> set[str]:
+        out, stack = set(), [math_ast]
+        while stack:
+            node = stack.pop()
+            if node.isName():
+                out.add(node.getName())
+            stack.extend(node.getChild(i) for i in range(node.getNumChildren()))
+        return out
+
+    @functools.cache
+    def closure(name: str) -> frozenset[str]:
+        if name not in rules:
+            return frozenset({name})
+        return frozenset({name}).union(*(closure(n) for n in symbols(rules[name])))
+
+    found = []
+    for reaction in model.getListOfReactions():
+        touched = {r.getSpecies() for r in reaction.getListOfReactants()} | {
+            p.getSpecies() for p in reaction.getListOfProducts()
+        }
+        if species in touched:
+            reach = set().union(*(closure(n) for n in symbols(reaction.getKineticLaw().getMath())))
+            if reach & LIGAND:
+                found.append(reaction.getId())
+    return found
+
+
 def body_cd127_ratio() -> float:
     """Resting CD127 (reference cell) over activated CD127, both without IL-7."""
     products = experiments.activated_t_products(0.0)
@@ -150,6 +222,20 @@ MEASURES: dict[str, Callable[[], float]] = {
         round(knockout_fold("IL7R", r) / knockout_fold("IL7", r), 6)
         for r in ("thymus_cells", "T_cells_total", "B_preB_and_later")
     ),
+    "sources_each_contribute": lambda: sources_contribution(),
+    "il7_gene_chromosome": lambda: il7_gene_chromosome(),
+    "three_cascades_fold": lambda: min(
+        float(experiments.dose_response("IL7", r, [1e4], minutes=30)[0])
+        for r in ("pSTAT5_frac", "pAkt_frac", "pERK_frac")
+    ),
+    "pi3k_needs_il7ra": lambda: float(
+        experiments.dose_response("IL7", "pAkt_frac", [1e4], minutes=30, overrides={"IL7R_expression": 0})[0]
+    ),
+    "mature_b_ignore_il7": lambda: float(len(il7_dependent_reactions("matB"))),
+    "prebcr_erk_needed": lambda: prebcr_fold(),
+    "shared_stat5_il2_il15": lambda: min(
+        float(experiments.dose_response(d, "pSTAT5_frac", [1e5], minutes=30)[0]) for d in ("IL2", "IL15")
+    ),
     "tumour_serum_il7_ratio": lambda: (
         experiments.serum_il7_with_tumour(1e11) / experiments.serum_il7_with_tumour(0.0)
     ),
@@ -170,3 +256,31 @@ def validate(progress: Callable[[str], None] | None = None) -> list[Result]:
             progress(target_id)
         out.append(measure(target_id))
     return out
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A claim of the article and the results of the targets that check it."""
+
+    claim: Claim
+    results: tuple[Result, ...]
+
+    @property
+    def passed(self) -> bool:
+        return self.claim.missing is None and bool(self.results) and all(r.passed for r in self.results)
+
+
+def check_claims(progress: Callable[[str], None] | None = None) -> list[ClaimResult]:
+    """Check every claim of the source article with its targets (each target measured once)."""
+    out = []
+    for claim in claims().values():
+        if progress is not None:
+            progress(claim.id)
+        out.append(ClaimResult(claim, tuple(measured(t) for t in claim.checks)))
+    return out
+
+
+@functools.cache
+def measured(target_id: str) -> Result:
+    """:func:`measure`, remembered: several claims share targets."""
+    return measure(target_id)

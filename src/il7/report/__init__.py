@@ -42,7 +42,7 @@ def step_count() -> int:
     """How many times :func:`write_report` calls its ``progress`` hook (for a progress bar)."""
     from il7.claims import targets
 
-    return 2 * len(scenarios.builtin_names()) + 4 + len(targets())
+    return 2 * len(scenarios.builtin_names()) + 5 + len(targets())
 
 
 def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook | None = None) -> Path:
@@ -87,6 +87,8 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
     sections.append(cells_section(out))
     step("validation")
     sections.append(_validation_section(out, step))
+    step("claims")
+    sections.append(_claims_section(out))
     sections.append("<h2>Scenarios</h2>")
     for result in results:
         step(f"figure {result.name}")
@@ -178,6 +180,34 @@ def _validation_section(out: Path, step: ProgressHook) -> str:
         f"<h2 id='validation'>Literature validation</h2><p>{passed} of {len(frame)} targets pass "
         "(claims/targets.yaml; data: validation.csv). A FAIL is a recorded model miss, not a hidden one.</p>"
         + _table(frame, css="validation")
+    )
+
+
+def _claims_section(out: Path) -> str:
+    from il7.claims.validate import check_claims
+
+    rows = []
+    for c in check_claims():
+        checks = "; ".join(
+            f"{r.target.id}: {r.observed:.4g} (want {r.target.expected}, {'ok' if r.passed else 'MISS'})"
+            for r in c.results
+        )
+        if c.claim.missing:
+            checks = (checks + "; " if checks else "") + f"not yet checked: {c.claim.missing}"
+        rows.append(
+            {
+                "claim": c.claim.id,
+                "the article says": c.claim.statement,
+                "how il7 reads and checks it": f"{c.claim.reading} [{checks}]",
+                "verdict": "PASS" if c.passed else "FAIL",
+            }
+        )
+    frame = pd.DataFrame(rows).set_index("claim")
+    frame.to_csv(out / "claims.csv")
+    passed = int((frame["verdict"] == "PASS").sum())
+    return (
+        f"<h2 id='claims'>The article's claims</h2><p>{passed} of {len(frame)} statements of the source "
+        "article pass (claims/article.yaml; data: claims.csv).</p>" + _table(frame, css="claims")
     )
 
 
