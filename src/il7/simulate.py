@@ -125,9 +125,39 @@ def clear_steady_state_cache() -> None:
     _STEADY_STATES.clear()
 
 
+# The T-cell layer's thresholds are derived at a reference adult (tcells.ant). Parameter sets for
+# which that reference cannot exist are refused: each quantity must be positive.
+REFERENCE_CONDITIONS = (
+    ("p_ref_n4", "the thymus alone would more than fill the naive CD4 pool's turnover (thymic_output_young, age, Tn4_ref, halflife_naive_CD4)"),
+    ("p_ref_n8", "the thymus alone would more than fill the naive CD8 pool's turnover (thymic_output_young, age, Tn8_ref, halflife_naive_CD8)"),
+    ("p_ref_m4", "naive conversion alone would exceed memory CD4 turnover (frac_naive_loss_to_memory, Tn4_ref, Tm4_ref, half-lives)"),
+    ("p_ref_m8", "naive conversion alone would exceed memory CD8 turnover (frac_naive_loss_to_memory, Tn8_ref, Tm8_ref, half-lives)"),
+    ("p_reg", "thymic Treg output alone would exceed Treg turnover (thymic_output_young, frac_export_Treg, Treg_ref, halflife_Treg)"),
+    ("K_niche_m4", "memory CD4 need more division than p_mem_max allows"),
+    ("K_niche_m8", "memory CD8 need more division than p_mem_max allows"),
+    ("K_surv_n4", "naive CD4 turn over faster than T cells die without IL-7 (d_noIL7, halflife_naive_CD4)"),
+    ("K_surv_n8", "naive CD8 turn over faster than T cells die without IL-7 (d_noIL7, halflife_naive_CD8)"),
+    ("K_prol_n4", "naive CD4 need more division than p_max allows"),
+    ("K_prol_n8", "naive CD8 need more division than p_max allows"),
+)  # fmt: skip
+
+
+def _check_reference(eng: Engine) -> None:
+    if eng.get("cells_in_body") <= 0:
+        return
+    for quantity, meaning in REFERENCE_CONDITIONS:
+        value = eng.get(quantity)
+        if not value > 0:
+            raise Il7Error(
+                f"these parameters admit no reference adult: {meaning} ({quantity} = {value:.3g}); "
+                "change one of the parameters named"
+            )
+
+
 def _run(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> np.ndarray:
     start = dict(scenario.context_set) | overrides
     eng.start(start)
+    _check_reference(eng)
     eng.select(scenario.readouts)
     pre = scenario.preequilibration
     if pre is not None:
