@@ -79,6 +79,10 @@ output: {t_end: 10, n: 5}
         (["simulate", "baseline", "--set", "N_Q=3"], "override 'N_Q': not a parameter"),
         (["simulate", "baseline", "--set", "T_fixed=abc"], "'abc' is not a number with a unit"),
         (["simulate", "baseline", "--set", "T_fixed=-5"], "-5 is negative; T_fixed must be >= 0"),
+        (
+            ["simulate", "baseline", "--set", "thymic_output_young=5e10", "--set", "Tn4_ref=1e10"],
+            "these parameters admit no reference adult: the thymus alone would more than fill the naive CD4",
+        ),
         (["simulate", "baseline", "--set", "T_fixed"], "--set 'T_fixed': write ID=VALUE"),
         (["simulate", "baseline", "--t-end", "-3"], "--t-end -3 must be a finite time after 0 day"),
         (
