@@ -135,6 +135,7 @@ REFERENCE_CONDITIONS = (
     ("p_reg", "thymic Treg output alone would exceed Treg turnover (thymic_output_young, frac_export_Treg, Treg_ref, halflife_Treg)"),
     ("K_niche_m4", "memory CD4 need more division than p_mem_max allows"),
     ("K_niche_m8", "memory CD8 need more division than p_mem_max allows"),
+    ("K_niche_reg", "Treg need more division than p_mem_max allows"),
     ("K_surv_n4", "naive CD4 turn over faster than T cells die without IL-7 (d_noIL7, halflife_naive_CD4)"),
     ("K_surv_n8", "naive CD8 turn over faster than T cells die without IL-7 (d_noIL7, halflife_naive_CD8)"),
     ("K_prol_n4", "naive CD4 need more division than p_max allows"),
