@@ -251,3 +251,12 @@ def test_infusion_errors_are_reported(tmp_path: Path) -> None:
                 "output": {"t_end": 1, "n": 2},
             }
         )
+
+
+def test_species_readouts_are_labelled_cells_or_molecules() -> None:
+    from il7.simulate import readout_unit
+
+    assert readout_unit("Tn4") == "cells"
+    assert readout_unit("matB") == "cells"
+    assert readout_unit("IL7Ra_T") == "molecules"  # a receptor that occurs in T cells is not a cell
+    assert readout_unit("gc_T") == "molecules"

@@ -158,10 +158,27 @@ def annotation_rows() -> list[dict[str, str]]:
 
 @functools.cache
 def cell_species() -> frozenset[str]:
-    """Species that count cells (annotated with a Cell Ontology term), not molecules."""
-    return frozenset(row["element"] for row in annotation_rows() if "identifiers.org/CL:" in row["uri"]) - {
-        "N_T"
-    }
+    """Species that are cells (a Cell Ontology term as what they are), not molecules.
+
+    A receptor annotated as occurring in T cells (``bqbiol:occursIn``) is a molecule.
+    """
+    species = set(libsbml_species_ids())
+    return frozenset(
+        row["element"]
+        for row in annotation_rows()
+        if "identifiers.org/CL:" in row["uri"]
+        and row["qualifier"] in ("bqbiol:is", "bqbiol:isVersionOf", "bqbiol:hasVersion")
+        and row["element"] in species
+    )
+
+
+@functools.cache
+def libsbml_species_ids() -> tuple[str, ...]:
+    """Ids of the model's species, read from the SBML document."""
+    import libsbml
+
+    model = libsbml.readSBMLFromString(sbml()).getModel()
+    return tuple(sp.getId() for sp in model.getListOfSpecies())
 
 
 def digest() -> str:
