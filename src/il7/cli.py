@@ -10,11 +10,14 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from il7.errors import Il7Error
+
+if TYPE_CHECKING:
+    from il7.claims.validate import Result
 
 EXIT_USER_ERROR = 2
 
@@ -220,22 +223,7 @@ def _validate(args: argparse.Namespace) -> None:
 
     results = validate()
     if args.json:
-        rows = [
-            {
-                "target": r.target.id,
-                "description": r.target.description,
-                "expected": r.target.expected,
-                # strict JSON has no inf or nan: a complete loss (inf) or a failed measure (nan)
-                # is written as a string
-                "model": _number(r.observed),
-                "unit": r.target.unit,
-                "passed": r.passed,
-                "source": r.target.source,
-            }
-            for r in results
-        ]
-        json.dump(rows, sys.stdout, indent=1, allow_nan=False)
-        sys.stdout.write("\n")
+        _print_json([_target_row(r) for r in results])
     else:
         from rich.console import Console
         from rich.table import Table
@@ -250,9 +238,23 @@ def _validate(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
-def _number(value: float) -> float | str:
-    """A model value for strict JSON: inf (a complete loss) and nan become strings."""
-    return value if math.isfinite(value) else str(value)
+def _target_row(r: Result) -> dict[str, object]:
+    """One target's result for JSON output (shared by ``validate`` and ``claims``)."""
+    return {
+        "target": r.target.id,
+        "description": r.target.description,
+        "expected": r.target.expected,
+        # strict JSON has no inf or nan: a complete loss (inf) or a failed measure (nan) is a string
+        "model": r.observed if math.isfinite(r.observed) else str(r.observed),
+        "unit": r.target.unit,
+        "passed": r.passed,
+        "source": r.target.source,
+    }
+
+
+def _print_json(rows: Sequence[Mapping[str, object]]) -> None:
+    json.dump(rows, sys.stdout, indent=1, allow_nan=False)
+    sys.stdout.write("\n")
 
 
 def _claims(args: argparse.Namespace) -> None:
@@ -267,21 +269,11 @@ def _claims(args: argparse.Namespace) -> None:
                 "reading": c.claim.reading,
                 "passed": c.passed,
                 "missing": c.claim.missing,
-                "checks": [
-                    {
-                        "target": r.target.id,
-                        "expected": r.target.expected,
-                        "model": _number(r.observed),
-                        "passed": r.passed,
-                        "source": r.target.source,
-                    }
-                    for r in c.results
-                ],
+                "checks": [_target_row(r) for r in c.results],
             }
             for c in results
         ]
-        json.dump(rows, sys.stdout, indent=1, allow_nan=False)
-        sys.stdout.write("\n")
+        _print_json(rows)
     else:
         from rich.console import Console
         from rich.table import Table
