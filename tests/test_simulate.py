@@ -260,3 +260,28 @@ def test_species_readouts_are_labelled_cells_or_molecules() -> None:
     assert readout_unit("matB") == "cells"
     assert readout_unit("IL7Ra_T") == "molecules"  # a receptor that occurs in T cells is not a cell
     assert readout_unit("gc_T") == "molecules"
+
+
+def test_age_acts_through_thymic_output_not_through_the_reference() -> None:
+    """An older person has fewer naive CD4 T cells and, with fewer consumers, more serum IL-7;
+    the T-cell thresholds stay those of the reference adult (age_ref)."""
+    import il7
+    from il7.scenario import parse
+
+    def at(age: float) -> tuple[float, float]:
+        scenario = parse(
+            {
+                "name": f"age {age}",
+                "description": "a body at steady state",
+                "context": "human_body",
+                "periods": [{"time": "-inf", "set": {"age": f"{age} years"}}],
+                "readouts": ["naive_CD4_blood", "IL7_serum_total"],
+                "output": {"times": [0, 1]},
+            }
+        )
+        traj = il7.simulate(scenario)
+        return float(traj["naive_CD4_blood"][0]), float(traj["IL7_serum_total"][0])
+
+    (young_naive, young_il7), (old_naive, old_il7) = at(20), at(70)
+    assert old_naive < 0.9 * young_naive
+    assert old_il7 > young_il7

@@ -373,7 +373,7 @@ def activated_t_products(il7_ng_ml: float, *, hours: float = 24.0) -> dict[str, 
     s = _experiment(
         "activated T cells",
         [(0.0, _dose("IL7", il7_ng_ml, "ng/mL") if il7_ng_ml > 0 else {})],
-        ["IL3_conc", "GMCSF_conc", "CD127_activated", "CD127_resting_mean"],
+        ["IL3_conc", "GMCSF_conc", "CD127_activated"],
         [0.0, hours],
         time_unit="h",
         steady_first=False,

@@ -1,5 +1,5 @@
 """The report's cell-and-body section: the human baseline, the IL-7 sink, the mouse knockouts,
-and the monocyte, bone, activated-T-cell and tumour modules."""
+and the monocyte and bone modules (activated T cells and tumours are in the validation table)."""
 
 from __future__ import annotations
 
