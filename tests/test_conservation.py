@@ -1,6 +1,7 @@
 """Property tests: receptors are conserved in a closed system, and no species goes negative."""
 
 import numpy as np
+import pytest
 from hypothesis import given, reject
 from hypothesis import strategies as st
 
@@ -142,3 +143,42 @@ def test_body_reaches_steady_state_and_stays_non_negative_for_any_parameters_in_
         values = traj[sp]
         assert np.all(np.isfinite(values)), sp
         assert values.min() >= -1e-6, f"{sp} went negative: {values.min():.3g}"
+
+
+@pytest.mark.parametrize("context", ["human_body", "mouse_body"])
+def test_pstat5_anchor_is_the_reference_body_signal(context: str) -> None:
+    """pSTAT5_ref (parameters.tsv; mouse: interventions.yaml) is the signal of the reference body.
+
+    Replace the dynamic T-cell pools by the same receptor equivalents held fixed, let the
+    molecular layer settle, and read pSTAT5: it must equal the anchor the thresholds are
+    derived from (to its three written digits), or the body would not settle at its pools.
+    """
+
+    def run(periods: list[dict[str, object]], readouts: list[str]) -> dict[str, np.ndarray]:
+        scenario = parse(
+            {
+                "name": "reference body",
+                "description": "pools held fixed",
+                "context": context,
+                "time_unit": "h",
+                "periods": periods,
+                "readouts": readouts,
+                "output": {"times": [0, 1]},
+            }
+        )
+        traj = il7.simulate(scenario)
+        return {r: traj[r] for r in readouts}
+
+    receptor_equivalents = run([{"time": 0}], ["N_T"])["N_T"][0]
+    held = {
+        "k_deplete": "1000 1/day",
+        "thymic_output_young": "0 cells/year",
+        "T_fixed": f"{receptor_equivalents:.6g} cells",
+    }
+    signal = run([{"time": "-inf", "set": held}], ["pSTAT5_frac"])["pSTAT5_frac"][0]
+    anchor = {p.id: p.value for p in parameters()}["pSTAT5_ref"]
+    if context == "mouse_body":
+        from il7.scenario import vocabulary
+
+        anchor = float(vocabulary()["contexts"]["mouse_body"]["set"]["pSTAT5_ref"])
+    assert signal == pytest.approx(anchor, rel=1.5e-3)
