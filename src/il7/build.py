@@ -30,6 +30,7 @@ LAYERS = (
     "development.ant",
     "myeloid_bone.ant",
     "tumour.ant",
+    "drugs.ant",
     "observables.ant",
 )
 """The model's Antimony files, in reading order: from where IL-7 comes from to what users read."""
