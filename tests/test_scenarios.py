@@ -50,7 +50,7 @@ def test_three_errors_are_all_reported(tmp_path: Path) -> None:
     text = (
         GOOD.replace("context: human_body", "context: human_bdy")
         .replace("readouts: [IL7_serum]", "readouts: [IL7_serun]")
-        .replace("unit: ug/kg, route: iv", "unit: ug/kg, route: sc")
+        .replace("unit: ug/kg, route: iv", "unit: ug/kg, route: im")
     )
     with pytest.raises(ScenarioError) as info:
         scenario.load(write(tmp_path, text))
@@ -60,7 +60,7 @@ def test_three_errors_are_all_reported(tmp_path: Path) -> None:
     assert "3 problems" in message and "\n" not in message
     assert "context 'human_bdy' is unknown; did you mean 'human_body'?" in message
     assert "readouts: 'IL7_serun' is not an observable or species; did you mean 'IL7_serum'?" in message
-    assert "route: 'sc' is not available for IL7" in message
+    assert "route: 'im' is not available for IL7" in message
     assert "s.yaml" in message
 
 
@@ -102,6 +102,26 @@ def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
             "{drug: IL7, amount: 10, unit: ug/kg, route: iv, count: 3}",
             r"every: .None. must be a positive interval in day",
         ),
+        (
+            "{drug: CYT107, amount: 20, unit: ug/kg, route: medium}",
+            r"route: 'medium' is not available for CYT107; .*use one of: sc, im, iv",
+        ),
+        (
+            "{drug: anti_CD127, amount: 1, unit: mg/kg, route: im}",
+            r"route: 'im' is not available for anti_CD127; .*use one of: sc, iv",
+        ),
+        (
+            "{drug: CYT107, amount: 20, unit: ug/kg, route: sc, every: 7, count: 0}",
+            r"count: '0' must be a whole number >= 1",
+        ),
+        (
+            "{drug: CYT107, amount: 20, unit: ug/kg, route: sc, every: -7, count: 3}",
+            r"every: '-7' must be a positive interval",
+        ),
+        (
+            "{drug: CYT107, amount: 20, unit: ug/kg, route: sc, every: 7, count: 2.5}",
+            r"count: '2.5' must be a whole number",
+        ),
     ],
 )
 def test_dose_errors(tmp_path: Path, dose: str, message: str) -> None:
@@ -115,7 +135,9 @@ def test_set_checks_ids_units_and_signs(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as info:
         scenario.load(write(tmp_path, text))
     message = str(info.value)
-    assert "'T_fixd' is not a settable parameter; did you mean 'T_fixed'?" in message
+    assert (
+        "'T_fixd' is not a settable parameter or seedable cell population; did you mean 'T_fixed'?" in message
+    )
     assert "unit 'cells' does not fit CL_IL7; use L/h, L/day" in message
     assert "-1 is negative; Q_lymph must be >= 0 (L/h)" in message
 
@@ -157,3 +179,11 @@ output: {t_end: 1, n: 2}
     )
     with pytest.raises(ScenarioError, match=r"infusion.unit: 'ug/kg/day' needs a body weight"):
         scenario.load(write(tmp_path, infusion))
+
+
+def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
+    good = scenario.load("tumour_il7")
+    assert ("Tumour", 1e9) in good.periods[1].set
+    text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {Tumour: 5 L}")
+    with pytest.raises(ScenarioError, match=r"unit 'L' does not fit Tumour; give a number of cells"):
+        scenario.load(write(tmp_path, text))

@@ -176,29 +176,8 @@ def fit(
 
 def write(result: Fit, path: Path | None = None) -> Path:
     """Write the fitted values into ``model/parameters.tsv`` with status ``fitted``."""
-    target = path or Path(str(resources.files("il7.model").joinpath("parameters.tsv")))
-    text = target.read_text(encoding="utf-8").splitlines()
-    rows = list(csv.DictReader(text, delimiter="\t"))
-    fields = list(rows[0])
     values = dict(result.values) | {"pSTAT5_MFI_scale": result.scale, "pSTAT5_MFI_offset": result.offset}
-    seen = set()
-    for row in rows:
-        if row["id"] in values:
-            row["value"] = f"{values[row['id']]:.4g}"
-            row["status"] = "fitted"
-            row["source"] = SOURCE
-            seen.add(row["id"])
-    missing = set(values) - seen
-    if missing:
-        raise Il7Error(
-            f"parameters.tsv has no rows for {', '.join(sorted(missing))}; add them before --write"
-        )
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, delimiter="\t", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    target.write_text(out.getvalue(), encoding="utf-8")
-    return target
+    return write_values(values, dict.fromkeys(values, SOURCE), path)
 
 
 def describe(result: Fit) -> str:
@@ -210,3 +189,94 @@ def describe(result: Fit) -> str:
         f"cost {result.cost:.4g} (best of {result.starts} starts)",
     ]
     return "\n".join(lines) if math.isfinite(result.cost) else "fit failed"
+
+
+# ---- therapy calibration ---------------------------------------------------------------------
+# Each drug parameter is set by one published number, by root finding in log space
+# (scipy.optimize.brentq) within the table's bounds; the T-cell response is not fitted here
+# (Levy 2012's week-12 CD4 gain is beyond the model's reach whatever p_max: il7 validate).
+
+THERAPY_SOURCES = {
+    "ka_CYT107": "doi:10.1186/s13613-023-01109-1 (Daix 2023, Ann Intensive Care 13:17, abstract: CYT107 10 ug/kg IV gives about 100-fold the blood concentration of IM; il7 calibrate --therapy)",
+    "kon_Ab": "doi:10.1172/jci.insight.126054 (Herold 2019, JCI Insight 4:e126054, abstract: 90-100% IL-7R occupancy at >= 1 mg/kg q2w; il7 calibrate --therapy, trough occupancy 95% at 1 mg/kg q2w)",
+}
+THERAPY_TARGETS = {"ka_CYT107": 100.0, "kon_Ab": 0.95}
+HIV_CD4_TARGET = 250.0  # cells/uL before treatment, middle of Levy 2012's entry range (101-400)
+
+
+@dataclass(frozen=True)
+class TherapyFit:
+    """Drug parameters set by one number each, and the treated-HIV body's extra CD4 loss."""
+
+    values: dict[str, float]  # in the table's units
+    achieved: dict[str, float]
+    k_deplete_CD4_per_day: float
+    cd4_before: float
+
+
+def _solve(measure: Callable[[float], float], target: float, lo: float, hi: float) -> float:
+    """The value in [lo, hi] (log scale) where ``measure`` meets ``target``."""
+    from scipy.optimize import brentq
+
+    def gap(log_x: float) -> float:
+        return measure(10**log_x) - target
+
+    a, b = math.log10(lo), math.log10(hi)
+    if gap(a) * gap(b) > 0:
+        raise Il7Error(f"no value in [{lo:g}, {hi:g}] reaches {target:g}; widen the table's bounds")
+    return float(10 ** brentq(gap, a, b, xtol=1e-4))
+
+
+def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
+    """Set ``ka_CYT107`` (Daix 2023) and ``kon_Ab`` (Herold 2019); find the treated-HIV body."""
+    table = {p.id: p for p in build.parameters()}
+    say = progress or (lambda _line: None)
+    ka_per_h = _solve(
+        lambda ka: experiments.iv_over_im_peak(overrides={"ka_CYT107": ka}),
+        THERAPY_TARGETS["ka_CYT107"],
+        table["ka_CYT107"].lower or 0.0,
+        table["ka_CYT107"].upper or 0.0,
+    )
+    say(f"ka_CYT107 = {ka_per_h:.4g} 1/h (IV/IM peak ratio 100)")
+    kon = _solve(
+        lambda k: experiments.anti_cd127_trough_occupancy(1.0, overrides={"kon_Ab": k}),
+        THERAPY_TARGETS["kon_Ab"],
+        table["kon_Ab"].lower or 0.0,
+        table["kon_Ab"].upper or 0.0,
+    )
+    say(f"kon_Ab = {kon:.4g} 1/M/s (trough occupancy 0.95 at 1 mg/kg q2w)")
+    values = {"ka_CYT107": ka_per_h, "kon_Ab": kon}
+    achieved = {
+        "ka_CYT107": experiments.iv_over_im_peak(overrides=values),
+        "kon_Ab": experiments.anti_cd127_trough_occupancy(1.0, overrides=values),
+    }
+
+    def cd4_before(k_per_day: float) -> float:
+        s = experiments.with_setting("levy_2012", "k_deplete_CD4", k_per_day / 24.0)
+        return float(experiments.course(s, overrides=values)["CD4_blood"][0])
+
+    k = _solve(cd4_before, HIV_CD4_TARGET, 1e-4, 0.1)
+    say(f"k_deplete_CD4 = {k:.3g} 1/day in levy_2012 gives {cd4_before(k):.0f} CD4 cells/uL before treatment")
+    return TherapyFit(values, achieved, k, cd4_before(k))
+
+
+def write_values(values: dict[str, float], sources: dict[str, str], path: Path | None = None) -> Path:
+    """Write ``values`` (table units) into ``model/parameters.tsv`` with status ``fitted``."""
+    target = path or Path(str(resources.files("il7.model").joinpath("parameters.tsv")))
+    rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines(), delimiter="\t"))
+    missing = set(values) - {row["id"] for row in rows}
+    if missing:
+        raise Il7Error(
+            f"parameters.tsv has no rows for {', '.join(sorted(missing))}; add them before --write"
+        )
+    for row in rows:
+        if row["id"] in values:
+            row["value"] = f"{values[row['id']]:.4g}"
+            row["status"] = "fitted"
+            row["source"] = sources[row["id"]]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    target.write_text(out.getvalue(), encoding="utf-8")
+    return target

@@ -59,7 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("what", choices=("sbml",), help="what to export")
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")
 
-    cal = sub.add_parser("calibrate", help="fit receptor and STAT5 parameters to Gonnord 2018 S3C/S3D")
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit receptor and STAT5 parameters to Gonnord 2018 S3C/S3D, or (--therapy) drug parameters",
+    )
+    cal.add_argument(
+        "--therapy",
+        action="store_true",
+        help="set CYT107 absorption (Daix 2023) and antibody binding (Herold 2019) instead",
+    )
     cal.add_argument("--starts", type=int, default=8, help="number of multi-start points (default 8)")
     cal.add_argument("--seed", type=int, default=7, help="seed of the random starts (default 7)")
     cal.add_argument(
@@ -208,6 +216,11 @@ def _export(args: argparse.Namespace) -> None:
 def _calibrate(args: argparse.Namespace) -> None:
     from il7 import calibrate
 
+    if args.therapy:
+        therapy = calibrate.fit_therapy(progress=print)
+        if args.write:
+            print(f"wrote {calibrate.write_values(therapy.values, calibrate.THERAPY_SOURCES)}")
+        return
     if args.starts < 1 or args.max_evaluations < 1:
         raise Il7Error("--starts and --max-evaluations must be at least 1")
     result = calibrate.fit(

@@ -8,6 +8,7 @@ question the same way. Culture experiments run in the ``culture_well`` context (
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -464,3 +465,77 @@ def source_removed(source: str, *, days: float) -> float:
     )
     serum = simulate(s)["IL7_serum_total"]
     return float(serum[-1] / serum[0])
+
+
+# ---- therapies: the scenario library's drug courses, with their doses varied -------------------
+
+
+def with_dose(scenario: Scenario | str, amount: float) -> Scenario:
+    """A library scenario (or a given one) with every dose's amount replaced (same unit)."""
+    from il7.scenario import load
+
+    s = load(scenario) if isinstance(scenario, str) else scenario
+    periods = tuple(
+        dataclasses.replace(p, doses=tuple(dataclasses.replace(d, amount=float(amount)) for d in p.doses))
+        for p in s.periods
+    )
+    return dataclasses.replace(s, periods=periods)
+
+
+def with_setting(scenario: Scenario | str, key: str, value: float, *, at: float = -math.inf) -> Scenario:
+    """A scenario whose period at ``at`` sets ``key`` to ``value`` (model units) instead."""
+    from il7.scenario import load
+
+    s = load(scenario) if isinstance(scenario, str) else scenario
+    periods = tuple(
+        dataclasses.replace(p, set=(*tuple((k, v) for k, v in p.set if k != key), (key, float(value))))
+        if p.time == at
+        else p
+        for p in s.periods
+    )
+    return dataclasses.replace(s, periods=periods)
+
+
+def course(
+    scenario: Scenario | str, amount: float | None = None, *, overrides: Overrides = None
+) -> dict[str, np.ndarray]:
+    """Readouts of a drug scenario (library name or scenario), optionally at another dose amount.
+
+    Returns the output times (key ``"time"``, scenario time unit) and every readout.
+    """
+    s = with_dose(scenario, amount) if amount is not None else scenario
+    traj = simulate(s, overrides=overrides)
+    return {r: np.asarray(traj[r]) for r in traj.columns} | {"time": np.asarray(traj.time)}
+
+
+def iv_over_im_peak(*, overrides: Overrides = None) -> float:
+    """Peak total serum IL-7 after 10 ug/kg CYT107 IV over that after IM (Daix 2023: about 100)."""
+    peaks = []
+    for route in ("iv", "im"):
+        s = _experiment(
+            f"CYT107 {route}",
+            [(0.0, _dose("CYT107", 10.0, "ug/kg", route))],
+            ["IL7_serum_total"],
+            list(np.linspace(0.0, 168.0, 337)),
+            time_unit="h",
+            context="human_body",
+        )
+        peaks.append(float(np.max(simulate(s, overrides=overrides)["IL7_serum_total"])))
+    return peaks[0] / peaks[1]
+
+
+def anti_cd127_trough_occupancy(mg_per_kg: float = 1.0, *, overrides: Overrides = None) -> float:
+    """Lowest antibody occupancy of T-cell IL-7Ralpha from the 2nd dose to 2 weeks after the
+    last in the ``anti_cd127_q2w`` course (Herold 2019: 90-100% at >= 1 mg/kg q2w)."""
+    c = course("anti_cd127_q2w", mg_per_kg, overrides=overrides)
+    window = (c["time"] >= 14.0) & (c["time"] <= 84.0)
+    return float(np.min(c["anti_CD127_occupancy"][window]))
+
+
+def levy_cd4_gain(
+    amount: float = 20.0, *, overrides: Overrides = None, scenario: Scenario | str = "levy_2012"
+) -> float:
+    """CD4 gain (cells/uL) at week 12 of the ``levy_2012`` course (Levy 2012: +323)."""
+    c = course(scenario, amount, overrides=overrides)
+    at = int(np.argmin(np.abs(c["time"] - 84.0)))
+    return float(c["CD4_blood"][at] - c["CD4_blood"][0])

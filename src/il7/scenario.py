@@ -4,7 +4,8 @@ A scenario is a YAML file. Its ``periods`` list is PEtab v2's experiment table: 
 starts at a ``time`` and applies changes (a *condition*). A period at ``-inf`` means "reach
 steady state under these changes first" (pre-equilibration). Changes are
 
-``set``       parameters or compartment sizes, ``{id: "value unit"}``
+``set``       parameters or compartment sizes, ``{id: "value unit"}``, and the cells of a
+              seedable population (a tumour, leukaemic blasts) from that time on
 ``knockout``  gene products removed, names from ``model/interventions.yaml``
 ``dose``      one bolus or a list of boluses: ``{drug, amount, unit, route}``, with optional
               ``every`` and ``count`` for a repeated schedule
@@ -280,11 +281,19 @@ class _Parser:
             self.problem(f"{where} must be a mapping of id: value")
             return ()
         out = []
+        seeds = self.vocab["seeds"]
         for key, raw in mapping.items():
             spot = f"{where}.{key}"
+            if key in seeds:
+                try:
+                    out.append((str(key), seed_value(str(key), raw, where=spot)))
+                except Il7Error as exc:
+                    self.problem(str(exc))
+                continue
             if key not in self.table:
                 self.problem(
-                    f"{spot}: '{key}' is not a settable parameter{did_you_mean(str(key), self.table)}"
+                    f"{spot}: '{key}' is not a settable parameter or seedable cell population"
+                    f"{did_you_mean(str(key), [*self.table, *seeds])}"
                 )
                 continue
             try:
@@ -540,6 +549,18 @@ class _Parser:
             self.problem(f"output.n: '{raw.get('n')}' must be a whole number >= 2")
             return (0.0, 1.0)
         return tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
+
+
+def seed_value(species: str, raw: Any, *, where: str) -> float:
+    """Cells of a seedable population (``model/interventions.yaml`` seeds) set by a period."""
+    value, unit = quantity(raw, where=where)
+    if unit not in (None, "cells"):
+        raise Il7Error(
+            f"{where}: unit '{unit}' does not fit {species}; give a number of cells, e.g. '1e9 cells'"
+        )
+    if not math.isfinite(value) or value < 0:
+        raise Il7Error(f"{where}: {value:g} is not a usable number of cells; give a finite number >= 0")
+    return value
 
 
 def parameter_value(p: build.Parameter, raw: Any, *, where: str) -> float:

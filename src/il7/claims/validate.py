@@ -8,6 +8,7 @@ and ``il7 validate`` all go through here, so a target is measured one way only.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -179,6 +180,41 @@ def _ec50(response: Callable[[np.ndarray], np.ndarray], doses: np.ndarray) -> fl
     return experiments.ec50(doses, response(doses))
 
 
+@functools.cache
+def sportes_peak_folds(ug_per_kg: float) -> tuple[float, float]:
+    """Peak CD4 and CD8 over baseline in the first 8 weeks of sportes_2008 at a dose."""
+    c = experiments.course("sportes_2008", ug_per_kg)
+    return float(np.max(c["CD4_blood"]) / c["CD4_blood"][0]), float(
+        np.max(c["CD8_blood"]) / c["CD8_blood"][0]
+    )
+
+
+def sportes_dose_dependence() -> float:
+    """Smallest ratio of peak fold between successive doses 10 -> 30 -> 60 ug/kg (CD4 and CD8)."""
+    folds = [sportes_peak_folds(d) for d in (10.0, 30.0, 60.0)]
+    return min(b[i] / a[i] for a, b in itertools.pairwise(folds) for i in (0, 1))
+
+
+@functools.cache
+def sereti() -> dict[str, np.ndarray]:
+    """The sereti_2009 single-dose course (hours)."""
+    return experiments.course("sereti_2009")
+
+
+def sereti_cd127(hours_from: float, hours_to: float, *, lowest: bool) -> float:
+    c = sereti()
+    window = (c["time"] >= hours_from) & (c["time"] <= hours_to)
+    values = c["CD127_per_T"][window] / c["CD127_per_T"][0]
+    return float(np.min(values) if lowest else values[-1])
+
+
+def anti_cd127_pstat5_inhibition(mg_per_kg: float = 1.0) -> float:
+    """1 - lowest-occupancy-window pSTAT5 / pSTAT5 before, in anti_cd127_q2w."""
+    c = experiments.course("anti_cd127_q2w", mg_per_kg)
+    window = (c["time"] >= 14.0) & (c["time"] <= 84.0)
+    return float(1.0 - np.max(c["pSTAT5_frac"][window]) / c["pSTAT5_frac"][0])
+
+
 MEASURES: dict[str, Callable[[], float]] = {
     "pstat5_ec50_10min": lambda: _ec50(experiments.pstat5_dose_response, np.logspace(0, 5, 41)),
     "pstat5_s3c_r2": _s3c_r2,
@@ -237,6 +273,16 @@ MEASURES: dict[str, Callable[[], float]] = {
     ),
     "sources_each_contribute": lambda: sources_contribution(),
     "il7_gene_chromosome": lambda: il7_gene_chromosome(),
+    "cyt107_iv_over_im_peak": experiments.iv_over_im_peak,
+    "sportes_cd4_rise_10ugkg": lambda: sportes_peak_folds(10.0)[0],
+    "sportes_cd8_rise_10ugkg": lambda: sportes_peak_folds(10.0)[1],
+    "sportes_rise_dose_dependent": sportes_dose_dependence,
+    "levy_cd4_gain_week12": experiments.levy_cd4_gain,
+    "sereti_cd127_nadir": lambda: sereti_cd127(0.0, 72.0, lowest=True),
+    "sereti_cd127_recovered": lambda: sereti_cd127(0.0, 504.0, lowest=False),
+    "anti_cd127_occupancy_1mgkg_q2w": lambda: experiments.anti_cd127_trough_occupancy(1.0),
+    "anti_cd127_occupancy_3mgkg_q2w": lambda: experiments.anti_cd127_trough_occupancy(3.0),
+    "anti_cd127_pstat5_inhibition": anti_cd127_pstat5_inhibition,
     "three_cascades_fold": lambda: min(
         float(experiments.dose_response("IL7", r, [1e4], minutes=30)[0])
         for r in ("pSTAT5_frac", "pAkt_frac", "pERK_frac")
