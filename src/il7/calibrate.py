@@ -209,7 +209,6 @@ class TherapyFit:
     """Drug parameters set by one number each, and the treated-HIV body's extra CD4 loss."""
 
     values: dict[str, float]  # in the table's units
-    achieved: dict[str, float]
     k_deplete_CD4_per_day: float
     cd4_before: float
 
@@ -239,25 +238,22 @@ def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
     )
     say(f"ka_CYT107 = {ka_per_h:.4g} 1/h (IV/IM peak ratio 100)")
     kon = _solve(
-        lambda k: experiments.anti_cd127_trough_occupancy(1.0, overrides={"kon_Ab": k}),
+        lambda k: experiments.anti_cd127_trough(1.0, overrides={"kon_Ab": k}).occupancy,
         THERAPY_TARGETS["kon_Ab"],
         table["kon_Ab"].lower or 0.0,
         table["kon_Ab"].upper or 0.0,
     )
     say(f"kon_Ab = {kon:.4g} 1/M/s (trough occupancy 0.95 at 1 mg/kg q2w)")
     values = {"ka_CYT107": ka_per_h, "kon_Ab": kon}
-    achieved = {
-        "ka_CYT107": experiments.iv_over_im_peak(overrides=values),
-        "kon_Ab": experiments.anti_cd127_trough_occupancy(1.0, overrides=values),
-    }
 
     def cd4_before(k_per_day: float) -> float:
         s = experiments.with_setting("levy_2012", "k_deplete_CD4", k_per_day / 24.0)
         return float(experiments.course(s, overrides=values)["CD4_blood"][0])
 
     k = _solve(cd4_before, HIV_CD4_TARGET, 1e-4, 0.1)
-    say(f"k_deplete_CD4 = {k:.3g} 1/day in levy_2012 gives {cd4_before(k):.0f} CD4 cells/uL before treatment")
-    return TherapyFit(values, achieved, k, cd4_before(k))
+    cd4 = cd4_before(k)
+    say(f"k_deplete_CD4 = {k:.3g} 1/day in levy_2012 gives {cd4:.0f} CD4 cells/uL before treatment")
+    return TherapyFit(values, k, cd4)
 
 
 def write_values(values: dict[str, float], sources: dict[str, str], path: Path | None = None) -> Path:
@@ -275,7 +271,15 @@ def write_values(values: dict[str, float], sources: dict[str, str], path: Path |
             row["status"] = "fitted"
             row["source"] = sources[row["id"]]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\n")
+    # no quoting: the table is plain tab-separated text, and notes keep their quotation marks as written
+    writer = csv.DictWriter(
+        out,
+        fieldnames=list(rows[0]),
+        delimiter="\t",
+        lineterminator="\n",
+        quoting=csv.QUOTE_NONE,
+        quotechar=None,
+    )
     writer.writeheader()
     writer.writerows(rows)
     target.write_text(out.getvalue(), encoding="utf-8")

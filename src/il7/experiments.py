@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from il7 import build
-from il7.scenario import Scenario, parse
+from il7.scenario import Scenario, load, parse
 from il7.simulate import simulate
 
 Overrides = Mapping[str, Any] | None
@@ -472,8 +472,6 @@ def source_removed(source: str, *, days: float) -> float:
 
 def with_dose(scenario: Scenario | str, amount: float) -> Scenario:
     """A library scenario (or a given one) with every dose's amount replaced (same unit)."""
-    from il7.scenario import load
-
     s = load(scenario) if isinstance(scenario, str) else scenario
     periods = tuple(
         dataclasses.replace(p, doses=tuple(dataclasses.replace(d, amount=float(amount)) for d in p.doses))
@@ -484,8 +482,6 @@ def with_dose(scenario: Scenario | str, amount: float) -> Scenario:
 
 def with_setting(scenario: Scenario | str, key: str, value: float, *, at: float = -math.inf) -> Scenario:
     """A scenario whose period at ``at`` sets ``key`` to ``value`` (model units) instead."""
-    from il7.scenario import load
-
     s = load(scenario) if isinstance(scenario, str) else scenario
     periods = tuple(
         dataclasses.replace(p, set=(*tuple((k, v) for k, v in p.set if k != key), (key, float(value))))
@@ -524,18 +520,27 @@ def iv_over_im_peak(*, overrides: Overrides = None) -> float:
     return peaks[0] / peaks[1]
 
 
-def anti_cd127_trough_occupancy(mg_per_kg: float = 1.0, *, overrides: Overrides = None) -> float:
-    """Lowest antibody occupancy of T-cell IL-7Ralpha from the 2nd dose to 2 weeks after the
-    last in the ``anti_cd127_q2w`` course (Herold 2019: 90-100% at >= 1 mg/kg q2w)."""
+@dataclass(frozen=True)
+class AntibodyTrough:
+    """The anti_cd127_q2w course from the 2nd dose to 2 weeks after the last (days 14-84)."""
+
+    occupancy: float  # lowest antibody occupancy of T-cell IL-7Ralpha
+    pstat5_inhibition: float  # 1 - highest pSTAT5 in the window / pSTAT5 before
+
+
+def anti_cd127_trough(mg_per_kg: float = 1.0, *, overrides: Overrides = None) -> AntibodyTrough:
+    """Occupancy and pSTAT5 inhibition at the trough of ``anti_cd127_q2w`` at a dose (Herold 2019:
+    90-100% occupancy and near-complete pSTAT5 inhibition at >= 1 mg/kg q2w)."""
     c = course("anti_cd127_q2w", mg_per_kg, overrides=overrides)
     window = (c["time"] >= 14.0) & (c["time"] <= 84.0)
-    return float(np.min(c["anti_CD127_occupancy"][window]))
+    return AntibodyTrough(
+        occupancy=float(np.min(c["anti_CD127_occupancy"][window])),
+        pstat5_inhibition=float(1.0 - np.max(c["pSTAT5_frac"][window]) / c["pSTAT5_frac"][0]),
+    )
 
 
-def levy_cd4_gain(
-    amount: float = 20.0, *, overrides: Overrides = None, scenario: Scenario | str = "levy_2012"
-) -> float:
+def levy_cd4_gain(amount: float = 20.0, *, overrides: Overrides = None) -> float:
     """CD4 gain (cells/uL) at week 12 of the ``levy_2012`` course (Levy 2012: +323)."""
-    c = course(scenario, amount, overrides=overrides)
+    c = course("levy_2012", amount, overrides=overrides)
     at = int(np.argmin(np.abs(c["time"] - 84.0)))
     return float(c["CD4_blood"][at] - c["CD4_blood"][0])

@@ -202,17 +202,17 @@ def sereti() -> dict[str, np.ndarray]:
 
 
 def sereti_cd127(hours_from: float, hours_to: float, *, lowest: bool) -> float:
+    """Surface CD127 relative to before in a window of sereti_2009: the lowest, or the last."""
     c = sereti()
     window = (c["time"] >= hours_from) & (c["time"] <= hours_to)
     values = c["CD127_per_T"][window] / c["CD127_per_T"][0]
     return float(np.min(values) if lowest else values[-1])
 
 
-def anti_cd127_pstat5_inhibition(mg_per_kg: float = 1.0) -> float:
-    """1 - lowest-occupancy-window pSTAT5 / pSTAT5 before, in anti_cd127_q2w."""
-    c = experiments.course("anti_cd127_q2w", mg_per_kg)
-    window = (c["time"] >= 14.0) & (c["time"] <= 84.0)
-    return float(1.0 - np.max(c["pSTAT5_frac"][window]) / c["pSTAT5_frac"][0])
+@functools.cache
+def anti_cd127(mg_per_kg: float) -> experiments.AntibodyTrough:
+    """The anti_cd127_q2w trough at a dose, simulated once for both of its targets."""
+    return experiments.anti_cd127_trough(mg_per_kg)
 
 
 MEASURES: dict[str, Callable[[], float]] = {
@@ -280,9 +280,9 @@ MEASURES: dict[str, Callable[[], float]] = {
     "levy_cd4_gain_week12": experiments.levy_cd4_gain,
     "sereti_cd127_nadir": lambda: sereti_cd127(0.0, 72.0, lowest=True),
     "sereti_cd127_recovered": lambda: sereti_cd127(0.0, 504.0, lowest=False),
-    "anti_cd127_occupancy_1mgkg_q2w": lambda: experiments.anti_cd127_trough_occupancy(1.0),
-    "anti_cd127_occupancy_3mgkg_q2w": lambda: experiments.anti_cd127_trough_occupancy(3.0),
-    "anti_cd127_pstat5_inhibition": anti_cd127_pstat5_inhibition,
+    "anti_cd127_occupancy_1mgkg_q2w": lambda: anti_cd127(1.0).occupancy,
+    "anti_cd127_occupancy_3mgkg_q2w": lambda: anti_cd127(3.0).occupancy,
+    "anti_cd127_pstat5_inhibition": lambda: anti_cd127(1.0).pstat5_inhibition,
     "three_cascades_fold": lambda: min(
         float(experiments.dose_response("IL7", r, [1e4], minutes=30)[0])
         for r in ("pSTAT5_frac", "pAkt_frac", "pERK_frac")
