@@ -31,6 +31,7 @@ LAYERS = (
     "myeloid_bone.ant",
     "tumour.ant",
     "drugs.ant",
+    "transplant.ant",
     "observables.ant",
 )
 """The model's Antimony files, in reading order: from where IL-7 comes from to what users read."""
