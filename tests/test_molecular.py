@@ -12,6 +12,15 @@ from il7.claims import targets
 from il7.claims.validate import MEASURES, measure
 
 KNOWN_MISSES = {
+    "transplant_il7_day14": "after conditioning removes about 99% of T cells, the sink model raises serum IL-7 to "
+    "about 130 pg/mL at day +14, against 3.8-30 pg/mL measured (Thiant 2010): IL-7 production is held at its "
+    "healthy level through conditioning, and no other IL-7 consumer (NK cells, innate lymphoid cells, stroma) "
+    "is modelled",
+    "cohort_il7_day7_higher_in_agvhd": "in the virtual cohort the alloreactive load scales with the graft's T-cell "
+    "dose, and those same donor T cells consume IL-7, so aGVHD patients have lower early IL-7 (median ratio 0.66), "
+    "the opposite of Dean 2008",
+    "cohort_il7_day14_auc": "day +14 IL-7 is lower, not higher, in the virtual aGVHD patients (AUC 0.31): "
+    "graft T-cell dose sets both the alloreactive load and IL-7 consumption (see cohort_il7_day7_higher_in_agvhd)",
     "levy_cd4_gain_week12": "CD4 doubles during the three CYT107 doses (250 -> about 470 cells/uL at week 3) but falls "
     "back to +116 by week 12: expanded memory cells return to their niche set point (0.4-year half-life, "
     "niche-limited division) and the treated-HIV body's extra CD4 loss (k_deplete_CD4) acts on them; no p_max "

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from il7 import build, calibrate, experiments
+from il7 import build, calibrate, cohort, experiments
 from il7.claims import Claim, Target, claims, targets
 
 
@@ -215,6 +215,40 @@ def anti_cd127(mg_per_kg: float) -> experiments.AntibodyTrough:
     return experiments.anti_cd127_trough(mg_per_kg)
 
 
+@functools.cache
+def transplant() -> dict[str, np.ndarray]:
+    """The transplant scenario's course (days)."""
+    return experiments.course("transplant")
+
+
+def transplant_il7_t_cell_correlation() -> float:
+    """Spearman correlation of serum IL-7 with blood T cells over days 0-100 of transplant."""
+    from scipy.stats import spearmanr
+
+    c = transplant()
+    after = c["time"] >= 0.0
+    t_cells = c["CD4_blood"][after] + c["CD8_blood"][after]
+    return float(spearmanr(c["IL7_serum_total"][after], t_cells).statistic)
+
+
+def transplant_il7_at(day: float) -> float:
+    """Total serum IL-7 (pg/mL) on a day of the transplant scenario."""
+    c = transplant()
+    return float(c["IL7_serum_total"][int(np.argmin(np.abs(c["time"] - day)))])
+
+
+@functools.cache
+def cohort_study() -> cohort.CohortResult:
+    """The default virtual cohort (300 patients, seed 2008), run once."""
+    return cohort.run()
+
+
+def cohort_day7_ratio() -> float:
+    """Median day +7 IL-7 of the aGVHD patients over that of the others."""
+    r = cohort_study()
+    return float(np.median(r.il7_day7[r.agvhd]) / np.median(r.il7_day7[~r.agvhd]))
+
+
 MEASURES: dict[str, Callable[[], float]] = {
     "pstat5_ec50_10min": lambda: _ec50(experiments.pstat5_dose_response, np.logspace(0, 5, 41)),
     "pstat5_s3c_r2": _s3c_r2,
@@ -283,6 +317,10 @@ MEASURES: dict[str, Callable[[], float]] = {
     "anti_cd127_occupancy_1mgkg_q2w": lambda: anti_cd127(1.0).occupancy,
     "anti_cd127_occupancy_3mgkg_q2w": lambda: anti_cd127(3.0).occupancy,
     "anti_cd127_pstat5_inhibition": lambda: anti_cd127(1.0).pstat5_inhibition,
+    "transplant_il7_inverse_to_t_cells": transplant_il7_t_cell_correlation,
+    "transplant_il7_day14": lambda: transplant_il7_at(14.0),
+    "cohort_il7_day7_higher_in_agvhd": cohort_day7_ratio,
+    "cohort_il7_day14_auc": lambda: cohort_study().auc(),
     "three_cascades_fold": lambda: min(
         float(experiments.dose_response("IL7", r, [1e4], minutes=30)[0])
         for r in ("pSTAT5_frac", "pAkt_frac", "pERK_frac")

@@ -1,0 +1,47 @@
+"""The virtual transplant cohort: a seeded draw, and ROC arithmetic that could be wrong."""
+
+import numpy as np
+import pytest
+
+from il7 import cohort
+from il7.errors import Il7Error
+
+
+def test_the_same_seed_draws_the_same_cohort_and_another_seed_does_not() -> None:
+    assert cohort.draw(20, 1) == cohort.draw(20, 1)
+    assert cohort.draw(20, 1) != cohort.draw(20, 2)
+    medians = np.median([p.cd34_per_kg for p in cohort.draw(2000, 5)])
+    assert medians == pytest.approx(cohort.VARIABILITY["cd34_per_kg"].median, rel=0.05)
+
+
+def test_too_small_a_cohort_is_refused() -> None:
+    with pytest.raises(Il7Error, match="at least 10 patients, not 3"):
+        cohort.draw(3, 1)
+
+
+def _result(il7_day14: list[float], agvhd: list[bool]) -> cohort.CohortResult:
+    n = len(il7_day14)
+    return cohort.CohortResult(
+        patients=cohort.draw(max(n, 10), 0)[:n],
+        il7_day7=np.asarray(il7_day14),
+        il7_day14=np.asarray(il7_day14),
+        peak_alloreactive=np.zeros(n),
+        threshold=0.0,
+        agvhd=np.asarray(agvhd),
+    )
+
+
+def test_roc_of_a_perfect_marker_a_useless_one_and_an_inverted_one() -> None:
+    perfect = _result([10, 20, 30, 40], [False, False, True, True])
+    assert perfect.auc() == pytest.approx(1.0)
+    assert perfect.best_cutoff() == (30.0, 1.0, 1.0)
+    inverted = _result([40, 30, 20, 10], [False, False, True, True])
+    assert inverted.auc() == pytest.approx(0.0)
+    tied = _result([5, 5, 5, 5], [False, True, False, True])
+    assert tied.auc() == pytest.approx(0.5)
+
+
+def test_a_small_cohort_reads_the_stated_incidence_and_the_transplant_lowers_t_cells() -> None:
+    result = cohort.run(10, seed=4)
+    assert result.agvhd.sum() == 4  # the top 36% of ten peaks, the threshold included
+    assert np.all(result.il7_day7 > 50.0)  # conditioning leaves few consumers: IL-7 far above 7 pg/mL
