@@ -1,20 +1,40 @@
 """The report: one self-contained page with every section, and the CSV behind every figure."""
 
+import html
+import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
+
 from il7 import scenario
+from il7.errors import SolveError
 from il7.report import step_count, write_report
 
+SECTIONS = ("layers", "baseline", "molecular", "cells", "therapy", "validation", "claims", "parameters")
+# layers, Gonnord fit, CD127 loss, graded outputs, IL-7 sink, knockouts, monocytes and osteoclasts,
+# rhIL-7 dose-response, transplant cohort, and one per scenario
+FIGURES = 9 + len(scenario.builtin_names())
 
-def test_report_writes_every_section_and_csv(tmp_path: Path) -> None:
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """The report, written once for the tests of this module."""
     steps: list[str] = []
-    page = write_report(tmp_path / "r", progress=steps.append)
-    html = page.read_text()
-    for anchor in ("layers", "baseline", "molecular", "cells", "validation", "claims", "parameters"):
-        assert f"id='{anchor}'" in html
+    page = write_report(tmp_path_factory.mktemp("report") / "r", progress=steps.append)
+    return page, steps
+
+
+def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> None:
+    page, steps = report
+    text = page.read_text()
+    for anchor in SECTIONS:
+        assert f"id='{anchor}'" in text
     for name in scenario.builtin_names():
-        assert f"id='scenario-{name}'" in html
-        assert (tmp_path / "r" / f"scenario_{name}.csv").is_file()
+        assert f"id='scenario-{name}'" in text
+        assert (page.parent / f"scenario_{name}.csv").is_file()
     for csv in (
         "baseline",
         "parameters",
@@ -28,11 +48,79 @@ def test_report_writes_every_section_and_csv(tmp_path: Path) -> None:
         "monocyte_il6",
         "osteoclasts",
         "claims",
+        "sportes_dose_response",
+        "transplant_cohort",
     ):
-        assert (tmp_path / "r" / f"{csv}.csv").is_file()
-    # layers, Gonnord fit, CD127 loss, graded outputs, IL-7 sink, knockouts, monocytes and
-    # osteoclasts, and one per scenario
-    assert html.count("data:image/png;base64,") == 7 + len(scenario.builtin_names())
-    assert "src='http" not in html  # self-contained: nothing fetched
-    assert "FAILED" not in html  # no scenario failed to solve (a claim's FAIL verdict is not this)
+        assert (page.parent / f"{csv}.csv").is_file()
+    assert text.count("data:image/png;base64,") == FIGURES
+    assert "src='http" not in text  # self-contained: nothing fetched
+    assert "FAILED" not in text  # no scenario failed to solve (a claim's FAIL verdict is not this)
     assert len(steps) == step_count() and steps[0].startswith("scenario")
+
+
+def test_report_opens_in_a_headless_browser(report: tuple[Path, list[str]], tmp_path: Path) -> None:
+    """Chromium renders the page: every figure decodes to an image and every table is there."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        if os.environ.get("IL7_REQUIRE_BROWSER"):
+            pytest.fail("IL7_REQUIRE_BROWSER is set but no chromium is installed (apt-get install chromium)")
+        pytest.skip("no chromium on this machine (CI installs Debian's chromium and runs this test)")
+    page, _ = report
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    # a script in a copy of the page reports what the browser made of each image and table
+    probe = page.parent / "probe.html"
+    probe.write_text(
+        page.read_text().replace(
+            "</body>",
+            "<script>window.addEventListener('load', () => {"
+            "const imgs = [...document.images];"
+            "document.title = 'images ' + imgs.length + ' decoded ' + imgs.filter(i => i.naturalWidth > 0).length"
+            " + ' tables ' + document.querySelectorAll('table').length;});</script></body>",
+        )
+    )
+    dom = subprocess.run(
+        [browser, *flags, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    found = re.search(r"<title>images (\d+) decoded (\d+) tables (\d+)</title>", dom)
+    assert found is not None, "the page did not load in Chromium"
+    images, decoded, tables = map(int, found.groups())
+    assert images == decoded == FIGURES
+    assert tables == page.read_text().count("<table")
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [browser, *flags, "--window-size=1200,900", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
+
+
+def test_a_scenario_that_fails_to_solve_is_marked_and_the_report_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import il7.report as report_module
+
+    def fail(s: object) -> None:
+        raise SolveError(
+            "scenario 'baseline': at t = 3 day: the solver failed; check the overrides for extreme values"
+        )
+
+    monkeypatch.setattr(report_module, "simulate", fail)
+    result = report_module._run("baseline")
+    assert result.trajectory is None
+    section = html.unescape(report_module._scenario_section(result, Path(".")))
+    assert "FAILED: scenario 'baseline': at t = 3 day" in section and "check the overrides" in section

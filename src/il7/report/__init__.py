@@ -22,6 +22,7 @@ from il7.report.cells import cells_section
 from il7.report.diagram import layer_diagram
 from il7.report.figures import embed
 from il7.report.molecular import molecular_section
+from il7.report.therapy import therapy_section
 from il7.simulate import parameter_table, simulate
 from il7.trajectory import Trajectory
 
@@ -42,7 +43,7 @@ def step_count() -> int:
     """How many times :func:`write_report` calls its ``progress`` hook (for a progress bar)."""
     from il7.claims import targets
 
-    return 2 * len(scenarios.builtin_names()) + 5 + len(targets())
+    return 2 * len(scenarios.builtin_names()) + 6 + len(targets())
 
 
 def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook | None = None) -> Path:
@@ -85,6 +86,8 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
     sections.append(molecular_section(out))
     step("cells and body")
     sections.append(cells_section(out))
+    step("therapies and transplant cohort")
+    sections.append(therapy_section(out))
     step("validation")
     sections.append(_validation_section(out, step))
     step("claims")
@@ -134,7 +137,8 @@ def _header() -> str:
         "IL-7 sources, distribution and clearance, its receptor and the soluble receptor, the gc "
         "cytokines that compete for gc, the three signalling cascades in T cells, and the cells that "
         "live on IL-7 or answer it: T-cell pools, thymocytes, B-cell precursors, monocytes, "
-        "osteoclasts and tumours, in a human and a mouse body. Every number "
+        "osteoclasts and tumours, in a human and a mouse body, with recombinant IL-7 and anti-IL-7Ralpha "
+        "dosing, transplant and a virtual transplant cohort. Every number "
         "comes from the parameter table at the end of this page, with its source.</p>"
     )
 

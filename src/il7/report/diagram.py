@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from importlib import resources
 
 import matplotlib.pyplot as plt
@@ -38,12 +39,14 @@ def layer_summary() -> list[tuple[str, str, int, int, int]]:
 def layer_diagram() -> str:
     """The layers as boxes from source to readout, with their species and reaction counts."""
     layers = layer_summary()
-    fig, ax = plt.subplots(figsize=(15, 2.4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(1.45 * len(layers), 2.6), layout="constrained")
     width, gap = 1.0, 0.35
     for i, (name, title, species, reactions, rules) in enumerate(layers):
         x = i * (width + gap)
         ax.add_patch(FancyBboxPatch((x, 0), width, 1, boxstyle="round,pad=0.03", fc="#e8f0fa", ec="#36c"))
-        ax.text(x + width / 2, 0.68, title, ha="center", va="center", fontsize=8, wrap=True, weight="bold")
+        ax.text(
+            x + width / 2, 0.7, textwrap.fill(title, 14), ha="center", va="center", fontsize=8, weight="bold"
+        )
         ax.text(
             x + width / 2,
             0.3,
