@@ -35,6 +35,7 @@ def test_roc_of_a_perfect_marker_a_useless_one_and_an_inverted_one() -> None:
     perfect = _result([10, 20, 30, 40], [False, False, True, True])
     assert perfect.auc() == pytest.approx(1.0)
     assert perfect.best_cutoff() == (30.0, 1.0, 1.0)
+    assert perfect.medians(perfect.il7_day14) == (35.0, 15.0)
     inverted = _result([40, 30, 20, 10], [False, False, True, True])
     assert inverted.auc() == pytest.approx(0.0)
     tied = _result([5, 5, 5, 5], [False, True, False, True])

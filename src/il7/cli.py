@@ -316,7 +316,6 @@ def _claims(args: argparse.Namespace) -> None:
 
 
 def _cohort(args: argparse.Namespace) -> None:
-    import numpy as np
     from rich.progress import Progress
 
     from il7 import cohort
@@ -325,15 +324,16 @@ def _cohort(args: argparse.Namespace) -> None:
         task = bar.add_task("virtual transplant cohort", total=max(args.n, 0))
         result = cohort.run(args.n, args.seed, progress=lambda done, _n: bar.update(task, completed=done))
     cut, sensitivity, specificity = result.best_cutoff()
+    day7, day14 = result.medians(result.il7_day7), result.medians(result.il7_day14)
     summary = {
         "patients": len(result.patients),
         "seed": args.seed,
         "agvhd_incidence": float(result.agvhd.mean()),
-        "il7_day7_median_agvhd_pg_ml": float(np.median(result.il7_day7[result.agvhd])),
-        "il7_day7_median_other_pg_ml": float(np.median(result.il7_day7[~result.agvhd])),
+        "il7_day7_median_agvhd_pg_ml": day7[0],
+        "il7_day7_median_other_pg_ml": day7[1],
         "il7_day7_p": result.p_value(result.il7_day7),
-        "il7_day14_median_agvhd_pg_ml": float(np.median(result.il7_day14[result.agvhd])),
-        "il7_day14_median_other_pg_ml": float(np.median(result.il7_day14[~result.agvhd])),
+        "il7_day14_median_agvhd_pg_ml": day14[0],
+        "il7_day14_median_other_pg_ml": day14[1],
         "il7_day14_p": result.p_value(result.il7_day14),
         "il7_day14_auc": result.auc(),
         "best_cutoff_pg_ml": cut if math.isfinite(cut) else "none",

@@ -92,6 +92,10 @@ class CohortResult:
     threshold: float
     agvhd: np.ndarray
 
+    def medians(self, il7: np.ndarray) -> tuple[float, float]:
+        """Median IL-7 of the aGVHD patients and of the others."""
+        return float(np.median(il7[self.agvhd])), float(np.median(il7[~self.agvhd]))
+
     def p_value(self, il7: np.ndarray) -> float:
         """Two-sided Mann-Whitney P of IL-7 between the aGVHD and other patients."""
         from scipy.stats import mannwhitneyu

@@ -245,8 +245,8 @@ def cohort_study() -> cohort.CohortResult:
 
 def cohort_day7_ratio() -> float:
     """Median day +7 IL-7 of the aGVHD patients over that of the others."""
-    r = cohort_study()
-    return float(np.median(r.il7_day7[r.agvhd]) / np.median(r.il7_day7[~r.agvhd]))
+    with_agvhd, others = cohort_study().medians(cohort_study().il7_day7)
+    return with_agvhd / others
 
 
 MEASURES: dict[str, Callable[[], float]] = {

@@ -66,6 +66,7 @@ def _cohort_figure(out: Path) -> str:
     cut, sensitivity, specificity = r.best_cutoff()
     fig, (box, roc) = plt.subplots(1, 2, figsize=(8.6, 3.4), layout="constrained")
     groups = [r.il7_day7[r.agvhd], r.il7_day7[~r.agvhd], r.il7_day14[r.agvhd], r.il7_day14[~r.agvhd]]
+    day7, day14 = r.medians(r.il7_day7), r.medians(r.il7_day14)
     box.boxplot(groups, tick_labels=["d7 aGVHD", "d7 none", "d14 aGVHD", "d14 none"])
     box.set_ylabel("total serum IL-7 (pg/mL)")
     roc.plot(fpr, tpr, "-", label=f"day +14 IL-7, AUC {r.auc():.2f}")
@@ -77,8 +78,8 @@ def _cohort_figure(out: Path) -> str:
     comparison = pd.DataFrame(
         {
             "il7 cohort": [
-                f"{np.median(groups[0]):.3g} vs {np.median(groups[1]):.3g} pg/mL, P = {r.p_value(r.il7_day7):.2g}",
-                f"{np.median(groups[2]):.3g} vs {np.median(groups[3]):.3g} pg/mL, P = {r.p_value(r.il7_day14):.2g}",
+                f"{day7[0]:.3g} vs {day7[1]:.3g} pg/mL, P = {r.p_value(r.il7_day7):.2g}",
+                f"{day14[0]:.3g} vs {day14[1]:.3g} pg/mL, P = {r.p_value(r.il7_day14):.2g}",
                 f"AUC {r.auc():.2f}; best cut-off {cut:.3g} pg/mL: sensitivity {sensitivity:.0%}, "
                 f"specificity {specificity:.0%}",
             ],
