@@ -25,9 +25,6 @@ KNOWN_MISSES = {
     "back to +116 by week 12: expanded memory cells return to their niche set point (0.4-year half-life, "
     "niche-limited division) and the treated-HIV body's extra CD4 loss (k_deplete_CD4) acts on them; no p_max "
     "in its bounds reaches +323 (fit saturates near +170), and the trial's gain is durable to a year",
-    "anti_cd127_pstat5_inhibition": "at 95% occupancy in vivo pSTAT5 falls 77%, not the >= 80% read as "
-    "'near-complete': serum IL-7 rises as its consumers are blocked and drives the free 5% of IL-7Ralpha; how "
-    "Herold 2019 measured pSTAT5 (in vivo or IL-7 added ex vivo) was not read",
     "shared_stat5_il2_il15": "IL-2 and IL-15 reach these cells only through IL-2Rbeta:gc (149 IL-2Rbeta per cell, "
     "K_D 100 nM assumed, no IL-2Ralpha or IL-15Ralpha trans-presentation), so 100 ng/mL gives pSTAT5 0.01 "
     "against at least 0.1; the IL-2/IL-15 branch is not calibrated",

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import il7
+from il7 import experiments
 from il7.engine import engine
 from il7.errors import Il7Error, SolveError
 
@@ -285,3 +286,14 @@ def test_age_acts_through_thymic_output_not_through_the_reference() -> None:
     (young_naive, young_il7), (old_naive, old_il7) = at(20), at(70)
     assert old_naive < 0.9 * young_naive
     assert old_il7 > young_il7
+
+
+def test_ex_vivo_il7_assay_reads_the_drug_and_nothing_else() -> None:
+    """The target-engagement assay gives the same IL-7-induced pSTAT5 before and on a course at
+    dose 0, a strong response (IL-7 at 10 ng/mL saturates), and much less at the antibody's trough."""
+    placebo = experiments.with_dose("anti_cd127_q2w", 0.0)
+    before = experiments.il7_induced_pstat5(placebo, -1.0)
+    assert before > 0.5
+    assert experiments.il7_induced_pstat5(placebo, 14.0) == pytest.approx(before, rel=1e-3)
+    treated = experiments.with_dose("anti_cd127_q2w", 1.0)
+    assert experiments.il7_induced_pstat5(treated, 14.0) < 0.5 * before
