@@ -6,6 +6,7 @@ from hypothesis import given, reject
 from hypothesis import strategies as st
 
 import il7
+from il7 import experiments
 from il7.build import parameters
 from il7.errors import Il7Error, SolveError
 from il7.scenario import parse
@@ -149,33 +150,12 @@ def test_body_reaches_steady_state_and_stays_non_negative_for_any_parameters_in_
 def test_pstat5_anchor_is_the_reference_body_signal(context: str) -> None:
     """pSTAT5_ref (parameters.tsv; mouse: interventions.yaml) is the signal of the reference body.
 
-    Replace the dynamic T-cell pools by the same receptor equivalents held fixed, let the
-    molecular layer settle, and read pSTAT5: it must equal the anchor the thresholds are
-    derived from (to its three written digits), or the body would not settle at its pools.
+    experiments.reference_signal replaces the dynamic T-cell pools by the same receptor
+    equivalents held fixed (the body's other IL-7Ralpha-bearing cells stay) and lets the
+    molecular layer settle; its pSTAT5 must equal the anchor the thresholds are derived from (to
+    its written digits), or the body would not settle at its pools.
     """
-
-    def run(periods: list[dict[str, object]], readouts: list[str]) -> dict[str, np.ndarray]:
-        scenario = parse(
-            {
-                "name": "reference body",
-                "description": "pools held fixed",
-                "context": context,
-                "time_unit": "h",
-                "periods": periods,
-                "readouts": readouts,
-                "output": {"times": [0, 1]},
-            }
-        )
-        traj = il7.simulate(scenario)
-        return {r: traj[r] for r in readouts}
-
-    receptor_equivalents = run([{"time": 0}], ["N_T"])["N_T"][0]
-    held = {
-        "k_deplete": "1000 1/day",
-        "thymic_output_young": "0 cells/year",
-        "T_fixed": f"{receptor_equivalents:.6g} cells",
-    }
-    signal = run([{"time": "-inf", "set": held}], ["pSTAT5_frac"])["pSTAT5_frac"][0]
+    signal = experiments.reference_signal(context)
     anchor = {p.id: p.value for p in parameters()}["pSTAT5_ref"]
     if context == "mouse_body":
         from il7.scenario import vocabulary

@@ -12,6 +12,9 @@ seeded starts in log space), the parameters in :data:`FITTED` to
 With ``--write`` the result replaces those rows of ``model/parameters.tsv`` (status
 ``fitted``, the dataset as source, the table's bounds kept). S3B (IL-4 dose-response) is not
 fitted: it is held back to judge the model.
+
+``il7 calibrate --sink`` sets the share of IL-7Ralpha on non-T cells from the lymphopenic rise
+of serum IL-7, and ``--therapy`` the drug parameters, each from one published number.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -191,6 +195,75 @@ def describe(result: Fit) -> str:
     return "\n".join(lines) if math.isfinite(result.cost) else "fit failed"
 
 
+# ---- the IL-7 sink's ceiling -------------------------------------------------------------------
+# How far serum IL-7 can rise when T cells are lost depends on what else consumes it. One
+# published number sets the share of IL-7Ralpha carried by other cells (nonT_receptor_ratio):
+# serum IL-7 rose about fourfold in patients made lymphopenic by high-dose chemotherapy
+# (Ponchel 2005, doi:10.1186/ar1452, abstract). The reference-body signal pSTAT5_ref, which
+# the T-cell thresholds derive from, is recomputed with it (human and mouse).
+
+SINK_SOURCE = "doi:10.1186/ar1452 (Ponchel 2005, Arthritis Res Ther 7:R80, abstract: serum IL-7 rose fourfold at the time of lymphopenia after high-dose chemotherapy; il7 calibrate --sink, peak in the first 30 days after 95% of T cells are removed)"
+SINK_FOLD = 4.0
+SINK_DEPLETION = 0.95
+"""Fraction of T cells the calibration removes: profound lymphopenia after high-dose chemotherapy
+with progenitor rescue (assumed; Ponchel 2005 gives no counts in its abstract)."""
+SINK_DAYS = (0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 14.0, 21.0, 30.0)
+
+
+@dataclass(frozen=True)
+class SinkFit:
+    """The non-T share of IL-7Ralpha and the reference signals it implies."""
+
+    nonT_receptor_ratio: float
+    pstat5_ref_human: float
+    pstat5_ref_mouse: float
+
+
+def sink_fold(overrides: dict[str, float] | None = None) -> float:
+    """Peak serum IL-7 over before in the 30 days after SINK_DEPLETION of T cells is removed."""
+    il7, _ = experiments.depletion_course(
+        SINK_DAYS, kill_per_day=-math.log(1.0 - SINK_DEPLETION), overrides=overrides
+    )
+    return float(np.max(il7) / il7[0])
+
+
+def _with_ratio(ratio: float) -> dict[str, float]:
+    """Overrides for a non-T share, with the reference signal it implies."""
+    return {
+        "nonT_receptor_ratio": ratio,
+        "pSTAT5_ref": experiments.reference_signal(overrides={"nonT_receptor_ratio": ratio}),
+    }
+
+
+def fit_sink(progress: Callable[[str], None] | None = None) -> SinkFit:
+    """Set ``nonT_receptor_ratio`` so that the lymphopenic rise is Ponchel's fourfold."""
+    row = {p.id: p for p in build.parameters()}["nonT_receptor_ratio"]
+    say = progress or (lambda _line: None)
+    ratio = _solve(lambda r: sink_fold(_with_ratio(r)), SINK_FOLD, row.lower or 0.01, row.upper or 1.0)
+    say(
+        f"nonT_receptor_ratio = {ratio:.4g} (serum IL-7 x{SINK_FOLD:g} after {SINK_DEPLETION:.0%} T-cell loss)"
+    )
+    human = experiments.reference_signal(overrides={"nonT_receptor_ratio": ratio})
+    mouse = experiments.reference_signal("mouse_body", overrides={"nonT_receptor_ratio": ratio})
+    say(f"pSTAT5_ref = {human:.4g} (human), {mouse:.4g} (mouse)")
+    return SinkFit(ratio, human, mouse)
+
+
+def write_sink(result: SinkFit) -> list[Path]:
+    """Write the sink fit: the ratio (fitted) and the human and mouse anchors (derived)."""
+    table = write_values(
+        {"nonT_receptor_ratio": result.nonT_receptor_ratio}, {"nonT_receptor_ratio": SINK_SOURCE}
+    )
+    write_values({"pSTAT5_ref": result.pstat5_ref_human}, {}, table, status=None)
+    vocabulary = Path(str(resources.files("il7.model").joinpath("interventions.yaml")))
+    text = vocabulary.read_text(encoding="utf-8")
+    new, count = re.subn(r"(\n      pSTAT5_ref: )[0-9.eE+-]+", rf"\g<1>{result.pstat5_ref_mouse:.4g}", text)
+    if count != 1:
+        raise Il7Error("interventions.yaml: expected one 'pSTAT5_ref:' line under mouse_body; restore it")
+    vocabulary.write_text(new, encoding="utf-8")
+    return [table, vocabulary]
+
+
 # ---- therapy calibration ---------------------------------------------------------------------
 # Each drug parameter is set by one published number, by root finding in log space
 # (scipy.optimize.brentq) within the table's bounds; the T-cell response is not fitted here
@@ -256,8 +329,18 @@ def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
     return TherapyFit(values, k, cd4)
 
 
-def write_values(values: dict[str, float], sources: dict[str, str], path: Path | None = None) -> Path:
-    """Write ``values`` (table units) into ``model/parameters.tsv`` with status ``fitted``."""
+def write_values(
+    values: dict[str, float],
+    sources: dict[str, str],
+    path: Path | None = None,
+    *,
+    status: str | None = "fitted",
+) -> Path:
+    """Write ``values`` (table units) into ``model/parameters.tsv``.
+
+    With ``status`` (default ``fitted``) each row also gets that status and its source from
+    ``sources``; with ``status=None`` only the value changes (a derived anchor).
+    """
     target = path or Path(str(resources.files("il7.model").joinpath("parameters.tsv")))
     rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines(), delimiter="\t"))
     missing = set(values) - {row["id"] for row in rows}
@@ -268,8 +351,9 @@ def write_values(values: dict[str, float], sources: dict[str, str], path: Path |
     for row in rows:
         if row["id"] in values:
             row["value"] = f"{values[row['id']]:.4g}"
-            row["status"] = "fitted"
-            row["source"] = sources[row["id"]]
+            if status is not None:
+                row["status"] = status
+                row["source"] = sources[row["id"]]
     out = io.StringIO()
     # no quoting: the table is plain tab-separated text, and notes keep their quotation marks as written
     writer = csv.DictWriter(

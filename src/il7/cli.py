@@ -61,9 +61,16 @@ def _parser() -> argparse.ArgumentParser:
 
     cal = sub.add_parser(
         "calibrate",
-        help="fit receptor and STAT5 parameters to Gonnord 2018 S3C/S3D, or (--therapy) drug parameters",
+        help="fit receptor and STAT5 parameters to Gonnord 2018 S3C/S3D, or (--sink) the non-T IL-7 "
+        "consumers, or (--therapy) drug parameters",
     )
-    cal.add_argument(
+    which = cal.add_mutually_exclusive_group()
+    which.add_argument(
+        "--sink",
+        action="store_true",
+        help="set the non-T share of IL-7Ralpha from the lymphopenic rise of serum IL-7 (Ponchel 2005) instead",
+    )
+    which.add_argument(
         "--therapy",
         action="store_true",
         help="set CYT107 absorption (Daix 2023) and antibody binding (Herold 2019) instead",
@@ -224,6 +231,11 @@ def _export(args: argparse.Namespace) -> None:
 def _calibrate(args: argparse.Namespace) -> None:
     from il7 import calibrate
 
+    if args.sink:
+        sink = calibrate.fit_sink(progress=print)
+        if args.write:
+            print(f"wrote {', '.join(str(p) for p in calibrate.write_sink(sink))}")
+        return
     if args.therapy:
         therapy = calibrate.fit_therapy(progress=print)
         if args.write:

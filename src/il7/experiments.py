@@ -319,7 +319,7 @@ def half_life_years(turnover_per_h: float) -> float:
 
 
 def depletion_course(
-    days: Sequence[float], *, kill_per_day: float = math.log(10.0)
+    days: Sequence[float], *, kill_per_day: float = math.log(10.0), overrides: Overrides = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Serum IL-7 (total, pg/mL) and all T cells after one day of T-cell killing at ``kill_per_day``.
 
@@ -334,8 +334,35 @@ def depletion_course(
         time_unit="day",
         context="human_body",
     )
-    traj = simulate(s)
+    traj = simulate(s, overrides=overrides)
     return np.asarray(traj["IL7_serum_total"]), np.asarray(traj["T_cells_total"])
+
+
+def reference_signal(context: str = "human_body", *, overrides: Overrides = None) -> float:
+    """pSTAT5 of the reference body: the anchor ``pSTAT5_ref`` the T-cell thresholds derive from.
+
+    The dynamic T-cell pools are replaced by the same receptor equivalents held fixed (the
+    body's other IL-7Ralpha-bearing cells stay as they are) and the molecular layer settles.
+    """
+
+    def run(periods: list[dict[str, Any]], readout: str) -> float:
+        s = parse(
+            {
+                "name": "reference body",
+                "description": "T-cell pools held fixed",
+                "context": context,
+                "time_unit": "h",
+                "periods": periods,
+                "readouts": [readout],
+                "output": {"times": [0, 1]},
+            },
+            file="<il7.experiments>",
+        )
+        return float(simulate(s, overrides=overrides)[readout][0])
+
+    pools = run([{"time": 0, "set": {"nonT_receptor_ratio": "0 1"}}], "N_T")
+    held = {"k_deplete": "1000 1/day", "thymic_output_young": "0 cells/year", "T_fixed": f"{pools!r} cells"}
+    return run([{"time": "-inf", "set": held}], "pSTAT5_frac")
 
 
 def monocyte_il6(il7_ng_ml: float, hours: Sequence[float]) -> np.ndarray:

@@ -282,6 +282,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "sink_serum_rise_after_depletion": lambda: float(
         np.max(depletion()[1][:6]) / depletion()[1][0]
     ),  # days 0-30
+    "sink_rise_after_high_dose_chemotherapy": calibrate.sink_fold,
     "sink_serum_excess_left_after_two_years": lambda: float(
         (depletion()[1][-1] - depletion()[1][0]) / (np.max(depletion()[1]) - depletion()[1][0])
     ),
