@@ -193,3 +193,19 @@ def test_file_errors_are_one_line_exit_2(
     code, _, err = run(capsys, *argv)
     assert code == 2, err
     assert pattern in err and len(err.strip().splitlines()) == 1
+
+
+def test_calibrate_sink_reproduces_the_tables_value(capsys: pytest.CaptureFixture[str]) -> None:
+    """The sink fit, run again without --write, finds the non-T share the model ships (the anchors
+    it also prints are pinned by test_conservation)."""
+    from il7.build import parameters
+
+    code, out, _ = run(capsys, "calibrate", "--sink")
+    assert code == 0
+    ratio = float(out.split("nonT_receptor_ratio = ")[1].split()[0])
+    assert ratio == pytest.approx({p.id: p.value for p in parameters()}["nonT_receptor_ratio"], rel=1e-3)
+
+
+def test_calibrate_takes_one_of_sink_and_therapy(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "calibrate", "--sink", "--therapy")
+    assert code == 2 and "not allowed with" in err
