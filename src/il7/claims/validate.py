@@ -7,6 +7,7 @@ and ``il7 validate`` all go through here, so a target is measured one way only.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -18,6 +19,7 @@ import numpy as np
 
 from il7 import build, calibrate, cohort, experiments
 from il7.claims import Claim, Target, claims, targets
+from il7.scenario import load
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,40 @@ def sportes_peak_folds(ug_per_kg: float) -> tuple[float, float]:
     )
 
 
+@functools.cache
+def sportes_subsets() -> dict[str, np.ndarray]:
+    """The sportes_2008 course at 10 ug/kg, read by subset."""
+    s = dataclasses.replace(
+        load("sportes_2008"),
+        readouts=(
+            "naive_CD4_blood",
+            "memory_CD4_blood",
+            "naive_CD8_blood",
+            "memory_CD8_blood",
+            "Treg_blood",
+            "CD4_blood",
+        ),
+    )
+    return experiments.course(s, 10.0)
+
+
+def sportes_naive_over_memory() -> float:
+    """Smaller (CD4, CD8) ratio of the naive pool's peak fold to the memory pool's in sportes_2008."""
+    c = sportes_subsets()
+
+    def fold(readout: str) -> float:
+        return float(np.max(c[readout]) / c[readout][0])
+
+    return min(fold(f"naive_{t}_blood") / fold(f"memory_{t}_blood") for t in ("CD4", "CD8"))
+
+
+def sportes_treg_share() -> float:
+    """Lowest Treg share of CD4 in sportes_2008 relative to before."""
+    c = sportes_subsets()
+    share = c["Treg_blood"] / c["CD4_blood"]
+    return float(np.min(share) / share[0])
+
+
 def sportes_dose_dependence() -> float:
     """Smallest ratio of peak fold between successive doses 10 -> 30 -> 60 ug/kg (CD4 and CD8)."""
     folds = [sportes_peak_folds(d) for d in (10.0, 30.0, 60.0)]
@@ -312,6 +348,8 @@ MEASURES: dict[str, Callable[[], float]] = {
     "sportes_cd4_rise_10ugkg": lambda: sportes_peak_folds(10.0)[0],
     "sportes_cd8_rise_10ugkg": lambda: sportes_peak_folds(10.0)[1],
     "sportes_rise_dose_dependent": sportes_dose_dependence,
+    "sportes_naive_expand_preferentially": sportes_naive_over_memory,
+    "sportes_treg_share_falls": sportes_treg_share,
     "levy_cd4_gain_week12": experiments.levy_cd4_gain,
     "sereti_cd127_nadir": lambda: sereti_cd127(0.0, 72.0, lowest=True),
     "sereti_cd127_recovered": lambda: sereti_cd127(0.0, 504.0, lowest=False),
