@@ -27,10 +27,11 @@ KNOWN_MISSES = {
     "shared_stat5_il2_il15": "IL-2 and IL-15 reach these cells only through IL-2Rbeta:gc (149 IL-2Rbeta per cell, "
     "K_D 100 nM assumed, no IL-2Ralpha or IL-15Ralpha trans-presentation), so 100 ng/mL gives pSTAT5 0.01 "
     "against at least 0.1; the IL-2/IL-15 branch is not calibrated",
-    "thymic_share_naive": "three sourced inputs disagree with den Braber's 10-20%: Lewkiewicz's thymic output "
-    "at 30 years (1.3e7 cells/day), Vrisekoop's naive half-lives and about 1e11 naive T cells (Bains 2009) "
-    "make the thymus a third of naive production (0.33); the age or pool size that would pass is not chosen "
-    "to pass",
+    "thymic_share_naive": "the literature disagrees and the model sits with Bains 2009 (Blood 113:5480, abstract: "
+    "post-thymic division adds more than double the thymic input to naive CD4 T cells, a ratio preserved from 0 "
+    "to 20 years, i.e. the thymus at most a third): Lewkiewicz's thymic output at 30 years (1.3e7 cells/day), "
+    "Vrisekoop's naive half-lives and about 1e11 naive T cells give 0.33 against den Braber's 10-20% for adults; "
+    "the age or pool size that would pass is not chosen to pass",
     "proliferation_ec50": "in culture the sustained signal is the same at every IL-7 dose that outlasts "
     "consumption (remaining CD127 saturated, CIS/SOCS induced), so proliferation, like survival, switches "
     "on where IL-7 stops running out within the culture: EC50 about 1.4 ng/mL, below the 3-30 ng/mL "
