@@ -124,3 +124,17 @@ def test_a_scenario_that_fails_to_solve_is_marked_and_the_report_goes_on(
     assert result.trajectory is None
     section = html.unescape(report_module._scenario_section(result, Path(".")))
     assert "FAILED: scenario 'baseline': at t = 3 day" in section and "check the overrides" in section
+
+
+@pytest.mark.parametrize(
+    ("p_value", "medians", "words"),
+    [
+        (0.3, (20.0, 20.5), "no significant difference"),
+        (0.001, (30.0, 20.0), "like Dean 2008, predicts higher"),
+        (0.001, (18.0, 20.0), "the opposite of Dean 2008"),
+    ],
+)
+def test_cohort_verdict_follows_the_numbers(p_value: float, medians: tuple[float, float], words: str) -> None:
+    from il7.report.therapy import _cohort_verdict
+
+    assert words in _cohort_verdict(p_value, medians)

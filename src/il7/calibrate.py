@@ -14,7 +14,9 @@ With ``--write`` the result replaces those rows of ``model/parameters.tsv`` (sta
 fitted: it is held back to judge the model.
 
 ``il7 calibrate --sink`` sets the share of IL-7Ralpha on non-T cells from the lymphopenic rise
-of serum IL-7, and ``--therapy`` the drug parameters, each from one published number.
+of serum IL-7, and ``--therapy`` the drug parameters, each from one published number. Each
+step rests on the ones before it: refit in that order (the sink fit also re-derives the
+anchor ``pSTAT5_ref``, which the others assume).
 """
 
 from __future__ import annotations
@@ -251,16 +253,19 @@ def fit_sink(progress: Callable[[str], None] | None = None) -> SinkFit:
 
 def write_sink(result: SinkFit) -> list[Path]:
     """Write the sink fit: the ratio (fitted) and the human and mouse anchors (derived)."""
+    vocabulary = Path(str(resources.files("il7.model").joinpath("interventions.yaml")))
+    text, count = re.subn(
+        r"(\n      pSTAT5_ref: )[0-9.eE+-]+",
+        rf"\g<1>{result.pstat5_ref_mouse:.4g}",
+        vocabulary.read_text(encoding="utf-8"),
+    )
+    if count != 1:
+        raise Il7Error("interventions.yaml: expected one 'pSTAT5_ref:' line under mouse_body; restore it")
     table = write_values(
         {"nonT_receptor_ratio": result.nonT_receptor_ratio}, {"nonT_receptor_ratio": SINK_SOURCE}
     )
     write_values({"pSTAT5_ref": result.pstat5_ref_human}, {}, table, status=None)
-    vocabulary = Path(str(resources.files("il7.model").joinpath("interventions.yaml")))
-    text = vocabulary.read_text(encoding="utf-8")
-    new, count = re.subn(r"(\n      pSTAT5_ref: )[0-9.eE+-]+", rf"\g<1>{result.pstat5_ref_mouse:.4g}", text)
-    if count != 1:
-        raise Il7Error("interventions.yaml: expected one 'pSTAT5_ref:' line under mouse_body; restore it")
-    vocabulary.write_text(new, encoding="utf-8")
+    vocabulary.write_text(text, encoding="utf-8")
     return [table, vocabulary]
 
 
@@ -311,7 +316,7 @@ def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
     )
     say(f"ka_CYT107 = {ka_per_h:.4g} 1/h (IV/IM peak ratio 100)")
     kon = _solve(
-        lambda k: experiments.anti_cd127_trough(1.0, overrides={"kon_Ab": k}).occupancy,
+        lambda k: experiments.anti_cd127_lowest_occupancy(1.0, overrides={"kon_Ab": k})[0],
         THERAPY_TARGETS["kon_Ab"],
         table["kon_Ab"].lower or 0.0,
         table["kon_Ab"].upper or 0.0,

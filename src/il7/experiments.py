@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from il7 import build
-from il7.scenario import Dose, Period, Scenario, load, parse
+from il7.scenario import TIME_UNITS, Dose, Period, Scenario, load, parse
 from il7.simulate import simulate
 
 Overrides = Mapping[str, Any] | None
@@ -360,7 +360,7 @@ def reference_signal(context: str = "human_body", *, overrides: Overrides = None
         )
         return float(simulate(s, overrides=overrides)[readout][0])
 
-    pools = run([{"time": 0, "set": {"nonT_receptor_ratio": "0 1"}}], "N_T")
+    pools = run([{"time": 0, "set": {"nonT_receptor_ratio": "0 1"}}], "N_T")  # value 0, unit "1"
     held = {"k_deplete": "1000 1/day", "thymic_output_young": "0 cells/year", "T_fixed": f"{pools!r} cells"}
     return run([{"time": "-inf", "set": held}], "pSTAT5_frac")
 
@@ -550,7 +550,9 @@ def iv_over_im_peak(*, overrides: Overrides = None) -> float:
 EX_VIVO_IL7_PG_ML = 1e4
 """IL-7 added to a blood sample to read an anti-IL-7Ralpha antibody's block (pg/mL): 10 ng/mL,
 on the plateau of the 10-min pSTAT5 response (Gonnord 2018 S3C), so the antibody is tested
-against saturating IL-7 (assumed: the trials' stimulating concentration was not read)."""
+against saturating IL-7 (assumed: the trials' stimulating concentration was not read). The
+reading depends on it: with kon_Ab fitted and Kd_Ab assumed, the antibody leaves the receptor
+within minutes, and at 100 ng/mL IL-7 takes most of it back during the stimulation."""
 
 EX_VIVO_MINUTES = 15.0
 """Length of that stimulation (min), as in phospho-flow protocols (assumed)."""
@@ -570,12 +572,12 @@ def il7_induced_pstat5(scenario: Scenario | str, at: float, *, overrides: Overri
     s = load(scenario) if isinstance(scenario, str) else scenario
     stimulation = Dose(at, "IL7", EX_VIVO_IL7_PG_ML, "pg/mL", "medium", "IL7_tissue")
     periods = sorted([*s.periods, Period(at, doses=(stimulation,))], key=lambda p: p.time)
-    minutes = {"min": 1.0, "h": 60.0, "day": 1440.0}[s.time_unit]
+    length = EX_VIVO_MINUTES / 60.0 / TIME_UNITS[s.time_unit]  # in the scenario's time unit
     sampled = dataclasses.replace(
         s,
         periods=tuple(periods),
         readouts=("pSTAT5_frac",),
-        times=(at, at + EX_VIVO_MINUTES / minutes),
+        times=(at, at + length),
     )
     p = simulate(sampled, overrides=overrides)["pSTAT5_frac"]
     return float(p[1] - p[0])
@@ -590,6 +592,16 @@ class AntibodyTrough:
     pstat5_inhibition: float  # 1 - IL-7-induced pSTAT5 of a sample taken then / before the first dose
 
 
+def anti_cd127_lowest_occupancy(
+    mg_per_kg: float = 1.0, *, overrides: Overrides = None
+) -> tuple[float, float]:
+    """Lowest T-cell IL-7Ralpha occupancy from day 14 to 84 of ``anti_cd127_q2w`` at a dose, and its day."""
+    c = course(with_dose("anti_cd127_q2w", mg_per_kg), overrides=overrides)
+    window = (c["time"] >= 14.0) & (c["time"] <= 84.0)
+    lowest = int(np.argmin(np.where(window, c["anti_CD127_occupancy"], np.inf)))
+    return float(c["anti_CD127_occupancy"][lowest]), float(c["time"][lowest])
+
+
 def anti_cd127_trough(mg_per_kg: float = 1.0, *, overrides: Overrides = None) -> AntibodyTrough:
     """Occupancy and ex vivo pSTAT5 inhibition at the trough of ``anti_cd127_q2w`` at a dose
     (Herold 2019: 90-100% occupancy and near-complete pSTAT5 inhibition at >= 1 mg/kg q2w).
@@ -598,13 +610,10 @@ def anti_cd127_trough(mg_per_kg: float = 1.0, *, overrides: Overrides = None) ->
     taken when occupancy is lowest, against one taken before the first dose.
     """
     s = with_dose("anti_cd127_q2w", mg_per_kg)
-    c = course(s, overrides=overrides)
-    window = (c["time"] >= 14.0) & (c["time"] <= 84.0)
-    lowest = int(np.argmin(np.where(window, c["anti_CD127_occupancy"], np.inf)))
-    day = float(c["time"][lowest])
-    before = il7_induced_pstat5(s, float(c["time"][0]) - 1.0, overrides=overrides)
+    occupancy, day = anti_cd127_lowest_occupancy(mg_per_kg, overrides=overrides)
+    before = il7_induced_pstat5(s, -1.0, overrides=overrides)
     return AntibodyTrough(
-        occupancy=float(c["anti_CD127_occupancy"][lowest]),
+        occupancy=occupancy,
         day=day,
         pstat5_inhibition=1.0 - il7_induced_pstat5(s, day, overrides=overrides) / before,
     )

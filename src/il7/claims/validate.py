@@ -219,10 +219,10 @@ def sportes_naive_over_memory() -> float:
 
 
 def sportes_treg_share() -> float:
-    """Lowest Treg share of CD4 in sportes_2008 relative to before."""
+    """Treg share of CD4 when CD4 peaks in sportes_2008, relative to before."""
     c = sportes_subsets()
     share = c["Treg_blood"] / c["CD4_blood"]
-    return float(np.min(share) / share[0])
+    return float(share[int(np.argmax(c["CD4_blood"]))] / share[0])
 
 
 def sportes_dose_dependence() -> float:

@@ -112,7 +112,7 @@ def _cohort_figure(out: Path) -> str:
 def _cohort_verdict(p_day14: float, day14: tuple[float, float]) -> str:
     """One sentence: how the cohort's day +14 IL-7 compares with Dean 2008's finding."""
     if p_day14 >= 0.05:
-        return f"The model predicts no difference in day +14 IL-7 (P = {p_day14:.2g}), where Dean 2008 found it higher in aGVHD."
+        return f"The model predicts no significant difference in day +14 IL-7 (P = {p_day14:.2g}), where Dean 2008 found it higher in aGVHD."
     if day14[0] > day14[1]:
         return "The model, like Dean 2008, predicts higher day +14 IL-7 in aGVHD."
     return "The model predicts lower day +14 IL-7 in aGVHD, the opposite of Dean 2008."
