@@ -12,6 +12,7 @@ P = .01 and .00003; sensitivity up to 86%, specificity 100%), with the ROC of da
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,15 +20,12 @@ import numpy as np
 
 from il7 import build, experiments
 from il7.errors import Il7Error
-from il7.scenario import load
+from il7.scenario import Scenario, load
 from il7.simulate import simulate
 
 AGVHD_INCIDENCE = 0.36
 """Grade II-IV acute GVHD after reduced-intensity conditioning from HLA-identical siblings
 (Blood 2003;102(2):470, abstract: 36%, 95% CI 27-45)."""
-
-BODY_WEIGHT_KG = 70.0
-SOURCES = ("src_stroma", "src_thymus", "src_keratinocyte", "src_fibroblast", "src_endothelial")
 
 
 @dataclass(frozen=True)
@@ -131,24 +129,32 @@ def draw(n: int, seed: int) -> tuple[Patient, ...]:
     return tuple(Patient(*(float(traits[k][i]) for k in VARIABILITY)) for i in range(n))
 
 
+@functools.cache
+def _transplant() -> tuple[Scenario, float, dict[str, float]]:
+    """The transplant scenario read for the study, its body weight (kg) and the reference IL-7
+    source rates."""
+    table = {p.id: p.value for p in build.parameters()}
+    scenario = dataclasses.replace(load("transplant"), readouts=("IL7_serum_total", "Tallo"))
+    if scenario.body_weight_kg is None:
+        raise Il7Error(
+            "the transplant scenario needs a body context (per-kg graft doses); set context: human_body"
+        )
+    sources = {s: float(table[s] or 0.0) for s in experiments.IL7_SOURCES}
+    return scenario, scenario.body_weight_kg, sources
+
+
 def simulate_patient(patient: Patient) -> tuple[float, float, float]:
     """Day +7 and +14 total serum IL-7 (pg/mL) and the peak alloreactive T cells of one patient."""
-    table = {p.id: p.value for p in build.parameters()}
-    transplant = dataclasses.replace(load("transplant"), readouts=("IL7_serum_total", "Tallo"))
-    scenario = experiments.with_setting(transplant, "HSPC", patient.cd34_per_kg * BODY_WEIGHT_KG, at=0.0)
-    per_hour = patient.t_per_kg * BODY_WEIGHT_KG / 24.0  # the graft is infused over one day
+    transplant, kg, sources = _transplant()
+    scenario = experiments.with_setting(transplant, "HSPC", patient.cd34_per_kg * kg, at=0.0)
+    per_hour = patient.t_per_kg * kg / 24.0  # the graft is infused over one day
     scenario = experiments.with_setting(scenario, "graft_T_rate", per_hour, at=0.0)
-    overrides = {"f_allo": patient.f_allo} | {
-        s: float(table[s] or 0.0) * patient.il7_production for s in SOURCES
-    }
+    overrides = {"f_allo": patient.f_allo} | {s: rate * patient.il7_production for s, rate in sources.items()}
     traj = simulate(scenario, overrides=overrides)
-    day = traj.time
-    il7 = traj["IL7_serum_total"]
-    allo = traj["Tallo"]
     return (
-        float(il7[int(np.argmin(np.abs(day - 7.0)))]),
-        float(il7[int(np.argmin(np.abs(day - 14.0)))]),
-        float(np.max(allo)),
+        experiments.value_at(traj.time, traj["IL7_serum_total"], 7.0),
+        experiments.value_at(traj.time, traj["IL7_serum_total"], 14.0),
+        float(np.max(traj["Tallo"])),
     )
 
 

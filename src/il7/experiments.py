@@ -345,24 +345,15 @@ def reference_signal(context: str = "human_body", *, overrides: Overrides = None
     body's other IL-7Ralpha-bearing cells stay as they are) and the molecular layer settles.
     """
 
-    def run(periods: list[dict[str, Any]], readout: str) -> float:
-        s = parse(
-            {
-                "name": "reference body",
-                "description": "T-cell pools held fixed",
-                "context": context,
-                "time_unit": "h",
-                "periods": periods,
-                "readouts": [readout],
-                "output": {"times": [0, 1]},
-            },
-            file="<il7.experiments>",
-        )
+    def read(name: str, steps: list[tuple[float, Mapping[str, Any]]], readout: str, **options: Any) -> float:
+        s = _experiment(name, steps, [readout], [0.0, 1.0], time_unit="h", context=context, **options)
         return float(simulate(s, overrides=overrides)[readout][0])
 
-    pools = run([{"time": 0, "set": {"nonT_receptor_ratio": "0 1"}}], "N_T")  # value 0, unit "1"
+    # the T-cell pools' receptor equivalents at the start: N_T without the non-T consumers
+    without_non_t = (0.0, {"set": {"nonT_receptor_ratio": "0 1"}})  # value 0, unit "1"
+    pools = read("reference pools", [without_non_t], "N_T", steady_first=False)
     held = {"k_deplete": "1000 1/day", "thymic_output_young": "0 cells/year", "T_fixed": f"{pools!r} cells"}
-    return run([{"time": "-inf", "set": held}], "pSTAT5_frac")
+    return read("reference body", [], "pSTAT5_frac", preequilibrate=held)
 
 
 def monocyte_il6(il7_ng_ml: float, hours: Sequence[float]) -> np.ndarray:
@@ -480,6 +471,10 @@ def mouse_knockout(gene: str | None, *, overrides: Overrides = None) -> dict[str
     return {r: float(traj[r][0]) for r in KNOCKOUT_READOUTS}
 
 
+IL7_SOURCES = ("src_stroma", "src_thymus", "src_keratinocyte", "src_fibroblast", "src_endothelial")
+"""The parameters of IL-7's five sources (ligand.ant), each one term of its production."""
+
+
 def source_removed(source: str, *, days: float) -> float:
     """Total serum IL-7 ``days`` after one IL-7 source is switched off, relative to before."""
     s = _experiment(
@@ -495,6 +490,11 @@ def source_removed(source: str, *, days: float) -> float:
 
 
 # ---- therapies: the scenario library's drug courses, with their doses varied -------------------
+
+
+def value_at(times: np.ndarray, values: np.ndarray, t: float) -> float:
+    """The value at the output time nearest ``t`` (a course's own grid, no interpolation)."""
+    return float(values[int(np.argmin(np.abs(np.asarray(times) - t)))])
 
 
 def with_dose(scenario: Scenario | str, amount: float) -> Scenario:
@@ -622,5 +622,4 @@ def anti_cd127_trough(mg_per_kg: float = 1.0, *, overrides: Overrides = None) ->
 def levy_cd4_gain(amount: float = 20.0, *, overrides: Overrides = None) -> float:
     """CD4 gain (cells/uL) at week 12 of the ``levy_2012`` course (Levy 2012: +323)."""
     c = course("levy_2012", amount, overrides=overrides)
-    at = int(np.argmin(np.abs(c["time"] - 84.0)))
-    return float(c["CD4_blood"][at] - c["CD4_blood"][0])
+    return value_at(c["time"], c["CD4_blood"], 84.0) - float(c["CD4_blood"][0])

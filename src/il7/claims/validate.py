@@ -100,16 +100,13 @@ def knockout_fold(gene: str, readout: str) -> float:
     return mouse(None)[readout] / ko if ko > 0 else math.inf
 
 
-SOURCES = ("src_stroma", "src_thymus", "src_keratinocyte", "src_fibroblast", "src_endothelial")
-
-
 def sources_contribution() -> float:
     """Smallest relative fall of serum IL-7 one day after one source is removed.
 
     A day, not the new steady state: over months the pools answer (without the thymic source,
     thymopoiesis falls, fewer T cells consume IL-7 and serum IL-7 ends higher than before).
     """
-    return float(min(1.0 - experiments.source_removed(s, days=1.0) for s in SOURCES))
+    return float(min(1.0 - experiments.source_removed(s, days=1.0) for s in experiments.IL7_SOURCES))
 
 
 def il7_gene_chromosome() -> float:
@@ -182,13 +179,16 @@ def _ec50(response: Callable[[np.ndarray], np.ndarray], doses: np.ndarray) -> fl
     return experiments.ec50(doses, response(doses))
 
 
+def _peak_fold(c: dict[str, np.ndarray], readout: str) -> float:
+    """Highest value of a readout in a course over its first value."""
+    return float(np.max(c[readout]) / c[readout][0])
+
+
 @functools.cache
 def sportes_peak_folds(ug_per_kg: float) -> tuple[float, float]:
     """Peak CD4 and CD8 over baseline in the first 8 weeks of sportes_2008 at a dose."""
     c = experiments.course("sportes_2008", ug_per_kg)
-    return float(np.max(c["CD4_blood"]) / c["CD4_blood"][0]), float(
-        np.max(c["CD8_blood"]) / c["CD8_blood"][0]
-    )
+    return _peak_fold(c, "CD4_blood"), _peak_fold(c, "CD8_blood")
 
 
 @functools.cache
@@ -211,11 +211,7 @@ def sportes_subsets() -> dict[str, np.ndarray]:
 def sportes_naive_over_memory() -> float:
     """Smaller (CD4, CD8) ratio of the naive pool's peak fold to the memory pool's in sportes_2008."""
     c = sportes_subsets()
-
-    def fold(readout: str) -> float:
-        return float(np.max(c[readout]) / c[readout][0])
-
-    return min(fold(f"naive_{t}_blood") / fold(f"memory_{t}_blood") for t in ("CD4", "CD8"))
+    return min(_peak_fold(c, f"naive_{t}_blood") / _peak_fold(c, f"memory_{t}_blood") for t in ("CD4", "CD8"))
 
 
 def sportes_treg_share() -> float:
@@ -270,7 +266,7 @@ def transplant_il7_t_cell_correlation() -> float:
 def transplant_il7_at(day: float) -> float:
     """Total serum IL-7 (pg/mL) on a day of the transplant scenario."""
     c = transplant()
-    return float(c["IL7_serum_total"][int(np.argmin(np.abs(c["time"] - day)))])
+    return experiments.value_at(c["time"], c["IL7_serum_total"], day)
 
 
 @functools.cache
