@@ -266,7 +266,6 @@ def test_species_readouts_are_labelled_cells_or_molecules() -> None:
 def test_age_acts_through_thymic_output_not_through_the_reference() -> None:
     """An older person has fewer naive CD4 T cells and, with fewer consumers, more serum IL-7;
     the T-cell thresholds stay those of the reference adult (age_ref)."""
-    import il7
     from il7.scenario import parse
 
     def at(age: float) -> tuple[float, float]:

@@ -193,7 +193,8 @@ class Engine:
     def steady_state(self) -> None:
         """Bring the model to steady state.
 
-        A long simulation first (1e7 h, far past every process in the model, then 1e8 h if needed; linear growth still shows as unsettled there): it follows the
+        A long simulation first (1e7 h, far past every process in the model, then 1e8 h if
+        needed; linear growth still shows as unsettled there): it follows the
         stable state the system actually reaches, and on this model it costs well under a
         millisecond where roadrunner's Newton solver takes 60-250 ms and often meets a singular
         Jacobian (a culture well has quantities that are conserved). If species have not
@@ -213,6 +214,7 @@ class Engine:
         except RuntimeError:
             pass
         unsettled = self._unsettled()
+        negative: list[str] = []
         if unsettled:
             try:
                 with _quiet_native_output():
@@ -220,22 +222,20 @@ class Engine:
             except RuntimeError:
                 pass
             unsettled = self._unsettled()
-            if not unsettled:
+            if not unsettled:  # Newton's answer: a root, not necessarily a physical state
                 amounts = np.asarray(self._rr.model.getFloatingSpeciesAmounts())
                 negative = [
                     sp for sp, a in zip(self.species, amounts, strict=True) if a < -ABSOLUTE_TOLERANCE
                 ]
-                if negative:
-                    self._stale_selections = True
-                    self.select(self._selections)
-                    raise SolveError(
-                        f"the only steady state found has negative amounts of {', '.join(negative)}; "
-                        "the system approaches no physical steady state with these parameters "
-                        "(too slowly or not at all): start the scenario without pre-equilibration"
-                    )
         # both replace roadrunner's time-course selections: restore them
         self._stale_selections = True
         self.select(self._selections)
+        if negative:
+            raise SolveError(
+                f"the only steady state found has negative amounts of {', '.join(negative)}; "
+                "the system approaches no physical steady state with these parameters "
+                "(too slowly or not at all): start the scenario without pre-equilibration"
+            )
         if not unsettled:
             return
         listed = ", ".join(f"{s} (relative rate {r:.1e}/h)" for s, r in unsettled)
