@@ -44,8 +44,17 @@ class Trajectory:
         """Output times, in :attr:`time_unit`."""
         return self.data[:, 0]
 
+    def __contains__(self, readout: object) -> bool:
+        """Whether the trajectory has this readout (``"IL7_serum" in traj``)."""
+        return readout in self.columns
+
     def __getitem__(self, readout: str) -> np.ndarray:
         """Values of one readout over time."""
+        if not isinstance(readout, str):
+            raise Il7Error(
+                f"trajectory of '{self.scenario}' is indexed by readout name, not {readout!r}; "
+                f"use traj['{self.columns[0]}'] or traj.time"
+            )
         try:
             return self.data[:, 1 + self.columns.index(readout)]
         except ValueError:
