@@ -33,6 +33,8 @@ def test_override_in_another_unit_equals_table_unit() -> None:
     a = il7.simulate("baseline", overrides={"Q_lymph": 0.24})["IL7_serum"][-1]
     b = il7.simulate("baseline", overrides={"Q_lymph": "5.76 L/day"})["IL7_serum"][-1]
     assert a == pytest.approx(b, rel=1e-6)
+    with pytest.raises(Il7Error, match=r"unknown unit 'parsecs'; age takes h, days, years$"):
+        il7.simulate("baseline", overrides={"age": "5 parsecs"})
 
 
 def test_bolus_raises_serum_il7_and_internalises_cd127() -> None:
@@ -66,9 +68,18 @@ def test_no_steady_state_names_the_species() -> None:
         il7.simulate(s, overrides=no_sink)
 
 
+def test_undefined_rates_are_named_as_such_in_one_short_line() -> None:
+    # K_survival^n / (K_survival^n + 0^n) is 0/0 before any IL-7 arrives
+    with pytest.raises(SolveError, match=r"are not numbers \(NaN or infinite\)") as info:
+        il7.simulate("culture_dose", overrides={"K_survival": 0})
+    assert "more are not numbers" in str(info.value) and len(str(info.value)) < 400
+
+
 def test_zero_divisor_is_refused() -> None:
     with pytest.raises(Il7Error, match="IL7Ra_per_T divides in the model's formulas and cannot be 0"):
         il7.simulate("baseline", overrides={"IL7Ra_per_T": 0})
+    with pytest.raises(Il7Error, match="tissue divides in the model's formulas and cannot be 0"):
+        il7.simulate("baseline", overrides={"tissue": "0 L"})
 
 
 def test_engine_reports_settled_state() -> None:

@@ -349,7 +349,7 @@ def _check_coverage(m: Any) -> None:
 
 @functools.cache
 def divisors() -> frozenset[str]:
-    """Ids that appear in a denominator of the model's formulas: they must never be zero."""
+    """Ids that appear in a denominator of the model's formulas, and compartment sizes: never zero."""
     import libsbml
 
     model = libsbml.readSBMLFromString(sbml()).getModel()
@@ -376,6 +376,8 @@ def divisors() -> frozenset[str]:
 
     for math_ast in _all_math(model):
         visit(math_ast)
+    # a compartment's size divides every concentration in it, though no formula shows it
+    found.update(model.getCompartment(i).getId() for i in range(model.getNumCompartments()))
     return frozenset(found)
 
 

@@ -232,13 +232,20 @@ class Engine:
         self.select(self._selections)
         if negative:
             raise SolveError(
-                f"the only steady state found has negative amounts of {', '.join(negative)}; "
+                f"the only steady state found has negative amounts of {_few(negative)}; "
                 "the system approaches no physical steady state with these parameters "
                 "(too slowly or not at all): start the scenario without pre-equilibration"
             )
         if not unsettled:
             return
-        listed = ", ".join(f"{s} (relative rate {r:.1e}/h)" for s, r in unsettled)
+        undefined = [s for s, r in unsettled if not np.isfinite(r)]
+        if undefined:
+            raise SolveError(
+                f"no steady state: the rates of {_few(undefined)} are not numbers (NaN or infinite); "
+                "a parameter value makes a formula undefined (0/0, a zero divisor or an overflow): "
+                "check the values you set"
+            )
+        listed = _few([f"{s} (relative rate {r:.1e}/h)" for s, r in unsettled])
         raise SolveError(
             f"no steady state: {listed} did not settle; check that every production "
             "has a matching loss, or start the scenario without pre-equilibration"
@@ -254,6 +261,12 @@ class Engine:
             for s, r in zip(self.species, relative, strict=True)
             if not r <= SETTLED_RTOL  # NaN counts as unsettled
         ]
+
+
+def _few(names: list[str], shown: int = 5) -> str:
+    """The first ``shown`` names, then how many more: an error message stays one readable line."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _load(digest: str, make_sbml: Callable[[], str]) -> Any:

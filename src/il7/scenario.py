@@ -579,10 +579,12 @@ def parameter_value(p: build.Parameter, raw: Any, *, where: str) -> float:
         raise Il7Error(
             f"{where}: {p.id} divides in the model's formulas and cannot be 0; give a small positive value"
         )
-    label = units.label(unit, where=where)
     expected = units.LABELS[p.unit].model_unit
+    fits = [u.label for u in units.LABELS.values() if u.model_unit == expected]
+    if unit not in units.LABELS:
+        raise Il7Error(f"{where}: unknown unit '{unit}'; {p.id} takes {', '.join(fits)}")
+    label = units.LABELS[unit]
     if label.model_unit != expected:
-        fits = [u.label for u in units.LABELS.values() if u.model_unit == expected]
         raise Il7Error(f"{where}: unit '{unit}' does not fit {p.id}; use {', '.join(fits)}")
     return value * label.factor
 
