@@ -169,6 +169,8 @@ def test_validate_lists_every_target_and_fails_on_a_miss(capsys: pytest.CaptureF
     rows = json.loads(out, parse_constant=strict)  # no NaN or Infinity literals
     assert {r["target"] for r in rows} == set(targets())
     assert code == (0 if all(r["passed"] for r in rows) else 1)
+    # every miss is explained (known_miss), and only misses are
+    assert all(bool(r["known_miss"]) != r["passed"] for r in rows)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from il7 import scenario
@@ -55,6 +56,9 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
     assert text.count("data:image/png;base64,") == FIGURES
     assert "src='http" not in text  # self-contained: nothing fetched
     assert "FAILED" not in text  # no scenario failed to solve (a claim's FAIL verdict is not this)
+    validation = pd.read_csv(page.parent / "validation.csv", index_col=0, keep_default_na=False)
+    misses = validation[validation["verdict"] == "FAIL"]
+    assert (misses["why the model misses it"] != "").all() and "not yet explained" not in text
     assert len(steps) == step_count() and steps[0].startswith("scenario")
 
 

@@ -267,6 +267,11 @@ def _validate(args: argparse.Namespace) -> None:
             table.add_row(r.target.id, r.target.expected, f"{r.observed:.4g}", verdict, r.target.source)
         Console().print(table)
         print(f"{sum(r.passed for r in results)} of {len(results)} targets pass")
+        known = [r for r in results if not r.passed and r.target.known_miss]
+        if known:
+            print("\nwhy the model misses (claims/targets.yaml known_miss):")
+            for r in known:
+                print(f"- {r.target.id}: {r.target.known_miss}")
     if not all(r.passed for r in results):
         raise SystemExit(1)
 
@@ -282,6 +287,7 @@ def _target_row(r: Result) -> dict[str, object]:
         "unit": r.target.unit,
         "passed": r.passed,
         "source": r.target.source,
+        "known_miss": r.target.known_miss,
     }
 
 

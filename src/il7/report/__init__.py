@@ -174,6 +174,7 @@ def _validation_section(out: Path, step: ProgressHook) -> str:
             "model": f"{r.observed:.4g}",
             "verdict": "PASS" if r.passed else "FAIL",
             "source": r.target.source,
+            "why the model misses it": "" if r.passed else (r.target.known_miss or "not yet explained"),
         }
         for r in validate(progress=lambda t: step(f"validate {t}"))
     ]
@@ -182,8 +183,8 @@ def _validation_section(out: Path, step: ProgressHook) -> str:
     passed = int((frame["verdict"] == "PASS").sum())
     return (
         f"<h2 id='validation'>Literature validation</h2><p>{passed} of {len(frame)} targets pass "
-        "(claims/targets.yaml; data: validation.csv). A FAIL is a recorded model miss, not a hidden one.</p>"
-        + _table(frame, css="validation")
+        "(claims/targets.yaml; data: validation.csv). A FAIL is a recorded model miss, not a hidden one: "
+        "the last column says why, with figures.</p>" + _table(frame, css="validation")
     )
 
 
