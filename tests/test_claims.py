@@ -51,3 +51,9 @@ def test_claims_cli_writes_strict_json_and_exits_1_while_one_fails(
     )
     assert [r["claim"] for r in rows] == list(claims())
     assert stop.value.code == (0 if all(r["passed"] for r in rows) else 1)
+    with pytest.raises(SystemExit):
+        main(["claims"])
+    text = capsys.readouterr().out
+    missed = {c["target"] for r in rows for c in r["checks"] if not c["passed"]}
+    assert ("why the model misses" in text) == bool(missed)
+    assert all(f"- {t}: " in text for t in missed) and "not yet explained" not in text

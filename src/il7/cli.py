@@ -267,11 +267,7 @@ def _validate(args: argparse.Namespace) -> None:
             table.add_row(r.target.id, r.target.expected, f"{r.observed:.4g}", verdict, r.target.source)
         Console().print(table)
         print(f"{sum(r.passed for r in results)} of {len(results)} targets pass")
-        known = [r for r in results if not r.passed and r.target.known_miss]
-        if known:
-            print("\nwhy the model misses (claims/targets.yaml known_miss):")
-            for r in known:
-                print(f"- {r.target.id}: {r.target.known_miss}")
+        _print_misses([r for r in results if not r.passed])
     if not all(r.passed for r in results):
         raise SystemExit(1)
 
@@ -289,6 +285,15 @@ def _target_row(r: Result) -> dict[str, object]:
         "source": r.target.source,
         "known_miss": r.target.known_miss,
     }
+
+
+def _print_misses(missed: Sequence[Result]) -> None:
+    """After a table: each missed target once, with why the model misses it (targets.yaml)."""
+    reasons = {r.target.id: r.target.known_miss or "not yet explained" for r in missed}
+    if reasons:
+        print("\nwhy the model misses (claims/targets.yaml known_miss):")
+        for target_id, why in reasons.items():
+            print(f"- {target_id}: {why}")
 
 
 def _print_json(rows: Sequence[Mapping[str, object]]) -> None:
@@ -329,6 +334,7 @@ def _claims(args: argparse.Namespace) -> None:
             table.add_row(c.claim.id, c.claim.statement, f"{c.claim.reading} [{checks}]", verdict)
         Console().print(table)
         print(f"{sum(c.passed for c in results)} of {len(results)} claims pass")
+        _print_misses([r for c in results for r in c.results if not r.passed])
     if not all(c.passed for c in results):
         raise SystemExit(1)
 
