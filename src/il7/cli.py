@@ -7,10 +7,11 @@ and the fix, and exit with status 2; they never show a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -252,9 +253,11 @@ def _calibrate(args: argparse.Namespace) -> None:
 
 
 def _validate(args: argparse.Namespace) -> None:
+    from il7.claims import targets
     from il7.claims.validate import validate
 
-    results = validate()
+    with _steps("il7 validate", len(targets())) as step:
+        results = validate(progress=step)
     if args.json:
         _print_json([_target_row(r) for r in results])
     else:
@@ -287,6 +290,17 @@ def _target_row(r: Result) -> dict[str, object]:
     }
 
 
+@contextlib.contextmanager
+def _steps(title: str, total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr (transient; stdout stays clean for --json) advanced one labelled step at a time."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(title, total=total)
+        yield lambda label: bar.update(task, advance=1, description=f"{title}: {label}")
+
+
 def _print_misses(missed: Sequence[Result]) -> None:
     """After a table: each missed target once, with why the model misses it (targets.yaml)."""
     reasons = {r.target.id: r.target.known_miss or "not yet explained" for r in missed}
@@ -302,9 +316,11 @@ def _print_json(rows: Sequence[Mapping[str, object]]) -> None:
 
 
 def _claims(args: argparse.Namespace) -> None:
+    from il7.claims import claims
     from il7.claims.validate import check_claims
 
-    results = check_claims()
+    with _steps("il7 claims", len(claims())) as step:
+        results = check_claims(progress=step)
     if args.json:
         rows = [
             {
@@ -375,17 +391,10 @@ def _cohort(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from rich.progress import Progress
-
     from il7.report import step_count, write_report
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task("il7 report", total=step_count())
-
-        def advance(label: str) -> None:
-            bar.update(task, advance=1, description=label)
-
-        page = write_report(args.out, progress=advance)
+    with _steps("il7 report", step_count()) as step:
+        page = write_report(args.out, progress=step)
     print(f"wrote {page}")
 
 
