@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from il7.cli import main
@@ -130,10 +131,42 @@ def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
 
 
 def test_calibrate_starts_from_the_stored_fit(capsys: pytest.CaptureFixture[str]) -> None:
+    from il7.claims.validate import measure
+
     code, out, _ = run(capsys, "calibrate", "--starts", "1", "--max-evaluations", "3")
     assert code == 0
     r2 = float(out.split("S3C R^2 = ")[1].split()[0])
     assert r2 >= 0.9  # the table holds the fitted optimum, so a short run stays there
+    # every fit reports the held-out S3B; at the stored optimum it is the validation's own value
+    s3b = float(out.split("held-out S3B: IL-4 pSTAT6 EC50 at 10 min = ")[1].split()[0])
+    assert s3b == pytest.approx(measure("pstat6_ec50_10min").observed, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("argv", "pattern"),
+    [
+        (["--fix", "kon_IL7=1"], "only the fitted parameters (k_pSTAT5, K_pre, gc_per_T, pSTAT6_background)"),
+        (["--fix", "gc_per_T"], "write ID=VALUE, e.g. --fix gc_per_T=13391"),
+        (["--fix", "gc_per_T=-3"], "-3 is negative; gc_per_T must be >= 0"),
+        (["--fix", "gc_per_T=13391", "--write"], "--fix explores and is not written"),
+        (["--sink", "--fix", "gc_per_T=300"], "does not go with --sink or --therapy"),
+    ],
+)
+def test_calibrate_fix_errors_come_before_any_fitting(
+    capsys: pytest.CaptureFixture[str], argv: list[str], pattern: str
+) -> None:
+    code, _, err = run(capsys, "calibrate", *argv)
+    assert code == 2 and pattern in err and len(err.strip().splitlines()) == 1
+
+
+def test_calibrate_fix_holds_the_value_and_fits_the_rest() -> None:
+    from il7 import calibrate
+
+    fit = calibrate.fit(starts=1, max_evaluations=2, fixed={"gc_per_T": "13391 molecules/cell"})
+    assert set(fit.values) == {"k_pSTAT5", "K_pre", "pSTAT6_background"}
+    assert "gc_per_T = 13391 molecules/cell (held, --fix)" in calibrate.describe(fit)
+    with pytest.raises(calibrate.Il7Error, match="is an exploration and is not written"):
+        calibrate.write(fit)
 
 
 def test_calibrate_write_marks_rows_fitted(tmp_path: Path) -> None:
@@ -151,6 +184,9 @@ def test_calibrate_write_marks_rows_fitted(tmp_path: Path) -> None:
         100.0,
         0.1,
         1,
+        (np.zeros(5), np.zeros(5)),
+        170.0,
+        {},
     )
     calibrate.write(fit, table)
     rows = {line.split("\t")[0]: line.split("\t") for line in table.read_text().splitlines()}

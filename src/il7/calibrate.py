@@ -11,7 +11,9 @@ seeded starts in log space), the parameters in :data:`FITTED` to
 
 With ``--write`` the result replaces those rows of ``model/parameters.tsv`` (status
 ``fitted``, the dataset as source, the table's bounds kept). S3B (IL-4 dose-response) is not
-fitted: it is held back to judge the model.
+fitted: it is held back to judge the model, and every fit reports its prediction. ``--fix
+ID=VALUE`` holds one of the fitted parameters (a measured value in place of the fit) to see
+what the data and S3B make of it; such a fit is not written.
 
 ``il7 calibrate --sink`` sets the share of IL-7Ralpha on non-T cells from the lymphopenic rise
 of serum IL-7, and ``--therapy`` the drug parameters, each from one published number. Each
@@ -25,10 +27,11 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,6 +81,9 @@ class Fit:
     ec50_pg_ml: float  # model pSTAT5 EC50 at 10 min
     cost: float
     starts: int
+    s3d: tuple[np.ndarray, np.ndarray]  # model S3D curves (%): IL-7 against IL-4, IL-4 against IL-7
+    pstat6_ec50_pg_ml: float  # held-out S3B: model IL-4 EC50 of pSTAT6 at 10 min
+    fixed: dict[str, float | str]  # parameters of FITTED held at a chosen value (not fitted)
 
 
 def observable_map(fraction: np.ndarray, mfi: np.ndarray) -> tuple[float, float]:
@@ -117,12 +123,18 @@ def fit(
     starts: int = 6,
     seed: int = 7,
     max_evaluations: int = 60,
+    fixed: Mapping[str, float | str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Fit:
     """Run the multi-start fit.
 
     Parameters
     ----------
+    fixed
+        Parameters of :data:`FITTED` to hold at a value instead of fitting (``{"gc_per_T":
+        13391}``; a number is in the table's unit, a string may carry its own): to ask how well
+        the data are met, and the held-out S3B predicted, with a measured value in place of a
+        fitted one.
     starts
         Number of starting points: the table's current values, then uniform random draws in
         log space within the table's bounds.
@@ -135,14 +147,27 @@ def fit(
     """
     from scipy.optimize import least_squares
 
+    from il7.simulate import resolve_overrides
+
+    held = dict(fixed or {})
+    stray = sorted(set(held) - set(FITTED))
+    if stray:
+        raise Il7Error(
+            f"--fix {', '.join(stray)}: only the fitted parameters ({', '.join(FITTED)}) can be held; "
+            "set any other in parameters.tsv"
+        )
+    resolve_overrides(held, where="--fix")  # a bad value fails here, not as a failed fit
+    free = tuple(k for k in FITTED if k not in held)
+    if not free:
+        raise Il7Error("--fix holds every fitted parameter; leave at least one to fit")
     data = load_data()
     table = {p.id: p for p in build.parameters()}
-    lower = np.log10([table[k].lower or 0.0 for k in FITTED])
-    upper = np.log10([table[k].upper or 0.0 for k in FITTED])
+    lower = np.log10([table[k].lower or 0.0 for k in free])
+    upper = np.log10([table[k].upper or 0.0 for k in free])
     mfi_scale = float(np.max(data.mfi))
 
-    def unpack(theta: np.ndarray) -> dict[str, float]:
-        return {k: float(10**v) for k, v in zip(FITTED, theta, strict=True)}
+    def unpack(theta: np.ndarray) -> dict[str, Any]:
+        return held | {k: float(10**v) for k, v in zip(free, theta, strict=True)}
 
     def residuals(theta: np.ndarray) -> np.ndarray:
         values = unpack(theta)
@@ -159,8 +184,8 @@ def fit(
         return np.concatenate([2.0 * r_c, r_d4, r_d7])
 
     rng = np.random.default_rng(seed)
-    first = np.clip(np.log10([table[k].value or 1.0 for k in FITTED]), lower, upper)
-    points = [first] + [lower + rng.random(len(FITTED)) * (upper - lower) for _ in range(starts - 1)]
+    first = np.clip(np.log10([table[k].value or 1.0 for k in free]), lower, upper)
+    points = [first] + [lower + rng.random(len(free)) * (upper - lower) for _ in range(starts - 1)]
     best = None
     for i, x0 in enumerate(points):
         result = least_squares(residuals, x0, bounds=(lower, upper), diff_step=1e-3, max_nfev=max_evaluations)
@@ -175,26 +200,62 @@ def fit(
     fine = np.logspace(0, 5, 41)
     ec50 = experiments.ec50(fine, experiments.pstat5_dose_response(fine, overrides=values))
     predicted = offset + scale * np.repeat(fraction, 2)
+    s3d = cross_inhibitions(values | {"pSTAT5_MFI_scale": scale, "pSTAT5_MFI_offset": offset})
+    il4 = np.logspace(0, 5.5, 23)
+    pstat6 = experiments.dose_response("IL4", "pSTAT6_frac", il4, overrides=values)
     return Fit(
-        values, scale, offset, r_squared(data.mfi.ravel(), predicted), ec50, float(best.cost), len(points)
+        {k: values[k] for k in free},
+        scale,
+        offset,
+        r_squared(data.mfi.ravel(), predicted),
+        ec50,
+        float(best.cost),
+        len(points),
+        s3d,
+        experiments.ec50(il4, pstat6),
+        held,
     )
 
 
 def write(result: Fit, path: Path | None = None) -> Path:
     """Write the fitted values into ``model/parameters.tsv`` with status ``fitted``."""
+    if result.fixed:
+        raise Il7Error(
+            f"a fit with {', '.join(result.fixed)} held (--fix) is an exploration and is not written; "
+            "to keep a value, put it in parameters.tsv with its source and refit"
+        )
     values = dict(result.values) | {"pSTAT5_MFI_scale": result.scale, "pSTAT5_MFI_offset": result.offset}
     return write_values(values, dict.fromkeys(values, SOURCE), path)
 
 
 def describe(result: Fit) -> str:
     """A short text report of a fit."""
-    lines = [f"{k} = {v:.4g}" for k, v in result.values.items()]
+    from il7.claims import targets
+
+    data = load_data()
+    s3b = targets()["pstat6_ec50_10min"]
+    lines = [f"{k} = {v} (held, --fix)" for k, v in result.fixed.items()]
+    lines += [f"{k} = {v:.4g}" for k, v in result.values.items()]
     lines += [
         f"observable map: MFI = {result.offset:.4g} + {result.scale:.4g} x pSTAT5 fraction",
         f"S3C R^2 = {result.r2_s3c:.3f} (12 points); pSTAT5 EC50 at 10 min = {result.ec50_pg_ml:.3g} pg/mL",
+        "S3D IL-7 against IL-4 (%): model "
+        + _percent(result.s3d[0])
+        + ", data "
+        + _percent(data.inhibition_of_il4.mean(axis=1)),
+        "S3D IL-4 against IL-7 (%): model "
+        + _percent(result.s3d[1])
+        + ", data "
+        + _percent(data.inhibition_of_il7.mean(axis=1)),
+        f"held-out S3B: IL-4 pSTAT6 EC50 at 10 min = {result.pstat6_ec50_pg_ml:.3g} pg/mL "
+        f"(target {s3b.expected})",
         f"cost {result.cost:.4g} (best of {result.starts} starts)",
     ]
     return "\n".join(lines) if math.isfinite(result.cost) else "fit failed"
+
+
+def _percent(values: np.ndarray) -> str:
+    return " ".join(f"{0.0 if abs(v) < 0.5 else v:.0f}" for v in values)
 
 
 # ---- the IL-7 sink's ceiling -------------------------------------------------------------------

@@ -84,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument(
         "--write", action="store_true", help="write the result into model/parameters.tsv (editable install)"
     )
+    cal.add_argument(
+        "--fix",
+        action="append",
+        default=[],
+        metavar="ID=VALUE",
+        help="hold a fitted parameter at a value (e.g. --fix gc_per_T=13391, a measured count) and fit the "
+        "rest: how well the data are met, and S3B predicted, without it (not with --write)",
+    )
 
     val = sub.add_parser(
         "validate", help="check the model against every literature target (exit 1 if one fails)"
@@ -140,12 +148,13 @@ def _scenarios(args: argparse.Namespace) -> None:
     Console().print(table)
 
 
-def _overrides(sets: list[str]) -> dict[str, str]:
+def _overrides(sets: list[str], *, flag: str = "--set") -> dict[str, str]:
     out = {}
     for item in sets:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise Il7Error(f"--set '{item}': write ID=VALUE, e.g. --set age=60")
+            example = "gc_per_T=13391" if flag == "--fix" else "age=60"
+            raise Il7Error(f"{flag} '{item}': write ID=VALUE, e.g. {flag} {example}")
         out[key.strip()] = value.strip()
     return out
 
@@ -232,6 +241,8 @@ def _export(args: argparse.Namespace) -> None:
 def _calibrate(args: argparse.Namespace) -> None:
     from il7 import calibrate
 
+    if args.fix and (args.sink or args.therapy):
+        raise Il7Error("--fix holds a parameter of the Gonnord fit; it does not go with --sink or --therapy")
     if args.sink:
         sink = calibrate.fit_sink(progress=print)
         if args.write:
@@ -244,8 +255,15 @@ def _calibrate(args: argparse.Namespace) -> None:
         return
     if args.starts < 1 or args.max_evaluations < 1:
         raise Il7Error("--starts and --max-evaluations must be at least 1")
+    fixed = _overrides(args.fix, flag="--fix")
+    if fixed and args.write:
+        raise Il7Error("--fix explores and is not written: drop --write, or put the value in parameters.tsv")
     result = calibrate.fit(
-        starts=args.starts, seed=args.seed, max_evaluations=args.max_evaluations, progress=print
+        starts=args.starts,
+        seed=args.seed,
+        max_evaluations=args.max_evaluations,
+        fixed=fixed,
+        progress=print,
     )
     print(calibrate.describe(result))
     if args.write:
