@@ -103,8 +103,10 @@ def test_trajectory_exports(tmp_path: Path) -> None:
 
 def test_trajectory_is_indexed_by_readout_name() -> None:
     traj = il7.simulate("culture_dose")
-    assert "pSTAT5_frac" in traj and "time" not in traj
-    with pytest.raises(Il7Error, match=r"indexed by readout name, not 0; use traj\['IL7_tissue_conc'\]"):
+    assert "pSTAT5_frac" in traj and "time" not in traj and list(traj) == list(traj.columns)
+    with pytest.raises(
+        Il7Error, match=r"indexed by readout name, not by a int; use traj\['IL7_tissue_conc'\]"
+    ):
         traj[0]  # type: ignore[index]
     with pytest.raises(Il7Error, match="no readout 'pSTAT5'; did you mean 'pSTAT5_frac'"):
         traj["pSTAT5"]

@@ -12,8 +12,8 @@ seeded starts in log space), the parameters in :data:`FITTED` to
 With ``--write`` the result replaces those rows of ``model/parameters.tsv`` (status
 ``fitted``, the dataset as source, the table's bounds kept). S3B (IL-4 dose-response) is not
 fitted: it is held back to judge the model, and every fit reports its prediction. ``--fix
-ID=VALUE`` holds one of the fitted parameters (a measured value in place of the fit) to see
-what the data and S3B make of it; such a fit is not written.
+ID=VALUE`` (repeatable) holds fitted parameters at chosen values (a measured value in place of
+the fit) to see what the data and S3B make of it; such a fit is not written.
 
 ``il7 calibrate --sink`` sets the share of IL-7Ralpha on non-T cells from the lymphopenic rise
 of serum IL-7, and ``--therapy`` the drug parameters, each from one published number. Each
@@ -31,11 +31,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from il7 import build, experiments
+from il7 import build, experiments, units
 from il7.errors import Il7Error
 
 FITTED = ("k_pSTAT5", "K_pre", "gc_per_T", "pSTAT6_background")
@@ -83,7 +82,7 @@ class Fit:
     starts: int
     s3d: tuple[np.ndarray, np.ndarray]  # model S3D curves (%): IL-7 against IL-4, IL-4 against IL-7
     pstat6_ec50_pg_ml: float  # held-out S3B: model IL-4 EC50 of pSTAT6 at 10 min
-    fixed: dict[str, float | str]  # parameters of FITTED held at a chosen value (not fitted)
+    fixed: dict[str, float]  # parameters of FITTED held at a chosen value (table units; not fitted)
 
 
 def observable_map(fraction: np.ndarray, mfi: np.ndarray) -> tuple[float, float]:
@@ -147,26 +146,17 @@ def fit(
     """
     from scipy.optimize import least_squares
 
-    from il7.simulate import resolve_overrides
-
-    held = dict(fixed or {})
-    stray = sorted(set(held) - set(FITTED))
-    if stray:
-        raise Il7Error(
-            f"--fix {', '.join(stray)}: only the fitted parameters ({', '.join(FITTED)}) can be held; "
-            "set any other in parameters.tsv"
-        )
-    resolve_overrides(held, where="--fix")  # a bad value fails here, not as a failed fit
+    table = {p.id: p for p in build.parameters()}
+    held = _held(fixed or {}, table)
     free = tuple(k for k in FITTED if k not in held)
     if not free:
         raise Il7Error("--fix holds every fitted parameter; leave at least one to fit")
     data = load_data()
-    table = {p.id: p for p in build.parameters()}
     lower = np.log10([table[k].lower or 0.0 for k in free])
     upper = np.log10([table[k].upper or 0.0 for k in free])
     mfi_scale = float(np.max(data.mfi))
 
-    def unpack(theta: np.ndarray) -> dict[str, Any]:
+    def unpack(theta: np.ndarray) -> dict[str, float]:
         return held | {k: float(10**v) for k, v in zip(free, theta, strict=True)}
 
     def residuals(theta: np.ndarray) -> np.ndarray:
@@ -201,8 +191,6 @@ def fit(
     ec50 = experiments.ec50(fine, experiments.pstat5_dose_response(fine, overrides=values))
     predicted = offset + scale * np.repeat(fraction, 2)
     s3d = cross_inhibitions(values | {"pSTAT5_MFI_scale": scale, "pSTAT5_MFI_offset": offset})
-    il4 = np.logspace(0, 5.5, 23)
-    pstat6 = experiments.dose_response("IL4", "pSTAT6_frac", il4, overrides=values)
     return Fit(
         {k: values[k] for k in free},
         scale,
@@ -212,18 +200,50 @@ def fit(
         float(best.cost),
         len(points),
         s3d,
-        experiments.ec50(il4, pstat6),
+        experiments.pstat6_ec50(overrides=values),
         held,
     )
+
+
+def _held(fixed: Mapping[str, float | str], table: dict[str, build.Parameter]) -> dict[str, float]:
+    """Check the values ``--fix`` holds and return them in the table's units.
+
+    Each must be one of :data:`FITTED` and within its bounds in the table (the range the fit
+    itself may search); a bad value fails here, before any fitting, not as a failed fit.
+    """
+    from il7.simulate import resolve_overrides
+
+    stray = sorted(set(fixed) - set(FITTED))
+    if stray:
+        raise Il7Error(
+            f"--fix {', '.join(stray)}: only the fitted parameters ({', '.join(FITTED)}) can be held; "
+            "set any other in parameters.tsv"
+        )
+    held = {}
+    for key, model_value in resolve_overrides(fixed, where="--fix").items():
+        p = table[key]
+        value = model_value / units.LABELS[p.unit].factor
+        lower, upper = p.lower or 0.0, p.upper or math.inf
+        if not lower <= value <= upper:
+            unit = "" if p.unit == "1" else f" {p.unit}"
+            raise Il7Error(
+                f"--fix {key}={value:g}{unit} is outside the fit's bounds {lower:g} to {upper:g}{unit}; "
+                "give a value within them"
+            )
+        held[key] = value
+    return held
+
+
+EXPLORATION_NOT_WRITTEN = (
+    "a fit with a value held by --fix is an exploration and is not written; "
+    "to keep a value, put it in parameters.tsv with its source and refit without --fix"
+)
 
 
 def write(result: Fit, path: Path | None = None) -> Path:
     """Write the fitted values into ``model/parameters.tsv`` with status ``fitted``."""
     if result.fixed:
-        raise Il7Error(
-            f"a fit with {', '.join(result.fixed)} held (--fix) is an exploration and is not written; "
-            "to keep a value, put it in parameters.tsv with its source and refit"
-        )
+        raise Il7Error(EXPLORATION_NOT_WRITTEN)
     values = dict(result.values) | {"pSTAT5_MFI_scale": result.scale, "pSTAT5_MFI_offset": result.offset}
     return write_values(values, dict.fromkeys(values, SOURCE), path)
 
@@ -234,11 +254,15 @@ def describe(result: Fit) -> str:
 
     data = load_data()
     s3b = targets()["pstat6_ec50_10min"]
-    lines = [f"{k} = {v} (held, --fix)" for k, v in result.fixed.items()]
+    table = {p.id: p for p in build.parameters()}
+    lines = [
+        f"{k} = {v:.4g}{'' if table[k].unit == '1' else ' ' + table[k].unit} (held, --fix)"
+        for k, v in result.fixed.items()
+    ]
     lines += [f"{k} = {v:.4g}" for k, v in result.values.items()]
     lines += [
         f"observable map: MFI = {result.offset:.4g} + {result.scale:.4g} x pSTAT5 fraction",
-        f"S3C R^2 = {result.r2_s3c:.3f} (12 points); pSTAT5 EC50 at 10 min = {result.ec50_pg_ml:.3g} pg/mL",
+        f"S3C R^2 = {result.r2_s3c:.3f} (12 points); pSTAT5 EC50 at 10 min = {_pg_ml(result.ec50_pg_ml)}",
         "S3D IL-7 against IL-4 (%): model "
         + _percent(result.s3d[0])
         + ", data "
@@ -247,7 +271,7 @@ def describe(result: Fit) -> str:
         + _percent(result.s3d[1])
         + ", data "
         + _percent(data.inhibition_of_il7.mean(axis=1)),
-        f"held-out S3B: IL-4 pSTAT6 EC50 at 10 min = {result.pstat6_ec50_pg_ml:.3g} pg/mL "
+        f"held-out S3B: IL-4 pSTAT6 EC50 at 10 min = {_pg_ml(result.pstat6_ec50_pg_ml)} "
         f"(target {s3b.expected})",
         f"cost {result.cost:.4g} (best of {result.starts} starts)",
     ]
@@ -255,7 +279,12 @@ def describe(result: Fit) -> str:
 
 
 def _percent(values: np.ndarray) -> str:
-    return " ".join(f"{0.0 if abs(v) < 0.5 else v:.0f}" for v in values)
+    texts = (f"{v:.0f}" for v in values)
+    return " ".join("0" if t == "-0" else t for t in texts)
+
+
+def _pg_ml(ec50: float) -> str:
+    return f"{ec50:.3g} pg/mL" if math.isfinite(ec50) else "none (the response does not rise)"
 
 
 # ---- the IL-7 sink's ceiling -------------------------------------------------------------------

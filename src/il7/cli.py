@@ -89,8 +89,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID=VALUE",
-        help="hold a fitted parameter at a value (e.g. --fix gc_per_T=13391, a measured count) and fit the "
-        "rest: how well the data are met, and S3B predicted, without it (not with --write)",
+        help="hold a fitted parameter at a value within its bounds (e.g. --fix gc_per_T=13391, a measured "
+        "count; repeatable) and fit the rest: how well the data are met, and S3B predicted (not with --write)",
     )
 
     val = sub.add_parser(
@@ -155,6 +155,8 @@ def _overrides(sets: list[str], *, flag: str = "--set") -> dict[str, str]:
         if not sep or not key.strip() or not value.strip():
             example = "gc_per_T=13391" if flag == "--fix" else "age=60"
             raise Il7Error(f"{flag} '{item}': write ID=VALUE, e.g. {flag} {example}")
+        if key.strip() in out:
+            raise Il7Error(f"{flag} {key.strip()} is given twice; give each parameter once")
         out[key.strip()] = value.strip()
     return out
 
@@ -257,7 +259,7 @@ def _calibrate(args: argparse.Namespace) -> None:
         raise Il7Error("--starts and --max-evaluations must be at least 1")
     fixed = _overrides(args.fix, flag="--fix")
     if fixed and args.write:
-        raise Il7Error("--fix explores and is not written: drop --write, or put the value in parameters.tsv")
+        raise Il7Error(f"--fix with --write: {calibrate.EXPLORATION_NOT_WRITTEN}")
     result = calibrate.fit(
         starts=args.starts,
         seed=args.seed,
@@ -314,7 +316,8 @@ def _steps(title: str, total: int) -> Iterator[Callable[[str], None]]:
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(title, total=total)
         yield lambda label: bar.update(task, advance=1, description=f"{title}: {label}")
 

@@ -199,7 +199,8 @@ class Engine:
         millisecond where roadrunner's Newton solver takes 60-250 ms and often meets a singular
         Jacobian (a culture well has quantities that are conserved). If species have not
         settled, roadrunner's steady-state solver (Newton after a presimulation) is tried;
-        if they still have not, a :class:`SolveError` names them.
+        if they still have not, a :class:`SolveError` names the first five (and says when their
+        rates are not numbers).
         """
         rr = self._rr
         try:

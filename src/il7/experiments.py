@@ -84,6 +84,12 @@ def pstat5_dose_response(
     return dose_response("IL7", "pSTAT5_frac", doses_pg_ml, minutes=minutes, overrides=overrides)
 
 
+def pstat6_ec50(*, overrides: Overrides = None) -> float:
+    """IL-4 concentration (pg/mL) giving half-maximal pSTAT6 after 10 min in culture (Gonnord 2018 S3B)."""
+    doses = np.logspace(0, 5.5, 23)
+    return ec50(doses, dose_response("IL4", "pSTAT6_frac", doses, overrides=overrides))
+
+
 def cross_inhibition(
     pre_drug: str,
     pre_doses_pg_ml: Sequence[float],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,12 +49,17 @@ class Trajectory:
         """Whether the trajectory has this readout (``"IL7_serum" in traj``)."""
         return readout in self.columns
 
+    def __iter__(self) -> Iterator[str]:
+        """The readout names, as a mapping's keys."""
+        return iter(self.columns)
+
     def __getitem__(self, readout: str) -> np.ndarray:
         """Values of one readout over time."""
         if not isinstance(readout, str):
+            example = f"traj['{self.columns[0]}']" if self.columns else "a readout name"
             raise Il7Error(
-                f"trajectory of '{self.scenario}' is indexed by readout name, not {readout!r}; "
-                f"use traj['{self.columns[0]}'] or traj.time"
+                f"trajectory of '{self.scenario}' is indexed by readout name, not by a "
+                f"{type(readout).__name__}; use {example} or traj.time"
             )
         try:
             return self.data[:, 1 + self.columns.index(readout)]

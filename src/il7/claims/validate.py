@@ -284,9 +284,7 @@ def cohort_day7_ratio() -> float:
 MEASURES: dict[str, Callable[[], float]] = {
     "pstat5_ec50_10min": lambda: _ec50(experiments.pstat5_dose_response, np.logspace(0, 5, 41)),
     "pstat5_s3c_r2": _s3c_r2,
-    "pstat6_ec50_10min": lambda: _ec50(
-        lambda d: experiments.dose_response("IL4", "pSTAT6_frac", d), np.logspace(0, 5.5, 23)
-    ),
+    "pstat6_ec50_10min": experiments.pstat6_ec50,
     "il4_response_inhibited_by_il7_10ng": lambda: float(gonnord()[2][calibrate.S3D_IL7_PRE.index(10000.0)]),
     "il7_response_inhibited_by_il4_any_dose": lambda: float(np.max(gonnord()[3])),
     "il7ra_half_life_without_il7": lambda: experiments.il7ra_half_life(0.0),
