@@ -216,6 +216,15 @@ def test_validate_lists_every_target_and_fails_on_a_miss(capsys: pytest.CaptureF
     assert all(bool(r["known_miss"]) != r["passed"] for r in rows)
 
 
+def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", "--json", "thymic_share_naive", "body_serum_il7")
+    rows = json.loads(out)
+    assert [r["target"] for r in rows] == ["body_serum_il7", "thymic_share_naive"]  # the file's order
+    assert code == (0 if all(r["passed"] for r in rows) else 1)
+    code, _, err = run(capsys, "validate", "levy_gain")
+    assert code == 2 and "unknown target 'levy_gain'; did you mean 'levy_cd4_gain_week12'?" in err
+
+
 @pytest.mark.parametrize(
     ("argv", "pattern"),
     [

@@ -96,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser(
         "validate", help="check the model against every literature target (exit 1 if one fails)"
     )
+    val.add_argument(
+        "targets", nargs="*", metavar="TARGET", help="check only these targets (default: all; ids as listed)"
+    )
     val.add_argument("--json", action="store_true", help="print the results as JSON")
 
     cla = sub.add_parser(
@@ -275,9 +278,17 @@ def _calibrate(args: argparse.Namespace) -> None:
 def _validate(args: argparse.Namespace) -> None:
     from il7.claims import targets
     from il7.claims.validate import validate
+    from il7.errors import did_you_mean
 
-    with _steps("il7 validate", len(targets())) as step:
-        results = validate(progress=step)
+    known = targets()
+    for target_id in args.targets:
+        if target_id not in known:
+            raise Il7Error(
+                f"unknown target '{target_id}'{did_you_mean(target_id, known)}; "
+                "`il7 validate --json` lists every target"
+            )
+    with _steps("il7 validate", len(args.targets or known)) as step:
+        results = validate(args.targets or None, progress=step)
     if args.json:
         _print_json([_target_row(r) for r in results])
     else:
