@@ -287,7 +287,7 @@ def _validate(args: argparse.Namespace) -> None:
                 f"unknown target '{target_id}'{did_you_mean(target_id, known)}; "
                 "`il7 validate --json` lists every target"
             )
-    with _steps("il7 validate", len(args.targets or known)) as step:
+    with _steps("il7 validate", len(set(args.targets) or known)) as step:
         results = validate(args.targets or None, progress=step)
     if args.json:
         _print_json([_target_row(r) for r in results])
