@@ -225,7 +225,7 @@ def _held(fixed: Mapping[str, float | str], table: dict[str, build.Parameter]) -
         value = model_value / units.LABELS[p.unit].factor
         lower, upper = p.lower or 0.0, p.upper or math.inf
         if not lower <= value <= upper:
-            unit = "" if p.unit == "1" else f" {p.unit}"
+            unit = _unit_suffix(p.unit)
             raise Il7Error(
                 f"--fix {key}={value:g}{unit} is outside the fit's bounds {lower:g} to {upper:g}{unit}; "
                 "give a value within them"
@@ -255,10 +255,7 @@ def describe(result: Fit) -> str:
     data = load_data()
     s3b = targets()["pstat6_ec50_10min"]
     table = {p.id: p for p in build.parameters()}
-    lines = [
-        f"{k} = {v:.4g}{'' if table[k].unit == '1' else ' ' + table[k].unit} (held, --fix)"
-        for k, v in result.fixed.items()
-    ]
+    lines = [f"{k} = {v:.4g}{_unit_suffix(table[k].unit)} (held, --fix)" for k, v in result.fixed.items()]
     lines += [f"{k} = {v:.4g}" for k, v in result.values.items()]
     lines += [
         f"observable map: MFI = {result.offset:.4g} + {result.scale:.4g} x pSTAT5 fraction",
@@ -276,6 +273,11 @@ def describe(result: Fit) -> str:
         f"cost {result.cost:.4g} (best of {result.starts} starts)",
     ]
     return "\n".join(lines) if math.isfinite(result.cost) else "fit failed"
+
+
+def _unit_suffix(unit: str) -> str:
+    """`` <unit>`` to write after a number, nothing for a dimensionless ``1``."""
+    return "" if unit == "1" else f" {unit}"
 
 
 def _percent(values: np.ndarray) -> str:
@@ -352,9 +354,9 @@ def write_sink(result: SinkFit) -> list[Path]:
     if count != 1:
         raise Il7Error("interventions.yaml: expected one 'pSTAT5_ref:' line under mouse_body; restore it")
     table = write_values(
-        {"nonT_receptor_ratio": result.nonT_receptor_ratio}, {"nonT_receptor_ratio": SINK_SOURCE}
+        {"nonT_receptor_ratio": result.nonT_receptor_ratio, "pSTAT5_ref": result.pstat5_ref_human},
+        {"nonT_receptor_ratio": SINK_SOURCE},
     )
-    write_values({"pSTAT5_ref": result.pstat5_ref_human}, {}, table, status=None)
     vocabulary.write_text(text, encoding="utf-8")
     return [table, vocabulary]
 
@@ -424,17 +426,11 @@ def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
     return TherapyFit(values, k, cd4)
 
 
-def write_values(
-    values: dict[str, float],
-    sources: dict[str, str],
-    path: Path | None = None,
-    *,
-    status: str | None = "fitted",
-) -> Path:
-    """Write ``values`` (table units) into ``model/parameters.tsv``.
+def write_values(values: dict[str, float], sources: dict[str, str], path: Path | None = None) -> Path:
+    """Write ``values`` (table units) into ``model/parameters.tsv``, in one pass.
 
-    With ``status`` (default ``fitted``) each row also gets that status and its source from
-    ``sources``; with ``status=None`` only the value changes (a derived anchor).
+    A row named in ``sources`` becomes status ``fitted`` with that source; any other row of
+    ``values`` only changes its value (a derived anchor keeps its status and derivation).
     """
     target = path or Path(str(resources.files("il7.model").joinpath("parameters.tsv")))
     rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines(), delimiter="\t"))
@@ -446,9 +442,9 @@ def write_values(
     for row in rows:
         if row["id"] in values:
             row["value"] = f"{values[row['id']]:.4g}"
-            if status is not None:
-                row["status"] = status
-                row["source"] = sources[row["id"]]
+        if row["id"] in sources:
+            row["status"] = "fitted"
+            row["source"] = sources[row["id"]]
     out = io.StringIO()
     # no quoting: the table is plain tab-separated text, and notes keep their quotation marks as written
     writer = csv.DictWriter(

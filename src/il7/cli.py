@@ -388,13 +388,10 @@ def _claims(args: argparse.Namespace) -> None:
 
 
 def _cohort(args: argparse.Namespace) -> None:
-    from rich.progress import Progress
-
     from il7 import cohort
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task("virtual transplant cohort", total=max(args.n, 0))
-        result = cohort.run(args.n, args.seed, progress=lambda done, _n: bar.update(task, completed=done))
+    with _steps("virtual transplant cohort", max(args.n, 0)) as step:
+        result = cohort.run(args.n, args.seed, progress=lambda done, n: step(f"patient {done} of {n}"))
     cut, sensitivity, specificity = result.best_cutoff()
     day7, day14 = result.medians(result.il7_day7), result.medians(result.il7_day14)
     summary = {
