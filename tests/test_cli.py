@@ -117,6 +117,19 @@ def test_user_errors_are_one_line_exit_2(
     assert "Traceback" not in err + out
 
 
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`il7 export sbml | head -c 100`: the pipe closes under il7, which leaves quietly.
+
+    The reading end is closed before il7 has started up, so its write meets the closed pipe."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "il7.cli", "export", "sbml"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 141
+    assert proc.stderr.read() == b""
+
+
 def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "il7.cli", "simulate", "baseline", "--set", "T_fixed=nan"],

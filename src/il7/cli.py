@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -137,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail(str(exc))
     except KeyboardInterrupt:
         raise SystemExit(130) from None
+    except BrokenPipeError:
+        # the reader stopped early (`il7 parameters | head`): not an error of il7's; leave quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(141) from None
 
 
 def _scenarios(args: argparse.Namespace) -> None:
