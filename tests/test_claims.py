@@ -57,3 +57,5 @@ def test_claims_cli_writes_strict_json_and_exits_1_while_one_fails(
     missed = {c["target"] for r in rows for c in r["checks"] if not c["passed"]}
     assert ("why the model misses" in text) == bool(missed)
     assert all(f"- {t}: " in text for t in missed) and "not yet explained" not in text
+    # each claim's measured values reach the table (a bracketed list once vanished as rich markup)
+    assert text.count("(want") >= sum(len(r["checks"]) for r in rows) // 2

@@ -48,6 +48,12 @@ def test_simulate_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixt
     assert png.stat().st_size > 1000
 
 
+def test_simulate_table_shows_units(capsys: pytest.CaptureFixture[str]) -> None:
+    # units are written in brackets, which rich would otherwise take for markup and drop
+    code, out, _ = run(capsys, "simulate", "baseline", "--t-end", "1")
+    assert code == 0 and "time [" in out and "[pg/mL]" in out
+
+
 def test_parameters_formats(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "parameters", "--format", "json")
     rows = json.loads(out)

@@ -144,6 +144,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(141) from None
 
 
+def _plain(text: str) -> str:
+    """Text shown as written in a rich table: brackets such as ``[pg/mL]`` are not markup."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
 def _scenarios(args: argparse.Namespace) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -152,7 +159,7 @@ def _scenarios(args: argparse.Namespace) -> None:
 
     table = Table("scenario", "description", title="Built-in scenarios")
     for name in scenario.builtin_names():
-        table.add_row(name, scenario.load(name).description)
+        table.add_row(name, _plain(scenario.load(name).description))
     Console().print(table)
 
 
@@ -202,7 +209,9 @@ def _simulate(args: argparse.Namespace) -> None:
         from rich.table import Table
 
         frame = trajectory.to_pandas()
-        table = Table(str(frame.index.name), *frame.columns, title=f"{trajectory.scenario}")
+        table = Table(
+            *(_plain(str(c)) for c in (frame.index.name, *frame.columns)), title=trajectory.scenario
+        )
         step = max(1, len(frame) // 12)
         for t, row in frame.iloc[::step].iterrows():
             table.add_row(f"{t:g}", *(f"{v:.4g}" for v in row))
@@ -228,7 +237,7 @@ def _parameters(args: argparse.Namespace) -> None:
         for pid, row in frame.iterrows():
             value = "computed" if row["value"] != row["value"] else f"{row['value']:g}"
             source = row["source"] or f"(assumed) {row['note']}"
-            table.add_row(str(pid), value, row["unit"], row["status"], source)
+            table.add_row(str(pid), value, _plain(row["unit"]), row["status"], _plain(source))
         Console().print(table)
 
 
@@ -303,7 +312,9 @@ def _validate(args: argparse.Namespace) -> None:
         table = Table("target", "expected", "model", "verdict", "source", title="il7 validate")
         for r in results:
             verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
-            table.add_row(r.target.id, r.target.expected, f"{r.observed:.4g}", verdict, r.target.source)
+            table.add_row(
+                r.target.id, _plain(r.target.expected), f"{r.observed:.4g}", verdict, _plain(r.target.source)
+            )
         Console().print(table)
         print(f"{sum(r.passed for r in results)} of {len(results)} targets pass")
         _print_misses([r for r in results if not r.passed])
@@ -384,7 +395,9 @@ def _claims(args: argparse.Namespace) -> None:
             if c.claim.missing:
                 checks += f"; not yet checked: {c.claim.missing}"
             verdict = "[green]PASS[/green]" if c.passed else "[red]FAIL[/red]"
-            table.add_row(c.claim.id, c.claim.statement, f"{c.claim.reading} [{checks}]", verdict)
+            table.add_row(
+                c.claim.id, _plain(c.claim.statement), _plain(f"{c.claim.reading} [{checks}]"), verdict
+            )
         Console().print(table)
         print(f"{sum(c.passed for c in results)} of {len(results)} claims pass")
         _print_misses([r for c in results for r in c.results if not r.passed])
