@@ -94,6 +94,12 @@ _LABELS = (
     UnitLabel("1/s", "per_hour", 3600.0, "per second"),
     UnitLabel("1/day", "per_hour", 1.0 / 24.0, "per day"),
     UnitLabel("1/year", "per_hour", 1.0 / (24.0 * 365.25), "per Julian year"),
+    # rates and constants per (molecule per cell): molecules and cells are both items, so these
+    # reduce to the plain time units; the label keeps the per-cell meaning in sight
+    UnitLabel("cell/molecule", "dimensionless", 1.0, "per (molecule per cell)"),
+    UnitLabel("cell/molecule/h", "per_hour", 1.0, "per (molecule per cell) per hour"),
+    UnitLabel("cell/molecule/min", "per_hour", 60.0, "per (molecule per cell) per minute"),
+    UnitLabel("molecules/cell/h", "per_hour", 1.0, "molecules per cell per hour"),
     UnitLabel("cells/h", "item_per_hour", 1.0, "cells per hour"),
     UnitLabel("cells/day", "item_per_hour", 1.0 / 24.0, "cells per day"),
     UnitLabel("cells/year", "item_per_hour", 1.0 / (24.0 * 365.25), "cells per Julian year"),

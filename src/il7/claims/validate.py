@@ -110,7 +110,7 @@ def sources_contribution() -> float:
 
 
 def il7_gene_chromosome() -> float:
-    """The chromosome written in the IL7 gene annotation (e.g. '8q21.13' -> 8), from annotations.tsv."""
+    """The chromosome written in the IL7 gene annotation (e.g. '8q12-13' -> 8), from annotations.tsv."""
     import re
 
     for row in build.annotation_rows():
