@@ -169,7 +169,10 @@ def test_calibrate_starts_from_the_stored_fit(capsys: pytest.CaptureFixture[str]
         (["--fix", "gc_per_T=-3"], "-3 is negative; gc_per_T must be >= 0"),
         (["--fix", "gc_per_T=13391", "--write"], "is an exploration and is not written"),
         (["--fix", "gc_per_T=0"], "outside the fit's bounds 300 to 20000 molecules/cell"),
-        (["--fix", "K_pre=20"], "--fix K_pre=20 cell/molecule is outside the fit's bounds 1e-06 to 10 cell/molecule;"),
+        (
+            ["--fix", "K_pre=20"],
+            "--fix K_pre=20 cell/molecule is outside the fit's bounds 1e-06 to 10 cell/molecule;",
+        ),
         (["--fix", "gc_per_T=500", "--fix", "gc_per_T=600"], "--fix gc_per_T is given twice"),
         (["--sink", "--fix", "gc_per_T=300"], "does not go with --sink or --therapy"),
     ],

@@ -127,6 +127,13 @@ def test_plot_takes_and_returns_axes() -> None:
 def test_parameter_table_and_sbml_export(tmp_path: Path) -> None:
     table = il7.parameter_table()
     assert {"value", "unit", "status", "source", "note"} <= set(table.columns)
+    # derived parameters carry the value the model computes, in the table's unit: the formula
+    # Kd_IL7Ra = Kd_IL7Ra_unglyc / glyco_affinity_gain, and the reference adult's IL-7-driven
+    # division, which at steady state equals the division derived for it (p_ref_n4)
+    assert not table["value"].isna().any()
+    kd = table.loc["Kd_IL7Ra_unglyc", "value"] / table.loc["glyco_affinity_gain", "value"]
+    assert table.loc["Kd_IL7Ra", "value"] == pytest.approx(kd, rel=1e-9)
+    assert table.loc["p_IL7_n4", "value"] == pytest.approx(table.loc["p_ref_n4", "value"], rel=1e-3)
     text = il7.export_sbml(tmp_path / "m.xml")
     assert (tmp_path / "m.xml").read_text() == text
 

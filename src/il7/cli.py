@@ -233,9 +233,17 @@ def _parameters(args: argparse.Namespace) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table("id", "value", "unit", "status", "source", title="il7 parameters")
+        table = Table(
+            "id",
+            "value",
+            "unit",
+            "status",
+            "source",
+            title="il7 parameters",
+            caption="derived: computed by the model for the healthy adult at steady state",
+        )
         for pid, row in frame.iterrows():
-            value = "computed" if row["value"] != row["value"] else f"{row['value']:g}"
+            value = f"{row['value']:g}"
             source = row["source"] or f"(assumed) {row['note']}"
             table.add_row(str(pid), value, _plain(row["unit"]), row["status"], _plain(source))
         Console().print(table)

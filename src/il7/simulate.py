@@ -23,11 +23,17 @@ from il7.trajectory import Trajectory
 
 
 def parameter_table() -> pd.DataFrame:
-    """The parameter table: value, unit, bounds, status, source and note of every parameter."""
+    """The parameter table: value, unit, bounds, status, source and note of every parameter.
+
+    A ``derived`` parameter has no number in ``parameters.tsv`` (its source gives the formula);
+    its ``value`` here is what the model computes for the healthy adult at steady state (the
+    ``baseline`` scenario), in the table's unit.
+    """
+    computed = derived_values()
     rows = [
         {
             "id": p.id,
-            "value": p.value,
+            "value": computed.get(p.id, p.value),
             "unit": p.unit,
             "lower": p.lower,
             "upper": p.upper,
@@ -38,6 +44,24 @@ def parameter_table() -> pd.DataFrame:
         for p in build.parameters()
     ]
     return pd.DataFrame(rows).set_index("id")
+
+
+def derived_values(scenario: str = "baseline") -> dict[str, float]:
+    """Values of the derived parameters at the end of ``scenario``, each in its table unit.
+
+    Most are constants made of other parameters (``Kd_IL7Ra``, the T-cell thresholds); a few
+    follow the state (``p_IL7_n4``: IL-7-driven division at the present IL-7 signal), and for
+    those the value belongs to the scenario's last time: for ``baseline``, the healthy adult at
+    steady state.
+    """
+    chosen = load(scenario)
+    eng = engine()
+    _run(eng, chosen, {})
+    return {
+        p.id: eng.get(p.id) / units.label(p.unit, where=f"parameter {p.id}").factor
+        for p in build.parameters()
+        if p.value is None
+    }
 
 
 def resolve_overrides(overrides: Mapping[str, Any] | None, *, where: str = "override") -> dict[str, float]:

@@ -217,7 +217,12 @@ def _claims_section(out: Path) -> str:
 
 
 def _parameter_section(params: pd.DataFrame) -> str:
-    return "<h2 id='parameters'>Parameters</h2><p>Data: parameters.csv</p>" + _table(params, css="parameters")
+    return (
+        "<h2 id='parameters'>Parameters</h2><p>Every number with its unit, status and source "
+        "(data: parameters.csv). A derived value is computed by the model for the healthy adult at "
+        "steady state (the baseline scenario); its source gives the formula.</p>"
+        + _table(params, css="parameters")
+    )
 
 
 def _page(body: str) -> str:
