@@ -112,7 +112,7 @@ def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
         ),
         (
             "{drug: CYT107, amount: 20, unit: ug/kg, route: sc, every: 7, count: 0}",
-            r"count: '0' must be a whole number >= 1",
+            r"count: '0' must be a whole number from 1 to 10000",
         ),
         (
             "{drug: CYT107, amount: 20, unit: ug/kg, route: sc, every: -7, count: 3}",
@@ -121,6 +121,28 @@ def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
         (
             "{drug: CYT107, amount: 20, unit: ug/kg, route: sc, every: 7, count: 2.5}",
             r"count: '2.5' must be a whole number",
+        ),
+        # the unit written in the amount and the unit field disagree: 1000-fold apart, refused
+        (
+            "{drug: IL7, amount: '10 mg/kg', unit: ug/kg, route: iv}",
+            r"amount '10 mg/kg' and unit 'ug/kg' disagree; give the unit once",
+        ),
+        # lists where one name belongs are named, not crashed on
+        ("{drug: IL7, amount: 10, unit: [ug/kg], route: iv}", r"unit: '\['ug/kg'\]' is not a dose unit"),
+        ("{drug: [IL7], amount: 10, unit: ug/kg, route: iv}", r"drug: '\['IL7'\]' is not a drug"),
+        ("{drug: IL7, amount: 10, unit: ug/kg, route: {a: 1}}", r"route: '\{'a': 1\}' is not available"),
+        ("{drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2}", r"'every' is given but count is 1"),
+        (
+            "{drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 1, count: 100000000}",
+            r"count: '100000000' must be a whole number from 1 to 10000",
+        ),
+        (
+            "{drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 1e1, count: 3}",
+            r"YAML reads '1e1' as text",
+        ),
+        (
+            "{drug: IL7, amount: 1" + "0" * 400 + ", unit: ug/kg, route: iv}",
+            r"amount: '1000+' is not a finite",
         ),
     ],
 )
@@ -187,3 +209,66 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
     text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {Tumour: 5 L}")
     with pytest.raises(ScenarioError, match=r"unit 'L' does not fit Tumour; give a number of cells"):
         scenario.load(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("context: human_body", "context: [human_body]", r"context '\['human_body'\]' is unknown"),
+        ("time_unit: day", "time_unit: {a: 1}", r"time_unit '\{'a': 1\}' is unknown"),
+        ("description: a test scenario", "description: 5", r"field 'description': 5 is not a sentence"),
+        ("  - time: 0\n", "  - time: 1e1\n", r"periods\[1\].time: '1e1' is not a time \(YAML reads"),
+        ("  - time: 0\n", "  - time: 1" + "0" * 400 + "\n", r"too large to be a time"),
+        (
+            "output: {t_end: 10, n: 11}",
+            "output: {t_end: 10, N: 5}",
+            r"output: unknown field 'N'; allowed: t_end and n, or times",
+        ),
+        ("output: {t_end: 10, n: 11}", "output: {t_end: 10, times: [0, 1]}", r"give either times or t_end"),
+        ("output: {t_end: 10, n: 11}", "output: {t_end: 10, n: 100000000}", r"from 2 to 100000"),
+        ("readouts: [IL7_serum]", "readouts: [IL7_serum, IL7_serum]", r"IL7_serum listed more than once"),
+        ("set: {T_fixed: 1e11 cells}", "set: {age: 1" + "0" * 400 + "}", r"too large to be a number here"),
+    ],
+)
+def test_odd_values_get_one_line_errors(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in GOOD
+    with pytest.raises(Il7Error, match=message) as info:
+        scenario.load(write(tmp_path, GOOD.replace(old, new)))
+    assert "\n" not in str(info.value)
+
+
+def test_routes_and_infusions_must_fit_the_context(tmp_path: Path) -> None:
+    well = """
+name: well
+description: IL-7 given intravenously to a culture well
+context: culture_well
+periods:
+  - time: 0
+    dose: {drug: IL7, amount: 1, unit: ng, route: iv}
+output: {t_end: 1, n: 2}
+"""
+    with pytest.raises(
+        ScenarioError, match=r"route: 'iv' has no meaning in context culture_well.*use route: medium"
+    ):
+        scenario.load(write(tmp_path, well))
+    infused = well.replace(
+        "dose: {drug: IL7, amount: 1, unit: ng, route: iv}",
+        "infusion: {drug: IL7, rate: 1, unit: ng/h, duration: 1}",
+    )
+    with pytest.raises(ScenarioError, match=r"an infusion has no meaning in context culture_well"):
+        scenario.load(write(tmp_path, infused))
+
+
+def test_overlapping_infusions_of_one_drug_are_refused(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}\n",
+        "    infusion: {drug: IL7, rate: 1, unit: ug/kg/h, duration: 10}\n"
+        "  - time: 0.2\n    infusion: {drug: IL7, rate: 1, unit: ug/kg/h, duration: 10}\n",
+    )
+    with pytest.raises(
+        ScenarioError, match=r"periods\[2\].infusion: overlaps the IL7 infusion of periods\[1\].infusion"
+    ):
+        scenario.load(write(tmp_path, text))
+    after = text.replace("time: 0.2", "time: 11")
+    loaded = scenario.load(write(tmp_path, after))
+    assert [d.time for p in loaded.periods for d in p.doses if d.route == "infusion"] == [0, 10, 11, 21]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,11 @@ _TOP_KEYS = {"name", "description", "sources", "context", "time_unit", "periods"
 _PERIOD_KEYS = {"time", "set", "knockout", "dose", "infusion"}
 _DOSE_KEYS = {"drug", "amount", "unit", "route", "every", "count"}
 _INFUSION_KEYS = {"drug", "rate", "unit", "duration"}
+_OUTPUT_KEYS = {"t_end", "n", "times"}
+MAX_DOSES = 10_000
+"""Most boluses one dose entry may expand to (``count``)."""
+MAX_POINTS = 100_000
+"""Most output times a scenario may ask for."""
 _QUANTITY = re.compile(
     r"^\s*([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan))\s*(\S.*)?$", re.IGNORECASE
 )
@@ -179,8 +185,11 @@ def quantity(text: Any, *, where: str) -> tuple[float, str | None]:
     """Split ``"3e10 cells"`` into ``(3e10, "cells")``; a bare number gives unit ``None``."""
     if isinstance(text, bool):
         raise Il7Error(f"{where}: {text!r} is not a number; write e.g. '10 ug/kg'")
-    if isinstance(text, int | float):
-        return float(text), None
+    if isinstance(text, numbers.Real):
+        try:
+            return float(text), None
+        except OverflowError:
+            raise Il7Error(f"{where}: {text} is too large to be a number here; give a realistic value") from None
     match = _QUANTITY.match(str(text))
     if match is None:
         raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '10 ug/kg'")
@@ -193,14 +202,34 @@ def quantity(text: Any, *, where: str) -> tuple[float, str | None]:
 
 def _real(value: Any) -> float | None:
     """``value`` as a float if it is a finite real number (not a bool), else ``None``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _whole(value: Any) -> int | None:
-    """``value`` if it is an int (not a bool), else ``None``."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """``value`` as an int if it is a whole number (not a bool), else ``None``."""
+    return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else None
+
+
+def _hint(raw: Any) -> str:
+    """Advice for a value YAML read as text although it looks like a number (``1e1``)."""
+    if isinstance(raw, str):
+        try:
+            float(raw)
+        except ValueError:
+            return ""
+        return f" (YAML reads '{raw}' as text: write it with a decimal point and a signed exponent, e.g. 1.0e+1, or in full)"
+    return ""
+
+
+def _text(value: Any) -> str | None:
+    """``value`` if it is a string (a name, a unit), else ``None``: lists and mappings are not names."""
+    return value if isinstance(value, str) else None
 
 
 class _Parser:
@@ -212,6 +241,9 @@ class _Parser:
         self.table = {p.id: p for p in build.parameters() if p.value is not None}
         self.vocab = vocabulary()
         self.body_weight: float | None = None
+        self.context = "human_body"
+        self.routes: tuple[str, ...] = ()
+        self.infusions: dict[str, list[tuple[float, float, str]]] = {}
 
     def problem(self, text: str) -> None:
         self.problems.append(text)
@@ -231,14 +263,17 @@ class _Parser:
                     f"unknown field '{key}'{did_you_mean(str(key), _TOP_KEYS)}; allowed: {', '.join(sorted(_TOP_KEYS))}"
                 )
         description = data.get("description")
-        if not isinstance(description, str) or not description.strip():
+        if description is None:
             self.problem("field 'description' is missing; say in a sentence what the scenario asks")
+            description = ""
+        elif not isinstance(description, str) or not description.strip():
+            self.problem(f"field 'description': {description!r} is not a sentence; say in words what the scenario asks")
             description = ""
         context = data.get("context", "human_body")
         contexts = self.vocab["contexts"]
         context_set: tuple[tuple[str, float], ...] = ()
         body_weight = None
-        if context not in contexts:
+        if _text(context) not in contexts:
             self.problem(
                 f"context '{context}' is unknown{did_you_mean(str(context), contexts)}; use one of: {', '.join(contexts)}"
             )
@@ -247,9 +282,10 @@ class _Parser:
                 contexts[context]["set"], f"model/interventions.yaml contexts.{context}"
             )
             body_weight = contexts[context].get("body_weight_kg")
+            self.context, self.routes = str(context), tuple(contexts[context]["routes"])
         self.body_weight = body_weight
         time_unit = data.get("time_unit", "h")
-        if time_unit not in TIME_UNITS:
+        if _text(time_unit) not in TIME_UNITS:
             self.problem(f"time_unit '{time_unit}' is unknown; use one of: {', '.join(TIME_UNITS)}")
             time_unit = "h"
         periods = self.periods(data.get("periods", []), time_unit)
@@ -342,12 +378,16 @@ class _Parser:
     def time(self, raw: Any, where: str) -> float | None:
         if isinstance(raw, str) and raw.strip() in ("-inf", "-.inf"):
             return -math.inf
-        if isinstance(raw, bool) or not isinstance(raw, int | float):  # nan and inf are handled below
+        if isinstance(raw, bool) or not isinstance(raw, numbers.Real):  # nan and inf are handled below
             self.problem(
-                f"{where}: '{raw}' is not a time; write a number in the scenario's time_unit, or -inf"
+                f"{where}: '{raw}' is not a time{_hint(raw)}; write a number in the scenario's time_unit, or -inf"
             )
             return None
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:
+            self.problem(f"{where}: {raw} is too large to be a time; write a realistic number")
+            return None
         if math.isnan(value) or value == math.inf:
             self.problem(f"{where}: {raw} is not a usable time; write a finite number or -inf")
             return None
@@ -360,16 +400,16 @@ class _Parser:
             self.problem(f"{where} must be a gene name or a list of them")
             return ()
         for name in names:
-            if name not in known:
+            if _text(name) not in known:
                 self.problem(
                     f"{where}: '{name}' is not a knockout{did_you_mean(str(name), known)}; known: {', '.join(known)}"
                 )
-        return tuple(str(n) for n in names if n in known)
+        return tuple(str(n) for n in names if _text(n) in known)
 
     def drug(self, raw: Mapping[str, Any], where: str) -> dict[str, Any] | None:
         drugs = self.vocab["drugs"]
         name = raw.get("drug")
-        if name not in drugs:
+        if _text(name) not in drugs:
             self.problem(
                 f"{where}.drug: '{name}' is not a drug{did_you_mean(str(name), drugs)}; known: {', '.join(drugs)}"
             )
@@ -407,6 +447,11 @@ class _Parser:
                 except Il7Error as exc:
                     self.problem(str(exc))
                     continue
+                if written_unit is not None and unit is not None and written_unit != unit:
+                    self.problem(
+                        f"{spot}: amount '{dose.get('amount')}' and unit '{unit}' disagree; give the unit once, in amount or in unit"
+                    )
+                    continue
                 unit = unit or written_unit
             amount_value = _real(amount)
             if amount_value is None:
@@ -417,7 +462,7 @@ class _Parser:
             if unit is None:
                 self.problem(f"{spot}: the dose has no unit; add unit: one of {', '.join(units.DOSE_UNITS)}")
                 continue
-            if unit not in units.DOSE_UNITS:
+            if _text(unit) not in units.DOSE_UNITS:
                 self.problem(
                     f"{spot}.unit: '{unit}' is not a dose unit{did_you_mean(str(unit), units.DOSE_UNITS)}; use one of {', '.join(units.DOSE_UNITS)}"
                 )
@@ -426,9 +471,17 @@ class _Parser:
             if drug is None:
                 continue
             routes = drug["routes"]
-            if route not in routes:
+            if _text(route) not in routes:
                 self.problem(
                     f"{spot}.route: '{route}' is not available for {dose['drug']}{did_you_mean(str(route), routes)}; use one of: {', '.join(routes)}"
+                )
+                continue
+            if self.routes and route not in self.routes:
+                usable = [r for r in routes if r in self.routes]
+                self.problem(
+                    f"{spot}.route: '{route}' has no meaning in context {self.context}, which takes "
+                    f"{', '.join(self.routes)}; "
+                    + (f"use route: {' or '.join(usable)}" if usable else f"{dose['drug']} cannot be given here")
                 )
                 continue
             kind = units.DOSE_UNITS[unit][0]
@@ -441,12 +494,17 @@ class _Parser:
                 continue
             count = _whole(dose.get("count", 1))
             every = _real(dose.get("every", 0.0))
-            if count is None or count < 1:
-                self.problem(f"{spot}.count: '{dose.get('count')}' must be a whole number >= 1")
+            if count is None or count < 1 or count > MAX_DOSES:
+                self.problem(f"{spot}.count: '{dose.get('count')}' must be a whole number from 1 to {MAX_DOSES}")
+                continue
+            if "every" in dose and count == 1:
+                self.problem(
+                    f"{spot}: 'every' is given but count is 1; add count: N for a repeated schedule, or drop every"
+                )
                 continue
             if count > 1 and (every is None or every <= 0):
                 self.problem(
-                    f"{spot}.every: '{dose.get('every')}' must be a positive interval in {time_unit} when count > 1"
+                    f"{spot}.every: '{dose.get('every')}' must be a positive interval in {time_unit} when count > 1{_hint(dose.get('every'))}"
                 )
                 continue
             for k in range(count):
@@ -477,14 +535,14 @@ class _Parser:
                     f"{where}: unknown field '{key}'{did_you_mean(str(key), _INFUSION_KEYS)}; allowed: {', '.join(sorted(_INFUSION_KEYS))}"
                 )
         drug = self.drug(raw, where)
-        rate, unit, duration = _real(raw.get("rate")), raw.get("unit"), _real(raw.get("duration"))
+        rate, unit, duration = _real(raw.get("rate")), _text(raw.get("unit")), _real(raw.get("duration"))
         ok = True
         if rate is None or rate < 0:
             self.problem(f"{where}.rate: '{raw.get('rate')}' must be a finite number >= 0")
             ok = False
-        if unit not in units.RATE_UNITS:
+        if unit is None or unit not in units.RATE_UNITS:
             self.problem(
-                f"{where}.unit: '{unit}' is not an infusion rate unit; use one of {', '.join(units.RATE_UNITS)}"
+                f"{where}.unit: '{raw.get('unit')}' is not an infusion rate unit; use one of {', '.join(units.RATE_UNITS)}"
             )
             ok = False
         elif not self.has_body_for(units.RATE_UNITS[unit][0], unit, f"{where}.unit"):
@@ -495,9 +553,23 @@ class _Parser:
         if time == -math.inf:
             self.problem(f"{where}: an infusion cannot start at -inf; start it at time 0 or later")
             ok = False
+        if self.routes and "iv" not in self.routes:
+            self.problem(f"{where}: an infusion has no meaning in context {self.context}; add the drug to the medium with a dose")
+            ok = False
+        if ok and drug is not None and "infusion" not in drug:
+            self.problem(f"{where}: {raw['drug']} cannot be infused; give it as a dose")
+            ok = False
         if not ok or drug is None or rate is None or duration is None:
             return []
         param = drug["infusion"]
+        for start, stop, other in self.infusions.get(param, []):
+            if time < stop and start < time + duration:
+                self.problem(
+                    f"{where}: overlaps the {raw['drug']} infusion of {other} ({start:g} to {stop:g} {time_unit}); "
+                    "one infusion of a drug runs at a time: give the combined rate as one infusion"
+                )
+                return []
+        self.infusions.setdefault(param, []).append((time, time + duration, where))
         on = Period(time, doses=(Dose(time, str(raw["drug"]), rate, str(unit), "infusion", param),))
         off = Period(
             time + duration,
@@ -515,6 +587,9 @@ class _Parser:
         for r in raw:
             if r not in known:
                 self.problem(f"readouts: '{r}' is not an observable or species{did_you_mean(str(r), known)}")
+        twice = sorted({str(r) for r in raw if raw.count(r) > 1})
+        if twice:
+            self.problem(f"readouts: {', '.join(twice)} listed more than once; list each readout once")
         return tuple(str(r) for r in raw)
 
     def output(self, raw: Any, periods: tuple[Period, ...]) -> tuple[float, ...]:
@@ -523,10 +598,23 @@ class _Parser:
         if not isinstance(raw, Mapping):
             self.problem("field 'output' is missing; give output: {t_end: T, n: N} or output: {times: [...]}")
             return (0.0, 1.0)
+        for key in raw:
+            if key not in _OUTPUT_KEYS:
+                self.problem(
+                    f"output: unknown field '{key}'{did_you_mean(str(key), _OUTPUT_KEYS)}; allowed: t_end and n, or times"
+                )
+                return (0.0, 1.0)
         if "times" in raw:
             times = raw["times"]
-            if not isinstance(times, list) or len(times) < 2 or not all(_real(t) is not None for t in times):
-                self.problem("output.times must be a list of at least two finite numbers")
+            if "t_end" in raw or "n" in raw:
+                self.problem("output: give either times or t_end with n, not both")
+                return (0.0, 1.0)
+            if (
+                not isinstance(times, list)
+                or not 2 <= len(times) <= MAX_POINTS
+                or not all(_real(t) is not None for t in times)
+            ):
+                self.problem(f"output.times must be a list of 2 to {MAX_POINTS} finite numbers")
                 return (0.0, 1.0)
             for k in range(1, len(times)):
                 if times[k] == times[k - 1]:
@@ -540,13 +628,13 @@ class _Parser:
             return tuple(float(t) for t in times)
         t_end, n = _real(raw.get("t_end")), _whole(raw.get("n", 101))
         if t_end is None:
-            self.problem(f"output.t_end: '{raw.get('t_end')}' must be a finite time")
+            self.problem(f"output.t_end: '{raw.get('t_end')}' must be a finite time{_hint(raw.get('t_end'))}")
             return (0.0, 1.0)
         if t_end <= start:
             self.problem(f"output.t_end {t_end:g} must be after the start ({start:g}); time runs forwards")
             return (0.0, 1.0)
-        if n is None or n < 2:
-            self.problem(f"output.n: '{raw.get('n')}' must be a whole number >= 2")
+        if n is None or not 2 <= n <= MAX_POINTS:
+            self.problem(f"output.n: '{raw.get('n')}' must be a whole number from 2 to {MAX_POINTS}")
             return (0.0, 1.0)
         return tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
 
