@@ -325,3 +325,39 @@ def test_ex_vivo_il7_assay_reads_the_drug_and_nothing_else() -> None:
     assert experiments.il7_induced_pstat5(placebo, 14.0) == pytest.approx(before, rel=1e-3)
     treated = experiments.with_dose("anti_cd127_q2w", 1.0)
     assert experiments.il7_induced_pstat5(treated, 14.0) < 0.5 * before
+
+
+def test_overrides_replace_the_steady_state_settings_and_refuse_later_ones() -> None:
+    # levy_2012 sets k_deplete_CD4 before its steady state: an override replaces it
+    hiv = il7.simulate(il7.load_scenario("levy_2012").with_output(t_end=1), overrides={"k_deplete_CD4": 0})
+    assert hiv["CD4_blood"][0] == pytest.approx(660, rel=0.01)
+    # transplant switches conditioning on during its course: an override cannot say when
+    with pytest.raises(
+        Il7Error, match=r"override k_condition: scenario 'transplant' itself changes it at time"
+    ):
+        il7.simulate("transplant", overrides={"k_condition": 1})
+    with pytest.raises(Il7Error, match=r"give a mapping of parameter id to value.*not a list"):
+        il7.simulate("baseline", overrides=[("age", 60)])  # type: ignore[arg-type]
+    with pytest.raises(Il7Error, match=r"1 is not a parameter id"):
+        il7.simulate("baseline", overrides={1: 60})  # type: ignore[dict-item]
+
+
+def test_settings_during_a_scenario_are_checked_like_overrides() -> None:
+    from il7.scenario import parse
+
+    def scenario(at: float, output_end: float) -> il7.Scenario:
+        return parse(
+            {
+                "name": "late change",
+                "description": "a change during the course",
+                "time_unit": "day",
+                "periods": [{"time": "-inf"}, {"time": at, "set": {"frac_export_Treg": 500}}],
+                "readouts": ["CD4_blood"],
+                "output": {"t_end": output_end, "n": 3},
+            }
+        )
+
+    with pytest.raises(Il7Error, match=r"admit no reference adult"):
+        il7.simulate(scenario(1, 2))
+    # a change after the last output time cannot show, and is not simulated
+    assert il7.simulate(scenario(1e300, 2))["CD4_blood"][-1] == pytest.approx(660, rel=0.01)

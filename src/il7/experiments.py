@@ -351,15 +351,19 @@ def reference_signal(context: str = "human_body", *, overrides: Overrides = None
     body's other IL-7Ralpha-bearing cells stay as they are) and the molecular layer settles.
     """
 
-    def read(name: str, steps: list[tuple[float, Mapping[str, Any]]], readout: str, **options: Any) -> float:
+    def read(
+        name: str, steps: list[tuple[float, Mapping[str, Any]]], readout: str, given: Overrides, **options: Any
+    ) -> float:
         s = _experiment(name, steps, [readout], [0.0, 1.0], time_unit="h", context=context, **options)
-        return float(simulate(s, overrides=overrides)[readout][0])
+        return float(simulate(s, overrides=given)[readout][0])
 
-    # the T-cell pools' receptor equivalents at the start: N_T without the non-T consumers
+    # the T-cell pools' receptor equivalents at the start: N_T without the non-T consumers (the
+    # scenario sets their share to 0 itself, so an override of it does not apply here)
     without_non_t = (0.0, {"set": {"nonT_receptor_ratio": "0 1"}})  # value 0, unit "1"
-    pools = read("reference pools", [without_non_t], "N_T", steady_first=False)
+    others = {k: v for k, v in (overrides or {}).items() if k != "nonT_receptor_ratio"}
+    pools = read("reference pools", [without_non_t], "N_T", others, steady_first=False)
     held = {"k_deplete": "1000 1/day", "thymic_output_young": "0 cells/year", "T_fixed": f"{pools!r} cells"}
-    return read("reference body", [], "pSTAT5_frac", preequilibrate=held)
+    return read("reference body", [], "pSTAT5_frac", overrides, preequilibrate=held)
 
 
 def monocyte_il6(il7_ng_ml: float, hours: Sequence[float]) -> np.ndarray:

@@ -9,6 +9,7 @@ is changed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,9 +76,15 @@ def resolve_overrides(overrides: Mapping[str, Any] | None, *, where: str = "over
     where
         Where the overrides came from, for error messages (e.g. ``"--set"``).
     """
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise Il7Error(
+            f"{where}: give a mapping of parameter id to value, e.g. {{'age': '60 years'}}, not a {type(overrides).__name__}"
+        )
     table = {p.id: p for p in build.parameters()}
     out: dict[str, float] = {}
     for key, raw in (overrides or {}).items():
+        if not isinstance(key, str):
+            raise Il7Error(f"{where}: {key!r} is not a parameter id; ids are strings, e.g. 'age'")
         p = table.get(key)
         if p is None:
             raise Il7Error(
@@ -118,6 +125,14 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     resolved = resolve_overrides(overrides)
+    for period in scenario.periods:
+        changed = sorted({key for key, _ in period.set} & set(resolved))
+        if changed and period is not scenario.preequilibration:
+            raise Il7Error(
+                f"override {', '.join(changed)}: scenario '{scenario.name}' itself changes it at time "
+                f"{period.time:g} {scenario.time_unit}; an override sets the body before its steady state, "
+                "so change it in a copy of the scenario file instead"
+            )
     eng = engine()
     try:
         data = _run(eng, scenario, resolved)
@@ -186,7 +201,10 @@ def _run(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> np.nda
     eng.select(scenario.readouts)
     pre = scenario.preequilibration
     if pre is not None:
+        # an override replaces what the scenario sets before its steady state
+        pre = dataclasses.replace(pre, set=tuple((k, v) for k, v in pre.set if k not in overrides))
         _apply(eng, scenario, pre)
+        _check_reference(eng)
         # the steady state depends only on the settings; runs that share them (a dose-response,
         # a calibration's experiments) reuse it
         key = (tuple(sorted(start.items())), pre.set)
@@ -206,21 +224,25 @@ def _run(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> np.nda
     # changes keyed by their time as the scenario writes it, so that matching is exact
     changes: dict[float, list[Period]] = {}
     for period in scenario.periods:
-        if period is not pre:
+        if period is not scenario.preequilibration:
             for at in _period_times(period):
                 changes.setdefault(at, []).append(period)
     # integrate from the first change or the first output time, whichever comes first
     t = min([float(sample[0]), *(at * hours for at in changes)])
     rows = []
+    end = float(sample[-1])
     for at in sorted(changes):
         t_change = at * hours
+        if t_change > end:
+            break  # changes after the last output time cannot show in it
         if t_change > t:
             take = sample[(sample >= t) & (sample < t_change)]
             rows.append(_advance(eng, scenario, t, t_change, take))
             t = t_change
         for period in changes[at]:
             _apply(eng, scenario, period, at=at)
-    end = float(sample[-1])
+            if period.set and at == period.time:
+                _check_reference(eng)
     if end >= t:
         rows.append(_advance(eng, scenario, t, end, sample[sample >= t]))
     data = np.vstack(rows) if rows else np.empty((0, 1 + len(scenario.readouts)))
