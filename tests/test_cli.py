@@ -27,7 +27,7 @@ def test_scenarios_lists_descriptions(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_simulate_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    csv, png = tmp_path / "b.csv", tmp_path / "b.png"
+    csv, png = tmp_path / "b.csv", tmp_path / "plots" / "b.PNG"  # a new folder; any case of suffix
     code, _, err = run(
         capsys,
         "simulate",
@@ -253,9 +253,15 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["simulate", "EMPTY"], "the file must be a mapping of fields"),
         (["simulate", "LIST"], "the file must be a mapping of fields"),
         (["simulate", "BINARY"], "is not UTF-8 text"),
-        (["simulate", "baseline", "--plot", "NODIR/x.png"], "cannot write"),
-        (["export", "sbml", "-o", "NODIR/x.xml"], "cannot write"),
+        (["simulate", "baseline", "--plot", "UNDERFILE/x.png"], "cannot make its folder"),
+        (["export", "sbml", "-o", "UNDERFILE/x.xml"], "cannot write"),
+        (["export", "sbml", "-o", ""], "-o '': give a file name"),
         (["report", "--out", "/proc/il7-report"], "cannot create report folder"),
+        (["report", "--out", ""], "--out '': give the report folder a name"),
+        # the report takes minutes: a folder where its page goes is found before, not after
+        (["report", "--out", "TAKEN"], "holds folders named like the report's files (index.html)"),
+        (["simulate", "TAKEN"], "is a folder, not a scenario file"),
+        (["cohort", "--n", "10", "--seed", "-1"], "--seed -1: give a whole number >= 0"),
     ],
 )
 def test_file_errors_are_one_line_exit_2(
@@ -265,7 +271,9 @@ def test_file_errors_are_one_line_exit_2(
     (tmp_path / "LIST.yaml").write_text("- a\n- b\n")
     (tmp_path / "BINARY.yaml").write_bytes(b"\xff\xfe\x00name")
     argv = [str(tmp_path / f"{a}.yaml") if a in ("EMPTY", "LIST", "BINARY") else a for a in argv]
-    argv = [a.replace("NODIR", str(tmp_path / "missing" / "deeper")) for a in argv]
+    (tmp_path / "TAKEN" / "index.html").mkdir(parents=True)
+    argv = [a.replace("UNDERFILE", str(tmp_path / "EMPTY.yaml" / "deeper")) for a in argv]
+    argv = [str(tmp_path / "TAKEN") if a == "TAKEN" else a for a in argv]
     code, _, err = run(capsys, *argv)
     assert code == 2, err
     assert pattern in err and len(err.strip().splitlines()) == 1

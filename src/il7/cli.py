@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID=VALUE",
-        help="override a parameter; VALUE in the table's unit or with its own, e.g. age=60 or tissue='200 uL'",
+        help="set a parameter of the body before the scenario's steady state (replacing the scenario's own "
+        "value there); VALUE in the table's unit or with its own, e.g. age=60 or tissue='200 uL'",
     )
     sim.add_argument("--t-end", type=float, help="end of the output grid, in the scenario's time unit")
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
@@ -182,8 +183,17 @@ def _simulate(args: argparse.Namespace) -> None:
 
     for option, suffixes in (("--out", (".csv", ".parquet")), ("--plot", (".png", ".svg", ".pdf"))):
         value = getattr(args, option[2:])
-        if value is not None and Path(value).suffix not in suffixes:
+        if value is None:
+            continue
+        if Path(value).suffix.lower() not in suffixes:
             raise Il7Error(f"{option} '{value}': use a file name ending in {' or '.join(suffixes)}")
+        # the folder is made now, so that a bad path fails before the simulation, not after
+        try:
+            Path(value).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise Il7Error(
+                f"{option} '{value}': cannot make its folder ({exc.strerror}); choose a writable location"
+            ) from None
     chosen = scenario.load(args.scenario).with_output(t_end=args.t_end)
     trajectory = simulate(chosen, overrides=_overrides(args.sets))
     if args.out:
@@ -252,9 +262,12 @@ def _parameters(args: argparse.Namespace) -> None:
 def _export(args: argparse.Namespace) -> None:
     from il7 import build
 
+    if args.output is not None and not args.output.strip():
+        raise Il7Error("-o '': give a file name, e.g. -o il7.xml, or leave -o out to print the SBML")
     text = build.sbml()
     if args.output:
         try:
+            Path(args.output).parent.mkdir(parents=True, exist_ok=True)
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise Il7Error(

@@ -122,8 +122,12 @@ class CohortResult:
 
 def draw(n: int, seed: int) -> tuple[Patient, ...]:
     """``n`` patients drawn with ``seed`` (the same seed gives the same cohort)."""
-    if n < 10:
-        raise Il7Error(f"a cohort needs at least 10 patients, not {n}; give --n 10 or more")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 10:
+        raise Il7Error(
+            f"a cohort needs a whole number of at least 10 patients, not {n!r}; give --n 10 or more"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
     rng = np.random.default_rng(seed)
     traits = {k: v.median * np.exp(rng.normal(0.0, v.log_sd, n)) for k, v in VARIABILITY.items()}
     return tuple(Patient(*(float(traits[k][i]) for k in VARIABILITY)) for i in range(n))

@@ -352,7 +352,11 @@ def reference_signal(context: str = "human_body", *, overrides: Overrides = None
     """
 
     def read(
-        name: str, steps: list[tuple[float, Mapping[str, Any]]], readout: str, given: Overrides, **options: Any
+        name: str,
+        steps: list[tuple[float, Mapping[str, Any]]],
+        readout: str,
+        given: Overrides,
+        **options: Any,
     ) -> float:
         s = _experiment(name, steps, [readout], [0.0, 1.0], time_unit="h", context=context, **options)
         return float(simulate(s, overrides=given)[readout][0])

@@ -110,6 +110,8 @@ class Scenario:
             return self
         where = f"scenario '{self.name}' ({self.file})"
         start = self.times[0]
+        if isinstance(t_end, bool) or not isinstance(t_end, numbers.Real):
+            raise Il7Error(f"{where}: t_end {t_end!r} is not a number; give a time in {self.time_unit}")
         if not math.isfinite(t_end) or t_end <= start:
             raise Il7Error(
                 f"{where}: --t-end {t_end:g} must be a finite time after {start:g} {self.time_unit}"
@@ -162,6 +164,8 @@ def load(name_or_path: str | Path) -> Scenario:
                 f"(built-in: {', '.join(names)}; or give a path to a .yaml file)"
             )
         path = builtin_dir() / f"{text_name}.yaml"
+    if path.is_dir():
+        raise Il7Error(f"'{path}' is a folder, not a scenario file; give the path of a .yaml file")
     if not path.is_file():
         raise Il7Error(f"scenario file '{path}' not found; check the path")
     try:
@@ -173,6 +177,8 @@ def load(name_or_path: str | Path) -> Scenario:
         raise Il7Error(f"scenario file '{path}' is not valid YAML{at}: {problem}; fix the syntax") from None
     except UnicodeDecodeError:
         raise Il7Error(f"scenario file '{path}' is not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise Il7Error(f"cannot read scenario file '{path}': {exc.strerror}; check its permissions") from None
     return parse(data, file=str(path))
 
 
@@ -189,7 +195,9 @@ def quantity(text: Any, *, where: str) -> tuple[float, str | None]:
         try:
             return float(text), None
         except OverflowError:
-            raise Il7Error(f"{where}: {text} is too large to be a number here; give a realistic value") from None
+            raise Il7Error(
+                f"{where}: {text} is too large to be a number here; give a realistic value"
+            ) from None
     match = _QUANTITY.match(str(text))
     if match is None:
         raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '10 ug/kg'")
@@ -267,7 +275,9 @@ class _Parser:
             self.problem("field 'description' is missing; say in a sentence what the scenario asks")
             description = ""
         elif not isinstance(description, str) or not description.strip():
-            self.problem(f"field 'description': {description!r} is not a sentence; say in words what the scenario asks")
+            self.problem(
+                f"field 'description': {description!r} is not a sentence; say in words what the scenario asks"
+            )
             description = ""
         context = data.get("context", "human_body")
         contexts = self.vocab["contexts"]
@@ -481,7 +491,11 @@ class _Parser:
                 self.problem(
                     f"{spot}.route: '{route}' has no meaning in context {self.context}, which takes "
                     f"{', '.join(self.routes)}; "
-                    + (f"use route: {' or '.join(usable)}" if usable else f"{dose['drug']} cannot be given here")
+                    + (
+                        f"use route: {' or '.join(usable)}"
+                        if usable
+                        else f"{dose['drug']} cannot be given here"
+                    )
                 )
                 continue
             kind = units.DOSE_UNITS[unit][0]
@@ -495,7 +509,9 @@ class _Parser:
             count = _whole(dose.get("count", 1))
             every = _real(dose.get("every", 0.0))
             if count is None or count < 1 or count > MAX_DOSES:
-                self.problem(f"{spot}.count: '{dose.get('count')}' must be a whole number from 1 to {MAX_DOSES}")
+                self.problem(
+                    f"{spot}.count: '{dose.get('count')}' must be a whole number from 1 to {MAX_DOSES}"
+                )
                 continue
             if "every" in dose and count == 1:
                 self.problem(
@@ -554,7 +570,9 @@ class _Parser:
             self.problem(f"{where}: an infusion cannot start at -inf; start it at time 0 or later")
             ok = False
         if self.routes and "iv" not in self.routes:
-            self.problem(f"{where}: an infusion has no meaning in context {self.context}; add the drug to the medium with a dose")
+            self.problem(
+                f"{where}: an infusion has no meaning in context {self.context}; add the drug to the medium with a dose"
+            )
             ok = False
         if ok and drug is not None and "infusion" not in drug:
             self.problem(f"{where}: {raw['drug']} cannot be infused; give it as a dose")

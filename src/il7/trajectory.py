@@ -91,13 +91,15 @@ class Trajectory:
         pathlib.Path
             The path written.
         """
+        if not isinstance(path, str | Path) or not str(path).strip():
+            raise Il7Error(f"cannot write to {path!r}: give a file name ending in .csv or .parquet")
         path = Path(path)
-        if path.suffix not in (".csv", ".parquet"):
+        if path.suffix.lower() not in (".csv", ".parquet"):
             raise Il7Error(f"cannot write '{path}': use a .csv or .parquet file name")
         frame = self.to_pandas()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            if path.suffix == ".csv":
+            if path.suffix.lower() == ".csv":
                 frame.to_csv(path)
             else:
                 frame.to_parquet(path)
@@ -115,7 +117,7 @@ class Trajectory:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
-        chosen = readouts or self.columns
+        chosen = (readouts,) if isinstance(readouts, str) else (readouts or self.columns)
         for readout in chosen:
             ax.plot(self.time, self[readout], label=f"{readout} [{self.unit_of(readout)}]")
         ax.set_xlabel(f"time ({self.time_unit})")

@@ -61,12 +61,30 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
     pathlib.Path
         Path of the written ``index.html``.
     """
+    if not str(out_dir).strip():
+        raise Il7Error("--out '': give the report folder a name, e.g. --out il7-report")
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise Il7Error(f"cannot create report folder '{out}': it is a file; choose a folder name") from None
     except OSError as exc:
         raise Il7Error(
             f"cannot create report folder '{out}': {exc.strerror}; choose a writable location"
+        ) from None
+    # the run takes minutes: find out now, not at the end, whether its files can be written
+    blocked = sorted(p.name for p in out.iterdir() if p.is_dir() and p.suffix in (".html", ".csv", ".png"))
+    if blocked:
+        raise Il7Error(
+            f"report folder '{out}' holds folders named like the report's files ({', '.join(blocked)}); "
+            "remove them or choose another folder"
+        )
+    try:
+        (out / ".il7-write-test").write_text("", encoding="utf-8")
+        (out / ".il7-write-test").unlink()
+    except OSError as exc:
+        raise Il7Error(
+            f"cannot write into report folder '{out}': {exc.strerror}; choose a writable location"
         ) from None
     step = progress or (lambda label: None)
     results = []
