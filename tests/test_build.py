@@ -94,3 +94,18 @@ def test_unit_labels_convert_literature_values() -> None:
     assert math.isclose(units.to_model(1e7, "1/M/s", where="t"), 1e7 * 3600 / units.AVOGADRO)
     with pytest.raises(build.Il7Error, match="unknown unit 'furlong'"):
         units.to_model(1.0, "furlong", where="t")
+
+
+def test_sbml_names_its_species_and_gives_each_reaction_its_mechanism() -> None:
+    """A COPASI or Tellurium user sees names and, for every reaction, the comment with its source."""
+    import libsbml
+
+    m = libsbml.readSBMLFromString(build.sbml()).getModel()
+    reactions = [m.getReaction(i) for i in range(m.getNumReactions())]
+    assert reactions and all(r.isSetNotes() and r.isSetName() for r in reactions)
+    stroma = m.getReaction("J_src_stroma")
+    assert "Fry &amp; Mackall 2002" in libsbml.XMLNode.convertXMLNodeToString(
+        stroma.getNotes()
+    )  # XML-escaped
+    assert m.getSpecies("Tn4").getName() == "naive CD4 T cells"
+    assert m.getParameter("IL7_serum").getName() == "free IL-7 in plasma"

@@ -55,7 +55,9 @@ def _copasi(path: Path, changes: dict[str, float]) -> dict[str, np.ndarray]:
             model=model,
         )
         frame = basico.run_time_course(values=TIMES, use_numbers=True, update_model=False, model=model)
-        return {s: frame[s].to_numpy() for s in frame.columns if not s.startswith("Values[")}
+        # COPASI shows species by their SBML names (the model names them): map back to ids
+        ids = basico.get_species(model=model)["sbml_id"].to_dict()
+        return {ids.get(s, s): frame[s].to_numpy() for s in frame.columns if not s.startswith("Values[")}
     finally:
         basico.remove_datamodel(model)
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import html
 import math
+import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -237,6 +239,7 @@ def sbml() -> str:
     model.setName("il7: a quantitative model of the interleukin-7 system")
     _set_units(libsbml, model)
     _annotate(libsbml, model)
+    _describe(model)
     _check_coverage(model)
     return str(libsbml.writeSBMLToString(doc))
 
@@ -330,6 +333,65 @@ def _annotate(lib: Any, model: Any) -> None:
         term.addResource(row["uri"])
         if element.addCVTerm(term) != lib.LIBSBML_OPERATION_SUCCESS:
             raise Il7Error(f"{where}: annotation could not be added to '{row['element']}'")
+
+
+_SPECIES_LINE = re.compile(r"^\s*(?:substanceOnly\s+)?species\s+(\w+)\s+in\s+\w+;\s*//\s*(.+)$")
+_REACTION_ID = re.compile(r"^\s*(\w+):\s")
+
+
+def descriptions() -> tuple[dict[str, str], dict[str, str]]:
+    """Names of species and notes of reactions, as the Antimony files comment them.
+
+    A species is named by the comment on its declaration line. A reaction's note is the comment
+    on its line, then the comment block above its group (where the mechanism and the source are
+    written), so that a reader of the SBML alone sees what each reaction is and where it comes from.
+    """
+    species: dict[str, str] = {}
+    reactions: dict[str, str] = {}
+    for layer in LAYERS:
+        block: list[str] = []
+        header = ""  # the layer's opening comment, for reactions that have no comment of their own
+        in_comment = False
+        for line in _model_file(layer).splitlines():
+            text = line.strip()
+            if text.startswith("//"):
+                said = re.sub(r"-{3,}", "", text.lstrip("/ ")).strip()
+                block = [*block, said] if in_comment else [said]
+                in_comment = True
+                continue
+            if in_comment and not header:
+                header = " ".join(b for b in block if b)
+            in_comment = False
+            found = _SPECIES_LINE.match(line)
+            if found:
+                species[found.group(1)] = found.group(2).strip()
+            code, _, comment = line.partition("//")
+            found = _REACTION_ID.match(code)
+            if found and "->" in code:
+                parts = [comment.strip(), " ".join(b for b in block if b) or header]
+                reactions[found.group(1)] = f"{layer}: " + " | ".join(p for p in parts if p)
+            if not text:
+                block = []
+    return species, reactions
+
+
+def _describe(model: Any) -> None:
+    """Give species and reactions readable names and reactions their notes (mechanism, source)."""
+    species, reactions = descriptions()
+    for sid, name in species.items():
+        element = model.getSpecies(sid)
+        if element is not None:
+            element.setName(name)
+    for o in observables():
+        element = model.getParameter(o.id)
+        if element is not None:
+            element.setName(o.description)
+    for rid, note in reactions.items():
+        element = model.getReaction(rid)
+        if element is None:
+            continue
+        element.setName(note.split(": ", 1)[1].split(" | ")[0][:120] or rid)
+        element.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(note)}</p></body>')
 
 
 def _check_coverage(m: Any) -> None:
