@@ -204,8 +204,7 @@ def _simulate(args: argparse.Namespace) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
-        trajectory.plot(ax=ax)
+        fig = trajectory.figure()  # one panel per unit
         try:
             fig.savefig(args.plot, dpi=100)
         except OSError as exc:

@@ -14,6 +14,7 @@ from il7.errors import Il7Error, did_you_mean
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -126,3 +127,22 @@ class Trajectory:
         ax.set_title(self.scenario)
         ax.legend(fontsize="small")
         return ax
+
+    def figure(self) -> Figure:
+        """A figure with one panel per unit, so that readouts of different scales stay readable.
+
+        Used by ``il7 simulate --plot`` and the report; the panels come in the order the
+        readouts' units first appear.
+        """
+        import matplotlib.pyplot as plt
+
+        units = list(dict.fromkeys(self.units))
+        fig, axes = plt.subplots(
+            1, len(units), figsize=(4.2 * len(units), 3.2), layout="constrained", squeeze=False
+        )
+        for ax, unit in zip(axes[0], units, strict=True):
+            chosen = tuple(c for c, u in zip(self.columns, self.units, strict=True) if u == unit)
+            self.plot(ax=ax, readouts=chosen)
+            ax.set_title("")
+        fig.suptitle(self.scenario)
+        return fig

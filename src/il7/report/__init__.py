@@ -129,18 +129,7 @@ def _run(name: str) -> ScenarioResult:
 
 
 def _figure(trajectory: Trajectory, caption: str) -> str:
-    import matplotlib.pyplot as plt
-
-    units = sorted(set(trajectory.units))
-    fig, axes = plt.subplots(
-        1, len(units), figsize=(4.2 * len(units), 3.2), layout="constrained", squeeze=False
-    )
-    for ax, unit in zip(axes[0], units, strict=True):
-        chosen = tuple(c for c, u in zip(trajectory.columns, trajectory.units, strict=True) if u == unit)
-        trajectory.plot(ax=ax, readouts=chosen)
-        ax.set_title("")
-    fig.suptitle(trajectory.scenario)
-    return embed(fig, trajectory.scenario, caption)
+    return embed(trajectory.figure(), trajectory.scenario, caption)
 
 
 def _table(frame: pd.DataFrame, *, css: str = "") -> str:
