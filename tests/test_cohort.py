@@ -52,3 +52,20 @@ def test_a_small_cohort_reads_the_stated_incidence_and_the_transplant_lowers_t_c
     rise = result.il7_day7 / (baseline * production)
     assert np.all(rise > 2.0)
     assert np.median(rise) > 3.0
+
+
+def test_the_cli_says_whether_the_cohort_reproduces_dean_2008(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from il7.cli import main
+
+    main(["cohort", "--n", "10", "--seed", "4", "--json"])
+    row = json.loads(capsys.readouterr().out)[0]
+    day7, day14 = (
+        row[f"il7_{d}_median_agvhd_pg_ml"] > row[f"il7_{d}_median_other_pg_ml"] for d in ("day7", "day14")
+    )
+    assert row["agrees_with_dean_2008"] == (day7 and day14 and row["il7_day14_auc"] > 0.5)
+    assert row["p_test"] == "two-sided Mann-Whitney U"
+    main(["cohort", "--n", "10", "--seed", "4"])
+    text = capsys.readouterr().out
+    assert ("so it agrees with Dean 2008" in text) == row["agrees_with_dean_2008"]

@@ -446,6 +446,8 @@ def _cohort(args: argparse.Namespace) -> None:
         "best_cutoff_pg_ml": cut if math.isfinite(cut) else "none",
         "sensitivity": sensitivity,
         "specificity": specificity,
+        "p_test": "two-sided Mann-Whitney U",
+        "agrees_with_dean_2008": bool(day7[0] > day7[1] and day14[0] > day14[1] and result.auc() > 0.5),
     }
     if args.json:
         _print_json([summary])
@@ -454,6 +456,16 @@ def _cohort(args: argparse.Namespace) -> None:
         print(f"{key:30s} {value:.4g}" if isinstance(value, float) else f"{key:30s} {value}")
     print(
         "Dean 2008: IL-7 higher in aGVHD at day +7 (P = .01) and +14 (P = .00003); sensitivity up to 86%, specificity 100%"
+    )
+
+    def side(pair: tuple[float, float]) -> str:
+        return "higher" if pair[0] > pair[1] else "lower"
+
+    verdict = "agrees with" if summary["agrees_with_dean_2008"] else "does not reproduce"
+    print(
+        f"the model: IL-7 {side(day7)} in aGVHD at day +7 and {side(day14)} at day +14 (AUC {result.auc():.2f}), "
+        f"so it {verdict} Dean 2008"
+        + ("" if summary["agrees_with_dean_2008"] else "; why: il7 validate cohort_il7_day7_higher_in_agvhd")
     )
 
 
