@@ -59,3 +59,9 @@ def test_claims_cli_writes_strict_json_and_exits_1_while_one_fails(
     assert all(f"- {t}: " in text for t in missed) and "not yet explained" not in text
     # each claim's measured values reach the table (a bracketed list once vanished as rich markup)
     assert text.count("(want") >= sum(len(r["checks"]) for r in rows) // 2
+
+
+def test_a_ratio_criterion_reads_without_a_unit_of_one() -> None:
+    known = targets()
+    assert known["pstat5_s3c_r2"].expected == ">= 0.9"
+    assert known["pstat5_ec50_10min"].expected == "100 pg/mL within x2"

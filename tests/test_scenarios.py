@@ -272,3 +272,15 @@ def test_overlapping_infusions_of_one_drug_are_refused(tmp_path: Path) -> None:
     after = text.replace("time: 0.2", "time: 11")
     loaded = scenario.load(write(tmp_path, after))
     assert [d.time for p in loaded.periods for d in p.doses if d.route == "infusion"] == [0, 10, 11, 21]
+
+
+def test_a_field_given_twice_is_refused_not_overwritten(tmp_path: Path) -> None:
+    text = GOOD + "output: {t_end: 99, n: 3}\n"
+    with pytest.raises(Il7Error, match=r"at line \d+, column 1: field 'output' is given twice"):
+        scenario.load(write(tmp_path, text))
+
+
+def test_a_fraction_above_one_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {f_allo: 5}")
+    with pytest.raises(ScenarioError, match=r"f_allo is a fraction; give a value from 0 to 1, not 5"):
+        scenario.load(write(tmp_path, text))

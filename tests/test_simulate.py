@@ -351,7 +351,7 @@ def test_settings_during_a_scenario_are_checked_like_overrides() -> None:
                 "name": "late change",
                 "description": "a change during the course",
                 "time_unit": "day",
-                "periods": [{"time": "-inf"}, {"time": at, "set": {"frac_export_Treg": 500}}],
+                "periods": [{"time": "-inf"}, {"time": at, "set": {"thymic_output_young": 5e12}}],
                 "readouts": ["CD4_blood"],
                 "output": {"t_end": output_end, "n": 3},
             }

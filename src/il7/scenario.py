@@ -121,6 +121,26 @@ class Scenario:
         return dataclasses.replace(self, times=times)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key given twice in one mapping is an error, not a silent
+    overwrite (the last value would win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                twice = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key; the base loader reports it
+                continue
+            if twice:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"field '{key}' is given twice", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep)
+
+
 @functools.cache
 def vocabulary() -> dict[str, Any]:
     """The model's intervention vocabulary (``model/interventions.yaml``)."""
@@ -169,7 +189,7 @@ def load(name_or_path: str | Path) -> Scenario:
     if not path.is_file():
         raise Il7Error(f"scenario file '{path}' not found; check the path")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -681,6 +701,9 @@ def parameter_value(p: build.Parameter, raw: Any, *, where: str) -> float:
         raise Il7Error(f"{where}: {value} is not a finite number; give a finite value in {p.unit}")
     if value < 0 and not (p.lower is not None and p.lower < 0):
         raise Il7Error(f"{where}: {value:g} is negative; {p.id} must be >= 0 ({p.unit})")
+    if unit is None or unit == "1":
+        if re.match(r"(frac|f|F)_", p.id) and value > 1:
+            raise Il7Error(f"{where}: {p.id} is a fraction; give a value from 0 to 1, not {value:g}")
     if value == 0 and p.id in build.divisors():
         raise Il7Error(
             f"{where}: {p.id} divides in the model's formulas and cannot be 0; give a small positive value"

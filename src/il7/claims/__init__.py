@@ -51,14 +51,15 @@ class Target:
 
     @property
     def expected(self) -> str:
-        """The criterion in words, e.g. ``100 pg/mL within x2``."""
+        """The criterion in words, e.g. ``100 pg/mL within x2`` (a ratio, unit ``1``, has no unit)."""
+        unit = "" if self.unit == "1" else f" {self.unit}"
         if self.check == "within_factor":
-            return f"{self.value:g} {self.unit} within x{self.factor:g}"
+            return f"{self.value:g}{unit} within x{self.factor:g}"
         if self.check == "at_least":
-            return f">= {self.value:g} {self.unit}"
+            return f">= {self.value:g}{unit}"
         if self.check == "at_most":
-            return f"<= {self.value:g} {self.unit}"
-        return f"{self.low:g} to {self.high:g} {self.unit}"
+            return f"<= {self.value:g}{unit}"
+        return f"{self.low:g} to {self.high:g}{unit}"
 
 
 @functools.cache
