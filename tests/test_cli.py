@@ -174,7 +174,9 @@ def test_calibrate_starts_from_the_stored_fit(capsys: pytest.CaptureFixture[str]
             "--fix K_pre=20 cell/molecule is outside the fit's bounds 1e-06 to 10 cell/molecule;",
         ),
         (["--fix", "gc_per_T=500", "--fix", "gc_per_T=600"], "--fix gc_per_T is given twice"),
-        (["--sink", "--fix", "gc_per_T=300"], "does not go with --sink or --therapy"),
+        (["--sink", "--fix", "gc_per_T=300"], "--fix belong to the Gonnord fit; --sink and --therapy"),
+        # options of the multi-start fit were silently ignored by the one-number solves
+        (["--therapy", "--starts", "0", "--seed", "3"], "--starts, --seed belong to the Gonnord fit"),
     ],
 )
 def test_calibrate_fix_errors_come_before_any_fitting(

@@ -78,11 +78,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="set CYT107 absorption (Daix 2023) and antibody binding (Herold 2019) instead",
     )
-    cal.add_argument("--starts", type=int, default=8, help="number of multi-start points (default 8)")
-    cal.add_argument("--seed", type=int, default=7, help="seed of the random starts (default 7)")
-    cal.add_argument(
-        "--max-evaluations", type=int, default=80, help="objective evaluations per start (default 80)"
-    )
+    cal.add_argument("--starts", type=int, help="number of multi-start points (default 8)")
+    cal.add_argument("--seed", type=int, help="seed of the random starts (default 7)")
+    cal.add_argument("--max-evaluations", type=int, help="objective evaluations per start (default 80)")
     cal.add_argument(
         "--write", action="store_true", help="write the result into model/parameters.tsv (editable install)"
     )
@@ -280,8 +278,19 @@ def _export(args: argparse.Namespace) -> None:
 def _calibrate(args: argparse.Namespace) -> None:
     from il7 import calibrate
 
-    if args.fix and (args.sink or args.therapy):
-        raise Il7Error("--fix holds a parameter of the Gonnord fit; it does not go with --sink or --therapy")
+    search = {"--starts": args.starts, "--seed": args.seed, "--max-evaluations": args.max_evaluations}
+    if args.sink or args.therapy:
+        given = [flag for flag, value in search.items() if value is not None]
+        if args.fix:
+            given.insert(0, "--fix")
+        if given:
+            raise Il7Error(
+                f"{', '.join(given)} belong to the Gonnord fit; --sink and --therapy each solve for "
+                "one published number and take none of them"
+            )
+    starts = 8 if args.starts is None else args.starts
+    seed = 7 if args.seed is None else args.seed
+    max_evaluations = 80 if args.max_evaluations is None else args.max_evaluations
     if args.sink:
         sink = calibrate.fit_sink(progress=print)
         if args.write:
@@ -292,15 +301,15 @@ def _calibrate(args: argparse.Namespace) -> None:
         if args.write:
             print(f"wrote {calibrate.write_values(therapy.values, calibrate.THERAPY_SOURCES)}")
         return
-    if args.starts < 1 or args.max_evaluations < 1:
+    if starts < 1 or max_evaluations < 1:
         raise Il7Error("--starts and --max-evaluations must be at least 1")
     fixed = _overrides(args.fix, flag="--fix")
     if fixed and args.write:
         raise Il7Error(f"--fix with --write: {calibrate.EXPLORATION_NOT_WRITTEN}")
     result = calibrate.fit(
-        starts=args.starts,
-        seed=args.seed,
-        max_evaluations=args.max_evaluations,
+        starts=starts,
+        seed=seed,
+        max_evaluations=max_evaluations,
         fixed=fixed,
         progress=print,
     )
