@@ -26,6 +26,13 @@ def test_scenarios_lists_descriptions(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0 and "baseline" in out and "culture_dose" in out
 
 
+def test_readouts_lists_every_observable_with_its_unit(capsys: pytest.CaptureFixture[str]) -> None:
+    from il7 import build
+
+    code, out, _ = run(capsys, "readouts")
+    assert code == 0 and all(o.id in out for o in build.observables()) and "pg/mL" in out
+
+
 def test_simulate_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv, png = tmp_path / "b.csv", tmp_path / "plots" / "b.PNG"  # a new folder; any case of suffix
     code, _, err = run(

@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     sub.add_parser("scenarios", help="list the built-in scenarios")
+    sub.add_parser("readouts", help="list the observables a scenario may read out, with units")
 
     sim = sub.add_parser("simulate", help="simulate a scenario (built-in name or YAML file)")
     sim.add_argument("scenario", help="built-in scenario name or path to a .yaml file")
@@ -124,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         {
             "scenarios": _scenarios,
+            "readouts": _readouts,
             "simulate": _simulate,
             "parameters": _parameters,
             "export": _export,
@@ -159,6 +161,24 @@ def _scenarios(args: argparse.Namespace) -> None:
     table = Table("scenario", "description", title="Built-in scenarios")
     for name in scenario.builtin_names():
         table.add_row(name, _plain(scenario.load(name).description))
+    Console().print(table)
+
+
+def _readouts(args: argparse.Namespace) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from il7 import build
+
+    table = Table(
+        "readout",
+        "unit",
+        "meaning",
+        title="Readouts",
+        caption="a scenario's readouts: these observables, or any species id (molecules or cells)",
+    )
+    for o in build.observables():
+        table.add_row(o.id, _plain(o.unit), _plain(o.description))
     Console().print(table)
 
 

@@ -624,7 +624,10 @@ class _Parser:
             return ()
         for r in raw:
             if r not in known:
-                self.problem(f"readouts: '{r}' is not an observable or species{did_you_mean(str(r), known)}")
+                self.problem(
+                    f"readouts: '{r}' is not an observable or species{did_you_mean(str(r), known)}; "
+                    "list them with `il7 readouts`"
+                )
         twice = sorted({str(r) for r in raw if raw.count(r) > 1})
         if twice:
             self.problem(f"readouts: {', '.join(twice)} listed more than once; list each readout once")
