@@ -198,8 +198,9 @@ def _overrides(sets: list[str], *, flag: str = "--set") -> dict[str, str]:
 def _simulate(args: argparse.Namespace) -> None:
     from il7 import scenario
     from il7.simulate import simulate
+    from il7.trajectory import FILE_SUFFIXES
 
-    for option, suffixes in (("--out", (".csv", ".parquet")), ("--plot", (".png", ".svg", ".pdf"))):
+    for option, suffixes in (("--out", FILE_SUFFIXES), ("--plot", (".png", ".svg", ".pdf"))):
         value = getattr(args, option[2:])
         if value is None:
             continue
@@ -461,6 +462,7 @@ def _cohort(args: argparse.Namespace) -> None:
         result = cohort.run(args.n, args.seed, progress=lambda done, n: step(f"patient {done} of {n}"))
     cut, sensitivity, specificity = result.best_cutoff()
     day7, day14 = result.medians(result.il7_day7), result.medians(result.il7_day14)
+    auc = result.auc()
     summary = {
         "patients": len(result.patients),
         "seed": args.seed,
@@ -471,12 +473,12 @@ def _cohort(args: argparse.Namespace) -> None:
         "il7_day14_median_agvhd_pg_ml": day14[0],
         "il7_day14_median_other_pg_ml": day14[1],
         "il7_day14_p": result.p_value(result.il7_day14),
-        "il7_day14_auc": result.auc(),
+        "il7_day14_auc": auc,
         "best_cutoff_pg_ml": cut if math.isfinite(cut) else "none",
         "sensitivity": sensitivity,
         "specificity": specificity,
         "p_test": "two-sided Mann-Whitney U",
-        "agrees_with_dean_2008": bool(day7[0] > day7[1] and day14[0] > day14[1] and result.auc() > 0.5),
+        "agrees_with_dean_2008": bool(day7[0] > day7[1] and day14[0] > day14[1] and auc > 0.5),
     }
     if args.json:
         _print_json([summary])
@@ -492,7 +494,7 @@ def _cohort(args: argparse.Namespace) -> None:
 
     verdict = "agrees with" if summary["agrees_with_dean_2008"] else "does not reproduce"
     print(
-        f"the model: IL-7 {side(day7)} in aGVHD at day +7 and {side(day14)} at day +14 (AUC {result.auc():.2f}), "
+        f"the model: IL-7 {side(day7)} in aGVHD at day +7 and {side(day14)} at day +14 (AUC {auc:.2f}), "
         f"so it {verdict} Dean 2008"
         + ("" if summary["agrees_with_dean_2008"] else "; why: il7 validate cohort_il7_day7_higher_in_agvhd")
     )

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+FILE_SUFFIXES = (".csv", ".parquet")
+"""The file types :meth:`Trajectory.write` writes, chosen by the file name's suffix."""
+
+
 @dataclass(frozen=True)
 class Trajectory:
     """Readouts of one simulation.
@@ -95,7 +99,7 @@ class Trajectory:
         if not isinstance(path, str | Path) or not str(path).strip():
             raise Il7Error(f"cannot write to {path!r}: give a file name ending in .csv or .parquet")
         path = Path(path)
-        if path.suffix.lower() not in (".csv", ".parquet"):
+        if path.suffix.lower() not in FILE_SUFFIXES:
             raise Il7Error(f"cannot write '{path}': use a .csv or .parquet file name")
         frame = self.to_pandas()
         try:
