@@ -225,7 +225,7 @@ def _held(fixed: Mapping[str, float | str], table: dict[str, build.Parameter]) -
         value = model_value / units.LABELS[p.unit].factor
         lower, upper = p.lower or 0.0, p.upper or math.inf
         if not lower <= value <= upper:
-            unit = _unit_suffix(p.unit)
+            unit = units.suffix(p.unit)
             raise Il7Error(
                 f"--fix {key}={value:g}{unit} is outside the fit's bounds {lower:g} to {upper:g}{unit}; "
                 "give a value within them"
@@ -255,7 +255,7 @@ def describe(result: Fit) -> str:
     data = load_data()
     s3b = targets()["pstat6_ec50_10min"]
     table = {p.id: p for p in build.parameters()}
-    lines = [f"{k} = {v:.4g}{_unit_suffix(table[k].unit)} (held, --fix)" for k, v in result.fixed.items()]
+    lines = [f"{k} = {v:.4g}{units.suffix(table[k].unit)} (held, --fix)" for k, v in result.fixed.items()]
     lines += [f"{k} = {v:.4g}" for k, v in result.values.items()]
     lines += [
         f"observable map: MFI = {result.offset:.4g} + {result.scale:.4g} x pSTAT5 fraction",
@@ -273,11 +273,6 @@ def describe(result: Fit) -> str:
         f"cost {result.cost:.4g} (best of {result.starts} starts)",
     ]
     return "\n".join(lines) if math.isfinite(result.cost) else "fit failed"
-
-
-def _unit_suffix(unit: str) -> str:
-    """`` <unit>`` to write after a number, nothing for a dimensionless ``1``."""
-    return "" if unit == "1" else f" {unit}"
 
 
 def _percent(values: np.ndarray) -> str:

@@ -144,6 +144,11 @@ def label(name: str, *, where: str) -> UnitLabel:
         raise Il7Error(f"{where}: unknown unit '{name}'; use one of: {known}") from None
 
 
+def suffix(unit: str) -> str:
+    """`` <unit>`` to write after a number, nothing for the dimensionless ``1`` (a ratio)."""
+    return "" if unit == "1" else f" {unit}"
+
+
 def to_model(value: float, unit: str, *, where: str) -> float:
     """Convert ``value`` written in ``unit`` into the model's base unit.
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from il7 import units
 from il7.errors import Il7Error
 
 CHECKS = ("within_factor", "at_least", "at_most", "in_range")
@@ -52,7 +53,7 @@ class Target:
     @property
     def expected(self) -> str:
         """The criterion in words, e.g. ``100 pg/mL within x2`` (a ratio, unit ``1``, has no unit)."""
-        unit = "" if self.unit == "1" else f" {self.unit}"
+        unit = units.suffix(self.unit)
         if self.check == "within_factor":
             return f"{self.value:g}{unit} within x{self.factor:g}"
         if self.check == "at_least":
