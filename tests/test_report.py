@@ -139,6 +139,6 @@ def test_a_scenario_that_fails_to_solve_is_marked_and_the_report_goes_on(
     ],
 )
 def test_cohort_verdict_follows_the_numbers(p_value: float, medians: tuple[float, float], words: str) -> None:
-    from il7.report.therapy import _cohort_verdict
+    from il7.cohort import dean_2008_verdict
 
-    assert words in _cohort_verdict(p_value, medians)
+    assert words in dean_2008_verdict(p_value, medians)

@@ -462,7 +462,6 @@ def _cohort(args: argparse.Namespace) -> None:
         result = cohort.run(args.n, args.seed, progress=lambda done, n: step(f"patient {done} of {n}"))
     cut, sensitivity, specificity = result.best_cutoff()
     day7, day14 = result.medians(result.il7_day7), result.medians(result.il7_day14)
-    auc = result.auc()
     summary = {
         "patients": len(result.patients),
         "seed": args.seed,
@@ -473,12 +472,12 @@ def _cohort(args: argparse.Namespace) -> None:
         "il7_day14_median_agvhd_pg_ml": day14[0],
         "il7_day14_median_other_pg_ml": day14[1],
         "il7_day14_p": result.p_value(result.il7_day14),
-        "il7_day14_auc": auc,
+        "il7_day14_auc": result.auc(),
         "best_cutoff_pg_ml": cut if math.isfinite(cut) else "none",
         "sensitivity": sensitivity,
         "specificity": specificity,
         "p_test": "two-sided Mann-Whitney U",
-        "agrees_with_dean_2008": bool(day7[0] > day7[1] and day14[0] > day14[1] and auc > 0.5),
+        "agrees_with_dean_2008": result.agrees_with_dean_2008(),
     }
     if args.json:
         _print_json([summary])
@@ -488,15 +487,9 @@ def _cohort(args: argparse.Namespace) -> None:
     print(
         "Dean 2008: IL-7 higher in aGVHD at day +7 (P = .01) and +14 (P = .00003); sensitivity up to 86%, specificity 100%"
     )
-
-    def side(pair: tuple[float, float]) -> str:
-        return "higher" if pair[0] > pair[1] else "lower"
-
-    verdict = "agrees with" if summary["agrees_with_dean_2008"] else "does not reproduce"
     print(
-        f"the model: IL-7 {side(day7)} in aGVHD at day +7 and {side(day14)} at day +14 (AUC {auc:.2f}), "
-        f"so it {verdict} Dean 2008"
-        + ("" if summary["agrees_with_dean_2008"] else "; why: il7 validate cohort_il7_day7_higher_in_agvhd")
+        result.verdict()
+        + ("" if summary["agrees_with_dean_2008"] else " Why: il7 validate cohort_il7_day7_higher_in_agvhd")
     )
 
 

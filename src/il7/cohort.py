@@ -119,6 +119,24 @@ class CohortResult:
         i = int(np.argmax(tpr - fpr))
         return float(cuts[i]), float(tpr[i]), float(1.0 - fpr[i])
 
+    def verdict(self) -> str:
+        """One sentence: how the cohort's day +14 IL-7 compares with Dean 2008's finding."""
+        return dean_2008_verdict(self.p_value(self.il7_day14), self.medians(self.il7_day14))
+
+    def agrees_with_dean_2008(self) -> bool:
+        """Whether day +14 IL-7 is significantly higher in aGVHD (P < 0.05), as Dean 2008 found."""
+        day14 = self.medians(self.il7_day14)
+        return self.p_value(self.il7_day14) < 0.05 and day14[0] > day14[1]
+
+
+def dean_2008_verdict(p_day14: float, day14: tuple[float, float]) -> str:
+    """The verdict sentence for a day +14 P value and (aGVHD, other) medians."""
+    if p_day14 >= 0.05:
+        return f"The model predicts no significant difference in day +14 IL-7 (P = {p_day14:.2g}), where Dean 2008 found it higher in aGVHD."
+    if day14[0] > day14[1]:
+        return "The model, like Dean 2008, predicts higher day +14 IL-7 in aGVHD."
+    return "The model predicts lower day +14 IL-7 in aGVHD, the opposite of Dean 2008."
+
 
 def draw(n: int, seed: int) -> tuple[Patient, ...]:
     """``n`` patients drawn with ``seed`` (the same seed gives the same cohort)."""

@@ -102,17 +102,8 @@ def _cohort_figure(out: Path) -> str:
         "<h3>In-silico biomarker study: IL-7 and acute GVHD</h3>"
         + figure
         + comparison.to_html(border=0)
-        + f"<p>{_cohort_verdict(r.p_value(r.il7_day14), day14)} In il7 a patient crosses the aGVHD "
+        + f"<p>{r.verdict()} In il7 a patient crosses the aGVHD "
         "threshold when the graft's alloreactive cells expand; IL-7 adds to their division only what it "
         "adds above a healthy adult's signal, while serum IL-7 after conditioning is held by the "
         "consumers conditioning spares and by the patient's own IL-7 production.</p>"
     )
-
-
-def _cohort_verdict(p_day14: float, day14: tuple[float, float]) -> str:
-    """One sentence: how the cohort's day +14 IL-7 compares with Dean 2008's finding."""
-    if p_day14 >= 0.05:
-        return f"The model predicts no significant difference in day +14 IL-7 (P = {p_day14:.2g}), where Dean 2008 found it higher in aGVHD."
-    if day14[0] > day14[1]:
-        return "The model, like Dean 2008, predicts higher day +14 IL-7 in aGVHD."
-    return "The model predicts lower day +14 IL-7 in aGVHD, the opposite of Dean 2008."
