@@ -265,6 +265,16 @@ def test_a_field_given_twice_is_refused_not_overwritten(tmp_path: Path) -> None:
         scenario.load(write(tmp_path, text))
 
 
+def test_yaml_11_clock_and_octal_numbers_are_not_read_as_base_60_or_8(tmp_path: Path) -> None:
+    # PyYAML reads 1:30 as 90 and 010 as 8; here the first is refused and the second is decimal
+    clock = GOOD.replace("  - time: 0\n", "  - time: 1:30\n")
+    with pytest.raises(ScenarioError, match=r"periods\[1\].time: '1:30' is not a time \(YAML 1.1 reads"):
+        scenario.load(write(tmp_path, clock))
+    octal = GOOD.replace("amount: 10,", "amount: 010,")
+    loaded = scenario.load(write(tmp_path, octal))
+    assert [d.amount for p in loaded.periods for d in p.doses] == [10.0, 10.0, 10.0]
+
+
 def test_a_fraction_above_one_is_refused(tmp_path: Path) -> None:
     text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {f_allo: 5}")
     with pytest.raises(ScenarioError, match=r"f_allo is a fraction; give a value from 0 to 1, not 5"):

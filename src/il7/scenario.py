@@ -50,6 +50,10 @@ _QUANTITY = re.compile(
     r"^\s*([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan))\s*(\S.*)?$", re.IGNORECASE
 )
 
+# YAML 1.1 numbers that a reader would not take for what PyYAML makes of them: clock-like base-60
+# values (1:30 -> 90) and octal ones (010 -> 8)
+_YAML11_NUMBER = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0[0-9_]+)$")
+
 
 @dataclass(frozen=True)
 class Dose:
@@ -121,9 +125,19 @@ class Scenario:
         return dataclasses.replace(self, times=times)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML's safe loader, except that a key given twice in one mapping is an error, not a silent
-    overwrite (the last value would win)."""
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader without two silent surprises of YAML 1.1: a key given twice in one
+    mapping is an error (the last value would win), and numbers written like clock times (``1:30``,
+    base 60, read as 90) or with a leading zero (``010``, octal, read as 8) stay text, which the
+    parser refuses or reads in decimal."""
+
+    _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        if kind is yaml.ScalarNode and tag in self._NUMBER_TAGS and _YAML11_NUMBER.match(value):
+            return "tag:yaml.org,2002:str"
+        return tag
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen = set()
@@ -189,7 +203,7 @@ def load(name_or_path: str | Path) -> Scenario:
     if not path.is_file():
         raise Il7Error(f"scenario file '{path}' not found; check the path")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -246,6 +260,10 @@ def _whole(value: Any) -> int | None:
 
 def _hint(raw: Any) -> str:
     """Advice for a value YAML read as text although it looks like a number (``1e1``)."""
+    if isinstance(raw, str) and _YAML11_NUMBER.match(raw):
+        if ":" in raw:
+            return f" (YAML 1.1 reads '{raw}' as a base-60 number, 1:30 as 90: not a clock time)"
+        return f" (YAML 1.1 reads '{raw}' as an octal number: write it without the leading zero)"
     if isinstance(raw, str):
         try:
             float(raw)
