@@ -117,11 +117,19 @@ def r_squared(observed: np.ndarray, predicted: np.ndarray) -> float:
     return 1.0 - residual / total
 
 
+STARTS = 8
+"""Multi-start points of :func:`fit` unless told (the first is the stored fit)."""
+SEED = 7
+"""Seed of :func:`fit`'s random starts unless told."""
+MAX_EVALUATIONS = 80
+"""Objective evaluations per start of :func:`fit` unless told."""
+
+
 def fit(
     *,
-    starts: int = 6,
-    seed: int = 7,
-    max_evaluations: int = 60,
+    starts: int = STARTS,
+    seed: int = SEED,
+    max_evaluations: int = MAX_EVALUATIONS,
     fixed: Mapping[str, float | str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Fit:

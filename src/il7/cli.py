@@ -35,6 +35,8 @@ def _fail(message: str) -> NoReturn:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from il7 import calibrate  # its defaults name the search in --help
+
     parser = _Parser(prog="il7", description="The interleukin-7 system as an executable model.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -79,9 +81,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="set CYT107 absorption (Daix 2023) and antibody binding (Herold 2019) instead",
     )
-    cal.add_argument("--starts", type=int, help="number of multi-start points (default 8)")
-    cal.add_argument("--seed", type=int, help="seed of the random starts (default 7)")
-    cal.add_argument("--max-evaluations", type=int, help="objective evaluations per start (default 80)")
+    cal.add_argument("--starts", type=int, help=f"number of multi-start points (default {calibrate.STARTS})")
+    cal.add_argument("--seed", type=int, help=f"seed of the random starts (default {calibrate.SEED})")
+    cal.add_argument(
+        "--max-evaluations",
+        type=int,
+        help=f"objective evaluations per start (default {calibrate.MAX_EVALUATIONS})",
+    )
     cal.add_argument(
         "--write", action="store_true", help="write the result into model/parameters.tsv (editable install)"
     )
@@ -309,9 +315,9 @@ def _calibrate(args: argparse.Namespace) -> None:
                 f"{', '.join(given)} belong to the Gonnord fit; --sink and --therapy each solve for "
                 "one published number and take none of them"
             )
-    starts = 8 if args.starts is None else args.starts
-    seed = 7 if args.seed is None else args.seed
-    max_evaluations = 80 if args.max_evaluations is None else args.max_evaluations
+    starts = calibrate.STARTS if args.starts is None else args.starts
+    seed = calibrate.SEED if args.seed is None else args.seed
+    max_evaluations = calibrate.MAX_EVALUATIONS if args.max_evaluations is None else args.max_evaluations
     if args.sink:
         sink = calibrate.fit_sink(progress=print)
         if args.write:
