@@ -275,6 +275,16 @@ def test_yaml_11_clock_and_octal_numbers_are_not_read_as_base_60_or_8(tmp_path: 
     assert [d.amount for p in loaded.periods for d in p.doses] == [10.0, 10.0, 10.0]
 
 
+def test_a_builtin_name_is_the_builtin_beside_a_folder_of_that_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "baseline").mkdir()  # e.g. where a user keeps that scenario's outputs
+    assert scenario.load("baseline").name == "baseline"
+    with pytest.raises(Il7Error, match=r"'baseline' is a folder, not a scenario file"):
+        scenario.load("./baseline")
+
+
 def test_a_fraction_above_one_is_refused(tmp_path: Path) -> None:
     text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {f_allo: 5}")
     with pytest.raises(ScenarioError, match=r"f_allo is a fraction; give a value from 0 to 1, not 5"):
