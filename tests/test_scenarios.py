@@ -281,6 +281,7 @@ def test_a_builtin_name_is_the_builtin_beside_a_folder_of_that_name(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "baseline").mkdir()  # e.g. where a user keeps that scenario's outputs
     assert scenario.load("baseline").name == "baseline"
+    assert scenario.load(Path("sportes_2008")).name == "sportes_2008"  # no such file here: the built-in
     with pytest.raises(Il7Error, match=r"'baseline' is a folder, not a scenario file"):
         scenario.load("./baseline")
 

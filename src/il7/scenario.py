@@ -193,13 +193,14 @@ def load(name_or_path: str | Path) -> Scenario:
     text_name = str(name_or_path)
     path = Path(text_name)
     names = builtin_names()
-    if isinstance(name_or_path, str) and text_name in names:
-        path = builtin_dir() / f"{text_name}.yaml"  # a built-in name, even beside a folder of that name
-    elif not (path.suffix in (".yaml", ".yml") or path.exists()):
-        raise Il7Error(
-            f"unknown scenario '{text_name}'{did_you_mean(text_name, names)} "
-            f"(built-in: {', '.join(names)}; or give a path to a .yaml file)"
-        )
+    builtin = isinstance(name_or_path, str) and text_name in names  # even beside a folder of that name
+    if builtin or not (path.suffix in (".yaml", ".yml") or path.exists()):
+        if text_name not in names:
+            raise Il7Error(
+                f"unknown scenario '{text_name}'{did_you_mean(text_name, names)} "
+                f"(built-in: {', '.join(names)}; or give a path to a .yaml file)"
+            )
+        path = builtin_dir() / f"{text_name}.yaml"
     if path.is_dir():
         raise Il7Error(f"'{path}' is a folder, not a scenario file; give the path of a .yaml file")
     if not path.is_file():
