@@ -266,13 +266,20 @@ def test_a_field_given_twice_is_refused_not_overwritten(tmp_path: Path) -> None:
 
 
 def test_yaml_11_clock_and_octal_numbers_are_not_read_as_base_60_or_8(tmp_path: Path) -> None:
-    # PyYAML reads 1:30 as 90 and 010 as 8; here the first is refused and the second is decimal
-    clock = GOOD.replace("  - time: 0\n", "  - time: 1:30\n")
-    with pytest.raises(ScenarioError, match=r"periods\[1\].time: '1:30' is not a time \(YAML 1.1 reads"):
-        scenario.load(write(tmp_path, clock))
-    octal = GOOD.replace("amount: 10,", "amount: 010,")
+    # PyYAML reads 1:30 as 90 and 010 as 8: a clock-like value is refused wherever it stands,
+    # and a leading zero is read in decimal wherever it stands
+    for old, new, where in [
+        ("  - time: 0\n", "  - time: 1:30\n", r"periods\[1\].time: '1:30' is not a time"),
+        ("amount: 10,", "amount: 1:30,", r"periods\[1\].dose.amount: '1:30' is not a number"),
+        ("n: 11}", "n: 1:30}", r"output.n: '1:30' must be a whole number"),
+    ]:
+        with pytest.raises(ScenarioError, match=where + r".*\(a clock-like '1:30' is not a number here"):
+            scenario.load(write(tmp_path, GOOD.replace(old, new)))
+    octal = GOOD.replace("amount: 10,", "amount: 010,").replace("count: 3}", "count: 03}")
+    octal = octal.replace("  - time: 0\n", "  - time: 00\n").replace("t_end: 10,", "t_end: 010,")
     loaded = scenario.load(write(tmp_path, octal))
-    assert [d.amount for p in loaded.periods for d in p.doses] == [10.0, 10.0, 10.0]
+    assert [(d.time, d.amount) for p in loaded.periods for d in p.doses] == [(0, 10), (2, 10), (4, 10)]
+    assert loaded.times[-1] == 10
 
 
 def test_a_builtin_name_is_the_builtin_beside_a_folder_of_that_name(
@@ -284,6 +291,8 @@ def test_a_builtin_name_is_the_builtin_beside_a_folder_of_that_name(
     assert scenario.load(Path("sportes_2008")).name == "sportes_2008"  # no such file here: the built-in
     with pytest.raises(Il7Error, match=r"'baseline' is a folder, not a scenario file"):
         scenario.load("./baseline")
+    with pytest.raises(Il7Error, match=r"scenario file 'sportes_2008' not found; check the path"):
+        scenario.load("./sportes_2008")  # a path, not a name
 
 
 def test_a_fraction_above_one_is_refused(tmp_path: Path) -> None:

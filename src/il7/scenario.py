@@ -51,8 +51,10 @@ _QUANTITY = re.compile(
 )
 
 # YAML 1.1 numbers that a reader would not take for what PyYAML makes of them: clock-like base-60
-# values (1:30 -> 90) and octal ones (010 -> 8)
-_YAML11_NUMBER = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0[0-9_]+)$")
+# values (1:30 -> 90) and whole numbers with a leading zero (010 -> 8, octal; 08 -> text)
+_CLOCK = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
+_DECIMAL_TAG = "tag:il7,2026:decimal"
 
 
 @dataclass(frozen=True)
@@ -126,17 +128,20 @@ class Scenario:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """YAML's safe loader without two silent surprises of YAML 1.1: a key given twice in one
-    mapping is an error (the last value would win), and numbers written like clock times (``1:30``,
-    base 60, read as 90) or with a leading zero (``010``, octal, read as 8) stay text, which the
-    parser refuses or reads in decimal."""
+    """YAML's safe loader without the silent surprises of YAML 1.1: a key given twice in one
+    mapping is an error (the last value would win), a whole number with a leading zero is read in
+    decimal (``010`` is 10, not octal 8), and a clock-like number (``1:30``, base 60, read as 90)
+    stays text, which the parser refuses with the reason."""
 
     _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-        if kind is yaml.ScalarNode and tag in self._NUMBER_TAGS and _YAML11_NUMBER.match(value):
-            return "tag:yaml.org,2002:str"
+        if kind is yaml.ScalarNode and implicit[0]:  # a plain (unquoted) scalar
+            if _LEADING_ZERO.match(value):
+                return _DECIMAL_TAG
+            if tag in self._NUMBER_TAGS and _CLOCK.match(value):
+                return "tag:yaml.org,2002:str"
         return tag
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -153,6 +158,13 @@ class _StrictLoader(yaml.SafeLoader):
                     None, None, f"field '{key}' is given twice", key_node.start_mark
                 )
         return super().construct_mapping(node, deep)
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    return int(str(loader.construct_scalar(node)).replace("_", ""), 10)  # type: ignore[arg-type]
+
+
+_StrictLoader.add_constructor(_DECIMAL_TAG, _decimal)
 
 
 @functools.cache
@@ -194,7 +206,10 @@ def load(name_or_path: str | Path) -> Scenario:
     path = Path(text_name)
     names = builtin_names()
     builtin = isinstance(name_or_path, str) and text_name in names  # even beside a folder of that name
-    if builtin or not (path.suffix in (".yaml", ".yml") or path.exists()):
+    looks_like_path = (
+        path.suffix in (".yaml", ".yml") or text_name.startswith(".") or any(c in text_name for c in "/\\")
+    )
+    if builtin or not (looks_like_path or path.exists()):
         if text_name not in names:
             raise Il7Error(
                 f"unknown scenario '{text_name}'{did_you_mean(text_name, names)} "
@@ -235,6 +250,8 @@ def quantity(text: Any, *, where: str) -> tuple[float, str | None]:
             raise Il7Error(
                 f"{where}: {text} is too large to be a number here; give a realistic value"
             ) from None
+    if _CLOCK.match(str(text).strip()):
+        raise Il7Error(f"{where}: '{text}' is not a number{_hint(text)}")
     match = _QUANTITY.match(str(text))
     if match is None:
         raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '10 ug/kg'")
@@ -263,10 +280,8 @@ def _whole(value: Any) -> int | None:
 
 def _hint(raw: Any) -> str:
     """Advice for a value YAML read as text although it looks like a number (``1e1``)."""
-    if isinstance(raw, str) and _YAML11_NUMBER.match(raw):
-        if ":" in raw:
-            return f" (YAML 1.1 reads '{raw}' as a base-60 number, 1:30 as 90: not a clock time)"
-        return f" (YAML 1.1 reads '{raw}' as an octal number: write it without the leading zero)"
+    if isinstance(raw, str) and _CLOCK.match(raw.strip()):
+        return f" (a clock-like '{raw}' is not a number here, and YAML 1.1 would read 1:30 as 90: write a plain number, e.g. 1.5)"
     if isinstance(raw, str):
         try:
             float(raw)
@@ -551,7 +566,7 @@ class _Parser:
             every = _real(dose.get("every", 0.0))
             if count is None or count < 1 or count > MAX_DOSES:
                 self.problem(
-                    f"{spot}.count: '{dose.get('count')}' must be a whole number from 1 to {MAX_DOSES}"
+                    f"{spot}.count: '{dose.get('count')}' must be a whole number from 1 to {MAX_DOSES}{_hint(dose.get('count'))}"
                 )
                 continue
             if "every" in dose and count == 1:
@@ -595,7 +610,9 @@ class _Parser:
         rate, unit, duration = _real(raw.get("rate")), _text(raw.get("unit")), _real(raw.get("duration"))
         ok = True
         if rate is None or rate < 0:
-            self.problem(f"{where}.rate: '{raw.get('rate')}' must be a finite number >= 0")
+            self.problem(
+                f"{where}.rate: '{raw.get('rate')}' must be a finite number >= 0{_hint(raw.get('rate'))}"
+            )
             ok = False
         if unit is None or unit not in units.RATE_UNITS:
             self.problem(
@@ -605,7 +622,9 @@ class _Parser:
         elif not self.has_body_for(units.RATE_UNITS[unit][0], unit, f"{where}.unit"):
             ok = False
         if duration is None or duration <= 0:
-            self.problem(f"{where}.duration: '{raw.get('duration')}' must be a positive time in {time_unit}")
+            self.problem(
+                f"{where}.duration: '{raw.get('duration')}' must be a positive time in {time_unit}{_hint(raw.get('duration'))}"
+            )
             ok = False
         if time == -math.inf:
             self.problem(f"{where}: an infusion cannot start at -inf; start it at time 0 or later")
@@ -676,7 +695,8 @@ class _Parser:
                 or not 2 <= len(times) <= MAX_POINTS
                 or not all(_real(t) is not None for t in times)
             ):
-                self.problem(f"output.times must be a list of 2 to {MAX_POINTS} finite numbers")
+                bad = next((t for t in times if _real(t) is None), None) if isinstance(times, list) else None
+                self.problem(f"output.times must be a list of 2 to {MAX_POINTS} finite numbers{_hint(bad)}")
                 return (0.0, 1.0)
             for k in range(1, len(times)):
                 if times[k] == times[k - 1]:
@@ -696,7 +716,9 @@ class _Parser:
             self.problem(f"output.t_end {t_end:g} must be after the start ({start:g}); time runs forwards")
             return (0.0, 1.0)
         if n is None or not 2 <= n <= MAX_POINTS:
-            self.problem(f"output.n: '{raw.get('n')}' must be a whole number from 2 to {MAX_POINTS}")
+            self.problem(
+                f"output.n: '{raw.get('n')}' must be a whole number from 2 to {MAX_POINTS}{_hint(raw.get('n'))}"
+            )
             return (0.0, 1.0)
         return tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
 
