@@ -44,7 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("readouts", help="list the observables a scenario may read out, with units")
 
     sim = sub.add_parser("simulate", help="simulate a scenario (built-in name or YAML file)")
-    sim.add_argument("scenario", help="built-in scenario name or path to a .yaml file")
+    sim.add_argument(
+        "scenario",
+        help="built-in scenario name, or path to a .yaml file (a built-in name wins over a local file of that name: write ./NAME for the file)",
+    )
     sim.add_argument(
         "--set",
         dest="sets",
