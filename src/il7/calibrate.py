@@ -152,6 +152,8 @@ def fit(
     progress
         Called with a line per finished start.
     """
+    if starts < 1 or max_evaluations < 1:
+        raise Il7Error("--starts and --max-evaluations must be at least 1")
     from scipy.optimize import least_squares
 
     table = {p.id: p for p in build.parameters()}

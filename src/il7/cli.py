@@ -308,19 +308,23 @@ def _export(args: argparse.Namespace) -> None:
 def _calibrate(args: argparse.Namespace) -> None:
     from il7 import calibrate
 
-    search = {"--starts": args.starts, "--seed": args.seed, "--max-evaluations": args.max_evaluations}
+    # the search options given; those left out take calibrate.fit's defaults
+    search = {
+        name: value
+        for name, value in (
+            ("starts", args.starts),
+            ("seed", args.seed),
+            ("max_evaluations", args.max_evaluations),
+        )
+        if value is not None
+    }
     if args.sink or args.therapy:
-        given = [flag for flag, value in search.items() if value is not None]
-        if args.fix:
-            given.insert(0, "--fix")
+        given = (["--fix"] if args.fix else []) + ["--" + name.replace("_", "-") for name in search]
         if given:
             raise Il7Error(
                 f"{', '.join(given)} belong to the Gonnord fit; --sink and --therapy each solve for "
                 "one published number and take none of them"
             )
-    starts = calibrate.STARTS if args.starts is None else args.starts
-    seed = calibrate.SEED if args.seed is None else args.seed
-    max_evaluations = calibrate.MAX_EVALUATIONS if args.max_evaluations is None else args.max_evaluations
     if args.sink:
         sink = calibrate.fit_sink(progress=print)
         if args.write:
@@ -331,18 +335,10 @@ def _calibrate(args: argparse.Namespace) -> None:
         if args.write:
             print(f"wrote {calibrate.write_values(therapy.values, calibrate.THERAPY_SOURCES)}")
         return
-    if starts < 1 or max_evaluations < 1:
-        raise Il7Error("--starts and --max-evaluations must be at least 1")
     fixed = _overrides(args.fix, flag="--fix")
     if fixed and args.write:
         raise Il7Error(f"--fix with --write: {calibrate.EXPLORATION_NOT_WRITTEN}")
-    result = calibrate.fit(
-        starts=starts,
-        seed=seed,
-        max_evaluations=max_evaluations,
-        fixed=fixed,
-        progress=print,
-    )
+    result = calibrate.fit(**search, fixed=fixed, progress=print)
     print(calibrate.describe(result))
     if args.write:
         print(f"wrote {calibrate.write(result)}")
