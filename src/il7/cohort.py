@@ -125,16 +125,20 @@ class CohortResult:
 
     def agrees_with_dean_2008(self) -> bool:
         """Whether day +14 IL-7 is significantly higher in aGVHD (P < 0.05), as Dean 2008 found."""
-        day14 = self.medians(self.il7_day14)
-        return self.p_value(self.il7_day14) < 0.05 and day14[0] > day14[1]
+        return dean_2008_agrees(self.p_value(self.il7_day14), self.medians(self.il7_day14))
+
+
+def dean_2008_agrees(p_day14: float, day14: tuple[float, float]) -> bool:
+    """Whether a day +14 P value and (aGVHD, other) medians say what Dean 2008 found: higher, P < 0.05."""
+    return p_day14 < 0.05 and day14[0] > day14[1]
 
 
 def dean_2008_verdict(p_day14: float, day14: tuple[float, float]) -> str:
     """The verdict sentence for a day +14 P value and (aGVHD, other) medians."""
+    if dean_2008_agrees(p_day14, day14):
+        return "The model, like Dean 2008, predicts higher day +14 IL-7 in aGVHD."
     if p_day14 >= 0.05:
         return f"The model predicts no significant difference in day +14 IL-7 (P = {p_day14:.2g}), where Dean 2008 found it higher in aGVHD."
-    if day14[0] > day14[1]:
-        return "The model, like Dean 2008, predicts higher day +14 IL-7 in aGVHD."
     return "The model predicts lower day +14 IL-7 in aGVHD, the opposite of Dean 2008."
 
 
