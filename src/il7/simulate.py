@@ -57,7 +57,8 @@ def derived_values(scenario: str = "baseline") -> dict[str, float]:
     """
     chosen = load(scenario)
     eng = engine()
-    _run(eng, chosen, {})
+    prepare(eng, chosen, {})
+    integrate(eng, chosen)
     return {
         p.id: eng.get(p.id) / units.label(p.unit, where=f"parameter {p.id}").factor
         for p in build.parameters()
@@ -124,18 +125,11 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    resolved = resolve_overrides(overrides)
-    for period in scenario.periods:
-        changed = sorted({key for key, _ in period.set} & set(resolved))
-        if changed and period is not scenario.preequilibration:
-            raise Il7Error(
-                f"override {', '.join(changed)}: scenario '{scenario.name}' itself changes it at time "
-                f"{period.time:g} {scenario.time_unit}; an override sets the body before its steady state, "
-                "so change it in a copy of the scenario file instead"
-            )
+    resolved = scenario_overrides(scenario, overrides)
     eng = engine()
     try:
-        data = _run(eng, scenario, resolved)
+        prepare(eng, scenario, resolved)
+        data = integrate(eng, scenario)
     except SolveError as exc:
         raise SolveError(f"scenario '{scenario.name}': {exc}") from None
     return Trajectory(
@@ -145,6 +139,24 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         units=tuple(readout_unit(r) for r in scenario.readouts),
         data=data,
     )
+
+
+def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> dict[str, float]:
+    """Overrides checked against the parameter table and against ``scenario``, in model units.
+
+    An override sets the body before the scenario's steady state, so an id the scenario itself
+    changes later is refused: the override could not mean what it says there.
+    """
+    resolved = resolve_overrides(overrides)
+    for period in scenario.periods:
+        changed = sorted({key for key, _ in period.set} & set(resolved))
+        if changed and period is not scenario.preequilibration:
+            raise Il7Error(
+                f"override {', '.join(changed)}: scenario '{scenario.name}' itself changes it at time "
+                f"{period.time:g} {scenario.time_unit}; an override sets the body before its steady state, "
+                "so change it in a copy of the scenario file instead"
+            )
+    return resolved
 
 
 def readout_unit(readout: str) -> str:
@@ -194,7 +206,12 @@ def _check_reference(eng: Engine) -> None:
             )
 
 
-def _run(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> np.ndarray:
+def prepare(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> None:
+    """Bring ``eng`` to the scenario's starting state: context and overrides applied, then the
+    pre-equilibration period's settings and its steady state, if the scenario has one.
+
+    ``overrides`` are in model units (:func:`scenario_overrides`).
+    """
     start = dict(scenario.context_set) | overrides
     eng.start(start)
     _check_reference(eng)
@@ -219,19 +236,51 @@ def _run(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> np.nda
             if len(_STEADY_STATES) >= _STEADY_STATES_MAX:
                 _STEADY_STATES.pop(next(iter(_STEADY_STATES)))
             _STEADY_STATES[key] = eng.snapshot()
-    hours = TIME_UNITS[scenario.time_unit]
-    sample = np.asarray(scenario.times) * hours
-    # changes keyed by their time as the scenario writes it, so that matching is exact
-    changes: dict[float, list[Period]] = {}
+
+
+def changes(scenario: Scenario) -> dict[float, list[Period]]:
+    """The periods that act at each time after the pre-equilibration, keyed by that time as the
+    scenario writes it (so that matching is exact), in increasing order: a period acts at its
+    own time (its settings, and the doses due then) and at each later dose of its schedules."""
+    out: dict[float, list[Period]] = {}
     for period in scenario.periods:
         if period is not scenario.preequilibration:
-            for at in _period_times(period):
-                changes.setdefault(at, []).append(period)
-    # integrate from the first change or the first output time, whichever comes first
-    t = min([float(sample[0]), *(at * hours for at in changes)])
+            for at in sorted({period.time} | {d.time for d in period.doses}):
+                out.setdefault(at, []).append(period)
+    return dict(sorted(out.items()))
+
+
+def start_time(scenario: Scenario) -> float:
+    """Where integration starts (scenario time unit): the first change or the first output time."""
+    return min([scenario.times[0], *changes(scenario)])
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One change a run makes to the model: set ``target`` to ``value`` (model units), or, for a
+    bolus (``add``), add ``value`` molecules to the species ``target``."""
+
+    target: str
+    value: float
+    add: bool = False
+
+
+def integrate(
+    eng: Engine, scenario: Scenario, *, log: list[tuple[float, list[Change]]] | None = None
+) -> np.ndarray:
+    """Run the scenario from the state :func:`prepare` left, applying its changes on the way.
+
+    Returns the readouts on the output grid (first column: time in the scenario's unit). With
+    ``log`` given, each change time (h from the start of integration) and the changes made then
+    are appended to it.
+    """
+    hours = TIME_UNITS[scenario.time_unit]
+    sample = np.asarray(scenario.times) * hours
+    due = changes(scenario)
+    t = start_time(scenario) * hours
     rows = []
     end = float(sample[-1])
-    for at in sorted(changes):
+    for at, periods in due.items():
         t_change = at * hours
         if t_change > end:
             break  # changes after the last output time cannot show in it
@@ -239,19 +288,18 @@ def _run(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> np.nda
             take = sample[(sample >= t) & (sample < t_change)]
             rows.append(_advance(eng, scenario, t, t_change, take))
             t = t_change
-        for period in changes[at]:
-            _apply(eng, scenario, period, at=at)
+        made = []
+        for period in periods:
+            made += _apply(eng, scenario, period, at=at)
             if period.set and at == period.time:
                 _check_reference(eng)
+        if log is not None:
+            log.append((t_change - start_time(scenario) * hours, made))
     if end >= t:
         rows.append(_advance(eng, scenario, t, end, sample[sample >= t]))
     data = np.vstack(rows) if rows else np.empty((0, 1 + len(scenario.readouts)))
     data[:, 0] /= hours
     return data
-
-
-def _period_times(period: Period) -> set[float]:
-    return {period.time} | {d.time for d in period.doses}
 
 
 def _advance(eng: Engine, scenario: Scenario, t0: float, t1: float, take: np.ndarray) -> np.ndarray:
@@ -269,27 +317,36 @@ def _advance(eng: Engine, scenario: Scenario, t0: float, t1: float, take: np.nda
     return block
 
 
-def _apply(eng: Engine, scenario: Scenario, period: Period, *, at: float | None = None) -> None:
-    """Apply a period's changes; with ``at`` (scenario time unit) given, only those due then."""
-    if at is None or at == period.time:
-        for key, value in period.set:
-            eng.set(key, value)
+def _apply(eng: Engine, scenario: Scenario, period: Period, *, at: float | None = None) -> list[Change]:
+    """Apply a period's changes; with ``at`` (scenario time unit) given, only those due then.
+
+    Returns the changes made, in the order made.
+    """
+    made = [Change(key, value) for key, value in period.set] if at is None or at == period.time else []
+    for change in made:
+        eng.set(change.target, change.value)
     for dose in period.doses:
         if at is None or dose.time == at:
-            _give(eng, scenario, dose)
+            made.append(_dose(eng, scenario, dose))  # after the settings: a dose reads the volume they set
+            if made[-1].add:
+                eng.add_amount(made[-1].target, made[-1].value)
+            else:
+                eng.set(made[-1].target, made[-1].value)
+    return made
 
 
-def _give(eng: Engine, scenario: Scenario, dose: Dose) -> None:
+def _dose(eng: Engine, scenario: Scenario, dose: Dose) -> Change:
+    """A dose as a change: an infusion sets its rate (molecules/h), a bolus adds molecules."""
     drug = vocabulary()["drugs"][dose.drug]
     mw = eng.get(drug["molecular_weight"])
     if dose.route == "infusion":
         rate = units.molecules(
             dose.amount, dose.unit, mw=mw, volume=0.0, body_weight_kg=scenario.body_weight_kg, rate=True
         )
-        eng.set(dose.target, rate)
-        return
+        return Change(dose.target, rate)
     volume = eng.get(eng.compartment_of(dose.target))
-    eng.add_amount(
+    return Change(
         dose.target,
         units.molecules(dose.amount, dose.unit, mw=mw, volume=volume, body_weight_kg=scenario.body_weight_kg),
+        add=True,
     )
