@@ -72,7 +72,20 @@ def test_parameters_formats(capsys: pytest.CaptureFixture[str]) -> None:
 def test_export_sbml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_file = tmp_path / "il7.xml"
     code, _, _ = run(capsys, "export", "sbml", "-o", str(out_file))
-    assert code == 0 and "<sbml" in out_file.read_text()
+    assert code == 0 and "<sbml" in out_file.read_text() and "<event " not in out_file.read_text()
+
+
+def test_export_sbml_with_a_scenario_says_where_its_time_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "transplant.xml"
+    code, out, _ = run(
+        capsys, "export", "sbml", "--scenario", "transplant", "--set", "age=50", "-o", str(out_file)
+    )
+    assert code == 0
+    # the scenario starts with conditioning at day -7, 107 days before its last output time
+    assert "model time 0 h = day -7; simulate to 2568 h" in out
+    assert out_file.read_text().count("<event ") == 3
 
 
 BAD = """name: bad
@@ -107,6 +120,12 @@ output: {t_end: 10, n: 5}
         (["simulate", "MALFORMED"], "not valid YAML at line"),
         (["simulate", "BACKWARDS"], "output.times goes backwards"),
         (["frobnicate"], "invalid choice"),
+        (["export", "sbml", "--set", "age=60"], "--set acts on a scenario's body: add --scenario"),
+        (["export", "sbml", "--scenario", "nosuch"], "unknown scenario 'nosuch'"),
+        (
+            ["export", "sbml", "--scenario", "transplant", "--set", "k_deplete=1"],
+            "itself changes it at time -7 day",
+        ),
     ],
 )
 def test_user_errors_are_one_line_exit_2(

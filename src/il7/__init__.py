@@ -9,11 +9,14 @@ The public API::
     traj.to_pandas()
     il7.parameter_table()                      # value, unit, status, source of every number
     il7.export_sbml("il7.xml")                 # SBML L3V2 with units and annotations
+    il7.export_sbml("sportes.xml", scenario="sportes_2008")  # with a scenario's state and doses
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from il7.errors import Il7Error, ScenarioError, SolveError
 from il7.scenario import Scenario
@@ -25,11 +28,24 @@ from il7.trajectory import Trajectory
 __version__ = "0.1.0"
 
 
-def export_sbml(path: str | Path | None = None) -> str:
-    """The model as SBML Level 3 Version 2; also written to ``path`` if given."""
-    from il7.build import sbml
+def export_sbml(
+    path: str | Path | None = None,
+    *,
+    scenario: Scenario | str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> str:
+    """The model as SBML Level 3 Version 2; also written to ``path`` if given.
 
-    text = sbml()
+    With ``scenario`` (and optionally ``overrides``, as for :func:`simulate`), the document
+    carries the scenario: species start at its steady state and its changes are SBML events,
+    so that other tools reproduce il7's run (see :mod:`il7.export`).
+    """
+    from il7.build import sbml
+    from il7.export import scenario_sbml
+
+    if overrides is not None and scenario is None:
+        raise Il7Error("overrides act on a scenario's body: give a scenario too, e.g. scenario='baseline'")
+    text = sbml() if scenario is None else scenario_sbml(scenario, overrides=overrides)
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text

@@ -64,8 +64,21 @@ def _parser() -> argparse.ArgumentParser:
     par = sub.add_parser("parameters", help="the parameter table with units, status and sources")
     par.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
-    exp = sub.add_parser("export", help="export the model")
+    exp = sub.add_parser("export", help="export the model, or a scenario in it, as SBML for other tools")
     exp.add_argument("what", choices=("sbml",), help="what to export")
+    exp.add_argument(
+        "--scenario",
+        help="write this scenario into the model (built-in name or .yaml file): species start at its "
+        "steady state and its settings and doses are SBML events, so COPASI or Tellurium run it as il7 does",
+    )
+    exp.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="ID=VALUE",
+        help="with --scenario: set a parameter before the scenario's steady state, as il7 simulate --set does",
+    )
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     cal = sub.add_parser(
@@ -287,11 +300,15 @@ def _parameters(args: argparse.Namespace) -> None:
 
 
 def _export(args: argparse.Namespace) -> None:
-    from il7 import build
+    from il7 import build, export, scenario
+    from il7.simulate import start_time
 
     if args.output is not None and not args.output.strip():
         raise Il7Error("-o '': give a file name, e.g. -o il7.xml, or leave -o out to print the SBML")
-    text = build.sbml()
+    if args.sets and args.scenario is None:
+        raise Il7Error("--set acts on a scenario's body: add --scenario, e.g. --scenario baseline")
+    chosen = None if args.scenario is None else scenario.load(args.scenario)
+    text = build.sbml() if chosen is None else export.scenario_sbml(chosen, overrides=_overrides(args.sets))
     if args.output:
         try:
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -300,7 +317,15 @@ def _export(args: argparse.Namespace) -> None:
             raise Il7Error(
                 f"cannot write '{args.output}': {exc.strerror}; choose a writable location"
             ) from None
-        print(f"wrote {args.output}")
+        if chosen is None:
+            print(f"wrote {args.output}")
+        else:
+            start = start_time(chosen)
+            hours = scenario.TIME_UNITS[chosen.time_unit]
+            print(
+                f"wrote {args.output}: scenario '{chosen.name}', model time 0 h = {chosen.time_unit} {start:g}; "
+                f"simulate to {(chosen.t_end - start) * hours:g} h"
+            )
     else:
         sys.stdout.write(text)
 
