@@ -297,5 +297,13 @@ def test_a_builtin_name_is_the_builtin_beside_a_folder_of_that_name(
 
 def test_a_fraction_above_one_is_refused(tmp_path: Path) -> None:
     text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {f_allo: 5}")
-    with pytest.raises(ScenarioError, match=r"f_allo is a fraction; give a value from 0 to 1, not 5"):
+    with pytest.raises(
+        ScenarioError, match=r"f_allo is a fraction; give a value from 0 to 1 \(or 0 to 100 %\), not 5"
+    ):
         scenario.load(write(tmp_path, text))
+    # the table's unit says which parameters are fractions, whatever their names
+    text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {Bcl2_basal: 150 %}")
+    with pytest.raises(ScenarioError, match=r"Bcl2_basal is a fraction; .* not 150 %"):
+        scenario.load(write(tmp_path, text))
+    text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {f_allo: 5 %}")
+    assert dict(scenario.load(write(tmp_path, text)).periods[-1].set)["f_allo"] == pytest.approx(0.05)

@@ -741,15 +741,12 @@ def parameter_value(p: build.Parameter, raw: Any, *, where: str) -> float:
     A bare number is taken in the parameter's table unit. NaN and infinite values are refused,
     and so are negative ones unless the table's lower bound is negative (an observable offset).
     """
-    value, unit = quantity(raw, where=where)
-    unit = unit or p.unit
+    value, given = quantity(raw, where=where)
+    unit = given or p.unit
     if not math.isfinite(value):
         raise Il7Error(f"{where}: {value} is not a finite number; give a finite value in {p.unit}")
     if value < 0 and not (p.lower is not None and p.lower < 0):
         raise Il7Error(f"{where}: {value:g} is negative; {p.id} must be >= 0 ({p.unit})")
-    if unit is None or unit == "1":
-        if re.match(r"(frac|f|F)_", p.id) and value > 1:
-            raise Il7Error(f"{where}: {p.id} is a fraction; give a value from 0 to 1, not {value:g}")
     if value == 0 and p.id in build.divisors():
         raise Il7Error(
             f"{where}: {p.id} divides in the model's formulas and cannot be 0; give a small positive value"
@@ -761,6 +758,10 @@ def parameter_value(p: build.Parameter, raw: Any, *, where: str) -> float:
     label = units.LABELS[unit]
     if label.model_unit != expected:
         raise Il7Error(f"{where}: unit '{unit}' does not fit {p.id}; use {', '.join(fits)}")
+    if p.unit == "fraction" and value * label.factor > 1:
+        raise Il7Error(
+            f"{where}: {p.id} is a fraction; give a value from 0 to 1 (or 0 to 100 %), not {value:g}{units.suffix(given or '1')}"
+        )
     return value * label.factor
 
 

@@ -80,6 +80,8 @@ class UnitLabel:
 
 _LABELS = (
     UnitLabel("1", "dimensionless", 1.0, "dimensionless"),
+    UnitLabel("fraction", "dimensionless", 1.0, "a fraction of a whole, from 0 to 1"),
+    UnitLabel("%", "dimensionless", 0.01, "percent"),
     UnitLabel("molecules/cell", "dimensionless", 1.0, "molecules per cell (item/item)"),
     UnitLabel("cells", "item", 1.0, "number of cells"),
     UnitLabel("molecules", "item", 1.0, "number of molecules"),
