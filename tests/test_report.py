@@ -36,6 +36,7 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
     for name in scenario.builtin_names():
         assert f"id='scenario-{name}'" in text
         assert (page.parent / f"scenario_{name}.csv").is_file()
+        assert f'id="il7_{name}"' in (page.parent / f"scenario_{name}.xml").read_text()  # its SBML export
     for csv in (
         "baseline",
         "parameters",

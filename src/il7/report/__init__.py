@@ -1,8 +1,8 @@
 """The report: one self-contained HTML page with figures embedded, plus the CSVs behind them.
 
 :func:`write_report` runs the baseline and every built-in scenario, and writes
-``index.html`` (baseline table, a figure per scenario, the parameter table with sources) and
-one CSV per table and figure into the output folder. A scenario that fails to solve is shown
+``index.html`` (baseline table, a figure per scenario, the parameter table with sources),
+one CSV per table and figure, and each scenario as SBML for other tools into the output folder. A scenario that fails to solve is shown
 as failed, with its message; the report still completes.
 """
 
@@ -18,6 +18,7 @@ import pandas as pd
 
 from il7 import scenario as scenarios
 from il7.errors import Il7Error
+from il7.export import scenario_sbml
 from il7.report.cells import cells_section
 from il7.report.diagram import layer_diagram
 from il7.report.figures import embed
@@ -73,7 +74,9 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
             f"cannot create report folder '{out}': {exc.strerror}; choose a writable location"
         ) from None
     # the run takes minutes: find out now, not at the end, whether its files can be written
-    blocked = sorted(p.name for p in out.iterdir() if p.is_dir() and p.suffix in (".html", ".csv", ".png"))
+    blocked = sorted(
+        p.name for p in out.iterdir() if p.is_dir() and p.suffix in (".html", ".csv", ".png", ".xml")
+    )
     if blocked:
         raise Il7Error(
             f"report folder '{out}' holds folders named like the report's files ({', '.join(blocked)}); "
@@ -167,7 +170,15 @@ def _scenario_section(result: ScenarioResult, out: Path) -> str:
     if result.trajectory is None:
         return head + f"<p class='failed'>FAILED: {html.escape(str(result.error))}</p>"
     result.trajectory.write(out / f"scenario_{result.name}.csv")
-    return head + _figure(result.trajectory, f"Data: scenario_{result.name}.csv")
+    caption = f"Data: scenario_{result.name}.csv."
+    try:
+        (out / f"scenario_{result.name}.xml").write_text(scenario_sbml(result.name), encoding="utf-8")
+        caption += (
+            f" To run it in COPASI or Tellurium: scenario_{result.name}.xml (SBML with its state and doses)."
+        )
+    except Il7Error as exc:  # the run above solved, so this is unexpected; say so and go on
+        caption += f" No SBML export: {exc}"
+    return head + _figure(result.trajectory, caption)
 
 
 def _validation_section(out: Path, step: ProgressHook) -> str:
