@@ -320,11 +320,9 @@ def _export(args: argparse.Namespace) -> None:
         if chosen is None:
             print(f"wrote {args.output}")
         else:
-            start = start_time(chosen)
-            hours = scenario.TIME_UNITS[chosen.time_unit]
             print(
-                f"wrote {args.output}: scenario '{chosen.name}', model time 0 h = {chosen.time_unit} {start:g}; "
-                f"simulate to {(chosen.t_end - start) * hours:g} h"
+                f"wrote {args.output}: scenario '{chosen.name}', model time 0 h = {chosen.time_unit} "
+                f"{start_time(chosen):g}; simulate to {export.output_hours(chosen)[-1]:g} h"
             )
     else:
         sys.stdout.write(text)

@@ -87,9 +87,8 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
             species.setInitialAmount(amount)
         else:
             species.setInitialConcentration(amount / values[species.getCompartment()])
-    for k, (hour, made) in enumerate(log):
-        if made:
-            _event(libsbml, model, f"change_{k + 1}", hour, made, scenario)
+    for k, (hour, made) in enumerate([entry for entry in log if entry[1]], start=1):
+        _event(libsbml, model, f"change_{k}", hour, made, scenario)
 
     hours = TIME_UNITS[scenario.time_unit]
     start = start_time(scenario)
@@ -100,7 +99,7 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
         f"Model time is in hours; time 0 is {scenario.time_unit} {start:g} of the scenario, where il7 "
         "starts integrating, and species start there at il7's state (its steady state when the "
         "scenario begins with one). Each event is a change the scenario makes. To reproduce il7's "
-        f"output, simulate from 0 to {(scenario.t_end - start) * hours:g} h and read "
+        f"output, simulate from 0 to {output_hours(scenario)[-1]:g} h and read "
         f"{', '.join(scenario.readouts)} at ({scenario.time_unit} - {start:g}) x {hours:g} h for "
         f"each of the scenario's output times ({len(scenario.times)} from {scenario.time_unit} "
         f"{scenario.times[0]:g} to {scenario.t_end:g})."
@@ -111,6 +110,14 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
         f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(said, quote=False)}</p></body>'
     )
     return str(libsbml.writeSBMLToString(doc))
+
+
+def output_hours(scenario: Scenario) -> tuple[float, ...]:
+    """The scenario's output times in an exported document's time: hours from where il7 starts
+    integrating (:func:`il7.simulate.start_time`)."""
+    hours = TIME_UNITS[scenario.time_unit]
+    start = start_time(scenario)
+    return tuple((t - start) * hours for t in scenario.times)
 
 
 def _event(lib: Any, model: Any, eid: str, hour: float, made: list[Change], scenario: Scenario) -> None:
