@@ -277,7 +277,7 @@ def integrate(
     hours = TIME_UNITS[scenario.time_unit]
     sample = np.asarray(scenario.times) * hours
     due = changes(scenario)
-    t = start_time(scenario) * hours
+    start = t = start_time(scenario) * hours
     rows = []
     end = float(sample[-1])
     for at, periods in due.items():
@@ -294,7 +294,7 @@ def integrate(
             if period.set and at == period.time:
                 _check_reference(eng)
         if log is not None:
-            log.append((t_change - start_time(scenario) * hours, made))
+            log.append((t_change - start, made))
     if end >= t:
         rows.append(_advance(eng, scenario, t, end, sample[sample >= t]))
     data = np.vstack(rows) if rows else np.empty((0, 1 + len(scenario.readouts)))

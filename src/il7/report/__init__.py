@@ -1,9 +1,9 @@
 """The report: one self-contained HTML page with figures embedded, plus the CSVs behind them.
 
 :func:`write_report` runs the baseline and every built-in scenario, and writes
-``index.html`` (baseline table, a figure per scenario, the parameter table with sources),
-one CSV per table and figure, and each scenario as SBML for other tools into the output folder. A scenario that fails to solve is shown
-as failed, with its message; the report still completes.
+``index.html`` (baseline table, a figure per scenario, the parameter table with sources), one
+CSV per table and figure, and each scenario as SBML for other tools into the output folder. A
+scenario that fails to solve is shown as failed, with its message; the report still completes.
 """
 
 from __future__ import annotations
