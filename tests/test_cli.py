@@ -104,6 +104,7 @@ output: {t_end: 10, n: 5}
     [
         (["simulate", "nosuch"], "unknown scenario 'nosuch'"),
         (["simulate", "baseline", "--set", "N_Q=3"], "override 'N_Q': not a parameter"),
+        (["simulate", "baseline", "--set", "Tumour=1e9"], "seed it in a period of a scenario file"),
         (["simulate", "baseline", "--set", "T_fixed=abc"], "'abc' is not a number with a unit"),
         (["simulate", "baseline", "--set", "T_fixed=-5"], "-5 is negative; T_fixed must be >= 0"),
         (

@@ -87,6 +87,11 @@ def resolve_overrides(overrides: Mapping[str, Any] | None, *, where: str = "over
         if not isinstance(key, str):
             raise Il7Error(f"{where}: {key!r} is not a parameter id; ids are strings, e.g. 'age'")
         p = table.get(key)
+        if p is None and key in vocabulary()["seeds"]:
+            raise Il7Error(
+                f"{where} '{key}': a cell population a scenario seeds at a time, not a parameter of the "
+                f"body; seed it in a period of a scenario file, e.g. set: {{{key}: 1e9 cells}}"
+            )
         if p is None:
             raise Il7Error(
                 f"{where} '{key}': not a parameter{did_you_mean(key, table)}; list them with `il7 parameters`"
