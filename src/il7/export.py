@@ -12,7 +12,9 @@ Tellurium/libRoadRunner or AMICI reproduce a scenario's run without il7:
   or stopping) becomes an SBML event: a setting assigns its value, a bolus adds its molecules.
 
 The document's time is in hours, and its time 0 is where il7 starts integrating: the scenario's
-first change or first output time, whichever is earlier (day -7 for ``transplant``).
+first change or first output time, whichever is earlier (day -7 for ``transplant``). A scenario
+that changes a compartment's volume after it starts is refused: SBML tools differ on what such a
+jump does to the concentrations in the compartment.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 
 from il7 import __version__, build
 from il7.engine import engine
-from il7.errors import SolveError
+from il7.errors import Il7Error, SolveError
 from il7.scenario import TIME_UNITS, Scenario, load
 from il7.simulate import Change, integrate, prepare, scenario_overrides, start_time
 
@@ -71,6 +73,15 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
         integrate(eng, scenario, log=log)
     except SolveError as exc:
         raise SolveError(f"scenario '{scenario.name}': {exc}") from None
+    resized = sorted(
+        {c.target for _, made in log for c in made if model.getCompartment(c.target) is not None}
+    )
+    if resized:
+        raise Il7Error(
+            f"scenario '{scenario.name}' changes the volume of {', '.join(resized)} after it starts; SBML "
+            "tools differ on what a volume change does to the concentrations in it, so il7 does not "
+            "export it: set the volume before the steady state instead (the -inf period or --set)"
+        )
 
     for key, value in values.items():
         compartment = model.getCompartment(key)
