@@ -98,11 +98,11 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
             species.setInitialAmount(amount)
         else:
             species.setInitialConcentration(amount / values[species.getCompartment()])
-    for k, (hour, made) in enumerate([entry for entry in log if entry[1]], start=1):
-        _event(libsbml, model, f"change_{k}", hour, made, scenario)
-
     hours = TIME_UNITS[scenario.time_unit]
     start = start_time(scenario)
+    for k, (hour, made) in enumerate([entry for entry in log if entry[1]], start=1):
+        name = f"{scenario.time_unit} {hour / hours + start:g}: " + ", ".join(_said(model, c) for c in made)
+        _event(libsbml, model, f"change_{k}", name, hour, made)
     model.setId(f"il7_{scenario.name}")
     model.setName(f"il7 scenario {scenario.name}: {scenario.description}")
     said = (
@@ -131,12 +131,11 @@ def output_hours(scenario: Scenario) -> tuple[float, ...]:
     return tuple((t - start) * hours for t in scenario.times)
 
 
-def _event(lib: Any, model: Any, eid: str, hour: float, made: list[Change], scenario: Scenario) -> None:
+def _event(lib: Any, model: Any, eid: str, name: str, hour: float, made: list[Change]) -> None:
     """An event at ``hour`` (model time) that makes the changes ``made``, in their order."""
     event = model.createEvent()
     event.setId(eid)
-    at = hour / TIME_UNITS[scenario.time_unit] + start_time(scenario)
-    event.setName(f"{scenario.time_unit} {at:g}: " + ", ".join(_said(model, c) for c in made))
+    event.setName(name)
     event.setUseValuesFromTriggerTime(True)
     trigger = event.createTrigger()
     trigger.setInitialValue(False)  # a change at time 0 fires at the start
@@ -153,14 +152,21 @@ def _event(lib: Any, model: Any, eid: str, hour: float, made: list[Change], scen
         assignment.setMath(_assigned(lib, model, change))
 
 
+def _unit(model: Any, change: Change) -> str:
+    """The SBML unit of a change's value: molecules or cells for a species, else its target's."""
+    if change.add or model.getSpecies(change.target) is not None:
+        return "item"
+    if model.getCompartment(change.target) is not None:
+        return "litre"
+    return str(model.getParameter(change.target).getUnits() or "dimensionless")
+
+
 def _assigned(lib: Any, model: Any, change: Change) -> Any:
     """The value a change gives its target: the set value, or the target plus the bolus."""
+    value = _number(lib, change.value, _unit(model, change))
     species = model.getSpecies(change.target)
     if species is None:
-        compartment = model.getCompartment(change.target)
-        unit = "litre" if compartment is not None else model.getParameter(change.target).getUnits()
-        return _number(lib, change.value, unit or "dimensionless")
-    value = _number(lib, change.value, "item")
+        return value
     if not species.getHasOnlySubstanceUnits():  # the species is a concentration: molecules / volume
         volume = lib.ASTNode(lib.AST_NAME)
         volume.setName(species.getCompartment())
@@ -174,13 +180,7 @@ def _assigned(lib: Any, model: Any, change: Change) -> Any:
 
 def _said(model: Any, change: Change) -> str:
     """A change in words, in model units: ``k_deplete = 0.0275 per_hour``, ``IL7_plasma + 2.4e+15 item``."""
-    if change.add or model.getSpecies(change.target) is not None:
-        unit = "item"
-    elif model.getCompartment(change.target) is not None:
-        unit = "litre"
-    else:
-        unit = model.getParameter(change.target).getUnits() or "dimensionless"
-    return f"{change.target} {'+' if change.add else '='} {change.value:.6g} {unit}"
+    return f"{change.target} {'+' if change.add else '='} {change.value:.6g} {_unit(model, change)}"
 
 
 def _number(lib: Any, value: float, unit: str) -> Any:
