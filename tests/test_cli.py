@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +89,16 @@ def test_export_sbml_with_a_scenario_says_where_its_time_starts(
     assert out_file.read_text().count("<event ") == 3
 
 
+def test_export_omex_writes_the_scenario_and_its_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "tx.omex"
+    code, out, _ = run(capsys, "export", "omex", "--scenario", "transplant", "-o", str(out_file))
+    assert code == 0 and "model time 0 h = day -7; simulate to 2568 h (the archive's SED-ML says so)" in out
+    with zipfile.ZipFile(out_file) as archive:
+        assert {"manifest.xml", "model.xml", "simulation.sedml"} <= set(archive.namelist())
+
+
 BAD = """name: bad
 description: three mistakes
 context: human_bdy
@@ -123,6 +134,8 @@ output: {t_end: 10, n: 5}
         (["frobnicate"], "invalid choice"),
         (["export", "sbml", "--set", "age=60"], "--set acts on a scenario's body: add --scenario"),
         (["export", "sbml", "--scenario", "nosuch"], "unknown scenario 'nosuch'"),
+        (["export", "omex", "-o", "x.omex"], "export omex writes a scenario's run: add --scenario"),
+        (["export", "omex", "--scenario", "baseline"], "writes an archive, not text: add -o FILE.omex"),
         (
             ["export", "sbml", "--scenario", "transplant", "--set", "k_deplete=1"],
             "itself changes it at time -7 day",
@@ -285,6 +298,8 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["simulate", "baseline", "--plot", "UNDERFILE/x.png"], "cannot make its folder"),
         (["export", "sbml", "-o", "UNDERFILE/x.xml"], "cannot write"),
         (["export", "sbml", "-o", ""], "-o '': give a file name"),
+        (["export", "omex", "--scenario", "baseline", "-o", "UNDERFILE/x.omex"], "cannot write"),
+        (["export", "omex", "--scenario", "UNEVEN", "-o", "x.omex"], "evenly spaced grid"),
         (["report", "--out", "/proc/il7-report"], "cannot create report folder"),
         (["report", "--out", ""], "--out '': give the report folder a name"),
         # the report takes minutes: a folder where its page goes is found before, not after
@@ -299,7 +314,11 @@ def test_file_errors_are_one_line_exit_2(
     (tmp_path / "EMPTY.yaml").write_text("")
     (tmp_path / "LIST.yaml").write_text("- a\n- b\n")
     (tmp_path / "BINARY.yaml").write_bytes(b"\xff\xfe\x00name")
-    argv = [str(tmp_path / f"{a}.yaml") if a in ("EMPTY", "LIST", "BINARY") else a for a in argv]
+    (tmp_path / "UNEVEN.yaml").write_text(
+        "name: uneven\ndescription: output at uneven times\ncontext: human_body\nperiods:\n"
+        "  - time: -inf\nreadouts: [CD4_blood]\noutput: {times: [0, 1, 5]}\n"
+    )
+    argv = [str(tmp_path / f"{a}.yaml") if a in ("EMPTY", "LIST", "BINARY", "UNEVEN") else a for a in argv]
     (tmp_path / "TAKEN" / "index.html").mkdir(parents=True)
     argv = [a.replace("UNDERFILE", str(tmp_path / "EMPTY.yaml" / "deeper")) for a in argv]
     argv = [str(tmp_path / "TAKEN") if a == "TAKEN" else a for a in argv]

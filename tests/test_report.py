@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +37,9 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
     for name in scenario.builtin_names():
         assert f"id='scenario-{name}'" in text
         assert (page.parent / f"scenario_{name}.csv").is_file()
-        assert f'id="il7_{name}"' in (page.parent / f"scenario_{name}.xml").read_text()  # its SBML export
+        with zipfile.ZipFile(page.parent / f"scenario_{name}.omex") as archive:  # its run for other tools
+            assert f'id="il7_{name}"' in archive.read("model.xml").decode()
+            assert b'<task id="task" modelReference="model"' in archive.read("simulation.sedml")
     for csv in (
         "baseline",
         "parameters",

@@ -10,6 +10,7 @@ The public API::
     il7.parameter_table()                      # value, unit, status, source of every number
     il7.export_sbml("il7.xml")                 # SBML L3V2 with units and annotations
     il7.export_sbml("sportes.xml", scenario="sportes_2008")  # with a scenario's state and doses
+    il7.export_omex("sportes.omex", scenario="sportes_2008")  # and the SED-ML that runs it
 """
 
 from __future__ import annotations
@@ -51,12 +52,27 @@ def export_sbml(
     return text
 
 
+def export_omex(
+    path: str | Path,
+    *,
+    scenario: Scenario | str,
+    overrides: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write ``scenario`` as a COMBINE archive (``.omex``): its SBML (as :func:`export_sbml`)
+    and the SED-ML that runs it on the scenario's output grid and names its readouts, so that
+    COPASI or Tellurium reproduce il7's trajectory by opening the file (see :mod:`il7.export`)."""
+    from il7.export import write_omex
+
+    return write_omex(path, scenario, overrides=overrides)
+
+
 __all__ = [
     "Il7Error",
     "Scenario",
     "ScenarioError",
     "SolveError",
     "Trajectory",
+    "export_omex",
     "export_sbml",
     "list_scenarios",
     "load_scenario",

@@ -64,8 +64,17 @@ def _parser() -> argparse.ArgumentParser:
     par = sub.add_parser("parameters", help="the parameter table with units, status and sources")
     par.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
-    exp = sub.add_parser("export", help="export the model, or a scenario in it, as SBML for other tools")
-    exp.add_argument("what", choices=("sbml",), help="what to export")
+    exp = sub.add_parser(
+        "export",
+        help="export the model, or a scenario in it, as SBML, or a scenario as a COMBINE archive (SBML "
+        "and SED-ML) that COPASI and Tellurium run",
+    )
+    exp.add_argument(
+        "what",
+        choices=("sbml", "omex"),
+        help="sbml: the model (with --scenario, its state and doses); omex: a scenario's SBML with the "
+        "SED-ML that runs it (needs --scenario and -o)",
+    )
     exp.add_argument(
         "--scenario",
         help="write this scenario into the model (built-in name or .yaml file): species start at its "
@@ -79,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID=VALUE",
         help="with --scenario: set a parameter before the scenario's steady state, as il7 simulate --set does",
     )
-    exp.add_argument("-o", "--output", help="file to write (default: standard output)")
+    exp.add_argument("-o", "--output", help="file to write (default for sbml: standard output)")
 
     cal = sub.add_parser(
         "calibrate",
@@ -304,12 +313,22 @@ def _export(args: argparse.Namespace) -> None:
     from il7.simulate import start_time
 
     if args.output is not None and not args.output.strip():
-        raise Il7Error("-o '': give a file name, e.g. -o il7.xml, or leave -o out to print the SBML")
+        raise Il7Error(f"-o '': give a file name, e.g. -o il7.{'omex' if args.what == 'omex' else 'xml'}")
+    if args.what == "omex" and args.scenario is None:
+        raise Il7Error("export omex writes a scenario's run: add --scenario, e.g. --scenario baseline")
+    if args.what == "omex" and args.output is None:
+        raise Il7Error("export omex writes an archive, not text: add -o FILE.omex")
     if args.sets and args.scenario is None:
         raise Il7Error("--set acts on a scenario's body: add --scenario, e.g. --scenario baseline")
     chosen = None if args.scenario is None else scenario.load(args.scenario)
-    text = build.sbml() if chosen is None else export.scenario_sbml(chosen, overrides=_overrides(args.sets))
-    if args.output:
+    overrides = _overrides(args.sets)
+    if chosen is not None and args.what == "omex":
+        export.write_omex(args.output, chosen, overrides=overrides)
+    else:
+        text = build.sbml() if chosen is None else export.scenario_sbml(chosen, overrides=overrides)
+        if not args.output:
+            sys.stdout.write(text)
+            return
         try:
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)
             Path(args.output).write_text(text, encoding="utf-8")
@@ -317,15 +336,14 @@ def _export(args: argparse.Namespace) -> None:
             raise Il7Error(
                 f"cannot write '{args.output}': {exc.strerror}; choose a writable location"
             ) from None
-        if chosen is None:
-            print(f"wrote {args.output}")
-        else:
-            print(
-                f"wrote {args.output}: scenario '{chosen.name}', model time 0 h = {chosen.time_unit} "
-                f"{start_time(chosen):g}; simulate to {export.output_hours(chosen)[-1]:g} h"
-            )
+    if chosen is None:
+        print(f"wrote {args.output}")
     else:
-        sys.stdout.write(text)
+        print(
+            f"wrote {args.output}: scenario '{chosen.name}', model time 0 h = {chosen.time_unit} "
+            f"{start_time(chosen):g}; simulate to {export.output_hours(chosen)[-1]:g} h"
+            + (" (the archive's SED-ML says so)" if args.what == "omex" else "")
+        )
 
 
 def _calibrate(args: argparse.Namespace) -> None:

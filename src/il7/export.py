@@ -15,12 +15,18 @@ The document's time is in hours, and its time 0 is where il7 starts integrating:
 first change or first output time, whichever is earlier (day -7 for ``transplant``). A scenario
 that changes a compartment's volume after it starts is refused: SBML tools differ on what such a
 jump does to the concentrations in the compartment.
+
+:func:`write_omex` packs that document with a SED-ML description of the run (the output grid,
+the solver and its tolerances, the readouts as a report and plots) into a COMBINE archive, which
+COPASI and Tellurium run as it stands.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from il7 import __version__, build
@@ -121,6 +127,223 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
         f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(said, quote=False)}</p></body>'
     )
     return str(libsbml.writeSBMLToString(doc))
+
+
+SEDML_NAMESPACE = "http://sed-ml.org/sed-ml/level1/version4"
+"""SED-ML Level 1 Version 4, the version COPASI and Tellurium read and write."""
+
+_MATHML = "http://www.w3.org/1998/Math/MathML"
+_MODEL_FILE = "model.xml"
+_SEDML_FILE = "simulation.sedml"
+_SOLVER = {  # KiSAO terms: CVODE, as libroadrunner runs it for il7, and its tolerances
+    "algorithm": "KISAO:0000019",
+    "relative_tolerance": "KISAO:0000209",
+    "absolute_tolerance": "KISAO:0000211",
+}
+_TOLERANCES = (1e-8, 1e-6)
+"""Relative and absolute (molecules) tolerances the archive asks for: tighter than il7's own
+relative 1e-6, so that another solver's error stays well inside il7's."""
+
+
+def write_omex(
+    path: str | Path, scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = None
+) -> Path:
+    """Write ``scenario`` as a COMBINE archive: the SBML of :func:`scenario_sbml` and a SED-ML run.
+
+    The SED-ML (``simulation.sedml``) simulates ``model.xml`` from its time 0 with CVODE and
+    reports the scenario's output grid (hours from where il7 starts integrating,
+    :func:`output_hours`): each readout is a data generator, gathered in the report ``report`` and
+    drawn in a plot of its own. COPASI (``basico.load_model``, or importing the archive) and
+    Tellurium (``te.executeCombineArchive``) reproduce il7's trajectory from the file alone.
+
+    A readout that is a species is written into the model as a parameter equal to the species'
+    amount (``amount_<id>``, cells or molecules) and the SED-ML reads that: tools read an SBML
+    species in SED-ML as a concentration or as an amount, not all alike.
+
+    Parameters
+    ----------
+    path
+        The archive to write (conventionally ``.omex``).
+    scenario
+        A :class:`~il7.scenario.Scenario`, a built-in name, or a path to a YAML file.
+    overrides
+        Parameter values set before the scenario's steady state, as in :func:`il7.simulate`.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    Il7Error
+        Unknown ids or bad values; output times that are not evenly spaced (SED-ML's time course
+        is a uniform grid); a path that cannot be written.
+    SolveError
+        The scenario could not be run.
+    """
+    import libcombine
+    import libsbml
+
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)
+    _uniform_steps(scenario)  # refuse an uneven grid before the run
+    doc = libsbml.readSBMLFromString(scenario_sbml(scenario, overrides=overrides))
+    targets = _readout_parameters(libsbml, doc.getModel(), scenario.readouts)
+    # the manifest names formats without level and version: COPASI runs the SED-ML of an archive
+    # only when its format is the plain "sed-ml" one
+    formats = libcombine.KnownFormats
+    archive = libcombine.CombineArchive()
+    archive.addFileFromString(
+        libsbml.writeSBMLToString(doc), _MODEL_FILE, formats.lookupFormat("sbml"), False
+    )
+    archive.addFileFromString(
+        _sedml(scenario, doc.getModel(), targets), _SEDML_FILE, formats.lookupFormat("sedml"), True
+    )
+    about = libcombine.OmexDescription()
+    about.setAbout(".")
+    about.setDescription(
+        f"il7 {__version__} scenario '{scenario.name}': {scenario.description} Model time is in hours "
+        f"from {scenario.time_unit} {start_time(scenario):g} of the scenario."
+    )
+    about.setCreated(libcombine.OmexDescription.getCurrentDateAndTime())
+    archive.addMetadata(".", about)
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+    written = archive.writeToFile(str(path))
+    archive.cleanUp()
+    if not written:
+        raise Il7Error(f"cannot write '{path}'; choose a writable location")
+    return path
+
+
+def _uniform_steps(scenario: Scenario) -> int:
+    """The number of steps of the scenario's output grid, which SED-ML needs evenly spaced."""
+    hours = output_hours(scenario)
+    steps = len(hours) - 1
+    if steps < 1 or any(
+        not math.isclose(t, hours[0] + (hours[-1] - hours[0]) * i / steps, rel_tol=1e-9, abs_tol=1e-9)
+        for i, t in enumerate(hours)
+    ):
+        raise Il7Error(
+            f"scenario '{scenario.name}': SED-ML's time course reports an evenly spaced grid, and these "
+            "output times are not; give output: {t_end: T, n: N} in the scenario, or export the SBML "
+            "alone (il7 export sbml) and read it at your times"
+        )
+    return steps
+
+
+def _readout_parameters(lib: Any, model: Any, readouts: tuple[str, ...]) -> dict[str, str]:
+    """The SBML parameter each readout is read from: itself, or for a species a new parameter
+    ``amount_<id>`` assigned the species' amount (cells or molecules)."""
+    targets = {}
+    for sid in readouts:
+        species = model.getSpecies(sid)
+        if species is None:
+            targets[sid] = sid
+            continue
+        pid = f"amount_{sid}"
+        parameter = model.createParameter()
+        parameter.setId(pid)
+        parameter.setName(f"{sid}, as an amount (for SED-ML)")
+        parameter.setConstant(False)
+        parameter.setUnits(species.getSubstanceUnits() or model.getSubstanceUnits())
+        # the species' symbol is its amount, or, for a concentration, times its compartment's volume
+        amount = sid if species.getHasOnlySubstanceUnits() else f"{sid} * {species.getCompartment()}"
+        rule = model.createAssignmentRule()
+        rule.setVariable(pid)
+        rule.setMath(lib.parseL3Formula(amount))
+        targets[sid] = pid
+    return targets
+
+
+def _sedml(scenario: Scenario, model: Any, targets: dict[str, str]) -> str:
+    """The SED-ML (L1V4) run of ``scenario`` on the archive's model: one uniform time course over
+    the output grid, a data generator per readout (read from ``targets``), one report, a plot each.
+
+    Written with the standard library's DOM, not python-libsedml: libsedml's bindings,
+    loaded into a process that already uses python-libsbml, make libsbml's ``ASTNode.getType()``
+    return an unusable object (python-libsedml 2.0.34 with python-libsbml 5.21), which would
+    silently break il7's formula checks (:func:`il7.build.divisors`) and those of the user's own
+    libsbml code. The tests read the file with libsedml (in a process of its own) and run it in
+    COPASI.
+    """
+    from xml.dom import minidom
+
+    doc = minidom.Document()
+
+    def child(parent: Any, tag: str, **attributes: str) -> Any:
+        element = doc.createElementNS(SEDML_NAMESPACE, tag)
+        for key, value in attributes.items():
+            element.setAttribute(key, value)
+        return parent.appendChild(element)
+
+    hours = output_hours(scenario)
+    # the sbml prefix is for the XPath targets of the variables below
+    root = child(doc, "sedML", xmlns=SEDML_NAMESPACE, level="1", version="4")
+    root.setAttribute("xmlns:sbml", model.getSBMLNamespaces().getURI())
+    child(
+        child(root, "listOfModels"),
+        "model",
+        id="model",
+        language="urn:sedml:language:sbml.level-3.version-2",
+        source=_MODEL_FILE,
+    )
+    course = child(
+        child(root, "listOfSimulations"),
+        "uniformTimeCourse",
+        id="course",
+        name=f"{scenario.name}: the scenario's output grid, in hours",
+        initialTime="0",
+        outputStartTime=f"{hours[0]!r}",
+        outputEndTime=f"{hours[-1]!r}",
+        numberOfSteps=str(_uniform_steps(scenario)),
+    )
+    algorithm = child(course, "algorithm", name="CVODE", kisaoID=_SOLVER["algorithm"])
+    settings = child(algorithm, "listOfAlgorithmParameters")
+    for term, value in zip(("relative_tolerance", "absolute_tolerance"), _TOLERANCES, strict=True):
+        child(
+            settings,
+            "algorithmParameter",
+            name=term.replace("_", " "),
+            kisaoID=_SOLVER[term],
+            value=f"{value:g}",
+        )
+    child(child(root, "listOfTasks"), "task", id="task", modelReference="model", simulationReference="course")
+    generators = child(root, "listOfDataGenerators")
+    outputs = child(root, "listOfOutputs")
+    report = child(outputs, "report", id="report", name=f"il7 scenario {scenario.name}")
+    columns = child(report, "listOfDataSets")
+    for sid in ("time", *scenario.readouts):
+        if sid == "time":
+            name, reference = "time (h)", {"symbol": "urn:sedml:symbol:time"}
+        else:
+            unit = model.getParameter(targets[sid]).getUnits()
+            name = f"{sid} ({unit})" if unit else sid
+            xpath = f"/sbml:sbml/sbml:model/sbml:listOfParameters/sbml:parameter[@id='{targets[sid]}']"
+            reference = {"target": xpath}
+        generator = child(generators, "dataGenerator", id=f"dg_{sid}", name=name)
+        child(
+            child(generator, "listOfVariables"), "variable", id=f"v_{sid}", taskReference="task", **reference
+        )
+        math = generator.appendChild(doc.createElementNS(_MATHML, "math"))
+        math.setAttribute("xmlns", _MATHML)
+        math.appendChild(doc.createElementNS(_MATHML, "ci")).appendChild(doc.createTextNode(f"v_{sid}"))
+        child(columns, "dataSet", id=f"ds_{sid}", label=sid, dataReference=f"dg_{sid}")
+    for sid in scenario.readouts:
+        plot = child(outputs, "plot2D", id=f"plot_{sid}", name=f"{scenario.name}: {sid}")
+        child(
+            child(plot, "listOfCurves"),
+            "curve",
+            id=f"curve_{sid}",
+            name=sid,
+            xDataReference="dg_time",
+            yDataReference=f"dg_{sid}",
+        )
+    return str(doc.toprettyxml(indent="  ", encoding="UTF-8").decode())
 
 
 def output_hours(scenario: Scenario) -> tuple[float, ...]:

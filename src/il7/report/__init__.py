@@ -2,7 +2,8 @@
 
 :func:`write_report` runs the baseline and every built-in scenario, and writes
 ``index.html`` (baseline table, a figure per scenario, the parameter table with sources), one
-CSV per table and figure, and each scenario as SBML for other tools into the output folder. A
+CSV per table and figure, and each scenario as a COMBINE archive (its SBML and the SED-ML that
+runs it) for other tools into the output folder. A
 scenario that fails to solve is shown as failed, with its message; the report still completes.
 """
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from il7 import scenario as scenarios
 from il7.errors import Il7Error
-from il7.export import scenario_sbml
+from il7.export import write_omex
 from il7.report.cells import cells_section
 from il7.report.diagram import layer_diagram
 from il7.report.figures import embed
@@ -75,7 +76,7 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
         ) from None
     # the run takes minutes: find out now, not at the end, whether its files can be written
     blocked = sorted(
-        p.name for p in out.iterdir() if p.is_dir() and p.suffix in (".html", ".csv", ".png", ".xml")
+        p.name for p in out.iterdir() if p.is_dir() and p.suffix in (".html", ".csv", ".png", ".omex")
     )
     if blocked:
         raise Il7Error(
@@ -172,12 +173,13 @@ def _scenario_section(result: ScenarioResult, out: Path) -> str:
     result.trajectory.write(out / f"scenario_{result.name}.csv")
     caption = f"Data: scenario_{result.name}.csv."
     try:
-        (out / f"scenario_{result.name}.xml").write_text(scenario_sbml(result.name), encoding="utf-8")
+        write_omex(out / f"scenario_{result.name}.omex", result.name)
         caption += (
-            f" To run it in COPASI or Tellurium: scenario_{result.name}.xml (SBML with its state and doses)."
+            f" To run it in COPASI or Tellurium: scenario_{result.name}.omex (a COMBINE archive: the "
+            "SBML with its state and doses, model.xml, and the SED-ML that runs it)."
         )
     except Il7Error as exc:  # the run above solved, so this is unexpected; say so and go on
-        caption += f" No SBML export: {exc}"
+        caption += f" No archive for other tools: {exc}"
     return head + _figure(result.trajectory, caption)
 
 
