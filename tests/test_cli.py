@@ -299,6 +299,8 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["export", "sbml", "-o", "UNDERFILE/x.xml"], "cannot write"),
         (["export", "sbml", "-o", ""], "-o '': give a file name"),
         (["export", "omex", "--scenario", "baseline", "-o", "UNDERFILE/x.omex"], "cannot write"),
+        (["export", "omex", "--scenario", "baseline", "-o", "/proc/x.omex"], "cannot write '/proc/x.omex'"),
+        (["export", "omex", "--scenario", "baseline", "-o", "TAKEN"], "it is a folder; give a file name"),
         (["export", "omex", "--scenario", "UNEVEN", "-o", "x.omex"], "evenly spaced grid"),
         (["report", "--out", "/proc/il7-report"], "cannot create report folder"),
         (["report", "--out", ""], "--out '': give the report folder a name"),

@@ -188,6 +188,13 @@ def write_omex(
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     _uniform_steps(scenario)  # refuse an uneven grid before the run
+    path = Path(path)
+    if path.is_dir():  # libcombine would replace an empty folder by the archive
+        raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. {path / 'run.omex'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
     doc = libsbml.readSBMLFromString(scenario_sbml(scenario, overrides=overrides))
     targets = _readout_parameters(libsbml, doc.getModel(), scenario.readouts)
     # the manifest names formats without level and version: COPASI runs the SED-ML of an archive
@@ -208,12 +215,10 @@ def write_omex(
     )
     about.setCreated(libcombine.OmexDescription.getCurrentDateAndTime())
     archive.addMetadata(".", about)
-    path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
-    written = archive.writeToFile(str(path))
+        written = archive.writeToFile(str(path))
+    except RuntimeError:  # libcombine raises when it cannot create the zip
+        written = False
     archive.cleanUp()
     if not written:
         raise Il7Error(f"cannot write '{path}'; choose a writable location")
