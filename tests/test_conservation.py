@@ -29,8 +29,9 @@ DRAWN = (
     "gc_per_T",
     "IL4Ra_per_T",
 )
-# a closed well: nothing made, nothing internalised or degraded
-CLOSED = {"translation": 0, "k_int": 0, "k_deg_int": 0, "k_endo_active": 0, "k_turn_IL7Ra": 0}
+# a closed well: nothing made or degraded; active complexes are endocytosed but never sorted, so
+# every chain stays in one of its pools, the endosomal ones included
+CLOSED = {"translation": 0, "k_int": 0, "k_deg_int": 0, "k_sort": 0, "k_turn_IL7Ra": 0}
 TOTALS = {
     "IL-7": ("IL7_tissue", "IL7_IL7Ra_T", "IL7_IL7Ra_gc_T", "IL7R_endo_T", "IL7_sIL7R_tissue"),
     "IL-7Ralpha": (
@@ -51,9 +52,18 @@ TOTALS = {
         "IL15_IL2Rb_gc_T",
         "gc_int_T",
         "IL7R_endo_T",
+        "IL4R_endo_T",
+        "IL2Rb_endo_T",
     ),
-    "IL-4Ralpha": ("IL4Ra_T", "IL4_IL4Ra_T", "IL4_IL4Ra_gc_T"),
-    "IL-2Rbeta": ("IL2Rb_T", "IL2_IL2Rb_T", "IL2_IL2Rb_gc_T", "IL15_IL2Rb_T", "IL15_IL2Rb_gc_T"),
+    "IL-4Ralpha": ("IL4Ra_T", "IL4_IL4Ra_T", "IL4_IL4Ra_gc_T", "IL4R_endo_T"),
+    "IL-2Rbeta": (
+        "IL2Rb_T",
+        "IL2_IL2Rb_T",
+        "IL2_IL2Rb_gc_T",
+        "IL15_IL2Rb_T",
+        "IL15_IL2Rb_gc_T",
+        "IL2Rb_endo_T",
+    ),
     "STAT5": ("STAT5_T", "pSTAT5_T"),
 }
 BOUNDS = {p.id: (p.lower, p.upper) for p in parameters()}

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -72,11 +73,24 @@ import json, sys
 import libsedml
 doc = libsedml.readSedMLFromString(sys.stdin.read())
 course = doc.getSimulation("course")
+elements = doc.getListOfAllElements()
+variables = [
+    doc.getDataGenerator(i).getVariable(j)
+    for i in range(doc.getNumDataGenerators())
+    for j in range(doc.getDataGenerator(i).getNumVariables())
+]
 print(json.dumps({
     "errors": doc.getErrorLog().getNumFailsWithSeverity(libsedml.LIBSEDML_SEV_ERROR),
+    "incomplete": [
+        elements.get(i).getElementName()
+        for i in range(elements.getSize())
+        if not elements.get(i).hasRequiredAttributes()
+    ],
+    "start": course.getOutputStartTime(),
     "end": course.getOutputEndTime(),
     "steps": course.getNumberOfSteps(),
     "generators": [doc.getDataGenerator(i).getId() for i in range(doc.getNumDataGenerators())],
+    "targets": [v.getTarget() for v in variables if v.isSetTarget()],
 }))
 """
 """libsedml reads the SED-ML in a process of its own: loaded beside python-libsbml it breaks
@@ -97,9 +111,16 @@ def test_an_archive_holds_a_consistent_model_and_a_valid_run(tmp_path: Path) -> 
         [sys.executable, "-c", READ_SEDML], input=run, capture_output=True, text=True, check=True
     )
     sedml = json.loads(read.stdout)
-    assert sedml["errors"] == 0
-    assert (sedml["end"], sedml["steps"]) == (output_hours(s)[-1], len(s.times) - 1)
+    assert sedml["errors"] == 0 and sedml["incomplete"] == []  # every required attribute is set
+    hours = output_hours(s)
+    assert (sedml["start"], sedml["end"], sedml["steps"]) == (hours[0], hours[-1], len(s.times) - 1)
     assert sedml["generators"] == ["dg_time", *(f"dg_{r}" for r in s.readouts)]
+    # each variable's XPath names one parameter of model.xml, the readout or its amount_ parameter
+    tree = ElementTree.fromstring(model)
+    ns = {"sbml": tree.tag.split("}")[0].strip("{")}
+    found = [tree.findall(target.replace("/sbml:sbml/", "./", 1), ns) for target in sedml["targets"]]
+    assert [len(hits) for hits in found] == [1] * len(s.readouts)
+    assert [hits[0].get("id") for hits in found] == ["amount_Leuk", "IL7_serum_total"]
 
 
 def test_an_archive_needs_evenly_spaced_output_times(tmp_path: Path) -> None:

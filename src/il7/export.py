@@ -189,12 +189,13 @@ def write_omex(
         scenario = load(scenario)
     _uniform_steps(scenario)  # refuse an uneven grid before the run
     path = Path(path)
-    if path.is_dir():  # libcombine would replace an empty folder by the archive
-        raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. {path / 'run.omex'}")
     try:
+        folder = path.is_dir()  # libcombine would replace an empty folder by the archive
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+    if folder:
+        raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. {path / 'run.omex'}")
     doc = libsbml.readSBMLFromString(scenario_sbml(scenario, overrides=overrides))
     targets = _readout_parameters(libsbml, doc.getModel(), scenario.readouts)
     # the manifest names formats without level and version: COPASI runs the SED-ML of an archive
@@ -345,6 +346,7 @@ def _sedml(scenario: Scenario, model: Any, targets: dict[str, str]) -> str:
             "curve",
             id=f"curve_{sid}",
             name=sid,
+            type="points",  # required by L1V4
             xDataReference="dg_time",
             yDataReference=f"dg_{sid}",
         )
