@@ -313,7 +313,9 @@ def _export(args: argparse.Namespace) -> None:
     from il7.simulate import start_time
 
     if args.output is not None and not args.output.strip():
-        raise Il7Error(f"-o '': give a file name, e.g. -o il7.{'omex' if args.what == 'omex' else 'xml'}")
+        if args.what == "omex":
+            raise Il7Error("-o '': give a file name, e.g. -o run.omex")
+        raise Il7Error("-o '': give a file name, e.g. -o il7.xml, or leave -o out to print the SBML")
     if args.what == "omex" and args.scenario is None:
         raise Il7Error("export omex writes a scenario's run: add --scenario, e.g. --scenario baseline")
     if args.what == "omex" and args.output is None:
