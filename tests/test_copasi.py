@@ -5,6 +5,7 @@ runs it), runs in COPASI as it runs in il7 when COPASI opens the archive and run
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 basico = pytest.importorskip("basico", reason="COPASI cross-check needs the test extra (copasi-basico)")
@@ -62,12 +63,17 @@ def _copasi(
             model=model,
         )
         frame = basico.run_time_course(values=times, use_numbers=True, update_model=False, model=model)
-        # COPASI shows species and global quantities by their SBML names (the model names them)
-        ids = {name: sid for name, sid in basico.get_species(model=model)["sbml_id"].items()}
-        ids |= {f"Values[{name}]": sid for name, sid in basico.get_parameters(model=model)["sbml_id"].items()}
-        return {ids[c]: frame[c].to_numpy() for c in frame.columns if c in ids}
+        return _by_sbml_id(frame, model)
     finally:
         basico.remove_datamodel(model)
+
+
+def _by_sbml_id(frame: pd.DataFrame, model: object) -> dict[str, np.ndarray]:
+    """A COPASI time course's columns by SBML id: COPASI names species and global quantities by
+    their SBML names (the model names them)."""
+    ids = {name: sid for name, sid in basico.get_species(model=model)["sbml_id"].items()}
+    ids |= {f"Values[{name}]": sid for name, sid in basico.get_parameters(model=model)["sbml_id"].items()}
+    return {ids[c]: frame[c].to_numpy() for c in frame.columns if c in ids}
 
 
 @pytest.mark.parametrize(
@@ -98,12 +104,11 @@ time, or a setting left out, is off by far more."""
 
 def _copasi_archive(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Open a COMBINE archive in COPASI and run its time course as the SED-ML sets it up: the
-    output times (h) and each global quantity by SBML id."""
+    output times (h) and each species and global quantity by SBML id."""
     model = basico.load_model(str(path))
     try:
         frame = basico.run_time_course(use_initial_values=True, update_model=False, model=model)
-        ids = {f"Values[{name}]": sid for name, sid in basico.get_parameters(model=model)["sbml_id"].items()}
-        return frame.index.to_numpy(), {ids[c]: frame[c].to_numpy() for c in frame.columns if c in ids}
+        return frame.index.to_numpy(), _by_sbml_id(frame, model)
     finally:
         basico.remove_datamodel(model)
 
@@ -118,7 +123,7 @@ def test_every_builtin_scenario_runs_in_copasi_as_in_il7(tmp_path: Path, name: s
     for readout in s.readouts:
         scale = max(float(np.max(np.abs(ours[readout]))), 1e-9)  # a knockout's readouts are 0
         # a species readout is read through its amount parameter (il7.export.write_omex)
-        copasi = theirs[readout] if readout in theirs else theirs[f"amount_{readout}"]
+        copasi = theirs.get(f"amount_{readout}", theirs[readout])
         assert np.all(np.abs(ours[readout] - copasi) <= SCENARIO_RTOL * scale), readout
 
 

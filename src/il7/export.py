@@ -187,7 +187,7 @@ def write_omex(
 
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    _uniform_steps(scenario)  # refuse an uneven grid before the run
+    steps = _uniform_steps(scenario)  # refuse an uneven grid before the run
     path = Path(path)
     try:
         folder = path.is_dir()  # libcombine would replace an empty folder by the archive
@@ -206,7 +206,7 @@ def write_omex(
         libsbml.writeSBMLToString(doc), _MODEL_FILE, formats.lookupFormat("sbml"), False
     )
     archive.addFileFromString(
-        _sedml(scenario, doc.getModel(), targets), _SEDML_FILE, formats.lookupFormat("sedml"), True
+        _sedml(scenario, steps, doc.getModel(), targets), _SEDML_FILE, formats.lookupFormat("sedml"), True
     )
     about = libcombine.OmexDescription()
     about.setAbout(".")
@@ -266,9 +266,10 @@ def _readout_parameters(lib: Any, model: Any, readouts: tuple[str, ...]) -> dict
     return targets
 
 
-def _sedml(scenario: Scenario, model: Any, targets: dict[str, str]) -> str:
+def _sedml(scenario: Scenario, steps: int, model: Any, targets: dict[str, str]) -> str:
     """The SED-ML (L1V4) run of ``scenario`` on the archive's model: one uniform time course over
-    the output grid, a data generator per readout (read from ``targets``), one report, a plot each.
+    the output grid (``steps`` even steps, :func:`_uniform_steps`), a data generator per readout
+    (read from ``targets``), one report, a plot each.
 
     Written with the standard library's DOM, not python-libsedml: libsedml's bindings,
     loaded into a process that already uses python-libsbml, make libsbml's ``ASTNode.getType()``
@@ -306,7 +307,7 @@ def _sedml(scenario: Scenario, model: Any, targets: dict[str, str]) -> str:
         initialTime="0",
         outputStartTime=f"{hours[0]!r}",
         outputEndTime=f"{hours[-1]!r}",
-        numberOfSteps=str(_uniform_steps(scenario)),
+        numberOfSteps=str(steps),
     )
     algorithm = child(course, "algorithm", name="CVODE", kisaoID=_SOLVER["algorithm"])
     settings = child(algorithm, "listOfAlgorithmParameters")
