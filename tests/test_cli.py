@@ -99,6 +99,22 @@ def test_export_omex_writes_the_scenario_and_its_run(
         assert {"manifest.xml", "model.xml", "simulation.sedml"} <= set(archive.namelist())
 
 
+def test_export_petab_writes_the_problem_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "s3c"
+    code, out, _ = run(capsys, "export", "petab", "-o", str(folder))
+    assert code == 0 and f"wrote {folder / 'problem.yaml'}" in out
+    names = {p.name for p in folder.iterdir()}
+    assert names == {
+        "problem.yaml",
+        "model.xml",
+        "conditions.tsv",
+        "measurements.tsv",
+        "observables.tsv",
+        "parameters.tsv",
+        "README.md",
+    }
+
+
 BAD = """name: bad
 description: three mistakes
 context: human_bdy
@@ -302,6 +318,10 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["export", "omex", "--scenario", "baseline", "-o", "/proc/x.omex"], "cannot write '/proc/x.omex'"),
         (["export", "omex", "--scenario", "baseline", "-o", "TAKEN"], "it is a folder; give a file name"),
         (["export", "omex", "--scenario", "UNEVEN", "-o", "x.omex"], "evenly spaced grid"),
+        (["export", "petab"], "add -o FOLDER"),
+        (["export", "petab", "--scenario", "baseline", "-o", "x"], "leave out --scenario and --set"),
+        (["export", "petab", "-o", "EMPTY"], "it is a file; give a folder"),
+        (["export", "petab", "-o", "UNDERFILE/petab"], "cannot write into"),
         (["report", "--out", "/proc/il7-report"], "cannot create report folder"),
         (["report", "--out", ""], "--out '': give the report folder a name"),
         # the report takes minutes: a folder where its page goes is found before, not after

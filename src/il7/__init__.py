@@ -11,6 +11,7 @@ The public API::
     il7.export_sbml("il7.xml")                 # SBML L3V2 with units and annotations
     il7.export_sbml("sportes.xml", scenario="sportes_2008")  # with a scenario's state and doses
     il7.export_omex("sportes.omex", scenario="sportes_2008")  # and the SED-ML that runs it
+    il7.export_petab("s3c")                     # Gonnord 2018 S3C as a PEtab calibration problem
 """
 
 from __future__ import annotations
@@ -66,6 +67,15 @@ def export_omex(
     return write_omex(path, scenario, overrides=overrides)
 
 
+def export_petab(folder: str | Path) -> Path:
+    """Write Gonnord 2018 S3C (pSTAT5 against IL-7 at 10 min) as a PEtab v1 problem in ``folder``
+    and return its ``problem.yaml``, which PEtab tools open (pyPESTO and COPASI are checked; see
+    :func:`il7.export.write_petab`)."""
+    from il7.export import write_petab
+
+    return write_petab(folder)
+
+
 __all__ = [
     "Il7Error",
     "Scenario",
@@ -73,6 +83,7 @@ __all__ = [
     "SolveError",
     "Trajectory",
     "export_omex",
+    "export_petab",
     "export_sbml",
     "list_scenarios",
     "load_scenario",

@@ -66,14 +66,15 @@ def _parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser(
         "export",
-        help="export the model, or a scenario in it, as SBML, or a scenario as a COMBINE archive (SBML "
-        "and SED-ML) that COPASI and Tellurium run",
+        help="export the model, or a scenario in it, as SBML, a scenario as a COMBINE archive (SBML "
+        "and SED-ML) that COPASI and Tellurium run, or the Gonnord 2018 S3C fit as a PEtab problem",
     )
     exp.add_argument(
         "what",
-        choices=("sbml", "omex"),
+        choices=("sbml", "omex", "petab"),
         help="sbml: the model (with --scenario, its state and doses); omex: a scenario's SBML with the "
-        "SED-ML that runs it (needs --scenario and -o)",
+        "SED-ML that runs it (needs --scenario and -o); petab: Gonnord 2018 S3C (pSTAT5 against IL-7) "
+        "as a PEtab v1 calibration problem, which pyPESTO and COPASI run (-o FOLDER)",
     )
     exp.add_argument(
         "--scenario",
@@ -88,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID=VALUE",
         help="with --scenario: set a parameter before the scenario's steady state, as il7 simulate --set does",
     )
-    exp.add_argument("-o", "--output", help="file to write (default for sbml: standard output)")
+    exp.add_argument(
+        "-o", "--output", help="file to write (default for sbml: standard output); for petab, a folder"
+    )
 
     cal = sub.add_parser(
         "calibrate",
@@ -312,6 +315,17 @@ def _export(args: argparse.Namespace) -> None:
     from il7 import build, export, scenario
     from il7.simulate import start_time
 
+    if args.what == "petab":
+        if args.scenario is not None or args.sets:
+            raise Il7Error(
+                "export petab writes the Gonnord 2018 S3C calibration problem, which has its own "
+                "culture well: leave out --scenario and --set"
+            )
+        if args.output is None or not args.output.strip():
+            raise Il7Error("export petab writes a folder of files: add -o FOLDER, e.g. -o il7-petab")
+        problem = export.write_petab(args.output)
+        print(f"wrote {problem} (and the model, tables and a README beside it)")
+        return
     if args.output is not None and not args.output.strip():
         if args.what == "omex":
             raise Il7Error("-o '': give a file name, e.g. -o run.omex")
