@@ -57,6 +57,9 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
         "transplant_cohort",
     ):
         assert (page.parent / f"{csv}.csv").is_file()
+    petab = page.parent / "gonnord_S3C_petab"  # the S3C fit for PEtab tools (tests/test_petab.py runs one)
+    assert {"problem.yaml", "model.xml", "measurements.tsv"} <= {p.name for p in petab.iterdir()}
+    assert "gonnord_S3C_petab/problem.yaml" in text
     assert text.count("data:image/png;base64,") == FIGURES
     assert "src='http" not in text  # self-contained: nothing fetched
     assert "FAILED" not in text  # no scenario failed to solve (a claim's FAIL verdict is not this)

@@ -2,8 +2,8 @@
 
 :func:`write_report` runs the baseline and every built-in scenario, and writes
 ``index.html`` (baseline table, a figure per scenario, the parameter table with sources), one
-CSV per table and figure, and each scenario as a COMBINE archive (its SBML and the SED-ML that
-runs it) for other tools into the output folder. A
+CSV per table and figure, each scenario as a COMBINE archive (its SBML and the SED-ML that
+runs it) and the Gonnord S3C fit as a PEtab problem, for other tools, into the output folder. A
 scenario that fails to solve is shown as failed, with its message; the report still completes.
 """
 

@@ -10,6 +10,8 @@ import pandas as pd
 
 from il7 import calibrate, experiments
 from il7.claims.validate import cd127_course, faces, gonnord, graded
+from il7.errors import Il7Error
+from il7.export import write_petab
 from il7.report.figures import embed
 
 
@@ -22,6 +24,10 @@ def molecular_section(out: Path) -> str:
     parts.append(_graded_figure(out))
     parts.append(_faces_table(out))
     return "\n".join(parts)
+
+
+PETAB_FOLDER = "gonnord_S3C_petab"
+"""The report's sub-folder holding ``il7 export petab``'s problem."""
 
 
 def _gonnord_figure(out: Path) -> str:
@@ -53,11 +59,16 @@ def _gonnord_figure(out: Path) -> str:
     b.semilogx(np.repeat(calibrate.S3D_IL4_PRE, 3), data.inhibition_of_il7.ravel(), "s", ms=4, label="data")
     b.set(xlabel="pre-treatment (pg/mL)", ylabel="% inhibition", title="gc cross-inhibition (fitted)")
     b.legend(fontsize="small")
-    return embed(
-        fig,
-        "Gonnord 2018 fit",
-        "Data: gonnord_S3C_model.csv, gonnord_S3D_model.csv; digitised points from src/il7/data.",
-    )
+    caption = "Data: gonnord_S3C_model.csv, gonnord_S3D_model.csv; digitised points from src/il7/data."
+    try:
+        write_petab(out / PETAB_FOLDER)
+        caption += (
+            f" The S3C fit as a PEtab problem for pyPESTO or COPASI: {PETAB_FOLDER}/problem.yaml "
+            "(its README says what il7 calibrate fits beyond it)."
+        )
+    except Il7Error as exc:  # a file where the folder goes: say so, keep the report
+        caption += f" No PEtab problem: {exc}"
+    return embed(fig, "Gonnord 2018 fit", caption)
 
 
 def _receptor_figure(out: Path) -> str:
