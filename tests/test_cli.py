@@ -104,6 +104,7 @@ def test_export_petab_writes_the_problem_folder(tmp_path: Path, capsys: pytest.C
     code, out, _ = run(capsys, "export", "petab", "-o", str(folder))
     assert code == 0 and f"wrote {folder / 'problem.yaml'}" in out
     names = {p.name for p in folder.iterdir()}
+    assert "Written with these values" not in (folder / "README.md").read_text()
     assert names == {
         "problem.yaml",
         "model.xml",
@@ -113,6 +114,14 @@ def test_export_petab_writes_the_problem_folder(tmp_path: Path, capsys: pytest.C
         "parameters.tsv",
         "README.md",
     }
+    # --set changes the cells (a fixed receptor parameter) or where an estimated one starts
+    code, _, _ = run(
+        capsys, "export", "petab", "--set", "k_pSTAT5=0.5", "--set", "gc_per_T=600", "-o", str(folder)
+    )
+    assert code == 0
+    rows = {r.split("\t")[0]: r.split("\t") for r in (folder / "parameters.tsv").read_text().splitlines()}
+    assert float(rows["k_pSTAT5"][rows["parameterId"].index("nominalValue")]) == 0.5
+    assert "k_pSTAT5 = 0.5, gc_per_T = 600" in (folder / "README.md").read_text()
 
 
 BAD = """name: bad
@@ -319,7 +328,7 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["export", "omex", "--scenario", "baseline", "-o", "TAKEN"], "it is a folder; give a file name"),
         (["export", "omex", "--scenario", "UNEVEN", "-o", "x.omex"], "evenly spaced grid"),
         (["export", "petab"], "add -o FOLDER"),
-        (["export", "petab", "--scenario", "baseline", "-o", "x"], "leave out --scenario and --set"),
+        (["export", "petab", "--scenario", "baseline", "-o", "x"], "leave out --scenario"),
         (["export", "petab", "-o", "EMPTY"], "it is a file; give a folder"),
         (["export", "petab", "-o", "UNDERFILE/petab"], "cannot write into"),
         (["report", "--out", "/proc/il7-report"], "cannot create report folder"),

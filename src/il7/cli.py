@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID=VALUE",
-        help="with --scenario: set a parameter before the scenario's steady state, as il7 simulate --set does",
+        help="with --scenario (or petab): set a parameter before the steady state, as il7 simulate --set does",
     )
     exp.add_argument(
         "-o", "--output", help="file to write (default for sbml: standard output); for petab, a folder"
@@ -316,14 +316,14 @@ def _export(args: argparse.Namespace) -> None:
     from il7.simulate import start_time
 
     if args.what == "petab":
-        if args.scenario is not None or args.sets:
+        if args.scenario is not None:
             raise Il7Error(
                 "export petab writes the Gonnord 2018 S3C calibration problem, which has its own "
-                "culture well: leave out --scenario and --set"
+                "culture well: leave out --scenario (--set still sets its cells' parameters)"
             )
         if args.output is None or not args.output.strip():
             raise Il7Error("export petab writes a folder of files: add -o FOLDER, e.g. -o il7-petab")
-        problem = export.write_petab(args.output)
+        problem = export.write_petab(args.output, overrides=_overrides(args.sets))
         print(f"wrote {problem} (and the model, tables and a README beside it)")
         return
     if args.output is not None and not args.output.strip():

@@ -452,7 +452,7 @@ _PETAB_FILES = {
 _S3C_MINUTES = 10.0  # Gonnord 2018 S3C: pSTAT5 read 10 min after IL-7
 
 
-def write_petab(folder: str | Path) -> Path:
+def write_petab(folder: str | Path, *, overrides: Mapping[str, Any] | None = None) -> Path:
     """Write Gonnord 2018 S3C (pSTAT5 against IL-7, 10 min) as a PEtab v1 problem in ``folder``.
 
     The problem is the S3C part of ``il7 calibrate``: a culture well of T cells at their IL-7-free
@@ -470,6 +470,10 @@ def write_petab(folder: str | Path) -> Path:
     ----------
     folder
         The folder to write into (created if missing); its files of the same names are replaced.
+    overrides
+        Parameter values for the cells before their steady state, as in :func:`il7.simulate`
+        (``{"gc_per_T": 13391}``): the fixed receptor parameters, or the starting point of an
+        estimated one.
 
     Returns
     -------
@@ -479,7 +483,7 @@ def write_petab(folder: str | Path) -> Path:
     Raises
     ------
     Il7Error
-        ``folder`` is a file or cannot be written.
+        ``folder`` is a file or cannot be written; unknown ids or bad values in ``overrides``.
     """
     import libsbml
     import yaml
@@ -494,7 +498,9 @@ def write_petab(folder: str | Path) -> Path:
     except OSError as exc:
         raise Il7Error(f"cannot write into '{folder}': {exc.strerror}; choose a writable folder") from None
 
-    doc = libsbml.readSBMLFromString(scenario_sbml(_s3c_well()))
+    well = _s3c_well()
+    resolved = scenario_overrides(well, overrides)  # model units, for the nominal values
+    doc = libsbml.readSBMLFromString(scenario_sbml(well, overrides=overrides))
     model = doc.getModel()
     added = model.createParameter()
     added.setId("IL7_added")
@@ -547,7 +553,7 @@ def write_petab(folder: str | Path) -> Path:
                 "parameterScale": "log10" if log else "lin",
                 "lowerBound": (p.lower or 0.0) * factor,
                 "upperBound": (p.upper or 0.0) * factor,
-                "nominalValue": (p.value or 0.0) * factor,
+                "nominalValue": resolved.get(pid, (p.value or 0.0) * factor),
                 "estimate": 1,
             }
         )
@@ -583,7 +589,7 @@ def write_petab(folder: str | Path) -> Path:
         ):
             files[key].write_text(_tsv(rows), encoding="utf-8")
         files["problem"].write_text(yaml.safe_dump(problem, sort_keys=False), encoding="utf-8")
-        files["readme"].write_text(_petab_readme(sigma), encoding="utf-8")
+        files["readme"].write_text(_petab_readme(sigma, resolved), encoding="utf-8")
     except OSError as exc:
         raise Il7Error(f"cannot write into '{folder}': {exc.strerror}; choose a writable folder") from None
     return files["problem"]
@@ -618,7 +624,14 @@ def _tsv(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _petab_readme(sigma: float) -> str:
+def _petab_readme(sigma: float, overrides: dict[str, float]) -> str:
+    changed = (
+        "\n\nWritten with these values in place of il7's table (model units): "
+        + ", ".join(f"{k} = {v:g}" for k, v in overrides.items())
+        + "."
+        if overrides
+        else ""
+    )
     return f"""# Gonnord 2018 S3C as a PEtab problem (written by il7 {__version__})
 
 pSTAT5 median fluorescence of human CD4+ TCR+ CCR7hi T cells 10 min after IL-7 at six doses
@@ -638,8 +651,9 @@ meyer-lab/gc-cytokines repository (Farhat et al. 2021).
 What is not here: `il7 calibrate` also fits the receptor parameters `K_pre` and `gc_per_T`, and
 the cross-inhibition data of S3D. Those receptor parameters set the state the cells start from;
 the model carries that state as numbers (tools differ on how they pre-equilibrate this model), so
-they are fixed at il7's values: change them in il7 and export again. S3D is a ratio of two
-experiments, which PEtab cannot state.
+they are fixed at il7's values: to try others, export again with them
+(`il7 export petab --set gc_per_T=13391 -o FOLDER`). S3D is a ratio of two experiments, which
+PEtab cannot state.{changed}
 
 With pyPESTO:
 
