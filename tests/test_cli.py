@@ -124,6 +124,65 @@ def test_export_petab_writes_the_problem_folder(tmp_path: Path, capsys: pytest.C
     assert "k_pSTAT5 = 0.5, gc_per_T = 600" in (folder / "README.md").read_text()
 
 
+def test_export_petab_with_a_scenario_and_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "serum.csv"
+    data.write_text("readout,time,measurement\nIL7_serum_total,1,5000\nIL7_serum_total,7,40000\n")
+    argv = ["export", "petab", "--scenario", "sportes_2008", "--data", str(data), "-o", str(tmp_path / "p")]
+    code, out, _ = run(capsys, *argv, "--estimate", "ka_rIL7_sc,F_rIL7_sc")
+    assert code == 0 and "problem.yaml" in out
+    estimated = [r.split("\t")[0] for r in (tmp_path / "p" / "parameters.tsv").read_text().splitlines()[1:]]
+    assert estimated == ["ka_rIL7_sc", "F_rIL7_sc", "sigma_IL7_serum_total"]
+
+
+PETAB_DATA = {
+    "GOOD.csv": "readout,time,measurement\nCD4_blood,7,700\n",
+    "TYPO.csv": "readout,time,measurement\nCD4_blod,7,700\n",
+    "NOCOLUMN.csv": "readout,time,value\nCD4_blood,7,700\n",
+    "NAN.csv": "readout,time,measurement\nCD4_blood,7,nan\n",
+    "TEXT.csv": "readout,time,measurement\nCD4_blood,day 7,700\n",
+    "EARLY.csv": "readout,time,measurement\nCD4_blood,-1,700\n",
+    "MIXED.csv": "readout,time,measurement,sigma\nCD4_blood,7,700,50\nCD4_blood,14,800,\n",
+    "NEGSIGMA.csv": "readout,time,measurement,sigma\nCD4_blood,7,700,-5\n",
+    "HEADER.csv": "readout,time,measurement\n",
+    "DATA.xlsx": "not a table",
+}
+
+
+@pytest.mark.parametrize(
+    ("data", "extra", "pattern"),
+    [
+        ("GOOD.csv", [], "needs what to estimate: add --estimate ID"),
+        (None, ["--estimate", "ka_rIL7_sc"], "needs your measurements: add --data"),
+        (
+            "TYPO.csv",
+            ["--estimate", "ka_rIL7_sc"],
+            "TYPO.csv:2: 'CD4_blod' is not a readout; did you mean 'CD4_blood'?",
+        ),
+        ("NOCOLUMN.csv", ["--estimate", "ka_rIL7_sc"], "no column measurement"),
+        ("NAN.csv", ["--estimate", "ka_rIL7_sc"], "NAN.csv:2: measurement is nan; give a finite number"),
+        ("TEXT.csv", ["--estimate", "ka_rIL7_sc"], "TEXT.csv:2: time 'day 7' is not a number"),
+        ("EARLY.csv", ["--estimate", "ka_rIL7_sc"], "comes before the scenario starts (day 0"),
+        ("MIXED.csv", ["--estimate", "ka_rIL7_sc"], "sigma is given for some measurements and not others"),
+        ("NEGSIGMA.csv", ["--estimate", "ka_rIL7_sc"], "sigma -5 must be positive"),
+        ("HEADER.csv", ["--estimate", "ka_rIL7_sc"], "no measurements below the header"),
+        ("DATA.xlsx", ["--estimate", "ka_rIL7_sc"], "give the measurements as .csv or .tsv"),
+        ("MISSING.csv", ["--estimate", "ka_rIL7_sc"], "cannot read"),
+        ("GOOD.csv", ["--estimate", "CL_IL7"], "moves the scenario's starting steady state"),
+    ],
+)
+def test_export_petab_scenario_errors_are_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: str | None, extra: list[str], pattern: str
+) -> None:
+    for name, text in PETAB_DATA.items():
+        (tmp_path / name).write_text(text)
+    argv = ["export", "petab", "--scenario", "sportes_2008", "-o", str(tmp_path / "p"), *extra]
+    if data is not None:
+        argv += ["--data", str(tmp_path / data)]
+    code, _, err = run(capsys, *argv)
+    assert code == 2, err
+    assert pattern in err and len(err.strip().splitlines()) == 1
+
+
 BAD = """name: bad
 description: three mistakes
 context: human_bdy
@@ -328,7 +387,8 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["export", "omex", "--scenario", "baseline", "-o", "TAKEN"], "it is a folder; give a file name"),
         (["export", "omex", "--scenario", "UNEVEN", "-o", "x.omex"], "evenly spaced grid"),
         (["export", "petab"], "add -o FOLDER"),
-        (["export", "petab", "--scenario", "baseline", "-o", "x"], "leave out --scenario"),
+        (["export", "petab", "--data", "x.csv", "-o", "x"], "--data and --estimate go with --scenario"),
+        (["export", "sbml", "--estimate", "ka_rIL7_sc"], "belong to export petab, not export sbml"),
         (["export", "petab", "-o", "EMPTY"], "it is a file; give a folder"),
         (["export", "petab", "-o", "UNDERFILE/petab"], "cannot write into"),
         (["report", "--out", "/proc/il7-report"], "cannot create report folder"),

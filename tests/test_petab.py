@@ -1,21 +1,23 @@
-"""``il7 export petab``: Gonnord 2018 S3C as a PEtab v1 problem that PEtab tools run as il7 does.
+"""``il7 export petab``: PEtab v1 problems that PEtab tools run as il7 does.
 
-libpetab lints it; pyPESTO (with libRoadRunner) and COPASI (copasi-petab-importer, through
-basico) simulate it, and both must give il7's own S3C predictions, pyPESTO also its likelihood.
+Gonnord 2018 S3C, and a scenario with measurements: libpetab lints each; pyPESTO (with
+libRoadRunner) and COPASI (copasi-petab-importer, through basico) simulate them, and must give
+il7's own predictions, pyPESTO also the likelihood computed here from il7's values.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
-import libsbml
 import numpy as np
 import pytest
 
-from il7 import build, experiments, export_petab
+from il7 import Il7Error, build, experiments, export_petab, simulate
 from il7.calibrate import load_data
-from il7.export import PETAB_ESTIMATED, _s3c_well, scenario_sbml
+from il7.export import scenario_sbml
+from il7.petab import S3C_ESTIMATED, _check_unmoved, _s3c_well
 
 S3C_HOURS = 10.0 / 60.0
 
@@ -41,7 +43,7 @@ def test_the_problem_is_valid_petab_with_the_s3c_data(problem_yaml: Path) -> Non
     data = load_data()
     assert sorted(problem.measurement_df["measurement"]) == pytest.approx(sorted(data.mfi.ravel()))
     assert np.allclose(problem.measurement_df["time"], S3C_HOURS, rtol=1e-12)
-    assert sorted(problem.x_free_ids) == sorted(PETAB_ESTIMATED)
+    assert sorted(problem.x_free_ids) == sorted(S3C_ESTIMATED)
     doses = problem.condition_df.loc[problem.measurement_df["simulationConditionId"], "IL7_added"]
     assert sorted(set(doses)) == pytest.approx(sorted(data.doses_pg_ml))
 
@@ -86,23 +88,15 @@ def test_copasi_reproduces_il7(problem_yaml: Path, tmp_path: Path) -> None:
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3 * float(np.max(expected)))
 
 
-def test_the_estimated_parameters_leave_the_starting_state_as_written() -> None:
-    """The model carries the cells' IL-7-free state as numbers: only parameters that do not move
-    it may be estimated, or a tool would start every fit from a state of other parameters."""
-
-    def start(overrides: dict[str, float]) -> np.ndarray:
-        model = libsbml.readSBMLFromString(scenario_sbml(_s3c_well(), overrides=overrides)).getModel()
-        species = [model.getSpecies(i) for i in range(model.getNumSpecies())]
-        return np.array(
-            [s.getInitialAmount() if s.isSetInitialAmount() else s.getInitialConcentration() for s in species]
-        )
-
-    nominal = start({})
-    for pid in PETAB_ESTIMATED:
-        moved = start({pid: 3.0 * build_value(pid)})
-        np.testing.assert_allclose(moved, nominal, rtol=1e-9, atol=1e-6, err_msg=pid)
-    # the receptor parameters il7 calibrate also fits do move it, which is why they are fixed
-    assert not np.allclose(start({"gc_per_T": 3.0 * build_value("gc_per_T")}), nominal, rtol=1e-3)
+def test_the_receptor_parameters_of_s3c_are_fixed_because_they_move_the_cells_state() -> None:
+    """write_s3c checks its estimated parameters as write_scenario does (it would refuse to write
+    otherwise); the receptor parameters il7 calibrate also fits would be refused."""
+    well = _s3c_well()
+    text = scenario_sbml(well)
+    _check_unmoved(well, None, list(S3C_ESTIMATED), text)  # passes
+    for pid in ("gc_per_T", "K_pre"):
+        with pytest.raises(Il7Error, match="moves the scenario's starting steady state"):
+            _check_unmoved(well, None, [pid], text)
 
 
 def build_value(pid: str) -> float:
@@ -112,3 +106,121 @@ def build_value(pid: str) -> float:
     p = next(p for p in build.parameters() if p.id == pid)
     assert p.value is not None
     return p.value * units.LABELS[p.unit].factor
+
+
+# ---- a scenario with measurements ----------------------------------------------------------------
+
+SPORTES_DAYS = (1.0, 2.0, 7.0, 14.0, 28.0)
+
+
+def _sportes(overrides: dict[str, float] | None = None) -> dict[str, np.ndarray]:
+    """il7's sportes_2008 readouts at SPORTES_DAYS (the scenario counts days)."""
+    traj = simulate("sportes_2008", overrides=overrides)
+    times = np.asarray(traj.time)
+    rows = [int(np.argmin(np.abs(times - t))) for t in SPORTES_DAYS]
+    assert np.allclose(times[rows], SPORTES_DAYS)
+    return {r: np.asarray(traj[r])[rows] for r in ("IL7_serum_total", "CD4_blood")}
+
+
+@pytest.fixture(scope="module")
+def sportes_problem(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, np.ndarray]]:
+    """sportes_2008 with 'measurements': il7's values, moved by a fixed +-10 % pattern so that
+    residuals are not zero; serum IL-7 with a given sigma (one for all its rows), CD4 with one to
+    estimate."""
+    folder = tmp_path_factory.mktemp("sportes")
+    truth = _sportes()
+    pattern = np.array([1.1, 0.9, 1.05, 0.95, 1.1])
+    lines = ["readout,time,measurement,sigma"]
+    measured = {r: truth[r] * pattern for r in truth}
+    for r, values in measured.items():
+        for t, y in zip(SPORTES_DAYS, values, strict=True):
+            sigma = f"{0.2 * float(np.median(values))!r}" if r == "IL7_serum_total" else ""
+            lines.append(f"{r},{t},{float(y)!r},{sigma}")
+    data = folder / "data.csv"
+    data.write_text("\n".join(lines) + "\n")
+    problem = export_petab(folder / "petab", scenario="sportes_2008", data=data, estimate=["ka_rIL7_sc"])
+    return problem, measured
+
+
+def test_a_scenario_problem_is_valid_petab(sportes_problem: tuple[Path, dict[str, np.ndarray]]) -> None:
+    import petab
+
+    problem = petab.v1.Problem.from_yaml(sportes_problem[0])
+    assert not petab.v1.lint.lint_problem(problem)
+    assert sorted(problem.x_free_ids) == ["ka_rIL7_sc", "sigma_CD4_blood"]
+    # days of the scenario, hours from where il7 starts integrating it (day 0)
+    assert sorted(set(problem.measurement_df["time"])) == pytest.approx([24 * t for t in SPORTES_DAYS])
+
+
+def test_pypesto_runs_a_scenario_problem_as_il7(sportes_problem: tuple[Path, dict[str, np.ndarray]]) -> None:
+    import petab
+    from pypesto.petab import PetabImporter
+
+    yaml_file, measured = sportes_problem
+    petab_problem = petab.v1.Problem.from_yaml(yaml_file)
+    problem = PetabImporter(petab_problem, simulator_type="roadrunner").create_problem()
+    x = np.asarray(petab_problem.x_nominal_free_scaled, dtype=float)
+    ka = build_value("ka_rIL7_sc")
+    sigma_cd4 = 10 ** x[problem.x_names.index("sigma_CD4_blood")]
+    for factor in (1.0, 2.0):
+        theta = x.copy()
+        theta[problem.x_names.index("ka_rIL7_sc")] += math.log10(factor)
+        expected = _sportes({"ka_rIL7_sc": ka * factor})
+        result = problem.objective(theta, return_dict=True)
+        simulated = result["simulation_results"]["scenario"]
+        for r in expected:
+            got = np.asarray(simulated[f"obs_{r}"])[-len(SPORTES_DAYS) :]
+            np.testing.assert_allclose(got, expected[r], rtol=1e-3, err_msg=r)
+        nll = 0.0
+        for r, sigma in (
+            ("IL7_serum_total", 0.2 * np.median(measured["IL7_serum_total"])),
+            ("CD4_blood", sigma_cd4),
+        ):
+            residuals = (measured[r] - expected[r]) / sigma
+            nll += float(np.sum(0.5 * np.log(2 * math.pi * sigma**2) + 0.5 * residuals**2))
+        assert result["fval"] == pytest.approx(nll, rel=1e-4)
+
+
+def test_copasi_runs_a_scenario_problem_as_il7(
+    sportes_problem: tuple[Path, dict[str, np.ndarray]], tmp_path: Path
+) -> None:
+    import petab
+    from basico.petab.core import PetabSimulator
+
+    petab_problem = petab.v1.Problem.from_yaml(sportes_problem[0])
+    simulated = PetabSimulator(petab_problem, working_dir=str(tmp_path)).simulate()
+    expected = _sportes()
+    for r in expected:
+        rows = simulated[simulated["observableId"] == f"obs_{r}"].sort_values("time")
+        np.testing.assert_allclose(rows["simulation"], expected[r], rtol=1e-3, err_msg=r)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "estimate", "message"),
+    [
+        ("sportes_2008", "CL_IL7", "moves the scenario's starting steady state"),
+        ("sportes_2008", "mw_IL7", "written as events with il7's numbers"),
+        ("transplant", "k_deplete", "sets it after it starts"),
+        ("sportes_2008", "ka_rIL7", "not a parameter; did you mean 'ka_rIL7_sc'?"),
+    ],
+)
+def test_a_parameter_the_written_state_holds_is_not_estimated(
+    tmp_path: Path, scenario: str, estimate: str, message: str
+) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text("readout,time,measurement\nCD4_blood,7,700\n")
+    with pytest.raises(Il7Error, match=re.escape(message)):
+        export_petab(tmp_path / "p", scenario=scenario, data=data, estimate=[estimate])
+
+
+def test_a_sigma_per_measurement_is_a_noise_parameter(tmp_path: Path) -> None:
+    import petab
+
+    data = tmp_path / "data.tsv"
+    data.write_text("readout\ttime\tmeasurement\tsigma\nCD4_blood\t7\t700\t50\nCD4_blood\t14\t800\t60\n")
+    problem = petab.v1.Problem.from_yaml(
+        export_petab(tmp_path / "p", scenario="sportes_2008", data=data, estimate=["ka_rIL7_sc"])
+    )
+    assert not petab.v1.lint.lint_problem(problem)
+    assert problem.observable_df.loc["obs_CD4_blood", "noiseFormula"] == "noiseParameter1_obs_CD4_blood"
+    assert list(problem.measurement_df["noiseParameters"]) == [50, 60]

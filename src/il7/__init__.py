@@ -12,11 +12,12 @@ The public API::
     il7.export_sbml("sportes.xml", scenario="sportes_2008")  # with a scenario's state and doses
     il7.export_omex("sportes.omex", scenario="sportes_2008")  # and the SED-ML that runs it
     il7.export_petab("s3c")                     # Gonnord 2018 S3C as a PEtab calibration problem
+    il7.export_petab("mine", scenario="sereti_2009", data="serum.csv", estimate=["ka_rIL7_sc"])
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +68,30 @@ def export_omex(
     return write_omex(path, scenario, overrides=overrides)
 
 
-def export_petab(folder: str | Path) -> Path:
-    """Write Gonnord 2018 S3C (pSTAT5 against IL-7 at 10 min) as a PEtab v1 problem in ``folder``
-    and return its ``problem.yaml``, which PEtab tools open (pyPESTO and COPASI are checked; see
-    :func:`il7.export.write_petab`)."""
-    from il7.export import write_petab
+def export_petab(
+    folder: str | Path,
+    *,
+    scenario: Scenario | str | None = None,
+    data: str | Path | None = None,
+    estimate: Sequence[str] = (),
+    overrides: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write a PEtab v1 calibration problem into ``folder`` and return its ``problem.yaml``.
 
-    return write_petab(folder)
+    Without ``scenario``: Gonnord 2018 S3C, pSTAT5 against IL-7 at 10 min (:func:`il7.petab.write_s3c`).
+    With ``scenario``, ``data`` (a .csv/.tsv of readout, time, measurement[, sigma]) and the ids to
+    ``estimate``: that scenario with your measurements (:func:`il7.petab.write_scenario`). pyPESTO
+    and COPASI run both (see :mod:`il7.petab`).
+    """
+    from il7 import petab
+
+    if scenario is None:
+        if data is not None or estimate:
+            raise Il7Error("data and estimate go with a scenario: give scenario= too")
+        return petab.write_s3c(folder, overrides=overrides)
+    if data is None:
+        raise Il7Error("a scenario's PEtab problem needs measurements: give data= (a .csv or .tsv file)")
+    return petab.write_scenario(folder, scenario, data, estimate, overrides=overrides)
 
 
 __all__ = [

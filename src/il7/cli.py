@@ -67,14 +67,16 @@ def _parser() -> argparse.ArgumentParser:
     exp = sub.add_parser(
         "export",
         help="export the model, or a scenario in it, as SBML, a scenario as a COMBINE archive (SBML "
-        "and SED-ML) that COPASI and Tellurium run, or the Gonnord 2018 S3C fit as a PEtab problem",
+        "and SED-ML) that COPASI and Tellurium run, or a PEtab calibration problem (the Gonnord 2018 S3C "
+        "fit, or a scenario with your measurements)",
     )
     exp.add_argument(
         "what",
         choices=("sbml", "omex", "petab"),
         help="sbml: the model (with --scenario, its state and doses); omex: a scenario's SBML with the "
-        "SED-ML that runs it (needs --scenario and -o); petab: Gonnord 2018 S3C (pSTAT5 against IL-7) "
-        "as a PEtab v1 calibration problem, which pyPESTO and COPASI run (-o FOLDER)",
+        "SED-ML that runs it (needs --scenario and -o); petab: a PEtab v1 calibration problem, which "
+        "pyPESTO and COPASI run (-o FOLDER): Gonnord 2018 S3C (pSTAT5 against IL-7), or with --scenario, "
+        "--data and --estimate that scenario with your measurements",
     )
     exp.add_argument(
         "--scenario",
@@ -91,6 +93,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     exp.add_argument(
         "-o", "--output", help="file to write (default for sbml: standard output); for petab, a folder"
+    )
+    exp.add_argument(
+        "--data",
+        metavar="FILE",
+        help="petab with --scenario: measurements, a .csv or .tsv with columns readout, time (the "
+        "scenario's time unit), measurement (the readout's unit, see il7 readouts) and optionally sigma",
+    )
+    exp.add_argument(
+        "--estimate",
+        action="append",
+        default=[],
+        metavar="ID[,ID...]",
+        help="petab with --scenario: a parameter to estimate (repeat, or separate with commas); it must "
+        "leave the scenario's starting state as it is: drug parameters such as ka_rIL7_sc, F_rIL7_sc, "
+        "ka_CYT107, kon_Ab, CL_Ab",
     )
 
     cal = sub.add_parser(
@@ -311,21 +328,39 @@ def _parameters(args: argparse.Namespace) -> None:
         Console().print(table)
 
 
+def _export_petab(args: argparse.Namespace) -> None:
+    from il7 import petab
+
+    if args.output is None or not args.output.strip():
+        raise Il7Error("export petab writes a folder of files: add -o FOLDER, e.g. -o il7-petab")
+    estimate = [pid.strip() for item in args.estimate for pid in item.split(",") if pid.strip()]
+    overrides = _overrides(args.sets)
+    if args.scenario is None:
+        if args.data is not None or estimate:
+            raise Il7Error(
+                "--data and --estimate go with --scenario (without it, export petab writes Gonnord 2018 S3C)"
+            )
+        problem = petab.write_s3c(args.output, overrides=overrides)
+    else:
+        if args.data is None:
+            raise Il7Error("export petab --scenario needs your measurements: add --data FILE.csv")
+        if not estimate:
+            raise Il7Error(
+                "export petab --scenario needs what to estimate: add --estimate ID, e.g. ka_rIL7_sc"
+            )
+        problem = petab.write_scenario(args.output, args.scenario, args.data, estimate, overrides=overrides)
+    print(f"wrote {problem} (and the model, tables and a README beside it)")
+
+
 def _export(args: argparse.Namespace) -> None:
     from il7 import build, export, scenario
     from il7.simulate import start_time
 
     if args.what == "petab":
-        if args.scenario is not None:
-            raise Il7Error(
-                "export petab writes the Gonnord 2018 S3C calibration problem, which has its own "
-                "culture well: leave out --scenario (--set still sets its cells' parameters)"
-            )
-        if args.output is None or not args.output.strip():
-            raise Il7Error("export petab writes a folder of files: add -o FOLDER, e.g. -o il7-petab")
-        problem = export.write_petab(args.output, overrides=_overrides(args.sets))
-        print(f"wrote {problem} (and the model, tables and a README beside it)")
+        _export_petab(args)
         return
+    if args.data is not None or args.estimate:
+        raise Il7Error(f"--data and --estimate belong to export petab, not export {args.what}")
     if args.output is not None and not args.output.strip():
         if args.what == "omex":
             raise Il7Error("-o '': give a file name, e.g. -o run.omex")

@@ -19,10 +19,7 @@ jump does to the concentrations in the compartment.
 :func:`write_omex` packs that document with a SED-ML description of the run (the output grid,
 the solver and its tolerances, the readouts as a report and plots) into a COMBINE archive, which
 COPASI and Tellurium run as it stands.
-
-:func:`write_petab` writes the S3C part of ``il7 calibrate`` (Gonnord 2018) as a PEtab v1
-calibration problem on the same kind of document: a culture well at its steady state, the IL-7
-dose of each condition set through a parameter.
+(:mod:`il7.petab` writes PEtab calibration problems on the same kind of document.)
 """
 
 from __future__ import annotations
@@ -33,9 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from il7 import __version__, build, units
+from il7 import __version__, build
 from il7.engine import engine
 from il7.errors import Il7Error, SolveError
 from il7.scenario import TIME_UNITS, Scenario, load
@@ -203,7 +198,7 @@ def write_omex(
     if folder:
         raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. {path / 'run.omex'}")
     doc = libsbml.readSBMLFromString(scenario_sbml(scenario, overrides=overrides))
-    targets = _readout_parameters(libsbml, doc.getModel(), scenario.readouts)
+    targets = readout_parameters(libsbml, doc.getModel(), scenario.readouts)
     # the manifest names formats without level and version: COPASI runs the SED-ML of an archive
     # only when its format is the plain "sed-ml" one
     formats = libcombine.KnownFormats
@@ -248,7 +243,7 @@ def _uniform_steps(scenario: Scenario) -> int:
     return steps
 
 
-def _readout_parameters(lib: Any, model: Any, readouts: tuple[str, ...]) -> dict[str, str]:
+def readout_parameters(lib: Any, model: Any, readouts: tuple[str, ...]) -> dict[str, str]:
     """The SBML parameter each readout is read from: itself, or for a species a new parameter
     ``amount_<id>`` assigned the species' amount (cells or molecules)."""
     targets = {}
@@ -432,237 +427,3 @@ def _op(lib: Any, kind: int, left: Any, right: Any) -> Any:
     node.addChild(left)
     node.addChild(right)
     return node
-
-
-# ---- PEtab: the S3C calibration problem -------------------------------------------------------
-
-PETAB_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
-"""Parameters the PEtab problem estimates: those that leave the cells' IL-7-free state unchanged,
-so that the state written into the model holds whatever values a tool tries."""
-
-_PETAB_FILES = {
-    "model": "model.xml",
-    "conditions": "conditions.tsv",
-    "measurements": "measurements.tsv",
-    "observables": "observables.tsv",
-    "parameters": "parameters.tsv",
-    "problem": "problem.yaml",
-    "readme": "README.md",
-}
-_S3C_MINUTES = 10.0  # Gonnord 2018 S3C: pSTAT5 read 10 min after IL-7
-
-
-def write_petab(folder: str | Path, *, overrides: Mapping[str, Any] | None = None) -> Path:
-    """Write Gonnord 2018 S3C (pSTAT5 against IL-7, 10 min) as a PEtab v1 problem in ``folder``.
-
-    The problem is the S3C part of ``il7 calibrate``: a culture well of T cells at their IL-7-free
-    steady state, one IL-7 dose per condition (the parameter ``IL7_added``, in pg/mL, which an
-    initial assignment turns into the medium's IL-7), the model's ``pSTAT5_MFI`` observable
-    (offset + scale x pSTAT5 fraction) against the 12 measured medians at 10 min, with the
-    constant noise that gives il7's own weighting. It estimates :data:`PETAB_ESTIMATED` from
-    il7's fitted values (bounds from the parameter table); the receptor parameters that
-    ``il7 calibrate`` also fits (``K_pre``, ``gc_per_T``) set the state the cells start from and
-    are fixed, because tools differ on how they bring this model to steady state (pre-equilibration),
-    and S3D, a ratio of two experiments, has no PEtab form. pyPESTO (with libRoadRunner) and
-    COPASI (copasi-petab-importer) read it and reproduce il7's predictions.
-
-    Parameters
-    ----------
-    folder
-        The folder to write into (created if missing); its files of the same names are replaced.
-    overrides
-        Parameter values for the cells before their steady state, as in :func:`il7.simulate`
-        (``{"gc_per_T": 13391}``): the fixed receptor parameters, or the starting point of an
-        estimated one.
-
-    Returns
-    -------
-    Path
-        The problem's YAML file, which PEtab tools open.
-
-    Raises
-    ------
-    Il7Error
-        ``folder`` is a file or cannot be written; unknown ids or bad values in ``overrides``.
-    """
-    import libsbml
-    import yaml
-
-    from il7 import calibrate
-
-    folder = Path(folder)
-    try:
-        if folder.exists() and not folder.is_dir():
-            raise Il7Error(f"cannot write the PEtab problem into '{folder}': it is a file; give a folder")
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise Il7Error(f"cannot write into '{folder}': {exc.strerror}; choose a writable folder") from None
-
-    well = _s3c_well()
-    resolved = scenario_overrides(well, overrides)  # model units, for the nominal values
-    doc = libsbml.readSBMLFromString(scenario_sbml(well, overrides=overrides))
-    model = doc.getModel()
-    added = model.createParameter()
-    added.setId("IL7_added")
-    # no name: COPASI's PEtab importer finds a parameter by its display name, which a name replaces
-    added.setValue(0.0)
-    added.setConstant(True)
-    added.setUnits(model.getParameter("IL7_tissue_conc").getUnits())
-    dose = model.createInitialAssignment()
-    dose.setSymbol("IL7_tissue")  # a concentration (molecules/L), the inverse of IL7_tissue_conc
-    dose.setMath(libsbml.parseL3Formula("IL7_added * N_avogadro / (mw_IL7 * pg_per_mL_in_g_per_L)"))
-    model.setId("il7_gonnord2018_S3C")
-    model.setName("il7: T cells in culture for Gonnord 2018 S3C (PEtab)")
-    model.appendNotes(
-        '<body xmlns="http://www.w3.org/1999/xhtml"><p>PEtab: each condition sets IL7_added (pg/mL), '
-        "which the initial assignment of IL7_tissue puts into the medium at time 0 (hours).</p></body>"
-    )
-    data = calibrate.load_data()
-    sigma = float(np.max(data.mfi)) / 2.0  # il7 calibrate weights S3C residuals by 2 / max MFI
-    hours = _S3C_MINUTES / 60.0
-    conditions: list[dict[str, Any]] = []
-    measurements: list[dict[str, Any]] = []
-    for number, (dose_pg_ml, replicates) in enumerate(zip(data.doses_pg_ml, data.mfi, strict=True), start=1):
-        # ids that sort in the table's order: with ids that did not (IL7_1_pg_mL, ...), pyPESTO
-        # 0.7's RoadRunner objective simulated the 1 pg/mL data at 100,000 pg/mL
-        cid = f"S3C_dose{number}"
-        conditions.append(
-            {"conditionId": cid, "conditionName": f"{dose_pg_ml:g} pg/mL IL-7", "IL7_added": dose_pg_ml}
-        )
-        for k, value in enumerate(replicates, start=1):
-            measurements.append(
-                {
-                    "observableId": "pSTAT5_MFI_S3C",
-                    "simulationConditionId": cid,
-                    "measurement": value,
-                    "time": hours,
-                    "datasetId": "gonnord2018_S3C",
-                    "replicateId": f"replicate_{k}",
-                }
-            )
-    table = {p.id: p for p in build.parameters()}
-    parameters = []
-    for pid in PETAB_ESTIMATED:
-        p = table[pid]
-        factor = units.LABELS[p.unit].factor
-        log = (p.lower or 0.0) > 0
-        parameters.append(
-            {
-                "parameterId": pid,
-                "parameterName": p.note.split(";")[0],
-                "parameterScale": "log10" if log else "lin",
-                "lowerBound": (p.lower or 0.0) * factor,
-                "upperBound": (p.upper or 0.0) * factor,
-                "nominalValue": resolved.get(pid, (p.value or 0.0) * factor),
-                "estimate": 1,
-            }
-        )
-    observables = [
-        {
-            "observableId": "pSTAT5_MFI_S3C",
-            "observableName": "pSTAT5 median fluorescence (Gonnord 2018 S3C)",
-            "observableFormula": "pSTAT5_MFI",
-            "noiseFormula": sigma,
-            "noiseDistribution": "normal",
-        }
-    ]
-    files = {key: folder / name for key, name in _PETAB_FILES.items()}
-    problem = {
-        "format_version": 1,
-        "parameter_file": _PETAB_FILES["parameters"],
-        "problems": [
-            {
-                "sbml_files": [_PETAB_FILES["model"]],
-                "condition_files": [_PETAB_FILES["conditions"]],
-                "measurement_files": [_PETAB_FILES["measurements"]],
-                "observable_files": [_PETAB_FILES["observables"]],
-            }
-        ],
-    }
-    try:
-        files["model"].write_text(libsbml.writeSBMLToString(doc), encoding="utf-8")
-        for key, rows in (
-            ("conditions", conditions),
-            ("measurements", measurements),
-            ("observables", observables),
-            ("parameters", parameters),
-        ):
-            files[key].write_text(_tsv(rows), encoding="utf-8")
-        files["problem"].write_text(yaml.safe_dump(problem, sort_keys=False), encoding="utf-8")
-        files["readme"].write_text(_petab_readme(sigma, resolved), encoding="utf-8")
-    except OSError as exc:
-        raise Il7Error(f"cannot write into '{folder}': {exc.strerror}; choose a writable folder") from None
-    return files["problem"]
-
-
-def _s3c_well() -> Scenario:
-    """T cells in a culture well at their IL-7-free steady state, read at 0 and 10 min."""
-    from il7.scenario import parse
-
-    return parse(
-        {
-            "name": "gonnord2018_S3C",
-            "description": "T cells in a culture well at their IL-7-free steady state, for PEtab",
-            "context": "culture_well",
-            "time_unit": "min",
-            "periods": [{"time": "-inf"}],
-            "readouts": ["pSTAT5_MFI"],
-            "output": {"times": [0.0, _S3C_MINUTES]},
-        },
-        file="<il7.export.write_petab>",
-    )
-
-
-def _tsv(rows: list[dict[str, Any]]) -> str:
-    """Rows as a tab-separated table with a header (numbers written in full precision)."""
-    header = list(rows[0])
-    lines = ["\t".join(header)]
-    lines += [
-        "\t".join(repr(float(row[k])) if isinstance(row[k], float) else str(row[k]) for k in header)
-        for row in rows
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _petab_readme(sigma: float, overrides: dict[str, float]) -> str:
-    changed = (
-        "\n\nWritten with these values in place of il7's table (model units): "
-        + ", ".join(f"{k} = {v:g}" for k, v in overrides.items())
-        + "."
-        if overrides
-        else ""
-    )
-    return f"""# Gonnord 2018 S3C as a PEtab problem (written by il7 {__version__})
-
-pSTAT5 median fluorescence of human CD4+ TCR+ CCR7hi T cells 10 min after IL-7 at six doses
-(1 to 100,000 pg/mL, two replicates): Gonnord et al. 2018, Sci Signal 11:eaal1253
-(doi:10.1126/scisignal.aal1253, PMID 29615515), Fig. S3C, as digitised in the MIT-licensed
-meyer-lab/gc-cytokines repository (Farhat et al. 2021).
-
-- `model.xml`: il7's model in a culture well (200 uL, 1e6 T cells), species at the cells'
-  IL-7-free steady state; time in hours. Each condition sets `IL7_added` (pg/mL), which the
-  initial assignment of `IL7_tissue` puts into the medium at time 0.
-- `observables.tsv`: `pSTAT5_MFI` = `pSTAT5_MFI_offset + pSTAT5_MFI_scale * pSTAT5_frac`, normal
-  noise with a constant sigma of {sigma:g} MFI (half the largest median: the weight il7 calibrate
-  gives these points).
-- `parameters.tsv`: `k_pSTAT5` (per hour per active complex per cell) and the two map
-  constants are estimated, starting from il7's fitted values.
-
-What is not here: `il7 calibrate` also fits the receptor parameters `K_pre` and `gc_per_T`, and
-the cross-inhibition data of S3D. Those receptor parameters set the state the cells start from;
-the model carries that state as numbers (tools differ on how they pre-equilibrate this model), so
-they are fixed at il7's values: to try others, export again with them
-(`il7 export petab --set gc_per_T=13391 -o FOLDER`). S3D is a ratio of two experiments, which
-PEtab cannot state.{changed}
-
-With pyPESTO:
-
-```python
-import petab, pypesto.optimize
-from pypesto.petab import PetabImporter
-problem = PetabImporter(petab.v1.Problem.from_yaml("problem.yaml"), simulator_type="roadrunner").create_problem()
-result = pypesto.optimize.minimize(problem, n_starts=10)
-```
-
-In COPASI: `basico.petab.load_petab("problem.yaml", "copasi_out")` (copasi-petab-importer).
-"""

@@ -11,7 +11,7 @@ import pandas as pd
 from il7 import calibrate, experiments
 from il7.claims.validate import cd127_course, faces, gonnord, graded
 from il7.errors import Il7Error
-from il7.export import write_petab
+from il7.petab import write_s3c
 from il7.report.figures import embed
 
 
@@ -61,7 +61,7 @@ def _gonnord_figure(out: Path) -> str:
     b.legend(fontsize="small")
     caption = "Data: gonnord_S3C_model.csv, gonnord_S3D_model.csv; digitised points from src/il7/data."
     try:
-        write_petab(out / PETAB_FOLDER)
+        write_s3c(out / PETAB_FOLDER)
         caption += (
             f" The S3C fit as a PEtab problem for pyPESTO or COPASI: {PETAB_FOLDER}/problem.yaml "
             "(its README says what il7 calibrate fits beyond it)."

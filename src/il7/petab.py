@@ -1,0 +1,611 @@
+"""Calibration problems in PEtab v1, the format pyPESTO, AMICI and COPASI estimate parameters from.
+
+Two kinds of problem, each a folder (``problem.yaml``, ``model.xml``, the condition,
+measurement, observable and parameter tables, and a README):
+
+- :func:`write_s3c`, ``il7 export petab``: Gonnord 2018 S3C (pSTAT5 against IL-7 at 10 min),
+  the part of ``il7 calibrate`` that PEtab can state;
+- :func:`write_scenario`, ``il7 export petab --scenario NAME --data FILE --estimate ID``: a
+  scenario with your own measurements, to estimate the parameters you name.
+
+The model is written as :func:`il7.export.scenario_sbml` writes a scenario: species start at its
+steady state, written as numbers, and its doses and settings are events. PEtab's own way to a
+steady state (pre-equilibration) is not used, because tools do not reach this model's steady
+state alike: pyPESTO's Newton solver fails on it (a culture well's osteoclasts still move after
+1,000 h, and a well's plasma species have no dynamics at all), and COPASI's importer applies a
+condition's species values before its steady state. A problem may therefore estimate only
+parameters that leave the starting state and the events as written: :func:`write_scenario`
+checks each one by exporting again with it moved, and refuses one that moves them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from il7 import __version__, build, units
+from il7.errors import Il7Error, did_you_mean
+from il7.export import readout_parameters, scenario_sbml
+from il7.scenario import TIME_UNITS, Scenario, known_readouts, load, parse
+from il7.simulate import scenario_overrides, start_time
+
+S3C_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
+"""Parameters the S3C problem estimates: those that leave the cells' IL-7-free state unchanged."""
+
+_FILES = {
+    "model": "model.xml",
+    "conditions": "conditions.tsv",
+    "measurements": "measurements.tsv",
+    "observables": "observables.tsv",
+    "parameters": "parameters.tsv",
+    "problem": "problem.yaml",
+    "readme": "README.md",
+}
+_S3C_MINUTES = 10.0  # Gonnord 2018 S3C: pSTAT5 read 10 min after IL-7
+_MOVE = 1.5  # how far write_scenario moves a parameter to see whether the starting state follows
+
+
+# ---- Gonnord 2018 S3C ---------------------------------------------------------------------------
+
+
+def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None) -> Path:
+    """Write Gonnord 2018 S3C (pSTAT5 against IL-7, 10 min) as a PEtab v1 problem in ``folder``.
+
+    The problem is the S3C part of ``il7 calibrate``: a culture well of T cells at their IL-7-free
+    steady state, one IL-7 dose per condition (the parameter ``IL7_added``, in pg/mL, which an
+    initial assignment turns into the medium's IL-7), the model's ``pSTAT5_MFI`` observable
+    (offset + scale x pSTAT5 fraction) against the 12 measured medians at 10 min, with the
+    constant noise that gives il7's own weighting. It estimates :data:`S3C_ESTIMATED` from
+    il7's fitted values (bounds from the parameter table); the receptor parameters that
+    ``il7 calibrate`` also fits (``K_pre``, ``gc_per_T``) set the state the cells start from and
+    are fixed, and S3D, a ratio of two experiments, has no PEtab form. pyPESTO (with
+    libRoadRunner) and COPASI (copasi-petab-importer) read it and reproduce il7's predictions.
+
+    Parameters
+    ----------
+    folder
+        The folder to write into (created if missing); its files of the same names are replaced.
+    overrides
+        Parameter values for the cells before their steady state, as in :func:`il7.simulate`
+        (``{"gc_per_T": 13391}``): the fixed receptor parameters, or the starting point of an
+        estimated one.
+
+    Returns
+    -------
+    Path
+        The problem's YAML file, which PEtab tools open.
+
+    Raises
+    ------
+    Il7Error
+        ``folder`` is a file or cannot be written; unknown ids or bad values in ``overrides``.
+    """
+    import libsbml
+
+    from il7 import calibrate
+
+    well = _s3c_well()
+    resolved = scenario_overrides(well, overrides)  # model units, for the nominal values
+    text = scenario_sbml(well, overrides=overrides)
+    _check_unmoved(well, overrides, list(S3C_ESTIMATED), text)
+    folder = _folder(folder)
+    doc = libsbml.readSBMLFromString(text)
+    model = doc.getModel()
+    added = model.createParameter()
+    added.setId("IL7_added")
+    # no name: COPASI's PEtab importer finds a parameter by its display name, which a name replaces
+    added.setValue(0.0)
+    added.setConstant(True)
+    added.setUnits(model.getParameter("IL7_tissue_conc").getUnits())
+    dose = model.createInitialAssignment()
+    dose.setSymbol("IL7_tissue")  # a concentration (molecules/L), the inverse of IL7_tissue_conc
+    dose.setMath(libsbml.parseL3Formula("IL7_added * N_avogadro / (mw_IL7 * pg_per_mL_in_g_per_L)"))
+    model.setId("il7_gonnord2018_S3C")
+    model.setName("il7: T cells in culture for Gonnord 2018 S3C (PEtab)")
+    model.appendNotes(
+        '<body xmlns="http://www.w3.org/1999/xhtml"><p>PEtab: each condition sets IL7_added (pg/mL), '
+        "which the initial assignment of IL7_tissue puts into the medium at time 0 (hours).</p></body>"
+    )
+    data = calibrate.load_data()
+    sigma = float(np.max(data.mfi)) / 2.0  # il7 calibrate weights S3C residuals by 2 / max MFI
+    conditions: list[dict[str, Any]] = []
+    measurements: list[dict[str, Any]] = []
+    for number, (dose_pg_ml, replicates) in enumerate(zip(data.doses_pg_ml, data.mfi, strict=True), start=1):
+        # ids that sort in the table's order: with ids that did not (IL7_1_pg_mL, ...), pyPESTO
+        # 0.7's RoadRunner objective simulated the 1 pg/mL data at 100,000 pg/mL
+        cid = f"S3C_dose{number}"
+        conditions.append(
+            {"conditionId": cid, "conditionName": f"{dose_pg_ml:g} pg/mL IL-7", "IL7_added": dose_pg_ml}
+        )
+        for k, value in enumerate(replicates, start=1):
+            measurements.append(
+                {
+                    "observableId": "pSTAT5_MFI_S3C",
+                    "simulationConditionId": cid,
+                    "measurement": value,
+                    "time": _S3C_MINUTES / 60.0,
+                    "datasetId": "gonnord2018_S3C",
+                    "replicateId": f"replicate_{k}",
+                }
+            )
+    table = {p.id: p for p in build.parameters()}
+    parameters = [_estimated(table[pid], resolved) for pid in S3C_ESTIMATED]
+    observables = [
+        {
+            "observableId": "pSTAT5_MFI_S3C",
+            "observableName": "pSTAT5 median fluorescence (Gonnord 2018 S3C)",
+            "observableFormula": "pSTAT5_MFI",
+            "noiseFormula": sigma,
+            "noiseDistribution": "normal",
+        }
+    ]
+    readme = _s3c_readme(sigma, resolved)
+    return _write(
+        folder, libsbml.writeSBMLToString(doc), conditions, measurements, observables, parameters, readme
+    )
+
+
+def _s3c_well() -> Scenario:
+    """T cells in a culture well at their IL-7-free steady state, read at 0 and 10 min."""
+    return parse(
+        {
+            "name": "gonnord2018_S3C",
+            "description": "T cells in a culture well at their IL-7-free steady state, for PEtab",
+            "context": "culture_well",
+            "time_unit": "min",
+            "periods": [{"time": "-inf"}],
+            "readouts": ["pSTAT5_MFI"],
+            "output": {"times": [0.0, _S3C_MINUTES]},
+        },
+        file="<il7.petab>",
+    )
+
+
+# ---- a scenario with the user's measurements ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measured value of a scenario's readout, as read from a data file."""
+
+    readout: str
+    time: float  # in the scenario's time unit
+    value: float  # in the readout's unit (il7 readouts)
+    sigma: float | None  # standard deviation of the noise, same unit; None: estimate it
+
+
+def read_measurements(path: str | Path) -> list[Measurement]:
+    """Read a measurement file: CSV or TSV with columns ``readout``, ``time``, ``measurement`` and
+    optionally ``sigma``; times in the scenario's time unit, values in the readout's unit.
+
+    Raises
+    ------
+    Il7Error
+        The file is missing or unreadable, a column is missing, a readout is unknown, or a value
+        is not a finite number (a sigma not positive), naming the file and line.
+    """
+    path = Path(path)
+    delimiter = {".csv": ",", ".tsv": "\t", ".txt": "\t"}.get(path.suffix.lower())
+    if delimiter is None:
+        raise Il7Error(
+            f"{path}: give the measurements as .csv or .tsv (columns readout, time, measurement[, sigma])"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise Il7Error(f"{path}: not UTF-8 text; save the measurements as a UTF-8 .csv or .tsv") from None
+    except OSError as exc:
+        raise Il7Error(f"cannot read '{path}': {exc.strerror}; check the path") from None
+    rows = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    columns = [c.strip() for c in rows.fieldnames or []]
+    missing = [c for c in ("readout", "time", "measurement") if c not in columns]
+    if missing:
+        raise Il7Error(
+            f"{path}: no column {', '.join(missing)}; the header must name readout, time, measurement "
+            f"(and optionally sigma), found: {', '.join(columns) or 'nothing'}"
+        )
+    known = set(known_readouts())
+    out = []
+    for line, raw in enumerate(rows, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        where = f"{path}:{line}"
+        readout = row["readout"]
+        if readout not in known:
+            raise Il7Error(
+                f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; list them with `il7 readouts`"
+            )
+        time = _number(row["time"], f"{where}: time")
+        value = _number(row["measurement"], f"{where}: measurement")
+        sigma = None
+        if row.get("sigma"):
+            sigma = _number(row["sigma"], f"{where}: sigma")
+            if sigma <= 0:
+                raise Il7Error(f"{where}: sigma {sigma:g} must be positive (the noise's standard deviation)")
+        out.append(Measurement(readout, time, value, sigma))
+    if not out:
+        raise Il7Error(f"{path}: no measurements below the header; give one row per measured value")
+    return out
+
+
+def write_scenario(
+    folder: str | Path,
+    scenario: Scenario | str,
+    data: str | Path | Sequence[Measurement],
+    estimate: Sequence[str],
+    *,
+    overrides: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write ``scenario`` with measurements of its readouts as a PEtab v1 problem in ``folder``.
+
+    One condition (the scenario), the model as :func:`il7.export.scenario_sbml` writes it, an
+    observable per measured readout (its value in il7's unit; a species as its amount), normal
+    noise with the given ``sigma`` or, where the data give none, an estimated standard deviation
+    ``sigma_<readout>`` per readout, and the parameters in ``estimate`` (nominal value il7's,
+    bounds from the parameter table). PEtab's time is in hours from where il7 starts integrating
+    the scenario (its first change or output time); each measurement's time is moved there.
+
+    Parameters
+    ----------
+    folder
+        The folder to write into (created if missing); its files of the same names are replaced.
+    scenario
+        A :class:`~il7.scenario.Scenario`, a built-in name, or a path to a YAML file.
+    data
+        A measurement file (see :func:`read_measurements`) or the measurements themselves.
+    estimate
+        Parameter ids to estimate. Each must leave the scenario's starting state and its events
+        as written (drug absorption, binding and clearance usually do; a parameter that sets the
+        body's steady state does not), must not be set by the scenario after its start, and needs
+        bounds in the parameter table.
+    overrides
+        Parameter values set before the scenario's steady state, as in :func:`il7.simulate`.
+
+    Returns
+    -------
+    Path
+        The problem's YAML file.
+
+    Raises
+    ------
+    Il7Error
+        Bad data, an unknown or unfit parameter to estimate (with the reason), a folder that
+        cannot be written.
+    """
+    import libsbml
+
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)
+    measurements = list(data) if not isinstance(data, (str, Path)) else read_measurements(data)
+    ids = _estimable(scenario, estimate)
+    start = start_time(scenario)
+    hours = TIME_UNITS[scenario.time_unit]
+    for m in measurements:
+        if m.time < start:
+            raise Il7Error(
+                f"a measurement of {m.readout} at {scenario.time_unit} {m.time:g} comes before the scenario "
+                f"starts ({scenario.time_unit} {start:g}, its first change or output time); give times from there on"
+            )
+    readouts = tuple(dict.fromkeys(m.readout for m in measurements))
+    noise: dict[str, str] = {}  # per readout: "estimated", "constant" or "per row"
+    for r in readouts:
+        sigmas = [m.sigma for m in measurements if m.readout == r]
+        if any(x is None for x in sigmas) and not all(x is None for x in sigmas):
+            raise Il7Error(
+                f"{r}: sigma is given for some measurements and not others; give it for all or none"
+            )
+        noise[r] = "estimated" if sigmas[0] is None else "constant" if len(set(sigmas)) == 1 else "per row"
+        if noise[r] == "estimated" and not any(m.value for m in measurements if m.readout == r):
+            raise Il7Error(
+                f"{r}: the measurements are all 0, so their noise cannot be estimated; give a sigma column"
+            )
+    text = scenario_sbml(scenario, overrides=overrides)
+    _check_unmoved(scenario, overrides, ids, text)
+    folder = _folder(folder)
+    doc = libsbml.readSBMLFromString(text)
+    targets = readout_parameters(libsbml, doc.getModel(), readouts)
+    observables: list[dict[str, Any]] = []
+    table = {p.id: p for p in build.parameters()}
+    resolved = scenario_overrides(scenario, overrides)
+    parameters = [_estimated(table[pid], resolved) for pid in ids]
+    for r in readouts:
+        observables.append(
+            {
+                "observableId": f"obs_{r}",
+                "observableName": f"{r} ({_unit_of(r)})",
+                "observableFormula": targets[r],
+                # the sigma enters through the placeholder, its value (or the estimated parameter)
+                # in the measurement table: pyPESTO's RoadRunner objective takes no other
+                # parameter in a noise formula, nor numbers beside placeholders in that column
+                "noiseFormula": f"noiseParameter1_obs_{r}",
+                "noiseDistribution": "normal",
+            }
+        )
+        if noise[r] == "estimated":
+            # bounds and start from the readout's typical size (the median is 0 only if most are)
+            typical = float(np.median([abs(m.value) for m in measurements if m.readout == r])) or max(
+                abs(m.value) for m in measurements if m.readout == r
+            )
+            parameters.append(
+                {
+                    "parameterId": f"sigma_{r}",
+                    "parameterName": f"noise standard deviation of {r}",
+                    "parameterScale": "log10",
+                    "lowerBound": 1e-3 * typical,
+                    "upperBound": 10.0 * typical,
+                    "nominalValue": 0.1 * typical,
+                    "estimate": 1,
+                }
+            )
+    rows = [
+        {
+            "observableId": f"obs_{m.readout}",
+            "simulationConditionId": "scenario",
+            "measurement": m.value,
+            "time": (m.time - start) * hours,
+            "noiseParameters": m.sigma if m.sigma is not None else f"sigma_{m.readout}",
+        }
+        for m in measurements
+    ]
+    conditions = [{"conditionId": "scenario", "conditionName": scenario.name}]
+    readme = _scenario_readme(scenario, start, hours, ids, readouts, noise, resolved)
+    return _write(folder, libsbml.writeSBMLToString(doc), conditions, rows, observables, parameters, readme)
+
+
+def _estimable(scenario: Scenario, estimate: Sequence[str]) -> list[str]:
+    """The ids to estimate, checked against the table and the scenario (not yet against the state)."""
+    table = {p.id: p for p in build.parameters()}
+    ids = list(dict.fromkeys(estimate))
+    if not ids:
+        raise Il7Error("name at least one parameter to estimate, e.g. --estimate ka_rIL7_sc")
+    set_later = {
+        k for period in scenario.periods if period is not scenario.preequilibration for k, _ in period.set
+    }
+    for pid in ids:
+        p = table.get(pid)
+        if p is None:
+            raise Il7Error(
+                f"--estimate {pid}: not a parameter{did_you_mean(pid, table)}; list them with `il7 parameters`"
+            )
+        if p.value is None:
+            raise Il7Error(
+                f"--estimate {pid}: computed by the model ({p.source}); estimate what it is made of"
+            )
+        if p.lower is None or p.upper is None:
+            raise Il7Error(
+                f"--estimate {pid}: the parameter table gives it no bounds, which PEtab needs; add them there"
+            )
+        if pid in set_later:
+            raise Il7Error(
+                f"--estimate {pid}: scenario '{scenario.name}' sets it after it starts, so the events hold its "
+                "value; estimate another parameter, or change it in a copy of the scenario file"
+            )
+    return ids
+
+
+def _check_unmoved(
+    scenario: Scenario, overrides: Mapping[str, Any] | None, ids: list[str], text: str
+) -> None:
+    """Refuse a parameter whose change would move the written starting state or events."""
+    import libsbml
+
+    def written(sbml: str) -> tuple[np.ndarray, list[str]]:
+        model = libsbml.readSBMLFromString(sbml).getModel()
+        species = [model.getSpecies(i) for i in range(model.getNumSpecies())]
+        state = np.array(
+            [s.getInitialAmount() if s.isSetInitialAmount() else s.getInitialConcentration() for s in species]
+        )
+        events = [
+            libsbml.formulaToL3String(e.getEventAssignment(k).getMath())
+            for e in map(model.getEvent, range(model.getNumEvents()))
+            for k in range(e.getNumEventAssignments())
+        ]
+        return state, events
+
+    from il7.simulate import resolve_overrides
+
+    base_state, base_events = written(text)
+    table = {p.id: p for p in build.parameters()}
+    current = resolve_overrides(overrides)
+    for pid in ids:
+        p = table[pid]
+        factor = units.LABELS[p.unit].factor
+        value = current.get(pid, (p.value or 0.0) * factor) / factor  # table unit
+        upper = p.upper or 0.0
+        moved = upper if value == 0 else value * _MOVE if value * _MOVE <= upper else value / _MOVE
+        changed = dict(overrides or {}) | {pid: moved}  # a bare number: the table's unit
+        state, events = written(scenario_sbml(scenario, overrides=changed))
+        if events != base_events:
+            raise Il7Error(
+                f"--estimate {pid}: the scenario's doses or settings, written as events with il7's numbers, "
+                f"change with it; il7 cannot export it for estimation (set it with --set instead)"
+            )
+        if not np.allclose(state, base_state, rtol=1e-6, atol=1e-9):
+            raise Il7Error(
+                f"--estimate {pid}: it moves the scenario's starting steady state, which the model carries "
+                "as numbers because PEtab tools do not reach this model's steady state alike; estimate "
+                "drug or signalling parameters that act after the start, or set this one with --set"
+            )
+
+
+# ---- shared ---------------------------------------------------------------------------------------
+
+
+def _folder(folder: str | Path) -> Path:
+    folder = Path(folder)
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise Il7Error(f"cannot write the PEtab problem into '{folder}': it is a file; give a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Il7Error(f"cannot write into '{folder}': {exc.strerror}; choose a writable folder") from None
+    return folder
+
+
+def _estimated(p: build.Parameter, resolved: Mapping[str, float]) -> dict[str, Any]:
+    """A parameter-table row for an estimated parameter, in model units."""
+    factor = units.LABELS[p.unit].factor
+    return {
+        "parameterId": p.id,
+        "parameterName": p.note.split(";")[0].split(". ")[0],
+        "parameterScale": "log10" if (p.lower or 0.0) > 0 else "lin",
+        "lowerBound": (p.lower or 0.0) * factor,
+        "upperBound": (p.upper or 0.0) * factor,
+        "nominalValue": resolved.get(p.id, (p.value or 0.0) * factor),
+        "estimate": 1,
+    }
+
+
+def _write(
+    folder: Path,
+    sbml: str,
+    conditions: list[dict[str, Any]],
+    measurements: list[dict[str, Any]],
+    observables: list[dict[str, Any]],
+    parameters: list[dict[str, Any]],
+    readme: str,
+) -> Path:
+    import yaml
+
+    files = {key: folder / name for key, name in _FILES.items()}
+    problem = {
+        "format_version": 1,
+        "parameter_file": _FILES["parameters"],
+        "problems": [
+            {
+                "sbml_files": [_FILES["model"]],
+                "condition_files": [_FILES["conditions"]],
+                "measurement_files": [_FILES["measurements"]],
+                "observable_files": [_FILES["observables"]],
+            }
+        ],
+    }
+    try:
+        files["model"].write_text(sbml, encoding="utf-8")
+        for key, rows in (
+            ("conditions", conditions),
+            ("measurements", measurements),
+            ("observables", observables),
+            ("parameters", parameters),
+        ):
+            files[key].write_text(_tsv(rows), encoding="utf-8")
+        files["problem"].write_text(yaml.safe_dump(problem, sort_keys=False), encoding="utf-8")
+        files["readme"].write_text(readme, encoding="utf-8")
+    except OSError as exc:
+        raise Il7Error(f"cannot write into '{folder}': {exc.strerror}; choose a writable folder") from None
+    return files["problem"]
+
+
+def _tsv(rows: list[dict[str, Any]]) -> str:
+    """Rows as a tab-separated table with a header (numbers in their shortest exact form)."""
+    header = list(dict.fromkeys(k for row in rows for k in row))
+    lines = ["\t".join(header)]
+    for row in rows:
+        cells = (row.get(k, "") for k in header)
+        lines.append("\t".join(repr(float(v)) if isinstance(v, float) else str(v) for v in cells))
+    return "\n".join(lines) + "\n"
+
+
+def _number(text: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise Il7Error(f"{where} '{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise Il7Error(f"{where} is {text}; give a finite number (leave out rows without a value)")
+    return value
+
+
+def _unit_of(readout: str) -> str:
+    from il7.simulate import readout_unit
+
+    return readout_unit(readout)
+
+
+def _changed(overrides: Mapping[str, float]) -> str:
+    if not overrides:
+        return ""
+    listed = ", ".join(f"{k} = {v:g}" for k, v in overrides.items())
+    return f"\n\nWritten with these values in place of il7's table (model units): {listed}."
+
+
+def _s3c_readme(sigma: float, overrides: Mapping[str, float]) -> str:
+    return f"""# Gonnord 2018 S3C as a PEtab problem (written by il7 {__version__})
+
+pSTAT5 median fluorescence of human CD4+ TCR+ CCR7hi T cells 10 min after IL-7 at six doses
+(1 to 100,000 pg/mL, two replicates): Gonnord et al. 2018, Sci Signal 11:eaal1253
+(doi:10.1126/scisignal.aal1253, PMID 29615515), Fig. S3C, as digitised in the MIT-licensed
+meyer-lab/gc-cytokines repository (Farhat et al. 2021).
+
+- `model.xml`: il7's model in a culture well (200 uL, 1e6 T cells), species at the cells'
+  IL-7-free steady state; time in hours. Each condition sets `IL7_added` (pg/mL), which the
+  initial assignment of `IL7_tissue` puts into the medium at time 0.
+- `observables.tsv`: `pSTAT5_MFI` = `pSTAT5_MFI_offset + pSTAT5_MFI_scale * pSTAT5_frac`, normal
+  noise with a constant sigma of {sigma:g} MFI (half the largest median: the weight il7 calibrate
+  gives these points).
+- `parameters.tsv`: `k_pSTAT5` (per hour per active complex per cell) and the two map
+  constants are estimated, starting from il7's fitted values.
+
+What is not here: `il7 calibrate` also fits the receptor parameters `K_pre` and `gc_per_T`, and
+the cross-inhibition data of S3D. Those receptor parameters set the state the cells start from;
+the model carries that state as numbers (tools differ on how they pre-equilibrate this model), so
+they are fixed at il7's values: to try others, export again with them
+(`il7 export petab --set gc_per_T=13391 -o FOLDER`). S3D is a ratio of two experiments, which
+PEtab cannot state.{_changed(overrides)}
+
+{_HOW}"""
+
+
+def _scenario_readme(
+    scenario: Scenario,
+    start: float,
+    hours: float,
+    ids: list[str],
+    readouts: tuple[str, ...],
+    noise: Mapping[str, str],
+    overrides: Mapping[str, float],
+) -> str:
+    estimated = ", ".join(f"`{pid}`" for pid in ids)
+    described = {
+        "estimated": "standard deviation `sigma_{r}` estimated",
+        "constant": "the given sigma",
+        "per row": "the given sigma of each measurement (PEtab noiseParameters: AMICI takes them, "
+        "pyPESTO 0.7's RoadRunner objective does not)",
+    }
+    sigmas = "; ".join(f"{r}: " + described[noise[r]].format(r=r) for r in readouts)
+    return f"""# Scenario '{scenario.name}' with measurements, as a PEtab problem (written by il7 {__version__})
+
+{scenario.description}
+
+- `model.xml`: the scenario as `il7 export sbml --scenario {scenario.name}` writes it: species at
+  its starting state, doses and settings as events. PEtab time is in hours from
+  {scenario.time_unit} {start:g} of the scenario (a measurement at {scenario.time_unit} t is at
+  (t - {start:g}) x {hours:g} h).
+- `observables.tsv`: one observable per measured readout, in il7's units (`il7 readouts`), with
+  normal noise ({sigmas}).
+- `parameters.tsv`: estimated {estimated}, starting from il7's values, within the parameter
+  table's bounds (model units: hours, molecules, litres).
+
+Only parameters that leave the starting state and the events as written can be estimated: il7
+checked each by exporting again with it moved by x{_MOVE:g}.{_changed(overrides)}
+
+{_HOW}"""
+
+
+_HOW = """With pyPESTO:
+
+```python
+import petab, pypesto.optimize
+from pypesto.petab import PetabImporter
+problem = PetabImporter(petab.v1.Problem.from_yaml("problem.yaml"), simulator_type="roadrunner").create_problem()
+result = pypesto.optimize.minimize(problem, n_starts=10)
+```
+
+In COPASI: `basico.petab.load_petab("problem.yaml", "copasi_out")` (copasi-petab-importer).
+"""
