@@ -132,6 +132,10 @@ def test_export_petab_with_a_scenario_and_data(tmp_path: Path, capsys: pytest.Ca
     assert code == 0 and "problem.yaml" in out
     estimated = [r.split("\t")[0] for r in (tmp_path / "p" / "parameters.tsv").read_text().splitlines()[1:]]
     assert estimated == ["ka_rIL7_sc", "F_rIL7_sc", "sigma_IL7_serum_total"]
+    # a byte-order mark (Excel's "CSV UTF-8") and blank lines are fine
+    data.write_bytes(b"\xef\xbb\xbfreadout,time,measurement\r\n\r\nCD4_blood,7,700\r\n")
+    code, _, err = run(capsys, *argv, "--estimate", "ka_rIL7_sc")
+    assert code == 0, err
 
 
 PETAB_DATA = {
@@ -145,6 +149,10 @@ PETAB_DATA = {
     "NEGSIGMA.csv": "readout,time,measurement,sigma\nCD4_blood,7,700,-5\n",
     "HEADER.csv": "readout,time,measurement\n",
     "DATA.xlsx": "not a table",
+    "LATE.csv": "readout,time,measurement\nCD4_blood,500,700\n",
+    "EXTRA.csv": "readout,time,measurement\nCD4_blood,7,700,9\n",
+    "TWICE.csv": "readout,time,measurement,time\nCD4_blood,7,700,8\n",
+    "SD.csv": "readout,time,measurement,sd\nCD4_blood,7,700,50\n",
 }
 
 
@@ -158,7 +166,11 @@ PETAB_DATA = {
             ["--estimate", "ka_rIL7_sc"],
             "TYPO.csv:2: 'CD4_blod' is not a readout; did you mean 'CD4_blood'?",
         ),
-        ("NOCOLUMN.csv", ["--estimate", "ka_rIL7_sc"], "no column measurement"),
+        (
+            "NOCOLUMN.csv",
+            ["--estimate", "ka_rIL7_sc"],
+            "must name readout, time, measurement and optionally sigma, and found readout, time, value",
+        ),
         ("NAN.csv", ["--estimate", "ka_rIL7_sc"], "NAN.csv:2: measurement is nan; give a finite number"),
         ("TEXT.csv", ["--estimate", "ka_rIL7_sc"], "TEXT.csv:2: time 'day 7' is not a number"),
         ("EARLY.csv", ["--estimate", "ka_rIL7_sc"], "comes before the scenario starts (day 0"),
@@ -168,6 +180,13 @@ PETAB_DATA = {
         ("DATA.xlsx", ["--estimate", "ka_rIL7_sc"], "give the measurements as .csv or .tsv"),
         ("MISSING.csv", ["--estimate", "ka_rIL7_sc"], "cannot read"),
         ("GOOD.csv", ["--estimate", "CL_IL7"], "moves the scenario's starting steady state"),
+        ("GOOD.csv", ["--estimate", "n_commit"], "at its lower bound (1) it moves the scenario's starting"),
+        ("GOOD.csv", ["--estimate", "ka_CYT107"], "changes none of CD4_blood in scenario 'sportes_2008'"),
+        ("GOOD.csv", ["--estimate", "ka_rIL7_sc", "--set", "ka_rIL7_sc=2"], "starts at 2 1/h here"),
+        ("LATE.csv", ["--estimate", "ka_rIL7_sc"], "comes after the scenario's last output time (day"),
+        ("EXTRA.csv", ["--estimate", "ka_rIL7_sc"], "EXTRA.csv:2: 4 cells where the header names 3 columns"),
+        ("TWICE.csv", ["--estimate", "ka_rIL7_sc"], "(time twice)"),
+        ("SD.csv", ["--estimate", "ka_rIL7_sc"], "and found readout, time, measurement, sd"),
     ],
 )
 def test_export_petab_scenario_errors_are_one_line_exit_2(
@@ -388,6 +407,10 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["export", "omex", "--scenario", "UNEVEN", "-o", "x.omex"], "evenly spaced grid"),
         (["export", "petab"], "add -o FOLDER"),
         (["export", "petab", "--data", "x.csv", "-o", "x"], "--data and --estimate go with --scenario"),
+        (
+            ["export", "petab", "--set", "k_pSTAT5=0", "-o", "x"],
+            "with these --set values cannot estimate k_pSTAT5",
+        ),
         (["export", "sbml", "--estimate", "ka_rIL7_sc"], "belong to export petab, not export sbml"),
         (["export", "petab", "-o", "EMPTY"], "it is a file; give a folder"),
         (["export", "petab", "-o", "UNDERFILE/petab"], "cannot write into"),

@@ -17,7 +17,7 @@ import pytest
 from il7 import Il7Error, build, experiments, export_petab, simulate
 from il7.calibrate import load_data
 from il7.export import scenario_sbml
-from il7.petab import S3C_ESTIMATED, _check_unmoved, _s3c_well
+from il7.petab_export import S3C_ESTIMATED, _check_unmoved, _s3c_well
 
 S3C_HOURS = 10.0 / 60.0
 
@@ -224,3 +224,26 @@ def test_a_sigma_per_measurement_is_a_noise_parameter(tmp_path: Path) -> None:
     assert not petab.v1.lint.lint_problem(problem)
     assert problem.observable_df.loc["obs_CD4_blood", "noiseFormula"] == "noiseParameter1_obs_CD4_blood"
     assert list(problem.measurement_df["noiseParameters"]) == [50, 60]
+
+
+def test_an_estimated_parameter_starts_where_the_scenario_puts_it(tmp_path: Path) -> None:
+    """The nominal value is the exported model's: a scenario's steady-state setting or an override
+    of it, not the table's (which PEtab tools would otherwise start from)."""
+    import petab
+
+    data = tmp_path / "data.csv"
+    data.write_text("readout,time,measurement\nIL7_serum_total,1,7000\n")
+    text = (Path(__file__).parents[1] / "src/il7/scenarios/sportes_2008.yaml").read_text()
+    assert "  - time: -inf\n" in text
+    mine = tmp_path / "faster.yaml"
+    mine.write_text(text.replace("  - time: -inf\n", "  - time: -inf\n    set: {ka_rIL7_sc: 0.3 1/h}\n", 1))
+    for scenario, overrides, expected in (
+        (mine, None, 0.3),
+        ("sportes_2008", {"ka_rIL7_sc": "0.2 1/h"}, 0.2),
+    ):
+        problem = petab.v1.Problem.from_yaml(
+            export_petab(
+                tmp_path / "p", scenario=scenario, data=data, estimate="ka_rIL7_sc", overrides=overrides
+            )
+        )
+        assert problem.parameter_df.loc["ka_rIL7_sc", "nominalValue"] == pytest.approx(expected)

@@ -73,25 +73,25 @@ def export_petab(
     *,
     scenario: Scenario | str | None = None,
     data: str | Path | None = None,
-    estimate: Sequence[str] = (),
+    estimate: Sequence[str] | str = (),
     overrides: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a PEtab v1 calibration problem into ``folder`` and return its ``problem.yaml``.
 
-    Without ``scenario``: Gonnord 2018 S3C, pSTAT5 against IL-7 at 10 min (:func:`il7.petab.write_s3c`).
+    Without ``scenario``: Gonnord 2018 S3C, pSTAT5 against IL-7 at 10 min (:func:`il7.petab_export.write_s3c`).
     With ``scenario``, ``data`` (a .csv/.tsv of readout, time, measurement[, sigma]) and the ids to
-    ``estimate``: that scenario with your measurements (:func:`il7.petab.write_scenario`). pyPESTO
-    and COPASI run both (see :mod:`il7.petab`).
+    ``estimate``: that scenario with your measurements (:func:`il7.petab_export.write_scenario`). pyPESTO
+    and COPASI run both (see :mod:`il7.petab_export`).
     """
-    from il7 import petab
+    from il7 import petab_export
 
     if scenario is None:
         if data is not None or estimate:
             raise Il7Error("data and estimate go with a scenario: give scenario= too")
-        return petab.write_s3c(folder, overrides=overrides)
+        return petab_export.write_s3c(folder, overrides=overrides)
     if data is None:
         raise Il7Error("a scenario's PEtab problem needs measurements: give data= (a .csv or .tsv file)")
-    return petab.write_scenario(folder, scenario, data, estimate, overrides=overrides)
+    return petab_export.write_scenario(folder, scenario, data, estimate, overrides=overrides)
 
 
 __all__ = [

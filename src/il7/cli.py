@@ -329,7 +329,7 @@ def _parameters(args: argparse.Namespace) -> None:
 
 
 def _export_petab(args: argparse.Namespace) -> None:
-    from il7 import petab
+    from il7 import petab_export
 
     if args.output is None or not args.output.strip():
         raise Il7Error("export petab writes a folder of files: add -o FOLDER, e.g. -o il7-petab")
@@ -340,7 +340,7 @@ def _export_petab(args: argparse.Namespace) -> None:
             raise Il7Error(
                 "--data and --estimate go with --scenario (without it, export petab writes Gonnord 2018 S3C)"
             )
-        problem = petab.write_s3c(args.output, overrides=overrides)
+        problem = petab_export.write_s3c(args.output, overrides=overrides)
     else:
         if args.data is None:
             raise Il7Error("export petab --scenario needs your measurements: add --data FILE.csv")
@@ -348,7 +348,9 @@ def _export_petab(args: argparse.Namespace) -> None:
             raise Il7Error(
                 "export petab --scenario needs what to estimate: add --estimate ID, e.g. ka_rIL7_sc"
             )
-        problem = petab.write_scenario(args.output, args.scenario, args.data, estimate, overrides=overrides)
+        problem = petab_export.write_scenario(
+            args.output, args.scenario, args.data, estimate, overrides=overrides
+        )
     print(f"wrote {problem} (and the model, tables and a README beside it)")
 
 

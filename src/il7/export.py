@@ -19,7 +19,7 @@ jump does to the concentrations in the compartment.
 :func:`write_omex` packs that document with a SED-ML description of the run (the output grid,
 the solver and its tolerances, the readouts as a report and plots) into a COMBINE archive, which
 COPASI and Tellurium run as it stands.
-(:mod:`il7.petab` writes PEtab calibration problems on the same kind of document.)
+(:mod:`il7.petab_export` writes PEtab calibration problems on the same kind of document.)
 """
 
 from __future__ import annotations
@@ -255,7 +255,7 @@ def readout_parameters(lib: Any, model: Any, readouts: tuple[str, ...]) -> dict[
         pid = f"amount_{sid}"
         parameter = model.createParameter()
         parameter.setId(pid)
-        parameter.setName(f"{sid}, as an amount (for SED-ML)")
+        parameter.setName(f"{sid}, as an amount (for tools that read a species as a concentration)")
         parameter.setConstant(False)
         parameter.setUnits(species.getSubstanceUnits() or model.getSubstanceUnits())
         # the species' symbol is its amount, or, for a concentration, times its compartment's volume

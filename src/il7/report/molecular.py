@@ -11,7 +11,7 @@ import pandas as pd
 from il7 import calibrate, experiments
 from il7.claims.validate import cd127_course, faces, gonnord, graded
 from il7.errors import Il7Error
-from il7.petab import write_s3c
+from il7.petab_export import write_s3c
 from il7.report.figures import embed
 
 

@@ -15,7 +15,7 @@ state alike: pyPESTO's Newton solver fails on it (a culture well's osteoclasts s
 1,000 h, and a well's plasma species have no dynamics at all), and COPASI's importer applies a
 condition's species values before its steady state. A problem may therefore estimate only
 parameters that leave the starting state and the events as written: :func:`write_scenario`
-checks each one by exporting again with it moved, and refuses one that moves them.
+checks each one by exporting again with it at each of its bounds, and refuses one that moves them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,7 @@ _FILES = {
     "readme": "README.md",
 }
 _S3C_MINUTES = 10.0  # Gonnord 2018 S3C: pSTAT5 read 10 min after IL-7
-_MOVE = 1.5  # how far write_scenario moves a parameter to see whether the starting state follows
+_COLUMNS = ("readout", "time", "measurement", "sigma")  # of a measurement file
 
 
 # ---- Gonnord 2018 S3C ---------------------------------------------------------------------------
@@ -92,12 +93,18 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
     from il7 import calibrate
 
     well = _s3c_well()
-    resolved = scenario_overrides(well, overrides)  # model units, for the nominal values
+    resolved = scenario_overrides(well, overrides)  # model units, for the README
     text = scenario_sbml(well, overrides=overrides)
-    _check_unmoved(well, overrides, list(S3C_ESTIMATED), text)
-    folder = _folder(folder)
     doc = libsbml.readSBMLFromString(text)
     model = doc.getModel()
+    try:
+        parameters = _estimated(model, list(S3C_ESTIMATED))
+        _check_unmoved(well, overrides, list(S3C_ESTIMATED), text)
+    except Il7Error as exc:  # only reachable through overrides: say that they are the cause
+        raise Il7Error(
+            f"the S3C problem estimates {', '.join(S3C_ESTIMATED)}, and with these --set values {exc}"
+        ) from None
+    folder = _folder(folder)
     added = model.createParameter()
     added.setId("IL7_added")
     # no name: COPASI's PEtab importer finds a parameter by its display name, which a name replaces
@@ -135,8 +142,6 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
                     "replicateId": f"replicate_{k}",
                 }
             )
-    table = {p.id: p for p in build.parameters()}
-    parameters = [_estimated(table[pid], resolved) for pid in S3C_ESTIMATED]
     observables = [
         {
             "observableId": "pSTAT5_MFI_S3C",
@@ -164,7 +169,7 @@ def _s3c_well() -> Scenario:
             "readouts": ["pSTAT5_MFI"],
             "output": {"times": [0.0, _S3C_MINUTES]},
         },
-        file="<il7.petab>",
+        file="<il7.petab_export>",
     )
 
 
@@ -198,24 +203,34 @@ def read_measurements(path: str | Path) -> list[Measurement]:
             f"{path}: give the measurements as .csv or .tsv (columns readout, time, measurement[, sigma])"
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark, as Excel writes, is dropped
     except UnicodeDecodeError:
         raise Il7Error(f"{path}: not UTF-8 text; save the measurements as a UTF-8 .csv or .tsv") from None
     except OSError as exc:
         raise Il7Error(f"cannot read '{path}': {exc.strerror}; check the path") from None
-    rows = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    columns = [c.strip() for c in rows.fieldnames or []]
-    missing = [c for c in ("readout", "time", "measurement") if c not in columns]
-    if missing:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    columns = [c.strip() for c in next(reader, [])]
+    expected = "readout, time, measurement and optionally sigma"
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    unknown = [c for c in columns if c not in _COLUMNS]
+    missing = [c for c in _COLUMNS[:3] if c not in columns]
+    if twice or unknown or missing:
+        found = ", ".join(columns) or "nothing"
         raise Il7Error(
-            f"{path}: no column {', '.join(missing)}; the header must name readout, time, measurement "
-            f"(and optionally sigma), found: {', '.join(columns) or 'nothing'}"
+            f"{path}: the header must name {expected}, and found {found}"
+            + (f" ({', '.join(twice)} twice)" if twice else "")
         )
     known = set(known_readouts())
     out = []
-    for line, raw in enumerate(rows, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
-        where = f"{path}:{line}"
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue  # a blank line
+        where = f"{path}:{reader.line_num}"
+        if len(cells) != len(columns):
+            raise Il7Error(
+                f"{where}: {len(cells)} cells where the header names {len(columns)} columns ({expected})"
+            )
+        row = dict(zip(columns, (c.strip() for c in cells), strict=True))
         readout = row["readout"]
         if readout not in known:
             raise Il7Error(
@@ -238,7 +253,7 @@ def write_scenario(
     folder: str | Path,
     scenario: Scenario | str,
     data: str | Path | Sequence[Measurement],
-    estimate: Sequence[str],
+    estimate: Sequence[str] | str,
     *,
     overrides: Mapping[str, Any] | None = None,
 ) -> Path:
@@ -260,10 +275,11 @@ def write_scenario(
     data
         A measurement file (see :func:`read_measurements`) or the measurements themselves.
     estimate
-        Parameter ids to estimate. Each must leave the scenario's starting state and its events
-        as written (drug absorption, binding and clearance usually do; a parameter that sets the
-        body's steady state does not), must not be set by the scenario after its start, and needs
-        bounds in the parameter table.
+        Parameter ids to estimate (or one string, ids separated by commas). Each, anywhere within
+        its bounds in the parameter table, must leave the scenario's starting state and its events
+        as written (drug absorption, binding and clearance do; a parameter that sets the body's
+        steady state does not) and must change a measured readout; it must not be set by the
+        scenario after its start, and the value the scenario gives it must lie within its bounds.
     overrides
         Parameter values set before the scenario's steady state, as in :func:`il7.simulate`.
 
@@ -292,6 +308,12 @@ def write_scenario(
                 f"a measurement of {m.readout} at {scenario.time_unit} {m.time:g} comes before the scenario "
                 f"starts ({scenario.time_unit} {start:g}, its first change or output time); give times from there on"
             )
+        if m.time > scenario.t_end:
+            raise Il7Error(
+                f"a measurement of {m.readout} at {scenario.time_unit} {m.time:g} comes after the scenario's "
+                f"last output time ({scenario.time_unit} {scenario.t_end:g}), past which il7 does not write its "
+                "doses; extend its output (output: {t_end: ...}) in a copy of the scenario file"
+            )
     readouts = tuple(dict.fromkeys(m.readout for m in measurements))
     noise: dict[str, str] = {}  # per readout: "estimated", "constant" or "per row"
     for r in readouts:
@@ -306,14 +328,13 @@ def write_scenario(
                 f"{r}: the measurements are all 0, so their noise cannot be estimated; give a sigma column"
             )
     text = scenario_sbml(scenario, overrides=overrides)
-    _check_unmoved(scenario, overrides, ids, text)
-    folder = _folder(folder)
     doc = libsbml.readSBMLFromString(text)
+    parameters = _estimated(doc.getModel(), ids)  # checks the values the scenario gives them
+    _check_unmoved(scenario, overrides, ids, text)
+    _check_effect(scenario, overrides, ids, readouts)
     targets = readout_parameters(libsbml, doc.getModel(), readouts)
     observables: list[dict[str, Any]] = []
-    table = {p.id: p for p in build.parameters()}
     resolved = scenario_overrides(scenario, overrides)
-    parameters = [_estimated(table[pid], resolved) for pid in ids]
     for r in readouts:
         observables.append(
             {
@@ -332,6 +353,10 @@ def write_scenario(
             typical = float(np.median([abs(m.value) for m in measurements if m.readout == r])) or max(
                 abs(m.value) for m in measurements if m.readout == r
             )
+            if not math.isfinite(10.0 * typical):
+                raise Il7Error(
+                    f"{r}: measurements of {typical:g} are out of range; give them in the readout's unit"
+                )
             parameters.append(
                 {
                     "parameterId": f"sigma_{r}",
@@ -355,15 +380,18 @@ def write_scenario(
     ]
     conditions = [{"conditionId": "scenario", "conditionName": scenario.name}]
     readme = _scenario_readme(scenario, start, hours, ids, readouts, noise, resolved)
+    folder = _folder(folder)
     return _write(folder, libsbml.writeSBMLToString(doc), conditions, rows, observables, parameters, readme)
 
 
-def _estimable(scenario: Scenario, estimate: Sequence[str]) -> list[str]:
+def _estimable(scenario: Scenario, estimate: Sequence[str] | str) -> list[str]:
     """The ids to estimate, checked against the table and the scenario (not yet against the state)."""
+    if isinstance(estimate, str):  # one id, or ids separated by commas
+        estimate = [pid.strip() for pid in estimate.split(",") if pid.strip()]
     table = {p.id: p for p in build.parameters()}
     ids = list(dict.fromkeys(estimate))
     if not ids:
-        raise Il7Error("name at least one parameter to estimate, e.g. --estimate ka_rIL7_sc")
+        raise Il7Error("name at least one parameter to estimate, e.g. ka_rIL7_sc")
     set_later = {
         k for period in scenario.periods if period is not scenario.preequilibration for k, _ in period.set
     }
@@ -371,20 +399,20 @@ def _estimable(scenario: Scenario, estimate: Sequence[str]) -> list[str]:
         p = table.get(pid)
         if p is None:
             raise Il7Error(
-                f"--estimate {pid}: not a parameter{did_you_mean(pid, table)}; list them with `il7 parameters`"
+                f"cannot estimate '{pid}': not a parameter{did_you_mean(pid, table)}; list them with `il7 parameters`"
             )
         if p.value is None:
             raise Il7Error(
-                f"--estimate {pid}: computed by the model ({p.source}); estimate what it is made of"
+                f"cannot estimate {pid}: the model computes it ({p.source}); estimate what it is made of"
             )
         if p.lower is None or p.upper is None:
             raise Il7Error(
-                f"--estimate {pid}: the parameter table gives it no bounds, which PEtab needs; add them there"
+                f"cannot estimate {pid}: the parameter table gives it no bounds, which PEtab needs; add them there"
             )
         if pid in set_later:
             raise Il7Error(
-                f"--estimate {pid}: scenario '{scenario.name}' sets it after it starts, so the events hold its "
-                "value; estimate another parameter, or change it in a copy of the scenario file"
+                f"cannot estimate {pid}: scenario '{scenario.name}' sets it after it starts, so the events hold "
+                "its value; estimate another parameter, or change it in a copy of the scenario file"
             )
     return ids
 
@@ -392,14 +420,27 @@ def _estimable(scenario: Scenario, estimate: Sequence[str]) -> list[str]:
 def _check_unmoved(
     scenario: Scenario, overrides: Mapping[str, Any] | None, ids: list[str], text: str
 ) -> None:
-    """Refuse a parameter whose change would move the written starting state or events."""
+    """Refuse a parameter whose value, anywhere within its bounds, would move the written starting
+    state or change the events (whose numbers il7 computed): the model carries both as numbers.
+
+    Each parameter is tried at both bounds of the parameter table. A species counts as moved by
+    more than 1e-5 relative, or one molecule or cell where it is near zero: the steady state's
+    own precision is about 1e-6.
+    """
     import libsbml
+
+    from il7.simulate import resolve_overrides
 
     def written(sbml: str) -> tuple[np.ndarray, list[str]]:
         model = libsbml.readSBMLFromString(sbml).getModel()
         species = [model.getSpecies(i) for i in range(model.getNumSpecies())]
         state = np.array(
-            [s.getInitialAmount() if s.isSetInitialAmount() else s.getInitialConcentration() for s in species]
+            [
+                s.getInitialAmount()
+                if s.isSetInitialAmount()
+                else s.getInitialConcentration() * model.getCompartment(s.getCompartment()).getSize()
+                for s in species
+            ]
         )
         events = [
             libsbml.formulaToL3String(e.getEventAssignment(k).getMath())
@@ -408,8 +449,6 @@ def _check_unmoved(
         ]
         return state, events
 
-    from il7.simulate import resolve_overrides
-
     base_state, base_events = written(text)
     table = {p.id: p for p in build.parameters()}
     current = resolve_overrides(overrides)
@@ -417,20 +456,52 @@ def _check_unmoved(
         p = table[pid]
         factor = units.LABELS[p.unit].factor
         value = current.get(pid, (p.value or 0.0) * factor) / factor  # table unit
-        upper = p.upper or 0.0
-        moved = upper if value == 0 else value * _MOVE if value * _MOVE <= upper else value / _MOVE
-        changed = dict(overrides or {}) | {pid: moved}  # a bare number: the table's unit
-        state, events = written(scenario_sbml(scenario, overrides=changed))
-        if events != base_events:
+        for side, bound in (("lower", p.lower), ("upper", p.upper)):
+            if bound is None or math.isclose(bound, value):
+                continue
+            try:  # a bare number is in the table's unit
+                state, events = written(
+                    scenario_sbml(scenario, overrides=dict(overrides or {}) | {pid: bound})
+                )
+            except Il7Error as exc:
+                raise Il7Error(f"cannot estimate {pid}: at its {side} bound ({bound:g}) {exc}") from None
+            if events != base_events:
+                raise Il7Error(
+                    f"cannot estimate {pid}: the scenario's doses or settings, written as events with il7's "
+                    "numbers, change with it (set it with --set instead)"
+                )
+            if not np.allclose(state, base_state, rtol=1e-5, atol=1.0):
+                raise Il7Error(
+                    f"cannot estimate {pid}: at its {side} bound ({bound:g}) it moves the scenario's starting "
+                    "steady state, which the model carries as numbers because PEtab tools do not reach this "
+                    "model's steady state alike; estimate drug parameters that act after the start, or set "
+                    "this one with --set"
+                )
+
+
+def _check_effect(
+    scenario: Scenario, overrides: Mapping[str, Any] | None, ids: list[str], readouts: tuple[str, ...]
+) -> None:
+    """Refuse a parameter that changes none of the measured readouts within its bounds (a drug the
+    scenario never gives, say): the data could not tell its value."""
+    import dataclasses
+
+    from il7.simulate import simulate
+
+    measured = dataclasses.replace(scenario, readouts=readouts)
+    base = simulate(measured, overrides=overrides).data
+    table = {p.id: p for p in build.parameters()}
+    for pid in ids:
+        p = table[pid]
+        moved = [
+            simulate(measured, overrides=dict(overrides or {}) | {pid: bound}).data
+            for bound in (p.lower, p.upper)
+            if bound is not None
+        ]
+        if all(np.allclose(m, base, rtol=1e-9, atol=0.0) for m in moved):
             raise Il7Error(
-                f"--estimate {pid}: the scenario's doses or settings, written as events with il7's numbers, "
-                f"change with it; il7 cannot export it for estimation (set it with --set instead)"
-            )
-        if not np.allclose(state, base_state, rtol=1e-6, atol=1e-9):
-            raise Il7Error(
-                f"--estimate {pid}: it moves the scenario's starting steady state, which the model carries "
-                "as numbers because PEtab tools do not reach this model's steady state alike; estimate "
-                "drug or signalling parameters that act after the start, or set this one with --set"
+                f"cannot estimate {pid}: from its lower to its upper bound it changes none of "
+                f"{', '.join(readouts)} in scenario '{scenario.name}' (does the scenario give that drug?)"
             )
 
 
@@ -448,18 +519,41 @@ def _folder(folder: str | Path) -> Path:
     return folder
 
 
-def _estimated(p: build.Parameter, resolved: Mapping[str, float]) -> dict[str, Any]:
-    """A parameter-table row for an estimated parameter, in model units."""
-    factor = units.LABELS[p.unit].factor
-    return {
-        "parameterId": p.id,
-        "parameterName": p.note.split(";")[0].split(". ")[0],
-        "parameterScale": "log10" if (p.lower or 0.0) > 0 else "lin",
-        "lowerBound": (p.lower or 0.0) * factor,
-        "upperBound": (p.upper or 0.0) * factor,
-        "nominalValue": resolved.get(p.id, (p.value or 0.0) * factor),
-        "estimate": 1,
-    }
+def _estimated(model: Any, ids: list[str]) -> list[dict[str, Any]]:
+    """Parameter-table rows for the estimated parameters: start at the value the exported model
+    holds (the table's, or what the scenario's context, its steady-state settings or an override
+    make it), within the table's bounds, all in model units."""
+    table = {p.id: p for p in build.parameters()}
+    rows = []
+    for pid in ids:
+        p = table[pid]
+        factor = units.LABELS[p.unit].factor
+        lower, upper = (p.lower or 0.0) * factor, (p.upper or 0.0) * factor
+        value = model.getParameter(pid).getValue()
+        if not lower <= value <= upper:
+            raise Il7Error(
+                f"cannot estimate {pid}: it starts at {value / factor:g} {p.unit} here (set by the scenario's "
+                f"context, its settings or --set), outside its bounds {p.lower:g} to {p.upper:g}; choose a "
+                "value within them"
+            )
+        rows.append(
+            {
+                "parameterId": pid,
+                "parameterName": _short(p.note),
+                "parameterScale": "log10" if lower > 0 else "lin",
+                "lowerBound": lower,
+                "upperBound": upper,
+                "nominalValue": value,
+                "estimate": 1,
+            }
+        )
+    return rows
+
+
+def _short(note: str, limit: int = 80) -> str:
+    """A parameter's name for tables: the first clause of its note, at most ``limit`` characters."""
+    first = re.split(r"; |\. |: |, ", note, maxsplit=1)[0]
+    return first if len(first) <= limit else first[: limit - 3].rstrip() + "..."
 
 
 def _write(
@@ -486,18 +580,25 @@ def _write(
             }
         ],
     }
+    texts = {
+        "model": sbml,
+        "conditions": _tsv(conditions),
+        "measurements": _tsv(measurements),
+        "observables": _tsv(observables),
+        "parameters": _tsv(parameters),
+        "problem": yaml.safe_dump(problem, sort_keys=False),
+        "readme": readme,
+    }
+    # all files or none: each is written beside its place first, then all are moved in
+    staged = {key: folder / f".{name}.il7-partial" for key, name in _FILES.items()}
     try:
-        files["model"].write_text(sbml, encoding="utf-8")
-        for key, rows in (
-            ("conditions", conditions),
-            ("measurements", measurements),
-            ("observables", observables),
-            ("parameters", parameters),
-        ):
-            files[key].write_text(_tsv(rows), encoding="utf-8")
-        files["problem"].write_text(yaml.safe_dump(problem, sort_keys=False), encoding="utf-8")
-        files["readme"].write_text(readme, encoding="utf-8")
+        for key, text in texts.items():
+            staged[key].write_text(text, encoding="utf-8")
+        for key, path in staged.items():
+            path.replace(files[key])
     except OSError as exc:
+        for path in staged.values():
+            path.unlink(missing_ok=True)
         raise Il7Error(f"cannot write into '{folder}': {exc.strerror}; choose a writable folder") from None
     return files["problem"]
 
@@ -575,8 +676,8 @@ def _scenario_readme(
     described = {
         "estimated": "standard deviation `sigma_{r}` estimated",
         "constant": "the given sigma",
-        "per row": "the given sigma of each measurement (PEtab noiseParameters: AMICI takes them, "
-        "pyPESTO 0.7's RoadRunner objective does not)",
+        "per row": "the given sigma of each measurement, a noise parameter per row: valid PEtab, "
+        "which pyPESTO 0.7's RoadRunner objective refuses",
     }
     sigmas = "; ".join(f"{r}: " + described[noise[r]].format(r=r) for r in readouts)
     return f"""# Scenario '{scenario.name}' with measurements, as a PEtab problem (written by il7 {__version__})
@@ -593,7 +694,7 @@ def _scenario_readme(
   table's bounds (model units: hours, molecules, litres).
 
 Only parameters that leave the starting state and the events as written can be estimated: il7
-checked each by exporting again with it moved by x{_MOVE:g}.{_changed(overrides)}
+checked each by exporting again with it at both bounds, and that it changes a measured readout.{_changed(overrides)}
 
 {_HOW}"""
 
