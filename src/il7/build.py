@@ -100,7 +100,8 @@ def _rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines(), delimiter="\t"))
 
 
-def _number(text: str, *, where: str) -> float | None:
+def parse_number(text: str, *, where: str) -> float | None:
+    """A number written in a table cell; ``None`` for an empty cell. ``where`` names the cell in errors."""
     if text.strip() == "":
         return None
     try:
@@ -133,10 +134,10 @@ def parameters() -> tuple[Parameter, ...]:
         out.append(
             Parameter(
                 id=row["id"],
-                value=_number(row["value"], where=f"{where} value"),
+                value=parse_number(row["value"], where=f"{where} value"),
                 unit=row["unit"],
-                lower=_number(row["lower"], where=f"{where} lower"),
-                upper=_number(row["upper"], where=f"{where} upper"),
+                lower=parse_number(row["lower"], where=f"{where} lower"),
+                upper=parse_number(row["upper"], where=f"{where} upper"),
                 status=row["status"],
                 source=row["source"],
                 note=row["note"],

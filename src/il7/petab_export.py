@@ -614,12 +614,9 @@ def _tsv(rows: list[dict[str, Any]]) -> str:
 
 
 def _number(text: str, where: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise Il7Error(f"{where} '{text}' is not a number") from None
-    if not math.isfinite(value):
-        raise Il7Error(f"{where} is {text}; give a finite number (leave out rows without a value)")
+    value = build.parse_number(text, where=where)
+    if value is None:
+        raise Il7Error(f"{where}: empty; give a number (leave out rows without a value)")
     return value
 
 
