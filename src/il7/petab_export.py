@@ -673,8 +673,8 @@ def _scenario_readme(
     described = {
         "estimated": "standard deviation `sigma_{r}` estimated",
         "constant": "the given sigma",
-        "per row": "the given sigma of each measurement, a noise parameter per row: valid PEtab, "
-        "which pyPESTO 0.7's RoadRunner objective refuses",
+        "per row": "the given sigma of each measurement, a noise parameter per row, which AMICI "
+        "takes and pyPESTO 0.7's RoadRunner objective refuses",
     }
     sigmas = "; ".join(f"{r}: " + described[noise[r]].format(r=r) for r in readouts)
     return f"""# Scenario '{scenario.name}' with measurements, as a PEtab problem (written by il7 {__version__})
