@@ -92,6 +92,7 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
 
     from il7 import calibrate
 
+    _not_a_file(folder)
     well = _s3c_well()
     resolved = scenario_overrides(well, overrides)  # model units, for the README
     text = scenario_sbml(well, overrides=overrides)
@@ -296,6 +297,7 @@ def write_scenario(
     """
     import libsbml
 
+    _not_a_file(folder)
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     measurements = list(data) if not isinstance(data, (str, Path)) else read_measurements(data)
@@ -508,11 +510,16 @@ def _check_effect(
 # ---- shared ---------------------------------------------------------------------------------------
 
 
+def _not_a_file(folder: str | Path) -> None:
+    """Refuse, before any work, an output folder that is a file."""
+    if Path(folder).is_file():
+        raise Il7Error(f"cannot write the PEtab problem into '{folder}': it is a file; give a folder")
+
+
 def _folder(folder: str | Path) -> Path:
     folder = Path(folder)
+    _not_a_file(folder)
     try:
-        if folder.exists() and not folder.is_dir():
-            raise Il7Error(f"cannot write the PEtab problem into '{folder}': it is a file; give a folder")
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise Il7Error(f"cannot write into '{folder}': {exc.strerror}; choose a writable folder") from None
