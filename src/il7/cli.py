@@ -333,7 +333,7 @@ def _export_petab(args: argparse.Namespace) -> None:
 
     if args.output is None or not args.output.strip():
         raise Il7Error("export petab writes a folder of files: add -o FOLDER, e.g. -o il7-petab")
-    estimate = [pid.strip() for item in args.estimate for pid in item.split(",") if pid.strip()]
+    estimate = [item for item in args.estimate if item.strip()]  # ids split at commas by petab_export
     overrides = _overrides(args.sets)
     if args.scenario is None:
         if args.data is not None or estimate:

@@ -35,7 +35,7 @@ from il7 import __version__, build, units
 from il7.errors import Il7Error, did_you_mean
 from il7.export import readout_parameters, scenario_sbml
 from il7.scenario import TIME_UNITS, Scenario, known_readouts, load, parse
-from il7.simulate import scenario_overrides, start_time
+from il7.simulate import readout_unit, scenario_overrides, start_time
 
 S3C_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
 """Parameters the S3C problem estimates: those that leave the cells' IL-7-free state unchanged."""
@@ -341,7 +341,7 @@ def write_scenario(
         observables.append(
             {
                 "observableId": f"obs_{r}",
-                "observableName": f"{r} ({_unit_of(r)})",
+                "observableName": f"{r} ({readout_unit(r)})",
                 "observableFormula": targets[r],
                 # the sigma enters through the placeholder, its value (or the estimated parameter)
                 # in the measurement table: pyPESTO's RoadRunner objective takes no other
@@ -388,10 +388,10 @@ def write_scenario(
 
 def _estimable(scenario: Scenario, estimate: Sequence[str] | str) -> list[str]:
     """The ids to estimate, checked against the table and the scenario (not yet against the state)."""
-    if isinstance(estimate, str):  # one id, or ids separated by commas
-        estimate = [pid.strip() for pid in estimate.split(",") if pid.strip()]
+    items = [estimate] if isinstance(estimate, str) else estimate
+    # each item is an id or ids separated by commas (--estimate a,b --estimate c)
+    ids = list(dict.fromkeys(pid.strip() for item in items for pid in item.split(",") if pid.strip()))
     table = {p.id: p for p in build.parameters()}
-    ids = list(dict.fromkeys(estimate))
     if not ids:
         raise Il7Error("name at least one parameter to estimate, e.g. ka_rIL7_sc")
     set_later = {
@@ -431,8 +431,6 @@ def _check_unmoved(
     """
     import libsbml
 
-    from il7.simulate import resolve_overrides
-
     def written(sbml: str) -> tuple[np.ndarray, list[str]]:
         model = libsbml.readSBMLFromString(sbml).getModel()
         species = [model.getSpecies(i) for i in range(model.getNumSpecies())]
@@ -452,12 +450,11 @@ def _check_unmoved(
         return state, events
 
     base_state, base_events = written(text)
+    model = libsbml.readSBMLFromString(text).getModel()
     table = {p.id: p for p in build.parameters()}
-    current = resolve_overrides(overrides)
     for pid in ids:
         p = table[pid]
-        factor = units.LABELS[p.unit].factor
-        value = current.get(pid, (p.value or 0.0) * factor) / factor  # table unit
+        value = model.getParameter(pid).getValue() / units.LABELS[p.unit].factor  # as written, table unit
         for side, bound in (("lower", p.lower), ("upper", p.upper)):
             if bound is None or math.isclose(bound, value):
                 continue
@@ -625,12 +622,6 @@ def _number(text: str, where: str) -> float:
     if value is None:
         raise Il7Error(f"{where}: empty; give a number (leave out rows without a value)")
     return value
-
-
-def _unit_of(readout: str) -> str:
-    from il7.simulate import readout_unit
-
-    return readout_unit(readout)
 
 
 def _changed(overrides: Mapping[str, float]) -> str:
