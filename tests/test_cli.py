@@ -455,3 +455,55 @@ def test_calibrate_sink_reproduces_the_tables_value(capsys: pytest.CaptureFixtur
 def test_calibrate_takes_one_of_sink_and_therapy(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "calibrate", "--sink", "--therapy")
     assert code == 2 and "not allowed with" in err
+
+
+def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(
+        capsys,
+        "sensitivity",
+        "culture_dose",
+        "pSTAT5_MFI",
+        "--at",
+        "0.5",
+        "--parameters",
+        "pSTAT5_MFI_offset,pSTAT5_MFI_scale",
+        "--json",
+    )
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["parameter"] for r in rows] == ["pSTAT5_MFI_scale", "pSTAT5_MFI_offset"]
+    assert rows[0]["readout_unit"] == "1" and rows[0]["at"] == 0.5 and rows[0]["time_unit"] == "h"
+    csv, png = tmp_path / "s.csv", tmp_path / "s.png"
+    code, out, _ = run(
+        capsys,
+        "sensitivity",
+        "culture_dose",
+        "pSTAT5_MFI",
+        "--parameters",
+        "pSTAT5_MFI_scale",
+        "--out",
+        str(csv),
+        "--plot",
+        str(png),
+    )
+    assert code == 0 and "pSTAT5_MFI_scale" in out and "parameters varied (x1.1 and /1.1): 1;" in out
+    assert csv.read_text().startswith("# d ln(pSTAT5_MFI) / d ln(parameter) in scenario culture_dose")
+    assert png.stat().st_size > 5000
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["baseline", "IL7_serum", "--top", "0"], "--top 0: give a number of rows of at least 1"),
+        (["baseline", "IL7_serum", "--out", "s.xlsx"], "--out 's.xlsx': use a file name ending in .csv"),
+        (["baseline", "IL7_serum", "--at", "soon"], "argument --at: invalid float value: 'soon'"),
+        (["baseline", "nope", "--parameters", "CL_IL7"], "unknown readout 'nope'"),
+        (["nope", "IL7_serum"], "nope"),
+    ],
+)
+def test_sensitivity_errors_exit_2_on_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "sensitivity", *argv)
+    assert code == 2 and out == ""
+    assert message in err and err.count("\n") == 1

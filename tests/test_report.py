@@ -16,9 +16,9 @@ from il7.errors import SolveError
 from il7.report import step_count, write_report
 
 SECTIONS = ("layers", "baseline", "molecular", "cells", "therapy", "validation", "claims", "parameters")
-# layers, Gonnord fit, CD127 loss, graded outputs, IL-7 sink, knockouts, monocytes and osteoclasts,
-# rhIL-7 dose-response, transplant cohort, and one per scenario
-FIGURES = 9 + len(scenario.builtin_names())
+# layers, Gonnord fit, CD127 loss, graded outputs, IL-7 sink, what sets serum IL-7, knockouts,
+# monocytes and osteoclasts, rhIL-7 dose-response, transplant cohort, and one per scenario
+FIGURES = 10 + len(scenario.builtin_names())
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,7 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
         "soluble_receptor",
         "body_baseline",
         "il7_sink",
+        "serum_il7_sensitivity",
         "mouse_knockouts",
         "monocyte_il6",
         "osteoclasts",

@@ -8,6 +8,7 @@ The public API::
     traj = il7.simulate(s, overrides={"age": "60 years"})
     traj.to_pandas()
     il7.parameter_table()                      # value, unit, status, source of every number
+    il7.sensitivities("baseline", "IL7_serum_total").to_pandas()  # which parameters decide a readout
     il7.export_sbml("il7.xml")                 # SBML L3V2 with units and annotations
     il7.export_sbml("sportes.xml", scenario="sportes_2008")  # with a scenario's state and doses
     il7.export_omex("sportes.omex", scenario="sportes_2008")  # and the SED-ML that runs it
@@ -25,6 +26,7 @@ from il7.errors import Il7Error, ScenarioError, SolveError
 from il7.scenario import Scenario
 from il7.scenario import builtin_names as list_scenarios
 from il7.scenario import load as load_scenario
+from il7.sensitivity import Sensitivities, sensitivities
 from il7.simulate import parameter_table, simulate
 from il7.trajectory import Trajectory
 
@@ -98,6 +100,7 @@ __all__ = [
     "Il7Error",
     "Scenario",
     "ScenarioError",
+    "Sensitivities",
     "SolveError",
     "Trajectory",
     "export_omex",
@@ -106,5 +109,6 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
     "parameter_table",
+    "sensitivities",
     "simulate",
 ]

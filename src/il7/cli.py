@@ -158,6 +158,40 @@ def _parser() -> argparse.ArgumentParser:
     )
     cla.add_argument("--json", action="store_true", help="print the results as JSON")
 
+    sen = sub.add_parser(
+        "sensitivity",
+        help="which parameters decide a readout: d ln(readout) / d ln(parameter) for every free "
+        "parameter, strongest first, with status and source",
+    )
+    sen.add_argument("scenario", help="built-in scenario name, or path to a .yaml file")
+    sen.add_argument("readout", help="the readout to explain (see il7 readouts), e.g. IL7_serum")
+    sen.add_argument(
+        "--at",
+        type=float,
+        help="time to read it at, in the scenario's time unit (default: its last output time)",
+    )
+    sen.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="ID=VALUE",
+        help="start from this parameter value instead of the table's, as il7 simulate --set does",
+    )
+    sen.add_argument(
+        "--parameters",
+        action="append",
+        default=[],
+        metavar="ID[,ID...]",
+        help="vary only these (repeat, or separate with commas; default: every parameter with bounds "
+        "that is not a scenario control)",
+    )
+    sen.add_argument("--step", type=float, default=0.1, help="relative step (default 0.1: x1.1 and /1.1)")
+    sen.add_argument("--top", type=int, default=15, help="rows shown and bars drawn (default 15)")
+    sen.add_argument("--out", help="write every row to FILE.csv")
+    sen.add_argument("--plot", help="draw a tornado chart of the strongest to FILE.png")
+    sen.add_argument("--json", action="store_true", help="print every row as JSON")
+
     coh = sub.add_parser(
         "cohort", help="virtual transplant cohort: day +7/+14 serum IL-7 by acute GVHD status, and its ROC"
     )
@@ -183,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "calibrate": _calibrate,
             "validate": _validate,
             "claims": _claims,
+            "sensitivity": _sensitivity,
             "cohort": _cohort,
             "report": _report,
         }[args.command](args)
@@ -552,6 +587,105 @@ def _claims(args: argparse.Namespace) -> None:
         _print_misses([r for c in results for r in c.results if not r.passed])
     if not all(c.passed for c in results):
         raise SystemExit(1)
+
+
+def _sensitivity(args: argparse.Namespace) -> None:
+    from il7 import scenario
+    from il7.sensitivity import sensitivities, varied_parameters
+
+    if args.top < 1:
+        raise Il7Error(f"--top {args.top}: give a number of rows of at least 1")
+    for option, suffixes in (("--out", (".csv",)), ("--plot", (".png", ".svg", ".pdf"))):
+        value = getattr(args, option[2:])
+        if value is not None and Path(value).suffix.lower() not in suffixes:
+            raise Il7Error(f"{option} '{value}': use a file name ending in {' or '.join(suffixes)}")
+    chosen = scenario.load(args.scenario)
+    names = [n.strip() for item in args.parameters for n in item.split(",") if n.strip()]
+    total = len(names) if names else len(varied_parameters())
+    with _steps(f"sensitivity of {args.readout}", total) as step:
+        result = sensitivities(
+            chosen,
+            args.readout,
+            at=args.at,
+            overrides=_overrides(args.sets),
+            parameters=names or None,
+            step=args.step,
+            progress=step,
+        )
+    if args.out:
+        print(f"wrote {result.write(args.out)}")
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig = result.figure(top=args.top)
+        try:
+            fig.savefig(args.plot, dpi=100)
+        except OSError as exc:
+            raise Il7Error(
+                f"cannot write '{args.plot}': {exc.strerror}; choose a writable location"
+            ) from None
+        plt.close(fig)
+        print(f"wrote {args.plot}")
+    if args.json:
+        _print_json(
+            [
+                {
+                    **{
+                        k: (v if not isinstance(v, float) or math.isfinite(v) else str(v))
+                        for k, v in vars(r).items()
+                    },
+                    "readout": result.readout,
+                    "readout_unit": result.unit,
+                    "nominal": result.nominal,
+                    "at": result.at,
+                    "time_unit": result.time_unit,
+                }
+                for r in result.rows
+            ]
+        )
+        return
+    from rich.console import Console
+    from rich.table import Column, Table
+
+    low, high = f"/{1 + result.step:g}", f"x{1 + result.step:g}"
+    shown = result.rows[: args.top]
+    table = Table(
+        Column("parameter", no_wrap=True, min_width=max((len(r.parameter) for r in shown), default=9)),
+        "d ln y / d ln p",
+        f"y at p{low}",
+        f"y at p{high}",
+        "p",
+        "status",
+        title=f"{result.scenario}: y = {result.readout} at {result.at:g} {result.time_unit} "
+        f"= {result.nominal:.4g} {result.unit}",
+        caption="sources and notes: il7 parameters (or --out FILE.csv)",
+    )
+    for r in shown:
+        table.add_row(
+            r.parameter,
+            f"{r.coefficient:+.3f}" + ("" if r.method == "central" else " *"),
+            f"{r.low:.4g}",
+            f"{r.high:.4g}",
+            _plain(f"{r.value:.4g} {r.unit}"),
+            r.status,
+        )
+    Console().print(table)
+    weak = sum(1 for r in result.rows if math.isfinite(r.coefficient) and abs(r.coefficient) < 0.01)
+    print(
+        f"parameters varied (x{1 + result.step:g} and /{1 + result.step:g}): {len(result.rows)}; "
+        f"with |d ln y / d ln p| below 0.01: {weak}"
+    )
+    one_sided = [r for r in result.rows if r.method != "central"]
+    for r in one_sided:
+        print(f"* {r.parameter}: {r.method}")
+    reasons: dict[str, list[str]] = {}
+    for pid, why in result.skipped:
+        reasons.setdefault(why, []).append(pid)
+    for why, pids in reasons.items():
+        print(f"not varied: {', '.join(pids)}: {why}")
 
 
 def _cohort(args: argparse.Namespace) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 from il7 import experiments
 from il7.claims.validate import body, depletion, mouse
 from il7.report.figures import embed
+from il7.sensitivity import sensitivities
 
 
 def cells_section(out: Path) -> str:
@@ -20,6 +21,7 @@ def cells_section(out: Path) -> str:
     parts = ["<h2 id='cells'>Cells and body</h2>"]
     parts.append(_body_table(out))
     parts.append(_sink_figure(out))
+    parts.append(_serum_il7_drivers(out))
     parts.append(_knockout_figure(out))
     parts.append(_myeloid_figure(out))
     return "\n".join(parts)
@@ -74,6 +76,24 @@ def _sink_figure(out: Path) -> str:
     ax.legend(lines, [str(line.get_label()) for line in lines], fontsize="small", loc="upper right")
     ax.set_title("The IL-7 sink: serum IL-7 follows the T-cell pool")
     return embed(fig, "IL-7 sink", "Data: il7_sink.csv")
+
+
+def _serum_il7_drivers(out: Path) -> str:
+    """What sets serum IL-7 in the healthy adult: its local sensitivity to every free parameter."""
+    result = sensitivities("baseline", "IL7_serum_total")
+    result.write(str(out / "serum_il7_sensitivity.csv"))
+    coefficient = {r.parameter: r.coefficient for r in result.rows}
+    sources = sum(v for k, v in coefficient.items() if k.startswith("src_"))
+    top = ", ".join(f"{r.parameter} {r.coefficient:+.2f}" for r in result.rows[:4])
+    caption = (
+        f"d ln(total serum IL-7) / d ln(parameter) in the healthy adult at steady state ({result.nominal:.3g} "
+        f"pg/mL), each of {len(result.rows)} parameters taken x1.1 and /1.1 (il7 sensitivity baseline "
+        f"IL7_serum_total; data: serum_il7_sensitivity.csv). Strongest: {top}. The five IL-7 sources "
+        f"together: {sources:+.2f}: more production grows the T-cell pools that consume it, so serum IL-7 "
+        "is set by what the cells need (their signalling thresholds and receptors) more than by "
+        "production, and the total measured in serum follows the soluble receptor that holds it."
+    )
+    return embed(result.figure(top=15), "what sets serum IL-7", caption)
 
 
 def _knockout_figure(out: Path) -> str:
