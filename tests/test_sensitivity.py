@@ -71,6 +71,14 @@ def test_each_parameter_is_scaled_from_its_value_in_the_scenario() -> None:
     assert row.value == pytest.approx(0.0033) and row.coefficient < -0.1  # more loss, fewer CD4
 
 
+def test_processes_give_the_same_rows() -> None:
+    """Run in two spawned processes, the rows are those of one process, number for number."""
+    ids = ["CL_IL7", "src_stroma", "B_step_IL7_free", "k_deplete", "halflife_naive_CD4"]
+    one = sensitivities("baseline", "IL7_serum_total", parameters=ids)
+    two = sensitivities("baseline", "IL7_serum_total", parameters=ids, jobs=2)
+    assert two == one and len(one.rows) == 4 and one.skipped[0][0] == "k_deplete"
+
+
 def test_default_parameters_leave_out_constants_switches_and_the_anchor() -> None:
     varied = set(varied_parameters())
     assert {"N_avogadro", "pSTAT5_ref", "translation", "k_deplete", "tumour_seed"}.isdisjoint(varied)
@@ -84,6 +92,7 @@ def test_default_parameters_leave_out_constants_switches_and_the_anchor() -> Non
         ({"at": -1.0}, "must be a finite time at or after the scenario's first output, 0 day"),
         ({"at": math.nan}, "must be a finite time"),
         ({"step": 0.0}, "must be a number above 0 and at most 1"),
+        ({"jobs": -1}, "jobs -1 must be a whole number >= 0"),
         ({"parameters": ["CL_IL8"]}, "'CL_IL8' is not a parameter; did you mean 'CL_IL7'"),
         ({"parameters": ["Kd_IL7Ra"]}, "'Kd_IL7Ra' is computed by the model"),
         ({"parameters": ["CL_IL7", "CL_IL7"]}, "listed twice"),

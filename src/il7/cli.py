@@ -187,6 +187,9 @@ def _parser() -> argparse.ArgumentParser:
         "that is not a scenario control)",
     )
     sen.add_argument("--step", type=float, default=0.1, help="relative step (default 0.1: x1.1 and /1.1)")
+    sen.add_argument(
+        "--jobs", type=int, default=1, help="processes to run the scenarios in (default 1; 0: one per CPU)"
+    )
     sen.add_argument("--top", type=int, default=15, help="rows shown and bars drawn (default 15)")
     sen.add_argument("--out", help="write every row to FILE.csv")
     sen.add_argument("--plot", help="draw a tornado chart of the strongest to FILE.png")
@@ -610,6 +613,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
             overrides=_overrides(args.sets),
             parameters=names or None,
             step=args.step,
+            jobs=args.jobs,
             progress=step,
         )
     if args.out:

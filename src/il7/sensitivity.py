@@ -15,13 +15,16 @@ Parameters varied: every parameter of ``parameters.tsv`` that has a value, a low
 bound, and is not a scenario control (switches at 0 or 1, cells a scenario seeds); constants of
 units and the derived anchor ``pSTAT5_ref`` have no bounds and are left out. Parameters the
 scenario itself sets after its start are left out with that reason, since an override could not
-change them there.
+change them there. Each perturbed run is independent, so ``jobs`` spreads them over processes.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -167,6 +170,7 @@ def sensitivities(
     overrides: Mapping[str, Any] | None = None,
     parameters: Iterable[str] | None = None,
     step: float = DEFAULT_STEP,
+    jobs: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> Sensitivities:
     """Local normalised sensitivity of ``readout`` at time ``at`` to each parameter.
@@ -186,6 +190,9 @@ def sensitivities(
         Ids to vary; default :func:`varied_parameters`.
     step
         Relative step, 0 < step <= 1 (default 0.1: x1.1 and /1.1).
+    jobs
+        Processes that run the perturbed scenarios (0: one per CPU); the result does not depend
+        on it.
     progress
         Called with a label after each parameter (progress bars).
 
@@ -209,6 +216,9 @@ def sensitivities(
         )
     if isinstance(step, bool) or not isinstance(step, int | float) or not 0 < step <= 1:
         raise Il7Error(f"{where}: step {step!r} must be a number above 0 and at most 1 (0.1 = 10%)")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:
+        raise Il7Error(f"{where}: jobs {jobs!r} must be a whole number >= 0 (0: one process per CPU)")
+    workers = jobs or os.cpu_count() or 1
     first = scenario.times[0]
     when = scenario.t_end if at is None else at
     if isinstance(when, bool) or not isinstance(when, int | float) or not math.isfinite(when) or when < first:
@@ -240,13 +250,9 @@ def sensitivities(
     in_run = dict(scenario.context_set) | (dict(pre.set) if pre is not None else {}) | base
 
     run = replace(scenario, readouts=(readout,), times=(float(when),))
-
-    def value_at(values: Mapping[str, Any]) -> float:
-        return float(simulate(run, overrides=values)[readout][0])
-
-    nominal = value_at(user)
-    up, down = 1.0 + step, 1.0 / (1.0 + step)
-    rows: list[Sensitivity] = []
+    nominal = _value_at(run, user)
+    up = 1.0 + step
+    todo: list[tuple[build.Parameter, float]] = []
     skipped: list[tuple[str, str]] = []
     for pid in chosen:
         p = table[pid]
@@ -256,20 +262,19 @@ def sensitivities(
         elif current == 0:
             skipped.append((pid, f"0 in scenario '{scenario.name}' (switched off there): nothing to scale"))
         else:
-            sides: dict[str, float] = {}
-            refused: dict[str, str] = {}
-            for side, factor in (("high", up), ("low", down)):
-                try:
-                    sides[side] = value_at({**user, pid: current * factor})
-                except Il7Error as exc:
-                    refused[side] = str(exc)
-            row = _row(p, current, nominal, sides, refused, up)
-            if row is None:
-                skipped.append((pid, refused["high"]))
-            else:
-                rows.append(row)
+            todo.append((p, current))
+            continue
         if progress is not None:
             progress(pid)
+    rows: list[Sensitivity] = []
+    for (p, current), (sides, refused) in zip(
+        todo, _both_sides_of_each(run, user, todo, up, workers, progress), strict=True
+    ):
+        row = _row(p, current, nominal, sides, refused, up)
+        if row is None:
+            skipped.append((p.id, refused["high"]))
+        else:
+            rows.append(row)
     rows.sort(key=lambda r: (-abs(r.coefficient) if math.isfinite(r.coefficient) else 0.0, r.parameter))
     return Sensitivities(
         scenario=scenario.name,
@@ -282,6 +287,49 @@ def sensitivities(
         rows=tuple(rows),
         skipped=tuple(skipped),
     )
+
+
+def _value_at(run: Scenario, overrides: Mapping[str, Any]) -> float:
+    """The one readout of ``run`` at its one output time."""
+    return float(simulate(run, overrides=overrides).data[0, 1])
+
+
+def _both_sides(
+    run: Scenario, user: Mapping[str, Any], pid: str, value: float, up: float
+) -> tuple[dict[str, float], dict[str, str]]:
+    """The readout with ``pid`` at ``value x up`` and ``value / up`` (table unit), or why each was refused."""
+    sides: dict[str, float] = {}
+    refused: dict[str, str] = {}
+    for side, factor in (("high", up), ("low", 1.0 / up)):
+        try:
+            sides[side] = _value_at(run, {**user, pid: value * factor})
+        except Il7Error as exc:
+            refused[side] = str(exc)
+    return sides, refused
+
+
+def _both_sides_of_each(
+    run: Scenario,
+    user: Mapping[str, Any],
+    todo: list[tuple[build.Parameter, float]],
+    up: float,
+    workers: int,
+    progress: Callable[[str], None] | None,
+) -> Iterator[tuple[dict[str, float], dict[str, str]]]:
+    """:func:`_both_sides` for each parameter, in order, in this process or in ``workers``
+    fresh ones (spawned: each loads the compiled model from the disk cache)."""
+    say = progress or (lambda _label: None)
+    if workers == 1 or len(todo) < 2:
+        for p, value in todo:
+            yield _both_sides(run, user, p.id, value, up)
+            say(p.id)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+        futures = [pool.submit(_both_sides, run, user, p.id, value, up) for p, value in todo]
+        for (p, _), future in zip(todo, futures, strict=True):
+            yield future.result()
+            say(p.id)
 
 
 def _factor(p: build.Parameter) -> float:
