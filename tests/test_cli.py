@@ -458,7 +458,8 @@ def test_calibrate_takes_one_of_sink_and_therapy(capsys: pytest.CaptureFixture[s
 
 
 def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, _ = run(
+    csv, png = tmp_path / "new" / "s.csv", tmp_path / "s.png"
+    code, out, err = run(
         capsys,
         "sensitivity",
         "culture_dose",
@@ -467,27 +468,40 @@ def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path
         "0.5",
         "--parameters",
         "pSTAT5_MFI_offset,pSTAT5_MFI_scale",
+        "--parameters",
+        "src_stroma",
         "--json",
+        "--out",
+        str(csv),
     )
-    assert code == 0
-    rows = json.loads(out)
-    assert [r["parameter"] for r in rows] == ["pSTAT5_MFI_scale", "pSTAT5_MFI_offset"]
-    assert rows[0]["readout_unit"] == "1" and rows[0]["at"] == 0.5 and rows[0]["time_unit"] == "h"
-    csv, png = tmp_path / "s.csv", tmp_path / "s.png"
+    assert code == 0 and f"wrote {csv}" in err  # stdout is the JSON alone
+    (answer,) = json.loads(out)
+    assert (answer["scenario"], answer["unit"], answer["at"], answer["time_unit"]) == (
+        "culture_dose",
+        "1",
+        0.5,
+        "h",
+    )
+    assert [r["parameter"] for r in answer["rows"]] == ["pSTAT5_MFI_scale", "pSTAT5_MFI_offset"]
+    assert answer["not_varied"] == [
+        {"parameter": "src_stroma", "reason": "0 in this run of scenario 'culture_dose': nothing to scale"}
+    ]
+    text = csv.read_text()
+    assert text.startswith("# d ln|pSTAT5_MFI| / d ln(parameter) in scenario culture_dose at 0.5 h")
+    assert "src_stroma" in text and "not varied: 0 in this run" in text
     code, out, _ = run(
         capsys,
         "sensitivity",
         "culture_dose",
         "pSTAT5_MFI",
+        "--at",
+        "0.5",
         "--parameters",
-        "pSTAT5_MFI_scale",
-        "--out",
-        str(csv),
+        "translation",
         "--plot",
         str(png),
     )
-    assert code == 0 and "pSTAT5_MFI_scale" in out and "parameters varied (x1.1 and /1.1): 1;" in out
-    assert csv.read_text().startswith("# d ln(pSTAT5_MFI) / d ln(parameter) in scenario culture_dose")
+    assert code == 0 and "translation" in out and "lower side only" in out and "refused" in out
     assert png.stat().st_size > 5000
 
 
@@ -497,8 +511,10 @@ def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path
         (["baseline", "IL7_serum", "--top", "0"], "--top 0: give a number of rows of at least 1"),
         (["baseline", "IL7_serum", "--out", "s.xlsx"], "--out 's.xlsx': use a file name ending in .csv"),
         (["baseline", "IL7_serum", "--at", "soon"], "argument --at: invalid float value: 'soon'"),
+        (["baseline", "IL7_serum", "--parameters", " , "], "--parameters: name at least one parameter"),
+        (["baseline", "IL7_serum", "--step", "1e-5"], "must be a number from 0.001 to 1"),
         (["baseline", "nope", "--parameters", "CL_IL7"], "unknown readout 'nope'"),
-        (["nope", "IL7_serum"], "nope"),
+        (["nope", "IL7_serum"], "unknown scenario 'nope' (built-in: "),
     ],
 )
 def test_sensitivity_errors_exit_2_on_one_line(

@@ -5,6 +5,7 @@ errors for bad questions (the command's cases are in test_cli.py)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -63,9 +64,7 @@ def test_each_parameter_is_scaled_from_its_value_in_the_scenario() -> None:
     0.0033/day, not from the table's 0."""
     well = sensitivities("culture_dose", "pSTAT5_frac", at=0.5, parameters=["src_stroma", "k_pSTAT5"])
     assert [r.parameter for r in well.rows] == ["k_pSTAT5"]
-    assert well.skipped == (
-        ("src_stroma", "0 in scenario 'culture_dose' (switched off there): nothing to scale"),
-    )
+    assert well.skipped == (("src_stroma", "0 in this run of scenario 'culture_dose': nothing to scale"),)
     hiv = sensitivities("levy_2012", "CD4_blood", at=0.0, parameters=["k_deplete_CD4"])
     (row,) = hiv.rows
     assert row.value == pytest.approx(0.0033) and row.coefficient < -0.1  # more loss, fewer CD4
@@ -79,10 +78,54 @@ def test_processes_give_the_same_rows() -> None:
     assert two == one and len(one.rows) == 4 and one.skipped[0][0] == "k_deplete"
 
 
-def test_default_parameters_leave_out_constants_switches_and_the_anchor() -> None:
+def test_default_parameters_are_those_with_bounds() -> None:
+    """Unit constants and the anchor have no bounds; switches are varied where a run turns them
+    on (the well's cell number is among the strongest there)."""
     varied = set(varied_parameters())
-    assert {"N_avogadro", "pSTAT5_ref", "translation", "k_deplete", "tumour_seed"}.isdisjoint(varied)
-    assert {"CL_IL7", "src_stroma", "gc_per_T", "halflife_naive_CD4"} <= varied
+    assert {"N_avogadro", "pSTAT5_ref", "one_cell"}.isdisjoint(varied)
+    assert {"CL_IL7", "src_stroma", "gc_per_T", "halflife_naive_CD4", "T_fixed", "k_deplete"} <= varied
+    well = sensitivities("culture_dose", "IL7_tissue_conc", at=2.0, parameters="T_fixed, tissue")
+    rows = {r.parameter: r.coefficient for r in well.rows}
+    # IL-7 is nearly used up at 2 h, so its level answers the density several-fold; more medium
+    # dilutes the same cells' consumption
+    assert rows["T_fixed"] < -1 and rows["tissue"] > 1
+
+
+def test_overrides_in_their_own_unit_and_over_the_scenario() -> None:
+    well = sensitivities(
+        "culture_dose", "IL7_tissue_conc", at=2.0, overrides={"tissue": "300 uL"}, parameters=["tissue"]
+    )
+    (row,) = well.rows
+    assert row.value == pytest.approx(3e-4) and row.unit == "L"
+    plain = simulate("culture_dose", overrides={"tissue": "300 uL"})
+    assert well.nominal == pytest.approx(float(plain["IL7_tissue_conc"][plain.time == 2.0][0]), rel=1e-9)
+    hiv = sensitivities(
+        "levy_2012", "CD4_blood", at=0.0, overrides={"k_deplete_CD4": 0.005}, parameters="k_deplete_CD4"
+    )
+    assert hiv.rows[0].value == pytest.approx(0.005)  # the override, not the scenario's 0.0033
+
+
+def test_a_scenario_without_steady_state_keeps_its_start(tmp_path: Path) -> None:
+    """A scenario that starts from the model's initial state is read at --at after running from
+    its own first output time (not started afresh at --at)."""
+    path = tmp_path / "fresh.yaml"
+    path.write_text(
+        "name: fresh\ndescription: from the initial state\ncontext: human_body\ntime_unit: day\n"
+        "periods:\n  - time: 50\n    set: {src_stroma: 0 molecules/h}\nreadouts: [IL7_serum_total]\n"
+        "output: {t_end: 100, n: 11}\n"
+    )
+    result = sensitivities(str(path), "IL7_serum_total", at=20.0, parameters=["mw_IL7"])
+    traj = simulate(str(path))
+    expected = float(traj["IL7_serum_total"][traj.time == 20.0][0])
+    assert result.nominal == pytest.approx(expected, rel=1e-9) and result.nominal > 1
+    assert result.rows[0].coefficient == pytest.approx(1.0, abs=1e-6)
+
+
+def test_a_readout_at_the_noise_level_is_refused() -> None:
+    """Surface CD127 after a day without translation and with IL-7 is gone (1e-13 per cell): its
+    relative changes are solver noise, and il7 says so instead of printing coefficients of 1e3."""
+    with pytest.raises(Il7Error, match=r"at the solver.s noise level .* choose an earlier --at"):
+        sensitivities("il7ra_turnover_chx", "CD127_per_T", parameters=["k_sort"])
 
 
 @pytest.mark.parametrize(
@@ -91,11 +134,13 @@ def test_default_parameters_leave_out_constants_switches_and_the_anchor() -> Non
         ({"readout": "IL7_serumm"}, "unknown readout 'IL7_serumm'; did you mean 'IL7_serum'"),
         ({"at": -1.0}, "must be a finite time at or after the scenario's first output, 0 day"),
         ({"at": math.nan}, "must be a finite time"),
-        ({"step": 0.0}, "must be a number above 0 and at most 1"),
+        ({"step": 0.0}, "must be a number from 0.001 to 1"),
         ({"jobs": -1}, "jobs -1 must be a whole number >= 0"),
         ({"parameters": ["CL_IL8"]}, "'CL_IL8' is not a parameter; did you mean 'CL_IL7'"),
         ({"parameters": ["Kd_IL7Ra"]}, "'Kd_IL7Ra' is computed by the model"),
-        ({"parameters": ["CL_IL7", "CL_IL7"]}, "listed twice"),
+        ({"parameters": [" , "]}, "name at least one parameter to vary"),
+        ({"parameters": [1]}, "1 is not a parameter id; ids are strings"),
+        ({"step": 1e-4}, "smaller steps drown in the solver's tolerances"),
         ({"overrides": {"CL_IL7": -1}}, "is negative"),
     ],
 )

@@ -361,3 +361,23 @@ def test_settings_during_a_scenario_are_checked_like_overrides() -> None:
         il7.simulate(scenario(1, 2))
     # a change after the last output time cannot show, and is not simulated
     assert il7.simulate(scenario(1e300, 2))["CD4_blood"][-1] == pytest.approx(660, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("levy_2012", {}),  # the pre-equilibration's setting over the table
+        ("levy_2012", {"k_deplete_CD4": 0.005}),  # an override over it
+        ("culture_dose", {"tissue": "300 uL"}),  # over the context, in another unit
+        ("sil7r_high", {}),
+    ],
+)
+def test_values_in_run_are_what_prepare_sets(name: str, overrides: dict[str, object]) -> None:
+    from il7.simulate import prepare, scenario_overrides, values_in_run
+
+    chosen = il7.load_scenario(name)
+    resolved = scenario_overrides(chosen, overrides)
+    eng = engine()
+    prepare(eng, chosen, resolved)
+    values = values_in_run(chosen, resolved)
+    assert values and all(eng.get(key) == pytest.approx(value, rel=1e-12) for key, value in values.items())

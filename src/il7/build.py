@@ -15,6 +15,7 @@ import hashlib
 import html
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -111,6 +112,16 @@ def parse_number(text: str, *, where: str) -> float | None:
     if not math.isfinite(value):
         raise Il7Error(f"{where}: '{text}' is not finite; write a finite number")
     return value
+
+
+def split_ids(items: Sequence[str] | str, *, where: str) -> list[str]:
+    """Ids from one string or a list of strings, each an id or ids separated by commas
+    (``--estimate a,b --estimate c``), blanks dropped, each id once, in the order given."""
+    listed = [items] if isinstance(items, str) else list(items)
+    for item in listed:
+        if not isinstance(item, str):
+            raise Il7Error(f"{where}: {item!r} is not a parameter id; ids are strings, e.g. 'CL_IL7'")
+    return list(dict.fromkeys(pid.strip() for item in listed for pid in item.split(",") if pid.strip()))
 
 
 @functools.cache

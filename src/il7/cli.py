@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from il7.errors import Il7Error
 
@@ -35,7 +35,7 @@ def _fail(message: str) -> NoReturn:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from il7 import calibrate  # its defaults name the search in --help
+    from il7 import calibrate, sensitivity  # their defaults are named in --help
 
     parser = _Parser(prog="il7", description="The interleukin-7 system as an executable model.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -186,11 +186,22 @@ def _parser() -> argparse.ArgumentParser:
         help="vary only these (repeat, or separate with commas; default: every parameter with bounds "
         "that is not a scenario control)",
     )
-    sen.add_argument("--step", type=float, default=0.1, help="relative step (default 0.1: x1.1 and /1.1)")
+    sen.add_argument(
+        "--step",
+        type=float,
+        default=sensitivity.DEFAULT_STEP,
+        help=f"relative step, {sensitivity.MIN_STEP:g} to 1 (default {sensitivity.DEFAULT_STEP:g}: "
+        f"x{1 + sensitivity.DEFAULT_STEP:g} and /{1 + sensitivity.DEFAULT_STEP:g})",
+    )
     sen.add_argument(
         "--jobs", type=int, default=1, help="processes to run the scenarios in (default 1; 0: one per CPU)"
     )
-    sen.add_argument("--top", type=int, default=15, help="rows shown and bars drawn (default 15)")
+    sen.add_argument(
+        "--top",
+        type=int,
+        default=sensitivity.SHOWN,
+        help=f"rows shown and bars drawn (default {sensitivity.SHOWN})",
+    )
     sen.add_argument("--out", help="write every row to FILE.csv")
     sen.add_argument("--plot", help="draw a tornado chart of the strongest to FILE.png")
     sen.add_argument("--json", action="store_true", help="print every row as JSON")
@@ -284,43 +295,55 @@ def _overrides(sets: list[str], *, flag: str = "--set") -> dict[str, str]:
     return out
 
 
-def _simulate(args: argparse.Namespace) -> None:
-    from il7 import scenario
-    from il7.simulate import simulate
-    from il7.trajectory import FILE_SUFFIXES
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
-    for option, suffixes in (("--out", FILE_SUFFIXES), ("--plot", (".png", ".svg", ".pdf"))):
+
+def _output_files(args: argparse.Namespace, out_suffixes: Sequence[str]) -> None:
+    """Check ``--out`` and ``--plot`` and make their folders now, so that a bad path fails
+    before the computation, not after it."""
+    if args.plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")  # no display: before any figure is made
+    for option, suffixes in (("--out", out_suffixes), ("--plot", PLOT_SUFFIXES)):
         value = getattr(args, option[2:])
         if value is None:
             continue
         if Path(value).suffix.lower() not in suffixes:
             raise Il7Error(f"{option} '{value}': use a file name ending in {' or '.join(suffixes)}")
-        # the folder is made now, so that a bad path fails before the simulation, not after
         try:
             Path(value).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise Il7Error(
                 f"{option} '{value}': cannot make its folder ({exc.strerror}); choose a writable location"
             ) from None
+
+
+def _save_figure(fig: Any, path: str) -> str:
+    """Write a matplotlib figure (closed afterwards) and return the path."""
+    import matplotlib.pyplot as plt
+
+    try:
+        fig.savefig(path, dpi=100)
+    except OSError as exc:
+        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _simulate(args: argparse.Namespace) -> None:
+    from il7 import scenario
+    from il7.simulate import simulate
+    from il7.trajectory import FILE_SUFFIXES
+
+    _output_files(args, FILE_SUFFIXES)
     chosen = scenario.load(args.scenario).with_output(t_end=args.t_end)
     trajectory = simulate(chosen, overrides=_overrides(args.sets))
     if args.out:
         print(f"wrote {trajectory.write(args.out)}")
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig = trajectory.figure()  # one panel per unit
-        try:
-            fig.savefig(args.plot, dpi=100)
-        except OSError as exc:
-            raise Il7Error(
-                f"cannot write '{args.plot}': {exc.strerror}; choose a writable location"
-            ) from None
-        plt.close(fig)
-        print(f"wrote {args.plot}")
+        print(f"wrote {_save_figure(trajectory.figure(), args.plot)}")  # one panel per unit
     if not args.out:
         from rich.console import Console
         from rich.table import Table
@@ -593,19 +616,17 @@ def _claims(args: argparse.Namespace) -> None:
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
-    from il7 import scenario
+    from il7 import build, scenario, units
     from il7.sensitivity import sensitivities, varied_parameters
 
     if args.top < 1:
         raise Il7Error(f"--top {args.top}: give a number of rows of at least 1")
-    for option, suffixes in (("--out", (".csv",)), ("--plot", (".png", ".svg", ".pdf"))):
-        value = getattr(args, option[2:])
-        if value is not None and Path(value).suffix.lower() not in suffixes:
-            raise Il7Error(f"{option} '{value}': use a file name ending in {' or '.join(suffixes)}")
+    names = build.split_ids(args.parameters, where="--parameters")
+    if args.parameters and not names:
+        raise Il7Error("--parameters: name at least one parameter, e.g. --parameters CL_IL7,src_stroma")
+    _output_files(args, (".csv",))
     chosen = scenario.load(args.scenario)
-    names = [n.strip() for item in args.parameters for n in item.split(",") if n.strip()]
-    total = len(names) if names else len(varied_parameters())
-    with _steps(f"sensitivity of {args.readout}", total) as step:
+    with _steps(f"sensitivity of {args.readout}", len(names or varied_parameters())) as step:
         result = sensitivities(
             chosen,
             args.readout,
@@ -616,75 +637,65 @@ def _sensitivity(args: argparse.Namespace) -> None:
             jobs=args.jobs,
             progress=step,
         )
+    said = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only the JSON
     if args.out:
-        print(f"wrote {result.write(args.out)}")
+        print(f"wrote {result.write(args.out)}", file=said)
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig = result.figure(top=args.top)
-        try:
-            fig.savefig(args.plot, dpi=100)
-        except OSError as exc:
-            raise Il7Error(
-                f"cannot write '{args.plot}': {exc.strerror}; choose a writable location"
-            ) from None
-        plt.close(fig)
-        print(f"wrote {args.plot}")
+        print(f"wrote {_save_figure(result.figure(top=args.top), args.plot)}", file=said)
     if args.json:
+
+        def number(x: float) -> float | None:
+            return x if math.isfinite(x) else None
+
         _print_json(
             [
                 {
-                    **{
-                        k: (v if not isinstance(v, float) or math.isfinite(v) else str(v))
-                        for k, v in vars(r).items()
-                    },
+                    "scenario": result.scenario,
                     "readout": result.readout,
-                    "readout_unit": result.unit,
-                    "nominal": result.nominal,
+                    "unit": result.unit,
                     "at": result.at,
                     "time_unit": result.time_unit,
+                    "nominal": result.nominal,
+                    "step": result.step,
+                    "rows": [{**vars(r), "low": number(r.low), "high": number(r.high)} for r in result.rows],
+                    "not_varied": [{"parameter": pid, "reason": why} for pid, why in result.skipped],
                 }
-                for r in result.rows
             ]
         )
         return
     from rich.console import Console
     from rich.table import Column, Table
 
-    low, high = f"/{1 + result.step:g}", f"x{1 + result.step:g}"
     shown = result.rows[: args.top]
     table = Table(
         Column("parameter", no_wrap=True, min_width=max((len(r.parameter) for r in shown), default=9)),
-        "d ln y / d ln p",
-        f"y at p{low}",
-        f"y at p{high}",
+        "d ln|y| / d ln p",
+        f"y at p/{1 + result.step:g}",
+        f"y at px{1 + result.step:g}",
         "p",
         "status",
         title=f"{result.scenario}: y = {result.readout} at {result.at:g} {result.time_unit} "
-        f"= {result.nominal:.4g} {result.unit}",
+        f"= {result.nominal:.4g}{units.suffix(result.unit)}",
         caption="sources and notes: il7 parameters (or --out FILE.csv)",
     )
     for r in shown:
         table.add_row(
             r.parameter,
             f"{r.coefficient:+.3f}" + ("" if r.method == "central" else " *"),
-            f"{r.low:.4g}",
-            f"{r.high:.4g}",
-            _plain(f"{r.value:.4g} {r.unit}"),
+            f"{r.low:.4g}" if math.isfinite(r.low) else "refused",
+            f"{r.high:.4g}" if math.isfinite(r.high) else "refused",
+            _plain(f"{r.value:.4g}{units.suffix(r.unit)}"),
             r.status,
         )
     Console().print(table)
-    weak = sum(1 for r in result.rows if math.isfinite(r.coefficient) and abs(r.coefficient) < 0.01)
+    weak = sum(1 for r in result.rows if abs(r.coefficient) < 0.01)
     print(
         f"parameters varied (x{1 + result.step:g} and /{1 + result.step:g}): {len(result.rows)}; "
-        f"with |d ln y / d ln p| below 0.01: {weak}"
+        f"with |d ln|y| / d ln p| below 0.01: {weak}"
     )
-    one_sided = [r for r in result.rows if r.method != "central"]
-    for r in one_sided:
-        print(f"* {r.parameter}: {r.method}")
+    for r in result.rows:
+        if r.method != "central":
+            print(f"* {r.parameter}: {r.method}")
     reasons: dict[str, list[str]] = {}
     for pid, why in result.skipped:
         reasons.setdefault(why, []).append(pid)

@@ -388,15 +388,11 @@ def write_scenario(
 
 def _estimable(scenario: Scenario, estimate: Sequence[str] | str) -> list[str]:
     """The ids to estimate, checked against the table and the scenario (not yet against the state)."""
-    items = [estimate] if isinstance(estimate, str) else estimate
-    # each item is an id or ids separated by commas (--estimate a,b --estimate c)
-    ids = list(dict.fromkeys(pid.strip() for item in items for pid in item.split(",") if pid.strip()))
+    ids = build.split_ids(estimate, where="estimate")
     table = {p.id: p for p in build.parameters()}
     if not ids:
         raise Il7Error("name at least one parameter to estimate, e.g. ka_rIL7_sc")
-    set_later = {
-        k for period in scenario.periods if period is not scenario.preequilibration for k, _ in period.set
-    }
+    set_later = scenario.set_after_start
     for pid in ids:
         p = table.get(pid)
         if p is None:

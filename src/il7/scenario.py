@@ -106,6 +106,13 @@ class Scenario:
         return first if first is not None and first.time == -math.inf else None
 
     @property
+    def set_after_start(self) -> frozenset[str]:
+        """Ids the scenario sets in a period after its steady state (an override cannot change these)."""
+        return frozenset(
+            key for period in self.periods if period is not self.preequilibration for key, _ in period.set
+        )
+
+    @property
     def t_end(self) -> float:
         """Last output time, in the scenario's time unit."""
         return self.times[-1]

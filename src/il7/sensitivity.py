@@ -2,30 +2,35 @@
 
 Local, normalised sensitivity of one readout at one time to every free parameter of the table:
 each parameter is multiplied and divided by ``1 + step`` in turn (the scenario rerun from its
-own steady state each time, as ``--set`` does), and
+own start each time, as ``--set`` does), and
 
     coefficient = (y(p (1 + step)) - y(p / (1 + step))) / (((1 + step) - 1 / (1 + step)) y(p))
 
-is the central-difference estimate of d ln y / d ln p: +1 when the readout is proportional to
-the parameter, -1 when inversely proportional (both exactly, at any step), 0 when it does not
-depend on it. Where one side is refused (a fraction pushed above 1, a body that no reference
-adult fits) the other side alone gives the estimate, and the row says so.
+is the central-difference estimate of d ln|y| / d ln p: exactly +1 when the readout is
+proportional to the parameter and -1 when inversely proportional (at any step), 0 when it does
+not depend on it; for a negative readout it is positive when the parameter moves y away from 0.
+Where one side is refused (a fraction pushed above 1, a body that no reference adult fits, no
+steady state) the other side alone gives a first-order estimate, and the row says why.
 
-Parameters varied: every parameter of ``parameters.tsv`` that has a value, a lower and an upper
-bound, and is not a scenario control (switches at 0 or 1, cells a scenario seeds); constants of
-units and the derived anchor ``pSTAT5_ref`` have no bounds and are left out. Parameters the
-scenario itself sets after its start are left out with that reason, since an override could not
-change them there. Each perturbed run is independent, so ``jobs`` spreads them over processes.
+Each parameter is scaled from its value in the scenario's run (override, else the scenario's
+pre-equilibration setting, else its context's, else the table's: :func:`il7.simulate.values_in_run`).
+Parameters varied by default: every parameter of ``parameters.tsv`` with a value and both
+bounds; constants of units and the derived anchor ``pSTAT5_ref`` have no bounds. Parameters at 0
+in the run (switches a scenario leaves off), and parameters the scenario itself sets after its
+start, are not varied, with that reason. A readout at the solver's noise level (below 1e-6 of
+its largest value over the run) is refused: its relative changes would be noise. Each perturbed
+run is independent, so ``jobs`` spreads them over processes.
 """
 
 from __future__ import annotations
 
 import math
 import multiprocessing
+import numbers
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -33,10 +38,19 @@ import pandas as pd
 from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
 from il7.scenario import Scenario, known_readouts, load
-from il7.simulate import readout_unit, resolve_overrides, simulate
+from il7.simulate import readout_unit, scenario_overrides, simulate, values_in_run
 
 DEFAULT_STEP = 0.1
 """Relative step: each parameter is taken to x1.1 and /1.1."""
+
+MIN_STEP = 1e-3
+"""Smallest relative step: below it the differences drown in the solver's tolerances."""
+
+NOISE_FLOOR = 1e-6
+"""A readout below this fraction of its largest absolute value over the run is solver noise."""
+
+SHOWN = 15
+"""Rows shown and bars drawn by default."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +62,11 @@ class Sensitivity:
     parameter
         Parameter id (``il7 parameters``).
     value
-        Its nominal value in the table's unit (after any override).
+        The value scaled, in the table's unit: the parameter's value in this run.
     unit, status, source
         From the parameter table; ``source`` is empty for an assumed value (see its note).
     coefficient
-        d ln(readout) / d ln(parameter), dimensionless; ``nan`` when the readout is 0 at the
-        nominal value (see ``low`` and ``high`` then).
+        d ln|readout| / d ln(parameter), dimensionless.
     low, high
         The readout (its unit) with the parameter divided and multiplied by ``1 + step``;
         ``nan`` for a side that was refused.
@@ -84,13 +97,14 @@ class Sensitivities:
     at, time_unit
         The time it is read at, in the scenario's time unit.
     nominal
-        The readout at the nominal parameter values.
+        The readout at the run's own parameter values.
     step
         Relative step used (0.1: x1.1 and /1.1).
     rows
         One :class:`Sensitivity` per parameter varied, by decreasing ``|coefficient|``.
     skipped
-        ``(parameter, reason)`` for parameters asked for but not varied (both sides refused).
+        ``(parameter, reason)`` for each parameter asked for but not varied: 0 in the run, set
+        by the scenario after its start, or refused on both sides.
     """
 
     scenario: str
@@ -104,22 +118,40 @@ class Sensitivities:
     skipped: tuple[tuple[str, str], ...]
 
     def to_pandas(self) -> pd.DataFrame:
-        """The rows as a DataFrame indexed by parameter, strongest first."""
-        frame = pd.DataFrame([vars(r) for r in self.rows])
-        if frame.empty:
-            frame = pd.DataFrame(columns=[f for f in Sensitivity.__dataclass_fields__])
+        """Every parameter asked for, indexed by id: the rows strongest first, then those not
+        varied (no coefficient; ``method`` says why)."""
+        records = [asdict(r) for r in self.rows] + [
+            {"parameter": pid, "method": f"not varied: {why}"} for pid, why in self.skipped
+        ]
+        frame = pd.DataFrame(records, columns=list(Sensitivity.__dataclass_fields__))
         frame = frame.rename(
             columns={"low": f"readout at /{1 + self.step:g}", "high": f"readout at x{1 + self.step:g}"}
         )
         return frame.set_index("parameter")
 
     def write(self, path: str) -> str:
-        """Write the table to a ``.csv`` file, with the question in a comment line on top."""
+        """Write :meth:`to_pandas` to a CSV file, with the question in a comment line on top.
+
+        Parameters
+        ----------
+        path
+            A file name ending in ``.csv``; its folder must exist.
+
+        Returns
+        -------
+        str
+            The path written.
+
+        Raises
+        ------
+        Il7Error
+            Another suffix, or a file that cannot be written.
+        """
         if not str(path).lower().endswith(".csv"):
             raise Il7Error(f"cannot write '{path}': use a .csv file name")
         head = (
-            f"# d ln({self.readout}) / d ln(parameter) in scenario {self.scenario} at "
-            f"{self.at:g} {self.time_unit}; nominal {self.nominal:.6g} {self.unit}; step x{1 + self.step:g}\n"
+            f"# d ln|{self.readout}| / d ln(parameter) in scenario {self.scenario} at {self.at:g} "
+            f"{self.time_unit}; nominal {self.nominal:.6g}{units.suffix(self.unit)}; step x{1 + self.step:g}\n"
         )
         try:
             with open(path, "w", encoding="utf-8", newline="") as handle:
@@ -129,12 +161,22 @@ class Sensitivities:
             raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
         return str(path)
 
-    def figure(self, top: int = 15) -> Any:
-        """A tornado chart of the ``top`` strongest coefficients (matplotlib Figure)."""
+    def figure(self, top: int = SHOWN) -> Any:
+        """A tornado chart of the strongest coefficients, coloured by the parameters' status.
+
+        Parameters
+        ----------
+        top
+            How many bars (the strongest ``top`` rows).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
         import matplotlib.pyplot as plt
         from matplotlib.patches import Patch
 
-        shown = [r for r in self.rows if math.isfinite(r.coefficient)][:top][::-1]
+        shown = list(self.rows[:top])[::-1]
         fig, ax = plt.subplots(figsize=(6.4, 0.9 + 0.28 * max(len(shown), 1)), layout="constrained")
         colours = {"measured": "#1b7837", "fitted": "#2166ac", "derived": "#7b3294", "assumed": "#b2182b"}
         ax.barh(
@@ -143,22 +185,20 @@ class Sensitivities:
             color=[colours.get(r.status, "grey") for r in shown],
         )
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(f"d ln({self.readout}) / d ln(parameter)")
+        ax.set_xlabel(f"d ln|{self.readout}| / d ln(parameter)")
         ax.set_title(f"{self.scenario}: {self.readout} at {self.at:g} {self.time_unit}", fontsize="medium")
         handles = [Patch(color=c, label=status) for status, c in colours.items()]
-        ax.legend(handles=handles, fontsize="x-small", loc="lower right", title="status")
+        ax.legend(handles=handles, fontsize="x-small", loc="best", title="status")
         return fig
 
 
 def varied_parameters() -> tuple[str, ...]:
-    """Ids varied by default: a value, both bounds, and not a scenario control."""
+    """Ids varied by default: those with a value and both bounds (not the unit constants or the
+    anchor ``pSTAT5_ref``); those at 0 in a given run are then left out with that reason."""
     return tuple(
         p.id
         for p in build.parameters()
-        if p.value
-        and p.lower is not None
-        and p.upper is not None
-        and not p.note.startswith("Scenario control")
+        if p.value is not None and p.lower is not None and p.upper is not None
     )
 
 
@@ -168,7 +208,7 @@ def sensitivities(
     *,
     at: float | None = None,
     overrides: Mapping[str, Any] | None = None,
-    parameters: Iterable[str] | None = None,
+    parameters: Sequence[str] | str | None = None,
     step: float = DEFAULT_STEP,
     jobs: int = 1,
     progress: Callable[[str], None] | None = None,
@@ -187,24 +227,26 @@ def sensitivities(
     overrides
         Parameter values to start from instead of the table's (as ``simulate``).
     parameters
-        Ids to vary; default :func:`varied_parameters`.
+        Ids to vary (a list, or one string of ids separated by commas); default
+        :func:`varied_parameters`.
     step
-        Relative step, 0 < step <= 1 (default 0.1: x1.1 and /1.1).
+        Relative step, from :data:`MIN_STEP` to 1 (default 0.1: x1.1 and /1.1).
     jobs
         Processes that run the perturbed scenarios (0: one per CPU); the result does not depend
         on it.
     progress
-        Called with a label after each parameter (progress bars).
+        Called with a parameter id as each is done (progress bars).
 
     Returns
     -------
     Sensitivities
-        Rows by decreasing ``|coefficient|``, and the parameters that could not be varied.
+        Rows by decreasing ``|coefficient|``, and the parameters not varied with the reason.
 
     Raises
     ------
     Il7Error
-        Unknown readout or parameter, a bad time or step, or a nominal run that fails.
+        Unknown readout or parameter, a bad time, step or number of jobs, a readout at the
+        solver's noise level, or a run at the nominal values that fails.
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
@@ -214,22 +256,24 @@ def sensitivities(
             f"{where}: unknown readout {readout!r}{did_you_mean(str(readout), known_readouts())}; "
             "list them with `il7 readouts`"
         )
-    if isinstance(step, bool) or not isinstance(step, int | float) or not 0 < step <= 1:
-        raise Il7Error(f"{where}: step {step!r} must be a number above 0 and at most 1 (0.1 = 10%)")
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:
+    if not _real(step) or not MIN_STEP <= step <= 1:
+        raise Il7Error(
+            f"{where}: step {step!r} must be a number from {MIN_STEP:g} to 1 (0.1 = 10%); smaller steps "
+            "drown in the solver's tolerances"
+        )
+    if isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 0:
         raise Il7Error(f"{where}: jobs {jobs!r} must be a whole number >= 0 (0: one process per CPU)")
-    workers = jobs or os.cpu_count() or 1
     first = scenario.times[0]
     when = scenario.t_end if at is None else at
-    if isinstance(when, bool) or not isinstance(when, int | float) or not math.isfinite(when) or when < first:
+    if not _real(when) or not math.isfinite(when) or when < first:
         raise Il7Error(
             f"{where}: time {when!r} must be a finite time at or after the scenario's first output, "
             f"{first:g} {scenario.time_unit}"
         )
-    base = resolve_overrides(overrides)  # model units; checked once, up front
-    user = dict(overrides or {})
     table = {p.id: p for p in build.parameters()}
-    chosen = list(varied_parameters() if parameters is None else parameters)
+    chosen = list(varied_parameters()) if parameters is None else build.split_ids(parameters, where=where)
+    if not chosen:
+        raise Il7Error(f"{where}: name at least one parameter to vary, e.g. CL_IL7")
     for pid in chosen:
         if pid not in table:
             raise Il7Error(
@@ -239,47 +283,52 @@ def sensitivities(
             raise Il7Error(
                 f"{where}: '{pid}' is computed by the model ({table[pid].source}); vary the parameters it is made of"
             )
-    if len(set(chosen)) != len(chosen):
-        raise Il7Error(f"{where}: a parameter is listed twice; list each once")
-    set_later = {
-        key for period in scenario.periods if period is not scenario.preequilibration for key, _ in period.set
-    }
-    # the value each parameter has in this run (model units), as simulate.prepare sets it: the
-    # override, else the scenario's pre-equilibration setting, else its context's, else the table's
-    pre = scenario.preequilibration
-    in_run = dict(scenario.context_set) | (dict(pre.set) if pre is not None else {}) | base
-
-    run = replace(scenario, readouts=(readout,), times=(float(when),))
-    nominal = _value_at(run, user)
-    up = 1.0 + step
+    user = dict(overrides or {})
+    in_run = values_in_run(scenario, scenario_overrides(scenario, user))
+    # every run keeps the scenario's own start and output times up to `when`, and reads the last
+    run = replace(
+        scenario, readouts=(readout,), times=(*(t for t in scenario.times if t < when), float(when))
+    )
+    trajectory = simulate(run, overrides=user).data[:, 1]
+    nominal, largest = float(trajectory[-1]), float(max(abs(trajectory)))
+    unit = readout_unit(readout)
+    if not abs(nominal) > NOISE_FLOOR * largest:
+        raise Il7Error(
+            f"{where}: {readout} at {when:g} {scenario.time_unit} is {nominal:.3g}{units.suffix(unit)}, "
+            f"at the solver's noise level (its largest value in the run is {largest:.3g}); relative "
+            "changes of it mean nothing: choose an earlier --at or another readout"
+        )
+    up = 1.0 + float(step)
     todo: list[tuple[build.Parameter, float]] = []
     skipped: list[tuple[str, str]] = []
     for pid in chosen:
         p = table[pid]
-        current = in_run[pid] / _factor(p) if pid in in_run else float(p.value)  # type: ignore[arg-type]
-        if pid in set_later:
+        value = (
+            in_run[pid] / units.label(p.unit, where=f"parameter {pid}").factor if pid in in_run else p.value
+        )
+        if pid in scenario.set_after_start:
             skipped.append((pid, f"scenario '{scenario.name}' sets it after its start"))
-        elif current == 0:
-            skipped.append((pid, f"0 in scenario '{scenario.name}' (switched off there): nothing to scale"))
+        elif value == 0:
+            skipped.append((pid, f"0 in this run of scenario '{scenario.name}': nothing to scale"))
         else:
-            todo.append((p, current))
+            todo.append((p, float(value)))
             continue
         if progress is not None:
             progress(pid)
     rows: list[Sensitivity] = []
-    for (p, current), (sides, refused) in zip(
-        todo, _both_sides_of_each(run, user, todo, up, workers, progress), strict=True
+    for (p, value), (sides, refused) in zip(
+        todo, _both_sides_of_each(run, user, todo, up, jobs or os.cpu_count() or 1, progress), strict=True
     ):
-        row = _row(p, current, nominal, sides, refused, up)
-        if row is None:
-            skipped.append((p.id, refused["high"]))
+        if sides:
+            rows.append(_row(p, value, nominal, sides, refused, up))
         else:
-            rows.append(row)
-    rows.sort(key=lambda r: (-abs(r.coefficient) if math.isfinite(r.coefficient) else 0.0, r.parameter))
+            reasons = dict.fromkeys(refused.values())
+            skipped.append((p.id, "refused on both sides: " + " / ".join(reasons)))
+    rows.sort(key=lambda r: (-abs(r.coefficient), r.parameter))
     return Sensitivities(
         scenario=scenario.name,
         readout=readout,
-        unit=readout_unit(readout),
+        unit=unit,
         at=float(when),
         time_unit=scenario.time_unit,
         nominal=nominal,
@@ -289,9 +338,14 @@ def sensitivities(
     )
 
 
-def _value_at(run: Scenario, overrides: Mapping[str, Any]) -> float:
-    """The one readout of ``run`` at its one output time."""
-    return float(simulate(run, overrides=overrides).data[0, 1])
+def _real(x: object) -> bool:
+    """A real number (numpy's too), not a bool or NaN."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and not math.isnan(x)
+
+
+def _last(run: Scenario, overrides: Mapping[str, Any]) -> float:
+    """The readout of ``run`` at its last output time."""
+    return float(simulate(run, overrides=overrides).data[-1, 1])
 
 
 def _both_sides(
@@ -302,7 +356,7 @@ def _both_sides(
     refused: dict[str, str] = {}
     for side, factor in (("high", up), ("low", 1.0 / up)):
         try:
-            sides[side] = _value_at(run, {**user, pid: value * factor})
+            sides[side] = _last(run, {**user, pid: value * factor})
         except Il7Error as exc:
             refused[side] = str(exc)
     return sides, refused
@@ -332,11 +386,6 @@ def _both_sides_of_each(
             say(p.id)
 
 
-def _factor(p: build.Parameter) -> float:
-    """Model units per table unit of ``p``."""
-    return units.label(p.unit, where=f"parameter {p.id}").factor
-
-
 def _row(
     p: build.Parameter,
     value: float,
@@ -344,11 +393,9 @@ def _row(
     sides: dict[str, float],
     refused: dict[str, str],
     up: float,
-) -> Sensitivity | None:
-    """One row from the runs that went through; ``None`` when neither side did."""
+) -> Sensitivity:
+    """One row from the runs that went through (at least one side)."""
     high, low = sides.get("high", math.nan), sides.get("low", math.nan)
-    if not sides:
-        return None
     if len(sides) == 2:
         change, span, method = high - low, up - 1.0 / up, "central"
     elif "high" in sides:
@@ -359,14 +406,13 @@ def _row(
             1.0 - 1.0 / up,
             f"lower side only (upper refused: {refused['high']})",
         )
-    coefficient = change / (span * nominal) if nominal != 0 else math.nan
     return Sensitivity(
         parameter=p.id,
         value=value,
         unit=p.unit,
         status=p.status,
         source=p.source,
-        coefficient=float(coefficient),
+        coefficient=change / (span * nominal),
         low=low,
         high=high,
         method=method,

@@ -164,6 +164,15 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
     return resolved
 
 
+def values_in_run(scenario: Scenario, overrides: Mapping[str, float]) -> dict[str, float]:
+    """The parameter values (model units) a run of ``scenario`` starts from, where they differ
+    from the table's: the context's settings, then the pre-equilibration's, then ``overrides``
+    (model units, :func:`scenario_overrides`), each replacing the one before, as :func:`prepare`
+    applies them."""
+    pre = scenario.preequilibration
+    return dict(scenario.context_set) | (dict(pre.set) if pre is not None else {}) | dict(overrides)
+
+
 def readout_unit(readout: str) -> str:
     """Unit label of a readout: the observable's display unit, or cells or molecules for a species."""
     for o in build.observables():

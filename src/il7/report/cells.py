@@ -88,13 +88,13 @@ def _serum_il7_drivers(out: Path) -> str:
     top = ", ".join(f"{r.parameter} {r.coefficient:+.2f}" for r in result.rows[:4])
     caption = (
         f"d ln(total serum IL-7) / d ln(parameter) in the healthy adult at steady state ({result.nominal:.3g} "
-        f"pg/mL), each of {len(result.rows)} parameters taken x1.1 and /1.1 (il7 sensitivity baseline "
+        f"pg/mL), each of {len(result.rows)} parameters taken x{1 + result.step:g} and /{1 + result.step:g} (il7 sensitivity baseline "
         f"IL7_serum_total; data: serum_il7_sensitivity.csv). Strongest: {top}. The five IL-7 sources "
         f"together: {sources:+.2f}: more production grows the T-cell pools that consume it, so serum IL-7 "
         "is set by what the cells need (their signalling thresholds and receptors) more than by "
         "production, and the total measured in serum follows the soluble receptor that holds it."
     )
-    return embed(result.figure(top=15), "what sets serum IL-7", caption)
+    return embed(result.figure(), "what sets serum IL-7", caption)
 
 
 def _knockout_figure(out: Path) -> str:
