@@ -381,3 +381,14 @@ def test_values_in_run_are_what_prepare_sets(name: str, overrides: dict[str, obj
     prepare(eng, chosen, resolved)
     values = values_in_run(chosen, resolved)
     assert values and all(eng.get(key) == pytest.approx(value, rel=1e-12) for key, value in values.items())
+
+
+def test_non_integer_hill_exponents_run_after_il7_is_used_up() -> None:
+    """Once a well has used its IL-7 up, the solver leaves pSTAT5 a hair below 0 (1e-17); the Hill
+    terms take the fraction's size, so non-integer exponents (within their bounds) still give
+    numbers (they made the integrator fail before)."""
+    overrides = {"n_survival": 2.2, "n_tx_IL7RA": 1.1, "n_prolif": 4.4, "n_commit": 2.2}
+    traj = il7.simulate("culture_dose", overrides=overrides)
+    assert traj["pSTAT5_frac"][-1] < 1e-3 and np.all(traj["pSTAT5_frac"] > -1e-12)  # IL-7 gone by 24 h
+    for readout in ("survival_signal", "proliferation_signal"):
+        assert np.all(traj[readout] >= 0) and np.all(traj[readout] <= 1)
