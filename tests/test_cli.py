@@ -459,14 +459,10 @@ def test_calibrate_takes_one_of_sink_and_therapy(capsys: pytest.CaptureFixture[s
 
 def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     csv, png = tmp_path / "new" / "s.csv", tmp_path / "s.png"
+    ask = ("sensitivity", "culture_dose", "pSTAT5_MFI", "--at", "0.5", "--parameters")
     code, out, err = run(
         capsys,
-        "sensitivity",
-        "culture_dose",
-        "pSTAT5_MFI",
-        "--at",
-        "0.5",
-        "--parameters",
+        *ask,
         "pSTAT5_MFI_offset,pSTAT5_MFI_scale",
         "--parameters",
         "src_stroma",
@@ -489,18 +485,7 @@ def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path
     text = csv.read_text()
     assert text.startswith("# d ln|pSTAT5_MFI| / d ln(parameter) in scenario culture_dose at 0.5 h")
     assert "src_stroma" in text and "not varied: 0 in this run" in text
-    code, out, _ = run(
-        capsys,
-        "sensitivity",
-        "culture_dose",
-        "pSTAT5_MFI",
-        "--at",
-        "0.5",
-        "--parameters",
-        "translation",
-        "--plot",
-        str(png),
-    )
+    code, out, _ = run(capsys, *ask, "translation", "--plot", str(png))
     assert code == 0 and "translation" in out and "lower side only" in out and "refused" in out
     assert png.stat().st_size > 5000
 

@@ -34,6 +34,11 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(EXIT_USER_ERROR)
 
 
+def _set_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """The repeatable ``--set ID=VALUE`` option (read by :func:`_overrides`)."""
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="ID=VALUE", help=help)
+
+
 def _parser() -> argparse.ArgumentParser:
     from il7 import calibrate, sensitivity  # their defaults are named in --help
 
@@ -48,13 +53,9 @@ def _parser() -> argparse.ArgumentParser:
         "scenario",
         help="built-in scenario name, or path to a .yaml file (a built-in name wins over a local file of that name: write ./NAME for the file)",
     )
-    sim.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="ID=VALUE",
-        help="set a parameter of the body before the scenario's steady state (replacing the scenario's own "
+    _set_option(
+        sim,
+        "set a parameter of the body before the scenario's steady state (replacing the scenario's own "
         "value there); VALUE in the table's unit or with its own, e.g. age=60 or tissue='200 uL'",
     )
     sim.add_argument("--t-end", type=float, help="end of the output grid, in the scenario's time unit")
@@ -83,13 +84,8 @@ def _parser() -> argparse.ArgumentParser:
         help="write this scenario into the model (built-in name or .yaml file): species start at its "
         "steady state and its settings and doses are SBML events, so COPASI or Tellurium run it as il7 does",
     )
-    exp.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="ID=VALUE",
-        help="with --scenario (or petab): set a parameter before the steady state, as il7 simulate --set does",
+    _set_option(
+        exp, "with --scenario (or petab): set a parameter before the steady state, as il7 simulate --set does"
     )
     exp.add_argument(
         "-o", "--output", help="file to write (default for sbml: standard output); for petab, a folder"
@@ -170,14 +166,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="time to read it at, in the scenario's time unit (default: its last output time)",
     )
-    sen.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="ID=VALUE",
-        help="start from this parameter value instead of the table's, as il7 simulate --set does",
-    )
+    _set_option(sen, "start from this parameter value instead of the table's, as il7 simulate --set does")
     sen.add_argument(
         "--parameters",
         action="append",
