@@ -172,8 +172,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID[,ID...]",
-        help="vary only these (repeat, or separate with commas; default: every parameter with bounds "
-        "that is not a scenario control)",
+        help="vary only these (repeat, or separate with commas; default: every parameter with bounds; "
+        "those at 0 in the run are listed as not varied)",
     )
     sen.add_argument(
         "--step",
@@ -193,7 +193,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sen.add_argument("--out", help="write every row to FILE.csv")
     sen.add_argument("--plot", help="draw a tornado chart of the strongest to FILE.png")
-    sen.add_argument("--json", action="store_true", help="print every row as JSON")
+    sen.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as JSON: every row, and the parameters not varied",
+    )
 
     coh = sub.add_parser(
         "cohort", help="virtual transplant cohort: day +7/+14 serum IL-7 by acute GVHD status, and its ROC"
