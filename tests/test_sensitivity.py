@@ -79,10 +79,11 @@ def test_processes_give_the_same_rows() -> None:
 
 
 def test_default_parameters_are_those_with_bounds() -> None:
-    """Unit constants and the anchor have no bounds; switches are varied where a run turns them
-    on (the well's cell number is among the strongest there)."""
+    """Unit constants and the anchor have no bounds, and on/off switches are left to be named;
+    quantities a scenario sets are varied where a run turns them on (the well's cell number is
+    among the strongest there)."""
     varied = set(varied_parameters())
-    assert {"N_avogadro", "pSTAT5_ref", "one_cell"}.isdisjoint(varied)
+    assert {"N_avogadro", "pSTAT5_ref", "one_cell", "translation", "cells_in_body"}.isdisjoint(varied)
     assert {"CL_IL7", "src_stroma", "gc_per_T", "halflife_naive_CD4", "T_fixed", "k_deplete"} <= varied
     well = sensitivities("culture_dose", "IL7_tissue_conc", at=2.0, parameters="T_fixed, tissue")
     rows = {r.parameter: r.coefficient for r in well.rows}

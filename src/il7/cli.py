@@ -172,8 +172,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID[,ID...]",
-        help="vary only these (repeat, or separate with commas; default: every parameter with bounds; "
-        "those at 0 in the run are listed as not varied)",
+        help="vary only these (repeat, or separate with commas; default: every parameter with bounds "
+        "but the scenarios' on/off switches; those at 0 in the run are listed as not varied)",
     )
     sen.add_argument(
         "--step",

@@ -15,7 +15,8 @@ steady state) the other side alone gives a first-order estimate, and the row say
 Each parameter is scaled from its value in the scenario's run (override, else the scenario's
 pre-equilibration setting, else its context's, else the table's: :func:`il7.simulate.values_in_run`).
 Parameters varied by default: every parameter of ``parameters.tsv`` with a value and both
-bounds; constants of units and the derived anchor ``pSTAT5_ref`` have no bounds. Parameters at 0
+bounds (constants of units and the derived anchor ``pSTAT5_ref`` have none) that is not an
+on/off switch of scenarios (``translation``: asked for by name, it is varied). Parameters at 0
 in the run (switches a scenario leaves off), and parameters the scenario itself sets after its
 start, are not varied, with that reason. A readout at the solver's noise level (below 1e-6 of
 its largest value over the run) is refused: its relative changes would be noise. Each perturbed
@@ -194,11 +195,16 @@ class Sensitivities:
 
 def varied_parameters() -> tuple[str, ...]:
     """Ids varied by default: those with a value and both bounds (not the unit constants or the
-    anchor ``pSTAT5_ref``); those at 0 in a given run are then left out with that reason."""
+    anchor ``pSTAT5_ref``), except the on/off switches of scenarios (``translation``,
+    ``cells_in_body``, ...: scenario controls from 0 to 1; name them to vary them). Those at 0 in a
+    given run are then left out with that reason."""
     return tuple(
         p.id
         for p in build.parameters()
-        if p.value is not None and p.lower is not None and p.upper is not None
+        if p.value is not None
+        and p.lower is not None
+        and p.upper is not None
+        and not (p.unit == "fraction" and p.note.startswith("Scenario control"))
     )
 
 
