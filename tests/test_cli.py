@@ -483,7 +483,7 @@ def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path
         {"parameter": "src_stroma", "reason": "0 in this run of scenario 'culture_dose': nothing to scale"}
     ]
     text = csv.read_text()
-    assert text.startswith("# d ln|pSTAT5_MFI| / d ln(parameter) in scenario culture_dose at 0.5 h")
+    assert text.startswith("# d ln|y| / d ln(parameter), y = pSTAT5_MFI at 0.5 h in scenario culture_dose")
     assert "src_stroma" in text and "not varied: 0 in this run" in text
     code, out, _ = run(capsys, *ask, "translation", "--plot", str(png))
     assert code == 0 and "translation" in out and "lower side only" in out and "refused" in out

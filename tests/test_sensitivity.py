@@ -125,7 +125,7 @@ def test_a_scenario_without_steady_state_keeps_its_start(tmp_path: Path) -> None
 def test_a_readout_at_the_noise_level_is_refused() -> None:
     """Surface CD127 after a day without translation and with IL-7 is gone (1e-13 per cell): its
     relative changes are solver noise, and il7 says so instead of printing coefficients of 1e3."""
-    with pytest.raises(Il7Error, match=r"at the solver.s noise level .* choose an earlier --at"):
+    with pytest.raises(Il7Error, match=r"at the solver.s noise level .* choose another time or readout"):
         sensitivities("il7ra_turnover_chx", "CD127_per_T", parameters=["k_sort"])
 
 
@@ -151,3 +151,29 @@ def test_bad_questions_are_one_line_errors(kwargs: dict[str, object], message: s
     with pytest.raises(Il7Error) as info:
         sensitivities("baseline", readout, **args)  # type: ignore[arg-type]
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_fold_change_is_the_difference_of_the_two_levels_coefficients() -> None:
+    """d ln(y(28)/y(0)) = d ln y(28) - d ln y(0): the fold's runs give the ratio of the levels' runs
+    (to 1e-6: the runs have different output grids, so the solver steps differ at its 1e-8
+    tolerance); and the blood volume, which scales both levels alike, drops out of the fold (0)
+    though not of the level (-1)."""
+    ids = ["V_blood", "ka_rIL7_sc", "halflife_naive_CD4"]
+    fold = sensitivities("sportes_2008", "CD4_blood", at=28.0, fold_from=0.0, parameters=ids)
+    late = sensitivities("sportes_2008", "CD4_blood", at=28.0, parameters=ids)
+    early = sensitivities("sportes_2008", "CD4_blood", at=0.0, parameters=ids)
+    assert fold.unit == "1" and fold.nominal == pytest.approx(late.nominal / early.nominal, rel=1e-6)
+    assert fold.nominal > 1.3  # rhIL-7 10 ug/kg every other day raises CD4 (Sportes 2008)
+    by = {
+        name: {r.parameter: r for r in result.rows}
+        for name, result in (("fold", fold), ("late", late), ("early", early))
+    }
+    for pid in ids:
+        high = by["late"][pid].high / by["early"][pid].high
+        low = by["late"][pid].low / by["early"][pid].low
+        assert (by["fold"][pid].high, by["fold"][pid].low) == pytest.approx((high, low), rel=1e-6)
+    assert by["fold"]["V_blood"].coefficient == pytest.approx(0.0, abs=1e-6)
+    assert by["late"]["V_blood"].coefficient == pytest.approx(-1.0, abs=1e-6)
+    assert fold.quantity == "CD4_blood at 28 day / at 0 day"
+    with pytest.raises(Il7Error, match=r"fold_from 28\.0 must be a time from the scenario.s first output"):
+        sensitivities("sportes_2008", "CD4_blood", at=28.0, fold_from=28.0, parameters=ids)

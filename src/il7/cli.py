@@ -166,6 +166,13 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="time to read it at, in the scenario's time unit (default: its last output time)",
     )
+    sen.add_argument(
+        "--fold-from",
+        type=float,
+        metavar="T0",
+        help="explain the fold change of the readout from this earlier time to --at instead of its level "
+        "(e.g. --fold-from 0 --at 28: what a 4-week course did)",
+    )
     _set_option(sen, "start from this parameter value instead of the table's, as il7 simulate --set does")
     sen.add_argument(
         "--parameters",
@@ -624,6 +631,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
             chosen,
             args.readout,
             at=args.at,
+            fold_from=args.fold_from,
             overrides=_overrides(args.sets),
             parameters=names or None,
             step=args.step,
@@ -647,6 +655,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
                     "readout": result.readout,
                     "unit": result.unit,
                     "at": result.at,
+                    "fold_from": result.fold_from,
                     "time_unit": result.time_unit,
                     "nominal": result.nominal,
                     "step": result.step,
@@ -667,8 +676,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
         f"y at px{1 + result.step:g}",
         "p",
         "status",
-        title=f"{result.scenario}: y = {result.readout} at {result.at:g} {result.time_unit} "
-        f"= {result.nominal:.4g}{units.suffix(result.unit)}",
+        title=f"{result.scenario}: y = {result.quantity} = {result.nominal:.4g}{units.suffix(result.unit)}",
         caption="sources and notes: il7 parameters (or --out FILE.csv)",
     )
     for r in shown:

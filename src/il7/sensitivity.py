@@ -1,6 +1,9 @@
 """sensitivities(scenario, readout, at) -> Sensitivities: which parameters decide a readout.
 
-Local, normalised sensitivity of one readout at one time to every free parameter of the table:
+The quantity y is the readout at time ``at``, or with ``fold_from`` its fold change from that
+earlier time (what a dose did, e.g. the CD4 rise under rhIL-7, rather than the level).
+
+Local, normalised sensitivity of y to every free parameter of the table:
 each parameter is multiplied and divided by ``1 + step`` in turn (the scenario rerun from its
 own start each time, as ``--set`` does), and
 
@@ -69,8 +72,8 @@ class Sensitivity:
     coefficient
         d ln|readout| / d ln(parameter), dimensionless.
     low, high
-        The readout (its unit) with the parameter divided and multiplied by ``1 + step``;
-        ``nan`` for a side that was refused.
+        The quantity (the readout in its unit, or its fold change) with the parameter divided and
+        multiplied by ``1 + step``; ``nan`` for a side that was refused.
     method
         ``central``, or ``upper side only`` / ``lower side only`` with the reason the other side
         was refused.
@@ -97,8 +100,11 @@ class Sensitivities:
         What was asked: the readout's value in the scenario, in ``unit``.
     at, time_unit
         The time it is read at, in the scenario's time unit.
+    fold_from
+        With a time here, the quantity is the fold change of the readout from this time to ``at``
+        (``y(at) / y(fold_from)``, unit 1); ``None``: the readout itself.
     nominal
-        The readout at the run's own parameter values.
+        The quantity at the run's own parameter values.
     step
         Relative step used (0.1: x1.1 and /1.1).
     rows
@@ -113,10 +119,18 @@ class Sensitivities:
     unit: str
     at: float
     time_unit: str
+    fold_from: float | None
     nominal: float
     step: float
     rows: tuple[Sensitivity, ...]
     skipped: tuple[tuple[str, str], ...]
+
+    @property
+    def quantity(self) -> str:
+        """What the coefficients are of, in words: ``CD4_blood at 28 day`` or, for a fold change,
+        ``CD4_blood at 28 day / at 0 day``."""
+        at = f"{self.readout} at {self.at:g} {self.time_unit}"
+        return at if self.fold_from is None else f"{at} / at {self.fold_from:g} {self.time_unit}"
 
     def to_pandas(self) -> pd.DataFrame:
         """Every parameter asked for, indexed by id: the rows strongest first, then those not
@@ -151,8 +165,8 @@ class Sensitivities:
         if not str(path).lower().endswith(".csv"):
             raise Il7Error(f"cannot write '{path}': use a .csv file name")
         head = (
-            f"# d ln|{self.readout}| / d ln(parameter) in scenario {self.scenario} at {self.at:g} "
-            f"{self.time_unit}; nominal {self.nominal:.6g}{units.suffix(self.unit)}; step x{1 + self.step:g}\n"
+            f"# d ln|y| / d ln(parameter), y = {self.quantity} in scenario {self.scenario}; "
+            f"nominal {self.nominal:.6g}{units.suffix(self.unit)}; step x{1 + self.step:g}\n"
         )
         try:
             with open(path, "w", encoding="utf-8", newline="") as handle:
@@ -186,8 +200,8 @@ class Sensitivities:
             color=[colours.get(r.status, "grey") for r in shown],
         )
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(f"d ln|{self.readout}| / d ln(parameter)")
-        ax.set_title(f"{self.scenario}: {self.readout} at {self.at:g} {self.time_unit}", fontsize="medium")
+        ax.set_xlabel("d ln|y| / d ln(parameter)")
+        ax.set_title(f"{self.scenario}: y = {self.quantity}", fontsize="medium")
         handles = [Patch(color=c, label=status) for status, c in colours.items()]
         ax.legend(handles=handles, fontsize="x-small", loc="best", title="status")
         return fig
@@ -213,6 +227,7 @@ def sensitivities(
     readout: str,
     *,
     at: float | None = None,
+    fold_from: float | None = None,
     overrides: Mapping[str, Any] | None = None,
     parameters: Sequence[str] | str | None = None,
     step: float = DEFAULT_STEP,
@@ -230,6 +245,9 @@ def sensitivities(
     at
         Time to read it at, in the scenario's time unit; default: the scenario's last output
         time. Must not lie before the scenario's first output time.
+    fold_from
+        A time before ``at`` (scenario time unit): then the quantity is the fold change
+        ``y(at) / y(fold_from)`` (a dose's effect rather than the level).
     overrides
         Parameter values to start from instead of the table's (as ``simulate``).
     parameters
@@ -276,6 +294,11 @@ def sensitivities(
             f"{where}: time {when!r} must be a finite time at or after the scenario's first output, "
             f"{first:g} {scenario.time_unit}"
         )
+    if fold_from is not None and (not _real(fold_from) or not first <= fold_from < when):
+        raise Il7Error(
+            f"{where}: fold_from {fold_from!r} must be a time from the scenario's first output, {first:g}, "
+            f"to before the time read, {when:g} {scenario.time_unit}"
+        )
     table = {p.id: p for p in build.parameters()}
     chosen = list(varied_parameters()) if parameters is None else build.split_ids(parameters, where=where)
     if not chosen:
@@ -291,19 +314,24 @@ def sensitivities(
             )
     user = dict(overrides or {})
     in_run = values_in_run(scenario, scenario_overrides(scenario, user))
-    # every run keeps the scenario's own start and output times up to `when`, and reads the last
-    run = replace(
-        scenario, readouts=(readout,), times=(*(t for t in scenario.times if t < when), float(when))
+    # every run keeps the scenario's own start and output times up to `when` (and fold_from), and
+    # reads the last (divided by the one at fold_from)
+    earlier = sorted(
+        {t for t in scenario.times if t < when} | ({float(fold_from)} if fold_from is not None else set())
     )
+    run = replace(scenario, readouts=(readout,), times=(*earlier, float(when)))
+    base = None if fold_from is None else earlier.index(float(fold_from))
     trajectory = simulate(run, overrides=user).data[:, 1]
-    nominal, largest = float(trajectory[-1]), float(max(abs(trajectory)))
+    largest = float(max(abs(trajectory)))
     unit = readout_unit(readout)
-    if not abs(nominal) > NOISE_FLOOR * largest:
-        raise Il7Error(
-            f"{where}: {readout} at {when:g} {scenario.time_unit} is {nominal:.3g}{units.suffix(unit)}, "
-            f"at the solver's noise level (its largest value in the run is {largest:.3g}); relative "
-            "changes of it mean nothing: choose an earlier --at or another readout"
-        )
+    for index, time in ((-1, when), (base, fold_from)):
+        if index is not None and time is not None and not abs(trajectory[index]) > NOISE_FLOOR * largest:
+            raise Il7Error(
+                f"{where}: {readout} at {time:g} {scenario.time_unit} is {trajectory[index]:.3g}{units.suffix(unit)}, "
+                f"at the solver's noise level (its largest value in the run is {largest:.3g}); relative "
+                "changes of it mean nothing: choose another time or readout"
+            )
+    nominal = _quantity(trajectory, base)
     up = 1.0 + float(step)
     todo: list[tuple[build.Parameter, float]] = []
     skipped: list[tuple[str, str]] = []
@@ -323,7 +351,9 @@ def sensitivities(
             progress(pid)
     rows: list[Sensitivity] = []
     for (p, value), (sides, refused) in zip(
-        todo, _both_sides_of_each(run, user, todo, up, jobs or os.cpu_count() or 1, progress), strict=True
+        todo,
+        _both_sides_of_each(run, base, user, todo, up, jobs or os.cpu_count() or 1, progress),
+        strict=True,
     ):
         if sides:
             rows.append(_row(p, value, nominal, sides, refused, up))
@@ -334,9 +364,10 @@ def sensitivities(
     return Sensitivities(
         scenario=scenario.name,
         readout=readout,
-        unit=unit,
+        unit=unit if fold_from is None else "1",
         at=float(when),
         time_unit=scenario.time_unit,
+        fold_from=None if fold_from is None else float(fold_from),
         nominal=nominal,
         step=float(step),
         rows=tuple(rows),
@@ -349,20 +380,20 @@ def _real(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool) and not math.isnan(x)
 
 
-def _last(run: Scenario, overrides: Mapping[str, Any]) -> float:
-    """The readout of ``run`` at its last output time."""
-    return float(simulate(run, overrides=overrides).data[-1, 1])
+def _quantity(trajectory: Any, base: int | None) -> float:
+    """The readout at the last output time, or its fold change from output ``base``."""
+    return float(trajectory[-1] if base is None else trajectory[-1] / trajectory[base])
 
 
 def _both_sides(
-    run: Scenario, user: Mapping[str, Any], pid: str, value: float, up: float
+    run: Scenario, base: int | None, user: Mapping[str, Any], pid: str, value: float, up: float
 ) -> tuple[dict[str, float], dict[str, str]]:
     """The readout with ``pid`` at ``value x up`` and ``value / up`` (table unit), or why each was refused."""
     sides: dict[str, float] = {}
     refused: dict[str, str] = {}
     for side, factor in (("high", up), ("low", 1.0 / up)):
         try:
-            sides[side] = _last(run, {**user, pid: value * factor})
+            sides[side] = _quantity(simulate(run, overrides={**user, pid: value * factor}).data[:, 1], base)
         except Il7Error as exc:
             refused[side] = str(exc)
     return sides, refused
@@ -370,6 +401,7 @@ def _both_sides(
 
 def _both_sides_of_each(
     run: Scenario,
+    base: int | None,
     user: Mapping[str, Any],
     todo: list[tuple[build.Parameter, float]],
     up: float,
@@ -381,12 +413,12 @@ def _both_sides_of_each(
     say = progress or (lambda _label: None)
     if workers == 1 or len(todo) < 2:
         for p, value in todo:
-            yield _both_sides(run, user, p.id, value, up)
+            yield _both_sides(run, base, user, p.id, value, up)
             say(p.id)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-        futures = [pool.submit(_both_sides, run, user, p.id, value, up) for p, value in todo]
+        futures = [pool.submit(_both_sides, run, base, user, p.id, value, up) for p, value in todo]
         for (p, _), future in zip(todo, futures, strict=True):
             yield future.result()
             say(p.id)
