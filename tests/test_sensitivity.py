@@ -83,7 +83,8 @@ def test_default_parameters_are_those_with_bounds() -> None:
     quantities a scenario sets are varied where a run turns them on (the well's cell number is
     among the strongest there)."""
     varied = set(varied_parameters())
-    assert {"N_avogadro", "pSTAT5_ref", "one_cell", "translation", "cells_in_body"}.isdisjoint(varied)
+    switches = {"translation", "cells_in_body", "IL7R_expression", "preBCR_signal", "TCR_stimulus"}
+    assert {"N_avogadro", "pSTAT5_ref", "one_cell", *switches}.isdisjoint(varied)
     assert {"CL_IL7", "src_stroma", "gc_per_T", "halflife_naive_CD4", "T_fixed", "k_deplete"} <= varied
     well = sensitivities("culture_dose", "IL7_tissue_conc", at=2.0, parameters="T_fixed, tissue")
     rows = {r.parameter: r.coefficient for r in well.rows}
@@ -120,6 +121,9 @@ def test_a_scenario_without_steady_state_keeps_its_start(tmp_path: Path) -> None
     expected = float(traj["IL7_serum_total"][traj.time == 20.0][0])
     assert result.nominal == pytest.approx(expected, rel=1e-9) and result.nominal > 1
     assert result.rows[0].coefficient == pytest.approx(1.0, abs=1e-6)
+    # it has no state before its first output, so no fold from there
+    with pytest.raises(Il7Error, match=r"must be a time from the scenario's first output, 0, before"):
+        sensitivities(str(path), "IL7_serum_total", at=20.0, fold_from=-1.0, parameters=["mw_IL7"])
 
 
 def test_a_readout_at_the_noise_level_is_refused() -> None:
@@ -175,5 +179,23 @@ def test_a_fold_change_is_the_difference_of_the_two_levels_coefficients() -> Non
     assert by["fold"]["V_blood"].coefficient == pytest.approx(0.0, abs=1e-6)
     assert by["late"]["V_blood"].coefficient == pytest.approx(-1.0, abs=1e-6)
     assert fold.quantity == "CD4_blood at 28 day / at 0 day"
-    with pytest.raises(Il7Error, match=r"fold_from 28\.0 must be a time from the scenario.s first output"):
+    with pytest.raises(
+        Il7Error,
+        match=r"fold_from \(--fold-from\) 28\.0 must be any finite time before the time read, 28 day",
+    ):
         sensitivities("sportes_2008", "CD4_blood", at=28.0, fold_from=28.0, parameters=ids)
+
+
+def test_a_fold_from_before_a_bolus_reads_the_steady_state() -> None:
+    """An output at a dose's time is read after the dose (as simulate reports it): from 0 h the
+    IV bolus's serum IL-7 has fallen 5-fold by 24 h; from -1 h, the steady state before it, it is
+    thousands of times the healthy level."""
+    ask = {"at": 24.0, "parameters": ["CL_IL7"]}
+    before = sensitivities("il7_iv_bolus", "IL7_serum_total", fold_from=-1.0, **ask)  # type: ignore[arg-type]
+    after = sensitivities("il7_iv_bolus", "IL7_serum_total", fold_from=0.0, **ask)  # type: ignore[arg-type]
+    traj = simulate("il7_iv_bolus")
+    level = float(traj["IL7_serum_total"][traj.time == 24.0][0])
+    healthy = float(simulate("baseline")["IL7_serum_total"][-1])
+    assert before.nominal == pytest.approx(level / healthy, rel=1e-5) and before.nominal > 1000
+    assert after.nominal == pytest.approx(level / float(traj["IL7_serum_total"][0]), rel=1e-5)
+    assert after.nominal < 0.5

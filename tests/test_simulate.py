@@ -342,6 +342,14 @@ def test_overrides_replace_the_steady_state_settings_and_refuse_later_ones() -> 
         il7.simulate("baseline", overrides={1: 60})  # type: ignore[dict-item]
 
 
+def test_a_well_refuses_a_body_with_no_reference_adult_too() -> None:
+    """The T-cell thresholds come from the reference adult in a well as in a body; where none
+    exists they are not numbers, and NaN x the well's empty pools spread to every rate (a failed
+    steady state before). Now the same one-line refusal as in the body."""
+    with pytest.raises(Il7Error, match=r"admit no reference adult: the thymus alone would more than fill"):
+        il7.simulate("culture_dose", overrides={"thymic_output_young": "5e10 cells/year"})
+
+
 def test_settings_during_a_scenario_are_checked_like_overrides() -> None:
     from il7.scenario import parse
 

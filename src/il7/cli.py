@@ -171,7 +171,9 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         metavar="T0",
         help="explain the fold change of the readout from this earlier time to --at instead of its level "
-        "(e.g. --fold-from 0 --at 28: what a 4-week course did)",
+        "(e.g. --fold-from 0 --at 28: what a 4-week course did). An output at a dose's time is read after "
+        "the dose; before its first output a scenario that starts at steady state is at that state "
+        "(--fold-from -1 before a bolus at 0)",
     )
     _set_option(sen, "start from this parameter value instead of the table's, as il7 simulate --set does")
     sen.add_argument(

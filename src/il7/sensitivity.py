@@ -1,4 +1,4 @@
-"""sensitivities(scenario, readout, at) -> Sensitivities: which parameters decide a readout.
+"""sensitivities(scenario, readout, at) -> Sensitivities: which parameters decide a readout (or its fold change).
 
 The quantity y is the readout at time ``at``, or with ``fold_from`` its fold change from that
 earlier time (what a dose did, e.g. the CD4 rise under rhIL-7, rather than the level).
@@ -70,7 +70,8 @@ class Sensitivity:
     unit, status, source
         From the parameter table; ``source`` is empty for an assumed value (see its note).
     coefficient
-        d ln|readout| / d ln(parameter), dimensionless.
+        d ln|y| / d ln(parameter), dimensionless, where y is the readout or its fold change
+        (:attr:`Sensitivities.quantity`).
     low, high
         The quantity (the readout in its unit, or its fold change) with the parameter divided and
         multiplied by ``1 + step``; ``nan`` for a side that was refused.
@@ -139,9 +140,7 @@ class Sensitivities:
             {"parameter": pid, "method": f"not varied: {why}"} for pid, why in self.skipped
         ]
         frame = pd.DataFrame(records, columns=list(Sensitivity.__dataclass_fields__))
-        frame = frame.rename(
-            columns={"low": f"readout at /{1 + self.step:g}", "high": f"readout at x{1 + self.step:g}"}
-        )
+        frame = frame.rename(columns={"low": f"y at /{1 + self.step:g}", "high": f"y at x{1 + self.step:g}"})
         return frame.set_index("parameter")
 
     def write(self, path: str) -> str:
@@ -210,15 +209,16 @@ class Sensitivities:
 def varied_parameters() -> tuple[str, ...]:
     """Ids varied by default: those with a value and both bounds (not the unit constants or the
     anchor ``pSTAT5_ref``), except the on/off switches of scenarios (``translation``,
-    ``cells_in_body``, ...: scenario controls from 0 to 1; name them to vary them). Those at 0 in a
-    given run are then left out with that reason."""
+    ``IL7R_expression``, ...: the parameters whose note calls them a scenario control and whose
+    upper bound is 1; name them to vary them). Those at 0 in a given run are then left out with
+    that reason."""
     return tuple(
         p.id
         for p in build.parameters()
         if p.value is not None
         and p.lower is not None
         and p.upper is not None
-        and not (p.unit == "fraction" and p.note.startswith("Scenario control"))
+        and not (p.note.startswith("Scenario control") and p.upper == 1)
     )
 
 
@@ -247,7 +247,10 @@ def sensitivities(
         time. Must not lie before the scenario's first output time.
     fold_from
         A time before ``at`` (scenario time unit): then the quantity is the fold change
-        ``y(at) / y(fold_from)`` (a dose's effect rather than the level).
+        ``y(at) / y(fold_from)`` (a dose's effect rather than the level). An output at a dose's
+        time is read after the dose, as ``simulate`` reports it; a scenario that starts at steady
+        state also takes times before its first output (its steady state), e.g. -1 h before a
+        bolus at 0.
     overrides
         Parameter values to start from instead of the table's (as ``simulate``).
     parameters
@@ -294,10 +297,18 @@ def sensitivities(
             f"{where}: time {when!r} must be a finite time at or after the scenario's first output, "
             f"{first:g} {scenario.time_unit}"
         )
-    if fold_from is not None and (not _real(fold_from) or not first <= fold_from < when):
+    # before its first output a scenario that starts at steady state is at that steady state (the
+    # level before a dose given at the first output time); one without has no state there
+    earliest = -math.inf if scenario.preequilibration is not None else first
+    if fold_from is not None and (not _real(fold_from) or not earliest <= fold_from < when):
+        since = (
+            "any finite time"
+            if earliest == -math.inf
+            else f"a time from the scenario's first output, {first:g},"
+        )
         raise Il7Error(
-            f"{where}: fold_from {fold_from!r} must be a time from the scenario's first output, {first:g}, "
-            f"to before the time read, {when:g} {scenario.time_unit}"
+            f"{where}: fold_from (--fold-from) {fold_from!r} must be {since} before the time read, "
+            f"{when:g} {scenario.time_unit}"
         )
     table = {p.id: p for p in build.parameters()}
     chosen = list(varied_parameters()) if parameters is None else build.split_ids(parameters, where=where)
@@ -325,7 +336,7 @@ def sensitivities(
     largest = float(max(abs(trajectory)))
     unit = readout_unit(readout)
     for index, time in ((-1, when), (base, fold_from)):
-        if index is not None and time is not None and not abs(trajectory[index]) > NOISE_FLOOR * largest:
+        if index is not None and not abs(trajectory[index]) > NOISE_FLOOR * largest:
             raise Il7Error(
                 f"{where}: {readout} at {time:g} {scenario.time_unit} is {trajectory[index]:.3g}{units.suffix(unit)}, "
                 f"at the solver's noise level (its largest value in the run is {largest:.3g}); relative "

@@ -209,8 +209,8 @@ REFERENCE_CONDITIONS = (
 
 
 def _check_reference(eng: Engine) -> None:
-    if eng.get("cells_in_body") <= 0:
-        return
+    # in a well too: its cells are not the body's pools, but a threshold that is not a number
+    # (NaN x an empty pool) would still spread to every rate
     for quantity, meaning in REFERENCE_CONDITIONS:
         value = eng.get(quantity)
         if not value > 0:
