@@ -139,6 +139,7 @@ def test_a_readout_at_the_noise_level_is_refused() -> None:
         ({"readout": "IL7_serumm"}, "unknown readout 'IL7_serumm'; did you mean 'IL7_serum'"),
         ({"at": -1.0}, "must be a finite time at or after the scenario's first output, 0 day"),
         ({"at": math.nan}, "must be a finite time"),
+        ({"fold_from": -math.inf}, "fold_from (--fold-from) -inf must be any finite time before"),
         ({"step": 0.0}, "must be a number from 0.001 to 1"),
         ({"jobs": -1}, "jobs -1 must be a whole number >= 0"),
         ({"parameters": ["CL_IL8"]}, "'CL_IL8' is not a parameter; did you mean 'CL_IL7'"),

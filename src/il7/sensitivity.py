@@ -98,7 +98,8 @@ class Sensitivities:
     Attributes
     ----------
     scenario, readout, unit
-        What was asked: the readout's value in the scenario, in ``unit``.
+        What was asked: the readout in the scenario, and the unit of the quantity (the readout's,
+        or 1 for a fold change).
     at, time_unit
         The time it is read at, in the scenario's time unit.
     fold_from
@@ -300,7 +301,9 @@ def sensitivities(
     # before its first output a scenario that starts at steady state is at that steady state (the
     # level before a dose given at the first output time); one without has no state there
     earliest = -math.inf if scenario.preequilibration is not None else first
-    if fold_from is not None and (not _real(fold_from) or not earliest <= fold_from < when):
+    if fold_from is not None and (
+        not _real(fold_from) or not math.isfinite(fold_from) or not earliest <= fold_from < when
+    ):
         since = (
             "any finite time"
             if earliest == -math.inf
@@ -393,13 +396,17 @@ def _real(x: object) -> bool:
 
 def _quantity(trajectory: Any, base: int | None) -> float:
     """The readout at the last output time, or its fold change from output ``base``."""
-    return float(trajectory[-1] if base is None else trajectory[-1] / trajectory[base])
+    if base is None:
+        return float(trajectory[-1])
+    if trajectory[base] == 0:
+        raise Il7Error("the readout is 0 at --fold-from, so the fold change is not a number")
+    return float(trajectory[-1] / trajectory[base])
 
 
 def _both_sides(
     run: Scenario, base: int | None, user: Mapping[str, Any], pid: str, value: float, up: float
 ) -> tuple[dict[str, float], dict[str, str]]:
-    """The readout with ``pid`` at ``value x up`` and ``value / up`` (table unit), or why each was refused."""
+    """The quantity with ``pid`` at ``value x up`` and ``value / up`` (table unit), or why each was refused."""
     sides: dict[str, float] = {}
     refused: dict[str, str] = {}
     for side, factor in (("high", up), ("low", 1.0 / up)):
