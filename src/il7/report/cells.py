@@ -92,7 +92,8 @@ def _serum_il7_drivers(out: Path) -> str:
         f"IL7_serum_total; data: serum_il7_sensitivity.csv). Strongest: {top}. The five IL-7 sources "
         f"together: {sources:+.2f}: more production grows the T-cell pools that consume it, so serum IL-7 "
         "is set by what the cells need (their signalling thresholds and receptors) more than by "
-        "production, and the total measured in serum follows the soluble receptor that holds it."
+        "production, and the total measured in serum follows the soluble receptor that holds it "
+        f"(sIL7R_level {coefficient['sIL7R_level']:+.2f})."
     )
     return embed(result.figure(), "what sets serum IL-7", caption)
 
