@@ -48,12 +48,15 @@ def test_the_problem_is_valid_petab_with_the_s3c_data(problem_yaml: Path) -> Non
     assert sorted(set(doses)) == pytest.approx(sorted(data.doses_pg_ml))
 
 
-def test_pypesto_reproduces_il7_and_its_likelihood(problem_yaml: Path) -> None:
+def test_pypesto_reproduces_il7_and_its_likelihood(problem_yaml: Path, tmp_path: Path) -> None:
     import petab
     from pypesto.petab import PetabImporter
 
     petab_problem = petab.v1.Problem.from_yaml(problem_yaml)
-    problem = PetabImporter(petab_problem, simulator_type="roadrunner").create_problem()
+    # output_folder: pyPESTO's default makes ./amici_models in the working directory
+    problem = PetabImporter(
+        petab_problem, output_folder=str(tmp_path), simulator_type="roadrunner"
+    ).create_problem()
     x = np.asarray(petab_problem.x_nominal_free_scaled, dtype=float)
     data = load_data()
     sigma = float(np.max(data.mfi)) / 2.0
@@ -152,13 +155,17 @@ def test_a_scenario_problem_is_valid_petab(sportes_problem: tuple[Path, dict[str
     assert sorted(set(problem.measurement_df["time"])) == pytest.approx([24 * t for t in SPORTES_DAYS])
 
 
-def test_pypesto_runs_a_scenario_problem_as_il7(sportes_problem: tuple[Path, dict[str, np.ndarray]]) -> None:
+def test_pypesto_runs_a_scenario_problem_as_il7(
+    sportes_problem: tuple[Path, dict[str, np.ndarray]], tmp_path: Path
+) -> None:
     import petab
     from pypesto.petab import PetabImporter
 
     yaml_file, measured = sportes_problem
     petab_problem = petab.v1.Problem.from_yaml(yaml_file)
-    problem = PetabImporter(petab_problem, simulator_type="roadrunner").create_problem()
+    problem = PetabImporter(
+        petab_problem, output_folder=str(tmp_path), simulator_type="roadrunner"
+    ).create_problem()
     x = np.asarray(petab_problem.x_nominal_free_scaled, dtype=float)
     ka = build_value("ka_rIL7_sc")
     sigma_cd4 = 10 ** x[problem.x_names.index("sigma_CD4_blood")]
