@@ -44,6 +44,10 @@ def test_roc_of_a_perfect_marker_a_useless_one_and_an_inverted_one() -> None:
 
 def test_a_small_cohort_reads_the_stated_incidence_and_the_transplant_lowers_t_cells() -> None:
     result = cohort.run(10, seed=4)
+    # the patients' runs in two processes give the same study
+    parallel = cohort.run(10, seed=4, jobs=2)
+    assert np.allclose(parallel.il7_day14, result.il7_day14, rtol=1e-12)
+    assert np.array_equal(parallel.agvhd, result.agvhd)
     assert result.agvhd.sum() == 4  # the top 36% of ten peaks, the threshold included
     # conditioning leaves the non-T consumers and the graft's T cells: every patient's IL-7 at
     # least doubles over their own level, and the median rise is several-fold (the sink target's 3)

@@ -213,6 +213,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     coh.add_argument("--n", type=int, default=300, help="number of patients (default 300)")
     coh.add_argument("--seed", type=int, default=2008, help="seed of the draw (default 2008)")
+    coh.add_argument(
+        "--jobs", type=int, default=1, help="processes to run the patients in (default 1; 0: one per CPU)"
+    )
     coh.add_argument("--json", action="store_true", help="print the results as JSON")
 
     rep = sub.add_parser("report", help="run the model and write the HTML report")
@@ -300,14 +303,17 @@ def _overrides(sets: list[str], *, flag: str = "--set") -> dict[str, str]:
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def _output_files(args: argparse.Namespace, out_suffixes: Sequence[str]) -> None:
-    """Check ``--out`` and ``--plot`` and make their folders now, so that a bad path fails
-    before the computation, not after it."""
+def _output_files(
+    args: argparse.Namespace, out_suffixes: Sequence[str], *, more: Mapping[str, Sequence[str]] | None = None
+) -> None:
+    """Check ``--out``, ``--plot`` (and the file options in ``more``, e.g. ``{"--patients": (".csv",)}``)
+    and make their folders now, so that a bad path fails before the computation, not after it."""
     if args.plot is not None:
         import matplotlib
 
         matplotlib.use("Agg")  # no display: before any figure is made
-    for option, suffixes in (("--out", out_suffixes), ("--plot", PLOT_SUFFIXES)):
+    options = {"--out": out_suffixes, "--plot": PLOT_SUFFIXES} | dict(more or {})
+    for option, suffixes in options.items():
         value = getattr(args, option[2:])
         if value is None:
             continue
@@ -710,7 +716,9 @@ def _cohort(args: argparse.Namespace) -> None:
     from il7 import cohort
 
     with _steps("virtual transplant cohort", max(args.n, 0)) as step:
-        result = cohort.run(args.n, args.seed, progress=lambda done, n: step(f"patient {done} of {n}"))
+        result = cohort.run(
+            args.n, args.seed, jobs=args.jobs, progress=lambda done, n: step(f"patient {done} of {n}")
+        )
     cut, sensitivity, specificity = result.best_cutoff()
     day7, day14 = result.medians(result.il7_day7), result.medians(result.il7_day14)
     summary = {

@@ -21,7 +21,7 @@ import numpy as np
 from il7 import build, experiments
 from il7.errors import Il7Error
 from il7.scenario import Scenario, load
-from il7.simulate import simulate
+from il7.simulate import simulate_many, workers
 
 AGVHD_INCIDENCE = 0.36
 """Grade II-IV acute GVHD after reduced-intensity conditioning from HLA-identical siblings
@@ -169,22 +169,24 @@ def _transplant() -> tuple[Scenario, float, dict[str, float]]:
     return scenario, scenario.body_weight_kg, sources
 
 
-def simulate_patient(patient: Patient) -> tuple[float, float, float]:
-    """Day +7 and +14 total serum IL-7 (pg/mL) and the peak alloreactive T cells of one patient."""
+def patient_run(patient: Patient) -> tuple[Scenario, dict[str, float]]:
+    """The transplant scenario and the overrides that make it this patient's: their graft at day
+    0 (the T cells infused over one day), alloreactive fraction and IL-7 production."""
     transplant, kg, sources = _transplant()
     scenario = experiments.with_setting(transplant, "HSPC", patient.cd34_per_kg * kg, at=0.0)
     per_hour = patient.t_per_kg * kg / 24.0  # the graft is infused over one day
     scenario = experiments.with_setting(scenario, "graft_T_rate", per_hour, at=0.0)
     overrides = {"f_allo": patient.f_allo} | {s: rate * patient.il7_production for s, rate in sources.items()}
-    traj = simulate(scenario, overrides=overrides)
-    return (
-        experiments.value_at(traj.time, traj["IL7_serum_total"], 7.0),
-        experiments.value_at(traj.time, traj["IL7_serum_total"], 14.0),
-        float(np.max(traj["Tallo"])),
-    )
+    return scenario, overrides
 
 
-def run(n: int = 300, seed: int = 2008, progress: Callable[[int, int], None] | None = None) -> CohortResult:
+def run(
+    n: int = 300,
+    seed: int = 2008,
+    *,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> CohortResult:
     """Simulate the cohort through day +100 and classify acute GVHD.
 
     Parameters
@@ -193,13 +195,29 @@ def run(n: int = 300, seed: int = 2008, progress: Callable[[int, int], None] | N
         Number of patients (at least 10).
     seed
         Seed of the draw.
+    jobs
+        Processes that run the patients (0: one per CPU); the result does not depend on it.
     progress
         Called with (patients done, n) after each patient.
+
+    Raises
+    ------
+    Il7Error
+        A bad ``n``, ``seed`` or ``jobs``, or a patient whose run fails (the study needs them all).
     """
     patients = draw(n, seed)
+    workers(jobs, where="cohort")
     rows = []
-    for i, patient in enumerate(patients):
-        rows.append(simulate_patient(patient))
+    for i, result in enumerate(simulate_many([patient_run(p) for p in patients], jobs=jobs)):
+        if isinstance(result, Il7Error):
+            raise Il7Error(f"cohort patient {i} ({patients[i]}): {result}")
+        rows.append(
+            (
+                experiments.value_at(result.time, result["IL7_serum_total"], 7.0),
+                experiments.value_at(result.time, result["IL7_serum_total"], 14.0),
+                float(np.max(result["Tallo"])),
+            )
+        )
         if progress is not None:
             progress(i + 1, n)
     values = np.asarray(rows)

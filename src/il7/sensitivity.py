@@ -29,11 +29,8 @@ run is independent, so ``jobs`` spreads them over processes.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import numbers
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -42,7 +39,7 @@ import pandas as pd
 from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
 from il7.scenario import Scenario, known_readouts, load
-from il7.simulate import readout_unit, scenario_overrides, simulate, values_in_run
+from il7.simulate import readout_unit, scenario_overrides, simulate, simulate_many, values_in_run, workers
 
 DEFAULT_STEP = 0.1
 """Relative step: each parameter is taken to x1.1 and /1.1."""
@@ -289,8 +286,7 @@ def sensitivities(
             f"{where}: step {step!r} must be a number from {MIN_STEP:g} to 1 (0.1 = 10%); smaller steps "
             "drown in the solver's tolerances"
         )
-    if isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 0:
-        raise Il7Error(f"{where}: jobs {jobs!r} must be a whole number >= 0 (0: one process per CPU)")
+    workers(jobs, where=where)
     first = scenario.times[0]
     when = scenario.t_end if at is None else at
     if not _real(when) or not math.isfinite(when) or when < first:
@@ -351,8 +347,11 @@ def sensitivities(
     skipped: list[tuple[str, str]] = []
     for pid in chosen:
         p = table[pid]
+        # (a parameter without a value was refused above)
         value = (
-            in_run[pid] / units.label(p.unit, where=f"parameter {pid}").factor if pid in in_run else p.value
+            in_run[pid] / units.label(p.unit, where=f"parameter {pid}").factor
+            if pid in in_run
+            else p.value or 0.0
         )
         if pid in scenario.set_after_start:
             skipped.append((pid, f"scenario '{scenario.name}' sets it after its start"))
@@ -366,7 +365,7 @@ def sensitivities(
     rows: list[Sensitivity] = []
     for (p, value), (sides, refused) in zip(
         todo,
-        _both_sides_of_each(run, base, user, todo, up, jobs or os.cpu_count() or 1, progress),
+        _both_sides_of_each(run, base, user, todo, up, jobs, progress),
         strict=True,
     ):
         if sides:
@@ -403,43 +402,33 @@ def _quantity(trajectory: Any, base: int | None) -> float:
     return float(trajectory[-1] / trajectory[base])
 
 
-def _both_sides(
-    run: Scenario, base: int | None, user: Mapping[str, Any], pid: str, value: float, up: float
-) -> tuple[dict[str, float], dict[str, str]]:
-    """The quantity with ``pid`` at ``value x up`` and ``value / up`` (table unit), or why each was refused."""
-    sides: dict[str, float] = {}
-    refused: dict[str, str] = {}
-    for side, factor in (("high", up), ("low", 1.0 / up)):
-        try:
-            sides[side] = _quantity(simulate(run, overrides={**user, pid: value * factor}).data[:, 1], base)
-        except Il7Error as exc:
-            refused[side] = str(exc)
-    return sides, refused
-
-
 def _both_sides_of_each(
     run: Scenario,
     base: int | None,
     user: Mapping[str, Any],
     todo: list[tuple[build.Parameter, float]],
     up: float,
-    workers: int,
+    jobs: int,
     progress: Callable[[str], None] | None,
 ) -> Iterator[tuple[dict[str, float], dict[str, str]]]:
-    """:func:`_both_sides` for each parameter, in order, in this process or in ``workers``
-    fresh ones (spawned: each loads the compiled model from the disk cache)."""
-    say = progress or (lambda _label: None)
-    if workers == 1 or len(todo) < 2:
-        for p, value in todo:
-            yield _both_sides(run, base, user, p.id, value, up)
-            say(p.id)
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-        futures = [pool.submit(_both_sides, run, base, user, p.id, value, up) for p, value in todo]
-        for (p, _), future in zip(todo, futures, strict=True):
-            yield future.result()
-            say(p.id)
+    """For each parameter, in order: the quantity with it at ``value x up`` and ``value / up``
+    (table unit), or why each side was refused."""
+    runs = [(run, {**user, p.id: value * factor}) for p, value in todo for factor in (up, 1.0 / up)]
+    results = simulate_many(runs, jobs=jobs)
+    for p, _ in todo:
+        sides: dict[str, float] = {}
+        refused: dict[str, str] = {}
+        for side in ("high", "low"):
+            result = next(results)
+            try:
+                if isinstance(result, Il7Error):
+                    raise result
+                sides[side] = _quantity(result.data[:, 1], base)
+            except Il7Error as exc:
+                refused[side] = str(exc)
+        yield sides, refused
+        if progress is not None:
+            progress(p.id)
 
 
 def _row(

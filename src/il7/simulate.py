@@ -10,7 +10,11 @@ is changed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import multiprocessing
+import numbers
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -144,6 +148,56 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         units=tuple(readout_unit(r) for r in scenario.readouts),
         data=data,
     )
+
+
+def workers(jobs: object, *, where: str) -> int:
+    """The number of processes ``jobs`` asks for: itself, or one per CPU for 0.
+
+    Raises
+    ------
+    Il7Error
+        ``jobs`` is not a whole number >= 0 (``where`` says whose).
+    """
+    if isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 0:
+        raise Il7Error(f"{where}: jobs {jobs!r} must be a whole number >= 0 (0: one process per CPU)")
+    return int(jobs) or os.cpu_count() or 1
+
+
+def simulate_many(
+    runs: Sequence[tuple[Scenario, Mapping[str, Any]]], *, jobs: int = 1
+) -> Iterator[Trajectory | Il7Error]:
+    """Simulate each ``(scenario, overrides)`` and yield, in order, its trajectory or the
+    :class:`~il7.errors.Il7Error` that refused it (a solver failure, a parameter set that
+    admits no reference adult), so that one failed run does not lose the others.
+
+    Parameters
+    ----------
+    runs
+        What to simulate, as for :func:`simulate`.
+    jobs
+        Processes (0: one per CPU). With more than one, the runs go to fresh processes
+        (spawned: each loads the compiled model from the disk cache); the results do not
+        depend on it.
+    """
+    count = workers(jobs, where="simulate_many")
+    if count == 1 or len(runs) < 2:
+        for scenario, overrides in runs:
+            yield _simulate_or_error(scenario, overrides)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(count, len(runs)), mp_context=context) as pool:
+        futures = [pool.submit(_simulate_or_error, scenario, overrides) for scenario, overrides in runs]
+        for future in futures:
+            yield future.result()
+
+
+def _simulate_or_error(scenario: Scenario, overrides: Mapping[str, Any]) -> Trajectory | Il7Error:
+    try:
+        return simulate(scenario, overrides=overrides)
+    except SolveError as exc:
+        return exc
+    except Il7Error as exc:
+        return Il7Error(str(exc))  # subclasses with other constructors do not survive pickling
 
 
 def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> dict[str, float]:
