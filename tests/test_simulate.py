@@ -400,3 +400,34 @@ def test_non_integer_hill_exponents_run_after_il7_is_used_up() -> None:
     assert traj["pSTAT5_frac"][-1] < 1e-3 and np.all(traj["pSTAT5_frac"] > -1e-12)  # IL-7 gone by 24 h
     for readout in ("survival_signal", "proliferation_signal"):
         assert np.all(traj[readout] >= 0) and np.all(traj[readout] <= 1)
+
+
+def test_worker_processes_that_cannot_start_give_an_error_that_names_the_fix() -> None:
+    # code read from standard input cannot be re-imported by spawned processes
+    import subprocess
+    import sys
+
+    script = (
+        "import il7\n"
+        "from il7.simulate import simulate_many\n"
+        "runs = [(il7.load_scenario('baseline'), {})] * 2\n"
+        "try:\n"
+        "    list(simulate_many(runs, jobs=2))\n"
+        "except il7.Il7Error as exc:\n"
+        "    print('IL7ERROR', exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120)
+    assert "IL7ERROR jobs=2: a worker process stopped" in done.stdout
+    assert "run with jobs=1" in done.stdout
+
+
+def test_simulate_many_returns_each_runs_result_or_its_error_in_order() -> None:
+    from il7.simulate import simulate_many
+
+    baseline = il7.load_scenario("baseline")
+    results = list(simulate_many([(baseline, {"age": 40}), (baseline, {"agee": 40}), (baseline, {})]))
+    assert isinstance(results[0], il7.Trajectory) and isinstance(results[2], il7.Trajectory)
+    assert isinstance(results[1], Il7Error) and "did you mean 'age'" in str(results[1])
+    assert np.allclose(results[2].data, il7.simulate(baseline).data)
+    with pytest.raises(Il7Error, match="jobs -1 must be a whole number"):
+        list(simulate_many([(baseline, {})], jobs=-1))

@@ -9,6 +9,7 @@ The public API::
     traj.to_pandas()
     il7.parameter_table()                      # value, unit, status, source of every number
     il7.sensitivities("baseline", "IL7_serum_total").to_pandas()  # which parameters decide a readout
+    il7.population("sportes_2008", {"age": "20..70 years"}, n=100).percentiles()  # virtual patients
     il7.export_sbml("il7.xml")                 # SBML L3V2 with units and annotations
     il7.export_sbml("sportes.xml", scenario="sportes_2008")  # with a scenario's state and doses
     il7.export_omex("sportes.omex", scenario="sportes_2008")  # and the SED-ML that runs it
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from il7.errors import Il7Error, ScenarioError, SolveError
+from il7.population import Population, population
 from il7.scenario import Scenario
 from il7.scenario import builtin_names as list_scenarios
 from il7.scenario import load as load_scenario
@@ -98,6 +100,7 @@ def export_petab(
 
 __all__ = [
     "Il7Error",
+    "Population",
     "Scenario",
     "ScenarioError",
     "Sensitivities",
@@ -109,6 +112,7 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
     "parameter_table",
+    "population",
     "sensitivities",
     "simulate",
 ]

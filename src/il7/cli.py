@@ -41,6 +41,7 @@ def _set_option(parser: argparse.ArgumentParser, help: str) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from il7 import calibrate, sensitivity  # their defaults are named in --help
+    from il7.population import DEFAULT_N
 
     parser = _Parser(prog="il7", description="The interleukin-7 system as an executable model.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -208,6 +209,46 @@ def _parser() -> argparse.ArgumentParser:
         help="print the result as JSON: every row, and the parameters not varied",
     )
 
+    pop = sub.add_parser(
+        "population",
+        help="run a scenario in virtual patients whose parameters vary: median and middle 50%%/90%% of "
+        "each readout over time",
+    )
+    pop.add_argument("scenario", help="built-in scenario name, or path to a .yaml file")
+    pop.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="ID=SPREAD",
+        help="a parameter that differs between patients (repeatable): 'cv 30%%' draws it log-normally "
+        "around its value in the scenario (redrawn within its bounds); 'LOW..HIGH [unit]' uniformly, "
+        "e.g. --vary age='20..70 years' --vary halflife_naive_CD4='cv 30%%'",
+    )
+    pop.add_argument(
+        "--n",
+        type=int,
+        default=DEFAULT_N,
+        help=f"number of patients (default {DEFAULT_N})",
+    )
+    pop.add_argument("--seed", type=int, default=1, help="seed of the draw (default 1)")
+    pop.add_argument(
+        "--readouts",
+        action="append",
+        default=[],
+        metavar="ID[,ID...]",
+        help="what to read out (repeat, or separate with commas; default: the scenario's readouts)",
+    )
+    _set_option(pop, "a parameter value every patient shares, as il7 simulate --set")
+    pop.add_argument(
+        "--jobs", type=int, default=1, help="processes to run the patients in (default 1; 0: one per CPU)"
+    )
+    pop.add_argument("--out", help="write the percentiles of each readout over time to FILE.csv")
+    pop.add_argument(
+        "--patients", help="write each patient's drawn values and readouts over time to FILE.csv"
+    )
+    pop.add_argument("--plot", help="draw the median and the 50%% and 90%% bands to FILE.png")
+    pop.add_argument("--json", action="store_true", help="print the result as JSON")
+
     coh = sub.add_parser(
         "cohort", help="virtual transplant cohort: day +7/+14 serum IL-7 by acute GVHD status, and its ROC"
     )
@@ -237,6 +278,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "validate": _validate,
             "claims": _claims,
             "sensitivity": _sensitivity,
+            "population": _population,
             "cohort": _cohort,
             "report": _report,
         }[args.command](args)
@@ -710,6 +752,93 @@ def _sensitivity(args: argparse.Namespace) -> None:
         reasons.setdefault(why, []).append(pid)
     for why, pids in reasons.items():
         print(f"not varied: {', '.join(pids)}: {why}")
+
+
+def _population(args: argparse.Namespace) -> None:
+    from il7 import build, scenario
+    from il7.population import population
+
+    _output_files(args, (".csv",), more={"--patients": (".csv",)})
+    vary = _overrides(args.vary, flag="--vary")
+    chosen = scenario.load(args.scenario)
+    readouts = build.split_ids(args.readouts, where="--readouts") or None
+    with _steps(f"population of {chosen.name}", max(args.n, 0)) as step:
+        result = population(
+            chosen,
+            vary,
+            n=args.n,
+            seed=args.seed,
+            readouts=readouts,
+            overrides=_overrides(args.sets),
+            jobs=args.jobs,
+            progress=lambda done, n: step(f"patient {done} of {n}"),
+        )
+    said = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only the JSON
+    if args.out:
+        print(f"wrote {result.write(args.out)}", file=said)
+    if args.patients:
+        print(f"wrote {result.write(args.patients, patients=True)}", file=said)
+    if args.plot:
+        print(f"wrote {_save_figure(result.figure(), args.plot)}", file=said)
+    table = result.percentiles()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "scenario": result.scenario,
+                    "patients": result.n,
+                    "seed": result.seed,
+                    "time_unit": result.time_unit,
+                    "varied": [
+                        {
+                            "parameter": s.parameter,
+                            "spread": s.describe(),
+                            "kind": s.kind,
+                            "unit": s.unit,
+                            "cv": s.cv if math.isfinite(s.cv) else None,
+                            "low": s.low if math.isfinite(s.low) else None,
+                            "high": s.high if math.isfinite(s.high) else None,
+                            "redrawn": again,
+                        }
+                        for s, again in zip(result.spreads, result.redrawn, strict=True)
+                    ],
+                    "failed": [{"patient": i, "reason": why} for i, why in result.failed],
+                    "percentiles": table.to_dict(orient="records"),
+                }
+            ]
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    print(result.header())
+    step_rows = max(1, len(result.times) // 8)
+    shown = set(result.times[::step_rows]) | {result.times[-1]}
+    for readout, unit in zip(result.readouts, result.units, strict=True):
+        rows = table[(table["readout"] == readout) & table["time"].isin(shown)]
+        out = Table(
+            f"time ({result.time_unit})",
+            "median",
+            "middle 50%",
+            "middle 90%",
+            title=_plain(f"{readout} [{unit}]"),
+        )
+        for _, row in rows.iterrows():
+            out.add_row(
+                f"{row['time']:g}",
+                f"{row['p50']:.4g}",
+                f"{row['p25']:.4g}-{row['p75']:.4g}",
+                f"{row['p5']:.4g}-{row['p95']:.4g}",
+            )
+        Console().print(out)
+    for s, again in zip(result.spreads, result.redrawn, strict=True):
+        if again:
+            print(
+                f"{s.parameter}: {again} draws fell outside its bounds {s.low:g}-{s.high:g} and were drawn again"
+            )
+    if result.failed:
+        print(f"{len(result.failed)} of {result.n} patients' runs failed and are left out; the first:")
+        print(f"  patient {result.failed[0][0]}: {result.failed[0][1]}")
 
 
 def _cohort(args: argparse.Namespace) -> None:

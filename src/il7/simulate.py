@@ -15,6 +15,7 @@ import numbers
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -188,7 +189,14 @@ def simulate_many(
     with ProcessPoolExecutor(max_workers=min(count, len(runs)), mp_context=context) as pool:
         futures = [pool.submit(_simulate_or_error, scenario, overrides) for scenario, overrides in runs]
         for future in futures:
-            yield future.result()
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                raise Il7Error(
+                    f"jobs={jobs}: a worker process stopped (it could not start, or ran out of memory); "
+                    "run with jobs=1, or from a script file whose main code sits under "
+                    "if __name__ == '__main__': (spawned processes re-import it)"
+                ) from None
 
 
 def _simulate_or_error(scenario: Scenario, overrides: Mapping[str, Any]) -> Trajectory | Il7Error:

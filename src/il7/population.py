@@ -1,0 +1,426 @@
+"""population(scenario, vary, n, seed) -> Population: a scenario run in virtual patients who differ.
+
+Each virtual patient is the scenario with some parameters drawn at random, with a fixed seed:
+
+- ``"cv 30%"``: log-normal around the parameter's value in the scenario's run (its median),
+  with coefficient of variation 30%, i.e. ln(p) has standard deviation sqrt(ln(1 + 0.3^2)), as
+  pharmacometric models write inter-individual variability (Monolix's and NONMEM's log-normal
+  eta). Draws outside the parameter's bounds in the table are drawn again (a truncated
+  log-normal), and the result counts how many were.
+- ``"20..70 years"``: uniform between the two values (each in the parameter's table unit, or
+  with a unit written once, after the second value, or after each); both must lie within the
+  parameter's bounds.
+
+Every patient's run starts from the steady state of their own body, as ``il7 simulate --set``
+does. A patient whose run fails (no steady state, a parameter set that admits no reference
+adult) is kept in the result with the reason and left out of the percentiles, so that one
+failure does not lose the others. The runs are independent, so ``jobs`` spreads them over
+processes; the draws, and so the result, do not depend on it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from il7 import build, units
+from il7.errors import Il7Error, did_you_mean
+from il7.scenario import Scenario, known_readouts, load, parameter_value
+from il7.simulate import readout_unit, scenario_overrides, simulate_many, values_in_run, workers
+
+PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
+"""The percentiles reported: the median, the middle 50% and the middle 90% of the patients."""
+
+DEFAULT_N = 100
+"""Patients drawn by default."""
+
+MAX_PATIENTS = 100_000
+"""More patients than this is a typo, not a study."""
+
+_REDRAW_ROUNDS = 100
+"""Rounds of redrawing out-of-bounds log-normal values before the spread is called too wide."""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How one parameter varies between the virtual patients.
+
+    Attributes
+    ----------
+    parameter
+        Parameter id (``il7 parameters``).
+    kind
+        ``lognormal`` or ``uniform``.
+    unit
+        The parameter's table unit, in which ``center``, ``low`` and ``high`` are given.
+    center
+        For ``lognormal``: the median, the parameter's value in the scenario's run; for
+        ``uniform``: the middle of the range.
+    cv
+        For ``lognormal``: the coefficient of variation (0.3 = 30%); ``nan`` for ``uniform``.
+    low, high
+        For ``uniform``: the range; for ``lognormal``: the parameter's bounds, outside which
+        draws are drawn again.
+    """
+
+    parameter: str
+    kind: str
+    unit: str
+    center: float
+    cv: float
+    low: float
+    high: float
+
+    def describe(self) -> str:
+        """One phrase, e.g. ``age uniform 20-70 years`` or ``p_max log-normal CV 30% around 0.05 1/day``."""
+        if self.kind == "uniform":
+            return f"{self.parameter} uniform {self.low:.4g}-{self.high:.4g}{units.suffix(self.unit)}"
+        return (
+            f"{self.parameter} log-normal CV {100 * self.cv:.3g}% around "
+            f"{self.center:.4g}{units.suffix(self.unit)}"
+        )
+
+    def draw(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, int]:
+        """``n`` values (table unit) and how many log-normal draws fell outside the bounds and
+        were drawn again."""
+        if self.kind == "uniform":
+            return rng.uniform(self.low, self.high, n), 0
+        sigma = math.sqrt(math.log1p(self.cv**2))
+        values = self.center * np.exp(rng.normal(0.0, sigma, n))
+        redrawn = 0
+        for _ in range(_REDRAW_ROUNDS):
+            outside = (values < self.low) | (values > self.high)
+            if not outside.any():
+                return values, redrawn
+            redrawn += int(outside.sum())
+            values[outside] = self.center * np.exp(rng.normal(0.0, sigma, int(outside.sum())))
+        raise Il7Error(
+            f"--vary {self.parameter}: most log-normal draws with CV {100 * self.cv:.3g}% fall outside its "
+            f"bounds {self.low:g}-{self.high:g}{units.suffix(self.unit)}; give a smaller CV or a range"
+        )
+
+
+@dataclass(frozen=True)
+class Population:
+    """A scenario's readouts in each virtual patient.
+
+    Attributes
+    ----------
+    scenario, time_unit
+        The scenario run and the unit of :attr:`times`.
+    readouts, units
+        The readouts and their units.
+    times
+        Output times, in ``time_unit``.
+    spreads
+        How each varied parameter was drawn.
+    seed
+        The seed of the draw.
+    draws
+        Shape ``(n, len(spreads))``: each patient's value of each varied parameter (table unit).
+    redrawn
+        Per spread, how many log-normal draws fell outside the parameter's bounds and were
+        drawn again.
+    values
+        Shape ``(n, len(times), len(readouts))``; ``nan`` for a patient whose run failed.
+    failed
+        ``(patient, reason)`` for each patient whose run failed (patients count from 0).
+    """
+
+    scenario: str
+    time_unit: str
+    readouts: tuple[str, ...]
+    units: tuple[str, ...]
+    times: np.ndarray
+    spreads: tuple[Spread, ...]
+    seed: int
+    draws: np.ndarray
+    redrawn: tuple[int, ...]
+    values: np.ndarray
+    failed: tuple[tuple[int, str], ...]
+
+    @property
+    def n(self) -> int:
+        """Number of patients drawn (those whose run failed included)."""
+        return int(self.draws.shape[0])
+
+    def percentiles(self, q: Sequence[float] = PERCENTILES) -> pd.DataFrame:
+        """Percentiles over the patients whose run went through, one row per readout and time.
+
+        Columns: ``readout``, ``unit``, ``time``, then ``p5``, ``p25``, ... for ``q``.
+        """
+        failed = dict(self.failed)
+        ok = np.array([i not in failed for i in range(self.n)])
+        stats = np.percentile(self.values[ok], list(q), axis=0)  # (len(q), times, readouts)
+        frames = []
+        for j, (readout, unit) in enumerate(zip(self.readouts, self.units, strict=True)):
+            frame = pd.DataFrame({"readout": readout, "unit": unit, "time": self.times})
+            for k, level in enumerate(q):
+                frame[f"p{level:g}"] = stats[k, :, j]
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    def patients(self) -> pd.DataFrame:
+        """Each patient at each output time: ``patient``, ``status`` (``ok`` or why the run
+        failed), the drawn values, ``time`` and the readouts."""
+        reasons = dict(self.failed)
+        records = []
+        for i in range(self.n):
+            drawn = {s.parameter: float(self.draws[i, k]) for k, s in enumerate(self.spreads)}
+            for t, time in enumerate(self.times):
+                records.append(
+                    {"patient": i, "status": reasons.get(i, "ok"), **drawn, "time": float(time)}
+                    | {r: float(self.values[i, t, j]) for j, r in enumerate(self.readouts)}
+                )
+        return pd.DataFrame(records)
+
+    def header(self) -> str:
+        """What was run, in one line (written on top of the CSV files)."""
+        varied = "; ".join(s.describe() for s in self.spreads)
+        return (
+            f"scenario {self.scenario}: {self.n} virtual patients (seed {self.seed}), {len(self.failed)} "
+            f"failed; varied: {varied}; time in {self.time_unit}"
+        )
+
+    def write(self, path: str, *, patients: bool = False) -> str:
+        """Write :meth:`percentiles` (or, with ``patients``, :meth:`patients`) to a CSV file,
+        with :meth:`header` in a comment line on top.
+
+        Raises
+        ------
+        Il7Error
+            Another suffix than ``.csv``, or a file that cannot be written.
+        """
+        if not str(path).lower().endswith(".csv"):
+            raise Il7Error(f"cannot write '{path}': use a .csv file name")
+        frame = self.patients() if patients else self.percentiles()
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                handle.write(f"# {self.header()}\n")
+                frame.to_csv(handle, index=False)
+        except OSError as exc:
+            raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+        return str(path)
+
+    def figure(self) -> Any:
+        """One panel per readout: the median over time, the middle 50% and 90% of the patients
+        as bands.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        import matplotlib.pyplot as plt
+
+        table = self.percentiles()
+        count = len(self.readouts)
+        fig, axes = plt.subplots(1, count, figsize=(4.2 * count, 3.4), layout="constrained", squeeze=False)
+        for ax, readout, unit in zip(axes[0], self.readouts, self.units, strict=True):
+            rows = table[table["readout"] == readout]
+            ax.fill_between(rows["time"], rows["p5"], rows["p95"], color="#9ecae1", label="middle 90%")
+            ax.fill_between(rows["time"], rows["p25"], rows["p75"], color="#4292c6", label="middle 50%")
+            ax.plot(rows["time"], rows["p50"], color="#08306b", label="median")
+            ax.set_xlabel(f"time ({self.time_unit})")
+            ax.set_ylabel(f"{readout} ({unit})")
+        axes[0][0].legend(fontsize="x-small")
+        done = self.n - len(self.failed)
+        fig.suptitle(
+            f"{self.scenario}: {done} virtual patients; varied "
+            + ", ".join(s.parameter for s in self.spreads),
+            fontsize="medium",
+        )
+        return fig
+
+
+_CV = re.compile(r"^\s*cv\s*[=:]?\s*(?P<value>[-+0-9.eE]+)\s*(?P<percent>%?)\s*$", re.IGNORECASE)
+
+
+def spread(
+    parameter: str, text: str, scenario: Scenario, overrides: Mapping[str, float] | None = None
+) -> Spread:
+    """Read one ``--vary`` spread: ``"cv 30%"`` or ``"LOW..HIGH [unit]"``.
+
+    Parameters
+    ----------
+    parameter
+        Parameter id.
+    text
+        The spread as written.
+    scenario
+        The scenario whose run gives the log-normal's median.
+    overrides
+        Overrides in model units (:func:`il7.simulate.scenario_overrides`), which that run includes.
+
+    Raises
+    ------
+    Il7Error
+        Unknown or computed parameter, one the scenario sets after its start, a spread that is
+        neither form, a range outside the bounds, or a median of 0.
+    """
+    where = f"--vary {parameter}"
+    table = {p.id: p for p in build.parameters()}
+    p = table.get(parameter)
+    if p is None:
+        raise Il7Error(
+            f"{where}: not a parameter{did_you_mean(parameter, table)}; list them with `il7 parameters`"
+        )
+    if p.value is None:
+        raise Il7Error(f"{where}: computed by the model ({p.source}); vary the parameters it is made of")
+    if parameter in scenario.set_after_start:
+        raise Il7Error(
+            f"{where}: scenario '{scenario.name}' sets it after its start, which would overwrite each "
+            "patient's value; vary it in a copy of the scenario file instead"
+        )
+    factor = units.label(p.unit, where=f"parameter {parameter}").factor
+    lower = -math.inf if p.lower is None else p.lower
+    upper = math.inf if p.upper is None else p.upper
+    if not isinstance(text, str):
+        text = str(text)
+    cv = _CV.match(text)
+    if cv is not None:
+        try:
+            value = float(cv.group("value")) / (100.0 if cv.group("percent") else 1.0)
+        except ValueError:
+            value = math.nan
+        if not 0 < value <= 10:
+            raise Il7Error(f"{where}={text}: a CV must be above 0 and at most 1000%, e.g. cv 30%")
+        median = values_in_run(scenario, dict(overrides or {})).get(parameter, p.value * factor) / factor
+        if median <= 0:
+            raise Il7Error(
+                f"{where}={text}: {parameter} is {median:g} in this run, and a log-normal spread needs a "
+                f"positive median; give a range within its bounds instead, LOW..HIGH ({lower:g} to {upper:g})"
+            )
+        return Spread(parameter, "lognormal", p.unit, median, value, lower, upper)
+    low_text, dots, high_text = (part.strip() for part in text.partition(".."))
+    if not dots or not low_text or not high_text:
+        raise Il7Error(
+            f"{where}={text}: write a log-normal spread 'cv 30%' or a range 'LOW..HIGH' with the "
+            f"parameter's unit ({p.unit}), e.g. --vary age='20..70 years'"
+        )
+    # a unit written once, after the high end, holds for both ends
+    high_unit = high_text.partition(" ")[2].strip()
+    if high_unit and not low_text.partition(" ")[2].strip():
+        low_text = f"{low_text} {high_unit}"
+    low = parameter_value(p, low_text, where=where) / factor
+    high = parameter_value(p, high_text, where=where) / factor
+    if not low < high:
+        raise Il7Error(f"{where}={text}: the range's low end must be below its high end")
+    if low < lower or high > upper:
+        raise Il7Error(
+            f"{where}={text}: the range leaves {parameter}'s bounds, {lower:g}-{upper:g}{units.suffix(p.unit)} "
+            "(il7 parameters); give a range within them"
+        )
+    return Spread(parameter, "uniform", p.unit, (low + high) / 2.0, math.nan, low, high)
+
+
+def population(
+    scenario: Scenario | str,
+    vary: Mapping[str, str],
+    *,
+    n: int = DEFAULT_N,
+    seed: int = 1,
+    readouts: Sequence[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Population:
+    """Run ``scenario`` in ``n`` virtual patients whose parameters ``vary``.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~il7.scenario.Scenario`, a built-in name, or a path to a YAML file.
+    vary
+        ``{parameter: spread}``, each spread ``"cv 30%"`` (log-normal around the run's value)
+        or ``"LOW..HIGH [unit]"`` (uniform); see the module's description.
+    n
+        Number of patients, 2 to :data:`MAX_PATIENTS`.
+    seed
+        Seed of the draw (a whole number >= 0): the same seed gives the same patients.
+    readouts
+        What to read out; default: the scenario's readouts.
+    overrides
+        Parameter values every patient shares (as ``simulate``); a parameter cannot be both
+        shared and varied.
+    jobs
+        Processes (0: one per CPU).
+    progress
+        Called with (patients done, n) as each patient's run comes back.
+
+    Returns
+    -------
+    Population
+
+    Raises
+    ------
+    Il7Error
+        A bad spread, readout, number, seed or number of jobs, or every patient's run failing.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)
+    where = f"population of scenario '{scenario.name}'"
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_PATIENTS:
+        raise Il7Error(f"{where}: n {n!r} must be a whole number of patients from 2 to {MAX_PATIENTS}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise Il7Error(f"{where}: seed {seed!r} must be a whole number >= 0")
+    workers(jobs, where=where)
+    if not isinstance(vary, Mapping) or not vary:
+        raise Il7Error(f"{where}: vary at least one parameter, e.g. --vary age='20..70 years'")
+    user = dict(overrides or {})
+    both = sorted(set(user) & set(vary))
+    if both:
+        raise Il7Error(
+            f"{where}: {', '.join(both)} is both set and varied; give it in --vary or in --set, not both"
+        )
+    chosen = tuple(scenario.readouts if readouts is None else readouts)
+    if not chosen:
+        raise Il7Error(f"{where}: name at least one readout, e.g. --readouts CD4_blood")
+    for readout in chosen:
+        if not isinstance(readout, str) or readout not in known_readouts():
+            raise Il7Error(
+                f"{where}: unknown readout {readout!r}{did_you_mean(str(readout), known_readouts())}; "
+                "list them with `il7 readouts`"
+            )
+    resolved = scenario_overrides(scenario, user)
+    spreads = tuple(spread(pid, text, scenario, resolved) for pid, text in vary.items())
+    rng = np.random.default_rng(seed)
+    columns, redrawn = [], []
+    for s in spreads:
+        values, again = s.draw(rng, n)
+        columns.append(values)
+        redrawn.append(again)
+    draws = np.column_stack(columns)
+    run = replace(scenario, readouts=chosen)
+    runs = [
+        (run, {**user, **{s.parameter: float(draws[i, k]) for k, s in enumerate(spreads)}}) for i in range(n)
+    ]
+    values = np.full((n, len(run.times), len(chosen)), np.nan)
+    failed: list[tuple[int, str]] = []
+    for i, result in enumerate(simulate_many(runs, jobs=jobs)):
+        if isinstance(result, Il7Error):
+            failed.append((i, str(result)))
+        else:
+            values[i] = result.data[:, 1:]
+        if progress is not None:
+            progress(i + 1, n)
+    if len(failed) == n:
+        raise Il7Error(f"{where}: every patient's run failed, the first with: {failed[0][1]}")
+    return Population(
+        scenario=scenario.name,
+        time_unit=scenario.time_unit,
+        readouts=chosen,
+        units=tuple(readout_unit(r) for r in chosen),
+        times=np.asarray(run.times, dtype=float),
+        spreads=spreads,
+        seed=seed,
+        draws=draws,
+        redrawn=tuple(redrawn),
+        values=values,
+        failed=tuple(failed),
+    )

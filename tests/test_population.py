@@ -1,0 +1,204 @@
+"""Virtual populations: the draws follow the spreads asked for, each patient is the scenario run
+with their own values, and failures and bad input are reported, not lost or hidden."""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from il7.errors import Il7Error
+from il7.population import Spread, population, spread
+from il7.scenario import load
+from il7.simulate import simulate
+
+
+def test_a_log_normal_spread_has_the_runs_value_as_median_and_the_cv_asked_for() -> None:
+    naive = spread("halflife_naive_CD4", "cv 30%", load("baseline"))
+    assert (naive.kind, naive.center, naive.cv) == ("lognormal", 4.2, 0.3)
+    wide = Spread("x", "lognormal", "1", 2.0, 0.3, 0.0, math.inf)
+    values, redrawn = wide.draw(np.random.default_rng(0), 40_000)
+    assert redrawn == 0
+    assert np.median(values) == pytest.approx(2.0, rel=0.02)
+    assert np.std(values) / np.mean(values) == pytest.approx(0.3, rel=0.03)
+    assert spread("age", "CV 0.3", load("baseline")).cv == 0.3
+
+
+def test_the_median_is_the_value_in_the_run_not_the_tables() -> None:
+    from il7.simulate import scenario_overrides
+
+    scenario = load("baseline")
+    assert spread("age", "cv 10%", scenario, scenario_overrides(scenario, {"age": "60 years"})).center == 60.0
+
+
+def test_log_normal_draws_outside_the_bounds_are_drawn_again_and_counted() -> None:
+    tight = Spread("x", "lognormal", "1", 1.0, 0.5, 0.8, 1.25)
+    values, redrawn = tight.draw(np.random.default_rng(1), 2000)
+    assert values.min() >= 0.8 and values.max() <= 1.25
+    assert redrawn > 500  # about 2/3 of a CV-50% log-normal lies outside x/1.25
+    hopeless = Spread("x", "lognormal", "1", 1.0, 5.0, 0.999, 1.001)
+    with pytest.raises(Il7Error, match="give a smaller CV or a range"):
+        hopeless.draw(np.random.default_rng(1), 100)
+
+
+def test_a_range_takes_the_unit_once_or_on_each_end_and_must_lie_within_the_bounds() -> None:
+    baseline = load("baseline")
+    assert (
+        spread("age", "20..70 years", baseline).low,
+        spread("age", "20..70 years", baseline).high,
+    ) == (
+        20.0,
+        70.0,
+    )
+    litres = spread("tissue", "9000 mL..11 L", baseline)
+    assert (litres.kind, litres.low, litres.high) == ("uniform", 9.0, 11.0)
+    values, _ = litres.draw(np.random.default_rng(2), 5000)
+    assert 9.0 <= values.min() and values.max() <= 11.0
+    assert np.mean(values) == pytest.approx(10.0, rel=0.01)
+    with pytest.raises(Il7Error, match=r"leaves halflife_naive_CD4's bounds, 2-8 years"):
+        spread("halflife_naive_CD4", "1..6", baseline)
+    with pytest.raises(Il7Error, match="low end must be below its high end"):
+        spread("age", "70..20", baseline)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "text", "message"),
+    [
+        ("agee", "cv 30%", "not a parameter; did you mean 'age'"),
+        ("Kd_IL7Ra", "cv 30%", "computed by the model"),
+        ("age", "30", "write a log-normal spread 'cv 30%' or a range"),
+        ("age", "cv 0%", "a CV must be above 0"),
+        ("age", "cv -5%", "a CV must be above 0"),
+        ("age", "20..seventy", "not a number"),
+        ("age", "-5..70", "negative"),
+        ("TCR_stimulus", "cv 30%", "a log-normal spread needs a positive median"),
+    ],
+)
+def test_bad_spreads_say_what_and_how_to_fix_it(parameter: str, text: str, message: str) -> None:
+    with pytest.raises(Il7Error, match=message):
+        spread(parameter, text, load("baseline"))
+
+
+def test_a_parameter_the_scenario_sets_after_its_start_cannot_vary() -> None:
+    scenario = load("il7ra_turnover_chx")
+    (fixed,) = sorted(scenario.set_after_start)[:1]
+    with pytest.raises(Il7Error, match="sets it after its start"):
+        spread(fixed, "cv 30%", scenario)
+
+
+def test_each_patient_is_the_scenario_run_with_their_own_values_whatever_the_jobs() -> None:
+    vary = {"age": "20..70 years", "IL7Ra_per_T": "cv 20%"}
+    one = population("baseline", vary, n=6, seed=7, readouts=["IL7_serum_total", "CD4_blood"])
+    assert one.values.shape == (6, len(load("baseline").times), 2)
+    assert not one.failed
+    patient = {"age": float(one.draws[4, 0]), "IL7Ra_per_T": float(one.draws[4, 1])}
+    alone = simulate(load("baseline"), overrides=patient)
+    assert np.allclose(one.values[4, :, 0], alone["IL7_serum_total"], rtol=1e-9)
+    # patients differ: the draws reach the runs
+    assert np.ptp(one.values[:, -1, 0]) > 0.01 * np.mean(one.values[:, -1, 0])
+    two = population("baseline", vary, n=6, seed=7, readouts=["IL7_serum_total", "CD4_blood"], jobs=2)
+    assert np.array_equal(one.draws, two.draws)
+    assert np.allclose(one.values, two.values, rtol=1e-12)
+    other = population("baseline", vary, n=6, seed=8, readouts=["IL7_serum_total"])
+    assert not np.array_equal(one.draws, other.draws)
+    table = one.percentiles()
+    last = table[(table["readout"] == "CD4_blood") & (table["time"] == one.times[-1])]
+    assert float(last["p50"].iloc[0]) == pytest.approx(float(np.median(one.values[:, -1, 1])))
+    assert float(last["p5"].iloc[0]) <= float(last["p50"].iloc[0]) <= float(last["p95"].iloc[0])
+
+
+def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_left_out_of_the_percentiles() -> None:
+    # with a large thymus, long-lived naive CD8 cells admit no reference adult
+    result = population(
+        "baseline",
+        {"halflife_naive_CD8": "3..12"},
+        n=12,
+        seed=3,
+        readouts=["CD4_blood"],
+        overrides={"thymic_output_young": 4e10},
+    )
+    failed = [i for i, _ in result.failed]
+    assert failed and len(failed) < 12
+    assert all("admit no reference adult" in why for _, why in result.failed)
+    assert all(result.draws[i, 0] > 8 for i in failed)  # the long-lived ones
+    assert np.isnan(result.values[failed]).all()
+    ok = [i for i in range(12) if i not in failed]
+    table = result.percentiles()
+    assert float(table["p50"].iloc[-1]) == pytest.approx(float(np.median(result.values[ok, -1, 0])))
+    frame = result.patients()
+    assert (frame.loc[frame["patient"].isin(failed), "status"] != "ok").all()
+    assert (frame.loc[~frame["patient"].isin(failed), "status"] == "ok").all()
+    with pytest.raises(Il7Error, match=r"every patient's run failed, the first with: .*reference adult"):
+        population(
+            "baseline",
+            {"halflife_naive_CD8": "10..12"},
+            n=3,
+            readouts=["CD4_blood"],
+            overrides={"thymic_output_young": 4e10},
+        )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n": 1}, "from 2 to"),
+        ({"n": 2.5}, "from 2 to"),
+        ({"seed": -1}, "seed -1 must be a whole number"),
+        ({"jobs": -1}, "jobs -1 must be a whole number"),
+        ({"vary": {}}, "vary at least one parameter"),
+        ({"readouts": ["CD4_blod"]}, "unknown readout 'CD4_blod'; did you mean 'CD4_blood'"),
+        ({"overrides": {"age": 40}}, "age is both set and varied"),
+    ],
+)
+def test_bad_population_input_is_refused_before_any_run(kwargs: dict[str, object], message: str) -> None:
+    arguments: dict[str, object] = {"vary": {"age": "20..70"}, "n": 4} | kwargs
+    vary = arguments.pop("vary")
+    with pytest.raises(Il7Error, match=message):
+        population("baseline", vary, **arguments)  # type: ignore[arg-type]
+
+
+def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from il7.cli import main
+
+    out, patients, plot = tmp_path / "p.csv", tmp_path / "each.csv", tmp_path / "p.png"
+    argv = ["population", "baseline", "--vary", "age=20..70 years", "--n", "5", "--readouts", "CD4_blood"]
+    main([*argv, "--out", str(out), "--patients", str(patients), "--plot", str(plot), "--json"])
+    captured = capsys.readouterr()
+    (row,) = json.loads(captured.out)
+    assert row["patients"] == 5 and row["failed"] == []
+    assert row["varied"][0]["spread"] == "age uniform 20-70 years" and row["varied"][0]["cv"] is None
+    assert {r["readout"] for r in row["percentiles"]} == {"CD4_blood"}
+    assert "wrote" in captured.err and "wrote" not in captured.out
+    assert out.read_text().startswith("# scenario baseline: 5 virtual patients (seed 1), 0 failed")
+    assert len(patients.read_text().splitlines()) == 2 + 5 * len(load("baseline").times)
+    assert plot.stat().st_size > 0
+    main(argv)
+    text = capsys.readouterr().out
+    assert "CD4_blood [cells/uL]" in text and "middle 90%" in text
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--vary", "age"], "--vary 'age': write ID=VALUE"),
+        (["--vary", "age=old"], "write a log-normal spread"),
+        (["--vary", "age=cv 10%", "--out", "x.txt"], "--out 'x.txt': use a file name ending in .csv"),
+        (
+            ["--vary", "age=cv 10%", "--patients", "x.json"],
+            "--patients 'x.json': use a file name ending in .csv",
+        ),
+    ],
+)
+def test_cli_errors_are_one_line_with_exit_2(
+    extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from il7.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["population", "baseline", "--n", "3", *extra])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
