@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from il7.errors import Il7Error
-from il7.population import Spread, population, spread
+from il7.population import Population, Spread, population, spread
 from il7.scenario import load
 from il7.simulate import simulate
 
@@ -175,9 +175,11 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
     assert out.read_text().startswith("# scenario baseline: 5 virtual patients (seed 1), 0 failed")
     assert len(patients.read_text().splitlines()) == 2 + 5 * len(load("baseline").times)
     assert plot.stat().st_size > 0
+    assert set(row["prcc"]["CD4_blood"]) == {"age"} and row["prcc_at"] == load("baseline").times[-1]
     main(argv)
     text = capsys.readouterr().out
     assert "CD4_blood [cells/uL]" in text and "middle 90%" in text
+    assert "what explains the spread at 7 day (partial rank correlation" in text
 
 
 @pytest.mark.parametrize(
@@ -202,3 +204,61 @@ def test_cli_errors_are_one_line_with_exit_2(
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
+
+
+def _synthetic(
+    draws: np.ndarray, readout: np.ndarray, failed: tuple[tuple[int, str], ...] = ()
+) -> Population:
+    n, k = draws.shape
+    return Population(
+        scenario="synthetic",
+        time_unit="day",
+        readouts=("y",),
+        units=("1",),
+        times=np.array([0.0, 1.0]),
+        spreads=tuple(Spread(f"p{j}", "uniform", "1", 0.5, math.nan, 0.0, 1.0) for j in range(k)),
+        seed=0,
+        draws=draws,
+        redrawn=(0,) * k,
+        values=np.stack([np.zeros(n), readout], axis=1)[:, :, None],
+        failed=failed,
+    )
+
+
+def test_partial_rank_correlation_finds_the_parameter_that_drives_the_readout() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(400, 3))
+    # y rises steeply with p0, falls with p1 (monotone, not linear), and ignores p2
+    y = np.exp(5 * x[:, 0]) - 20 * x[:, 1] ** 3
+    prcc = _synthetic(x, y).explain("y")
+    assert prcc["p0"] > 0.9 and prcc["p1"] < -0.5
+    assert abs(prcc["p2"]) < 0.15
+    # a monotone readout of one parameter alone: exactly +1 or -1, whatever the others do
+    assert _synthetic(x, -np.log(x[:, 1])).explain("y", 1.0)["p1"] == pytest.approx(-1.0)
+    # a readout that does not vary (time 0) explains nothing
+    assert all(math.isnan(c) for c in _synthetic(x, y).explain("y", 0.0).values())
+    # failed patients are left out, not read as zeros
+    y_failed = y.copy()
+    y_failed[:50] = np.nan
+    left_out = _synthetic(x, y_failed, tuple((i, "failed") for i in range(50))).explain("y")
+    assert left_out["p0"] == pytest.approx(_synthetic(x[50:], y[50:]).explain("y")["p0"])
+
+
+def test_explain_refuses_what_it_cannot_answer() -> None:
+    x = np.random.default_rng(1).uniform(size=(4, 3))
+    small = _synthetic(x, x[:, 0])
+    with pytest.raises(Il7Error, match="too few to separate 3 parameters"):
+        small.explain("y")
+    with pytest.raises(Il7Error, match="no readout 'z'"):
+        small.explain("z")
+    with pytest.raises(Il7Error, match=r"0\.5 is not an output time"):
+        small.explain("y", 0.5)
+
+
+def test_the_receptor_number_explains_surface_cd127_in_a_population() -> None:
+    result = population(
+        "baseline", {"IL7Ra_per_T": "cv 30%", "age": "20..70 years"}, n=30, seed=5, readouts=["CD127_per_T"]
+    )
+    prcc = result.explain("CD127_per_T")
+    assert prcc["IL7Ra_per_T"] > 0.9
+    assert abs(prcc["IL7Ra_per_T"]) > abs(prcc["age"])

@@ -242,6 +242,12 @@ def _parser() -> argparse.ArgumentParser:
     pop.add_argument(
         "--jobs", type=int, default=1, help="processes to run the patients in (default 1; 0: one per CPU)"
     )
+    pop.add_argument(
+        "--at",
+        type=float,
+        help="an output time at which to say how much each varied parameter explains the spread "
+        "(partial rank correlation; default: the last output time)",
+    )
     pop.add_argument("--out", help="write the percentiles of each readout over time to FILE.csv")
     pop.add_argument(
         "--patients", help="write each patient's drawn values and readouts over time to FILE.csv"
@@ -756,12 +762,13 @@ def _sensitivity(args: argparse.Namespace) -> None:
 
 def _population(args: argparse.Namespace) -> None:
     from il7 import build, scenario
-    from il7.population import population
+    from il7.population import output_index, population
 
     _output_files(args, (".csv",), more={"--patients": (".csv",)})
     vary = _overrides(args.vary, flag="--vary")
     chosen = scenario.load(args.scenario)
     readouts = build.split_ids(args.readouts, where="--readouts") or None
+    output_index(chosen.times, args.at, where="--at", unit=chosen.time_unit)  # before the runs, not after
     with _steps(f"population of {chosen.name}", max(args.n, 0)) as step:
         result = population(
             chosen,
@@ -781,6 +788,8 @@ def _population(args: argparse.Namespace) -> None:
     if args.plot:
         print(f"wrote {_save_figure(result.figure(), args.plot)}", file=said)
     table = result.percentiles()
+    at = float(result.times[-1]) if args.at is None else args.at
+    explained = {r: result.explain(r, at) for r in result.readouts}
     if args.json:
         _print_json(
             [
@@ -804,6 +813,11 @@ def _population(args: argparse.Namespace) -> None:
                     ],
                     "failed": [{"patient": i, "reason": why} for i, why in result.failed],
                     "percentiles": table.to_dict(orient="records"),
+                    "prcc_at": at,
+                    "prcc": {
+                        r: {pid: c if math.isfinite(c) else None for pid, c in coefficients.items()}
+                        for r, coefficients in explained.items()
+                    },
                 }
             ]
         )
@@ -831,10 +845,17 @@ def _population(args: argparse.Namespace) -> None:
                 f"{row['p5']:.4g}-{row['p95']:.4g}",
             )
         Console().print(out)
+    print(f"what explains the spread at {at:g} {result.time_unit} (partial rank correlation, -1 to +1):")
+    for readout, coefficients in explained.items():
+        said = ", ".join(
+            f"{pid} {c:+.2f}" if math.isfinite(c) else f"{pid} (no spread)" for pid, c in coefficients.items()
+        )
+        print(f"  {readout}: {said}")
     for s, again in zip(result.spreads, result.redrawn, strict=True):
         if again:
             print(
-                f"{s.parameter}: {again} draws fell outside its bounds {s.low:g}-{s.high:g} and were drawn again"
+                f"{s.parameter}: {again} {'draw' if again == 1 else 'draws'} fell outside its bounds "
+                f"{s.low:g}-{s.high:g} and {'was' if again == 1 else 'were'} drawn again"
             )
     if result.failed:
         print(f"{len(result.failed)} of {result.n} patients' runs failed and are left out; the first:")
