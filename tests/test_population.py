@@ -192,6 +192,10 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
             ["--vary", "age=cv 10%", "--patients", "x.json"],
             "--patients 'x.json': use a file name ending in .csv",
         ),
+        (
+            ["--vary", "age=cv 10%", "--at", "3.5"],
+            "--at: 3.5 is not an output time; choose one of its 8 times",
+        ),
     ],
 )
 def test_cli_errors_are_one_line_with_exit_2(
