@@ -68,6 +68,7 @@ def test_a_range_takes_the_unit_once_or_on_each_end_and_must_lie_within_the_boun
         ("agee", "cv 30%", "not a parameter; did you mean 'age'"),
         ("Kd_IL7Ra", "cv 30%", "computed by the model"),
         ("age", "30", "write a log-normal spread 'cv 30%' or a range"),
+        ("age", "20...70", "write a log-normal spread 'cv 30%' or a range"),
         ("age", "cv 0%", "a CV must be above 0"),
         ("age", "cv -5%", "a CV must be above 0"),
         ("age", "20..seventy", "not a number"),

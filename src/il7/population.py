@@ -385,7 +385,7 @@ def spread(
             )
         return Spread(parameter, "lognormal", p.unit, median, value, lower, upper)
     low_text, dots, high_text = (part.strip() for part in text.partition(".."))
-    if not dots or not low_text or not high_text:
+    if not dots or not low_text or not high_text or high_text.startswith("."):
         raise Il7Error(
             f"{where}={text}: write a log-normal spread 'cv 30%' or a range 'LOW..HIGH' with the "
             f"parameter's unit ({p.unit}), e.g. --vary age='20..70 years'"
