@@ -16,6 +16,10 @@ does. A patient whose run fails (no steady state, a parameter set that admits no
 adult) is kept in the result with the reason and left out of the percentiles, so that one
 failure does not lose the others. The runs are independent, so ``jobs`` spreads them over
 processes; the draws, and so the result, do not depend on it.
+
+:meth:`Population.percentiles` gives the bands; :meth:`Population.explain` says how much each
+varied parameter explains the spread of a readout (partial rank correlation), the global
+counterpart of :func:`il7.sensitivities`.
 """
 
 from __future__ import annotations
