@@ -417,7 +417,7 @@ def test_worker_processes_that_cannot_start_give_an_error_that_names_the_fix() -
         "    print('IL7ERROR', exc)\n"
     )
     done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120)
-    assert "IL7ERROR jobs=2: a worker process stopped" in done.stdout
+    assert "IL7ERROR jobs=2 (--jobs): a worker process stopped" in done.stdout
     assert "run with jobs=1" in done.stdout
 
 
@@ -429,5 +429,5 @@ def test_simulate_many_returns_each_runs_result_or_its_error_in_order() -> None:
     assert isinstance(results[0], il7.Trajectory) and isinstance(results[2], il7.Trajectory)
     assert isinstance(results[1], Il7Error) and "did you mean 'age'" in str(results[1])
     assert np.allclose(results[2].data, il7.simulate(baseline).data)
-    with pytest.raises(Il7Error, match="jobs -1 must be a whole number"):
+    with pytest.raises(Il7Error, match=r"jobs \(--jobs\) -1 must be a whole number"):
         list(simulate_many([(baseline, {})], jobs=-1))

@@ -347,12 +347,11 @@ def sensitivities(
     skipped: list[tuple[str, str]] = []
     for pid in chosen:
         p = table[pid]
-        # (a parameter without a value was refused above)
-        value = (
-            in_run[pid] / units.label(p.unit, where=f"parameter {pid}").factor
-            if pid in in_run
-            else p.value or 0.0
-        )
+        if pid in in_run:
+            value = in_run[pid] / units.label(p.unit, where=f"parameter {pid}").factor
+        else:
+            assert p.value is not None  # a parameter without a value was refused above
+            value = p.value
         if pid in scenario.set_after_start:
             skipped.append((pid, f"scenario '{scenario.name}' sets it after its start"))
         elif value == 0:
@@ -420,11 +419,12 @@ def _both_sides_of_each(
         refused: dict[str, str] = {}
         for side in ("high", "low"):
             result = next(results)
+            if isinstance(result, Il7Error):
+                refused[side] = str(result)
+                continue
             try:
-                if isinstance(result, Il7Error):
-                    raise result
                 sides[side] = _quantity(result.data[:, 1], base)
-            except Il7Error as exc:
+            except Il7Error as exc:  # a fold change from 0
                 refused[side] = str(exc)
         yield sides, refused
         if progress is not None:

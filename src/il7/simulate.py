@@ -9,6 +9,7 @@ is changed.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import multiprocessing
 import numbers
@@ -151,8 +152,17 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     )
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity where the system says, else all)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on every system
+        return os.cpu_count() or 1
+
+
 def workers(jobs: object, *, where: str) -> int:
-    """The number of processes ``jobs`` asks for: itself, or one per CPU for 0.
+    """The number of processes ``jobs`` asks for: itself, at most one per usable CPU (more only
+    compete for the same CPUs and each holds its own model), or one per CPU for 0.
 
     Raises
     ------
@@ -160,8 +170,10 @@ def workers(jobs: object, *, where: str) -> int:
         ``jobs`` is not a whole number >= 0 (``where`` says whose).
     """
     if isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 0:
-        raise Il7Error(f"{where}: jobs {jobs!r} must be a whole number >= 0 (0: one process per CPU)")
-    return int(jobs) or os.cpu_count() or 1
+        raise Il7Error(
+            f"{where}: jobs (--jobs) {jobs!r} must be a whole number >= 0 (0: one process per CPU)"
+        )
+    return min(int(jobs), usable_cpus()) or usable_cpus()
 
 
 def simulate_many(
@@ -176,9 +188,10 @@ def simulate_many(
     runs
         What to simulate, as for :func:`simulate`.
     jobs
-        Processes (0: one per CPU). With more than one, the runs go to fresh processes
-        (spawned: each loads the compiled model from the disk cache); the results do not
-        depend on it.
+        Processes (0: one per CPU; at most one per CPU). With more than one, the runs go to
+        fresh processes (spawned: each loads the compiled model from the disk cache); the
+        results are the same. A consumer that stops early (an error, Ctrl-C) cancels the runs
+        not yet started.
     """
     count = workers(jobs, where="simulate_many")
     if count == 1 or len(runs) < 2:
@@ -186,17 +199,24 @@ def simulate_many(
             yield _simulate_or_error(scenario, overrides)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(count, len(runs)), mp_context=context) as pool:
-        futures = [pool.submit(_simulate_or_error, scenario, overrides) for scenario, overrides in runs]
-        for future in futures:
+    pool = ProcessPoolExecutor(max_workers=min(count, len(runs)), mp_context=context)
+    try:
+        pending = collections.deque(
+            pool.submit(_simulate_or_error, scenario, overrides) for scenario, overrides in runs
+        )
+        while pending:
+            future = pending.popleft()  # the caller holds what it keeps
             try:
-                yield future.result()
+                result = future.result()
             except BrokenProcessPool:
                 raise Il7Error(
-                    f"jobs={jobs}: a worker process stopped (it could not start, or ran out of memory); "
-                    "run with jobs=1, or from a script file whose main code sits under "
+                    f"jobs={jobs} (--jobs): a worker process stopped (it could not start, or ran out of "
+                    "memory); run with jobs=1 (--jobs 1), or from a script file whose main code sits under "
                     "if __name__ == '__main__': (spawned processes re-import it)"
                 ) from None
+            yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _simulate_or_error(scenario: Scenario, overrides: Mapping[str, Any]) -> Trajectory | Il7Error:
@@ -312,6 +332,9 @@ def prepare(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> Non
             if len(_STEADY_STATES) >= _STEADY_STATES_MAX:
                 _STEADY_STATES.pop(next(iter(_STEADY_STATES)))
             _STEADY_STATES[key] = eng.snapshot()
+            # go on from the state as a later run restores it, so that a run gives the same numbers
+            # whether or not its steady state was cached (within 2e-5 otherwise)
+            eng.restore(_STEADY_STATES[key])
 
 
 def changes(scenario: Scenario) -> dict[float, list[Period]]:

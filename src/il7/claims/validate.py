@@ -11,7 +11,6 @@ import dataclasses
 import functools
 import itertools
 import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 from il7 import build, calibrate, cohort, experiments
 from il7.claims import Claim, Target, claims, targets
 from il7.scenario import load
+from il7.simulate import usable_cpus
 
 
 @dataclass(frozen=True)
@@ -273,7 +273,7 @@ def transplant_il7_at(day: float) -> float:
 @functools.cache
 def cohort_study() -> cohort.CohortResult:
     """The default virtual cohort (300 patients, seed 2008), run once (in up to 4 processes)."""
-    return cohort.run(jobs=min(os.cpu_count() or 1, 4))
+    return cohort.run(jobs=min(usable_cpus(), 4))
 
 
 def cohort_day7_ratio() -> float:

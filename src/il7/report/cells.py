@@ -4,7 +4,6 @@ and the monocyte and bone modules (activated T cells and tumours are in the vali
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -15,6 +14,7 @@ from il7 import experiments
 from il7.claims.validate import body, depletion, mouse
 from il7.report.figures import embed
 from il7.sensitivity import sensitivities
+from il7.simulate import usable_cpus
 
 
 def cells_section(out: Path) -> str:
@@ -81,7 +81,7 @@ def _sink_figure(out: Path) -> str:
 
 def _serum_il7_drivers(out: Path) -> str:
     """What sets serum IL-7 in the healthy adult: its local sensitivity to every free parameter."""
-    result = sensitivities("baseline", "IL7_serum_total", jobs=min(os.cpu_count() or 1, 4))
+    result = sensitivities("baseline", "IL7_serum_total", jobs=min(usable_cpus(), 4))
     result.write(str(out / "serum_il7_sensitivity.csv"))
     coefficient = {r.parameter: r.coefficient for r in result.rows}
     sources = sum(v for k, v in coefficient.items() if k.startswith("src_"))
