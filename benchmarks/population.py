@@ -6,6 +6,7 @@ Prints medians over repeated runs of ``il7.population("sportes_2008", {"age": "2
 with N patients:
 1. overhead: its time divided by that of N plain ``il7.simulate`` calls with the same drawn
    ages, so 1.0 means the population adds nothing to the simulations it needs;
+   (every timed run starts with the steady-state cache cleared, as a spawned process does)
 2. processes: its time with ``jobs`` spawned processes divided by its time in this process
    (below 1 is a speed-up; the spawned processes each load the compiled model, about a second).
 """
@@ -25,14 +26,17 @@ def main() -> None:
     args = parser.parse_args()
 
     import il7
+    from il7.simulate import clear_steady_state_cache
 
     vary = {"age": "20..70 years"}
     ages = il7.population("baseline", vary, n=args.patients, readouts=["CD4_blood"]).draws[:, 0]
 
     def population(jobs: int) -> object:
+        clear_steady_state_cache()
         return il7.population("sportes_2008", vary, n=args.patients, jobs=jobs)
 
     def plain() -> object:
+        clear_steady_state_cache()
         for age in ages:
             il7.simulate("sportes_2008", overrides={"age": float(age)})
         return None

@@ -67,10 +67,14 @@ def test_a_range_takes_the_unit_once_or_on_each_end_and_must_lie_within_the_boun
     [
         ("agee", "cv 30%", "not a parameter; did you mean 'age'"),
         ("Kd_IL7Ra", "cv 30%", "computed by the model"),
-        ("age", "30", "write a log-normal spread 'cv 30%' or a range"),
-        ("age", "20...70", "write a log-normal spread 'cv 30%' or a range"),
-        ("age", "cv 0%", "a CV must be above 0"),
-        ("age", "cv -5%", "a CV must be above 0"),
+        ("age", "30", "write a log-normal spread 'cv 30%' or one range"),
+        ("age", "20...70", "write a log-normal spread 'cv 30%' or one range"),
+        ("age", "cv 0%", "a CV must be a number from 0.1% to 1000%"),
+        ("age", "cv -5%", "a CV must be a number from 0.1% to 1000%"),
+        ("age", "cv 0.01%", "a CV must be a number from 0.1% to 1000%"),
+        ("age", "cv nan%", "a CV must be a number from 0.1% to 1000%"),
+        ("age", "20..70..80", "one range 'LOW..HIGH'"),
+        ("age", "20 days..70", "give the unit after the high end"),
         ("age", "20..seventy", "not a number"),
         ("age", "-5..70", "negative"),
         ("TCR_stimulus", "cv 30%", "a log-normal spread needs a positive median"),
@@ -145,8 +149,8 @@ def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_left_out_of_the_p
     [
         ({"n": 1}, "from 2 to"),
         ({"n": 2.5}, "from 2 to"),
-        ({"seed": -1}, "seed -1 must be a whole number"),
-        ({"jobs": -1}, "jobs -1 must be a whole number"),
+        ({"seed": -1}, r"seed \(--seed\) -1 must be a whole number"),
+        ({"jobs": -1}, r"jobs \(--jobs\) -1 must be a whole number"),
         ({"vary": {}}, "vary at least one parameter"),
         ({"readouts": ["CD4_blod"]}, "unknown readout 'CD4_blod'; did you mean 'CD4_blood'"),
         ({"overrides": {"age": 40}}, "age is both set and varied"),
@@ -176,11 +180,18 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
     assert out.read_text().startswith("# scenario baseline: 5 virtual patients (seed 1), 0 failed")
     assert len(patients.read_text().splitlines()) == 2 + 5 * len(load("baseline").times)
     assert plot.stat().st_size > 0
-    assert set(row["prcc"]["CD4_blood"]) == {"age"} and row["prcc_at"] == load("baseline").times[-1]
+    assert (
+        set(row["prcc"]["CD4_blood"]) == {"age", "relative_spread"}
+        and row["prcc_at"] == load("baseline").times[-1]
+    )
+    assert [d["patient"] for d in row["draws"]] == [0, 1, 2, 3, 4] and 20 <= row["draws"][0]["age"] <= 70
     main(argv)
     text = capsys.readouterr().out
     assert "CD4_blood [cells/uL]" in text and "middle 90%" in text
-    assert "what explains the spread at 7 day (partial rank correlation" in text
+    assert (
+        "at time 7 (day), the middle 90% as a share of the median, and each varied parameter's partial rank"
+        in text
+    )
 
 
 @pytest.mark.parametrize(
@@ -252,7 +263,7 @@ def test_partial_rank_correlation_finds_the_parameter_that_drives_the_readout() 
 def test_explain_refuses_what_it_cannot_answer() -> None:
     x = np.random.default_rng(1).uniform(size=(4, 3))
     small = _synthetic(x, x[:, 0])
-    with pytest.raises(Il7Error, match="too few to separate 3 parameters"):
+    with pytest.raises(Il7Error, match=r"too few to separate 3 varied parameters \(at least 5\)"):
         small.explain("y")
     with pytest.raises(Il7Error, match="no readout 'z'"):
         small.explain("z")
@@ -267,3 +278,77 @@ def test_the_receptor_number_explains_surface_cd127_in_a_population() -> None:
     prcc = result.explain("CD127_per_T")
     assert prcc["IL7Ra_per_T"] > 0.9
     assert abs(prcc["IL7Ra_per_T"]) > abs(prcc["age"])
+
+
+def test_partial_rank_correlation_equals_the_inverse_correlation_matrix_formula() -> None:
+    # an independent computation: PRCC_j = -P[j, y] / sqrt(P[j, j] P[y, y]), P the inverse of the
+    # rank correlation matrix of the parameters and the readout
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(3)
+    x = rng.uniform(size=(80, 3))
+    y = x[:, 0] ** 2 - np.sqrt(x[:, 1]) + 0.3 * rng.normal(size=80)
+    ranks = np.column_stack([rankdata(c) for c in (*x.T, y)])
+    inverse = np.linalg.inv(np.corrcoef(ranks, rowvar=False))
+    expected = [-inverse[j, 3] / np.sqrt(inverse[j, j] * inverse[3, 3]) for j in range(3)]
+    assert list(_synthetic(x, y).explain("y").values()) == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_readout_that_varies_only_at_the_solvers_precision_gets_no_coefficients() -> None:
+    x = np.random.default_rng(4).uniform(size=(50, 2))
+    flat = _synthetic(x, 1.0 + 1e-7 * x[:, 0])  # systematic, but 1e-7 of the level
+    assert flat.relative_spread("y") < 1e-6
+    assert all(math.isnan(c) for c in flat.explain("y").values())
+    moving = _synthetic(x, 1.0 + 0.1 * x[:, 0])
+    assert moving.relative_spread("y") == pytest.approx(
+        float(np.ptp(np.percentile(1.0 + 0.1 * x[:, 0], [5, 95])) / np.median(1.0 + 0.1 * x[:, 0]))
+    )
+    assert moving.explain("y")["p0"] == pytest.approx(1.0)
+
+
+def test_a_scenario_whose_own_value_lies_outside_the_human_bounds_is_not_held_to_them() -> None:
+    # the mouse's naive CD4 half-life (weeks) lies far below the human table's 2-8 years
+    mouse = load("mouse_baseline")
+    lognormal = spread("halflife_naive_CD4", "cv 30%", mouse)
+    assert lognormal.center < 0.1 and (lognormal.low, lognormal.high) == (0.0, math.inf)
+    assert "redrawn" not in lognormal.describe()
+    assert spread("halflife_naive_CD4", "0.02..0.06 years", mouse).high == pytest.approx(0.06)
+    # sil7r_high holds the soluble receptor above the table's upper bound: its draws are not cut there
+    high = spread("sIL7R_level", "cv 10%", load("sil7r_high"))
+    values, redrawn = high.draw(np.random.default_rng(0), 400)
+    assert redrawn == 0 and np.median(values) == pytest.approx(high.center, rel=0.03) and high.center > 8
+    # within the human body the bounds still hold, and the description says so
+    assert (
+        spread("halflife_naive_CD4", "cv 30%", load("baseline"))
+        .describe()
+        .endswith("redrawn outside 2-8 years")
+    )
+
+
+def test_the_same_patients_give_the_same_numbers_whether_or_not_their_steady_states_are_cached() -> None:
+    vary = {"IL7Ra_per_T": "cv 20%"}
+    first = population("sportes_2008", vary, n=3, seed=11, readouts=["CD4_blood", "IL7_serum_total"])
+    again = population("sportes_2008", vary, n=3, seed=11, readouts=["CD4_blood", "IL7_serum_total"])
+    assert np.array_equal(first.values, again.values)
+
+
+def test_the_python_api_takes_numpy_numbers_and_one_readout_as_a_string() -> None:
+    result = population("baseline", {"age": "20..70"}, n=np.int64(3), seed=np.int64(2), readouts="CD4_blood")
+    assert result.n == 3 and result.readouts == ("CD4_blood",)
+    with pytest.raises(Il7Error, match="'7' is not a time; give a number in day"):
+        result.explain("CD4_blood", "7")  # type: ignore[arg-type]
+
+
+def test_the_cli_still_reports_a_population_too_small_for_correlations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from il7.cli import main
+
+    main(["population", "baseline", "--vary", "age=20..70", "--n", "2", "--readouts", "CD4_blood"])
+    text = capsys.readouterr().out
+    assert "CD4_blood [cells/uL]" in text
+    assert "no partial rank correlations: " in text and "at least 3" in text
+    with pytest.raises(SystemExit) as stop:
+        main(["population", "baseline", "--vary", "age=20..70", "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    assert "a folder, not a file" in capsys.readouterr().err

@@ -218,11 +218,11 @@ def _parser() -> argparse.ArgumentParser:
     pop.add_argument(
         "--vary",
         action="append",
-        default=[],
+        required=True,
         metavar="ID=SPREAD",
-        help="a parameter that differs between patients (repeatable): 'cv 30%%' draws it log-normally "
-        "around its value in the scenario (redrawn within its bounds); 'LOW..HIGH [unit]' uniformly, "
-        "e.g. --vary age='20..70 years' --vary halflife_naive_CD4='cv 30%%'",
+        help="a parameter that differs between patients (at least one; repeatable): 'cv 30%%' draws it "
+        "log-normally around its value in the scenario (redrawn within its bounds); 'LOW..HIGH [unit]' "
+        "uniformly, e.g. --vary age='20..70 years' --vary halflife_naive_CD4='cv 30%%'",
     )
     pop.add_argument(
         "--n",
@@ -245,14 +245,23 @@ def _parser() -> argparse.ArgumentParser:
     pop.add_argument(
         "--at",
         type=float,
-        help="an output time at which to say how much each varied parameter explains the spread "
-        "(partial rank correlation; default: the last output time)",
+        help="an output time at which to give each varied parameter's partial rank correlation with "
+        "each readout (the direction and consistency of its effect, not its size; default: the last "
+        "output time)",
     )
-    pop.add_argument("--out", help="write the percentiles of each readout over time to FILE.csv")
     pop.add_argument(
-        "--patients", help="write each patient's drawn values and readouts over time to FILE.csv"
+        "--out", metavar="FILE", help="write the percentiles of each readout over time to FILE.csv"
     )
-    pop.add_argument("--plot", help="draw the median and the 50%% and 90%% bands to FILE.png")
+    pop.add_argument(
+        "--patients",
+        metavar="FILE",
+        help="write each patient's drawn values and readouts over time to FILE.csv",
+    )
+    pop.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="draw the median and the 50%% and 90%% bands to FILE (.png, .svg or .pdf)",
+    )
     pop.add_argument("--json", action="store_true", help="print the result as JSON")
 
     coh = sub.add_parser(
@@ -340,7 +349,7 @@ def _overrides(sets: list[str], *, flag: str = "--set") -> dict[str, str]:
     for item in sets:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            example = "gc_per_T=13391" if flag == "--fix" else "age=60"
+            example = {"--fix": "gc_per_T=13391", "--vary": "age='20..70 years'"}.get(flag, "age=60")
             raise Il7Error(f"{flag} '{item}': write ID=VALUE, e.g. {flag} {example}")
         if key.strip() in out:
             raise Il7Error(f"{flag} {key.strip()} is given twice; give each parameter once")
@@ -365,14 +374,29 @@ def _output_files(
         value = getattr(args, option[2:])
         if value is None:
             continue
-        if Path(value).suffix.lower() not in suffixes:
+        target = Path(value)
+        if value.endswith(("/", os.sep)) or target.is_dir():
+            raise Il7Error(
+                f"{option} '{value}': a folder, not a file; give a file name ending in {' or '.join(suffixes)}"
+            )
+        if target.suffix.lower() not in suffixes:
             raise Il7Error(f"{option} '{value}': use a file name ending in {' or '.join(suffixes)}")
         try:
-            Path(value).parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise Il7Error(
                 f"{option} '{value}': cannot make its folder ({exc.strerror}); choose a writable location"
             ) from None
+        existed = target.exists()
+        try:  # a file that cannot be written is found now, not after the runs
+            with open(target, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise Il7Error(
+                f"{option} '{value}': cannot write it ({exc.strerror}); choose a writable location"
+            ) from None
+        if not existed:
+            target.unlink()
 
 
 def _save_figure(fig: Any, path: str) -> str:
@@ -761,8 +785,8 @@ def _sensitivity(args: argparse.Namespace) -> None:
 
 
 def _population(args: argparse.Namespace) -> None:
-    from il7 import build, scenario
-    from il7.population import output_index, population
+    from il7 import build, scenario, units
+    from il7.population import NO_SPREAD, output_index, population
 
     _output_files(args, (".csv",), more={"--patients": (".csv",)})
     vary = _overrides(args.vary, flag="--vary")
@@ -780,17 +804,26 @@ def _population(args: argparse.Namespace) -> None:
             jobs=args.jobs,
             progress=lambda done, n: step(f"patient {done} of {n}"),
         )
-    said = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only the JSON
+    notes = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only the JSON
     if args.out:
-        print(f"wrote {result.write(args.out)}", file=said)
+        print(f"wrote {result.write(args.out)}", file=notes)
     if args.patients:
-        print(f"wrote {result.write(args.patients, patients=True)}", file=said)
+        print(f"wrote {result.write(args.patients, patients=True)}", file=notes)
     if args.plot:
-        print(f"wrote {_save_figure(result.figure(), args.plot)}", file=said)
+        print(f"wrote {_save_figure(result.figure(), args.plot)}", file=notes)
     table = result.percentiles()
     at = float(result.times[-1]) if args.at is None else args.at
-    explained = {r: result.explain(r, at) for r in result.readouts}
+    try:
+        explained: dict[str, dict[str, float]] | None = {r: result.explain(r, at) for r in result.readouts}
+        spreads = {r: result.relative_spread(r, at) for r in result.readouts}
+        unexplained = ""
+    except Il7Error as exc:  # too few patients went through: the rest of the result still stands
+        explained, spreads, unexplained = None, {}, str(exc)
     if args.json:
+
+        def number(x: float) -> float | None:
+            return x if math.isfinite(x) else None
+
         _print_json(
             [
                 {
@@ -804,20 +837,33 @@ def _population(args: argparse.Namespace) -> None:
                             "spread": s.describe(),
                             "kind": s.kind,
                             "unit": s.unit,
-                            "cv": s.cv if math.isfinite(s.cv) else None,
-                            "low": s.low if math.isfinite(s.low) else None,
-                            "high": s.high if math.isfinite(s.high) else None,
+                            "cv": number(s.cv),
+                            "low": number(s.low),
+                            "high": number(s.high),
                             "redrawn": again,
                         }
                         for s, again in zip(result.spreads, result.redrawn, strict=True)
                     ],
+                    "draws": [
+                        {
+                            "patient": i,
+                            **{s.parameter: float(result.draws[i, k]) for k, s in enumerate(result.spreads)},
+                        }
+                        for i in range(result.n)
+                    ],
                     "failed": [{"patient": i, "reason": why} for i, why in result.failed],
                     "percentiles": table.to_dict(orient="records"),
                     "prcc_at": at,
-                    "prcc": {
-                        r: {pid: c if math.isfinite(c) else None for pid, c in coefficients.items()}
+                    "prcc": None
+                    if explained is None
+                    else {
+                        r: {
+                            "relative_spread": number(spreads[r]),
+                            **{pid: number(c) for pid, c in coefficients.items()},
+                        }
                         for r, coefficients in explained.items()
                     },
+                    "prcc_missing": unexplained or None,
                 }
             ]
         )
@@ -845,17 +891,27 @@ def _population(args: argparse.Namespace) -> None:
                 f"{row['p5']:.4g}-{row['p95']:.4g}",
             )
         Console().print(out)
-    print(f"what explains the spread at {at:g} {result.time_unit} (partial rank correlation, -1 to +1):")
-    for readout, coefficients in explained.items():
-        said = ", ".join(
-            f"{pid} {c:+.2f}" if math.isfinite(c) else f"{pid} (no spread)" for pid, c in coefficients.items()
+    if explained is None:
+        print(f"no partial rank correlations: {unexplained}")
+    else:
+        print(
+            f"at time {at:g} ({result.time_unit}), the middle 90% as a share of the median, and each varied "
+            "parameter's partial rank correlation (-1 to +1: direction and consistency, not size):"
         )
-        print(f"  {readout}: {said}")
+        for readout, coefficients in explained.items():
+            if not all(math.isfinite(c) for c in coefficients.values()) and spreads[readout] < NO_SPREAD:
+                print(f"  {readout}: {spreads[readout]:.2g}, no spread beyond the solver's precision")
+                continue
+            listed = ", ".join(
+                f"{pid} {c:+.2f}" if math.isfinite(c) else f"{pid} (does not vary)"
+                for pid, c in coefficients.items()
+            )
+            print(f"  {readout}: {spreads[readout]:.2g}; {listed}")
     for s, again in zip(result.spreads, result.redrawn, strict=True):
         if again:
             print(
                 f"{s.parameter}: {again} {'draw' if again == 1 else 'draws'} fell outside its bounds "
-                f"{s.low:g}-{s.high:g} and {'was' if again == 1 else 'were'} drawn again"
+                f"{s.low:g}-{s.high:g}{units.suffix(s.unit)} and {'was' if again == 1 else 'were'} drawn again"
             )
     if result.failed:
         print(f"{len(result.failed)} of {result.n} patients' runs failed and are left out; the first:")

@@ -2,14 +2,20 @@
 
 Each virtual patient is the scenario with some parameters drawn at random, with a fixed seed:
 
-- ``"cv 30%"``: log-normal around the parameter's value in the scenario's run (its median),
-  with coefficient of variation 30%, i.e. ln(p) has standard deviation sqrt(ln(1 + 0.3^2)), as
-  pharmacometric models write inter-individual variability (Monolix's and NONMEM's log-normal
-  eta). Draws outside the parameter's bounds in the table are drawn again (a truncated
-  log-normal), and the result counts how many were.
+- ``"cv 30%"``: log-normal around the parameter's value in the scenario's run (the median
+  before truncation), with coefficient of variation 30%, i.e. ln(p) has standard deviation
+  sqrt(ln(1 + 0.3^2)), as pharmacometric models write inter-individual variability (Monolix's
+  and NONMEM's log-normal eta). Draws outside the parameter's bounds in the table are drawn
+  again (a truncated log-normal), and the result counts how many were.
 - ``"20..70 years"``: uniform between the two values (each in the parameter's table unit, or
   with a unit written once, after the second value, or after each); both must lie within the
   parameter's bounds.
+
+The table's bounds are a human adult's. Where the scenario's own value lies outside them (a
+mouse, a culture well, ``sil7r_high``), they do not apply to it: a log-normal is then not
+truncated (but for a fraction, at 1), and a range need only hold physical values.
+
+The same seed, spreads and order of the spreads give the same patients.
 
 Every patient's run starts from the steady state of their own body, as ``il7 simulate --set``
 does. A patient whose run fails (no steady state, a parameter set that admits no reference
@@ -17,14 +23,16 @@ adult) is kept in the result with the reason and left out of the percentiles, so
 failure does not lose the others. The runs are independent, so ``jobs`` spreads them over
 processes; the draws, and so the result, do not depend on it.
 
-:meth:`Population.percentiles` gives the bands; :meth:`Population.explain` says how much each
-varied parameter explains the spread of a readout (partial rank correlation), the global
-counterpart of :func:`il7.sensitivities`.
+:meth:`Population.percentiles` gives the bands; :meth:`Population.explain` gives, for each
+varied parameter, the direction and consistency of its effect on a readout across the patients
+(partial rank correlation). It does not measure the effect's size: a tiny but systematic effect
+gives a coefficient near +-1. The bands, or :func:`il7.sensitivities`, give sizes.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -47,6 +55,13 @@ DEFAULT_N = 100
 MAX_PATIENTS = 100_000
 """More patients than this is a typo, not a study."""
 
+MIN_CV = 1e-3
+"""Smallest CV (0.1%): below it the patients differ by less than the solver's precision."""
+
+NO_SPREAD = 1e-5
+"""A readout whose middle 90% spans less than this fraction of its median does not vary beyond
+the solver's precision (steady states hold to about 1e-6): no coefficients are given for it."""
+
 _REDRAW_ROUNDS = 100
 """Rounds of redrawing out-of-bounds log-normal values before the spread is called too wide."""
 
@@ -64,13 +79,14 @@ class Spread:
     unit
         The parameter's table unit, in which ``center``, ``low`` and ``high`` are given.
     center
-        For ``lognormal``: the median, the parameter's value in the scenario's run; for
-        ``uniform``: the middle of the range.
+        For ``lognormal``: the parameter's value in the scenario's run, the median before
+        truncation; for ``uniform``: the middle of the range.
     cv
         For ``lognormal``: the coefficient of variation (0.3 = 30%); ``nan`` for ``uniform``.
     low, high
-        For ``uniform``: the range; for ``lognormal``: the parameter's bounds, outside which
-        draws are drawn again.
+        For ``uniform``: the range; for ``lognormal``: the bounds outside which draws are drawn
+        again (the table's, or 0 and infinity, or 0 and 1 for a fraction, where the scenario's
+        value lies outside the table's bounds).
     """
 
     parameter: str
@@ -82,13 +98,17 @@ class Spread:
     high: float
 
     def describe(self) -> str:
-        """One phrase, e.g. ``age uniform 20-70 years`` or ``p_max log-normal CV 30% around 0.05 1/day``."""
+        """One phrase, e.g. ``age uniform 20-70 years`` or ``p_max log-normal CV 30% around 0.1
+        1/day, redrawn outside 0.02-0.5 1/day``."""
+        unit = units.suffix(self.unit)
         if self.kind == "uniform":
-            return f"{self.parameter} uniform {self.low:.4g}-{self.high:.4g}{units.suffix(self.unit)}"
-        return (
-            f"{self.parameter} log-normal CV {100 * self.cv:.3g}% around "
-            f"{self.center:.4g}{units.suffix(self.unit)}"
+            return f"{self.parameter} uniform {self.low:.4g}-{self.high:.4g}{unit}"
+        bounds = (
+            f", redrawn outside {self.low:.4g}-{self.high:.4g}{unit}"
+            if self.low > 0 or math.isfinite(self.high)
+            else ""
         )
+        return f"{self.parameter} log-normal CV {100 * self.cv:.3g}% around {self.center:.4g}{unit}{bounds}"
 
     def draw(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, int]:
         """``n`` values (table unit) and how many log-normal draws fell outside the bounds and
@@ -106,7 +126,8 @@ class Spread:
             values[outside] = self.center * np.exp(rng.normal(0.0, sigma, int(outside.sum())))
         raise Il7Error(
             f"--vary {self.parameter}: most log-normal draws with CV {100 * self.cv:.3g}% fall outside its "
-            f"bounds {self.low:g}-{self.high:g}{units.suffix(self.unit)}; give a smaller CV or a range"
+            f"bounds {self.low:g}-{self.high:g}{units.suffix(self.unit)}; give a smaller CV or a range "
+            "within them"
         )
 
 
@@ -154,14 +175,19 @@ class Population:
         """Number of patients drawn (those whose run failed included)."""
         return int(self.draws.shape[0])
 
+    @property
+    def succeeded(self) -> np.ndarray:
+        """Boolean mask of the patients whose run went through."""
+        ok = np.ones(self.n, dtype=bool)
+        ok[[i for i, _ in self.failed]] = False
+        return ok
+
     def percentiles(self, q: Sequence[float] = PERCENTILES) -> pd.DataFrame:
         """Percentiles over the patients whose run went through, one row per readout and time.
 
         Columns: ``readout``, ``unit``, ``time``, then ``p5``, ``p25``, ... for ``q``.
         """
-        failed = dict(self.failed)
-        ok = np.array([i not in failed for i in range(self.n)])
-        stats = np.percentile(self.values[ok], list(q), axis=0)  # (len(q), times, readouts)
+        stats = np.percentile(self.values[self.succeeded], list(q), axis=0)  # (len(q), times, readouts)
         frames = []
         for j, (readout, unit) in enumerate(zip(self.readouts, self.units, strict=True)):
             frame = pd.DataFrame({"readout": readout, "unit": unit, "time": self.times})
@@ -174,26 +200,32 @@ class Population:
         """Each patient at each output time: ``patient``, ``status`` (``ok`` or why the run
         failed), the drawn values, ``time`` and the readouts."""
         reasons = dict(self.failed)
-        records = []
-        for i in range(self.n):
-            drawn = {s.parameter: float(self.draws[i, k]) for k, s in enumerate(self.spreads)}
-            for t, time in enumerate(self.times):
-                records.append(
-                    {"patient": i, "status": reasons.get(i, "ok"), **drawn, "time": float(time)}
-                    | {r: float(self.values[i, t, j]) for j, r in enumerate(self.readouts)}
-                )
-        return pd.DataFrame(records)
+        steps = len(self.times)
+        frame = pd.DataFrame(
+            {
+                "patient": np.repeat(np.arange(self.n), steps),
+                "status": np.repeat([reasons.get(i, "ok") for i in range(self.n)], steps),
+            }
+        )
+        for k, s in enumerate(self.spreads):
+            frame[s.parameter] = np.repeat(self.draws[:, k], steps)
+        frame["time"] = np.tile(self.times, self.n)
+        for j, readout in enumerate(self.readouts):
+            frame[readout] = self.values[:, :, j].reshape(-1)
+        return frame
 
     def explain(self, readout: str, at: float | None = None) -> dict[str, float]:
-        """How much each varied parameter explains the spread of ``readout`` at time ``at``:
-        the partial rank correlation coefficient (PRCC; Marino et al. 2008, J Theor Biol
-        254:178, doi:10.1016/j.jtbi.2008.04.011) over the patients whose run went through.
+        """The direction and consistency of each varied parameter's effect on ``readout`` at
+        time ``at``: the partial rank correlation coefficient (PRCC; Marino et al. 2008, J Theor
+        Biol 254:178, doi:10.1016/j.jtbi.2008.04.011) over the patients whose run went through.
 
         Each coefficient is the correlation between the ranks of the parameter and of the
         readout after the ranks of the other varied parameters are regressed out of both: +1
-        when the readout rises with the parameter whatever the others do, -1 when it falls, 0
-        when the parameter's draws do not move it. With one varied parameter it is Spearman's
-        rank correlation.
+        when the readout rises with the parameter whatever the others do, -1 when it falls,
+        near 0 when the parameter's draws do not order the readout. It is not a size: in a
+        deterministic model a small but systematic effect gives a coefficient near +-1 (read the
+        size from the bands or :func:`il7.sensitivities`). With one varied parameter it is
+        Spearman's rank correlation.
 
         Parameters
         ----------
@@ -206,7 +238,9 @@ class Population:
         -------
         dict
             ``{parameter: coefficient}`` in the order of :attr:`spreads`; ``nan`` where the
-            readout, or the parameter once the others are regressed out, does not vary.
+            parameter, once the others are regressed out, does not vary, and all ``nan`` where
+            the readout's middle 90% spans less than :data:`NO_SPREAD` of its median (the
+            solver's precision).
 
         Raises
         ------
@@ -214,22 +248,20 @@ class Population:
             Unknown readout, a time not on the output grid, or fewer than
             ``len(spreads) + 2`` patients whose run went through.
         """
-        if readout not in self.readouts:
-            raise Il7Error(
-                f"population of '{self.scenario}' has no readout '{readout}'"
-                f"{did_you_mean(str(readout), self.readouts)}; it has: {', '.join(self.readouts)}"
-            )
+        column = self._readout_index(readout)
         index = output_index(self.times, at, where=f"population of '{self.scenario}'", unit=self.time_unit)
-        failed = dict(self.failed)
-        ok = np.array([i not in failed for i in range(self.n)])
+        ok = self.succeeded
         k = len(self.spreads)
         if ok.sum() < k + 2:
             raise Il7Error(
                 f"population of '{self.scenario}': {int(ok.sum())} patients went through, too few to "
-                f"separate {k} parameters; run more patients (--n)"
+                f"separate {k} varied parameter{'s' if k > 1 else ''} (at least {k + 2}); run more "
+                "patients (--n)"
             )
+        if self.relative_spread(readout, at) < NO_SPREAD:
+            return dict.fromkeys((s.parameter for s in self.spreads), math.nan)
         ranks = np.column_stack([_ranks(self.draws[ok, j]) for j in range(k)])
-        y = _ranks(self.values[ok, index, self.readouts.index(readout)])
+        y = _ranks(self.values[ok, index, column])
         out: dict[str, float] = {}
         for j, s in enumerate(self.spreads):
             others = np.column_stack([np.ones(len(y)), np.delete(ranks, j, axis=1)])
@@ -243,6 +275,22 @@ class Population:
                 else math.nan
             )
         return out
+
+    def relative_spread(self, readout: str, at: float | None = None) -> float:
+        """The readout's middle 90% at ``at`` (default the last output time) over its median's
+        size: 0.2 means the 5th and 95th percentiles lie 20% of the median apart."""
+        column = self._readout_index(readout)
+        index = output_index(self.times, at, where=f"population of '{self.scenario}'", unit=self.time_unit)
+        low, median, high = np.percentile(self.values[self.succeeded, index, column], [5.0, 50.0, 95.0])
+        return float((high - low) / abs(median)) if median != 0 else (math.inf if high > low else 0.0)
+
+    def _readout_index(self, readout: str) -> int:
+        if readout not in self.readouts:
+            raise Il7Error(
+                f"population of '{self.scenario}' has no readout '{readout}'"
+                f"{did_you_mean(str(readout), self.readouts)}; it has: {', '.join(self.readouts)}"
+            )
+        return self.readouts.index(readout)
 
     def header(self) -> str:
         """What was run, in one line (written on top of the CSV files)."""
@@ -302,7 +350,7 @@ class Population:
         return fig
 
 
-_CV = re.compile(r"^\s*cv\s*[=:]?\s*(?P<value>[-+0-9.eE]+)\s*(?P<percent>%?)\s*$", re.IGNORECASE)
+_CV = re.compile(r"^\s*cv\s*[=:]?\s*(?P<value>[-+\w.]+)\s*(?P<percent>%?)\s*$", re.IGNORECASE)
 
 
 def output_index(times: Sequence[float] | np.ndarray, at: float | None, *, where: str, unit: str) -> int:
@@ -316,6 +364,8 @@ def output_index(times: Sequence[float] | np.ndarray, at: float | None, *, where
     grid = np.asarray(times, dtype=float)
     if at is None:
         return len(grid) - 1
+    if isinstance(at, bool) or not isinstance(at, numbers.Real):
+        raise Il7Error(f"{where}: {at!r} is not a time; give a number in {unit}")
     hits = np.flatnonzero(np.isclose(grid, at, rtol=1e-12, atol=0.0))
     if hits.size == 0:
         raise Il7Error(
@@ -344,7 +394,8 @@ def spread(
     text
         The spread as written.
     scenario
-        The scenario whose run gives the log-normal's median.
+        The scenario whose run gives the log-normal's median (and says whether the table's
+        bounds apply: not where its own value lies outside them).
     overrides
         Overrides in model units (:func:`il7.simulate.scenario_overrides`), which that run includes.
 
@@ -369,8 +420,13 @@ def spread(
             "patient's value; vary it in a copy of the scenario file instead"
         )
     factor = units.label(p.unit, where=f"parameter {parameter}").factor
+    run_value = values_in_run(scenario, dict(overrides or {})).get(parameter, p.value * factor) / factor
     lower = -math.inf if p.lower is None else p.lower
     upper = math.inf if p.upper is None else p.upper
+    if not lower <= run_value <= upper:
+        # the scenario's own body (a mouse, a well) lies outside the human table's bounds: keep only
+        # what is physical
+        lower, upper = (0.0, 1.0) if p.unit == "fraction" else (0.0, math.inf)
     if not isinstance(text, str):
         text = str(text)
     cv = _CV.match(text)
@@ -379,24 +435,29 @@ def spread(
             value = float(cv.group("value")) / (100.0 if cv.group("percent") else 1.0)
         except ValueError:
             value = math.nan
-        if not 0 < value <= 10:
-            raise Il7Error(f"{where}={text}: a CV must be above 0 and at most 1000%, e.g. cv 30%")
-        median = values_in_run(scenario, dict(overrides or {})).get(parameter, p.value * factor) / factor
-        if median <= 0:
+        if not MIN_CV <= value <= 10:
             raise Il7Error(
-                f"{where}={text}: {parameter} is {median:g} in this run, and a log-normal spread needs a "
+                f"{where}={text}: a CV must be a number from {100 * MIN_CV:g}% to 1000%, e.g. cv 30%"
+            )
+        if run_value <= 0:
+            raise Il7Error(
+                f"{where}={text}: {parameter} is {run_value:g} in this run, and a log-normal spread needs a "
                 f"positive median; give a range within its bounds instead, LOW..HIGH ({lower:g} to {upper:g})"
             )
-        return Spread(parameter, "lognormal", p.unit, median, value, lower, upper)
+        return Spread(parameter, "lognormal", p.unit, run_value, value, lower, upper)
     low_text, dots, high_text = (part.strip() for part in text.partition(".."))
-    if not dots or not low_text or not high_text or high_text.startswith("."):
+    if not dots or not low_text or not high_text or ".." in high_text or high_text.startswith("."):
         raise Il7Error(
-            f"{where}={text}: write a log-normal spread 'cv 30%' or a range 'LOW..HIGH' with the "
+            f"{where}={text}: write a log-normal spread 'cv 30%' or one range 'LOW..HIGH' with the "
             f"parameter's unit ({p.unit}), e.g. --vary age='20..70 years'"
         )
-    # a unit written once, after the high end, holds for both ends
-    high_unit = high_text.partition(" ")[2].strip()
-    if high_unit and not low_text.partition(" ")[2].strip():
+    low_unit, high_unit = (part.partition(" ")[2].strip() for part in (low_text, high_text))
+    if low_unit and not high_unit:
+        raise Il7Error(
+            f"{where}={text}: give the unit after the high end (it then holds for both), or after each, "
+            f"e.g. '{low_text.partition(' ')[0]}..{high_text} {low_unit}'"
+        )
+    if high_unit and not low_unit:  # a unit written once, after the high end, holds for both ends
         low_text = f"{low_text} {high_unit}"
     low = parameter_value(p, low_text, where=where) / factor
     high = parameter_value(p, high_text, where=where) / factor
@@ -456,10 +517,11 @@ def population(
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     where = f"population of scenario '{scenario.name}'"
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_PATIENTS:
-        raise Il7Error(f"{where}: n {n!r} must be a whole number of patients from 2 to {MAX_PATIENTS}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise Il7Error(f"{where}: seed {seed!r} must be a whole number >= 0")
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 2 <= n <= MAX_PATIENTS:
+        raise Il7Error(f"{where}: n (--n) {n!r} must be a whole number of patients from 2 to {MAX_PATIENTS}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise Il7Error(f"{where}: seed (--seed) {seed!r} must be a whole number >= 0")
+    n, seed = int(n), int(seed)
     workers(jobs, where=where)
     if not isinstance(vary, Mapping) or not vary:
         raise Il7Error(f"{where}: vary at least one parameter, e.g. --vary age='20..70 years'")
@@ -469,9 +531,9 @@ def population(
         raise Il7Error(
             f"{where}: {', '.join(both)} is both set and varied; give it in --vary or in --set, not both"
         )
-    chosen = tuple(scenario.readouts if readouts is None else readouts)
+    chosen = scenario.readouts if readouts is None else tuple(build.split_ids(readouts, where=where))
     if not chosen:
-        raise Il7Error(f"{where}: name at least one readout, e.g. --readouts CD4_blood")
+        raise Il7Error(f"{where}: name at least one readout (--readouts), e.g. CD4_blood")
     for readout in chosen:
         if not isinstance(readout, str) or readout not in known_readouts():
             raise Il7Error(
