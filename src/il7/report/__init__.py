@@ -149,7 +149,7 @@ def _header() -> str:
         "cytokines that compete for gc, the three signalling cascades in T cells, and the cells that "
         "live on IL-7 or answer it: T-cell pools, thymocytes, B-cell precursors, monocytes, "
         "osteoclasts and tumours, in a human and a mouse body, with recombinant IL-7 and anti-IL-7Ralpha "
-        "dosing, transplant and a virtual transplant cohort. Every number "
+        "dosing (the antibody also in virtual patients), transplant and a virtual transplant cohort. Every number "
         "comes from the parameter table at the end of this page, with its source.</p>"
     )
 
