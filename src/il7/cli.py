@@ -648,6 +648,11 @@ def _print_misses(missed: Sequence[Result]) -> None:
             print(f"- {target_id}: {why}")
 
 
+def _number(x: float) -> float | None:
+    """A float for strict JSON: ``None`` for NaN and the infinities."""
+    return x if math.isfinite(x) else None
+
+
 def _print_json(rows: Sequence[Mapping[str, object]]) -> None:
     json.dump(rows, sys.stdout, indent=1, allow_nan=False)
     sys.stdout.write("\n")
@@ -724,10 +729,6 @@ def _sensitivity(args: argparse.Namespace) -> None:
     if args.plot:
         print(f"wrote {_save_figure(result.figure(top=args.top), args.plot)}", file=said)
     if args.json:
-
-        def number(x: float) -> float | None:
-            return x if math.isfinite(x) else None
-
         _print_json(
             [
                 {
@@ -739,7 +740,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
                     "time_unit": result.time_unit,
                     "nominal": result.nominal,
                     "step": result.step,
-                    "rows": [{**vars(r), "low": number(r.low), "high": number(r.high)} for r in result.rows],
+                    "rows": [{**vars(r), "low": _number(r.low), "high": _number(r.high)} for r in result.rows],
                     "not_varied": [{"parameter": pid, "reason": why} for pid, why in result.skipped],
                 }
             ]
@@ -820,10 +821,6 @@ def _population(args: argparse.Namespace) -> None:
     except Il7Error as exc:  # too few patients went through: the rest of the result still stands
         explained, spreads, unexplained = None, {}, str(exc)
     if args.json:
-
-        def number(x: float) -> float | None:
-            return x if math.isfinite(x) else None
-
         _print_json(
             [
                 {
@@ -837,9 +834,9 @@ def _population(args: argparse.Namespace) -> None:
                             "spread": s.describe(),
                             "kind": s.kind,
                             "unit": s.unit,
-                            "cv": number(s.cv),
-                            "low": number(s.low),
-                            "high": number(s.high),
+                            "cv": _number(s.cv),
+                            "low": _number(s.low),
+                            "high": _number(s.high),
                             "redrawn": again,
                         }
                         for s, again in zip(result.spreads, result.redrawn, strict=True)
@@ -858,8 +855,8 @@ def _population(args: argparse.Namespace) -> None:
                     if explained is None
                     else {
                         r: {
-                            "relative_spread": number(spreads[r]),
-                            **{pid: number(c) for pid, c in coefficients.items()},
+                            "relative_spread": _number(spreads[r]),
+                            **{pid: _number(c) for pid, c in coefficients.items()},
                         }
                         for r, coefficients in explained.items()
                     },
