@@ -181,7 +181,8 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
     assert len(patients.read_text().splitlines()) == 2 + 5 * len(load("baseline").times)
     assert plot.stat().st_size > 0
     assert (
-        set(row["prcc"]["CD4_blood"]) == {"age", "relative_spread"}
+        set(row["prcc"]["CD4_blood"]) == {"age"}
+        and row["relative_spread"]["CD4_blood"] > 0
         and row["prcc_at"] == load("baseline").times[-1]
     )
     assert [d["patient"] for d in row["draws"]] == [0, 1, 2, 3, 4] and 20 <= row["draws"][0]["age"] <= 70
@@ -352,3 +353,53 @@ def test_the_cli_still_reports_a_population_too_small_for_correlations(
         main(["population", "baseline", "--vary", "age=20..70", "--out", str(tmp_path)])
     assert stop.value.code == 2
     assert "a folder, not a file" in capsys.readouterr().err
+
+
+def test_a_readout_used_up_to_the_solvers_noise_gets_no_coefficients() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.uniform(size=(40, 2))
+    used_up = _synthetic(x, 1e-16 * rng.normal(size=40))
+    used_up.values[:, 0, 0] = 1.0 + x[:, 0]  # a real level earlier in the run
+    assert used_up.at_noise_level("y") and not used_up.at_noise_level("y", 0.0)
+    assert all(math.isnan(c) for c in used_up.explain("y").values())
+    assert used_up.explain("y", 0.0)["p0"] == pytest.approx(1.0)
+
+
+def test_the_cli_warns_when_most_patients_fail(capsys: pytest.CaptureFixture[str]) -> None:
+    from il7.cli import main
+
+    argv = [
+        "population",
+        "baseline",
+        "--vary",
+        "halflife_naive_CD8=7..12",
+        "--n",
+        "6",
+        "--readouts",
+        "CD4_blood",
+    ]
+    main([*argv, "--set", "thymic_output_young=4e10"])
+    text = capsys.readouterr().out
+    assert "5 of 6 patients' runs failed" in text and "more than half failed" in text
+
+
+def test_the_output_check_leaves_a_users_link_in_place(tmp_path: Path) -> None:
+    from il7.cli import main
+
+    link = tmp_path / "out.csv"
+    link.symlink_to(tmp_path / "elsewhere.csv")  # a link to a file not yet written
+    main(
+        [
+            "population",
+            "baseline",
+            "--vary",
+            "age=20..70",
+            "--n",
+            "3",
+            "--readouts",
+            "CD4_blood",
+            "--out",
+            str(link),
+        ]
+    )
+    assert link.is_symlink() and (tmp_path / "elsewhere.csv").read_text().startswith("# scenario baseline")

@@ -193,7 +193,10 @@ def _parser() -> argparse.ArgumentParser:
         f"x{1 + sensitivity.DEFAULT_STEP:g} and /{1 + sensitivity.DEFAULT_STEP:g})",
     )
     sen.add_argument(
-        "--jobs", type=int, default=1, help="processes to run the scenarios in (default 1; 0: one per CPU)"
+        "--jobs",
+        type=int,
+        default=1,
+        help="processes to run the scenarios in (default 1; 0: one per CPU; at most one per CPU)",
     )
     sen.add_argument(
         "--top",
@@ -240,7 +243,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _set_option(pop, "a parameter value every patient shares, as il7 simulate --set")
     pop.add_argument(
-        "--jobs", type=int, default=1, help="processes to run the patients in (default 1; 0: one per CPU)"
+        "--jobs",
+        type=int,
+        default=1,
+        help="processes to run the patients in (default 1; 0: one per CPU; at most one per CPU)",
     )
     pop.add_argument(
         "--at",
@@ -270,7 +276,10 @@ def _parser() -> argparse.ArgumentParser:
     coh.add_argument("--n", type=int, default=300, help="number of patients (default 300)")
     coh.add_argument("--seed", type=int, default=2008, help="seed of the draw (default 2008)")
     coh.add_argument(
-        "--jobs", type=int, default=1, help="processes to run the patients in (default 1; 0: one per CPU)"
+        "--jobs",
+        type=int,
+        default=1,
+        help="processes to run the patients in (default 1; 0: one per CPU; at most one per CPU)",
     )
     coh.add_argument("--json", action="store_true", help="print the results as JSON")
 
@@ -387,7 +396,7 @@ def _output_files(
             raise Il7Error(
                 f"{option} '{value}': cannot make its folder ({exc.strerror}); choose a writable location"
             ) from None
-        existed = target.exists()
+        existed = os.path.lexists(target)  # a dangling link is the user's too
         try:  # a file that cannot be written is found now, not after the runs
             with open(target, "a", encoding="utf-8"):
                 pass
@@ -740,7 +749,9 @@ def _sensitivity(args: argparse.Namespace) -> None:
                     "time_unit": result.time_unit,
                     "nominal": result.nominal,
                     "step": result.step,
-                    "rows": [{**vars(r), "low": _number(r.low), "high": _number(r.high)} for r in result.rows],
+                    "rows": [
+                        {**vars(r), "low": _number(r.low), "high": _number(r.high)} for r in result.rows
+                    ],
                     "not_varied": [{"parameter": pid, "reason": why} for pid, why in result.skipped],
                 }
             ]
@@ -851,13 +862,11 @@ def _population(args: argparse.Namespace) -> None:
                     "failed": [{"patient": i, "reason": why} for i, why in result.failed],
                     "percentiles": table.to_dict(orient="records"),
                     "prcc_at": at,
+                    "relative_spread": {r: _number(x) for r, x in spreads.items()} or None,
                     "prcc": None
                     if explained is None
                     else {
-                        r: {
-                            "relative_spread": _number(spreads[r]),
-                            **{pid: _number(c) for pid, c in coefficients.items()},
-                        }
+                        r: {pid: _number(c) for pid, c in coefficients.items()}
                         for r, coefficients in explained.items()
                     },
                     "prcc_missing": unexplained or None,
@@ -896,8 +905,10 @@ def _population(args: argparse.Namespace) -> None:
             "parameter's partial rank correlation (-1 to +1: direction and consistency, not size):"
         )
         for readout, coefficients in explained.items():
-            if not all(math.isfinite(c) for c in coefficients.values()) and spreads[readout] < NO_SPREAD:
-                print(f"  {readout}: {spreads[readout]:.2g}, no spread beyond the solver's precision")
+            if not any(math.isfinite(c) for c in coefficients.values()) and (
+                spreads[readout] < NO_SPREAD or result.at_noise_level(readout, at)
+            ):
+                print(f"  {readout}: no spread beyond the solver's precision")
                 continue
             listed = ", ".join(
                 f"{pid} {c:+.2f}" if math.isfinite(c) else f"{pid} (does not vary)"
@@ -913,6 +924,11 @@ def _population(args: argparse.Namespace) -> None:
     if result.failed:
         print(f"{len(result.failed)} of {result.n} patients' runs failed and are left out; the first:")
         print(f"  patient {result.failed[0][0]}: {result.failed[0][1]}")
+        if 2 * len(result.failed) > result.n:
+            print(
+                "more than half failed: the percentiles describe only the patients whose values the model "
+                "admits; narrow the spread (--patients shows which values failed)"
+            )
 
 
 def _cohort(args: argparse.Namespace) -> None:

@@ -62,6 +62,11 @@ NO_SPREAD = 1e-5
 """A readout whose middle 90% spans less than this fraction of its median does not vary beyond
 the solver's precision (steady states hold to about 1e-6): no coefficients are given for it."""
 
+NOISE_FLOOR = 1e-6
+"""A readout whose values at a time all lie below this fraction of its largest absolute value over
+the run (all patients, all times) is at the solver's noise level (IL-7 used up in a well reads
++-1e-16): no coefficients are given for it either, as ``il7 sensitivity`` refuses such readouts."""
+
 _REDRAW_ROUNDS = 100
 """Rounds of redrawing out-of-bounds log-normal values before the spread is called too wide."""
 
@@ -239,8 +244,8 @@ class Population:
         dict
             ``{parameter: coefficient}`` in the order of :attr:`spreads`; ``nan`` where the
             parameter, once the others are regressed out, does not vary, and all ``nan`` where
-            the readout's middle 90% spans less than :data:`NO_SPREAD` of its median (the
-            solver's precision).
+            the readout's middle 90% spans less than :data:`NO_SPREAD` of its median or the
+            readout is at the solver's noise level there (:meth:`at_noise_level`).
 
         Raises
         ------
@@ -258,7 +263,7 @@ class Population:
                 f"separate {k} varied parameter{'s' if k > 1 else ''} (at least {k + 2}); run more "
                 "patients (--n)"
             )
-        if self.relative_spread(readout, at) < NO_SPREAD:
+        if self.relative_spread(readout, at) < NO_SPREAD or self.at_noise_level(readout, at):
             return dict.fromkeys((s.parameter for s in self.spreads), math.nan)
         ranks = np.column_stack([_ranks(self.draws[ok, j]) for j in range(k)])
         y = _ranks(self.values[ok, index, column])
@@ -283,6 +288,14 @@ class Population:
         index = output_index(self.times, at, where=f"population of '{self.scenario}'", unit=self.time_unit)
         low, median, high = np.percentile(self.values[self.succeeded, index, column], [5.0, 50.0, 95.0])
         return float((high - low) / abs(median)) if median != 0 else (math.inf if high > low else 0.0)
+
+    def at_noise_level(self, readout: str, at: float | None = None) -> bool:
+        """Whether every patient's ``readout`` at ``at`` lies below :data:`NOISE_FLOOR` of its
+        largest absolute value over the run (a quantity used up, read as +-1e-16)."""
+        column = self._readout_index(readout)
+        index = output_index(self.times, at, where=f"population of '{self.scenario}'", unit=self.time_unit)
+        values = np.abs(self.values[self.succeeded, :, column])
+        return bool(values[:, index].max() <= NOISE_FLOOR * values.max())
 
     def _readout_index(self, readout: str) -> int:
         if readout not in self.readouts:
