@@ -827,10 +827,11 @@ def _population(args: argparse.Namespace) -> None:
     at = float(result.times[-1]) if args.at is None else args.at
     try:
         explained: dict[str, dict[str, float]] | None = {r: result.explain(r, at) for r in result.readouts}
+        chance = {r: result.significance(r, at) for r in result.readouts}
         spreads = {r: result.relative_spread(r, at) for r in result.readouts}
         unexplained = ""
     except Il7Error as exc:  # too few patients went through: the rest of the result still stands
-        explained, spreads, unexplained = None, {}, str(exc)
+        explained, chance, spreads, unexplained = None, {}, {}, str(exc)
     if args.json:
         _print_json(
             [
@@ -869,6 +870,8 @@ def _population(args: argparse.Namespace) -> None:
                         r: {pid: _number(c) for pid, c in coefficients.items()}
                         for r, coefficients in explained.items()
                     },
+                    "prcc_p": {r: {pid: _number(x) for pid, x in ps.items()} for r, ps in chance.items()}
+                    or None,
                     "prcc_missing": unexplained or None,
                 }
             ]
@@ -902,7 +905,8 @@ def _population(args: argparse.Namespace) -> None:
     else:
         print(
             f"at time {at:g} ({result.time_unit}), the middle 90% as a share of the median, and each varied "
-            "parameter's partial rank correlation (-1 to +1: direction and consistency, not size):"
+            "parameter's partial rank correlation (-1 to +1: direction and consistency, not size) with its P "
+            "against chance (Marino 2008 t test):"
         )
         for readout, coefficients in explained.items():
             if not any(math.isfinite(c) for c in coefficients.values()) and (
@@ -911,7 +915,9 @@ def _population(args: argparse.Namespace) -> None:
                 print(f"  {readout}: no spread beyond the solver's precision")
                 continue
             listed = ", ".join(
-                f"{pid} {c:+.2f}" if math.isfinite(c) else f"{pid} (does not vary)"
+                f"{pid} {c:+.2f} (P {chance[readout][pid]:.2g})"
+                if math.isfinite(c)
+                else f"{pid} (does not vary)"
                 for pid, c in coefficients.items()
             )
             print(f"  {readout}: {spreads[readout]:.2g}; {listed}")

@@ -281,6 +281,27 @@ class Population:
             )
         return out
 
+    def significance(self, readout: str, at: float | None = None) -> dict[str, float]:
+        """Two-sided P value of each coefficient of :meth:`explain` against no association: the
+        t test of Marino et al. 2008, t = r sqrt((N - 2 - p) / (1 - r^2)) with N - 2 - p
+        degrees of freedom, N the patients whose run went through and p the other varied
+        parameters. It says whether the draws could have ordered the readout so by chance (with
+        few patients per parameter they can); ``nan`` where the coefficient is ``nan``."""
+        from scipy.stats import t as student
+
+        coefficients = self.explain(readout, at)
+        freedom = int(self.succeeded.sum()) - 2 - (len(self.spreads) - 1)
+        out: dict[str, float] = {}
+        for pid, r in coefficients.items():
+            if not math.isfinite(r):
+                out[pid] = math.nan
+            elif abs(r) >= 1.0:
+                out[pid] = 0.0
+            else:
+                statistic = abs(r) * math.sqrt(freedom / (1.0 - r * r))
+                out[pid] = float(2.0 * student.sf(statistic, freedom))
+        return out
+
     def relative_spread(self, readout: str, at: float | None = None) -> float:
         """The readout's middle 90% at ``at`` (default the last output time) over its median's
         size: 0.2 means the 5th and 95th percentiles lie 20% of the median apart."""
