@@ -412,8 +412,11 @@ def test_the_p_value_of_a_single_parameter_is_spearmans() -> None:
     x = rng.uniform(size=(30, 1))
     y = x[:, 0] + rng.normal(scale=0.5, size=30)
     result = _synthetic(x, y)
-    assert result.significance("y")["p0"] == pytest.approx(spearmanr(x[:, 0], y).pvalue, rel=1e-9)
+    assert result.significance(result.explain("y"))["p0"] == pytest.approx(
+        spearmanr(x[:, 0], y).pvalue, rel=1e-9
+    )
     # with more parameters, noise alone is not significant and a real driver is
     x3 = rng.uniform(size=(60, 3))
-    p = _synthetic(x3, np.exp(3 * x3[:, 0]) + 0.1 * rng.normal(size=60)).significance("y")
+    driven = _synthetic(x3, np.exp(3 * x3[:, 0]) + 0.1 * rng.normal(size=60))
+    p = driven.significance(driven.explain("y"))
     assert p["p0"] < 1e-10 and p["p1"] > 0.01 and p["p2"] > 0.01

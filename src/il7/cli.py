@@ -39,6 +39,16 @@ def _set_option(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="ID=VALUE", help=help)
 
 
+def _jobs_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """The ``--jobs N`` option: processes that run ``what`` (read by :func:`il7.simulate.workers`)."""
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help=f"processes to run the {what} in (default 1; 0: one per CPU; at most one per CPU)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     from il7 import calibrate, sensitivity  # their defaults are named in --help
     from il7.population import DEFAULT_N
@@ -192,12 +202,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"relative step, {sensitivity.MIN_STEP:g} to 1 (default {sensitivity.DEFAULT_STEP:g}: "
         f"x{1 + sensitivity.DEFAULT_STEP:g} and /{1 + sensitivity.DEFAULT_STEP:g})",
     )
-    sen.add_argument(
-        "--jobs",
-        type=int,
-        default=1,
-        help="processes to run the scenarios in (default 1; 0: one per CPU; at most one per CPU)",
-    )
+    _jobs_option(sen, "scenarios")
     sen.add_argument(
         "--top",
         type=int,
@@ -242,12 +247,7 @@ def _parser() -> argparse.ArgumentParser:
         help="what to read out (repeat, or separate with commas; default: the scenario's readouts)",
     )
     _set_option(pop, "a parameter value every patient shares, as il7 simulate --set")
-    pop.add_argument(
-        "--jobs",
-        type=int,
-        default=1,
-        help="processes to run the patients in (default 1; 0: one per CPU; at most one per CPU)",
-    )
+    _jobs_option(pop, "patients")
     pop.add_argument(
         "--at",
         type=float,
@@ -275,12 +275,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     coh.add_argument("--n", type=int, default=300, help="number of patients (default 300)")
     coh.add_argument("--seed", type=int, default=2008, help="seed of the draw (default 2008)")
-    coh.add_argument(
-        "--jobs",
-        type=int,
-        default=1,
-        help="processes to run the patients in (default 1; 0: one per CPU; at most one per CPU)",
-    )
+    _jobs_option(coh, "patients")
     coh.add_argument("--json", action="store_true", help="print the results as JSON")
 
     rep = sub.add_parser("report", help="run the model and write the HTML report")
@@ -798,7 +793,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
 
 def _population(args: argparse.Namespace) -> None:
     from il7 import build, scenario, units
-    from il7.population import NO_SPREAD, output_index, population
+    from il7.population import output_index, population
 
     _output_files(args, (".csv",), more={"--patients": (".csv",)})
     vary = _overrides(args.vary, flag="--vary")
@@ -825,13 +820,13 @@ def _population(args: argparse.Namespace) -> None:
         print(f"wrote {_save_figure(result.figure(), args.plot)}", file=notes)
     table = result.percentiles()
     at = float(result.times[-1]) if args.at is None else args.at
+    unexplained = ""
     try:
-        explained: dict[str, dict[str, float]] | None = {r: result.explain(r, at) for r in result.readouts}
-        chance = {r: result.significance(r, at) for r in result.readouts}
-        spreads = {r: result.relative_spread(r, at) for r in result.readouts}
-        unexplained = ""
+        explained = {r: result.explain(r, at) for r in result.readouts}
     except Il7Error as exc:  # too few patients went through: the rest of the result still stands
-        explained, chance, spreads, unexplained = None, {}, {}, str(exc)
+        explained, unexplained = {}, str(exc)
+    chance = {r: result.significance(coefficients) for r, coefficients in explained.items()}
+    spreads = {r: result.relative_spread(r, at) for r in explained}
     if args.json:
         _print_json(
             [
@@ -864,12 +859,11 @@ def _population(args: argparse.Namespace) -> None:
                     "percentiles": table.to_dict(orient="records"),
                     "prcc_at": at,
                     "relative_spread": {r: _number(x) for r, x in spreads.items()} or None,
-                    "prcc": None
-                    if explained is None
-                    else {
+                    "prcc": {
                         r: {pid: _number(c) for pid, c in coefficients.items()}
                         for r, coefficients in explained.items()
-                    },
+                    }
+                    or None,
                     "prcc_p": {r: {pid: _number(x) for pid, x in ps.items()} for r, ps in chance.items()}
                     or None,
                     "prcc_missing": unexplained or None,
@@ -900,7 +894,7 @@ def _population(args: argparse.Namespace) -> None:
                 f"{row['p5']:.4g}-{row['p95']:.4g}",
             )
         Console().print(out)
-    if explained is None:
+    if unexplained:
         print(f"no partial rank correlations: {unexplained}")
     else:
         print(
@@ -909,9 +903,7 @@ def _population(args: argparse.Namespace) -> None:
             "against chance (Marino 2008 t test):"
         )
         for readout, coefficients in explained.items():
-            if not any(math.isfinite(c) for c in coefficients.values()) and (
-                spreads[readout] < NO_SPREAD or result.at_noise_level(readout, at)
-            ):
+            if not result.varies(readout, at):
                 print(f"  {readout}: no spread beyond the solver's precision")
                 continue
             listed = ", ".join(

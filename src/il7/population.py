@@ -244,8 +244,7 @@ class Population:
         dict
             ``{parameter: coefficient}`` in the order of :attr:`spreads`; ``nan`` where the
             parameter, once the others are regressed out, does not vary, and all ``nan`` where
-            the readout's middle 90% spans less than :data:`NO_SPREAD` of its median or the
-            readout is at the solver's noise level there (:meth:`at_noise_level`).
+            the readout does not vary beyond the solver's precision (:meth:`varies`).
 
         Raises
         ------
@@ -253,8 +252,7 @@ class Population:
             Unknown readout, a time not on the output grid, or fewer than
             ``len(spreads) + 2`` patients whose run went through.
         """
-        column = self._readout_index(readout)
-        index = output_index(self.times, at, where=f"population of '{self.scenario}'", unit=self.time_unit)
+        column, index = self._locate(readout, at)
         ok = self.succeeded
         k = len(self.spreads)
         if ok.sum() < k + 2:
@@ -263,7 +261,7 @@ class Population:
                 f"separate {k} varied parameter{'s' if k > 1 else ''} (at least {k + 2}); run more "
                 "patients (--n)"
             )
-        if self.relative_spread(readout, at) < NO_SPREAD or self.at_noise_level(readout, at):
+        if not self.varies(readout, at):
             return dict.fromkeys((s.parameter for s in self.spreads), math.nan)
         ranks = np.column_stack([_ranks(self.draws[ok, j]) for j in range(k)])
         y = _ranks(self.values[ok, index, column])
@@ -281,15 +279,20 @@ class Population:
             )
         return out
 
-    def significance(self, readout: str, at: float | None = None) -> dict[str, float]:
-        """Two-sided P value of each coefficient of :meth:`explain` against no association: the
-        t test of Marino et al. 2008, t = r sqrt((N - 2 - p) / (1 - r^2)) with N - 2 - p
+    def significance(self, coefficients: Mapping[str, float]) -> dict[str, float]:
+        """Two-sided P value of each coefficient that :meth:`explain` gave, against no association:
+        the t test of Marino et al. 2008, t = r sqrt((N - 2 - p) / (1 - r^2)) with N - 2 - p
         degrees of freedom, N the patients whose run went through and p the other varied
         parameters. It says whether the draws could have ordered the readout so by chance (with
-        few patients per parameter they can); ``nan`` where the coefficient is ``nan``."""
+        few patients per parameter they can); ``nan`` where the coefficient is ``nan``.
+
+        Parameters
+        ----------
+        coefficients
+            ``explain(readout, at)``, e.g. ``pop.significance(pop.explain("CD4_blood"))``.
+        """
         from scipy.stats import t as student
 
-        coefficients = self.explain(readout, at)
         freedom = int(self.succeeded.sum()) - 2 - (len(self.spreads) - 1)
         out: dict[str, float] = {}
         for pid, r in coefficients.items():
@@ -302,29 +305,35 @@ class Population:
                 out[pid] = float(2.0 * student.sf(statistic, freedom))
         return out
 
+    def varies(self, readout: str, at: float | None = None) -> bool:
+        """Whether ``readout`` at ``at`` varies between the patients beyond the solver's precision:
+        its middle 90% spans at least :data:`NO_SPREAD` of its median, and it is not at the noise
+        level (:meth:`at_noise_level`). Where it does not, :meth:`explain` gives no coefficients."""
+        return self.relative_spread(readout, at) >= NO_SPREAD and not self.at_noise_level(readout, at)
+
     def relative_spread(self, readout: str, at: float | None = None) -> float:
         """The readout's middle 90% at ``at`` (default the last output time) over its median's
         size: 0.2 means the 5th and 95th percentiles lie 20% of the median apart."""
-        column = self._readout_index(readout)
-        index = output_index(self.times, at, where=f"population of '{self.scenario}'", unit=self.time_unit)
+        column, index = self._locate(readout, at)
         low, median, high = np.percentile(self.values[self.succeeded, index, column], [5.0, 50.0, 95.0])
         return float((high - low) / abs(median)) if median != 0 else (math.inf if high > low else 0.0)
 
     def at_noise_level(self, readout: str, at: float | None = None) -> bool:
         """Whether every patient's ``readout`` at ``at`` lies below :data:`NOISE_FLOOR` of its
         largest absolute value over the run (a quantity used up, read as +-1e-16)."""
-        column = self._readout_index(readout)
-        index = output_index(self.times, at, where=f"population of '{self.scenario}'", unit=self.time_unit)
+        column, index = self._locate(readout, at)
         values = np.abs(self.values[self.succeeded, :, column])
         return bool(values[:, index].max() <= NOISE_FLOOR * values.max())
 
-    def _readout_index(self, readout: str) -> int:
+    def _locate(self, readout: str, at: float | None) -> tuple[int, int]:
+        """The readout's column and the output time's index in :attr:`values` (checked)."""
         if readout not in self.readouts:
             raise Il7Error(
                 f"population of '{self.scenario}' has no readout '{readout}'"
                 f"{did_you_mean(str(readout), self.readouts)}; it has: {', '.join(self.readouts)}"
             )
-        return self.readouts.index(readout)
+        index = output_index(self.times, at, where=f"population of '{self.scenario}'", unit=self.time_unit)
+        return self.readouts.index(readout), index
 
     def header(self) -> str:
         """What was run, in one line (written on top of the CSV files)."""
