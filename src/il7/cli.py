@@ -909,7 +909,7 @@ def _population(args: argparse.Namespace) -> None:
             listed = ", ".join(
                 f"{pid} {c:+.2f} (P {chance[readout][pid]:.2g})"
                 if math.isfinite(c)
-                else f"{pid} (does not vary)"
+                else f"{pid} (undefined: the others order it completely)"
                 for pid, c in coefficients.items()
             )
             print(f"  {readout}: {spreads[readout]:.2g}; {listed}")

@@ -243,7 +243,8 @@ class Population:
         -------
         dict
             ``{parameter: coefficient}`` in the order of :attr:`spreads`; ``nan`` where the
-            parameter, once the others are regressed out, does not vary, and all ``nan`` where
+            parameter or the readout has no variation left once the other parameters are
+            regressed out (another parameter orders the readout completely), and all ``nan`` where
             the readout does not vary beyond the solver's precision (:meth:`varies`).
 
         Raises
