@@ -7,22 +7,26 @@ from il7 import cohort, experiments
 from il7.errors import Il7Error
 
 
-def test_the_same_seed_draws_the_same_cohort_and_another_seed_does_not() -> None:
-    assert cohort.draw(20, 1) == cohort.draw(20, 1)
-    assert cohort.draw(20, 1) != cohort.draw(20, 2)
-    medians = np.median([p.cd34_per_kg for p in cohort.draw(2000, 5)])
-    assert medians == pytest.approx(cohort.VARIABILITY["cd34_per_kg"].median, rel=0.05)
-
-
 def test_too_small_a_cohort_is_refused() -> None:
     with pytest.raises(Il7Error, match="at least 10 patients, not 3"):
-        cohort.draw(3, 1)
+        cohort.run(3, seed=1)
+
+
+def test_every_trait_is_a_parameter_the_transplant_scenario_leaves_to_each_patient() -> None:
+    from il7.population import spread
+    from il7.scenario import load
+
+    transplant = load("transplant")
+    for pid, trait in cohort.TRAITS.items():
+        s = spread(pid, trait.spread, transplant)
+        assert s.kind == "lognormal"
+        assert s.low < s.center < s.high  # the table's bounds hold the scenario's value
 
 
 def _result(il7_day14: list[float], agvhd: list[bool]) -> cohort.CohortResult:
     n = len(il7_day14)
     return cohort.CohortResult(
-        patients=cohort.draw(max(n, 10), 0)[:n],
+        population=None,  # type: ignore[arg-type]  # the ROC arithmetic does not read it
         il7_day7=np.asarray(il7_day14),
         il7_day14=np.asarray(il7_day14),
         peak_alloreactive=np.zeros(n),
@@ -44,15 +48,16 @@ def test_roc_of_a_perfect_marker_a_useless_one_and_an_inverted_one() -> None:
 
 def test_a_small_cohort_reads_the_stated_incidence_and_the_transplant_lowers_t_cells() -> None:
     result = cohort.run(10, seed=4)
-    # the patients' runs in two processes give the same study
+    # the same seed draws the same patients, in two processes too, and gives the same study
     parallel = cohort.run(10, seed=4, jobs=2)
+    assert np.array_equal(parallel.population.draws, result.population.draws)
     assert np.allclose(parallel.il7_day14, result.il7_day14, rtol=1e-12)
     assert np.array_equal(parallel.agvhd, result.agvhd)
     assert result.agvhd.sum() == 4  # the top 36% of ten peaks, the threshold included
     # conditioning leaves the non-T consumers and the graft's T cells: every patient's IL-7 at
     # least doubles over their own level, and the median rise is several-fold (the sink target's 3)
     baseline = experiments.body_steady_state()["IL7_serum_total"]
-    production = np.array([p.il7_production for p in result.patients])
+    production = result.population.draws[:, list(cohort.TRAITS).index("IL7_production")]
     rise = result.il7_day7 / (baseline * production)
     assert np.all(rise > 2.0)
     assert np.median(rise) > 3.0

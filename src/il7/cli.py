@@ -939,7 +939,7 @@ def _cohort(args: argparse.Namespace) -> None:
     cut, sensitivity, specificity = result.best_cutoff()
     day7, day14 = result.medians(result.il7_day7), result.medians(result.il7_day14)
     summary = {
-        "patients": len(result.patients),
+        "patients": result.population.n,
         "seed": args.seed,
         "agvhd_incidence": float(result.agvhd.mean()),
         "il7_day7_median_agvhd_pg_ml": day7[0],

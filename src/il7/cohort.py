@@ -1,7 +1,8 @@
 """The in-silico biomarker study: a virtual cohort of transplant patients and their serum IL-7.
 
 Each virtual patient is the ``transplant`` scenario with their own graft (CD34+ and T-cell
-doses), alloreactive fraction and host IL-7 production, drawn log-normally with a fixed seed.
+doses), alloreactive fraction and IL-7 production (:data:`TRAITS`), drawn log-normally with a
+fixed seed: the cohort is an ``il7 population`` of that scenario.
 Acute GVHD is read where the patient's alloreactive donor T cells peak highest: the cohort's
 threshold is the quantile that gives the incidence reported for reduced-intensity transplants
 from HLA-identical siblings (36%, Blood 2003;102:470). Serum IL-7 at day +7 and +14 is then
@@ -11,17 +12,14 @@ P = .01 and .00003; sensitivity up to 86%, specificity 100%), with the ROC of da
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from il7 import build, experiments
+from il7 import experiments
 from il7.errors import Il7Error
-from il7.scenario import Scenario, load
-from il7.simulate import simulate_many, workers
+from il7.population import Population, population
 
 AGVHD_INCIDENCE = 0.36
 """Grade II-IV acute GVHD after reduced-intensity conditioning from HLA-identical siblings
@@ -29,40 +27,48 @@ AGVHD_INCIDENCE = 0.36
 
 
 @dataclass(frozen=True)
-class Variability:
-    """Median and log-normal spread (sd of the natural log) of one patient trait."""
+class Trait:
+    """How one patient trait varies: a population spread (``il7 population --vary``) around the
+    parameter's value in the ``transplant`` scenario, and where the spread comes from."""
 
-    median: float
-    log_sd: float
+    spread: str
     note: str
 
 
-VARIABILITY = {
-    "cd34_per_kg": Variability(
-        7.8e6,
-        0.4,
-        "CD34+ cells/kg: median of a reduced-intensity PBSC cohort (PMC3203323 Table 1); spread assumed",
+TRAITS = {
+    "graft_CD34": Trait(
+        "cv 52%",
+        "CD34+ cells in the graft, around the table's median (7.8e6/kg, reduced-intensity PBSC). CV from "
+        "the top quartile of a reduced-intensity PBSC cohort, >= 10.9e6/kg (Martin 2016, Haematologica "
+        "101:499, abstract), over that median: sigma = ln(10.9/7.82)/0.6745 = 0.49; a sibling series' range, "
+        "1.6-15.0e6/kg in about 21 grafts (Lickliter 2000), gives 0.60 (CV 66%)",
     ),
-    "t_per_kg": Variability(
-        2e8, 0.5, "donor T cells/kg in a PBSC graft: order assumed (no reliable number read)"
+    "graft_T": Trait(
+        "cv 53%",
+        "donor T cells in the graft, around the table's median (2.7e8 CD3+/kg, Lickliter 2000). CV from "
+        "that series' range, 1.1-7.1e8/kg, taken as the expected range of about 21 grafts (3.7 SD): "
+        "sigma = ln(7.1/1.1)/3.73 = 0.50",
     ),
-    "f_allo": Variability(
-        0.02, 0.5, "alloreactive fraction of donor T cells: f_allo of parameters.tsv; spread assumed"
+    "f_allo": Trait(
+        "cv 130%",
+        "alloreactive fraction of donor T cells (sigma 1.0 on the log scale), assumed: host-reactive "
+        "precursor frequencies in 28 HLA-identical sibling pairs span 1:9,511 to <1:2,500,000 (Russell 2001), "
+        "wider still, but that span includes the assay's error",
     ),
-    "il7_production": Variability(
-        1.0, 0.3, "host IL-7 production relative to the reference adult; spread assumed"
+    "IL7_production": Trait(
+        "cv 50%",
+        "the patient's IL-7 production against the reference adult's. CV from the spread of day +14 plasma "
+        "IL-7 in 40 patients after myeloablative transplant, 3.8-30.2 pg/mL (Thiant 2010, Bone Marrow "
+        "Transplant 45:1546, PMID 20190846, abstract), taken as the expected range of 40 (4.3 SD): sigma = "
+        "ln(30.2/3.8)/4.32 = 0.48. In the lymphopenic weeks serum IL-7 follows production nearly in "
+        "proportion, so this is the production spread, an upper estimate (it holds the other traits' "
+        "effects too)",
     ),
 }
+"""The traits in which the virtual patients differ (parameter ids, see ``il7 parameters``)."""
 
-
-@dataclass(frozen=True)
-class Patient:
-    """One virtual patient's traits (see :data:`VARIABILITY`)."""
-
-    cd34_per_kg: float
-    t_per_kg: float
-    f_allo: float
-    il7_production: float
+READOUTS = ("IL7_serum_total", "Tallo")
+"""What the study reads from each patient: total serum IL-7 and the alloreactive donor T cells."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,9 @@ class CohortResult:
 
     Attributes
     ----------
-    patients
-        The drawn patients, in order.
+    population
+        The virtual patients: their drawn traits (``population.draws``, in the order of
+        :data:`TRAITS`) and readouts over time.
     il7_day7, il7_day14
         Total serum IL-7 (pg/mL) at day +7 and +14.
     peak_alloreactive
@@ -83,7 +90,7 @@ class CohortResult:
         Whether each patient crosses it.
     """
 
-    patients: tuple[Patient, ...]
+    population: Population
     il7_day7: np.ndarray
     il7_day14: np.ndarray
     peak_alloreactive: np.ndarray
@@ -94,11 +101,12 @@ class CohortResult:
         """Median IL-7 of the aGVHD patients and of the others."""
         return float(np.median(il7[self.agvhd])), float(np.median(il7[~self.agvhd]))
 
-    def p_value(self, il7: np.ndarray) -> float:
-        """Two-sided Mann-Whitney P of IL-7 between the aGVHD and other patients."""
+    def p_value(self, il7: np.ndarray, alternative: str = "two-sided") -> float:
+        """Mann-Whitney P of IL-7 between the aGVHD and other patients: ``two-sided``, or
+        ``greater`` (one-sided: higher in aGVHD)."""
         from scipy.stats import mannwhitneyu
 
-        return float(mannwhitneyu(il7[self.agvhd], il7[~self.agvhd], alternative="two-sided").pvalue)
+        return float(mannwhitneyu(il7[self.agvhd], il7[~self.agvhd], alternative=alternative).pvalue)
 
     def roc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """False- and true-positive rates of "day +14 IL-7 >= cut-off", and the cut-offs (pg/mL)."""
@@ -142,44 +150,6 @@ def dean_2008_verdict(p_day14: float, day14: tuple[float, float]) -> str:
     return "The model predicts lower day +14 IL-7 in aGVHD, the opposite of Dean 2008."
 
 
-def draw(n: int, seed: int) -> tuple[Patient, ...]:
-    """``n`` patients drawn with ``seed`` (the same seed gives the same cohort)."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 10:
-        raise Il7Error(
-            f"a cohort needs a whole number of at least 10 patients, not {n!r}; give --n 10 or more"
-        )
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
-    rng = np.random.default_rng(seed)
-    traits = {k: v.median * np.exp(rng.normal(0.0, v.log_sd, n)) for k, v in VARIABILITY.items()}
-    return tuple(Patient(*(float(traits[k][i]) for k in VARIABILITY)) for i in range(n))
-
-
-@functools.cache
-def _transplant() -> tuple[Scenario, float, dict[str, float]]:
-    """The transplant scenario read for the study, its body weight (kg) and the reference IL-7
-    source rates."""
-    table = {p.id: p.value for p in build.parameters()}
-    scenario = dataclasses.replace(load("transplant"), readouts=("IL7_serum_total", "Tallo"))
-    if scenario.body_weight_kg is None:
-        raise Il7Error(
-            "the transplant scenario needs a body context (per-kg graft doses); set context: human_body"
-        )
-    sources = {s: float(table[s] or 0.0) for s in experiments.IL7_SOURCES}
-    return scenario, scenario.body_weight_kg, sources
-
-
-def patient_run(patient: Patient) -> tuple[Scenario, dict[str, float]]:
-    """The transplant scenario and the overrides that make it this patient's: their graft at day
-    0 (the T cells infused over one day), alloreactive fraction and IL-7 production."""
-    transplant, kg, sources = _transplant()
-    scenario = experiments.with_setting(transplant, "HSPC", patient.cd34_per_kg * kg, at=0.0)
-    per_hour = patient.t_per_kg * kg / 24.0  # the graft is infused over one day
-    scenario = experiments.with_setting(scenario, "graft_T_rate", per_hour, at=0.0)
-    overrides = {"f_allo": patient.f_allo} | {s: rate * patient.il7_production for s, rate in sources.items()}
-    return scenario, overrides
-
-
 def run(
     n: int = 300,
     seed: int = 2008,
@@ -205,22 +175,28 @@ def run(
     Il7Error
         A bad ``n``, ``seed`` or ``jobs``, or a patient whose run fails (the study needs them all).
     """
-    patients = draw(n, seed)
-    workers(jobs, where="cohort")
-    rows = []
-    for i, result in enumerate(simulate_many([patient_run(p) for p in patients], jobs=jobs)):
-        if isinstance(result, Il7Error):
-            raise Il7Error(f"cohort patient {i} ({patients[i]}): {result}")
-        rows.append(
-            (
-                experiments.value_at(result.time, result["IL7_serum_total"], 7.0),
-                experiments.value_at(result.time, result["IL7_serum_total"], 14.0),
-                float(np.max(result["Tallo"])),
-            )
+    if isinstance(n, bool) or not isinstance(n, int) or n < 10:
+        raise Il7Error(
+            f"a cohort needs a whole number of at least 10 patients, not {n!r}; give --n 10 or more"
         )
-        if progress is not None:
-            progress(i + 1, n)
-    values = np.asarray(rows)
-    peak = values[:, 2]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
+    patients = population(
+        "transplant",
+        {pid: trait.spread for pid, trait in TRAITS.items()},
+        n=n,
+        seed=seed,
+        readouts=READOUTS,
+        jobs=jobs,
+        progress=progress,
+    )
+    if patients.failed:
+        i, reason = patients.failed[0]
+        raise Il7Error(f"cohort patient {i} of seed {seed}: {reason}")
+    il7, allo = (patients.values[:, :, READOUTS.index(r)] for r in READOUTS)
+    day7, day14 = (
+        np.array([experiments.value_at(patients.times, row, day) for row in il7]) for day in (7.0, 14.0)
+    )
+    peak = allo.max(axis=1)
     threshold = float(np.quantile(peak, 1.0 - AGVHD_INCIDENCE))
-    return CohortResult(patients, values[:, 0], values[:, 1], peak, threshold, peak >= threshold)
+    return CohortResult(patients, day7, day14, peak, threshold, peak >= threshold)

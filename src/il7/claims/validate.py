@@ -276,10 +276,9 @@ def cohort_study() -> cohort.CohortResult:
     return cohort.run(jobs=min(usable_cpus(), 4))
 
 
-def cohort_day7_ratio() -> float:
-    """Median day +7 IL-7 of the aGVHD patients over that of the others."""
-    with_agvhd, others = cohort_study().medians(cohort_study().il7_day7)
-    return with_agvhd / others
+def cohort_day7_p_higher() -> float:
+    """One-sided Mann-Whitney P that day +7 IL-7 is higher in the aGVHD patients than in the others."""
+    return cohort_study().p_value(cohort_study().il7_day7, alternative="greater")
 
 
 MEASURES: dict[str, Callable[[], float]] = {
@@ -353,7 +352,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "anti_cd127_pstat5_inhibition": lambda: anti_cd127(1.0).pstat5_inhibition,
     "transplant_il7_inverse_to_t_cells": transplant_il7_t_cell_correlation,
     "transplant_il7_day14": lambda: transplant_il7_at(14.0),
-    "cohort_il7_day7_higher_in_agvhd": cohort_day7_ratio,
+    "cohort_il7_day7_higher_in_agvhd": cohort_day7_p_higher,
     "cohort_il7_day14_auc": lambda: cohort_study().auc(),
     "three_cascades_fold": lambda: min(
         float(experiments.dose_response("IL7", r, [1e4], minutes=30)[0])

@@ -84,13 +84,12 @@ def _serum_il7_drivers(out: Path) -> str:
     result = sensitivities("baseline", "IL7_serum_total", jobs=min(usable_cpus(), 4))
     result.write(str(out / "serum_il7_sensitivity.csv"))
     coefficient = {r.parameter: r.coefficient for r in result.rows}
-    sources = sum(v for k, v in coefficient.items() if k.startswith("src_"))
     top = ", ".join(f"{r.parameter} {r.coefficient:+.2f}" for r in result.rows[:4])
     caption = (
         f"d ln(total serum IL-7) / d ln(parameter) in the healthy adult at steady state ({result.nominal:.3g} "
         f"pg/mL), each of {len(result.rows)} parameters taken x{1 + result.step:g} and /{1 + result.step:g} (il7 sensitivity baseline "
-        f"IL7_serum_total; data: serum_il7_sensitivity.csv). Strongest: {top}. The five IL-7 sources "
-        f"together: {sources:+.2f}: more production grows the T-cell pools that consume it, so serum IL-7 "
+        f"IL7_serum_total; data: serum_il7_sensitivity.csv). Strongest: {top}. IL-7 production (all five "
+        f"sources together, IL7_production): {coefficient['IL7_production']:+.2f}: more production grows the T-cell pools that consume it, so serum IL-7 "
         "is set by what the cells need (their signalling thresholds and receptors) more than by "
         "production, and the total measured in serum follows the soluble receptor that holds it "
         f"(sIL7R_level {coefficient['sIL7R_level']:+.2f})."

@@ -133,12 +133,10 @@ def _antibody_population_figure(out: Path) -> str:
 
 def _cohort_figure(out: Path) -> str:
     r = cohort_study()
+    traits = {s.parameter: r.population.draws[:, k] for k, s in enumerate(r.population.spreads)}
     pd.DataFrame(
-        {
-            "cd34_per_kg": [p.cd34_per_kg for p in r.patients],
-            "t_per_kg": [p.t_per_kg for p in r.patients],
-            "f_allo": [p.f_allo for p in r.patients],
-            "il7_production": [p.il7_production for p in r.patients],
+        traits
+        | {
             "il7_day7_pg_ml": r.il7_day7,
             "il7_day14_pg_ml": r.il7_day14,
             "peak_alloreactive_cells": r.peak_alloreactive,
@@ -157,7 +155,7 @@ def _cohort_figure(out: Path) -> str:
     roc.set_xlabel("1 - specificity")
     roc.set_ylabel("sensitivity")
     roc.legend(loc="lower right")
-    fig.suptitle(f"virtual transplant cohort: {len(r.patients)} patients, {r.agvhd.mean():.0%} aGVHD")
+    fig.suptitle(f"virtual transplant cohort: {r.population.n} patients, {r.agvhd.mean():.0%} aGVHD")
     comparison = pd.DataFrame(
         {
             "il7 cohort": [
