@@ -420,6 +420,10 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["report", "--out", "TAKEN"], "holds folders named like the report's files (index.html)"),
         (["simulate", "TAKEN"], "is a folder, not a scenario file"),
         (["cohort", "--n", "10", "--seed", "-1"], "--seed -1: give a whole number >= 0"),
+        (
+            ["cohort", "--n", "10", "--out", "cohort.txt"],
+            "--out 'cohort.txt': use a file name ending in .csv",
+        ),
     ],
 )
 def test_file_errors_are_one_line_exit_2(

@@ -1,5 +1,7 @@
 """The virtual transplant cohort: a seeded draw, and ROC arithmetic that could be wrong."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -63,13 +65,26 @@ def test_a_small_cohort_reads_the_stated_incidence_and_the_transplant_lowers_t_c
     assert np.median(rise) > 3.0
 
 
-def test_the_cli_says_whether_the_cohort_reproduces_dean_2008(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_says_whether_the_cohort_reproduces_dean_2008(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     import json
+
+    import pandas as pd
 
     from il7.cli import main
 
-    main(["cohort", "--n", "10", "--seed", "4", "--json"])
+    table, plot = tmp_path / "cohort.csv", tmp_path / "cohort.png"
+    main(["cohort", "--n", "10", "--seed", "4", "--json", "--out", str(table), "--plot", str(plot)])
     row = json.loads(capsys.readouterr().out)[0]
+    patients = pd.read_csv(table)
+    assert list(patients.columns[:4]) == list(cohort.TRAITS)
+    assert len(patients) == 10 and patients["agvhd"].sum() == 4
+    # the table holds the numbers the summary was made of
+    by_group = patients.groupby("agvhd")["il7_day14_pg_ml"].median()
+    assert by_group[True] == pytest.approx(row["il7_day14_median_agvhd_pg_ml"], rel=1e-12)
+    assert by_group[False] == pytest.approx(row["il7_day14_median_other_pg_ml"], rel=1e-12)
+    assert plot.stat().st_size > 10_000
     higher = row["il7_day14_median_agvhd_pg_ml"] > row["il7_day14_median_other_pg_ml"]
     assert row["agrees_with_dean_2008"] == (row["il7_day14_p"] < 0.05 and higher)
     assert row["p_test"] == "two-sided Mann-Whitney U"

@@ -276,6 +276,14 @@ def _parser() -> argparse.ArgumentParser:
     coh.add_argument("--n", type=int, default=300, help="number of patients (default 300)")
     coh.add_argument("--seed", type=int, default=2008, help="seed of the draw (default 2008)")
     _jobs_option(coh, "patients")
+    coh.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write each patient's traits, day +7/+14 IL-7 and aGVHD reading to FILE.csv",
+    )
+    coh.add_argument(
+        "--plot", metavar="FILE", help="draw IL-7 by aGVHD status and the ROC to FILE (.png, .svg or .pdf)"
+    )
     coh.add_argument("--json", action="store_true", help="print the results as JSON")
 
     rep = sub.add_parser("report", help="run the model and write the HTML report")
@@ -932,10 +940,17 @@ def _population(args: argparse.Namespace) -> None:
 def _cohort(args: argparse.Namespace) -> None:
     from il7 import cohort
 
+    _output_files(args, (".csv",))
     with _steps("virtual transplant cohort", max(args.n, 0)) as step:
         result = cohort.run(
             args.n, args.seed, jobs=args.jobs, progress=lambda done, n: step(f"patient {done} of {n}")
         )
+    notes = sys.stderr if args.json else sys.stdout
+    if args.out:
+        result.table().to_csv(args.out, index=False)
+        print(f"wrote {args.out}", file=notes)
+    if args.plot:
+        print(f"wrote {_save_figure(result.figure(), args.plot)}", file=notes)
     cut, sensitivity, specificity = result.best_cutoff()
     day7, day14 = result.medians(result.il7_day7), result.medians(result.il7_day14)
     summary = {

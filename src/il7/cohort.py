@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from il7 import experiments
 from il7.errors import Il7Error
@@ -62,7 +64,7 @@ TRAITS = {
         "Transplant 45:1546, PMID 20190846, abstract), taken as the expected range of 40 (4.3 SD): sigma = "
         "ln(30.2/3.8)/4.32 = 0.48. In the lymphopenic weeks serum IL-7 follows production nearly in "
         "proportion, so this is the production spread, an upper estimate (it holds the other traits' "
-        "effects too)",
+        "effects too: with all four traits, the cohort's day +14 IL-7 has sigma 0.56)",
     ),
 }
 """The traits in which the virtual patients differ (parameter ids, see ``il7 parameters``)."""
@@ -126,6 +128,45 @@ class CohortResult:
         fpr, tpr, cuts = self.roc()
         i = int(np.argmax(tpr - fpr))
         return float(cuts[i]), float(tpr[i]), float(1.0 - fpr[i])
+
+    def table(self) -> pd.DataFrame:
+        """One row per patient: the drawn traits (parameter ids, table units), day +7 and +14 total
+        serum IL-7 (pg/mL), the alloreactive peak (cells) and the aGVHD reading."""
+        traits = {s.parameter: self.population.draws[:, k] for k, s in enumerate(self.population.spreads)}
+        return pd.DataFrame(
+            traits
+            | {
+                "il7_day7_pg_ml": self.il7_day7,
+                "il7_day14_pg_ml": self.il7_day14,
+                "peak_alloreactive_cells": self.peak_alloreactive,
+                "agvhd": self.agvhd,
+            }
+        )
+
+    def figure(self) -> Any:
+        """Day +7 and +14 serum IL-7 by aGVHD status (box plots) and the ROC of day +14 IL-7.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        import matplotlib.pyplot as plt
+
+        fpr, tpr, _ = self.roc()
+        fig, (box, roc) = plt.subplots(1, 2, figsize=(8.6, 3.4), layout="constrained")
+        groups = [self.il7_day7[self.agvhd], self.il7_day7[~self.agvhd]]
+        groups += [self.il7_day14[self.agvhd], self.il7_day14[~self.agvhd]]
+        box.boxplot(groups, tick_labels=["d7 aGVHD", "d7 none", "d14 aGVHD", "d14 none"])
+        box.set_ylabel("total serum IL-7 (pg/mL)")
+        roc.plot(fpr, tpr, "-", label=f"day +14 IL-7, AUC {self.auc():.2f}")
+        roc.plot([0, 1], [0, 1], ":", color="grey")
+        roc.set_xlabel("1 - specificity")
+        roc.set_ylabel("sensitivity")
+        roc.legend(loc="lower right")
+        fig.suptitle(
+            f"virtual transplant cohort: {self.population.n} patients, {self.agvhd.mean():.0%} aGVHD"
+        )
+        return fig
 
     def verdict(self) -> str:
         """One sentence: how the cohort's day +14 IL-7 compares with Dean 2008's finding."""

@@ -133,29 +133,10 @@ def _antibody_population_figure(out: Path) -> str:
 
 def _cohort_figure(out: Path) -> str:
     r = cohort_study()
-    traits = {s.parameter: r.population.draws[:, k] for k, s in enumerate(r.population.spreads)}
-    pd.DataFrame(
-        traits
-        | {
-            "il7_day7_pg_ml": r.il7_day7,
-            "il7_day14_pg_ml": r.il7_day14,
-            "peak_alloreactive_cells": r.peak_alloreactive,
-            "agvhd": r.agvhd,
-        }
-    ).to_csv(out / "transplant_cohort.csv", index=False)
-    fpr, tpr, _ = r.roc()
+    r.table().to_csv(out / "transplant_cohort.csv", index=False)
     cut, sensitivity, specificity = r.best_cutoff()
-    fig, (box, roc) = plt.subplots(1, 2, figsize=(8.6, 3.4), layout="constrained")
-    groups = [r.il7_day7[r.agvhd], r.il7_day7[~r.agvhd], r.il7_day14[r.agvhd], r.il7_day14[~r.agvhd]]
     day7, day14 = r.medians(r.il7_day7), r.medians(r.il7_day14)
-    box.boxplot(groups, tick_labels=["d7 aGVHD", "d7 none", "d14 aGVHD", "d14 none"])
-    box.set_ylabel("total serum IL-7 (pg/mL)")
-    roc.plot(fpr, tpr, "-", label=f"day +14 IL-7, AUC {r.auc():.2f}")
-    roc.plot([0, 1], [0, 1], ":", color="grey")
-    roc.set_xlabel("1 - specificity")
-    roc.set_ylabel("sensitivity")
-    roc.legend(loc="lower right")
-    fig.suptitle(f"virtual transplant cohort: {r.population.n} patients, {r.agvhd.mean():.0%} aGVHD")
+    fig = r.figure()
     comparison = pd.DataFrame(
         {
             "il7 cohort": [
