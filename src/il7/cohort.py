@@ -22,6 +22,7 @@ import pandas as pd
 from il7 import experiments
 from il7.errors import Il7Error
 from il7.population import Population, population
+from il7.scenario import Scenario
 
 AGVHD_INCIDENCE = 0.36
 """Grade II-IV acute GVHD after reduced-intensity conditioning from HLA-identical siblings
@@ -195,6 +196,7 @@ def run(
     n: int = 300,
     seed: int = 2008,
     *,
+    scenario: Scenario | str = "transplant",
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> CohortResult:
@@ -206,6 +208,11 @@ def run(
         Number of patients (at least 10).
     seed
         Seed of the draw.
+    scenario
+        The transplant scenario the patients receive (default the library's ``transplant``); a
+        variant that sets a trait's value before its start (``graft_T`` for a marrow graft) moves
+        that trait's median, and the same seed then gives the same patients scaled (but for a draw
+        that falls outside the trait's bounds in one cohort and not the other, and is drawn again).
     jobs
         Processes that run the patients (0: one per CPU); the result does not depend on it.
     progress
@@ -223,7 +230,7 @@ def run(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
     patients = population(
-        "transplant",
+        scenario,
         {pid: trait.spread for pid, trait in TRAITS.items()},
         n=n,
         seed=seed,

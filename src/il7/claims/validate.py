@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from il7 import build, calibrate, cohort, experiments
+from il7 import build, calibrate, cohort, experiments, units
 from il7.claims import Claim, Target, claims, targets
 from il7.scenario import load
 from il7.simulate import usable_cpus
@@ -281,6 +281,38 @@ def cohort_day7_p_higher() -> float:
     return cohort_study().p_value(cohort_study().il7_day7, alternative="greater")
 
 
+MARROW_T_FRACTION = 0.1
+"""T cells of a marrow graft relative to a G-CSF-mobilised blood graft: "Allogeneic peripheral
+blood stem cell grafts contain about 10 times more T and B cells than marrow grafts" (Storek 2001,
+Blood 97:3380, abstract)."""
+
+
+@functools.cache
+def marrow_cohort() -> cohort.CohortResult:
+    """The default cohort's patients with marrow grafts: each one's T-cell dose a tenth of their
+    blood graft's (the same seed; graft_T's median moved before the start)."""
+    spread = next(s for s in cohort_study().population.spreads if s.parameter == "graft_T")
+    median = spread.center * units.label(spread.unit, where="graft_T").factor  # model units
+    marrow = experiments.with_setting("transplant", "graft_T", MARROW_T_FRACTION * median)
+    return cohort.run(scenario=marrow, jobs=min(usable_cpus(), 4))
+
+
+def cohort_marrow_agvhd_ratio() -> float:
+    """aGVHD incidence of the marrow cohort, read at the blood cohort's threshold, over the blood
+    cohort's."""
+    blood, marrow = cohort_study(), marrow_cohort()
+    return float(np.mean(marrow.peak_alloreactive >= blood.threshold) / np.mean(blood.agvhd))
+
+
+def cohort_il7_graft_t_p_falling() -> float:
+    """One-sided P (Spearman rank correlation) that day +14 IL-7 falls as the graft's T-cell dose rises."""
+    from scipy.stats import spearmanr
+
+    r = cohort_study()
+    dose = r.population.draws[:, [s.parameter for s in r.population.spreads].index("graft_T")]
+    return float(spearmanr(dose, r.il7_day14, alternative="less").pvalue)
+
+
 MEASURES: dict[str, Callable[[], float]] = {
     "pstat5_ec50_10min": lambda: _ec50(experiments.pstat5_dose_response, np.logspace(0, 5, 41)),
     "pstat5_s3c_r2": _s3c_r2,
@@ -354,6 +386,8 @@ MEASURES: dict[str, Callable[[], float]] = {
     "transplant_il7_day14": lambda: transplant_il7_at(14.0),
     "cohort_il7_day7_higher_in_agvhd": cohort_day7_p_higher,
     "cohort_il7_day14_auc": lambda: cohort_study().auc(),
+    "cohort_il7_falls_with_graft_t_dose": cohort_il7_graft_t_p_falling,
+    "cohort_agvhd_marrow_over_blood_graft": cohort_marrow_agvhd_ratio,
     "three_cascades_fold": lambda: min(
         float(experiments.dose_response("IL7", r, [1e4], minutes=30)[0])
         for r in ("pSTAT5_frac", "pAkt_frac", "pERK_frac")
