@@ -43,7 +43,7 @@ TRAITS = {
         "cv 52%",
         "CD34+ cells in the graft, around the table's median (7.8e6/kg, reduced-intensity PBSC). CV from "
         "the top quartile of a reduced-intensity PBSC cohort, >= 10.9e6/kg (Martin 2016, Haematologica "
-        "101:499, abstract), over that median: sigma = ln(10.9/7.82)/0.6745 = 0.49; a sibling series' range, "
+        "101:499, doi:10.3324/haematol.2015.134841, abstract), over that median: sigma = ln(10.9/7.82)/0.6745 = 0.49; a sibling series' range, "
         "1.6-15.0e6/kg in about 21 grafts (Lickliter 2000), gives 0.60 (CV 66%)",
     ),
     "graft_T": Trait(
