@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from il7.errors import Il7Error
-from il7.population import Population, Spread, population, spread
+from il7.population import Population, Spread, correlation_matrix, draw, population, spread
 from il7.scenario import load
 from il7.simulate import simulate
 
@@ -18,8 +18,9 @@ def test_a_log_normal_spread_has_the_runs_value_as_median_and_the_cv_asked_for()
     naive = spread("halflife_naive_CD4", "cv 30%", load("baseline"))
     assert (naive.kind, naive.center, naive.cv) == ("lognormal", 4.2, 0.3)
     wide = Spread("x", "lognormal", "1", 2.0, 0.3, 0.0, math.inf)
-    values, redrawn = wide.draw(np.random.default_rng(0), 40_000)
+    draws, (redrawn,) = draw([wide], 40_000, np.random.default_rng(0))
     assert redrawn == 0
+    values = draws[:, 0]
     assert np.median(values) == pytest.approx(2.0, rel=0.02)
     assert np.std(values) / np.mean(values) == pytest.approx(0.3, rel=0.03)
     assert spread("age", "CV 0.3", load("baseline")).cv == 0.3
@@ -34,12 +35,53 @@ def test_the_median_is_the_value_in_the_run_not_the_tables() -> None:
 
 def test_log_normal_draws_outside_the_bounds_are_drawn_again_and_counted() -> None:
     tight = Spread("x", "lognormal", "1", 1.0, 0.5, 0.8, 1.25)
-    values, redrawn = tight.draw(np.random.default_rng(1), 2000)
+    values, (redrawn,) = draw([tight], 2000, np.random.default_rng(1))
     assert values.min() >= 0.8 and values.max() <= 1.25
     assert redrawn > 500  # about 2/3 of a CV-50% log-normal lies outside x/1.25
-    hopeless = Spread("x", "lognormal", "1", 1.0, 5.0, 0.999, 1.001)
-    with pytest.raises(Il7Error, match="give a smaller CV or a range"):
-        hopeless.draw(np.random.default_rng(1), 100)
+    hopeless = Spread("y", "lognormal", "1", 1.0, 5.0, 0.999, 1.001)
+    with pytest.raises(Il7Error, match=r"--vary y: most log-normal draws .* give a smaller CV or a range"):
+        draw([tight, hopeless], 100, np.random.default_rng(1))
+
+
+def test_correlated_parameters_keep_their_own_spreads_and_go_together() -> None:
+    clearance = Spread("CL", "lognormal", "L/day", 0.2, 0.32, 0.1, 0.5)
+    absorption = Spread("ka", "lognormal", "1/day", 0.2, 0.72, 0.0, math.inf)
+    age = Spread("age", "uniform", "years", 45.0, math.nan, 20.0, 70.0)
+    spreads = [clearance, absorption, age]
+    matrix = correlation_matrix(spreads, {("CL", "ka"): 0.6, ("age", "CL"): -0.3})
+    assert matrix[0, 1] == matrix[1, 0] == 0.6 and matrix[2, 0] == -0.3 and matrix[1, 2] == 0.0
+    values, redrawn = draw(spreads, 20_000, np.random.default_rng(5), matrix)
+    logs = np.log(values[:, :2])
+    # within the bounds, with the log-normal's median and CV and the uniform's range
+    assert 0.1 <= values[:, 0].min() and values[:, 0].max() <= 0.5 and redrawn[0] > 0
+    assert np.median(values[:, 1]) == pytest.approx(0.2, rel=0.03)
+    assert np.std(values[:, 1]) / np.mean(values[:, 1]) == pytest.approx(0.72, rel=0.06)
+    assert 20.0 <= values[:, 2].min() and values[:, 2].max() <= 70.0
+    # the logs correlate as asked (the redraw of CL's tails thins it a little), the uniform too
+    assert np.corrcoef(logs.T)[0, 1] == pytest.approx(0.6, abs=0.05)
+    assert np.corrcoef(np.log(values[:, 0]), values[:, 2])[0, 1] == pytest.approx(-0.3, abs=0.05)
+    assert abs(np.corrcoef(logs[:, 1], values[:, 2])[0, 1]) < 0.05
+    # no correlation: independent
+    alone, _ = draw(spreads[:2], 20_000, np.random.default_rng(5))
+    assert abs(np.corrcoef(np.log(alone.T))[0, 1]) < 0.03
+
+
+@pytest.mark.parametrize(
+    ("pairs", "message"),
+    [
+        ({("CL_Ab", "ka_Abb"): 0.5}, "--correlate CL_Ab,ka_Abb: ka_Abb is not varied; did you mean 'ka_Ab'"),
+        ({("CL_Ab", "CL_Ab"): 0.5}, "a parameter is fully correlated with itself"),
+        ({("CL_Ab", "ka_Ab"): 1.0}, "strictly between -1 and 1"),
+        ({("CL_Ab", "ka_Ab"): 0.5, ("ka_Ab", "CL_Ab"): 0.5}, "this pair is given twice"),
+        ({("CL_Ab", "ka_Ab"): 0.9, ("CL_Ab", "age"): 0.9, ("ka_Ab", "age"): -0.9}, "contradict each other"),
+    ],
+)
+def test_correlations_that_cannot_be_drawn_are_refused(
+    pairs: dict[tuple[str, str], float], message: str
+) -> None:
+    spreads = [Spread(p, "lognormal", "1", 1.0, 0.3, 0.0, math.inf) for p in ("CL_Ab", "ka_Ab", "age")]
+    with pytest.raises(Il7Error, match=message):
+        correlation_matrix(spreads, pairs)
 
 
 def test_a_range_takes_the_unit_once_or_on_each_end_and_must_lie_within_the_bounds() -> None:
@@ -53,7 +95,7 @@ def test_a_range_takes_the_unit_once_or_on_each_end_and_must_lie_within_the_boun
     )
     litres = spread("tissue", "9000 mL..11 L", baseline)
     assert (litres.kind, litres.low, litres.high) == ("uniform", 9.0, 11.0)
-    values, _ = litres.draw(np.random.default_rng(2), 5000)
+    values, _ = draw([litres], 5000, np.random.default_rng(2))
     assert 9.0 <= values.min() and values.max() <= 11.0
     assert np.mean(values) == pytest.approx(10.0, rel=0.01)
     with pytest.raises(Il7Error, match=r"leaves halflife_naive_CD4's bounds, 2-8 years"):
@@ -186,6 +228,12 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
         and row["prcc_at"] == load("baseline").times[-1]
     )
     assert [d["patient"] for d in row["draws"]] == [0, 1, 2, 3, 4] and 20 <= row["draws"][0]["age"] <= 70
+    # two parameters drawn together: said in the JSON and on top of the CSV files
+    together = [*argv, "--vary", "IL7Ra_per_T=cv 20%", "--correlate", "age,IL7Ra_per_T=-0.5"]
+    main([*together, "--out", str(out), "--json"])
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["correlations"] == [{"parameters": ["age", "IL7Ra_per_T"], "r": -0.5}]
+    assert "age and IL7Ra_per_T correlated r = -0.5" in out.read_text().splitlines()[0]
     main(argv)
     text = capsys.readouterr().out
     assert "CD4_blood [cells/uL]" in text and "middle 90%" in text
@@ -208,6 +256,11 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
         (
             ["--vary", "age=cv 10%", "--at", "3.5"],
             "--at: 3.5 is not an output time; choose one of its 8 times",
+        ),
+        (["--vary", "age=cv 10%", "--correlate", "age=0.5"], "--correlate 'age=0.5': write ID,ID=R"),
+        (
+            ["--vary", "age=cv 10%", "--correlate", "age,p_max=0.5"],
+            "--correlate age,p_max: p_max is not varied",
         ),
     ],
 )
@@ -316,7 +369,7 @@ def test_a_scenario_whose_own_value_lies_outside_the_human_bounds_is_not_held_to
     assert spread("halflife_naive_CD4", "0.02..0.06 years", mouse).high == pytest.approx(0.06)
     # sil7r_high holds the soluble receptor above the table's upper bound: its draws are not cut there
     high = spread("sIL7R_level", "cv 10%", load("sil7r_high"))
-    values, redrawn = high.draw(np.random.default_rng(0), 400)
+    values, (redrawn,) = draw([high], 400, np.random.default_rng(0))
     assert redrawn == 0 and np.median(values) == pytest.approx(high.center, rel=0.03) and high.center > 8
     # within the human body the bounds still hold, and the description says so
     assert (

@@ -233,6 +233,14 @@ def _parser() -> argparse.ArgumentParser:
         "uniformly, e.g. --vary age='20..70 years' --vary halflife_naive_CD4='cv 30%%'",
     )
     pop.add_argument(
+        "--correlate",
+        action="append",
+        default=[],
+        metavar="ID,ID=R",
+        help="two varied parameters that go together between patients, with the correlation R (-1 to 1) "
+        "of their normal scores (repeatable), e.g. --correlate CL_Ab,ka_Ab=0.4",
+    )
+    pop.add_argument(
         "--n",
         type=int,
         default=DEFAULT_N,
@@ -366,6 +374,22 @@ def _overrides(sets: list[str], *, flag: str = "--set") -> dict[str, str]:
         if key.strip() in out:
             raise Il7Error(f"{flag} {key.strip()} is given twice; give each parameter once")
         out[key.strip()] = value.strip()
+    return out
+
+
+def _correlations(items: list[str]) -> dict[tuple[str, str], float]:
+    """``--correlate A,B=R`` options as ``{(A, B): R}`` (checked further by the population)."""
+    out: dict[tuple[str, str], float] = {}
+    for item in items:
+        pair, sep, value = item.rpartition("=")
+        ids = [part.strip() for part in pair.split(",")]
+        try:
+            r = float(value)
+        except ValueError:
+            r = math.nan
+        if not sep or len(ids) != 2 or not all(ids) or not math.isfinite(r):
+            raise Il7Error(f"--correlate '{item}': write ID,ID=R, e.g. --correlate CL_Ab,ka_Ab=0.4")
+        out[(ids[0], ids[1])] = r
     return out
 
 
@@ -805,6 +829,7 @@ def _population(args: argparse.Namespace) -> None:
 
     _output_files(args, (".csv",), more={"--patients": (".csv",)})
     vary = _overrides(args.vary, flag="--vary")
+    correlations = _correlations(args.correlate)
     chosen = scenario.load(args.scenario)
     readouts = build.split_ids(args.readouts, where="--readouts") or None
     output_index(chosen.times, args.at, where="--at", unit=chosen.time_unit)  # before the runs, not after
@@ -816,6 +841,7 @@ def _population(args: argparse.Namespace) -> None:
             seed=args.seed,
             readouts=readouts,
             overrides=_overrides(args.sets),
+            correlations=correlations,
             jobs=args.jobs,
             progress=lambda done, n: step(f"patient {done} of {n}"),
         )
@@ -856,6 +882,7 @@ def _population(args: argparse.Namespace) -> None:
                         }
                         for s, again in zip(result.spreads, result.redrawn, strict=True)
                     ],
+                    "correlations": [{"parameters": [a, b], "r": r} for a, b, r in result.correlations],
                     "draws": [
                         {
                             "patient": i,
@@ -925,7 +952,8 @@ def _population(args: argparse.Namespace) -> None:
         if again:
             print(
                 f"{s.parameter}: {again} {'draw' if again == 1 else 'draws'} fell outside its bounds "
-                f"{s.low:g}-{s.high:g}{units.suffix(s.unit)} and {'was' if again == 1 else 'were'} drawn again"
+                f"{s.low:g}-{s.high:g}{units.suffix(s.unit)}; {'that patient was' if again == 1 else 'those patients were'} "
+                "drawn again"
             )
     if result.failed:
         print(f"{len(result.failed)} of {result.n} patients' runs failed and are left out; the first:")

@@ -65,7 +65,7 @@ TRAITS = {
         "Transplant 45:1546, PMID 20190846, abstract), taken as the expected range of 40 (4.3 SD): sigma = "
         "ln(30.2/3.8)/4.32 = 0.48. In the lymphopenic weeks serum IL-7 follows production nearly in "
         "proportion, so this is the production spread, an upper estimate (it holds the other traits' "
-        "effects too: with all four traits, the cohort's day +14 IL-7 has sigma 0.56)",
+        "effects too: with all four traits, the cohort's day +14 IL-7 has sigma 0.57)",
     ),
 }
 """The traits in which the virtual patients differ (parameter ids, see ``il7 parameters``)."""

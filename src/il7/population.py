@@ -115,25 +115,18 @@ class Spread:
         )
         return f"{self.parameter} log-normal CV {100 * self.cv:.3g}% around {self.center:.4g}{unit}{bounds}"
 
-    def draw(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, int]:
-        """``n`` values (table unit) and how many log-normal draws fell outside the bounds and
-        were drawn again."""
+    def values(self, scores: np.ndarray) -> np.ndarray:
+        """Values (table unit) from standard-normal scores: ``center * exp(sigma * z)`` for a
+        log-normal (sigma = sqrt(ln(1 + CV^2))), ``low + (high - low) * Phi(z)`` for a uniform."""
         if self.kind == "uniform":
-            return rng.uniform(self.low, self.high, n), 0
-        sigma = math.sqrt(math.log1p(self.cv**2))
-        values = self.center * np.exp(rng.normal(0.0, sigma, n))
-        redrawn = 0
-        for _ in range(_REDRAW_ROUNDS):
-            outside = (values < self.low) | (values > self.high)
-            if not outside.any():
-                return values, redrawn
-            redrawn += int(outside.sum())
-            values[outside] = self.center * np.exp(rng.normal(0.0, sigma, int(outside.sum())))
-        raise Il7Error(
-            f"--vary {self.parameter}: most log-normal draws with CV {100 * self.cv:.3g}% fall outside its "
-            f"bounds {self.low:g}-{self.high:g}{units.suffix(self.unit)}; give a smaller CV or a range "
-            "within them"
-        )
+            from scipy.stats import norm
+
+            return np.asarray(self.low + (self.high - self.low) * norm.cdf(scores), dtype=float)
+        return self.center * np.exp(math.sqrt(math.log1p(self.cv**2)) * scores)
+
+    def outside(self, values: np.ndarray) -> np.ndarray:
+        """Which values lie outside the bounds (a log-normal's are drawn again; a uniform's never do)."""
+        return (values < self.low) | (values > self.high)
 
 
 @dataclass(frozen=True)
@@ -155,12 +148,15 @@ class Population:
     draws
         Shape ``(n, len(spreads))``: each patient's value of each varied parameter (table unit).
     redrawn
-        Per spread, how many log-normal draws fell outside the parameter's bounds and were
-        drawn again.
+        Per spread, how many log-normal draws fell outside the parameter's bounds (each such
+        patient was drawn again whole).
     values
         Shape ``(n, len(times), len(readouts))``; ``nan`` for a patient whose run failed.
     failed
         ``(patient, reason)`` for each patient whose run failed (patients count from 0).
+    correlations
+        ``(parameter, parameter, r)`` for each pair drawn correlated (see :func:`draw`); none by
+        default.
     """
 
     scenario: str
@@ -174,6 +170,7 @@ class Population:
     redrawn: tuple[int, ...]
     values: np.ndarray
     failed: tuple[tuple[int, str], ...]
+    correlations: tuple[tuple[str, str, float], ...] = ()
 
     @property
     def n(self) -> int:
@@ -339,9 +336,10 @@ class Population:
     def header(self) -> str:
         """What was run, in one line (written on top of the CSV files)."""
         varied = "; ".join(s.describe() for s in self.spreads)
+        linked = "".join(f"; {a} and {b} correlated r = {r:g}" for a, b, r in self.correlations)
         return (
             f"scenario {self.scenario}: {self.n} virtual patients (seed {self.seed}), {len(self.failed)} "
-            f"failed; varied: {varied}; time in {self.time_unit}"
+            f"failed; varied: {varied}{linked}; time in {self.time_unit}"
         )
 
     def write(self, path: str, *, patients: bool = False) -> str:
@@ -515,6 +513,90 @@ def spread(
     return Spread(parameter, "uniform", p.unit, (low + high) / 2.0, math.nan, low, high)
 
 
+def correlation_matrix(
+    spreads: Sequence[Spread], correlations: Mapping[tuple[str, str], float] | None
+) -> np.ndarray:
+    """The correlation matrix of the spreads' normal scores: 1 on the diagonal, each pair's ``r``
+    off it, 0 elsewhere.
+
+    Raises
+    ------
+    Il7Error
+        A pair that names a parameter not varied, the same parameter twice, a pair given twice,
+        an ``r`` not strictly between -1 and 1, or pairs that together admit no joint
+        distribution (a matrix that is not positive definite).
+    """
+    ids = [s.parameter for s in spreads]
+    matrix = np.eye(len(ids))
+    for pair, r in (correlations or {}).items():
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise Il7Error(
+                f"--correlate {pair!r}: name two varied parameters, e.g. --correlate CL_Ab,ka_Ab=0.3"
+            )
+        where = f"--correlate {pair[0]},{pair[1]}"
+        for pid in pair:
+            if pid not in ids:
+                raise Il7Error(
+                    f"{where}: {pid} is not varied{did_you_mean(str(pid), ids)}; correlate two of the "
+                    f"--vary parameters ({', '.join(ids)})"
+                )
+        i, j = ids.index(pair[0]), ids.index(pair[1])
+        if i == j:
+            raise Il7Error(f"{where}: a parameter is fully correlated with itself; name two different ones")
+        if isinstance(r, bool) or not isinstance(r, numbers.Real) or not -1.0 < float(r) < 1.0:
+            raise Il7Error(f"{where}={r!r}: a correlation must be a number strictly between -1 and 1")
+        if matrix[i, j] != 0.0:
+            raise Il7Error(f"{where}: this pair is given twice; give it once")
+        matrix[i, j] = matrix[j, i] = float(r)
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        raise Il7Error(
+            "--correlate: these correlations contradict each other (no joint distribution has them: "
+            "the matrix is not positive definite); weaken them"
+        ) from None
+    return matrix
+
+
+def draw(
+    spreads: Sequence[Spread], n: int, rng: np.random.Generator, correlation: np.ndarray | None = None
+) -> tuple[np.ndarray, tuple[int, ...]]:
+    """``n`` patients' values of the spreads (table units), and per spread how many log-normal
+    values fell outside its bounds.
+
+    Each patient's standard-normal scores are drawn jointly with ``correlation``
+    (:func:`correlation_matrix`; default independent), through its Cholesky factor, and each
+    score becomes its spread's value (:meth:`Spread.values`): a Gaussian copula, so that the
+    correlation holds between the log-normals' logarithms and between the uniforms' normal
+    scores. A patient with a log-normal value outside its bounds is drawn again whole, which
+    keeps the correlation within the bounds.
+
+    Raises
+    ------
+    Il7Error
+        Most patients keep falling outside the bounds.
+    """
+    k = len(spreads)
+    factor = np.linalg.cholesky(np.eye(k) if correlation is None else correlation)
+    values = np.empty((n, k))
+    redrawn = np.zeros(k, dtype=int)
+    todo = np.arange(n)
+    for _ in range(_REDRAW_ROUNDS):
+        scores = rng.standard_normal((k, todo.size)).T @ factor.T  # spread by spread, as drawn before
+        values[todo] = np.column_stack([s.values(scores[:, j]) for j, s in enumerate(spreads)])
+        outside = np.column_stack([s.outside(values[todo, j]) for j, s in enumerate(spreads)])
+        redrawn += outside.sum(axis=0)
+        todo = todo[outside.any(axis=1)]
+        if todo.size == 0:
+            return values, tuple(int(c) for c in redrawn)
+    worst = spreads[int(np.argmax(redrawn))]
+    raise Il7Error(
+        f"--vary {worst.parameter}: most log-normal draws with CV {100 * worst.cv:.3g}% fall outside its "
+        f"bounds {worst.low:g}-{worst.high:g}{units.suffix(worst.unit)}; give a smaller CV or a range "
+        "within them"
+    )
+
+
 def population(
     scenario: Scenario | str,
     vary: Mapping[str, str],
@@ -523,6 +605,7 @@ def population(
     seed: int = 1,
     readouts: Sequence[str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    correlations: Mapping[tuple[str, str], float] | None = None,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> Population:
@@ -544,6 +627,10 @@ def population(
     overrides
         Parameter values every patient shares (as ``simulate``); a parameter cannot be both
         shared and varied.
+    correlations
+        ``{(parameter, parameter): r}`` for varied parameters that go together between patients
+        (the correlation of their normal scores, as an inter-individual variance-covariance
+        block in NONMEM or Monolix correlates the etas); the others are independent.
     jobs
         Processes (0: one per CPU).
     progress
@@ -586,13 +673,8 @@ def population(
             )
     resolved = scenario_overrides(scenario, user)
     spreads = tuple(spread(pid, text, scenario, resolved) for pid, text in vary.items())
-    rng = np.random.default_rng(seed)
-    columns, redrawn = [], []
-    for s in spreads:
-        values, again = s.draw(rng, n)
-        columns.append(values)
-        redrawn.append(again)
-    draws = np.column_stack(columns)
+    correlation = correlation_matrix(spreads, correlations)
+    draws, redrawn = draw(spreads, n, np.random.default_rng(seed), correlation)
     run = replace(scenario, readouts=chosen)
     runs = [
         (run, {**user, **{s.parameter: float(draws[i, k]) for k, s in enumerate(spreads)}}) for i in range(n)
@@ -617,7 +699,13 @@ def population(
         spreads=spreads,
         seed=seed,
         draws=draws,
-        redrawn=tuple(redrawn),
+        redrawn=redrawn,
         values=values,
         failed=tuple(failed),
+        correlations=tuple(
+            (spreads[i].parameter, spreads[j].parameter, float(correlation[i, j]))
+            for i in range(len(spreads))
+            for j in range(i + 1, len(spreads))
+            if correlation[i, j] != 0.0
+        ),
     )
