@@ -93,3 +93,27 @@ def test_the_cli_says_whether_the_cohort_reproduces_dean_2008(
     # the same verdict sentence as the report's (il7.cohort.dean_2008_verdict)
     assert ("like Dean 2008, predicts higher" in text) == row["agrees_with_dean_2008"]
     assert ("Why: il7 validate cohort_il7_day7_higher_in_agvhd" in text) != row["agrees_with_dean_2008"]
+
+
+def test_the_whole_graft_enters_whatever_the_infusion_window() -> None:
+    """graft_infusion_rate x window = 1 gives graft_T and graft_CD34 once, over a day or half a day."""
+    import yaml
+
+    import il7
+    from il7.scenario import builtin_dir, parse
+
+    table = {p.id: p.value for p in il7.build.parameters()}
+    data = yaml.safe_load((builtin_dir() / "transplant.yaml").read_text())
+    data["readouts"] = ["Tallo", "HSPC"]
+    data["output"] = {"t_end": 2, "n": 10}  # days -7 to 2
+    still = {"k_hspc": 0}  # no marrow regrowth: HSPC counts what arrived
+    day = il7.simulate(parse(data), overrides=still)
+    data["periods"][2]["set"]["graft_infusion_rate"] = "2 1/day"
+    data["periods"][3]["time"] = 0.5
+    half = il7.simulate(parse(data), overrides=still)
+    for run in (day, half):
+        assert list(run.time[7:]) == [0.0, 1.0, 2.0]
+        assert run["HSPC"][-1] - run["HSPC"][7] == pytest.approx(table["graft_CD34"], rel=1e-6)
+    # the alloreactive cells that arrived: f_allo x graft_T, give or take their slow growth
+    assert day["Tallo"][8] == pytest.approx(table["f_allo"] * table["graft_T"], rel=0.02)  # day 1
+    assert half["Tallo"][-1] == pytest.approx(day["Tallo"][-1], rel=2e-3)

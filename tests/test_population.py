@@ -258,6 +258,11 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
             "--at: 3.5 is not an output time; choose one of its 8 times",
         ),
         (["--vary", "age=cv 10%", "--correlate", "age=0.5"], "--correlate 'age=0.5': write ID,ID=R"),
+        (["--vary", "age=cv 10%", "--correlate", "a,b=0.3=0.4"], "--correlate 'a,b=0.3=0.4': write ID,ID=R"),
+        (
+            ["--vary", "age=cv 10%", "--correlate", "age,p_max=0.3", "--correlate", "p_max,age=0.5"],
+            "--correlate p_max,age is given twice",
+        ),
         (
             ["--vary", "age=cv 10%", "--correlate", "age,p_max=0.5"],
             "--correlate age,p_max: p_max is not varied",

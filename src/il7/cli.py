@@ -387,8 +387,10 @@ def _correlations(items: list[str]) -> dict[tuple[str, str], float]:
             r = float(value)
         except ValueError:
             r = math.nan
-        if not sep or len(ids) != 2 or not all(ids) or not math.isfinite(r):
+        if not sep or "=" in pair or len(ids) != 2 or not all(ids) or not math.isfinite(r):
             raise Il7Error(f"--correlate '{item}': write ID,ID=R, e.g. --correlate CL_Ab,ka_Ab=0.4")
+        if (ids[0], ids[1]) in out or (ids[1], ids[0]) in out:
+            raise Il7Error(f"--correlate {ids[0]},{ids[1]} is given twice; give each pair once")
         out[(ids[0], ids[1])] = r
     return out
 

@@ -211,8 +211,9 @@ def run(
     scenario
         The transplant scenario the patients receive (default the library's ``transplant``); a
         variant that sets a trait's value before its start (``graft_T`` for a marrow graft) moves
-        that trait's median, and the same seed then gives the same patients scaled (but for a draw
-        that falls outside the trait's bounds in one cohort and not the other, and is drawn again).
+        that trait's median; the same seed then gives the same patients with that trait scaled,
+        except the few drawn again in either cohort (a patient with a value outside a bound is
+        drawn again whole, from the generator's next numbers, which differ between the two).
     jobs
         Processes that run the patients (0: one per CPU); the result does not depend on it.
     progress

@@ -290,7 +290,8 @@ Blood 97:3380, abstract)."""
 @functools.cache
 def marrow_cohort() -> cohort.CohortResult:
     """The default cohort's patients with marrow grafts: each one's T-cell dose a tenth of their
-    blood graft's (the same seed; graft_T's median moved before the start)."""
+    blood graft's, their CD34+ dose kept (the same seed, graft_T's median moved before the start;
+    the few patients drawn again in either cohort differ, see :func:`il7.cohort.run`)."""
     spread = next(s for s in cohort_study().population.spreads if s.parameter == "graft_T")
     median = spread.center * units.label(spread.unit, where="graft_T").factor  # model units
     marrow = experiments.with_setting("transplant", "graft_T", MARROW_T_FRACTION * median)

@@ -164,8 +164,9 @@ def _cohort_figure(out: Path) -> str:
         "<h3>In-silico biomarker study: IL-7 and acute GVHD</h3>"
         + figure
         + comparison.to_html(border=0)
-        + f"<p>{r.verdict()} In il7 a patient crosses the aGVHD "
-        "threshold when the graft's alloreactive cells expand; IL-7 adds to their division only what it "
-        "adds above a healthy adult's signal, while serum IL-7 after conditioning is held by the "
-        "consumers conditioning spares and by the patient's own IL-7 production.</p>"
+        + f"<p>{r.verdict()} In il7 a patient crosses the aGVHD threshold when the graft brings "
+        "many alloreactive cells (its T-cell dose times the alloreactive fraction): under prophylaxis "
+        "they divide about as fast as they die, and IL-7 adds to their division only what it adds above "
+        "a healthy adult's signal, while serum IL-7 after conditioning is held by the consumers "
+        "conditioning spares and by the patient's own IL-7 production.</p>"
     )
