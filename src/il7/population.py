@@ -15,7 +15,11 @@ The table's bounds are a human adult's. Where the scenario's own value lies outs
 mouse, a culture well, ``sil7r_high``), they do not apply to it: a log-normal is then not
 truncated (but for a fraction, at 1), and a range need only hold physical values.
 
-The same seed, spreads and order of the spreads give the same patients.
+Parameters are drawn independently unless ``correlations`` (``--correlate``) pair some of them:
+their normal scores are then correlated (a Gaussian copula, :func:`draw`), as a block of
+inter-individual variances correlates the etas in NONMEM or Monolix.
+
+The same seed, spreads, order of the spreads and correlations give the same patients.
 
 Every patient's run starts from the steady state of their own body, as ``il7 simulate --set``
 does. A patient whose run fails (no steady state, a parameter set that admits no reference
