@@ -59,7 +59,7 @@ def test_a_small_cohort_reads_the_stated_incidence_and_the_transplant_lowers_t_c
     # conditioning leaves the non-T consumers and the graft's T cells: every patient's IL-7 at
     # least doubles over their own level, and the median rise is several-fold (the sink target's 3)
     baseline = experiments.body_steady_state()["IL7_serum_total"]
-    production = result.population.draws[:, list(cohort.TRAITS).index("IL7_production")]
+    production = result.population.drawn("IL7_production")
     rise = result.il7_day7 / (baseline * production)
     assert np.all(rise > 2.0)
     assert np.median(rise) > 3.0

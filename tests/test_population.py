@@ -139,7 +139,10 @@ def test_each_patient_is_the_scenario_run_with_their_own_values_whatever_the_job
     one = population("baseline", vary, n=6, seed=7, readouts=["IL7_serum_total", "CD4_blood"])
     assert one.values.shape == (6, len(load("baseline").times), 2)
     assert not one.failed
-    patient = {"age": float(one.draws[4, 0]), "IL7Ra_per_T": float(one.draws[4, 1])}
+    patient = {"age": float(one.drawn("age")[4]), "IL7Ra_per_T": float(one.drawn("IL7Ra_per_T")[4])}
+    assert np.array_equal(one.drawn("IL7Ra_per_T"), one.draws[:, 1])
+    with pytest.raises(Il7Error, match="did not vary 'IL7Ra_per_B'; did you mean 'IL7Ra_per_T'"):
+        one.drawn("IL7Ra_per_B")
     alone = simulate(load("baseline"), overrides=patient)
     assert np.allclose(one.values[4, :, 0], alone["IL7_serum_total"], rtol=1e-9)
     # patients differ: the draws reach the runs

@@ -72,7 +72,8 @@ the run (all patients, all times) is at the solver's noise level (IL-7 used up i
 +-1e-16): no coefficients are given for it either, as ``il7 sensitivity`` refuses such readouts."""
 
 _REDRAW_ROUNDS = 100
-"""Rounds of redrawing out-of-bounds log-normal values before the spread is called too wide."""
+"""Rounds of drawing again the patients with a log-normal value out of bounds before a spread is
+called too wide."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,22 @@ class Population:
         ok = np.ones(self.n, dtype=bool)
         ok[[i for i, _ in self.failed]] = False
         return ok
+
+    def drawn(self, parameter: str) -> np.ndarray:
+        """Each patient's drawn value of one varied parameter (table unit), in patient order.
+
+        Raises
+        ------
+        Il7Error
+            A parameter that was not varied.
+        """
+        ids = [s.parameter for s in self.spreads]
+        if parameter not in ids:
+            raise Il7Error(
+                f"population of '{self.scenario}' did not vary '{parameter}'"
+                f"{did_you_mean(str(parameter), ids)}; it varied: {', '.join(ids)}"
+            )
+        return self.draws[:, ids.index(parameter)]
 
     def percentiles(self, q: Sequence[float] = PERCENTILES) -> pd.DataFrame:
         """Percentiles over the patients whose run went through, one row per readout and time.

@@ -310,8 +310,7 @@ def cohort_il7_graft_t_p_falling() -> float:
     from scipy.stats import spearmanr
 
     r = cohort_study()
-    dose = r.population.draws[:, [s.parameter for s in r.population.spreads].index("graft_T")]
-    return float(spearmanr(dose, r.il7_day14, alternative="less").pvalue)
+    return float(spearmanr(r.population.drawn("graft_T"), r.il7_day14, alternative="less").pvalue)
 
 
 MEASURES: dict[str, Callable[[], float]] = {
