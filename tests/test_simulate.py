@@ -37,6 +37,45 @@ def test_override_in_another_unit_equals_table_unit() -> None:
         il7.simulate("baseline", overrides={"age": "5 parsecs"})
 
 
+def test_graft_doses_per_kg_scale_with_the_contexts_body_weight() -> None:
+    from il7 import units
+    from il7.scenario import load, parse
+    from il7.simulate import scenario_overrides
+
+    weight = load("transplant").body_weight_kg
+    assert weight == 70  # the reference adult of model/interventions.yaml
+    per_kg = scenario_overrides(load("transplant"), {"graft_CD34": "7.8e6 cells/kg"})
+    assert per_kg["graft_CD34"] == pytest.approx(7.8e6 * weight, rel=1e-12)
+    mouse = scenario_overrides(load("mouse_baseline"), {"graft_CD34": "7.8e6 cells/kg"})
+    assert mouse["graft_CD34"] == pytest.approx(7.8e6 * 0.025, rel=1e-12)  # a 25-g mouse
+    # the same graft written per kg or in cells gives the same run
+    a = il7.simulate("transplant", overrides={"graft_T": "1e8 cells/kg"})["alloreactive_blood"]
+    b = il7.simulate("transplant", overrides={"graft_T": f"{1e8 * weight:g} cells"})["alloreactive_blood"]
+    assert np.allclose(a, b, rtol=1e-9)
+    # and a scenario file may write it so too, in a period
+    written = parse(
+        {
+            "name": "second graft",
+            "description": "a second graft a month after the first",
+            "time_unit": "day",
+            "periods": [{"time": "-inf"}, {"time": 30, "set": {"graft_CD34": "2e6 cells/kg"}}],
+            "readouts": ["HSPC"],
+            "output": {"t_end": 60, "n": 3},
+        }
+    )
+    assert dict(written.periods[-1].set)["graft_CD34"] == pytest.approx(2e6 * weight, rel=1e-12)
+    # a well has no body weight, and the parameter table cannot hold a per-kg value
+    with pytest.raises(
+        Il7Error,
+        match=r"^override T_fixed: 'cells/kg' is per kg of body weight, and this context has none; give T_fixed in cells$",
+    ):
+        il7.simulate("culture_dose", overrides={"T_fixed": "5 cells/kg"})
+    with pytest.raises(
+        Il7Error, match=r"^parameter 'x': 'cells/kg' is per kg of body weight, which only a scenario has"
+    ):
+        units.to_model(1.0, "cells/kg", where="parameter 'x'")
+
+
 def test_bolus_raises_serum_il7_and_internalises_cd127() -> None:
     traj = il7.simulate("il7_iv_bolus")
     baseline = il7.simulate("baseline")

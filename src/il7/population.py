@@ -522,8 +522,9 @@ def spread(
         )
     if high_unit and not low_unit:  # a unit written once, after the high end, holds for both ends
         low_text = f"{low_text} {high_unit}"
-    low = parameter_value(p, low_text, where=where) / factor
-    high = parameter_value(p, high_text, where=where) / factor
+    weight = scenario.body_weight_kg
+    low = parameter_value(p, low_text, where=where, body_weight_kg=weight) / factor
+    high = parameter_value(p, high_text, where=where, body_weight_kg=weight) / factor
     if not low < high:
         raise Il7Error(f"{where}={text}: the range's low end must be below its high end")
     if low < lower or high > upper:

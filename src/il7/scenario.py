@@ -406,7 +406,10 @@ class _Parser:
                 )
                 continue
             try:
-                out.append((str(key), parameter_value(self.table[str(key)], raw, where=spot)))
+                value = parameter_value(
+                    self.table[str(key)], raw, where=spot, body_weight_kg=self.body_weight
+                )
+                out.append((str(key), value))
             except Il7Error as exc:
                 self.problem(str(exc))
         return tuple(out)
@@ -742,11 +745,15 @@ def seed_value(species: str, raw: Any, *, where: str) -> float:
     return value
 
 
-def parameter_value(p: build.Parameter, raw: Any, *, where: str) -> float:
+def parameter_value(
+    p: build.Parameter, raw: Any, *, where: str, body_weight_kg: float | None = None
+) -> float:
     """Turn a value written for parameter ``p`` (``1e11``, ``"200 uL"``) into model units.
 
     A bare number is taken in the parameter's table unit. NaN and infinite values are refused,
     and so are negative ones unless the table's lower bound is negative (an observable offset).
+    A per-kg value (``"5e6 cells/kg"``, a graft's dose) is multiplied by ``body_weight_kg``
+    (kg), the scenario context's; it is refused where there is none (a culture well).
     """
     value, given = quantity(raw, where=where)
     unit = given or p.unit
@@ -769,6 +776,12 @@ def parameter_value(p: build.Parameter, raw: Any, *, where: str) -> float:
         raise Il7Error(
             f"{where}: {p.id} is a fraction; give a value from 0 to 1 (or 0 to 100 %), not {value:g}{units.suffix(given or '1')}"
         )
+    if label.per_kg:
+        if body_weight_kg is None:
+            raise Il7Error(
+                f"{where}: '{unit}' is per kg of body weight, and this context has none; give {p.id} in {p.unit}"
+            )
+        return value * label.factor * body_weight_kg
     return value * label.factor
 
 

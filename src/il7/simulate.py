@@ -72,7 +72,9 @@ def derived_values(scenario: str = "baseline") -> dict[str, float]:
     }
 
 
-def resolve_overrides(overrides: Mapping[str, Any] | None, *, where: str = "override") -> dict[str, float]:
+def resolve_overrides(
+    overrides: Mapping[str, Any] | None, *, where: str = "override", body_weight_kg: float | None = None
+) -> dict[str, float]:
     """Check override ids and values, and convert them into model units.
 
     Parameters
@@ -82,6 +84,8 @@ def resolve_overrides(overrides: Mapping[str, Any] | None, *, where: str = "over
         :func:`parameter_table`), a string may carry its own unit (``"200 uL"``).
     where
         Where the overrides came from, for error messages (e.g. ``"--set"``).
+    body_weight_kg
+        Body weight (kg) for per-kg values (``"5e6 cells/kg"``): the scenario context's.
     """
     if overrides is not None and not isinstance(overrides, Mapping):
         raise Il7Error(
@@ -106,7 +110,7 @@ def resolve_overrides(overrides: Mapping[str, Any] | None, *, where: str = "over
             raise Il7Error(
                 f"{where}: '{key}' is computed by the model ({p.source}); set the parameters it is made of"
             )
-        out[key] = parameter_value(p, raw, where=f"{where} {key}")
+        out[key] = parameter_value(p, raw, where=f"{where} {key}", body_weight_kg=body_weight_kg)
     return out
 
 
@@ -234,7 +238,7 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
     An override sets the body before the scenario's steady state, so an id the scenario itself
     changes later is refused: the override could not mean what it says there.
     """
-    resolved = resolve_overrides(overrides)
+    resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
     for period in scenario.periods:
         changed = sorted({key for key, _ in period.set} & set(resolved))
         if changed and period is not scenario.preequilibration:

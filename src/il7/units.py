@@ -57,7 +57,6 @@ MODEL_UNITS: dict[str, ModelUnit] = {
         ModelUnit("litre_per_item_per_hour", (("litre", 1, 0, 1.0), ("item", -1, 0, 1.0), _per(_H))),
         ModelUnit("gram_per_mole", (("gram", 1, 0, 1.0), ("mole", -1, 0, 1.0))),
         ModelUnit("item_per_mole", (("item", 1, 0, 1.0), ("mole", -1, 0, 1.0))),
-        ModelUnit("item_per_kilogram", (("item", 1, 0, 1.0), ("gram", -1, 3, 1.0))),
         # display units of observables (assignment rules); their numbers are produced with an
         # explicit conversion constant from the parameter table, never by unit scaling.
         ModelUnit("pg_per_mL", (("gram", 1, -9, 1.0), ("litre", -1, 0, 1.0))),
@@ -76,6 +75,8 @@ class UnitLabel:
     model_unit: str
     factor: float
     meaning: str
+    per_kg: bool = False
+    """Per kilogram of body weight: the value is multiplied by the scenario's body weight too."""
 
 
 _LABELS = (
@@ -116,7 +117,8 @@ _LABELS = (
     UnitLabel("g/mol", "gram_per_mole", 1.0, "gram per mole"),
     UnitLabel("kDa", "gram_per_mole", 1000.0, "kilodalton"),
     UnitLabel("molecules/mol", "item_per_mole", 1.0, "items per mole"),
-    UnitLabel("cells/kg", "item_per_kilogram", 1.0, "cells per kilogram"),
+    # a graft's cells are dosed per kg of the recipient, as doses of a drug are
+    UnitLabel("cells/kg", "item", 1.0, "cells per kilogram of body weight", per_kg=True),
     UnitLabel("pg/mL", "pg_per_mL", 1.0, "picogram per millilitre"),
     UnitLabel("ng/mL", "ng_per_mL", 1.0, "nanogram per millilitre"),
     UnitLabel("cells/uL", "cells_per_uL", 1.0, "cells per microlitre (blood counts)"),
@@ -167,8 +169,19 @@ def to_model(value: float, unit: str, *, where: str) -> float:
     -------
     float
         The value in the model unit ``LABELS[unit].model_unit``.
+
+    Raises
+    ------
+    Il7Error
+        An unknown label, or a per-kg one (``cells/kg``), which needs a scenario's body weight
+        (:func:`il7.scenario.parameter_value`).
     """
-    return value * label(unit, where=where).factor
+    found = label(unit, where=where)
+    if found.per_kg:
+        raise Il7Error(
+            f"{where}: '{unit}' is per kg of body weight, which only a scenario has; write the value in {found.model_unit}s"
+        )
+    return value * found.factor
 
 
 # Doses: kind, factor to grams (mass) or moles (substance), and whether per kg of body weight
