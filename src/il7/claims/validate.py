@@ -298,6 +298,25 @@ def marrow_cohort() -> cohort.CohortResult:
     return cohort.run(scenario=marrow, jobs=min(usable_cpus(), 4))
 
 
+@functools.cache
+def graft_courses() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Blood T-cell subsets through the transplant scenario to day +100, after the reference blood
+    graft and after a marrow graft (a tenth of its T cells, the CD34+ dose kept)."""
+    s = dataclasses.replace(load("transplant"), readouts=("naive_CD4_blood", "memory_CD4_blood", "CD8_blood"))
+    table = {q.id: q for q in build.parameters()}
+    graft_t = table["graft_T"].model_value or 0.0
+    marrow = experiments.with_setting(s, "graft_T", MARROW_T_FRACTION * graft_t)
+    return experiments.course(s), experiments.course(marrow)
+
+
+def blood_over_marrow_graft(readout: str, day: float) -> float:
+    """A blood readout on a day after the blood graft over that after a marrow graft."""
+    blood, marrow = graft_courses()
+    return experiments.value_at(blood["time"], blood[readout], day) / experiments.value_at(
+        marrow["time"], marrow[readout], day
+    )
+
+
 def cohort_marrow_agvhd_ratio() -> float:
     """aGVHD incidence of the marrow cohort, read at the blood cohort's threshold, over the blood
     cohort's."""
@@ -388,6 +407,11 @@ MEASURES: dict[str, Callable[[], float]] = {
     "cohort_il7_day14_auc": lambda: cohort_study().auc(),
     "cohort_il7_falls_with_graft_t_dose": cohort_il7_graft_t_p_falling,
     "cohort_agvhd_marrow_over_blood_graft": cohort_marrow_agvhd_ratio,
+    "transplant_naive_cd4_over_marrow_graft": lambda: blood_over_marrow_graft("naive_CD4_blood", 100.0),
+    "transplant_memory_cd4_over_marrow_graft": lambda: blood_over_marrow_graft("memory_CD4_blood", 100.0),
+    "transplant_cd8_normal_by_month_3": lambda: experiments.value_at(
+        graft_courses()[0]["time"], graft_courses()[0]["CD8_blood"], 90.0
+    ),
     "three_cascades_fold": lambda: min(
         float(experiments.dose_response("IL7", r, [1e4], minutes=30)[0])
         for r in ("pSTAT5_frac", "pAkt_frac", "pERK_frac")
