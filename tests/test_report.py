@@ -18,9 +18,9 @@ from il7.report import step_count, write_report
 
 SECTIONS = ("layers", "baseline", "molecular", "cells", "therapy", "validation", "claims", "parameters")
 # layers, Gonnord fit, CD127 loss, graded outputs, IL-7 sink, what sets serum IL-7, knockouts,
-# monocytes and osteoclasts, rhIL-7 dose-response, anti-IL-7Ralpha population, transplant cohort,
-# and one per scenario
-FIGURES = 11 + len(scenario.builtin_names())
+# monocytes and osteoclasts, rhIL-7 dose-response, anti-IL-7Ralpha population, blood and marrow
+# grafts, transplant cohort, and one per scenario
+FIGURES = 12 + len(scenario.builtin_names())
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,7 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
         "sportes_dose_response",
         "anti_cd127_population",
         "anti_cd127_patients",
+        "transplant_grafts",
         "transplant_cohort",
     ):
         assert (page.parent / f"{csv}.csv").is_file()

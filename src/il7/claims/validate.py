@@ -298,11 +298,19 @@ def marrow_cohort() -> cohort.CohortResult:
     return cohort.run(scenario=marrow, jobs=min(usable_cpus(), 4))
 
 
+GRAFT_READOUTS = ("naive_CD4_blood", "memory_CD4_blood", "naive_CD8_blood", "memory_CD8_blood", "CD8_blood")
+"""Blood T-cell subsets compared after blood and marrow grafts (Storek 2001, Petersen 2003)."""
+
+
 @functools.cache
 def graft_courses() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Blood T-cell subsets through the transplant scenario to day +100, after the reference blood
-    graft and after a marrow graft (a tenth of its T cells, the CD34+ dose kept)."""
-    s = dataclasses.replace(load("transplant"), readouts=("naive_CD4_blood", "memory_CD4_blood", "CD8_blood"))
+    """Blood T-cell subsets on each day of the transplant scenario to day +365, after the reference
+    blood graft and after a marrow graft (a tenth of its T cells, the CD34+ dose kept)."""
+    s = dataclasses.replace(
+        load("transplant"),
+        readouts=GRAFT_READOUTS,
+        times=tuple(float(day) for day in range(366)),
+    )
     table = {q.id: q for q in build.parameters()}
     graft_t = table["graft_T"].model_value or 0.0
     marrow = experiments.with_setting(s, "graft_T", MARROW_T_FRACTION * graft_t)
