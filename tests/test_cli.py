@@ -153,6 +153,9 @@ PETAB_DATA = {
     "EXTRA.csv": "readout,time,measurement\nCD4_blood,7,700,9\n",
     "TWICE.csv": "readout,time,measurement,time\nCD4_blood,7,700,8\n",
     "SD.csv": "readout,time,measurement,sd\nCD4_blood,7,700,50\n",
+    "NEG.csv": "readout,time,measurement\nCD4_blood,7,-700\n",
+    "COMMA.tsv": "readout,time,measurement\nCD4_blood,7,700\n",
+    "p/measurements.tsv": "readout\ttime\tmeasurement\nCD4_blood\t7\t700\n",  # in the output folder
 }
 
 
@@ -187,12 +190,16 @@ PETAB_DATA = {
         ("EXTRA.csv", ["--estimate", "ka_rIL7_sc"], "EXTRA.csv:2: 4 cells where the header names 3 columns"),
         ("TWICE.csv", ["--estimate", "ka_rIL7_sc"], "(time twice)"),
         ("SD.csv", ["--estimate", "ka_rIL7_sc"], "and found readout, time, measurement, sd"),
+        ("NEG.csv", ["--estimate", "ka_rIL7_sc"], "NEG.csv:2: measurement -700 of CD4_blood is negative"),
+        ("COMMA.tsv", ["--estimate", "ka_rIL7_sc"], "separated by commas, but a file named .tsv is read as"),
+        ("p/measurements.tsv", ["--estimate", "ka_rIL7_sc"], "would write over your input"),
     ],
 )
 def test_export_petab_scenario_errors_are_one_line_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], data: str | None, extra: list[str], pattern: str
 ) -> None:
     for name, text in PETAB_DATA.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(text)
     argv = ["export", "petab", "--scenario", "sportes_2008", "-o", str(tmp_path / "p"), *extra]
     if data is not None:
@@ -209,7 +216,7 @@ periods:
   - time: 0
     dose: {drug: IL7, amount: 10, unit: ug/kg, route: sc}
 readouts: [IL7_serun]
-output: {t_end: 10, n: 5}
+output: {t_end: 10, n: 1}
 """
 
 
@@ -254,7 +261,8 @@ def test_user_errors_are_one_line_exit_2(
         "BACKWARDS": BAD.replace("human_bdy", "human_body")
         .replace("sc}", "iv}")
         .replace("IL7_serun", "IL7_serum")
-        .replace("{t_end: 10, n: 5}", "{times: [0, 2, 1]}"),
+        .replace("{t_end: 10, n: 1}", "{times: [0, 2, 1]}")
+        .replace("periods:\n", "periods:\n  - time: -inf\n"),
     }
     argv = [str(tmp_path / f"{a}.yaml") if a in files else a for a in argv]
     for name, text in files.items():
@@ -317,7 +325,7 @@ def test_calibrate_starts_from_the_stored_fit(capsys: pytest.CaptureFixture[str]
             "--fix K_pre=20 cell/molecule is outside the fit's bounds 1e-06 to 10 cell/molecule;",
         ),
         (["--fix", "gc_per_T=500", "--fix", "gc_per_T=600"], "--fix gc_per_T is given twice"),
-        (["--sink", "--fix", "gc_per_T=300"], "--fix belong to the Gonnord fit; --sink and --therapy"),
+        (["--sink", "--fix", "gc_per_T=300"], "--fix belongs to the Gonnord fit; --sink and --therapy"),
         # options of the multi-start fit were silently ignored by the one-number solves
         (["--therapy", "--starts", "0", "--seed", "3"], "--starts, --seed belong to the Gonnord fit"),
     ],
@@ -420,6 +428,25 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["report", "--out", "TAKEN"], "holds folders named like the report's files (index.html)"),
         (["simulate", "TAKEN"], "is a folder, not a scenario file"),
         (["cohort", "--n", "10", "--seed", "-1"], "--seed -1: give a whole number >= 0"),
+        (["calibrate", "--seed", "-1"], "--seed -1: give a whole number >= 0"),
+        (["export", "sbml", "-o", "x.omex"], "export sbml writes a file ending in .xml or .sbml"),
+        (
+            ["export", "omex", "--scenario", "baseline", "-o", "x.xml"],
+            "export omex writes a file ending in .omex",
+        ),
+        (["simulate", "NOINF"], "a body (human_body) starts from its steady state: make the first period"),
+        (
+            ["population", "transplant", "--vary", "graft_T=cv 30%", "--out", "SAME", "--patients", "SAME"],
+            "--out and --patients both name",
+        ),
+        (
+            ["population", "transplant", "--vary", "graft_T=cv 30%", "--readouts", ","],
+            "--readouts names no readout",
+        ),
+        (
+            ["sensitivity", "transplant", "alloreactive_blood", "--parameters", "k_deplete"],
+            "no parameter to vary (k_deplete: scenario 'transplant' sets it after its start)",
+        ),
         (
             ["cohort", "--n", "10", "--out", "cohort.txt"],
             "--out 'cohort.txt': use a file name ending in .csv",
@@ -436,7 +463,15 @@ def test_file_errors_are_one_line_exit_2(
         "name: uneven\ndescription: output at uneven times\ncontext: human_body\nperiods:\n"
         "  - time: -inf\nreadouts: [CD4_blood]\noutput: {times: [0, 1, 5]}\n"
     )
-    argv = [str(tmp_path / f"{a}.yaml") if a in ("EMPTY", "LIST", "BINARY", "UNEVEN") else a for a in argv]
+    (tmp_path / "NOINF.yaml").write_text(
+        "name: noinf\ndescription: a body without its steady state\nperiods:\n  - time: 0\n"
+        "readouts: [CD4_blood]\noutput: {t_end: 2, n: 3}\n"
+    )
+    argv = [
+        str(tmp_path / f"{a}.yaml") if a in ("EMPTY", "LIST", "BINARY", "UNEVEN", "NOINF") else a
+        for a in argv
+    ]
+    argv = [str(tmp_path / "same.csv") if a == "SAME" else a for a in argv]
     (tmp_path / "TAKEN" / "index.html").mkdir(parents=True)
     argv = [a.replace("UNDERFILE", str(tmp_path / "EMPTY.yaml" / "deeper")) for a in argv]
     argv = [str(tmp_path / "TAKEN") if a == "TAKEN" else a for a in argv]

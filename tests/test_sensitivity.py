@@ -5,12 +5,12 @@ errors for bad questions (the command's cases are in test_cli.py)."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
 from il7 import build
 from il7.errors import Il7Error
+from il7.scenario import parse
 from il7.sensitivity import sensitivities, varied_parameters
 from il7.simulate import simulate
 
@@ -107,23 +107,29 @@ def test_overrides_in_their_own_unit_and_over_the_scenario() -> None:
     assert hiv.rows[0].value == pytest.approx(0.005)  # the override, not the scenario's 0.0033
 
 
-def test_a_scenario_without_steady_state_keeps_its_start(tmp_path: Path) -> None:
-    """A scenario that starts from the model's initial state is read at --at after running from
-    its own first output time (not started afresh at --at)."""
-    path = tmp_path / "fresh.yaml"
-    path.write_text(
-        "name: fresh\ndescription: from the initial state\ncontext: human_body\ntime_unit: day\n"
-        "periods:\n  - time: 50\n    set: {src_stroma: 0 molecules/h}\nreadouts: [IL7_serum_total]\n"
-        "output: {t_end: 100, n: 11}\n"
+def test_a_scenario_without_steady_state_keeps_its_start() -> None:
+    """A scenario that starts from the model's initial state (a body may in Python, not in a
+    scenario file) is read at --at after running from its own first output time (not started
+    afresh at --at)."""
+    fresh = parse(
+        {
+            "name": "fresh",
+            "description": "from the initial state",
+            "context": "human_body",
+            "time_unit": "day",
+            "periods": [{"time": 50, "set": {"src_stroma": "0 molecules/h"}}],
+            "readouts": ["IL7_serum_total"],
+            "output": {"t_end": 100, "n": 11},
+        }
     )
-    result = sensitivities(str(path), "IL7_serum_total", at=20.0, parameters=["mw_IL7"])
-    traj = simulate(str(path))
+    result = sensitivities(fresh, "IL7_serum_total", at=20.0, parameters=["mw_IL7"])
+    traj = simulate(fresh)
     expected = float(traj["IL7_serum_total"][traj.time == 20.0][0])
     assert result.nominal == pytest.approx(expected, rel=1e-9) and result.nominal > 1
     assert result.rows[0].coefficient == pytest.approx(1.0, abs=1e-6)
     # it has no state before its first output, so no fold from there
     with pytest.raises(Il7Error, match=r"must be a time from the scenario's first output, 0, before"):
-        sensitivities(str(path), "IL7_serum_total", at=20.0, fold_from=-1.0, parameters=["mw_IL7"])
+        sensitivities(fresh, "IL7_serum_total", at=20.0, fold_from=-1.0, parameters=["mw_IL7"])
 
 
 def test_a_readout_at_the_noise_level_is_refused() -> None:

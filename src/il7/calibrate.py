@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import numbers
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -154,6 +155,8 @@ def fit(
     """
     if starts < 1 or max_evaluations < 1:
         raise Il7Error("--starts and --max-evaluations must be at least 1")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
     from scipy.optimize import least_squares
 
     table = {p.id: p for p in build.parameters()}

@@ -99,7 +99,9 @@ def _parser() -> argparse.ArgumentParser:
         exp, "with --scenario (or petab): set a parameter before the steady state, as il7 simulate --set does"
     )
     exp.add_argument(
-        "-o", "--output", help="file to write (default for sbml: standard output); for petab, a folder"
+        "-o",
+        "--output",
+        help="file to write, .xml or .sbml for sbml (default: standard output), .omex for omex; for petab, a folder",
     )
     exp.add_argument(
         "--data",
@@ -396,6 +398,7 @@ def _correlations(items: list[str]) -> dict[tuple[str, str], float]:
 
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+EXPORT_SUFFIXES = {"sbml": (".xml", ".sbml"), "omex": (".omex",)}
 
 
 def _output_files(
@@ -408,11 +411,18 @@ def _output_files(
 
         matplotlib.use("Agg")  # no display: before any figure is made
     options = {"--out": out_suffixes, "--plot": PLOT_SUFFIXES} | dict(more or {})
+    named: dict[Path, str] = {}
     for option, suffixes in options.items():
         value = getattr(args, option[2:])
         if value is None:
             continue
         target = Path(value)
+        if target.resolve() in named:
+            raise Il7Error(
+                f"{named[target.resolve()]} and {option} both name '{value}'; the second would overwrite the "
+                "first: give each its own file"
+            )
+        named[target.resolve()] = option
         if value.endswith(("/", os.sep)) or target.is_dir():
             raise Il7Error(
                 f"{option} '{value}': a folder, not a file; give a file name ending in {' or '.join(suffixes)}"
@@ -552,6 +562,12 @@ def _export(args: argparse.Namespace) -> None:
         raise Il7Error("export omex writes an archive, not text: add -o FILE.omex")
     if args.sets and args.scenario is None:
         raise Il7Error("--set acts on a scenario's body: add --scenario, e.g. --scenario baseline")
+    if args.output is not None and not Path(args.output).is_dir():  # a folder is named as such below
+        suffixes = EXPORT_SUFFIXES[args.what]
+        if Path(args.output).suffix.lower() not in suffixes:
+            raise Il7Error(
+                f"-o '{args.output}': export {args.what} writes a file ending in {' or '.join(suffixes)}"
+            )
     chosen = None if args.scenario is None else scenario.load(args.scenario)
     overrides = _overrides(args.sets)
     if chosen is not None and args.what == "omex":
@@ -595,7 +611,7 @@ def _calibrate(args: argparse.Namespace) -> None:
         given = (["--fix"] if args.fix else []) + ["--" + name.replace("_", "-") for name in search]
         if given:
             raise Il7Error(
-                f"{', '.join(given)} belong to the Gonnord fit; --sink and --therapy each solve for "
+                f"{', '.join(given)} {'belongs' if len(given) == 1 else 'belong'} to the Gonnord fit; --sink and --therapy each solve for "
                 "one published number and take none of them"
             )
     if args.sink:
@@ -834,6 +850,10 @@ def _population(args: argparse.Namespace) -> None:
     correlations = _correlations(args.correlate)
     chosen = scenario.load(args.scenario)
     readouts = build.split_ids(args.readouts, where="--readouts") or None
+    if args.readouts and readouts is None:
+        raise Il7Error(
+            "--readouts names no readout; give ids (il7 readouts lists them), or leave it out for the scenario's"
+        )
     output_index(chosen.times, args.at, where="--at", unit=chosen.time_unit)  # before the runs, not after
     with _steps(f"population of {chosen.name}", max(args.n, 0)) as step:
         result = population(

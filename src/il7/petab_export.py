@@ -51,6 +51,8 @@ _FILES = {
 }
 _S3C_MINUTES = 10.0  # Gonnord 2018 S3C: pSTAT5 read 10 min after IL-7
 _COLUMNS = ("readout", "time", "measurement", "sigma")  # of a measurement file
+_AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
+"""Readout units that cannot be negative (rates and fluorescence after an offset can)."""
 
 
 # ---- Gonnord 2018 S3C ---------------------------------------------------------------------------
@@ -217,6 +219,14 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     missing = [c for c in _COLUMNS[:3] if c not in columns]
     if twice or unknown or missing:
         found = ", ".join(columns) or "nothing"
+        other, written, read, right = (
+            ("\t", "tabs", "commas", ".tsv") if delimiter == "," else (",", "commas", "tabs", ".csv")
+        )
+        if len(columns) == 1 and other in columns[0]:
+            raise Il7Error(
+                f"{path}: its columns are separated by {written}, but a file named {path.suffix} is read as "
+                f"separated by {read}; name it {right}"
+            )
         raise Il7Error(
             f"{path}: the header must name {expected}, and found {found}"
             + (f" ({', '.join(twice)} twice)" if twice else "")
@@ -239,6 +249,11 @@ def read_measurements(path: str | Path) -> list[Measurement]:
             )
         time = _number(row["time"], f"{where}: time")
         value = _number(row["measurement"], f"{where}: measurement")
+        if value < 0 and readout_unit(readout) in _AMOUNTS:
+            raise Il7Error(
+                f"{where}: measurement {value:g} of {readout} is negative, and a count or concentration "
+                f"({readout_unit(readout)}) cannot be; check the value"
+            )
         sigma = None
         if row.get("sigma"):
             sigma = _number(row["sigma"], f"{where}: sigma")
@@ -298,6 +313,7 @@ def write_scenario(
     import libsbml
 
     _not_a_file(folder)
+    _not_over_inputs(folder, data, scenario)
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     measurements = list(data) if not isinstance(data, (str, Path)) else read_measurements(data)
@@ -507,6 +523,17 @@ def _not_a_file(folder: str | Path) -> None:
     """Refuse, before any work, an output folder that is a file."""
     if Path(folder).is_file():
         raise Il7Error(f"cannot write the PEtab problem into '{folder}': it is a file; give a folder")
+
+
+def _not_over_inputs(folder: str | Path, *inputs: object) -> None:
+    """Refuse, before any work, to write a problem file over one of its own input files."""
+    written = {(Path(folder) / name).resolve() for name in _FILES.values()}
+    for given in inputs:
+        if isinstance(given, (str, Path)) and Path(given).is_file() and Path(given).resolve() in written:
+            raise Il7Error(
+                f"-o '{folder}' would write over your input '{given}' ({Path(given).name} is a file of the "
+                "PEtab problem); write the problem into another folder"
+            )
 
 
 def _folder(folder: str | Path) -> Path:

@@ -49,6 +49,8 @@ MAX_POINTS = 100_000
 _QUANTITY = re.compile(
     r"^\s*([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan))\s*(\S.*)?$", re.IGNORECASE
 )
+_THOUSANDS = re.compile(r"^\s*[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:\s|$)")  # 5,000,000 cells
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+(?:[eE][-+]?\d+)?(?:\s|$)")  # 5,5 cells
 
 # YAML 1.1 numbers that a reader would not take for what PyYAML makes of them: clock-like base-60
 # values (1:30 -> 90) and whole numbers with a leading zero (010 -> 8, octal; 08 -> text)
@@ -238,18 +240,26 @@ def load(name_or_path: str | Path) -> Scenario:
         raise Il7Error(f"scenario file '{path}' is not UTF-8 text; save it as UTF-8") from None
     except OSError as exc:
         raise Il7Error(f"cannot read scenario file '{path}': {exc.strerror}; check its permissions") from None
-    return parse(data, file=str(path))
+    return parse(data, file=str(path), steady_start=True)
 
 
-def parse(data: Any, *, file: str = "<dict>") -> Scenario:
-    """Validate a scenario given as a mapping (what :func:`load` reads from YAML)."""
-    return _Parser(file).scenario(data)
+def parse(data: Any, *, file: str = "<dict>", steady_start: bool = False) -> Scenario:
+    """Validate a scenario given as a mapping (what :func:`load` reads from YAML).
+
+    With ``steady_start`` (scenario files) a body must start from its steady state: its first
+    period is at ``-inf``. Without it a body may start from the model's initial values, as il7's
+    own experiments sometimes read them; a culture well always may (cells just put into it).
+    """
+    return _Parser(file, steady_start=steady_start).scenario(data)
 
 
-def quantity(text: Any, *, where: str) -> tuple[float, str | None]:
-    """Split ``"3e10 cells"`` into ``(3e10, "cells")``; a bare number gives unit ``None``."""
+def quantity(text: Any, *, where: str, example: str = "10 ug/kg") -> tuple[float, str | None]:
+    """Split ``"3e10 cells"`` into ``(3e10, "cells")``; a bare number gives unit ``None``.
+
+    ``example`` is a value of the right kind for the error message (``"5e8 cells"``).
+    """
     if isinstance(text, bool):
-        raise Il7Error(f"{where}: {text!r} is not a number; write e.g. '10 ug/kg'")
+        raise Il7Error(f"{where}: {text!r} is not a number; write e.g. '{example}'")
     if isinstance(text, numbers.Real):
         try:
             return float(text), None
@@ -259,13 +269,19 @@ def quantity(text: Any, *, where: str) -> tuple[float, str | None]:
             ) from None
     if _CLOCK.match(str(text).strip()):
         raise Il7Error(f"{where}: '{text}' is not a number{_hint(text)}")
+    if _THOUSANDS.match(str(text)):
+        raise Il7Error(
+            f"{where}: '{text}' has a thousands separator; write the number without it, e.g. '{example}'"
+        )
+    if _DECIMAL_COMMA.match(str(text)):
+        raise Il7Error(f"{where}: '{text}' has a decimal comma; write a decimal point, e.g. '{example}'")
     match = _QUANTITY.match(str(text))
     if match is None:
-        raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '10 ug/kg'")
+        raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '{example}'")
     try:
         value = float(match.group(1))
     except ValueError:
-        raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '10 ug/kg'") from None
+        raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '{example}'") from None
     return value, match.group(2)
 
 
@@ -291,9 +307,11 @@ def _hint(raw: Any) -> str:
         return f" (a clock-like '{raw}' is not a number here, and YAML 1.1 would read 1:30 as 90: write a plain number, e.g. 1.5)"
     if isinstance(raw, str):
         try:
-            float(raw)
+            number = float(raw)
         except ValueError:
             return ""
+        if not math.isfinite(number):  # 'inf', 'nan': text to YAML, and not usable as numbers either
+            return " (not a finite number)"
         return f" (YAML reads '{raw}' as text: write it with a decimal point and a signed exponent, e.g. 1.0e+1, or in full)"
     return ""
 
@@ -306,12 +324,14 @@ def _text(value: Any) -> str | None:
 class _Parser:
     """Collects every problem of one scenario, then raises them together."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, *, steady_start: bool = False) -> None:
         self.file = file
+        self.steady_start = steady_start
         self.problems: list[str] = []
         self.table = {p.id: p for p in build.parameters() if p.value is not None}
         self.vocab = vocabulary()
         self.body_weight: float | None = None
+        self.context_unknown = False  # reported once; per-kg values are not faulted for it too
         self.context = "human_body"
         self.routes: tuple[str, ...] = ()
         self.infusions: dict[str, list[tuple[float, float, str]]] = {}
@@ -350,6 +370,7 @@ class _Parser:
             self.problem(
                 f"context '{context}' is unknown{did_you_mean(str(context), contexts)}; use one of: {', '.join(contexts)}"
             )
+            self.context_unknown = True
         else:
             context_set = self.settings(
                 contexts[context]["set"], f"model/interventions.yaml contexts.{context}"
@@ -362,6 +383,15 @@ class _Parser:
             self.problem(f"time_unit '{time_unit}' is unknown; use one of: {', '.join(TIME_UNITS)}")
             time_unit = "h"
         periods = self.periods(data.get("periods", []), time_unit)
+        if (
+            self.steady_start
+            and self.body_weight is not None
+            and not (periods and periods[0].time == -math.inf)
+        ):
+            self.problem(
+                f"periods: a body ({self.context}) starts from its steady state: make the first period "
+                "'- time: -inf' (pre-equilibration); only a culture well starts from the model's initial values"
+            )
         readouts = self.readouts(data.get("readouts"))
         times = self.output(data.get("output"), periods)
         sources = data.get("sources", [])
@@ -406,9 +436,9 @@ class _Parser:
                 )
                 continue
             try:
-                value = parameter_value(
-                    self.table[str(key)], raw, where=spot, body_weight_kg=self.body_weight
-                )
+                # with the context unknown (reported) any weight will do: the scenario is refused
+                weight = 1.0 if self.context_unknown else self.body_weight
+                value = parameter_value(self.table[str(key)], raw, where=spot, body_weight_kg=weight)
                 out.append((str(key), value))
             except Il7Error as exc:
                 self.problem(str(exc))
@@ -598,7 +628,7 @@ class _Parser:
 
     def has_body_for(self, dose_unit: str, written: str, spot: str) -> bool:
         """A per-kg unit needs the context's body weight; report it where there is none."""
-        if units.DOSE_UNITS[dose_unit][2] and self.body_weight is None:
+        if units.DOSE_UNITS[dose_unit][2] and self.body_weight is None and not self.context_unknown:
             self.problem(
                 f"{spot}: '{written}' needs a body weight, which this context has not; give the amount in ug or ng"
             )
@@ -735,7 +765,7 @@ class _Parser:
 
 def seed_value(species: str, raw: Any, *, where: str) -> float:
     """Cells of a seedable population (``model/interventions.yaml`` seeds) set by a period."""
-    value, unit = quantity(raw, where=where)
+    value, unit = quantity(raw, where=where, example="1e9 cells")
     if unit not in (None, "cells"):
         raise Il7Error(
             f"{where}: unit '{unit}' does not fit {species}; give a number of cells, e.g. '1e9 cells'"
@@ -755,7 +785,8 @@ def parameter_value(
     A per-kg value (``"5e6 cells/kg"``, a graft's dose) is multiplied by ``body_weight_kg``
     (kg), the scenario context's; it is refused where there is none (a culture well).
     """
-    value, given = quantity(raw, where=where)
+    example = f"{p.value:g} {p.unit}" if p.value is not None and p.unit != "1" else "1"
+    value, given = quantity(raw, where=where, example=example)
     unit = given or p.unit
     if not math.isfinite(value):
         raise Il7Error(f"{where}: {value} is not a finite number; give a finite value in {p.unit}")

@@ -361,6 +361,11 @@ def sensitivities(
             continue
         if progress is not None:
             progress(pid)
+    if not todo:
+        raise Il7Error(
+            f"{where}: no parameter to vary ({'; '.join(f'{pid}: {why}' for pid, why in skipped)}); "
+            "choose others with --parameters"
+        )
     rows: list[Sensitivity] = []
     for (p, value), (sides, refused) in zip(
         todo,
