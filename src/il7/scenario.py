@@ -797,11 +797,17 @@ def parameter_value(
             f"{where}: {p.id} divides in the model's formulas and cannot be 0; give a small positive value"
         )
     expected = units.LABELS[p.unit].model_unit
-    fits = [u.label for u in units.LABELS.values() if u.model_unit == expected]
+    # cells and molecules are both items to the model; a count of one is not written in the other
+    other = {"cells": "molecules", "molecules": "cells"}.get(p.unit.split("/")[0], "")
+    fits = [
+        u.label
+        for u in units.LABELS.values()
+        if u.model_unit == expected and not (other and u.label.split("/")[0] == other)
+    ]
     if unit not in units.LABELS:
         raise Il7Error(f"{where}: unknown unit '{unit}'; {p.id} takes {', '.join(fits)}")
     label = units.LABELS[unit]
-    if label.model_unit != expected:
+    if label.model_unit != expected or unit not in fits:
         raise Il7Error(f"{where}: unit '{unit}' does not fit {p.id}; use {', '.join(fits)}")
     if p.unit == "fraction" and value * label.factor > 1:
         raise Il7Error(
