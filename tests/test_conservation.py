@@ -204,3 +204,28 @@ def test_the_body_settles_at_its_reference_pools(context: str) -> None:
     tolerance = 1e-3 if context == "human_body" else 1e-2
     for pool in pools:
         assert traj[pool][0] == pytest.approx(reference[f"{pool}_ref"], rel=tolerance), pool
+
+
+@pytest.mark.parametrize(
+    ("name", "day"),
+    [
+        ("transplant", -3.0),  # conditioning empties the pools
+        ("transplant", 0.5),  # the graft's naive, memory and alloreactive cells arrive
+        ("transplant", 30.0),  # regrowth: thymic export, division, conversion
+        ("sportes_2008", 5.0),  # rhIL-7 drives division
+        ("levy_2012", 10.0),  # the treated-HIV body's extra CD4 loss
+    ],
+)
+def test_cells_carry_their_receptors_at_the_pools_own_rate(name: str, day: float) -> None:
+    """dN_T_dt, the sum of every flux into and out of the T-cell pools that moves the receptor
+    totals with the cells (tcells.ant), is the slope of N_T itself: a reaction added to a pool but
+    not to that sum (as the graft's naive cells once were) shows here."""
+    import dataclasses
+
+    from il7.scenario import load
+
+    step = 1e-3  # day
+    s = dataclasses.replace(load(name), readouts=("N_T", "dN_T_dt"), times=(day - step, day, day + step))
+    traj = il7.simulate(s)
+    slope = (traj["N_T"][2] - traj["N_T"][0]) / (2 * step * 24.0)  # cells/h, the model's time unit
+    assert traj["dN_T_dt"][1] == pytest.approx(slope, rel=1e-3)
