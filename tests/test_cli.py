@@ -228,6 +228,12 @@ output: {t_end: 10, n: 1}
         (["simulate", "baseline", "--set", "Tumour=1e9"], "seed it in a period of a scenario file"),
         (["simulate", "baseline", "--set", "T_fixed=abc"], "'abc' is not a number with a unit"),
         (["simulate", "baseline", "--set", "T_fixed=-5"], "-5 is negative; T_fixed must be >= 0"),
+        (["simulate", "baseline", "--set", "T_fixed=5 molecules"], "unit 'molecules' does not fit T_fixed"),
+        (
+            ["simulate", "baseline", "--set", "IL7Ra_per_T=2000 cell/molecule"],
+            "unit 'cell/molecule' does not fit IL7Ra_per_T; use 1, fraction, %, molecules/cell",
+        ),
+        (["simulate", "baseline", "--set", "k_deplete=0,250"], "'0,250' has a comma in its number"),
         (
             ["simulate", "baseline", "--set", "thymic_output_young=5e10", "--set", "Tn4_ref=1e10"],
             "these parameters admit no reference adult: the thymus alone would more than fill the naive CD4",

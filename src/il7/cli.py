@@ -562,8 +562,12 @@ def _export(args: argparse.Namespace) -> None:
         raise Il7Error("export omex writes an archive, not text: add -o FILE.omex")
     if args.sets and args.scenario is None:
         raise Il7Error("--set acts on a scenario's body: add --scenario, e.g. --scenario baseline")
-    if args.output is not None and not Path(args.output).is_dir():  # a folder is named as such below
+    if args.output is not None:
         suffixes = EXPORT_SUFFIXES[args.what]
+        if Path(args.output).is_dir():
+            raise Il7Error(
+                f"-o '{args.output}': it is a folder; give a file name ending in {' or '.join(suffixes)}"
+            )
         if Path(args.output).suffix.lower() not in suffixes:
             raise Il7Error(
                 f"-o '{args.output}': export {args.what} writes a file ending in {' or '.join(suffixes)}"

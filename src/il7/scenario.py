@@ -49,8 +49,7 @@ MAX_POINTS = 100_000
 _QUANTITY = re.compile(
     r"^\s*([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan))\s*(\S.*)?$", re.IGNORECASE
 )
-_THOUSANDS = re.compile(r"^\s*[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:\s|$)")  # 5,000,000 cells
-_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+(?:[eE][-+]?\d+)?(?:\s|$)")  # 5,5 cells
+_COMMA_NUMBER = re.compile(r"^\s*[-+]?\d+(?:,\d+)+")  # 5,000,000 or 5,5 or 0,250: which is meant?
 
 # YAML 1.1 numbers that a reader would not take for what PyYAML makes of them: clock-like base-60
 # values (1:30 -> 90) and whole numbers with a leading zero (010 -> 8, octal; 08 -> text)
@@ -269,12 +268,11 @@ def quantity(text: Any, *, where: str, example: str = "10 ug/kg") -> tuple[float
             ) from None
     if _CLOCK.match(str(text).strip()):
         raise Il7Error(f"{where}: '{text}' is not a number{_hint(text)}")
-    if _THOUSANDS.match(str(text)):
+    if _COMMA_NUMBER.match(str(text)):
         raise Il7Error(
-            f"{where}: '{text}' has a thousands separator; write the number without it, e.g. '{example}'"
+            f"{where}: '{text}' has a comma in its number; write it without thousands separators and "
+            f"with a decimal point, e.g. '{example}'"
         )
-    if _DECIMAL_COMMA.match(str(text)):
-        raise Il7Error(f"{where}: '{text}' has a decimal comma; write a decimal point, e.g. '{example}'")
     match = _QUANTITY.match(str(text))
     if match is None:
         raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '{example}'")
@@ -372,19 +370,21 @@ class _Parser:
             )
             self.context_unknown = True
         else:
+            body_weight = contexts[context].get("body_weight_kg")
+            self.body_weight = body_weight  # before the context's own settings, which may be per kg
             context_set = self.settings(
                 contexts[context]["set"], f"model/interventions.yaml contexts.{context}"
             )
-            body_weight = contexts[context].get("body_weight_kg")
             self.context, self.routes = str(context), tuple(contexts[context]["routes"])
-        self.body_weight = body_weight
         time_unit = data.get("time_unit", "h")
         if _text(time_unit) not in TIME_UNITS:
             self.problem(f"time_unit '{time_unit}' is unknown; use one of: {', '.join(TIME_UNITS)}")
             time_unit = "h"
+        before = len(self.problems)
         periods = self.periods(data.get("periods", []), time_unit)
         if (
             self.steady_start
+            and len(self.problems) == before  # a period that failed to parse is reported already
             and self.body_weight is not None
             and not (periods and periods[0].time == -math.inf)
         ):
@@ -797,12 +797,10 @@ def parameter_value(
             f"{where}: {p.id} divides in the model's formulas and cannot be 0; give a small positive value"
         )
     expected = units.LABELS[p.unit].model_unit
-    # cells and molecules are both items to the model; a count of one is not written in the other
-    other = {"cells": "molecules", "molecules": "cells"}.get(p.unit.split("/")[0], "")
+    # cells and molecules are both items to the model: a count of one is not written in the
+    # other, nor molecules per cell as cells per molecule
     fits = [
-        u.label
-        for u in units.LABELS.values()
-        if u.model_unit == expected and not (other and u.label.split("/")[0] == other)
+        u.label for u in units.LABELS.values() if u.model_unit == expected and _items_agree(u.label, p.unit)
     ]
     if unit not in units.LABELS:
         raise Il7Error(f"{where}: unknown unit '{unit}'; {p.id} takes {', '.join(fits)}")
@@ -820,6 +818,22 @@ def parameter_value(
             )
         return value * label.factor * body_weight_kg
     return value * label.factor
+
+
+def _items(label: str) -> tuple[str, frozenset[str]]:
+    """The counted things (cell, molecule) above and below the line of a unit label."""
+
+    def noun(part: str) -> str:
+        return part.rstrip("s") if part.rstrip("s") in ("cell", "molecule") else ""
+
+    top, *below = label.split("/")
+    return noun(top), frozenset(filter(None, (noun(b) for b in below)))
+
+
+def _items_agree(given: str, table: str) -> bool:
+    """``given`` counts what ``table`` counts (a unit that counts nothing, ``1``, ``1/h``, fits any)."""
+    a, b = _items(given), _items(table)
+    return a == b or not (a[0] or a[1]) or not (b[0] or b[1])
 
 
 @functools.cache

@@ -179,7 +179,7 @@ def to_model(value: float, unit: str, *, where: str) -> float:
     found = label(unit, where=where)
     if found.per_kg:
         raise Il7Error(
-            f"{where}: '{unit}' is per kg of body weight, which only a scenario has; write the value in {found.model_unit}s"
+            f"{where}: '{unit}' is per kg of body weight, which only a scenario has; write the value in {found.label.split('/')[0]}"
         )
     return value * found.factor
 

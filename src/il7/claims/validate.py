@@ -20,7 +20,7 @@ import numpy as np
 from il7 import build, calibrate, cohort, experiments, units
 from il7.claims import Claim, Target, claims, targets
 from il7.scenario import load
-from il7.simulate import usable_cpus
+from il7.simulate import usable_cpus, values_in_run
 
 
 @dataclass(frozen=True)
@@ -304,21 +304,44 @@ GRAFT_READOUTS = ("naive_CD4_blood", "memory_CD4_blood", "naive_CD8_blood", "mem
 
 @functools.cache
 def graft_courses() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Blood T-cell subsets on each day of the transplant scenario to day +365, after the reference
-    blood graft and after a marrow graft (a tenth of its T cells, the CD34+ dose kept)."""
+    """The transplant scenario after its blood graft and after a marrow graft.
+
+    The marrow graft carries :data:`MARROW_T_FRACTION` of the blood graft's T cells, its CD34+
+    dose kept.
+
+    Returns
+    -------
+    tuple of dict
+        For the blood graft, then the marrow graft: ``"time"`` (days 0 to 365, each day) and
+        each of :data:`GRAFT_READOUTS` (cells/uL of blood).
+    """
     s = dataclasses.replace(
         load("transplant"),
         readouts=GRAFT_READOUTS,
         times=tuple(float(day) for day in range(366)),
     )
-    table = {q.id: q for q in build.parameters()}
-    graft_t = table["graft_T"].model_value or 0.0
+    table = {q.id: q.model_value for q in build.parameters()}
+    graft_t = values_in_run(s, {}).get("graft_T", table["graft_T"])  # the scenario's dose (cells)
+    assert graft_t is not None  # the table gives graft_T a value
     marrow = experiments.with_setting(s, "graft_T", MARROW_T_FRACTION * graft_t)
     return experiments.course(s), experiments.course(marrow)
 
 
 def blood_over_marrow_graft(readout: str, day: float) -> float:
-    """A blood readout on a day after the blood graft over that after a marrow graft."""
+    """A readout after the blood graft over the same after the marrow graft (:func:`graft_courses`).
+
+    Parameters
+    ----------
+    readout
+        One of :data:`GRAFT_READOUTS`.
+    day
+        Day after the transplant (the nearest output day).
+
+    Returns
+    -------
+    float
+        The ratio (dimensionless).
+    """
     blood, marrow = graft_courses()
     return experiments.value_at(blood["time"], blood[readout], day) / experiments.value_at(
         marrow["time"], marrow[readout], day
