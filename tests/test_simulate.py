@@ -69,6 +69,8 @@ def test_graft_doses_per_kg_scale_with_the_contexts_body_weight() -> None:
 
     ranged = spread("graft_T", "1e8..5e8 cells/kg", load("transplant"))
     assert (ranged.low, ranged.high) == pytest.approx((1e8 * weight, 5e8 * weight), rel=1e-12)
+    with pytest.raises(Il7Error, match=r"7e\+07-7e\+10 cells, 1e\+06-1e\+09 cells/kg at this body's 70 kg"):
+        spread("graft_T", "1e8..5e9 cells/kg", load("transplant"))  # bounds given as written, too
     # a well has no body weight, and the parameter table cannot hold a per-kg value
     with pytest.raises(
         Il7Error,

@@ -528,9 +528,15 @@ def spread(
     if not low < high:
         raise Il7Error(f"{where}={text}: the range's low end must be below its high end")
     if low < lower or high > upper:
+        written = units.LABELS.get(high_unit or low_unit)
+        per_kg = (
+            f", {lower / weight:g}-{upper / weight:g} {written.label} at this body's {weight:g} kg"
+            if written is not None and written.per_kg and weight
+            else ""
+        )
         raise Il7Error(
-            f"{where}={text}: the range leaves {parameter}'s bounds, {lower:g}-{upper:g}{units.suffix(p.unit)} "
-            "(il7 parameters); give a range within them"
+            f"{where}={text}: the range leaves {parameter}'s bounds, {lower:g}-{upper:g}{units.suffix(p.unit)}"
+            f"{per_kg} (il7 parameters); give a range within them"
         )
     return Spread(parameter, "uniform", p.unit, (low + high) / 2.0, math.nan, low, high)
 
