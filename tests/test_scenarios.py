@@ -64,6 +64,16 @@ def test_three_errors_are_all_reported(tmp_path: Path) -> None:
     assert "s.yaml" in message
 
 
+def test_two_mistakes_in_one_dose_are_both_reported(tmp_path: Path) -> None:
+    text = GOOD.replace("unit: ug/kg, route: iv", "unit: ug/kgg, route: ivv")
+    with pytest.raises(ScenarioError) as info:
+        scenario.load(write(tmp_path, text))
+    message = str(info.value)
+    assert "2 problems" in message
+    assert "unit: 'ug/kgg' is not a dose unit; did you mean 'ug/kg'?" in message
+    assert "route: 'ivv' is not available for IL7; did you mean 'iv'?" in message
+
+
 def test_malformed_yaml_names_line_and_fix(tmp_path: Path) -> None:
     with pytest.raises(Il7Error, match=r"not valid YAML at line 4, column \d+: .*; fix the syntax"):
         scenario.load(write(tmp_path, "name: x\ndescription: y\nperiods: [\n  - {time: 0\n"))

@@ -545,6 +545,12 @@ class _Parser:
                         f"{spot}: unknown field '{key}'{did_you_mean(str(key), _DOSE_KEYS)}; allowed: {', '.join(sorted(_DOSE_KEYS))}"
                     )
             drug = self.drug(dose, spot)
+            route = dose.get("route")
+            route_known = drug is not None and _text(route) in drug["routes"]
+            if drug is not None and not route_known:  # reported beside any fault of the amount
+                self.problem(
+                    f"{spot}.route: '{route}' is not available for {dose['drug']}{did_you_mean(str(route), drug['routes'])}; use one of: {', '.join(drug['routes'])}"
+                )
             amount = dose.get("amount")
             unit = dose.get("unit")
             if isinstance(amount, str):
@@ -573,17 +579,10 @@ class _Parser:
                     f"{spot}.unit: '{unit}' is not a dose unit{did_you_mean(str(unit), units.DOSE_UNITS)}; use one of {', '.join(units.DOSE_UNITS)}"
                 )
                 continue
-            route = dose.get("route")
-            if drug is None:
-                continue
-            routes = drug["routes"]
-            if _text(route) not in routes:
-                self.problem(
-                    f"{spot}.route: '{route}' is not available for {dose['drug']}{did_you_mean(str(route), routes)}; use one of: {', '.join(routes)}"
-                )
+            if drug is None or not route_known:
                 continue
             if self.routes and route not in self.routes:
-                usable = [r for r in routes if r in self.routes]
+                usable = [r for r in drug["routes"] if r in self.routes]
                 self.problem(
                     f"{spot}.route: '{route}' has no meaning in context {self.context}, which takes "
                     f"{', '.join(self.routes)}; "
@@ -622,7 +621,9 @@ class _Parser:
             for k in range(count):
                 at = time + k * (every or 0.0)
                 out.append(
-                    Dose(at, str(dose["drug"]), amount_value, str(unit), str(route), str(routes[route]))
+                    Dose(
+                        at, str(dose["drug"]), amount_value, str(unit), str(route), str(drug["routes"][route])
+                    )
                 )
         return tuple(out)
 
