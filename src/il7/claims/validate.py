@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from il7 import build, calibrate, cohort, experiments, units
+from il7 import build, calibrate, cohort, experiments
 from il7.claims import Claim, Target, claims, targets
-from il7.scenario import load
+from il7.scenario import Scenario, load
 from il7.simulate import usable_cpus, values_in_run
 
 
@@ -287,15 +287,21 @@ blood stem cell grafts contain about 10 times more T and B cells than marrow gra
 Blood 97:3380, abstract)."""
 
 
+def marrow_graft(scenario: Scenario) -> Scenario:
+    """``scenario`` with a marrow graft: :data:`MARROW_T_FRACTION` of its graft's T cells
+    (``graft_T`` as its run has it), the CD34+ dose kept."""
+    table = {q.id: q.model_value for q in build.parameters()}
+    graft_t = values_in_run(scenario, {}).get("graft_T", table["graft_T"])  # model units: cells
+    assert graft_t is not None  # the table gives graft_T a value
+    return experiments.with_setting(scenario, "graft_T", MARROW_T_FRACTION * graft_t)
+
+
 @functools.cache
 def marrow_cohort() -> cohort.CohortResult:
     """The default cohort's patients with marrow grafts: each one's T-cell dose a tenth of their
     blood graft's, their CD34+ dose kept (the same seed, graft_T's median moved before the start;
     the few patients drawn again in either cohort differ, see :func:`il7.cohort.run`)."""
-    spread = next(s for s in cohort_study().population.spreads if s.parameter == "graft_T")
-    median = spread.center * units.label(spread.unit, where="graft_T").factor  # model units
-    marrow = experiments.with_setting("transplant", "graft_T", MARROW_T_FRACTION * median)
-    return cohort.run(scenario=marrow, jobs=min(usable_cpus(), 4))
+    return cohort.run(scenario=marrow_graft(load("transplant")), jobs=min(usable_cpus(), 4))
 
 
 GRAFT_READOUTS = ("naive_CD4_blood", "memory_CD4_blood", "naive_CD8_blood", "memory_CD8_blood", "CD8_blood")
@@ -320,11 +326,7 @@ def graft_courses() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         readouts=GRAFT_READOUTS,
         times=tuple(float(day) for day in range(366)),
     )
-    table = {q.id: q.model_value for q in build.parameters()}
-    graft_t = values_in_run(s, {}).get("graft_T", table["graft_T"])  # the scenario's dose (cells)
-    assert graft_t is not None  # the table gives graft_T a value
-    marrow = experiments.with_setting(s, "graft_T", MARROW_T_FRACTION * graft_t)
-    return experiments.course(s), experiments.course(marrow)
+    return experiments.course(s), experiments.course(marrow_graft(s))
 
 
 def blood_over_marrow_graft(readout: str, day: float) -> float:
@@ -346,6 +348,12 @@ def blood_over_marrow_graft(readout: str, day: float) -> float:
     return experiments.value_at(blood["time"], blood[readout], day) / experiments.value_at(
         marrow["time"], marrow[readout], day
     )
+
+
+def cd8_after_blood_graft(day: float) -> float:
+    """Blood CD8 T cells (cells/uL) on a day after the transplant scenario's blood graft."""
+    blood, _ = graft_courses()
+    return experiments.value_at(blood["time"], blood["CD8_blood"], day)
 
 
 def cohort_marrow_agvhd_ratio() -> float:
@@ -440,9 +448,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "cohort_agvhd_marrow_over_blood_graft": cohort_marrow_agvhd_ratio,
     "transplant_naive_cd4_over_marrow_graft": lambda: blood_over_marrow_graft("naive_CD4_blood", 100.0),
     "transplant_memory_cd4_over_marrow_graft": lambda: blood_over_marrow_graft("memory_CD4_blood", 100.0),
-    "transplant_cd8_normal_by_month_3": lambda: experiments.value_at(
-        graft_courses()[0]["time"], graft_courses()[0]["CD8_blood"], 90.0
-    ),
+    "transplant_cd8_normal_by_month_3": lambda: cd8_after_blood_graft(90.0),
     "three_cascades_fold": lambda: min(
         float(experiments.dose_response("IL7", r, [1e4], minutes=30)[0])
         for r in ("pSTAT5_frac", "pAkt_frac", "pERK_frac")

@@ -12,11 +12,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from il7 import experiments
 from il7.claims.validate import (
     GRAFT_READOUTS,
     MARROW_T_FRACTION,
     blood_over_marrow_graft,
+    cd8_after_blood_graft,
     cohort_study,
     graft_courses,
     sportes_peak_folds,
@@ -172,7 +172,7 @@ def _graft_figure(out: Path) -> str:
         f"{blood_over_marrow_graft('memory_CD4_blood', 100):.2f} times the memory CD4 of the marrow graft at day +100, and "
         f"{blood_over_marrow_graft('naive_CD4_blood', 365):.1f} and {blood_over_marrow_graft('memory_CD4_blood', 365):.2f} times at day +365; "
         "Storek found about 4 and 2 times over days 30-365 (grey). CD8 reach "
-        f"{experiments.value_at(blood['time'], blood['CD8_blood'], 90.0):.0f} cells/uL by day +90 after the blood graft, against the adult range "
+        f"{cd8_after_blood_graft(90.0):.0f} cells/uL by day +90 after the blood graft, against the adult range "
         "from 200 (dotted) where Petersen 2003 saw them normal by month 3. None of this is fitted (il7 "
         "validate: transplant_naive_cd4_over_marrow_graft, transplant_memory_cd4_over_marrow_graft, "
         "transplant_cd8_normal_by_month_3); the naive check failed (0.96) until the graft's naive cells "
