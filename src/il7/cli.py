@@ -639,7 +639,7 @@ def _calibrate(args: argparse.Namespace) -> None:
 
 def _validate(args: argparse.Namespace) -> None:
     from il7.claims import targets
-    from il7.claims.validate import validate
+    from il7.claims.validate import passes_by_basis, validate
     from il7.errors import did_you_mean
 
     known = targets()
@@ -657,14 +657,19 @@ def _validate(args: argparse.Namespace) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table("target", "expected", "model", "verdict", "source", title="il7 validate")
+        table = Table("target", "basis", "expected", "model", "verdict", "source", title="il7 validate")
         for r in results:
             verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
             table.add_row(
-                r.target.id, _plain(r.target.expected), f"{r.observed:.4g}", verdict, _plain(r.target.source)
+                r.target.id,
+                r.target.basis,
+                _plain(r.target.expected),
+                f"{r.observed:.4g}",
+                verdict,
+                _plain(r.target.source),
             )
         Console().print(table)
-        print(f"{sum(r.passed for r in results)} of {len(results)} targets pass")
+        print(passes_by_basis(results))
         _print_misses([r for r in results if not r.passed])
     if not all(r.passed for r in results):
         raise SystemExit(1)
@@ -679,6 +684,7 @@ def _target_row(r: Result) -> dict[str, object]:
         # strict JSON has no inf or nan: a complete loss (inf) or a failed measure (nan) is a string
         "model": r.observed if math.isfinite(r.observed) else str(r.observed),
         "unit": r.target.unit,
+        "basis": r.target.basis,
         "passed": r.passed,
         "source": r.target.source,
         "known_miss": r.target.known_miss,

@@ -370,18 +370,21 @@ def reference_signal(context: str = "human_body", *, overrides: Overrides = None
     return read("reference body", [], "pSTAT5_frac", overrides, preequilibrate=held)
 
 
-def monocyte_il6(il7_ng_ml: float, hours: Sequence[float]) -> np.ndarray:
-    """IL-6 (pg/mL) in a well of 2e5 monocytes (1e6/mL) given ``il7_ng_ml`` IL-7 at time 0 (Alderson 1991)."""
+def monocyte_il6(il7_ng_ml: float, hours: Sequence[float], *, readout: str = "IL6_conc") -> np.ndarray:
+    """IL-6 (pg/mL) in a well of 2e5 monocytes (1e6/mL) given ``il7_ng_ml`` IL-7 at time 0 (Alderson 1991).
+
+    ``readout`` picks another of the monocytes' mediators (``IL1_conc``, ``MIP1_conc``).
+    """
     s = _experiment(
-        "monocyte IL-6",
+        "monocyte mediators",
         [(0.0, _dose("IL7", il7_ng_ml, "ng/mL"))],
-        ["IL6_conc"],
+        [readout],
         list(hours),
         time_unit="h",
         steady_first=False,
     )
     overrides = {"T_fixed": "0 cells", "monocytes_culture": "2e5 cells", "k_mono_turnover": "0 1/day"}
-    return np.asarray(simulate(s, overrides=overrides)["IL6_conc"])
+    return np.asarray(simulate(s, overrides=overrides)[readout])
 
 
 def osteoclast_formation(il7_ng_ml: float, *, t_cells: bool, days: float = 7.0) -> float:

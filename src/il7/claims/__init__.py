@@ -13,7 +13,19 @@ import yaml
 from il7 import units
 from il7.errors import Il7Error
 
-CHECKS = ("within_factor", "at_least", "at_most", "in_range")
+CHECKS = ("within_factor", "at_least", "at_most", "above", "below", "in_range")
+"""How a target judges a value. ``above`` and ``below`` are strict: the value must differ from the
+threshold by more than :data:`NOISE`, so an effect the article asserts ("raises", "lowers") is not
+met by no effect at all (a ratio of exactly 1)."""
+
+NOISE = 1e-4
+"""Relative difference below which two model values are not told apart: 100 times the solver's
+relative tolerance (1e-6), so that solver error never reads as an effect."""
+
+BASES = ("input", "fitted", "prediction")
+"""What the model's value owes to a target's number: ``input``, the number, or the mechanism that
+gives it, is written into the model, so the check shows it is carried through, not predicted;
+``fitted``, a parameter was chosen to meet it; ``prediction``, nothing in the model was set from it."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,8 @@ class Target:
     unit: str
     check: str
     source: str
+    basis: str
+    """One of :data:`BASES`: input, fitted or prediction."""
     value: float | None = None
     factor: float | None = None
     low: float | None = None
@@ -36,8 +50,8 @@ class Target:
         """Whether a model value meets the target."""
         if math.isnan(observed):
             return False
-        if math.isinf(observed):  # a complete loss (fold change over zero) meets only "at least" from below
-            return self.check == "at_least" and observed > 0
+        if math.isinf(observed):  # a complete loss (fold change over zero) meets only a lower bound
+            return self.check in ("at_least", "above") and observed > 0
         if self.check == "within_factor":
             assert self.value is not None and self.factor is not None
             return self.value / self.factor <= observed <= self.value * self.factor
@@ -47,6 +61,10 @@ class Target:
         if self.check == "at_most":
             assert self.value is not None
             return observed <= self.value
+        if self.check in ("above", "below"):
+            assert self.value is not None
+            margin = NOISE * max(abs(self.value), 1.0)
+            return observed > self.value + margin if self.check == "above" else observed < self.value - margin
         assert self.low is not None and self.high is not None
         return self.low <= observed <= self.high
 
@@ -60,6 +78,10 @@ class Target:
             return f">= {self.value:g}{unit}"
         if self.check == "at_most":
             return f"<= {self.value:g}{unit}"
+        if self.check == "above":
+            return f"> {self.value:g}{unit}"
+        if self.check == "below":
+            return f"< {self.value:g}{unit}"
         return f"{self.low:g} to {self.high:g}{unit}"
 
 
@@ -74,6 +96,9 @@ def targets() -> dict[str, Target]:
         check = spec.get("check")
         if check not in CHECKS:
             raise Il7Error(f"{where}: check '{check}' is not one of {', '.join(CHECKS)}")
+        basis = spec.get("basis")
+        if basis not in BASES:
+            raise Il7Error(f"{where}: basis '{basis}' is not one of {', '.join(BASES)}")
         low, high = spec.get("range", (None, None))
         out[key] = Target(
             id=key,
@@ -81,6 +106,7 @@ def targets() -> dict[str, Target]:
             unit=str(spec["unit"]),
             check=check,
             source=spec["source"],
+            basis=basis,
             value=spec.get("value"),
             factor=spec.get("factor"),
             low=low,

@@ -35,6 +35,19 @@ class Result:
         return self.target.passes(self.observed)
 
 
+def passes_by_basis(results: Sequence[Result]) -> str:
+    """How many targets pass, in all and by basis (predictions first), as one sentence."""
+    from il7.claims import BASES
+
+    parts = []
+    for basis in reversed(BASES):
+        group = [r for r in results if r.target.basis == basis]
+        if group:
+            label = {"prediction": "predictions", "input": "inputs"}.get(basis, basis)
+            parts.append(f"{label} {sum(r.passed for r in group)} of {len(group)}")
+    return f"{sum(r.passed for r in results)} of {len(results)} targets pass ({', '.join(parts)})"
+
+
 @functools.cache
 def gonnord() -> tuple[calibrate.GonnordData, np.ndarray, np.ndarray, np.ndarray]:
     data = calibrate.load_data()
@@ -410,8 +423,19 @@ MEASURES: dict[str, Callable[[], float]] = {
         experiments.monocyte_il6(100.0, [0.0, 24.0])[-1] / experiments.monocyte_il6(1.0, [0.0, 24.0])[-1]
     ),
     "monocyte_il6_at_2h": lambda: float(experiments.monocyte_il6(100.0, [0.0, 2.0])[-1]),
+    "monocyte_il1_mip1_ratio_100_vs_1": lambda: min(
+        float(
+            experiments.monocyte_il6(100.0, [0.0, 24.0], readout=r)[-1]
+            / experiments.monocyte_il6(1.0, [0.0, 24.0], readout=r)[-1]
+        )
+        for r in ("IL1_conc", "MIP1_conc")
+    ),
     "osteoclasts_with_t_cells": lambda: experiments.osteoclast_formation(10.0, t_cells=True),
     "osteoclasts_without_t_cells": lambda: experiments.osteoclast_formation(10.0, t_cells=False),
+    "activated_t_gmcsf_ratio": lambda: (
+        experiments.activated_t_products(10.0)["GMCSF_conc"]
+        / experiments.activated_t_products(0.0)["GMCSF_conc"]
+    ),
     "activated_t_il3_ratio": lambda: (
         experiments.activated_t_products(10.0)["IL3_conc"] / experiments.activated_t_products(0.0)["IL3_conc"]
     ),
