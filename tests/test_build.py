@@ -84,7 +84,7 @@ def test_serum_observable_converts_molecules_to_pg_per_ml() -> None:
     eng.start({})
     eng.steady_state()
     molecules_per_litre = eng.get("[IL7_plasma]")
-    mw = 17.4e3  # g/mol
+    mw = next(p.model_value for p in build.parameters() if p.id == "mw_IL7")  # g/mol
     expected = molecules_per_litre / units.AVOGADRO * mw * 1e12 / 1e3  # pg per mL
     assert math.isclose(eng.get("IL7_serum"), expected, rel_tol=1e-9)
 

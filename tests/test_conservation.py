@@ -174,7 +174,23 @@ def test_pstat5_anchor_is_the_reference_body_signal(context: str) -> None:
     assert signal == pytest.approx(anchor, rel=1.5e-3)
 
 
-@pytest.mark.parametrize("context", ["human_body", "mouse_body"])
+@pytest.mark.parametrize(
+    "context",
+    [
+        "human_body",
+        pytest.param(
+            "mouse_body",
+            marks=pytest.mark.xfail(
+                strict=True,
+                raises=AssertionError,
+                reason="the mouse settles 0.4% high in naive CD4 (so it did before the non-T "
+                "consumers), probably because its thymus, which sustains the naive pools, sees the "
+                "tissue's IL-7 on top of its own niche, which the derivation of the thymic influx "
+                "(a half-occupied niche) leaves out",
+            ),
+        ),
+    ],
+)
 def test_the_body_settles_at_its_reference_pools(context: str) -> None:
     """With the anchor as written, the dynamic body's steady state is the reference adult: every
     resting T-cell pool at its *_ref size (a check of the anchor that does not go through the
@@ -198,12 +214,8 @@ def test_the_body_settles_at_its_reference_pools(context: str) -> None:
     if context == "mouse_body":
         setting = vocabulary()["contexts"]["mouse_body"]["set"]
         reference |= {f"{pool}_ref": float(str(setting[f"{pool}_ref"]).split()[0]) for pool in pools}
-    # The mouse settles 0.4% high in naive CD4 (so it did before the non-T consumers), probably
-    # because its thymus, which sustains the naive pools, sees the tissue's IL-7 on top of its own
-    # niche, which the export's derivation (a half-occupied niche) leaves out.
-    tolerance = 1e-3 if context == "human_body" else 1e-2
     for pool in pools:
-        assert traj[pool][0] == pytest.approx(reference[f"{pool}_ref"], rel=tolerance), pool
+        assert traj[pool][0] == pytest.approx(reference[f"{pool}_ref"], rel=1e-3), pool
 
 
 @pytest.mark.parametrize(

@@ -4,15 +4,14 @@ runs it), runs in COPASI as it runs in il7 when COPASI opens the archive and run
 
 from pathlib import Path
 
+import basico  # the test extra (copasi-basico): a cross-check the acceptance asks for is never skipped
 import numpy as np
 import pandas as pd
 import pytest
 
-basico = pytest.importorskip("basico", reason="COPASI cross-check needs the test extra (copasi-basico)")
-
-from il7 import build, export_omex, scenario  # noqa: E402
-from il7.export import output_hours  # noqa: E402
-from il7.simulate import simulate  # noqa: E402
+from il7 import build, export_omex, scenario
+from il7.export import output_hours
+from il7.simulate import simulate
 
 TIMES = [
     0.0,

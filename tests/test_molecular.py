@@ -20,7 +20,8 @@ def test_every_target_has_a_measure() -> None:
 @pytest.mark.parametrize(
     "target_id",
     [
-        pytest.param(t, marks=pytest.mark.xfail(strict=True, reason=target.known_miss))
+        # raises=AssertionError: a known miss must still be measured; a crash is a failure
+        pytest.param(t, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=target.known_miss))
         if target.known_miss
         else t
         for t, target in targets().items()
@@ -36,7 +37,7 @@ def test_stat5_is_the_most_sensitive_output() -> None:
     from il7.claims.validate import graded
 
     graded = graded()
-    assert graded.ec50_stat5 < graded.ec50_survival
+    assert graded.ec50_stat5 < min(graded.ec50_survival, graded.ec50_proliferation)
 
 
 def test_gc_affinity_hierarchy() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from il7.build import parameters
 from il7.errors import Il7Error
 from il7.population import Population, Spread, correlation_matrix, draw, population, spread
 from il7.scenario import load
@@ -16,7 +17,8 @@ from il7.simulate import simulate
 
 def test_a_log_normal_spread_has_the_runs_value_as_median_and_the_cv_asked_for() -> None:
     naive = spread("halflife_naive_CD4", "cv 30%", load("baseline"))
-    assert (naive.kind, naive.center, naive.cv) == ("lognormal", 4.2, 0.3)
+    table = next(p.value for p in parameters() if p.id == "halflife_naive_CD4")
+    assert (naive.kind, naive.center, naive.cv) == ("lognormal", table, 0.3)
     wide = Spread("x", "lognormal", "1", 2.0, 0.3, 0.0, math.inf)
     draws, (redrawn,) = draw([wide], 40_000, np.random.default_rng(0))
     assert redrawn == 0
