@@ -89,6 +89,19 @@ def test_serum_observable_converts_molecules_to_pg_per_ml() -> None:
     assert math.isclose(eng.get("IL7_serum"), expected, rel_tol=1e-9)
 
 
+def test_the_niche_clearances_keep_their_niches_half_occupied() -> None:
+    """CL_niche_thymus and CL_niche_marrow are written in the table as numbers, defined as the
+    source's secretion over IL-7Ralpha's K_D (a half-occupied niche): they must follow if either
+    changes."""
+    from il7.simulate import derived_values
+
+    kd = derived_values()["Kd_IL7Ra"] * 1e-9 * units.AVOGADRO  # nM -> molecules/L
+    for niche, source in (("CL_niche_thymus", "src_thymus"), ("CL_niche_marrow", "src_stroma")):
+        table = next(p.value for p in build.parameters() if p.id == niche)  # L/h
+        secreted = next(p.value for p in build.parameters() if p.id == source)  # molecules/h
+        assert table == pytest.approx(secreted / kd, rel=1e-3), niche
+
+
 def test_unit_labels_convert_literature_values() -> None:
     assert math.isclose(units.to_model(1.0, "1/min", where="t"), 60.0)
     assert math.isclose(units.to_model(1e7, "1/M/s", where="t"), 1e7 * 3600 / units.AVOGADRO)
