@@ -44,5 +44,15 @@ def test_gc_affinity_hierarchy() -> None:
     """gc binds IL-7:IL-7Ralpha more tightly than IL-15 or IL-2 on IL-2Rbeta, and those more than
     IL-4:IL-4Ralpha (Gonnord 2018); IL-15:IL-2Rbeta holds it about twice as tightly as IL-2:IL-2Rbeta
     (Farhat 2021's IL-2/IL-15 fit). All share one gc on-rate, so the release rates order the affinities."""
+    import libsbml
+
+    from il7.build import sbml
+
+    model = libsbml.readSBMLFromString(sbml()).getModel()
+    recruit = {"J_recruit_gc": "k_gc_off", "J_recruit_gc_IL4": "k_gc_off_IL4"}
+    recruit |= {"J_recruit_gc_IL2": "k_gc_off_IL2", "J_recruit_gc_IL15": "k_gc_off_IL15"}
+    for reaction, release in recruit.items():
+        law = libsbml.formulaToL3String(model.getReaction(reaction).getKineticLaw().getMath())
+        assert "k_gc_on" in law and release in law, f"{reaction}: {law}"
     p = {q.id: q.model_value for q in parameters()}
     assert p["k_gc_off"] < p["k_gc_off_IL15"] < p["k_gc_off_IL2"] < p["k_gc_off_IL4"]
