@@ -83,6 +83,11 @@ def test_an_asserted_effect_is_not_met_by_no_effect() -> None:
         assert not raises.passes(no_effect) and not lowers.passes(no_effect)
     assert raises.passes(1.01) and not raises.passes(0.99) and raises.passes(float("inf"))
     assert lowers.passes(0.99) and not lowers.passes(1.01) and not lowers.passes(float("inf"))
+    assert (
+        lowers.passes(float("-inf")) and not raises.passes(float("-inf")) and not raises.passes(float("nan"))
+    )
+    positive = Target("p", "any rise from 0", "1", "above", "test", "prediction", value=0.0)
+    assert positive.passes(1e-9) and not positive.passes(0.0) and not positive.passes(-1e-9)
     assert (raises.expected, lowers.expected) == ("> 1", "< 1")
 
 

@@ -63,7 +63,7 @@ def test_a_small_cohort_reads_the_stated_incidence_and_the_transplant_lowers_t_c
     production = result.population.drawn("IL7_production")
     rise = result.il7_day7 / (baseline * production)
     assert np.all(rise > 2.0)
-    assert np.median(rise) > targets()["sink_serum_rise_after_depletion"].value
+    assert np.median(rise) >= targets()["sink_serum_rise_after_depletion"].value
 
 
 def test_the_cli_says_whether_the_cohort_reproduces_dean_2008(

@@ -174,27 +174,16 @@ def test_pstat5_anchor_is_the_reference_body_signal(context: str) -> None:
     assert signal == pytest.approx(anchor, rel=1.5e-3)
 
 
-@pytest.mark.parametrize(
-    "context",
-    [
-        "human_body",
-        pytest.param(
-            "mouse_body",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=AssertionError,
-                reason="the mouse settles 0.4% high in naive CD4 (so it did before the non-T "
-                "consumers), probably because its thymus, which sustains the naive pools, sees the "
-                "tissue's IL-7 on top of its own niche, which the derivation of the thymic influx "
-                "(a half-occupied niche) leaves out",
-            ),
-        ),
-    ],
+MOUSE_OFFSET = (
+    "the mouse settles off its reference pools by up to 0.41% (naive CD4 +0.41%, Treg +0.25%, memory "
+    "CD4 +0.19%, naive CD8 +0.15%, memory CD8 -0.10%; so it did before the non-T consumers), probably "
+    "because its thymus, which sustains the naive pools, sees the tissue's IL-7 on top of its own "
+    "niche, which the derivation of the thymic influx (a half-occupied niche) leaves out"
 )
-def test_the_body_settles_at_its_reference_pools(context: str) -> None:
-    """With the anchor as written, the dynamic body's steady state is the reference adult: every
-    resting T-cell pool at its *_ref size (a check of the anchor that does not go through the
-    function that computed it)."""
+
+
+def _settled_pools(context: str) -> tuple[dict[str, float], dict[str, float]]:
+    """Each resting T-cell pool at the body's steady state, and its *_ref size."""
     from il7.scenario import vocabulary
 
     pools = ("Tn4", "Tm4", "Tn8", "Tm8", "Treg")
@@ -214,8 +203,35 @@ def test_the_body_settles_at_its_reference_pools(context: str) -> None:
     if context == "mouse_body":
         setting = vocabulary()["contexts"]["mouse_body"]["set"]
         reference |= {f"{pool}_ref": float(str(setting[f"{pool}_ref"]).split()[0]) for pool in pools}
-    for pool in pools:
-        assert traj[pool][0] == pytest.approx(reference[f"{pool}_ref"], rel=1e-3), pool
+    return {pool: float(traj[pool][0]) for pool in pools}, {
+        pool: float(reference[f"{pool}_ref"]) for pool in pools
+    }
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        "human_body",
+        pytest.param(
+            "mouse_body", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=MOUSE_OFFSET)
+        ),
+    ],
+)
+def test_the_body_settles_at_its_reference_pools(context: str) -> None:
+    """With the anchor as written, the dynamic body's steady state is the reference adult: every
+    resting T-cell pool at its *_ref size (a check of the anchor that does not go through the
+    function that computed it)."""
+    settled, reference = _settled_pools(context)
+    for pool, size in settled.items():
+        assert size == pytest.approx(reference[pool], rel=1e-3), pool
+
+
+def test_the_mouse_stays_within_its_known_offset() -> None:
+    """The mouse's known offset (MOUSE_OFFSET, an expected failure at 1e-3) does not grow: every
+    pool within 0.5% of its reference."""
+    settled, reference = _settled_pools("mouse_body")
+    for pool, size in settled.items():
+        assert size == pytest.approx(reference[pool], rel=5e-3), pool
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ model misses are expected failures (strict) with the reason from the target's `k
 widened tolerances.
 """
 
+import re
+
 import pytest
 
 from il7.build import parameters
@@ -34,6 +36,9 @@ def test_literature_target(target_id: str) -> None:
 
 
 def test_stat5_is_the_most_sensitive_output() -> None:
+    """At the assumed culture density (experiments.CULTURE_CELLS_PER_ML): below about 1e5
+    cells/mL, where the cells no longer use up the dose, survival answers lower IL-7 than the
+    10-min pSTAT5 does (experiments.CULTURE_CELLS_PER_ML says so)."""
     from il7.claims.validate import graded
 
     graded = graded()
@@ -53,6 +58,8 @@ def test_gc_affinity_hierarchy() -> None:
     recruit |= {"J_recruit_gc_IL2": "k_gc_off_IL2", "J_recruit_gc_IL15": "k_gc_off_IL15"}
     for reaction, release in recruit.items():
         law = libsbml.formulaToL3String(model.getReaction(reaction).getKineticLaw().getMath())
-        assert "k_gc_on" in law and release in law, f"{reaction}: {law}"
+        names = set(re.findall(r"[A-Za-z_]\w*", law))
+        assert {"k_gc_on", release} <= names, f"{reaction}: {law}"
+        assert not names & (set(recruit.values()) - {release}), f"{reaction}: {law}"
     p = {q.id: q.model_value for q in parameters()}
     assert p["k_gc_off"] < p["k_gc_off_IL15"] < p["k_gc_off_IL2"] < p["k_gc_off_IL4"]

@@ -724,7 +724,7 @@ def _print_json(rows: Sequence[Mapping[str, object]]) -> None:
 
 def _claims(args: argparse.Namespace) -> None:
     from il7.claims import claims
-    from il7.claims.validate import check_claims
+    from il7.claims.validate import check_claims, check_line
 
     with _steps("il7 claims", len(claims())) as step:
         results = check_claims(progress=step)
@@ -747,10 +747,7 @@ def _claims(args: argparse.Namespace) -> None:
 
         table = Table("claim", "statement", "how il7 checks it", "verdict", title="il7 claims")
         for c in results:
-            checks = "; ".join(
-                f"{r.target.id}: {r.observed:.4g} (want {r.target.expected}) {'ok' if r.passed else 'MISS'}"
-                for r in c.results
-            )
+            checks = "; ".join(check_line(r) for r in c.results)
             if c.claim.missing:
                 checks += f"; not yet checked: {c.claim.missing}"
             verdict = "[green]PASS[/green]" if c.passed else "[red]FAIL[/red]"

@@ -169,7 +169,9 @@ CULTURE_CELLS_PER_ML = 1e6
 """Density of multi-day T-cell cultures (assumed: the usual 1e6 cells/mL; JLB 2014's is not read).
 
 The survival and proliferation EC50s follow it, since they are set by how fast the cells use up
-the dose (survival 0.04, 1.15 and 2.3 ng/mL at 1e5, 1e6 and 2e6 cells/mL)."""
+the dose (survival 0.04, 1.15 and 2.3 ng/mL at 1e5, 1e6 and 2e6 cells/mL). So does the order of
+the graded outputs: STAT5's 10-min EC50 (0.02 ng/mL) lies below survival's only from about 1e5
+cells/mL up; without consumption survival's is 0.009 ng/mL."""
 
 
 def graded_outputs(
@@ -373,11 +375,9 @@ def reference_signal(context: str = "human_body", *, overrides: Overrides = None
     return read("reference body", [], "pSTAT5_frac", overrides, preequilibrate=held)
 
 
-def monocyte_il6(il7_ng_ml: float, hours: Sequence[float], *, readout: str = "IL6_conc") -> np.ndarray:
-    """IL-6 (pg/mL) in a well of 2e5 monocytes (1e6/mL) given ``il7_ng_ml`` IL-7 at time 0 (Alderson 1991).
-
-    ``readout`` picks another of the monocytes' mediators (``IL1_conc``, ``MIP1_conc``).
-    """
+def monocyte_mediator(il7_ng_ml: float, hours: Sequence[float], *, readout: str = "IL6_conc") -> np.ndarray:
+    """A mediator (pg/mL; ``IL6_conc``, ``IL1_conc`` or ``MIP1_conc``) in a well of 2e5 monocytes
+    (1e6/mL) given ``il7_ng_ml`` IL-7 at time 0 (Alderson 1991)."""
     s = _experiment(
         "monocyte mediators",
         [(0.0, _dose("IL7", il7_ng_ml, "ng/mL"))],

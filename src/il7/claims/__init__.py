@@ -15,17 +15,21 @@ from il7.errors import Il7Error
 
 CHECKS = ("within_factor", "at_least", "at_most", "above", "below", "in_range")
 """How a target judges a value. ``above`` and ``below`` are strict: the value must differ from the
-threshold by more than :data:`NOISE`, so an effect the article asserts ("raises", "lowers") is not
-met by no effect at all (a ratio of exactly 1)."""
+threshold by more than :data:`NOISE` of it, so an effect the article asserts ("raises",
+"lowers") is not met by no effect at all (a ratio of exactly 1)."""
 
 NOISE = 1e-4
 """Relative difference below which two model values are not told apart: 100 times the solver's
 relative tolerance (1e-6), so that solver error never reads as an effect."""
 
-BASES = ("input", "fitted", "prediction")
-"""What the model's value owes to a target's number: ``input``, the number, or the mechanism that
-gives it, is written into the model, so the check shows it is carried through, not predicted;
-``fitted``, a parameter was chosen to meet it; ``prediction``, nothing in the model was set from it."""
+BASES = {
+    "input": "the number, or the mechanism that gives it, is written into the model, so the check "
+    "shows it is carried through, not predicted",
+    "fitted": "a parameter was chosen to meet it (or, for a fit taken from a paper, that paper fitted "
+    "the same data)",
+    "prediction": "nothing in the model was set from it",
+}
+"""What the model's value owes to a target's number, by basis."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,8 @@ class Target:
         """Whether a model value meets the target."""
         if math.isnan(observed):
             return False
-        if math.isinf(observed):  # a complete loss (fold change over zero) meets only a lower bound
-            return self.check in ("at_least", "above") and observed > 0
+        if math.isinf(observed):  # a complete loss (a fold change over zero) meets only a bound on one side
+            return self.check in ("at_least", "above") if observed > 0 else self.check in ("at_most", "below")
         if self.check == "within_factor":
             assert self.value is not None and self.factor is not None
             return self.value / self.factor <= observed <= self.value * self.factor
@@ -63,7 +67,7 @@ class Target:
             return observed <= self.value
         if self.check in ("above", "below"):
             assert self.value is not None
-            margin = NOISE * max(abs(self.value), 1.0)
+            margin = NOISE * abs(self.value)
             return observed > self.value + margin if self.check == "above" else observed < self.value - margin
         assert self.low is not None and self.high is not None
         return self.low <= observed <= self.high
@@ -85,11 +89,24 @@ class Target:
         return f"{self.low:g} to {self.high:g}{unit}"
 
 
+def _read_yaml(name: str) -> Any:
+    """One of the package's YAML files; a malformed one is named with its line, not a traceback."""
+    text = resources.files("il7.claims").joinpath(name).read_text(encoding="utf-8")
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"claims/{name}" + (f" line {mark.line + 1}" if mark is not None else "")
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise Il7Error(
+            f"{where}: not valid YAML ({problem}); a ': ' inside a text needs quotes or >-"
+        ) from None
+
+
 @functools.cache
 def targets() -> dict[str, Target]:
     """All literature targets, by id (``claims/targets.yaml``)."""
-    text = resources.files("il7.claims").joinpath("targets.yaml").read_text(encoding="utf-8")
-    raw: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    raw: dict[str, dict[str, Any]] = _read_yaml("targets.yaml")
     out = {}
     for key, spec in raw.items():
         where = f"claims/targets.yaml {key}"
@@ -130,8 +147,7 @@ class Claim:
 @functools.cache
 def claims() -> dict[str, Claim]:
     """The source article's statements about the system, by id (``claims/article.yaml``)."""
-    text = resources.files("il7.claims").joinpath("article.yaml").read_text(encoding="utf-8")
-    raw: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    raw: dict[str, dict[str, Any]] = _read_yaml("article.yaml")
     known = targets()
     out = {}
     for key, spec in raw.items():

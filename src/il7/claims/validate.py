@@ -35,6 +35,12 @@ class Result:
         return self.target.passes(self.observed)
 
 
+def check_line(r: Result) -> str:
+    """One target's outcome within a claim, e.g. ``activated_t_il3_ratio [input]: 2.455 (want > 1, ok)``."""
+    verdict = "ok" if r.passed else "MISS"
+    return f"{r.target.id} [{r.target.basis}]: {r.observed:.4g} (want {r.target.expected}, {verdict})"
+
+
 def passes_by_basis(results: Sequence[Result]) -> str:
     """How many targets pass, in all and by basis (predictions first), as one sentence."""
     from il7.claims import BASES
@@ -420,13 +426,14 @@ MEASURES: dict[str, Callable[[], float]] = {
         (depletion()[1][-1] - depletion()[1][0]) / (np.max(depletion()[1]) - depletion()[1][0])
     ),
     "monocyte_il6_ratio_100_vs_1": lambda: float(
-        experiments.monocyte_il6(100.0, [0.0, 24.0])[-1] / experiments.monocyte_il6(1.0, [0.0, 24.0])[-1]
+        experiments.monocyte_mediator(100.0, [0.0, 24.0])[-1]
+        / experiments.monocyte_mediator(1.0, [0.0, 24.0])[-1]
     ),
-    "monocyte_il6_at_2h": lambda: float(experiments.monocyte_il6(100.0, [0.0, 2.0])[-1]),
+    "monocyte_il6_at_2h": lambda: float(experiments.monocyte_mediator(100.0, [0.0, 2.0])[-1]),
     "monocyte_il1_mip1_ratio_100_vs_1": lambda: min(
         float(
-            experiments.monocyte_il6(100.0, [0.0, 24.0], readout=r)[-1]
-            / experiments.monocyte_il6(1.0, [0.0, 24.0], readout=r)[-1]
+            experiments.monocyte_mediator(100.0, [0.0, 24.0], readout=r)[-1]
+            / experiments.monocyte_mediator(1.0, [0.0, 24.0], readout=r)[-1]
         )
         for r in ("IL1_conc", "MIP1_conc")
     ),

@@ -184,6 +184,7 @@ def _scenario_section(result: ScenarioResult, out: Path) -> str:
 
 
 def _validation_section(out: Path, step: ProgressHook) -> str:
+    from il7.claims import BASES
     from il7.claims.validate import passes_by_basis, validate
 
     results = validate(progress=lambda t: step(f"validate {t}"))
@@ -205,22 +206,19 @@ def _validation_section(out: Path, step: ProgressHook) -> str:
     return (
         f"<h2 id='validation'>Literature validation</h2><p>{passes_by_basis(results)} "
         "(claims/targets.yaml; data: validation.csv). The basis says what the model's value owes to "
-        "the target: <i>input</i>, the number or the mechanism that gives it is written into the model, "
-        "so the check shows it is carried through; <i>fitted</i>, a parameter was chosen to meet it; "
-        "<i>prediction</i>, nothing was set from it. A FAIL is a recorded model miss, not a hidden "
-        "one: the last column says why, with figures.</p>" + _table(frame, css="validation")
+        "the target: "
+        + "; ".join(f"<i>{basis}</i>, {html.escape(meaning)}" for basis, meaning in BASES.items())
+        + ". A FAIL is a recorded model miss, not a hidden one: the last column says why, with "
+        "figures.</p>" + _table(frame, css="validation")
     )
 
 
 def _claims_section(out: Path) -> str:
-    from il7.claims.validate import check_claims
+    from il7.claims.validate import check_claims, check_line
 
     rows = []
     for c in check_claims():
-        checks = "; ".join(
-            f"{r.target.id}: {r.observed:.4g} (want {r.target.expected}, {'ok' if r.passed else 'MISS'})"
-            for r in c.results
-        )
+        checks = "; ".join(check_line(r) for r in c.results)
         if c.claim.missing:
             checks = (checks + "; " if checks else "") + f"not yet checked: {c.claim.missing}"
         rows.append(
@@ -236,7 +234,8 @@ def _claims_section(out: Path) -> str:
     passed = int((frame["verdict"] == "PASS").sum())
     return (
         f"<h2 id='claims'>The article's claims</h2><p>{passed} of {len(frame)} statements of the source "
-        "article pass (claims/article.yaml; data: claims.csv).</p>" + _table(frame, css="claims")
+        "article pass (claims/article.yaml; data: claims.csv). Each check names its target's basis "
+        "(see the literature validation).</p>" + _table(frame, css="claims")
     )
 
 

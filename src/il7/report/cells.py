@@ -123,7 +123,7 @@ def _knockout_figure(out: Path) -> str:
 
 def _myeloid_figure(out: Path) -> str:
     hours = np.linspace(0.0, 24.0, 25)
-    il6 = {dose: experiments.monocyte_il6(dose, list(hours)) for dose in (1.0, 10.0, 100.0)}
+    il6 = {dose: experiments.monocyte_mediator(dose, list(hours)) for dose in (1.0, 10.0, 100.0)}
     oc = {
         (dose, t): experiments.osteoclast_formation(dose, t_cells=t)
         for dose in (1.0, 10.0)
