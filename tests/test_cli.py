@@ -404,6 +404,13 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
     assert code == (0 if all(r["passed"] for r in rows) else 1)
     code, _, err = run(capsys, "validate", "levy_gain")
     assert code == 2 and "unknown target 'levy_gain'; did you mean 'levy_cd4_gain_week12'?" in err
+    # --basis keeps the named targets of that basis, and says so when none is left
+    code, out, _ = run(capsys, "validate", "--json", "--basis", "input", "thymic_share_naive", "body_sil7r")
+    assert [r["target"] for r in json.loads(out)] == ["body_sil7r"] and code == 0
+    code, _, err = run(capsys, "validate", "--basis", "fitted", "thymic_share_naive")
+    assert code == 2 and err.strip() == (
+        "il7: error: none of the targets named has basis fitted; leave out --basis or name others"
+    )
 
 
 @pytest.mark.parametrize(
