@@ -48,6 +48,7 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
         "validation",
         "gonnord_S3C_model",
         "graded_outputs",
+        "graded_outputs_by_density",
         "soluble_receptor",
         "body_baseline",
         "il7_sink",

@@ -86,6 +86,11 @@ def _receptor_figure(out: Path) -> str:
     return embed(fig, "CD127 after IL-7", "Data: cd127_after_il7.csv")
 
 
+DENSITIES = (1e3, 1e5, experiments.CULTURE_CELLS_PER_ML, 2e6)
+"""Culture densities (cells/mL) at which the report shows the survival output: at 1e3 the cells
+barely use up their IL-7, so that curve is the signalling threshold alone."""
+
+
 def _graded_figure(out: Path) -> str:
     g = graded()
     frame = pd.DataFrame(
@@ -97,23 +102,45 @@ def _graded_figure(out: Path) -> str:
         }
     )
     frame.to_csv(out / "graded_outputs.csv", index=False)
-    fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
+    doses = np.logspace(-3, 2, 21)
+    by_density = pd.DataFrame({"IL7_ng_per_mL": doses})
+    ec50 = {}
+    for density in DENSITIES:
+        sweep = experiments.graded_outputs(tuple(doses), cells_per_ml=density)
+        by_density[f"Bcl2_48h_at_{density:g}_cells_per_mL"] = sweep.survival
+        ec50[density] = sweep.ec50_survival
+    by_density.to_csv(out / "graded_outputs_by_density.csv", index=False)
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.4), layout="constrained", sharey=True)
     for column, label in (
         ("pSTAT5_30min", "pSTAT5, 30 min"),
         ("Bcl2_48h", "Bcl-2, 48 h"),
         ("cycling_72h", "in cycle, 72 h"),
     ):
-        ax.semilogx(frame["IL7_ng_per_mL"], frame[column], label=label)
-    ax.set(
-        xlabel="IL-7 (ng/mL), one dose, 1e6 cells/mL",
+        left.semilogx(frame["IL7_ng_per_mL"], frame[column], label=label)
+    left.set(
+        xlabel=f"IL-7 (ng/mL), one dose, {experiments.CULTURE_CELLS_PER_ML:.0e} cells/mL",
         ylabel="output (fraction)",
         title="graded outputs in culture",
     )
-    ax.legend(fontsize="small")
+    left.legend(fontsize="small")
+    right.axvspan(0.5, 1.0, color="0.85", label="Bcl-2 needs 0.5-1 ng/mL (JLB 2014)")
+    for density in DENSITIES:
+        right.semilogx(
+            doses, by_density[f"Bcl2_48h_at_{density:g}_cells_per_mL"], label=f"{density:.0e} cells/mL"
+        )
+    right.set(xlabel="IL-7 (ng/mL), one dose", title="Bcl-2 at 48 h: set by consumption")
+    right.legend(fontsize="x-small", loc="upper left")
+    shifts = ", ".join(f"{ec50[d]:.2g} at {d:.0e}" for d in DENSITIES)
     return embed(
         fig,
         "graded outputs",
-        f"EC50: STAT5 {g.ec50_stat5:.3g}, survival {g.ec50_survival:.3g}, proliferation {g.ec50_proliferation:.3g} ng/mL. Data: graded_outputs.csv",
+        f"EC50: STAT5 {g.ec50_stat5:.3g}, survival {g.ec50_survival:.3g}, proliferation "
+        f"{g.ec50_proliferation:.3g} ng/mL at the assumed {experiments.CULTURE_CELLS_PER_ML:.0e} "
+        f"cells/mL. Right: the survival EC50 follows the density (ng/mL: {shifts} cells/mL), "
+        "because it is where the cells stop using up the dose within 48 h; at 1e3 cells/mL they "
+        "barely use it, and the curve is the signalling threshold alone. The density of the "
+        "source experiment was not read. Data: graded_outputs.csv, graded_outputs_by_density.csv",
     )
 
 
