@@ -25,8 +25,8 @@ relative tolerance (1e-6), so that solver error never reads as an effect."""
 BASES = {
     "input": "the number, or the mechanism that gives it, is written into the model, so the check "
     "shows it is carried through, not predicted",
-    "fitted": "a parameter was chosen to meet it (or, for a fit taken from a paper, that paper fitted "
-    "the same data)",
+    "fitted": "a parameter, or a mechanism, was chosen to meet it (or, for a fit taken from a paper, "
+    "that paper fitted the same data)",
     "prediction": "nothing in the model was set from it",
 }
 """What the model's value owes to a target's number, by basis."""
