@@ -408,19 +408,17 @@ PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 EXPORT_SUFFIXES = {"sbml": (".xml", ".sbml"), "omex": (".omex",)}
 
 
-def _output_files(
-    args: argparse.Namespace, out_suffixes: Sequence[str], *, more: Mapping[str, Sequence[str]] | None = None
-) -> None:
-    """Check ``--out``, ``--plot`` (and the file options in ``more``, e.g. ``{"--patients": (".csv",)}``)
-    and make their folders now, so that a bad path fails before the computation, not after it."""
-    if args.plot is not None:
+def _output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]]) -> None:
+    """Check the output files given (``options`` maps each file option, e.g. ``--out`` or ``-o``,
+    to the suffixes it takes) and make their folders now, so that a bad path fails before the
+    computation, not after it."""
+    if "--plot" in options and args.plot is not None:
         import matplotlib
 
         matplotlib.use("Agg")  # no display: before any figure is made
-    options = {"--out": out_suffixes, "--plot": PLOT_SUFFIXES} | dict(more or {})
     named: dict[Path, str] = {}
     for option, suffixes in options.items():
-        value = getattr(args, option[2:])
+        value = getattr(args, "output" if option == "-o" else option.lstrip("-"))
         if value is None:
             continue
         target = Path(value)
@@ -472,7 +470,7 @@ def _simulate(args: argparse.Namespace) -> None:
     from il7.simulate import simulate
     from il7.trajectory import FILE_SUFFIXES
 
-    _output_files(args, FILE_SUFFIXES)
+    _output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
     chosen = scenario.load(args.scenario).with_output(t_end=args.t_end)
     trajectory = simulate(chosen, overrides=_overrides(args.sets))
     if args.out:
@@ -569,16 +567,7 @@ def _export(args: argparse.Namespace) -> None:
         raise Il7Error("export omex writes an archive, not text: add -o FILE.omex")
     if args.sets and args.scenario is None:
         raise Il7Error("--set acts on a scenario's body: add --scenario, e.g. --scenario baseline")
-    if args.output is not None:
-        suffixes = EXPORT_SUFFIXES[args.what]
-        if Path(args.output).is_dir():
-            raise Il7Error(
-                f"-o '{args.output}': it is a folder; give a file name ending in {' or '.join(suffixes)}"
-            )
-        if Path(args.output).suffix.lower() not in suffixes:
-            raise Il7Error(
-                f"-o '{args.output}': export {args.what} writes a file ending in {' or '.join(suffixes)}"
-            )
+    _output_files(args, {"-o": EXPORT_SUFFIXES[args.what]})
     chosen = None if args.scenario is None else scenario.load(args.scenario)
     overrides = _overrides(args.sets)
     if chosen is not None and args.what == "omex":
@@ -588,13 +577,7 @@ def _export(args: argparse.Namespace) -> None:
         if not args.output:
             sys.stdout.write(text)
             return
-        try:
-            Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise Il7Error(
-                f"cannot write '{args.output}': {exc.strerror}; choose a writable location"
-            ) from None
+        Path(args.output).write_text(text, encoding="utf-8")  # _output_files found it writable
     if chosen is None:
         print(f"wrote {args.output}")
     else:
@@ -780,7 +763,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
     names = build.split_ids(args.parameters, where="--parameters")
     if args.parameters and not names:
         raise Il7Error("--parameters: name at least one parameter, e.g. --parameters CL_IL7,src_stroma")
-    _output_files(args, (".csv",))
+    _output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES})
     chosen = scenario.load(args.scenario)
     with _steps(f"sensitivity of {args.readout}", len(names or varied_parameters())) as step:
         result = sensitivities(
@@ -862,7 +845,7 @@ def _population(args: argparse.Namespace) -> None:
     from il7 import build, scenario, units
     from il7.population import output_index, population
 
-    _output_files(args, (".csv",), more={"--patients": (".csv",)})
+    _output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES, "--patients": (".csv",)})
     vary = _overrides(args.vary, flag="--vary")
     correlations = _correlations(args.correlate)
     chosen = scenario.load(args.scenario)
@@ -1007,7 +990,7 @@ def _population(args: argparse.Namespace) -> None:
 def _cohort(args: argparse.Namespace) -> None:
     from il7 import cohort
 
-    _output_files(args, (".csv",))
+    _output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES})
     with _steps("virtual transplant cohort", max(args.n, 0)) as step:
         result = cohort.run(
             args.n, args.seed, jobs=args.jobs, progress=lambda done, n: step(f"patient {done} of {n}")
