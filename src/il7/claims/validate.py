@@ -268,6 +268,19 @@ def anti_cd127(mg_per_kg: float) -> experiments.AntibodyTrough:
 
 
 @functools.cache
+def anti_cd127_course() -> dict[str, np.ndarray]:
+    """The anti_cd127_q2w course at 1 mg/kg (days)."""
+    return experiments.course("anti_cd127_q2w")
+
+
+def anti_cd127_fold(readout: str, day: float = 70.0) -> float:
+    """A readout on a day of anti_cd127_q2w at 1 mg/kg (default: week 10, the last dose) over
+    its value at the first dose."""
+    c = anti_cd127_course()
+    return experiments.value_at(c["time"], c[readout], day) / float(c[readout][0])
+
+
+@functools.cache
 def transplant() -> dict[str, np.ndarray]:
     """The transplant scenario's course (days)."""
     return experiments.course("transplant")
@@ -471,6 +484,12 @@ MEASURES: dict[str, Callable[[], float]] = {
     "anti_cd127_occupancy_1mgkg_q2w": lambda: anti_cd127(1.0).occupancy,
     "anti_cd127_occupancy_3mgkg_q2w": lambda: anti_cd127(3.0).occupancy,
     "anti_cd127_pstat5_inhibition": lambda: anti_cd127(1.0).pstat5_inhibition,
+    "anti_cd127_naive_cd8_spared": lambda: (
+        anti_cd127_fold("naive_CD8_blood") / anti_cd127_fold("naive_CD4_blood")
+    ),
+    "anti_cd127_memory_cd4_falls": lambda: (
+        anti_cd127_fold("memory_CD4_blood") / anti_cd127_fold("naive_CD8_blood")
+    ),
     "transplant_il7_inverse_to_t_cells": transplant_il7_t_cell_correlation,
     "transplant_il7_day14": lambda: transplant_il7_at(14.0),
     "cohort_il7_day7_higher_in_agvhd": cohort_day7_p_higher,
