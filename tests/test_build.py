@@ -120,5 +120,7 @@ def test_sbml_names_its_species_and_gives_each_reaction_its_mechanism() -> None:
     assert "Fry &amp; Mackall 2002" in libsbml.XMLNode.convertXMLNodeToString(
         stroma.getNotes()
     )  # XML-escaped
+    species = [m.getSpecies(i) for i in range(m.getNumSpecies())]
+    assert [s.getId() for s in species if not s.getName()] == []  # every species is named
     assert m.getSpecies("Tn4").getName() == "naive CD4 T cells"
     assert m.getParameter("IL7_serum").getName() == "free IL-7 in plasma"

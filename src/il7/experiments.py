@@ -170,7 +170,7 @@ CULTURE_CELLS_PER_ML = 1e6
 
 The survival and proliferation EC50s follow it, since they are set by how fast the cells use up
 the dose (survival 0.04, 1.15 and 2.3 ng/mL at 1e5, 1e6 and 2e6 cells/mL). So does the order of
-the graded outputs: STAT5's 10-min EC50 (0.02 ng/mL) lies below survival's only from about 1e5
+the graded outputs: STAT5's 30-min EC50 (0.02 ng/mL) lies below survival's only from about 1e5
 cells/mL up; without consumption survival's is 0.009 ng/mL."""
 
 
