@@ -62,6 +62,20 @@ def test_simulate_table_shows_units(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "time [" in out and "[pg/mL]" in out
 
 
+def test_simulate_table_ends_at_the_last_output_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 26 output times (days 0-25), every 2nd shown: the last, day 25, must be shown too
+    course = tmp_path / "course.yaml"
+    course.write_text(
+        "name: course\ndescription: a healthy adult for 25 days\ncontext: human_body\n"
+        "periods:\n  - time: -inf\nreadouts: [CD4_blood]\noutput: {t_end: 25, n: 26}\n"
+    )
+    code, out, _ = run(capsys, "simulate", str(course))
+    first_cells = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
+    assert code == 0 and first_cells[0] == "0" and first_cells[-1] == "25"
+
+
 def test_parameters_formats(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "parameters", "--format", "json")
     rows = json.loads(out)

@@ -486,7 +486,8 @@ def _simulate(args: argparse.Namespace) -> None:
             *(_plain(str(c)) for c in (frame.index.name, *frame.columns)), title=trajectory.scenario
         )
         step = max(1, len(frame) // 12)
-        for t, row in frame.iloc[::step].iterrows():
+        shown = sorted({*range(0, len(frame), step), len(frame) - 1})  # the last time too
+        for t, row in frame.iloc[shown].iterrows():
             table.add_row(f"{t:g}", *(f"{v:.4g}" for v in row))
         Console().print(table)
 
