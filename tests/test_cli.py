@@ -76,6 +76,22 @@ def test_simulate_table_ends_at_the_last_output_time(
     assert code == 0 and first_cells[0] == "0" and first_cells[-1] == "25"
 
 
+def test_a_folder_of_other_files_is_refused_and_a_folder_il7_wrote_is_reused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "README.md").write_text("my notes")
+    code, _, err = run(capsys, "export", "petab", "-o", str(mine))
+    assert code == 2 and "did not write (README.md)" in err
+    assert (mine / "README.md").read_text() == "my notes"
+    for _ in range(2):  # the second run writes over the first's files
+        code, _, err = run(capsys, "export", "petab", "-o", str(tmp_path / "s3c"))
+        assert code == 0, err
+    code, _, err = run(capsys, "report", "--out", str(tmp_path / "s3c"))  # another command's folder
+    assert code == 2 and "il7 report did not write" in err
+
+
 def test_parameters_formats(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "parameters", "--format", "json")
     rows = json.loads(out)
@@ -213,6 +229,8 @@ def test_export_petab_scenario_errors_are_one_line_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], data: str | None, extra: list[str], pattern: str
 ) -> None:
     for name, text in PETAB_DATA.items():
+        if "/" in name and name != data:  # a file in the output folder only where the case needs it
+            continue
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(text)
     argv = ["export", "petab", "--scenario", "sportes_2008", "-o", str(tmp_path / "p"), *extra]
@@ -454,11 +472,12 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         ),
         (["export", "sbml", "--estimate", "ka_rIL7_sc"], "belong to export petab, not export sbml"),
         (["export", "petab", "-o", "EMPTY"], "it is a file; give a folder"),
-        (["export", "petab", "-o", "UNDERFILE/petab"], "cannot write into"),
-        (["report", "--out", "/proc/il7-report"], "cannot create report folder"),
+        (["export", "petab", "-o", "UNDERFILE/petab"], "cannot write there"),
+        (["report", "--out", "/proc/il7-report"], "cannot write there"),
         (["report", "--out", ""], "--out '': give the report folder a name"),
-        # the report takes minutes: a folder where its page goes is found before, not after
-        (["report", "--out", "TAKEN"], "holds folders named like the report's files (index.html)"),
+        # the report takes minutes: a folder of other files is refused before, not after
+        (["report", "--out", "TAKEN"], "holds files that il7 report did not write (index.html)"),
+        (["export", "petab", "-o", "TAKEN"], "holds files that il7 export petab did not write (index.html)"),
         (["simulate", "TAKEN"], "is a folder, not a scenario file"),
         (["cohort", "--n", "10", "--seed", "-1"], "--seed -1: give a whole number >= 0"),
         (["calibrate", "--seed", "-1"], "--seed -1: give a whole number >= 0"),

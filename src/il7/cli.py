@@ -417,11 +417,24 @@ def _output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]]
 
         matplotlib.use("Agg")  # no display: before any figure is made
     named: dict[Path, str] = {}
+    read = {  # the files this command reads, which no output may replace
+        Path(value).resolve(): what
+        for what, value in (
+            ("the scenario file", getattr(args, "scenario", None)),
+            ("--data", getattr(args, "data", None)),
+        )
+        if value and Path(value).is_file()
+    }
     for option, suffixes in options.items():
         value = getattr(args, "output" if option == "-o" else option.lstrip("-"))
         if value is None:
             continue
         target = Path(value)
+        if target.resolve() in read:
+            raise Il7Error(
+                f"{option} '{value}' is {read[target.resolve()]} this command reads; writing would replace it: "
+                "give another file name"
+            )
         if target.resolve() in named:
             raise Il7Error(
                 f"{named[target.resolve()]} and {option} both name '{value}'; the second would overwrite the "
@@ -452,14 +465,23 @@ def _output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]]
             target.unlink()
 
 
+@contextlib.contextmanager
+def _writing(path: str) -> Iterator[None]:
+    """Turn a failed write of ``path`` (disk full, permissions changed since the check) into a
+    one-line error."""
+    try:
+        yield
+    except OSError as exc:
+        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+
+
 def _save_figure(fig: Any, path: str) -> str:
     """Write a matplotlib figure (closed afterwards) and return the path."""
     import matplotlib.pyplot as plt
 
     try:
-        fig.savefig(path, dpi=100)
-    except OSError as exc:
-        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+        with _writing(path):
+            fig.savefig(path, dpi=100)
     finally:
         plt.close(fig)
     return path
@@ -578,7 +600,8 @@ def _export(args: argparse.Namespace) -> None:
         if not args.output:
             sys.stdout.write(text)
             return
-        Path(args.output).write_text(text, encoding="utf-8")  # _output_files found it writable
+        with _writing(args.output):
+            Path(args.output).write_text(text, encoding="utf-8")
     if chosen is None:
         print(f"wrote {args.output}")
     else:
@@ -998,7 +1021,8 @@ def _cohort(args: argparse.Namespace) -> None:
         )
     notes = sys.stderr if args.json else sys.stdout
     if args.out:
-        result.table().to_csv(args.out, index=False)
+        with _writing(args.out):
+            result.table().to_csv(args.out, index=False)
         print(f"wrote {args.out}", file=notes)
     if args.plot:
         print(f"wrote {_save_figure(result.figure(), args.plot)}", file=notes)

@@ -34,6 +34,7 @@ import numpy as np
 from il7 import __version__, build, units
 from il7.errors import Il7Error, did_you_mean
 from il7.export import readout_parameters, scenario_sbml
+from il7.files import check_folder, claim_folder
 from il7.scenario import TIME_UNITS, Scenario, known_readouts, load, parse
 from il7.simulate import readout_unit, scenario_overrides, start_time
 
@@ -49,6 +50,7 @@ _FILES = {
     "problem": "problem.yaml",
     "readme": "README.md",
 }
+_COMMAND = "il7 export petab"  # names the marker of the folders it fills (il7.files)
 _S3C_MINUTES = 10.0  # Gonnord 2018 S3C: pSTAT5 read 10 min after IL-7
 _COLUMNS = ("readout", "time", "measurement", "sigma")  # of a measurement file
 _AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
@@ -94,7 +96,7 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
 
     from il7 import calibrate
 
-    _not_a_file(folder)
+    check_folder(folder, _COMMAND, "-o")
     well = _s3c_well()
     resolved = scenario_overrides(well, overrides)  # model units, for the README
     text = scenario_sbml(well, overrides=overrides)
@@ -107,7 +109,7 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
         raise Il7Error(
             f"the S3C problem estimates {', '.join(S3C_ESTIMATED)}, and with these --set values {exc}"
         ) from None
-    folder = _folder(folder)
+    folder = claim_folder(folder, _COMMAND, "-o")
     added = model.createParameter()
     added.setId("IL7_added")
     # no name: COPASI's PEtab importer finds a parameter by its display name, which a name replaces
@@ -312,8 +314,8 @@ def write_scenario(
     """
     import libsbml
 
-    _not_a_file(folder)
     _not_over_inputs(folder, data, scenario)
+    check_folder(folder, _COMMAND, "-o")
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     measurements = list(data) if not isinstance(data, (str, Path)) else read_measurements(data)
@@ -398,7 +400,7 @@ def write_scenario(
     ]
     conditions = [{"conditionId": "scenario", "conditionName": scenario.name}]
     readme = _scenario_readme(scenario, start, hours, ids, readouts, noise, resolved)
-    folder = _folder(folder)
+    folder = claim_folder(folder, _COMMAND, "-o")
     return _write(folder, libsbml.writeSBMLToString(doc), conditions, rows, observables, parameters, readme)
 
 
@@ -519,12 +521,6 @@ def _check_effect(
 # ---- shared ---------------------------------------------------------------------------------------
 
 
-def _not_a_file(folder: str | Path) -> None:
-    """Refuse, before any work, an output folder that is a file."""
-    if Path(folder).is_file():
-        raise Il7Error(f"cannot write the PEtab problem into '{folder}': it is a file; give a folder")
-
-
 def _not_over_inputs(folder: str | Path, *inputs: object) -> None:
     """Refuse, before any work, to write a problem file over one of its own input files."""
     written = {(Path(folder) / name).resolve() for name in _FILES.values()}
@@ -534,16 +530,6 @@ def _not_over_inputs(folder: str | Path, *inputs: object) -> None:
                 f"-o '{folder}' would write over your input '{given}' ({Path(given).name} is a file of the "
                 "PEtab problem); write the problem into another folder"
             )
-
-
-def _folder(folder: str | Path) -> Path:
-    folder = Path(folder)
-    _not_a_file(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise Il7Error(f"cannot write into '{folder}': {exc.strerror}; choose a writable folder") from None
-    return folder
 
 
 def _estimated(model: Any, ids: list[str]) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ import pandas as pd
 from il7 import scenario as scenarios
 from il7.errors import Il7Error
 from il7.export import write_omex
+from il7.files import claim_folder
 from il7.report.cells import cells_section
 from il7.report.diagram import layer_diagram
 from il7.report.figures import embed
@@ -65,31 +66,8 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
     """
     if not str(out_dir).strip():
         raise Il7Error("--out '': give the report folder a name, e.g. --out il7-report")
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise Il7Error(f"cannot create report folder '{out}': it is a file; choose a folder name") from None
-    except OSError as exc:
-        raise Il7Error(
-            f"cannot create report folder '{out}': {exc.strerror}; choose a writable location"
-        ) from None
     # the run takes minutes: find out now, not at the end, whether its files can be written
-    blocked = sorted(
-        p.name for p in out.iterdir() if p.is_dir() and p.suffix in (".html", ".csv", ".png", ".omex")
-    )
-    if blocked:
-        raise Il7Error(
-            f"report folder '{out}' holds folders named like the report's files ({', '.join(blocked)}); "
-            "remove them or choose another folder"
-        )
-    try:
-        (out / ".il7-write-test").write_text("", encoding="utf-8")
-        (out / ".il7-write-test").unlink()
-    except OSError as exc:
-        raise Il7Error(
-            f"cannot write into report folder '{out}': {exc.strerror}; choose a writable location"
-        ) from None
+    out = claim_folder(out_dir, "il7 report", "--out")
     step = progress or (lambda label: None)
     results = []
     for name in scenarios.builtin_names():

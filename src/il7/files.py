@@ -1,0 +1,75 @@
+"""Output folders: il7 writes many files into one folder, and never over files it did not write.
+
+A folder that a command fills (``il7 report``'s page and CSVs, ``il7 export petab``'s tables)
+gets a marker file naming the command. The command writes into a folder that is missing, empty,
+or marked by the same command (an earlier run, finished or not), and refuses any other, so that
+a user's own ``index.html`` or ``README.md`` is never replaced.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from il7.errors import Il7Error
+
+
+def check_folder(folder: str | Path, command: str, option: str) -> None:
+    """Refuse, before any work, a ``folder`` that ``command`` may not fill (see :func:`claim_folder`)."""
+    folder = Path(folder)
+    if folder.is_file():
+        raise Il7Error(f"{option} '{folder}': it is a file; give a folder")
+    if not folder.is_dir() or _marker(folder, command).is_file():
+        return
+    try:
+        others = sorted(p.name for p in folder.iterdir())
+    except OSError as exc:
+        raise Il7Error(
+            f"{option} '{folder}': cannot read it ({exc.strerror}); choose another folder"
+        ) from None
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise Il7Error(
+            f"{option} '{folder}' holds files that {command} did not write ({shown}); it would write "
+            "over them: give a new or empty folder"
+        )
+
+
+def claim_folder(folder: str | Path, command: str, option: str) -> Path:
+    """Make ``folder`` (if missing) and mark it as ``command``'s.
+
+    Parameters
+    ----------
+    folder
+        The output folder.
+    command
+        The command that fills it, e.g. ``"il7 report"``; names the marker file.
+    option
+        The option that named the folder (``--out``, ``-o``), for the error message.
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder``.
+
+    Raises
+    ------
+    Il7Error
+        The folder is a file, cannot be made or written, or holds files that the user or another
+        command wrote.
+    """
+    check_folder(folder, command, option)
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _marker(folder, command).write_text(
+            f"written by {command}; it may write here again\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        raise Il7Error(
+            f"{option} '{folder}': cannot write there ({exc.strerror}); choose a writable folder"
+        ) from None
+    return folder
+
+
+def _marker(folder: Path, command: str) -> Path:
+    return folder / f".{command.replace(' ', '-')}"
