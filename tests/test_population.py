@@ -1,6 +1,7 @@
 """Virtual populations: the draws follow the spreads asked for, each patient is the scenario run
 with their own values, and failures and bad input are reported, not lost or hidden."""
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -483,3 +484,21 @@ def test_the_p_value_of_a_single_parameter_is_spearmans() -> None:
     driven = _synthetic(x3, np.exp(3 * x3[:, 0]) + 0.1 * rng.normal(size=60))
     p = driven.significance(driven.explain("y"))
     assert p["p0"] < 1e-10 and p["p1"] > 0.01 and p["p2"] > 0.01
+
+
+def test_too_few_patients_get_no_p_value() -> None:
+    # 3 patients in perfect rank order (chance gives it 1 time in 3) scored P 1e-8
+    x = np.array([[0.1], [0.5], [0.9]])
+    few = _synthetic(x, x[:, 0] * 2.0)
+    assert few.explain("y")["p0"] == pytest.approx(1.0)
+    assert math.isnan(few.significance(few.explain("y"))["p0"])
+    x10 = np.linspace(0.1, 0.9, 10).reshape(10, 1)  # from 10 patients (8 degrees of freedom) on, a P
+    enough = _synthetic(x10, x10[:, 0] * 2.0)
+    assert enough.significance(enough.explain("y"))["p0"] == 0.0
+
+
+def test_a_population_too_large_to_hold_is_refused_before_it_runs() -> None:
+    # it ran out of memory (74.5 GiB) with a traceback after drawing the patients
+    many = dataclasses.replace(load("baseline"), times=tuple(np.linspace(0.0, 100.0, 100_000)))
+    with pytest.raises(Il7Error, match=r"100000 patients x 100000 output times x \d+ readouts"):
+        population(many, {"age": "cv 30%"}, n=100_000)

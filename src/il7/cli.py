@@ -994,7 +994,7 @@ def _population(args: argparse.Namespace) -> None:
                 print(f"  {readout}: no spread beyond the solver's precision")
                 continue
             listed = ", ".join(
-                f"{pid} {c:+.2f} (P {chance[readout][pid]:.2g})"
+                f"{pid} {c:+.2f} " + _p_value(chance[readout][pid], len(result.spreads))
                 if math.isfinite(c)
                 else f"{pid} (undefined: the others order it completely)"
                 for pid, c in coefficients.items()
@@ -1015,6 +1015,15 @@ def _population(args: argparse.Namespace) -> None:
                 "more than half failed: the percentiles describe only the patients whose values the model "
                 "admits; narrow the spread (--patients shows which values failed)"
             )
+
+
+def _p_value(p: float, varied: int) -> str:
+    """A PRCC's P value as printed, or why it has none (population.Population.significance)."""
+    from il7.population import MIN_FREEDOM
+
+    if math.isfinite(p):
+        return f"(P {p:.2g})"
+    return f"(no P below {MIN_FREEDOM + varied + 1} patients)"
 
 
 def _cohort(args: argparse.Namespace) -> None:

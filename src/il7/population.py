@@ -53,6 +53,13 @@ from il7.simulate import readout_unit, scenario_overrides, simulate_many, values
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 """The percentiles reported: the median, the middle 50% and the middle 90% of the patients."""
 
+MIN_FREEDOM = 8
+"""Fewest degrees of freedom (patients - 2 - other varied parameters) for which a PRCC gets a P
+value: the t approximation to a rank correlation's distribution is poor below about 10 pairs."""
+
+MAX_VALUES = 50_000_000
+"""Most readout values (patients x output times x readouts) a population holds: 400 MB."""
+
 DEFAULT_N = 100
 """Patients drawn by default."""
 
@@ -303,7 +310,10 @@ class Population:
         the t test of Marino et al. 2008, t = r sqrt((N - 2 - p) / (1 - r^2)) with N - 2 - p
         degrees of freedom, N the patients whose run went through and p the other varied
         parameters. It says whether the draws could have ordered the readout so by chance (with
-        few patients per parameter they can); ``nan`` where the coefficient is ``nan``.
+        few patients per parameter they can); ``nan`` where the coefficient is ``nan``, and for
+        every coefficient when there are fewer than :data:`MIN_FREEDOM` degrees of freedom, where
+        the t approximation fails (with 3 patients and one parameter a perfect order, which chance
+        gives 1 time in 3, would score P 0).
 
         Parameters
         ----------
@@ -315,7 +325,7 @@ class Population:
         freedom = int(self.succeeded.sum()) - 2 - (len(self.spreads) - 1)
         out: dict[str, float] = {}
         for pid, r in coefficients.items():
-            if not math.isfinite(r):
+            if not math.isfinite(r) or freedom < MIN_FREEDOM:
                 out[pid] = math.nan
             elif abs(r) >= 1.0:
                 out[pid] = 0.0
@@ -700,6 +710,13 @@ def population(
                 f"{where}: unknown readout {readout!r}{did_you_mean(str(readout), known_readouts())}; "
                 "list them with `il7 readouts`"
             )
+    held = n * len(scenario.times) * len(chosen)
+    if held > MAX_VALUES:
+        raise Il7Error(
+            f"{n} patients x {len(scenario.times)} output times x {len(chosen)} readouts are {held:.3g} values, "
+            f"more than a population holds ({MAX_VALUES:.0e}); use fewer patients (--n), readouts "
+            "(--readouts) or output times (the scenario's output)"
+        )
     resolved = scenario_overrides(scenario, user)
     spreads = tuple(spread(pid, text, scenario, resolved) for pid, text in vary.items())
     correlation = correlation_matrix(spreads, correlations)
