@@ -264,6 +264,14 @@ output: {t_end: 10, n: 1}
     [
         (["simulate", "nosuch"], "unknown scenario 'nosuch'"),
         (["simulate", "baseline", "--set", "N_Q=3"], "override 'N_Q': not a parameter"),
+        # far beyond the bounds the steady-state search ran for hours; a mouse's own volume is fine
+        (
+            ["simulate", "baseline", "--set", "tissue=1e-300 uL"],
+            "more than 1000 times beyond the bounds of tissue",
+        ),
+        (["simulate", "mouse_baseline", "--set", "tissue=1e-9 uL"], "give a value from 4.29e-06 to 16000 L"),
+        # an IL-7 source given back to an IL-7 knockout silently undid the knockout
+        (["simulate", "mouse_il7_knockout", "--set", "src_stroma=3e8"], "knocks out IL7, which sets it"),
         (["simulate", "baseline", "--set", "Tumour=1e9"], "seed it in a period of a scenario file"),
         (["simulate", "baseline", "--set", "T_fixed=abc"], "'abc' is not a number with a unit"),
         (["simulate", "baseline", "--set", "T_fixed=-5"], "-5 is negative; T_fixed must be >= 0"),

@@ -235,6 +235,12 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
         ("time_unit: day", "time_unit: {a: 1}", r"time_unit '\{'a': 1\}' is unknown"),
         ("description: a test scenario", "description: 5", r"field 'description': 5 is not a sentence"),
         ("  - time: 0\n", "  - time: 1e1\n", r"periods\[1\].time: '1e1' is not a time \(YAML reads"),
+        ("  - time: 0\n", '  - time: "2"\n', r"periods\[1\].time: '2' is not a time \('2' is in quotes"),
+        (
+            "    set: {T_fixed: 1e11 cells}\n",
+            "    set: {src_stroma: 1e10 molecules/h}\n    knockout: [IL7]\n",
+            r"src_stroma is set by the knockout of IL7 in the same period",
+        ),
         ("  - time: 0\n", "  - time: 1" + "0" * 400 + "\n", r"too large to be a time"),
         (
             "output: {t_end: 10, n: 11}",

@@ -310,6 +310,8 @@ def _hint(raw: Any) -> str:
             return ""
         if not math.isfinite(number):  # 'inf', 'nan': text to YAML, and not usable as numbers either
             return " (not a finite number)"
+        if isinstance(yaml.safe_load(raw), (int, float)):  # a number YAML reads unquoted: it was quoted
+            return f" ('{raw}' is in quotes, which make it text: remove them)"
         return f" (YAML reads '{raw}' as text: write it with a decimal point and a signed exponent, e.g. 1.0e+1, or in full)"
     return ""
 
@@ -330,6 +332,7 @@ class _Parser:
         self.vocab = vocabulary()
         self.body_weight: float | None = None
         self.context_unknown = False  # reported once; per-kg values are not faulted for it too
+        self.context_values: dict[str, float] = {}  # the context's own settings (model units)
         self.context = "human_body"
         self.routes: tuple[str, ...] = ()
         self.infusions: dict[str, list[tuple[float, float, str]]] = {}
@@ -375,6 +378,7 @@ class _Parser:
             context_set = self.settings(
                 contexts[context]["set"], f"model/interventions.yaml contexts.{context}"
             )
+            self.context_values = dict(context_set)
             self.context, self.routes = str(context), tuple(contexts[context]["routes"])
         time_unit = data.get("time_unit", "h")
         if _text(time_unit) not in TIME_UNITS:
@@ -414,8 +418,9 @@ class _Parser:
             body_weight_kg=body_weight,
         )
 
-    def settings(self, mapping: Any, where: str) -> tuple[tuple[str, float], ...]:
-        """``{id: "value unit"}`` -> ``((id, model value), ...)``, checking ids, units and signs."""
+    def settings(self, mapping: Any, where: str, *, users: bool = False) -> tuple[tuple[str, float], ...]:
+        """``{id: "value unit"}`` -> ``((id, model value), ...)``, checking ids, units and signs, and
+        for the ``users`` own values (a period's ``set:``) that they are within reach of the bounds."""
         if not isinstance(mapping, Mapping):
             self.problem(f"{where} must be a mapping of id: value")
             return ()
@@ -439,6 +444,8 @@ class _Parser:
                 # with the context unknown (reported) any weight will do: the scenario is refused
                 weight = 1.0 if self.context_unknown else self.body_weight
                 value = parameter_value(self.table[str(key)], raw, where=spot, body_weight_kg=weight)
+                if users:
+                    within_reach(self.table[str(key)], value, self.context_values.get(str(key)), where=spot)
                 out.append((str(key), value))
             except Il7Error as exc:
                 self.problem(str(exc))
@@ -470,10 +477,16 @@ class _Parser:
             if time == -math.inf and i > 0:
                 self.problem(f"{where}: only the first period may be at -inf (pre-equilibration)")
             last = time
-            sets = self.settings(item.get("set", {}), f"{where}.set")
+            sets = self.settings(item.get("set", {}), f"{where}.set", users=True)
             knockouts = self.knockouts(item.get("knockout", []), f"{where}.knockout")
             for gene in knockouts:
                 spot = f"model/interventions.yaml knockouts.{gene}"
+                both = sorted({key for key, _ in sets} & set(self.vocab["knockouts"][gene]["set"]))
+                if both:
+                    self.problem(
+                        f"{where}.set: {', '.join(both)} is set by the knockout of {gene} in the same period; "
+                        "keep the knockout or the value, not both"
+                    )
                 sets += self.settings(self.vocab["knockouts"][gene]["set"], spot)
             doses = self.doses(item.get("dose", []), time, time_unit, f"{where}.dose")
             infusion = self.infusion(item.get("infusion"), time, time_unit, f"{where}.infusion")
@@ -774,6 +787,33 @@ def seed_value(species: str, raw: Any, *, where: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise Il7Error(f"{where}: {value:g} is not a usable number of cells; give a finite number >= 0")
     return value
+
+
+OVERRIDE_REACH = 1000.0
+"""How far beyond its bounds (as a factor) a value set by a user (``--set``, a period's ``set:``)
+may go. Users explore past the table's plausible ranges, but not into values no body has
+(``age: 1e300 years``, ``tissue: 1e-300 uL``), where the steady-state search can run for hours
+instead of failing."""
+
+
+def within_reach(p: build.Parameter, value: float, own: float | None, *, where: str) -> None:
+    """Refuse ``value`` (model units) for ``p`` if it lies more than :data:`OVERRIDE_REACH` times
+    beyond the table's bounds, or beyond ``own`` (the context's value, model units) where that
+    lies outside them (a mouse, a well). 0, which switches a process off, is always allowed."""
+    if p.lower is None or p.upper is None or value == 0:  # 0 switches a process off: always allowed
+        return
+    factor = units.label(p.unit, where=f"parameter {p.id}").factor
+    low, high = p.lower * factor, p.upper * factor
+    if own is not None:
+        low, high = min(low, own), max(high, own)
+    low = low * OVERRIDE_REACH if low < 0 else low / OVERRIDE_REACH  # away from the range, either sign
+    high = high / OVERRIDE_REACH if high < 0 else high * OVERRIDE_REACH
+    if not low <= value <= high:
+        raise Il7Error(
+            f"{where}: {value / factor:g} {p.unit} is more than {OVERRIDE_REACH:g} times beyond the bounds of "
+            f"{p.id} ({p.lower:g} to {p.upper:g} {p.unit}); the model is not meant to run there: give a value "
+            f"from {low / factor:g} to {high / factor:g} {p.unit}"
+        )
 
 
 def parameter_value(

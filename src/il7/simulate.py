@@ -25,7 +25,7 @@ import pandas as pd
 from il7 import build, units
 from il7.engine import Engine, engine
 from il7.errors import Il7Error, SolveError, did_you_mean
-from il7.scenario import TIME_UNITS, Dose, Period, Scenario, load, parameter_value, vocabulary
+from il7.scenario import TIME_UNITS, Dose, Period, Scenario, load, parameter_value, vocabulary, within_reach
 from il7.trajectory import Trajectory
 
 
@@ -239,7 +239,16 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
     changes later is refused: the override could not mean what it says there.
     """
     resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
+    _within_reach(scenario, resolved)
+    knockouts = vocabulary()["knockouts"]
     for period in scenario.periods:
+        for gene in period.knockouts:
+            undone = sorted(set(knockouts[gene]["set"]) & set(resolved))
+            if undone:
+                raise Il7Error(
+                    f"override {', '.join(undone)}: scenario '{scenario.name}' knocks out {gene}, which sets it; "
+                    "the override would undo the knockout: leave it out, or use a scenario without the knockout"
+                )
         changed = sorted({key for key, _ in period.set} & set(resolved))
         if changed and period is not scenario.preequilibration:
             raise Il7Error(
@@ -248,6 +257,14 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
                 "so change it in a copy of the scenario file instead"
             )
     return resolved
+
+
+def _within_reach(scenario: Scenario, resolved: Mapping[str, float]) -> None:
+    """Refuse an override far beyond its bounds (:func:`il7.scenario.within_reach`)."""
+    table = {p.id: p for p in build.parameters()}
+    in_run = values_in_run(scenario, {})
+    for key, value in resolved.items():
+        within_reach(table[key], value, in_run.get(key), where=f"override {key}")
 
 
 def values_in_run(scenario: Scenario, overrides: Mapping[str, float]) -> dict[str, float]:
