@@ -191,6 +191,8 @@ PETAB_DATA = {
     "TWICE.csv": "readout,time,measurement,time\nCD4_blood,7,700,8\n",
     "SD.csv": "readout,time,measurement,sd\nCD4_blood,7,700,50\n",
     "NEG.csv": "readout,time,measurement\nCD4_blood,7,-700\n",
+    "PERCENT.csv": "readout,time,measurement\npSTAT5_frac,7,45\n",
+    "UNDERSCORE.csv": "readout,time,measurement\nCD4_blood,1_0,700\n",  # Python's float reads 10
     "COMMA.tsv": "readout,time,measurement\nCD4_blood,7,700\n",
     "p/measurements.tsv": "readout\ttime\tmeasurement\nCD4_blood\t7\t700\n",  # in the output folder
 }
@@ -213,6 +215,12 @@ PETAB_DATA = {
         ),
         ("NAN.csv", ["--estimate", "ka_rIL7_sc"], "NAN.csv:2: measurement: 'nan' is not finite"),
         ("TEXT.csv", ["--estimate", "ka_rIL7_sc"], "TEXT.csv:2: time: 'day 7' is not a number"),
+        ("UNDERSCORE.csv", ["--estimate", "ka_rIL7_sc"], "UNDERSCORE.csv:2: time: '1_0' is not a number"),
+        (
+            "PERCENT.csv",
+            ["--estimate", "ka_rIL7_sc"],
+            "pSTAT5_frac, a fraction, is not between 0 and 1 (a percentage? write 0.45)",
+        ),
         ("EARLY.csv", ["--estimate", "ka_rIL7_sc"], "comes before the scenario starts (day 0"),
         ("MIXED.csv", ["--estimate", "ka_rIL7_sc"], "sigma is given for some measurements and not others"),
         ("NEGSIGMA.csv", ["--estimate", "ka_rIL7_sc"], "sigma -5 must be positive"),
@@ -264,6 +272,11 @@ output: {t_end: 10, n: 1}
     [
         (["simulate", "nosuch"], "unknown scenario 'nosuch'"),
         (["simulate", "baseline", "--set", "N_Q=3"], "override 'N_Q': not a parameter"),
+        (["simulate", "baseline", "--set", "AGE=60"], "did you mean 'age'?"),
+        (
+            ["simulate", "baseline", "--bogus"],
+            "il7: error: unrecognized arguments: --bogus; see 'il7 --help'",
+        ),
         # far beyond the bounds the steady-state search ran for hours; a mouse's own volume is fine
         (
             ["simulate", "baseline", "--set", "tissue=1e-300 uL"],

@@ -106,6 +106,8 @@ def parse_number(text: str, *, where: str) -> float | None:
     if text.strip() == "":
         return None
     try:
+        if "_" in text:  # Python reads 1_0 as 10; a table or data cell means something else by it
+            raise ValueError
         value = float(text)
     except ValueError:
         raise Il7Error(f"{where}: '{text}' is not a number; write a plain number") from None

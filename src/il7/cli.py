@@ -28,7 +28,8 @@ EXIT_USER_ERROR = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        _fail(f"{self.prog}: {message}; see '{self.prog} --help'")
+        where = "" if self.prog == "il7" else f"{self.prog}: "  # _fail says "il7: error:" already
+        _fail(f"{where}{message}; see '{self.prog} --help'")
 
 
 def _fail(message: str) -> NoReturn:
@@ -404,7 +405,7 @@ def _correlations(items: list[str]) -> dict[tuple[str, str], float]:
         pair, sep, value = item.rpartition("=")
         ids = [part.strip() for part in pair.split(",")]
         try:
-            r = float(value)
+            r = float(value) if "_" not in value else math.nan  # Python reads 0_5 as 5
         except ValueError:
             r = math.nan
         if not sep or "=" in pair or len(ids) != 2 or not all(ids) or not math.isfinite(r):

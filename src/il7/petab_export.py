@@ -256,6 +256,12 @@ def read_measurements(path: str | Path) -> list[Measurement]:
                 f"{where}: measurement {value:g} of {readout} is negative, and a count or concentration "
                 f"({readout_unit(readout)}) cannot be; check the value"
             )
+        if readout in _fractions() and not 0.0 <= value <= 1.0:
+            hint = f" (a percentage? write {value / 100:g})" if 1.0 < value <= 100.0 else ""
+            raise Il7Error(
+                f"{where}: measurement {value:g} of {readout}, a fraction, is not between 0 and 1{hint}; "
+                "check the value"
+            )
         sigma = None
         if row.get("sigma"):
             sigma = _number(row["sigma"], f"{where}: sigma")
@@ -624,6 +630,11 @@ def _tsv(rows: list[dict[str, Any]]) -> str:
         cells = (row.get(k, "") for k in header)
         lines.append("\t".join(repr(float(v)) if isinstance(v, float) else str(v) for v in cells))
     return "\n".join(lines) + "\n"
+
+
+def _fractions() -> frozenset[str]:
+    """Readouts that are fractions, 0 to 1 (their meaning in ``observables.tsv`` says so)."""
+    return frozenset(o.id for o in build.observables() if o.description.startswith("fraction "))
 
 
 def _number(text: str, where: str) -> float:
