@@ -128,3 +128,11 @@ def test_an_archive_needs_evenly_spaced_output_times(tmp_path: Path) -> None:
     with pytest.raises(Il7Error, match=r"evenly spaced grid, .* give output: \{t_end: T, n: N\}"):
         export_omex(tmp_path / "x.omex", scenario=s)
     assert not (tmp_path / "x.omex").exists()
+
+
+@pytest.mark.parametrize("path", ["/proc/x.xml", ".", 123, ""])
+def test_export_sbml_refuses_a_path_it_cannot_write_in_one_line(path: object) -> None:
+    # it raised FileNotFoundError, IsADirectoryError or TypeError from deep inside
+    with pytest.raises(Il7Error, match=r"cannot write|give a file name") as info:
+        export_sbml(path)  # type: ignore[arg-type]
+    assert "\n" not in str(info.value)

@@ -52,9 +52,16 @@ def export_sbml(
 
     if overrides is not None and scenario is None:
         raise Il7Error("overrides act on a scenario's body: give a scenario too, e.g. scenario='baseline'")
+    if path is not None and (not isinstance(path, (str, Path)) or not str(path).strip()):
+        raise Il7Error(f"path {path!r}: give a file name, e.g. 'il7.xml', or None to get the text only")
     text = sbml() if scenario is None else scenario_sbml(scenario, overrides=overrides)
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except IsADirectoryError:
+            raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. il7.xml") from None
+        except OSError as exc:
+            raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
     return text
 
 
@@ -89,6 +96,8 @@ def export_petab(
     """
     from il7 import petab_export
 
+    if not isinstance(folder, (str, Path)) or not str(folder).strip():
+        raise Il7Error(f"folder {folder!r}: give a folder name, e.g. 'il7-petab'")
     if scenario is None:
         if data is not None or estimate:
             raise Il7Error("data and estimate go with a scenario: give scenario= too")
