@@ -502,3 +502,13 @@ def test_a_population_too_large_to_hold_is_refused_before_it_runs() -> None:
     many = dataclasses.replace(load("baseline"), times=tuple(np.linspace(0.0, 100.0, 100_000)))
     with pytest.raises(Il7Error, match=r"100000 patients x 100000 output times x \d+ readouts"):
         population(many, {"age": "cv 30%"}, n=100_000)
+
+
+def test_a_time_as_il7_prints_it_names_the_output_time() -> None:
+    from il7.population import output_index
+
+    grid = np.arange(8) / 7.0  # days 0, 1/7, ...: printed 0.142857
+    assert output_index(grid, float(f"{1 / 7:g}"), where="w", unit="day") == 1
+    assert output_index(grid, 0.0, where="w", unit="day") == 0
+    with pytest.raises(Il7Error, match=r"0\.15 is not an output time"):
+        output_index(grid, 0.15, where="w", unit="day")

@@ -439,13 +439,14 @@ def output_index(times: Sequence[float] | np.ndarray, at: float | None, *, where
         return len(grid) - 1
     if isinstance(at, bool) or not isinstance(at, numbers.Real):
         raise Il7Error(f"{where}: {at!r} is not a time; give a number in {unit}")
-    hits = np.flatnonzero(np.isclose(grid, at, rtol=1e-12, atol=0.0))
-    if hits.size == 0:
+    nearest = int(np.argmin(np.abs(grid - at)))
+    # a time as il7 prints it (6 significant digits, 0.142857 for 1/7 day) names that output time
+    if not abs(grid[nearest] - at) <= 1e-5 * max(abs(at), abs(grid[nearest])) + 1e-12 * np.ptp(grid):
         raise Il7Error(
             f"{where}: {at!r} is not an output time; choose one of its {len(grid)} times, from "
             f"{grid[0]:g} to {grid[-1]:g} {unit}"
         )
-    return int(hits[0])
+    return nearest
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
