@@ -186,7 +186,7 @@ class Engine:
         except RuntimeError as exc:
             raise SolveError(
                 f"integration failed between t = {t0:g} h and {t1:g} h ({exc}); "
-                "check the overrides for extreme values or shorten the step"
+                "look for extreme values among the parameters set (--set, a period's set:) and the doses"
             ) from None
         return result[int(lead) : len(times) - int(tail)]
 

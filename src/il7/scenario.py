@@ -46,6 +46,21 @@ MAX_DOSES = 10_000
 """Most boluses one dose entry may expand to (``count``)."""
 MAX_POINTS = 100_000
 """Most output times a scenario may ask for."""
+SPAN_HOURS = (1e-6, 1000 * 365.25 * 24)
+"""Shortest and longest output span (first to last output time) a scenario may ask for, in
+hours: from 3.6 ms, below which the integrator cannot step, to 1,000 years."""
+
+
+def span_problem(first: float, last: float, time_unit: str) -> str | None:
+    """Why an output span from ``first`` to ``last`` (``time_unit``) cannot be run, or ``None``."""
+    hours = (last - first) * TIME_UNITS[time_unit]
+    if hours > SPAN_HOURS[1]:
+        return f"runs {last - first:g} {time_unit}, longer than 1,000 years; give a realistic end"
+    if hours < SPAN_HOURS[0]:
+        return f"runs only {last - first:g} {time_unit}, shorter than 3.6 ms; give a realistic end"
+    return None
+
+
 _QUANTITY = re.compile(
     r"^\s*([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan))\s*(\S.*)?$", re.IGNORECASE
 )
@@ -130,6 +145,9 @@ class Scenario:
             raise Il7Error(
                 f"{where}: --t-end {t_end:g} must be a finite time after {start:g} {self.time_unit}"
             )
+        problem = span_problem(start, t_end, self.time_unit)
+        if problem:
+            raise Il7Error(f"{where}: --t-end {t_end:g} {problem}")
         n = len(self.times)
         times = tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
         return dataclasses.replace(self, times=times)
@@ -333,6 +351,7 @@ class _Parser:
         self.body_weight: float | None = None
         self.context_unknown = False  # reported once; per-kg values are not faulted for it too
         self.context_values: dict[str, float] = {}  # the context's own settings (model units)
+        self.time_unit = "h"
         self.context = "human_body"
         self.routes: tuple[str, ...] = ()
         self.infusions: dict[str, list[tuple[float, float, str]]] = {}
@@ -397,6 +416,7 @@ class _Parser:
                 "'- time: -inf' (pre-equilibration); only a culture well starts from the model's initial values"
             )
         readouts = self.readouts(data.get("readouts"))
+        self.time_unit = str(time_unit)
         times = self.output(data.get("output"), periods)
         sources = data.get("sources", [])
         if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
@@ -761,6 +781,10 @@ class _Parser:
                         f"output.times goes backwards at position {k} ({times[k - 1]:g} then {times[k]:g}); list times in increasing order"
                     )
                     return (0.0, 1.0)
+            problem = span_problem(float(times[0]), float(times[-1]), self.time_unit)
+            if problem:
+                self.problem(f"output.times: the output {problem}")
+                return (0.0, 1.0)
             return tuple(float(t) for t in times)
         t_end, n = _real(raw.get("t_end")), _whole(raw.get("n", 101))
         if t_end is None:
@@ -773,6 +797,10 @@ class _Parser:
             self.problem(
                 f"output.n: '{raw.get('n')}' must be a whole number from 2 to {MAX_POINTS}{_hint(raw.get('n'))}"
             )
+            return (0.0, 1.0)
+        problem = span_problem(start, t_end, self.time_unit)
+        if problem:
+            self.problem(f"output.t_end {t_end:g}: the output {problem}")
             return (0.0, 1.0)
         return tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
 
