@@ -326,3 +326,14 @@ def test_a_fraction_above_one_is_refused(tmp_path: Path) -> None:
         scenario.load(write(tmp_path, text))
     text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {f_allo: 5 %}")
     assert dict(scenario.load(write(tmp_path, text)).periods[-1].set)["f_allo"] == pytest.approx(0.05)
+
+
+def test_a_yaml_merge_key_reuses_a_dose_and_its_own_keys_win(tmp_path: Path) -> None:
+    # the strict loader called '<<: *d' invalid YAML
+    text = GOOD.replace(
+        "    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}\n",
+        "    dose: &d {drug: IL7, amount: 10, unit: ug/kg, route: iv}\n"
+        "  - time: 5\n    dose: {<<: *d, amount: 20}\n",
+    )
+    periods = scenario.load(write(tmp_path, text)).periods
+    assert [[d.amount for d in p.doses] for p in periods] == [[], [10.0], [20.0]]
