@@ -192,6 +192,7 @@ PETAB_DATA = {
     "SD.csv": "readout,time,measurement,sd\nCD4_blood,7,700,50\n",
     "NEG.csv": "readout,time,measurement\nCD4_blood,7,-700\n",
     "PERCENT.csv": "readout,time,measurement\npSTAT5_frac,7,45\n",
+    "CAPITALS.csv": "Readout,Time,Measurement\nCD4_blood,7,700\n",
     "UNDERSCORE.csv": "readout,time,measurement\nCD4_blood,1_0,700\n",  # Python's float reads 10
     "COMMA.tsv": "readout,time,measurement\nCD4_blood,7,700\n",
     "p/measurements.tsv": "readout\ttime\tmeasurement\nCD4_blood\t7\t700\n",  # in the output folder
@@ -216,6 +217,7 @@ PETAB_DATA = {
         ("NAN.csv", ["--estimate", "ka_rIL7_sc"], "NAN.csv:2: measurement: 'nan' is not finite"),
         ("TEXT.csv", ["--estimate", "ka_rIL7_sc"], "TEXT.csv:2: time: 'day 7' is not a number"),
         ("UNDERSCORE.csv", ["--estimate", "ka_rIL7_sc"], "UNDERSCORE.csv:2: time: '1_0' is not a number"),
+        ("CAPITALS.csv", ["--estimate", "ka_rIL7_sc"], "(write the names in lower case)"),
         (
             "PERCENT.csv",
             ["--estimate", "ka_rIL7_sc"],

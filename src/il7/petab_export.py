@@ -229,10 +229,14 @@ def read_measurements(path: str | Path) -> list[Measurement]:
                 f"{path}: its columns are separated by {written}, but a file named {path.suffix} is read as "
                 f"separated by {read}; name it {right}"
             )
-        raise Il7Error(
-            f"{path}: the header must name {expected}, and found {found}"
-            + (f" ({', '.join(twice)} twice)" if twice else "")
-        )
+        why = ""
+        if twice:
+            why = f" ({', '.join(twice)} twice)"
+        elif "" in columns:
+            why = " (a column without a name: a trailing separator?)"
+        elif not [c for c in _COLUMNS[:3] if c not in (x.lower() for x in columns)]:
+            why = " (write the names in lower case)"
+        raise Il7Error(f"{path}: the header must name {expected}, and found {found}{why}")
     known = set(known_readouts())
     out = []
     for cells in reader:
