@@ -629,3 +629,14 @@ def test_sensitivity_errors_exit_2_on_one_line(
     code, out, err = run(capsys, "sensitivity", *argv)
     assert code == 2 and out == ""
     assert message in err and err.count("\n") == 1
+
+
+def test_an_error_is_one_line_whatever_it_echoes(capsys: pytest.CaptureFixture[str]) -> None:
+    # a newline inside a value read from a file split the message; YAML aliases made it 347 MB
+    from il7.cli import MAX_ERROR_CHARS, _fail
+
+    with pytest.raises(SystemExit):
+        _fail("readouts: 'CD4\nblood' is not a readout" + "x" * 2 * MAX_ERROR_CHARS)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'CD4\\nblood'" in err and "more characters)" in err
+    assert len(err) < MAX_ERROR_CHARS + 100

@@ -32,8 +32,16 @@ class _Parser(argparse.ArgumentParser):
         _fail(f"{where}{message}; see '{self.prog} --help'")
 
 
+MAX_ERROR_CHARS = 2000
+"""Longest error line printed: a value echoed from a file can be huge (YAML aliases expand)."""
+
+
 def _fail(message: str) -> NoReturn:
-    print(f"il7: error: {message}", file=sys.stderr)
+    # one line, whatever the message echoes: a newline inside a value read from a file stays visible
+    line = message.replace("\r", "\\r").replace("\n", "\\n")
+    if len(line) > MAX_ERROR_CHARS:
+        line = f"{line[:MAX_ERROR_CHARS]}... ({len(line) - MAX_ERROR_CHARS} more characters)"
+    print(f"il7: error: {line}", file=sys.stderr)
     raise SystemExit(EXIT_USER_ERROR)
 
 
