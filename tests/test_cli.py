@@ -482,6 +482,7 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["simulate", "LIST"], "the file must be a mapping of fields"),
         (["simulate", "BINARY"], "is not UTF-8 text"),
         (["simulate", "baseline", "--plot", "UNDERFILE/x.png"], "cannot make its folder"),
+        (["simulate", "baseline", "--out", ".csv"], "--out '.csv': give the file a name before .csv"),
         (["export", "sbml", "-o", "UNDERFILE/x.xml"], "cannot make its folder"),
         (["export", "sbml", "-o", ""], "-o '': give a file name"),
         (["export", "omex", "--scenario", "baseline", "-o", "UNDERFILE/x.omex"], "cannot make its folder"),

@@ -465,6 +465,10 @@ def _output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]]
             raise Il7Error(
                 f"{option} '{value}': a folder, not a file; give a file name ending in {' or '.join(suffixes)}"
             )
+        if target.name.lower() in suffixes:  # '.csv' is a hidden file with no suffix, to Python
+            raise Il7Error(
+                f"{option} '{value}': give the file a name before {target.name}, e.g. out{target.name}"
+            )
         if target.suffix.lower() not in suffixes:
             raise Il7Error(f"{option} '{value}': use a file name ending in {' or '.join(suffixes)}")
         try:
