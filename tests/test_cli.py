@@ -481,7 +481,7 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["simulate", "EMPTY"], "the file must be a mapping of fields"),
         (["simulate", "LIST"], "the file must be a mapping of fields"),
         (["simulate", "BINARY"], "is not UTF-8 text"),
-        (["simulate", "baseline", "--plot", "UNDERFILE/x.png"], "cannot make its folder"),
+        (["simulate", "baseline", "--plot", "UNDERFILE/x.png"], "EMPTY.yaml' is a file, not a folder"),
         (["simulate", "baseline", "--out", ".csv"], "--out '.csv': give the file a name before .csv"),
         (["export", "sbml", "-o", "UNDERFILE/x.xml"], "cannot make its folder"),
         (["export", "sbml", "-o", ""], "-o '': give a file name"),
@@ -503,7 +503,7 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         ),
         (["export", "sbml", "--estimate", "ka_rIL7_sc"], "belong to export petab, not export sbml"),
         (["export", "petab", "-o", "EMPTY"], "it is a file; give a folder"),
-        (["export", "petab", "-o", "UNDERFILE/petab"], "cannot write there"),
+        (["export", "petab", "-o", "UNDERFILE/petab"], "EMPTY.yaml' is a file, not a folder"),
         (["report", "--out", "/proc/il7-report"], "cannot write there"),
         (["report", "--out", ""], "--out '': give the report folder a name"),
         # the report takes minutes: a folder of other files is refused before, not after

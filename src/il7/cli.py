@@ -474,8 +474,11 @@ def _output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]]
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
+            from il7.files import why_not_made
+
             raise Il7Error(
-                f"{option} '{value}': cannot make its folder ({exc.strerror}); choose a writable location"
+                f"{option} '{value}': cannot make its folder ({why_not_made(target.parent, exc)}); "
+                "choose a writable location"
             ) from None
         existed = os.path.lexists(target)  # a dangling link is the user's too
         try:  # a file that cannot be written is found now, not after the runs

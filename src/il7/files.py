@@ -66,9 +66,16 @@ def claim_folder(folder: str | Path, command: str, option: str) -> Path:
         )
     except OSError as exc:
         raise Il7Error(
-            f"{option} '{folder}': cannot write there ({exc.strerror}); choose a writable folder"
+            f"{option} '{folder}': cannot write there ({why_not_made(folder, exc)}); choose a writable folder"
         ) from None
     return folder
+
+
+def why_not_made(folder: Path, exc: OSError) -> str:
+    """Why ``folder`` could not be made: a file standing where a folder of its path should be
+    (which the system reports as 'File exists' or 'Not a directory'), or the system's reason."""
+    blocking = next((f for f in (folder, *folder.parents) if f.is_file()), None)
+    return f"'{blocking}' is a file, not a folder" if blocking else str(exc.strerror)
 
 
 def _marker(folder: Path, command: str) -> Path:
