@@ -512,6 +512,7 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["simulate", "TAKEN"], "is a folder, not a scenario file"),
         (["cohort", "--n", "10", "--seed", "-1"], "--seed -1: give a whole number >= 0"),
         (["calibrate", "--seed", "-1"], "--seed -1: give a whole number >= 0"),
+        (["calibrate", "--starts", "0"], "--starts 0: give a whole number of at least 1"),
         (["export", "sbml", "-o", "x.omex"], "-o 'x.omex': use a file name ending in .xml or .sbml"),
         (
             ["export", "omex", "--scenario", "baseline", "-o", "x.xml"],

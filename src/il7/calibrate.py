@@ -153,8 +153,9 @@ def fit(
     progress
         Called with a line per finished start.
     """
-    if starts < 1 or max_evaluations < 1:
-        raise Il7Error("--starts and --max-evaluations must be at least 1")
+    for option, value in (("--starts", starts), ("--max-evaluations", max_evaluations)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise Il7Error(f"{option} {value!r}: give a whole number of at least 1")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
     from scipy.optimize import least_squares
