@@ -512,3 +512,9 @@ def test_a_time_as_il7_prints_it_names_the_output_time() -> None:
     assert output_index(grid, 0.0, where="w", unit="day") == 0
     with pytest.raises(Il7Error, match=r"0\.15 is not an output time"):
         output_index(grid, 0.15, where="w", unit="day")
+
+
+def test_correlations_given_as_a_list_are_refused_in_one_line() -> None:
+    # a list of (a, b, r) raised AttributeError: 'list' object has no attribute 'items'
+    with pytest.raises(Il7Error, match="correlations: give a mapping of parameter pair to r"):
+        population("baseline", {"age": "cv 30%"}, n=3, correlations=[("age", "tissue", 0.3)])  # type: ignore[arg-type]

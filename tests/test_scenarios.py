@@ -337,3 +337,10 @@ def test_a_yaml_merge_key_reuses_a_dose_and_its_own_keys_win(tmp_path: Path) -> 
     )
     periods = scenario.load(write(tmp_path, text)).periods
     assert [[d.amount for d in p.doses] for p in periods] == [[], [10.0], [20.0]]
+
+
+@pytest.mark.parametrize("given", ["", "  ", {"name": "x"}, None])
+def test_a_scenario_that_is_neither_name_nor_path_is_refused_in_one_line(given: object) -> None:
+    # '' read as the folder '.', and a dict was called an unknown scenario '{...}'
+    with pytest.raises(Il7Error, match=r"give a built-in name \(il7 scenarios lists them\) or the path"):
+        scenario.load(given)  # type: ignore[arg-type]

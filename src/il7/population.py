@@ -567,6 +567,11 @@ def correlation_matrix(
     """
     ids = [s.parameter for s in spreads]
     matrix = np.eye(len(ids))
+    if correlations is not None and not isinstance(correlations, Mapping):
+        raise Il7Error(
+            f"correlations: give a mapping of parameter pair to r, e.g. {{('CL_Ab', 'ka_Ab'): 0.3}}, "
+            f"not a {type(correlations).__name__}"
+        )
     for pair, r in (correlations or {}).items():
         if not isinstance(pair, tuple) or len(pair) != 2:
             raise Il7Error(

@@ -230,6 +230,10 @@ def load(name_or_path: str | Path) -> Scenario:
     ScenarioError
         The file has problems; all of them are listed.
     """
+    if not isinstance(name_or_path, (str, Path)) or not str(name_or_path).strip():
+        raise Il7Error(
+            f"scenario {name_or_path!r}: give a built-in name (il7 scenarios lists them) or the path of a .yaml file"
+        )
     text_name = str(name_or_path)
     path = Path(text_name)
     names = builtin_names()
