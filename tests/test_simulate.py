@@ -1,5 +1,6 @@
 """Simulation: scenarios run, overrides act and leave nothing behind, results export."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,19 @@ def test_no_steady_state_names_the_species() -> None:
         match=r"scenario 'culture_dose': pre-equilibration .*IL7_tissue \(relative rate .*did not settle",
     ):
         il7.simulate(s, overrides=no_sink)
+
+
+def test_a_failed_run_of_a_users_file_names_the_file(tmp_path: Path) -> None:
+    # a built-in is known by its name; a user's scenario is found by its file
+    stiff = tmp_path / "stiff.yaml"
+    stiff.write_text(
+        "name: stiff\ndescription: a dose too large for the solver\ncontext: human_body\n"
+        "time_unit: day\nperiods:\n  - time: -inf\n  - time: 0\n"
+        "    dose: {drug: IL7, amount: 1.0e+300, unit: ug/kg, route: iv}\n"
+        "readouts: [CD4_blood]\noutput: {t_end: 3, n: 4}\n"
+    )
+    with pytest.raises(SolveError, match=rf"scenario 'stiff' \({re.escape(str(stiff))}\): at t = 0 day"):
+        il7.simulate(stiff)
 
 
 def test_undefined_rates_are_named_as_such_in_one_short_line() -> None:

@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,17 @@ import pandas as pd
 from il7 import build, units
 from il7.engine import Engine, engine
 from il7.errors import Il7Error, SolveError, did_you_mean
-from il7.scenario import TIME_UNITS, Dose, Period, Scenario, load, parameter_value, vocabulary, within_reach
+from il7.scenario import (
+    TIME_UNITS,
+    Dose,
+    Period,
+    Scenario,
+    builtin_dir,
+    load,
+    parameter_value,
+    vocabulary,
+    within_reach,
+)
 from il7.trajectory import Trajectory
 
 
@@ -146,7 +157,9 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         prepare(eng, scenario, resolved)
         data = integrate(eng, scenario)
     except SolveError as exc:
-        raise SolveError(f"scenario '{scenario.name}': {exc}") from None
+        own = scenario.file and Path(scenario.file).parent != builtin_dir()  # a user's file: say which
+        where = f"scenario '{scenario.name}'" + (f" ({scenario.file})" if own else "")
+        raise SolveError(f"{where}: {exc}") from None
     return Trajectory(
         scenario=scenario.name,
         time_unit=scenario.time_unit,
