@@ -844,9 +844,9 @@ def within_reach(p: build.Parameter, value: float, own: float | None, *, where: 
     high = high / OVERRIDE_REACH if high < 0 else high * OVERRIDE_REACH
     if not low <= value <= high:
         raise Il7Error(
-            f"{where}: {value / factor:g} {p.unit} is more than {OVERRIDE_REACH:g} times beyond the bounds of "
-            f"{p.id} ({p.lower:g} to {p.upper:g} {p.unit}); the model is not meant to run there: give a value "
-            f"from {low / factor:g} to {high / factor:g} {p.unit}"
+            f"{where}: {value / factor:g}{units.suffix(p.unit)} is more than {OVERRIDE_REACH:g} times beyond the "
+            f"bounds of {p.id} ({p.lower:g} to {p.upper:g}{units.suffix(p.unit)}); the model is not meant to run "
+            f"there: give a value from {low / factor:g} to {high / factor:g}{units.suffix(p.unit)}"
         )
 
 
@@ -866,7 +866,9 @@ def parameter_value(
     if not math.isfinite(value):
         raise Il7Error(f"{where}: {value} is not a finite number; give a finite value in {p.unit}")
     if value < 0 and not (p.lower is not None and p.lower < 0):
-        raise Il7Error(f"{where}: {value:g} is negative; {p.id} must be >= 0 ({p.unit})")
+        raise Il7Error(
+            f"{where}: {value:g} is negative; {p.id} must be >= 0" + (f" ({p.unit})" if p.unit != "1" else "")
+        )
     if value == 0 and p.id in build.divisors():
         raise Il7Error(
             f"{where}: {p.id} divides in the model's formulas and cannot be 0; give a small positive value"
