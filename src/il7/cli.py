@@ -11,6 +11,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -27,6 +28,12 @@ EXIT_USER_ERROR = 2
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse takes '-1e3' for an option (it knows -1 and -1.5 only): '--t-end -1e3' then
+        # failed with 'expected one argument' instead of reaching the check of its value
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
     def error(self, message: str) -> NoReturn:
         where = "" if self.prog == "il7" else f"{self.prog}: "  # _fail says "il7: error:" already
         _fail(f"{where}{message}; see '{self.prog} --help'")
