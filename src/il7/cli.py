@@ -20,8 +20,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from il7.errors import Il7Error
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from il7.claims.validate import Result
 
 EXIT_USER_ERROR = 2
@@ -361,23 +359,13 @@ def _plain(text: str) -> str:
     return escape(text)
 
 
-def _table(*columns: Any, **options: Any) -> Table:
-    """A rich table whose cells wrap instead of being cut: a number such as 5.919e-10 must never
-    be shown as 5.919e-... on a narrow terminal or in a pipe."""
-    from rich.table import Table
-
-    table = Table(*columns, **options)
-    for column in table.columns:
-        column.overflow = "fold"
-    return table
-
-
 def _scenarios(args: argparse.Namespace) -> None:
     from rich.console import Console
+    from rich.table import Table
 
     from il7 import scenario
 
-    table = _table("scenario", "description", title="Built-in scenarios")
+    table = Table("scenario", "description", title="Built-in scenarios")
     for name in scenario.builtin_names():
         table.add_row(name, _plain(scenario.load(name).description))
     Console().print(table)
@@ -385,10 +373,11 @@ def _scenarios(args: argparse.Namespace) -> None:
 
 def _readouts(args: argparse.Namespace) -> None:
     from rich.console import Console
+    from rich.table import Table
 
     from il7 import build
 
-    table = _table(
+    table = Table(
         "readout",
         "unit",
         "meaning",
@@ -535,9 +524,10 @@ def _simulate(args: argparse.Namespace) -> None:
         print(f"wrote {_save_figure(trajectory.figure(), args.plot)}")  # one panel per unit
     if not args.out:
         from rich.console import Console
+        from rich.table import Table
 
         frame = trajectory.to_pandas()
-        table = _table(
+        table = Table(
             *(_plain(str(c)) for c in (frame.index.name, *frame.columns)), title=trajectory.scenario
         )
         step = max(1, len(frame) // 12)
@@ -560,8 +550,9 @@ def _parameters(args: argparse.Namespace) -> None:
         sys.stdout.write("\n")
     else:
         from rich.console import Console
+        from rich.table import Table
 
-        table = _table(
+        table = Table(
             "id",
             "value",
             "unit",
@@ -704,8 +695,9 @@ def _validate(args: argparse.Namespace) -> None:
         _print_json([_target_row(r) for r in results])
     else:
         from rich.console import Console
+        from rich.table import Table
 
-        table = _table("target", "basis", "expected", "model", "verdict", "source", title="il7 validate")
+        table = Table("target", "basis", "expected", "model", "verdict", "source", title="il7 validate")
         for r in results:
             verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
             table.add_row(
@@ -791,8 +783,9 @@ def _claims(args: argparse.Namespace) -> None:
         _print_json(rows)
     else:
         from rich.console import Console
+        from rich.table import Table
 
-        table = _table("claim", "statement", "how il7 checks it", "verdict", title="il7 claims")
+        table = Table("claim", "statement", "how il7 checks it", "verdict", title="il7 claims")
         for c in results:
             checks = "; ".join(check_line(r) for r in c.results)
             if c.claim.missing:
@@ -857,10 +850,10 @@ def _sensitivity(args: argparse.Namespace) -> None:
         )
         return
     from rich.console import Console
-    from rich.table import Column
+    from rich.table import Column, Table
 
     shown = result.rows[: args.top]
-    table = _table(
+    table = Table(
         Column("parameter", no_wrap=True, min_width=max((len(r.parameter) for r in shown), default=9)),
         "d ln|y| / d ln p",
         f"y at p/{1 + result.step:g}",
@@ -983,13 +976,14 @@ def _population(args: argparse.Namespace) -> None:
         )
         return
     from rich.console import Console
+    from rich.table import Table
 
     print(result.header())
     step_rows = max(1, len(result.times) // 8)
     shown = set(result.times[::step_rows]) | {result.times[-1]}
     for readout, unit in zip(result.readouts, result.units, strict=True):
         rows = table[(table["readout"] == readout) & table["time"].isin(shown)]
-        out = _table(
+        out = Table(
             f"time ({result.time_unit})",
             "median",
             "middle 50%",
