@@ -1,6 +1,7 @@
 """The command line: outputs, and one-line errors with exit status 2 and no traceback."""
 
 import json
+import math
 import subprocess
 import sys
 import zipfile
@@ -60,6 +61,16 @@ def test_simulate_table_shows_units(capsys: pytest.CaptureFixture[str]) -> None:
     # units are written in brackets, which rich would otherwise take for markup and drop
     code, out, _ = run(capsys, "simulate", "baseline", "--t-end", "1")
     assert code == 0 and "time [" in out and "[pg/mL]" in out
+
+
+def test_simulate_table_never_cuts_or_splits_a_number(capsys: pytest.CaptureFixture[str]) -> None:
+    # on 80 columns rich printed 4.007e-11 as "4.007e-…", or over two lines as "4.007e-1" and "1"
+    code, out, _ = run(capsys, "simulate", "culture_dose")
+    rows = [line.strip("│").split("│") for line in out.splitlines() if line.startswith("│")]
+    cells = [cell.strip() for row in rows for cell in row]
+    assert code == 0 and "4.007e-11" in cells and out.count("┏") == 2  # split into two tables
+    assert all(math.isfinite(float(cell)) for cell in cells)  # every cell a whole number
+    assert max(len(line) for line in out.splitlines()) <= 80
 
 
 def test_simulate_table_ends_at_the_last_output_time(
@@ -143,6 +154,7 @@ def test_export_petab_writes_the_problem_folder(tmp_path: Path, capsys: pytest.C
         "observables.tsv",
         "parameters.tsv",
         "README.md",
+        ".il7-export-petab",  # marks the folder as this command's (il7.files)
     }
     # --set changes the cells (a fixed receptor parameter) or where an estimated one starts
     code, _, _ = run(

@@ -523,18 +523,56 @@ def _simulate(args: argparse.Namespace) -> None:
     if args.plot:
         print(f"wrote {_save_figure(trajectory.figure(), args.plot)}")  # one panel per unit
     if not args.out:
-        from rich.console import Console
-        from rich.table import Table
-
         frame = trajectory.to_pandas()
-        table = Table(
-            *(_plain(str(c)) for c in (frame.index.name, *frame.columns)), title=trajectory.scenario
-        )
         step = max(1, len(frame) // 12)
-        shown = sorted({*range(0, len(frame), step), len(frame) - 1})  # the last time too
-        for t, row in frame.iloc[shown].iterrows():
-            table.add_row(f"{t:g}", *(f"{v:.4g}" for v in row))
-        Console().print(table)
+        shown = frame.iloc[sorted({*range(0, len(frame), step), len(frame) - 1})]  # the last time too
+        _print_numbers(
+            trajectory.scenario,
+            str(frame.index.name),
+            [str(c) for c in frame.columns],
+            [f"{t:g}" for t in shown.index],
+            [[f"{v:.4g}" for v in row] for row in shown.to_numpy()],
+        )
+
+
+def _print_numbers(
+    title: str, index: str, headers: list[str], index_cells: list[str], rows: list[list[str]]
+) -> None:
+    """Print a table of numbers, in as many tables side by side as the terminal needs, each
+    repeating the index column: a number is never cut or wrapped (rich would print 4.007e-11 as
+    4.007e-... or split it over two lines), whatever the terminal's width."""
+    from rich.console import Console
+    from rich.table import Column, Table
+
+    console = Console()
+
+    def width(header: str, cells: list[str]) -> int:  # a header may wrap at its spaces; a number not
+        return max([len(c) for c in cells] + [len(w) for w in header.split()]) + 3  # 3: padding, rule
+
+    index_width = width(index, index_cells)
+    groups: list[list[int]] = [[]]
+    used = index_width + 1
+    for k, header in enumerate(headers):
+        need = width(header, [row[k] for row in rows])
+        if groups[-1] and used + need > console.width:
+            groups.append([])
+            used = index_width + 1
+        groups[-1].append(k)
+        used += need
+    for n, group in enumerate(groups):
+        table = Table(
+            Column(_plain(index), min_width=index_width - 3),
+            *(
+                Column(
+                    _plain(headers[k]), no_wrap=False, min_width=width(headers[k], [r[k] for r in rows]) - 3
+                )
+                for k in group
+            ),
+            title=title + (f" ({n + 1} of {len(groups)})" if len(groups) > 1 else ""),
+        )
+        for t, row in zip(index_cells, rows, strict=True):
+            table.add_row(t, *(row[k] for k in group))
+        console.print(table)
 
 
 def _parameters(args: argparse.Namespace) -> None:
