@@ -733,10 +733,12 @@ def _validate(args: argparse.Namespace) -> None:
         _print_json([_target_row(r) for r in results])
     else:
         from rich.console import Console
-        from rich.table import Table
+        from rich.table import Column, Table
 
-        table = Table("target", "basis", "expected", "model", "verdict", "source", title="il7 validate")
-        for r in results:
+        model = Column("model", no_wrap=True, min_width=max(len(f"{r.observed:.4g}") for r in results))
+        target = Column("target", overflow="fold")  # an id to copy: wrapped, not cut
+        table = Table(target, "basis", "expected", model, "verdict", "source", title="il7 validate")
+        for r in results:  # the model's number is never cut; the texts wrap around it
             verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
             table.add_row(
                 r.target.id,
