@@ -101,6 +101,16 @@ def test_a_folder_of_other_files_is_refused_and_a_folder_il7_wrote_is_reused(
         assert code == 0, err
     code, _, err = run(capsys, "report", "--out", str(tmp_path / "s3c"))  # another command's folder
     assert code == 2 and "il7 report did not write" in err
+    # a folder an older il7 filled, before markers: known by what it wrote, so it is reused
+    (tmp_path / "s3c" / ".il7-export-petab").unlink()
+    code, _, err = run(capsys, "export", "petab", "-o", str(tmp_path / "s3c"))
+    assert code == 0, err
+    # in the report's own folder, a folder named like one of its files is found before the run
+    (tmp_path / "old-report").mkdir()
+    (tmp_path / "old-report" / "index.html").write_text("<title>il7 report</title>")
+    (tmp_path / "old-report" / "parameters.csv").mkdir()
+    code, _, err = run(capsys, "report", "--out", str(tmp_path / "old-report"))
+    assert code == 2 and "holds folders named like the report's files (parameters.csv)" in err
 
 
 def test_parameters_formats(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,6 +19,7 @@ The public API::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def export_sbml(
 
     if overrides is not None and scenario is None:
         raise Il7Error("overrides act on a scenario's body: give a scenario too, e.g. scenario='baseline'")
-    if path is not None and (not isinstance(path, (str, Path)) or not str(path).strip()):
+    if path is not None and (not isinstance(path, (str, os.PathLike)) or not str(path).strip()):
         raise Il7Error(f"path {path!r}: give a file name, e.g. 'il7.xml', or None to get the text only")
     text = sbml() if scenario is None else scenario_sbml(scenario, overrides=overrides)
     if path is not None:
@@ -96,7 +97,7 @@ def export_petab(
     """
     from il7 import petab_export
 
-    if not isinstance(folder, (str, Path)) or not str(folder).strip():
+    if not isinstance(folder, (str, os.PathLike)) or not str(folder).strip():
         raise Il7Error(f"folder {folder!r}: give a folder name, e.g. 'il7-petab'")
     if scenario is None:
         if data is not None or estimate:

@@ -49,7 +49,13 @@ class SolveError(Il7Error):
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest known name, or an empty string.
 
-    Case is ignored in the comparison (``AGE`` finds ``age``), not in the name suggested."""
-    names = {str(k).lower(): str(k) for k in known}
-    close = difflib.get_close_matches(str(name).lower(), list(names), n=1, cutoff=0.6)
-    return f"; did you mean '{names[close[0]]}'?" if close else ""
+    A name that differs only in case is found too (``AGE`` finds ``age``), after the names whose
+    case matches: ``K_socs`` and ``k_SOCS`` are different parameters."""
+    listed = [str(k) for k in known]
+    close = difflib.get_close_matches(str(name), listed, n=1, cutoff=0.6)
+    if not close:
+        lowered = {k.lower(): k for k in listed}
+        close = [
+            lowered[c] for c in difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
+        ]
+    return f"; did you mean '{close[0]}'?" if close else ""

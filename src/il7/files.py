@@ -2,8 +2,9 @@
 
 A folder that a command fills (``il7 report``'s page and CSVs, ``il7 export petab``'s tables)
 gets a marker file naming the command. The command writes into a folder that is missing, empty,
-or marked by the same command (an earlier run, finished or not), and refuses any other, so that
-a user's own ``index.html`` or ``README.md`` is never replaced.
+or marked by the same command (an earlier run, finished or not), or filled by it before markers
+existed (:data:`SIGNATURES`), and refuses any other, so that a user's own ``index.html`` or
+``README.md`` is never replaced.
 """
 
 from __future__ import annotations
@@ -12,13 +13,20 @@ from pathlib import Path
 
 from il7.errors import Il7Error
 
+SIGNATURES = {
+    "il7 report": ("index.html", "<title>il7 report</title>"),
+    "il7 export petab": ("README.md", "(written by il7 "),
+}
+"""A file, and a text in it, by which a folder that a command filled before it left markers is
+known as the command's: a report's page, a PEtab problem's README."""
+
 
 def check_folder(folder: str | Path, command: str, option: str) -> None:
     """Refuse, before any work, a ``folder`` that ``command`` may not fill (see :func:`claim_folder`)."""
     folder = Path(folder)
     if folder.is_file():
         raise Il7Error(f"{option} '{folder}': it is a file; give a folder")
-    if not folder.is_dir() or _marker(folder, command).is_file():
+    if not folder.is_dir() or _marker(folder, command).is_file() or _signed(folder, command):
         return
     try:
         others = sorted(p.name for p in folder.iterdir())
@@ -76,6 +84,18 @@ def why_not_made(folder: Path, exc: OSError) -> str:
     (which the system reports as 'File exists' or 'Not a directory'), or the system's reason."""
     blocking = next((f for f in (folder, *folder.parents) if f.is_file()), None)
     return f"'{blocking}' is a file, not a folder" if blocking else str(exc.strerror)
+
+
+def _signed(folder: Path, command: str) -> bool:
+    """Whether ``folder`` holds what ``command`` wrote there before it left markers."""
+    name, text = SIGNATURES.get(command, ("", ""))
+    signed = folder / name
+    try:
+        return (
+            bool(name) and signed.is_file() and text in signed.read_text(encoding="utf-8", errors="replace")
+        )
+    except OSError:
+        return False
 
 
 def _marker(folder: Path, command: str) -> Path:

@@ -22,6 +22,7 @@ import dataclasses
 import functools
 import math
 import numbers
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -230,7 +231,7 @@ def load(name_or_path: str | Path) -> Scenario:
     ScenarioError
         The file has problems; all of them are listed.
     """
-    if not isinstance(name_or_path, (str, Path)) or not str(name_or_path).strip():
+    if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():
         raise Il7Error(
             f"scenario {name_or_path!r}: give a built-in name (il7 scenarios lists them) or the path of a .yaml file"
         )

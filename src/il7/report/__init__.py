@@ -68,6 +68,14 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
         raise Il7Error("--out '': give the report folder a name, e.g. --out il7-report")
     # the run takes minutes: find out now, not at the end, whether its files can be written
     out = claim_folder(out_dir, "il7 report", "--out")
+    blocked = sorted(
+        p.name for p in out.iterdir() if p.is_dir() and p.suffix in (".html", ".csv", ".png", ".omex")
+    )
+    if blocked:  # a folder where one of its files goes would fail only after the run
+        raise Il7Error(
+            f"report folder '{out}' holds folders named like the report's files ({', '.join(blocked)}); "
+            "remove them or choose another folder"
+        )
     step = progress or (lambda label: None)
     results = []
     for name in scenarios.builtin_names():
