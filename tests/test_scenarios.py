@@ -245,6 +245,8 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
         # CVODE failed on these, with advice about overrides the run did not have
         ("output: {t_end: 10, n: 11}", "output: {t_end: 1.0e+300, n: 11}", r"longer than 1,000 years"),
         ("output: {t_end: 10, n: 11}", "output: {times: [0, 1.0e-300]}", r"shorter than 3.6 ms"),
+        # the run starts at the first period, not the first output: a period far back is caught too
+        ("  - time: 0\n", "  - time: -1.0e+300\n", r"the run from -1e\+300 to 10 day is longer than 1,000"),
         (
             "output: {t_end: 10, n: 11}",
             "output: {t_end: 10, N: 5}",

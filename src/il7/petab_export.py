@@ -261,7 +261,7 @@ def read_measurements(path: str | Path) -> list[Measurement]:
                 f"({readout_unit(readout)}) cannot be; check the value"
             )
         if readout in _fractions() and not 0.0 <= value <= 1.0:
-            hint = f" (a percentage? write {value / 100:g})" if 1.0 < value <= 100.0 else ""
+            hint = f" (a percentage? write {value / 100:g})" if 2.0 <= value <= 100.0 else ""  # not 1.02
             raise Il7Error(
                 f"{where}: measurement {value:g} of {readout}, a fraction, is not between 0 and 1{hint}; "
                 "check the value"

@@ -48,18 +48,26 @@ MAX_DOSES = 10_000
 MAX_POINTS = 100_000
 """Most output times a scenario may ask for."""
 SPAN_HOURS = (1e-6, 1000 * 365.25 * 24)
-"""Shortest and longest output span (first to last output time) a scenario may ask for, in
-hours: from 3.6 ms, below which the integrator cannot step, to 1,000 years."""
+"""Shortest and longest run (from the first finite period or output time to the last output
+time) a scenario may ask for, in hours: from 3.6 ms, below which the integrator cannot step, to
+1,000 years."""
 
 
 def span_problem(first: float, last: float, time_unit: str) -> str | None:
-    """Why an output span from ``first`` to ``last`` (``time_unit``) cannot be run, or ``None``."""
+    """Why a run from ``first`` to ``last`` (``time_unit``) cannot be made, or ``None``."""
     hours = (last - first) * TIME_UNITS[time_unit]
     if hours > SPAN_HOURS[1]:
-        return f"runs {last - first:g} {time_unit}, longer than 1,000 years; give a realistic end"
+        return (
+            f"the run from {first:g} to {last:g} {time_unit} is longer than 1,000 years; give realistic times"
+        )
     if hours < SPAN_HOURS[0]:
-        return f"runs only {last - first:g} {time_unit}, shorter than 3.6 ms; give a realistic end"
+        return f"the run from {first:g} to {last:g} {time_unit} is shorter than 3.6 ms; give realistic times"
     return None
+
+
+def _first_time(periods: tuple[Period, ...], first_output: float) -> float:
+    """Where a run starts: its first finite period, or its first output time if that is earlier."""
+    return min([p.time for p in periods if p.time > -math.inf] + [first_output])
 
 
 _QUANTITY = re.compile(
@@ -146,9 +154,9 @@ class Scenario:
             raise Il7Error(
                 f"{where}: --t-end {t_end:g} must be a finite time after {start:g} {self.time_unit}"
             )
-        problem = span_problem(start, t_end, self.time_unit)
+        problem = span_problem(_first_time(self.periods, start), t_end, self.time_unit)
         if problem:
-            raise Il7Error(f"{where}: --t-end {t_end:g} {problem}")
+            raise Il7Error(f"{where}: --t-end {t_end:g}: {problem}")
         n = len(self.times)
         times = tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
         return dataclasses.replace(self, times=times)
@@ -788,9 +796,9 @@ class _Parser:
                         f"output.times goes backwards at position {k} ({times[k - 1]:g} then {times[k]:g}); list times in increasing order"
                     )
                     return (0.0, 1.0)
-            problem = span_problem(float(times[0]), float(times[-1]), self.time_unit)
+            problem = span_problem(_first_time(periods, float(times[0])), float(times[-1]), self.time_unit)
             if problem:
-                self.problem(f"output.times: the output {problem}")
+                self.problem(f"output.times: {problem}")
                 return (0.0, 1.0)
             return tuple(float(t) for t in times)
         t_end, n = _real(raw.get("t_end")), _whole(raw.get("n", 101))
@@ -805,9 +813,9 @@ class _Parser:
                 f"output.n: '{raw.get('n')}' must be a whole number from 2 to {MAX_POINTS}{_hint(raw.get('n'))}"
             )
             return (0.0, 1.0)
-        problem = span_problem(start, t_end, self.time_unit)
+        problem = span_problem(_first_time(periods, start), t_end, self.time_unit)
         if problem:
-            self.problem(f"output.t_end {t_end:g}: the output {problem}")
+            self.problem(f"output.t_end {t_end:g}: {problem}")
             return (0.0, 1.0)
         return tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
 
@@ -839,6 +847,7 @@ def within_reach(p: build.Parameter, value: float, own: float | None, *, where: 
         return
     factor = units.label(p.unit, where=f"parameter {p.id}").factor
     low, high = p.lower * factor, p.upper * factor
+    widened = own is not None and not low <= own <= high
     if own is not None:
         low, high = min(low, own), max(high, own)
     low = low * OVERRIDE_REACH if low < 0 else low / OVERRIDE_REACH  # away from the range, either sign
@@ -846,8 +855,14 @@ def within_reach(p: build.Parameter, value: float, own: float | None, *, where: 
     if not low <= value <= high:
         raise Il7Error(
             f"{where}: {value / factor:g}{units.suffix(p.unit)} is more than {OVERRIDE_REACH:g} times beyond the "
-            f"bounds of {p.id} ({p.lower:g} to {p.upper:g}{units.suffix(p.unit)}); the model is not meant to run "
-            f"there: give a value from {low / factor:g} to {high / factor:g}{units.suffix(p.unit)}"
+            f"bounds of {p.id} ({p.lower:g} to {p.upper:g}{units.suffix(p.unit)}"
+            + (
+                f", or this context's own {own / factor:g}{units.suffix(p.unit)}"
+                if widened and own is not None
+                else ""
+            )
+            + f"); the model is not meant to run there: give a value from {low / factor:g} to "
+            f"{high / factor:g}{units.suffix(p.unit)}"
         )
 
 
