@@ -292,6 +292,7 @@ output: {t_end: 10, n: 1}
         (["simulate", "baseline", "--set", "AGE=60"], "did you mean 'age'?"),
         # argparse took -1e3 for an option and said 'expected one argument'
         (["simulate", "baseline", "--t-end", "-1e3"], "--t-end -1000 must be a finite time after 0 day"),
+        (["simulate", "baseline", "--t-end", "1_0"], "argument --t-end: invalid float value: '1_0'"),
         (
             ["simulate", "baseline", "--bogus"],
             "il7: error: unrecognized arguments: --bogus; see 'il7 --help'",

@@ -512,6 +512,10 @@ def test_a_time_as_il7_prints_it_names_the_output_time() -> None:
     assert output_index(grid, 0.0, where="w", unit="day") == 0
     with pytest.raises(Il7Error, match=r"0\.15 is not an output time"):
         output_index(grid, 0.15, where="w", unit="day")
+    dense = np.arange(0.0, 20000.05, 0.1)  # a large, dense grid: 19999.8 is an output time of its own
+    assert dense[output_index(dense, 19999.8, where="w", unit="h")] == pytest.approx(19999.8)
+    with pytest.raises(Il7Error, match=r"19999\.85 is not an output time"):
+        output_index(dense, 19999.85, where="w", unit="h")
 
 
 def test_correlations_given_as_a_list_are_refused_in_one_line() -> None:

@@ -41,6 +41,16 @@ MAX_ERROR_CHARS = 2000
 """Longest error line printed: a value echoed from a file can be huge (YAML aliases expand)."""
 
 
+def _decimal(text: str) -> float:
+    """A number option's value: Python's float() but not its '1_0' (read as 10)."""
+    if "_" in text:
+        raise ValueError(text)
+    return float(text)
+
+
+_decimal.__name__ = "float"  # argparse says "invalid float value: '1_0'", as before
+
+
 def _fail(message: str) -> NoReturn:
     # one line, whatever the message echoes: a newline inside a value read from a file stays visible
     line = message.replace("\r", "\\r").replace("\n", "\\n")
@@ -85,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         "set a parameter of the body before the scenario's steady state (replacing the scenario's own "
         "value there); VALUE in the table's unit or with its own, e.g. age=60 or tissue='200 uL'",
     )
-    sim.add_argument("--t-end", type=float, help="end of the output grid, in the scenario's time unit")
+    sim.add_argument("--t-end", type=_decimal, help="end of the output grid, in the scenario's time unit")
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
     sim.add_argument("--plot", help="draw the readouts to FILE.png")
 
@@ -199,12 +209,12 @@ def _parser() -> argparse.ArgumentParser:
     sen.add_argument("readout", help="the readout to explain (see il7 readouts), e.g. IL7_serum")
     sen.add_argument(
         "--at",
-        type=float,
+        type=_decimal,
         help="time to read it at, in the scenario's time unit (default: its last output time)",
     )
     sen.add_argument(
         "--fold-from",
-        type=float,
+        type=_decimal,
         metavar="T0",
         help="explain the fold change of the readout from this earlier time to --at instead of its level "
         "(e.g. --fold-from 0 --at 28: what a 4-week course did). An output at a dose's time is read after "
@@ -222,7 +232,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sen.add_argument(
         "--step",
-        type=float,
+        type=_decimal,
         default=sensitivity.DEFAULT_STEP,
         help=f"relative step, {sensitivity.MIN_STEP:g} to 1 (default {sensitivity.DEFAULT_STEP:g}: "
         f"x{1 + sensitivity.DEFAULT_STEP:g} and /{1 + sensitivity.DEFAULT_STEP:g})",
@@ -283,7 +293,7 @@ def _parser() -> argparse.ArgumentParser:
     _jobs_option(pop, "patients")
     pop.add_argument(
         "--at",
-        type=float,
+        type=_decimal,
         help="an output time at which to give each varied parameter's partial rank correlation with "
         "each readout (the direction and consistency of its effect, not its size; default: the last "
         "output time)",
@@ -1080,7 +1090,7 @@ def _p_value(p: float, varied: int) -> str:
 
     if math.isfinite(p):
         return f"(P {p:.2g})"
-    return f"(no P below {MIN_FREEDOM + varied + 1} patients)"
+    return f"(no P below {MIN_FREEDOM + varied + 1} patients whose run went through)"
 
 
 def _cohort(args: argparse.Namespace) -> None:

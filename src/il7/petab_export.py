@@ -637,8 +637,15 @@ def _tsv(rows: list[dict[str, Any]]) -> str:
 
 
 def _fractions() -> frozenset[str]:
-    """Readouts that are fractions, 0 to 1 (their meaning in ``observables.tsv`` says so)."""
-    return frozenset(o.id for o in build.observables() if o.description.startswith("fraction "))
+    """Readouts that are fractions, 0 to 1: their meaning in ``observables.tsv`` says so (a
+    fraction, an occupancy, or '(0 to 1)')."""
+    return frozenset(
+        o.id
+        for o in build.observables()
+        if o.description.startswith("fraction ")
+        or "occupancy" in o.description
+        or "(0 to 1)" in o.description
+    )
 
 
 def _number(text: str, where: str) -> float:

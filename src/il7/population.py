@@ -234,7 +234,11 @@ class Population:
         frame = pd.DataFrame(
             {
                 "patient": np.repeat(np.arange(self.n), steps),
-                "status": np.repeat([reasons.get(i, "ok") for i in range(self.n)], steps),
+                # a categorical, not numpy's fixed-width text: one long failure message would
+                # otherwise make every row as wide as it
+                "status": pd.Categorical(
+                    np.repeat(np.array([reasons.get(i, "ok") for i in range(self.n)], dtype=object), steps)
+                ),
             }
         )
         for k, s in enumerate(self.spreads):
@@ -440,8 +444,11 @@ def output_index(times: Sequence[float] | np.ndarray, at: float | None, *, where
     if isinstance(at, bool) or not isinstance(at, numbers.Real):
         raise Il7Error(f"{where}: {at!r} is not a time; give a number in {unit}")
     nearest = int(np.argmin(np.abs(grid - at)))
-    # a time as il7 prints it (6 significant digits, 0.142857 for 1/7 day) names that output time
-    if not abs(grid[nearest] - at) <= 1e-5 * max(abs(at), abs(grid[nearest])) + 1e-12 * np.ptp(grid):
+    # a time as il7 prints it (6 significant digits, 0.142857 for 1/7 day) names that output time,
+    # but never one a quarter of the grid's step away (--at 19999.8 is not 20000 on a 0.1 grid)
+    spacing = float(np.min(np.diff(grid))) if len(grid) > 1 else math.inf
+    tolerance = min(5e-6 * max(abs(at), abs(grid[nearest])), 0.25 * spacing) + 1e-12 * np.ptp(grid)
+    if not abs(grid[nearest] - at) <= tolerance:
         raise Il7Error(
             f"{where}: {at!r} is not an output time; choose one of its {len(grid)} times, from "
             f"{grid[0]:g} to {grid[-1]:g} {unit}"
@@ -719,7 +726,7 @@ def population(
     held = n * len(scenario.times) * len(chosen)
     if held > MAX_VALUES:
         raise Il7Error(
-            f"{n} patients x {len(scenario.times)} output times x {len(chosen)} readouts are {held:.3g} values, "
+            f"{where}: {n} patients x {len(scenario.times)} output times x {len(chosen)} readouts are {held:.3g} values, "
             f"more than a population holds ({MAX_VALUES:.0e}); use fewer patients (--n), readouts "
             "(--readouts) or output times (the scenario's output)"
         )
