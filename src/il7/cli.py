@@ -548,9 +548,9 @@ def _simulate(args: argparse.Namespace) -> None:
 def _print_numbers(
     title: str, index: str, headers: list[str], index_cells: list[str], rows: list[list[str]]
 ) -> None:
-    """Print a table of numbers, in as many tables side by side as the terminal needs, each
-    repeating the index column: a number is never cut or wrapped (rich would print 4.007e-11 as
-    4.007e-... or split it over two lines), whatever the terminal's width."""
+    """Print a table of numbers as as many tables, one below the other, as the terminal's width
+    needs, each repeating the index column: a number is never cut or wrapped (rich would print
+    4.007e-11 as 4.007e-... or split it over two lines)."""
     from rich.console import Console
     from rich.table import Column, Table
 
@@ -573,9 +573,7 @@ def _print_numbers(
         table = Table(
             Column(_plain(index), min_width=index_width - 3),
             *(
-                Column(
-                    _plain(headers[k]), no_wrap=False, min_width=width(headers[k], [r[k] for r in rows]) - 3
-                )
+                Column(_plain(headers[k]), min_width=width(headers[k], [r[k] for r in rows]) - 3)
                 for k in group
             ),
             title=title + (f" ({n + 1} of {len(groups)})" if len(groups) > 1 else ""),
