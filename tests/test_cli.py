@@ -660,3 +660,35 @@ def test_an_error_is_one_line_whatever_it_echoes(capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "'CD4\\nblood'" in err and "more characters)" in err
     assert len(err) < MAX_ERROR_CHARS + 100
+
+
+def test_an_output_that_is_the_scenario_file_read_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a scenario file named .csv was replaced by the run's table
+    scenario_file = tmp_path / "course.csv"
+    scenario_file.write_text(
+        "name: course\ndescription: a healthy adult\ncontext: human_body\nperiods:\n  - time: -inf\n"
+        "readouts: [CD4_blood]\noutput: {t_end: 2, n: 3}\n"
+    )
+    before = scenario_file.read_text()
+    code, _, err = run(capsys, "simulate", str(scenario_file), "--out", str(scenario_file))
+    assert code == 2 and "is the scenario file this command reads" in err
+    assert scenario_file.read_text() == before
+
+
+def test_a_failed_write_after_the_run_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # cohort --out onto a full disk ended in an OSError traceback
+    import errno
+
+    import pandas as pd
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    code, _, err = run(capsys, "cohort", "--n", "10", "--out", str(tmp_path / "c.csv"))
+    assert code == 2 and "cannot write" in err and "No space left on device" in err
+    assert len(err.strip().splitlines()) == 1
