@@ -73,15 +73,20 @@ def test_simulate_table_never_cuts_or_splits_a_number(capsys: pytest.CaptureFixt
     assert max(len(line) for line in out.splitlines()) <= 80
 
 
+def _healthy_course(path: Path, *, t_end: float, n: int) -> Path:
+    """A small scenario file: a healthy adult's blood CD4 on n output times to day t_end."""
+    path.write_text(
+        "name: course\ndescription: a healthy adult\ncontext: human_body\nperiods:\n  - time: -inf\n"
+        f"readouts: [CD4_blood]\noutput: {{t_end: {t_end:g}, n: {n}}}\n"
+    )
+    return path
+
+
 def test_simulate_table_ends_at_the_last_output_time(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # 26 output times (days 0-25), every 2nd shown: the last, day 25, must be shown too
-    course = tmp_path / "course.yaml"
-    course.write_text(
-        "name: course\ndescription: a healthy adult for 25 days\ncontext: human_body\n"
-        "periods:\n  - time: -inf\nreadouts: [CD4_blood]\noutput: {t_end: 25, n: 26}\n"
-    )
+    course = _healthy_course(tmp_path / "course.yaml", t_end=25, n=26)
     code, out, _ = run(capsys, "simulate", str(course))
     first_cells = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
     assert code == 0 and first_cells[0] == "0" and first_cells[-1] == "25"
@@ -666,11 +671,7 @@ def test_an_output_that_is_the_scenario_file_read_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # a scenario file named .csv was replaced by the run's table
-    scenario_file = tmp_path / "course.csv"
-    scenario_file.write_text(
-        "name: course\ndescription: a healthy adult\ncontext: human_body\nperiods:\n  - time: -inf\n"
-        "readouts: [CD4_blood]\noutput: {t_end: 2, n: 3}\n"
-    )
+    scenario_file = _healthy_course(tmp_path / "course.csv", t_end=2, n=3)
     before = scenario_file.read_text()
     code, _, err = run(capsys, "simulate", str(scenario_file), "--out", str(scenario_file))
     assert code == 2 and "is the scenario file this command reads" in err
