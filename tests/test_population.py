@@ -522,3 +522,10 @@ def test_correlations_given_as_a_list_are_refused_in_one_line() -> None:
     # a list of (a, b, r) raised AttributeError: 'list' object has no attribute 'items'
     with pytest.raises(Il7Error, match="correlations: give a mapping of parameter pair to r"):
         population("baseline", {"age": "cv 30%"}, n=3, correlations=[("age", "tissue", 0.3)])  # type: ignore[arg-type]
+
+
+def test_significance_of_no_coefficients_is_refused_in_one_line() -> None:
+    # significance(None) raised AttributeError
+    result = _synthetic(np.linspace(0.1, 0.9, 12).reshape(12, 1), np.linspace(1.0, 2.0, 12))
+    with pytest.raises(Il7Error, match=r"give the coefficients explain\(\) returned"):
+        result.significance(None)  # type: ignore[arg-type]

@@ -208,3 +208,11 @@ def test_a_fold_from_before_a_bolus_reads_the_steady_state() -> None:
     assert before.nominal == pytest.approx(level / healthy, rel=1e-5) and before.nominal > 1000
     assert after.nominal == pytest.approx(level / float(traj["IL7_serum_total"][0]), rel=1e-5)
     assert after.nominal < 0.5
+
+
+@pytest.mark.parametrize("top", ["3", 0, 2.5])
+def test_a_tornado_of_no_whole_number_of_bars_is_refused_in_one_line(top: object) -> None:
+    # figure(top='3') raised TypeError from a slice
+    result = sensitivities("baseline", "IL7_serum_total", parameters=["mw_IL7"])
+    with pytest.raises(Il7Error, match="give a whole number of bars of at least 1"):
+        result.figure(top=top)  # type: ignore[arg-type]

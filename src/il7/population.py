@@ -326,6 +326,11 @@ class Population:
         """
         from scipy.stats import t as student
 
+        if not isinstance(coefficients, Mapping):
+            raise Il7Error(
+                f"significance: give the coefficients explain() returned, e.g. pop.significance(pop.explain('CD4_blood')), "
+                f"not a {type(coefficients).__name__}"
+            )
         freedom = int(self.succeeded.sum()) - 2 - (len(self.spreads) - 1)
         out: dict[str, float] = {}
         for pid, r in coefficients.items():
