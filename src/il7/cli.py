@@ -419,7 +419,7 @@ def _correlations(items: list[str]) -> dict[tuple[str, str], float]:
         pair, sep, value = item.rpartition("=")
         ids = [part.strip() for part in pair.split(",")]
         try:
-            r = float(value) if "_" not in value else math.nan  # Python reads 0_5 as 5
+            r = _decimal(value)
         except ValueError:
             r = math.nan
         if not sep or "=" in pair or len(ids) != 2 or not all(ids) or not math.isfinite(r):
@@ -560,10 +560,10 @@ def _print_numbers(
         return max([len(c) for c in cells] + [len(w) for w in header.split()]) + 3  # 3: padding, rule
 
     index_width = width(index, index_cells)
+    widths = [width(header, [row[k] for row in rows]) for k, header in enumerate(headers)]
     groups: list[list[int]] = [[]]
     used = index_width + 1
-    for k, header in enumerate(headers):
-        need = width(header, [row[k] for row in rows])
+    for k, need in enumerate(widths):
         if groups[-1] and used + need > console.width:
             groups.append([])
             used = index_width + 1
@@ -572,10 +572,7 @@ def _print_numbers(
     for n, group in enumerate(groups):
         table = Table(
             Column(_plain(index), min_width=index_width - 3),
-            *(
-                Column(_plain(headers[k]), min_width=width(headers[k], [r[k] for r in rows]) - 3)
-                for k in group
-            ),
+            *(Column(_plain(headers[k]), min_width=widths[k] - 3) for k in group),
             title=title + (f" ({n + 1} of {len(groups)})" if len(groups) > 1 else ""),
         )
         for t, row in zip(index_cells, rows, strict=True):
@@ -1084,11 +1081,11 @@ def _population(args: argparse.Namespace) -> None:
 
 def _p_value(p: float, varied: int) -> str:
     """A PRCC's P value as printed, or why it has none (population.Population.significance)."""
-    from il7.population import MIN_FREEDOM
+    from il7.population import fewest_patients_for_p
 
     if math.isfinite(p):
         return f"(P {p:.2g})"
-    return f"(no P below {MIN_FREEDOM + varied + 1} patients whose run went through)"
+    return f"(no P below {fewest_patients_for_p(varied)} patients whose run went through)"
 
 
 def _cohort(args: argparse.Namespace) -> None:

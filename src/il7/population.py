@@ -57,6 +57,13 @@ MIN_FREEDOM = 8
 """Fewest degrees of freedom (patients - 2 - other varied parameters) for which a PRCC gets a P
 value: the t approximation to a rank correlation's distribution is poor below about 10 pairs."""
 
+
+def fewest_patients_for_p(varied: int) -> int:
+    """Fewest patients whose run went through for which a PRCC gets a P value, with ``varied``
+    parameters varied: :data:`MIN_FREEDOM` degrees of freedom, N - 2 - (varied - 1)."""
+    return MIN_FREEDOM + varied + 1
+
+
 MAX_VALUES = 50_000_000
 """Most readout values (patients x output times x readouts) a population holds: 400 MB."""
 
@@ -331,10 +338,11 @@ class Population:
                 f"significance: give the coefficients explain() returned, e.g. pop.significance(pop.explain('CD4_blood')), "
                 f"not a {type(coefficients).__name__}"
             )
-        freedom = int(self.succeeded.sum()) - 2 - (len(self.spreads) - 1)
+        went_through = int(self.succeeded.sum())
+        freedom = went_through - 2 - (len(self.spreads) - 1)
         out: dict[str, float] = {}
         for pid, r in coefficients.items():
-            if not math.isfinite(r) or freedom < MIN_FREEDOM:
+            if not math.isfinite(r) or went_through < fewest_patients_for_p(len(self.spreads)):
                 out[pid] = math.nan
             elif abs(r) >= 1.0:
                 out[pid] = 0.0

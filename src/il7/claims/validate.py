@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from il7 import build, calibrate, cohort, experiments
-from il7.claims import Claim, Target, claims, targets
+from il7.claims import BASES, Claim, Target, claims, targets
 from il7.scenario import Scenario, load
 from il7.simulate import usable_cpus, values_in_run
 
@@ -43,8 +43,6 @@ def check_line(r: Result) -> str:
 
 def passes_by_basis(results: Sequence[Result]) -> str:
     """How many targets pass, in all and by basis (predictions first), as one sentence."""
-    from il7.claims import BASES
-
     parts = []
     for basis in reversed(BASES):
         group = [r for r in results if r.target.basis == basis]
