@@ -117,6 +117,7 @@ def test_a_range_takes_the_unit_once_or_on_each_end_and_must_lie_within_the_boun
         ("age", "cv 0%", "a CV must be a number from 0.1% to 1000%"),
         ("age", "cv -5%", "a CV must be a number from 0.1% to 1000%"),
         ("age", "cv 0.01%", "a CV must be a number from 0.1% to 1000%"),
+        ("age", "cv 3_0%", "a CV must be a number from 0.1% to 1000%"),  # float() reads 30
         ("age", "cv nan%", "a CV must be a number from 0.1% to 1000%"),
         ("age", "20..70..80", "one range 'LOW..HIGH'"),
         ("age", "20 days..70", "give the unit after the high end"),

@@ -303,6 +303,18 @@ def test_yaml_11_clock_and_octal_numbers_are_not_read_as_base_60_or_8(tmp_path: 
     assert loaded.times[-1] == 10
 
 
+def test_digits_grouped_with_underscores_are_refused_not_read_as_yaml_11_does(tmp_path: Path) -> None:
+    # PyYAML read 'amount: 1_0' as 10 (YAML 1.2 reads it as text), while every other input refuses 1_0
+    for old, new, where in [
+        ("amount: 10,", "amount: 1_0,", r"periods\[1\].dose.amount: '1_0' is not a number"),
+        ("n: 11}", "n: 1_1}", r"output.n: '1_1' must be a whole number"),
+        ("t_end: 10,", "t_end: 01_0,", r"output.t_end: '01_0' must be a finite time"),
+        ("1e11 cells", "1_0e11 cells", r"periods\[1\].set.T_fixed: '1_0e11 cells' is not a number"),
+    ]:
+        with pytest.raises(ScenarioError, match=where + r".*digits are not grouped with '_' here"):
+            scenario.load(write(tmp_path, GOOD.replace(old, new)))
+
+
 def test_a_builtin_name_is_the_builtin_beside_a_folder_of_that_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -339,6 +351,26 @@ def test_a_yaml_merge_key_reuses_a_dose_and_its_own_keys_win(tmp_path: Path) -> 
     )
     periods = scenario.load(write(tmp_path, text)).periods
     assert [[d.amount for d in p.doses] for p in periods] == [[], [10.0], [20.0]]
+
+
+def test_yaml_that_would_explode_or_never_end_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    # nine aliases of nine aliases, seven times over: 9**7 values from 60 lines, which took
+    # seconds to build and print; a self-referring alias made an endless value; and a few
+    # hundred nested brackets ended in a RecursionError traceback
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 7)]
+    bomb = GOOD + "anchors:\n" + "".join(f"  {line}\n" for line in lines)
+    with pytest.raises(Il7Error, match=r"expands through its YAML aliases \(\*name\) to more than 1,000,000"):
+        scenario.load(write(tmp_path, bomb))
+    with pytest.raises(Il7Error, match=r"a YAML alias \(\*name\) stands inside the value it names"):
+        scenario.load(write(tmp_path, GOOD.replace("description:", "sources: &s [*s]\ndescription:")))
+    deep = GOOD.replace("readouts: [IL7_serum]", "readouts: " + "[" * 2000 + "]" * 2000)
+    with pytest.raises(Il7Error, match=r"nests lists or mappings hundreds of levels deep"):
+        scenario.load(write(tmp_path, deep))
+    # the same aliases used a few times are no problem (the size counts each use)
+    few = GOOD + "anchors:\n" + "".join(f"  {line}\n" for line in lines[:3])
+    with pytest.raises(ScenarioError, match=r"unknown field 'anchors'"):
+        scenario.load(write(tmp_path, few))
 
 
 @pytest.mark.parametrize("given", ["", "  ", {"name": "x"}, None])

@@ -525,10 +525,11 @@ def spread(
         text = str(text)
     cv = _CV.match(text)
     if cv is not None:
-        try:
-            value = float(cv.group("value")) / (100.0 if cv.group("percent") else 1.0)
+        try:  # float() would read '3_0' as 30
+            value = math.nan if "_" in cv.group("value") else float(cv.group("value"))
         except ValueError:
             value = math.nan
+        value /= 100.0 if cv.group("percent") else 1.0
         if not MIN_CV <= value <= 10:
             raise Il7Error(
                 f"{where}={text}: a CV must be a number from {100 * MIN_CV:g}% to 1000%, e.g. cv 30%"

@@ -80,6 +80,8 @@ _COMMA_NUMBER = re.compile(r"^\s*[-+]?\d+(?:,\d+)+")  # 5,000,000 or 5,5 or 0,25
 _CLOCK = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
 _DECIMAL_TAG = "tag:il7,2026:decimal"
+# and digits grouped with '_' (1_000 -> 1000 in YAML 1.1, text in YAML 1.2; 1_0 is more likely a slip)
+_UNDERSCORED = re.compile(r"^[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$")
 
 
 @dataclass(frozen=True)
@@ -173,8 +175,8 @@ class _StrictLoader(yaml.SafeLoader):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         if kind is yaml.ScalarNode and implicit[0]:  # a plain (unquoted) scalar
-            if _LEADING_ZERO.match(value):
-                return _DECIMAL_TAG
+            if _LEADING_ZERO.match(value) or (tag in self._NUMBER_TAGS and "_" in value):
+                return "tag:yaml.org,2002:str" if "_" in value else _DECIMAL_TAG
             if tag in self._NUMBER_TAGS and _CLOCK.match(value):
                 return "tag:yaml.org,2002:str"
         return tag
@@ -198,10 +200,79 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> int:
-    return int(str(loader.construct_scalar(node)).replace("_", ""), 10)  # type: ignore[arg-type]
+    return int(str(loader.construct_scalar(node)), 10)  # type: ignore[arg-type]
 
 
 _StrictLoader.add_constructor(_DECIMAL_TAG, _decimal)
+
+
+MAX_YAML_VALUES = 1_000_000
+"""Most values (scalars, lists and mappings) a scenario file may hold once its YAML aliases
+(``*name``) are expanded: ten times :data:`MAX_POINTS`, so that any scenario il7 can run fits, while
+a file whose aliases multiply into billions of values is refused before it is built."""
+
+
+def _read_yaml(text: str, path: Path) -> Any:
+    """Read a scenario file's YAML with :class:`_StrictLoader`, refusing, before building it, a
+    file that nests too deeply, whose aliases expand past :data:`MAX_YAML_VALUES`, or whose alias
+    refers to the value it stands in."""
+    loader = _StrictLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise Il7Error(
+                f"scenario file '{path}' nests lists or mappings hundreds of levels deep; "
+                "a scenario needs a few levels: write it flat, as the built-in ones are"
+            ) from None
+        if node is None:
+            return None
+        size = _expanded_size(node)
+        if size is None:
+            raise Il7Error(
+                f"scenario file '{path}': a YAML alias (*name) stands inside the value it names, "
+                "which makes the value endless; write the value out instead"
+            )
+        if size > MAX_YAML_VALUES:
+            raise Il7Error(
+                f"scenario file '{path}' expands through its YAML aliases (*name) to more than "
+                f"{MAX_YAML_VALUES:,} values; write each value once, with fewer aliases"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> int | None:
+    """Number of values under ``root`` with every alias expanded (each shared node counted as
+    often as it is used), or ``None`` where an alias refers to a node it lies within. Counted
+    without recursion and without expanding, so a billion-value file costs no more than its text."""
+
+    def children(node: yaml.Node) -> list[yaml.Node]:
+        if isinstance(node, yaml.SequenceNode):
+            return list(node.value)
+        if isinstance(node, yaml.MappingNode):
+            return [part for pair in node.value for part in pair]
+        return []
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # the nodes on the path from the root to the one being read
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        key = id(node)
+        if closing:
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children(node))
+            open_nodes.discard(key)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            return None
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children(node) if id(child) not in sizes)
+    return sizes[id(root)]
 
 
 @functools.cache
@@ -262,7 +333,7 @@ def load(name_or_path: str | Path) -> Scenario:
     if not path.is_file():
         raise Il7Error(f"scenario file '{path}' not found; check the path")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # a SafeLoader subclass
+        data = _read_yaml(path.read_text(encoding="utf-8"), path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -299,8 +370,9 @@ def quantity(text: Any, *, where: str, example: str = "10 ug/kg") -> tuple[float
             raise Il7Error(
                 f"{where}: {text} is too large to be a number here; give a realistic value"
             ) from None
-    if _CLOCK.match(str(text).strip()):
-        raise Il7Error(f"{where}: '{text}' is not a number{_hint(text)}")
+    number_part = (str(text).split() or [""])[0]
+    if _CLOCK.match(str(text).strip()) or _UNDERSCORED.match(number_part):
+        raise Il7Error(f"{where}: '{text}' is not a number{_hint(number_part)}")
     if _COMMA_NUMBER.match(str(text)):
         raise Il7Error(
             f"{where}: '{text}' has a comma in its number; write it without thousands separators and "
@@ -336,6 +408,8 @@ def _hint(raw: Any) -> str:
     """Advice for a value YAML read as text although it looks like a number (``1e1``)."""
     if isinstance(raw, str) and _CLOCK.match(raw.strip()):
         return f" (a clock-like '{raw}' is not a number here, and YAML 1.1 would read 1:30 as 90: write a plain number, e.g. 1.5)"
+    if isinstance(raw, str) and _UNDERSCORED.match(raw.strip()):
+        return f" (digits are not grouped with '_' here, as YAML 1.1 would and YAML 1.2 would not: write {raw.strip().replace('_', '')} if that is meant)"
     if isinstance(raw, str):
         try:
             number = float(raw)
