@@ -298,6 +298,9 @@ output: {t_end: 10, n: 1}
         # argparse took -1e3 for an option and said 'expected one argument'
         (["simulate", "baseline", "--t-end", "-1e3"], "--t-end -1000 must be a finite time after 0 day"),
         (["simulate", "baseline", "--t-end", "1_0"], "argument --t-end: invalid float value: '1_0'"),
+        # the last of an option given twice won silently
+        (["simulate", "baseline", "--t-end", "5", "--t-end", "50"], "--t-end is given twice; give it once"),
+        (["export", "sbml", "-o", "a.xml", "--output", "b.xml"], "-o/--output is given twice; give it once"),
         (
             ["simulate", "baseline", "--bogus"],
             "il7: error: unrecognized arguments: --bogus; see 'il7 --help'",
@@ -312,6 +315,7 @@ output: {t_end: 10, n: 1}
         (["simulate", "mouse_il7_knockout", "--set", "src_stroma=3e8"], "knocks out IL7, which sets it"),
         (["simulate", "baseline", "--set", "Tumour=1e9"], "seed it in a period of a scenario file"),
         (["simulate", "baseline", "--set", "T_fixed=abc"], "'abc' is not a number with a unit"),
+        (["simulate", "baseline", "--set", "T_fixed=1_0e11 cells"], "write 10e11 if that is meant"),
         (["simulate", "baseline", "--set", "T_fixed=-5"], "-5 is negative; T_fixed must be >= 0"),
         (["simulate", "baseline", "--set", "T_fixed=5 molecules"], "unit 'molecules' does not fit T_fixed"),
         (

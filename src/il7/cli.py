@@ -25,9 +25,30 @@ if TYPE_CHECKING:
 EXIT_USER_ERROR = 2
 
 
+class _StoreOnce(argparse.Action):
+    """argparse's ``store``, but an option given twice is an error: its last value used to win
+    silently (``--t-end 5 --t-end 50`` ran to 50, ``-o a.xml --out b.xml`` wrote only b.xml)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given: set[str] = namespace.__dict__.setdefault("_options_given", set())
+        if option_string is not None:
+            if self.dest in given:
+                parser.error(f"{'/'.join(self.option_strings)} is given twice; give it once")
+            given.add(self.dest)
+        setattr(namespace, self.dest, values)
+
+
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.register("action", "store", _StoreOnce)
+        self.register("action", None, _StoreOnce)  # what add_argument uses when no action is named
         # argparse takes '-1e3' for an option (it knows -1 and -1.5 only): '--t-end -1e3' then
         # failed with 'expected one argument' instead of reaching the check of its value
         self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
