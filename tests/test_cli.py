@@ -82,6 +82,18 @@ def _healthy_course(path: Path, *, t_end: float, n: int) -> Path:
     return path
 
 
+def test_simulate_says_what_comes_after_the_output_ends(capsys: pytest.CaptureFixture[str]) -> None:
+    # --t-end 5 on a course of 7 doses every 2 days: the last 4 doses were left out without a word
+    code, out, err = run(capsys, "simulate", "sportes_2008", "--t-end", "5")
+    assert code == 0 and "time [day]" in out
+    assert err.strip() == (
+        "il7: note: the output ends at 5 day, before 4 of its 7 doses, which it therefore does not show; "
+        "give a later --t-end (or output.t_end) to see them"
+    )
+    code, _, err = run(capsys, "simulate", "sportes_2008")
+    assert code == 0 and err == ""
+
+
 def test_simulate_table_ends_at_the_last_output_time(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

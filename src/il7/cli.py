@@ -549,6 +549,9 @@ def _simulate(args: argparse.Namespace) -> None:
     _output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
     chosen = scenario.load(args.scenario).with_output(t_end=args.t_end)
     trajectory = simulate(chosen, overrides=_overrides(args.sets))
+    unseen = chosen.beyond_output()
+    if unseen:
+        print(f"il7: note: {unseen}", file=sys.stderr)
     if args.out:
         print(f"wrote {trajectory.write(args.out)}")
     if args.plot:

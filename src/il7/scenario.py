@@ -144,6 +144,29 @@ class Scenario:
         """Last output time, in the scenario's time unit."""
         return self.times[-1]
 
+    def beyond_output(self) -> str | None:
+        """What of the scenario comes after its last output time, so that no output shows it
+        (periods, and doses of a repeated schedule), in words; ``None`` when nothing does."""
+        late = [
+            f"periods[{i}] ({p.time:g} {self.time_unit})"
+            for i, p in enumerate(self.periods)
+            if p.time > self.t_end
+        ]
+        doses = [d for p in self.periods for d in p.doses]
+        after = sum(d.time > self.t_end for d in doses)
+        if after:
+            late.append(
+                "its dose"
+                if len(doses) == 1
+                else f"{'all' if after == len(doses) else after} of its {len(doses)} doses"
+            )
+        if not late:
+            return None
+        return (
+            f"the output ends at {self.t_end:g} {self.time_unit}, before {' and '.join(late)}, "
+            "which it therefore does not show; give a later --t-end (or output.t_end) to see them"
+        )
+
     def with_output(self, *, t_end: float | None = None) -> Scenario:
         """A copy whose output grid ends at ``t_end`` (same number of points)."""
         if t_end is None:
