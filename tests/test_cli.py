@@ -394,6 +394,23 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     assert proc.stderr.read() == b""
 
 
+def test_a_full_disk_or_a_closed_output_gets_no_traceback() -> None:
+    # `il7 parameters > /dev/full` ended in OSError's traceback, and with stdout closed
+    # (`il7 parameters >&-`) the engine's flush of sys.stdout (None) raised AttributeError
+    command = [sys.executable, "-m", "il7.cli", "parameters", "--format", "csv"]
+    with open("/dev/full", "w") as full:  # Linux's always-full device
+        proc = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "il7: error: cannot write the output: No space left on device; free some space, "
+        "or send the output to another file"
+    ]
+    closed = subprocess.run(
+        ["bash", "-c", '"$@" >&-', "il7", *command], capture_output=True, text=True, check=False
+    )
+    assert closed.returncode == 0 and closed.stderr == ""
+
+
 def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "il7.cli", "simulate", "baseline", "--set", "T_fixed=nan"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import math
 import os
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from il7.claims.validate import Result
 
 EXIT_USER_ERROR = 2
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+"""Errors of a write that failed for want of room or a device (`il7 parameters > /dev/full`)."""
 
 
 class _StoreOnce(argparse.Action):
@@ -357,22 +360,29 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``il7`` command."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        if getattr(sys, name) is None:  # started with it closed (il7 parameters >&-): discard, not crash
+            os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+            setattr(sys, name, open(fd, "w", closefd=False))
     args = _parser().parse_args(argv)
     try:
-        {
-            "scenarios": _scenarios,
-            "readouts": _readouts,
-            "simulate": _simulate,
-            "parameters": _parameters,
-            "export": _export,
-            "calibrate": _calibrate,
-            "validate": _validate,
-            "claims": _claims,
-            "sensitivity": _sensitivity,
-            "population": _population,
-            "cohort": _cohort,
-            "report": _report,
-        }[args.command](args)
+        try:
+            {
+                "scenarios": _scenarios,
+                "readouts": _readouts,
+                "simulate": _simulate,
+                "parameters": _parameters,
+                "export": _export,
+                "calibrate": _calibrate,
+                "validate": _validate,
+                "claims": _claims,
+                "sensitivity": _sensitivity,
+                "population": _population,
+                "cohort": _cohort,
+                "report": _report,
+            }[args.command](args)
+        finally:
+            sys.stdout.flush()  # so that a full disk shows here, not as a traceback at exit
     except Il7Error as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -381,6 +391,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         # the reader stopped early (`il7 parameters | head`): not an error of il7's; leave quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(141) from None
+    except OSError as exc:
+        if exc.errno not in _NO_ROOM:  # files il7 writes itself are checked where it writes them
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # what is left cannot go anywhere
+        _fail(f"cannot write the output: {exc.strerror}; free some space, or send the output to another file")
 
 
 def _plain(text: str) -> str:
