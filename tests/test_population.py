@@ -201,6 +201,7 @@ def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_left_out_of_the_p
         ({"seed": -1}, r"seed \(--seed\) -1 must be a whole number"),
         ({"jobs": -1}, r"jobs \(--jobs\) -1 must be a whole number"),
         ({"vary": {}}, "vary at least one parameter"),
+        ({"vary": ["age"]}, r"vary must map each parameter to its spread, .* not a list"),
         ({"readouts": ["CD4_blod"]}, "unknown readout 'CD4_blod'; did you mean 'CD4_blood'"),
         ({"overrides": {"age": 40}}, "age is both set and varied"),
     ],

@@ -720,7 +720,12 @@ def population(
         raise Il7Error(f"{where}: seed (--seed) {seed!r} must be a whole number >= 0")
     n, seed = int(n), int(seed)
     workers(jobs, where=where)
-    if not isinstance(vary, Mapping) or not vary:
+    if not isinstance(vary, Mapping):
+        raise Il7Error(
+            f"{where}: vary must map each parameter to its spread, e.g. {{'age': '20..70 years'}}, "
+            f"not a {type(vary).__name__}"
+        )
+    if not vary:
         raise Il7Error(f"{where}: vary at least one parameter, e.g. --vary age='20..70 years'")
     user = dict(overrides or {})
     both = sorted(set(user) & set(vary))
