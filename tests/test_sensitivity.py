@@ -153,6 +153,7 @@ def test_a_readout_at_the_noise_level_is_refused() -> None:
         ({"parameters": ["Kd_IL7Ra"]}, "'Kd_IL7Ra' is computed by the model"),
         ({"parameters": [" , "]}, "name at least one parameter to vary"),
         ({"parameters": [1]}, "1 is not a parameter id; ids are strings"),
+        ({"parameters": 5}, "5 is not a parameter id; give an id or a list of ids"),  # was a TypeError
         ({"step": 1e-4}, "smaller steps drown in the solver's tolerances"),
         ({"overrides": {"CL_IL7": -1}}, "is negative"),
     ],

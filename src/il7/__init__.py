@@ -77,6 +77,8 @@ def export_omex(
     COPASI or Tellurium reproduce il7's trajectory by opening the file (see :mod:`il7.export`)."""
     from il7.export import write_omex
 
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise Il7Error(f"path {path!r}: give a file name, e.g. 'run.omex'")
     return write_omex(path, scenario, overrides=overrides)
 
 

@@ -15,7 +15,7 @@ import hashlib
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -119,6 +119,10 @@ def parse_number(text: str, *, where: str) -> float | None:
 def split_ids(items: Sequence[str] | str, *, where: str) -> list[str]:
     """Ids from one string or a list of strings, each an id or ids separated by commas
     (``--estimate a,b --estimate c``), blanks dropped, each id once, in the order given."""
+    if not isinstance(items, (str, Iterable)):
+        raise Il7Error(
+            f"{where}: {items!r} is not a parameter id; give an id or a list of ids, e.g. ['CL_IL7']"
+        )
     listed = [items] if isinstance(items, str) else list(items)
     for item in listed:
         if not isinstance(item, str):
