@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from il7 import scenario
-from il7.errors import SolveError
+from il7.errors import Il7Error, SolveError
 from il7.report import step_count, write_report
 
 SECTIONS = ("layers", "baseline", "molecular", "cells", "therapy", "validation", "claims", "parameters")
@@ -188,3 +188,10 @@ def test_the_antibody_population_is_the_scenario_in_patients_whose_antibody_kine
     text = page.read_text(encoding="utf-8")
     share = float(re.search(r"lowest occupancy is below 90% in (\d+)% of patients", text).group(1)) / 100
     assert share == pytest.approx(float(np.mean(patients["lowest_occupancy_day14_to_84"] < 0.9)), abs=0.006)
+
+
+@pytest.mark.parametrize("out", [5, "", None])
+def test_a_report_folder_that_is_no_name_is_refused_before_any_run(out: object) -> None:
+    # write_report(5) raised TypeError from pathlib
+    with pytest.raises(Il7Error, match=r"give the report folder a name"):
+        write_report(out)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ scenario that fails to solve is shown as failed, with its message; the report st
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,8 +65,8 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
     pathlib.Path
         Path of the written ``index.html``.
     """
-    if not str(out_dir).strip():
-        raise Il7Error("--out '': give the report folder a name, e.g. --out il7-report")
+    if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir).strip():
+        raise Il7Error(f"--out {str(out_dir)!r}: give the report folder a name, e.g. --out il7-report")
     # the run takes minutes: find out now, not at the end, whether its files can be written
     out = claim_folder(out_dir, "il7 report", "--out")
     blocked = sorted(
