@@ -19,12 +19,12 @@ The public API::
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from il7.errors import Il7Error, ScenarioError, SolveError
+from il7.files import require_name as _require_name
 from il7.population import Population, population
 from il7.scenario import Scenario
 from il7.scenario import builtin_names as list_scenarios
@@ -53,8 +53,8 @@ def export_sbml(
 
     if overrides is not None and scenario is None:
         raise Il7Error("overrides act on a scenario's body: give a scenario too, e.g. scenario='baseline'")
-    if path is not None and (not isinstance(path, (str, os.PathLike)) or not str(path).strip()):
-        raise Il7Error(f"path {path!r}: give a file name, e.g. 'il7.xml', or None to get the text only")
+    if path is not None:
+        _require_name(path, "path", "il7.xml", ", or None to get the text only")
     text = sbml() if scenario is None else scenario_sbml(scenario, overrides=overrides)
     if path is not None:
         try:
@@ -77,8 +77,7 @@ def export_omex(
     COPASI or Tellurium reproduce il7's trajectory by opening the file (see :mod:`il7.export`)."""
     from il7.export import write_omex
 
-    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
-        raise Il7Error(f"path {path!r}: give a file name, e.g. 'run.omex'")
+    _require_name(path, "path", "run.omex")
     return write_omex(path, scenario, overrides=overrides)
 
 
@@ -99,8 +98,7 @@ def export_petab(
     """
     from il7 import petab_export
 
-    if not isinstance(folder, (str, os.PathLike)) or not str(folder).strip():
-        raise Il7Error(f"folder {folder!r}: give a folder name, e.g. 'il7-petab'")
+    _require_name(folder, "folder", "il7-petab")
     if scenario is None:
         if data is not None or estimate:
             raise Il7Error("data and estimate go with a scenario: give scenario= too")

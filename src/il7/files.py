@@ -9,6 +9,7 @@ existed (:data:`SIGNATURES`), and refuses any other, so that a user's own ``inde
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from il7.errors import Il7Error
@@ -19,6 +20,13 @@ SIGNATURES = {
 }
 """A file, and a text in it, by which a folder that a command filled before it left markers is
 known as the command's: a report's page, a PEtab problem's README."""
+
+
+def require_name(path: object, what: str, example: str, otherwise: str = "") -> None:
+    """Refuse, in one line, a ``path`` given to the API that names nothing: not a string or a
+    path, or blank (``what`` says which argument, ``example`` shows a good value)."""
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise Il7Error(f"{what} {path!r}: give a name, e.g. '{example}'{otherwise}")
 
 
 def check_folder(folder: str | Path, command: str, option: str) -> None:

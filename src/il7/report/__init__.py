@@ -10,7 +10,6 @@ scenario that fails to solve is shown as failed, with its message; the report st
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ import pandas as pd
 from il7 import scenario as scenarios
 from il7.errors import Il7Error
 from il7.export import write_omex
-from il7.files import claim_folder
+from il7.files import claim_folder, require_name
 from il7.report.cells import cells_section
 from il7.report.diagram import layer_diagram
 from il7.report.figures import embed
@@ -65,8 +64,7 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
     pathlib.Path
         Path of the written ``index.html``.
     """
-    if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir).strip():
-        raise Il7Error(f"--out {str(out_dir)!r}: give the report folder a name, e.g. --out il7-report")
+    require_name(out_dir, "report folder (--out)", "il7-report")
     # the run takes minutes: find out now, not at the end, whether its files can be written
     out = claim_folder(out_dir, "il7 report", "--out")
     blocked = sorted(
