@@ -87,8 +87,8 @@ def test_simulate_says_what_comes_after_the_output_ends(capsys: pytest.CaptureFi
     code, out, err = run(capsys, "simulate", "sportes_2008", "--t-end", "5")
     assert code == 0 and "time [day]" in out
     assert err.strip() == (
-        "il7: note: the output ends at 5 day, before 4 of its 7 doses, which it therefore does not show; "
-        "give a later --t-end (or output.t_end) to see them"
+        "il7: note: the output ends at 5 day, before 4 of the scenario's 7 doses (from 6 day), which it "
+        "does not show; give a later --t-end to see them"
     )
     code, _, err = run(capsys, "simulate", "sportes_2008")
     assert code == 0 and err == ""
@@ -408,7 +408,11 @@ def test_a_full_disk_or_a_closed_output_gets_no_traceback() -> None:
     closed = subprocess.run(
         ["bash", "-c", '"$@" >&-', "il7", *command], capture_output=True, text=True, check=False
     )
-    assert closed.returncode == 0 and closed.stderr == ""
+    assert closed.returncode == 2
+    assert closed.stderr.strip().splitlines() == [
+        "il7: error: standard output is closed (>&-), and il7 prints its results there; "
+        "send it to a file or to /dev/null"
+    ]
 
 
 def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
@@ -561,7 +565,7 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["export", "petab", "-o", "EMPTY"], "it is a file; give a folder"),
         (["export", "petab", "-o", "UNDERFILE/petab"], "EMPTY.yaml' is a file, not a folder"),
         (["report", "--out", "/proc/il7-report"], "cannot write there"),
-        (["report", "--out", ""], "--out '': give the report folder a name"),
+        (["report", "--out", ""], "report folder (--out) '': give a name, e.g. 'il7-report'"),
         # the report takes minutes: a folder of other files is refused before, not after
         (["report", "--out", "TAKEN"], "holds files that il7 report did not write (index.html)"),
         (["export", "petab", "-o", "TAKEN"], "holds files that il7 export petab did not write (index.html)"),

@@ -117,7 +117,11 @@ def test_a_range_takes_the_unit_once_or_on_each_end_and_must_lie_within_the_boun
         ("age", "cv 0%", "a CV must be a number from 0.1% to 1000%"),
         ("age", "cv -5%", "a CV must be a number from 0.1% to 1000%"),
         ("age", "cv 0.01%", "a CV must be a number from 0.1% to 1000%"),
-        ("age", "cv 3_0%", "a CV must be a number from 0.1% to 1000%"),  # float() reads 30
+        (
+            "age",
+            "cv 3_0%",
+            r"1000%, e\.g\. cv 30% \('_' does not group digits here: write 30 if",
+        ),  # float() read 30
         ("age", "cv nan%", "a CV must be a number from 0.1% to 1000%"),
         ("age", "20..70..80", "one range 'LOW..HIGH'"),
         ("age", "20 days..70", "give the unit after the high end"),
@@ -202,6 +206,10 @@ def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_left_out_of_the_p
         ({"jobs": -1}, r"jobs \(--jobs\) -1 must be a whole number"),
         ({"vary": {}}, "vary at least one parameter"),
         ({"vary": ["age"]}, r"vary must map each parameter to its spread, .* not a list"),
+        (
+            {"readouts": 5},
+            r"readouts: 5 is not a readout id; give an id or a list of ids, e\.g\. \['CD4_blood'\]",
+        ),
         ({"readouts": ["CD4_blod"]}, "unknown readout 'CD4_blod'; did you mean 'CD4_blood'"),
         ({"overrides": {"age": 40}}, "age is both set and varied"),
     ],

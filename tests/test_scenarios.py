@@ -305,14 +305,36 @@ def test_yaml_11_clock_and_octal_numbers_are_not_read_as_base_60_or_8(tmp_path: 
 
 def test_digits_grouped_with_underscores_are_refused_not_read_as_yaml_11_does(tmp_path: Path) -> None:
     # PyYAML read 'amount: 1_0' as 10 (YAML 1.2 reads it as text), while every other input refuses 1_0
-    for old, new, where in [
-        ("amount: 10,", "amount: 1_0,", r"periods\[1\].dose.amount: '1_0' is not a number"),
-        ("n: 11}", "n: 1_1}", r"output.n: '1_1' must be a whole number"),
-        ("t_end: 10,", "t_end: 01_0,", r"output.t_end: '01_0' must be a finite time"),
-        ("1e11 cells", "1_0e11 cells", r"periods\[1\].set.T_fixed: '1_0e11 cells' is not a number"),
+    for old, new, where, meant in [
+        ("amount: 10,", "amount: 1_0,", r"periods\[1\].dose.amount: '1_0' is not a number", "10"),
+        ("n: 11}", "n: 1_1}", r"output.n: '1_1' must be a whole number", "11"),
+        ("t_end: 10,", "t_end: 01_0,", r"output.t_end: '01_0' must be a finite time", "010"),
+        ("1e11 cells", "1_0e11 cells", r"periods\[1\].set.T_fixed: '1_0e11 cells' is not a number", "10e11"),
+        ("amount: 10,", "amount: 1.0_0,", r"periods\[1\].dose.amount: '1.0_0' is not a number", "1.00"),
     ]:
-        with pytest.raises(ScenarioError, match=where + r".*digits are not grouped with '_' here"):
+        with pytest.raises(
+            ScenarioError, match=where + rf".*'_' does not group digits here: write {meant} if"
+        ):
             scenario.load(write(tmp_path, GOOD.replace(old, new)))
+
+
+def test_what_comes_after_the_output_is_named_as_the_file_has_it(tmp_path: Path) -> None:
+    # an infusion is held as a start and a stop: they were counted as periods and doses of
+    # their own, and a late period's dose was named twice
+    text = GOOD.replace(
+        "    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}\n",
+        "    infusion: {drug: IL7, rate: 1, unit: ug/kg/h, duration: 6}\n"
+        "  - time: 12\n    set: {age: 40 years}\n    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv}\n",
+    )
+    loaded = scenario.load(write(tmp_path, text))
+    assert loaded.with_output(t_end=4).beyond_output() == (
+        "the settings at 12 day",
+        "the dose at 12 day",
+        "the end of the IL7 infusion from 0 to 6 day",
+    )
+    assert loaded.with_output(t_end=8).beyond_output() == ("the settings at 12 day", "the dose at 12 day")
+    assert loaded.with_output(t_end=12).beyond_output() == ()
+    assert all(not scenario.load(name).beyond_output() for name in scenario.builtin_names())
 
 
 def test_a_builtin_name_is_the_builtin_beside_a_folder_of_that_name(

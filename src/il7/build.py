@@ -116,17 +116,20 @@ def parse_number(text: str, *, where: str) -> float | None:
     return value
 
 
-def split_ids(items: Sequence[str] | str, *, where: str) -> list[str]:
+def split_ids(
+    items: Sequence[str] | str, *, where: str, kind: str = "parameter", example: str = "CL_IL7"
+) -> list[str]:
     """Ids from one string or a list of strings, each an id or ids separated by commas
-    (``--estimate a,b --estimate c``), blanks dropped, each id once, in the order given."""
+    (``--estimate a,b --estimate c``), blanks dropped, each id once, in the order given.
+    ``kind`` and ``example`` name what the ids are in an error (``"readout"``, ``"CD4_blood"``)."""
     if not isinstance(items, (str, Iterable)):
         raise Il7Error(
-            f"{where}: {items!r} is not a parameter id; give an id or a list of ids, e.g. ['CL_IL7']"
+            f"{where}: {items!r} is not a {kind} id; give an id or a list of ids, e.g. ['{example}']"
         )
     listed = [items] if isinstance(items, str) else list(items)
     for item in listed:
         if not isinstance(item, str):
-            raise Il7Error(f"{where}: {item!r} is not a parameter id; ids are strings, e.g. 'CL_IL7'")
+            raise Il7Error(f"{where}: {item!r} is not a {kind} id; ids are strings, e.g. '{example}'")
     return list(dict.fromkeys(pid.strip() for item in listed for pid in item.split(",") if pid.strip()))
 
 

@@ -24,13 +24,13 @@ if TYPE_CHECKING:
     from il7.claims.validate import Result
 
 EXIT_USER_ERROR = 2
-_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
-"""Errors of a write that failed for want of room or a device (`il7 parameters > /dev/full`)."""
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""Errors of a write that failed for want of room (``il7 parameters > /dev/full``)."""
 
 
 class _StoreOnce(argparse.Action):
     """argparse's ``store``, but an option given twice is an error: its last value used to win
-    silently (``--t-end 5 --t-end 50`` ran to 50, ``-o a.xml --out b.xml`` wrote only b.xml)."""
+    silently (``--t-end 5 --t-end 50`` ran to 50, ``-o a.xml --output b.xml`` wrote only b.xml)."""
 
     def __call__(
         self,
@@ -360,10 +360,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``il7`` command."""
-    for fd, name in ((1, "stdout"), (2, "stderr")):
-        if getattr(sys, name) is None:  # started with it closed (il7 parameters >&-): discard, not crash
-            os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
-            setattr(sys, name, open(fd, "w", closefd=False))
+    if sys.stderr is None:  # started with stderr closed (2>&-): messages are lost, the exit status is not
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+        sys.stderr = open(2, "w", closefd=False)
+    if sys.stdout is None:  # started with stdout closed (>&-): what il7 prints would be lost unseen
+        _fail(
+            "standard output is closed (>&-), and il7 prints its results there; send it to a file or to /dev/null"
+        )
     args = _parser().parse_args(argv)
     try:
         try:
@@ -381,8 +384,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "cohort": _cohort,
                 "report": _report,
             }[args.command](args)
-        finally:
-            sys.stdout.flush()  # so that a full disk shows here, not as a traceback at exit
+        except SystemExit:  # validate and claims exit 1 after printing a miss
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()  # so that a full disk shows here, not as a traceback at exit
     except Il7Error as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -395,6 +400,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         if exc.errno not in _NO_ROOM:  # files il7 writes itself are checked where it writes them
             raise
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # what is left cannot go anywhere
+        if exc.filename:  # a file of il7's own, e.g. multiprocessing's in /dev/shm
+            _fail(f"cannot write '{exc.filename}': {exc.strerror}; free some space")
         _fail(f"cannot write the output: {exc.strerror}; free some space, or send the output to another file")
 
 
@@ -566,7 +573,11 @@ def _simulate(args: argparse.Namespace) -> None:
     trajectory = simulate(chosen, overrides=_overrides(args.sets))
     unseen = chosen.beyond_output()
     if unseen:
-        print(f"il7: note: {unseen}", file=sys.stderr)
+        print(
+            f"il7: note: the output ends at {chosen.t_end:g} {chosen.time_unit}, before "
+            f"{'; '.join(unseen)}, which it does not show; give a later --t-end to see them",
+            file=sys.stderr,
+        )
     if args.out:
         print(f"wrote {trajectory.write(args.out)}")
     if args.plot:
@@ -980,7 +991,7 @@ def _population(args: argparse.Namespace) -> None:
     vary = _overrides(args.vary, flag="--vary")
     correlations = _correlations(args.correlate)
     chosen = scenario.load(args.scenario)
-    readouts = build.split_ids(args.readouts, where="--readouts") or None
+    readouts = build.split_ids(args.readouts, where="--readouts", kind="readout", example="CD4_blood") or None
     if args.readouts and readouts is None:
         raise Il7Error(
             "--readouts names no readout; give ids (il7 readouts lists them), or leave it out for the scenario's"

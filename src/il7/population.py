@@ -47,7 +47,7 @@ import pandas as pd
 
 from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
-from il7.scenario import Scenario, known_readouts, load, parameter_value
+from il7.scenario import Scenario, grouped_digits_hint, known_readouts, load, parameter_value
 from il7.simulate import readout_unit, scenario_overrides, simulate_many, values_in_run, workers
 
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
@@ -525,14 +525,14 @@ def spread(
         text = str(text)
     cv = _CV.match(text)
     if cv is not None:
-        try:  # float() would read '3_0' as 30
-            value = math.nan if "_" in cv.group("value") else float(cv.group("value"))
+        hint = grouped_digits_hint(cv.group("value"))  # float() would read '3_0' as 30
+        try:
+            value = math.nan if hint else float(cv.group("value")) / (100.0 if cv.group("percent") else 1.0)
         except ValueError:
             value = math.nan
-        value /= 100.0 if cv.group("percent") else 1.0
         if not MIN_CV <= value <= 10:
             raise Il7Error(
-                f"{where}={text}: a CV must be a number from {100 * MIN_CV:g}% to 1000%, e.g. cv 30%"
+                f"{where}={text}: a CV must be a number from {100 * MIN_CV:g}% to 1000%, e.g. cv 30%{hint}"
             )
         if run_value <= 0:
             raise Il7Error(
@@ -733,7 +733,11 @@ def population(
         raise Il7Error(
             f"{where}: {', '.join(both)} is both set and varied; give it in --vary or in --set, not both"
         )
-    chosen = scenario.readouts if readouts is None else tuple(build.split_ids(readouts, where=where))
+    chosen = (
+        scenario.readouts
+        if readouts is None
+        else tuple(build.split_ids(readouts, where=f"{where}: readouts", kind="readout", example="CD4_blood"))
+    )
     if not chosen:
         raise Il7Error(f"{where}: name at least one readout (--readouts), e.g. CD4_blood")
     for readout in chosen:

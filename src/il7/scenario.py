@@ -78,10 +78,18 @@ _COMMA_NUMBER = re.compile(r"^\s*[-+]?\d+(?:,\d+)+")  # 5,000,000 or 5,5 or 0,25
 # YAML 1.1 numbers that a reader would not take for what PyYAML makes of them: clock-like base-60
 # values (1:30 -> 90) and whole numbers with a leading zero (010 -> 8, octal; 08 -> text)
 _CLOCK = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
-_LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
 _DECIMAL_TAG = "tag:il7,2026:decimal"
-# and digits grouped with '_' (1_000 -> 1000 in YAML 1.1, text in YAML 1.2; 1_0 is more likely a slip)
-_UNDERSCORED = re.compile(r"^[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$")
+# and digits grouped with '_' anywhere in the number (YAML 1.1 reads 1_000 and 1.0_0 as numbers,
+# YAML 1.2 as text, Python's float() too; 1_0 is more likely a slip than 10)
+_UNDERSCORED = re.compile(r"^[-+]?(?=[0-9_.]*_)(?=[0-9_.]*[0-9])[0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9_]+)?$")
+
+
+def grouped_digits_hint(text: str) -> str:
+    """Advice for a number written with '_' between its digits (``1_0``), or ``""`` for others."""
+    if not _UNDERSCORED.match(text.strip()):
+        return ""
+    return f" ('_' does not group digits here: write {text.strip().replace('_', '')} if that is meant)"
 
 
 @dataclass(frozen=True)
@@ -144,28 +152,34 @@ class Scenario:
         """Last output time, in the scenario's time unit."""
         return self.times[-1]
 
-    def beyond_output(self) -> str | None:
-        """What of the scenario comes after its last output time, so that no output shows it
-        (periods, and doses of a repeated schedule), in words; ``None`` when nothing does."""
-        late = [
-            f"periods[{i}] ({p.time:g} {self.time_unit})"
-            for i, p in enumerate(self.periods)
-            if p.time > self.t_end
-        ]
-        doses = [d for p in self.periods for d in p.doses]
-        after = sum(d.time > self.t_end for d in doses)
-        if after:
-            late.append(
-                "its dose"
-                if len(doses) == 1
-                else f"{'all' if after == len(doses) else after} of its {len(doses)} doses"
-            )
-        if not late:
-            return None
-        return (
-            f"the output ends at {self.t_end:g} {self.time_unit}, before {' and '.join(late)}, "
-            "which it therefore does not show; give a later --t-end (or output.t_end) to see them"
-        )
+    def beyond_output(self) -> tuple[str, ...]:
+        """What of the scenario comes after its last output time, which its output therefore
+        cannot show, in words: the settings of periods that start later, doses given later, and
+        infusions that start, or stop, later. Empty when nothing does."""
+        end, unit = self.t_end, self.time_unit
+        out = []
+        later = [f"{p.time:g}" for p in self.periods if p.time > end and p.set]
+        if later:
+            out.append(f"the settings at {', '.join(later)} {unit}")
+        boluses = sorted(d.time for p in self.periods for d in p.doses if d.route != "infusion")
+        late = [t for t in boluses if t > end]
+        if len(boluses) == 1 and late:
+            out.append(f"the dose at {late[0]:g} {unit}")
+        elif late:
+            counted = "all" if len(late) == len(boluses) else str(len(late))
+            out.append(f"{counted} of the scenario's {len(boluses)} doses (from {late[0]:g} {unit})")
+        runs: dict[str, list[Dose]] = {}
+        for period in self.periods:
+            for dose in period.doses:
+                if dose.route == "infusion":
+                    runs.setdefault(dose.target, []).append(dose)
+        for events in runs.values():  # each infusion is a start and a stop (rate 0), one at a time
+            events.sort(key=lambda d: d.time)
+            for on, off in zip(events[0::2], events[1::2], strict=True):
+                if off.time > end:
+                    part = "the" if on.time > end else "the end of the"
+                    out.append(f"{part} {on.drug} infusion from {on.time:g} to {off.time:g} {unit}")
+        return tuple(out)
 
     def with_output(self, *, t_end: float | None = None) -> Scenario:
         """A copy whose output grid ends at ``t_end`` (same number of points)."""
@@ -191,17 +205,20 @@ class _StrictLoader(yaml.SafeLoader):
     """YAML's safe loader without the silent surprises of YAML 1.1: a key given twice in one
     mapping is an error (the last value would win), a whole number with a leading zero is read in
     decimal (``010`` is 10, not octal 8), and a clock-like number (``1:30``, base 60, read as 90)
-    stays text, which the parser refuses with the reason."""
+    or one with '_' between digits (``1_0``, read as 10; text in YAML 1.2) stays text, which the
+    parser refuses with the reason."""
 
     _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         if kind is yaml.ScalarNode and implicit[0]:  # a plain (unquoted) scalar
-            if _LEADING_ZERO.match(value) or (tag in self._NUMBER_TAGS and "_" in value):
-                return "tag:yaml.org,2002:str" if "_" in value else _DECIMAL_TAG
-            if tag in self._NUMBER_TAGS and _CLOCK.match(value):
+            if _UNDERSCORED.match(value) or (
+                tag in self._NUMBER_TAGS and ("_" in value or _CLOCK.match(value))
+            ):
                 return "tag:yaml.org,2002:str"
+            if _LEADING_ZERO.match(value):
+                return _DECIMAL_TAG
         return tag
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -250,13 +267,19 @@ def _read_yaml(text: str, path: Path) -> Any:
             ) from None
         if node is None:
             return None
-        size = _expanded_size(node)
-        if size is None:
+        sizes = _expanded_size(node)
+        if sizes is None:
             raise Il7Error(
                 f"scenario file '{path}': a YAML alias (*name) stands inside the value it names, "
                 "which makes the value endless; write the value out instead"
             )
-        if size > MAX_YAML_VALUES:
+        expanded, written = sizes
+        if written > MAX_YAML_VALUES:
+            raise Il7Error(
+                f"scenario file '{path}' holds more than {MAX_YAML_VALUES:,} values; a scenario needs "
+                f"far fewer (at most {MAX_POINTS:,} output times: give output: {{t_end: T, n: N}})"
+            )
+        if expanded > MAX_YAML_VALUES:
             raise Il7Error(
                 f"scenario file '{path}' expands through its YAML aliases (*name) to more than "
                 f"{MAX_YAML_VALUES:,} values; write each value once, with fewer aliases"
@@ -266,10 +289,11 @@ def _read_yaml(text: str, path: Path) -> Any:
         loader.dispose()
 
 
-def _expanded_size(root: yaml.Node) -> int | None:
+def _expanded_size(root: yaml.Node) -> tuple[int, int] | None:
     """Number of values under ``root`` with every alias expanded (each shared node counted as
-    often as it is used), or ``None`` where an alias refers to a node it lies within. Counted
-    without recursion and without expanding, so a billion-value file costs no more than its text."""
+    often as it is used) and as written (each once), or ``None`` where an alias refers to a node
+    it lies within. Counted without recursion and without expanding, so a billion-value file
+    costs no more than its text."""
 
     def children(node: yaml.Node) -> list[yaml.Node]:
         if isinstance(node, yaml.SequenceNode):
@@ -295,7 +319,7 @@ def _expanded_size(root: yaml.Node) -> int | None:
         open_nodes.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in children(node) if id(child) not in sizes)
-    return sizes[id(root)]
+    return sizes[id(root)], len(sizes)
 
 
 @functools.cache
@@ -431,8 +455,8 @@ def _hint(raw: Any) -> str:
     """Advice for a value YAML read as text although it looks like a number (``1e1``)."""
     if isinstance(raw, str) and _CLOCK.match(raw.strip()):
         return f" (a clock-like '{raw}' is not a number here, and YAML 1.1 would read 1:30 as 90: write a plain number, e.g. 1.5)"
-    if isinstance(raw, str) and _UNDERSCORED.match(raw.strip()):
-        return f" (digits are not grouped with '_' here, as YAML 1.1 would and YAML 1.2 would not: write {raw.strip().replace('_', '')} if that is meant)"
+    if isinstance(raw, str) and grouped_digits_hint(raw):
+        return grouped_digits_hint(raw)
     if isinstance(raw, str):
         try:
             number = float(raw)
