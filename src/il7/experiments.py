@@ -639,7 +639,12 @@ def anti_cd127_trough(mg_per_kg: float = 1.0, *, overrides: Overrides = None) ->
     )
 
 
-def levy_cd4_gain(amount: float = 20.0, *, overrides: Overrides = None) -> float:
-    """CD4 gain (cells/uL) at week 12 of the ``levy_2012`` course (Levy 2012: +323)."""
+def levy_cd4_gains(amount: float = 20.0, *, overrides: Overrides = None) -> tuple[float, float]:
+    """CD4 gain (cells/uL) at week 12 and at one year (day 364) of the ``levy_2012`` course
+    (Levy 2012: +323 at week 12, "durable (up to 1 year)")."""
     c = course("levy_2012", amount, overrides=overrides)
-    return value_at(c["time"], c["CD4_blood"], 84.0) - float(c["CD4_blood"][0])
+    before = float(c["CD4_blood"][0])
+    return (
+        value_at(c["time"], c["CD4_blood"], 84.0) - before,
+        value_at(c["time"], c["CD4_blood"], 364.0) - before,
+    )

@@ -210,6 +210,12 @@ def sportes_peak_folds(ug_per_kg: float) -> tuple[float, float]:
 
 
 @functools.cache
+def levy_gains() -> tuple[float, float]:
+    """CD4 gain (cells/uL) at week 12 and at one year of levy_2012, from one run."""
+    return experiments.levy_cd4_gains()
+
+
+@functools.cache
 def sportes_subsets() -> dict[str, np.ndarray]:
     """The sportes_2008 course at 10 ug/kg, read by subset."""
     s = dataclasses.replace(
@@ -476,7 +482,8 @@ MEASURES: dict[str, Callable[[], float]] = {
     "sportes_rise_dose_dependent": sportes_dose_dependence,
     "sportes_naive_expand_preferentially": sportes_naive_over_memory,
     "sportes_treg_share_falls": sportes_treg_share,
-    "levy_cd4_gain_week12": experiments.levy_cd4_gain,
+    "levy_cd4_gain_week12": lambda: levy_gains()[0],
+    "levy_cd4_gain_kept_at_one_year": lambda: levy_gains()[1] / levy_gains()[0],
     "sereti_cd127_nadir": lambda: sereti_cd127(0.0, 72.0, lowest=True),
     "sereti_cd127_recovered": lambda: sereti_cd127(0.0, 504.0, lowest=False),
     "anti_cd127_occupancy_1mgkg_q2w": lambda: anti_cd127(1.0).occupancy,
