@@ -62,13 +62,13 @@ def test_a_refused_side_gives_a_one_sided_estimate_and_a_scenario_setting_is_not
 def test_each_parameter_is_scaled_from_its_value_in_the_scenario() -> None:
     """The well switches the body's IL-7 sources off (0: not varied, rather than scaled from the
     table's body value), and levy_2012's treated-HIV CD4 loss is scaled from the scenario's
-    0.0033/day, not from the table's 0."""
+    0.00369/day, not from the table's 0."""
     well = sensitivities("culture_dose", "pSTAT5_frac", at=0.5, parameters=["src_stroma", "k_pSTAT5"])
     assert [r.parameter for r in well.rows] == ["k_pSTAT5"]
     assert well.skipped == (("src_stroma", "0 in this run of scenario 'culture_dose': nothing to scale"),)
     hiv = sensitivities("levy_2012", "CD4_blood", at=0.0, parameters=["k_deplete_CD4"])
     (row,) = hiv.rows
-    assert row.value == pytest.approx(0.0033) and row.coefficient < -0.1  # more loss, fewer CD4
+    assert row.value == pytest.approx(0.00369) and row.coefficient < -0.1  # more loss, fewer CD4
 
 
 def test_processes_give_the_same_rows() -> None:
@@ -105,7 +105,7 @@ def test_overrides_in_their_own_unit_and_over_the_scenario() -> None:
     hiv = sensitivities(
         "levy_2012", "CD4_blood", at=0.0, overrides={"k_deplete_CD4": 0.005}, parameters="k_deplete_CD4"
     )
-    assert hiv.rows[0].value == pytest.approx(0.005)  # the override, not the scenario's 0.0033
+    assert hiv.rows[0].value == pytest.approx(0.005)  # the override, not the scenario's 0.00369
 
 
 def test_a_scenario_without_steady_state_keeps_its_start() -> None:

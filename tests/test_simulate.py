@@ -492,3 +492,12 @@ def test_simulate_many_returns_each_runs_result_or_its_error_in_order() -> None:
     assert np.allclose(results[2].data, il7.simulate(baseline).data)
     with pytest.raises(Il7Error, match=r"jobs \(--jobs\) -1 must be a whole number"):
         list(simulate_many([(baseline, {})], jobs=-1))
+
+
+def test_the_treated_hiv_body_starts_where_calibrate_therapy_puts_it() -> None:
+    # levy_2012's k_deplete_CD4 is copied by hand from `il7 calibrate --therapy`; after later
+    # changes to the model it had gone stale (263 CD4 cells/uL before treatment, not 250)
+    from il7.calibrate import HIV_CD4_TARGET
+
+    before = experiments.course(il7.load_scenario("levy_2012").with_output(t_end=1))["CD4_blood"][0]
+    assert before == pytest.approx(HIV_CD4_TARGET, rel=0.01)
