@@ -18,9 +18,9 @@ from il7.report import step_count, write_report
 
 SECTIONS = ("layers", "baseline", "molecular", "cells", "therapy", "validation", "claims", "parameters")
 # layers, Gonnord fit, CD127 loss, graded outputs, IL-7 sink, what sets serum IL-7, knockouts,
-# monocytes and osteoclasts, rhIL-7 dose-response, anti-IL-7Ralpha population, blood and marrow
-# grafts, transplant cohort, and one per scenario
-FIGURES = 12 + len(scenario.builtin_names())
+# monocytes and osteoclasts, rhIL-7 dose-response, CYT107 in treated HIV, anti-IL-7Ralpha
+# population, blood and marrow grafts, transplant cohort, and one per scenario
+FIGURES = 13 + len(scenario.builtin_names())
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,7 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
         "osteoclasts",
         "claims",
         "sportes_dose_response",
+        "levy_cd4_gain",
         "anti_cd127_population",
         "anti_cd127_patients",
         "transplant_grafts",
