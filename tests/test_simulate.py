@@ -501,3 +501,16 @@ def test_the_treated_hiv_body_starts_where_calibrate_therapy_puts_it() -> None:
 
     before = experiments.course(il7.load_scenario("levy_2012").with_output(t_end=1))["CD4_blood"][0]
     assert before == pytest.approx(HIV_CD4_TARGET, rel=0.01)
+
+
+def test_calibrate_therapy_writes_the_treated_hiv_body_into_its_scenario(tmp_path: Path) -> None:
+    # the value was copied by hand from `il7 calibrate --therapy` and went stale; --write now writes it
+    from il7 import calibrate
+
+    copy = tmp_path / "levy.yaml"
+    copy.write_text((il7.scenario.builtin_dir() / "levy_2012.yaml").read_text())
+    calibrate.write_hiv_body(0.0041234, copy)
+    assert dict(il7.load_scenario(copy).periods[0].set)["k_deplete_CD4"] == pytest.approx(0.00412 / 24)
+    copy.write_text("name: x\n")
+    with pytest.raises(Il7Error, match=r"expected one 'k_deplete_CD4: VALUE 1/day' setting; restore it"):
+        calibrate.write_hiv_body(0.004, copy)

@@ -373,7 +373,7 @@ def write_sink(result: SinkFit) -> list[Path]:
 # ---- therapy calibration ---------------------------------------------------------------------
 # Each drug parameter is set by one published number, by root finding in log space
 # (scipy.optimize.brentq) within the table's bounds; the T-cell response is not fitted here
-# (Levy 2012's week-12 CD4 gain is beyond the model's reach whatever p_max: il7 validate).
+# (Levy 2012's CD4 gain: see the known_miss of levy_cd4_gain_week12 in il7 validate).
 
 THERAPY_SOURCES = {
     "ka_CYT107": "doi:10.1186/s13613-023-01109-1 (Daix 2023, Ann Intensive Care 13:17, abstract: CYT107 10 ug/kg IV gives about 100-fold the blood concentration of IM; il7 calibrate --therapy)",
@@ -433,6 +433,28 @@ def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
     cd4 = cd4_before(k)
     say(f"k_deplete_CD4 = {k:.3g} 1/day in levy_2012 gives {cd4:.0f} CD4 cells/uL before treatment")
     return TherapyFit(values, k, cd4)
+
+
+def write_therapy(result: TherapyFit) -> list[Path]:
+    """Write the therapy fit: the drug parameters (fitted) into the table, and the treated-HIV
+    body's extra CD4 loss into the levy_2012 scenario (:func:`write_hiv_body`)."""
+    return [write_values(result.values, THERAPY_SOURCES), write_hiv_body(result.k_deplete_CD4_per_day)]
+
+
+def write_hiv_body(k_per_day: float, path: Path | None = None) -> Path:
+    """Write ``k_deplete_CD4`` (1/day, to 3 significant figures: within 1% of
+    :data:`HIV_CD4_TARGET`) into the levy_2012 scenario (or the scenario file at ``path``), whose
+    treated-HIV body it sets; it was copied there by hand before, and went stale."""
+    target = path or Path(str(resources.files("il7.scenarios").joinpath("levy_2012.yaml")))
+    text, count = re.subn(
+        r"(k_deplete_CD4: )[0-9.eE+-]+( 1/day)",
+        rf"\g<1>{k_per_day:.3g}\g<2>",
+        target.read_text(encoding="utf-8"),
+    )
+    if count != 1:
+        raise Il7Error(f"{target}: expected one 'k_deplete_CD4: VALUE 1/day' setting; restore it")
+    target.write_text(text, encoding="utf-8")
+    return target
 
 
 def write_values(values: dict[str, float], sources: dict[str, str], path: Path | None = None) -> Path:

@@ -756,7 +756,7 @@ def _calibrate(args: argparse.Namespace) -> None:
     if args.therapy:
         therapy = calibrate.fit_therapy(progress=print)
         if args.write:
-            print(f"wrote {calibrate.write_values(therapy.values, calibrate.THERAPY_SOURCES)}")
+            print(f"wrote {', '.join(str(p) for p in calibrate.write_therapy(therapy))}")
         return
     fixed = _overrides(args.fix, flag="--fix")
     if fixed and args.write:
