@@ -495,8 +495,8 @@ def test_simulate_many_returns_each_runs_result_or_its_error_in_order() -> None:
 
 
 def test_the_treated_hiv_body_starts_where_calibrate_therapy_puts_it() -> None:
-    # levy_2012's k_deplete_CD4 is copied by hand from `il7 calibrate --therapy`; after later
-    # changes to the model it had gone stale (263 CD4 cells/uL before treatment, not 250)
+    # levy_2012's k_deplete_CD4 comes from `il7 calibrate --therapy` (copied by hand until --write
+    # wrote it); after later changes to the model it had gone stale (263 CD4 cells/uL, not 250)
     from il7.calibrate import HIV_CD4_TARGET
 
     before = experiments.course(il7.load_scenario("levy_2012").with_output(t_end=1))["CD4_blood"][0]
