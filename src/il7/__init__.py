@@ -25,6 +25,7 @@ from typing import Any
 
 from il7.errors import Il7Error, ScenarioError, SolveError
 from il7.files import require_name as _require_name
+from il7.files import writing
 from il7.population import Population, population
 from il7.scenario import Scenario
 from il7.scenario import builtin_names as list_scenarios
@@ -57,12 +58,10 @@ def export_sbml(
         _require_name(path, "path", "il7.xml", ", or None to get the text only")
     text = sbml() if scenario is None else scenario_sbml(scenario, overrides=overrides)
     if path is not None:
-        try:
+        if Path(path).is_dir():
+            raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. il7.xml")
+        with writing(path):
             Path(path).write_text(text, encoding="utf-8")
-        except IsADirectoryError:
-            raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. il7.xml") from None
-        except OSError as exc:
-            raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
     return text
 
 

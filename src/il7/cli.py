@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from il7.errors import Il7Error
+from il7.files import writing
 
 if TYPE_CHECKING:
     from il7.claims.validate import Result
@@ -541,22 +542,12 @@ def _output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]]
             target.unlink()
 
 
-@contextlib.contextmanager
-def _writing(path: str) -> Iterator[None]:
-    """Turn a failed write of ``path`` (disk full, permissions changed since the check) into a
-    one-line error."""
-    try:
-        yield
-    except OSError as exc:
-        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
-
-
 def _save_figure(fig: Any, path: str) -> str:
     """Write a matplotlib figure (closed afterwards) and return the path."""
     import matplotlib.pyplot as plt
 
     try:
-        with _writing(path):
+        with writing(path):
             fig.savefig(path, dpi=100)
     finally:
         plt.close(fig)
@@ -716,7 +707,7 @@ def _export(args: argparse.Namespace) -> None:
         if not args.output:
             sys.stdout.write(text)
             return
-        with _writing(args.output):
+        with writing(args.output):
             Path(args.output).write_text(text, encoding="utf-8")
     if chosen is None:
         print(f"wrote {args.output}")
@@ -1148,7 +1139,7 @@ def _cohort(args: argparse.Namespace) -> None:
         )
     notes = sys.stderr if args.json else sys.stdout
     if args.out:
-        with _writing(args.out):
+        with writing(args.out):
             result.table().to_csv(args.out, index=False)
         print(f"wrote {args.out}", file=notes)
     if args.plot:

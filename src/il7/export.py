@@ -33,6 +33,7 @@ from typing import Any
 from il7 import __version__, build
 from il7.engine import engine
 from il7.errors import Il7Error, SolveError
+from il7.files import writing
 from il7.scenario import TIME_UNITS, Scenario, load
 from il7.simulate import Change, integrate, prepare, scenario_overrides, start_time
 
@@ -190,11 +191,9 @@ def write_omex(
         scenario = load(scenario)
     steps = _uniform_steps(scenario)  # refuse an uneven grid before the run
     path = Path(path)
-    try:
+    with writing(path):
         folder = path.is_dir()  # libcombine would replace an empty folder by the archive
         path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
     if folder:
         raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. {path / 'run.omex'}")
     doc = libsbml.readSBMLFromString(scenario_sbml(scenario, overrides=overrides))

@@ -9,7 +9,9 @@ existed (:data:`SIGNATURES`), and refuses any other, so that a user's own ``inde
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from il7.errors import Il7Error
@@ -27,6 +29,16 @@ def require_name(path: object, what: str, example: str, otherwise: str = "") -> 
     path, or blank (``what`` says which argument, ``example`` shows a good value)."""
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise Il7Error(f"{what} {path!r}: give a name, e.g. '{example}'{otherwise}")
+
+
+@contextlib.contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """Turn a failed write of ``path`` (disk full, no permission, a missing device) into a one-line
+    error naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
 
 
 def check_folder(folder: str | Path, command: str, option: str) -> None:

@@ -47,6 +47,7 @@ import pandas as pd
 
 from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
+from il7.files import writing
 from il7.scenario import Scenario, grouped_digits_hint, known_readouts, load, parameter_value
 from il7.simulate import readout_unit, scenario_overrides, simulate_many, values_in_run, workers
 
@@ -402,12 +403,9 @@ class Population:
         if not str(path).lower().endswith(".csv"):
             raise Il7Error(f"cannot write '{path}': use a .csv file name")
         frame = self.patients() if patients else self.percentiles()
-        try:
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(f"# {self.header()}\n")
-                frame.to_csv(handle, index=False)
-        except OSError as exc:
-            raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+        with writing(path), open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(f"# {self.header()}\n")
+            frame.to_csv(handle, index=False)
         return str(path)
 
     def figure(self) -> Any:

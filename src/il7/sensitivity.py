@@ -38,6 +38,7 @@ import pandas as pd
 
 from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
+from il7.files import writing
 from il7.scenario import Scenario, known_readouts, load
 from il7.simulate import readout_unit, scenario_overrides, simulate, simulate_many, values_in_run, workers
 
@@ -165,12 +166,9 @@ class Sensitivities:
             f"# d ln|y| / d ln(parameter), y = {self.quantity} in scenario {self.scenario}; "
             f"nominal {self.nominal:.6g}{units.suffix(self.unit)}; step x{1 + self.step:g}\n"
         )
-        try:
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(head)
-                self.to_pandas().to_csv(handle)
-        except OSError as exc:
-            raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+        with writing(path), open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(head)
+            self.to_pandas().to_csv(handle)
         return str(path)
 
     def figure(self, top: int = SHOWN) -> Any:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from il7.errors import Il7Error, did_you_mean
+from il7.files import writing
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -102,14 +103,12 @@ class Trajectory:
         if path.suffix.lower() not in FILE_SUFFIXES:
             raise Il7Error(f"cannot write '{path}': use a .csv or .parquet file name")
         frame = self.to_pandas()
-        try:
+        with writing(path):
             path.parent.mkdir(parents=True, exist_ok=True)
             if path.suffix.lower() == ".csv":
                 frame.to_csv(path)
             else:
                 frame.to_parquet(path)
-        except OSError as exc:
-            raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
         return path
 
     def plot(self, ax: Axes | None = None, readouts: tuple[str, ...] | None = None) -> Axes:
