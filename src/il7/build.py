@@ -101,14 +101,20 @@ def _rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines(), delimiter="\t"))
 
 
+def plain_float(text: str) -> float:
+    """Python's ``float(text)``, but not its reading of ``1_0`` as 10: a table cell, a data file or
+    an option value means something else by it. Raises ``ValueError`` as ``float`` does."""
+    if "_" in text:
+        raise ValueError(text)
+    return float(text)
+
+
 def parse_number(text: str, *, where: str) -> float | None:
     """A number written in a table cell; ``None`` for an empty cell. ``where`` names the cell in errors."""
     if text.strip() == "":
         return None
     try:
-        if "_" in text:  # Python reads 1_0 as 10; a table or data cell means something else by it
-            raise ValueError
-        value = float(text)
+        value = plain_float(text)
     except ValueError:
         raise Il7Error(f"{where}: '{text}' is not a number; write a plain number") from None
     if not math.isfinite(value):

@@ -67,10 +67,10 @@ MAX_ERROR_CHARS = 2000
 
 
 def _decimal(text: str) -> float:
-    """A number option's value: Python's float() but not its '1_0' (read as 10)."""
-    if "_" in text:
-        raise ValueError(text)
-    return float(text)
+    """A number option's value (:func:`il7.build.plain_float`: not '1_0')."""
+    from il7.build import plain_float
+
+    return plain_float(text)
 
 
 _decimal.__name__ = "float"  # argparse says "invalid float value: '1_0'", as before
