@@ -213,9 +213,7 @@ class _StrictLoader(yaml.SafeLoader):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         if kind is yaml.ScalarNode and implicit[0]:  # a plain (unquoted) scalar
-            if _UNDERSCORED.match(value) or (
-                tag in self._NUMBER_TAGS and ("_" in value or _CLOCK.match(value))
-            ):
+            if tag in self._NUMBER_TAGS and ("_" in value or _CLOCK.match(value)):
                 return "tag:yaml.org,2002:str"
             if _LEADING_ZERO.match(value):
                 return _DECIMAL_TAG
