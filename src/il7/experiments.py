@@ -637,14 +637,3 @@ def anti_cd127_trough(mg_per_kg: float = 1.0, *, overrides: Overrides = None) ->
         day=day,
         pstat5_inhibition=1.0 - il7_induced_pstat5(s, day, overrides=overrides) / before,
     )
-
-
-def levy_cd4_gains(amount: float = 20.0, *, overrides: Overrides = None) -> tuple[float, float]:
-    """CD4 gain (cells/uL) at week 12 and at one year (day 364) of the ``levy_2012`` course
-    (Levy 2012: +323 at week 12, "durable (up to 1 year)")."""
-    c = course("levy_2012", amount, overrides=overrides)
-    before = float(c["CD4_blood"][0])
-    return (
-        value_at(c["time"], c["CD4_blood"], 84.0) - before,
-        value_at(c["time"], c["CD4_blood"], 364.0) - before,
-    )

@@ -210,9 +210,20 @@ def sportes_peak_folds(ug_per_kg: float) -> tuple[float, float]:
 
 
 @functools.cache
+def levy_course() -> dict[str, np.ndarray]:
+    """The levy_2012 course (days): CYT107 20 ug/kg SC weekly x 3 in the treated-HIV body."""
+    return experiments.course("levy_2012")
+
+
 def levy_gains() -> tuple[float, float]:
-    """CD4 gain (cells/uL) at week 12 and at one year of levy_2012, from one run."""
-    return experiments.levy_cd4_gains()
+    """CD4 gain (cells/uL) at week 12 and at one year (day 364) of levy_2012 (Levy 2012: +323 at
+    week 12, "durable (up to 1 year)")."""
+    c = levy_course()
+    before = float(c["CD4_blood"][0])
+    return (
+        experiments.value_at(c["time"], c["CD4_blood"], 84.0) - before,
+        experiments.value_at(c["time"], c["CD4_blood"], 364.0) - before,
+    )
 
 
 @functools.cache
