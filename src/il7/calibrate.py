@@ -355,13 +355,12 @@ def fit_sink(progress: Callable[[str], None] | None = None) -> SinkFit:
 def write_sink(result: SinkFit) -> list[Path]:
     """Write the sink fit: the ratio (fitted) and the human and mouse anchors (derived)."""
     vocabulary = Path(str(resources.files("il7.model").joinpath("interventions.yaml")))
-    text, count = re.subn(
+    text = _replace_one(
+        vocabulary,
         r"(\n      pSTAT5_ref: )[0-9.eE+-]+",
         rf"\g<1>{result.pstat5_ref_mouse:.4g}",
-        vocabulary.read_text(encoding="utf-8"),
+        "interventions.yaml: expected one 'pSTAT5_ref:' line under mouse_body; restore it",
     )
-    if count != 1:
-        raise Il7Error("interventions.yaml: expected one 'pSTAT5_ref:' line under mouse_body; restore it")
     table = write_values(
         {"nonT_receptor_ratio": result.nonT_receptor_ratio, "pSTAT5_ref": result.pstat5_ref_human},
         {"nonT_receptor_ratio": SINK_SOURCE},
@@ -446,15 +445,23 @@ def write_hiv_body(k_per_day: float, path: Path | None = None) -> Path:
     :data:`HIV_CD4_TARGET`) into the levy_2012 scenario (or the scenario file at ``path``), whose
     treated-HIV body it sets; it was copied there by hand before, and went stale."""
     target = path or Path(str(resources.files("il7.scenarios").joinpath("levy_2012.yaml")))
-    text, count = re.subn(
+    text = _replace_one(
+        target,
         r"(k_deplete_CD4: )[0-9.eE+-]+( 1/day)",
         rf"\g<1>{k_per_day:.3g}\g<2>",
-        target.read_text(encoding="utf-8"),
+        f"{target}: expected one 'k_deplete_CD4: VALUE 1/day' setting; restore it",
     )
-    if count != 1:
-        raise Il7Error(f"{target}: expected one 'k_deplete_CD4: VALUE 1/day' setting; restore it")
     target.write_text(text, encoding="utf-8")
     return target
+
+
+def _replace_one(path: Path, pattern: str, replacement: str, missing: str) -> str:
+    """``path``'s text with the one match of ``pattern`` replaced (a value written into a data
+    file by hand-kept layout); ``missing`` is the error when there is not exactly one."""
+    text, count = re.subn(pattern, replacement, path.read_text(encoding="utf-8"))
+    if count != 1:
+        raise Il7Error(missing)
+    return text
 
 
 def write_values(values: dict[str, float], sources: dict[str, str], path: Path | None = None) -> Path:
