@@ -238,6 +238,7 @@ def read_measurements(path: str | Path) -> list[Measurement]:
             why = " (write the names in lower case)"
         raise Il7Error(f"{path}: the header must name {expected}, and found {found}{why}")
     known = set(known_readouts())
+    fractions = _fractions()
     out = []
     for cells in reader:
         if not any(c.strip() for c in cells):
@@ -260,7 +261,7 @@ def read_measurements(path: str | Path) -> list[Measurement]:
                 f"{where}: measurement {value:g} of {readout} is negative, and a count or concentration "
                 f"({readout_unit(readout)}) cannot be; check the value"
             )
-        if readout in _fractions() and not 0.0 <= value <= 1.0:
+        if readout in fractions and not 0.0 <= value <= 1.0:
             hint = f" (a percentage? write {value / 100:g})" if 2.0 <= value <= 100.0 else ""  # not 1.02
             raise Il7Error(
                 f"{where}: measurement {value:g} of {readout}, a fraction, is not between 0 and 1{hint}; "
