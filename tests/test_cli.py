@@ -94,6 +94,35 @@ def test_simulate_says_what_comes_after_the_output_ends(capsys: pytest.CaptureFi
     assert code == 0 and err == ""
 
 
+def test_dose_gives_the_scenario_at_another_dose_level_as_its_file_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from il7 import scenario
+
+    # Sportes 2008's 30 ug/kg arm: the same as a copy of the file with amount 30, and more than 10
+    own = tmp_path / "sportes_30.yaml"
+    own.write_text(
+        scenario.builtin_dir().joinpath("sportes_2008.yaml").read_text().replace("amount: 10,", "amount: 30,")
+    )
+    rows = {}
+    for name, argv in {
+        "option": ["sportes_2008", "--dose", "30 ug/kg"],
+        "bare": ["sportes_2008", "--dose", "30"],
+        "mg": ["sportes_2008", "--dose", "0.03 mg/kg"],
+        "file": [str(own)],
+        "scenario's": ["sportes_2008"],
+    }.items():
+        out = tmp_path / f"{name}.csv"
+        code, _, err = run(capsys, "simulate", *argv, "--out", str(out))
+        assert code == 0, err
+        rows[name] = np.loadtxt(out, delimiter=",", skiprows=1)
+    assert np.allclose(rows["option"], rows["file"], rtol=1e-6)
+    assert np.allclose(rows["bare"], rows["file"], rtol=1e-6)
+    assert np.allclose(rows["mg"], rows["file"], rtol=1e-6)
+    peak_cd4 = {name: r[:, 2].max() for name, r in rows.items()}  # columns: time, IL-7, CD4, ...
+    assert peak_cd4["option"] > 1.2 * peak_cd4["scenario's"]
+
+
 def test_simulate_table_ends_at_the_last_output_time(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -341,6 +370,36 @@ output: {t_end: 10, n: 1}
         ),
         (["simulate", "baseline", "--set", "T_fixed"], "--set 'T_fixed': write ID=VALUE"),
         (["simulate", "baseline", "--t-end", "-3"], "--t-end -3 must be a finite time after 0 day"),
+        (
+            ["simulate", "baseline", "--dose", "3"],
+            "gives no bolus dose to change; choose a scenario with doses",
+        ),
+        (
+            ["simulate", "gc_cross_inhibition", "--dose", "3"],
+            "doses IL4 and IL7; a dose level applies to one drug",
+        ),
+        (
+            ["simulate", "sportes_2008", "--dose", "-3 ug/kg"],
+            "dose amount -3 is negative; a dose must be >= 0",
+        ),
+        (["simulate", "sportes_2008", "--dose", "nan"], "dose amount nan is not a finite number"),
+        (
+            ["simulate", "sportes_2008", "--dose", "30 ug/kg/day"],
+            "'ug/kg/day' is not a dose unit; did you mean 'ug/kg'?",
+        ),
+        (
+            ["simulate", "sportes_2008", "--dose", "30 ng/mL"],
+            "a concentration ('ng/mL') only makes sense for a culture medium",
+        ),
+        (
+            ["simulate", "culture_dose", "--dose", "3 ug/kg"],
+            "a dose in ug/kg needs a body weight, and context culture_well has none",
+        ),
+        (
+            ["simulate", "sportes_2008", "--dose", "ten"],
+            "--dose: 'ten' is not a number with a unit; write e.g. '30 ug/kg'",
+        ),
+        (["simulate", "sportes_2008", "--dose", "3", "--dose", "4"], "--dose is given twice; give it once"),
         (
             ["simulate", "baseline", "--out", "x.xlsx"],
             "--out 'x.xlsx': use a file name ending in .csv or .parquet",

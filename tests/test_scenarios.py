@@ -193,6 +193,30 @@ def test_with_output_changes_only_the_grid() -> None:
     assert math.isclose(longer.times[1], 2.0)
 
 
+def test_with_dose_changes_every_bolus_and_nothing_else(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}\n",
+        "    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}\n"
+        "  - time: 7\n    infusion: {drug: IL7, rate: 1, unit: ug/kg/h, duration: 1}\n",
+    )
+    s = scenario.load(write(tmp_path, text))
+    higher = s.with_dose(30, "mg/kg")
+    assert higher.name == "good at 30 mg/kg" and scenario.load(write(tmp_path, text)) == s  # s unchanged
+    boluses = [d for p in higher.periods for d in p.doses if d.route != "infusion"]
+    assert [(d.time, d.amount, d.unit, d.route) for d in boluses] == [
+        (t, 30.0, "mg/kg", "iv") for t in (0, 2, 4)
+    ]
+    infusions = [d for p in higher.periods for d in p.doses if d.route == "infusion"]
+    assert infusions == [d for p in s.periods for d in p.doses if d.route == "infusion"] and infusions
+    assert [(p.time, p.set) for p in higher.periods] == [(p.time, p.set) for p in s.periods]
+    assert higher.times == s.times
+    same_unit = s.with_dose(0)  # a placebo arm
+    assert {(d.amount, d.unit) for p in same_unit.periods for d in p.doses if d.route != "infusion"} == {
+        (0.0, "ug/kg")
+    }
+    assert same_unit.name == "good at 0 ug/kg"
+
+
 def test_per_kg_dose_needs_a_body(tmp_path: Path) -> None:
     text = """
 name: well

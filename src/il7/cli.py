@@ -23,6 +23,7 @@ from il7.files import writing
 
 if TYPE_CHECKING:
     from il7.claims.validate import Result
+    from il7.scenario import Scenario
 
 EXIT_USER_ERROR = 2
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
@@ -90,6 +91,27 @@ def _set_option(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="ID=VALUE", help=help)
 
 
+def _dose_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--dose AMOUNT`` option: the scenario at another dose level (read by :func:`_scenario`)."""
+    parser.add_argument(
+        "--dose",
+        metavar="AMOUNT",
+        help="give each of the scenario's doses at this amount instead, on its schedule and route, "
+        "e.g. --dose '30 ug/kg' (a bare number is in the scenario's own unit)",
+    )
+
+
+def _scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario named on the command line, at ``--dose`` if one is given."""
+    from il7 import scenario
+
+    chosen = scenario.load(args.scenario)
+    if args.dose is None:
+        return chosen
+    amount, unit = scenario.quantity(args.dose, where="--dose", example="30 ug/kg")
+    return chosen.with_dose(amount, unit)
+
+
 def _jobs_option(parser: argparse.ArgumentParser, what: str) -> None:
     """The ``--jobs N`` option: processes that run ``what`` (read by :func:`il7.simulate.workers`)."""
     parser.add_argument(
@@ -120,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         "set a parameter of the body before the scenario's steady state (replacing the scenario's own "
         "value there); VALUE in the table's unit or with its own, e.g. age=60 or tissue='200 uL'",
     )
+    _dose_option(sim)
     sim.add_argument("--t-end", type=_decimal, help="end of the output grid, in the scenario's time unit")
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
     sim.add_argument("--plot", help="draw the readouts to FILE.png")
@@ -247,6 +270,7 @@ def _parser() -> argparse.ArgumentParser:
         "(--fold-from -1 before a bolus at 0)",
     )
     _set_option(sen, "start from this parameter value instead of the table's, as il7 simulate --set does")
+    _dose_option(sen)
     sen.add_argument(
         "--parameters",
         action="append",
@@ -315,6 +339,7 @@ def _parser() -> argparse.ArgumentParser:
         help="what to read out (repeat, or separate with commas; default: the scenario's readouts)",
     )
     _set_option(pop, "a parameter value every patient shares, as il7 simulate --set")
+    _dose_option(pop)
     _jobs_option(pop, "patients")
     pop.add_argument(
         "--at",
@@ -555,12 +580,11 @@ def _save_figure(fig: Any, path: str) -> str:
 
 
 def _simulate(args: argparse.Namespace) -> None:
-    from il7 import scenario
     from il7.simulate import simulate
     from il7.trajectory import FILE_SUFFIXES
 
     _output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
-    chosen = scenario.load(args.scenario).with_output(t_end=args.t_end)
+    chosen = _scenario(args).with_output(t_end=args.t_end)
     trajectory = simulate(chosen, overrides=_overrides(args.sets))
     unseen = chosen.beyond_output()
     if unseen:
@@ -888,7 +912,7 @@ def _claims(args: argparse.Namespace) -> None:
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
-    from il7 import build, scenario, units
+    from il7 import build, units
     from il7.sensitivity import sensitivities, varied_parameters
 
     if args.top < 1:
@@ -897,7 +921,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
     if args.parameters and not names:
         raise Il7Error("--parameters: name at least one parameter, e.g. --parameters CL_IL7,src_stroma")
     _output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES})
-    chosen = scenario.load(args.scenario)
+    chosen = _scenario(args)
     with _steps(f"sensitivity of {args.readout}", len(names or varied_parameters())) as step:
         result = sensitivities(
             chosen,
@@ -975,13 +999,13 @@ def _sensitivity(args: argparse.Namespace) -> None:
 
 
 def _population(args: argparse.Namespace) -> None:
-    from il7 import build, scenario, units
+    from il7 import build, units
     from il7.population import output_index, population
 
     _output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES, "--patients": (".csv",)})
     vary = _overrides(args.vary, flag="--vary")
     correlations = _correlations(args.correlate)
-    chosen = scenario.load(args.scenario)
+    chosen = _scenario(args)
     readouts = build.split_ids(args.readouts, where="--readouts", kind="readout", example="CD4_blood") or None
     if args.readouts and readouts is None:
         raise Il7Error(

@@ -518,13 +518,9 @@ def value_at(times: np.ndarray, values: np.ndarray, t: float) -> float:
 
 
 def with_dose(scenario: Scenario | str, amount: float) -> Scenario:
-    """A library scenario (or a given one) with every dose's amount replaced (same unit)."""
-    s = load(scenario) if isinstance(scenario, str) else scenario
-    periods = tuple(
-        dataclasses.replace(p, doses=tuple(dataclasses.replace(d, amount=float(amount)) for d in p.doses))
-        for p in s.periods
-    )
-    return dataclasses.replace(s, periods=periods)
+    """A library scenario (or a given one) with every bolus dose's amount replaced, in its own
+    unit (:meth:`il7.scenario.Scenario.with_dose`)."""
+    return (load(scenario) if isinstance(scenario, str) else scenario).with_dose(amount)
 
 
 def with_setting(scenario: Scenario | str, key: str, value: float, *, at: float = -math.inf) -> Scenario:

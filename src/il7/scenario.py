@@ -200,6 +200,64 @@ class Scenario:
         times = tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
         return dataclasses.replace(self, times=times)
 
+    def with_dose(self, amount: float, unit: str | None = None) -> Scenario:
+        """A copy in which every bolus dose is ``amount`` in ``unit`` (default: each dose's own
+        unit), on the same schedule and route: the scenario at another dose level, e.g. Sportes
+        2008's 30 ug/kg instead of its 10. Infusions keep their rates.
+
+        The scenario must dose one drug, and ``unit`` must be a dose unit its doses' routes and
+        context take (a concentration only into a culture medium, a per-kg amount only where
+        there is a body weight). The copy is named ``'NAME at AMOUNT UNIT'``.
+        """
+        where = f"scenario '{self.name}' ({self.file})"
+        boluses = [d for p in self.periods for d in p.doses if d.route != "infusion"]
+        if not boluses:
+            raise Il7Error(
+                f"{where} gives no bolus dose to change; choose a scenario with doses (il7 scenarios), "
+                "or write the dose in your own scenario file"
+            )
+        drugs = sorted({d.drug for d in boluses})
+        if len(drugs) > 1:
+            raise Il7Error(
+                f"{where} doses {' and '.join(drugs)}; a dose level applies to one drug: write each "
+                "drug's amount in your own scenario file"
+            )
+        if isinstance(amount, bool) or not isinstance(amount, numbers.Real) or not math.isfinite(amount):
+            raise Il7Error(f"{where}: dose amount {amount!r} is not a finite number; give e.g. 30 ug/kg")
+        if amount < 0:
+            raise Il7Error(f"{where}: dose amount {amount:g} is negative; a dose must be >= 0")
+        if unit is not None:
+            if unit not in units.DOSE_UNITS:
+                raise Il7Error(
+                    f"{where}: '{unit}' is not a dose unit{did_you_mean(unit, units.DOSE_UNITS)}; use one of "
+                    f"{', '.join(units.DOSE_UNITS)}"
+                )
+            kind, _, per_kg = units.DOSE_UNITS[unit]
+            if kind.endswith("per_litre") and any(d.route != "medium" for d in boluses):
+                raise Il7Error(
+                    f"{where}: a concentration ('{unit}') only makes sense for a culture medium; give "
+                    f"an amount (as the scenario's own {boluses[0].unit}) for route '{boluses[0].route}'"
+                )
+            if per_kg and self.body_weight_kg is None:
+                raise Il7Error(
+                    f"{where}: a dose in {unit} needs a body weight, and context {self.context} has "
+                    "none; give the amount in ng, ug or a concentration"
+                )
+        periods = tuple(
+            dataclasses.replace(
+                p,
+                doses=tuple(
+                    d
+                    if d.route == "infusion"
+                    else dataclasses.replace(d, amount=float(amount), unit=unit or d.unit)
+                    for d in p.doses
+                ),
+            )
+            for p in self.periods
+        )
+        shown = unit or " or ".join(sorted({d.unit for d in boluses}))
+        return dataclasses.replace(self, name=f"{self.name} at {amount:g} {shown}", periods=periods)
+
 
 class _StrictLoader(yaml.SafeLoader):
     """YAML's safe loader without the silent surprises of YAML 1.1: a key given twice in one
