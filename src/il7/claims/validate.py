@@ -210,15 +210,16 @@ def sportes_peak_folds(ug_per_kg: float) -> tuple[float, float]:
 
 
 @functools.cache
-def levy_course() -> dict[str, np.ndarray]:
-    """The levy_2012 course (days): CYT107 20 ug/kg SC weekly x 3 in the treated-HIV body."""
-    return experiments.course("levy_2012")
+def levy_course(ug_per_kg: float = 20.0) -> dict[str, np.ndarray]:
+    """The levy_2012 course (days): CYT107 SC weekly x 3 in the treated-HIV body, at the
+    trial's recommended 20 ug/kg or another of its doses (10, 30)."""
+    return experiments.course("levy_2012", ug_per_kg)
 
 
-def levy_gains() -> tuple[float, float]:
+def levy_gains(ug_per_kg: float = 20.0) -> tuple[float, float]:
     """CD4 gain (cells/uL) at week 12 and at one year (day 364) of levy_2012 (Levy 2012: +323 at
     week 12, "durable (up to 1 year)")."""
-    c = levy_course()
+    c = levy_course(ug_per_kg)
     before = float(c["CD4_blood"][0])
     return (
         experiments.value_at(c["time"], c["CD4_blood"], 84.0) - before,
@@ -260,6 +261,12 @@ def sportes_dose_dependence() -> float:
     """Smallest ratio of peak fold between successive doses 10 -> 30 -> 60 ug/kg (CD4 and CD8)."""
     folds = [sportes_peak_folds(d) for d in (10.0, 30.0, 60.0)]
     return min(b[i] / a[i] for a, b in itertools.pairwise(folds) for i in (0, 1))
+
+
+def levy_dose_dependence() -> float:
+    """Smallest ratio of the week-12 CD4 gain between successive doses 10 -> 20 -> 30 ug/kg."""
+    gains = [levy_gains(d)[0] for d in (10.0, 20.0, 30.0)]
+    return min(b / a for a, b in itertools.pairwise(gains))
 
 
 @functools.cache
@@ -495,6 +502,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "sportes_treg_share_falls": sportes_treg_share,
     "levy_cd4_gain_week12": lambda: levy_gains()[0],
     "levy_cd4_gain_kept_at_one_year": lambda: levy_gains()[1] / levy_gains()[0],
+    "levy_cd4_gain_dose_dependent": levy_dose_dependence,
     "sereti_cd127_nadir": lambda: sereti_cd127(0.0, 72.0, lowest=True),
     "sereti_cd127_recovered": lambda: sereti_cd127(0.0, 504.0, lowest=False),
     "anti_cd127_occupancy_1mgkg_q2w": lambda: anti_cd127(1.0).occupancy,
