@@ -411,6 +411,7 @@ output: {t_end: 10, n: 1}
         (["export", "sbml", "--set", "age=60"], "--set acts on a scenario's body: add --scenario"),
         (["export", "sbml", "--scenario", "nosuch"], "unknown scenario 'nosuch'"),
         (["export", "omex", "-o", "x.omex"], "export omex writes a scenario's run: add --scenario"),
+        (["export", "petab", "--dose", "30", "-o", "x"], "--dose acts on a scenario's doses: add --scenario"),
         (["export", "omex", "--scenario", "baseline"], "writes an archive, not text: add -o FILE.omex"),
         (
             ["export", "sbml", "--scenario", "transplant", "--set", "k_deplete=1"],

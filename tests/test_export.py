@@ -58,6 +58,28 @@ def test_an_infusion_and_an_override_run_in_roadrunner_as_in_il7() -> None:
     assert not _agrees(simulate(s)["CD4_blood"], ours["CD4_blood"])
 
 
+def test_a_scenario_at_another_dose_exports_with_a_valid_model_id_and_runs_as_in_il7() -> None:
+    import libsbml
+    import roadrunner
+
+    s = scenario.load("sereti_2009").with_dose(30).with_output(t_end=72)
+    text = export_sbml(scenario=s)
+    # the name 'sereti_2009 at 30 ug/kg' is no SBML SId: setId refused it and the id stayed 'il7'
+    model_id = libsbml.readSBMLFromString(text).getModel().getId()
+    assert model_id == "il7_sereti_2009_at_30_ug_kg" and libsbml.SyntaxChecker.isValidSBMLSId(model_id)
+    rr = roadrunner.RoadRunner(text)
+    rr.integrator.relative_tolerance = 1e-8
+    rr.timeCourseSelections = ["time", *s.readouts]
+    theirs = np.asarray(rr.simulate(times=list(output_hours(s))))
+    ours = simulate(s)
+    for i, readout in enumerate(s.readouts):
+        assert _agrees(ours[readout], theirs[:, i + 1]), readout
+    assert not _agrees(
+        simulate(scenario.load("sereti_2009").with_output(t_end=72))["IL7_serum_total"],
+        ours["IL7_serum_total"],
+    )
+
+
 def test_a_volume_changed_after_the_start_is_not_exported() -> None:
     # SBML tools differ on what a compartment's jump does to the concentrations in it
     s = scenario.parse(INFUSED | {"periods": [{"time": "-inf"}, {"time": 2, "set": {"tissue": "13 L"}}]})

@@ -215,6 +215,7 @@ def test_with_dose_changes_every_bolus_and_nothing_else(tmp_path: Path) -> None:
         (0.0, "ug/kg")
     }
     assert same_unit.name == "good at 0 ug/kg"
+    assert same_unit.description == "a test scenario (Here every dose is 0 ug/kg instead.)"
 
 
 def test_per_kg_dose_needs_a_body(tmp_path: Path) -> None:

@@ -172,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
     _set_option(
         exp, "with --scenario (or petab): set a parameter before the steady state, as il7 simulate --set does"
     )
+    _dose_option(exp)
     exp.add_argument(
         "-o",
         "--output",
@@ -697,15 +698,17 @@ def _export_petab(args: argparse.Namespace) -> None:
                 "export petab --scenario needs what to estimate: add --estimate ID, e.g. ka_rIL7_sc"
             )
         problem = petab_export.write_scenario(
-            args.output, args.scenario, args.data, estimate, overrides=overrides
+            args.output, _scenario(args), args.data, estimate, overrides=overrides
         )
     print(f"wrote {problem} (and the model, tables and a README beside it)")
 
 
 def _export(args: argparse.Namespace) -> None:
-    from il7 import build, export, scenario
+    from il7 import build, export
     from il7.simulate import start_time
 
+    if args.dose is not None and args.scenario is None:
+        raise Il7Error("--dose acts on a scenario's doses: add --scenario, e.g. --scenario sportes_2008")
     if args.what == "petab":
         _export_petab(args)
         return
@@ -722,7 +725,7 @@ def _export(args: argparse.Namespace) -> None:
     if args.sets and args.scenario is None:
         raise Il7Error("--set acts on a scenario's body: add --scenario, e.g. --scenario baseline")
     _output_files(args, {"-o": EXPORT_SUFFIXES[args.what]})
-    chosen = None if args.scenario is None else scenario.load(args.scenario)
+    chosen = None if args.scenario is None else _scenario(args)
     overrides = _overrides(args.sets)
     if chosen is not None and args.what == "omex":
         export.write_omex(args.output, chosen, overrides=overrides)

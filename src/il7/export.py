@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,7 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
     for k, (hour, made) in enumerate([entry for entry in log if entry[1]], start=1):
         name = f"{scenario.time_unit} {hour / hours + start:g}: " + ", ".join(_said(model, c) for c in made)
         _event(libsbml, model, f"change_{k}", name, hour, made)
-    model.setId(f"il7_{scenario.name}")
+    model.setId("il7_" + re.sub(r"[^A-Za-z0-9_]", "_", scenario.name))  # an SBML SId, whatever the name
     model.setName(f"il7 scenario {scenario.name}: {scenario.description}")
     said = (
         f"Scenario '{scenario.name}', written by il7 {__version__}. "

@@ -255,8 +255,13 @@ class Scenario:
             )
             for p in self.periods
         )
-        shown = unit or " or ".join(sorted({d.unit for d in boluses}))
-        return dataclasses.replace(self, name=f"{self.name} at {amount:g} {shown}", periods=periods)
+        level = f"{amount:g} {unit or ' or '.join(sorted({d.unit for d in boluses}))}"
+        return dataclasses.replace(
+            self,
+            name=f"{self.name} at {level}",
+            description=f"{self.description} (Here every dose is {level} instead.)",
+            periods=periods,
+        )
 
 
 class _StrictLoader(yaml.SafeLoader):
