@@ -250,11 +250,15 @@ def sportes_naive_over_memory() -> float:
     return min(_peak_fold(c, f"naive_{t}_blood") / _peak_fold(c, f"memory_{t}_blood") for t in ("CD4", "CD8"))
 
 
-def sportes_treg_share() -> float:
-    """Treg share of CD4 when CD4 peaks in sportes_2008, relative to before."""
-    c = sportes_subsets()
+def _treg_share_at_cd4_peak(c: dict[str, np.ndarray]) -> float:
+    """Treg share of blood CD4 when CD4 peaks in a course, relative to its first value."""
     share = c["Treg_blood"] / c["CD4_blood"]
     return float(share[int(np.argmax(c["CD4_blood"]))] / share[0])
+
+
+def sportes_treg_share() -> float:
+    """Treg share of CD4 when CD4 peaks in sportes_2008, relative to before."""
+    return _treg_share_at_cd4_peak(sportes_subsets())
 
 
 def sportes_dose_dependence() -> float:
@@ -270,14 +274,14 @@ def levy_dose_dependence() -> float:
 
 
 @functools.cache
-def sereti() -> dict[str, np.ndarray]:
-    """The sereti_2009 single-dose course (hours)."""
-    return experiments.course("sereti_2009")
+def sereti(ug_per_kg: float = 10.0) -> dict[str, np.ndarray]:
+    """The sereti_2009 single-dose course (hours), at 10 ug/kg or another of the trial's doses."""
+    return experiments.course("sereti_2009", ug_per_kg)
 
 
-def sereti_cd127(hours_from: float, hours_to: float, *, lowest: bool) -> float:
+def sereti_cd127(hours_from: float, hours_to: float, *, lowest: bool, ug_per_kg: float = 10.0) -> float:
     """Surface CD127 relative to before in a window of sereti_2009: the lowest, or the last."""
-    c = sereti()
+    c = sereti(ug_per_kg)
     window = (c["time"] >= hours_from) & (c["time"] <= hours_to)
     values = c["CD127_per_T"][window] / c["CD127_per_T"][0]
     return float(np.min(values) if lowest else values[-1])
@@ -505,6 +509,9 @@ MEASURES: dict[str, Callable[[], float]] = {
     "levy_cd4_gain_dose_dependent": levy_dose_dependence,
     "sereti_cd127_nadir": lambda: sereti_cd127(0.0, 72.0, lowest=True),
     "sereti_cd127_recovered": lambda: sereti_cd127(0.0, 504.0, lowest=False),
+    "sereti_cd127_nadir_3ugkg": lambda: sereti_cd127(0.0, 72.0, lowest=True, ug_per_kg=3.0),
+    "sereti_cd4_cd8_rise": lambda: min(_peak_fold(sereti(), "CD4_blood"), _peak_fold(sereti(), "CD8_blood")),
+    "sereti_treg_share_unchanged": lambda: _treg_share_at_cd4_peak(sereti()),
     "anti_cd127_occupancy_1mgkg_q2w": lambda: anti_cd127(1.0).occupancy,
     "anti_cd127_occupancy_3mgkg_q2w": lambda: anti_cd127(3.0).occupancy,
     "anti_cd127_pstat5_inhibition": lambda: anti_cd127(1.0).pstat5_inhibition,
