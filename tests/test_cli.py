@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 import subprocess
 import sys
 import zipfile
@@ -234,6 +235,37 @@ def test_export_petab_with_a_scenario_and_data(tmp_path: Path, capsys: pytest.Ca
     data.write_bytes(b"\xef\xbb\xbfreadout,time,measurement\r\n\r\nCD4_blood,7,700\r\n")
     code, _, err = run(capsys, *argv, "--estimate", "ka_rIL7_sc")
     assert code == 0, err
+    # --dose: the model's dose events carry three times the amount
+    amounts = {}
+    for dose in ("10", "30"):
+        code, _, err = run(capsys, *argv, "--estimate", "ka_rIL7_sc", "--dose", dose)
+        assert code == 0, err
+        model = (tmp_path / "p" / "model.xml").read_text()
+        found = re.search(r'name="day 0: rIL7_sc_depot \+ ([0-9.e+]+) item"', model)
+        assert found is not None
+        amounts[dose] = float(found.group(1))
+    assert "--dose" in (tmp_path / "p" / "README.md").read_text()
+    assert amounts["30"] == pytest.approx(3 * amounts["10"], rel=1e-4)
+    # a scenario file inside the output folder is an input, and is not written over
+    own = tmp_path / "p" / "problem.yaml"
+    from il7 import scenario
+
+    own.write_text((scenario.builtin_dir() / "sportes_2008.yaml").read_text())
+    code, _, err = run(
+        capsys,
+        "export",
+        "petab",
+        "--scenario",
+        str(own),
+        "--data",
+        str(data),
+        "-o",
+        str(tmp_path / "p"),
+        "--estimate",
+        "ka_rIL7_sc",
+    )
+    assert code == 2 and "would write over your input" in err
+    assert own.read_text().startswith("name: sportes_2008")
 
 
 PETAB_DATA = {
@@ -372,28 +404,36 @@ output: {t_end: 10, n: 1}
         (["simulate", "baseline", "--t-end", "-3"], "--t-end -3 must be a finite time after 0 day"),
         (
             ["simulate", "baseline", "--dose", "3"],
-            "gives no bolus dose to change; choose a scenario with doses",
+            "--dose '3': scenario 'baseline' gives no bolus dose to change",
         ),
         (
             ["simulate", "gc_cross_inhibition", "--dose", "3"],
-            "doses IL4 and IL7; a dose level applies to one drug",
+            "doses IL4 and IL7, and a dose level is one drug's",
         ),
         (
             ["simulate", "sportes_2008", "--dose", "-3 ug/kg"],
-            "dose amount -3 is negative; a dose must be >= 0",
+            "--dose '-3 ug/kg': the amount is negative; a dose must be >= 0",
         ),
-        (["simulate", "sportes_2008", "--dose", "nan"], "dose amount nan is not a finite number"),
+        (["simulate", "sportes_2008", "--dose", "nan"], "--dose 'nan': the amount is not a finite number"),
+        (
+            ["simulate", "sportes_2008", "--dose", "1e400 ug/kg"],
+            "--dose '1e400 ug/kg': the amount is not a finite number",
+        ),
         (
             ["simulate", "sportes_2008", "--dose", "30 ug/kg/day"],
             "'ug/kg/day' is not a dose unit; did you mean 'ug/kg'?",
         ),
         (
             ["simulate", "sportes_2008", "--dose", "30 ng/mL"],
-            "a concentration ('ng/mL') only makes sense for a culture medium",
+            "a concentration ('ng/mL') only makes sense for route 'medium'",
         ),
         (
             ["simulate", "culture_dose", "--dose", "3 ug/kg"],
-            "a dose in ug/kg needs a body weight, and context culture_well has none",
+            "--dose '3 ug/kg': 'ug/kg' needs a body weight, which this context has not",
+        ),
+        (
+            ["simulate", "TWOUNITS", "--dose", "30"],
+            "gives its doses in mg and ug/kg; give the unit too, e.g. 30 mg",
         ),
         (
             ["simulate", "sportes_2008", "--dose", "ten"],
@@ -423,6 +463,13 @@ def test_user_errors_are_one_line_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], pattern: str
 ) -> None:
     files = {
+        "TWOUNITS": BAD.replace("human_bdy", "human_body")
+        .replace("IL7_serun", "IL7_serum")
+        .replace("periods:\n", "periods:\n  - time: -inf\n")
+        .replace(
+            "readouts:", "  - time: 7\n    dose: {drug: IL7, amount: 0.7, unit: mg, route: sc}\nreadouts:"
+        )
+        .replace("n: 1}", "n: 11}"),
         "BAD": BAD,
         "MALFORMED": "name: x\ndescription: [unclosed\n",
         "BACKWARDS": BAD.replace("human_bdy", "human_body")
@@ -698,6 +745,31 @@ def test_calibrate_sink_reproduces_the_tables_value(capsys: pytest.CaptureFixtur
 def test_calibrate_takes_one_of_sink_and_therapy(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "calibrate", "--sink", "--therapy")
     assert code == 2 and "not allowed with" in err
+
+
+def test_sensitivity_and_population_run_the_scenario_at_the_dose_given(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def nominal(*dose: str) -> float:
+        argv = ["sereti_2009", "CD4_blood", "--at", "120", "--parameters", "p_max", "--json"]
+        code, out, err = run(capsys, "sensitivity", *argv, *dose)
+        assert code == 0, err
+        (answer,) = json.loads(out)
+        return float(answer["nominal"])
+
+    def median(*dose: str) -> tuple[str, float]:
+        argv = ["sereti_2009", "--vary", "p_max=cv 30%", "--n", "3", "--readouts", "CD4_blood", "--json"]
+        code, out, err = run(capsys, "population", *argv, *dose)
+        assert code == 0, err
+        (answer,) = json.loads(out)
+        (last,) = [row for row in answer["percentiles"] if row["time"] == 504.0]  # day 21
+        return answer["scenario"], float(last["p50"])
+
+    at_own = nominal()  # CD4 on day 5 after the scenario's 10 ug/kg
+    assert nominal("--dose", "10 ug/kg") == pytest.approx(at_own, rel=1e-9)
+    assert nominal("--dose", "30") > 1.05 * at_own
+    (name_30, at_30), (name, at_10) = median("--dose", "30"), median()
+    assert (name_30, name) == ("sereti_2009 at 30 ug/kg", "sereti_2009") and at_30 > at_10
 
 
 def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -218,6 +218,46 @@ def test_with_dose_changes_every_bolus_and_nothing_else(tmp_path: Path) -> None:
     assert same_unit.description == "a test scenario (Here every dose is 0 ug/kg instead.)"
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((10**400,), r"^with_dose\(1000.*0000, None\): the amount is not a finite number"),
+        ((True,), r"^with_dose\(True, None\): the amount is not a finite number"),
+        (("30",), r"^with_dose\('30', None\): the amount is not a finite number; give one, e\.g\. 30$"),
+        ((None,), "the amount is not a finite number"),
+        ((-1.0,), r"the amount is negative; a dose must be >= 0$"),
+        ((30, ["ug/kg"]), r"the unit is not text; give a dose unit such as 'ug/kg'$"),
+        ((30, "UG/KG"), r"'UG/KG' is not a dose unit; did you mean 'ug/kg'\?"),
+        ((30, "ng/mL"), r"a concentration \('ng/mL'\) only makes sense for route 'medium'"),
+    ],
+)
+def test_with_dose_refuses_bad_arguments_in_one_line(args: tuple[object, ...], message: str) -> None:
+    with pytest.raises(Il7Error, match=message) as info:
+        scenario.load("sportes_2008").with_dose(*args)  # type: ignore[arg-type]
+    assert "\n" not in str(info.value) and len(str(info.value)) < 400
+
+
+def test_a_quantity_reads_the_same_with_spaces_around_it() -> None:
+    # '30 ug/kg  ' read the unit as 'ug/kg  ', which is no unit, while '  30 ug/kg' was fine
+    for text in ("30 ug/kg", "  30 ug/kg", "30 ug/kg  ", " 30   ug/kg\t"):
+        assert scenario.quantity(text, where="x") == (30.0, "ug/kg")
+    assert scenario.quantity("30 ", where="x") == (30.0, None)
+
+
+def test_with_dose_needs_a_unit_where_the_doses_have_two(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}\n",
+        "    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv}\n"
+        "  - time: 7\n    dose: {drug: IL7, amount: 0.7, unit: mg, route: iv}\n",
+    )
+    s = scenario.load(write(tmp_path, text))
+    with pytest.raises(Il7Error, match=r"gives its doses in mg and ug/kg; give the unit too, e\.g\. 30 mg"):
+        s.with_dose(30)
+    both = s.with_dose(30, "ug/kg")
+    assert {(d.amount, d.unit) for p in both.periods for d in p.doses} == {(30.0, "ug/kg")}
+    assert s.with_dose(-0.0, "mg").name == "good at 0 mg"
+
+
 def test_per_kg_dose_needs_a_body(tmp_path: Path) -> None:
     text = """
 name: well

@@ -379,11 +379,11 @@ def test_age_acts_through_thymic_output_not_through_the_reference() -> None:
 def test_ex_vivo_il7_assay_reads_the_drug_and_nothing_else() -> None:
     """The target-engagement assay gives the same IL-7-induced pSTAT5 before and on a course at
     dose 0, a strong response (IL-7 at 10 ng/mL saturates), and much less at the antibody's trough."""
-    placebo = experiments.with_dose("anti_cd127_q2w", 0.0)
+    placebo = il7.load_scenario("anti_cd127_q2w").with_dose(0.0)
     before = experiments.il7_induced_pstat5(placebo, -1.0)
     assert before > 0.5
     assert experiments.il7_induced_pstat5(placebo, 14.0) == pytest.approx(before, rel=1e-3)
-    treated = experiments.with_dose("anti_cd127_q2w", 1.0)
+    treated = il7.load_scenario("anti_cd127_q2w").with_dose(1.0)
     assert experiments.il7_induced_pstat5(treated, 14.0) < 0.5 * before
 
 

@@ -91,13 +91,14 @@ def _set_option(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="ID=VALUE", help=help)
 
 
-def _dose_option(parser: argparse.ArgumentParser) -> None:
+def _dose_option(parser: argparse.ArgumentParser, when: str = "") -> None:
     """The ``--dose AMOUNT`` option: the scenario at another dose level (read by :func:`_scenario`)."""
     parser.add_argument(
         "--dose",
         metavar="AMOUNT",
-        help="give each of the scenario's doses at this amount instead, on its schedule and route, "
-        "e.g. --dose '30 ug/kg' (a bare number is in the scenario's own unit)",
+        help=f"{when}give each of the scenario's bolus doses at this amount instead, on its schedule and "
+        "route, e.g. --dose '30 ug/kg' (a bare number is in the scenario's own unit; infusions keep "
+        "their rates)",
     )
 
 
@@ -109,7 +110,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     if args.dose is None:
         return chosen
     amount, unit = scenario.quantity(args.dose, where="--dose", example="30 ug/kg")
-    return chosen.with_dose(amount, unit)
+    return chosen.with_dose(amount, unit, where=f"--dose '{args.dose}'")
 
 
 def _jobs_option(parser: argparse.ArgumentParser, what: str) -> None:
@@ -172,7 +173,7 @@ def _parser() -> argparse.ArgumentParser:
     _set_option(
         exp, "with --scenario (or petab): set a parameter before the steady state, as il7 simulate --set does"
     )
-    _dose_option(exp)
+    _dose_option(exp, "with --scenario: ")
     exp.add_argument(
         "-o",
         "--output",

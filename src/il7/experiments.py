@@ -517,12 +517,6 @@ def value_at(times: np.ndarray, values: np.ndarray, t: float) -> float:
     return float(values[int(np.argmin(np.abs(np.asarray(times) - t)))])
 
 
-def with_dose(scenario: Scenario | str, amount: float) -> Scenario:
-    """A library scenario (or a given one) with every bolus dose's amount replaced, in its own
-    unit (:meth:`il7.scenario.Scenario.with_dose`)."""
-    return (load(scenario) if isinstance(scenario, str) else scenario).with_dose(amount)
-
-
 def with_setting(scenario: Scenario | str, key: str, value: float, *, at: float = -math.inf) -> Scenario:
     """A scenario whose period at ``at`` sets ``key`` to ``value`` (model units) instead."""
     s = load(scenario) if isinstance(scenario, str) else scenario
@@ -542,7 +536,8 @@ def course(
 
     Returns the output times (key ``"time"``, scenario time unit) and every readout.
     """
-    s = with_dose(scenario, amount) if amount is not None else scenario
+    s = load(scenario) if isinstance(scenario, str) else scenario
+    s = s.with_dose(amount) if amount is not None else s
     traj = simulate(s, overrides=overrides)
     return {r: np.asarray(traj[r]) for r in traj.columns} | {"time": np.asarray(traj.time)}
 
@@ -612,7 +607,7 @@ def anti_cd127_lowest_occupancy(
     mg_per_kg: float = 1.0, *, overrides: Overrides = None
 ) -> tuple[float, float]:
     """Lowest T-cell IL-7Ralpha occupancy from day 14 to 84 of ``anti_cd127_q2w`` at a dose, and its day."""
-    c = course(with_dose("anti_cd127_q2w", mg_per_kg), overrides=overrides)
+    c = course("anti_cd127_q2w", mg_per_kg, overrides=overrides)
     window = (c["time"] >= 14.0) & (c["time"] <= 84.0)
     lowest = int(np.argmin(np.where(window, c["anti_CD127_occupancy"], np.inf)))
     return float(c["anti_CD127_occupancy"][lowest]), float(c["time"][lowest])
@@ -625,7 +620,7 @@ def anti_cd127_trough(mg_per_kg: float = 1.0, *, overrides: Overrides = None) ->
     pSTAT5 inhibition is read as the trials read it (:func:`il7_induced_pstat5`), on a sample
     taken when occupancy is lowest, against one taken before the first dose.
     """
-    s = with_dose("anti_cd127_q2w", mg_per_kg)
+    s = load("anti_cd127_q2w").with_dose(mg_per_kg)
     occupancy, day = anti_cd127_lowest_occupancy(mg_per_kg, overrides=overrides)
     before = il7_induced_pstat5(s, -1.0, overrides=overrides)
     return AntibodyTrough(

@@ -325,7 +325,7 @@ def write_scenario(
     """
     import libsbml
 
-    _not_over_inputs(folder, data, scenario)
+    _not_over_inputs(folder, data, scenario if isinstance(scenario, (str, Path)) else scenario.file)
     check_folder(folder, _COMMAND, "-o")
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
@@ -711,7 +711,8 @@ def _scenario_readme(
 
 {scenario.description}
 
-- `model.xml`: the scenario as `il7 export sbml --scenario {scenario.name}` writes it: species at
+- `model.xml`: the scenario as `il7 export sbml` writes it with `--scenario` (and the `--set` or
+  `--dose` given to `il7 export petab`, if any): species at
   its starting state, doses and settings as events. PEtab time is in hours from
   {scenario.time_unit} {start:g} of the scenario (a measurement at {scenario.time_unit} t is at
   (t - {start:g}) x {hours:g} h).

@@ -24,6 +24,7 @@ import math
 import numbers
 import os
 import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -71,7 +72,7 @@ def _first_time(periods: tuple[Period, ...], first_output: float) -> float:
 
 
 _QUANTITY = re.compile(
-    r"^\s*([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan))\s*(\S.*)?$", re.IGNORECASE
+    r"^\s*([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan))\s*(\S.*?)?\s*$", re.IGNORECASE
 )
 _COMMA_NUMBER = re.compile(r"^\s*[-+]?\d+(?:,\d+)+")  # 5,000,000 or 5,5 or 0,250: which is meant?
 
@@ -200,62 +201,75 @@ class Scenario:
         times = tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
         return dataclasses.replace(self, times=times)
 
-    def with_dose(self, amount: float, unit: str | None = None) -> Scenario:
-        """A copy in which every bolus dose is ``amount`` in ``unit`` (default: each dose's own
-        unit), on the same schedule and route: the scenario at another dose level, e.g. Sportes
-        2008's 30 ug/kg instead of its 10. Infusions keep their rates.
+    def with_dose(self, amount: float, unit: str | None = None, *, where: str | None = None) -> Scenario:
+        """The scenario at another dose level: every bolus dose at ``amount``, on the same
+        schedule and route (Sportes 2008's 30 ug/kg arm instead of its 10). Infusions keep their
+        rates.
 
-        The scenario must dose one drug, and ``unit`` must be a dose unit its doses' routes and
-        context take (a concentration only into a culture medium, a per-kg amount only where
-        there is a body weight). The copy is named ``'NAME at AMOUNT UNIT'``.
+        Parameters
+        ----------
+        amount
+            The amount of each bolus (>= 0), in ``unit``.
+        unit
+            A dose unit (``il7.units.DOSE_UNITS``) that the doses' routes and context take: a
+            concentration only into a culture medium, a per-kg amount only where there is a body
+            weight. Default: the doses' own unit, which must then be one.
+        where
+            What to name in an error (the CLI gives ``--dose '30 ug/kg'``).
+
+        Returns
+        -------
+        Scenario
+            A copy named ``'NAME at AMOUNT UNIT'``, its description saying so.
+
+        Raises
+        ------
+        Il7Error
+            The scenario gives no bolus, or boluses of two drugs (or, without ``unit``, in two
+            units); the amount is not a finite number >= 0; the unit does not fit.
         """
-        where = f"scenario '{self.name}' ({self.file})"
+        where = where or f"with_dose({reprlib.repr(amount)}, {reprlib.repr(unit)})"
         boluses = [d for p in self.periods for d in p.doses if d.route != "infusion"]
         if not boluses:
             raise Il7Error(
-                f"{where} gives no bolus dose to change; choose a scenario with doses (il7 scenarios), "
-                "or write the dose in your own scenario file"
+                f"{where}: scenario '{self.name}' gives no bolus dose to change (an infusion keeps its "
+                "rate); choose a scenario with doses, or write the dose in your own scenario file"
             )
         drugs = sorted({d.drug for d in boluses})
         if len(drugs) > 1:
             raise Il7Error(
-                f"{where} doses {' and '.join(drugs)}; a dose level applies to one drug: write each "
-                "drug's amount in your own scenario file"
+                f"{where}: scenario '{self.name}' doses {' and '.join(drugs)}, and a dose level is one "
+                "drug's; write each drug's amount in your own scenario file"
             )
-        if isinstance(amount, bool) or not isinstance(amount, numbers.Real) or not math.isfinite(amount):
-            raise Il7Error(f"{where}: dose amount {amount!r} is not a finite number; give e.g. 30 ug/kg")
-        if amount < 0:
-            raise Il7Error(f"{where}: dose amount {amount:g} is negative; a dose must be >= 0")
-        if unit is not None:
-            if unit not in units.DOSE_UNITS:
-                raise Il7Error(
-                    f"{where}: '{unit}' is not a dose unit{did_you_mean(unit, units.DOSE_UNITS)}; use one of "
-                    f"{', '.join(units.DOSE_UNITS)}"
-                )
-            kind, _, per_kg = units.DOSE_UNITS[unit]
-            if kind.endswith("per_litre") and any(d.route != "medium" for d in boluses):
-                raise Il7Error(
-                    f"{where}: a concentration ('{unit}') only makes sense for a culture medium; give "
-                    f"an amount (as the scenario's own {boluses[0].unit}) for route '{boluses[0].route}'"
-                )
-            if per_kg and self.body_weight_kg is None:
-                raise Il7Error(
-                    f"{where}: a dose in {unit} needs a body weight, and context {self.context} has "
-                    "none; give the amount in ng, ug or a concentration"
-                )
+        value = _real(amount)
+        if value is None:
+            raise Il7Error(f"{where}: the amount is not a finite number; give one, e.g. 30")
+        if value < 0:
+            raise Il7Error(f"{where}: the amount is negative; a dose must be >= 0")
+        value += 0.0  # -0.0 is 0
+        own = sorted({d.unit for d in boluses})
+        if unit is None and len(own) > 1:
+            raise Il7Error(
+                f"{where}: scenario '{self.name}' gives its doses in {' and '.join(own)}; give the "
+                f"unit too, e.g. {value:.12g} {own[0]}"
+            )
+        if unit is not None and not isinstance(unit, str):
+            raise Il7Error(f"{where}: the unit is not text; give a dose unit such as 'ug/kg'")
+        for route in sorted({d.route for d in boluses}):
+            wrong = unit and dose_unit_problem(unit, route, has_body=self.body_weight_kg is not None)
+            if wrong:
+                raise Il7Error(f"{where}: {wrong}")
+        level = f"{value:.12g} {unit or own[0]}"
         periods = tuple(
             dataclasses.replace(
                 p,
                 doses=tuple(
-                    d
-                    if d.route == "infusion"
-                    else dataclasses.replace(d, amount=float(amount), unit=unit or d.unit)
+                    d if d.route == "infusion" else dataclasses.replace(d, amount=value, unit=unit or d.unit)
                     for d in p.doses
                 ),
             )
             for p in self.periods
         )
-        level = f"{amount:g} {unit or ' or '.join(sorted({d.unit for d in boluses}))}"
         return dataclasses.replace(
             self,
             name=f"{self.name} at {level}",
@@ -494,6 +508,26 @@ def quantity(text: Any, *, where: str, example: str = "10 ug/kg") -> tuple[float
     except ValueError:
         raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '{example}'") from None
     return value, match.group(2)
+
+
+def dose_unit_problem(unit: str, route: str | None = None, *, has_body: bool = True) -> str | None:
+    """What is wrong with giving a bolus in ``unit`` by ``route`` (``None``: nothing): the unit
+    must be a dose unit, a per-kg amount needs a body weight (``has_body``), and a concentration
+    only goes into a culture medium. ``route=None`` checks the unit alone."""
+    if unit not in units.DOSE_UNITS:
+        return f"'{unit}' is not a dose unit{did_you_mean(unit, units.DOSE_UNITS)}; use one of {', '.join(units.DOSE_UNITS)}"
+    if route is None:
+        return None
+    kind, _, per_kg = units.DOSE_UNITS[unit]
+    if per_kg and not has_body:
+        return _needs_body(unit)
+    if kind.endswith("per_litre") and route != "medium":
+        return f"a concentration ('{unit}') only makes sense for route 'medium'; give an amount (e.g. ug/kg) for route '{route}'"
+    return None
+
+
+def _needs_body(written: str) -> str:
+    return f"'{written}' needs a body weight, which this context has not; give the amount in ug or ng"
 
 
 def _real(value: Any) -> float | None:
@@ -804,10 +838,9 @@ class _Parser:
             if unit is None:
                 self.problem(f"{spot}: the dose has no unit; add unit: one of {', '.join(units.DOSE_UNITS)}")
                 continue
-            if _text(unit) not in units.DOSE_UNITS:
-                self.problem(
-                    f"{spot}.unit: '{unit}' is not a dose unit{did_you_mean(str(unit), units.DOSE_UNITS)}; use one of {', '.join(units.DOSE_UNITS)}"
-                )
+            unknown = dose_unit_problem(str(unit))  # no value but a dose unit's text reads as one
+            if unknown:
+                self.problem(f"{spot}.unit: {unknown}")
                 continue
             if drug is None or not route_known:
                 continue
@@ -823,13 +856,11 @@ class _Parser:
                     )
                 )
                 continue
-            kind = units.DOSE_UNITS[unit][0]
-            if not self.has_body_for(unit, unit, f"{spot}.unit"):
-                continue
-            if kind.endswith("per_litre") and route != "medium":
-                self.problem(
-                    f"{spot}.unit: a concentration ('{unit}') only makes sense for route 'medium'; give an amount (e.g. ug/kg) for route '{route}'"
-                )
+            wrong = dose_unit_problem(
+                str(unit), str(route), has_body=self.body_weight is not None or self.context_unknown
+            )
+            if wrong:
+                self.problem(f"{spot}.unit: {wrong}")
                 continue
             count = _whole(dose.get("count", 1))
             every = _real(dose.get("every", 0.0))
@@ -860,9 +891,7 @@ class _Parser:
     def has_body_for(self, dose_unit: str, written: str, spot: str) -> bool:
         """A per-kg unit needs the context's body weight; report it where there is none."""
         if units.DOSE_UNITS[dose_unit][2] and self.body_weight is None and not self.context_unknown:
-            self.problem(
-                f"{spot}: '{written}' needs a body weight, which this context has not; give the amount in ug or ng"
-            )
+            self.problem(f"{spot}: {_needs_body(written)}")
             return False
         return True
 

@@ -210,13 +210,19 @@ def sportes_peak_folds(ug_per_kg: float) -> tuple[float, float]:
 
 
 @functools.cache
-def levy_course(ug_per_kg: float = 20.0) -> dict[str, np.ndarray]:
+def _course(name: str, dose: float | None) -> dict[str, np.ndarray]:
+    """A library scenario's course at its own dose (``None``) or another, run once per dose."""
+    return experiments.course(name, dose)
+
+
+def levy_course(ug_per_kg: float | None = None) -> dict[str, np.ndarray]:
     """The levy_2012 course (days): CYT107 SC weekly x 3 in the treated-HIV body, at the
-    trial's recommended 20 ug/kg or another of its doses (10, 30)."""
-    return experiments.course("levy_2012", ug_per_kg)
+    scenario's own dose (``None``: the trial's recommended 20 ug/kg) or another of the trial's
+    (10, 30)."""
+    return _course("levy_2012", ug_per_kg)
 
 
-def levy_gains(ug_per_kg: float = 20.0) -> tuple[float, float]:
+def levy_gains(ug_per_kg: float | None = None) -> tuple[float, float]:
     """CD4 gain (cells/uL) at week 12 and at one year (day 364) of levy_2012 (Levy 2012: +323 at
     week 12, "durable (up to 1 year)")."""
     c = levy_course(ug_per_kg)
@@ -269,17 +275,19 @@ def sportes_dose_dependence() -> float:
 
 def levy_dose_dependence() -> float:
     """Smallest ratio of the week-12 CD4 gain between successive doses 10 -> 20 -> 30 ug/kg."""
-    gains = [levy_gains(d)[0] for d in (10.0, 20.0, 30.0)]
+    gains = [levy_gains(d)[0] for d in (10.0, None, 30.0)]  # None: the scenario's own 20 ug/kg
     return min(b / a for a, b in itertools.pairwise(gains))
 
 
-@functools.cache
-def sereti(ug_per_kg: float = 10.0) -> dict[str, np.ndarray]:
-    """The sereti_2009 single-dose course (hours), at 10 ug/kg or another of the trial's doses."""
-    return experiments.course("sereti_2009", ug_per_kg)
+def sereti(ug_per_kg: float | None = None) -> dict[str, np.ndarray]:
+    """The sereti_2009 single-dose course (hours), at the scenario's own dose (``None``: 10
+    ug/kg) or another of the trial's (3)."""
+    return _course("sereti_2009", ug_per_kg)
 
 
-def sereti_cd127(hours_from: float, hours_to: float, *, lowest: bool, ug_per_kg: float = 10.0) -> float:
+def sereti_cd127(
+    hours_from: float, hours_to: float, *, lowest: bool, ug_per_kg: float | None = None
+) -> float:
     """Surface CD127 relative to before in a window of sereti_2009: the lowest, or the last."""
     c = sereti(ug_per_kg)
     window = (c["time"] >= hours_from) & (c["time"] <= hours_to)
@@ -510,7 +518,6 @@ MEASURES: dict[str, Callable[[], float]] = {
     "sereti_cd127_nadir": lambda: sereti_cd127(0.0, 72.0, lowest=True),
     "sereti_cd127_recovered": lambda: sereti_cd127(0.0, 504.0, lowest=False),
     "sereti_cd127_nadir_3ugkg": lambda: sereti_cd127(0.0, 72.0, lowest=True, ug_per_kg=3.0),
-    "sereti_cd4_cd8_rise": lambda: min(_peak_fold(sereti(), "CD4_blood"), _peak_fold(sereti(), "CD8_blood")),
     "sereti_treg_share_unchanged": lambda: _treg_share_at_cd4_peak(sereti()),
     "anti_cd127_occupancy_1mgkg_q2w": lambda: anti_cd127(1.0).occupancy,
     "anti_cd127_occupancy_3mgkg_q2w": lambda: anti_cd127(3.0).occupancy,

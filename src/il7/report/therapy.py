@@ -111,9 +111,10 @@ def _levy_figure(out: Path) -> str:
     trial = (week12.low + week12.high) / 2  # the range is Levy's +323 +- 30%
     fig, ax = plt.subplots(figsize=(5.4, 3.3), layout="constrained")
     for (name, gain), style in zip(gains.items(), ("-", "--", ":"), strict=True):
-        ax.plot(weeks, gain, ls=style, label=f"model, {name}")
-    for (name, gain), shade in zip(arms.items(), ("0.65", "0.35"), strict=True):
-        ax.plot(weeks, gain, ls="-.", lw=0.9, color=shade, label=f"model, {name}")
+        ax.plot(weeks, gain, ls=style, label=f"model, {name}" + (" (20 ug/kg)" if name == "CD4" else ""))
+    dashes: tuple[tuple[str, object], ...] = (("0.6", "-."), ("0.3", (0, (5, 1))))  # grey, own dashes
+    for (name, gain), (shade, dash) in zip(arms.items(), dashes, strict=True):
+        ax.plot(weeks, gain, ls=dash, lw=0.9, color=shade, label=f"model, {name}")
     ax.errorbar(
         [12.0],
         [trial],
