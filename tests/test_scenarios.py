@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from il7 import scenario
+from il7 import scenario, values
 from il7.errors import Il7Error, ScenarioError
 
 
@@ -240,8 +240,8 @@ def test_with_dose_refuses_bad_arguments_in_one_line(args: tuple[object, ...], m
 def test_a_quantity_reads_the_same_with_spaces_around_it() -> None:
     # '30 ug/kg  ' read the unit as 'ug/kg  ', which is no unit, while '  30 ug/kg' was fine
     for text in ("30 ug/kg", "  30 ug/kg", "30 ug/kg  ", " 30   ug/kg\t"):
-        assert scenario.quantity(text, where="x") == (30.0, "ug/kg")
-    assert scenario.quantity("30 ", where="x") == (30.0, None)
+        assert values.quantity(text, where="x") == (30.0, "ug/kg")
+    assert values.quantity("30 ", where="x") == (30.0, None)
 
 
 def test_with_dose_needs_a_unit_where_the_doses_have_two(tmp_path: Path) -> None:

@@ -104,12 +104,12 @@ def _dose_option(parser: argparse.ArgumentParser, when: str = "") -> None:
 
 def _scenario(args: argparse.Namespace) -> Scenario:
     """The scenario named on the command line, at ``--dose`` if one is given."""
-    from il7 import scenario
+    from il7 import scenario, values
 
     chosen = scenario.load(args.scenario)
     if args.dose is None:
         return chosen
-    amount, unit = scenario.quantity(args.dose, where="--dose", example="30 ug/kg")
+    amount, unit = values.quantity(args.dose, where="--dose", example="30 ug/kg")
     return chosen.with_dose(amount, unit, where=f"--dose '{args.dose}'")
 
 

@@ -48,8 +48,9 @@ import pandas as pd
 from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
-from il7.scenario import Scenario, grouped_digits_hint, known_readouts, load, parameter_value
+from il7.scenario import Scenario, known_readouts, load
 from il7.simulate import readout_unit, scenario_overrides, simulate_many, values_in_run, workers
+from il7.values import grouped_digits_hint, parameter_value
 
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 """The percentiles reported: the median, the middle 50% and the middle 90% of the patients."""

@@ -33,11 +33,10 @@ from il7.scenario import (
     Scenario,
     builtin_dir,
     load,
-    parameter_value,
     vocabulary,
-    within_reach,
 )
 from il7.trajectory import Trajectory
+from il7.values import parameter_value, within_reach
 
 
 def parameter_table() -> pd.DataFrame:
@@ -273,7 +272,7 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
 
 
 def _within_reach(scenario: Scenario, resolved: Mapping[str, float]) -> None:
-    """Refuse an override far beyond its bounds (:func:`il7.scenario.within_reach`)."""
+    """Refuse an override far beyond its bounds (:func:`il7.values.within_reach`)."""
     table = {p.id: p for p in build.parameters()}
     in_run = values_in_run(scenario, {})
     for key, value in resolved.items():

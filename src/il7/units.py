@@ -174,7 +174,7 @@ def to_model(value: float, unit: str, *, where: str) -> float:
     ------
     Il7Error
         An unknown label, or a per-kg one (``cells/kg``), which needs a scenario's body weight
-        (:func:`il7.scenario.parameter_value`).
+        (:func:`il7.values.parameter_value`).
     """
     found = label(unit, where=where)
     if found.per_kg:

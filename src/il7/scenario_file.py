@@ -1,0 +1,678 @@
+"""Reading a scenario file: YAML without YAML 1.1's surprises, and the checks of every field.
+
+:func:`read` turns a file into plain data, refusing what YAML would read silently otherwise (a
+key given twice, an octal or base-60 number, aliases that expand into billions of values);
+:func:`checked` turns that data into a :class:`~il7.scenario.Scenario`, collecting every problem
+of the file and raising them together, each with its place in the file and the fix. The format
+itself is described in :mod:`il7.scenario`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from il7 import build, units
+from il7.errors import Il7Error, ScenarioError, did_you_mean
+from il7.scenario import (
+    TIME_UNITS,
+    Dose,
+    Period,
+    Scenario,
+    first_time,
+    known_readouts,
+    span_problem,
+    vocabulary,
+)
+from il7.values import (
+    CLOCK_NUMBER,
+    dose_unit_problem,
+    needs_body,
+    number_hint,
+    parameter_value,
+    quantity,
+    real_number,
+    seed_value,
+    whole_number,
+    within_reach,
+)
+
+_TOP_KEYS = {"name", "description", "sources", "context", "time_unit", "periods", "readouts", "output"}
+_PERIOD_KEYS = {"time", "set", "knockout", "dose", "infusion"}
+_DOSE_KEYS = {"drug", "amount", "unit", "route", "every", "count"}
+_INFUSION_KEYS = {"drug", "rate", "unit", "duration"}
+_OUTPUT_KEYS = {"t_end", "n", "times"}
+MAX_DOSES = 10_000
+"""Most boluses one dose entry may expand to (``count``)."""
+MAX_POINTS = 100_000
+"""Most output times a scenario may ask for."""
+
+# whole numbers with a leading zero, which YAML 1.1 reads as octal (010 -> 8; 08 -> text)
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
+_DECIMAL_TAG = "tag:il7,2026:decimal"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader without the silent surprises of YAML 1.1: a key given twice in one
+    mapping is an error (the last value would win), a whole number with a leading zero is read in
+    decimal (``010`` is 10, not octal 8), and a clock-like number (``1:30``, base 60, read as 90)
+    or one with '_' between digits (``1_0``, read as 10; text in YAML 1.2) stays text, which the
+    parser refuses with the reason."""
+
+    _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        if kind is yaml.ScalarNode and implicit[0]:  # a plain (unquoted) scalar
+            if tag in self._NUMBER_TAGS and ("_" in value or CLOCK_NUMBER.match(value)):
+                return "tag:yaml.org,2002:str"
+            if _LEADING_ZERO.match(value):
+                return _DECIMAL_TAG
+        return tag
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # '<<: *anchor': its keys may be overridden
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                twice = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key; the base loader reports it
+                continue
+            if twice:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"field '{key}' is given twice", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep)
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    return int(str(loader.construct_scalar(node)), 10)  # type: ignore[arg-type]
+
+
+_StrictLoader.add_constructor(_DECIMAL_TAG, _decimal)
+
+
+MAX_YAML_VALUES = 1_000_000
+"""Most values (scalars, lists and mappings) a scenario file may hold once its YAML aliases
+(``*name``) are expanded: ten times :data:`MAX_POINTS`, so that any scenario il7 can run fits, while
+a file whose aliases multiply into billions of values is refused before it is built."""
+
+
+def _read_yaml(text: str, path: Path) -> Any:
+    """Read a scenario file's YAML with :class:`_StrictLoader`, refusing, before building it, a
+    file that nests too deeply, whose aliases expand past :data:`MAX_YAML_VALUES`, or whose alias
+    refers to the value it stands in."""
+    loader = _StrictLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise Il7Error(
+                f"scenario file '{path}' nests lists or mappings hundreds of levels deep; "
+                "a scenario needs a few levels: write it flat, as the built-in ones are"
+            ) from None
+        if node is None:
+            return None
+        sizes = _expanded_size(node)
+        if sizes is None:
+            raise Il7Error(
+                f"scenario file '{path}': a YAML alias (*name) stands inside the value it names, "
+                "which makes the value endless; write the value out instead"
+            )
+        expanded, written = sizes
+        if written > MAX_YAML_VALUES:
+            raise Il7Error(
+                f"scenario file '{path}' holds more than {MAX_YAML_VALUES:,} values; a scenario needs "
+                f"far fewer (at most {MAX_POINTS:,} output times: give output: {{t_end: T, n: N}})"
+            )
+        if expanded > MAX_YAML_VALUES:
+            raise Il7Error(
+                f"scenario file '{path}' expands through its YAML aliases (*name) to more than "
+                f"{MAX_YAML_VALUES:,} values; write each value once, with fewer aliases"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> tuple[int, int] | None:
+    """Number of values under ``root`` with every alias expanded (each shared node counted as
+    often as it is used) and as written (each once), or ``None`` where an alias refers to a node
+    it lies within. Counted without recursion and without expanding, so a billion-value file
+    costs no more than its text."""
+
+    def children(node: yaml.Node) -> list[yaml.Node]:
+        if isinstance(node, yaml.SequenceNode):
+            return list(node.value)
+        if isinstance(node, yaml.MappingNode):
+            return [part for pair in node.value for part in pair]
+        return []
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # the nodes on the path from the root to the one being read
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        key = id(node)
+        if closing:
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children(node))
+            open_nodes.discard(key)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            return None
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children(node) if id(child) not in sizes)
+    return sizes[id(root)], len(sizes)
+
+
+def read(path: Path) -> Any:
+    """The data of the scenario file at ``path`` (:class:`_StrictLoader`), or a one-line
+    :class:`~il7.errors.Il7Error` naming the file and the fix: not YAML (with line and column),
+    not UTF-8, unreadable, too large or endless."""
+    try:
+        return _read_yaml(path.read_text(encoding="utf-8"), path)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise Il7Error(f"scenario file '{path}' is not valid YAML{at}: {problem}; fix the syntax") from None
+    except UnicodeDecodeError:
+        raise Il7Error(f"scenario file '{path}' is not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise Il7Error(f"cannot read scenario file '{path}': {exc.strerror}; check its permissions") from None
+
+
+def checked(data: Any, *, file: str, steady_start: bool) -> Scenario:
+    """The scenario ``data`` (a file's, from :func:`read`) describes, or a
+    :class:`~il7.errors.ScenarioError` listing every problem (see :func:`il7.scenario.parse`)."""
+    return _Parser(file, steady_start=steady_start).scenario(data)
+
+
+def _text(value: Any) -> str | None:
+    """``value`` if it is a string (a name, a unit), else ``None``: lists and mappings are not names."""
+    return value if isinstance(value, str) else None
+
+
+class _Parser:
+    """Collects every problem of one scenario, then raises them together."""
+
+    def __init__(self, file: str, *, steady_start: bool = False) -> None:
+        self.file = file
+        self.steady_start = steady_start
+        self.problems: list[str] = []
+        self.table = {p.id: p for p in build.parameters() if p.value is not None}
+        self.vocab = vocabulary()
+        self.body_weight: float | None = None
+        self.context_unknown = False  # reported once; per-kg values are not faulted for it too
+        self.context_values: dict[str, float] = {}  # the context's own settings (model units)
+        self.time_unit = "h"
+        self.context = "human_body"
+        self.routes: tuple[str, ...] = ()
+        self.infusions: dict[str, list[tuple[float, float, str]]] = {}
+
+    def problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    # ---- top level -----------------------------------------------------------------------
+    def scenario(self, data: Any) -> Scenario:
+        name = Path(self.file).stem
+        if not isinstance(data, Mapping):
+            raise ScenarioError(
+                f"scenario file '{self.file}'",
+                ["the file must be a mapping of fields (name:, periods:, ...)"],
+            )
+        name = str(data.get("name", name))
+        for key in data:
+            if key not in _TOP_KEYS:
+                self.problem(
+                    f"unknown field '{key}'{did_you_mean(str(key), _TOP_KEYS)}; allowed: {', '.join(sorted(_TOP_KEYS))}"
+                )
+        description = data.get("description")
+        if description is None:
+            self.problem("field 'description' is missing; say in a sentence what the scenario asks")
+            description = ""
+        elif not isinstance(description, str) or not description.strip():
+            self.problem(
+                f"field 'description': {description!r} is not a sentence; say in words what the scenario asks"
+            )
+            description = ""
+        context = data.get("context", "human_body")
+        contexts = self.vocab["contexts"]
+        context_set: tuple[tuple[str, float], ...] = ()
+        body_weight = None
+        if _text(context) not in contexts:
+            self.problem(
+                f"context '{context}' is unknown{did_you_mean(str(context), contexts)}; use one of: {', '.join(contexts)}"
+            )
+            self.context_unknown = True
+        else:
+            body_weight = contexts[context].get("body_weight_kg")
+            self.body_weight = body_weight  # before the context's own settings, which may be per kg
+            context_set = self.settings(
+                contexts[context]["set"], f"model/interventions.yaml contexts.{context}"
+            )
+            self.context_values = dict(context_set)
+            self.context, self.routes = str(context), tuple(contexts[context]["routes"])
+        time_unit = data.get("time_unit", "h")
+        if _text(time_unit) not in TIME_UNITS:
+            self.problem(f"time_unit '{time_unit}' is unknown; use one of: {', '.join(TIME_UNITS)}")
+            time_unit = "h"
+        before = len(self.problems)
+        periods = self.periods(data.get("periods", []), time_unit)
+        if (
+            self.steady_start
+            and len(self.problems) == before  # a period that failed to parse is reported already
+            and self.body_weight is not None
+            and not (periods and periods[0].time == -math.inf)
+        ):
+            self.problem(
+                f"periods: a body ({self.context}) starts from its steady state: make the first period "
+                "'- time: -inf' (pre-equilibration); only a culture well starts from the model's initial values"
+            )
+        readouts = self.readouts(data.get("readouts"))
+        self.time_unit = str(time_unit)
+        times = self.output(data.get("output"), periods)
+        sources = data.get("sources", [])
+        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+            self.problem("field 'sources' must be a list of references (PMID or DOI)")
+            sources = []
+        if self.problems:
+            raise ScenarioError(f"scenario '{name}' ({self.file})", self.problems)
+        return Scenario(
+            name=name,
+            description=" ".join(description.split()),
+            file=self.file,
+            context=str(context),
+            time_unit=time_unit,
+            periods=periods,
+            readouts=readouts,
+            times=times,
+            sources=tuple(sources),
+            context_set=context_set,
+            body_weight_kg=body_weight,
+        )
+
+    def settings(self, mapping: Any, where: str, *, users: bool = False) -> tuple[tuple[str, float], ...]:
+        """``{id: "value unit"}`` -> ``((id, model value), ...)``, checking ids, units and signs, and
+        for the ``users`` own values (a period's ``set:``) that they are within reach of the bounds."""
+        if not isinstance(mapping, Mapping):
+            self.problem(f"{where} must be a mapping of id: value")
+            return ()
+        out = []
+        seeds = self.vocab["seeds"]
+        for key, raw in mapping.items():
+            spot = f"{where}.{key}"
+            if key in seeds:
+                try:
+                    out.append((str(key), seed_value(str(key), raw, where=spot)))
+                except Il7Error as exc:
+                    self.problem(str(exc))
+                continue
+            if key not in self.table:
+                self.problem(
+                    f"{spot}: '{key}' is not a settable parameter or seedable cell population"
+                    f"{did_you_mean(str(key), [*self.table, *seeds])}"
+                )
+                continue
+            try:
+                # with the context unknown (reported) any weight will do: the scenario is refused
+                weight = 1.0 if self.context_unknown else self.body_weight
+                value = parameter_value(self.table[str(key)], raw, where=spot, body_weight_kg=weight)
+                if users:
+                    within_reach(self.table[str(key)], value, self.context_values.get(str(key)), where=spot)
+                out.append((str(key), value))
+            except Il7Error as exc:
+                self.problem(str(exc))
+        return tuple(out)
+
+    def periods(self, raw: Any, time_unit: str) -> tuple[Period, ...]:
+        if not isinstance(raw, list):
+            self.problem("field 'periods' must be a list of periods, each with a 'time'")
+            return ()
+        out: list[Period] = []
+        last = -math.inf
+        for i, item in enumerate(raw):
+            where = f"periods[{i}]"
+            if not isinstance(item, Mapping):
+                self.problem(f"{where} must be a mapping with 'time' and changes")
+                continue
+            for key in item:
+                if key not in _PERIOD_KEYS:
+                    self.problem(
+                        f"{where}: unknown field '{key}'{did_you_mean(str(key), _PERIOD_KEYS)}; allowed: {', '.join(sorted(_PERIOD_KEYS))}"
+                    )
+            time = self.time(item.get("time"), f"{where}.time")
+            if time is None:
+                continue
+            if i > 0 and time <= last:
+                self.problem(
+                    f"{where}.time {time:g} does not come after the previous period ({last:g}); list periods in increasing time"
+                )
+            if time == -math.inf and i > 0:
+                self.problem(f"{where}: only the first period may be at -inf (pre-equilibration)")
+            last = time
+            sets = self.settings(item.get("set", {}), f"{where}.set", users=True)
+            knockouts = self.knockouts(item.get("knockout", []), f"{where}.knockout")
+            for gene in knockouts:
+                spot = f"model/interventions.yaml knockouts.{gene}"
+                both = sorted({key for key, _ in sets} & set(self.vocab["knockouts"][gene]["set"]))
+                if both:
+                    self.problem(
+                        f"{where}.set: {', '.join(both)} is set by the knockout of {gene} in the same period; "
+                        "keep the knockout or the value, not both"
+                    )
+                sets += self.settings(self.vocab["knockouts"][gene]["set"], spot)
+            doses = self.doses(item.get("dose", []), time, time_unit, f"{where}.dose")
+            infusion = self.infusion(item.get("infusion"), time, time_unit, f"{where}.infusion")
+            out.append(Period(time, sets, knockouts, doses))
+            out.extend(infusion)
+        return tuple(sorted(out, key=lambda p: p.time)) if not self.problems else tuple(out)
+
+    def time(self, raw: Any, where: str) -> float | None:
+        if isinstance(raw, str) and raw.strip() in ("-inf", "-.inf"):
+            return -math.inf
+        if isinstance(raw, bool) or not isinstance(raw, numbers.Real):  # nan and inf are handled below
+            self.problem(
+                f"{where}: '{raw}' is not a time{number_hint(raw)}; write a number in the scenario's time_unit, or -inf"
+            )
+            return None
+        try:
+            value = float(raw)
+        except OverflowError:
+            self.problem(f"{where}: {raw} is too large to be a time; write a realistic number")
+            return None
+        if math.isnan(value) or value == math.inf:
+            self.problem(f"{where}: {raw} is not a usable time; write a finite number or -inf")
+            return None
+        return value
+
+    def knockouts(self, raw: Any, where: str) -> tuple[str, ...]:
+        names = [raw] if isinstance(raw, str) else raw
+        known = self.vocab["knockouts"]
+        if not isinstance(names, list):
+            self.problem(f"{where} must be a gene name or a list of them")
+            return ()
+        for name in names:
+            if _text(name) not in known:
+                self.problem(
+                    f"{where}: '{name}' is not a knockout{did_you_mean(str(name), known)}; known: {', '.join(known)}"
+                )
+        return tuple(str(n) for n in names if _text(n) in known)
+
+    def drug(self, raw: Mapping[str, Any], where: str) -> dict[str, Any] | None:
+        drugs = self.vocab["drugs"]
+        name = raw.get("drug")
+        if _text(name) not in drugs:
+            self.problem(
+                f"{where}.drug: '{name}' is not a drug{did_you_mean(str(name), drugs)}; known: {', '.join(drugs)}"
+            )
+            return None
+        found: dict[str, Any] = drugs[name]
+        return found
+
+    def doses(self, raw: Any, time: float, time_unit: str, where: str) -> tuple[Dose, ...]:
+        items = [raw] if isinstance(raw, Mapping) else raw
+        if not isinstance(items, list):
+            self.problem(f"{where} must be a dose mapping or a list of them")
+            return ()
+        out: list[Dose] = []
+        for j, dose in enumerate(items):
+            spot = where if isinstance(raw, Mapping) else f"{where}[{j}]"
+            if not isinstance(dose, Mapping):
+                self.problem(f"{spot} must be a mapping with drug, amount, unit, route")
+                continue
+            if time == -math.inf:
+                self.problem(
+                    f"{spot}: a dose cannot be given at -inf (pre-equilibration); give it at time 0 or later"
+                )
+                continue
+            for key in dose:
+                if key not in _DOSE_KEYS:
+                    self.problem(
+                        f"{spot}: unknown field '{key}'{did_you_mean(str(key), _DOSE_KEYS)}; allowed: {', '.join(sorted(_DOSE_KEYS))}"
+                    )
+            drug = self.drug(dose, spot)
+            route = dose.get("route")
+            route_known = drug is not None and _text(route) in drug["routes"]
+            if drug is not None and not route_known:  # reported beside any fault of the amount
+                self.problem(
+                    f"{spot}.route: '{route}' is not available for {dose['drug']}{did_you_mean(str(route), drug['routes'])}; use one of: {', '.join(drug['routes'])}"
+                )
+            amount = dose.get("amount")
+            unit = dose.get("unit")
+            if isinstance(amount, str):
+                try:
+                    amount, written_unit = quantity(amount, where=f"{spot}.amount")
+                except Il7Error as exc:
+                    self.problem(str(exc))
+                    continue
+                if written_unit is not None and unit is not None and written_unit != unit:
+                    self.problem(
+                        f"{spot}: amount '{dose.get('amount')}' and unit '{unit}' disagree; give the unit once, in amount or in unit"
+                    )
+                    continue
+                unit = unit or written_unit
+            amount_value = real_number(amount)
+            if amount_value is None:
+                self.problem(f"{spot}.amount: '{amount}' is not a finite number; write e.g. amount: 10")
+                continue
+            if amount_value < 0:
+                self.problem(f"{spot}.amount: {amount:g} is negative; a dose must be >= 0")
+            if unit is None:
+                self.problem(f"{spot}: the dose has no unit; add unit: one of {', '.join(units.DOSE_UNITS)}")
+                continue
+            unknown = dose_unit_problem(str(unit))  # no value but a dose unit's text reads as one
+            if unknown:
+                self.problem(f"{spot}.unit: {unknown}")
+                continue
+            if drug is None or not route_known:
+                continue
+            if self.routes and route not in self.routes:
+                usable = [r for r in drug["routes"] if r in self.routes]
+                self.problem(
+                    f"{spot}.route: '{route}' has no meaning in context {self.context}, which takes "
+                    f"{', '.join(self.routes)}; "
+                    + (
+                        f"use route: {' or '.join(usable)}"
+                        if usable
+                        else f"{dose['drug']} cannot be given here"
+                    )
+                )
+                continue
+            wrong = dose_unit_problem(
+                str(unit), str(route), has_body=self.body_weight is not None or self.context_unknown
+            )
+            if wrong:
+                self.problem(f"{spot}.unit: {wrong}")
+                continue
+            count = whole_number(dose.get("count", 1))
+            every = real_number(dose.get("every", 0.0))
+            if count is None or count < 1 or count > MAX_DOSES:
+                self.problem(
+                    f"{spot}.count: '{dose.get('count')}' must be a whole number from 1 to {MAX_DOSES}{number_hint(dose.get('count'))}"
+                )
+                continue
+            if "every" in dose and count == 1:
+                self.problem(
+                    f"{spot}: 'every' is given but count is 1; add count: N for a repeated schedule, or drop every"
+                )
+                continue
+            if count > 1 and (every is None or every <= 0):
+                self.problem(
+                    f"{spot}.every: '{dose.get('every')}' must be a positive interval in {time_unit} when count > 1{number_hint(dose.get('every'))}"
+                )
+                continue
+            for k in range(count):
+                at = time + k * (every or 0.0)
+                out.append(
+                    Dose(
+                        at, str(dose["drug"]), amount_value, str(unit), str(route), str(drug["routes"][route])
+                    )
+                )
+        return tuple(out)
+
+    def has_body_for(self, dose_unit: str, written: str, spot: str) -> bool:
+        """A per-kg unit needs the context's body weight; report it where there is none."""
+        if units.DOSE_UNITS[dose_unit][2] and self.body_weight is None and not self.context_unknown:
+            self.problem(f"{spot}: {needs_body(written)}")
+            return False
+        return True
+
+    def infusion(self, raw: Any, time: float, time_unit: str, where: str) -> list[Period]:
+        if raw is None:
+            return []
+        if not isinstance(raw, Mapping):
+            self.problem(f"{where} must be a mapping with drug, rate, unit, duration")
+            return []
+        for key in raw:
+            if key not in _INFUSION_KEYS:
+                self.problem(
+                    f"{where}: unknown field '{key}'{did_you_mean(str(key), _INFUSION_KEYS)}; allowed: {', '.join(sorted(_INFUSION_KEYS))}"
+                )
+        drug = self.drug(raw, where)
+        rate, unit, duration = (
+            real_number(raw.get("rate")),
+            _text(raw.get("unit")),
+            real_number(raw.get("duration")),
+        )
+        ok = True
+        if rate is None or rate < 0:
+            self.problem(
+                f"{where}.rate: '{raw.get('rate')}' must be a finite number >= 0{number_hint(raw.get('rate'))}"
+            )
+            ok = False
+        if unit is None or unit not in units.RATE_UNITS:
+            self.problem(
+                f"{where}.unit: '{raw.get('unit')}' is not an infusion rate unit; use one of {', '.join(units.RATE_UNITS)}"
+            )
+            ok = False
+        elif not self.has_body_for(units.RATE_UNITS[unit][0], unit, f"{where}.unit"):
+            ok = False
+        if duration is None or duration <= 0:
+            self.problem(
+                f"{where}.duration: '{raw.get('duration')}' must be a positive time in {time_unit}{number_hint(raw.get('duration'))}"
+            )
+            ok = False
+        if time == -math.inf:
+            self.problem(f"{where}: an infusion cannot start at -inf; start it at time 0 or later")
+            ok = False
+        if self.routes and "iv" not in self.routes:
+            self.problem(
+                f"{where}: an infusion has no meaning in context {self.context}; add the drug to the medium with a dose"
+            )
+            ok = False
+        if ok and drug is not None and "infusion" not in drug:
+            self.problem(f"{where}: {raw['drug']} cannot be infused; give it as a dose")
+            ok = False
+        if not ok or drug is None or rate is None or duration is None:
+            return []
+        param = drug["infusion"]
+        for start, stop, other in self.infusions.get(param, []):
+            if time < stop and start < time + duration:
+                self.problem(
+                    f"{where}: overlaps the {raw['drug']} infusion of {other} ({start:g} to {stop:g} {time_unit}); "
+                    "one infusion of a drug runs at a time: give the combined rate as one infusion"
+                )
+                return []
+        self.infusions.setdefault(param, []).append((time, time + duration, where))
+        on = Period(time, doses=(Dose(time, str(raw["drug"]), rate, str(unit), "infusion", param),))
+        off = Period(
+            time + duration,
+            doses=(Dose(time + duration, str(raw["drug"]), 0.0, str(unit), "infusion", param),),
+        )
+        return [on, off]
+
+    def readouts(self, raw: Any) -> tuple[str, ...]:
+        known = known_readouts()
+        if raw is None:
+            return tuple(o.id for o in build.observables())
+        if not isinstance(raw, list) or not raw:
+            self.problem("field 'readouts' must be a non-empty list of observable or species ids")
+            return ()
+        for r in raw:
+            if r not in known:
+                self.problem(
+                    f"readouts: '{r}' is not an observable or species{did_you_mean(str(r), known)}; "
+                    "list them with `il7 readouts`"
+                )
+        twice = sorted({str(r) for r in raw if raw.count(r) > 1})
+        if twice:
+            self.problem(f"readouts: {', '.join(twice)} listed more than once; list each readout once")
+        return tuple(str(r) for r in raw)
+
+    def output(self, raw: Any, periods: tuple[Period, ...]) -> tuple[float, ...]:
+        start = min((p.time for p in periods if p.time > -math.inf), default=0.0)
+        start = min(start, 0.0)
+        if not isinstance(raw, Mapping):
+            self.problem("field 'output' is missing; give output: {t_end: T, n: N} or output: {times: [...]}")
+            return (0.0, 1.0)
+        for key in raw:
+            if key not in _OUTPUT_KEYS:
+                self.problem(
+                    f"output: unknown field '{key}'{did_you_mean(str(key), _OUTPUT_KEYS)}; allowed: t_end and n, or times"
+                )
+                return (0.0, 1.0)
+        if "times" in raw:
+            times = raw["times"]
+            if "t_end" in raw or "n" in raw:
+                self.problem("output: give either times or t_end with n, not both")
+                return (0.0, 1.0)
+            if (
+                not isinstance(times, list)
+                or not 2 <= len(times) <= MAX_POINTS
+                or not all(real_number(t) is not None for t in times)
+            ):
+                bad = (
+                    next((t for t in times if real_number(t) is None), None)
+                    if isinstance(times, list)
+                    else None
+                )
+                self.problem(
+                    f"output.times must be a list of 2 to {MAX_POINTS} finite numbers{number_hint(bad)}"
+                )
+                return (0.0, 1.0)
+            for k in range(1, len(times)):
+                if times[k] == times[k - 1]:
+                    self.problem(f"output.times repeats {times[k]:g} at position {k}; list each time once")
+                    return (0.0, 1.0)
+                if times[k] < times[k - 1]:
+                    self.problem(
+                        f"output.times goes backwards at position {k} ({times[k - 1]:g} then {times[k]:g}); list times in increasing order"
+                    )
+                    return (0.0, 1.0)
+            problem = span_problem(first_time(periods, float(times[0])), float(times[-1]), self.time_unit)
+            if problem:
+                self.problem(f"output.times: {problem}")
+                return (0.0, 1.0)
+            return tuple(float(t) for t in times)
+        t_end, n = real_number(raw.get("t_end")), whole_number(raw.get("n", 101))
+        if t_end is None:
+            self.problem(
+                f"output.t_end: '{raw.get('t_end')}' must be a finite time{number_hint(raw.get('t_end'))}"
+            )
+            return (0.0, 1.0)
+        if t_end <= start:
+            self.problem(f"output.t_end {t_end:g} must be after the start ({start:g}); time runs forwards")
+            return (0.0, 1.0)
+        if n is None or not 2 <= n <= MAX_POINTS:
+            self.problem(
+                f"output.n: '{raw.get('n')}' must be a whole number from 2 to {MAX_POINTS}{number_hint(raw.get('n'))}"
+            )
+            return (0.0, 1.0)
+        problem = span_problem(first_time(periods, start), t_end, self.time_unit)
+        if problem:
+            self.problem(f"output.t_end {t_end:g}: {problem}")
+            return (0.0, 1.0)
+        return tuple(start + (t_end - start) * i / (n - 1) for i in range(n))

@@ -1,0 +1,236 @@
+"""Values as users write them: a number with its unit, in a scenario file or on the command line
+(``--set``, ``--dose``, ``--vary``), read into the model's units and held to what the model can run.
+
+Every reader here refuses what it cannot read with a message that says what and where
+(``where``) and how to write it instead: a unit that does not fit, a comma or '_' in a number, a
+clock-like ``1:30``, a negative or non-finite value.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from typing import Any
+
+import yaml
+
+from il7 import build, units
+from il7.errors import Il7Error, did_you_mean
+
+_QUANTITY = re.compile(
+    r"^\s*([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan))\s*(\S.*?)?\s*$", re.IGNORECASE
+)
+_COMMA_NUMBER = re.compile(r"^\s*[-+]?\d+(?:,\d+)+")  # 5,000,000 or 5,5 or 0,250: which is meant?
+
+# Numbers that YAML 1.1 (and Python's float) read otherwise than a reader would: clock-like
+# base-60 values (1:30 -> 90) and digits grouped with '_' anywhere in the number (YAML 1.1 reads
+# 1_000 and 1.0_0 as numbers, YAML 1.2 as text, Python's float() too; 1_0 is more likely a slip
+# than 10). The scenario file's loader keeps both as text; the readers here refuse them.
+CLOCK_NUMBER = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+UNDERSCORED_NUMBER = re.compile(
+    r"^[-+]?(?=[0-9_.]*_)(?=[0-9_.]*[0-9])[0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9_]+)?$"
+)
+
+
+def grouped_digits_hint(text: str) -> str:
+    """Advice for a number written with '_' between its digits (``1_0``), or ``""`` for others."""
+    if not UNDERSCORED_NUMBER.match(text.strip()):
+        return ""
+    return f" ('_' does not group digits here: write {text.strip().replace('_', '')} if that is meant)"
+
+
+def quantity(text: Any, *, where: str, example: str = "10 ug/kg") -> tuple[float, str | None]:
+    """Split ``"3e10 cells"`` into ``(3e10, "cells")``; a bare number gives unit ``None``.
+
+    ``example`` is a value of the right kind for the error message (``"5e8 cells"``).
+    """
+    if isinstance(text, bool):
+        raise Il7Error(f"{where}: {text!r} is not a number; write e.g. '{example}'")
+    if isinstance(text, numbers.Real):
+        try:
+            return float(text), None
+        except OverflowError:
+            raise Il7Error(
+                f"{where}: {text} is too large to be a number here; give a realistic value"
+            ) from None
+    number_part = (str(text).split() or [""])[0]
+    if CLOCK_NUMBER.match(str(text).strip()) or UNDERSCORED_NUMBER.match(number_part):
+        raise Il7Error(f"{where}: '{text}' is not a number{number_hint(number_part)}")
+    if _COMMA_NUMBER.match(str(text)):
+        raise Il7Error(
+            f"{where}: '{text}' has a comma in its number; write it without thousands separators and "
+            f"with a decimal point, e.g. '{example}'"
+        )
+    match = _QUANTITY.match(str(text))
+    if match is None:
+        raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '{example}'")
+    try:
+        value = float(match.group(1))
+    except ValueError:
+        raise Il7Error(f"{where}: '{text}' is not a number with a unit; write e.g. '{example}'") from None
+    return value, match.group(2)
+
+
+def dose_unit_problem(unit: str, route: str | None = None, *, has_body: bool = True) -> str | None:
+    """What is wrong with giving a bolus in ``unit`` by ``route`` (``None``: nothing): the unit
+    must be a dose unit, a per-kg amount needs a body weight (``has_body``), and a concentration
+    only goes into a culture medium. ``route=None`` checks the unit alone."""
+    if unit not in units.DOSE_UNITS:
+        return f"'{unit}' is not a dose unit{did_you_mean(unit, units.DOSE_UNITS)}; use one of {', '.join(units.DOSE_UNITS)}"
+    if route is None:
+        return None
+    kind, _, per_kg = units.DOSE_UNITS[unit]
+    if per_kg and not has_body:
+        return needs_body(unit)
+    if kind.endswith("per_litre") and route != "medium":
+        return f"a concentration ('{unit}') only makes sense for route 'medium'; give an amount (e.g. ug/kg) for route '{route}'"
+    return None
+
+
+def needs_body(written: str) -> str:
+    return f"'{written}' needs a body weight, which this context has not; give the amount in ug or ng"
+
+
+def real_number(value: Any) -> float | None:
+    """``value`` as a float if it is a finite real number (not a bool), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def whole_number(value: Any) -> int | None:
+    """``value`` as an int if it is a whole number (not a bool), else ``None``."""
+    return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else None
+
+
+def number_hint(raw: Any) -> str:
+    """Advice for a value YAML read as text although it looks like a number (``1e1``)."""
+    if isinstance(raw, str) and CLOCK_NUMBER.match(raw.strip()):
+        return f" (a clock-like '{raw}' is not a number here, and YAML 1.1 would read 1:30 as 90: write a plain number, e.g. 1.5)"
+    if isinstance(raw, str) and grouped_digits_hint(raw):
+        return grouped_digits_hint(raw)
+    if isinstance(raw, str):
+        try:
+            number = float(raw)
+        except ValueError:
+            return ""
+        if not math.isfinite(number):  # 'inf', 'nan': text to YAML, and not usable as numbers either
+            return " (not a finite number)"
+        if isinstance(yaml.safe_load(raw), (int, float)):  # a number YAML reads unquoted: it was quoted
+            return f" ('{raw}' is in quotes, which make it text: remove them)"
+        return f" (YAML reads '{raw}' as text: write it with a decimal point and a signed exponent, e.g. 1.0e+1, or in full)"
+    return ""
+
+
+def seed_value(species: str, raw: Any, *, where: str) -> float:
+    """Cells of a seedable population (``model/interventions.yaml`` seeds) set by a period."""
+    value, unit = quantity(raw, where=where, example="1e9 cells")
+    if unit not in (None, "cells"):
+        raise Il7Error(
+            f"{where}: unit '{unit}' does not fit {species}; give a number of cells, e.g. '1e9 cells'"
+        )
+    if not math.isfinite(value) or value < 0:
+        raise Il7Error(f"{where}: {value:g} is not a usable number of cells; give a finite number >= 0")
+    return value
+
+
+OVERRIDE_REACH = 1000.0
+"""How far beyond its bounds (as a factor) a value set by a user (``--set``, a period's ``set:``)
+may go. Users explore past the table's plausible ranges, but not into values no body has
+(``age: 1e300 years``, ``tissue: 1e-300 uL``), where the steady-state search can run for hours
+instead of failing."""
+
+
+def within_reach(p: build.Parameter, value: float, own: float | None, *, where: str) -> None:
+    """Refuse ``value`` (model units) for ``p`` if it lies more than :data:`OVERRIDE_REACH` times
+    beyond the table's bounds, or beyond ``own`` (the context's value, model units) where that
+    lies outside them (a mouse, a well). 0, which switches a process off, is always allowed."""
+    if p.lower is None or p.upper is None or value == 0:  # 0 switches a process off: always allowed
+        return
+    factor = units.label(p.unit, where=f"parameter {p.id}").factor
+    low, high = p.lower * factor, p.upper * factor
+    widened = own is not None and not low <= own <= high
+    if own is not None:
+        low, high = min(low, own), max(high, own)
+    low = low * OVERRIDE_REACH if low < 0 else low / OVERRIDE_REACH  # away from the range, either sign
+    high = high / OVERRIDE_REACH if high < 0 else high * OVERRIDE_REACH
+    if not low <= value <= high:
+        raise Il7Error(
+            f"{where}: {value / factor:g}{units.suffix(p.unit)} is more than {OVERRIDE_REACH:g} times beyond the "
+            f"bounds of {p.id} ({p.lower:g} to {p.upper:g}{units.suffix(p.unit)}"
+            + (
+                f", or this context's own {own / factor:g}{units.suffix(p.unit)}"
+                if widened and own is not None
+                else ""
+            )
+            + f"); the model is not meant to run there: give a value from {low / factor:g} to "
+            f"{high / factor:g}{units.suffix(p.unit)}"
+        )
+
+
+def parameter_value(
+    p: build.Parameter, raw: Any, *, where: str, body_weight_kg: float | None = None
+) -> float:
+    """Turn a value written for parameter ``p`` (``1e11``, ``"200 uL"``) into model units.
+
+    A bare number is taken in the parameter's table unit. NaN and infinite values are refused,
+    and so are negative ones unless the table's lower bound is negative (an observable offset).
+    A per-kg value (``"5e6 cells/kg"``, a graft's dose) is multiplied by ``body_weight_kg``
+    (kg), the scenario context's; it is refused where there is none (a culture well).
+    """
+    example = f"{p.value:g} {p.unit}" if p.value is not None and p.unit != "1" else "1"
+    value, given = quantity(raw, where=where, example=example)
+    unit = given or p.unit
+    if not math.isfinite(value):
+        raise Il7Error(f"{where}: {value} is not a finite number; give a finite value in {p.unit}")
+    if value < 0 and not (p.lower is not None and p.lower < 0):
+        raise Il7Error(
+            f"{where}: {value:g} is negative; {p.id} must be >= 0" + (f" ({p.unit})" if p.unit != "1" else "")
+        )
+    if value == 0 and p.id in build.divisors():
+        raise Il7Error(
+            f"{where}: {p.id} divides in the model's formulas and cannot be 0; give a small positive value"
+        )
+    expected = units.LABELS[p.unit].model_unit
+    # cells and molecules are both items to the model: a count of one is not written in the
+    # other, nor molecules per cell as cells per molecule
+    fits = [
+        u.label for u in units.LABELS.values() if u.model_unit == expected and _items_agree(u.label, p.unit)
+    ]
+    if unit not in units.LABELS:
+        raise Il7Error(f"{where}: unknown unit '{unit}'; {p.id} takes {', '.join(fits)}")
+    label = units.LABELS[unit]
+    if label.model_unit != expected or unit not in fits:
+        raise Il7Error(f"{where}: unit '{unit}' does not fit {p.id}; use {', '.join(fits)}")
+    if p.unit == "fraction" and value * label.factor > 1:
+        raise Il7Error(
+            f"{where}: {p.id} is a fraction; give a value from 0 to 1 (or 0 to 100 %), not {value:g}{units.suffix(given or '1')}"
+        )
+    if label.per_kg:
+        if body_weight_kg is None:
+            raise Il7Error(
+                f"{where}: '{unit}' is per kg of body weight, and this context has none; give {p.id} in {p.unit}"
+            )
+        return value * label.factor * body_weight_kg
+    return value * label.factor
+
+
+def _items(label: str) -> tuple[str, frozenset[str]]:
+    """The counted things (cell, molecule) above and below the line of a unit label."""
+
+    def noun(part: str) -> str:
+        return part.rstrip("s") if part.rstrip("s") in ("cell", "molecule") else ""
+
+    top, *below = label.split("/")
+    return noun(top), frozenset(filter(None, (noun(b) for b in below)))
+
+
+def _items_agree(given: str, table: str) -> bool:
+    """``given`` counts what ``table`` counts (a unit that counts nothing, ``1``, ``1/h``, fits any)."""
+    a, b = _items(given), _items(table)
+    return a == b or not (a[0] or a[1]) or not (b[0] or b[1])
