@@ -1,0 +1,401 @@
+"""The ``il7`` command.
+
+This module holds its options (:func:`_parser`) and :func:`main`, which runs a command and turns
+errors into one line. The commands themselves live in :mod:`il7.cli.run` (scenarios, readouts,
+simulate, parameters, export, report), :mod:`il7.cli.checks` (calibrate, validate, claims) and
+:mod:`il7.cli.analysis` (sensitivity, population, cohort); what they share in
+:mod:`il7.cli.output`.
+
+User errors (unknown names, bad values, malformed files) print one line naming what, where
+and the fix, and exit with status 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from il7.cli.output import number_option
+from il7.errors import Il7Error
+
+EXIT_USER_ERROR = 2
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""Errors of a write that failed for want of room (``il7 parameters > /dev/full``)."""
+
+
+class _StoreOnce(argparse.Action):
+    """argparse's ``store``, but an option given twice is an error: its last value used to win
+    silently (``--t-end 5 --t-end 50`` ran to 50, ``-o a.xml --output b.xml`` wrote only b.xml)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given: set[str] = namespace.__dict__.setdefault("_options_given", set())
+        if option_string is not None:
+            if self.dest in given:
+                parser.error(f"{'/'.join(self.option_strings)} is given twice; give it once")
+            given.add(self.dest)
+        setattr(namespace, self.dest, values)
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", "store", _StoreOnce)
+        self.register("action", None, _StoreOnce)  # what add_argument uses when no action is named
+        # argparse takes '-1e3' for an option (it knows -1 and -1.5 only): '--t-end -1e3' then
+        # failed with 'expected one argument' instead of reaching the check of its value
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+    def error(self, message: str) -> NoReturn:
+        where = "" if self.prog == "il7" else f"{self.prog}: "  # _fail says "il7: error:" already
+        _fail(f"{where}{message}; see '{self.prog} --help'")
+
+
+MAX_ERROR_CHARS = 2000
+"""Longest error line printed: a value echoed from a file can be huge (YAML aliases expand)."""
+
+
+def _fail(message: str) -> NoReturn:
+    # one line, whatever the message echoes: a newline inside a value read from a file stays visible
+    line = message.replace("\r", "\\r").replace("\n", "\\n")
+    if len(line) > MAX_ERROR_CHARS:
+        line = f"{line[:MAX_ERROR_CHARS]}... ({len(line) - MAX_ERROR_CHARS} more characters)"
+    print(f"il7: error: {line}", file=sys.stderr)
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def _set_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """The repeatable ``--set ID=VALUE`` option (read by :func:`_overrides`)."""
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="ID=VALUE", help=help)
+
+
+def _dose_option(parser: argparse.ArgumentParser, when: str = "") -> None:
+    """The ``--dose AMOUNT`` option: the scenario at another dose level (read by :func:`_scenario`)."""
+    parser.add_argument(
+        "--dose",
+        metavar="AMOUNT",
+        help=f"{when}give each of the scenario's bolus doses at this amount instead, on its schedule and "
+        "route, e.g. --dose '30 ug/kg' (a bare number is in the scenario's own unit; infusions keep "
+        "their rates)",
+    )
+
+
+def _jobs_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """The ``--jobs N`` option: processes that run ``what`` (read by :func:`il7.simulate.workers`)."""
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help=f"processes to run the {what} in (default 1; 0: one per CPU; at most one per CPU)",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    from il7 import calibrate, sensitivity  # their defaults are named in --help
+    from il7.population import DEFAULT_N
+
+    parser = _Parser(prog="il7", description="The interleukin-7 system as an executable model.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("scenarios", help="list the built-in scenarios")
+    sub.add_parser("readouts", help="list the observables a scenario may read out, with units")
+
+    sim = sub.add_parser("simulate", help="simulate a scenario (built-in name or YAML file)")
+    sim.add_argument(
+        "scenario",
+        help="built-in scenario name, or path to a .yaml file (a built-in name wins over a local file of that name: write ./NAME for the file)",
+    )
+    _set_option(
+        sim,
+        "set a parameter of the body before the scenario's steady state (replacing the scenario's own "
+        "value there); VALUE in the table's unit or with its own, e.g. age=60 or tissue='200 uL'",
+    )
+    _dose_option(sim)
+    sim.add_argument(
+        "--t-end", type=number_option, help="end of the output grid, in the scenario's time unit"
+    )
+    sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
+    sim.add_argument("--plot", help="draw the readouts to FILE.png")
+
+    par = sub.add_parser("parameters", help="the parameter table with units, status and sources")
+    par.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    exp = sub.add_parser(
+        "export",
+        help="export the model, or a scenario in it, as SBML, a scenario as a COMBINE archive (SBML "
+        "and SED-ML) that COPASI and Tellurium run, or a PEtab calibration problem (the Gonnord 2018 S3C "
+        "fit, or a scenario with your measurements)",
+    )
+    exp.add_argument(
+        "what",
+        choices=("sbml", "omex", "petab"),
+        help="sbml: the model (with --scenario, its state and doses); omex: a scenario's SBML with the "
+        "SED-ML that runs it (needs --scenario and -o); petab: a PEtab v1 calibration problem, which "
+        "pyPESTO and COPASI run (-o FOLDER): Gonnord 2018 S3C (pSTAT5 against IL-7), or with --scenario, "
+        "--data and --estimate that scenario with your measurements",
+    )
+    exp.add_argument(
+        "--scenario",
+        help="write this scenario into the model (built-in name or .yaml file): species start at its "
+        "steady state and its settings and doses are SBML events, so COPASI or Tellurium run it as il7 does",
+    )
+    _set_option(
+        exp, "with --scenario (or petab): set a parameter before the steady state, as il7 simulate --set does"
+    )
+    _dose_option(exp, "with --scenario: ")
+    exp.add_argument(
+        "-o",
+        "--output",
+        help="file to write, .xml or .sbml for sbml (default: standard output), .omex for omex; for petab, a folder",
+    )
+    exp.add_argument(
+        "--data",
+        metavar="FILE",
+        help="petab with --scenario: measurements, a .csv or .tsv with columns readout, time (the "
+        "scenario's time unit), measurement (the readout's unit, see il7 readouts) and optionally sigma",
+    )
+    exp.add_argument(
+        "--estimate",
+        action="append",
+        default=[],
+        metavar="ID[,ID...]",
+        help="petab with --scenario: a parameter to estimate (repeat, or separate with commas); it must "
+        "leave the scenario's starting state as it is: drug parameters such as ka_rIL7_sc, F_rIL7_sc, "
+        "ka_CYT107, kon_Ab, CL_Ab",
+    )
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit receptor and STAT5 parameters to Gonnord 2018 S3C/S3D, or (--sink) the non-T IL-7 "
+        "consumers, or (--therapy) drug parameters",
+    )
+    which = cal.add_mutually_exclusive_group()
+    which.add_argument(
+        "--sink",
+        action="store_true",
+        help="set the non-T share of IL-7Ralpha from the lymphopenic rise of serum IL-7 (Ponchel 2005) instead",
+    )
+    which.add_argument(
+        "--therapy",
+        action="store_true",
+        help="set CYT107 absorption (Daix 2023) and antibody binding (Herold 2019) instead",
+    )
+    cal.add_argument("--starts", type=int, help=f"number of multi-start points (default {calibrate.STARTS})")
+    cal.add_argument("--seed", type=int, help=f"seed of the random starts (default {calibrate.SEED})")
+    cal.add_argument(
+        "--max-evaluations",
+        type=int,
+        help=f"objective evaluations per start (default {calibrate.MAX_EVALUATIONS})",
+    )
+    cal.add_argument(
+        "--write", action="store_true", help="write the result into model/parameters.tsv (editable install)"
+    )
+    cal.add_argument(
+        "--fix",
+        action="append",
+        default=[],
+        metavar="ID=VALUE",
+        help="hold a fitted parameter at a value within its bounds (e.g. --fix gc_per_T=13391, a measured "
+        "count; repeatable) and fit the rest: how well the data are met, and S3B predicted (not with --write)",
+    )
+
+    val = sub.add_parser(
+        "validate", help="check the model against every literature target (exit 1 if one fails)"
+    )
+    val.add_argument(
+        "targets", nargs="*", metavar="TARGET", help="check only these targets (default: all; ids as listed)"
+    )
+    from il7.claims import BASES  # light: the targets file is read only when asked for
+
+    val.add_argument(
+        "--basis",
+        choices=tuple(BASES),
+        help="check only the targets of this basis (prediction: those nothing in the model was set from)",
+    )
+    val.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    cla = sub.add_parser(
+        "claims", help="check every statement of the source article (exit 1 if one fails or is unchecked)"
+    )
+    cla.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    sen = sub.add_parser(
+        "sensitivity",
+        help="which parameters decide a readout: d ln(readout) / d ln(parameter) for every free "
+        "parameter, strongest first, with status and source",
+    )
+    sen.add_argument("scenario", help="built-in scenario name, or path to a .yaml file")
+    sen.add_argument("readout", help="the readout to explain (see il7 readouts), e.g. IL7_serum")
+    sen.add_argument(
+        "--at",
+        type=number_option,
+        help="time to read it at, in the scenario's time unit (default: its last output time)",
+    )
+    sen.add_argument(
+        "--fold-from",
+        type=number_option,
+        metavar="T0",
+        help="explain the fold change of the readout from this earlier time to --at instead of its level "
+        "(e.g. --fold-from 0 --at 28: what a 4-week course did). An output at a dose's time is read after "
+        "the dose; before its first output a scenario that starts at steady state is at that state "
+        "(--fold-from -1 before a bolus at 0)",
+    )
+    _set_option(sen, "start from this parameter value instead of the table's, as il7 simulate --set does")
+    _dose_option(sen)
+    sen.add_argument(
+        "--parameters",
+        action="append",
+        default=[],
+        metavar="ID[,ID...]",
+        help="vary only these (repeat, or separate with commas; default: every parameter with bounds "
+        "but the scenarios' on/off switches; those at 0 in the run are listed as not varied)",
+    )
+    sen.add_argument(
+        "--step",
+        type=number_option,
+        default=sensitivity.DEFAULT_STEP,
+        help=f"relative step, {sensitivity.MIN_STEP:g} to 1 (default {sensitivity.DEFAULT_STEP:g}: "
+        f"x{1 + sensitivity.DEFAULT_STEP:g} and /{1 + sensitivity.DEFAULT_STEP:g})",
+    )
+    _jobs_option(sen, "scenarios")
+    sen.add_argument(
+        "--top",
+        type=int,
+        default=sensitivity.SHOWN,
+        help=f"rows shown and bars drawn (default {sensitivity.SHOWN})",
+    )
+    sen.add_argument("--out", help="write every row to FILE.csv")
+    sen.add_argument("--plot", help="draw a tornado chart of the strongest to FILE.png")
+    sen.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as JSON: every row, and the parameters not varied",
+    )
+
+    pop = sub.add_parser(
+        "population",
+        help="run a scenario in virtual patients whose parameters vary: median and middle 50%%/90%% of "
+        "each readout over time",
+    )
+    pop.add_argument("scenario", help="built-in scenario name, or path to a .yaml file")
+    pop.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="ID=SPREAD",
+        help="a parameter that differs between patients (at least one; repeatable): 'cv 30%%' draws it "
+        "log-normally around its value in the scenario (redrawn within its bounds); 'LOW..HIGH [unit]' "
+        "uniformly, e.g. --vary age='20..70 years' --vary halflife_naive_CD4='cv 30%%'",
+    )
+    pop.add_argument(
+        "--correlate",
+        action="append",
+        default=[],
+        metavar="ID,ID=R",
+        help="two varied parameters that go together between patients, with the correlation R (-1 to 1) "
+        "of their normal scores (repeatable), e.g. --correlate CL_Ab,ka_Ab=0.4",
+    )
+    pop.add_argument(
+        "--n",
+        type=int,
+        default=DEFAULT_N,
+        help=f"number of patients (default {DEFAULT_N})",
+    )
+    pop.add_argument("--seed", type=int, default=1, help="seed of the draw (default 1)")
+    pop.add_argument(
+        "--readouts",
+        action="append",
+        default=[],
+        metavar="ID[,ID...]",
+        help="what to read out (repeat, or separate with commas; default: the scenario's readouts)",
+    )
+    _set_option(pop, "a parameter value every patient shares, as il7 simulate --set")
+    _dose_option(pop)
+    _jobs_option(pop, "patients")
+    pop.add_argument(
+        "--at",
+        type=number_option,
+        help="an output time at which to give each varied parameter's partial rank correlation with "
+        "each readout (the direction and consistency of its effect, not its size; default: the last "
+        "output time)",
+    )
+    pop.add_argument(
+        "--out", metavar="FILE", help="write the percentiles of each readout over time to FILE.csv"
+    )
+    pop.add_argument(
+        "--patients",
+        metavar="FILE",
+        help="write each patient's drawn values and readouts over time to FILE.csv",
+    )
+    pop.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="draw the median and the 50%% and 90%% bands to FILE (.png, .svg or .pdf)",
+    )
+    pop.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    coh = sub.add_parser(
+        "cohort", help="virtual transplant cohort: day +7/+14 serum IL-7 by acute GVHD status, and its ROC"
+    )
+    coh.add_argument("--n", type=int, default=300, help="number of patients (default 300)")
+    coh.add_argument("--seed", type=int, default=2008, help="seed of the draw (default 2008)")
+    _jobs_option(coh, "patients")
+    coh.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write each patient's traits, day +7/+14 IL-7 and aGVHD reading to FILE.csv",
+    )
+    coh.add_argument(
+        "--plot", metavar="FILE", help="draw IL-7 by aGVHD status and the ROC to FILE (.png, .svg or .pdf)"
+    )
+    coh.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    rep = sub.add_parser("report", help="run the model and write the HTML report")
+    rep.add_argument("--out", default="il7-report", help="output folder (default: il7-report)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``il7`` command."""
+    if sys.stderr is None:  # started with stderr closed (2>&-): messages are lost, the exit status is not
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+        sys.stderr = open(2, "w", closefd=False)
+    if sys.stdout is None:  # started with stdout closed (>&-): what il7 prints would be lost unseen
+        _fail(
+            "standard output is closed (>&-), and il7 prints its results there; send it to a file or to /dev/null"
+        )
+    args = _parser().parse_args(argv)
+    from il7.cli import analysis, checks, run  # the commands, which use this module's parser
+
+    try:
+        try:
+            (run.COMMANDS | checks.COMMANDS | analysis.COMMANDS)[args.command](args)
+        except SystemExit:  # validate and claims exit 1 after printing a miss
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()  # so that a full disk shows here, not as a traceback at exit
+    except Il7Error as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except BrokenPipeError:
+        # the reader stopped early (`il7 parameters | head`): not an error of il7's; leave quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(141) from None
+    except OSError as exc:
+        if exc.errno not in _NO_ROOM:  # files il7 writes itself are checked where it writes them
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # what is left cannot go anywhere
+        if exc.filename:  # a file of il7's own, e.g. multiprocessing's in /dev/shm
+            _fail(f"cannot write '{exc.filename}': {exc.strerror}; free some space")
+        _fail(f"cannot write the output: {exc.strerror}; free some space, or send the output to another file")

@@ -1,0 +1,5 @@
+"""``python -m il7.cli``: the il7 command."""
+
+from il7.cli import main
+
+main()

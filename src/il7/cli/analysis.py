@@ -1,0 +1,322 @@
+"""The commands that ask what decides a result and how it varies: il7 sensitivity, population
+and cohort."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+
+from il7.cli.output import (
+    PLOT_SUFFIXES,
+    chosen_scenario,
+    json_number,
+    output_files,
+    parse_correlations,
+    parse_overrides,
+    plain,
+    print_json,
+    progress_steps,
+    save_figure,
+)
+from il7.errors import Il7Error
+from il7.files import writing
+
+
+def _sensitivity(args: argparse.Namespace) -> None:
+    from il7 import build, units
+    from il7.sensitivity import sensitivities, varied_parameters
+
+    if args.top < 1:
+        raise Il7Error(f"--top {args.top}: give a number of rows of at least 1")
+    names = build.split_ids(args.parameters, where="--parameters")
+    if args.parameters and not names:
+        raise Il7Error("--parameters: name at least one parameter, e.g. --parameters CL_IL7,src_stroma")
+    output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES})
+    chosen = chosen_scenario(args)
+    with progress_steps(f"sensitivity of {args.readout}", len(names or varied_parameters())) as step:
+        result = sensitivities(
+            chosen,
+            args.readout,
+            at=args.at,
+            fold_from=args.fold_from,
+            overrides=parse_overrides(args.sets),
+            parameters=names or None,
+            step=args.step,
+            jobs=args.jobs,
+            progress=step,
+        )
+    said = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only the JSON
+    if args.out:
+        print(f"wrote {result.write(args.out)}", file=said)
+    if args.plot:
+        print(f"wrote {save_figure(result.figure(top=args.top), args.plot)}", file=said)
+    if args.json:
+        print_json(
+            [
+                {
+                    "scenario": result.scenario,
+                    "readout": result.readout,
+                    "unit": result.unit,
+                    "at": result.at,
+                    "fold_from": result.fold_from,
+                    "time_unit": result.time_unit,
+                    "nominal": result.nominal,
+                    "step": result.step,
+                    "rows": [
+                        {**vars(r), "low": json_number(r.low), "high": json_number(r.high)}
+                        for r in result.rows
+                    ],
+                    "not_varied": [{"parameter": pid, "reason": why} for pid, why in result.skipped],
+                }
+            ]
+        )
+        return
+    from rich.console import Console
+    from rich.table import Column, Table
+
+    shown = result.rows[: args.top]
+    table = Table(
+        Column("parameter", no_wrap=True, min_width=max((len(r.parameter) for r in shown), default=9)),
+        "d ln|y| / d ln p",
+        f"y at p/{1 + result.step:g}",
+        f"y at px{1 + result.step:g}",
+        "p",
+        "status",
+        title=f"{result.scenario}: y = {result.quantity} = {result.nominal:.4g}{units.suffix(result.unit)}",
+        caption="sources and notes: il7 parameters (or --out FILE.csv)",
+    )
+    for r in shown:
+        table.add_row(
+            r.parameter,
+            f"{r.coefficient:+.3f}" + ("" if r.method == "central" else " *"),
+            f"{r.low:.4g}" if math.isfinite(r.low) else "refused",
+            f"{r.high:.4g}" if math.isfinite(r.high) else "refused",
+            plain(f"{r.value:.4g}{units.suffix(r.unit)}"),
+            r.status,
+        )
+    Console().print(table)
+    weak = sum(1 for r in result.rows if abs(r.coefficient) < 0.01)
+    print(
+        f"parameters varied (x{1 + result.step:g} and /{1 + result.step:g}): {len(result.rows)}; "
+        f"with |d ln|y| / d ln p| below 0.01: {weak}"
+    )
+    for r in result.rows:
+        if r.method != "central":
+            print(f"* {r.parameter}: {r.method}")
+    reasons: dict[str, list[str]] = {}
+    for pid, why in result.skipped:
+        reasons.setdefault(why, []).append(pid)
+    for why, pids in reasons.items():
+        print(f"not varied: {', '.join(pids)}: {why}")
+
+
+def _population(args: argparse.Namespace) -> None:
+    from il7 import build, units
+    from il7.population import output_index, population
+
+    output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES, "--patients": (".csv",)})
+    vary = parse_overrides(args.vary, flag="--vary")
+    correlations = parse_correlations(args.correlate)
+    chosen = chosen_scenario(args)
+    readouts = build.split_ids(args.readouts, where="--readouts", kind="readout", example="CD4_blood") or None
+    if args.readouts and readouts is None:
+        raise Il7Error(
+            "--readouts names no readout; give ids (il7 readouts lists them), or leave it out for the scenario's"
+        )
+    output_index(chosen.times, args.at, where="--at", unit=chosen.time_unit)  # before the runs, not after
+    with progress_steps(f"population of {chosen.name}", max(args.n, 0)) as step:
+        result = population(
+            chosen,
+            vary,
+            n=args.n,
+            seed=args.seed,
+            readouts=readouts,
+            overrides=parse_overrides(args.sets),
+            correlations=correlations,
+            jobs=args.jobs,
+            progress=lambda done, n: step(f"patient {done} of {n}"),
+        )
+    notes = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only the JSON
+    if args.out:
+        print(f"wrote {result.write(args.out)}", file=notes)
+    if args.patients:
+        print(f"wrote {result.write(args.patients, patients=True)}", file=notes)
+    if args.plot:
+        print(f"wrote {save_figure(result.figure(), args.plot)}", file=notes)
+    table = result.percentiles()
+    at = float(result.times[-1]) if args.at is None else args.at
+    unexplained = ""
+    try:
+        explained = {r: result.explain(r, at) for r in result.readouts}
+    except Il7Error as exc:  # too few patients went through: the rest of the result still stands
+        explained, unexplained = {}, str(exc)
+    chance = {r: result.significance(coefficients) for r, coefficients in explained.items()}
+    spreads = {r: result.relative_spread(r, at) for r in explained}
+    if args.json:
+        print_json(
+            [
+                {
+                    "scenario": result.scenario,
+                    "patients": result.n,
+                    "seed": result.seed,
+                    "time_unit": result.time_unit,
+                    "varied": [
+                        {
+                            "parameter": s.parameter,
+                            "spread": s.describe(),
+                            "kind": s.kind,
+                            "unit": s.unit,
+                            "cv": json_number(s.cv),
+                            "low": json_number(s.low),
+                            "high": json_number(s.high),
+                            "redrawn": again,
+                        }
+                        for s, again in zip(result.spreads, result.redrawn, strict=True)
+                    ],
+                    "correlations": [{"parameters": [a, b], "r": r} for a, b, r in result.correlations],
+                    "draws": [
+                        {
+                            "patient": i,
+                            **{s.parameter: float(result.draws[i, k]) for k, s in enumerate(result.spreads)},
+                        }
+                        for i in range(result.n)
+                    ],
+                    "failed": [{"patient": i, "reason": why} for i, why in result.failed],
+                    "percentiles": table.to_dict(orient="records"),
+                    "prcc_at": at,
+                    "relative_spread": {r: json_number(x) for r, x in spreads.items()} or None,
+                    "prcc": {
+                        r: {pid: json_number(c) for pid, c in coefficients.items()}
+                        for r, coefficients in explained.items()
+                    }
+                    or None,
+                    "prcc_p": {r: {pid: json_number(x) for pid, x in ps.items()} for r, ps in chance.items()}
+                    or None,
+                    "prcc_missing": unexplained or None,
+                }
+            ]
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    print(result.header())
+    step_rows = max(1, len(result.times) // 8)
+    shown = set(result.times[::step_rows]) | {result.times[-1]}
+    for readout, unit in zip(result.readouts, result.units, strict=True):
+        rows = table[(table["readout"] == readout) & table["time"].isin(shown)]
+        out = Table(
+            f"time ({result.time_unit})",
+            "median",
+            "middle 50%",
+            "middle 90%",
+            title=plain(f"{readout} [{unit}]"),
+        )
+        for _, row in rows.iterrows():
+            out.add_row(
+                f"{row['time']:g}",
+                f"{row['p50']:.4g}",
+                f"{row['p25']:.4g}-{row['p75']:.4g}",
+                f"{row['p5']:.4g}-{row['p95']:.4g}",
+            )
+        Console().print(out)
+    if unexplained:
+        print(f"no partial rank correlations: {unexplained}")
+    else:
+        print(
+            f"at time {at:g} ({result.time_unit}), the middle 90% as a share of the median, and each varied "
+            "parameter's partial rank correlation (-1 to +1: direction and consistency, not size) with its P "
+            "against chance (Marino 2008 t test):"
+        )
+        for readout, coefficients in explained.items():
+            if not result.varies(readout, at):
+                print(f"  {readout}: no spread beyond the solver's precision")
+                continue
+            listed = ", ".join(
+                f"{pid} {c:+.2f} " + _p_value(chance[readout][pid], len(result.spreads))
+                if math.isfinite(c)
+                else f"{pid} (undefined: the others order it completely)"
+                for pid, c in coefficients.items()
+            )
+            print(f"  {readout}: {spreads[readout]:.2g}; {listed}")
+    for s, again in zip(result.spreads, result.redrawn, strict=True):
+        if again:
+            print(
+                f"{s.parameter}: {again} {'draw' if again == 1 else 'draws'} fell outside its bounds "
+                f"{s.low:g}-{s.high:g}{units.suffix(s.unit)}; {'that patient was' if again == 1 else 'those patients were'} "
+                "drawn again"
+            )
+    if result.failed:
+        print(f"{len(result.failed)} of {result.n} patients' runs failed and are left out; the first:")
+        print(f"  patient {result.failed[0][0]}: {result.failed[0][1]}")
+        if 2 * len(result.failed) > result.n:
+            print(
+                "more than half failed: the percentiles describe only the patients whose values the model "
+                "admits; narrow the spread (--patients shows which values failed)"
+            )
+
+
+def _p_value(p: float, varied: int) -> str:
+    """A PRCC's P value as printed, or why it has none (population.Population.significance)."""
+    from il7.population import fewest_patients_for_p
+
+    if math.isfinite(p):
+        return f"(P {p:.2g})"
+    return f"(no P below {fewest_patients_for_p(varied)} patients whose run went through)"
+
+
+def _cohort(args: argparse.Namespace) -> None:
+    from il7 import cohort
+
+    output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES})
+    with progress_steps("virtual transplant cohort", max(args.n, 0)) as step:
+        result = cohort.run(
+            args.n, args.seed, jobs=args.jobs, progress=lambda done, n: step(f"patient {done} of {n}")
+        )
+    notes = sys.stderr if args.json else sys.stdout
+    if args.out:
+        with writing(args.out):
+            result.table().to_csv(args.out, index=False)
+        print(f"wrote {args.out}", file=notes)
+    if args.plot:
+        print(f"wrote {save_figure(result.figure(), args.plot)}", file=notes)
+    cut, sensitivity, specificity = result.best_cutoff()
+    day7, day14 = result.medians(result.il7_day7), result.medians(result.il7_day14)
+    summary = {
+        "patients": result.population.n,
+        "seed": args.seed,
+        "agvhd_incidence": float(result.agvhd.mean()),
+        "il7_day7_median_agvhd_pg_ml": day7[0],
+        "il7_day7_median_other_pg_ml": day7[1],
+        "il7_day7_p": result.p_value(result.il7_day7),
+        "il7_day14_median_agvhd_pg_ml": day14[0],
+        "il7_day14_median_other_pg_ml": day14[1],
+        "il7_day14_p": result.p_value(result.il7_day14),
+        "il7_day14_auc": result.auc(),
+        "best_cutoff_pg_ml": cut if math.isfinite(cut) else "none",
+        "sensitivity": sensitivity,
+        "specificity": specificity,
+        "p_test": "two-sided Mann-Whitney U",
+        "agrees_with_dean_2008": result.agrees_with_dean_2008(),
+    }
+    if args.json:
+        print_json([summary])
+        return
+    for key, value in summary.items():
+        print(f"{key:30s} {value:.4g}" if isinstance(value, float) else f"{key:30s} {value}")
+    print(
+        "Dean 2008: IL-7 higher in aGVHD at day +7 (P = .01) and +14 (P = .00003); sensitivity up to 86%, specificity 100%"
+    )
+    print(
+        result.verdict()
+        + ("" if summary["agrees_with_dean_2008"] else " Why: il7 validate cohort_il7_day7_higher_in_agvhd")
+    )
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "sensitivity": _sensitivity,
+    "population": _population,
+    "cohort": _cohort,
+}

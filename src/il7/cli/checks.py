@@ -1,0 +1,172 @@
+"""The commands that hold the model to its sources: il7 calibrate, validate and claims."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from il7.cli.output import (
+    parse_overrides,
+    plain,
+    print_json,
+    progress_steps,
+)
+from il7.errors import Il7Error
+
+if TYPE_CHECKING:
+    from il7.claims.validate import Result
+
+
+def _calibrate(args: argparse.Namespace) -> None:
+    from il7 import calibrate
+
+    # the search options given; those left out take calibrate.fit's defaults
+    search = {
+        name: value
+        for name, value in (
+            ("starts", args.starts),
+            ("seed", args.seed),
+            ("max_evaluations", args.max_evaluations),
+        )
+        if value is not None
+    }
+    if args.sink or args.therapy:
+        given = (["--fix"] if args.fix else []) + ["--" + name.replace("_", "-") for name in search]
+        if given:
+            raise Il7Error(
+                f"{', '.join(given)} {'belongs' if len(given) == 1 else 'belong'} to the Gonnord fit; --sink and --therapy each solve for "
+                "one published number and take none of them"
+            )
+    if args.sink:
+        sink = calibrate.fit_sink(progress=print)
+        if args.write:
+            print(f"wrote {', '.join(str(p) for p in calibrate.write_sink(sink))}")
+        return
+    if args.therapy:
+        therapy = calibrate.fit_therapy(progress=print)
+        if args.write:
+            print(f"wrote {', '.join(str(p) for p in calibrate.write_therapy(therapy))}")
+        return
+    fixed = parse_overrides(args.fix, flag="--fix")
+    if fixed and args.write:
+        raise Il7Error(f"--fix with --write: {calibrate.EXPLORATION_NOT_WRITTEN}")
+    result = calibrate.fit(**search, fixed=fixed, progress=print)
+    print(calibrate.describe(result))
+    if args.write:
+        print(f"wrote {calibrate.write(result)}")
+
+
+def _validate(args: argparse.Namespace) -> None:
+    from il7.claims import targets
+    from il7.claims.validate import passes_by_basis, validate
+    from il7.errors import did_you_mean
+
+    known = targets()
+    for target_id in args.targets:
+        if target_id not in known:
+            raise Il7Error(
+                f"unknown target '{target_id}'{did_you_mean(target_id, known)}; "
+                "`il7 validate --json` lists every target"
+            )
+    chosen = [t for t in (args.targets or known) if args.basis is None or known[t].basis == args.basis]
+    if not chosen:
+        raise Il7Error(f"none of the targets named has basis {args.basis}; leave out --basis or name others")
+    with progress_steps("il7 validate", len(set(chosen))) as step:
+        results = validate(chosen, progress=step)
+    if args.json:
+        print_json([_target_row(r) for r in results])
+    else:
+        from rich.console import Console
+        from rich.table import Column, Table
+
+        model = Column("model", no_wrap=True, min_width=max(len(f"{r.observed:.4g}") for r in results))
+        target = Column("target", overflow="fold")  # an id to copy: wrapped, not cut
+        table = Table(target, "basis", "expected", model, "verdict", "source", title="il7 validate")
+        for r in results:  # the model's number is never cut; the texts wrap around it
+            verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
+            table.add_row(
+                r.target.id,
+                r.target.basis,
+                plain(r.target.expected),
+                f"{r.observed:.4g}",
+                verdict,
+                plain(r.target.source),
+            )
+        Console().print(table)
+        print(passes_by_basis(results))
+        _print_misses([r for r in results if not r.passed])
+    if not all(r.passed for r in results):
+        raise SystemExit(1)
+
+
+def _target_row(r: Result) -> dict[str, object]:
+    """One target's result for JSON output (shared by ``validate`` and ``claims``)."""
+    return {
+        "target": r.target.id,
+        "description": r.target.description,
+        "expected": r.target.expected,
+        # strict JSON has no inf or nan: a complete loss (inf) or a failed measure (nan) is a string
+        "model": r.observed if math.isfinite(r.observed) else str(r.observed),
+        "unit": r.target.unit,
+        "basis": r.target.basis,
+        "passed": r.passed,
+        "source": r.target.source,
+        "known_miss": r.target.known_miss,
+    }
+
+
+def _print_misses(missed: Sequence[Result]) -> None:
+    """After a table: each missed target once, with why the model misses it (targets.yaml)."""
+    reasons = {r.target.id: r.target.known_miss or "not yet explained" for r in missed}
+    if reasons:
+        print("\nwhy the model misses (claims/targets.yaml known_miss):")
+        for target_id, why in reasons.items():
+            print(f"- {target_id}: {why}")
+
+
+def _claims(args: argparse.Namespace) -> None:
+    from il7.claims import claims
+    from il7.claims.validate import check_claims, check_line
+
+    with progress_steps("il7 claims", len(claims())) as step:
+        results = check_claims(progress=step)
+    if args.json:
+        rows = [
+            {
+                "claim": c.claim.id,
+                "statement": c.claim.statement,
+                "reading": c.claim.reading,
+                "passed": c.passed,
+                "missing": c.claim.missing,
+                "checks": [_target_row(r) for r in c.results],
+            }
+            for c in results
+        ]
+        print_json(rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("claim", "statement", "how il7 checks it", "verdict", title="il7 claims")
+        for c in results:
+            checks = "; ".join(check_line(r) for r in c.results)
+            if c.claim.missing:
+                checks += f"; not yet checked: {c.claim.missing}"
+            verdict = "[green]PASS[/green]" if c.passed else "[red]FAIL[/red]"
+            table.add_row(
+                c.claim.id, plain(c.claim.statement), plain(f"{c.claim.reading} [{checks}]"), verdict
+            )
+        Console().print(table)
+        print(f"{sum(c.passed for c in results)} of {len(results)} claims pass")
+        _print_misses([r for c in results for r in c.results if not r.passed])
+    if not all(c.passed for c in results):
+        raise SystemExit(1)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "calibrate": _calibrate,
+    "validate": _validate,
+    "claims": _claims,
+}

@@ -1,0 +1,216 @@
+"""What the commands share: reading options into values, checking output files before a run,
+printing tables and JSON, and progress."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from il7.errors import Il7Error
+from il7.files import writing
+
+if TYPE_CHECKING:
+    from il7.scenario import Scenario
+
+
+def number_option(text: str) -> float:
+    """A number option's value (:func:`il7.build.plain_float`: not '1_0')."""
+    from il7.build import plain_float
+
+    return plain_float(text)
+
+
+number_option.__name__ = "float"  # argparse says "invalid float value: '1_0'", as before
+
+
+def chosen_scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario named on the command line, at ``--dose`` if one is given."""
+    from il7 import scenario, values
+
+    chosen = scenario.load(args.scenario)
+    if args.dose is None:
+        return chosen
+    amount, unit = values.quantity(args.dose, where="--dose", example="30 ug/kg")
+    return chosen.with_dose(amount, unit, where=f"--dose '{args.dose}'")
+
+
+def plain(text: str) -> str:
+    """Text shown as written in a rich table: brackets such as ``[pg/mL]`` are not markup."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def parse_overrides(sets: list[str], *, flag: str = "--set") -> dict[str, str]:
+    out = {}
+    for item in sets:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            example = {"--fix": "gc_per_T=13391", "--vary": "age='20..70 years'"}.get(flag, "age=60")
+            raise Il7Error(f"{flag} '{item}': write ID=VALUE, e.g. {flag} {example}")
+        if key.strip() in out:
+            raise Il7Error(f"{flag} {key.strip()} is given twice; give each parameter once")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def parse_correlations(items: list[str]) -> dict[tuple[str, str], float]:
+    """``--correlate A,B=R`` options as ``{(A, B): R}`` (checked further by the population)."""
+    out: dict[tuple[str, str], float] = {}
+    for item in items:
+        pair, sep, value = item.rpartition("=")
+        ids = [part.strip() for part in pair.split(",")]
+        try:
+            r = number_option(value)
+        except ValueError:
+            r = math.nan
+        if not sep or "=" in pair or len(ids) != 2 or not all(ids) or not math.isfinite(r):
+            raise Il7Error(f"--correlate '{item}': write ID,ID=R, e.g. --correlate CL_Ab,ka_Ab=0.4")
+        if (ids[0], ids[1]) in out or (ids[1], ids[0]) in out:
+            raise Il7Error(f"--correlate {ids[0]},{ids[1]} is given twice; give each pair once")
+        out[(ids[0], ids[1])] = r
+    return out
+
+
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+EXPORT_SUFFIXES = {"sbml": (".xml", ".sbml"), "omex": (".omex",)}
+
+
+def output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]]) -> None:
+    """Check the output files given (``options`` maps each file option, e.g. ``--out`` or ``-o``,
+    to the suffixes it takes) and make their folders now, so that a bad path fails before the
+    computation, not after it."""
+    if "--plot" in options and args.plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")  # no display: before any figure is made
+    named: dict[Path, str] = {}
+    read = {  # the files this command reads, which no output may replace
+        Path(value).resolve(): what
+        for what, value in (
+            ("the scenario file", getattr(args, "scenario", None)),
+            ("--data", getattr(args, "data", None)),
+        )
+        if value and Path(value).is_file()
+    }
+    for option, suffixes in options.items():
+        value = getattr(args, "output" if option == "-o" else option.lstrip("-"))
+        if value is None:
+            continue
+        target = Path(value)
+        if target.resolve() in read:
+            raise Il7Error(
+                f"{option} '{value}' is {read[target.resolve()]} this command reads; writing would replace it: "
+                "give another file name"
+            )
+        if target.resolve() in named:
+            raise Il7Error(
+                f"{named[target.resolve()]} and {option} both name '{value}'; the second would overwrite the "
+                "first: give each its own file"
+            )
+        named[target.resolve()] = option
+        if value.endswith(("/", os.sep)) or target.is_dir():
+            raise Il7Error(
+                f"{option} '{value}': a folder, not a file; give a file name ending in {' or '.join(suffixes)}"
+            )
+        if target.name.lower() in suffixes:  # '.csv' is a hidden file with no suffix, to Python
+            raise Il7Error(
+                f"{option} '{value}': give the file a name before {target.name}, e.g. out{target.name}"
+            )
+        if target.suffix.lower() not in suffixes:
+            raise Il7Error(f"{option} '{value}': use a file name ending in {' or '.join(suffixes)}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            from il7.files import why_not_made
+
+            raise Il7Error(
+                f"{option} '{value}': cannot make its folder ({why_not_made(target.parent, exc)}); "
+                "choose a writable location"
+            ) from None
+        existed = os.path.lexists(target)  # a dangling link is the user's too
+        try:  # a file that cannot be written is found now, not after the runs
+            with open(target, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise Il7Error(
+                f"{option} '{value}': cannot write it ({exc.strerror}); choose a writable location"
+            ) from None
+        if not existed:
+            target.unlink()
+
+
+def save_figure(fig: Any, path: str) -> str:
+    """Write a matplotlib figure (closed afterwards) and return the path."""
+    import matplotlib.pyplot as plt
+
+    try:
+        with writing(path):
+            fig.savefig(path, dpi=100)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def print_numbers(
+    title: str, index: str, headers: list[str], index_cells: list[str], rows: list[list[str]]
+) -> None:
+    """Print a table of numbers as as many tables, one below the other, as the terminal's width
+    needs, each repeating the index column: a number is never cut or wrapped (rich would print
+    4.007e-11 as 4.007e-... or split it over two lines)."""
+    from rich.console import Console
+    from rich.table import Column, Table
+
+    console = Console()
+
+    def width(header: str, cells: list[str]) -> int:  # a header may wrap at its spaces; a number not
+        return max([len(c) for c in cells] + [len(w) for w in header.split()]) + 3  # 3: padding, rule
+
+    index_width = width(index, index_cells)
+    widths = [width(header, [row[k] for row in rows]) for k, header in enumerate(headers)]
+    groups: list[list[int]] = [[]]
+    used = index_width + 1
+    for k, need in enumerate(widths):
+        if groups[-1] and used + need > console.width:
+            groups.append([])
+            used = index_width + 1
+        groups[-1].append(k)
+        used += need
+    for n, group in enumerate(groups):
+        table = Table(
+            Column(plain(index), min_width=index_width - 3),
+            *(Column(plain(headers[k]), min_width=widths[k] - 3) for k in group),
+            title=title + (f" ({n + 1} of {len(groups)})" if len(groups) > 1 else ""),
+        )
+        for t, row in zip(index_cells, rows, strict=True):
+            table.add_row(t, *(row[k] for k in group))
+        console.print(table)
+
+
+@contextlib.contextmanager
+def progress_steps(title: str, total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr (transient; stdout stays clean for --json) advanced one labelled step at a time."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(title, total=total)
+        yield lambda label: bar.update(task, advance=1, description=f"{title}: {label}")
+
+
+def json_number(x: float) -> float | None:
+    """A float for strict JSON: ``None`` for NaN and the infinities."""
+    return x if math.isfinite(x) else None
+
+
+def print_json(rows: Sequence[Mapping[str, object]]) -> None:
+    json.dump(rows, sys.stdout, indent=1, allow_nan=False)
+    sys.stdout.write("\n")

@@ -1,0 +1,203 @@
+"""The commands that run the model and hand it on: il7 scenarios, readouts, simulate, parameters,
+export and report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from il7.cli.output import (
+    EXPORT_SUFFIXES,
+    PLOT_SUFFIXES,
+    chosen_scenario,
+    output_files,
+    parse_overrides,
+    plain,
+    print_numbers,
+    progress_steps,
+    save_figure,
+)
+from il7.errors import Il7Error
+from il7.files import writing
+
+
+def _scenarios(args: argparse.Namespace) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from il7 import scenario
+
+    table = Table("scenario", "description", title="Built-in scenarios")
+    for name in scenario.builtin_names():
+        table.add_row(name, plain(scenario.load(name).description))
+    Console().print(table)
+
+
+def _readouts(args: argparse.Namespace) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from il7 import build
+
+    table = Table(
+        "readout",
+        "unit",
+        "meaning",
+        title="Readouts",
+        caption="a scenario's readouts: these observables, or any species id (molecules or cells)",
+    )
+    for o in build.observables():
+        table.add_row(o.id, plain(o.unit), plain(o.description))
+    Console().print(table)
+
+
+def _simulate(args: argparse.Namespace) -> None:
+    from il7.simulate import simulate
+    from il7.trajectory import FILE_SUFFIXES
+
+    output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
+    chosen = chosen_scenario(args).with_output(t_end=args.t_end)
+    trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
+    unseen = chosen.beyond_output()
+    if unseen:
+        print(
+            f"il7: note: the output ends at {chosen.t_end:g} {chosen.time_unit}, before "
+            f"{'; '.join(unseen)}, which it does not show; give a later --t-end to see them",
+            file=sys.stderr,
+        )
+    if args.out:
+        print(f"wrote {trajectory.write(args.out)}")
+    if args.plot:
+        print(f"wrote {save_figure(trajectory.figure(), args.plot)}")  # one panel per unit
+    if not args.out:
+        frame = trajectory.to_pandas()
+        step = max(1, len(frame) // 12)
+        shown = frame.iloc[sorted({*range(0, len(frame), step), len(frame) - 1})]  # the last time too
+        print_numbers(
+            trajectory.scenario,
+            str(frame.index.name),
+            [str(c) for c in frame.columns],
+            [f"{t:g}" for t in shown.index],
+            [[f"{v:.4g}" for v in row] for row in shown.to_numpy()],
+        )
+
+
+def _parameters(args: argparse.Namespace) -> None:
+    from il7.simulate import parameter_table
+
+    frame = parameter_table()
+    if args.format == "csv":
+        sys.stdout.write(frame.to_csv())
+    elif args.format == "json":
+        records = frame.reset_index().to_dict(orient="records")
+        clean = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in records]
+        json.dump(clean, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(
+            "id",
+            "value",
+            "unit",
+            "status",
+            "source",
+            title="il7 parameters",
+            caption="derived: computed by the model for the healthy adult at steady state",
+        )
+        for pid, row in frame.iterrows():
+            value = f"{row['value']:g}"
+            source = row["source"] or f"(assumed) {row['note']}"
+            table.add_row(str(pid), value, plain(row["unit"]), row["status"], plain(source))
+        Console().print(table)
+
+
+def _export_petab(args: argparse.Namespace) -> None:
+    from il7 import petab_export
+
+    if args.output is None or not args.output.strip():
+        raise Il7Error("export petab writes a folder of files: add -o FOLDER, e.g. -o il7-petab")
+    estimate = [item for item in args.estimate if item.strip()]  # ids split at commas by petab_export
+    overrides = parse_overrides(args.sets)
+    if args.scenario is None:
+        if args.data is not None or estimate:
+            raise Il7Error(
+                "--data and --estimate go with --scenario (without it, export petab writes Gonnord 2018 S3C)"
+            )
+        problem = petab_export.write_s3c(args.output, overrides=overrides)
+    else:
+        if args.data is None:
+            raise Il7Error("export petab --scenario needs your measurements: add --data FILE.csv")
+        if not estimate:
+            raise Il7Error(
+                "export petab --scenario needs what to estimate: add --estimate ID, e.g. ka_rIL7_sc"
+            )
+        problem = petab_export.write_scenario(
+            args.output, chosen_scenario(args), args.data, estimate, overrides=overrides
+        )
+    print(f"wrote {problem} (and the model, tables and a README beside it)")
+
+
+def _export(args: argparse.Namespace) -> None:
+    from il7 import build, export
+    from il7.simulate import start_time
+
+    if args.dose is not None and args.scenario is None:
+        raise Il7Error("--dose acts on a scenario's doses: add --scenario, e.g. --scenario sportes_2008")
+    if args.what == "petab":
+        _export_petab(args)
+        return
+    if args.data is not None or args.estimate:
+        raise Il7Error(f"--data and --estimate belong to export petab, not export {args.what}")
+    if args.output is not None and not args.output.strip():
+        if args.what == "omex":
+            raise Il7Error("-o '': give a file name, e.g. -o run.omex")
+        raise Il7Error("-o '': give a file name, e.g. -o il7.xml, or leave -o out to print the SBML")
+    if args.what == "omex" and args.scenario is None:
+        raise Il7Error("export omex writes a scenario's run: add --scenario, e.g. --scenario baseline")
+    if args.what == "omex" and args.output is None:
+        raise Il7Error("export omex writes an archive, not text: add -o FILE.omex")
+    if args.sets and args.scenario is None:
+        raise Il7Error("--set acts on a scenario's body: add --scenario, e.g. --scenario baseline")
+    output_files(args, {"-o": EXPORT_SUFFIXES[args.what]})
+    chosen = None if args.scenario is None else chosen_scenario(args)
+    overrides = parse_overrides(args.sets)
+    if chosen is not None and args.what == "omex":
+        export.write_omex(args.output, chosen, overrides=overrides)
+    else:
+        text = build.sbml() if chosen is None else export.scenario_sbml(chosen, overrides=overrides)
+        if not args.output:
+            sys.stdout.write(text)
+            return
+        with writing(args.output):
+            Path(args.output).write_text(text, encoding="utf-8")
+    if chosen is None:
+        print(f"wrote {args.output}")
+    else:
+        print(
+            f"wrote {args.output}: scenario '{chosen.name}', model time 0 h = {chosen.time_unit} "
+            f"{start_time(chosen):g}; simulate to {export.output_hours(chosen)[-1]:g} h"
+            + (" (the archive's SED-ML says so)" if args.what == "omex" else "")
+        )
+
+
+def _report(args: argparse.Namespace) -> None:
+    from il7.report import step_count, write_report
+
+    with progress_steps("il7 report", step_count()) as step:
+        page = write_report(args.out, progress=step)
+    print(f"wrote {page}")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "scenarios": _scenarios,
+    "readouts": _readouts,
+    "simulate": _simulate,
+    "parameters": _parameters,
+    "export": _export,
+    "report": _report,
+}
