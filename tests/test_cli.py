@@ -862,3 +862,16 @@ def test_a_failed_write_after_the_run_is_one_line(
     code, _, err = run(capsys, "cohort", "--n", "10", "--out", str(tmp_path / "c.csv"))
     assert code == 2 and "cannot write" in err and "No space left on device" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_every_subcommand_has_one_function() -> None:
+    # main runs COMMANDS[name]: a subcommand missing there was a KeyError traceback, and a name
+    # listed by two command modules would have run the later one silently
+    import argparse
+
+    from il7.cli import COMMANDS, _parser, analysis, checks, run
+
+    (sub,) = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(sub.choices) == set(COMMANDS)
+    listed = [*run.COMMANDS, *checks.COMMANDS, *analysis.COMMANDS]
+    assert len(listed) == len(set(listed))

@@ -306,7 +306,7 @@ def load(name_or_path: str | Path) -> Scenario:
         raise Il7Error(f"'{path}' is a folder, not a scenario file; give the path of a .yaml file")
     if not path.is_file():
         raise Il7Error(f"scenario file '{path}' not found; check the path")
-    from il7 import scenario_file  # which reads files into these nouns
+    from il7 import scenario_file  # here, not at the top: scenario_file imports this module's nouns
 
     return scenario_file.checked(scenario_file.read(path), file=str(path), steady_start=True)
 
@@ -318,7 +318,7 @@ def parse(data: Any, *, file: str = "<dict>", steady_start: bool = False) -> Sce
     period is at ``-inf``. Without it a body may start from the model's initial values, as il7's
     own experiments sometimes read them; a culture well always may (cells just put into it).
     """
-    from il7 import scenario_file
+    from il7 import scenario_file  # as in load
 
     return scenario_file.checked(data, file=file, steady_start=steady_start)
 

@@ -38,7 +38,6 @@ from il7.values import (
     parameter_value,
     quantity,
     real_number,
-    seed_value,
     whole_number,
     within_reach,
 )
@@ -107,7 +106,7 @@ MAX_YAML_VALUES = 1_000_000
 a file whose aliases multiply into billions of values is refused before it is built."""
 
 
-def _read_yaml(text: str, path: Path) -> Any:
+def _yaml_data(text: str, path: Path) -> Any:
     """Read a scenario file's YAML with :class:`_StrictLoader`, refusing, before building it, a
     file that nests too deeply, whose aliases expand past :data:`MAX_YAML_VALUES`, or whose alias
     refers to the value it stands in."""
@@ -182,7 +181,7 @@ def read(path: Path) -> Any:
     :class:`~il7.errors.Il7Error` naming the file and the fix: not YAML (with line and column),
     not UTF-8, unreadable, too large or endless."""
     try:
-        return _read_yaml(path.read_text(encoding="utf-8"), path)
+        return _yaml_data(path.read_text(encoding="utf-8"), path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -198,6 +197,18 @@ def checked(data: Any, *, file: str, steady_start: bool) -> Scenario:
     """The scenario ``data`` (a file's, from :func:`read`) describes, or a
     :class:`~il7.errors.ScenarioError` listing every problem (see :func:`il7.scenario.parse`)."""
     return _Parser(file, steady_start=steady_start).scenario(data)
+
+
+def _seed_value(species: str, raw: Any, *, where: str) -> float:
+    """Cells of a seedable population (``model/interventions.yaml`` seeds) set by a period."""
+    value, unit = quantity(raw, where=where, example="1e9 cells")
+    if unit not in (None, "cells"):
+        raise Il7Error(
+            f"{where}: unit '{unit}' does not fit {species}; give a number of cells, e.g. '1e9 cells'"
+        )
+    if not math.isfinite(value) or value < 0:
+        raise Il7Error(f"{where}: {value:g} is not a usable number of cells; give a finite number >= 0")
+    return value
 
 
 def _text(value: Any) -> str | None:
@@ -316,7 +327,7 @@ class _Parser:
             spot = f"{where}.{key}"
             if key in seeds:
                 try:
-                    out.append((str(key), seed_value(str(key), raw, where=spot)))
+                    out.append((str(key), _seed_value(str(key), raw, where=spot)))
                 except Il7Error as exc:
                     self.problem(str(exc))
                 continue

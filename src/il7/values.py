@@ -28,14 +28,14 @@ _COMMA_NUMBER = re.compile(r"^\s*[-+]?\d+(?:,\d+)+")  # 5,000,000 or 5,5 or 0,25
 # 1_000 and 1.0_0 as numbers, YAML 1.2 as text, Python's float() too; 1_0 is more likely a slip
 # than 10). The scenario file's loader keeps both as text; the readers here refuse them.
 CLOCK_NUMBER = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
-UNDERSCORED_NUMBER = re.compile(
+_UNDERSCORED_NUMBER = re.compile(
     r"^[-+]?(?=[0-9_.]*_)(?=[0-9_.]*[0-9])[0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9_]+)?$"
 )
 
 
 def grouped_digits_hint(text: str) -> str:
     """Advice for a number written with '_' between its digits (``1_0``), or ``""`` for others."""
-    if not UNDERSCORED_NUMBER.match(text.strip()):
+    if not _UNDERSCORED_NUMBER.match(text.strip()):
         return ""
     return f" ('_' does not group digits here: write {text.strip().replace('_', '')} if that is meant)"
 
@@ -55,7 +55,7 @@ def quantity(text: Any, *, where: str, example: str = "10 ug/kg") -> tuple[float
                 f"{where}: {text} is too large to be a number here; give a realistic value"
             ) from None
     number_part = (str(text).split() or [""])[0]
-    if CLOCK_NUMBER.match(str(text).strip()) or UNDERSCORED_NUMBER.match(number_part):
+    if CLOCK_NUMBER.match(str(text).strip()) or _UNDERSCORED_NUMBER.match(number_part):
         raise Il7Error(f"{where}: '{text}' is not a number{number_hint(number_part)}")
     if _COMMA_NUMBER.match(str(text)):
         raise Il7Error(
@@ -89,6 +89,7 @@ def dose_unit_problem(unit: str, route: str | None = None, *, has_body: bool = T
 
 
 def needs_body(written: str) -> str:
+    """Why a per-kg amount (``written``) cannot be given where there is no body weight."""
     return f"'{written}' needs a body weight, which this context has not; give the amount in ug or ng"
 
 
@@ -125,18 +126,6 @@ def number_hint(raw: Any) -> str:
             return f" ('{raw}' is in quotes, which make it text: remove them)"
         return f" (YAML reads '{raw}' as text: write it with a decimal point and a signed exponent, e.g. 1.0e+1, or in full)"
     return ""
-
-
-def seed_value(species: str, raw: Any, *, where: str) -> float:
-    """Cells of a seedable population (``model/interventions.yaml`` seeds) set by a period."""
-    value, unit = quantity(raw, where=where, example="1e9 cells")
-    if unit not in (None, "cells"):
-        raise Il7Error(
-            f"{where}: unit '{unit}' does not fit {species}; give a number of cells, e.g. '1e9 cells'"
-        )
-    if not math.isfinite(value) or value < 0:
-        raise Il7Error(f"{where}: {value:g} is not a usable number of cells; give a finite number >= 0")
-    return value
 
 
 OVERRIDE_REACH = 1000.0

@@ -20,10 +20,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from il7.cli import analysis, checks, run
 from il7.cli.output import number_option
 from il7.errors import Il7Error
 
 EXIT_USER_ERROR = 2
+COMMANDS = {**run.COMMANDS, **checks.COMMANDS, **analysis.COMMANDS}
+"""Every subcommand's function, by name (each module of commands lists its own)."""
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 """Errors of a write that failed for want of room (``il7 parameters > /dev/full``)."""
 
@@ -75,12 +78,12 @@ def _fail(message: str) -> NoReturn:
 
 
 def _set_option(parser: argparse.ArgumentParser, help: str) -> None:
-    """The repeatable ``--set ID=VALUE`` option (read by :func:`_overrides`)."""
+    """The repeatable ``--set ID=VALUE`` option (read by :func:`il7.cli.output.parse_overrides`)."""
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="ID=VALUE", help=help)
 
 
 def _dose_option(parser: argparse.ArgumentParser, when: str = "") -> None:
-    """The ``--dose AMOUNT`` option: the scenario at another dose level (read by :func:`_scenario`)."""
+    """The ``--dose AMOUNT`` option: the scenario at another dose level (read by :func:`il7.cli.output.chosen_scenario`)."""
     parser.add_argument(
         "--dose",
         metavar="AMOUNT",
@@ -375,11 +378,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             "standard output is closed (>&-), and il7 prints its results there; send it to a file or to /dev/null"
         )
     args = _parser().parse_args(argv)
-    from il7.cli import analysis, checks, run  # the commands, which use this module's parser
-
     try:
         try:
-            (run.COMMANDS | checks.COMMANDS | analysis.COMMANDS)[args.command](args)
+            COMMANDS[args.command](args)
         except SystemExit:  # validate and claims exit 1 after printing a miss
             sys.stdout.flush()
             raise

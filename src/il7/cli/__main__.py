@@ -2,4 +2,5 @@
 
 from il7.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

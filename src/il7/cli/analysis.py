@@ -11,9 +11,8 @@ from collections.abc import Callable
 from il7.cli.output import (
     PLOT_SUFFIXES,
     chosen_scenario,
-    json_number,
+    number_option,
     output_files,
-    parse_correlations,
     parse_overrides,
     plain,
     print_json,
@@ -22,6 +21,29 @@ from il7.cli.output import (
 )
 from il7.errors import Il7Error
 from il7.files import writing
+
+
+def _parse_correlations(items: list[str]) -> dict[tuple[str, str], float]:
+    """``--correlate A,B=R`` options as ``{(A, B): R}`` (checked further by the population)."""
+    out: dict[tuple[str, str], float] = {}
+    for item in items:
+        pair, sep, value = item.rpartition("=")
+        ids = [part.strip() for part in pair.split(",")]
+        try:
+            r = number_option(value)
+        except ValueError:
+            r = math.nan
+        if not sep or "=" in pair or len(ids) != 2 or not all(ids) or not math.isfinite(r):
+            raise Il7Error(f"--correlate '{item}': write ID,ID=R, e.g. --correlate CL_Ab,ka_Ab=0.4")
+        if (ids[0], ids[1]) in out or (ids[1], ids[0]) in out:
+            raise Il7Error(f"--correlate {ids[0]},{ids[1]} is given twice; give each pair once")
+        out[(ids[0], ids[1])] = r
+    return out
+
+
+def _json_number(x: float) -> float | None:
+    """A float for strict JSON: ``None`` for NaN and the infinities."""
+    return x if math.isfinite(x) else None
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
@@ -65,7 +87,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
                     "nominal": result.nominal,
                     "step": result.step,
                     "rows": [
-                        {**vars(r), "low": json_number(r.low), "high": json_number(r.high)}
+                        {**vars(r), "low": _json_number(r.low), "high": _json_number(r.high)}
                         for r in result.rows
                     ],
                     "not_varied": [{"parameter": pid, "reason": why} for pid, why in result.skipped],
@@ -118,7 +140,7 @@ def _population(args: argparse.Namespace) -> None:
 
     output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES, "--patients": (".csv",)})
     vary = parse_overrides(args.vary, flag="--vary")
-    correlations = parse_correlations(args.correlate)
+    correlations = _parse_correlations(args.correlate)
     chosen = chosen_scenario(args)
     readouts = build.split_ids(args.readouts, where="--readouts", kind="readout", example="CD4_blood") or None
     if args.readouts and readouts is None:
@@ -168,9 +190,9 @@ def _population(args: argparse.Namespace) -> None:
                             "spread": s.describe(),
                             "kind": s.kind,
                             "unit": s.unit,
-                            "cv": json_number(s.cv),
-                            "low": json_number(s.low),
-                            "high": json_number(s.high),
+                            "cv": _json_number(s.cv),
+                            "low": _json_number(s.low),
+                            "high": _json_number(s.high),
                             "redrawn": again,
                         }
                         for s, again in zip(result.spreads, result.redrawn, strict=True)
@@ -186,13 +208,13 @@ def _population(args: argparse.Namespace) -> None:
                     "failed": [{"patient": i, "reason": why} for i, why in result.failed],
                     "percentiles": table.to_dict(orient="records"),
                     "prcc_at": at,
-                    "relative_spread": {r: json_number(x) for r, x in spreads.items()} or None,
+                    "relative_spread": {r: _json_number(x) for r, x in spreads.items()} or None,
                     "prcc": {
-                        r: {pid: json_number(c) for pid, c in coefficients.items()}
+                        r: {pid: _json_number(c) for pid, c in coefficients.items()}
                         for r, coefficients in explained.items()
                     }
                     or None,
-                    "prcc_p": {r: {pid: json_number(x) for pid, x in ps.items()} for r, ps in chance.items()}
+                    "prcc_p": {r: {pid: _json_number(x) for pid, x in ps.items()} for r, ps in chance.items()}
                     or None,
                     "prcc_missing": unexplained or None,
                 }

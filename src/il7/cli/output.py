@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -49,6 +48,8 @@ def plain(text: str) -> str:
 
 
 def parse_overrides(sets: list[str], *, flag: str = "--set") -> dict[str, str]:
+    """``ID=VALUE`` items of a repeatable option (``--set``, ``--vary``, ``--fix``) as a mapping, each
+    id once; the values stay text, read later against the parameter table."""
     out = {}
     for item in sets:
         key, sep, value = item.partition("=")
@@ -61,26 +62,8 @@ def parse_overrides(sets: list[str], *, flag: str = "--set") -> dict[str, str]:
     return out
 
 
-def parse_correlations(items: list[str]) -> dict[tuple[str, str], float]:
-    """``--correlate A,B=R`` options as ``{(A, B): R}`` (checked further by the population)."""
-    out: dict[tuple[str, str], float] = {}
-    for item in items:
-        pair, sep, value = item.rpartition("=")
-        ids = [part.strip() for part in pair.split(",")]
-        try:
-            r = number_option(value)
-        except ValueError:
-            r = math.nan
-        if not sep or "=" in pair or len(ids) != 2 or not all(ids) or not math.isfinite(r):
-            raise Il7Error(f"--correlate '{item}': write ID,ID=R, e.g. --correlate CL_Ab,ka_Ab=0.4")
-        if (ids[0], ids[1]) in out or (ids[1], ids[0]) in out:
-            raise Il7Error(f"--correlate {ids[0]},{ids[1]} is given twice; give each pair once")
-        out[(ids[0], ids[1])] = r
-    return out
-
-
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
-EXPORT_SUFFIXES = {"sbml": (".xml", ".sbml"), "omex": (".omex",)}
+"""File suffixes a --plot option takes (matplotlib writes each format)."""
 
 
 def output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]]) -> None:
@@ -159,41 +142,6 @@ def save_figure(fig: Any, path: str) -> str:
     return path
 
 
-def print_numbers(
-    title: str, index: str, headers: list[str], index_cells: list[str], rows: list[list[str]]
-) -> None:
-    """Print a table of numbers as as many tables, one below the other, as the terminal's width
-    needs, each repeating the index column: a number is never cut or wrapped (rich would print
-    4.007e-11 as 4.007e-... or split it over two lines)."""
-    from rich.console import Console
-    from rich.table import Column, Table
-
-    console = Console()
-
-    def width(header: str, cells: list[str]) -> int:  # a header may wrap at its spaces; a number not
-        return max([len(c) for c in cells] + [len(w) for w in header.split()]) + 3  # 3: padding, rule
-
-    index_width = width(index, index_cells)
-    widths = [width(header, [row[k] for row in rows]) for k, header in enumerate(headers)]
-    groups: list[list[int]] = [[]]
-    used = index_width + 1
-    for k, need in enumerate(widths):
-        if groups[-1] and used + need > console.width:
-            groups.append([])
-            used = index_width + 1
-        groups[-1].append(k)
-        used += need
-    for n, group in enumerate(groups):
-        table = Table(
-            Column(plain(index), min_width=index_width - 3),
-            *(Column(plain(headers[k]), min_width=widths[k] - 3) for k in group),
-            title=title + (f" ({n + 1} of {len(groups)})" if len(groups) > 1 else ""),
-        )
-        for t, row in zip(index_cells, rows, strict=True):
-            table.add_row(t, *(row[k] for k in group))
-        console.print(table)
-
-
 @contextlib.contextmanager
 def progress_steps(title: str, total: int) -> Iterator[Callable[[str], None]]:
     """A progress bar on stderr (transient; stdout stays clean for --json) advanced one labelled step at a time."""
@@ -206,11 +154,7 @@ def progress_steps(title: str, total: int) -> Iterator[Callable[[str], None]]:
         yield lambda label: bar.update(task, advance=1, description=f"{title}: {label}")
 
 
-def json_number(x: float) -> float | None:
-    """A float for strict JSON: ``None`` for NaN and the infinities."""
-    return x if math.isfinite(x) else None
-
-
 def print_json(rows: Sequence[Mapping[str, object]]) -> None:
+    """Print ``rows`` as strict JSON: a non-finite number must have been made ``None`` before."""
     json.dump(rows, sys.stdout, indent=1, allow_nan=False)
     sys.stdout.write("\n")

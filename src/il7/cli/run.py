@@ -10,18 +10,54 @@ from collections.abc import Callable
 from pathlib import Path
 
 from il7.cli.output import (
-    EXPORT_SUFFIXES,
     PLOT_SUFFIXES,
     chosen_scenario,
     output_files,
     parse_overrides,
     plain,
-    print_numbers,
     progress_steps,
     save_figure,
 )
 from il7.errors import Il7Error
 from il7.files import writing
+
+EXPORT_SUFFIXES = {"sbml": (".xml", ".sbml"), "omex": (".omex",)}
+"""File suffixes il7 export -o takes, by format."""
+
+
+def _print_numbers(
+    title: str, index: str, headers: list[str], index_cells: list[str], rows: list[list[str]]
+) -> None:
+    """Print a table of numbers as as many tables, one below the other, as the terminal's width
+    needs, each repeating the index column: a number is never cut or wrapped (rich would print
+    4.007e-11 as 4.007e-... or split it over two lines)."""
+    from rich.console import Console
+    from rich.table import Column, Table
+
+    console = Console()
+
+    def width(header: str, cells: list[str]) -> int:  # a header may wrap at its spaces; a number not
+        return max([len(c) for c in cells] + [len(w) for w in header.split()]) + 3  # 3: padding, rule
+
+    index_width = width(index, index_cells)
+    widths = [width(header, [row[k] for row in rows]) for k, header in enumerate(headers)]
+    groups: list[list[int]] = [[]]
+    used = index_width + 1
+    for k, need in enumerate(widths):
+        if groups[-1] and used + need > console.width:
+            groups.append([])
+            used = index_width + 1
+        groups[-1].append(k)
+        used += need
+    for n, group in enumerate(groups):
+        table = Table(
+            Column(plain(index), min_width=index_width - 3),
+            *(Column(plain(headers[k]), min_width=widths[k] - 3) for k in group),
+            title=title + (f" ({n + 1} of {len(groups)})" if len(groups) > 1 else ""),
+        )
+        for t, row in zip(index_cells, rows, strict=True):
+            table.add_row(t, *(row[k] for k in group))
+        console.print(table)
 
 
 def _scenarios(args: argparse.Namespace) -> None:
@@ -76,7 +112,7 @@ def _simulate(args: argparse.Namespace) -> None:
         frame = trajectory.to_pandas()
         step = max(1, len(frame) // 12)
         shown = frame.iloc[sorted({*range(0, len(frame), step), len(frame) - 1})]  # the last time too
-        print_numbers(
+        _print_numbers(
             trajectory.scenario,
             str(frame.index.name),
             [str(c) for c in frame.columns],
