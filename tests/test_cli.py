@@ -24,9 +24,19 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_scenarios_lists_descriptions(capsys: pytest.CaptureFixture[str]) -> None:
+def test_scenarios_lists_descriptions_and_doses(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "scenarios")
     assert code == 0 and "baseline" in out and "culture_dose" in out
+    # what --dose would change: each scenario's boluses, counted
+    assert "doses: IL7 10 ug/kg sc x7" in out and "doses: CYT107 20 ug/kg sc x3" in out
+    assert "doses: IL7 10 ng/mL medium; IL4 6.25 pM medium" in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from il7 import __version__
+
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.strip() == f"il7 {__version__}"
 
 
 def test_readouts_lists_every_observable_with_its_unit(capsys: pytest.CaptureFixture[str]) -> None:

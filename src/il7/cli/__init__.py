@@ -104,10 +104,11 @@ def _jobs_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from il7 import calibrate, sensitivity  # their defaults are named in --help
+    from il7 import __version__, calibrate, sensitivity  # their defaults are named in --help
     from il7.population import DEFAULT_N
 
     parser = _Parser(prog="il7", description="The interleukin-7 system as an executable model.")
+    parser.add_argument("--version", action="version", version=f"il7 {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     sub.add_parser("scenarios", help="list the built-in scenarios")

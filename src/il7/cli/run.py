@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from il7.cli.output import (
     PLOT_SUFFIXES,
@@ -20,6 +21,9 @@ from il7.cli.output import (
 )
 from il7.errors import Il7Error
 from il7.files import writing
+
+if TYPE_CHECKING:
+    from il7.scenario import Scenario
 
 EXPORT_SUFFIXES = {"sbml": (".xml", ".sbml"), "omex": (".omex",)}
 """File suffixes il7 export -o takes, by format."""
@@ -68,8 +72,27 @@ def _scenarios(args: argparse.Namespace) -> None:
 
     table = Table("scenario", "description", title="Built-in scenarios")
     for name in scenario.builtin_names():
-        table.add_row(name, plain(scenario.load(name).description))
+        s = scenario.load(name)
+        doses = _doses_in_words(s)
+        table.add_row(name, plain(s.description + (f"\ndoses: {doses}" if doses else "")))
     Console().print(table)
+    print("il7 simulate NAME --dose AMOUNT runs a scenario whose doses are of one drug at another amount")
+
+
+def _doses_in_words(s: Scenario) -> str:
+    """A scenario's boluses as 'DRUG AMOUNT UNIT ROUTE xCOUNT' (in the order given), and its
+    infusions by drug; empty where it gives none."""
+    counted: dict[tuple[str, float, str, str], int] = {}
+    infused: list[str] = []
+    for dose in (d for p in s.periods for d in p.doses):
+        if dose.route == "infusion":
+            if dose.drug not in infused:
+                infused.append(dose.drug)
+            continue
+        key = (dose.drug, dose.amount, dose.unit, dose.route)
+        counted[key] = counted.get(key, 0) + 1
+    lines = [f"{d} {a:g} {u} {r}" + (f" x{n}" if n > 1 else "") for (d, a, u, r), n in counted.items()]
+    return "; ".join(lines + [f"{d} infusion" for d in infused])
 
 
 def _readouts(args: argparse.Namespace) -> None:
