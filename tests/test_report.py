@@ -196,3 +196,11 @@ def test_a_report_folder_that_is_no_name_is_refused_before_any_run(out: object) 
     # write_report(5) raised TypeError from pathlib
     with pytest.raises(Il7Error, match=r"^report folder \(--out\) (5|''): give a name, e\.g\. 'il7-report'$"):
         write_report(out)  # type: ignore[arg-type]
+
+
+def test_the_page_says_what_made_it() -> None:
+    # a report read months later must say which il7, which model sources and which solver made it
+    from il7 import __version__, build
+    from il7.report import _header
+
+    assert f"by il7 {__version__} (model sources {build.digest()[:12]}, libroadrunner 2." in _header()

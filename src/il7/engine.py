@@ -301,6 +301,11 @@ def _load(digest: str, make_sbml: Callable[[], str]) -> Any:
     return rr
 
 
+def solver_version() -> str:
+    """The version of libroadrunner that runs the model (for a report's record of what made it)."""
+    return str(roadrunner.__version__)
+
+
 @functools.cache
 def engine() -> Engine:
     """The process's compiled model (built and compiled on first use)."""
