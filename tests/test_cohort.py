@@ -16,7 +16,7 @@ def test_too_small_a_cohort_is_refused() -> None:
 
 
 def test_every_trait_is_a_parameter_the_transplant_scenario_leaves_to_each_patient() -> None:
-    from il7.population import spread
+    from il7.draws import spread
     from il7.scenario import load
 
     transplant = load("transplant")

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from il7.build import parameters
+from il7.draws import Spread, correlation_matrix, draw, spread
 from il7.errors import Il7Error
-from il7.population import Population, Spread, correlation_matrix, draw, population, spread
+from il7.population import Population, population
 from il7.scenario import load
 from il7.simulate import simulate
 

@@ -66,7 +66,7 @@ def test_graft_doses_per_kg_scale_with_the_contexts_body_weight() -> None:
     )
     assert dict(written.periods[-1].set)["graft_CD34"] == pytest.approx(2e6 * weight, rel=1e-12)
     # and so may a population's range
-    from il7.population import spread
+    from il7.draws import spread
 
     ranged = spread("graft_T", "1e8..5e8 cells/kg", load("transplant"))
     assert (ranged.low, ranged.high) == pytest.approx((1e8 * weight, 5e8 * weight), rel=1e-12)

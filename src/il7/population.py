@@ -16,7 +16,7 @@ mouse, a culture well, ``sil7r_high``), they do not apply to it: a log-normal is
 truncated (but for a fraction, at 1), and a range need only hold physical values.
 
 Parameters are drawn independently unless ``correlations`` (``--correlate``) pair some of them:
-their normal scores are then correlated (a Gaussian copula, :func:`draw`), as a block of
+their normal scores are then correlated (a Gaussian copula, :func:`il7.draws.draw`), as a block of
 inter-individual variances correlates the etas in NONMEM or Monolix.
 
 The same seed, spreads, order of the spreads and correlations give the same patients.
@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -45,12 +44,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from il7 import build, units
+from il7 import build
+from il7.draws import Spread, correlation_matrix, draw, spread
 from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
 from il7.scenario import Scenario, known_readouts, load
-from il7.simulate import readout_unit, scenario_overrides, simulate_many, values_in_run, workers
-from il7.values import grouped_digits_hint, parameter_value
+from il7.simulate import readout_unit, scenario_overrides, simulate_many, workers
 
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 """The percentiles reported: the median, the middle 50% and the middle 90% of the patients."""
@@ -75,9 +74,6 @@ DEFAULT_N = 100
 MAX_PATIENTS = 100_000
 """More patients than this is a typo, not a study."""
 
-MIN_CV = 1e-3
-"""Smallest CV (0.1%): below it the patients differ by less than the solver's precision."""
-
 NO_SPREAD = 1e-5
 """A readout whose middle 90% spans less than this fraction of its median does not vary beyond
 the solver's precision (steady states hold to about 1e-6): no coefficients are given for it."""
@@ -86,68 +82,6 @@ NOISE_FLOOR = 1e-6
 """A readout whose values at a time all lie below this fraction of its largest absolute value over
 the run (all patients, all times) is at the solver's noise level (IL-7 used up in a well reads
 +-1e-16): no coefficients are given for it either, as ``il7 sensitivity`` refuses such readouts."""
-
-_REDRAW_ROUNDS = 100
-"""Rounds of drawing again the patients with a log-normal value out of bounds before a spread is
-called too wide."""
-
-
-@dataclass(frozen=True)
-class Spread:
-    """How one parameter varies between the virtual patients.
-
-    Attributes
-    ----------
-    parameter
-        Parameter id (``il7 parameters``).
-    kind
-        ``lognormal`` or ``uniform``.
-    unit
-        The parameter's table unit, in which ``center``, ``low`` and ``high`` are given.
-    center
-        For ``lognormal``: the parameter's value in the scenario's run, the median before
-        truncation; for ``uniform``: the middle of the range.
-    cv
-        For ``lognormal``: the coefficient of variation (0.3 = 30%); ``nan`` for ``uniform``.
-    low, high
-        For ``uniform``: the range; for ``lognormal``: the bounds outside which draws are drawn
-        again (the table's, or 0 and infinity, or 0 and 1 for a fraction, where the scenario's
-        value lies outside the table's bounds).
-    """
-
-    parameter: str
-    kind: str
-    unit: str
-    center: float
-    cv: float
-    low: float
-    high: float
-
-    def describe(self) -> str:
-        """One phrase, e.g. ``age uniform 20-70 years`` or ``p_max log-normal CV 30% around 0.1
-        1/day, redrawn outside 0.02-0.5 1/day``."""
-        unit = units.suffix(self.unit)
-        if self.kind == "uniform":
-            return f"{self.parameter} uniform {self.low:.4g}-{self.high:.4g}{unit}"
-        bounds = (
-            f", redrawn outside {self.low:.4g}-{self.high:.4g}{unit}"
-            if self.low > 0 or math.isfinite(self.high)
-            else ""
-        )
-        return f"{self.parameter} log-normal CV {100 * self.cv:.3g}% around {self.center:.4g}{unit}{bounds}"
-
-    def values(self, scores: np.ndarray) -> np.ndarray:
-        """Values (table unit) from standard-normal scores: ``center * exp(sigma * z)`` for a
-        log-normal (sigma = sqrt(ln(1 + CV^2))), ``low + (high - low) * Phi(z)`` for a uniform."""
-        if self.kind == "uniform":
-            from scipy.stats import norm
-
-            return np.asarray(self.low + (self.high - self.low) * norm.cdf(scores), dtype=float)
-        return self.center * np.exp(math.sqrt(math.log1p(self.cv**2)) * scores)
-
-    def outside(self, values: np.ndarray) -> np.ndarray:
-        """Which values lie outside the bounds (a log-normal's are drawn again; a uniform's never do)."""
-        return (values < self.low) | (values > self.high)
 
 
 @dataclass(frozen=True)
@@ -176,7 +110,7 @@ class Population:
     failed
         ``(patient, reason)`` for each patient whose run failed (patients count from 0).
     correlations
-        ``(parameter, parameter, r)`` for each pair drawn correlated (see :func:`draw`); none by
+        ``(parameter, parameter, r)`` for each pair drawn correlated (see :func:`il7.draws.draw`); none by
         default.
     """
 
@@ -439,9 +373,6 @@ class Population:
         return fig
 
 
-_CV = re.compile(r"^\s*cv\s*[=:]?\s*(?P<value>[-+\w.]+)\s*(?P<percent>%?)\s*$", re.IGNORECASE)
-
-
 def output_index(times: Sequence[float] | np.ndarray, at: float | None, *, where: str, unit: str) -> int:
     """The index of output time ``at`` in ``times`` (default: the last).
 
@@ -473,193 +404,6 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     from scipy.stats import rankdata
 
     return np.asarray(rankdata(x), dtype=float)
-
-
-def spread(
-    parameter: str, text: str, scenario: Scenario, overrides: Mapping[str, float] | None = None
-) -> Spread:
-    """Read one ``--vary`` spread: ``"cv 30%"`` or ``"LOW..HIGH [unit]"``.
-
-    Parameters
-    ----------
-    parameter
-        Parameter id.
-    text
-        The spread as written.
-    scenario
-        The scenario whose run gives the log-normal's median (and says whether the table's
-        bounds apply: not where its own value lies outside them).
-    overrides
-        Overrides in model units (:func:`il7.simulate.scenario_overrides`), which that run includes.
-
-    Raises
-    ------
-    Il7Error
-        Unknown or computed parameter, one the scenario sets after its start, a spread that is
-        neither form, a range outside the bounds, or a median of 0.
-    """
-    where = f"--vary {parameter}"
-    table = {p.id: p for p in build.parameters()}
-    p = table.get(parameter)
-    if p is None:
-        raise Il7Error(
-            f"{where}: not a parameter{did_you_mean(parameter, table)}; list them with `il7 parameters`"
-        )
-    if p.value is None:
-        raise Il7Error(f"{where}: computed by the model ({p.source}); vary the parameters it is made of")
-    if parameter in scenario.set_after_start:
-        raise Il7Error(
-            f"{where}: scenario '{scenario.name}' sets it after its start, which would overwrite each "
-            "patient's value; vary it in a copy of the scenario file instead"
-        )
-    factor = units.label(p.unit, where=f"parameter {parameter}").factor
-    run_value = values_in_run(scenario, dict(overrides or {})).get(parameter, p.value * factor) / factor
-    lower = -math.inf if p.lower is None else p.lower
-    upper = math.inf if p.upper is None else p.upper
-    if not lower <= run_value <= upper:
-        # the scenario's own body (a mouse, a well) lies outside the human table's bounds: keep only
-        # what is physical
-        lower, upper = (0.0, 1.0) if p.unit == "fraction" else (0.0, math.inf)
-    if not isinstance(text, str):
-        text = str(text)
-    cv = _CV.match(text)
-    if cv is not None:
-        hint = grouped_digits_hint(cv.group("value"))  # float() would read '3_0' as 30
-        try:
-            value = math.nan if hint else float(cv.group("value")) / (100.0 if cv.group("percent") else 1.0)
-        except ValueError:
-            value = math.nan
-        if not MIN_CV <= value <= 10:
-            raise Il7Error(
-                f"{where}={text}: a CV must be a number from {100 * MIN_CV:g}% to 1000%, e.g. cv 30%{hint}"
-            )
-        if run_value <= 0:
-            raise Il7Error(
-                f"{where}={text}: {parameter} is {run_value:g} in this run, and a log-normal spread needs a "
-                f"positive median; give a range within its bounds instead, LOW..HIGH ({lower:g} to {upper:g})"
-            )
-        return Spread(parameter, "lognormal", p.unit, run_value, value, lower, upper)
-    low_text, dots, high_text = (part.strip() for part in text.partition(".."))
-    if not dots or not low_text or not high_text or ".." in high_text or high_text.startswith("."):
-        raise Il7Error(
-            f"{where}={text}: write a log-normal spread 'cv 30%' or one range 'LOW..HIGH' with the "
-            f"parameter's unit ({p.unit}), e.g. --vary age='20..70 years'"
-        )
-    low_unit, high_unit = (part.partition(" ")[2].strip() for part in (low_text, high_text))
-    if low_unit and not high_unit:
-        raise Il7Error(
-            f"{where}={text}: give the unit after the high end (it then holds for both), or after each, "
-            f"e.g. '{low_text.partition(' ')[0]}..{high_text} {low_unit}'"
-        )
-    if high_unit and not low_unit:  # a unit written once, after the high end, holds for both ends
-        low_text = f"{low_text} {high_unit}"
-    weight = scenario.body_weight_kg
-    low = parameter_value(p, low_text, where=where, body_weight_kg=weight) / factor
-    high = parameter_value(p, high_text, where=where, body_weight_kg=weight) / factor
-    if not low < high:
-        raise Il7Error(f"{where}={text}: the range's low end must be below its high end")
-    if low < lower or high > upper:
-        written = units.LABELS.get(high_unit or low_unit)
-        per_kg = (
-            f", {lower / weight:g}-{upper / weight:g} {written.label} at this body's {weight:g} kg"
-            if written is not None and written.per_kg and weight
-            else ""
-        )
-        raise Il7Error(
-            f"{where}={text}: the range leaves {parameter}'s bounds, {lower:g}-{upper:g}{units.suffix(p.unit)}"
-            f"{per_kg} (il7 parameters); give a range within them"
-        )
-    return Spread(parameter, "uniform", p.unit, (low + high) / 2.0, math.nan, low, high)
-
-
-def correlation_matrix(
-    spreads: Sequence[Spread], correlations: Mapping[tuple[str, str], float] | None
-) -> np.ndarray:
-    """The correlation matrix of the spreads' normal scores: 1 on the diagonal, each pair's ``r``
-    off it, 0 elsewhere.
-
-    Raises
-    ------
-    Il7Error
-        A pair that names a parameter not varied, the same parameter twice, a pair given twice,
-        an ``r`` not strictly between -1 and 1, or pairs that together admit no joint
-        distribution (a matrix that is not positive definite).
-    """
-    ids = [s.parameter for s in spreads]
-    matrix = np.eye(len(ids))
-    if correlations is not None and not isinstance(correlations, Mapping):
-        raise Il7Error(
-            f"correlations: give a mapping of parameter pair to r, e.g. {{('CL_Ab', 'ka_Ab'): 0.3}}, "
-            f"not a {type(correlations).__name__}"
-        )
-    for pair, r in (correlations or {}).items():
-        if not isinstance(pair, tuple) or len(pair) != 2:
-            raise Il7Error(
-                f"--correlate {pair!r}: name two varied parameters, e.g. --correlate CL_Ab,ka_Ab=0.3"
-            )
-        where = f"--correlate {pair[0]},{pair[1]}"
-        for pid in pair:
-            if pid not in ids:
-                raise Il7Error(
-                    f"{where}: {pid} is not varied{did_you_mean(str(pid), ids)}; correlate two of the "
-                    f"--vary parameters ({', '.join(ids)})"
-                )
-        i, j = ids.index(pair[0]), ids.index(pair[1])
-        if i == j:
-            raise Il7Error(f"{where}: a parameter is fully correlated with itself; name two different ones")
-        if isinstance(r, bool) or not isinstance(r, numbers.Real) or not -1.0 < float(r) < 1.0:
-            raise Il7Error(f"{where}={r!r}: a correlation must be a number strictly between -1 and 1")
-        if matrix[i, j] != 0.0:
-            raise Il7Error(f"{where}: this pair is given twice; give it once")
-        matrix[i, j] = matrix[j, i] = float(r)
-    try:
-        np.linalg.cholesky(matrix)
-    except np.linalg.LinAlgError:
-        raise Il7Error(
-            "--correlate: these correlations contradict each other (no joint distribution has them: "
-            "the matrix is not positive definite); weaken them"
-        ) from None
-    return matrix
-
-
-def draw(
-    spreads: Sequence[Spread], n: int, rng: np.random.Generator, correlation: np.ndarray | None = None
-) -> tuple[np.ndarray, tuple[int, ...]]:
-    """``n`` patients' values of the spreads (table units), and per spread how many log-normal
-    values fell outside its bounds.
-
-    Each patient's standard-normal scores are drawn jointly with ``correlation``
-    (:func:`correlation_matrix`; default independent), through its Cholesky factor, and each
-    score becomes its spread's value (:meth:`Spread.values`): a Gaussian copula, so that the
-    correlation holds between the log-normals' logarithms and between the uniforms' normal
-    scores. A patient with a log-normal value outside its bounds is drawn again whole, so that
-    the values stay within the bounds; where many are, the correlation that results is a little
-    weaker than asked (0.84 for 0.9 with a quarter of the patients drawn again).
-
-    Raises
-    ------
-    Il7Error
-        Most patients keep falling outside the bounds.
-    """
-    k = len(spreads)
-    factor = np.linalg.cholesky(np.eye(k) if correlation is None else correlation)
-    values = np.empty((n, k))
-    redrawn = np.zeros(k, dtype=int)
-    todo = np.arange(n)
-    for _ in range(_REDRAW_ROUNDS):
-        scores = rng.standard_normal((k, todo.size)).T @ factor.T  # spread by spread, as drawn before
-        values[todo] = np.column_stack([s.values(scores[:, j]) for j, s in enumerate(spreads)])
-        outside = np.column_stack([s.outside(values[todo, j]) for j, s in enumerate(spreads)])
-        redrawn += outside.sum(axis=0)
-        todo = todo[outside.any(axis=1)]
-        if todo.size == 0:
-            return values, tuple(int(c) for c in redrawn)
-    worst = spreads[int(np.argmax(redrawn))]
-    raise Il7Error(
-        f"--vary {worst.parameter}: most log-normal draws with CV {100 * worst.cv:.3g}% fall outside its "
-        f"bounds {worst.low:g}-{worst.high:g}{units.suffix(worst.unit)}; give a smaller CV or a range "
-        "within them"
-    )
 
 
 def population(
