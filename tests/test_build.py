@@ -1,6 +1,7 @@
 """The model build: SBML validity, units everywhere, a source for every number."""
 
 import math
+from pathlib import Path
 
 import libsbml
 import pytest
@@ -124,3 +125,25 @@ def test_sbml_names_its_species_and_gives_each_reaction_its_mechanism() -> None:
     assert [s.getId() for s in species if not s.getName()] == []  # every species is named
     assert m.getSpecies("Tn4").getName() == "naive CD4 T cells"
     assert m.getParameter("IL7_serum").getName() == "free IL-7 in plasma"
+
+
+def test_the_data_fingerprint_follows_a_scenario_the_model_fingerprint_does_not_see(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # calibrate --therapy --write changes levy_2012.yaml: a report's first line must show it
+    import shutil
+    from importlib import resources
+
+    from il7 import build
+
+    before, model = build.data_digest(), build.digest()
+    real = resources.files
+    copies = {}
+    for package in ("il7.scenarios", "il7.model", "il7.claims", "il7.data"):
+        copies[package] = tmp_path / package
+        shutil.copytree(str(real(package)), copies[package])
+    monkeypatch.setattr(build.resources, "files", lambda package: copies.get(package) or real(package))
+    assert build.data_digest() == before
+    levy = copies["il7.scenarios"] / "levy_2012.yaml"
+    levy.write_text(levy.read_text().replace("k_deplete_CD4: 0.00369", "k_deplete_CD4: 0.00738"))
+    assert build.data_digest() != before and build.digest() == model

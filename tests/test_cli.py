@@ -28,15 +28,17 @@ def test_scenarios_lists_descriptions_and_doses(capsys: pytest.CaptureFixture[st
     code, out, _ = run(capsys, "scenarios")
     assert code == 0 and "baseline" in out and "culture_dose" in out
     # what --dose would change: each scenario's boluses, counted
-    assert "doses: IL7 10 ug/kg sc x7" in out and "doses: CYT107 20 ug/kg sc x3" in out
+    assert "doses: IL7 10 ug/kg sc x7 every 2 days" in out and "doses: CYT107 20 ug/kg sc x3 every 7" in out
     assert "doses: IL7 10 ng/mL medium; IL4 6.25 pM medium" in out
 
 
-def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    from il7 import __version__
+def test_version_names_the_model_and_data_fingerprints(capsys: pytest.CaptureFixture[str]) -> None:
+    from il7 import __version__, build
 
     code, out, _ = run(capsys, "--version")
-    assert code == 0 and out.strip() == f"il7 {__version__}"
+    assert code == 0
+    assert out.startswith(f"il7 {__version__} (model {build.digest()[:12]}, scenarios and data ")
+    assert build.data_digest()[:12] in out and build.data_digest() != build.digest()
 
 
 def test_readouts_lists_every_observable_with_its_unit(capsys: pytest.CaptureFixture[str]) -> None:
@@ -447,7 +449,7 @@ output: {t_end: 10, n: 1}
         ),
         (
             ["simulate", "sportes_2008", "--dose", "ten"],
-            "--dose: 'ten' is not a number with a unit; write e.g. '30 ug/kg'",
+            "--dose 'ten': 'ten' is not a number with a unit; write e.g. '30 ug/kg'",
         ),
         (["simulate", "sportes_2008", "--dose", "3", "--dose", "4"], "--dose is given twice; give it once"),
         (
@@ -885,3 +887,10 @@ def test_every_subcommand_has_one_function() -> None:
     assert set(sub.choices) == set(COMMANDS)
     listed = [*run.COMMANDS, *checks.COMMANDS, *analysis.COMMANDS]
     assert len(listed) == len(set(listed))
+
+
+def test_a_p_value_that_underflows_is_not_printed_as_0() -> None:
+    # a PRCC of +-1 among 100 patients gives t = inf and P = 0.0, printed as 'P 0'
+    from il7.cli.analysis import _p_value
+
+    assert _p_value(0.0, 1) == "(P < 1e-300)" and _p_value(4.3e-78, 1) == "(P 4.3e-78)"

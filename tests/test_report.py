@@ -199,8 +199,8 @@ def test_a_report_folder_that_is_no_name_is_refused_before_any_run(out: object) 
 
 
 def test_the_page_says_what_made_it() -> None:
-    # a report read months later must say which il7, which model sources and which solver made it
-    from il7 import __version__, build
+    # a report read months later must say which il7, model, scenarios and data, and solver made it
+    from il7.engine import provenance
     from il7.report import _header
 
-    assert f"by il7 {__version__} (model sources {build.digest()[:12]}, libroadrunner 2." in _header()
+    assert f"by {provenance()}." in _header() and "libroadrunner 2." in provenance()

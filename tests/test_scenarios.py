@@ -215,6 +215,7 @@ def test_with_dose_changes_every_bolus_and_nothing_else(tmp_path: Path) -> None:
         (0.0, "ug/kg")
     }
     assert same_unit.name == "good at 0 ug/kg"
+    assert s.with_dose("30 mg/kg") == higher  # the amount with its unit, as --dose takes it
     assert same_unit.description == "a test scenario (Here every dose is 0 ug/kg instead.)"
 
 
@@ -223,7 +224,11 @@ def test_with_dose_changes_every_bolus_and_nothing_else(tmp_path: Path) -> None:
     [
         ((10**400,), r"^with_dose\(1000.*0000, None\): the amount is not a finite number"),
         ((True,), r"^with_dose\(True, None\): the amount is not a finite number"),
-        (("30",), r"^with_dose\('30', None\): the amount is not a finite number; give one, e\.g\. 30$"),
+        (
+            ("thirty",),
+            r"^with_dose\('thirty', None\): 'thirty' is not a number with a unit; write e\.g\. '30 ug/kg'$",
+        ),
+        (("30 ug/kg", "mg/kg"), r"the unit is given twice, 'ug/kg' and 'mg/kg'; give it once$"),
         ((None,), "the amount is not a finite number"),
         ((-1.0,), r"the amount is negative; a dose must be >= 0$"),
         ((30, ["ug/kg"]), r"the unit is not text; give a dose unit such as 'ug/kg'$"),

@@ -54,7 +54,9 @@ def test_a_refused_side_gives_a_one_sided_estimate_and_a_scenario_setting_is_not
         "il7ra_turnover_chx", "IL7Ra_total_per_T", parameters=["B_step_IL7_free", "translation"]
     )
     (row,) = result.rows
-    assert row.parameter == "B_step_IL7_free" and row.method.startswith("lower side only")
+    assert row.parameter == "B_step_IL7_free"
+    # a fraction at 1 is not scaled up: said as such, not as an override the user got wrong
+    assert row.method == "lower side only (upper refused: a fraction at 1, which x1.1 would take past 1)"
     assert math.isnan(row.high) and row.coefficient == 0.0  # B-cell development: not in a T-cell well
     assert result.skipped == (("translation", "scenario 'il7ra_turnover_chx' sets it after its start"),)
 

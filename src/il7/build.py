@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from il7 import units
@@ -224,6 +225,24 @@ def digest() -> str:
         h.update(_model_file(name).encode())
     for module in ("build.py", "units.py"):
         h.update(resources.files("il7").joinpath(module).read_bytes())
+    return h.hexdigest()
+
+
+def data_digest() -> str:
+    """A fingerprint of the files beside the model that set il7's results: the built-in
+    scenarios (``il7 calibrate --therapy --write`` writes into one), the intervention vocabulary
+    (``--sink --write`` writes the mouse's anchor there), the literature targets and the source
+    article's claims, and the digitised data. :func:`digest` covers the model itself."""
+    h = hashlib.sha256()
+    for package, pattern in (
+        ("il7.scenarios", "*.yaml"),
+        ("il7.model", "interventions.yaml"),
+        ("il7.claims", "*.yaml"),
+        ("il7.data", "*.csv"),
+    ):
+        for path in sorted(Path(str(resources.files(package))).glob(pattern)):
+            h.update(f"{package}/{path.name}\n".encode())
+            h.update(path.read_bytes())
     return h.hexdigest()
 
 

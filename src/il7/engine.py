@@ -301,9 +301,16 @@ def _load(digest: str, make_sbml: Callable[[], str]) -> Any:
     return rr
 
 
-def solver_version() -> str:
-    """The version of libroadrunner that runs the model (for a report's record of what made it)."""
-    return str(roadrunner.__version__)
+def provenance() -> str:
+    """What made a result, for a report or a methods section: il7's version, the fingerprints of
+    the model (:func:`il7.build.digest`) and of the scenarios, targets and data beside it
+    (:func:`il7.build.data_digest`), and the solver's version."""
+    from il7 import __version__, build
+
+    return (
+        f"il7 {__version__} (model {build.digest()[:12]}, scenarios and data "
+        f"{build.data_digest()[:12]}, libroadrunner {roadrunner.__version__})"
+    )
 
 
 @functools.cache

@@ -37,7 +37,7 @@ import yaml
 
 from il7 import build
 from il7.errors import Il7Error, did_you_mean
-from il7.values import dose_unit_problem, real_number
+from il7.values import dose_unit_problem, quantity, real_number
 
 TIME_UNITS = {"min": 1.0 / 60.0, "h": 1.0, "day": 24.0, "week": 168.0}
 """Scenario time units and their length in hours."""
@@ -172,7 +172,9 @@ class Scenario:
         times = tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
         return dataclasses.replace(self, times=times)
 
-    def with_dose(self, amount: float, unit: str | None = None, *, where: str | None = None) -> Scenario:
+    def with_dose(
+        self, amount: float | str, unit: str | None = None, *, where: str | None = None
+    ) -> Scenario:
         """The scenario at another dose level: every bolus dose at ``amount``, on the same
         schedule and route (Sportes 2008's 30 ug/kg arm instead of its 10). Infusions keep their
         rates.
@@ -180,7 +182,8 @@ class Scenario:
         Parameters
         ----------
         amount
-            The amount of each bolus (>= 0), in ``unit``.
+            The amount of each bolus (>= 0), in ``unit``; or the amount with its unit as text,
+            ``"30 ug/kg"``, as ``il7 simulate --dose`` takes it.
         unit
             A dose unit (``il7.units.DOSE_UNITS``) that the doses' routes and context take: a
             concentration only into a culture medium, a per-kg amount only where there is a body
@@ -212,6 +215,11 @@ class Scenario:
                 f"{where}: scenario '{self.name}' doses {' and '.join(drugs)}, and a dose level is one "
                 "drug's; write each drug's amount in your own scenario file"
             )
+        if isinstance(amount, str):
+            amount, written = quantity(amount, where=where, example="30 ug/kg")
+            if written is not None and unit is not None and written != unit:
+                raise Il7Error(f"{where}: the unit is given twice, '{written}' and '{unit}'; give it once")
+            unit = unit or written
         value = real_number(amount)
         if value is None:
             raise Il7Error(f"{where}: the amount is not a finite number; give one, e.g. 30")

@@ -50,6 +50,25 @@ class _StoreOnce(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+class _Version(argparse.Action):
+    """``--version``: il7's version with the fingerprints of its model and data and the solver's
+    version (:func:`il7.engine.provenance`), as a report's first line gives them."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            help="print il7's version, the fingerprints of its model and data, and the solver's version",
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from il7.engine import provenance
+
+        print(provenance())
+        parser.exit()
+
+
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,11 +123,11 @@ def _jobs_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from il7 import __version__, calibrate, sensitivity  # their defaults are named in --help
+    from il7 import calibrate, sensitivity  # their defaults are named in --help
     from il7.population import DEFAULT_N
 
     parser = _Parser(prog="il7", description="The interleukin-7 system as an executable model.")
-    parser.add_argument("--version", action="version", version=f"il7 {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     sub.add_parser("scenarios", help="list the built-in scenarios")

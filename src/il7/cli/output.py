@@ -31,13 +31,10 @@ number_option.__name__ = "float"  # argparse says "invalid float value: '1_0'", 
 
 def chosen_scenario(args: argparse.Namespace) -> Scenario:
     """The scenario named on the command line, at ``--dose`` if one is given."""
-    from il7 import scenario, values
+    from il7 import scenario
 
     chosen = scenario.load(args.scenario)
-    if args.dose is None:
-        return chosen
-    amount, unit = values.quantity(args.dose, where="--dose", example="30 ug/kg")
-    return chosen.with_dose(amount, unit, where=f"--dose '{args.dose}'")
+    return chosen if args.dose is None else chosen.with_dose(args.dose, where=f"--dose '{args.dose}'")
 
 
 def plain(text: str) -> str:

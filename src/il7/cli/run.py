@@ -4,6 +4,7 @@ export and report."""
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from collections.abc import Callable
@@ -80,18 +81,27 @@ def _scenarios(args: argparse.Namespace) -> None:
 
 
 def _doses_in_words(s: Scenario) -> str:
-    """A scenario's boluses as 'DRUG AMOUNT UNIT ROUTE xCOUNT' (in the order given), and its
-    infusions by drug; empty where it gives none."""
-    counted: dict[tuple[str, float, str, str], int] = {}
+    """A scenario's boluses as 'DRUG AMOUNT UNIT ROUTE xCOUNT every INTERVAL' (in the order
+    given), and its infusions by drug; empty where it gives none."""
+    times: dict[tuple[str, float, str, str], list[float]] = {}
     infused: list[str] = []
     for dose in (d for p in s.periods for d in p.doses):
         if dose.route == "infusion":
             if dose.drug not in infused:
                 infused.append(dose.drug)
             continue
-        key = (dose.drug, dose.amount, dose.unit, dose.route)
-        counted[key] = counted.get(key, 0) + 1
-    lines = [f"{d} {a:g} {u} {r}" + (f" x{n}" if n > 1 else "") for (d, a, u, r), n in counted.items()]
+        times.setdefault((dose.drug, dose.amount, dose.unit, dose.route), []).append(dose.time)
+    lines = []
+    for (drug, amount, unit, route), at in times.items():
+        line = f"{drug} {amount:g} {unit} {route}"
+        if len(at) > 1:
+            steps = {round(b - a, 9) for a, b in itertools.pairwise(at)}
+            line += f" x{len(at)}"
+            if len(steps) == 1:
+                step = steps.pop()
+                plural = "s" if s.time_unit in ("day", "week") and step != 1 else ""
+                line += f" every {step:g} {s.time_unit}{plural}"
+        lines.append(line)
     return "; ".join(lines + [f"{d} infusion" for d in infused])
 
 

@@ -126,14 +126,12 @@ def _table(frame: pd.DataFrame, *, css: str = "") -> str:
 
 
 def _header() -> str:
-    from il7 import __version__, build
-    from il7.engine import solver_version
+    from il7.engine import provenance
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    made = f"il7 {__version__} (model sources {build.digest()[:12]}, libroadrunner {solver_version()})"
     return (
         "<h1>il7 report</h1>"
-        f"<p class='meta'>Generated {stamp} by {made}. il7 is an executable model of the interleukin-7 system: "
+        f"<p class='meta'>Generated {stamp} by {provenance()}. il7 is an executable model of the interleukin-7 system: "
         "IL-7 sources, distribution and clearance, its receptor and the soluble receptor, the gc "
         "cytokines that compete for gc, the three signalling cascades in T cells, and the cells that "
         "live on IL-7 or answer it: T-cell pools, thymocytes, B-cell precursors, monocytes, "
