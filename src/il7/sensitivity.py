@@ -417,26 +417,20 @@ def _both_sides_of_each(
 ) -> Iterator[tuple[dict[str, float], dict[str, str]]]:
     """For each parameter, in order: the quantity with it at ``value x up`` and ``value / up``
     (table unit), or why each side was refused."""
-    plan = [(p, value, factor) for p, value in todo for factor in (up, 1.0 / up)]
-    beyond = {  # a fraction at (or near) 1 cannot be scaled up: that side is not run
-        i: f"a fraction at {value:g}, which x{factor:g} would take past 1"
-        for i, (p, value, factor) in enumerate(plan)
-        if p.unit == "fraction" and value * factor > 1
-    }
-    runs = [
-        (run, {**user, p.id: value * factor}) for i, (p, value, factor) in enumerate(plan) if i not in beyond
-    ]
+    runs = [(run, {**user, p.id: value * factor}) for p, value in todo for factor in (up, 1.0 / up)]
     results = simulate_many(runs, jobs=jobs)
-    for k, (p, _) in enumerate(todo):
+    for p, value in todo:
         sides: dict[str, float] = {}
         refused: dict[str, str] = {}
-        for j, side in enumerate(("high", "low")):
-            if 2 * k + j in beyond:
-                refused[side] = beyond[2 * k + j]
-                continue
+        for side, factor in (("high", up), ("low", 1.0 / up)):
             result = next(results)
-            if isinstance(result, Il7Error):
-                refused[side] = str(result)
+            if isinstance(result, Il7Error):  # refused as a user's --set would be; say why here
+                past_one = p.unit == "fraction" and value * factor > 1
+                refused[side] = (
+                    f"a fraction at {value:g}, which x{factor:g} would take past 1"
+                    if past_one
+                    else str(result)
+                )
                 continue
             try:
                 sides[side] = _quantity(result.data[:, 1], base)
