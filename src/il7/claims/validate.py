@@ -203,22 +203,25 @@ def _peak_fold(c: dict[str, np.ndarray], readout: str) -> float:
 
 
 @functools.cache
+def _course(name: str, dose: float | None) -> dict[str, np.ndarray]:
+    """A library scenario's course at its own dose (``None``) or another, run once per dose: the
+    targets, the claims and the report's figures that read a course all read it here."""
+    return experiments.course(name, dose)
+
+
 def sportes_peak_folds(ug_per_kg: float) -> tuple[float, float]:
     """Peak CD4 and CD8 over baseline in the first 8 weeks of sportes_2008 at a dose."""
-    c = experiments.course("sportes_2008", ug_per_kg)
+    c = _course("sportes_2008", ug_per_kg)
     return _peak_fold(c, "CD4_blood"), _peak_fold(c, "CD8_blood")
 
 
-@functools.cache
-def _course(name: str, dose: float | None) -> dict[str, np.ndarray]:
-    """A library scenario's course at its own dose (``None``) or another, run once per dose."""
-    return experiments.course(name, dose)
+LEVY_ARMS = (10.0, None, 30.0)
+"""The doses of Levy 2012's arms (ug/kg), ``None`` for levy_2012's own, the recommended 20."""
 
 
 def levy_course(ug_per_kg: float | None = None) -> dict[str, np.ndarray]:
     """The levy_2012 course (days): CYT107 SC weekly x 3 in the treated-HIV body, at the
-    scenario's own dose (``None``: the trial's recommended 20 ug/kg) or another of the trial's
-    (10, 30)."""
+    scenario's own dose (``None``) or another of :data:`LEVY_ARMS`."""
     return _course("levy_2012", ug_per_kg)
 
 
@@ -275,7 +278,7 @@ def sportes_dose_dependence() -> float:
 
 def levy_dose_dependence() -> float:
     """Smallest ratio of the week-12 CD4 gain between successive doses 10 -> 20 -> 30 ug/kg."""
-    gains = [levy_gains(d)[0] for d in (10.0, None, 30.0)]  # None: the scenario's own 20 ug/kg
+    gains = [levy_gains(d)[0] for d in LEVY_ARMS]
     return min(b / a for a, b in itertools.pairwise(gains))
 
 
@@ -301,10 +304,9 @@ def anti_cd127(mg_per_kg: float) -> experiments.AntibodyTrough:
     return experiments.anti_cd127_trough(mg_per_kg)
 
 
-@functools.cache
 def anti_cd127_course() -> dict[str, np.ndarray]:
     """The anti_cd127_q2w course at 1 mg/kg (days)."""
-    return experiments.course("anti_cd127_q2w")
+    return _course("anti_cd127_q2w", None)
 
 
 def anti_cd127_fold(readout: str, day: float = 70.0) -> float:
@@ -314,10 +316,9 @@ def anti_cd127_fold(readout: str, day: float = 70.0) -> float:
     return experiments.value_at(c["time"], c[readout], day) / float(c[readout][0])
 
 
-@functools.cache
 def transplant() -> dict[str, np.ndarray]:
     """The transplant scenario's course (days)."""
-    return experiments.course("transplant")
+    return _course("transplant", None)
 
 
 def transplant_il7_t_cell_correlation() -> float:

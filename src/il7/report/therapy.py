@@ -16,6 +16,7 @@ import pandas as pd
 from il7.claims import targets
 from il7.claims.validate import (
     GRAFT_READOUTS,
+    LEVY_ARMS,
     MARROW_T_FRACTION,
     blood_over_marrow_graft,
     cd8_after_blood_graft,
@@ -97,7 +98,7 @@ def _levy_figure(out: Path) -> str:
         "naive CD4": c["naive_CD4_blood"] - c["naive_CD4_blood"][0],
     }
     arms = {}  # the trial's other doses, all CD4 (the runs levy_cd4_gain_dose_dependent reads)
-    for dose in (10.0, 30.0):
+    for dose in (d for d in LEVY_ARMS if d is not None):
         arm = levy_course(dose)
         arms[f"CD4 at {dose:g} ug/kg"] = arm["CD4_blood"] - arm["CD4_blood"][0]
     frame = pd.DataFrame(
