@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from collections.abc import Callable
 
 from il7.cli.output import (
     PLOT_SUFFIXES,
     chosen_scenario,
+    notes_stream,
     number_option,
     output_files,
     parse_overrides,
@@ -69,7 +69,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
             jobs=args.jobs,
             progress=step,
         )
-    said = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only the JSON
+    said = notes_stream(args)
     if args.out:
         print(f"wrote {result.write(args.out)}", file=said)
     if args.plot:
@@ -160,7 +160,7 @@ def _population(args: argparse.Namespace) -> None:
             jobs=args.jobs,
             progress=lambda done, n: step(f"patient {done} of {n}"),
         )
-    notes = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only the JSON
+    notes = notes_stream(args)
     if args.out:
         print(f"wrote {result.write(args.out)}", file=notes)
     if args.patients:
@@ -299,7 +299,7 @@ def _cohort(args: argparse.Namespace) -> None:
         result = cohort.run(
             args.n, args.seed, jobs=args.jobs, progress=lambda done, n: step(f"patient {done} of {n}")
         )
-    notes = sys.stderr if args.json else sys.stdout
+    notes = notes_stream(args)
     if args.out:
         with writing(args.out):
             result.table().to_csv(args.out, index=False)

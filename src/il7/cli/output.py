@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from il7.errors import Il7Error
 from il7.files import writing
@@ -149,6 +149,12 @@ def progress_steps(title: str, total: int) -> Iterator[Callable[[str], None]]:
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(title, total=total)
         yield lambda label: bar.update(task, advance=1, description=f"{title}: {label}")
+
+
+def notes_stream(args: argparse.Namespace) -> TextIO:
+    """Where a command's notes ('wrote FILE') go: standard error with ``--json``, so that standard
+    output carries only the JSON; standard output otherwise."""
+    return sys.stderr if args.json else sys.stdout
 
 
 def print_json(rows: Sequence[Mapping[str, object]]) -> None:
