@@ -20,12 +20,9 @@ checks each one by exporting again with it at each of its bounds, and refuses on
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +32,8 @@ from il7 import __version__, build, units
 from il7.errors import Il7Error, did_you_mean
 from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, claim_folder
-from il7.scenario import TIME_UNITS, Scenario, known_readouts, load, parse
+from il7.measurements import Measurement, read_measurements
+from il7.scenario import TIME_UNITS, Scenario, load, parse
 from il7.simulate import readout_unit, scenario_overrides, start_time
 
 S3C_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
@@ -52,9 +50,6 @@ _FILES = {
 }
 _COMMAND = "il7 export petab"  # names the marker of the folders it fills (il7.files)
 _S3C_MINUTES = 10.0  # Gonnord 2018 S3C: pSTAT5 read 10 min after IL-7
-_COLUMNS = ("readout", "time", "measurement", "sigma")  # of a measurement file
-_AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
-"""Readout units that cannot be negative (rates and fluorescence after an offset can)."""
 
 
 # ---- Gonnord 2018 S3C ---------------------------------------------------------------------------
@@ -179,103 +174,6 @@ def _s3c_well() -> Scenario:
 
 
 # ---- a scenario with the user's measurements ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """One measured value of a scenario's readout, as read from a data file."""
-
-    readout: str
-    time: float  # in the scenario's time unit
-    value: float  # in the readout's unit (il7 readouts)
-    sigma: float | None  # standard deviation of the noise, same unit; None: estimate it
-
-
-def read_measurements(path: str | Path) -> list[Measurement]:
-    """Read a measurement file: CSV or TSV with columns ``readout``, ``time``, ``measurement`` and
-    optionally ``sigma``; times in the scenario's time unit, values in the readout's unit.
-
-    Raises
-    ------
-    Il7Error
-        The file is missing or unreadable, a column is missing, a readout is unknown, or a value
-        is not a finite number (a sigma not positive), naming the file and line.
-    """
-    path = Path(path)
-    delimiter = {".csv": ",", ".tsv": "\t", ".txt": "\t"}.get(path.suffix.lower())
-    if delimiter is None:
-        raise Il7Error(
-            f"{path}: give the measurements as .csv or .tsv (columns readout, time, measurement[, sigma])"
-        )
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark, as Excel writes, is dropped
-    except UnicodeDecodeError:
-        raise Il7Error(f"{path}: not UTF-8 text; save the measurements as a UTF-8 .csv or .tsv") from None
-    except OSError as exc:
-        raise Il7Error(f"cannot read '{path}': {exc.strerror}; check the path") from None
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    columns = [c.strip() for c in next(reader, [])]
-    expected = "readout, time, measurement and optionally sigma"
-    twice = sorted({c for c in columns if columns.count(c) > 1})
-    unknown = [c for c in columns if c not in _COLUMNS]
-    missing = [c for c in _COLUMNS[:3] if c not in columns]
-    if twice or unknown or missing:
-        found = ", ".join(columns) or "nothing"
-        other, written, read, right = (
-            ("\t", "tabs", "commas", ".tsv") if delimiter == "," else (",", "commas", "tabs", ".csv")
-        )
-        if len(columns) == 1 and other in columns[0]:
-            raise Il7Error(
-                f"{path}: its columns are separated by {written}, but a file named {path.suffix} is read as "
-                f"separated by {read}; name it {right}"
-            )
-        why = ""
-        if twice:
-            why = f" ({', '.join(twice)} twice)"
-        elif "" in columns:
-            why = " (a column without a name: a trailing separator?)"
-        elif not [c for c in _COLUMNS[:3] if c not in (x.lower() for x in columns)]:
-            why = " (write the names in lower case)"
-        raise Il7Error(f"{path}: the header must name {expected}, and found {found}{why}")
-    known = set(known_readouts())
-    fractions = _fractions()
-    out = []
-    for cells in reader:
-        if not any(c.strip() for c in cells):
-            continue  # a blank line
-        where = f"{path}:{reader.line_num}"
-        if len(cells) != len(columns):
-            raise Il7Error(
-                f"{where}: {len(cells)} cells where the header names {len(columns)} columns ({expected})"
-            )
-        row = dict(zip(columns, (c.strip() for c in cells), strict=True))
-        readout = row["readout"]
-        if readout not in known:
-            raise Il7Error(
-                f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; list them with `il7 readouts`"
-            )
-        time = _number(row["time"], f"{where}: time")
-        value = _number(row["measurement"], f"{where}: measurement")
-        if value < 0 and readout_unit(readout) in _AMOUNTS:
-            raise Il7Error(
-                f"{where}: measurement {value:g} of {readout} is negative, and a count or concentration "
-                f"({readout_unit(readout)}) cannot be; check the value"
-            )
-        if readout in fractions and not 0.0 <= value <= 1.0:
-            hint = f" (a percentage? write {value / 100:g})" if 2.0 <= value <= 100.0 else ""  # not 1.02
-            raise Il7Error(
-                f"{where}: measurement {value:g} of {readout}, a fraction, is not between 0 and 1{hint}; "
-                "check the value"
-            )
-        sigma = None
-        if row.get("sigma"):
-            sigma = _number(row["sigma"], f"{where}: sigma")
-            if sigma <= 0:
-                raise Il7Error(f"{where}: sigma {sigma:g} must be positive (the noise's standard deviation)")
-        out.append(Measurement(readout, time, value, sigma))
-    if not out:
-        raise Il7Error(f"{path}: no measurements below the header; give one row per measured value")
-    return out
 
 
 def write_scenario(
@@ -635,25 +533,6 @@ def _tsv(rows: list[dict[str, Any]]) -> str:
         cells = (row.get(k, "") for k in header)
         lines.append("\t".join(repr(float(v)) if isinstance(v, float) else str(v) for v in cells))
     return "\n".join(lines) + "\n"
-
-
-def _fractions() -> frozenset[str]:
-    """Readouts that are fractions, 0 to 1: their meaning in ``observables.tsv`` says so (a
-    fraction, an occupancy, or '(0 to 1)')."""
-    return frozenset(
-        o.id
-        for o in build.observables()
-        if o.description.startswith("fraction ")
-        or "occupancy" in o.description
-        or "(0 to 1)" in o.description
-    )
-
-
-def _number(text: str, where: str) -> float:
-    value = build.parse_number(text, where=where)
-    if value is None:
-        raise Il7Error(f"{where}: empty; give a number (leave out rows without a value)")
-    return value
 
 
 def _changed(overrides: Mapping[str, float]) -> str:

@@ -1,0 +1,137 @@
+"""Measurements a user brings: a CSV or TSV file of a scenario's readouts over time.
+
+:func:`read_measurements` reads one, checking each row against il7's readouts and their units
+(see ``il7 readouts``); :func:`il7.petab_export.write_scenario` turns them into a PEtab problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from il7 import build
+from il7.errors import Il7Error, did_you_mean
+from il7.scenario import known_readouts
+from il7.simulate import readout_unit
+
+_COLUMNS = ("readout", "time", "measurement", "sigma")  # of a measurement file
+_AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
+"""Readout units that cannot be negative (rates and fluorescence after an offset can)."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measured value of a scenario's readout, as read from a data file."""
+
+    readout: str
+    time: float  # in the scenario's time unit
+    value: float  # in the readout's unit (il7 readouts)
+    sigma: float | None  # standard deviation of the noise, same unit; None: estimate it
+
+
+def read_measurements(path: str | Path) -> list[Measurement]:
+    """Read a measurement file: CSV or TSV with columns ``readout``, ``time``, ``measurement`` and
+    optionally ``sigma``; times in the scenario's time unit, values in the readout's unit.
+
+    Raises
+    ------
+    Il7Error
+        The file is missing or unreadable, a column is missing, a readout is unknown, or a value
+        is not a finite number (a sigma not positive), naming the file and line.
+    """
+    path = Path(path)
+    delimiter = {".csv": ",", ".tsv": "\t", ".txt": "\t"}.get(path.suffix.lower())
+    if delimiter is None:
+        raise Il7Error(
+            f"{path}: give the measurements as .csv or .tsv (columns readout, time, measurement[, sigma])"
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark, as Excel writes, is dropped
+    except UnicodeDecodeError:
+        raise Il7Error(f"{path}: not UTF-8 text; save the measurements as a UTF-8 .csv or .tsv") from None
+    except OSError as exc:
+        raise Il7Error(f"cannot read '{path}': {exc.strerror}; check the path") from None
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    columns = [c.strip() for c in next(reader, [])]
+    expected = "readout, time, measurement and optionally sigma"
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    unknown = [c for c in columns if c not in _COLUMNS]
+    missing = [c for c in _COLUMNS[:3] if c not in columns]
+    if twice or unknown or missing:
+        found = ", ".join(columns) or "nothing"
+        other, written, read, right = (
+            ("\t", "tabs", "commas", ".tsv") if delimiter == "," else (",", "commas", "tabs", ".csv")
+        )
+        if len(columns) == 1 and other in columns[0]:
+            raise Il7Error(
+                f"{path}: its columns are separated by {written}, but a file named {path.suffix} is read as "
+                f"separated by {read}; name it {right}"
+            )
+        why = ""
+        if twice:
+            why = f" ({', '.join(twice)} twice)"
+        elif "" in columns:
+            why = " (a column without a name: a trailing separator?)"
+        elif not [c for c in _COLUMNS[:3] if c not in (x.lower() for x in columns)]:
+            why = " (write the names in lower case)"
+        raise Il7Error(f"{path}: the header must name {expected}, and found {found}{why}")
+    known = set(known_readouts())
+    fractions = _fractions()
+    out = []
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue  # a blank line
+        where = f"{path}:{reader.line_num}"
+        if len(cells) != len(columns):
+            raise Il7Error(
+                f"{where}: {len(cells)} cells where the header names {len(columns)} columns ({expected})"
+            )
+        row = dict(zip(columns, (c.strip() for c in cells), strict=True))
+        readout = row["readout"]
+        if readout not in known:
+            raise Il7Error(
+                f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; list them with `il7 readouts`"
+            )
+        time = _number(row["time"], f"{where}: time")
+        value = _number(row["measurement"], f"{where}: measurement")
+        if value < 0 and readout_unit(readout) in _AMOUNTS:
+            raise Il7Error(
+                f"{where}: measurement {value:g} of {readout} is negative, and a count or concentration "
+                f"({readout_unit(readout)}) cannot be; check the value"
+            )
+        if readout in fractions and not 0.0 <= value <= 1.0:
+            hint = f" (a percentage? write {value / 100:g})" if 2.0 <= value <= 100.0 else ""  # not 1.02
+            raise Il7Error(
+                f"{where}: measurement {value:g} of {readout}, a fraction, is not between 0 and 1{hint}; "
+                "check the value"
+            )
+        sigma = None
+        if row.get("sigma"):
+            sigma = _number(row["sigma"], f"{where}: sigma")
+            if sigma <= 0:
+                raise Il7Error(f"{where}: sigma {sigma:g} must be positive (the noise's standard deviation)")
+        out.append(Measurement(readout, time, value, sigma))
+    if not out:
+        raise Il7Error(f"{path}: no measurements below the header; give one row per measured value")
+    return out
+
+
+def _fractions() -> frozenset[str]:
+    """Readouts that are fractions, 0 to 1: their meaning in ``observables.tsv`` says so (a
+    fraction, an occupancy, or '(0 to 1)')."""
+    return frozenset(
+        o.id
+        for o in build.observables()
+        if o.description.startswith("fraction ")
+        or "occupancy" in o.description
+        or "(0 to 1)" in o.description
+    )
+
+
+def _number(text: str, where: str) -> float:
+    value = build.parse_number(text, where=where)
+    if value is None:
+        raise Il7Error(f"{where}: empty; give a number (leave out rows without a value)")
+    return value
