@@ -16,8 +16,8 @@ plus, at the top level, ``name``, ``description``, ``sources``, ``context`` (``h
 explicit ``times``). :func:`load` checks everything and reports every problem at once.
 
 This module holds what a scenario is (:class:`Dose`, :class:`Period`, :class:`Scenario`) and
-how to get one (:func:`load`, :func:`parse`); :mod:`il7.scenario_file` reads and checks the
-files, and :mod:`il7.values` reads each value with its unit.
+how to get one (:func:`load`, :func:`parse`); :mod:`il7.scenario_yaml` reads the files,
+:mod:`il7.scenario_file` checks them, and :mod:`il7.values` reads each value with its unit.
 """
 
 from __future__ import annotations
@@ -314,9 +314,9 @@ def load(name_or_path: str | Path) -> Scenario:
         raise Il7Error(f"'{path}' is a folder, not a scenario file; give the path of a .yaml file")
     if not path.is_file():
         raise Il7Error(f"scenario file '{path}' not found; check the path")
-    from il7 import scenario_file  # here, not at the top: scenario_file imports this module's nouns
+    from il7 import scenario_file, scenario_yaml  # here, not at the top: they import this module's nouns
 
-    return scenario_file.checked(scenario_file.read(path), file=str(path), steady_start=True)
+    return scenario_file.checked(scenario_yaml.read(path), file=str(path), steady_start=True)
 
 
 def parse(data: Any, *, file: str = "<dict>", steady_start: bool = False) -> Scenario:
