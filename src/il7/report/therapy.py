@@ -30,6 +30,7 @@ from il7.claims.validate import (
 from il7.cohort import AGVHD_INCIDENCE
 from il7.population import population
 from il7.report.figures import embed
+from il7.scenario import load
 from il7.simulate import usable_cpus
 
 SPORTES_DOSES = (3.0, 10.0, 30.0, 60.0)  # ug/kg SC every other day x 7 (Sportes 2008)
@@ -91,6 +92,7 @@ def _dose_response_figure(out: Path) -> str:
 def _levy_figure(out: Path) -> str:
     """The CD4 gain over the year after CYT107 in treated HIV, against Levy 2012 (figure and CSV)."""
     c = levy_course()  # the run il7 validate reads
+    (own,) = {f"{d.amount:g} {d.unit}" for p in load("levy_2012").periods for d in p.doses}
     weeks = c["time"] / 7.0
     gains = {
         "CD4": c["CD4_blood"] - c["CD4_blood"][0],
@@ -112,7 +114,7 @@ def _levy_figure(out: Path) -> str:
     trial = (week12.low + week12.high) / 2  # the range is Levy's +323 +- 30%
     fig, ax = plt.subplots(figsize=(5.4, 3.3), layout="constrained")
     for (name, gain), style in zip(gains.items(), ("-", "--", ":"), strict=True):
-        ax.plot(weeks, gain, ls=style, label=f"model, {name}" + (" (20 ug/kg)" if name == "CD4" else ""))
+        ax.plot(weeks, gain, ls=style, label=f"model, {name}" + (f" ({own})" if name == "CD4" else ""))
     dashes: tuple[tuple[str, object], ...] = (("0.6", "-."), ("0.3", (0, (5, 1))))  # grey, own dashes
     for (name, gain), (shade, dash) in zip(arms.items(), dashes, strict=True):
         ax.plot(weeks, gain, ls=dash, lw=0.9, color=shade, label=f"model, {name}")
@@ -143,9 +145,9 @@ def _levy_figure(out: Path) -> str:
         )
     ]
     caption = (
-        "CD4 T-cell gain over the year after CYT107 20 ug/kg SC weekly x 3 in the treated-HIV body "
+        f"CD4 T-cell gain over the year after CYT107 {own} SC weekly x 3 in the treated-HIV body "
         f"(levy_2012, {c['CD4_blood'][0]:.0f} CD4 cells/uL before), in all CD4 and by subset, and in all "
-        "CD4 at the trial's other doses, 10 and 30 ug/kg (grey), against Levy "
+        f"CD4 at the trial's other doses, {' and '.join(arms).replace('CD4 at ', '')} (grey), against Levy "
         f"2012 ({trial:+.0f} cells/uL at week 12, the bar the 30% the check allows; the arrow its abstract's "
         f"'durable (up to 1 year)', not measured points). The model's gain is {week3:+.0f} at week 3, "
         f"{at_week12:+.0f} at week 12 and {at_year:+.0f} at one year, where the trial saw mostly naive and "
