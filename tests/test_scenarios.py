@@ -217,6 +217,12 @@ def test_with_dose_changes_every_bolus_and_nothing_else(tmp_path: Path) -> None:
     assert same_unit.name == "good at 0 ug/kg"
     assert s.with_dose("30 mg/kg") == higher  # the amount with its unit, as --dose takes it
     assert same_unit.description == "a test scenario (Here every dose is 0 ug/kg instead.)"
+    again = higher.with_dose(3, "ug/kg")  # a copy of a copy names its own level, not both
+    assert (again.name, again.description) == (
+        "good at 3 ug/kg",
+        "a test scenario (Here every dose is 3 ug/kg instead.)",
+    )
+    assert again == s.with_dose(3)
 
 
 @pytest.mark.parametrize(

@@ -249,10 +249,17 @@ class Scenario:
             )
             for p in self.periods
         )
+        name, description = self.name, self.description
+        levels = {f"{d.amount:.12g} {d.unit}" for d in boluses}
+        if len(levels) == 1:  # a copy made by with_dose: name the new level only, not both
+            (before,) = levels
+            said = f" (Here every dose is {before} instead.)"
+            if name.endswith(f" at {before}") and description.endswith(said):
+                name, description = name[: -len(f" at {before}")], description[: -len(said)]
         return dataclasses.replace(
             self,
-            name=f"{self.name} at {level}",
-            description=f"{self.description} (Here every dose is {level} instead.)",
+            name=f"{name} at {level}",
+            description=f"{description} (Here every dose is {level} instead.)",
             periods=periods,
         )
 
