@@ -382,6 +382,7 @@ output: {t_end: 10, n: 1}
         (["simulate", "baseline", "--set", "AGE=60"], "did you mean 'age'?"),
         # argparse took -1e3 for an option and said 'expected one argument'
         (["simulate", "baseline", "--t-end", "-1e3"], "--t-end -1000 must be a finite time after 0 day"),
+        (["simulate", "sportes_2008", "--dose", "-inf"], "--dose '-inf': the amount is not a finite number"),
         (["simulate", "baseline", "--t-end", "1_0"], "argument --t-end: invalid float value: '1_0'"),
         # the last of an option given twice won silently
         (["simulate", "baseline", "--t-end", "5", "--t-end", "50"], "--t-end is given twice; give it once"),

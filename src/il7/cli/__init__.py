@@ -74,9 +74,11 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self.register("action", "store", _StoreOnce)
         self.register("action", None, _StoreOnce)  # what add_argument uses when no action is named
-        # argparse takes '-1e3' for an option (it knows -1 and -1.5 only): '--t-end -1e3' then
-        # failed with 'expected one argument' instead of reaching the check of its value
-        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+        # argparse takes '-1e3' or '-inf' for an option (it knows -1 and -1.5 only): '--t-end -1e3'
+        # then failed with 'expected one argument' instead of reaching the check of its value
+        self._negative_number_matcher = re.compile(
+            r"^-((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|inf|infinity|nan)$", re.IGNORECASE
+        )
 
     def error(self, message: str) -> NoReturn:
         where = "" if self.prog == "il7" else f"{self.prog}: "  # _fail says "il7: error:" already
