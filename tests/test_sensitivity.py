@@ -86,9 +86,18 @@ def test_default_parameters_are_those_with_bounds() -> None:
     quantities a scenario sets are varied where a run turns them on (the well's cell number is
     among the strongest there)."""
     varied = set(varied_parameters())
-    switches = {"translation", "cells_in_body", "IL7R_expression", "preBCR_signal", "TCR_stimulus"}
+    switches = {
+        "translation",
+        "cells_in_body",
+        "IL7R_expression",
+        "preBCR_signal",
+        "TCR_stimulus",
+        "IL7R_gof",
+    }
     assert {"N_avogadro", "pSTAT5_ref", "one_cell", *switches}.isdisjoint(varied)
     assert {"CL_IL7", "src_stroma", "gc_per_T", "halflife_naive_CD4", "T_fixed", "k_deplete"} <= varied
+    # a scenario control that is a rate, not a switch: the treated-HIV body's CD4 loss (bounds 0-1/day)
+    assert "k_deplete_CD4" in varied
     well = sensitivities("culture_dose", "IL7_tissue_conc", at=2.0, parameters="T_fixed, tissue")
     rows = {r.parameter: r.coefficient for r in well.rows}
     # IL-7 is nearly used up at 2 h, so its level answers the density several-fold; more medium

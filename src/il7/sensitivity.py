@@ -207,16 +207,17 @@ class Sensitivities:
 def varied_parameters() -> tuple[str, ...]:
     """Ids varied by default: those with a value and both bounds (not the unit constants or the
     anchor ``pSTAT5_ref``), except the on/off switches of scenarios (``translation``,
-    ``IL7R_expression``, ...: the parameters whose note calls them a scenario control and whose
-    upper bound is 1; name them to vary them). Those at 0 in a given run are then left out with
-    that reason."""
+    ``IL7R_expression``, ...: the parameters whose note calls them a scenario control and that
+    are fractions up to 1; name them to vary them). A scenario control that is a rate, such as
+    ``k_deplete_CD4`` (the treated-HIV body's CD4 loss), is varied. Those at 0 in a given run are
+    then left out with that reason."""
     return tuple(
         p.id
         for p in build.parameters()
         if p.value is not None
         and p.lower is not None
         and p.upper is not None
-        and not (p.note.startswith("Scenario control") and p.upper == 1)
+        and not (p.note.startswith("Scenario control") and p.upper == 1 and p.unit in ("fraction", "1"))
     )
 
 
