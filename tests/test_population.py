@@ -254,6 +254,11 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
     main(argv)
     text = capsys.readouterr().out
     assert "CD4_blood [cells/uL]" in text and "middle 90%" in text
+    # --at between two output times is read there, as il7 sensitivity --at reads any time
+    between = (load("baseline").times[0] + load("baseline").times[1]) / 2
+    main([*argv, "--at", f"{between:g}", "--json"])
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["prcc_at"] == pytest.approx(between) and between in {r["time"] for r in row["percentiles"]}
     assert (
         "at time 7 (day), the middle 90% as a share of the median, and each varied parameter's partial rank"
         in text
@@ -270,10 +275,7 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
             ["--vary", "age=cv 10%", "--patients", "x.json"],
             "--patients 'x.json': use a file name ending in .csv",
         ),
-        (
-            ["--vary", "age=cv 10%", "--at", "3.5"],
-            "--at: 3.5 is not an output time; choose one of its 8 times",
-        ),
+        (["--vary", "age=cv 10%", "--at", "1e6"], "--at 1e+06 lies outside the run; give a time from 0 to"),
         (["--vary", "age=cv 10%", "--correlate", "age=0.5"], "--correlate 'age=0.5': write ID,ID=R"),
         (["--vary", "age=cv 10%", "--correlate", "a,b=0.3=0.4"], "--correlate 'a,b=0.3=0.4': write ID,ID=R"),
         (

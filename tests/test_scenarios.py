@@ -74,6 +74,20 @@ def test_two_mistakes_in_one_dose_are_both_reported(tmp_path: Path) -> None:
     assert "route: 'ivv' is not available for IL7; did you mean 'iv'?" in message
 
 
+def test_a_route_that_is_no_drugs_is_reported_beside_an_unknown_drug(tmp_path: Path) -> None:
+    """Which routes a drug takes is known only once the drug is; a route that no drug takes is
+    wrong whatever the drug, so it is reported in the same pass, not after the drug is mended."""
+    text = GOOD.replace(
+        "drug: IL7, amount: 10, unit: ug/kg, route: iv",
+        "drug: IL-7, amount: 10, unit: ug/kg, route: subcutaneous",
+    )
+    with pytest.raises(ScenarioError) as info:
+        scenario.load(write(tmp_path, text))
+    message = str(info.value)
+    assert "2 problems" in message and "'IL-7' is not a drug" in message
+    assert "route: 'subcutaneous' is no drug's route; use one of: im, iv, medium, sc" in message
+
+
 def test_malformed_yaml_names_line_and_fix(tmp_path: Path) -> None:
     with pytest.raises(Il7Error, match=r"not valid YAML at line 4, column \d+: .*; fix the syntax"):
         scenario.load(write(tmp_path, "name: x\ndescription: y\nperiods: [\n  - {time: 0\n"))

@@ -350,9 +350,9 @@ def _parser() -> argparse.ArgumentParser:
     pop.add_argument(
         "--at",
         type=number_option,
-        help="an output time at which to give each varied parameter's partial rank correlation with "
-        "each readout (the direction and consistency of its effect, not its size; default: the last "
-        "output time)",
+        help="a time (the scenario's unit, within its run) at which to give each varied parameter's "
+        "partial rank correlation with each readout (the direction and consistency of its effect, not its "
+        "size; default: the last output time)",
     )
     pop.add_argument(
         "--out", metavar="FILE", help="write the percentiles of each readout over time to FILE.csv"

@@ -4,8 +4,10 @@ and cohort."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from il7.cli.output import (
     PLOT_SUFFIXES,
@@ -17,10 +19,14 @@ from il7.cli.output import (
     plain,
     print_json,
     progress_steps,
+    rows_shown,
     save_figure,
 )
 from il7.errors import Il7Error
 from il7.files import writing
+
+if TYPE_CHECKING:
+    from il7.scenario import Scenario
 
 
 def _parse_correlations(items: list[str]) -> dict[tuple[str, str], float]:
@@ -147,7 +153,7 @@ def _population(args: argparse.Namespace) -> None:
         raise Il7Error(
             "--readouts names no readout; give ids (il7 readouts lists them), or leave it out for the scenario's"
         )
-    output_index(chosen.times, args.at, where="--at", unit=chosen.time_unit)  # before the runs, not after
+    chosen = _with_output_time(chosen, args.at)  # before the runs, not after
     with progress_steps(f"population of {chosen.name}", max(args.n, 0)) as step:
         result = population(
             chosen,
@@ -225,10 +231,11 @@ def _population(args: argparse.Namespace) -> None:
     from rich.table import Table
 
     print(result.header())
-    step_rows = max(1, len(result.times) // 8)
-    shown = set(result.times[::step_rows]) | {result.times[-1]}
+    at_row = output_index(result.times, args.at, where="--at", unit=result.time_unit)
     for readout, unit in zip(result.readouts, result.units, strict=True):
-        rows = table[(table["readout"] == readout) & table["time"].isin(shown)]
+        median = table[table["readout"] == readout]
+        shown = rows_shown(len(result.times), [median["p50"]], about=8, also=[at_row])
+        rows = median.iloc[shown]
         out = Table(
             f"time ({result.time_unit})",
             "median",
@@ -244,6 +251,11 @@ def _population(args: argparse.Namespace) -> None:
                 f"{row['p5']:.4g}-{row['p95']:.4g}",
             )
         Console().print(out)
+    if len(shown) < len(result.times):
+        print(
+            f"each table shows some of the {len(result.times)} output times: evenly spaced, the last, "
+            "--at's, and where its median is highest and lowest; --out FILE.csv writes them all"
+        )
     if unexplained:
         print(f"no partial rank correlations: {unexplained}")
     else:
@@ -278,6 +290,19 @@ def _population(args: argparse.Namespace) -> None:
                 "more than half failed: the percentiles describe only the patients whose values the model "
                 "admits; narrow the spread (--patients shows which values failed)"
             )
+
+
+def _with_output_time(chosen: Scenario, at: float | None) -> Scenario:
+    """``chosen`` with ``at`` (``--at``) among its output times: any time from its first output to
+    its end may be read, as ``il7 sensitivity --at`` reads any."""
+    if at is None:
+        return chosen
+    first, last = chosen.times[0], chosen.t_end
+    if not (math.isfinite(at) and first <= at <= last):
+        raise Il7Error(
+            f"--at {at:g} lies outside the run; give a time from {first:g} to {last:g} {chosen.time_unit}"
+        )
+    return dataclasses.replace(chosen, times=tuple(sorted({*chosen.times, float(at)})))
 
 
 def _p_value(p: float, varied: int) -> str:

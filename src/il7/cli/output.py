@@ -161,3 +161,31 @@ def print_json(rows: Sequence[Mapping[str, object]]) -> None:
     """Print ``rows`` as strict JSON: a non-finite number must have been made ``None`` before."""
     json.dump(rows, sys.stdout, indent=1, allow_nan=False)
     sys.stdout.write("\n")
+
+
+def rows_shown(n: int, series: Sequence[Any], *, about: int, also: Sequence[int] = ()) -> list[int]:
+    """Which of a run's ``n`` output times a console table shows: about ``about`` evenly spaced,
+    the last, the rows ``also`` names, and where each of ``series`` (a column per readout) is
+    highest and lowest, so that a peak between two evenly spaced rows (a drug's, hours after a
+    dose) is not hidden."""
+    import numpy as np
+
+    keep = {*range(0, n, max(1, n // about)), n - 1, *also}
+    for column in series:
+        values = np.asarray(column, dtype=float)
+        if not np.isfinite(values).any():
+            continue
+        high, low = np.nanargmax(values), np.nanargmin(values)
+        if values[high] - values[low] > 1e-6 * max(abs(values[high]), abs(values[low])):  # not flat
+            keep |= {int(high), int(low)}
+    return sorted(keep)
+
+
+def rows_note(shown: int, n: int, option: str) -> str | None:
+    """The line under a table that shows ``shown`` of ``n`` output times, or ``None`` for all."""
+    if shown >= n:
+        return None
+    return (
+        f"{shown} of {n} output times shown: evenly spaced, the last, and where each readout is highest "
+        f"and lowest; {option} writes them all"
+    )

@@ -18,6 +18,8 @@ from il7.cli.output import (
     parse_overrides,
     plain,
     progress_steps,
+    rows_note,
+    rows_shown,
     save_figure,
 )
 from il7.errors import Il7Error
@@ -56,8 +58,9 @@ def _print_numbers(
         used += need
     for n, group in enumerate(groups):
         table = Table(
-            Column(plain(index), min_width=index_width - 3),
-            *(Column(plain(headers[k]), min_width=widths[k] - 3) for k in group),
+            # fixed widths: rich's own fitting of minimum widths overran the terminal by a character
+            Column(plain(index), width=index_width - 3),
+            *(Column(plain(headers[k]), width=widths[k] - 3) for k in group),
             title=title + (f" ({n + 1} of {len(groups)})" if len(groups) > 1 else ""),
         )
         for t, row in zip(index_cells, rows, strict=True):
@@ -143,8 +146,7 @@ def _simulate(args: argparse.Namespace) -> None:
         print(f"wrote {save_figure(trajectory.figure(), args.plot)}")  # one panel per unit
     if not args.out:
         frame = trajectory.to_pandas()
-        step = max(1, len(frame) // 12)
-        shown = frame.iloc[sorted({*range(0, len(frame), step), len(frame) - 1})]  # the last time too
+        shown = frame.iloc[rows_shown(len(frame), [frame[c] for c in frame.columns], about=12)]
         _print_numbers(
             trajectory.scenario,
             str(frame.index.name),
@@ -152,6 +154,9 @@ def _simulate(args: argparse.Namespace) -> None:
             [f"{t:g}" for t in shown.index],
             [[f"{v:.4g}" for v in row] for row in shown.to_numpy()],
         )
+        note = rows_note(len(shown), len(frame), "--out FILE.csv")
+        if note:
+            print(note)
 
 
 def _parameters(args: argparse.Namespace) -> None:
