@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from il7.cli import main
+from il7.simulate import simulate
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -144,6 +145,20 @@ def test_simulate_table_ends_at_the_last_output_time(
     code, out, _ = run(capsys, "simulate", str(course))
     first_cells = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
     assert code == 0 and first_cells[0] == "0" and first_cells[-1] == "25"
+
+
+def test_simulate_table_shows_each_readouts_peak_and_says_what_it_left_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # every 30th of levy_2012's 365 days only: serum IL-7's peak, on day 9, was not shown (it read
+    # as a fall, 6.1 -> 3.9 pg/mL), and nothing said that rows were left out
+    code, out, _ = run(capsys, "simulate", "levy_2012")
+    peak = simulate("levy_2012")
+    il7 = np.asarray(peak["IL7_serum_total"])
+    at = f"{float(peak.time[int(np.argmax(il7))]):g}"
+    first_cells = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
+    assert code == 0 and at in first_cells and len(first_cells) < 2 * len(il7)
+    assert f"of {len(il7)} output times shown" in out and "--out FILE.csv writes them all" in out
 
 
 def test_a_folder_of_other_files_is_refused_and_a_folder_il7_wrote_is_reused(

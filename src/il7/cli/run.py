@@ -46,7 +46,7 @@ def _print_numbers(
     def width(header: str, cells: list[str]) -> int:  # a header may wrap at its spaces; a number not
         return max([len(c) for c in cells] + [len(w) for w in header.split()]) + 3  # 3: padding, rule
 
-    index_width = width(index, index_cells)
+    index_width = max(width(index, index_cells), len(index) + 3)  # 'time [day]' unwrapped
     widths = [width(header, [row[k] for row in rows]) for k, header in enumerate(headers)]
     groups: list[list[int]] = [[]]
     used = index_width + 1
@@ -156,7 +156,9 @@ def _simulate(args: argparse.Namespace) -> None:
         )
         note = rows_note(len(shown), len(frame), "--out FILE.csv")
         if note:
-            print(note)
+            from rich.console import Console
+
+            Console().print(plain(note))  # wrapped to the terminal, as the tables are
 
 
 def _parameters(args: argparse.Namespace) -> None:
