@@ -124,7 +124,7 @@ def test_sbml_names_its_species_and_gives_each_reaction_its_mechanism() -> None:
     species = [m.getSpecies(i) for i in range(m.getNumSpecies())]
     assert [s.getId() for s in species if not s.getName()] == []  # every species is named
     assert m.getSpecies("Tn4").getName() == "naive CD4 T cells"
-    assert m.getParameter("IL7_serum").getName() == "free IL-7 in plasma"
+    assert m.getParameter("IL7_serum").getName().startswith("free IL-7 in plasma (by molecule")
 
 
 def test_the_data_fingerprint_follows_a_scenario_the_model_fingerprint_does_not_see(

@@ -201,10 +201,15 @@ def test_unknown_scenario_name_suggests() -> None:
 def test_with_output_changes_only_the_grid() -> None:
     s = scenario.load("baseline")
     longer = s.with_output(t_end=14)
-    assert longer.t_end == 14 and s.t_end == 7 and len(longer.times) == len(s.times)
+    # the daily grid stays daily: it kept its 8 points before, and --t-end 365 gave a 52-day step
+    assert longer.t_end == 14 and s.t_end == 7 and len(longer.times) == 15
     with pytest.raises(Il7Error, match="--t-end -1 must be a finite time after 0 day"):
         s.with_output(t_end=-1)
-    assert math.isclose(longer.times[1], 2.0)
+    assert math.isclose(longer.times[1], 1.0) and longer.times[:8] == s.times
+    shorter = s.with_output(t_end=2.5)  # a step that does not divide the span: the last time is t_end
+    assert shorter.times[-1] == 2.5 and len(shorter.times) == 4 and shorter.times[1] <= 1.0
+    huge = s.with_output(t_end=3e5)  # 300,001 daily times would pass the cap: the step widens
+    assert len(huge.times) == scenario.MAX_POINTS and huge.times[-1] == 3e5
 
 
 def test_with_dose_changes_every_bolus_and_nothing_else(tmp_path: Path) -> None:

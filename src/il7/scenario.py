@@ -41,6 +41,8 @@ from il7.values import dose_unit_problem, quantity, real_number
 
 TIME_UNITS = {"min": 1.0 / 60.0, "h": 1.0, "day": 24.0, "week": 168.0}
 """Scenario time units and their length in hours."""
+MAX_POINTS = 100_000
+"""Most output times a scenario may ask for."""
 SPAN_HOURS = (1e-6, 1000 * 365.25 * 24)
 """Shortest and longest run (from the first finite period or output time to the last output
 time) a scenario may ask for, in hours: from 3.6 ms, below which the integrator cannot step, to
@@ -154,7 +156,9 @@ class Scenario:
         return tuple(out)
 
     def with_output(self, *, t_end: float | None = None) -> Scenario:
-        """A copy whose output grid ends at ``t_end`` (same number of points)."""
+        """A copy whose output grid ends at ``t_end``, evenly spaced at the scenario's own mean
+        step (a daily grid stays daily, longer or shorter; at most :data:`MAX_POINTS` times, the
+        step widening past that)."""
         if t_end is None:
             return self
         where = f"scenario '{self.name}' ({self.file})"
@@ -168,7 +172,8 @@ class Scenario:
         problem = span_problem(first_time(self.periods, start), t_end, self.time_unit)
         if problem:
             raise Il7Error(f"{where}: --t-end {t_end:g}: {problem}")
-        n = len(self.times)
+        step = (self.times[-1] - start) / (len(self.times) - 1)
+        n = min(MAX_POINTS, max(2, math.ceil((t_end - start) / step * (1 - 1e-9)) + 1))
         times = tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
         return dataclasses.replace(self, times=times)
 

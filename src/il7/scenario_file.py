@@ -17,6 +17,7 @@ from typing import Any
 from il7 import build, units
 from il7.errors import Il7Error, ScenarioError, did_you_mean
 from il7.scenario import (
+    MAX_POINTS,
     TIME_UNITS,
     Dose,
     Period,
@@ -44,8 +45,6 @@ _INFUSION_KEYS = {"drug", "rate", "unit", "duration"}
 _OUTPUT_KEYS = {"t_end", "n", "times"}
 MAX_DOSES = 10_000
 """Most boluses one dose entry may expand to (``count``)."""
-MAX_POINTS = 100_000
-"""Most output times a scenario may ask for."""
 
 
 def checked(data: Any, *, file: str, steady_start: bool) -> Scenario:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from il7.errors import Il7Error
-from il7.scenario_file import MAX_POINTS
+from il7.scenario import MAX_POINTS
 from il7.values import CLOCK_NUMBER
 
 # whole numbers with a leading zero, which YAML 1.1 reads as octal (010 -> 8; 08 -> text)

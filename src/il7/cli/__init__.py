@@ -147,7 +147,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _dose_option(sim)
     sim.add_argument(
-        "--t-end", type=number_option, help="end of the output grid, in the scenario's time unit"
+        "--t-end",
+        type=number_option,
+        help="end of the output grid, in the scenario's time unit; the grid keeps the scenario's own "
+        "(mean) step, evenly spaced",
     )
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
     sim.add_argument("--plot", help="draw the readouts to FILE.png")
