@@ -60,8 +60,8 @@ def export_sbml(
     if path is not None:
         if Path(path).is_dir():
             raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. il7.xml")
-        with writing(path):
-            Path(path).write_text(text, encoding="utf-8")
+        with writing(path) as partial:
+            partial.write_text(text, encoding="utf-8")
     return text
 
 

@@ -192,11 +192,12 @@ def write_omex(
         scenario = load(scenario)
     steps = _uniform_steps(scenario)  # refuse an uneven grid before the run
     path = Path(path)
-    with writing(path):
-        folder = path.is_dir()  # libcombine would replace an empty folder by the archive
-        path.parent.mkdir(parents=True, exist_ok=True)
-    if folder:
+    if path.is_dir():  # libcombine would replace an empty folder by the archive
         raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. {path / 'run.omex'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
     doc = libsbml.readSBMLFromString(scenario_sbml(scenario, overrides=overrides))
     targets = readout_parameters(libsbml, doc.getModel(), scenario.readouts)
     # the manifest names formats without level and version: COPASI runs the SED-ML of an archive
@@ -217,13 +218,14 @@ def write_omex(
     )
     about.setCreated(libcombine.OmexDescription.getCurrentDateAndTime())
     archive.addMetadata(".", about)
-    try:
-        written = archive.writeToFile(str(path))
-    except RuntimeError:  # libcombine raises when it cannot create the zip
-        written = False
-    archive.cleanUp()
-    if not written:
-        raise Il7Error(f"cannot write '{path}'; choose a writable location")
+    with writing(path) as partial:
+        try:
+            written = archive.writeToFile(str(partial))
+        except RuntimeError:  # libcombine raises when it cannot create the zip
+            written = False
+        archive.cleanUp()
+        if not written:
+            raise Il7Error(f"cannot write '{path}'; choose a writable location")
     return path
 
 

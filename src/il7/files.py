@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,11 +33,28 @@ def require_name(path: object, what: str, example: str, otherwise: str = "") -> 
 
 
 @contextlib.contextmanager
-def writing(path: str | Path) -> Iterator[None]:
-    """Turn a failed write of ``path`` (disk full, no permission, a missing device) into a one-line
-    error naming the file."""
+def writing(path: str | Path) -> Iterator[Path]:
+    """Write the file ``path`` whole or not at all.
+
+    The caller writes the file this yields, a partial file beside ``path`` (beside the file a
+    symbolic link names) with the same suffix, so that a writer that reads the format from the
+    name still can; it replaces ``path`` only once written. A failed write (disk full, no
+    permission, a file-size limit) leaves an earlier ``path`` as it was, removes the partial file
+    and becomes a one-line error naming ``path``. A ``path`` that is a device or other non-regular
+    file is refused: replacing it would replace the device.
+    """
+    path = Path(path)
+    real = Path(os.path.realpath(path))
+    if real.exists() and not real.is_file():
+        kind = "a folder" if real.is_dir() else "not a regular file (a device or a pipe?)"
+        raise Il7Error(f"cannot write '{path}': it is {kind}; give the name of a file")
+    partial = real.with_name(f".{real.stem}.il7-partial{real.suffix}")
     try:
-        yield
+        try:
+            yield partial
+            os.replace(partial, real)
+        finally:
+            partial.unlink(missing_ok=True)  # gone already once it replaced the file
     except OSError as exc:
         raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
 
@@ -97,6 +115,51 @@ def claim_folder(folder: str | Path, command: str, option: str) -> Path:
             f"{option} '{folder}': cannot write there ({why_not_made(folder, exc)}); choose a writable folder"
         ) from None
     return folder
+
+
+STAGE = ".il7-partial"
+"""The folder, inside the one :func:`filling` fills, where a run's files wait until all are written."""
+
+
+@contextlib.contextmanager
+def filling(folder: str | Path, command: str, option: str) -> Iterator[Path]:
+    """Fill ``folder`` for ``command`` (see :func:`claim_folder`) whole or not at all.
+
+    The command writes into the staging folder this yields, inside ``folder``; once it is done,
+    each file or folder written there replaces its namesake in ``folder``. A failure before that
+    (disk full, a file that cannot be opened, an error of the run) leaves ``folder`` as it was,
+    an earlier run's files included; a failed write becomes a one-line error naming the file.
+    Files in ``folder`` that the run does not write are left alone.
+    """
+    out = claim_folder(folder, command, option)
+    stage = out / STAGE
+    try:
+        try:
+            shutil.rmtree(stage, ignore_errors=True)  # left by a run that was cut off
+            stage.mkdir()
+            yield stage
+            for item in sorted(stage.iterdir()):
+                _move_in(item, out / item.name)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    except OSError as exc:
+        name = str(exc.filename or out).replace(str(stage), str(out))
+        raise Il7Error(
+            f"cannot write '{name}': {exc.strerror}; free some space or choose another folder"
+        ) from None
+
+
+def _move_in(item: Path, target: Path) -> None:
+    """Put the staged ``item`` in ``target``'s place: a file by one rename, a folder by setting
+    the old one aside first (a folder cannot be renamed onto a full one)."""
+    if not item.is_dir() or not target.is_dir():
+        os.replace(item, target)
+        return
+    aside = target.with_name(f".{target.name}.il7-old")
+    shutil.rmtree(aside, ignore_errors=True)
+    target.rename(aside)
+    item.rename(target)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def why_not_made(folder: Path, exc: OSError) -> str:

@@ -338,7 +338,7 @@ class Population:
         if not str(path).lower().endswith(".csv"):
             raise Il7Error(f"cannot write '{path}': use a .csv file name")
         frame = self.patients() if patients else self.percentiles()
-        with writing(path), open(path, "w", encoding="utf-8", newline="") as handle:
+        with writing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
             handle.write(f"# {self.header()}\n")
             frame.to_csv(handle, index=False)
         return str(path)

@@ -166,7 +166,7 @@ class Sensitivities:
             f"# d ln|y| / d ln(parameter), y = {self.quantity} in scenario {self.scenario}; "
             f"nominal {self.nominal:.6g}{units.suffix(self.unit)}; step x{1 + self.step:g}\n"
         )
-        with writing(path), open(path, "w", encoding="utf-8", newline="") as handle:
+        with writing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
             handle.write(head)
             self.to_pandas().to_csv(handle)
         return str(path)

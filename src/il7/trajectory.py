@@ -103,12 +103,15 @@ class Trajectory:
         if path.suffix.lower() not in FILE_SUFFIXES:
             raise Il7Error(f"cannot write '{path}': use a .csv or .parquet file name")
         frame = self.to_pandas()
-        with writing(path):
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+        with writing(path) as partial:
             if path.suffix.lower() == ".csv":
-                frame.to_csv(path)
+                frame.to_csv(partial)
             else:
-                frame.to_parquet(path)
+                frame.to_parquet(partial)
         return path
 
     def plot(self, ax: Axes | None = None, readouts: tuple[str, ...] | None = None) -> Axes:

@@ -326,8 +326,8 @@ def _cohort(args: argparse.Namespace) -> None:
         )
     notes = notes_stream(args)
     if args.out:
-        with writing(args.out):
-            result.table().to_csv(args.out, index=False)
+        with writing(args.out) as partial:
+            result.table().to_csv(partial, index=False)
         print(f"wrote {args.out}", file=notes)
     if args.plot:
         print(f"wrote {save_figure(result.figure(), args.plot)}", file=notes)

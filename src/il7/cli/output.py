@@ -132,8 +132,8 @@ def save_figure(fig: Any, path: str) -> str:
     import matplotlib.pyplot as plt
 
     try:
-        with writing(path):
-            fig.savefig(path, dpi=100)
+        with writing(path) as partial:
+            fig.savefig(partial, dpi=100)
     finally:
         plt.close(fig)
     return path

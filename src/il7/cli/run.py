@@ -8,7 +8,6 @@ import itertools
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from il7.cli.output import (
@@ -249,8 +248,8 @@ def _export(args: argparse.Namespace) -> None:
         if not args.output:
             sys.stdout.write(text)
             return
-        with writing(args.output):
-            Path(args.output).write_text(text, encoding="utf-8")
+        with writing(args.output) as partial:
+            partial.write_text(text, encoding="utf-8")
     if chosen is None:
         print(f"wrote {args.output}")
     else:

@@ -20,7 +20,7 @@ import pandas as pd
 from il7 import scenario as scenarios
 from il7.errors import Il7Error
 from il7.export import write_omex
-from il7.files import claim_folder, require_name
+from il7.files import filling, require_name
 from il7.report.cells import cells_section
 from il7.report.diagram import layer_diagram
 from il7.report.figures import embed
@@ -65,17 +65,24 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
         Path of the written ``index.html``.
     """
     require_name(out_dir, "report folder (--out)", "il7-report")
-    # the run takes minutes: find out now, not at the end, whether its files can be written
-    out = claim_folder(out_dir, "il7 report", "--out")
-    blocked = sorted(
-        p.name for p in out.iterdir() if p.is_dir() and p.suffix in (".html", ".csv", ".png", ".omex")
-    )
-    if blocked:  # a folder where one of its files goes would fail only after the run
-        raise Il7Error(
-            f"report folder '{out}' holds folders named like the report's files ({', '.join(blocked)}); "
-            "remove them or choose another folder"
+    # the run takes minutes: find out now, not at the end, whether its files can be written; an
+    # earlier report in the folder stays whole if this one fails
+    with filling(out_dir, "il7 report", "--out") as out:
+        folder = out.parent
+        blocked = sorted(
+            p.name for p in folder.iterdir() if p.is_dir() and p.suffix in (".html", ".csv", ".png", ".omex")
         )
-    step = progress or (lambda label: None)
+        if blocked:  # a folder where one of its files goes would fail only after the run
+            raise Il7Error(
+                f"report folder '{folder}' holds folders named like the report's files ({', '.join(blocked)}); "
+                "remove them or choose another folder"
+            )
+        _write(out, progress or (lambda label: None))
+    return folder / "index.html"
+
+
+def _write(out: Path, step: ProgressHook) -> None:
+    """Run the report and write its files into ``out``."""
     results = []
     for name in scenarios.builtin_names():
         step(f"scenario {name}")
@@ -104,9 +111,7 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
         step(f"figure {result.name}")
         sections.append(_scenario_section(result, out))
     sections.append(_parameter_section(params))
-    page = out / "index.html"
-    page.write_text(_page("\n".join(sections)), encoding="utf-8")
-    return page
+    (out / "index.html").write_text(_page("\n".join(sections)), encoding="utf-8")
 
 
 def _run(name: str) -> ScenarioResult:

@@ -1,0 +1,85 @@
+"""Writing output whole or not at all: an earlier result survives a write or a run that fails."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from il7.errors import Il7Error
+from il7.files import STAGE, filling, writing
+
+
+def test_a_failed_write_leaves_the_earlier_file_and_no_partial_one(tmp_path: Path) -> None:
+    # a file-size limit cut simulate --out mid-row: the earlier 100 kB were gone and the 8 kB left
+    # began with a valid header (a bad-input review)
+    kept = tmp_path / "keep.csv"
+    kept.write_text("earlier result\n" * 1000)
+    with pytest.raises(Il7Error, match=r"^cannot write '.*keep\.csv': File too large; choose a writable"):
+        with writing(kept) as partial:
+            assert partial.parent == tmp_path and partial.suffix == ".csv" and partial != kept
+            partial.write_text("time,x\n0,1\n")  # part of the new file, then the limit
+            raise OSError(errno.EFBIG, "File too large")
+    assert kept.read_text() == "earlier result\n" * 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.csv"]
+    with writing(kept) as partial:
+        partial.write_text("new result\n")
+    assert kept.read_text() == "new result\n" and sorted(p.name for p in tmp_path.iterdir()) == ["keep.csv"]
+
+
+def test_a_file_behind_a_link_is_written_where_the_link_points(tmp_path: Path) -> None:
+    real = tmp_path / "data" / "real.csv"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    with writing(link) as partial:
+        partial.write_text("new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+
+
+def test_a_device_is_not_replaced(tmp_path: Path) -> None:
+    # as root, writing beside /dev/full and renaming would have replaced the device with a file
+    link = tmp_path / "full.csv"
+    link.symlink_to("/dev/full")
+    with pytest.raises(Il7Error, match=r"^cannot write '.*full\.csv': it is not a regular file"):
+        with writing(link):
+            pass
+    assert Path("/dev/full").is_char_device()
+
+
+def _report(folder: Path, text: str) -> None:
+    with filling(folder, "il7 report", "--out") as out:
+        (out / "index.html").write_text(f"<title>il7 report</title>{text}")
+        (out / "sub").mkdir()
+        (out / "sub" / "README.md").write_text(text)
+
+
+def test_a_run_that_fails_leaves_the_earlier_folder_whole(tmp_path: Path) -> None:
+    # a failed il7 report cut parameters.csv off mid-sentence beside the old index.html
+    folder = tmp_path / "rep"
+    _report(folder, "first")
+    (folder / "notes.txt").write_text("mine")  # the user's own file in the folder
+    with pytest.raises(Il7Error, match=r"^cannot write '.*rep/parameters\.csv': No space left on device"):
+        with filling(folder, "il7 report", "--out") as out:
+            (out / "index.html").write_text("<title>il7 report</title>second")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / "parameters.csv"))
+    assert (folder / "index.html").read_text() == "<title>il7 report</title>first"
+    assert not (folder / STAGE).exists()
+    _report(folder, "third")  # a finished run replaces the earlier files, folders included
+    assert (folder / "index.html").read_text().endswith("third")
+    assert (folder / "sub" / "README.md").read_text() == "third"
+    assert (folder / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in folder.iterdir()) == [".il7-report", "index.html", "notes.txt", "sub"]
+
+
+def test_an_error_of_the_run_itself_also_leaves_the_folder_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "rep"
+    _report(folder, "first")
+    with pytest.raises(ZeroDivisionError):
+        with filling(folder, "il7 report", "--out") as out:
+            (out / "index.html").write_text("half")
+            _ = 1 / 0
+    assert (folder / "index.html").read_text().endswith("first") and not (folder / STAGE).exists()
