@@ -533,13 +533,15 @@ def test_a_full_disk_or_a_closed_output_gets_no_traceback() -> None:
     # `il7 parameters > /dev/full` ended in OSError's traceback, and with stdout closed
     # (`il7 parameters >&-`) the engine's flush of sys.stdout (None) raised AttributeError
     command = [sys.executable, "-m", "il7.cli", "parameters", "--format", "csv"]
-    with open("/dev/full", "w") as full:  # Linux's always-full device
-        proc = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, check=False)
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [
-        "il7: error: cannot write the output: No space left on device; free some space, "
-        "or send the output to another file"
-    ]
+    # --version ended in a traceback from inside argparse, and --help's text was lost with exit 0
+    for argv in (command, command[:3] + ["--version"], command[:3] + ["--help"]):
+        with open("/dev/full", "w") as full:  # Linux's always-full device
+            proc = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, text=True, check=False)
+        assert proc.returncode == 2, argv
+        assert proc.stderr.strip().splitlines() == [
+            "il7: error: cannot write the output: No space left on device; free some space, "
+            "or send the output to another file"
+        ]
     closed = subprocess.run(
         ["bash", "-c", '"$@" >&-', "il7", *command], capture_output=True, text=True, check=False
     )

@@ -80,6 +80,11 @@ class _Parser(argparse.ArgumentParser):
             r"^-((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|inf|infinity|nan)$", re.IGNORECASE
         )
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse drops a failed write of --help silently (exit 0, the text lost); let main say it
+        if message:
+            (file or sys.stderr).write(message)
+
     def error(self, message: str) -> NoReturn:
         where = "" if self.prog == "il7" else f"{self.prog}: "  # _fail says "il7: error:" already
         _fail(f"{where}{message}; see '{self.prog} --help'")
@@ -402,11 +407,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail(
             "standard output is closed (>&-), and il7 prints its results there; send it to a file or to /dev/null"
         )
-    args = _parser().parse_args(argv)
     try:
         try:
+            # inside: --version and --help print here, and a full disk or a closed pipe shows as for
+            # any command's output
+            args = _parser().parse_args(argv)
             COMMANDS[args.command](args)
-        except SystemExit:  # validate and claims exit 1 after printing a miss
+        except SystemExit:  # --help and --version exit 0; validate and claims 1 after printing a miss
             sys.stdout.flush()
             raise
         sys.stdout.flush()  # so that a full disk shows here, not as a traceback at exit
