@@ -534,7 +534,7 @@ def test_a_full_disk_or_a_closed_output_gets_no_traceback() -> None:
     # (`il7 parameters >&-`) the engine's flush of sys.stdout (None) raised AttributeError
     command = [sys.executable, "-m", "il7.cli", "parameters", "--format", "csv"]
     # --version ended in a traceback from inside argparse, and --help's text was lost with exit 0
-    for argv in (command, command[:3] + ["--version"], command[:3] + ["--help"]):
+    for argv in (command, [*command[:3], "--version"], [*command[:3], "--help"]):
         with open("/dev/full", "w") as full:  # Linux's always-full device
             proc = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, text=True, check=False)
         assert proc.returncode == 2, argv
@@ -707,6 +707,23 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["report", "--out", "TAKEN"], "holds files that il7 report did not write (index.html)"),
         (["export", "petab", "-o", "TAKEN"], "holds files that il7 export petab did not write (index.html)"),
         (["simulate", "TAKEN"], "is a folder, not a scenario file"),
+        # a device was 'not found', and as measurements it was read until memory ran out
+        (["simulate", "ZERO.yaml"], "is not a regular file (a device or a pipe?); give the path of a .yaml"),
+        (
+            [
+                "export",
+                "petab",
+                "--scenario",
+                "sereti_2009",
+                "--data",
+                "ZERO.csv",
+                "--estimate",
+                "CL_IL7",
+                "-o",
+                "x",
+            ],
+            "ZERO.csv: not a regular file (a device or a pipe?)",
+        ),
         (["cohort", "--n", "10", "--seed", "-1"], "--seed -1: give a whole number >= 0"),
         (["calibrate", "--seed", "-1"], "--seed -1: give a whole number >= 0"),
         (["calibrate", "--starts", "0"], "--starts 0: give a whole number of at least 1"),
@@ -756,6 +773,9 @@ def test_file_errors_are_one_line_exit_2(
     (tmp_path / "TAKEN" / "index.html").mkdir(parents=True)
     argv = [a.replace("UNDERFILE", str(tmp_path / "EMPTY.yaml" / "deeper")) for a in argv]
     argv = [str(tmp_path / "TAKEN") if a == "TAKEN" else a for a in argv]
+    for name in ("ZERO.yaml", "ZERO.csv"):
+        (tmp_path / name).symlink_to("/dev/zero")
+    argv = [str(tmp_path / a) if a in ("ZERO.yaml", "ZERO.csv") else a for a in argv]
     code, _, err = run(capsys, *argv)
     assert code == 2, err
     assert pattern in err and len(err.strip().splitlines()) == 1

@@ -16,6 +16,8 @@ from il7.errors import Il7Error, did_you_mean
 from il7.scenario import known_readouts
 from il7.simulate import readout_unit
 
+MAX_BYTES = 100_000_000
+"""Largest measurement file read: far above any study's table, far below what fills memory."""
 _COLUMNS = ("readout", "time", "measurement", "sigma")  # of a measurement file
 _AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
 """Readout units that cannot be negative (rates and fluorescence after an offset can)."""
@@ -46,6 +48,13 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     if delimiter is None:
         raise Il7Error(
             f"{path}: give the measurements as .csv or .tsv (columns readout, time, measurement[, sigma])"
+        )
+    if path.exists() and not path.is_dir() and not path.is_file():  # /dev/zero would be read forever
+        raise Il7Error(f"{path}: not a regular file (a device or a pipe?); give a .csv or .tsv file")
+    if path.is_file() and path.stat().st_size > MAX_BYTES:
+        raise Il7Error(
+            f"{path}: {path.stat().st_size / 1e6:.0f} MB, more than the {MAX_BYTES / 1e6:.0f} MB a file of "
+            "measurements needs; give the measured values only"
         )
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark, as Excel writes, is dropped

@@ -324,6 +324,8 @@ def load(name_or_path: str | Path) -> Scenario:
         path = builtin_dir() / f"{text_name}.yaml"
     if path.is_dir():
         raise Il7Error(f"'{path}' is a folder, not a scenario file; give the path of a .yaml file")
+    if path.exists() and not path.is_file():
+        raise Il7Error(f"'{path}' is not a regular file (a device or a pipe?); give the path of a .yaml file")
     if not path.is_file():
         raise Il7Error(f"scenario file '{path}' not found; check the path")
     from il7 import scenario_file, scenario_yaml  # here, not at the top: they import this module's nouns
