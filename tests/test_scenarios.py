@@ -168,6 +168,11 @@ def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
             "{drug: IL7, amount: 1" + "0" * 400 + ", unit: ug/kg, route: iv}",
             r"amount: '1000+' is not a finite",
         ),
+        # a slip of exponent or unit was run as written: serum IL-7 1e26 pg/mL, exit 0
+        (
+            "{drug: IL7, amount: 1.0e+20, unit: mg/kg, route: sc}",
+            r"amount: 1e\+20 mg/kg is more than il7 takes \(at most 100 mg/kg, far above any dose given\)",
+        ),
     ],
 )
 def test_dose_errors(tmp_path: Path, dose: str, message: str) -> None:
@@ -259,6 +264,7 @@ def test_with_dose_changes_every_bolus_and_nothing_else(tmp_path: Path) -> None:
         ((30, ["ug/kg"]), r"the unit is not text; give a dose unit such as 'ug/kg'$"),
         ((30, "UG/KG"), r"'UG/KG' is not a dose unit; did you mean 'ug/kg'\?"),
         ((30, "ng/mL"), r"a concentration \('ng/mL'\) only makes sense for route 'medium'"),
+        ((1e20, "mg/kg"), r"1e\+20 mg/kg is more than il7 takes \(at most 100 mg/kg"),
     ],
 )
 def test_with_dose_refuses_bad_arguments_in_one_line(args: tuple[object, ...], message: str) -> None:
@@ -313,6 +319,21 @@ output: {t_end: 1, n: 2}
         ScenarioError, match=r"route: 'iv' has no meaning in context culture_well.*use route: medium"
     ):
         scenario.load(write(tmp_path, iv))
+
+
+def test_an_infusion_rate_far_above_any_dose_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}\n",
+        "    infusion: {drug: IL7, rate: 1.0e+30, unit: ug/kg/h, duration: 1}\n",
+    )
+    with pytest.raises(
+        ScenarioError, match=r"infusion.rate: 1e\+30 ug/kg/h is more than il7 takes \(at most 100000"
+    ):
+        scenario.load(write(tmp_path, text))
+    per_day = text.replace(
+        "rate: 1.0e+30, unit: ug/kg/h", "rate: 2.0e+6, unit: ug/kg/day"
+    )  # 83 mg/kg an hour
+    assert scenario.load(write(tmp_path, per_day)).periods
 
 
 def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ import yaml
 
 from il7 import build
 from il7.errors import Il7Error, did_you_mean
-from il7.values import dose_unit_problem, quantity, real_number
+from il7.values import dose_amount_problem, dose_unit_problem, quantity, real_number
 
 TIME_UNITS = {"min": 1.0 / 60.0, "h": 1.0, "day": 24.0, "week": 168.0}
 """Scenario time units and their length in hours."""
@@ -243,6 +243,9 @@ class Scenario:
             wrong = unit and dose_unit_problem(unit, route, has_body=self.body_weight_kg is not None)
             if wrong:
                 raise Il7Error(f"{where}: {wrong}")
+        too_much = dose_amount_problem(value, unit or own[0])
+        if too_much:
+            raise Il7Error(f"{where}: {too_much}")
         level = f"{value:.12g} {unit or own[0]}"
         periods = tuple(
             dataclasses.replace(

@@ -28,6 +28,7 @@ from il7.scenario import (
     vocabulary,
 )
 from il7.values import (
+    dose_amount_problem,
     dose_unit_problem,
     needs_body,
     number_hint,
@@ -347,6 +348,10 @@ class _Parser:
             if unknown:
                 self.problem(f"{spot}.unit: {unknown}")
                 continue
+            too_much = dose_amount_problem(amount_value, str(unit))
+            if too_much:
+                self.problem(f"{spot}.amount: {too_much}")
+                continue
             if drug is None or not route_known:
                 continue
             if self.routes and route not in self.routes:
@@ -429,6 +434,9 @@ class _Parser:
             )
             ok = False
         elif not self.has_body_for(units.RATE_UNITS[unit][0], unit, f"{where}.unit"):
+            ok = False
+        elif rate is not None and dose_amount_problem(rate, unit):
+            self.problem(f"{where}.rate: {dose_amount_problem(rate, unit)}")
             ok = False
         if duration is None or duration <= 0:
             self.problem(

@@ -88,6 +88,34 @@ def dose_unit_problem(unit: str, route: str | None = None, *, has_body: bool = T
     return None
 
 
+MAX_DOSE = {
+    "mass": 10.0,
+    "mass_per_kg": 0.1,
+    "substance": 1e-3,
+    "mass_per_litre": 1.0,
+    "substance_per_litre": 1e-4,
+}
+"""Largest bolus (or infusion per hour) il7 takes, by kind of unit: 10 g, 100 mg/kg, 1 mmol,
+1 mg/mL and 100 uM. Each lies far above any dose the built-in scenarios give (at most 3 mg/kg of
+antibody, 60 ug/kg of IL-7, 100 ng/mL in a well), so that only a slip is refused: an exponent or
+a unit written wrong, which the solver would otherwise take at its word (1e20 mg/kg gave serum IL-7
+of 1e26 pg/mL, exit 0)."""
+
+
+def dose_amount_problem(amount: float, unit: str) -> str | None:
+    """What is wrong with a dose of ``amount`` ``unit`` (a dose unit, or an infusion rate unit, read
+    per hour), or ``None``: more than :data:`MAX_DOSE` allows."""
+    dose_unit, hours = units.RATE_UNITS.get(unit, (unit, 1.0))
+    kind, factor, per_kg = units.DOSE_UNITS[dose_unit]
+    limit = MAX_DOSE["mass_per_kg" if per_kg else kind] / factor * hours  # in ``unit``
+    if amount <= limit:
+        return None
+    return (
+        f"{amount:g} {unit} is more than il7 takes (at most {limit:g} {unit}, far above any dose given); "
+        "check the amount and its unit"
+    )
+
+
 def needs_body(written: str) -> str:
     """Why a per-kg amount (``written``) cannot be given where there is no body weight."""
     return f"'{written}' needs a body weight, which this context has not; give the amount in ug or ng"
