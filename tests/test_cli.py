@@ -108,6 +108,22 @@ def test_simulate_says_what_comes_after_the_output_ends(capsys: pytest.CaptureFi
     assert code == 0 and err == ""
 
 
+def test_export_and_population_say_what_comes_after_the_output_ends(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # only simulate said it: the exported SBML held no dose event at all, without a word
+    course = tmp_path / "late.yaml"
+    course.write_text(
+        "name: late\ndescription: a dose after the output ends\ncontext: human_body\ntime_unit: day\n"
+        "periods:\n  - time: -inf\n  - time: 10\n    dose: {drug: IL7, amount: 10, unit: ug/kg, route: sc}\n"
+        "readouts: [IL7_serum_total]\noutput: {t_end: 3, n: 4}\n"
+    )
+    code, _, err = run(capsys, "export", "sbml", "--scenario", str(course), "-o", str(tmp_path / "late.xml"))
+    assert code == 0 and "before the dose at 10 day, which the exported model does not hold" in err
+    code, _, err = run(capsys, "population", str(course), "--n", "3", "--vary", "CL_IL7=cv 30%")
+    assert code == 0 and "before the dose at 10 day, which the patients' runs do not show" in err
+
+
 def test_dose_gives_the_scenario_at_another_dose_level_as_its_file_would(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

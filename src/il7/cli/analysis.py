@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from il7.cli.output import (
     PLOT_SUFFIXES,
     chosen_scenario,
+    note_unseen,
     notes_stream,
     number_option,
     output_files,
@@ -154,6 +155,7 @@ def _population(args: argparse.Namespace) -> None:
             "--readouts names no readout; give ids (il7 readouts lists them), or leave it out for the scenario's"
         )
     chosen = _with_output_time(chosen, args.at)  # before the runs, not after
+    note_unseen(chosen, "the patients' runs do not show", "give a later output t_end in the scenario file")
     with progress_steps(f"population of {chosen.name}", max(args.n, 0)) as step:
         result = population(
             chosen,

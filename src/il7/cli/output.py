@@ -189,3 +189,15 @@ def rows_note(shown: int, n: int, option: str) -> str | None:
         f"{shown} of {n} output times shown: evenly spaced, the last, and where each readout is highest "
         f"and lowest; {option} writes them all"
     )
+
+
+def note_unseen(chosen: Scenario, consequence: str, fix: str) -> None:
+    """Say on stderr what of ``chosen`` comes after its last output time (later doses, settings,
+    infusions), which ``consequence`` describes, and ``fix``; nothing when nothing does."""
+    unseen = chosen.beyond_output()
+    if unseen:
+        print(
+            f"il7: note: the output ends at {chosen.t_end:g} {chosen.time_unit}, before {'; '.join(unseen)}, "
+            f"which {consequence}; {fix}",
+            file=sys.stderr,
+        )

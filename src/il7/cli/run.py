@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from il7.cli.output import (
     PLOT_SUFFIXES,
     chosen_scenario,
+    note_unseen,
     output_files,
     parse_overrides,
     plain,
@@ -132,13 +133,7 @@ def _simulate(args: argparse.Namespace) -> None:
     output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
     chosen = chosen_scenario(args).with_output(t_end=args.t_end)
     trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
-    unseen = chosen.beyond_output()
-    if unseen:
-        print(
-            f"il7: note: the output ends at {chosen.t_end:g} {chosen.time_unit}, before "
-            f"{'; '.join(unseen)}, which it does not show; give a later --t-end to see them",
-            file=sys.stderr,
-        )
+    note_unseen(chosen, "it does not show", "give a later --t-end to see them")
     if args.out:
         print(f"wrote {trajectory.write(args.out)}")
     if args.plot:
@@ -240,6 +235,10 @@ def _export(args: argparse.Namespace) -> None:
         raise Il7Error("--set acts on a scenario's body: add --scenario, e.g. --scenario baseline")
     output_files(args, {"-o": EXPORT_SUFFIXES[args.what]})
     chosen = None if args.scenario is None else chosen_scenario(args)
+    if chosen is not None:  # il7 records a scenario's changes by running it to its last output time
+        note_unseen(
+            chosen, "the exported model does not hold", "give a later output t_end in the scenario file"
+        )
     overrides = parse_overrides(args.sets)
     if chosen is not None and args.what == "omex":
         export.write_omex(args.output, chosen, overrides=overrides)
