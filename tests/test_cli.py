@@ -332,6 +332,9 @@ PETAB_DATA = {
     "UNDERSCORE.csv": "readout,time,measurement\nCD4_blood,1_0,700\n",  # Python's float reads 10
     "COMMA.tsv": "readout,time,measurement\nCD4_blood,7,700\n",
     "p/measurements.tsv": "readout\ttime\tmeasurement\nCD4_blood\t7\t700\n",  # in the output folder
+    "NOTE.csv": "readout,time,measurement,note\nCD4_blood,7,700,ok\n",
+    "SEMICOLON.csv": "readout;time;measurement\nCD4_blood;7;700\n",
+    "BLANKFIRST.csv": "\n\nreadout,time,measurement\nCD4_blood,7,700\nCD4_blod,8,700\n",
 }
 
 
@@ -359,7 +362,15 @@ PETAB_DATA = {
             ["--estimate", "ka_rIL7_sc"],
             "pSTAT5_frac, a fraction, is not between 0 and 1 (a percentage? write 0.45)",
         ),
-        ("EARLY.csv", ["--estimate", "ka_rIL7_sc"], "comes before the scenario starts (day 0"),
+        (
+            "EARLY.csv",
+            ["--estimate", "ka_rIL7_sc"],
+            "EARLY.csv:2: a measurement of CD4_blood at day -1 comes before",
+        ),
+        # an unknown column was told to 'write the names in lower case'
+        ("NOTE.csv", ["--estimate", "ka_rIL7_sc"], "(unknown: note; a standard deviation goes in sigma"),
+        ("SEMICOLON.csv", ["--estimate", "ka_rIL7_sc"], "its columns are separated by semicolons; il7 reads"),
+        ("BLANKFIRST.csv", ["--estimate", "ka_rIL7_sc"], "BLANKFIRST.csv:5: 'CD4_blod' is not a readout"),
         ("MIXED.csv", ["--estimate", "ka_rIL7_sc"], "sigma is given for some measurements and not others"),
         ("NEGSIGMA.csv", ["--estimate", "ka_rIL7_sc"], "sigma -5 must be positive"),
         ("HEADER.csv", ["--estimate", "ka_rIL7_sc"], "no measurements below the header"),
@@ -369,10 +380,14 @@ PETAB_DATA = {
         ("GOOD.csv", ["--estimate", "n_commit"], "at its lower bound (1) it moves the scenario's starting"),
         ("GOOD.csv", ["--estimate", "ka_CYT107"], "changes none of CD4_blood in scenario 'sportes_2008'"),
         ("GOOD.csv", ["--estimate", "ka_rIL7_sc", "--set", "ka_rIL7_sc=2"], "starts at 2 1/h here"),
-        ("LATE.csv", ["--estimate", "ka_rIL7_sc"], "comes after the scenario's last output time (day"),
+        (
+            "LATE.csv",
+            ["--estimate", "ka_rIL7_sc"],
+            "LATE.csv:2: a measurement of CD4_blood at day 500 comes after",
+        ),
         ("EXTRA.csv", ["--estimate", "ka_rIL7_sc"], "EXTRA.csv:2: 4 cells where the header names 3 columns"),
         ("TWICE.csv", ["--estimate", "ka_rIL7_sc"], "(time twice)"),
-        ("SD.csv", ["--estimate", "ka_rIL7_sc"], "and found readout, time, measurement, sd"),
+        ("SD.csv", ["--estimate", "ka_rIL7_sc"], "and found readout, time, measurement, sd (unknown: sd;"),
         ("NEG.csv", ["--estimate", "ka_rIL7_sc"], "NEG.csv:2: measurement -700 of CD4_blood is negative"),
         ("COMMA.tsv", ["--estimate", "ka_rIL7_sc"], "separated by commas, but a file named .tsv is read as"),
         ("p/measurements.tsv", ["--estimate", "ka_rIL7_sc"], "would write over your input"),

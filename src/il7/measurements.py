@@ -31,6 +31,7 @@ class Measurement:
     time: float  # in the scenario's time unit
     value: float  # in the readout's unit (il7 readouts)
     sigma: float | None  # standard deviation of the noise, same unit; None: estimate it
+    where: str = ""  # the file and line it was read from ('' when given in Python), for messages
 
 
 def read_measurements(path: str | Path) -> list[Measurement]:
@@ -63,7 +64,8 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     except OSError as exc:
         raise Il7Error(f"cannot read '{path}': {exc.strerror}; check the path") from None
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    columns = [c.strip() for c in next(reader, [])]
+    rows = (row for row in reader if any(c.strip() for c in row))  # blank lines above the header too
+    columns = [c.strip() for c in next(rows, [])]
     expected = "readout, time, measurement and optionally sigma"
     twice = sorted({c for c in columns if columns.count(c) > 1})
     unknown = [c for c in columns if c not in _COLUMNS]
@@ -78,12 +80,23 @@ def read_measurements(path: str | Path) -> list[Measurement]:
                 f"{path}: its columns are separated by {written}, but a file named {path.suffix} is read as "
                 f"separated by {read}; name it {right}"
             )
+        if len(columns) == 1 and ";" in columns[0]:
+            raise Il7Error(
+                f"{path}: its columns are separated by semicolons; il7 reads commas (.csv) or tabs (.tsv): "
+                "save it so"
+            )
+        strangers = [c for c in unknown if c and c.lower() not in _COLUMNS]
         why = ""
         if twice:
             why = f" ({', '.join(twice)} twice)"
         elif "" in columns:
             why = " (a column without a name: a trailing separator?)"
-        elif not [c for c in _COLUMNS[:3] if c not in (x.lower() for x in columns)]:
+        elif strangers:
+            why = (
+                f" (unknown: {', '.join(strangers)}; a standard deviation goes in sigma, anything else in "
+                "another file)"
+            )
+        elif unknown:
             why = " (write the names in lower case)"
         raise Il7Error(f"{path}: the header must name {expected}, and found {found}{why}")
     known = set(known_readouts())
@@ -121,7 +134,7 @@ def read_measurements(path: str | Path) -> list[Measurement]:
             sigma = _number(row["sigma"], f"{where}: sigma")
             if sigma <= 0:
                 raise Il7Error(f"{where}: sigma {sigma:g} must be positive (the noise's standard deviation)")
-        out.append(Measurement(readout, time, value, sigma))
+        out.append(Measurement(readout, time, value, sigma, where))
     if not out:
         raise Il7Error(f"{path}: no measurements below the header; give one row per measured value")
     return out

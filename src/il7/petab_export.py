@@ -232,14 +232,15 @@ def write_scenario(
     start = start_time(scenario)
     hours = TIME_UNITS[scenario.time_unit]
     for m in measurements:
+        at = f"{m.where}: " if m.where else ""
         if m.time < start:
             raise Il7Error(
-                f"a measurement of {m.readout} at {scenario.time_unit} {m.time:g} comes before the scenario "
+                f"{at}a measurement of {m.readout} at {scenario.time_unit} {m.time:g} comes before the scenario "
                 f"starts ({scenario.time_unit} {start:g}, its first change or output time); give times from there on"
             )
         if m.time > scenario.t_end:
             raise Il7Error(
-                f"a measurement of {m.readout} at {scenario.time_unit} {m.time:g} comes after the scenario's "
+                f"{at}a measurement of {m.readout} at {scenario.time_unit} {m.time:g} comes after the scenario's "
                 f"last output time ({scenario.time_unit} {scenario.t_end:g}), past which il7 does not write its "
                 "doses; extend its output (output: {t_end: ...}) in a copy of the scenario file"
             )
