@@ -99,7 +99,13 @@ class _Parser:
                 f"scenario file '{self.file}'",
                 ["the file must be a mapping of fields (name:, periods:, ...)"],
             )
-        name = str(data.get("name", name))
+        written = data.get("name", name)
+        if isinstance(written, (int, float)) and not isinstance(written, bool):
+            written = str(written)  # name: 2026 is a fine name
+        if not isinstance(written, str) or not written.strip():
+            self.problem(f"field 'name': {written!r} is not a name; write a short text, e.g. name: my_course")
+        else:
+            name = written.strip()
         for key in data:
             if key not in _TOP_KEYS:
                 self.problem(
@@ -275,7 +281,10 @@ class _Parser:
                 self.problem(
                     f"{where}: '{name}' is not a knockout{did_you_mean(str(name), known)}; known: {', '.join(known)}"
                 )
-        return tuple(str(n) for n in names if _text(n) in known)
+        genes = [str(n) for n in names if _text(n) in known]
+        for gene in sorted({g for g in genes if genes.count(g) > 1}):
+            self.problem(f"{where}: {gene} is listed twice; list it once")
+        return tuple(dict.fromkeys(genes))
 
     def drug(self, raw: Mapping[str, Any], where: str) -> dict[str, Any] | None:
         drugs = self.vocab["drugs"]

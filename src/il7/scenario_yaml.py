@@ -20,21 +20,26 @@ from il7.values import CLOCK_NUMBER
 # whole numbers with a leading zero, which YAML 1.1 reads as octal (010 -> 8; 08 -> text)
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
 _DECIMAL_TAG = "tag:il7,2026:decimal"
+# hexadecimal, octal and binary whole numbers (0x10, 0o10, 0b10): YAML 1.1 reads them as numbers,
+# where a time or an amount written so is a slip; kept as text, which the parser refuses
+_OTHER_BASE = re.compile(r"^[-+]?0[xXoObB]")
 
 
 class _StrictLoader(yaml.SafeLoader):
     """YAML's safe loader without the silent surprises of YAML 1.1: a key given twice in one
     mapping is an error (the last value would win), a whole number with a leading zero is read in
-    decimal (``010`` is 10, not octal 8), and a clock-like number (``1:30``, base 60, read as 90)
-    or one with '_' between digits (``1_0``, read as 10; text in YAML 1.2) stays text, which the
-    parser refuses with the reason."""
+    decimal (``010`` is 10, not octal 8), and a clock-like number (``1:30``, base 60, read as 90),
+    one with '_' between digits (``1_0``, read as 10; text in YAML 1.2) or one in another base
+    (``0x10``, ``0b10``) stays text, which the parser refuses with the reason."""
 
     _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         if kind is yaml.ScalarNode and implicit[0]:  # a plain (unquoted) scalar
-            if tag in self._NUMBER_TAGS and ("_" in value or CLOCK_NUMBER.match(value)):
+            if tag in self._NUMBER_TAGS and (
+                "_" in value or CLOCK_NUMBER.match(value) or _OTHER_BASE.match(value)
+            ):
                 return "tag:yaml.org,2002:str"
             if _LEADING_ZERO.match(value):
                 return _DECIMAL_TAG

@@ -55,7 +55,11 @@ def quantity(text: Any, *, where: str, example: str = "10 ug/kg") -> tuple[float
                 f"{where}: {text} is too large to be a number here; give a realistic value"
             ) from None
     number_part = (str(text).split() or [""])[0]
-    if CLOCK_NUMBER.match(str(text).strip()) or _UNDERSCORED_NUMBER.match(number_part):
+    if (
+        CLOCK_NUMBER.match(str(text).strip())
+        or _UNDERSCORED_NUMBER.match(number_part)
+        or number_part.lstrip("+-")[:2].lower() in ("0x", "0o", "0b")  # 0b1010 read as 0 'b1010'
+    ):
         raise Il7Error(f"{where}: '{text}' is not a number{number_hint(number_part)}")
     if _COMMA_NUMBER.match(str(text)):
         raise Il7Error(
@@ -143,6 +147,8 @@ def number_hint(raw: Any) -> str:
         return f" (a clock-like '{raw}' is not a number here, and YAML 1.1 would read 1:30 as 90: write a plain number, e.g. 1.5)"
     if isinstance(raw, str) and grouped_digits_hint(raw):
         return grouped_digits_hint(raw)
+    if isinstance(raw, str) and raw.strip().lstrip("+-")[:2].lower() in ("0x", "0o", "0b"):
+        return f" ('{raw}' is written in another base than 10: write it in decimal)"
     if isinstance(raw, str):
         try:
             number = float(raw)
