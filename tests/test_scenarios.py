@@ -217,6 +217,18 @@ def test_with_output_changes_only_the_grid() -> None:
     assert len(huge.times) == scenario.MAX_POINTS and huge.times[-1] == 3e5
 
 
+def test_with_output_keeps_the_times_a_file_lists(tmp_path: Path) -> None:
+    # --t-end replaced output: {times: [0, 0.25, 0.5, 1, 7, 28]} by an even grid, without a word
+    listed = scenario.load(
+        write(
+            tmp_path, GOOD.replace("output: {t_end: 10, n: 11}", "output: {times: [0, 0.25, 0.5, 1, 7, 28]}")
+        )
+    )
+    assert listed.with_output(t_end=2).times == (0.0, 0.25, 0.5, 1.0, 2.0)
+    longer = listed.with_output(t_end=56)  # past the last listed time: the mean step, 5.6 days
+    assert longer.times[:6] == listed.times and longer.times[-1] == 56.0 and len(longer.times) == 11
+
+
 def test_with_dose_changes_every_bolus_and_nothing_else(tmp_path: Path) -> None:
     text = GOOD.replace(
         "    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}\n",

@@ -156,9 +156,9 @@ class Scenario:
         return tuple(out)
 
     def with_output(self, *, t_end: float | None = None) -> Scenario:
-        """A copy whose output grid ends at ``t_end``, evenly spaced at the scenario's own mean
-        step (a daily grid stays daily, longer or shorter; at most :data:`MAX_POINTS` times, the
-        step widening past that)."""
+        """A copy whose output ends at ``t_end``: the scenario's own output times before it, then,
+        past its last, times at its mean step up to ``t_end`` (a daily grid stays daily, longer or
+        shorter; listed times stay). At most :data:`MAX_POINTS` times: past that, an even grid."""
         if t_end is None:
             return self
         where = f"scenario '{self.name}' ({self.file})"
@@ -173,9 +173,16 @@ class Scenario:
         if problem:
             raise Il7Error(f"{where}: --t-end {t_end:g}: {problem}")
         step = (self.times[-1] - start) / (len(self.times) - 1)
-        n = min(MAX_POINTS, max(2, math.ceil((t_end - start) / step * (1 - 1e-9)) + 1))
-        times = tuple(start + (t_end - start) * i / (n - 1) for i in range(n))
-        return dataclasses.replace(self, times=times)
+        kept = [t for t in self.times if t < t_end]  # the first is start, before t_end
+        between = max(0, math.ceil((t_end - kept[-1]) / step * (1 - 1e-9)) - 1)
+        times = [
+            *kept,
+            *(kept[-1] + (t_end - kept[-1]) * k / (between + 1) for k in range(1, between + 1)),
+            float(t_end),
+        ]
+        if len(times) > MAX_POINTS:
+            times = [start + (t_end - start) * i / (MAX_POINTS - 1) for i in range(MAX_POINTS)]
+        return dataclasses.replace(self, times=tuple(times))
 
     def with_dose(
         self, amount: float | str, unit: str | None = None, *, where: str | None = None

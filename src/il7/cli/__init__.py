@@ -154,8 +154,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--t-end",
         type=number_option,
-        help="end of the output grid, in the scenario's time unit; the grid keeps the scenario's own "
-        "(mean) step, evenly spaced",
+        help="end of the output, in the scenario's time unit: the scenario's output times before it, "
+        "then times at their mean step",
     )
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
     sim.add_argument("--plot", help="draw the readouts to FILE.png")
