@@ -118,13 +118,14 @@ def test_no_steady_state_names_the_species() -> None:
 def test_a_failed_run_of_a_users_file_names_the_file(tmp_path: Path) -> None:
     # a built-in is known by its name; a user's scenario is found by its file
     stiff = tmp_path / "stiff.yaml"
+    # a well with an IL-7 source and nothing that removes IL-7 (a dose too large for the solver,
+    # 1e300 ug/kg, did this before doses were held to values.MAX_DOSE)
     stiff.write_text(
-        "name: stiff\ndescription: a dose too large for the solver\ncontext: human_body\n"
-        "time_unit: day\nperiods:\n  - time: -inf\n  - time: 0\n"
-        "    dose: {drug: IL7, amount: 1.0e+300, unit: ug/kg, route: iv}\n"
-        "readouts: [CD4_blood]\noutput: {t_end: 3, n: 4}\n"
+        "name: stiff\ndescription: a well whose IL-7 accumulates\ncontext: culture_well\n"
+        "time_unit: day\nperiods:\n  - time: -inf\n    set: {src_stroma: 1e9, IL7R_expression: 0, gc_per_T: 0}\n"
+        "  - time: 0\nreadouts: [CD4_blood]\noutput: {t_end: 3, n: 4}\n"
     )
-    with pytest.raises(SolveError, match=rf"scenario 'stiff' \({re.escape(str(stiff))}\): at t = 0 day"):
+    with pytest.raises(SolveError, match=rf"scenario 'stiff' \({re.escape(str(stiff))}\): pre-equilibration"):
         il7.simulate(stiff)
 
 
