@@ -311,7 +311,7 @@ def _p_value(p: float, varied: int) -> str:
     """A PRCC's P value as printed, or why it has none (population.Population.significance)."""
     from il7.population import fewest_patients_for_p
 
-    if p == 0.0:  # a PRCC of +-1: the t test's P underflows, it is not 0
+    if p == 0.0:  # 2 / N! underflows past about 170 patients; it is not 0
         return "(P < 1e-300)"
     if math.isfinite(p):
         return f"(P {p:.2g})"
