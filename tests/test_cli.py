@@ -738,6 +738,12 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["report", "--out", "TAKEN"], "holds files that il7 report did not write (index.html)"),
         (["export", "petab", "-o", "TAKEN"], "holds files that il7 export petab did not write (index.html)"),
         (["simulate", "TAKEN"], "is a folder, not a scenario file"),
+        (["simulate", "NOSUFFIX"], "LIST' not found; did you mean '"),
+        (["simulate", "baseline", "--out", " x.csv"], "--out ' x.csv': a file name with blanks at its ends"),
+        (
+            ["simulate", "baseline", "--out", "a\nb.csv"],
+            "--out 'a\\nb.csv': a file name with blanks at its ends or control",
+        ),
         # a device was 'not found', and as measurements it was read until memory ran out
         (["simulate", "ZERO.yaml"], "is not a regular file (a device or a pipe?); give the path of a .yaml"),
         (
@@ -804,6 +810,7 @@ def test_file_errors_are_one_line_exit_2(
     (tmp_path / "TAKEN" / "index.html").mkdir(parents=True)
     argv = [a.replace("UNDERFILE", str(tmp_path / "EMPTY.yaml" / "deeper")) for a in argv]
     argv = [str(tmp_path / "TAKEN") if a == "TAKEN" else a for a in argv]
+    argv = [str(tmp_path / "LIST") if a == "NOSUFFIX" else a for a in argv]
     for name in ("ZERO.yaml", "ZERO.csv"):
         (tmp_path / name).symlink_to("/dev/zero")
     argv = [str(tmp_path / a) if a in ("ZERO.yaml", "ZERO.csv") else a for a in argv]

@@ -10,9 +10,12 @@ from il7.claims import targets
 from il7.errors import Il7Error
 
 
-def test_too_small_a_cohort_is_refused() -> None:
-    with pytest.raises(Il7Error, match="at least 10 patients, not 3"):
+def test_too_small_or_too_large_a_cohort_is_refused() -> None:
+    with pytest.raises(Il7Error, match="a cohort needs a whole number of 10 to 100000 patients, not 3"):
         cohort.run(3, seed=1)
+    # it quoted the population's limits (from 2), not the cohort's
+    with pytest.raises(Il7Error, match="a cohort needs a whole number of 10 to 100000 patients, not 200000"):
+        cohort.run(200_000, seed=1)
 
 
 def test_every_trait_is_a_parameter_the_transplant_scenario_leaves_to_each_patient() -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from il7 import experiments
 from il7.errors import Il7Error
-from il7.population import Population, population
+from il7.population import MAX_PATIENTS, Population, population
 from il7.scenario import Scenario
 
 AGVHD_INCIDENCE = 0.36
@@ -224,9 +224,9 @@ def run(
     Il7Error
         A bad ``n``, ``seed`` or ``jobs``, or a patient whose run fails (the study needs them all).
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 10:
+    if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_PATIENTS:
         raise Il7Error(
-            f"a cohort needs a whole number of at least 10 patients, not {n!r}; give --n 10 or more"
+            f"a cohort needs a whole number of 10 to {MAX_PATIENTS} patients, not {n!r}; give --n in that range"
         )
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")

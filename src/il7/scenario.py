@@ -337,7 +337,9 @@ def load(name_or_path: str | Path) -> Scenario:
     if path.exists() and not path.is_file():
         raise Il7Error(f"'{path}' is not a regular file (a device or a pipe?); give the path of a .yaml file")
     if not path.is_file():
-        raise Il7Error(f"scenario file '{path}' not found; check the path")
+        nearby = next((p for p in (Path(f"{path}.yaml"), Path(f"{path}.yml")) if p.is_file()), None)
+        hint = f"; did you mean '{nearby}'?" if nearby else "; check the path"
+        raise Il7Error(f"scenario file '{path}' not found{hint}")
     from il7 import scenario_file, scenario_yaml  # here, not at the top: they import this module's nouns
 
     return scenario_file.checked(scenario_yaml.read(path), file=str(path), steady_start=True)
