@@ -195,6 +195,11 @@ def test_parameter_table_and_sbml_export(tmp_path: Path) -> None:
     kd = table.loc["Kd_IL7Ra_unglyc", "value"] / table.loc["glyco_affinity_gain", "value"]
     assert table.loc["Kd_IL7Ra", "value"] == pytest.approx(kd, rel=1e-9)
     assert table.loc["p_IL7_n4", "value"] == pytest.approx(table.loc["p_ref_n4", "value"], rel=1e-3)
+    # a fitted value on a bound of its fit is said so (the S3C/S3D fit puts gc at its lower bound)
+    fitted = table[table["status"] == "fitted"]
+    on_bound = fitted[(fitted["value"] == fitted["lower"]) | (fitted["value"] == fitted["upper"])]
+    assert set(table.index[table["at_bound"] != ""]) == set(on_bound.index) and len(on_bound) >= 1
+    assert table.loc["gc_per_T", "at_bound"] == "lower" and table.loc["k_gc_on", "at_bound"] == ""
     text = il7.export_sbml(tmp_path / "m.xml")
     assert (tmp_path / "m.xml").read_text() == text
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import math
 import multiprocessing
 import numbers
 import os
@@ -44,9 +45,19 @@ def parameter_table() -> pd.DataFrame:
 
     A ``derived`` parameter has no number in ``parameters.tsv`` (its source gives the formula);
     its ``value`` here is what the model computes for the healthy adult at steady state (the
-    ``baseline`` scenario), in the table's unit.
+    ``baseline`` scenario), in the table's unit. ``at_bound`` says ``lower`` or ``upper`` for a
+    fitted value that sits on a bound of its fit (the data would have it further out), else ''.
     """
     computed = derived_values()
+
+    def at_bound(p: build.Parameter) -> str:
+        if p.status != "fitted" or p.value is None:
+            return ""
+        for side, bound in (("lower", p.lower), ("upper", p.upper)):
+            if bound is not None and math.isclose(p.value, bound, rel_tol=1e-6, abs_tol=1e-12):
+                return side
+        return ""
+
     rows = [
         {
             "id": p.id,
@@ -55,6 +66,7 @@ def parameter_table() -> pd.DataFrame:
             "lower": p.lower,
             "upper": p.upper,
             "status": p.status,
+            "at_bound": at_bound(p),
             "source": p.source,
             "note": p.note,
         }

@@ -111,7 +111,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
         "d ln|y| / d ln p",
         f"y at p/{1 + result.step:g}",
         f"y at px{1 + result.step:g}",
-        "p",
+        Column("p", overflow="fold"),  # a value with its unit, wrapped rather than cut ('cell/mol…')
         "status",
         title=f"{result.scenario}: y = {result.quantity} = {result.nominal:.4g}{units.suffix(result.unit)}",
         caption="sources and notes: il7 parameters (or --out FILE.csv)",

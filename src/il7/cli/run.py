@@ -182,7 +182,8 @@ def _parameters(args: argparse.Namespace) -> None:
         for pid, row in frame.iterrows():
             value = f"{row['value']:g}"
             source = row["source"] or f"(assumed) {row['note']}"
-            table.add_row(str(pid), value, plain(row["unit"]), row["status"], plain(source))
+            status = row["status"] + (f" (at its {row['at_bound']} bound)" if row["at_bound"] else "")
+            table.add_row(str(pid), value, plain(row["unit"]), status, plain(source))
         Console().print(table)
 
 
