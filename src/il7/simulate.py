@@ -66,9 +66,9 @@ def parameter_table() -> pd.DataFrame:
             "lower": p.lower,
             "upper": p.upper,
             "status": p.status,
-            "at_bound": at_bound(p),
             "source": p.source,
             "note": p.note,
+            "at_bound": at_bound(p),  # last: the columns before it kept their places
         }
         for p in build.parameters()
     ]
