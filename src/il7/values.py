@@ -122,7 +122,7 @@ def dose_amount_problem(amount: float, unit: str) -> str | None:
 
 def needs_body(written: str) -> str:
     """Why a per-kg amount (``written``) cannot be given where there is no body weight."""
-    return f"'{written}' needs a body weight, which this context has not; give the amount in ug or ng"
+    return f"'{written}' needs a body weight, which this context has not; give the amount in ug or ng, or into a well's medium as a concentration (ng/mL)"
 
 
 def real_number(value: Any) -> float | None:
