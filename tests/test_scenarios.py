@@ -566,3 +566,16 @@ def test_slips_yaml_would_read_silently_are_named(tmp_path: Path, old: str, new:
 
 def test_a_number_as_name_is_a_name(tmp_path: Path) -> None:
     assert scenario.load(write(tmp_path, GOOD.replace("name: good", "name: 2026"))).name == "2026"
+
+
+def test_an_infusion_rate_may_carry_its_unit_as_an_amount_may(tmp_path: Path) -> None:
+    # 'rate: "1 ug/kg/h"' was refused as not a number, while 'amount: "10 ug/kg"' was read
+    plain = GOOD.replace(
+        "    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}\n",
+        "    infusion: {drug: IL7, rate: 1, unit: ug/kg/h, duration: 1}\n",
+    )
+    assert plain != GOOD
+    within = plain.replace("rate: 1, unit: ug/kg/h", "rate: '1 ug/kg/h'")
+    assert scenario.load(write(tmp_path, within)) == scenario.load(write(tmp_path, plain))
+    with pytest.raises(ScenarioError, match=r"rate '1 mg/kg/h' and unit 'ug/kg/h' disagree"):
+        scenario.load(write(tmp_path, plain.replace("rate: 1,", "rate: '1 mg/kg/h',")))

@@ -432,6 +432,18 @@ class _Parser:
             real_number(raw.get("duration")),
         )
         ok = True
+        if isinstance(raw.get("rate"), str):  # '1 ug/kg/h', as a dose's amount may carry its unit
+            try:
+                rate, written = quantity(raw["rate"], where=f"{where}.rate", example="1 ug/kg/h")
+            except Il7Error as exc:
+                self.problem(str(exc))
+                return []
+            if written is not None and unit is not None and written != unit:
+                self.problem(
+                    f"{where}: rate '{raw['rate']}' and unit '{unit}' disagree; give the unit once, in rate or in unit"
+                )
+                return []
+            unit = unit or written
         if rate is None or rate < 0:
             self.problem(
                 f"{where}.rate: '{raw.get('rate')}' must be a finite number >= 0{number_hint(raw.get('rate'))}"
