@@ -733,6 +733,12 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["export", "petab", "-o", "EMPTY"], "it is a file; give a folder"),
         (["export", "petab", "-o", "UNDERFILE/petab"], "EMPTY.yaml' is a file, not a folder"),
         (["report", "--out", "/proc/il7-report"], "cannot write there"),
+        # a device said 'cannot write there (File exists)'; a page's name made a folder of that name
+        (["report", "--out", "/dev/full"], "--out '/dev/full': it is not a folder (a device or a pipe?)"),
+        (
+            ["report", "--out", "report.html"],
+            "il7 report fills a folder, and this names a file; give a folder",
+        ),
         (["report", "--out", ""], "report folder (--out) '': give a name, e.g. 'il7-report'"),
         # the report takes minutes: a folder of other files is refused before, not after
         (["report", "--out", "TAKEN"], "holds files that il7 report did not write (index.html)"),

@@ -64,6 +64,13 @@ def check_folder(folder: str | Path, command: str, option: str) -> None:
     folder = Path(folder)
     if folder.is_file():
         raise Il7Error(f"{option} '{folder}': it is a file; give a folder")
+    if folder.exists() and not folder.is_dir():
+        raise Il7Error(f"{option} '{folder}': it is not a folder (a device or a pipe?); give a folder")
+    if folder.suffix.lower() in (".html", ".htm", ".csv", ".md", ".yaml"):  # a file's name, for a folder
+        raise Il7Error(
+            f"{option} '{folder}': {command} fills a folder, and this names a file; give a folder name, "
+            f"e.g. {folder.with_suffix('')}"
+        )
     if not folder.is_dir() or _marker(folder, command).is_file() or _signed(folder, command):
         return
     try:
