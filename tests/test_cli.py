@@ -745,10 +745,11 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["export", "petab", "-o", "TAKEN"], "holds files that il7 export petab did not write (index.html)"),
         (["simulate", "TAKEN"], "is a folder, not a scenario file"),
         (["simulate", "NOSUFFIX"], "LIST' not found; did you mean '"),
-        (["simulate", "baseline", "--out", " x.csv"], "--out ' x.csv': a file name with blanks at its ends"),
+        (["simulate", "baseline", "--out", " x.csv"], "--out ' x.csv': a name with blanks at its ends"),
+        (["export", "petab", "-o", "pe\ntab"], "-o 'pe\\ntab': a name with blanks at its ends or control"),
         (
             ["simulate", "baseline", "--out", "a\nb.csv"],
-            "--out 'a\\nb.csv': a file name with blanks at its ends or control",
+            "--out 'a\\nb.csv': a name with blanks at its ends or control",
         ),
         # a device was 'not found', and as measurements it was read until memory ran out
         (["simulate", "ZERO.yaml"], "is not a regular file (a device or a pipe?); give the path of a .yaml"),

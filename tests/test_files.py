@@ -29,6 +29,21 @@ def test_a_failed_write_leaves_the_earlier_file_and_no_partial_one(tmp_path: Pat
     assert kept.read_text() == "new result\n" and sorted(p.name for p in tmp_path.iterdir()) == ["keep.csv"]
 
 
+def test_a_long_name_and_the_files_permissions_survive(tmp_path: Path) -> None:
+    # a partial name 13 characters longer than a legal 249-character name was 'too long', and the
+    # new file took the umask's mode where the earlier one was private
+    long = tmp_path / ("a" * 245 + ".csv")
+    with writing(long) as partial:
+        partial.write_text("x\n")
+    assert long.read_text() == "x\n"
+    private = tmp_path / "patients.csv"
+    private.write_text("old\n")
+    private.chmod(0o600)
+    with writing(private) as partial:
+        partial.write_text("new\n")
+    assert private.read_text() == "new\n" and (private.stat().st_mode & 0o777) == 0o600
+
+
 def test_a_file_behind_a_link_is_written_where_the_link_points(tmp_path: Path) -> None:
     real = tmp_path / "data" / "real.csv"
     real.parent.mkdir()
@@ -83,3 +98,27 @@ def test_an_error_of_the_run_itself_also_leaves_the_folder_alone(tmp_path: Path)
             (out / "index.html").write_text("half")
             _ = 1 / 0
     assert (folder / "index.html").read_text().endswith("first") and not (folder / STAGE).exists()
+
+
+def test_a_writers_own_error_names_the_file_in_the_folder_not_the_stage(tmp_path: Path) -> None:
+    folder = tmp_path / "rep"
+    with pytest.raises(Il7Error) as info:
+        with filling(folder, "il7 report", "--out") as out:
+            with writing(out / "table.csv") as partial:
+                partial.write_text("part")
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert str(info.value).startswith(f"cannot write '{folder / 'table.csv'}': No space left on device")
+    assert STAGE not in str(info.value)
+
+
+def test_a_file_where_a_folder_goes_is_found_before_anything_moves(tmp_path: Path) -> None:
+    # run 1 wrote a file 'sub'; run 2 writes a folder 'sub': a.txt was already replaced when it failed
+    folder = tmp_path / "rep"
+    with filling(folder, "il7 report", "--out") as out:
+        (out / "a.txt").write_text("old")
+        (out / "sub").write_text("a file")
+    with pytest.raises(Il7Error, match=r"writes a folder sub, where the folder holds a file of that name"):
+        with filling(folder, "il7 report", "--out") as out:
+            (out / "a.txt").write_text("new")
+            (out / "sub").mkdir()
+    assert (folder / "a.txt").read_text() == "old" and (folder / "sub").is_file()

@@ -213,6 +213,8 @@ def test_with_output_changes_only_the_grid() -> None:
     assert math.isclose(longer.times[1], 1.0) and longer.times[:8] == s.times
     shorter = s.with_output(t_end=2.5)  # a step that does not divide the span: the last time is t_end
     assert shorter.times[-1] == 2.5 and len(shorter.times) == 4 and shorter.times[1] <= 1.0
+    # a hair past a listed time: that time is not kept beside t_end (day 7 was shown twice)
+    assert s.with_output(t_end=7 + 1e-7).times == (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7 + 1e-7)
     huge = s.with_output(t_end=3e5)  # 300,001 daily times would pass the cap: the step widens
     assert len(huge.times) == scenario.MAX_POINTS and huge.times[-1] == 3e5
 

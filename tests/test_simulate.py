@@ -1,5 +1,6 @@
 """Simulation: scenarios run, overrides act and leave nothing behind, results export."""
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -127,6 +128,21 @@ def test_a_failed_run_of_a_users_file_names_the_file(tmp_path: Path) -> None:
     )
     with pytest.raises(SolveError, match=rf"scenario 'stiff' \({re.escape(str(stiff))}\): pre-equilibration"):
         il7.simulate(stiff)
+    # and a failure during the course: a dose past values.MAX_DOSE, set in Python past the file's check
+    course = tmp_path / "course.yaml"
+    course.write_text(
+        "name: stiff\ndescription: a dose too large for the solver\ncontext: human_body\n"
+        "time_unit: day\nperiods:\n  - time: -inf\n  - time: 0\n"
+        "    dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv}\n"
+        "readouts: [CD4_blood]\noutput: {t_end: 3, n: 4}\n"
+    )
+    huge = il7.load_scenario(course)
+    periods = tuple(
+        dataclasses.replace(p, doses=tuple(dataclasses.replace(d, amount=1e300) for d in p.doses))
+        for p in huge.periods
+    )
+    with pytest.raises(SolveError, match=rf"scenario 'stiff' \({re.escape(str(course))}\): at t = 0 day"):
+        il7.simulate(dataclasses.replace(huge, periods=periods))
 
 
 def test_undefined_rates_are_named_as_such_in_one_short_line() -> None:

@@ -10,6 +10,7 @@ existed (:data:`SIGNATURES`), and refuses any other, so that a user's own ``inde
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 from collections.abc import Iterator
@@ -32,26 +33,44 @@ def require_name(path: object, what: str, example: str, otherwise: str = "") -> 
         raise Il7Error(f"{what} {path!r}: give a name, e.g. '{example}'{otherwise}")
 
 
+def unclear_name(name: str, option: str) -> None:
+    """Refuse an output name with blanks at its ends or control characters (a tab, a newline):
+    a file or folder so named is easy to lose (``--out $'a\\nb.csv'`` wrote a name over two lines)."""
+    if name != name.strip() or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise Il7Error(
+            f"{option} {name!r}: a name with blanks at its ends or control characters (a tab, a "
+            "newline) is easy to lose; give a plain name"
+        )
+
+
 @contextlib.contextmanager
 def writing(path: str | Path) -> Iterator[Path]:
     """Write the file ``path`` whole or not at all.
 
-    The caller writes the file this yields, a partial file beside ``path`` (beside the file a
-    symbolic link names) with the same suffix, so that a writer that reads the format from the
-    name still can; it replaces ``path`` only once written. A failed write (disk full, no
-    permission, a file-size limit) leaves an earlier ``path`` as it was, removes the partial file
-    and becomes a one-line error naming ``path``. A ``path`` that is a device or other non-regular
-    file is refused: replacing it would replace the device.
+    The caller writes the file this yields: a partial file beside ``path`` (beside the file a
+    symbolic link names), with the same suffix, so that a writer that reads the format from the
+    name still can, and a short name, so that any name ``path`` may have still fits. It replaces
+    ``path`` once written, with ``path``'s permissions. A failed write (disk full, a file-size
+    limit) leaves an earlier ``path`` as it was, removes the partial file and becomes a one-line
+    error naming ``path``. A ``path`` that is a device or other non-regular file is refused:
+    replacing it would replace the device. Where only the file, not its folder, may be written,
+    the file is written in place (not whole-or-nothing then). Other hard links to an earlier
+    ``path`` keep its old content.
     """
     path = Path(path)
     real = Path(os.path.realpath(path))
     if real.exists() and not real.is_file():
         kind = "a folder" if real.is_dir() else "not a regular file (a device or a pipe?)"
         raise Il7Error(f"cannot write '{path}': it is {kind}; give the name of a file")
-    partial = real.with_name(f".{real.stem}.il7-partial{real.suffix}")
     try:
+        if real.is_file() and os.access(real, os.W_OK) and not os.access(real.parent, os.W_OK):
+            yield real  # a writable file in a folder that is not: in place
+            return
+        partial = real.with_name(f".il7-partial-{os.getpid()}-{next(_PARTIALS)}{real.suffix}")
         try:
             yield partial
+            if real.is_file():
+                shutil.copymode(real, partial)
             os.replace(partial, real)
         finally:
             partial.unlink(missing_ok=True)  # gone already once it replaced the file
@@ -59,8 +78,13 @@ def writing(path: str | Path) -> Iterator[Path]:
         raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
 
 
+_PARTIALS = itertools.count()
+"""Numbers the partial files of one process (:func:`writing`)."""
+
+
 def check_folder(folder: str | Path, command: str, option: str) -> None:
     """Refuse, before any work, a ``folder`` that ``command`` may not fill (see :func:`claim_folder`)."""
+    unclear_name(str(folder), option)
     folder = Path(folder)
     if folder.is_file():
         raise Il7Error(f"{option} '{folder}': it is a file; give a folder")
@@ -133,27 +157,44 @@ def filling(folder: str | Path, command: str, option: str) -> Iterator[Path]:
     """Fill ``folder`` for ``command`` (see :func:`claim_folder`) whole or not at all.
 
     The command writes into the staging folder this yields, inside ``folder``; once it is done,
-    each file or folder written there replaces its namesake in ``folder``. A failure before that
+    each file or folder written there replaces its namesake in ``folder``, one rename each, after
+    a check that none would put a file where a folder is or the reverse. A failure before that
     (disk full, a file that cannot be opened, an error of the run) leaves ``folder`` as it was,
-    an earlier run's files included; a failed write becomes a one-line error naming the file.
-    Files in ``folder`` that the run does not write are left alone.
+    an earlier run's files included, and an error names the file as it would be in ``folder``.
+    Files in ``folder`` that the run does not write are left alone. Two runs into one folder at
+    once share the staging folder: do not.
     """
     out = claim_folder(folder, command, option)
     stage = out / STAGE
+
+    def named_in_out(text: str) -> str:
+        return text.replace(str(stage), str(out))
+
     try:
         try:
             shutil.rmtree(stage, ignore_errors=True)  # left by a run that was cut off
             stage.mkdir()
             yield stage
-            for item in sorted(stage.iterdir()):
+            items = sorted(stage.iterdir())
+            for item in items:
+                target = out / item.name
+                if target.exists() and item.is_dir() != target.is_dir():
+                    kinds = ("folder", "file") if item.is_dir() else ("file", "folder")
+                    raise Il7Error(
+                        f"{option} '{folder}': {command} writes a {kinds[0]} {item.name}, where the folder "
+                        f"holds a {kinds[1]} of that name; remove it or choose another folder"
+                    )
+            for item in items:
                 _move_in(item, out / item.name)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
     except OSError as exc:
-        name = str(exc.filename or out).replace(str(stage), str(out))
-        raise Il7Error(
-            f"cannot write '{name}': {exc.strerror}; free some space or choose another folder"
-        ) from None
+        name = named_in_out(str(exc.filename or out))
+        raise Il7Error(f"cannot write '{name}': {exc.strerror}; choose another folder") from None
+    except Il7Error as exc:  # a writer's own one-line error (files.writing) names the staged file
+        if str(stage) not in str(exc):
+            raise
+        raise Il7Error(named_in_out(str(exc))) from None
 
 
 def _move_in(item: Path, target: Path) -> None:

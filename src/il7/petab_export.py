@@ -31,7 +31,7 @@ import numpy as np
 from il7 import __version__, build, units
 from il7.errors import Il7Error, did_you_mean
 from il7.export import readout_parameters, scenario_sbml
-from il7.files import check_folder, claim_folder
+from il7.files import check_folder, filling
 from il7.measurements import Measurement, read_measurements
 from il7.scenario import TIME_UNITS, Scenario, load, parse
 from il7.simulate import readout_unit, scenario_overrides, start_time
@@ -104,7 +104,6 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
         raise Il7Error(
             f"the S3C problem estimates {', '.join(S3C_ESTIMATED)}, and with these --set values {exc}"
         ) from None
-    folder = claim_folder(folder, _COMMAND, "-o")
     added = model.createParameter()
     added.setId("IL7_added")
     # no name: COPASI's PEtab importer finds a parameter by its display name, which a name replaces
@@ -310,7 +309,6 @@ def write_scenario(
     ]
     conditions = [{"conditionId": "scenario", "conditionName": scenario.name}]
     readme = _scenario_readme(scenario, start, hours, ids, readouts, noise, resolved)
-    folder = claim_folder(folder, _COMMAND, "-o")
     return _write(folder, libsbml.writeSBMLToString(doc), conditions, rows, observables, parameters, readme)
 
 
@@ -480,7 +478,7 @@ def _short(note: str, limit: int = 80) -> str:
 
 
 def _write(
-    folder: Path,
+    folder: str | Path,
     sbml: str,
     conditions: list[dict[str, Any]],
     measurements: list[dict[str, Any]],
@@ -488,9 +486,9 @@ def _write(
     parameters: list[dict[str, Any]],
     readme: str,
 ) -> Path:
+    """Write the problem's files into ``folder``, all or none (:func:`il7.files.filling`)."""
     import yaml
 
-    files = {key: folder / name for key, name in _FILES.items()}
     problem = {
         "format_version": 1,
         "parameter_file": _FILES["parameters"],
@@ -512,18 +510,10 @@ def _write(
         "problem": yaml.safe_dump(problem, sort_keys=False),
         "readme": readme,
     }
-    # all files or none: each is written beside its place first, then all are moved in
-    staged = {key: folder / f".{name}.il7-partial" for key, name in _FILES.items()}
-    try:
+    with filling(folder, _COMMAND, "-o") as staged:
         for key, text in texts.items():
-            staged[key].write_text(text, encoding="utf-8")
-        for key, path in staged.items():
-            path.replace(files[key])
-    except OSError as exc:
-        for path in staged.values():
-            path.unlink(missing_ok=True)
-        raise Il7Error(f"cannot write into '{folder}': {exc.strerror}; choose a writable folder") from None
-    return files["problem"]
+            (staged / _FILES[key]).write_text(text, encoding="utf-8")
+    return Path(folder) / _FILES["problem"]
 
 
 def _tsv(rows: list[dict[str, Any]]) -> str:

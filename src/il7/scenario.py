@@ -174,7 +174,9 @@ class Scenario:
             raise Il7Error(f"{where}: --t-end {t_end:g}: {problem}")
         step = (self.times[-1] - start) / (len(self.times) - 1)
         kept = [t for t in self.times if t < t_end]  # the first is start, before t_end
-        between = max(0, math.ceil((t_end - kept[-1]) / step * (1 - 1e-9)) - 1)
+        if len(kept) > 1 and t_end - kept[-1] < 1e-6 * step:  # t_end a hair past a kept time: no twin
+            kept.pop()
+        between = max(0, math.ceil((t_end - kept[-1]) / step - 1e-6) - 1)  # steps of about one step
         times = [
             *kept,
             *(kept[-1] + (t_end - kept[-1]) * k / (between + 1) for k in range(1, between + 1)),

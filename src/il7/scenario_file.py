@@ -435,16 +435,16 @@ class _Parser:
         if isinstance(raw.get("rate"), str):  # '1 ug/kg/h', as a dose's amount may carry its unit
             try:
                 rate, written = quantity(raw["rate"], where=f"{where}.rate", example="1 ug/kg/h")
-            except Il7Error as exc:
+            except Il7Error as exc:  # said; the entry's other fields are still checked below
                 self.problem(str(exc))
-                return []
+                rate, written, ok = None, None, False
             if written is not None and unit is not None and written != unit:
                 self.problem(
                     f"{where}: rate '{raw['rate']}' and unit '{unit}' disagree; give the unit once, in rate or in unit"
                 )
-                return []
+                ok = False
             unit = unit or written
-        if rate is None or rate < 0:
+        if ok and (rate is None or rate < 0):  # (not ok: the rate's text was refused above)
             self.problem(
                 f"{where}.rate: '{raw.get('rate')}' must be a finite number >= 0{number_hint(raw.get('rate'))}"
             )

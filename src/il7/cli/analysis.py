@@ -297,8 +297,15 @@ def _population(args: argparse.Namespace) -> None:
 def _with_output_time(chosen: Scenario, at: float | None) -> Scenario:
     """``chosen`` with ``at`` (``--at``) among its output times: any time from its first output to
     its end may be read, as ``il7 sensitivity --at`` reads any."""
+    from il7.population import output_index
+
     if at is None:
         return chosen
+    try:  # an output time as il7 prints it (0.142857 for 1/7 day) is that time, not a twin of it
+        output_index(chosen.times, at, where="--at", unit=chosen.time_unit)
+        return chosen
+    except Il7Error:
+        pass
     first, last = chosen.times[0], chosen.t_end
     if not (math.isfinite(at) and first <= at <= last):
         raise Il7Error(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from il7.errors import Il7Error
-from il7.files import writing
+from il7.files import unclear_name, writing
 
 if TYPE_CHECKING:
     from il7.scenario import Scenario
@@ -85,11 +85,7 @@ def output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]])
         if value is None:
             continue
         target = Path(value)
-        if value != value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value):
-            raise Il7Error(
-                f"{option} {value!r}: a file name with blanks at its ends or control characters (a tab, a "
-                "newline) is easy to lose; give a plain name"
-            )
+        unclear_name(value, option)
         if target.resolve() in read:
             raise Il7Error(
                 f"{option} '{value}' is {read[target.resolve()]} this command reads; writing would replace it: "
