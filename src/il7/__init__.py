@@ -58,9 +58,7 @@ def export_sbml(
         _require_name(path, "path", "il7.xml", ", or None to get the text only")
     text = sbml() if scenario is None else scenario_sbml(scenario, overrides=overrides)
     if path is not None:
-        if Path(path).is_dir():
-            raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. il7.xml")
-        with writing(path) as partial:
+        with writing(path) as partial:  # refuses a folder
             partial.write_text(text, encoding="utf-8")
     return text
 

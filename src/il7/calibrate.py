@@ -37,6 +37,7 @@ import numpy as np
 
 from il7 import build, experiments, units
 from il7.errors import Il7Error
+from il7.files import writing
 
 FITTED = ("k_pSTAT5", "K_pre", "gc_per_T", "pSTAT6_background")
 """Parameters the calibration estimates (bounds from the parameter table)."""
@@ -365,7 +366,8 @@ def write_sink(result: SinkFit) -> list[Path]:
         {"nonT_receptor_ratio": result.nonT_receptor_ratio, "pSTAT5_ref": result.pstat5_ref_human},
         {"nonT_receptor_ratio": SINK_SOURCE},
     )
-    vocabulary.write_text(text, encoding="utf-8")
+    with writing(vocabulary) as partial:
+        partial.write_text(text, encoding="utf-8")
     return [table, vocabulary]
 
 
@@ -451,7 +453,8 @@ def write_hiv_body(k_per_day: float, path: Path | None = None) -> Path:
         rf"\g<1>{k_per_day:.3g}\g<2>",
         f"{target}: expected one 'k_deplete_CD4: VALUE 1/day' setting; restore it",
     )
-    target.write_text(text, encoding="utf-8")
+    with writing(target) as partial:  # whole or not at all: a cut file would break the package
+        partial.write_text(text, encoding="utf-8")
     return target
 
 
@@ -495,5 +498,6 @@ def write_values(values: dict[str, float], sources: dict[str, str], path: Path |
     )
     writer.writeheader()
     writer.writerows(rows)
-    target.write_text(out.getvalue(), encoding="utf-8")
+    with writing(target) as partial:  # whole or not at all: a cut table would break the package
+        partial.write_text(out.getvalue(), encoding="utf-8")
     return target

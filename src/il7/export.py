@@ -34,7 +34,7 @@ from typing import Any
 from il7 import __version__, build
 from il7.engine import engine
 from il7.errors import Il7Error, SolveError
-from il7.files import writing
+from il7.files import make_parent, writing
 from il7.scenario import TIME_UNITS, Scenario, load
 from il7.simulate import Change, integrate, prepare, scenario_overrides, start_time
 
@@ -194,10 +194,7 @@ def write_omex(
     path = Path(path)
     if path.is_dir():  # libcombine would replace an empty folder by the archive
         raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. {path / 'run.omex'}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+    make_parent(path)
     doc = libsbml.readSBMLFromString(scenario_sbml(scenario, overrides=overrides))
     targets = readout_parameters(libsbml, doc.getModel(), scenario.readouts)
     # the manifest names formats without level and version: COPASI runs the SED-ML of an archive

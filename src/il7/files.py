@@ -43,6 +43,14 @@ def unclear_name(name: str, option: str) -> None:
         )
 
 
+def make_parent(path: Path) -> None:
+    """Make the folder the file ``path`` goes in, or a one-line error naming ``path``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+
+
 @contextlib.contextmanager
 def writing(path: str | Path) -> Iterator[Path]:
     """Write the file ``path`` whole or not at all.

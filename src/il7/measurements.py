@@ -96,7 +96,7 @@ def read_measurements(path: str | Path) -> list[Measurement]:
                 f" (unknown: {', '.join(strangers)}; a standard deviation goes in sigma, anything else in "
                 "another file)"
             )
-        elif unknown:
+        elif unknown and not [c for c in missing if c not in (x.lower() for x in columns)]:
             why = " (write the names in lower case)"
         raise Il7Error(f"{path}: the header must name {expected}, and found {found}{why}")
     known = set(known_readouts())

@@ -262,7 +262,8 @@ class Population:
         the t approximation fails (with 3 patients and one parameter a perfect order, which chance
         gives 1 time in 3, would score P 0). No P is smaller than 2 / N!, the chance that N
         patients' draws fall in the one order, or its reverse, that a rank statistic can reach
-        (the t approximation gave 4e-78 for 12 patients, where chance alone gives 4e-9).
+        (the t approximation gave 4e-78 for 12 patients, where chance alone gives 4e-9); past 170
+        patients 2 / N! is below the smallest float, and a perfect order's P is 0.
 
         Parameters
         ----------

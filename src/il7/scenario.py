@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import math
 import numbers
 import os
@@ -154,6 +155,30 @@ class Scenario:
                     part = "the" if on.time > end else "the end of the"
                     out.append(f"{part} {on.drug} infusion from {on.time:g} to {off.time:g} {unit}")
         return tuple(out)
+
+    def doses_in_words(self) -> str:
+        """The boluses as 'DRUG AMOUNT UNIT ROUTE xCOUNT every INTERVAL' (in the order given), and
+        the infusions by drug, e.g. 'CYT107 20 ug/kg sc x3 every 7 days'; empty where none."""
+        times: dict[tuple[str, float, str, str], list[float]] = {}
+        infused: list[str] = []
+        for dose in (d for p in self.periods for d in p.doses):
+            if dose.route == "infusion":
+                if dose.drug not in infused:
+                    infused.append(dose.drug)
+                continue
+            times.setdefault((dose.drug, dose.amount, dose.unit, dose.route), []).append(dose.time)
+        lines = []
+        for (drug, amount, unit, route), at in times.items():
+            line = f"{drug} {amount:g} {unit} {route}"
+            if len(at) > 1:
+                steps = {round(b - a, 9) for a, b in itertools.pairwise(at)}
+                line += f" x{len(at)}"
+                if len(steps) == 1:
+                    step = steps.pop()
+                    plural = "s" if self.time_unit in ("day", "week") and step != 1 else ""
+                    line += f" every {step:g} {self.time_unit}{plural}"
+            lines.append(line)
+        return "; ".join(lines + [f"{d} infusion" for d in infused])
 
     def with_output(self, *, t_end: float | None = None) -> Scenario:
         """A copy whose output ends at ``t_end``: the scenario's own output times before it, then,
@@ -329,6 +354,11 @@ def load(name_or_path: str | Path) -> Scenario:
     )
     if builtin or not (looks_like_path or path.exists()):
         if text_name not in names:
+            local = next(
+                (p for p in (Path(f"{text_name}.yaml"), Path(f"{text_name}.yml")) if p.is_file()), None
+            )
+            if local is not None:  # 'my_course' for ./my_course.yaml
+                raise Il7Error(f"unknown scenario '{text_name}'; did you mean the file './{local}'?")
             raise Il7Error(
                 f"unknown scenario '{text_name}'{did_you_mean(text_name, names)} "
                 f"(built-in: {', '.join(names)}; or give a path to a .yaml file)"

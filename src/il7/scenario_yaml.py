@@ -15,14 +15,11 @@ import yaml
 
 from il7.errors import Il7Error
 from il7.scenario import MAX_POINTS
-from il7.values import CLOCK_NUMBER
+from il7.values import CLOCK_NUMBER, OTHER_BASE
 
 # whole numbers with a leading zero, which YAML 1.1 reads as octal (010 -> 8; 08 -> text)
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
 _DECIMAL_TAG = "tag:il7,2026:decimal"
-# hexadecimal, octal and binary whole numbers (0x10, 0o10, 0b10): YAML 1.1 reads them as numbers,
-# where a time or an amount written so is a slip; kept as text, which the parser refuses
-_OTHER_BASE = re.compile(r"^[-+]?0[xXoObB]")
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -38,7 +35,7 @@ class _StrictLoader(yaml.SafeLoader):
         tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         if kind is yaml.ScalarNode and implicit[0]:  # a plain (unquoted) scalar
             if tag in self._NUMBER_TAGS and (
-                "_" in value or CLOCK_NUMBER.match(value) or _OTHER_BASE.match(value)
+                "_" in value or CLOCK_NUMBER.match(value) or OTHER_BASE.match(value)
             ):
                 return "tag:yaml.org,2002:str"
             if _LEADING_ZERO.match(value):

@@ -28,6 +28,9 @@ _COMMA_NUMBER = re.compile(r"^\s*[-+]?\d+(?:,\d+)+")  # 5,000,000 or 5,5 or 0,25
 # 1_000 and 1.0_0 as numbers, YAML 1.2 as text, Python's float() too; 1_0 is more likely a slip
 # than 10). The scenario file's loader keeps both as text; the readers here refuse them.
 CLOCK_NUMBER = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+# hexadecimal, octal and binary whole numbers (0x10, 0o10, 0b10): YAML 1.1 and Python read them as
+# numbers, where a time or an amount written so is a slip; refused, with the reason
+OTHER_BASE = re.compile(r"^[-+]?0[xXoObB]")
 _UNDERSCORED_NUMBER = re.compile(
     r"^[-+]?(?=[0-9_.]*_)(?=[0-9_.]*[0-9])[0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9_]+)?$"
 )
@@ -58,7 +61,7 @@ def quantity(text: Any, *, where: str, example: str = "10 ug/kg") -> tuple[float
     if (
         CLOCK_NUMBER.match(str(text).strip())
         or _UNDERSCORED_NUMBER.match(number_part)
-        or number_part.lstrip("+-")[:2].lower() in ("0x", "0o", "0b")  # 0b1010 read as 0 'b1010'
+        or OTHER_BASE.match(number_part)  # 0b1010 would read as 0 'b1010'
     ):
         raise Il7Error(f"{where}: '{text}' is not a number{number_hint(number_part)}")
     if _COMMA_NUMBER.match(str(text)):
@@ -115,7 +118,7 @@ def dose_amount_problem(amount: float, unit: str) -> str | None:
     if amount <= limit:
         return None
     return (
-        f"{amount:g} {unit} is more than il7 takes (at most {limit:g} {unit}, far above any dose given); "
+        f"{amount:.12g} {unit} is more than il7 takes (at most {limit:g} {unit}, far above any dose given); "
         "check the amount and its unit"
     )
 
@@ -147,7 +150,7 @@ def number_hint(raw: Any) -> str:
         return f" (a clock-like '{raw}' is not a number here, and YAML 1.1 would read 1:30 as 90: write a plain number, e.g. 1.5)"
     if isinstance(raw, str) and grouped_digits_hint(raw):
         return grouped_digits_hint(raw)
-    if isinstance(raw, str) and raw.strip().lstrip("+-")[:2].lower() in ("0x", "0o", "0b"):
+    if isinstance(raw, str) and OTHER_BASE.match(raw.strip()):
         return f" ('{raw}' is written in another base than 10: write it in decimal)"
     if isinstance(raw, str):
         try:

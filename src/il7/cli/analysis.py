@@ -20,6 +20,7 @@ from il7.cli.output import (
     plain,
     print_json,
     progress_steps,
+    rows_note,
     rows_shown,
     save_figure,
 )
@@ -234,9 +235,11 @@ def _population(args: argparse.Namespace) -> None:
 
     print(result.header())
     at_row = output_index(result.times, args.at, where="--at", unit=result.time_unit)
+    most = 0  # rows the fullest table shows
     for readout, unit in zip(result.readouts, result.units, strict=True):
         median = table[table["readout"] == readout]
         shown = rows_shown(len(result.times), [median["p50"]], about=8, also=[at_row])
+        most = max(most, len(shown))
         rows = median.iloc[shown]
         out = Table(
             f"time ({result.time_unit})",
@@ -253,11 +256,9 @@ def _population(args: argparse.Namespace) -> None:
                 f"{row['p5']:.4g}-{row['p95']:.4g}",
             )
         Console().print(out)
-    if len(shown) < len(result.times):
-        print(
-            f"each table shows some of the {len(result.times)} output times: evenly spaced, the last, "
-            "--at's, and where its median is highest and lowest; --out FILE.csv writes them all"
-        )
+    note = rows_note(most, len(result.times), "--out FILE.csv", tables=True)
+    if note:
+        print(note)
     if unexplained:
         print(f"no partial rank correlations: {unexplained}")
     else:

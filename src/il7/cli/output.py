@@ -182,10 +182,17 @@ def rows_shown(n: int, series: Sequence[Any], *, about: int, also: Sequence[int]
     return sorted(keep)
 
 
-def rows_note(shown: int, n: int, option: str) -> str | None:
-    """The line under a table that shows ``shown`` of ``n`` output times, or ``None`` for all."""
+def rows_note(shown: int, n: int, option: str, *, tables: bool = False) -> str | None:
+    """The line under a table that shows ``shown`` of ``n`` output times (:func:`rows_shown`), or
+    ``None`` for all; ``tables``: under several, one per readout, each showing its own rows
+    (``shown`` then the most any shows), --at's time among them."""
     if shown >= n:
         return None
+    if tables:
+        return (
+            f"each table shows some of the {n} output times: evenly spaced, the last, --at's, and where "
+            f"its median is highest and lowest; {option} writes them all"
+        )
     return (
         f"{shown} of {n} output times shown: evenly spaced, the last, and where each readout is highest "
         f"and lowest; {option} writes them all"

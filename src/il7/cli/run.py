@@ -4,7 +4,6 @@ export and report."""
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from il7.errors import Il7Error
 from il7.files import writing
 
 if TYPE_CHECKING:
-    from il7.scenario import Scenario
+    pass
 
 EXPORT_SUFFIXES = {"sbml": (".xml", ".sbml"), "omex": (".omex",)}
 """File suffixes il7 export -o takes, by format."""
@@ -77,35 +76,10 @@ def _scenarios(args: argparse.Namespace) -> None:
     table = Table("scenario", "description", title="Built-in scenarios")
     for name in scenario.builtin_names():
         s = scenario.load(name)
-        doses = _doses_in_words(s)
+        doses = s.doses_in_words()
         table.add_row(name, plain(s.description + (f"\ndoses: {doses}" if doses else "")))
     Console().print(table)
     print("il7 simulate NAME --dose AMOUNT runs a scenario whose doses are of one drug at another amount")
-
-
-def _doses_in_words(s: Scenario) -> str:
-    """A scenario's boluses as 'DRUG AMOUNT UNIT ROUTE xCOUNT every INTERVAL' (in the order
-    given), and its infusions by drug; empty where it gives none."""
-    times: dict[tuple[str, float, str, str], list[float]] = {}
-    infused: list[str] = []
-    for dose in (d for p in s.periods for d in p.doses):
-        if dose.route == "infusion":
-            if dose.drug not in infused:
-                infused.append(dose.drug)
-            continue
-        times.setdefault((dose.drug, dose.amount, dose.unit, dose.route), []).append(dose.time)
-    lines = []
-    for (drug, amount, unit, route), at in times.items():
-        line = f"{drug} {amount:g} {unit} {route}"
-        if len(at) > 1:
-            steps = {round(b - a, 9) for a, b in itertools.pairwise(at)}
-            line += f" x{len(at)}"
-            if len(steps) == 1:
-                step = steps.pop()
-                plural = "s" if s.time_unit in ("day", "week") and step != 1 else ""
-                line += f" every {step:g} {s.time_unit}{plural}"
-        lines.append(line)
-    return "; ".join(lines + [f"{d} infusion" for d in infused])
 
 
 def _readouts(args: argparse.Namespace) -> None:

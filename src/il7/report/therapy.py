@@ -92,7 +92,8 @@ def _dose_response_figure(out: Path) -> str:
 def _levy_figure(out: Path) -> str:
     """The CD4 gain over the year after CYT107 in treated HIV, against Levy 2012 (figure and CSV)."""
     c = levy_course()  # the run il7 validate reads
-    (own,) = {f"{d.amount:g} {d.unit}" for p in load("levy_2012").periods for d in p.doses}
+    scenario = load("levy_2012")
+    own = next(f"{d.amount:g} {d.unit}" for p in scenario.periods for d in p.doses)  # the first dose's
     weeks = c["time"] / 7.0
     gains = {
         "CD4": c["CD4_blood"] - c["CD4_blood"][0],
@@ -145,7 +146,7 @@ def _levy_figure(out: Path) -> str:
         )
     ]
     caption = (
-        f"CD4 T-cell gain over the year after CYT107 {own} SC weekly x 3 in the treated-HIV body "
+        f"CD4 T-cell gain over the year after {scenario.doses_in_words()} in the treated-HIV body "
         f"(levy_2012, {c['CD4_blood'][0]:.0f} CD4 cells/uL before), in all CD4 and by subset, and in all "
         f"CD4 at the trial's other doses, {' and '.join(arms).replace('CD4 at ', '')} (grey), against Levy "
         f"2012 ({trial:+.0f} cells/uL at week 12, the bar the 30% the check allows; the arrow its abstract's "
