@@ -125,6 +125,8 @@ def dose_amount_problem(amount: float, unit: str) -> str | None:
 
 def needs_body(written: str) -> str:
     """Why a per-kg amount (``written``) cannot be given where there is no body weight."""
+    if written in units.RATE_UNITS:  # an infusion's rate
+        return f"'{written}' needs a body weight, which this context has not; give the rate in ug/h or ng/h"
     return f"'{written}' needs a body weight, which this context has not; give the amount in ug or ng, or into a well's medium as a concentration (ng/mL)"
 
 
