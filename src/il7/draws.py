@@ -172,7 +172,8 @@ def spread(
     low = parameter_value(p, low_text, where=where, body_weight_kg=weight) / factor
     high = parameter_value(p, high_text, where=where, body_weight_kg=weight) / factor
     if not low < high:
-        raise Il7Error(f"{where}={text}: the range's low end must be below its high end")
+        read = f" (read as {low:g} to {high:g} {p.unit})" if low_unit or high_unit else ""
+        raise Il7Error(f"{where}={text}: the range's low end must be below its high end{read}")
     if low < lower or high > upper:
         written = units.LABELS.get(high_unit or low_unit)
         per_kg = (
