@@ -103,8 +103,8 @@ MAX_DOSE = {
     "substance_per_litre": 1e-4,
 }
 """Largest bolus (or infusion per hour) il7 takes, by kind of unit: 10 g, 100 mg/kg, 1 mmol,
-1 mg/mL and 100 uM. Each lies far above any dose the built-in scenarios give (at most 3 mg/kg of
-antibody, 60 ug/kg of IL-7, 100 ng/mL in a well), so that only a slip is refused: an exponent or
+1 mg/mL and 100 uM. Each lies far above any dose il7's scenarios and report give (at most 3 mg/kg
+of antibody, 60 ug/kg of IL-7, 1 ug/mL in a well), so that only a slip is refused: an exponent or
 a unit written wrong, which the solver would otherwise take at its word (1e20 mg/kg gave serum IL-7
 of 1e26 pg/mL, exit 0)."""
 
