@@ -228,3 +228,14 @@ def test_a_tornado_of_no_whole_number_of_bars_is_refused_in_one_line(top: object
     result = sensitivities("baseline", "IL7_serum_total", parameters=["mw_IL7"])
     with pytest.raises(Il7Error, match="give a whole number of bars of at least 1"):
         result.figure(top=top)  # type: ignore[arg-type]
+
+
+def test_a_response_far_from_linear_is_marked() -> None:
+    """The transplant's aGVHD index answers r_allo steeply (0.05 at /1.1, 10 at x1.1): one central
+    slope (+76) hid that the two sides give +137 and +10 (a clinician's walk-through)."""
+    result = sensitivities("transplant", "aGVHD_index", at=100.0, parameters="r_allo,graft_T")
+    rows = {r.parameter: r for r in result.rows}
+    steep = rows["r_allo"]
+    assert steep.method.startswith("central, far from linear here: the upper side alone gives +1")
+    assert steep.high / result.nominal > 10 > 0.1 > steep.low / result.nominal
+    assert rows["graft_T"].method == "central"  # nearly proportional: both sides agree

@@ -74,8 +74,9 @@ class Sensitivity:
         The quantity (the readout in its unit, or its fold change) with the parameter divided and
         multiplied by ``1 + step``; ``nan`` for a side that was refused.
     method
-        ``central``, or ``upper side only`` / ``lower side only`` with the reason the other side
-        was refused.
+        ``central`` (``central, far from linear here: ...`` where the two sides' own estimates
+        differ more than :data:`NONLINEAR_RATIO`-fold or in sign), or ``upper side only`` /
+        ``lower side only`` with the reason the other side was refused.
     """
 
     parameter: str
@@ -442,6 +443,13 @@ def _both_sides_of_each(
             progress(p.id)
 
 
+NONLINEAR_RATIO = 2.0
+"""A central row is marked far from linear where one side's estimate exceeds the other's by this
+factor (or they differ in sign): r_allo moves the transplant's aGVHD index +137 up and +10 down."""
+NONLINEAR_FLOOR = 0.01
+"""Below this |coefficient| neither side's estimate is worth comparing (solver noise)."""
+
+
 def _row(
     p: build.Parameter,
     value: float,
@@ -454,6 +462,16 @@ def _row(
     high, low = sides.get("high", math.nan), sides.get("low", math.nan)
     if len(sides) == 2:
         change, span, method = high - low, up - 1.0 / up, "central"
+        above, below = (
+            (high - nominal) / ((up - 1.0) * nominal),
+            (nominal - low) / ((1.0 - 1.0 / up) * nominal),
+        )
+        larger, smaller = max(abs(above), abs(below)), min(abs(above), abs(below))
+        if larger > NONLINEAR_FLOOR and (above * below < 0 or larger > NONLINEAR_RATIO * smaller):
+            method = (
+                f"central, far from linear here: the upper side alone gives {above:+.3g}, the lower "
+                f"{below:+.3g}; no one slope describes the response"
+            )
     elif "high" in sides:
         change, span, method = high - nominal, up - 1.0, f"upper side only (lower refused: {refused['low']})"
     else:

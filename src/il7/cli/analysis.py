@@ -120,7 +120,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
     for r in shown:
         table.add_row(
             r.parameter,
-            f"{r.coefficient:+.3f}" + ("" if r.method == "central" else " *"),
+            f"{r.coefficient:+.3f}" + ("" if r.method == "central" else " *"),  # said below the table
             f"{r.low:.4g}" if math.isfinite(r.low) else "refused",
             f"{r.high:.4g}" if math.isfinite(r.high) else "refused",
             plain(f"{r.value:.4g}{units.suffix(r.unit)}"),
