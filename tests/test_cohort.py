@@ -92,10 +92,17 @@ def test_the_cli_says_whether_the_cohort_reproduces_dean_2008(
     higher = row["il7_day14_median_agvhd_pg_ml"] > row["il7_day14_median_other_pg_ml"]
     assert row["agrees_with_dean_2008"] == (row["il7_day14_p"] < 0.05 and higher)
     assert row["p_test"] == "two-sided Mann-Whitney U"
+    # the incidence is the threshold's doing, and the cut-off's statistics are day +14's
+    assert (
+        row["agvhd_threshold_cells"] > 0
+        and (patients["peak_alloreactive_cells"] >= row["agvhd_threshold_cells"]).sum() == 4
+    )
+    assert {"il7_day14_best_cutoff_pg_ml", "il7_day14_sensitivity", "il7_day14_specificity"} <= set(row)
     main(["cohort", "--n", "10", "--seed", "4"])
     text = capsys.readouterr().out
     # the same verdict sentence as the report's (il7.cohort.dean_2008_verdict)
     assert ("like Dean 2008, predicts higher" in text) == row["agrees_with_dean_2008"]
+    assert "The incidence is set, not found: the threshold is the alloreactive peak that 36%" in text
     assert ("Why: il7 validate cohort_il7_day7_higher_in_agvhd" in text) != row["agrees_with_dean_2008"]
 
 
