@@ -536,3 +536,14 @@ def test_calibrate_therapy_writes_the_treated_hiv_body_into_its_scenario(tmp_pat
     copy.write_text("name: x\n")
     with pytest.raises(Il7Error, match=r"expected one 'k_deplete_CD4: VALUE 1/day' setting; restore it"):
         calibrate.write_hiv_body(0.004, copy)
+
+
+def test_output_times_are_the_times_the_scenario_asks_for(tmp_path: Path) -> None:
+    # day -> h -> day wrote 1.8999999999999997 for 1.9, and a merge with data on time found nothing
+    path = tmp_path / "times.yaml"
+    path.write_text(
+        "name: times\ndescription: uneven output times in days\ncontext: human_body\ntime_unit: day\n"
+        "periods:\n  - time: -inf\n  - time: 1.9\n    dose: {drug: IL7, amount: 10, unit: ug/kg, route: sc}\n"
+        "readouts: [CD4_blood]\noutput: {times: [0, 1.9, 2, 2.1, 3.7, 14]}\n"
+    )
+    assert list(il7.simulate(path).time) == [0.0, 1.9, 2.0, 2.1, 3.7, 14.0]
