@@ -377,6 +377,12 @@ PETAB_DATA = {
         ("DATA.xlsx", ["--estimate", "ka_rIL7_sc"], "give the measurements as .csv or .tsv"),
         ("MISSING.csv", ["--estimate", "ka_rIL7_sc"], "cannot read"),
         ("GOOD.csv", ["--estimate", "CL_IL7"], "moves the scenario's starting steady state"),
+        # 'not a parameter; did you mean IL7Ra_per_T?' for a readout
+        (
+            "GOOD.csv",
+            ["--estimate", "CD4_blood"],
+            "cannot estimate 'CD4_blood': it is a readout, what the data",
+        ),
         ("GOOD.csv", ["--estimate", "n_commit"], "at its lower bound (1) it moves the scenario's starting"),
         ("GOOD.csv", ["--estimate", "ka_CYT107"], "changes none of CD4_blood in scenario 'sportes_2008'"),
         ("GOOD.csv", ["--estimate", "ka_rIL7_sc", "--set", "ka_rIL7_sc=2"], "starts at 2 1/h here"),
@@ -426,6 +432,11 @@ output: {t_end: 10, n: 1}
         (["simulate", "nosuch"], "unknown scenario 'nosuch'"),
         (["simulate", "baseline", "--set", "N_Q=3"], "override 'N_Q': not a parameter"),
         (["simulate", "baseline", "--set", "AGE=60"], "did you mean 'age'?"),
+        # two parameters in one --set read as a value with the unit ',F_rIL7_sc=0.5'
+        (
+            ["simulate", "sereti_2009", "--set", "ka_rIL7_sc=0.25,F_rIL7_sc=0.5"],
+            "one parameter per --set; repeat",
+        ),
         # argparse took -1e3 for an option and said 'expected one argument'
         (["simulate", "baseline", "--t-end", "-1e3"], "--t-end -1000 must be a finite time after 0 day"),
         (["simulate", "sportes_2008", "--dose", "-inf"], "--dose '-inf': the amount is not a finite number"),

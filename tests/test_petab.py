@@ -254,3 +254,18 @@ def test_an_estimated_parameter_starts_where_the_scenario_puts_it(tmp_path: Path
             )
         )
         assert problem.parameter_df.loc["ka_rIL7_sc", "nominalValue"] == pytest.approx(expected)
+
+
+def test_the_folder_readme_says_how_to_fit_and_what_the_fit_should_reach(problem_yaml: Path) -> None:
+    # its pyPESTO recipe used the default L-BFGS-B, which stopped short of the optimum in a user's
+    # trials, gave no optimum to compare with, and its COPASI line failed without its folder
+    text = (problem_yaml.parent / "README.md").read_text()
+    assert 'ScipyOptimizer(method="Nelder-Mead")' in text and 'os.makedirs("copasi_out"' in text
+    nll = float(re.search(r"negative log-likelihood is\s+([0-9.]+);", text).group(1))
+    data = load_data()
+    sigma = float(np.max(data.mfi)) / 2.0
+    residuals = (data.mfi - _il7_mfi()[:, None]) / sigma
+    assert nll == pytest.approx(
+        float(np.sum(0.5 * math.log(2 * math.pi * sigma**2) + 0.5 * residuals**2)), abs=1e-4
+    )
+    assert "a weight, not a measured noise" in text

@@ -33,7 +33,7 @@ from il7.errors import Il7Error, did_you_mean
 from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
 from il7.measurements import Measurement, read_measurements
-from il7.scenario import TIME_UNITS, Scenario, load, parse
+from il7.scenario import TIME_UNITS, Scenario, known_readouts, load, parse
 from il7.simulate import readout_unit, scenario_overrides, start_time
 
 S3C_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
@@ -150,7 +150,7 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
             "noiseDistribution": "normal",
         }
     ]
-    readme = _s3c_readme(sigma, resolved)
+    readme = _s3c_readme(sigma, resolved, _s3c_start(data, sigma, overrides, resolved))
     return _write(
         folder, libsbml.writeSBMLToString(doc), conditions, measurements, observables, parameters, readme
     )
@@ -321,6 +321,11 @@ def _estimable(scenario: Scenario, estimate: Sequence[str] | str) -> list[str]:
     set_later = scenario.set_after_start
     for pid in ids:
         p = table.get(pid)
+        if p is None and pid in known_readouts():
+            raise Il7Error(
+                f"cannot estimate '{pid}': it is a readout, what the data measure; name a parameter that moves it "
+                "(il7 sensitivity lists them)"
+            )
         if p is None:
             raise Il7Error(
                 f"cannot estimate '{pid}': not a parameter{did_you_mean(pid, table)}; list them with `il7 parameters`"
@@ -533,7 +538,30 @@ def _changed(overrides: Mapping[str, float]) -> str:
     return f"\n\nWritten with these values in place of il7's table (model units): {listed}."
 
 
-def _s3c_readme(sigma: float, overrides: Mapping[str, float]) -> str:
+def _s3c_start(
+    data: Any, sigma: float, overrides: Mapping[str, Any] | None, resolved: Mapping[str, float]
+) -> str:
+    """What the S3C fit should reach: the negative log-likelihood at the values it starts from
+    (il7 calibrate's, or the --set ones), and why its sigma gives no intervals."""
+    from il7 import experiments
+
+    table = {p.id: p.value for p in build.parameters()}
+    scale, offset = (
+        float(resolved.get(k, table[k] or 0.0)) for k in ("pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
+    )
+    fraction = experiments.pstat5_dose_response(data.doses_pg_ml, overrides=overrides)
+    residuals = np.asarray(data.mfi) - (offset + scale * np.asarray(fraction))[:, None]
+    nll = float(np.sum(0.5 * math.log(2 * math.pi * sigma**2) + 0.5 * (residuals / sigma) ** 2))
+    rms = float(np.sqrt(np.mean(residuals**2)))
+    return f"""
+At the values the estimated parameters start from (il7's, with any --set), the negative log-likelihood is
+{nll:.4f}; compare the optimiser's result with it. The sigma is a weight, not a measured noise (the
+residuals' root mean square there is {rms:.0f} MFI, against {sigma:.0f}), so the likelihood is
+nearly flat: estimate a sigma before reading a profile or a posterior as an interval.
+"""
+
+
+def _s3c_readme(sigma: float, overrides: Mapping[str, float], start: str) -> str:
     return f"""# Gonnord 2018 S3C as a PEtab problem (written by il7 {__version__})
 
 pSTAT5 median fluorescence of human CD4+ TCR+ CCR7hi T cells 10 min after IL-7 at six doses
@@ -557,7 +585,7 @@ they are fixed at il7's values: to try others, export again with them
 (`il7 export petab --set gc_per_T=13391 -o FOLDER`). S3D is a ratio of two experiments, which
 PEtab cannot state.{_changed(overrides)}
 
-{_HOW}"""
+{_how(optimum=start)}"""
 
 
 def _scenario_readme(
@@ -594,17 +622,35 @@ def _scenario_readme(
 Only parameters that leave the starting state and the events as written can be estimated: il7
 checked each by exporting again with it at both bounds, and that it changes a measured readout.{_changed(overrides)}
 
-{_HOW}"""
+{_how(per_row="per row" in noise.values())}"""
 
 
-_HOW = """With pyPESTO:
+def _how(*, per_row: bool = False, optimum: str = "") -> str:
+    """How to run the problem in pyPESTO and COPASI: ``per_row`` where a sigma per measurement
+    makes pyPESTO's RoadRunner objective refuse it, ``optimum`` what the fit should reach."""
+    refused = (
+        "pyPESTO 0.7's RoadRunner objective refuses this problem (a sigma per measurement: "
+        "'Timepoint-specific parameter overrides currently unsupported'); AMICI takes it, or give one "
+        "sigma per readout (or none) and export again. For another problem:\n\n"
+        if per_row
+        else ""
+    )
+    return f"""With pyPESTO. {refused}RoadRunner gives no gradients, so use an optimiser that needs none:
+pyPESTO's default (L-BFGS-B with finite differences) stopped short of the optimum, or at the
+bounds, in trials with il7's problems, where Nelder-Mead reached it (a minute or so a start).
 
 ```python
 import petab, pypesto.optimize
 from pypesto.petab import PetabImporter
-problem = PetabImporter(petab.v1.Problem.from_yaml("problem.yaml"), simulator_type="roadrunner").create_problem()
-result = pypesto.optimize.minimize(problem, n_starts=10)
+problem = PetabImporter(
+    petab.v1.Problem.from_yaml("problem.yaml"), output_folder="pypesto_out", simulator_type="roadrunner"
+).create_problem()
+optimizer = pypesto.optimize.ScipyOptimizer(method="Nelder-Mead")
+result = pypesto.optimize.minimize(problem, optimizer=optimizer, n_starts=3)
 ```
-
-In COPASI: `basico.petab.load_petab("problem.yaml", "copasi_out")` (copasi-petab-importer).
+{optimum}
+In COPASI: `import os; os.makedirs("copasi_out", exist_ok=True)`, then
+`basico.petab.load_petab("problem.yaml", "copasi_out")` (copasi-petab-importer). Its importer
+weighs each observable by one sigma, the first row's, and estimates none (its
+`assign_weight`): a sigma per measurement, or one to estimate, is not carried over.
 """

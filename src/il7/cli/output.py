@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -53,6 +54,8 @@ def parse_overrides(sets: list[str], *, flag: str = "--set") -> dict[str, str]:
         if not sep or not key.strip() or not value.strip():
             example = {"--fix": "gc_per_T=13391", "--vary": "age='20..70 years'"}.get(flag, "age=60")
             raise Il7Error(f"{flag} '{item}': write ID=VALUE, e.g. {flag} {example}")
+        if "=" in value and re.search(r"[,;]\s*[A-Za-z_]\w*\s*=", value):  # 'ka=0.25,F=0.5'
+            raise Il7Error(f"{flag} '{item}': one parameter per {flag}; repeat the option for each")
         if key.strip() in out:
             raise Il7Error(f"{flag} {key.strip()} is given twice; give each parameter once")
         out[key.strip()] = value.strip()
