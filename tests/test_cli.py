@@ -333,6 +333,7 @@ PETAB_DATA = {
     "COMMA.tsv": "readout,time,measurement\nCD4_blood,7,700\n",
     "p/measurements.tsv": "readout\ttime\tmeasurement\nCD4_blood\t7\t700\n",  # in the output folder
     "NOTE.csv": "readout,time,measurement,note\nCD4_blood,7,700,ok\n",
+    "TWOTYPOS.csv": "readout,time,measurement\nCD4_blod,7,700\nCD4_blood,8,700\nCD8_blod,9,300\n",
     "SEMICOLON.csv": "readout;time;measurement\nCD4_blood;7;700\n",
     "BLANKFIRST.csv": "\n\nreadout,time,measurement\nCD4_blood,7,700\nCD4_blod,8,700\n",
 }
@@ -369,6 +370,8 @@ PETAB_DATA = {
         ),
         # an unknown column was told to 'write the names in lower case'
         ("NOTE.csv", ["--estimate", "ka_rIL7_sc"], "(unknown: note; a standard deviation goes in sigma"),
+        # only the first faulty row was named; scenario files name every problem at once
+        ("TWOTYPOS.csv", ["--estimate", "ka_rIL7_sc"], "TWOTYPOS.csv: 2 rows with problems: (1) "),
         ("SEMICOLON.csv", ["--estimate", "ka_rIL7_sc"], "its columns are separated by semicolons; il7 reads"),
         ("BLANKFIRST.csv", ["--estimate", "ka_rIL7_sc"], "BLANKFIRST.csv:5: 'CD4_blod' is not a readout"),
         ("MIXED.csv", ["--estimate", "ka_rIL7_sc"], "sigma is given for some measurements and not others"),

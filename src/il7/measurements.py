@@ -16,6 +16,8 @@ from il7.errors import Il7Error, did_you_mean
 from il7.scenario import known_readouts
 from il7.simulate import readout_unit
 
+MAX_LISTED = 10
+"""Most faulty rows one message lists (it counts the rest)."""
 MAX_BYTES = 100_000_000
 """Largest measurement file read: far above any study's table, far below what fills memory."""
 _COLUMNS = ("readout", "time", "measurement", "sigma")  # of a measurement file
@@ -101,43 +103,59 @@ def read_measurements(path: str | Path) -> list[Measurement]:
         raise Il7Error(f"{path}: the header must name {expected}, and found {found}{why}")
     known = set(known_readouts())
     fractions = _fractions()
-    out = []
+    out, problems = [], []
     for cells in reader:
         if not any(c.strip() for c in cells):
             continue  # a blank line
-        where = f"{path}:{reader.line_num}"
-        if len(cells) != len(columns):
-            raise Il7Error(
-                f"{where}: {len(cells)} cells where the header names {len(columns)} columns ({expected})"
-            )
-        row = dict(zip(columns, (c.strip() for c in cells), strict=True))
-        readout = row["readout"]
-        if readout not in known:
-            raise Il7Error(
-                f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; list them with `il7 readouts`"
-            )
-        time = _number(row["time"], f"{where}: time")
-        value = _number(row["measurement"], f"{where}: measurement")
-        if value < 0 and readout_unit(readout) in _AMOUNTS:
-            raise Il7Error(
-                f"{where}: measurement {value:g} of {readout} is negative, and a count or concentration "
-                f"({readout_unit(readout)}) cannot be; check the value"
-            )
-        if readout in fractions and not 0.0 <= value <= 1.0:
-            hint = f" (a percentage? write {value / 100:g})" if 2.0 <= value <= 100.0 else ""  # not 1.02
-            raise Il7Error(
-                f"{where}: measurement {value:g} of {readout}, a fraction, is not between 0 and 1{hint}; "
-                "check the value"
-            )
-        sigma = None
-        if row.get("sigma"):
-            sigma = _number(row["sigma"], f"{where}: sigma")
-            if sigma <= 0:
-                raise Il7Error(f"{where}: sigma {sigma:g} must be positive (the noise's standard deviation)")
-        out.append(Measurement(readout, time, value, sigma, where))
+        try:  # every row is read, so that one message lists every faulty row
+            out.append(_row(cells, columns, f"{path}:{reader.line_num}", known, fractions))
+        except Il7Error as exc:
+            problems.append(str(exc))
+    if len(problems) == 1:
+        raise Il7Error(problems[0])
+    if problems:
+        shown = "; ".join(f"({i}) {p}" for i, p in enumerate(problems[:MAX_LISTED], 1))
+        more = f"; and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+        raise Il7Error(f"{path}: {len(problems)} rows with problems: {shown}{more}")
     if not out:
         raise Il7Error(f"{path}: no measurements below the header; give one row per measured value")
     return out
+
+
+def _row(
+    cells: list[str], columns: list[str], where: str, known: set[str], fractions: frozenset[str]
+) -> Measurement:
+    """One row of a measurement file, checked (``where``: file and line, for messages)."""
+    if len(cells) != len(columns):
+        raise Il7Error(
+            f"{where}: {len(cells)} cells where the header names {len(columns)} columns "
+            "(readout, time, measurement and optionally sigma)"
+        )
+    row = dict(zip(columns, (c.strip() for c in cells), strict=True))
+    readout = row["readout"]
+    if readout not in known:
+        raise Il7Error(
+            f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; list them with `il7 readouts`"
+        )
+    time = _number(row["time"], f"{where}: time")
+    value = _number(row["measurement"], f"{where}: measurement")
+    if value < 0 and readout_unit(readout) in _AMOUNTS:
+        raise Il7Error(
+            f"{where}: measurement {value:g} of {readout} is negative, and a count or concentration "
+            f"({readout_unit(readout)}) cannot be; check the value"
+        )
+    if readout in fractions and not 0.0 <= value <= 1.0:
+        hint = f" (a percentage? write {value / 100:g})" if 2.0 <= value <= 100.0 else ""  # not 1.02
+        raise Il7Error(
+            f"{where}: measurement {value:g} of {readout}, a fraction, is not between 0 and 1{hint}; "
+            "check the value"
+        )
+    sigma = None
+    if row.get("sigma"):
+        sigma = _number(row["sigma"], f"{where}: sigma")
+        if sigma <= 0:
+            raise Il7Error(f"{where}: sigma {sigma:g} must be positive (the noise's standard deviation)")
+    return Measurement(readout, time, value, sigma, where)
 
 
 def _fractions() -> frozenset[str]:
