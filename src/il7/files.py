@@ -43,12 +43,16 @@ def unclear_name(name: str, option: str) -> None:
         )
 
 
-def make_parent(path: Path) -> None:
-    """Make the folder the file ``path`` goes in, or a one-line error naming ``path``."""
+def make_parent(path: Path, where: str | None = None) -> None:
+    """Make the folder the file ``path`` goes in, or a one-line error that starts with ``where``
+    (default: ``cannot write 'PATH'``) and says why (a file standing in the way, the system's reason)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise Il7Error(f"cannot write '{path}': {exc.strerror}; choose a writable location") from None
+        said = where or f"cannot write '{path}'"
+        raise Il7Error(
+            f"{said}: cannot make its folder ({why_not_made(path.parent, exc)}); choose a writable location"
+        ) from None
 
 
 @contextlib.contextmanager

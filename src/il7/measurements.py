@@ -21,6 +21,7 @@ MAX_LISTED = 10
 MAX_BYTES = 100_000_000
 """Largest measurement file read: far above any study's table, far below what fills memory."""
 _COLUMNS = ("readout", "time", "measurement", "sigma")  # of a measurement file
+_EXPECTED = "readout, time, measurement and optionally sigma"  # the columns, as messages say them
 _AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
 """Readout units that cannot be negative (rates and fluorescence after an offset can)."""
 
@@ -68,7 +69,6 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows = (row for row in reader if any(c.strip() for c in row))  # blank lines above the header too
     columns = [c.strip() for c in next(rows, [])]
-    expected = "readout, time, measurement and optionally sigma"
     twice = sorted({c for c in columns if columns.count(c) > 1})
     unknown = [c for c in columns if c not in _COLUMNS]
     missing = [c for c in _COLUMNS[:3] if c not in columns]
@@ -100,7 +100,7 @@ def read_measurements(path: str | Path) -> list[Measurement]:
             )
         elif unknown and not [c for c in missing if c not in (x.lower() for x in columns)]:
             why = " (write the names in lower case)"
-        raise Il7Error(f"{path}: the header must name {expected}, and found {found}{why}")
+        raise Il7Error(f"{path}: the header must name {_EXPECTED}, and found {found}{why}")
     known = set(known_readouts())
     fractions = _fractions()
     out, problems = [], []
@@ -128,8 +128,7 @@ def _row(
     """One row of a measurement file, checked (``where``: file and line, for messages)."""
     if len(cells) != len(columns):
         raise Il7Error(
-            f"{where}: {len(cells)} cells where the header names {len(columns)} columns "
-            "(readout, time, measurement and optionally sigma)"
+            f"{where}: {len(cells)} cells where the header names {len(columns)} columns ({_EXPECTED})"
         )
     row = dict(zip(columns, (c.strip() for c in cells), strict=True))
     readout = row["readout"]

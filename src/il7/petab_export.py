@@ -152,7 +152,7 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
             "noiseDistribution": "normal",
         }
     ]
-    readme = s3c_readme(sigma, resolved, s3c_start(data, sigma, overrides, resolved))
+    readme = s3c_readme(sigma, resolved, s3c_start(data, sigma, overrides))
     return _write(
         folder, libsbml.writeSBMLToString(doc), conditions, measurements, observables, parameters, readme
     )

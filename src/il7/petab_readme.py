@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from il7 import __version__, build
+from il7 import __version__
 from il7.scenario import Scenario
 
 
@@ -20,19 +20,14 @@ def _changed(overrides: Mapping[str, float]) -> str:
     return f"\n\nWritten with these values in place of il7's table (model units): {listed}."
 
 
-def s3c_start(
-    data: Any, sigma: float, overrides: Mapping[str, Any] | None, resolved: Mapping[str, float]
-) -> str:
+def s3c_start(data: Any, sigma: float, overrides: Mapping[str, Any] | None) -> str:
     """What the S3C fit should reach: the negative log-likelihood at the values it starts from
     (il7 calibrate's, or the --set ones), and why its sigma gives no intervals."""
     from il7 import experiments
 
-    table = {p.id: p.value for p in build.parameters()}
-    scale, offset = (
-        float(resolved.get(k, table[k] or 0.0)) for k in ("pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
-    )
-    fraction = experiments.pstat5_dose_response(data.doses_pg_ml, overrides=overrides)
-    residuals = np.asarray(data.mfi) - (offset + scale * np.asarray(fraction))[:, None]
+    # the model's own observable, its map from pSTAT5 to MFI included, as the PEtab problem reads it
+    mfi = experiments.dose_response("IL7", "pSTAT5_MFI", data.doses_pg_ml, overrides=overrides)
+    residuals = np.asarray(data.mfi) - mfi[:, None]
     nll = float(np.sum(0.5 * math.log(2 * math.pi * sigma**2) + 0.5 * (residuals / sigma) ** 2))
     rms = float(np.sqrt(np.mean(residuals**2)))
     return f"""

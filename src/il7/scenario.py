@@ -354,9 +354,7 @@ def load(name_or_path: str | Path) -> Scenario:
     )
     if builtin or not (looks_like_path or path.exists()):
         if text_name not in names:
-            local = next(
-                (p for p in (Path(f"{text_name}.yaml"), Path(f"{text_name}.yml")) if p.is_file()), None
-            )
+            local = _yaml_file_named(text_name)
             if local is not None:  # 'my_course' for ./my_course.yaml
                 raise Il7Error(f"unknown scenario '{text_name}'; did you mean the file './{local}'?")
             raise Il7Error(
@@ -369,12 +367,17 @@ def load(name_or_path: str | Path) -> Scenario:
     if path.exists() and not path.is_file():
         raise Il7Error(f"'{path}' is not a regular file (a device or a pipe?); give the path of a .yaml file")
     if not path.is_file():
-        nearby = next((p for p in (Path(f"{path}.yaml"), Path(f"{path}.yml")) if p.is_file()), None)
+        nearby = _yaml_file_named(str(path))
         hint = f"; did you mean '{nearby}'?" if nearby else "; check the path"
         raise Il7Error(f"scenario file '{path}' not found{hint}")
     from il7 import scenario_file, scenario_yaml  # here, not at the top: they import this module's nouns
 
     return scenario_file.checked(scenario_yaml.read(path), file=str(path), steady_start=True)
+
+
+def _yaml_file_named(name: str) -> Path | None:
+    """The scenario file a name without its suffix may mean: ``NAME.yaml`` or ``NAME.yml``."""
+    return next((p for p in (Path(f"{name}.yaml"), Path(f"{name}.yml")) if p.is_file()), None)
 
 
 def parse(data: Any, *, file: str = "<dict>", steady_start: bool = False) -> Scenario:

@@ -325,11 +325,12 @@ class _Parser:
                 self.problem(
                     f"{spot}.route: '{route}' is not available for {dose['drug']}{did_you_mean(str(route), drug['routes'])}; use one of: {', '.join(drug['routes'])}"
                 )
-            every_route = sorted({r for d in self.vocab["drugs"].values() for r in d["routes"]})
-            if drug is None and _text(route) not in every_route:  # no drug's route: said in the same pass
-                self.problem(
-                    f"{spot}.route: '{route}' is no drug's route{did_you_mean(str(route), every_route)}; use one of: {', '.join(every_route)}"
-                )
+            if drug is None:  # a route that is no drug's is wrong whatever the drug: said in the same pass
+                every_route = sorted({r for d in self.vocab["drugs"].values() for r in d["routes"]})
+                if _text(route) not in every_route:
+                    self.problem(
+                        f"{spot}.route: '{route}' is no drug's route{did_you_mean(str(route), every_route)}; use one of: {', '.join(every_route)}"
+                    )
             amount = dose.get("amount")
             unit = dose.get("unit")
             if isinstance(amount, str):

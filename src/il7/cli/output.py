@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from il7.errors import Il7Error
-from il7.files import unclear_name, writing
+from il7.files import make_parent, unclear_name, writing
 
 if TYPE_CHECKING:
     from il7.scenario import Scenario
@@ -110,15 +110,7 @@ def output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]])
             )
         if target.suffix.lower() not in suffixes:
             raise Il7Error(f"{option} '{value}': use a file name ending in {' or '.join(suffixes)}")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            from il7.files import why_not_made
-
-            raise Il7Error(
-                f"{option} '{value}': cannot make its folder ({why_not_made(target.parent, exc)}); "
-                "choose a writable location"
-            ) from None
+        make_parent(target, f"{option} '{value}'")
         existed = os.path.lexists(target)  # a dangling link is the user's too
         try:  # a file that cannot be written is found now, not after the runs
             with open(target, "a", encoding="utf-8"):
