@@ -7,7 +7,6 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from il7.cli.output import (
     PLOT_SUFFIXES,
@@ -23,9 +22,6 @@ from il7.cli.output import (
 )
 from il7.errors import Il7Error
 from il7.files import writing
-
-if TYPE_CHECKING:
-    pass
 
 EXPORT_SUFFIXES = {"sbml": (".xml", ".sbml"), "omex": (".omex",)}
 """File suffixes il7 export -o takes, by format."""
