@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,7 +84,7 @@ def test_a_run_that_fails_leaves_the_earlier_folder_whole(tmp_path: Path) -> Non
             (out / "index.html").write_text("<title>il7 report</title>second")
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / "parameters.csv"))
     assert (folder / "index.html").read_text() == "<title>il7 report</title>first"
-    assert not (folder / STAGE).exists()
+    assert not list(folder.glob(f"{STAGE}*"))
     _report(folder, "third")  # a finished run replaces the earlier files, folders included
     assert (folder / "index.html").read_text().endswith("third")
     assert (folder / "sub" / "README.md").read_text() == "third"
@@ -97,7 +99,7 @@ def test_an_error_of_the_run_itself_also_leaves_the_folder_alone(tmp_path: Path)
         with filling(folder, "il7 report", "--out") as out:
             (out / "index.html").write_text("half")
             _ = 1 / 0
-    assert (folder / "index.html").read_text().endswith("first") and not (folder / STAGE).exists()
+    assert (folder / "index.html").read_text().endswith("first") and not list(folder.glob(f"{STAGE}*"))
 
 
 def test_a_writers_own_error_names_the_file_in_the_folder_not_the_stage(tmp_path: Path) -> None:
@@ -122,3 +124,19 @@ def test_a_file_where_a_folder_goes_is_found_before_anything_moves(tmp_path: Pat
             (out / "a.txt").write_text("new")
             (out / "sub").mkdir()
     assert (folder / "a.txt").read_text() == "old" and (folder / "sub").is_file()
+
+
+def test_two_runs_into_one_folder_stage_apart_and_a_dead_runs_stage_is_cleared(tmp_path: Path) -> None:
+    # the stage was one folder per output folder: a second run removed a first, running one's files
+    folder = tmp_path / "rep"
+    _report(folder, "first")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead, alive = folder / f"{STAGE}-{gone.pid}", folder / f"{STAGE}-{os.getppid()}"
+    for stage in (dead, alive):
+        stage.mkdir()
+        (stage / "index.html").write_text("half")
+    _report(folder, "second")
+    assert not dead.exists()
+    assert (alive / "index.html").read_text() == "half"
+    assert (folder / "index.html").read_text().endswith("second")

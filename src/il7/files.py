@@ -161,7 +161,28 @@ def claim_folder(folder: str | Path, command: str, option: str) -> Path:
 
 
 STAGE = ".il7-partial"
-"""The folder, inside the one :func:`filling` fills, where a run's files wait until all are written."""
+"""The start of the name of the folder, inside the one :func:`filling` fills, where a run's files
+wait until all are written; the process id follows, so that two runs into one folder keep apart."""
+
+
+def _clear_abandoned_stages(folder: Path) -> None:
+    """Remove the staging folders that runs cut off (killed, power lost) left in ``folder``: those
+    whose process is gone. A running process's stage is left alone."""
+    for stage in folder.glob(f"{STAGE}-*"):
+        pid = stage.name.removeprefix(f"{STAGE}-")
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` runs (one of another user's counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 @contextlib.contextmanager
@@ -174,17 +195,18 @@ def filling(folder: str | Path, command: str, option: str) -> Iterator[Path]:
     (disk full, a file that cannot be opened, an error of the run) leaves ``folder`` as it was,
     an earlier run's files included, and an error names the file as it would be in ``folder``.
     Files in ``folder`` that the run does not write are left alone. Two runs into one folder at
-    once share the staging folder: do not.
+    once stage apart, and the one that finishes last leaves its files.
     """
     out = claim_folder(folder, command, option)
-    stage = out / STAGE
+    stage = out / f"{STAGE}-{os.getpid()}"
 
     def named_in_out(text: str) -> str:
         return text.replace(str(stage), str(out))
 
     try:
         try:
-            shutil.rmtree(stage, ignore_errors=True)  # left by a run that was cut off
+            _clear_abandoned_stages(out)
+            shutil.rmtree(stage, ignore_errors=True)  # this process's own, left by an earlier call
             stage.mkdir()
             yield stage
             items = sorted(stage.iterdir())
@@ -215,7 +237,7 @@ def _move_in(item: Path, target: Path) -> None:
     if not item.is_dir() or not target.is_dir():
         os.replace(item, target)
         return
-    aside = target.with_name(f".{target.name}.il7-old")
+    aside = target.with_name(f".{target.name}.il7-old-{os.getpid()}")
     shutil.rmtree(aside, ignore_errors=True)
     target.rename(aside)
     item.rename(target)
