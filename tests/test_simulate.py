@@ -547,3 +547,10 @@ def test_output_times_are_the_times_the_scenario_asks_for(tmp_path: Path) -> Non
         "readouts: [CD4_blood]\noutput: {times: [0, 1.9, 2, 2.1, 3.7, 14]}\n"
     )
     assert list(il7.simulate(path).time) == [0.0, 1.9, 2.0, 2.1, 3.7, 14.0]
+
+
+def test_a_steady_state_the_system_runs_away_from_is_refused() -> None:
+    # blasts with the gain-of-function receptor only grow; Newton found their root at 0 cells and
+    # the run started from it, reading no blasts at all
+    with pytest.raises(SolveError, match=r"the only steady state found is unstable: Leuk moves away from it"):
+        il7.simulate("baseline", overrides={"leukaemia_seed": "1e6 cells", "IL7R_gof": 1})

@@ -40,6 +40,7 @@ ABSOLUTE_TOLERANCE = 1e-6
 _HORIZONS = (1e7, 1e8)  # h: ~1,100 years, longer than any process at the reference; then ten times
 # longer, for parameter sets whose T-cell pools approach their set point over centuries
 _PRESIMULATION = 1e3  # h: relaxation after the long run, and Newton's presimulation
+_STABILITY_CHECK = 1e4  # h: how long a nudged Newton root is run to see whether the system returns
 
 
 @contextlib.contextmanager
@@ -228,6 +229,17 @@ class Engine:
                 negative = [
                     sp for sp, a in zip(self.species, amounts, strict=True) if a < -ABSOLUTE_TOLERANCE
                 ]
+                leaving = [] if negative else self._leaving(amounts)
+                if leaving:
+                    self._stale_selections = True
+                    self.select(self._selections)
+                    verb = "moves" if len(leaving) == 1 else "move"
+                    raise SolveError(
+                        f"the only steady state found is unstable: {_few(leaving)} {verb} away from it, "
+                        "so the system settles nowhere with these parameters; cells that only grow (blasts "
+                        "with IL7R_gof 1) can be seeded after the steady state instead, e.g. "
+                        "set: {Leuk: 1e6 cells} in a later period"
+                    )
         # both replace roadrunner's time-course selections: restore them
         self._stale_selections = True
         self.select(self._selections)
@@ -253,6 +265,23 @@ class Engine:
             f"no steady state: {listed} did not settle; check that every production "
             "has a matching loss, or start the scenario without pre-equilibration"
         )
+
+    def _leaving(self, root: np.ndarray) -> list[str]:
+        """Species that move away from ``root`` (a state where all rates are zero) when it is
+        nudged by about a millionth (and ten absolute tolerances, so that a species at 0 is moved
+        too) and run for _STABILITY_CHECK hours: a root the system does not return to is not the
+        state it reaches (blasts that only grow have one, at 0 cells). Leaves the model at ``root``."""
+        rr = self._rr
+        rr.model.setFloatingSpeciesAmounts(root * (1 + 1e-6) + 10 * ABSOLUTE_TOLERANCE)
+        try:
+            with _quiet_native_output():
+                rr.simulate(rr.model.getTime(), rr.model.getTime() + _STABILITY_CHECK, 2)
+            moved = np.abs(np.asarray(rr.model.getFloatingSpeciesAmounts()) - root)
+            far = ~(moved <= 1e-3 * np.abs(root) + 1.0)  # NaN counts as far
+        except RuntimeError:  # it ran off to infinity
+            far = np.ones(len(root), dtype=bool)
+        rr.model.setFloatingSpeciesAmounts(root)
+        return [sp for sp, f in zip(self.species, far, strict=True) if f]
 
     def _zero_noise(self) -> None:
         """Set to 0 the amounts that the solver left below 0 by less than its absolute tolerance
