@@ -316,6 +316,14 @@ def anti_cd127_fold(readout: str, day: float = 70.0) -> float:
     return experiments.value_at(c["time"], c[readout], day) / float(c[readout][0])
 
 
+def mouse_anti_cd127_fold(readouts: tuple[str, ...], *, largest: bool) -> float:
+    """The largest (or smallest) of some readouts on the last day of mouse_anti_cd127 (day 14),
+    each relative to its value at the first dose."""
+    c = _course("mouse_anti_cd127", None)
+    folds = [float(c[r][-1] / c[r][0]) for r in readouts]
+    return max(folds) if largest else min(folds)
+
+
 def transplant() -> dict[str, np.ndarray]:
     """The transplant scenario's course (days)."""
     return _course("transplant", None)
@@ -504,6 +512,10 @@ MEASURES: dict[str, Callable[[], float]] = {
     "mouse_il7ko_preb_and_later_fold": lambda: knockout_fold("IL7", "B_preB_and_later"),
     "mouse_il7rko_as_severe": lambda: min(
         severity_ratio(r) for r in ("thymus_cells", "T_cells_total", "B_preB_and_later")
+    ),
+    "mouse_anti_cd127_precursors_fall": lambda: mouse_anti_cd127_fold(("thymus_cells", "preB"), largest=True),
+    "mouse_anti_cd127_mature_cells_persist": lambda: mouse_anti_cd127_fold(
+        ("matB", "T_cells_total"), largest=False
     ),
     "sources_each_contribute": lambda: sources_contribution(),
     "il7_gene_chromosome": lambda: il7_gene_chromosome(),
