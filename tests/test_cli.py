@@ -456,7 +456,9 @@ output: {t_end: 10, n: 1}
             ["simulate", "baseline", "--set", "tissue=1e-300 uL"],
             "more than 1000 times beyond the bounds of tissue",
         ),
-        (["simulate", "mouse_baseline", "--set", "tissue=1e-9 uL"], "give a value from 4.29e-06 to 16000 L"),
+        # the bounds are carried to a mouse's own volume: a human's 5 L of blood in a mouse ran
+        (["simulate", "mouse_baseline", "--set", "tissue=1e-9 uL"], "give a value from 2.86e-06 to 5.72 L"),
+        (["simulate", "mouse_baseline", "--set", "V_blood=5 L"], "carried to this context's own 0.0018 L"),
         # an IL-7 source given back to an IL-7 knockout silently undid the knockout
         (["simulate", "mouse_il7_knockout", "--set", "src_stroma=3e8"], "knocks out IL7, which sets it"),
         (["simulate", "baseline", "--set", "Tumour=1e9"], "seed it in a period of a scenario file"),

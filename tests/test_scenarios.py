@@ -2,6 +2,7 @@
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ time_unit: day
 periods:
   - time: -inf
   - time: 0
-    set: {T_fixed: 1e11 cells}
+    set: {OCP_count: 1e6 cells}
     dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}
 readouts: [IL7_serum]
 output: {t_end: 10, n: 11}
@@ -43,7 +44,7 @@ def test_good_file_expands_schedule_and_converts_units(tmp_path: Path) -> None:
     assert s.preequilibration is not None
     doses = [d for p in s.periods for d in p.doses]
     assert [d.time for d in doses] == [0.0, 2.0, 4.0]
-    assert dict(s.periods[1].set) == {"T_fixed": 1e11}
+    assert dict(s.periods[1].set) == {"OCP_count": 1e6}
 
 
 def test_three_errors_are_all_reported(tmp_path: Path) -> None:
@@ -182,7 +183,7 @@ def test_dose_errors(tmp_path: Path, dose: str, message: str) -> None:
 
 
 def test_set_checks_ids_units_and_signs(tmp_path: Path) -> None:
-    text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {T_fixd: 1, CL_IL7: 2 cells, Q_lymph: -1}")
+    text = GOOD.replace("set: {OCP_count: 1e6 cells}", "set: {T_fixd: 1, CL_IL7: 2 cells, Q_lymph: -1}")
     with pytest.raises(ScenarioError) as info:
         scenario.load(write(tmp_path, text))
     message = str(info.value)
@@ -279,6 +280,7 @@ def test_with_dose_changes_every_bolus_and_nothing_else(tmp_path: Path) -> None:
         ((30, "UG/KG"), r"'UG/KG' is not a dose unit; did you mean 'ug/kg'\?"),
         ((30, "ng/mL"), r"a concentration \('ng/mL'\) only makes sense for route 'medium'"),
         ((1e20, "mg/kg"), r"1e\+20 mg/kg is more than il7 takes \(at most 100 mg/kg"),
+        ((8000, "mg"), r"8000 mg is more than il7 takes in a body of 70 kg \(at most 7000 mg, 100 mg/kg"),
     ],
 )
 def test_with_dose_refuses_bad_arguments_in_one_line(args: tuple[object, ...], message: str) -> None:
@@ -353,7 +355,7 @@ def test_an_infusion_rate_far_above_any_dose_is_refused(tmp_path: Path) -> None:
 def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
     good = scenario.load("tumour_il7")
     assert ("Tumour", 1e9) in good.periods[1].set
-    text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {Tumour: 5 L}")
+    text = GOOD.replace("set: {OCP_count: 1e6 cells}", "set: {Tumour: 5 L}")
     with pytest.raises(ScenarioError, match=r"unit 'L' does not fit Tumour; give a number of cells"):
         scenario.load(write(tmp_path, text))
 
@@ -367,7 +369,7 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
         ("  - time: 0\n", "  - time: 1e1\n", r"periods\[1\].time: '1e1' is not a time \(YAML reads"),
         ("  - time: 0\n", '  - time: "2"\n', r"periods\[1\].time: '2' is not a time \('2' is in quotes"),
         (
-            "    set: {T_fixed: 1e11 cells}\n",
+            "    set: {OCP_count: 1e6 cells}\n",
             "    set: {src_stroma: 1e10 molecules/h}\n    knockout: [IL7]\n",
             r"src_stroma is set by the knockout of IL7 in the same period",
         ),
@@ -385,7 +387,7 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
         ("output: {t_end: 10, n: 11}", "output: {t_end: 10, times: [0, 1]}", r"give either times or t_end"),
         ("output: {t_end: 10, n: 11}", "output: {t_end: 10, n: 100000000}", r"from 2 to 100000"),
         ("readouts: [IL7_serum]", "readouts: [IL7_serum, IL7_serum]", r"IL7_serum listed more than once"),
-        ("set: {T_fixed: 1e11 cells}", "set: {age: 1" + "0" * 400 + "}", r"too large to be a number here"),
+        ("set: {OCP_count: 1e6 cells}", "set: {age: 1" + "0" * 400 + "}", r"too large to be a number here"),
         # YAML 1.1 reads these as numbers: 0x2 as 2, 0b1010 as 10, silently
         (
             "  - time: 0\n",
@@ -462,7 +464,7 @@ def test_digits_grouped_with_underscores_are_refused_not_read_as_yaml_11_does(tm
         ("amount: 10,", "amount: 1_0,", r"periods\[1\].dose.amount: '1_0' is not a number", "10"),
         ("n: 11}", "n: 1_1}", r"output.n: '1_1' must be a whole number", "11"),
         ("t_end: 10,", "t_end: 01_0,", r"output.t_end: '01_0' must be a finite time", "010"),
-        ("1e11 cells", "1_0e11 cells", r"periods\[1\].set.T_fixed: '1_0e11 cells' is not a number", "10e11"),
+        ("1e6 cells", "1_0e6 cells", r"periods\[1\].set.OCP_count: '1_0e6 cells' is not a number", "10e6"),
         ("amount: 10,", "amount: 1.0_0,", r"periods\[1\].dose.amount: '1.0_0' is not a number", "1.00"),
     ]:
         with pytest.raises(
@@ -504,16 +506,16 @@ def test_a_builtin_name_is_the_builtin_beside_a_folder_of_that_name(
 
 
 def test_a_fraction_above_one_is_refused(tmp_path: Path) -> None:
-    text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {f_allo: 5}")
+    text = GOOD.replace("set: {OCP_count: 1e6 cells}", "set: {f_allo: 5}")
     with pytest.raises(
         ScenarioError, match=r"f_allo is a fraction; give a value from 0 to 1 \(or 0 to 100 %\), not 5"
     ):
         scenario.load(write(tmp_path, text))
     # the table's unit says which parameters are fractions, whatever their names
-    text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {Bcl2_basal: 150 %}")
+    text = GOOD.replace("set: {OCP_count: 1e6 cells}", "set: {Bcl2_basal: 150 %}")
     with pytest.raises(ScenarioError, match=r"Bcl2_basal is a fraction; .* not 150 %"):
         scenario.load(write(tmp_path, text))
-    text = GOOD.replace("set: {T_fixed: 1e11 cells}", "set: {f_allo: 5 %}")
+    text = GOOD.replace("set: {OCP_count: 1e6 cells}", "set: {f_allo: 5 %}")
     assert dict(scenario.load(write(tmp_path, text)).periods[-1].set)["f_allo"] == pytest.approx(0.05)
 
 
@@ -570,3 +572,116 @@ def test_an_infusion_rate_may_carry_its_unit_as_an_amount_may(tmp_path: Path) ->
     assert scenario.load(write(tmp_path, within)) == scenario.load(write(tmp_path, plain))
     with pytest.raises(ScenarioError, match=r"rate '1 mg/kg/h' and unit 'ug/kg/h' disagree"):
         scenario.load(write(tmp_path, plain.replace("rate: 1,", "rate: '1 mg/kg/h',")))
+
+
+def _start_only_by_structure() -> set[str]:
+    """Parameters the SBML uses only to compute initial values (directly, or through assignment
+    rules and readouts that hold no species), never in a rate."""
+    import libsbml
+
+    from il7 import build
+
+    model = libsbml.readSBMLFromString(build.sbml()).getModel()
+
+    def names(node: Any) -> set[str]:
+        found = {node.getName()} if node.isName() else set()
+        for i in range(node.getNumChildren()):
+            found |= names(node.getChild(i))
+        return found
+
+    rules = {r.getVariable(): names(r.getMath()) for r in model.getListOfRules() if r.isAssignment()}
+    species = {sp.getId() for sp in model.getListOfSpecies()}
+
+    def closure(start: set[str]) -> set[str]:
+        seen, todo = set(start), list(start)
+        while todo:
+            for name in rules.get(todo.pop(), ()):
+                if name not in seen:
+                    seen.add(name)
+                    todo.append(name)
+        return seen
+
+    dynamic = closure(set().union(*(names(r.getKineticLaw().getMath()) for r in model.getListOfReactions())))
+    for observable in build.observables():
+        if closure({observable.id}) & (species | {"time"}):  # a readout of the state, not of the start
+            dynamic |= closure({observable.id})
+    initial = closure(set().union(*(names(a.getMath()) for a in model.getListOfInitialAssignments())))
+    parameters = {p.getId() for p in model.getListOfParameters()}
+    return (initial & parameters) - dynamic - set(rules)
+
+
+def test_every_parameter_that_only_sizes_the_start_is_listed_as_start_only() -> None:
+    listed = set(scenario.vocabulary()["start_only"])
+    found = _start_only_by_structure()
+    assert {"tumour_seed", "T_activated_start"} <= found  # the search finds what it should
+    assert found <= listed, f"add to model/interventions.yaml start_only: {sorted(found - listed)}"
+
+
+def test_a_start_only_parameter_set_after_the_start_is_refused(tmp_path: Path) -> None:
+    # T_activated_start in a later period left no activated T cells; T_fixed left 1e6 cells'
+    # receptors on no cells (CD127_per_T 1.9e10)
+    text = GOOD.replace(
+        "set: {OCP_count: 1e6 cells}", "set: {T_fixed: 1e11 cells, T_activated_start: 1e6 cells}"
+    )
+    with pytest.raises(ScenarioError) as info:
+        scenario.load(write(tmp_path, text))
+    message = str(info.value)
+    assert "2 problems" in message
+    assert "the period at 0 day sets T_activated_start, which sizes the activated T cells (Tact)" in message
+    assert (
+        "set it in the first period (at -inf, or at or before the first output time) or with --set" in message
+    )
+
+
+def test_the_opening_periods_start_only_settings_act_as_an_override_does(tmp_path: Path) -> None:
+    import il7
+
+    well = """
+name: activated
+description: activated T cells in a well
+context: culture_well
+time_unit: h
+periods:
+  - time: 0
+    set: {T_fixed: 0 cells, T_activated_start: 1e6 cells, d_act: 0 1/day}
+readouts: [IL3_conc, CD127_activated]
+output: {times: [0, 24]}
+"""
+    from_file = il7.simulate(scenario.load(write(tmp_path, well)))
+    overridden = il7.simulate(
+        scenario.load(
+            write(
+                tmp_path,
+                well.replace(
+                    "    set: {T_fixed: 0 cells, T_activated_start: 1e6 cells, d_act: 0 1/day}\n", ""
+                ),
+            )
+        ),
+        overrides={"T_fixed": "0 cells", "T_activated_start": "1e6 cells", "d_act": "0 1/day"},
+    )
+    assert from_file["IL3_conc"][-1] > 50  # pg/mL: 1e6 activated cells make IL-3 (it was 0)
+    assert from_file.data == pytest.approx(overridden.data, rel=1e-9)
+
+
+def test_the_leukaemia_scenarios_description_gives_its_numbers(tmp_path: Path) -> None:
+    import il7
+
+    gof = scenario.load("leukaemia_il7r_gof")
+    text = Path(gof.file).read_text().replace("IL7R_gof: 1}", "IL7R_gof: 0}")
+    normal = scenario.load(write(tmp_path, text))
+    assert "3.6e10 cells by day 21" in gof.description and "1.5e4 cells by day 21" in gof.description
+    assert il7.simulate(gof)["Leuk"][-1] == pytest.approx(3.6e10, rel=0.05)
+    assert il7.simulate(normal)["Leuk"][-1] == pytest.approx(1.5e4, rel=0.05)
+
+
+def test_a_mass_dose_is_held_to_the_per_kg_limit_of_the_bodys_weight(tmp_path: Path) -> None:
+    # 5 mg of IL-7 into a 25-g mouse (200 mg/kg) ran, while 500 mg/kg was refused
+    mouse = GOOD.replace("context: human_body", "context: mouse_body").replace(
+        "    set: {OCP_count: 1e6 cells}\n", ""
+    )
+    dosed = mouse.replace("amount: 10, unit: ug/kg", "amount: 5, unit: mg")
+    with pytest.raises(
+        ScenarioError, match=r"5 mg is more than il7 takes in a body of 0.025 kg \(at most 2.5 mg"
+    ):
+        scenario.load(write(tmp_path, dosed))
+    assert scenario.load(write(tmp_path, dosed.replace("amount: 5, unit: mg", "amount: 2, unit: mg")))

@@ -116,6 +116,14 @@ class Scenario:
         return first if first is not None and first.time == -math.inf else None
 
     @property
+    def opening(self) -> Period | None:
+        """The period whose parameter settings make the state the run starts from, as ``--set``
+        does (cells and receptors computed from them): the pre-equilibration, or without one a
+        first period at or before the first output time."""
+        first = self.periods[0] if self.periods else None
+        return first if first is not None and first.time <= self.times[0] else None
+
+    @property
     def set_after_start(self) -> frozenset[str]:
         """Ids the scenario sets in a period after its steady state (an override cannot change these)."""
         return frozenset(
@@ -277,7 +285,7 @@ class Scenario:
             wrong = unit and dose_unit_problem(unit, route, has_body=self.body_weight_kg is not None)
             if wrong:
                 raise Il7Error(f"{where}: {wrong}")
-        too_much = dose_amount_problem(value, unit or own[0])
+        too_much = dose_amount_problem(value, unit or own[0], self.body_weight_kg)
         if too_much:
             raise Il7Error(f"{where}: {too_much}")
         level = f"{value:.12g} {unit or own[0]}"

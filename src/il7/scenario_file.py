@@ -156,6 +156,7 @@ class _Parser:
         readouts = self.readouts(data.get("readouts"))
         self.time_unit = str(time_unit)
         times = self.output(data.get("output"), periods)
+        self.start_only(periods, times, str(time_unit))
         sources = data.get("sources", [])
         if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
             self.problem("field 'sources' must be a list of references (PMID or DOI)")
@@ -208,6 +209,20 @@ class _Parser:
             except Il7Error as exc:
                 self.problem(str(exc))
         return tuple(out)
+
+    def start_only(self, periods: tuple[Period, ...], times: tuple[float, ...], time_unit: str) -> None:
+        """Refuse a parameter that sizes the start state (``start_only`` in interventions.yaml)
+        set in a period after the start, where it would change nothing or leave receptors behind."""
+        sizes = self.vocab["start_only"]
+        for i, period in enumerate(periods):
+            if i == 0 and times and period.time <= times[0]:
+                continue  # the opening period: its settings make the start (Scenario.opening)
+            for key in sorted({k for k, _ in period.set} & set(sizes)):
+                self.problem(
+                    f"the period at {period.time:g} {time_unit} sets {key}, which sizes {sizes[key]}: the "
+                    "model computes these once, at the start; set it in the first period (at -inf, or "
+                    "at or before the first output time) or with --set"
+                )
 
     def periods(self, raw: Any, time_unit: str) -> tuple[Period, ...]:
         if not isinstance(raw, list):
@@ -358,7 +373,7 @@ class _Parser:
             if unknown:
                 self.problem(f"{spot}.unit: {unknown}")
                 continue
-            too_much = dose_amount_problem(amount_value, str(unit))
+            too_much = dose_amount_problem(amount_value, str(unit), self.body_weight)
             if too_much:
                 self.problem(f"{spot}.amount: {too_much}")
                 continue
@@ -457,8 +472,8 @@ class _Parser:
             ok = False
         elif not self.has_body_for(units.RATE_UNITS[unit][0], unit, f"{where}.unit"):
             ok = False
-        elif rate is not None and dose_amount_problem(rate, unit):
-            self.problem(f"{where}.rate: {dose_amount_problem(rate, unit)}")
+        elif rate is not None and dose_amount_problem(rate, unit, self.body_weight):
+            self.problem(f"{where}.rate: {dose_amount_problem(rate, unit, self.body_weight)}")
             ok = False
         if duration is None or duration <= 0:
             self.problem(

@@ -348,19 +348,28 @@ def _check_reference(eng: Engine) -> None:
 
 
 def prepare(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> None:
-    """Bring ``eng`` to the scenario's starting state: context and overrides applied, then the
-    pre-equilibration period's settings and its steady state, if the scenario has one.
+    """Bring ``eng`` to the scenario's starting state: context, the opening period's parameters
+    (:attr:`Scenario.opening`) and overrides applied, then the cells the pre-equilibration period
+    seeds and its steady state, if the scenario has one.
 
     ``overrides`` are in model units (:func:`scenario_overrides`).
     """
-    start = dict(scenario.context_set) | overrides
+    # the parameters the opening period sets go in with the start, as overrides do, so that what
+    # the model computes from them at the start follows them (cells held or seeded, receptor
+    # totals = cells x receptors per cell); the cells it seeds are set after, as a reset would
+    # undo them, and an override replaces what the scenario sets before its steady state
+    opening = scenario.opening
+    at_start = {k: v for k, v in (opening.set if opening else ()) if k not in eng.species}
+    pre = scenario.preequilibration
+    if pre is not None:
+        pre = dataclasses.replace(
+            pre, set=tuple((k, v) for k, v in pre.set if k in eng.species and k not in overrides)
+        )
+    start = dict(scenario.context_set) | at_start | overrides
     eng.start(start)
     _check_reference(eng)
     eng.select(scenario.readouts)
-    pre = scenario.preequilibration
     if pre is not None:
-        # an override replaces what the scenario sets before its steady state
-        pre = dataclasses.replace(pre, set=tuple((k, v) for k, v in pre.set if k not in overrides))
         _apply(eng, scenario, pre)
         _check_reference(eng)
         # the steady state depends only on the settings; runs that share them (a dose-response,

@@ -109,12 +109,21 @@ a unit written wrong, which the solver would otherwise take at its word (1e20 mg
 of 1e26 pg/mL, exit 0)."""
 
 
-def dose_amount_problem(amount: float, unit: str) -> str | None:
+def dose_amount_problem(amount: float, unit: str, body_weight_kg: float | None = None) -> str | None:
     """What is wrong with a dose of ``amount`` ``unit`` (a dose unit, or an infusion rate unit, read
-    per hour), or ``None``: more than :data:`MAX_DOSE` allows."""
+    per hour), or ``None``: more than :data:`MAX_DOSE` allows; a mass given to a body of
+    ``body_weight_kg`` is held to the per-kg limit too (5 mg is 200 mg/kg in a 25-g mouse)."""
     dose_unit, hours = units.RATE_UNITS.get(unit, (unit, 1.0))
     kind, factor, per_kg = units.DOSE_UNITS[dose_unit]
     limit = MAX_DOSE["mass_per_kg" if per_kg else kind] / factor * hours  # in ``unit``
+    if kind == "mass" and not per_kg and body_weight_kg is not None:
+        per_body = MAX_DOSE["mass_per_kg"] * body_weight_kg / factor * hours
+        if per_body < limit and amount > per_body:
+            return (
+                f"{amount:.12g} {unit} is more than il7 takes in a body of {body_weight_kg:g} kg (at most "
+                f"{per_body:.4g} {unit}, {MAX_DOSE['mass_per_kg'] * 1e3:g} mg/kg, far above any dose given); "
+                "check the amount and its unit"
+            )
     if amount <= limit:
         return None
     return (
@@ -176,28 +185,31 @@ instead of failing."""
 
 def within_reach(p: build.Parameter, value: float, own: float | None, *, where: str) -> None:
     """Refuse ``value`` (model units) for ``p`` if it lies more than :data:`OVERRIDE_REACH` times
-    beyond the table's bounds, or beyond ``own`` (the context's value, model units) where that
-    lies outside them (a mouse, a well). 0, which switches a process off, is always allowed."""
+    beyond the table's bounds. Where the context's own value ``own`` (model units) lies outside
+    them (a mouse, a well), the bounds are carried to it, in proportion to the table's value (a
+    mouse's blood volume is held near its own 1.8 mL, not the human's 4-6 L), or, where the table's
+    value is 0, widened to it. 0, which switches a process off, is always allowed."""
     if p.lower is None or p.upper is None or value == 0:  # 0 switches a process off: always allowed
         return
     factor = units.label(p.unit, where=f"parameter {p.id}").factor
     low, high = p.lower * factor, p.upper * factor
-    widened = own is not None and not low <= own <= high
-    if own is not None:
-        low, high = min(low, own), max(high, own)
+    unit = units.suffix(p.unit)
+    context = ""
+    if own is not None and not low <= own <= high:
+        if p.value and own / p.value > 0:
+            scale = own / (p.value * factor)
+            low, high = sorted((low * scale, high * scale))
+            context = f", carried to this context's own {own / factor:.3g}{unit}: {low / factor:.3g} to {high / factor:.3g}{unit}"
+        else:
+            low, high = min(low, own), max(high, own)
+            context = f", or this context's own {own / factor:g}{unit}"
     low = low * OVERRIDE_REACH if low < 0 else low / OVERRIDE_REACH  # away from the range, either sign
     high = high / OVERRIDE_REACH if high < 0 else high * OVERRIDE_REACH
     if not low <= value <= high:
         raise Il7Error(
-            f"{where}: {value / factor:g}{units.suffix(p.unit)} is more than {OVERRIDE_REACH:g} times beyond the "
-            f"bounds of {p.id} ({p.lower:g} to {p.upper:g}{units.suffix(p.unit)}"
-            + (
-                f", or this context's own {own / factor:g}{units.suffix(p.unit)}"
-                if widened and own is not None
-                else ""
-            )
-            + f"); the model is not meant to run there: give a value from {low / factor:g} to "
-            f"{high / factor:g}{units.suffix(p.unit)}"
+            f"{where}: {value / factor:g}{unit} is more than {OVERRIDE_REACH:g} times beyond the bounds of "
+            f"{p.id} ({p.lower:g} to {p.upper:g}{unit}{context}); the model is not meant to run there: "
+            f"give a value from {low / factor:.3g} to {high / factor:.3g}{unit}"
         )
 
 
