@@ -58,6 +58,17 @@ def test_an_infusion_and_an_override_run_in_roadrunner_as_in_il7() -> None:
     assert not _agrees(simulate(s)["CD4_blood"], ours["CD4_blood"])
 
 
+def test_roadrunners_newton_solver_finds_the_exported_steady_state() -> None:
+    # the STAT5, STAT6, Akt and ERK totals were states that only the cells' growth changed, which
+    # left a line of steady states: steadyState() failed on it ("Jacobian matrix singular")
+    import roadrunner
+
+    rr = roadrunner.RoadRunner(export_sbml(scenario="baseline"))
+    rr.steadyState()
+    ours = simulate("baseline")["IL7_serum_total"][0]
+    assert rr.getValue("IL7_serum_total") == pytest.approx(ours, rel=1e-6)
+
+
 def test_a_scenario_at_another_dose_exports_with_a_valid_model_id_and_runs_as_in_il7() -> None:
     import libsbml
     import roadrunner
