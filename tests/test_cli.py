@@ -47,6 +47,23 @@ def test_readouts_lists_every_observable_with_its_unit(capsys: pytest.CaptureFix
 
     code, out, _ = run(capsys, "readouts")
     assert code == 0 and all(o.id in out for o in build.observables()) and "pg/mL" in out
+    # the species too, which the table only mentioned: a user could not find Leuk or DN
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 3}
+    assert all(s in rows for s in build.libsbml_species_ids())
+    assert "leukaemic blasts" in rows["Leuk"] and "cells" in rows["Leuk"]
+
+
+def test_simulate_reads_out_what_readouts_names(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "simulate", "leukaemia_il7r_gof", "--readouts", "+S_leuk", "--t-end", "2")
+    header = next(line for line in out.splitlines() if "Leuk" in line)
+    assert (
+        code == 0
+        and ["Leuk", "IL7_serum_total", "S_leuk"] == [c.strip() for c in header.strip("┃").split("┃")][1:]
+    )
+    code, out, _ = run(capsys, "simulate", "baseline", "--readouts", "Tumour,DN", "--t-end", "1")
+    assert code == 0 and "Tumour" in out and "IL7_serum" not in out
+    code, _, err = run(capsys, "simulate", "baseline", "--readouts", "leuk")
+    assert code == 2 and "--readouts 'leuk': not an observable or species; did you mean 'Leuk'?" in err
 
 
 def test_simulate_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -49,13 +49,28 @@ class SolveError(Il7Error):
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest known name, or an empty string.
 
-    A name that differs only in case is found too (``AGE`` finds ``age``), after the names whose
-    case matches: ``K_socs`` and ``k_SOCS`` are different parameters."""
+    A name that differs only in case comes first (``leuk`` finds ``Leuk``, not ``S_leuk``; where
+    several do, ``K_socs`` and ``k_SOCS``, both are named). Otherwise the closest name, and a
+    second one as close (``immatureB``: ``matB`` or ``immB``), by spelling and, failing that,
+    by spelling regardless of case."""
     listed = [str(k) for k in known]
-    close = difflib.get_close_matches(str(name), listed, n=1, cutoff=0.6)
+    same = [k for k in listed if k.lower() == str(name).lower() and k != str(name)]
+    if same:
+        return "; did you mean " + " or ".join(f"'{k}'" for k in same[:3]) + "?"
+    close = _closest(str(name), listed)
     if not close:
         lowered = {k.lower(): k for k in listed}
-        close = [
-            lowered[c] for c in difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
-        ]
-    return f"; did you mean '{close[0]}'?" if close else ""
+        close = [lowered[c] for c in _closest(str(name).lower(), list(lowered))]
+    return "; did you mean " + " or ".join(f"'{k}'" for k in close) + "?" if close else ""
+
+
+def _closest(name: str, listed: list[str]) -> list[str]:
+    """The closest of ``listed`` to ``name`` (similarity at least 0.6), and the next if as close."""
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, name, k).ratio(), k) for k in listed), key=lambda x: -x[0]
+    )
+    scored = [(r, k) for r, k in scored if r >= 0.6]
+    if not scored:
+        return []
+    best = scored[0][0]
+    return [k for r, k in scored[:2] if r >= best - 1e-9]

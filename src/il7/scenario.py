@@ -29,6 +29,7 @@ import math
 import numbers
 import os
 import reprlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -218,6 +219,32 @@ class Scenario:
         if len(times) > MAX_POINTS:
             times = [start + (t_end - start) * i / (MAX_POINTS - 1) for i in range(MAX_POINTS)]
         return dataclasses.replace(self, times=tuple(times))
+
+    def with_readouts(
+        self, readouts: Sequence[str], *, add: bool = False, where: str = "readouts"
+    ) -> Scenario:
+        """A copy that reads out ``readouts`` (observable or species ids, as ``il7 readouts`` lists
+        them) instead of its own, or, with ``add``, after its own (one already read is kept once).
+
+        Raises
+        ------
+        Il7Error
+            An id that is no readout (with the nearest ones), or none given.
+        """
+        if isinstance(readouts, str) or not all(isinstance(r, str) for r in readouts):
+            raise Il7Error(f"{where}: give a list of readout ids, e.g. ['IL7_serum_total', 'CD4_blood']")
+        names = [r.strip() for r in readouts if r.strip()]
+        if not names:
+            raise Il7Error(f"{where}: no readout given; name at least one, e.g. IL7_serum_total")
+        known = known_readouts()
+        for name in names:
+            if name not in known:
+                raise Il7Error(
+                    f"{where} '{name}': not an observable or species{did_you_mean(name, known)}; "
+                    "list them with `il7 readouts`"
+                )
+        chosen = [*self.readouts, *names] if add else names
+        return dataclasses.replace(self, readouts=tuple(dict.fromkeys(chosen)))
 
     def with_dose(
         self, amount: float | str, unit: str | None = None, *, where: str | None = None

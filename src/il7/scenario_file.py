@@ -193,6 +193,12 @@ class _Parser:
                 except Il7Error as exc:
                     self.problem(str(exc))
                 continue
+            if key not in self.table and key in known_readouts():
+                self.problem(
+                    f"{spot}: '{key}' is a readout the model computes, not a parameter; set the "
+                    f"parameters that decide it (`il7 sensitivity SCENARIO {key}` ranks them)"
+                )
+                continue
             if key not in self.table:
                 self.problem(
                     f"{spot}: '{key}' is not a settable parameter or seedable cell population"

@@ -33,6 +33,7 @@ from il7.scenario import (
     Period,
     Scenario,
     builtin_dir,
+    known_readouts,
     load,
     vocabulary,
 )
@@ -123,6 +124,11 @@ def resolve_overrides(
             raise Il7Error(
                 f"{where} '{key}': a cell population a scenario seeds at a time, not a parameter of the "
                 f"body; seed it in a period of a scenario file, e.g. set: {{{key}: 1e9 cells}}"
+            )
+        if p is None and key in known_readouts():
+            raise Il7Error(
+                f"{where} '{key}': a readout the model computes, not a parameter; set the parameters "
+                "that decide it (`il7 sensitivity SCENARIO " + key + "` ranks them)"
             )
         if p is None:
             raise Il7Error(

@@ -157,6 +157,12 @@ def _parser() -> argparse.ArgumentParser:
         help="end of the output, in the scenario's time unit: the scenario's output times before it, "
         "then times at their mean step",
     )
+    sim.add_argument(
+        "--readouts",
+        metavar="IDS",
+        help="read out these observables or species (comma-separated, as `il7 readouts` lists them) "
+        "instead of the scenario's own; a leading + adds them to its own, e.g. +S_leuk,IL7_tissue_conc",
+    )
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
     sim.add_argument("--plot", help="draw the readouts to FILE.png")
 

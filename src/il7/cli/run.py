@@ -83,16 +83,21 @@ def _readouts(args: argparse.Namespace) -> None:
     from rich.table import Table
 
     from il7 import build
+    from il7.simulate import readout_unit
 
     table = Table(
         "readout",
         "unit",
         "meaning",
         title="Readouts",
-        caption="a scenario's readouts: these observables, or any species id (molecules or cells)",
+        caption="a scenario's readouts (its file's readouts:, or simulate --readouts): the observables, then the species",
     )
     for o in build.observables():
         table.add_row(o.id, plain(o.unit), plain(o.description))
+    table.add_section()
+    named, _ = build.descriptions()
+    for species in build.libsbml_species_ids():
+        table.add_row(species, plain(readout_unit(species)), plain(named.get(species, "")))
     Console().print(table)
 
 
@@ -102,6 +107,10 @@ def _simulate(args: argparse.Namespace) -> None:
 
     output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
     chosen = chosen_scenario(args).with_output(t_end=args.t_end)
+    if args.readouts is not None:
+        add = args.readouts.startswith("+")
+        names = args.readouts.removeprefix("+").split(",")
+        chosen = chosen.with_readouts(names, add=add, where="--readouts")
     trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
     note_unseen(chosen, "it does not show", "give a later --t-end to see them")
     if args.out:
