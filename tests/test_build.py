@@ -147,3 +147,21 @@ def test_the_data_fingerprint_follows_a_scenario_the_model_fingerprint_does_not_
     levy = copies["il7.scenarios"] / "levy_2012.yaml"
     levy.write_text(levy.read_text().replace("k_deplete_CD4: 0.00369", "k_deplete_CD4: 0.00738"))
     assert build.data_digest() != before and build.digest() == model
+
+
+def test_the_parameter_tables_sbml_values_are_what_the_sbml_holds(document: libsbml.SBMLDocument) -> None:
+    # a roadrunner user typed kon_IL7 = 2e7 (the table's 1/M/s) into the SBML, off by ~1e20
+    from il7.simulate import parameter_table
+
+    table = parameter_table()
+    model = document.getModel()
+    held = 0
+    for pid, row in table.iterrows():
+        par = model.getParameter(str(pid))
+        if par is None or not par.isSetValue() or row["status"] == "derived":
+            continue
+        assert par.getUnits() == row["sbml_unit"], pid
+        assert par.getValue() == pytest.approx(row["sbml_value"], rel=1e-12), pid
+        held += 1
+    assert held > 150
+    assert table.loc["kon_IL7", "sbml_value"] == pytest.approx(1e7 / 6.02214076e23 * 3600, rel=1e-9)

@@ -48,8 +48,15 @@ def parameter_table() -> pd.DataFrame:
     its ``value`` here is what the model computes for the healthy adult at steady state (the
     ``baseline`` scenario), in the table's unit. ``at_bound`` says ``lower`` or ``upper`` for a
     fitted value that sits on a bound of its fit (the data would have it further out), else ''.
+    ``sbml_value`` and ``sbml_unit`` are the value as the exported SBML holds it, in the model's
+    base units (hours, items, litres): what to set in roadrunner or COPASI, where the table's
+    unit does not apply (``kon_IL7`` 2e7 1/M/s is 1.2e-13 litre_per_item_per_hour there).
     """
     computed = derived_values()
+
+    def in_sbml(p: build.Parameter) -> float:
+        value = computed.get(p.id, p.value)
+        return math.nan if value is None else units.to_model(value, p.unit, where=f"parameter '{p.id}'")
 
     def at_bound(p: build.Parameter) -> str:
         if p.status != "fitted" or p.value is None:
@@ -69,7 +76,9 @@ def parameter_table() -> pd.DataFrame:
             "status": p.status,
             "source": p.source,
             "note": p.note,
-            "at_bound": at_bound(p),  # last: the columns before it kept their places
+            "at_bound": at_bound(p),  # after the first columns, which keep their places
+            "sbml_value": in_sbml(p),
+            "sbml_unit": units.LABELS[p.unit].model_unit,
         }
         for p in build.parameters()
     ]
