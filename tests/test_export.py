@@ -58,6 +58,12 @@ def test_an_infusion_and_an_override_run_in_roadrunner_as_in_il7() -> None:
     assert not _agrees(simulate(s)["CD4_blood"], ours["CD4_blood"])
 
 
+def test_the_plain_model_says_its_start_is_not_the_healthy_adult() -> None:
+    text = export_sbml()
+    assert "The initial state is where il7 starts solving, not the healthy adult" in text
+    assert "export sbml --scenario baseline" in text
+
+
 def test_roadrunners_newton_solver_finds_the_exported_steady_state() -> None:
     # the STAT5, STAT6, Akt and ERK totals were states that only the cells' growth changed, which
     # left a line of steady states: steadyState() failed on it ("Jacobian matrix singular")

@@ -49,14 +49,13 @@ def export_sbml(
     carries the scenario: species start at its steady state and its changes are SBML events,
     so that other tools reproduce il7's run (see :mod:`il7.export`).
     """
-    from il7.build import sbml
-    from il7.export import scenario_sbml
+    from il7.export import model_sbml, scenario_sbml
 
     if overrides is not None and scenario is None:
         raise Il7Error("overrides act on a scenario's body: give a scenario too, e.g. scenario='baseline'")
     if path is not None:
         _require_name(path, "path", "il7.xml", ", or None to get the text only")
-    text = sbml() if scenario is None else scenario_sbml(scenario, overrides=overrides)
+    text = model_sbml() if scenario is None else scenario_sbml(scenario, overrides=overrides)
     if path is not None:
         with writing(path) as partial:  # refuses a folder
             partial.write_text(text, encoding="utf-8")

@@ -388,9 +388,10 @@ _REACTION_ID = re.compile(r"^\s*(\w+):\s")
 def descriptions() -> tuple[dict[str, str], dict[str, str]]:
     """Names of species and notes of reactions, as the Antimony files comment them.
 
-    A species is named by the comment on its declaration line. A reaction's note is the comment
-    on its line, then the comment block above its group (where the mechanism and the source are
-    written), so that a reader of the SBML alone sees what each reaction is and where it comes from.
+    A species is named by the comment on its declaration line. A reaction's note is
+    ``"layer: its own line's comment | the comment block above its group"`` (where the mechanism
+    and the source are written; either may be empty), so that a reader of the SBML alone sees
+    what each reaction is and where it comes from.
     """
     species: dict[str, str] = {}
     reactions: dict[str, str] = {}
@@ -415,7 +416,7 @@ def descriptions() -> tuple[dict[str, str], dict[str, str]]:
             found = _REACTION_ID.match(code)
             if found and "->" in code:
                 parts = [comment.strip(), " ".join(b for b in block if b) or header]
-                reactions[found.group(1)] = f"{layer}: " + " | ".join(p for p in parts if p)
+                reactions[found.group(1)] = f"{layer}: " + " | ".join(parts)
             if not text:
                 block = []
     return species, reactions
@@ -432,12 +433,25 @@ def _describe(model: Any) -> None:
         element = model.getParameter(o.id)
         if element is not None:
             element.setName(o.description)
+    for row in parameters():  # the table's row, for a reader of the SBML alone (its unit too)
+        element = model.getParameter(row.id)
+        if element is None:
+            continue
+        value = "computed by the model" if row.value is None else f"{row.value:g} {row.unit}"
+        parts = [f"{value} ({row.status})", f"source: {row.source}" if row.source else "", row.note]
+        text = html.escape(". ".join(part.rstrip(".") for part in parts if part) + ".")
+        element.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{text}</p></body>')
     for rid, note in reactions.items():
         element = model.getReaction(rid)
         if element is None:
             continue
-        element.setName(note.split(": ", 1)[1].split(" | ")[0][:120] or rid)
-        element.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(note)}</p></body>')
+        layer, said = note.split(": ", 1)
+        own, block = said.split(" | ", 1)
+        # named by its own line's comment, whole, with its id (a group's comment block named 32
+        # carry reactions alike, cut at 120 characters); the note keeps the block and its source
+        element.setName(f"{rid}: {own}" if own else rid)
+        text = f"{layer}: " + " | ".join(part for part in (own, block) if part)
+        element.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(text)}</p></body>')
 
 
 def _check_coverage(m: Any) -> None:

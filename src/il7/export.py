@@ -39,6 +39,27 @@ from il7.scenario import TIME_UNITS, Scenario, load
 from il7.simulate import Change, integrate, prepare, scenario_overrides, start_time
 
 
+def model_sbml() -> str:
+    """The model in its original state (:func:`il7.build.sbml`), with notes that say what that
+    state is and how to bring it to the healthy adult, for a reader of the file alone."""
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(build.sbml())
+    said = (
+        f"The il7 model, written by il7 {__version__}. Units: hours, items (molecules and cells), "
+        "litres. The initial state is where il7 starts solving, not the healthy adult: there is no "
+        "IL-7 yet and the thymus is empty. Simulate about 1e7 h to its steady state first (il7 "
+        "does; a Newton solver started here does not converge), or export a scenario (il7 export "
+        "sbml --scenario baseline), which starts at the steady state. Readouts are the parameters "
+        "set by assignment rules, named by their meaning; each parameter's notes give its value in "
+        "il7's table unit, its status and its source."
+    )
+    doc.getModel().appendNotes(
+        f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(said, quote=False)}</p></body>'
+    )
+    return str(libsbml.writeSBMLToString(doc))
+
+
 def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = None) -> str:
     """The model with ``scenario`` in it, as SBML Level 3 Version 2.
 
@@ -120,9 +141,11 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
         "starts integrating, and species start there at il7's state (its steady state when the "
         "scenario begins with one). Each event is a change the scenario makes. To reproduce il7's "
         f"output, simulate from 0 to {output_hours(scenario)[-1]:g} h and read "
-        f"{', '.join(scenario.readouts)} at ({scenario.time_unit} - {start:g}) x {hours:g} h for "
-        f"each of the scenario's output times ({len(scenario.times)} from {scenario.time_unit} "
-        f"{scenario.times[0]:g} to {scenario.t_end:g})."
+        f"{', '.join(scenario.readouts)} at ({scenario.time_unit} {'+' if start < 0 else '-'} "
+        f"{abs(start):g}) x {hours:g} h for each of the scenario's output times "
+        f"({len(scenario.times)} from {scenario.time_unit} {scenario.times[0]:g} to {scenario.t_end:g}). "
+        "A parameter changed in this file does not move the species' start, which il7 computed "
+        "with the values written here: export again with il7 export sbml --set to change one."
     )
     if resolved:
         said += " Overrides: " + ", ".join(f"{k} = {v:g} (model units)" for k, v in resolved.items()) + "."

@@ -193,7 +193,7 @@ def _export_petab(args: argparse.Namespace) -> None:
 
 
 def _export(args: argparse.Namespace) -> None:
-    from il7 import build, export
+    from il7 import export
     from il7.simulate import start_time
 
     if args.dose is not None and args.scenario is None:
@@ -223,7 +223,7 @@ def _export(args: argparse.Namespace) -> None:
     if chosen is not None and args.what == "omex":
         export.write_omex(args.output, chosen, overrides=overrides)
     else:
-        text = build.sbml() if chosen is None else export.scenario_sbml(chosen, overrides=overrides)
+        text = export.model_sbml() if chosen is None else export.scenario_sbml(chosen, overrides=overrides)
         if not args.output:
             sys.stdout.write(text)
             return
