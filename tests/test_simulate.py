@@ -554,3 +554,11 @@ def test_a_steady_state_the_system_runs_away_from_is_refused() -> None:
     # the run started from it, reading no blasts at all
     with pytest.raises(SolveError, match=r"the only steady state found is unstable: Leuk moves away from it"):
         il7.simulate("baseline", overrides={"leukaemia_seed": "1e6 cells", "IL7R_gof": 1})
+
+
+def test_a_run_that_ends_beyond_what_a_body_holds_says_so() -> None:
+    # r_leuk_max written per hour (0.7 1/h) ran to 2.5e157 blasts without a word
+    run = il7.simulate("leukaemia_il7r_gof", overrides={"r_leuk_max": "0.7 1/h"})
+    assert len(run.notes) == 1 and run.notes[0].startswith("Leuk ends at ")
+    assert "more than a body of 70 kg holds (about 3e+13 cells in all)" in run.notes[0]
+    assert il7.simulate("leukaemia_il7r_gof").notes == ()  # 3.6e10 blasts: within a body

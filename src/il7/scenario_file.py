@@ -139,7 +139,17 @@ class _Parser:
             self.context, self.routes = str(context), tuple(contexts[context]["routes"])
         time_unit = data.get("time_unit", "h")
         if _text(time_unit) not in TIME_UNITS:
-            self.problem(f"time_unit '{time_unit}' is unknown; use one of: {', '.join(TIME_UNITS)}")
+            said = {
+                "hours": "h",
+                "hour": "h",
+                "hr": "h",
+                "days": "day",
+                "d": "day",
+                "minutes": "min",
+                "weeks": "week",
+            }
+            hint = f"; did you mean '{said[str(time_unit)]}'?" if str(time_unit) in said else ""
+            self.problem(f"time_unit '{time_unit}' is unknown{hint}; use one of: {', '.join(TIME_UNITS)}")
             time_unit = "h"
         before = len(self.problems)
         periods = self.periods(data.get("periods", []), time_unit)
@@ -343,8 +353,14 @@ class _Parser:
             route = dose.get("route")
             route_known = drug is not None and _text(route) in drug["routes"]
             if drug is not None and not route_known:  # reported beside any fault of the amount
+                offered = [r for r in drug["routes"] if not self.routes or r in self.routes]
+                hint = (
+                    " (il7 models no intraperitoneal route; sc, absorbed from a depot, is the nearest)"
+                    if str(route).lower() in ("ip", "i.p.", "intraperitoneal")
+                    else did_you_mean(str(route), offered)
+                )
                 self.problem(
-                    f"{spot}.route: '{route}' is not available for {dose['drug']}{did_you_mean(str(route), drug['routes'])}; use one of: {', '.join(drug['routes'])}"
+                    f"{spot}.route: '{route}' is not available for {dose['drug']}{hint}; use one of: {', '.join(offered or drug['routes'])}"
                 )
             if drug is None:  # a route that is no drug's is wrong whatever the drug: said in the same pass
                 every_route = sorted({r for d in self.vocab["drugs"].values() for r in d["routes"]})

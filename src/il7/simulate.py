@@ -192,6 +192,28 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         columns=scenario.readouts,
         units=tuple(readout_unit(r) for r in scenario.readouts),
         data=data,
+        notes=_beyond_a_body(eng, scenario),
+    )
+
+
+CELLS_PER_KG = 3.0e13 / 70
+"""Cells a body holds per kg: 3.0e13 human cells in the 70-kg reference man (Sender, Fuchs and
+Milo 2016, PLoS Biol 14:e1002533, doi:10.1371/journal.pbio.1002533)."""
+
+
+def _beyond_a_body(eng: Engine, scenario: Scenario) -> tuple[str, ...]:
+    """Notes on the cell populations that end the run with more cells than the whole body holds
+    (blasts growing without limit, or a rate set in the wrong unit: r_leuk_max 0.7 1/h gave 2.5e157)."""
+    if scenario.body_weight_kg is None:
+        return ()
+    limit = CELLS_PER_KG * scenario.body_weight_kg
+    amounts = dict(zip(eng.species, eng.snapshot(), strict=True))
+    return tuple(
+        f"{species} ends at {amounts[species]:.3g} cells, more than a body of {scenario.body_weight_kg:g} kg "
+        f"holds (about {limit:.2g} cells in all): the run has left physiology; check the values set "
+        "and the doses, or read it as growth without limit"
+        for species in sorted(build.cell_species())
+        if species in amounts and amounts[species] > limit
     )
 
 

@@ -38,6 +38,9 @@ class Trajectory:
         Unit label of each readout (e.g. ``pg/mL``, ``molecules/cell``).
     data
         Array of shape ``(n_times, 1 + len(columns))``; column 0 is time.
+    notes
+        What in the run to distrust, one sentence each (a cell population that ends beyond what
+        a body holds); empty for a run within physiology.
     """
 
     scenario: str
@@ -45,6 +48,7 @@ class Trajectory:
     columns: tuple[str, ...]
     units: tuple[str, ...]
     data: np.ndarray
+    notes: tuple[str, ...] = ()
 
     @property
     def time(self) -> np.ndarray:

@@ -84,7 +84,7 @@ def dose_unit_problem(unit: str, route: str | None = None, *, has_body: bool = T
     must be a dose unit, a per-kg amount needs a body weight (``has_body``), and a concentration
     only goes into a culture medium. ``route=None`` checks the unit alone."""
     if unit not in units.DOSE_UNITS:
-        return f"'{unit}' is not a dose unit{did_you_mean(unit, units.DOSE_UNITS)}; use one of {', '.join(units.DOSE_UNITS)}"
+        return f"'{unit}' is not a dose unit{_unit_hint(unit)}; use one of {', '.join(units.DOSE_UNITS)}"
     if route is None:
         return None
     kind, _, per_kg = units.DOSE_UNITS[unit]
@@ -93,6 +93,23 @@ def dose_unit_problem(unit: str, route: str | None = None, *, has_body: bool = T
     if kind.endswith("per_litre") and route != "medium":
         return f"a concentration ('{unit}') only makes sense for route 'medium'; give an amount (e.g. ug/kg) for route '{route}'"
     return None
+
+
+_SCALED = {"ug/mL": ("ng/mL", 1e3), "mg/mL": ("ng/mL", 1e6), "uM": ("nM", 1e3), "mM": ("nM", 1e6)}
+"""Concentrations a well's dose is often written in that il7 takes in a smaller unit."""
+
+
+def _unit_hint(unit: str) -> str:
+    """What to write instead of a dose unit il7 does not take: a per-animal amount is a plain
+    amount; a concentration in a larger unit is the same number times a power of ten in a smaller
+    one (suggesting the nearest spelling would have been off by that power: ug/mL -> pg/mL)."""
+    head, _, per = unit.partition("/")
+    if per.lower() in ("mouse", "animal", "patient", "dose", "head") and head in units.DOSE_UNITS:
+        return f" (a dose in {head} is per animal already: write unit: {head})"
+    if unit in _SCALED:
+        smaller, factor = _SCALED[unit]
+        return f" (write it in {smaller}: 1 {unit} is {factor:g} {smaller})"
+    return did_you_mean(unit, units.DOSE_UNITS)
 
 
 MAX_DOSE = {

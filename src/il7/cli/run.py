@@ -113,6 +113,8 @@ def _simulate(args: argparse.Namespace) -> None:
         chosen = chosen.with_readouts(names, add=add, where="--readouts")
     trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
     note_unseen(chosen, "it does not show", "give a later --t-end to see them")
+    for caveat in trajectory.notes:
+        print(f"il7: note: {caveat}", file=sys.stderr)
     if args.out:
         print(f"wrote {trajectory.write(args.out)}")
     if args.plot:
