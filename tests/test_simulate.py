@@ -201,6 +201,22 @@ def test_plot_takes_and_returns_axes() -> None:
     plt.close(fig)
 
 
+def test_a_panel_whose_values_span_decades_is_drawn_on_a_log_axis() -> None:
+    # blasts from 1e6 to 3.6e10 cells showed as a flat line and a jump on a linear axis
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = il7.simulate("leukaemia_il7r_gof").figure()
+    scales = {ax.get_ylabel(): ax.get_yscale() for ax in fig.axes}
+    assert scales == {"cells": "log", "pg/mL": "linear"}
+    # serum IL-7 stays at 5.35 pg/mL: drawn flat, not as 1e-11 of solver noise filling the panel
+    low, high = next(ax for ax in fig.axes if ax.get_ylabel() == "pg/mL").get_ylim()
+    assert low < 5.1 and high > 5.6
+    plt.close(fig)
+
+
 def test_parameter_table_and_sbml_export(tmp_path: Path) -> None:
     table = il7.parameter_table()
     assert {"value", "unit", "status", "source", "note"} <= set(table.columns)

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+LOG_SPAN = 1e3
+"""How many-fold a panel's values must span for :meth:`Trajectory.figure` to draw it on a log axis."""
+
 FILE_SUFFIXES = (".csv", ".parquet")
 """The file types :meth:`Trajectory.write` writes, chosen by the file name's suffix."""
 
@@ -139,7 +142,9 @@ class Trajectory:
         """A figure with one panel per unit, so that readouts of different scales stay readable.
 
         Used by ``il7 simulate --plot`` and the report; the panels come in the order the
-        readouts' units first appear.
+        readouts' units first appear. A panel whose values are all positive and span more than
+        :data:`LOG_SPAN` (blasts growing from 1e6 to 1e10 cells) has a logarithmic axis; one whose
+        values change by less than a millionth is drawn flat, not as solver noise stretched to fill it.
         """
         import matplotlib.pyplot as plt
 
@@ -151,5 +156,13 @@ class Trajectory:
             chosen = tuple(c for c, u in zip(self.columns, self.units, strict=True) if u == unit)
             self.plot(ax=ax, readouts=chosen)
             ax.set_title("")
+            values = np.concatenate([self[c] for c in chosen])
+            if np.all(values > 0) and values.max() > LOG_SPAN * values.min():
+                ax.set_yscale("log")
+            else:
+                ax.ticklabel_format(axis="y", useOffset=False)
+                middle, spread = float(np.median(values)), float(np.ptp(values))
+                if 0 < spread <= 1e-6 * abs(middle):  # flat: not solver noise blown up to the axis
+                    ax.set_ylim(middle - 0.05 * abs(middle), middle + 0.05 * abs(middle))
         fig.suptitle(self.scenario)
         return fig
