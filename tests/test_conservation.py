@@ -64,7 +64,9 @@ TOTALS = {
         "IL15_IL2Rb_gc_T",
         "IL2Rb_endo_T",
     ),
-    "STAT5": ("STAT5_T", "pSTAT5_T"),
+    # STAT5_T is N_T - pSTAT5_T: this total is the closed well's cells, and the check below that
+    # STAT5_T stays non-negative is that pSTAT5_T never exceeds them
+    "STAT5 (the cells)": ("STAT5_T", "pSTAT5_T"),
 }
 BOUNDS = {p.id: (p.lower, p.upper) for p in parameters()}
 

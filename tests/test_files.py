@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -132,11 +133,15 @@ def test_two_runs_into_one_folder_stage_apart_and_a_dead_runs_stage_is_cleared(t
     _report(folder, "first")
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    dead, alive = folder / f"{STAGE}-{gone.pid}", folder / f"{STAGE}-{os.getppid()}"
-    for stage in (dead, alive):
+    host = socket.gethostname()
+    dead, alive = folder / f"{STAGE}-{host}-{gone.pid}", folder / f"{STAGE}-{host}-{os.getppid()}"
+    elsewhere = folder / f"{STAGE}-another-host-{gone.pid}"  # through a shared disk: not ours to judge
+    set_aside = folder / f".sub.il7-old-{host}-{gone.pid}"
+    for stage in (dead, alive, elsewhere, set_aside, folder / STAGE):
         stage.mkdir()
         (stage / "index.html").write_text("half")
     _report(folder, "second")
-    assert not dead.exists()
+    assert not dead.exists() and not set_aside.exists() and not (folder / STAGE).exists()
     assert (alive / "index.html").read_text() == "half"
+    assert (elsewhere / "index.html").read_text() == "half"
     assert (folder / "index.html").read_text().endswith("second")

@@ -565,11 +565,24 @@ def test_output_times_are_the_times_the_scenario_asks_for(tmp_path: Path) -> Non
     assert list(il7.simulate(path).time) == [0.0, 1.9, 2.0, 2.1, 3.7, 14.0]
 
 
-def test_a_steady_state_the_system_runs_away_from_is_refused() -> None:
+@pytest.mark.parametrize("rate", ["0.7 1/day", "0.22 1/day"])  # net growth 0.5 and 0.02 a day
+def test_a_steady_state_the_system_runs_away_from_is_refused(rate: str) -> None:
     # blasts with the gain-of-function receptor only grow; Newton found their root at 0 cells and
-    # the run started from it, reading no blasts at all
+    # the run started from it, reading no blasts at all (slow growth slipped past a first check)
     with pytest.raises(SolveError, match=r"the only steady state found is unstable: Leuk moves away from it"):
-        il7.simulate("baseline", overrides={"leukaemia_seed": "1e6 cells", "IL7R_gof": 1})
+        il7.simulate("baseline", overrides={"leukaemia_seed": "1e6 cells", "IL7R_gof": 1, "r_leuk_max": rate})
+
+
+def test_a_stable_newton_root_with_an_absent_growing_population_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the check nudged every species, so a tumour never seeded grew from the nudge and a sound
+    # steady state was refused whenever Newton was needed
+    from il7 import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "_HORIZONS", (1e5,))  # the long run stops short: Newton decides
+    run = il7.simulate("baseline", overrides={"r_tumour": "0.1 1/day"})
+    assert run["IL7_serum_total"][0] == pytest.approx(5.35, rel=1e-3)
 
 
 def test_a_run_that_ends_beyond_what_a_body_holds_says_so() -> None:

@@ -204,6 +204,7 @@ class Engine:
         rates are not numbers).
         """
         rr = self._rr
+        start = np.asarray(rr.model.getFloatingSpeciesAmounts())
         try:
             with _quiet_native_output():
                 for horizon in _HORIZONS:
@@ -229,7 +230,7 @@ class Engine:
                 negative = [
                     sp for sp, a in zip(self.species, amounts, strict=True) if a < -ABSOLUTE_TOLERANCE
                 ]
-                leaving = [] if negative else self._leaving(amounts)
+                leaving = [] if negative else self._leaving(amounts, present=(start > 1) | (amounts > 1))
                 if leaving:
                     self._stale_selections = True
                     self.select(self._selections)
@@ -266,18 +267,20 @@ class Engine:
             "has a matching loss, or start the scenario without pre-equilibration"
         )
 
-    def _leaving(self, root: np.ndarray) -> list[str]:
+    def _leaving(self, root: np.ndarray, present: np.ndarray) -> list[str]:
         """Species that move away from ``root`` (a state where all rates are zero) when it is
-        nudged by about a millionth (and ten absolute tolerances, so that a species at 0 is moved
-        too) and run for _STABILITY_CHECK hours: a root the system does not return to is not the
-        state it reaches (blasts that only grow have one, at 0 cells). Leaves the model at ``root``."""
+        nudged, each by a millionth and the ``present`` ones (there before the search, or at the
+        root) by one item more, and run for _STABILITY_CHECK hours: a root the system does not
+        return to is not the state it reaches (blasts that only grow, seeded at the start, have
+        one at 0 cells). A population absent throughout is not nudged: at 0 it stays 0 (a tumour
+        never seeded). Leaves the model at ``root``."""
         rr = self._rr
-        rr.model.setFloatingSpeciesAmounts(root * (1 + 1e-6) + 10 * ABSOLUTE_TOLERANCE)
+        rr.model.setFloatingSpeciesAmounts(root * (1 + 1e-6) + present.astype(float))
         try:
             with _quiet_native_output():
                 rr.simulate(rr.model.getTime(), rr.model.getTime() + _STABILITY_CHECK, 2)
             moved = np.abs(np.asarray(rr.model.getFloatingSpeciesAmounts()) - root)
-            far = ~(moved <= 1e-3 * np.abs(root) + 1.0)  # NaN counts as far
+            far = ~(moved <= 1e-3 * np.abs(root) + 2.0)  # NaN counts as far
         except RuntimeError:  # it ran off to infinity
             far = np.ones(len(root), dtype=bool)
         rr.model.setFloatingSpeciesAmounts(root)

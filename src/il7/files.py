@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -162,16 +163,26 @@ def claim_folder(folder: str | Path, command: str, option: str) -> Path:
 
 STAGE = ".il7-partial"
 """The start of the name of the folder, inside the one :func:`filling` fills, where a run's files
-wait until all are written; the process id follows, so that two runs into one folder keep apart."""
+wait until all are written; the host and process id follow, so that two runs into one folder (on
+one machine or, through a shared disk, on two) keep apart."""
+
+
+def _own(kind: str) -> str:
+    """This process's suffix for a staged or set-aside item: ``-<host>-<pid>``."""
+    return f"{kind}-{socket.gethostname()}-{os.getpid()}"
 
 
 def _clear_abandoned_stages(folder: Path) -> None:
-    """Remove the staging folders that runs cut off (killed, power lost) left in ``folder``: those
-    whose process is gone. A running process's stage is left alone."""
-    for stage in folder.glob(f"{STAGE}-*"):
-        pid = stage.name.removeprefix(f"{STAGE}-")
-        if pid.isdigit() and not _running(int(pid)):
-            shutil.rmtree(stage, ignore_errors=True)
+    """Remove what runs cut off (killed, power lost) left in ``folder``: the staging folders and
+    set-aside folders of this host's processes that are gone, and a stage named without host
+    and process (as earlier il7 named it). Another host's, or a running process's, are left alone."""
+    host = socket.gethostname()
+    for item in [*folder.glob(f"{STAGE}-*"), *folder.glob(".*.il7-old-*")]:
+        found_host, _, pid = item.name.rpartition("-")
+        if found_host.endswith(f"-{host}") and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(item, ignore_errors=True)
+    if (folder / STAGE).is_dir():
+        shutil.rmtree(folder / STAGE, ignore_errors=True)
 
 
 def _running(pid: int) -> bool:
@@ -198,7 +209,7 @@ def filling(folder: str | Path, command: str, option: str) -> Iterator[Path]:
     once stage apart, and the one that finishes last leaves its files.
     """
     out = claim_folder(folder, command, option)
-    stage = out / f"{STAGE}-{os.getpid()}"
+    stage = out / _own(STAGE)
 
     def named_in_out(text: str) -> str:
         return text.replace(str(stage), str(out))
@@ -237,7 +248,7 @@ def _move_in(item: Path, target: Path) -> None:
     if not item.is_dir() or not target.is_dir():
         os.replace(item, target)
         return
-    aside = target.with_name(f".{target.name}.il7-old-{os.getpid()}")
+    aside = target.with_name(_own(f".{target.name}.il7-old"))
     shutil.rmtree(aside, ignore_errors=True)
     target.rename(aside)
     item.rename(target)

@@ -50,7 +50,7 @@ def parameter_table() -> pd.DataFrame:
     fitted value that sits on a bound of its fit (the data would have it further out), else ''.
     ``sbml_value`` and ``sbml_unit`` are the value as the exported SBML holds it, in the model's
     base units (hours, items, litres): what to set in roadrunner or COPASI, where the table's
-    unit does not apply (``kon_IL7`` 2e7 1/M/s is 1.2e-13 litre_per_item_per_hour there).
+    unit does not apply (``kon_IL7``, 1e7 1/M/s in the table, is 5.98e-14 litre_per_item_per_hour there).
     """
     computed = derived_values()
 
