@@ -128,3 +128,22 @@ def test_the_whole_graft_enters_whatever_the_infusion_window() -> None:
     # the alloreactive cells that arrived: f_allo x graft_T, give or take their slow growth
     assert day["Tallo"][8] == pytest.approx(table["f_allo"] * table["graft_T"], rel=0.02)  # day 1
     assert half["Tallo"][-1] == pytest.approx(day["Tallo"][-1], rel=2e-3)
+
+
+def test_a_cohort_takes_a_copy_of_the_transplant_and_refuses_what_is_no_transplant(tmp_path: Path) -> None:
+    # a transplant clinician could not give the cohort another graft or conditioning
+    from il7 import scenario
+
+    own = scenario.load("transplant")
+    text = Path(own.file).read_text().replace("name: transplant", "name: my_transplant")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(text)
+    ours, theirs = cohort.run(10, 1), cohort.run(10, 1, scenario=str(mine))
+    assert np.array_equal(ours.il7_day14, theirs.il7_day14)  # the same transplant, the same patients
+    with pytest.raises(Il7Error, match=r"runs to day \+14 at least \(this one: day, to 7\)"):
+        cohort.run(10, 1, scenario="baseline")
+    (tmp_path / "none.yaml").write_text(
+        text.replace("graft_infusion_rate: 1 1/day", "graft_infusion_rate: 0 1/day")
+    )
+    with pytest.raises(Il7Error, match=r"gives no graft: no alloreactive donor T cells appear"):
+        cohort.run(10, 1, scenario=str(tmp_path / "none.yaml"))

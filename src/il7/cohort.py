@@ -22,7 +22,7 @@ import pandas as pd
 from il7 import experiments
 from il7.errors import Il7Error
 from il7.population import MAX_PATIENTS, Population, population
-from il7.scenario import Scenario
+from il7.scenario import Scenario, load
 
 AGVHD_INCIDENCE = 0.36
 """Grade II-IV acute GVHD after reduced-intensity conditioning from HLA-identical siblings
@@ -230,8 +230,15 @@ def run(
         )
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
+    chosen = scenario if isinstance(scenario, Scenario) else load(scenario)
+    if chosen.time_unit != "day" or chosen.t_end < 14:
+        raise Il7Error(
+            f"scenario '{chosen.name}': the cohort reads serum IL-7 on days +7 and +14, so it needs a "
+            f"scenario that counts days and runs to day +14 at least (this one: {chosen.time_unit}, to "
+            f"{chosen.t_end:g}); start from a copy of transplant"
+        )
     patients = population(
-        scenario,
+        chosen,
         {pid: trait.spread for pid, trait in TRAITS.items()},
         n=n,
         seed=seed,
@@ -247,5 +254,10 @@ def run(
         np.array([experiments.value_at(patients.times, row, day) for row in il7]) for day in (7.0, 14.0)
     )
     peak = allo.max(axis=1)
+    if not np.any(peak > 0):
+        raise Il7Error(
+            f"scenario '{chosen.name}' gives no graft: no alloreactive donor T cells appear, so there is "
+            "no acute GVHD to read; give the cohort transplant or a copy of it"
+        )
     threshold = float(np.quantile(peak, 1.0 - AGVHD_INCIDENCE))
     return CohortResult(patients, day7, day14, peak, threshold, peak >= threshold)

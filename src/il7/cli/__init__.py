@@ -386,6 +386,13 @@ def _parser() -> argparse.ArgumentParser:
     coh = sub.add_parser(
         "cohort", help="virtual transplant cohort: day +7/+14 serum IL-7 by acute GVHD status, and its ROC"
     )
+    coh.add_argument(
+        "scenario",
+        nargs="?",
+        default="transplant",
+        help="the transplant the patients receive: transplant (default), or a YAML copy of it with "
+        "your changes (another graft, conditioning or prophylaxis)",
+    )
     coh.add_argument("--n", type=int, default=300, help="number of patients (default 300)")
     coh.add_argument("--seed", type=int, default=2008, help="seed of the draw (default 2008)")
     _jobs_option(coh, "patients")

@@ -327,12 +327,17 @@ def _p_value(p: float, varied: int) -> str:
 
 
 def _cohort(args: argparse.Namespace) -> None:
-    from il7 import cohort
+    from il7 import cohort, scenario
 
     output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES})
+    chosen = scenario.load(args.scenario)
     with progress_steps("virtual transplant cohort", max(args.n, 0)) as step:
         result = cohort.run(
-            args.n, args.seed, jobs=args.jobs, progress=lambda done, n: step(f"patient {done} of {n}")
+            args.n,
+            args.seed,
+            scenario=chosen,
+            jobs=args.jobs,
+            progress=lambda done, n: step(f"patient {done} of {n}"),
         )
     notes = notes_stream(args)
     if args.out:
