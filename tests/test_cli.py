@@ -488,7 +488,13 @@ output: {t_end: 10, n: 1}
         (["simulate", "baseline", "--set", "T_fixed=5 molecules"], "unit 'molecules' does not fit T_fixed"),
         (
             ["simulate", "baseline", "--set", "IL7Ra_per_T=2000 cell/molecule"],
-            "unit 'cell/molecule' does not fit IL7Ra_per_T; use 1, fraction, %, molecules/cell",
+            "unit 'cell/molecule' does not fit IL7Ra_per_T; use molecules/cell",
+        ),
+        # a half-life given for a rate, answered with the rate; the units offered count nothing
+        (
+            ["simulate", "leukaemia_il7r_gof", "--set", "d_leuk=5 days"],
+            "(a rate, not a time: a half-life of 5 days is a rate of ln 2 / (5 days) = 0.139 1/day); "
+            "use 1/h, 1/min, 1/s, 1/day, 1/week, 1/year",
         ),
         (["simulate", "baseline", "--set", "k_deplete=0,250"], "'0,250' has a comma in its number"),
         (

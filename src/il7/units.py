@@ -96,6 +96,7 @@ _LABELS = (
     UnitLabel("1/min", "per_hour", 60.0, "per minute"),
     UnitLabel("1/s", "per_hour", 3600.0, "per second"),
     UnitLabel("1/day", "per_hour", 1.0 / 24.0, "per day"),
+    UnitLabel("1/week", "per_hour", 1.0 / 168.0, "per week"),
     UnitLabel("1/year", "per_hour", 1.0 / (24.0 * 365.25), "per Julian year"),
     # rates and constants per (molecule per cell): molecules and cells are both items, so these
     # reduce to the plain time units; the label keeps the per-cell meaning in sight
@@ -103,6 +104,7 @@ _LABELS = (
     UnitLabel("cell/molecule/h", "per_hour", 1.0, "per (molecule per cell) per hour"),
     UnitLabel("cell/molecule/min", "per_hour", 60.0, "per (molecule per cell) per minute"),
     UnitLabel("molecules/cell/h", "per_hour", 1.0, "molecules per cell per hour"),
+    UnitLabel("molecules/cell/day", "per_hour", 1.0 / 24.0, "molecules per cell per day"),
     UnitLabel("cells/h", "item_per_hour", 1.0, "cells per hour"),
     UnitLabel("cells/day", "item_per_hour", 1.0 / 24.0, "cells per day"),
     UnitLabel("cells/year", "item_per_hour", 1.0 / (24.0 * 365.25), "cells per Julian year"),

@@ -259,11 +259,18 @@ def parameter_value(
     fits = [
         u.label for u in units.LABELS.values() if u.model_unit == expected and _items_agree(u.label, p.unit)
     ]
+    # listed: those that count what the table's unit counts (d_leuk, per day, is not offered
+    # molecules/cell/h, though a unit that counts nothing fits any)
+    listed = [u for u in fits if _items(u) == _items(p.unit)] or fits
     if unit not in units.LABELS:
-        raise Il7Error(f"{where}: unknown unit '{unit}'; {p.id} takes {', '.join(fits)}")
+        raise Il7Error(f"{where}: unknown unit '{unit}'; {p.id} takes {', '.join(listed)}")
     label = units.LABELS[unit]
     if label.model_unit != expected or unit not in fits:
-        raise Il7Error(f"{where}: unit '{unit}' does not fit {p.id}; use {', '.join(fits)}")
+        hint = ""
+        if label.model_unit == "hour" and expected == "per_hour":  # a half-life for a rate
+            per_day = math.log(2) / (value * label.factor / 24.0) if value > 0 else math.nan
+            hint = f" (a rate, not a time: a half-life of {value:g} {unit} is a rate of ln 2 / ({value:g} {unit}) = {per_day:.3g} 1/day)"
+        raise Il7Error(f"{where}: unit '{unit}' does not fit {p.id}{hint}; use {', '.join(listed)}")
     if p.unit == "fraction" and value * label.factor > 1:
         raise Il7Error(
             f"{where}: {p.id} is a fraction; give a value from 0 to 1 (or 0 to 100 %), not {value:g}{units.suffix(given or '1')}"
