@@ -21,7 +21,6 @@ from il7.cli.output import (
     save_figure,
 )
 from il7.errors import Il7Error
-from il7.files import writing
 
 EXPORT_SUFFIXES = {"sbml": (".xml", ".sbml"), "omex": (".omex",)}
 """File suffixes il7 export -o takes, by format."""
@@ -225,12 +224,12 @@ def _export(args: argparse.Namespace) -> None:
     if chosen is not None and args.what == "omex":
         export.write_omex(args.output, chosen, overrides=overrides)
     else:
-        text = export.model_sbml() if chosen is None else export.scenario_sbml(chosen, overrides=overrides)
+        from il7 import export_sbml  # chooses the document and writes it whole, as for a Python user
+
+        text = export_sbml(args.output or None, scenario=chosen, overrides=overrides or None)
         if not args.output:
             sys.stdout.write(text)
             return
-        with writing(args.output) as partial:
-            partial.write_text(text, encoding="utf-8")
     if chosen is None:
         print(f"wrote {args.output}")
     else:
