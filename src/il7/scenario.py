@@ -236,13 +236,10 @@ class Scenario:
         names = [r.strip() for r in readouts if r.strip()]
         if not names:
             raise Il7Error(f"{where}: no readout given; name at least one, e.g. IL7_serum_total")
-        known = known_readouts()
         for name in names:
-            if name not in known:
-                raise Il7Error(
-                    f"{where} '{name}': not an observable or species{did_you_mean(name, known)}; "
-                    "list them with `il7 readouts`"
-                )
+            problem = unknown_readout(name)
+            if problem:
+                raise Il7Error(f"{where} '{name}': {problem}")
         chosen = [*self.readouts, *names] if add else names
         return dataclasses.replace(self, readouts=tuple(dict.fromkeys(chosen)))
 
@@ -433,3 +430,23 @@ def known_readouts() -> tuple[str, ...]:
     from il7.engine import engine
 
     return tuple(o.id for o in build.observables()) + engine().species
+
+
+def unknown_readout(name: str) -> str | None:
+    """Why ``name`` cannot be read out (``"not an observable or species; did you mean ...?; list
+    them ..."``), or ``None`` for a readout; the caller names where it was written."""
+    known = known_readouts()
+    if name in known:
+        return None
+    return f"not an observable or species{did_you_mean(name, known)}; list them with `il7 readouts`"
+
+
+def readout_not_parameter(name: str) -> str | None:
+    """Why a readout cannot be set (``"a readout the model computes, not a parameter; ..."``), or
+    ``None`` for a name that is no readout; the caller names where it was set."""
+    if name not in known_readouts():
+        return None
+    return (
+        "a readout the model computes, not a parameter; set the parameters that decide it "
+        f"(`il7 sensitivity SCENARIO {name}` ranks them)"
+    )

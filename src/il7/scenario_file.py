@@ -23,8 +23,9 @@ from il7.scenario import (
     Period,
     Scenario,
     first_time,
-    known_readouts,
+    readout_not_parameter,
     span_problem,
+    unknown_readout,
     vocabulary,
 )
 from il7.values import (
@@ -203,11 +204,9 @@ class _Parser:
                 except Il7Error as exc:
                     self.problem(str(exc))
                 continue
-            if key not in self.table and key in known_readouts():
-                self.problem(
-                    f"{spot}: '{key}' is a readout the model computes, not a parameter; set the "
-                    f"parameters that decide it (`il7 sensitivity SCENARIO {key}` ranks them)"
-                )
+            readout = None if key in self.table else readout_not_parameter(str(key))
+            if readout:
+                self.problem(f"{spot}: '{key}' is {readout}")
                 continue
             if key not in self.table:
                 self.problem(
@@ -494,8 +493,8 @@ class _Parser:
             ok = False
         elif not self.has_body_for(units.RATE_UNITS[unit][0], unit, f"{where}.unit"):
             ok = False
-        elif rate is not None and dose_amount_problem(rate, unit, self.body_weight):
-            self.problem(f"{where}.rate: {dose_amount_problem(rate, unit, self.body_weight)}")
+        elif rate is not None and (too_much := dose_amount_problem(rate, unit, self.body_weight)):
+            self.problem(f"{where}.rate: {too_much}")
             ok = False
         if duration is None or duration <= 0:
             self.problem(
@@ -532,18 +531,15 @@ class _Parser:
         return [on, off]
 
     def readouts(self, raw: Any) -> tuple[str, ...]:
-        known = known_readouts()
         if raw is None:
             return tuple(o.id for o in build.observables())
         if not isinstance(raw, list) or not raw:
             self.problem("field 'readouts' must be a non-empty list of observable or species ids")
             return ()
         for r in raw:
-            if r not in known:
-                self.problem(
-                    f"readouts: '{r}' is not an observable or species{did_you_mean(str(r), known)}; "
-                    "list them with `il7 readouts`"
-                )
+            problem = unknown_readout(str(r))
+            if problem:
+                self.problem(f"readouts: '{r}' is {problem}")
         twice = sorted({str(r) for r in raw if raw.count(r) > 1})
         if twice:
             self.problem(f"readouts: {', '.join(twice)} listed more than once; list each readout once")

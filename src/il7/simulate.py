@@ -33,8 +33,8 @@ from il7.scenario import (
     Period,
     Scenario,
     builtin_dir,
-    known_readouts,
     load,
+    readout_not_parameter,
     vocabulary,
 )
 from il7.trajectory import Trajectory
@@ -134,11 +134,9 @@ def resolve_overrides(
                 f"{where} '{key}': a cell population a scenario seeds at a time, not a parameter of the "
                 f"body; seed it in a period of a scenario file, e.g. set: {{{key}: 1e9 cells}}"
             )
-        if p is None and key in known_readouts():
-            raise Il7Error(
-                f"{where} '{key}': a readout the model computes, not a parameter; set the parameters "
-                "that decide it (`il7 sensitivity SCENARIO " + key + "` ranks them)"
-            )
+        readout = None if p is not None else readout_not_parameter(key)
+        if readout:
+            raise Il7Error(f"{where} '{key}': {readout}")
         if p is None:
             raise Il7Error(
                 f"{where} '{key}': not a parameter{did_you_mean(key, table)}; list them with `il7 parameters`"
