@@ -504,7 +504,7 @@ def divisors() -> frozenset[str]:
 
 
 def consistency_report(text: str) -> list[tuple[str, int, str]]:
-    """Run libSBML's consistency checks, unit checks included.
+    """Run libSBML's consistency checks, with its strict unit check (scales must agree too).
 
     Parameters
     ----------
@@ -520,7 +520,8 @@ def consistency_report(text: str) -> list[tuple[str, int, str]]:
 
     doc = libsbml.readSBMLFromString(text)
     doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, True)
-    doc.checkConsistency()
+    # strict: a unit's scale must match too, so a x1000 slip in an observable's conversion fails
+    doc.checkConsistencyWithStrictUnits()
     return [
         (
             doc.getError(i).getSeverityAsString(),

@@ -63,6 +63,11 @@ MODEL_UNITS: dict[str, ModelUnit] = {
         ModelUnit("ng_per_mL", (("gram", 1, -6, 1.0), ("litre", -1, 0, 1.0))),
         ModelUnit("pM", (("mole", 1, -12, 1.0), ("litre", -1, 0, 1.0))),
         ModelUnit("cells_per_uL", (("item", 1, 0, 1.0), ("litre", -1, -6, 1.0))),
+        # the conversion constants' own units, so that libSBML's strict unit check (which weighs
+        # scale) confirms each observable's number: (g/L) * 1e9 (pg/mL)/(g/L) = pg/mL
+        ModelUnit("pg_per_mL_per_g_per_L", (("dimensionless", 1, -9, 1.0),)),
+        ModelUnit("ng_per_mL_per_g_per_L", (("dimensionless", 1, -6, 1.0),)),
+        ModelUnit("per_uL_per_per_L", (("dimensionless", 1, 6, 1.0),)),
     )
 }
 
@@ -124,6 +129,9 @@ _LABELS = (
     UnitLabel("pg/mL", "pg_per_mL", 1.0, "picogram per millilitre"),
     UnitLabel("ng/mL", "ng_per_mL", 1.0, "nanogram per millilitre"),
     UnitLabel("cells/uL", "cells_per_uL", 1.0, "cells per microlitre (blood counts)"),
+    UnitLabel("(pg/mL)/(g/L)", "pg_per_mL_per_g_per_L", 1.0, "pg/mL per g/L (a conversion constant)"),
+    UnitLabel("(ng/mL)/(g/L)", "ng_per_mL_per_g_per_L", 1.0, "ng/mL per g/L (a conversion constant)"),
+    UnitLabel("(1/uL)/(1/L)", "per_uL_per_per_L", 1.0, "per uL per (per L) (a conversion constant)"),
 )
 LABELS: dict[str, UnitLabel] = {u.label: u for u in _LABELS}
 
