@@ -1,6 +1,7 @@
 """The model build: SBML validity, units everywhere, a source for every number."""
 
 import math
+import re
 from pathlib import Path
 
 import libsbml
@@ -17,6 +18,15 @@ def document() -> libsbml.SBMLDocument:
 def test_sbml_is_level3_version2_with_no_errors_and_no_unit_warnings() -> None:
     report = build.consistency_report(build.sbml())
     assert report == []
+
+
+def test_the_unit_check_weighs_scale_so_a_slipped_conversion_fails() -> None:
+    # blood counts per uL: declare the constant a thousand times too small a unit (scale 3, not 6)
+    text = build.sbml()
+    slipped = re.sub(r'(<unitDefinition id="per_uL_per_per_L">.*?scale=")6(")', r"\g<1>3\2", text, flags=re.S)
+    assert slipped != text
+    errors = build.consistency_report(slipped)
+    assert errors and all(error_id == 10513 for _, error_id, _ in errors)
 
 
 def test_every_compartment_species_and_parameter_has_units(document: libsbml.SBMLDocument) -> None:
