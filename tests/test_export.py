@@ -64,6 +64,13 @@ def test_the_plain_model_says_its_start_is_not_the_healthy_adult() -> None:
     assert "export sbml --scenario baseline" in text
 
 
+@pytest.mark.parametrize(("name", "taxon"), [("mouse_baseline", "10090"), ("baseline", "9606")])
+def test_a_scenario_exports_the_organism_of_its_context(name: str, taxon: str) -> None:
+    text = export_sbml(scenario=name)
+    assert text.count("identifiers.org/taxonomy:") == 1
+    assert f"identifiers.org/taxonomy:{taxon}" in text
+
+
 def test_roadrunners_newton_solver_finds_the_exported_steady_state() -> None:
     # the STAT5, STAT6, Akt and ERK totals were states that only the cells' growth changed, which
     # left a line of steady states: steadyState() failed on it ("Jacobian matrix singular")

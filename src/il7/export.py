@@ -35,7 +35,7 @@ from il7 import __version__, build
 from il7.engine import engine
 from il7.errors import Il7Error, SolveError
 from il7.files import make_parent, writing
-from il7.scenario import TIME_UNITS, Scenario, load
+from il7.scenario import TIME_UNITS, Scenario, load, vocabulary
 from il7.simulate import Change, integrate, prepare, scenario_overrides, start_time
 
 
@@ -133,6 +133,7 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
     for k, (hour, made) in enumerate([entry for entry in log if entry[1]], start=1):
         name = f"{scenario.time_unit} {hour / hours + start:g}: " + ", ".join(_said(model, c) for c in made)
         _event(libsbml, model, f"change_{k}", name, hour, made)
+    _set_taxon(libsbml, model, vocabulary()["contexts"][scenario.context]["taxon"])
     model.setId("il7_" + re.sub(r"[^A-Za-z0-9_]", "_", scenario.name))  # an SBML SId, whatever the name
     model.setName(f"il7 scenario {scenario.name}: {scenario.description}")
     said = (
@@ -153,6 +154,18 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
         f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(said, quote=False)}</p></body>'
     )
     return str(libsbml.writeSBMLToString(doc))
+
+
+def _set_taxon(lib: Any, model: Any, taxon: int) -> None:
+    """Make the model's ``bqbiol:hasTaxon`` the context's organism (NCBI Taxonomy id)."""
+    terms = [model.getCVTerm(i).clone() for i in range(model.getNumCVTerms())]
+    model.unsetCVTerms()
+    for term in terms:
+        if term.getBiologicalQualifierType() == lib.BQB_HAS_TAXON:
+            term = lib.CVTerm(lib.BIOLOGICAL_QUALIFIER)
+            term.setBiologicalQualifierType(lib.BQB_HAS_TAXON)
+            term.addResource(f"https://identifiers.org/taxonomy:{taxon}")
+        model.addCVTerm(term)
 
 
 SEDML_NAMESPACE = "http://sed-ml.org/sed-ml/level1/version4"
