@@ -565,12 +565,16 @@ def test_output_times_are_the_times_the_scenario_asks_for(tmp_path: Path) -> Non
     assert list(il7.simulate(path).time) == [0.0, 1.9, 2.0, 2.1, 3.7, 14.0]
 
 
-@pytest.mark.parametrize("rate", ["0.7 1/day", "0.22 1/day"])  # net growth 0.5 and 0.02 a day
-def test_a_steady_state_the_system_runs_away_from_is_refused(rate: str) -> None:
-    # blasts with the gain-of-function receptor only grow; Newton found their root at 0 cells and
-    # the run started from it, reading no blasts at all (slow growth slipped past a first check)
+def test_a_steady_state_the_system_runs_away_from_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # blasts with the gain-of-function receptor grow (0.02 a day here) toward K_leuk; where the
+    # long run stops short of that plateau, Newton found their root at 0 cells and the run started
+    # from it, reading no blasts at all (slow growth slipped past a first check)
+    from il7 import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "_HORIZONS", (1e2,))  # the long run stops short: Newton decides
+    overrides = {"leukaemia_seed": "1e6 cells", "IL7R_gof": 1, "r_leuk_max": "0.22 1/day"}
     with pytest.raises(SolveError, match=r"the only steady state found is unstable: Leuk moves away from it"):
-        il7.simulate("baseline", overrides={"leukaemia_seed": "1e6 cells", "IL7R_gof": 1, "r_leuk_max": rate})
+        il7.simulate("baseline", overrides=overrides)
 
 
 def test_a_stable_newton_root_with_an_absent_growing_population_is_kept(
@@ -586,8 +590,9 @@ def test_a_stable_newton_root_with_an_absent_growing_population_is_kept(
 
 
 def test_a_run_that_ends_beyond_what_a_body_holds_says_so() -> None:
-    # r_leuk_max written per hour (0.7 1/h) ran to 2.5e157 blasts without a word
-    run = il7.simulate("leukaemia_il7r_gof", overrides={"r_leuk_max": "0.7 1/h"})
+    # r_leuk_max written per hour (0.7 1/h), with a burden of 1e15 cells allowed (K_leuk), ran
+    # to that burden without a word
+    run = il7.simulate("leukaemia_il7r_gof", overrides={"r_leuk_max": "0.7 1/h", "K_leuk": "1e15 cells"})
     assert len(run.notes) == 1 and run.notes[0].startswith("Leuk ends at ")
     assert "more than a body of 70 kg holds (about 3e+13 cells in all)" in run.notes[0]
-    assert il7.simulate("leukaemia_il7r_gof").notes == ()  # 3.6e10 blasts: within a body
+    assert il7.simulate("leukaemia_il7r_gof").notes == ()  # blasts at their own ceiling: within a body

@@ -237,9 +237,10 @@ class Engine:
                     verb = "moves" if len(leaving) == 1 else "move"
                     raise SolveError(
                         f"the only steady state found is unstable: {_few(leaving)} {verb} away from it, "
-                        "so the system settles nowhere with these parameters; cells that only grow (blasts "
-                        "with IL7R_gof 1) can be seeded after the steady state instead, e.g. "
-                        "set: {Leuk: 1e6 cells} in a later period"
+                        "so the system does not settle there with these parameters (cells that grow too "
+                        "slowly for the search to carry them to their plateau, such as blasts with "
+                        "IL7R_gof 1 growing toward K_leuk, leave it); seed such cells after the steady "
+                        "state instead, e.g. set: {Leuk: 1e6 cells} in a later period"
                     )
         # both replace roadrunner's time-course selections: restore them
         self._stale_selections = True

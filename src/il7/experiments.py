@@ -442,6 +442,32 @@ def leukaemia_fold(il7_ng_ml: float, *, gain_of_function: bool = False, days: fl
     return float(traj["Leuk"][-1] / traj["Leuk"][0])
 
 
+def leukaemia_xenograft_fold(knockouts: Sequence[str], *, days: float = 28.0) -> float:
+    """Fold growth of 1e6 wild-type-receptor blasts engrafted into a mouse over ``days``.
+
+    The mouse carries ``knockouts`` from birth: ``("IL2RG",)`` stands for Silva 2011's
+    immunodeficient Rag2/gc-deficient host, ``("IL2RG", "IL7")`` for the same host lacking IL-7
+    (Cancer Res 71:4780). The blasts expand in the marrow niche (tumour.ant).
+    """
+    s = parse(
+        {
+            "name": "leukaemia xenograft",
+            "description": f"wild-type blasts in a mouse lacking {', '.join(knockouts)}",
+            "context": "mouse_body",
+            "time_unit": "day",
+            "periods": [
+                {"time": "-inf", "knockout": list(knockouts)},
+                {"time": 0, "set": {"Leuk": "1e6 cells", "IL7R_gof": 0}},
+            ],
+            "readouts": ["Leuk"],
+            "output": {"times": [0.0, days]},
+        },
+        file="<il7.experiments>",
+    )
+    traj = simulate(s)
+    return float(traj["Leuk"][-1] / traj["Leuk"][0])
+
+
 def serum_il7_with_tumour(burden_cells: float, *, days: float = 30.0) -> float:
     """Total serum IL-7 (pg/mL) ``days`` after a tumour of ``burden_cells`` starts making IL-7.
 

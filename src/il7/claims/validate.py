@@ -507,6 +507,11 @@ MEASURES: dict[str, Callable[[], float]] = {
         experiments.leukaemia_fold(10.0) / experiments.leukaemia_fold(0.1)
     ),
     "leukaemia_gof_growth_without_il7": lambda: experiments.leukaemia_fold(0.0, gain_of_function=True),
+    "leukaemia_xenograft_il7_speeds_expansion": lambda: (
+        experiments.leukaemia_xenograft_fold(("IL2RG",))
+        / experiments.leukaemia_xenograft_fold(("IL2RG", "IL7"))
+    ),
+    "leukaemia_xenograft_expands_without_il7": lambda: experiments.leukaemia_xenograft_fold(("IL2RG", "IL7")),
     "mouse_il7ko_thymus_fold": lambda: knockout_fold("IL7", "thymus_cells"),
     "mouse_il7ko_t_cell_fold": lambda: knockout_fold("IL7", "T_cells_total"),
     "mouse_il7ko_preb_and_later_fold": lambda: knockout_fold("IL7", "B_preB_and_later"),
