@@ -140,7 +140,7 @@ def test_sbml_names_its_species_and_gives_each_reaction_its_mechanism() -> None:
     assert len(set(names)) == len(names) and stroma.getName().startswith("J_src_stroma: bone-marrow stromal")
     # each parameter carries its table row: value in the table's unit, status, source
     notes = libsbml.XMLNode.convertXMLNodeToString(m.getParameter("ka_CYT107").getNotes())
-    assert "0.07755 1/h (fitted). source: doi:10.1186/s13613-023-01109-1" in notes
+    assert "0.07755 1/h (fitted). source: doi:10.1186/s13613-023-01109-w" in notes
 
 
 def test_the_data_fingerprint_follows_a_scenario_the_model_fingerprint_does_not_see(

@@ -29,7 +29,7 @@ def test_scenarios_lists_descriptions_and_doses(capsys: pytest.CaptureFixture[st
     code, out, _ = run(capsys, "scenarios")
     assert code == 0 and "baseline" in out and "culture_dose" in out
     # what --dose would change: each scenario's boluses, counted
-    assert "doses: IL7 10 ug/kg sc x7 every 2 days" in out and "doses: CYT107 20 ug/kg sc x3 every 7" in out
+    assert "doses: IL7 10 ug/kg sc x8 every 2 days" in out and "doses: CYT107 20 ug/kg sc x3 every 7" in out
     assert "doses: IL7 10 ng/mL medium; IL4 6.25 pM medium" in out
 
 
@@ -117,11 +117,11 @@ def _healthy_course(path: Path, *, t_end: float, n: int) -> Path:
 
 
 def test_simulate_says_what_comes_after_the_output_ends(capsys: pytest.CaptureFixture[str]) -> None:
-    # --t-end 5 on a course of 7 doses every 2 days: the last 4 doses were left out without a word
+    # --t-end 5 on a course of 8 doses every 2 days: the last 5 doses were left out without a word
     code, out, err = run(capsys, "simulate", "sportes_2008", "--t-end", "5")
     assert code == 0 and "time [day]" in out
     assert err.strip() == (
-        "il7: note: the output ends at 5 day, before 4 of the scenario's 7 doses (from 6 day), which it "
+        "il7: note: the output ends at 5 day, before 5 of the scenario's 8 doses (from 6 day), which it "
         "does not show; give a later --t-end to see them"
     )
     code, _, err = run(capsys, "simulate", "sportes_2008")
@@ -247,7 +247,8 @@ def test_export_sbml_with_a_scenario_says_where_its_time_starts(
     assert code == 0
     # the scenario starts with conditioning at day -7, 107 days before its last output time
     assert "model time 0 h = day -7; simulate to 2568 h" in out
-    assert out_file.read_text().count("<event ") == 3
+    # conditioning, at model time 0, is in the start values; the graft (day 0) and its end (day 1) are events
+    assert out_file.read_text().count("<event ") == 2
 
 
 def test_export_omex_writes_the_scenario_and_its_run(
@@ -304,7 +305,9 @@ def test_export_petab_with_a_scenario_and_data(tmp_path: Path, capsys: pytest.Ca
         code, _, err = run(capsys, *argv, "--estimate", "ka_rIL7_sc", "--dose", dose)
         assert code == 0, err
         model = (tmp_path / "p" / "model.xml").read_text()
-        found = re.search(r'name="day 0: rIL7_sc_depot \+ ([0-9.e+]+) item"', model)
+        found = re.search(
+            r'name="day 2: rIL7_sc_depot \+ ([0-9.e+]+) item"', model
+        )  # day 0's is in the start
         assert found is not None
         amounts[dose] = float(found.group(1))
     assert "--dose" in (tmp_path / "p" / "README.md").read_text()

@@ -119,6 +119,14 @@ def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
             r"unit: 'ug/lb' is not a dose unit; did you mean 'ug/kg'",
         ),
         ("{drug: IL8, amount: 10, unit: ug/kg, route: iv}", r"drug: 'IL8' is not a drug; did you mean 'IL7'"),
+        (  # the other product's name ('CYT107') was offered
+            "{drug: CYT99007, amount: 10, unit: ug/kg, route: sc}",
+            r"drug: 'CYT99007' is not a drug \(CYT99 007 is the drug 'IL7' in il7\)",
+        ),
+        (  # 'mg/kg' was offered, a thousandfold slip
+            "{drug: IL7, amount: 10, unit: mcg/kg, route: sc}",
+            r"'mcg/kg' is not a dose unit \(il7 writes micrograms as ug: ug/kg\)",
+        ),
         (
             "{drug: IL7, amount: 10, unit: ng/mL, route: iv}",
             r"a concentration \('ng/mL'\) only makes sense for route 'medium'",

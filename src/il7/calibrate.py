@@ -377,7 +377,7 @@ def write_sink(result: SinkFit) -> list[Path]:
 # (Levy 2012's CD4 gain: see the known_miss of levy_cd4_gain_week12 in il7 validate).
 
 THERAPY_SOURCES = {
-    "ka_CYT107": "doi:10.1186/s13613-023-01109-1 (Daix 2023, Ann Intensive Care 13:17, abstract: CYT107 10 ug/kg IV gives about 100-fold the blood concentration of IM; il7 calibrate --therapy)",
+    "ka_CYT107": "doi:10.1186/s13613-023-01109-w (Daix 2023, Ann Intensive Care 13:17, abstract: CYT107 10 ug/kg IV gives about 100-fold the blood concentration of IM; il7 calibrate --therapy)",
     "kon_Ab": "doi:10.1172/jci.insight.126054 (Herold 2019, JCI Insight 4:e126054, abstract: 90-100% IL-7R occupancy at >= 1 mg/kg q2w; il7 calibrate --therapy, trough occupancy 95% at 1 mg/kg q2w)",
 }
 THERAPY_TARGETS = {"ka_CYT107": 100.0, "kon_Ab": 0.95}

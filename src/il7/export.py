@@ -113,6 +113,7 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
             "export it: set the volume before the steady state instead (the -inf period or --set)"
         )
 
+    log = _fold_start(model, log, values, amounts)
     for key, value in values.items():
         compartment = model.getCompartment(key)
         if compartment is not None:
@@ -140,7 +141,8 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
         f"Scenario '{scenario.name}', written by il7 {__version__}. "
         f"Model time is in hours; time 0 is {scenario.time_unit} {start:g} of the scenario, where il7 "
         "starts integrating, and species start there at il7's state (its steady state when the "
-        "scenario begins with one). Each event is a change the scenario makes. To reproduce il7's "
+        "scenario begins with one) with the scenario's changes at time 0 (a first dose) made, as "
+        "SimBiology fires no event at time 0; each event is a later change. To reproduce il7's "
         f"output, simulate from 0 to {output_hours(scenario)[-1]:g} h and read "
         f"{', '.join(scenario.readouts)} at ({scenario.time_unit} {'+' if start < 0 else '-'} "
         f"{abs(start):g}) x {hours:g} h for each of the scenario's output times "
@@ -154,6 +156,37 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
         f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(said, quote=False)}</p></body>'
     )
     return str(libsbml.writeSBMLToString(doc))
+
+
+def _fold_start(
+    model: Any, log: list[tuple[float, list[Change]]], values: dict[str, float], amounts: dict[str, float]
+) -> list[tuple[float, list[Change]]]:
+    """Write the changes made at model time 0 (a dose on the first day) into the start values,
+    and return the log without them: SimBiology fires no event at time 0 (its event documentation),
+    so a first dose written as one was lost there. Changes to parameters that an initial assignment
+    or a rule sets stay an event (a start value would not hold)."""
+    first = [made for hour, made in log if hour == 0.0 and made]
+    if not first:
+        return log
+    foldable = all(
+        c.target in amounts
+        or (
+            c.target in values
+            and model.getInitialAssignmentBySymbol(c.target) is None
+            and model.getRuleByVariable(c.target) is None
+        )
+        for made in first
+        for c in made
+    )
+    if not foldable:
+        return log
+    for made in first:
+        for c in made:
+            if c.target in amounts:
+                amounts[c.target] = amounts[c.target] + c.value if c.add else c.value
+            else:
+                values[c.target] = c.value
+    return [(hour, made) for hour, made in log if hour != 0.0]
 
 
 def _set_taxon(lib: Any, model: Any, taxon: int) -> None:

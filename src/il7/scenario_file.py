@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,17 @@ _INFUSION_KEYS = {"drug", "rate", "unit", "duration"}
 _OUTPUT_KEYS = {"t_end", "n", "times"}
 MAX_DOSES = 10_000
 """Most boluses one dose entry may expand to (``count``)."""
+
+
+def _product_name(name: str, drugs: Mapping[str, Any]) -> str:
+    """Which drug ``name`` is, when it is one of a drug's product names (interventions.yaml
+    ``also_called``; 'CYT99007' was answered "did you mean 'CYT107'?", the other product)."""
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    for drug, entry in drugs.items():
+        for other in entry.get("also_called", ()):
+            if key == re.sub(r"[^a-z0-9]", "", str(other).lower()):
+                return f"{other} is the drug '{drug}' in il7"
+    return ""
 
 
 def checked(data: Any, *, file: str, steady_start: bool) -> Scenario:
@@ -320,9 +332,9 @@ class _Parser:
         drugs = self.vocab["drugs"]
         name = raw.get("drug")
         if _text(name) not in drugs:
-            self.problem(
-                f"{where}.drug: '{name}' is not a drug{did_you_mean(str(name), drugs)}; known: {', '.join(drugs)}"
-            )
+            product = _product_name(str(name), drugs)
+            hint = f" ({product})" if product else did_you_mean(str(name), drugs)
+            self.problem(f"{where}.drug: '{name}' is not a drug{hint}; known: {', '.join(drugs)}")
             return None
         found: dict[str, Any] = drugs[name]
         return found

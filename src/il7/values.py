@@ -99,10 +99,18 @@ _SCALED = {"ug/mL": ("ng/mL", 1e3), "mg/mL": ("ng/mL", 1e6), "uM": ("nM", 1e3), 
 """Concentrations a well's dose is often written in that il7 takes in a smaller unit."""
 
 
+_MICRO = ("mcg", "microg", "\u00b5g", "\u03bcg")
+"""Other spellings of the microgram: the clinic's mcg, and the micro sign and Greek mu."""
+
+
 def _unit_hint(unit: str) -> str:
     """What to write instead of a dose unit il7 does not take: a per-animal amount is a plain
     amount; a concentration in a larger unit is the same number times a power of ten in a smaller
     one (suggesting the nearest spelling would have been off by that power: ug/mL -> pg/mL)."""
+    for micro in _MICRO:
+        if unit.startswith(micro) and "ug" + unit[len(micro) :] in units.DOSE_UNITS:
+            # 'mcg/kg' was answered "did you mean 'mg/kg'?", a thousandfold slip
+            return f" (il7 writes micrograms as ug: ug{unit[len(micro) :]})"
     head, _, per = unit.partition("/")
     if per.lower() in ("mouse", "animal", "patient", "dose", "head") and head in units.DOSE_UNITS:
         return f" (a dose in {head} is per animal already: write unit: {head})"

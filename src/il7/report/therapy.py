@@ -33,7 +33,7 @@ from il7.report.figures import embed
 from il7.scenario import load
 from il7.simulate import usable_cpus
 
-SPORTES_DOSES = (3.0, 10.0, 30.0, 60.0)  # ug/kg SC every other day x 7 (Sportes 2008)
+SPORTES_DOSES = (3.0, 10.0, 30.0, 60.0)  # ug/kg SC every other day x 8 (Sportes 2008)
 
 DAVDA_OMEGA = {"CL_Ab": 0.314, "ka_Ab": 0.645}
 """Inter-individual variability of a typical IgG monoclonal antibody after SC dosing, as the
@@ -76,7 +76,7 @@ def _dose_response_figure(out: Path) -> str:
     ax.set_xscale("log")
     ax.set_xticks(SPORTES_DOSES, [f"{d:g}" for d in SPORTES_DOSES])
     ax.minorticks_off()
-    ax.set_xlabel("rhIL-7 dose (ug/kg SC every other day x 7)")
+    ax.set_xlabel("rhIL-7 dose (ug/kg SC every other day x 8)")
     ax.set_ylabel("peak blood count / before")
     ax.axhline(1.0, color="grey", lw=0.8)
     ax.legend()
