@@ -33,6 +33,7 @@ def _result(il7_day14: list[float], agvhd: list[bool]) -> cohort.CohortResult:
     n = len(il7_day14)
     return cohort.CohortResult(
         population=None,  # type: ignore[arg-type]  # the ROC arithmetic does not read it
+        patient=np.arange(n),
         il7_day7=np.asarray(il7_day14),
         il7_day14=np.asarray(il7_day14),
         peak_alloreactive=np.zeros(n),
@@ -81,8 +82,11 @@ def test_the_cli_says_whether_the_cohort_reproduces_dean_2008(
     table, plot = tmp_path / "cohort.csv", tmp_path / "cohort.png"
     main(["cohort", "--n", "10", "--seed", "4", "--json", "--out", str(table), "--plot", str(plot)])
     row = json.loads(capsys.readouterr().out)[0]
-    patients = pd.read_csv(table)
-    assert list(patients.columns[:4]) == list(cohort.TRAITS)
+    assert table.read_text().startswith(
+        "# il7 cohort, scenario transplant: 10 virtual patients (seed 4), 0 failed"
+    )
+    patients = pd.read_csv(table, comment="#")
+    assert list(patients.columns[:6]) == ["patient", "status", *cohort.TRAITS]
     assert len(patients) == 10 and patients["agvhd"].sum() == 4
     # the table holds the numbers the summary was made of
     by_group = patients.groupby("agvhd")["il7_day14_pg_ml"].median()
@@ -140,10 +144,60 @@ def test_a_cohort_takes_a_copy_of_the_transplant_and_refuses_what_is_no_transpla
     mine.write_text(text)
     ours, theirs = cohort.run(10, 1), cohort.run(10, 1, scenario=str(mine))
     assert np.array_equal(ours.il7_day14, theirs.il7_day14)  # the same transplant, the same patients
-    with pytest.raises(Il7Error, match=r"runs to day \+14 at least \(this one: day, to 7\)"):
+    with pytest.raises(Il7Error, match=r"runs to day \+100 at least \(this one: day, to 7\)"):
         cohort.run(10, 1, scenario="baseline")
+    # aGVHD was read to day +14 without a word where a copy ended there
+    (tmp_path / "short.yaml").write_text(text.replace("t_end: 100, n: 108", "t_end: 14, n: 22"))
+    with pytest.raises(Il7Error, match=r"acute GVHD to day \+100, so it needs .* \(this one: day, to 14\)"):
+        cohort.run(10, 1, scenario=str(tmp_path / "short.yaml"))
+    # a trait set after the start was refused with advice about --vary, which il7 cohort has not
+    (tmp_path / "late.yaml").write_text(
+        text.replace(
+            "set: {graft_infusion_rate: 0 1/day}", "set: {graft_infusion_rate: 0 1/day, graft_T: 1e10 cells}"
+        )
+    )
+    with pytest.raises(
+        Il7Error, match=r"sets graft_T after its start, .* \(a trait the cohort draws\); set it before"
+    ):
+        cohort.run(10, 1, scenario=str(tmp_path / "late.yaml"))
     (tmp_path / "none.yaml").write_text(
         text.replace("graft_infusion_rate: 1 1/day", "graft_infusion_rate: 0 1/day")
     )
     with pytest.raises(Il7Error, match=r"gives no graft: no alloreactive donor T cells appear"):
         cohort.run(10, 1, scenario=str(tmp_path / "none.yaml"))
+
+
+def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_the_others_are_studied(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # one failed run threw away every other patient and wrote nothing
+    import importlib
+    import json
+
+    import pandas as pd
+
+    from il7.cli import main
+    from il7.errors import SolveError
+
+    module = importlib.import_module("il7.population")
+    runs = module.simulate_many
+
+    def one_fails(*args: object, **kwargs: object) -> object:
+        for i, result in enumerate(runs(*args, **kwargs)):  # type: ignore[arg-type]
+            yield SolveError("CVODE: too much work") if i == 6 else result
+
+    monkeypatch.setattr(module, "simulate_many", one_fails)
+    table = tmp_path / "cohort.csv"
+    main(["cohort", "--n", "12", "--seed", "4", "--json", "--out", str(table)])
+    captured = capsys.readouterr()
+    row = json.loads(captured.out)[0]
+    assert row["patients"] == 11 and row["patients_failed"] == 1
+    assert (
+        "1 of 12 patients' runs failed and are left out of the statistics (patient 6: CVODE" in captured.err
+    )
+    patients = pd.read_csv(table, comment="#")
+    assert len(patients) == 12 and patients["status"][6] == "CVODE: too much work"
+    assert patients["il7_day14_pg_ml"].isna().sum() == 1
+    kept = patients[patients["status"] == "ok"]
+    by_group = kept.groupby("agvhd")["il7_day14_pg_ml"].median()
+    assert by_group[True] == pytest.approx(row["il7_day14_median_agvhd_pg_ml"], rel=1e-12)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,8 +22,10 @@ import pandas as pd
 
 from il7 import experiments
 from il7.errors import Il7Error
+from il7.files import writing
 from il7.population import MAX_PATIENTS, Population, population
 from il7.scenario import Scenario, load
+from il7.simulate import simulate
 
 AGVHD_INCIDENCE = 0.36
 """Grade II-IV acute GVHD after reduced-intensity conditioning from HLA-identical siblings
@@ -82,7 +85,10 @@ class CohortResult:
     ----------
     population
         The virtual patients: their drawn traits (``population.draws``, in the order of
-        :data:`TRAITS`) and readouts over time.
+        :data:`TRAITS`) and readouts over time; ``population.failed`` lists those whose run failed.
+    patient
+        The patients (numbers in ``population``) whose run went through, whom the arrays below
+        and every statistic describe.
     il7_day7, il7_day14
         Total serum IL-7 (pg/mL) at day +7 and +14.
     peak_alloreactive
@@ -94,6 +100,7 @@ class CohortResult:
     """
 
     population: Population
+    patient: np.ndarray
     il7_day7: np.ndarray
     il7_day14: np.ndarray
     peak_alloreactive: np.ndarray
@@ -131,18 +138,45 @@ class CohortResult:
         return float(cuts[i]), float(tpr[i]), float(1.0 - fpr[i])
 
     def table(self) -> pd.DataFrame:
-        """One row per patient: the drawn traits (parameter ids, table units), day +7 and +14 total
-        serum IL-7 (pg/mL), the alloreactive peak (cells) and the aGVHD reading."""
+        """One row per patient drawn: ``status`` (``ok`` or why the run failed), the drawn traits
+        (parameter ids, table units: cells in the graft, not per kg), day +7 and +14 total serum
+        IL-7 (pg/mL), the alloreactive peak (cells) and the aGVHD reading (empty where the run
+        failed)."""
+        n = self.population.n
+        status = np.full(n, "ok", dtype=object)
+        for i, reason in self.population.failed:
+            status[i] = reason
         traits = {s.parameter: self.population.draws[:, k] for k, s in enumerate(self.population.spreads)}
+
+        def spread_out(values: np.ndarray, dtype: str = "float64") -> pd.Series:
+            column = pd.Series(pd.NA if dtype == "boolean" else np.nan, index=range(n), dtype=dtype)
+            column.iloc[self.patient] = values
+            return column
+
         return pd.DataFrame(
-            traits
+            {"patient": np.arange(n), "status": status}
+            | traits
             | {
-                "il7_day7_pg_ml": self.il7_day7,
-                "il7_day14_pg_ml": self.il7_day14,
-                "peak_alloreactive_cells": self.peak_alloreactive,
-                "agvhd": self.agvhd,
+                "il7_day7_pg_ml": spread_out(self.il7_day7),
+                "il7_day14_pg_ml": spread_out(self.il7_day14),
+                "peak_alloreactive_cells": spread_out(self.peak_alloreactive),
+                "agvhd": spread_out(self.agvhd, "boolean"),
             }
         )
+
+    def header(self) -> str:
+        """What was run, in one line (written on top of the CSV file)."""
+        return (
+            f"il7 cohort, {self.population.header()}; aGVHD: alloreactive peak to day +100 above "
+            f"{self.threshold:.4g} cells"
+        )
+
+    def write(self, path: str | Path) -> str:
+        """Write :meth:`table` to a CSV file, with :meth:`header` in a comment line on top."""
+        with writing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
+            handle.write(f"# {self.header()}\n")
+            self.table().to_csv(handle, index=False)
+        return str(path)
 
     def figure(self) -> Any:
         """Day +7 and +14 serum IL-7 by aGVHD status (box plots) and the ROC of day +14 IL-7.
@@ -164,8 +198,9 @@ class CohortResult:
         roc.set_xlabel("1 - specificity")
         roc.set_ylabel("sensitivity")
         roc.legend(loc="lower right")
+        failed = f" ({len(self.population.failed)} more failed)" if self.population.failed else ""
         fig.suptitle(
-            f"virtual transplant cohort: {self.population.n} patients, {self.agvhd.mean():.0%} aGVHD"
+            f"virtual transplant cohort: {len(self.patient)} patients{failed}, {self.agvhd.mean():.0%} aGVHD"
         )
         return fig
 
@@ -222,7 +257,9 @@ def run(
     Raises
     ------
     Il7Error
-        A bad ``n``, ``seed`` or ``jobs``, or a patient whose run fails (the study needs them all).
+        A bad ``n``, ``seed`` or ``jobs``, or fewer than 10 patients whose run went through. A
+        patient whose run fails is kept in :meth:`CohortResult.table` with the reason and left out
+        of the statistics.
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_PATIENTS:
         raise Il7Error(
@@ -231,11 +268,23 @@ def run(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
     chosen = scenario if isinstance(scenario, Scenario) else load(scenario)
-    if chosen.time_unit != "day" or chosen.t_end < 14:
+    if chosen.time_unit != "day" or chosen.t_end < 100:
         raise Il7Error(
-            f"scenario '{chosen.name}': the cohort reads serum IL-7 on days +7 and +14, so it needs a "
-            f"scenario that counts days and runs to day +14 at least (this one: {chosen.time_unit}, to "
-            f"{chosen.t_end:g}); start from a copy of transplant"
+            f"scenario '{chosen.name}': the cohort reads serum IL-7 on days +7 and +14 and acute GVHD to "
+            f"day +100, so it needs a scenario that counts days and runs to day +100 at least (this one: "
+            f"{chosen.time_unit}, to {chosen.t_end:g}); start from a copy of transplant"
+        )
+    for pid in TRAITS:
+        if pid in chosen.set_after_start:
+            raise Il7Error(
+                f"scenario '{chosen.name}' sets {pid} after its start, which would overwrite each patient's "
+                "own value (a trait the cohort draws); set it before the start, in the -inf period"
+            )
+    nominal = simulate(chosen.with_readouts(["Tallo"]))
+    if not np.any(nominal["Tallo"] > 0):
+        raise Il7Error(
+            f"scenario '{chosen.name}' gives no graft: no alloreactive donor T cells appear, so there is "
+            "no acute GVHD to read; give the cohort transplant or a copy of it"
         )
     patients = population(
         chosen,
@@ -246,18 +295,17 @@ def run(
         jobs=jobs,
         progress=progress,
     )
-    if patients.failed:
+    ok = np.setdiff1d(np.arange(n), [i for i, _ in patients.failed])
+    if len(ok) < 10:
         i, reason = patients.failed[0]
-        raise Il7Error(f"cohort patient {i} of seed {seed}: {reason}")
-    il7, allo = (patients.values[:, :, READOUTS.index(r)] for r in READOUTS)
+        raise Il7Error(
+            f"only {len(ok)} of the cohort's {n} patients (seed {seed}) ran through, fewer than the 10 a "
+            f"study needs; patient {i}: {reason}"
+        )
+    il7, allo = (patients.values[ok, :, READOUTS.index(r)] for r in READOUTS)
     day7, day14 = (
         np.array([experiments.value_at(patients.times, row, day) for row in il7]) for day in (7.0, 14.0)
     )
     peak = allo.max(axis=1)
-    if not np.any(peak > 0):
-        raise Il7Error(
-            f"scenario '{chosen.name}' gives no graft: no alloreactive donor T cells appear, so there is "
-            "no acute GVHD to read; give the cohort transplant or a copy of it"
-        )
     threshold = float(np.quantile(peak, 1.0 - AGVHD_INCIDENCE))
-    return CohortResult(patients, day7, day14, peak, threshold, peak >= threshold)
+    return CohortResult(patients, ok, day7, day14, peak, threshold, peak >= threshold)

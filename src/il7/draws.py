@@ -71,7 +71,7 @@ class Spread:
             if self.low > 0 or math.isfinite(self.high)
             else ""
         )
-        return f"{self.parameter} log-normal CV {100 * self.cv:.3g}% around {self.center:.4g}{unit}{bounds}"
+        return f"{self.parameter} log-normal CV {100 * self.cv:.4g}% around {self.center:.4g}{unit}{bounds}"
 
     def values(self, scores: np.ndarray) -> np.ndarray:
         """Values (table unit) from standard-normal scores: ``center * exp(sigma * z)`` for a
@@ -145,6 +145,9 @@ def spread(
         except ValueError:
             value = math.nan
         if not MIN_CV <= value <= 10:
+            if not hint and not cv.group("percent") and 10 < value <= 1000:
+                # 'cv 30' was told a CV must lie from 0.1% to 1000%, where 30 does
+                hint = f" (a number without % is a fraction: cv 0.3 is 30%; write cv {value:g}%)"
             raise Il7Error(
                 f"{where}={text}: a CV must be a number from {100 * MIN_CV:g}% to 1000%, e.g. cv 30%{hint}"
             )

@@ -46,6 +46,7 @@ import pandas as pd
 
 from il7 import build
 from il7.draws import Spread, correlation_matrix, draw, spread
+from il7.engine import provenance
 from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
 from il7.scenario import Scenario, known_readouts, load
@@ -112,6 +113,8 @@ class Population:
     correlations
         ``(parameter, parameter, r)`` for each pair drawn correlated (see :func:`il7.draws.draw`); none by
         default.
+    shared
+        ``(parameter, value as given)`` for each value every patient shares (``--set``).
     """
 
     scenario: str
@@ -126,6 +129,7 @@ class Population:
     values: np.ndarray
     failed: tuple[tuple[int, str], ...]
     correlations: tuple[tuple[str, str, float], ...] = ()
+    shared: tuple[tuple[str, str], ...] = ()
 
     @property
     def n(self) -> int:
@@ -321,13 +325,29 @@ class Population:
         index = output_index(self.times, at, where=f"population of '{self.scenario}'", unit=self.time_unit)
         return self.readouts.index(readout), index
 
+    def drawn_cv(self, parameter: str) -> float:
+        """The CV of a log-normal spread's values as drawn (from the spread of their logarithms):
+        below the CV asked for where draws outside the bounds were drawn again."""
+        k = [s.parameter for s in self.spreads].index(parameter)
+        return math.sqrt(math.expm1(float(np.var(np.log(self.draws[:, k]), ddof=1))))
+
     def header(self) -> str:
-        """What was run, in one line (written on top of the CSV files)."""
-        varied = "; ".join(s.describe() for s in self.spreads)
+        """What was run, in one line (written on top of the CSV files): the scenario, the spreads
+        (with the CV drawn where redraws narrowed it), the values shared, and what made it."""
+        varied = "; ".join(
+            s.describe()
+            + (
+                f" (CV as drawn {100 * self.drawn_cv(s.parameter):.3g}%)"
+                if s.kind == "lognormal" and again
+                else ""
+            )
+            for s, again in zip(self.spreads, self.redrawn, strict=True)
+        )
         linked = "".join(f"; {a} and {b} correlated r = {r:g}" for a, b, r in self.correlations)
+        shared = "; set: " + ", ".join(f"{k}={v}" for k, v in self.shared) if self.shared else ""
         return (
             f"scenario {self.scenario}: {self.n} virtual patients (seed {self.seed}), {len(self.failed)} "
-            f"failed; varied: {varied}{linked}; time in {self.time_unit}"
+            f"failed; varied: {varied}{linked}{shared}; time in {self.time_unit}; {provenance()}"
         )
 
     def write(self, path: str, *, patients: bool = False) -> str:
@@ -531,6 +551,7 @@ def population(
         redrawn=redrawn,
         values=values,
         failed=tuple(failed),
+        shared=tuple((str(k), str(v)) for k, v in user.items()),
         correlations=tuple(
             (spreads[i].parameter, spreads[j].parameter, float(correlation[i, j]))
             for i in range(len(spreads))

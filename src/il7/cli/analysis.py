@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,6 @@ from il7.cli.output import (
     save_figure,
 )
 from il7.errors import Il7Error
-from il7.files import writing
 
 if TYPE_CHECKING:
     from il7.scenario import Scenario
@@ -280,10 +280,19 @@ def _population(args: argparse.Namespace) -> None:
             print(f"  {readout}: {spreads[readout]:.2g}; {listed}")
     for s, again in zip(result.spreads, result.redrawn, strict=True):
         if again:
+            drawn = result.drawn_cv(s.parameter)
+            narrowed = (
+                f"; the values drawn have a CV of {100 * drawn:.3g}%, not the {100 * s.cv:.4g}% asked"
+                + (
+                    ""
+                    if drawn >= 0.9 * s.cv
+                    else ": the bounds cut the spread, so give a range (LOW..HIGH) instead"
+                )
+            )
             print(
                 f"{s.parameter}: {again} {'draw' if again == 1 else 'draws'} fell outside its bounds "
                 f"{s.low:g}-{s.high:g}{units.suffix(s.unit)}; {'that patient was' if again == 1 else 'those patients were'} "
-                "drawn again"
+                f"drawn again{narrowed}"
             )
     if result.failed:
         print(f"{len(result.failed)} of {result.n} patients' runs failed and are left out; the first:")
@@ -341,15 +350,22 @@ def _cohort(args: argparse.Namespace) -> None:
         )
     notes = notes_stream(args)
     if args.out:
-        with writing(args.out) as partial:
-            result.table().to_csv(partial, index=False)
-        print(f"wrote {args.out}", file=notes)
+        print(f"wrote {result.write(args.out)}", file=notes)
     if args.plot:
         print(f"wrote {save_figure(result.figure(), args.plot)}", file=notes)
+    failed = result.population.failed
+    if failed:
+        print(
+            f"il7: note: {len(failed)} of {result.population.n} patients' runs failed and are left out of the "
+            f"statistics (patient {failed[0][0]}: {failed[0][1]}); --out lists each with the reason",
+            file=sys.stderr,
+        )
     cut, sensitivity, specificity = result.best_cutoff()
     day7, day14 = result.medians(result.il7_day7), result.medians(result.il7_day14)
     summary = {
-        "patients": result.population.n,
+        "scenario": result.population.scenario,
+        "patients": len(result.patient),
+        "patients_failed": len(failed),
         "seed": args.seed,
         "agvhd_incidence": float(result.agvhd.mean()),
         "agvhd_threshold_cells": result.threshold,

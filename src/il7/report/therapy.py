@@ -261,7 +261,7 @@ def _graft_figure(out: Path) -> str:
 
 def _cohort_figure(out: Path) -> str:
     r = cohort_study()
-    r.table().to_csv(out / "transplant_cohort.csv", index=False)
+    r.write(out / "transplant_cohort.csv")
     cut, sensitivity, specificity = r.best_cutoff()
     day7, day14 = r.medians(r.il7_day7), r.medians(r.il7_day14)
     fig = r.figure()
