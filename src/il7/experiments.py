@@ -407,6 +407,48 @@ def osteoclast_formation(il7_ng_ml: float, *, t_cells: bool, days: float = 7.0) 
     return float(traj["OC"][-1] / traj["OC"][0])
 
 
+MOUSE_IL7_DAYS = 28
+MOUSE_IL7_COURSE: dict[str, Any] = {
+    "drug": "IL7",
+    "amount": 5,
+    "unit": "ug",
+    "route": "sc",
+    "every": 1,
+    "count": MOUSE_IL7_DAYS,
+}
+"""rhIL-7 for a mouse's osteoclasts: 5 ug SC daily for four weeks (assumed; Toraldo 2003's abstract
+gives no regimen)."""
+
+
+def mouse_osteoclasts(*, knockout: str | None = None, t_depleted: bool = False) -> tuple[float, float]:
+    """Osteoclasts in a mouse (``OC``, cells) at its steady state and at the end of
+    :data:`MOUSE_IL7_COURSE` given from there.
+
+    ``knockout`` acts from birth; ``t_depleted`` holds the T cells about a hundredfold down from
+    birth (``k_deplete`` 2.3/day), standing for Toraldo 2003's T-cell-deficient nude mice, whose
+    missing thymic output the model's homeostasis would otherwise replace.
+    """
+    first: dict[str, Any] = {"time": "-inf"}
+    if knockout is not None:
+        first["knockout"] = [knockout]
+    if t_depleted:
+        first["set"] = {"k_deplete": "2.3 1/day"}
+    s = parse(
+        {
+            "name": "mouse osteoclasts",
+            "description": "osteoclasts in a mouse given rhIL-7",
+            "context": "mouse_body",
+            "time_unit": "day",
+            "periods": [first, {"time": 0, "dose": dict(MOUSE_IL7_COURSE)}],
+            "readouts": ["OC"],
+            "output": {"times": [0.0, float(MOUSE_IL7_DAYS)]},
+        },
+        file="<il7.experiments>",
+    )
+    oc = simulate(s)["OC"]
+    return float(oc[0]), float(oc[-1])
+
+
 def activated_t_products(il7_ng_ml: float, *, hours: float = 24.0) -> dict[str, float]:
     """IL-3 and GM-CSF (pg/mL) from 1e6 activated T cells in 200 uL over ``hours``, and their CD127."""
     s = _experiment(

@@ -345,6 +345,11 @@ def transplant_il7_at(day: float) -> float:
     return experiments.value_at(c["time"], c["IL7_serum_total"], day)
 
 
+def _fold(before_after: tuple[float, float]) -> float:
+    """After over before."""
+    return before_after[1] / before_after[0]
+
+
 @functools.cache
 def cohort_study() -> cohort.CohortResult:
     """The default virtual cohort (300 patients, seed 2008), run once (in up to 4 processes)."""
@@ -486,6 +491,7 @@ MEASURES: dict[str, Callable[[], float]] = {
         / experiments.monocyte_mediator(1.0, [0.0, 24.0])[-1]
     ),
     "monocyte_il6_at_2h": lambda: float(experiments.monocyte_mediator(100.0, [0.0, 2.0])[-1]),
+    "monocyte_il6_undetected_at_1ng": lambda: float(experiments.monocyte_mediator(1.0, [0.0, 24.0])[-1]),
     "monocyte_il1_mip1_ratio_100_vs_1": lambda: min(
         float(
             experiments.monocyte_mediator(100.0, [0.0, 24.0], readout=r)[-1]
@@ -495,6 +501,11 @@ MEASURES: dict[str, Callable[[], float]] = {
     ),
     "osteoclasts_with_t_cells": lambda: experiments.osteoclast_formation(10.0, t_cells=True),
     "osteoclasts_without_t_cells": lambda: experiments.osteoclast_formation(10.0, t_cells=False),
+    "mouse_il7ko_osteoclasts_rise": lambda: (
+        experiments.mouse_osteoclasts(knockout="IL7")[0] / experiments.mouse_osteoclasts()[0]
+    ),
+    "mouse_il7_course_raises_osteoclasts": lambda: _fold(experiments.mouse_osteoclasts()),
+    "mouse_il7_course_without_t_cells_no_rise": lambda: _fold(experiments.mouse_osteoclasts(t_depleted=True)),
     "activated_t_gmcsf_ratio": lambda: (
         experiments.activated_t_products(10.0)["GMCSF_conc"]
         / experiments.activated_t_products(0.0)["GMCSF_conc"]
