@@ -386,7 +386,7 @@ def monocyte_mediator(il7_ng_ml: float, hours: Sequence[float], *, readout: str 
         time_unit="h",
         steady_first=False,
     )
-    overrides = {"T_fixed": "0 cells", "monocytes_culture": "2e5 cells", "k_mono_turnover": "0 1/day"}
+    overrides = {"T_fixed": "0 cells", "monocytes_culture": "2e5 cells"}
     return np.asarray(simulate(s, overrides=overrides)[readout])
 
 
