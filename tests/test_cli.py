@@ -1022,3 +1022,18 @@ def test_a_p_value_that_underflows_is_not_printed_as_0() -> None:
     from il7.cli.analysis import _p_value
 
     assert _p_value(0.0, 1) == "(P < 1e-300)" and _p_value(4.3e-78, 1) == "(P 4.3e-78)"
+
+
+def test_an_interrupted_command_says_so_and_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Ctrl-C during a long population exited 130 with nothing on stdout or stderr
+    from il7 import cli
+
+    def interrupted(args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(cli.COMMANDS, "parameters", interrupted)
+    code, out, err = run(capsys, "parameters")
+    assert code == 130 and out == ""
+    assert err == "il7: interrupted; files it had not finished are not written (others are as they were)\n"

@@ -389,8 +389,9 @@ class Population:
             ax.set_ylabel(f"{readout} ({unit})")
         axes[0][0].legend(fontsize="x-small")
         done = self.n - len(self.failed)
+        failed = f" ({len(self.failed)} more failed)" if self.failed else ""
         fig.suptitle(
-            f"{self.scenario}: {done} virtual patients; varied "
+            f"{self.scenario}: {done} virtual patients{failed}; varied "
             + ", ".join(s.parameter for s in self.spreads),
             fontsize="medium",
         )

@@ -433,6 +433,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Il7Error as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
+        # a long population or report stopped without a word; files are written whole or not at all
+        print(
+            "il7: interrupted; files it had not finished are not written (others are as they were)",
+            file=sys.stderr,
+        )
         raise SystemExit(130) from None
     except BrokenPipeError:
         # the reader stopped early (`il7 parameters | head`): not an error of il7's; leave quietly
