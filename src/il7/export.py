@@ -9,7 +9,9 @@ Tellurium/libRoadRunner or AMICI reproduce a scenario's run without il7:
 - species start at the state il7 starts integrating from: the scenario's steady state (its
   period at ``-inf``), not the model's initial assignments;
 - each time at which the scenario changes something (a setting, a dose, an infusion starting
-  or stopping) becomes an SBML event: a setting assigns its value, a bolus adds its molecules.
+  or stopping) becomes an SBML event: a setting assigns its value, a bolus adds its molecules;
+  the changes at time 0 (a first dose, conditioning) are made in the start values instead, since
+  SimBiology fires no event at time 0.
 
 The document's time is in hours, and its time 0 is where il7 starts integrating: the scenario's
 first change or first output time, whichever is earlier (day -7 for ``transplant``). A scenario
@@ -60,7 +62,9 @@ def model_sbml() -> str:
     return str(libsbml.writeSBMLToString(doc))
 
 
-def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = None) -> str:
+def scenario_sbml(
+    scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = None, fold_start: bool = True
+) -> str:
     """The model with ``scenario`` in it, as SBML Level 3 Version 2.
 
     Parameters
@@ -69,12 +73,17 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
         A :class:`~il7.scenario.Scenario`, a built-in name, or a path to a YAML file.
     overrides
         Parameter values set before the scenario's steady state, as in :func:`il7.simulate`.
+    fold_start
+        Write the changes made at model time 0 (a first dose) into the start values, as SimBiology
+        needs (it fires no event at time 0); ``False`` writes them as events too, so that every
+        number il7 computed for a change sits in an event (:mod:`il7.petab_export` compares them).
 
     Returns
     -------
     str
-        The SBML text: starting state, settings and the scenario's changes as events, in hours
-        from the start of integration (the model's notes say where that is in scenario time).
+        The SBML text: starting state, settings, and the scenario's changes as events (those at
+        model time 0 in the start values, with ``fold_start``), in hours from the start of
+        integration (the model's notes say where that is in scenario time).
 
     Raises
     ------
@@ -113,7 +122,9 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
             "export it: set the volume before the steady state instead (the -inf period or --set)"
         )
 
-    log = _fold_start(model, log, values, amounts)
+    folded = fold_start and _fold_start(model, log, values, amounts)
+    if folded:
+        log = [(hour, made) for hour, made in log if hour != 0.0]
     for key, value in values.items():
         compartment = model.getCompartment(key)
         if compartment is not None:
@@ -141,8 +152,14 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
         f"Scenario '{scenario.name}', written by il7 {__version__}. "
         f"Model time is in hours; time 0 is {scenario.time_unit} {start:g} of the scenario, where il7 "
         "starts integrating, and species start there at il7's state (its steady state when the "
-        "scenario begins with one) with the scenario's changes at time 0 (a first dose) made, as "
-        "SimBiology fires no event at time 0; each event is a later change. To reproduce il7's "
+        "scenario begins with one)"
+        + (
+            " with the scenario's changes at time 0 (a first dose) made, as SimBiology fires no event "
+            "at time 0; each event is a later change."
+            if folded
+            else "; each event is a change the scenario makes."
+        )
+        + " To reproduce il7's "
         f"output, simulate from 0 to {output_hours(scenario)[-1]:g} h and read "
         f"{', '.join(scenario.readouts)} at ({scenario.time_unit} {'+' if start < 0 else '-'} "
         f"{abs(start):g}) x {hours:g} h for each of the scenario's output times "
@@ -160,33 +177,29 @@ def scenario_sbml(scenario: Scenario | str, *, overrides: Mapping[str, Any] | No
 
 def _fold_start(
     model: Any, log: list[tuple[float, list[Change]]], values: dict[str, float], amounts: dict[str, float]
-) -> list[tuple[float, list[Change]]]:
-    """Write the changes made at model time 0 (a dose on the first day) into the start values,
-    and return the log without them: SimBiology fires no event at time 0 (its event documentation),
-    so a first dose written as one was lost there. Changes to parameters that an initial assignment
-    or a rule sets stay an event (a start value would not hold)."""
-    first = [made for hour, made in log if hour == 0.0 and made]
-    if not first:
-        return log
-    foldable = all(
+) -> bool:
+    """Write the changes made at model time 0 (a first dose) into the start ``values`` and
+    ``amounts``, and say whether it did: SimBiology fires no event at time 0 (its event
+    documentation), so a first dose written as one was lost there. It does not where a change at
+    time 0 targets a parameter that an initial assignment or a rule sets (a start value would not
+    hold); those stay events."""
+    first = [c for hour, made in log if hour == 0.0 for c in made]
+    if not first or not all(
         c.target in amounts
         or (
             c.target in values
             and model.getInitialAssignmentBySymbol(c.target) is None
             and model.getRuleByVariable(c.target) is None
         )
-        for made in first
-        for c in made
-    )
-    if not foldable:
-        return log
-    for made in first:
-        for c in made:
-            if c.target in amounts:
-                amounts[c.target] = amounts[c.target] + c.value if c.add else c.value
-            else:
-                values[c.target] = c.value
-    return [(hour, made) for hour, made in log if hour != 0.0]
+        for c in first
+    ):
+        return False
+    for c in first:
+        if c.target in amounts:
+            amounts[c.target] = amounts[c.target] + c.value if c.add else c.value
+        else:
+            values[c.target] = c.value
+    return True
 
 
 def _set_taxon(lib: Any, model: Any, taxon: int) -> None:
@@ -438,7 +451,9 @@ def _event(lib: Any, model: Any, eid: str, name: str, hour: float, made: list[Ch
     event.setName(name)
     event.setUseValuesFromTriggerTime(True)
     trigger = event.createTrigger()
-    trigger.setInitialValue(False)  # a change at time 0 fires at the start
+    trigger.setInitialValue(
+        False
+    )  # a change at time 0 (written as an event: fold_start=False) fires at the start
     trigger.setPersistent(True)
     time = lib.ASTNode(lib.AST_NAME_TIME)
     time.setName("time")

@@ -10,7 +10,8 @@ writes):
   scenario with your own measurements, to estimate the parameters you name.
 
 The model is written as :func:`il7.export.scenario_sbml` writes a scenario: species start at its
-steady state, written as numbers, and its doses and settings are events. PEtab's own way to a
+steady state, written as numbers, with the changes at time 0 (a first dose) made, and its later
+doses and settings are events. PEtab's own way to a
 steady state (pre-equilibration) is not used, because tools do not reach this model's steady
 state alike: pyPESTO's Newton solver fails on it (a culture well's osteoclasts still move after
 1,000 h, and a well's plasma species have no dynamics at all), and COPASI's importer applies a
@@ -101,7 +102,7 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
     model = doc.getModel()
     try:
         parameters = _estimated(model, list(S3C_ESTIMATED))
-        _check_unmoved(well, overrides, list(S3C_ESTIMATED), text)
+        _check_unmoved(well, overrides, list(S3C_ESTIMATED))
     except Il7Error as exc:  # only reachable through overrides: say that they are the cause
         raise Il7Error(
             f"the S3C problem estimates {', '.join(S3C_ESTIMATED)}, and with these --set values {exc}"
@@ -261,7 +262,7 @@ def write_scenario(
     text = scenario_sbml(scenario, overrides=overrides)
     doc = libsbml.readSBMLFromString(text)
     parameters = _estimated(doc.getModel(), ids)  # checks the values the scenario gives them
-    _check_unmoved(scenario, overrides, ids, text)
+    _check_unmoved(scenario, overrides, ids)
     _check_effect(scenario, overrides, ids, readouts)
     targets = readout_parameters(libsbml, doc.getModel(), readouts)
     observables: list[dict[str, Any]] = []
@@ -348,11 +349,11 @@ def _estimable(scenario: Scenario, estimate: Sequence[str] | str) -> list[str]:
     return ids
 
 
-def _check_unmoved(
-    scenario: Scenario, overrides: Mapping[str, Any] | None, ids: list[str], text: str
-) -> None:
+def _check_unmoved(scenario: Scenario, overrides: Mapping[str, Any] | None, ids: list[str]) -> None:
     """Refuse a parameter whose value, anywhere within its bounds, would move the written starting
     state or change the events (whose numbers il7 computed): the model carries both as numbers.
+    The documents compared hold the changes at time 0 as events too (``fold_start=False``), so
+    that a first dose counts as a dose, not as part of the start.
 
     Each parameter is tried at both bounds of the parameter table. A species counts as moved by
     more than 1e-5 relative, or one molecule or cell where it is near zero: the steady state's
@@ -378,6 +379,7 @@ def _check_unmoved(
         ]
         return state, events
 
+    text = scenario_sbml(scenario, overrides=overrides, fold_start=False)
     base_state, base_events = written(text)
     model = libsbml.readSBMLFromString(text).getModel()
     table = {p.id: p for p in build.parameters()}
@@ -389,13 +391,13 @@ def _check_unmoved(
                 continue
             try:  # a bare number is in the table's unit
                 state, events = written(
-                    scenario_sbml(scenario, overrides=dict(overrides or {}) | {pid: bound})
+                    scenario_sbml(scenario, overrides=dict(overrides or {}) | {pid: bound}, fold_start=False)
                 )
             except Il7Error as exc:
                 raise Il7Error(f"cannot estimate {pid}: at its {side} bound ({bound:g}) {exc}") from None
             if events != base_events:
                 raise Il7Error(
-                    f"cannot estimate {pid}: the scenario's doses or settings, written as events with il7's "
+                    f"cannot estimate {pid}: the scenario's doses or settings, which the model carries with il7's "
                     "numbers, change with it (set it with --set instead)"
                 )
             if not np.allclose(state, base_state, rtol=1e-5, atol=1.0):

@@ -88,7 +88,8 @@ def scenario_readme(
 
 - `model.xml`: the scenario as `il7 export sbml` writes it with `--scenario` (and the `--set` or
   `--dose` given to `il7 export petab`, if any): species at
-  its starting state, doses and settings as events. PEtab time is in hours from
+  its starting state with the changes at time 0 (a first dose) made, later doses and settings as
+  events. PEtab time is in hours from
   {scenario.time_unit} {start:g} of the scenario (a measurement at {scenario.time_unit} t is at
   (t - {start:g}) x {hours:g} h).
 - `observables.tsv`: one observable per measured readout, in il7's units (`il7 readouts`), with

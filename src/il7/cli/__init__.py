@@ -186,7 +186,8 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument(
         "--scenario",
         help="write this scenario into the model (built-in name or .yaml file): species start at its "
-        "steady state and its settings and doses are SBML events, so COPASI or Tellurium run it as il7 does",
+        "steady state (with the changes at time 0 made) and its later settings and doses are SBML events, so "
+        "COPASI or Tellurium run it as il7 does",
     )
     _set_option(
         exp, "with --scenario (or petab): set a parameter before the steady state, as il7 simulate --set does"
