@@ -1036,4 +1036,4 @@ def test_an_interrupted_command_says_so_and_exits_130(
     monkeypatch.setitem(cli.COMMANDS, "parameters", interrupted)
     code, out, err = run(capsys, "parameters")
     assert code == 130 and out == ""
-    assert err == "il7: interrupted; files it had not finished are not written (others are as they were)\n"
+    assert err == "il7: interrupted; the files it had finished are written, the one in progress is not\n"

@@ -193,8 +193,9 @@ def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_the_others_are_st
     row = json.loads(captured.out)[0]
     assert row["patients"] == 11 and row["patients_failed"] == 1
     assert (
-        "1 of 12 patients' runs failed and are left out of the statistics (patient 6: CVODE" in captured.err
+        "1 of 12 patients' runs failed and are left out of the statistics, threshold included" in captured.err
     )
+    assert "(patient 6: CVODE: too much work); --out lists each with the reason" in captured.err
     patients = pd.read_csv(table, comment="#")
     assert len(patients) == 12 and patients["status"][6] == "CVODE: too much work"
     assert patients["il7_day14_pg_ml"].isna().sum() == 1

@@ -556,3 +556,13 @@ def test_significance_of_no_coefficients_is_refused_in_one_line() -> None:
     result = _synthetic(np.linspace(0.1, 0.9, 12).reshape(12, 1), np.linspace(1.0, 2.0, 12))
     with pytest.raises(Il7Error, match=r"give the coefficients explain\(\) returned"):
         result.significance(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cv", ["cv 30%", "cv 100%", "cv 1000%"])
+def test_the_cv_bounds_leave_is_the_cv_drawn(cv: str) -> None:
+    # "cv 1000%" within 2-8 years drew a CV of 44%, and the output still said 1000%
+    s = spread("halflife_naive_CD4", cv, load("baseline"))
+    values, _ = draw((s,), 20_000, np.random.default_rng(7), correlation_matrix((s,), None))
+    drawn = math.sqrt(math.expm1(float(np.var(np.log(values[:, 0]), ddof=1))))
+    assert s.bounded_cv() == pytest.approx(drawn, rel=0.03)
+    assert s.bounded_cv() < s.cv

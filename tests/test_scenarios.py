@@ -127,6 +127,10 @@ def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
             "{drug: IL7, amount: 10, unit: mcg/kg, route: sc}",
             r"'mcg/kg' is not a dose unit \(il7 writes micrograms as ug: ug/kg\)",
         ),
+        (  # in capitals, 'mg/kg' was offered still
+            "{drug: IL7, amount: 10, unit: MCG/kg, route: sc}",
+            r"'MCG/kg' is not a dose unit \(il7 writes micrograms as ug: ug/kg\)",
+        ),
         (
             "{drug: IL7, amount: 10, unit: ng/mL, route: iv}",
             r"a concentration \('ng/mL'\) only makes sense for route 'medium'",

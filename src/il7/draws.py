@@ -82,6 +82,23 @@ class Spread:
             return np.asarray(self.low + (self.high - self.low) * norm.cdf(scores), dtype=float)
         return self.center * np.exp(math.sqrt(math.log1p(self.cv**2)) * scores)
 
+    def bounded_cv(self) -> float:
+        """The CV a log-normal keeps within its bounds (redrawing what falls outside cuts its
+        tails): from the variance of a normal truncated to the bounds' scores. The CV asked for
+        where there are no bounds, and for a uniform."""
+        if self.kind != "lognormal" or not (self.low > 0 or math.isfinite(self.high)):
+            return self.cv
+        from scipy.stats import norm
+
+        sigma = math.sqrt(math.log1p(self.cv**2))
+        a = math.log(self.low / self.center) / sigma if self.low > 0 else -math.inf
+        b = math.log(self.high / self.center) / sigma if math.isfinite(self.high) else math.inf
+        kept = float(norm.cdf(b) - norm.cdf(a))
+        pa, pb = float(norm.pdf(a)), float(norm.pdf(b))
+        ends = (a * pa if math.isfinite(a) else 0.0) - (b * pb if math.isfinite(b) else 0.0)
+        variance = sigma**2 * (1.0 + ends / kept - ((pa - pb) / kept) ** 2)
+        return math.sqrt(math.expm1(variance))
+
     def outside(self, values: np.ndarray) -> np.ndarray:
         """Which values lie outside the bounds (a log-normal's are drawn again; a uniform's never do)."""
         return (values < self.low) | (values > self.high)

@@ -9,6 +9,7 @@ question the same way. Culture experiments run in the ``culture_well`` context (
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -420,6 +421,7 @@ MOUSE_IL7_COURSE: dict[str, Any] = {
 gives no regimen)."""
 
 
+@functools.cache
 def mouse_osteoclasts(*, knockout: str | None = None, t_depleted: bool = False) -> tuple[float, float]:
     """Osteoclasts in a mouse (``OC``, cells) at its steady state and at the end of
     :data:`MOUSE_IL7_COURSE` given from there.

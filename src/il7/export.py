@@ -145,7 +145,9 @@ def scenario_sbml(
     for k, (hour, made) in enumerate([entry for entry in log if entry[1]], start=1):
         name = f"{scenario.time_unit} {hour / hours + start:g}: " + ", ".join(_said(model, c) for c in made)
         _event(libsbml, model, f"change_{k}", name, hour, made)
-    _set_taxon(libsbml, model, vocabulary()["contexts"][scenario.context]["taxon"])
+    taxon = vocabulary()["contexts"][scenario.context].get("taxon")
+    if taxon is not None:  # the model's own annotation (Homo sapiens) stands otherwise
+        _set_taxon(libsbml, model, taxon)
     model.setId("il7_" + re.sub(r"[^A-Za-z0-9_]", "_", scenario.name))  # an SBML SId, whatever the name
     model.setName(f"il7 scenario {scenario.name}: {scenario.description}")
     said = (

@@ -108,9 +108,12 @@ def _unit_hint(unit: str) -> str:
     amount; a concentration in a larger unit is the same number times a power of ten in a smaller
     one (suggesting the nearest spelling would have been off by that power: ug/mL -> pg/mL)."""
     for micro in _MICRO:
-        if unit.startswith(micro) and "ug" + unit[len(micro) :] in units.DOSE_UNITS:
+        if unit.lower().startswith(micro):
             # 'mcg/kg' was answered "did you mean 'mg/kg'?", a thousandfold slip
-            return f" (il7 writes micrograms as ug: ug{unit[len(micro) :]})"
+            ug = "ug" + unit[len(micro) :]
+            if ug in units.DOSE_UNITS:
+                return f" (il7 writes micrograms as ug: {ug})"
+            return " (il7 writes micrograms as ug)" + _unit_hint(ug)
     head, _, per = unit.partition("/")
     if per.lower() in ("mouse", "animal", "patient", "dose", "head") and head in units.DOSE_UNITS:
         return f" (a dose in {head} is per animal already: write unit: {head})"

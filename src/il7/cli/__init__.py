@@ -436,7 +436,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         # a long population or report stopped without a word; files are written whole or not at all
         print(
-            "il7: interrupted; files it had not finished are not written (others are as they were)",
+            "il7: interrupted; the files it had finished are written, the one in progress is not",
             file=sys.stderr,
         )
         raise SystemExit(130) from None

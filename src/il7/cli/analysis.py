@@ -280,14 +280,12 @@ def _population(args: argparse.Namespace) -> None:
             print(f"  {readout}: {spreads[readout]:.2g}; {listed}")
     for s, again in zip(result.spreads, result.redrawn, strict=True):
         if again:
-            drawn = result.drawn_cv(s.parameter)
-            narrowed = (
-                f"; the values drawn have a CV of {100 * drawn:.3g}%, not the {100 * s.cv:.4g}% asked"
-                + (
-                    ""
-                    if drawn >= 0.9 * s.cv
-                    else ": the bounds cut the spread, so give a range (LOW..HIGH) instead"
-                )
+            allowed = s.bounded_cv()
+            narrowed = f"; the values drawn have a CV of {100 * result.drawn_cv(s.parameter):.3g}%" + (
+                f" (the bounds leave about {100 * allowed:.3g}% of the {100 * s.cv:.4g}% asked: ask for a CV "
+                "they allow)"
+                if allowed < 0.9 * s.cv
+                else ""
             )
             print(
                 f"{s.parameter}: {again} {'draw' if again == 1 else 'draws'} fell outside its bounds "
@@ -357,7 +355,8 @@ def _cohort(args: argparse.Namespace) -> None:
     if failed:
         print(
             f"il7: note: {len(failed)} of {result.population.n} patients' runs failed and are left out of the "
-            f"statistics (patient {failed[0][0]}: {failed[0][1]}); --out lists each with the reason",
+            f"statistics, threshold included, which may bias them if failures follow a trait (patient "
+            f"{failed[0][0]}: {failed[0][1]}); --out lists each with the reason",
             file=sys.stderr,
         )
     cut, sensitivity, specificity = result.best_cutoff()
