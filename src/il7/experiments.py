@@ -391,6 +391,29 @@ def monocyte_mediator(il7_ng_ml: float, hours: Sequence[float], *, readout: str 
     return np.asarray(simulate(s, overrides=overrides)[readout])
 
 
+def monocyte_il6_with_il4(il4_ng_ml: float = 10.0) -> float:
+    """IL-6 24 h after 100 ng/mL IL-7 in a well of 2e5 monocytes given ``il4_ng_ml`` IL-4 an hour
+    before, relative to the same well without IL-4 (Alderson 1991: IL-4 inhibits; dose assumed)."""
+
+    def il6(il4: float) -> float:
+        first = (
+            {"dose": {"drug": "IL4", "amount": il4, "unit": "ng/mL", "route": "medium"}} if il4 > 0 else {}
+        )
+        s = _experiment(
+            "monocyte IL-6 with IL-4",
+            [(0.0, first), (1.0, _dose("IL7", 100.0, "ng/mL"))],
+            ["IL6_conc"],
+            [0.0, 25.0],
+            time_unit="h",
+            steady_first=False,
+        )
+        return float(
+            simulate(s, overrides={"T_fixed": "0 cells", "monocytes_culture": "2e5 cells"})["IL6_conc"][-1]
+        )
+
+    return il6(il4_ng_ml) / il6(0.0)
+
+
 def osteoclast_formation(il7_ng_ml: float, *, t_cells: bool, days: float = 7.0) -> float:
     """Osteoclasts after ``days`` of IL-7 relative to before, in a marrow culture of 1e5 precursors.
 
@@ -406,6 +429,24 @@ def osteoclast_formation(il7_ng_ml: float, *, t_cells: bool, days: float = 7.0) 
     )
     traj = simulate(s, overrides={"T_fixed": "1e6 cells" if t_cells else "0 cells"})
     return float(traj["OC"][-1] / traj["OC"][0])
+
+
+def osteoclasts_against_vehicle(il7_ng_ml: float, *, days: float = 7.0) -> float:
+    """Osteoclasts formed in ``days`` from fresh precursors (1e5, no T cells) given IL-7 at time 0,
+    relative to a vehicle well: Lee 2003's marrow-culture assay (M-CSF and RANKL, IL-7 or not)."""
+
+    def formed(dose: float) -> float:
+        s = _experiment(
+            "osteoclastogenesis against vehicle",
+            [(0.0, _dose("IL7", dose, "ng/mL") if dose > 0 else {})],
+            ["OC"],
+            [0.0, days],
+            time_unit="day",
+            steady_first=False,
+        )
+        return float(simulate(s, overrides={"T_fixed": "0 cells"})["OC"][-1])
+
+    return formed(il7_ng_ml) / formed(0.0)
 
 
 MOUSE_IL7_DAYS = 28

@@ -491,6 +491,7 @@ MEASURES: dict[str, Callable[[], float]] = {
         / experiments.monocyte_mediator(1.0, [0.0, 24.0])[-1]
     ),
     "monocyte_il6_at_2h": lambda: float(experiments.monocyte_mediator(100.0, [0.0, 2.0])[-1]),
+    "monocyte_il6_inhibited_by_il4": lambda: experiments.monocyte_il6_with_il4(10.0),
     "monocyte_il6_undetected_at_1ng": lambda: float(experiments.monocyte_mediator(1.0, [0.0, 24.0])[-1]),
     "monocyte_il1_mip1_ratio_100_vs_1": lambda: min(
         float(
@@ -501,6 +502,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     ),
     "osteoclasts_with_t_cells": lambda: experiments.osteoclast_formation(10.0, t_cells=True),
     "osteoclasts_without_t_cells": lambda: experiments.osteoclast_formation(10.0, t_cells=False),
+    "osteoclast_inhibition_10ng": lambda: experiments.osteoclasts_against_vehicle(10.0),
     "mouse_il7ko_osteoclasts_rise": lambda: (
         experiments.mouse_osteoclasts(knockout="IL7")[0] / experiments.mouse_osteoclasts()[0]
     ),
