@@ -566,3 +566,15 @@ def test_the_cv_bounds_leave_is_the_cv_drawn(cv: str) -> None:
     drawn = math.sqrt(math.expm1(float(np.var(np.log(values[:, 0]), ddof=1))))
     assert s.bounded_cv() == pytest.approx(drawn, rel=0.03)
     assert s.bounded_cv() < s.cv
+
+
+def test_a_readout_the_spread_does_not_move_is_drawn_flat() -> None:
+    # bands of solver noise (1e-5 relative) were drawn on an offset axis, as if patients differed
+    import matplotlib
+
+    matplotlib.use("Agg")
+    pop = population("baseline", {"K_tumour": "cv 30%"}, n=4, seed=1, readouts=["CD4_blood"])
+    ax = pop.figure().axes[0]
+    low, high = ax.get_ylim()
+    middle = float(np.median(pop.values[:, :, 0]))
+    assert (low, high) == pytest.approx((0.95 * middle, 1.05 * middle), rel=1e-6)

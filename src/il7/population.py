@@ -51,6 +51,7 @@ from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
 from il7.scenario import Scenario, known_readouts, load
 from il7.simulate import readout_unit, scenario_overrides, simulate_many, workers
+from il7.trajectory import fit_y_axis
 
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 """The percentiles reported: the median, the middle 50% and the middle 90% of the patients."""
@@ -388,6 +389,7 @@ class Population:
             ax.plot(rows["time"], rows["p50"], color="#08306b", label="median")
             ax.set_xlabel(f"time ({self.time_unit})")
             ax.set_ylabel(f"{readout} ({unit})")
+            fit_y_axis(ax, rows[["p5", "p95"]].to_numpy().ravel())
         axes[0][0].legend(fontsize="x-small")
         done = self.n - len(self.failed)
         failed = f" ({len(self.failed)} more failed)" if self.failed else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -156,13 +156,23 @@ class Trajectory:
             chosen = tuple(c for c, u in zip(self.columns, self.units, strict=True) if u == unit)
             self.plot(ax=ax, readouts=chosen)
             ax.set_title("")
-            values = np.concatenate([self[c] for c in chosen])
-            if np.all(values > 0) and values.max() > LOG_SPAN * values.min():
-                ax.set_yscale("log")
-            else:
-                ax.ticklabel_format(axis="y", useOffset=False)
-                middle, spread = float(np.median(values)), float(np.ptp(values))
-                if 0 < spread <= 1e-6 * abs(middle):  # flat: not solver noise blown up to the axis
-                    ax.set_ylim(middle - 0.05 * abs(middle), middle + 0.05 * abs(middle))
+            fit_y_axis(ax, np.concatenate([self[c] for c in chosen]))
         fig.suptitle(self.scenario)
         return fig
+
+
+def fit_y_axis(ax: Any, values: np.ndarray) -> None:
+    """Scale a panel's y axis to ``values``: logarithmic where positive values span more than
+    :data:`LOG_SPAN`; otherwise linear without an offset, and a panel whose values change by less
+    than a millionth is drawn flat (+-5%), not as solver noise stretched to fill it."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return
+    if np.all(values > 0) and values.max() > LOG_SPAN * values.min():
+        ax.set_yscale("log")
+        return
+    ax.ticklabel_format(axis="y", useOffset=False)
+    middle, spread = float(np.median(values)), float(np.ptp(values))
+    if 0 < spread <= 1e-6 * abs(middle):
+        ax.set_ylim(middle - 0.05 * abs(middle), middle + 0.05 * abs(middle))
