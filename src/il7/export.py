@@ -453,9 +453,8 @@ def _event(lib: Any, model: Any, eid: str, name: str, hour: float, made: list[Ch
     event.setName(name)
     event.setUseValuesFromTriggerTime(True)
     trigger = event.createTrigger()
-    trigger.setInitialValue(
-        False
-    )  # a change at time 0 (written as an event: fold_start=False) fires at the start
+    # a change at time 0 (an event only with fold_start=False) fires at the start
+    trigger.setInitialValue(False)
     trigger.setPersistent(True)
     time = lib.ASTNode(lib.AST_NAME_TIME)
     time.setName("time")
