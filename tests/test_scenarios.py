@@ -717,3 +717,23 @@ def test_a_concentration_in_a_larger_unit_is_not_answered_with_a_near_spelling()
         Il7Error, match=r"'ug/mL' is not a dose unit \(write it in ng/mL: 1 ug/mL is 1000 ng/mL\)"
     ):
         scenario.load("culture_dose").with_dose("10 ug/mL")
+
+
+def test_a_missing_pre_equilibration_is_said_with_the_periods_other_mistakes(tmp_path: Path) -> None:
+    # it was said only once the first period's set: and dose: had been mended
+    text = """name: bad
+description: several mistakes
+context: human_body
+time_unit: day
+periods:
+  - time: 0
+    set: {agee: 60 years}
+    dose: {drug: IL7, amount: 10, unit: ug/kg, route: ip}
+readouts: [CD4_blood]
+output: {t_end: 14, n: 15}
+"""
+    with pytest.raises(ScenarioError) as caught:
+        scenario.load(write(tmp_path, text))
+    message = str(caught.value)
+    assert "3 problems" in message and "'agee' is not a settable parameter" in message
+    assert "make the first period '- time: -inf'" in message

@@ -61,6 +61,20 @@ def _product_name(name: str, drugs: Mapping[str, Any]) -> str:
     return ""
 
 
+def _first_time_given(raw: Any) -> bool:
+    """Whether a scenario file's first period has a time field (right or wrong)."""
+    return isinstance(raw, list) and bool(raw) and isinstance(raw[0], Mapping) and "time" in raw[0]
+
+
+def _starts_steady(raw: Any) -> bool:
+    """Whether a scenario file's first period is at -inf, as written (read before the periods are
+    checked, so that a missing pre-equilibration is said in the same pass as other mistakes)."""
+    time = raw[0]["time"]
+    if isinstance(time, str):
+        return time.strip() in ("-inf", "-.inf")
+    return isinstance(time, numbers.Real) and not isinstance(time, bool) and time == -math.inf
+
+
 def checked(data: Any, *, file: str, steady_start: bool) -> Scenario:
     """The scenario ``data`` (a file's, from :func:`il7.scenario_yaml.read`) describes, or a
     :class:`~il7.errors.ScenarioError` listing every problem (see :func:`il7.scenario.parse`)."""
@@ -164,13 +178,13 @@ class _Parser:
             hint = f"; did you mean '{said[str(time_unit)]}'?" if str(time_unit) in said else ""
             self.problem(f"time_unit '{time_unit}' is unknown{hint}; use one of: {', '.join(TIME_UNITS)}")
             time_unit = "h"
-        before = len(self.problems)
-        periods = self.periods(data.get("periods", []), time_unit)
+        raw_periods = data.get("periods", [])
+        periods = self.periods(raw_periods, time_unit)
         if (
             self.steady_start
-            and len(self.problems) == before  # a period that failed to parse is reported already
             and self.body_weight is not None
-            and not (periods and periods[0].time == -math.inf)
+            and _first_time_given(raw_periods)  # else the periods' own problem is reported already
+            and not _starts_steady(raw_periods)
         ):
             self.problem(
                 f"periods: a body ({self.context}) starts from its steady state: make the first period "
