@@ -593,6 +593,16 @@ def test_a_run_that_ends_beyond_what_a_body_holds_says_so() -> None:
     # r_leuk_max written per hour (0.7 1/h), with a burden of 1e15 cells allowed (K_leuk), ran
     # to that burden without a word
     run = il7.simulate("leukaemia_il7r_gof", overrides={"r_leuk_max": "0.7 1/h", "K_leuk": "1e15 cells"})
-    assert len(run.notes) == 1 and run.notes[0].startswith("Leuk ends at ")
-    assert "more than a body of 70 kg holds (about 3e+13 cells in all)" in run.notes[0]
+    body = [note for note in run.notes if note.startswith("Leuk ends at ")]
+    assert len(body) == 1 and "more than a body of 70 kg holds (about 3e+13 cells in all)" in body[0]
+    # and both values lie outside their parameters' bounds, which the run also says
+    assert sum("lies outside its bounds" in note for note in run.notes) == 2
     assert il7.simulate("leukaemia_il7r_gof").notes == ()  # blasts at their own ceiling: within a body
+
+
+def test_a_value_set_outside_its_bounds_is_run_and_said() -> None:
+    # age = 2000 years (a slip for 20) ran as quietly as 60 years
+    assert il7.simulate("baseline", overrides={"age": "2000 years"}).notes == (
+        "age = 2000 years lies outside its bounds (0 to 90 years); il7 runs it, but no check covers the model there",
+    )
+    assert il7.simulate("baseline", overrides={"age": "60 years"}).notes == ()

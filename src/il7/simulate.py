@@ -38,7 +38,7 @@ from il7.scenario import (
     vocabulary,
 )
 from il7.trajectory import Trajectory
-from il7.values import parameter_value, within_reach
+from il7.values import beyond_bounds, parameter_value, within_reach
 
 
 def parameter_table() -> pd.DataFrame:
@@ -190,7 +190,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         columns=scenario.readouts,
         units=tuple(readout_unit(r) for r in scenario.readouts),
         data=data,
-        notes=_beyond_a_body(eng, scenario),
+        notes=_beyond_bounds(scenario, resolved) + _beyond_a_body(eng, scenario),
     )
 
 
@@ -316,6 +316,14 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
                 "so change it in a copy of the scenario file instead"
             )
     return resolved
+
+
+def _beyond_bounds(scenario: Scenario, resolved: Mapping[str, float]) -> tuple[str, ...]:
+    """Notes on the overrides that lie outside their parameters' bounds (:func:`il7.values.beyond_bounds`)."""
+    table = {p.id: p for p in build.parameters()}
+    in_run = values_in_run(scenario, {})
+    found = (beyond_bounds(table[key], value, in_run.get(key)) for key, value in resolved.items())
+    return tuple(note for note in found if note)
 
 
 def _within_reach(scenario: Scenario, resolved: Mapping[str, float]) -> None:

@@ -211,14 +211,14 @@ may go. Users explore past the table's plausible ranges, but not into values no 
 instead of failing."""
 
 
-def within_reach(p: build.Parameter, value: float, own: float | None, *, where: str) -> None:
-    """Refuse ``value`` (model units) for ``p`` if it lies more than :data:`OVERRIDE_REACH` times
-    beyond the table's bounds. Where the context's own value ``own`` (model units) lies outside
-    them (a mouse, a well), the bounds are carried to it, in proportion to the table's value (a
-    mouse's blood volume is held near its own 1.8 mL, not the human's 4-6 L), or, where the table's
-    value is 0, widened to it. 0, which switches a process off, is always allowed."""
-    if p.lower is None or p.upper is None or value == 0:  # 0 switches a process off: always allowed
-        return
+def plausible_range(p: build.Parameter, own: float | None) -> tuple[float, float, str] | None:
+    """The table's bounds of ``p`` in model units, with a phrase saying how they were carried:
+    where the context's own value ``own`` (model units) lies outside them (a mouse, a well), they
+    are carried to it in proportion to the table's value (a mouse's blood volume is held near its
+    own 1.8 mL, not the human's 4-6 L), or, where the table's value is 0, widened to it. ``None``
+    for a parameter without bounds."""
+    if p.lower is None or p.upper is None:
+        return None
     factor = units.label(p.unit, where=f"parameter {p.id}").factor
     low, high = p.lower * factor, p.upper * factor
     unit = units.suffix(p.unit)
@@ -231,6 +231,19 @@ def within_reach(p: build.Parameter, value: float, own: float | None, *, where: 
         else:
             low, high = min(low, own), max(high, own)
             context = f", or this context's own {own / factor:g}{unit}"
+    return low, high, context
+
+
+def within_reach(p: build.Parameter, value: float, own: float | None, *, where: str) -> None:
+    """Refuse ``value`` (model units) for ``p`` if it lies more than :data:`OVERRIDE_REACH` times
+    beyond its :func:`plausible_range` in the context whose own value is ``own``. 0, which switches
+    a process off, is always allowed."""
+    reach = plausible_range(p, own)
+    if reach is None or value == 0:  # 0 switches a process off: always allowed
+        return
+    low, high, context = reach
+    factor = units.label(p.unit, where=f"parameter {p.id}").factor
+    unit = units.suffix(p.unit)
     low = low * OVERRIDE_REACH if low < 0 else low / OVERRIDE_REACH  # away from the range, either sign
     high = high / OVERRIDE_REACH if high < 0 else high * OVERRIDE_REACH
     if not low <= value <= high:
@@ -239,6 +252,20 @@ def within_reach(p: build.Parameter, value: float, own: float | None, *, where: 
             f"{p.id} ({p.lower:g} to {p.upper:g}{unit}{context}); the model is not meant to run there: "
             f"give a value from {low / factor:.3g} to {high / factor:.3g}{unit}"
         )
+
+
+def beyond_bounds(p: build.Parameter, value: float, own: float | None) -> str | None:
+    """A note when ``value`` (model units) lies outside :func:`plausible_range`, which il7 runs
+    (to explore) but no check covers: ``age = 2000 years`` ran as quietly as 60."""
+    reach = plausible_range(p, own)
+    if reach is None or value == 0 or reach[0] <= value <= reach[1]:
+        return None
+    factor = units.label(p.unit, where=f"parameter {p.id}").factor
+    unit = units.suffix(p.unit)
+    return (
+        f"{p.id} = {value / factor:g}{unit} lies outside its bounds ({p.lower:g} to {p.upper:g}{unit}"
+        f"{reach[2]}); il7 runs it, but no check covers the model there"
+    )
 
 
 def parameter_value(
