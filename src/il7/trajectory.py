@@ -42,8 +42,8 @@ class Trajectory:
     data
         Array of shape ``(n_times, 1 + len(columns))``; column 0 is time.
     notes
-        What in the run to distrust, one sentence each (a cell population that ends beyond what
-        a body holds); empty for a run within physiology.
+        What in the run to distrust, one sentence each (a value set outside its bounds, a cell
+        population that ends beyond what a body holds); empty for a run within them.
     """
 
     scenario: str
