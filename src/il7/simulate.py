@@ -38,7 +38,7 @@ from il7.scenario import (
     vocabulary,
 )
 from il7.trajectory import Trajectory
-from il7.values import beyond_bounds, parameter_value, within_reach
+from il7.values import parameter_value, within_reach
 
 
 def parameter_table() -> pd.DataFrame:
@@ -175,7 +175,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    resolved = scenario_overrides(scenario, overrides)
+    resolved, outside = _checked_overrides(scenario, overrides)
     eng = engine()
     try:
         prepare(eng, scenario, resolved)
@@ -190,7 +190,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         columns=scenario.readouts,
         units=tuple(readout_unit(r) for r in scenario.readouts),
         data=data,
-        notes=_beyond_bounds(scenario, resolved) + _beyond_a_body(eng, scenario),
+        notes=outside + _beyond_a_body(eng, scenario),
     )
 
 
@@ -297,8 +297,15 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
     An override sets the body before the scenario's steady state, so an id the scenario itself
     changes later is refused: the override could not mean what it says there.
     """
+    return _checked_overrides(scenario, overrides)[0]
+
+
+def _checked_overrides(
+    scenario: Scenario, overrides: Mapping[str, Any] | None
+) -> tuple[dict[str, float], tuple[str, ...]]:
+    """:func:`scenario_overrides`, and a note on each that lies outside its bounds."""
     resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
-    _within_reach(scenario, resolved)
+    outside = _within_reach(scenario, resolved)
     knockouts = vocabulary()["knockouts"]
     for period in scenario.periods:
         for gene in period.knockouts:
@@ -315,23 +322,19 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
                 f"{period.time:g} {scenario.time_unit}; an override sets the body before its steady state, "
                 "so change it in a copy of the scenario file instead"
             )
-    return resolved
+    return resolved, outside
 
 
-def _beyond_bounds(scenario: Scenario, resolved: Mapping[str, float]) -> tuple[str, ...]:
-    """Notes on the overrides that lie outside their parameters' bounds (:func:`il7.values.beyond_bounds`)."""
+def _within_reach(scenario: Scenario, resolved: Mapping[str, float]) -> tuple[str, ...]:
+    """Refuse an override far beyond its bounds, and note those outside them
+    (:func:`il7.values.within_reach`)."""
     table = {p.id: p for p in build.parameters()}
     in_run = values_in_run(scenario, {})
-    found = (beyond_bounds(table[key], value, in_run.get(key)) for key, value in resolved.items())
-    return tuple(note for note in found if note)
-
-
-def _within_reach(scenario: Scenario, resolved: Mapping[str, float]) -> None:
-    """Refuse an override far beyond its bounds (:func:`il7.values.within_reach`)."""
-    table = {p.id: p for p in build.parameters()}
-    in_run = values_in_run(scenario, {})
-    for key, value in resolved.items():
+    found = (
         within_reach(table[key], value, in_run.get(key), where=f"override {key}")
+        for key, value in resolved.items()
+    )
+    return tuple(note for note in found if note)
 
 
 def values_in_run(scenario: Scenario, overrides: Mapping[str, float]) -> dict[str, float]:

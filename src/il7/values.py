@@ -234,37 +234,36 @@ def plausible_range(p: build.Parameter, own: float | None) -> tuple[float, float
     return low, high, context
 
 
-def within_reach(p: build.Parameter, value: float, own: float | None, *, where: str) -> None:
+def within_reach(p: build.Parameter, value: float, own: float | None, *, where: str) -> str | None:
     """Refuse ``value`` (model units) for ``p`` if it lies more than :data:`OVERRIDE_REACH` times
-    beyond its :func:`plausible_range` in the context whose own value is ``own``. 0, which switches
-    a process off, is always allowed."""
+    beyond its :func:`plausible_range` in the context whose own value is ``own``; 0, which switches
+    a process off, is always allowed.
+
+    Returns
+    -------
+    str or None
+        A note when the value lies outside the range but within reach, which il7 runs (to
+        explore) but no check covers (``age = 2000 years`` ran as quietly as 60); else ``None``.
+    """
     reach = plausible_range(p, own)
     if reach is None or value == 0:  # 0 switches a process off: always allowed
-        return
+        return None
     low, high, context = reach
     factor = units.label(p.unit, where=f"parameter {p.id}").factor
     unit = units.suffix(p.unit)
-    low = low * OVERRIDE_REACH if low < 0 else low / OVERRIDE_REACH  # away from the range, either sign
-    high = high / OVERRIDE_REACH if high < 0 else high * OVERRIDE_REACH
-    if not low <= value <= high:
+    if low <= value <= high:
+        return None
+    far_low = low * OVERRIDE_REACH if low < 0 else low / OVERRIDE_REACH  # away from the range, either sign
+    far_high = high / OVERRIDE_REACH if high < 0 else high * OVERRIDE_REACH
+    if not far_low <= value <= far_high:
         raise Il7Error(
             f"{where}: {value / factor:g}{unit} is more than {OVERRIDE_REACH:g} times beyond the bounds of "
             f"{p.id} ({p.lower:g} to {p.upper:g}{unit}{context}); the model is not meant to run there: "
-            f"give a value from {low / factor:.3g} to {high / factor:.3g}{unit}"
+            f"give a value from {far_low / factor:.3g} to {far_high / factor:.3g}{unit}"
         )
-
-
-def beyond_bounds(p: build.Parameter, value: float, own: float | None) -> str | None:
-    """A note when ``value`` (model units) lies outside :func:`plausible_range`, which il7 runs
-    (to explore) but no check covers: ``age = 2000 years`` ran as quietly as 60."""
-    reach = plausible_range(p, own)
-    if reach is None or value == 0 or reach[0] <= value <= reach[1]:
-        return None
-    factor = units.label(p.unit, where=f"parameter {p.id}").factor
-    unit = units.suffix(p.unit)
     return (
         f"{p.id} = {value / factor:g}{unit} lies outside its bounds ({p.lower:g} to {p.upper:g}{unit}"
-        f"{reach[2]}); il7 runs it, but no check covers the model there"
+        f"{context}); il7 runs it, but no check covers the model there"
     )
 
 
