@@ -35,17 +35,20 @@ def _experiment(
     preequilibrate: Mapping[str, Any] | None = None,
     context: str = "culture_well",
     steady_first: bool = True,
+    knockouts: Sequence[str] = (),
 ) -> Scenario:
-    """A scenario: steady state (with ``preequilibrate`` settings), then ``steps`` at their times.
+    """A scenario: steady state (with ``preequilibrate`` settings and ``knockouts``, which act
+    from birth), then ``steps`` at their times.
 
     With ``steady_first=False`` it starts from the model's initial state instead (cells just put
     into a well).
     """
-    periods: list[dict[str, Any]] = (
-        [{"time": "-inf", **({"set": dict(preequilibrate)} if preequilibrate else {})}]
-        if steady_first
-        else []
-    )
+    opening: dict[str, Any] = {"time": "-inf"}
+    if preequilibrate:
+        opening["set"] = dict(preequilibrate)
+    if knockouts:
+        opening["knockout"] = list(knockouts)
+    periods: list[dict[str, Any]] = [opening] if steady_first else []
     periods += [{"time": t, **changes} for t, changes in steps]
     return parse(
         {
@@ -62,6 +65,9 @@ def _experiment(
 
 
 def _dose(drug: str, amount: float, unit: str, route: str = "medium") -> dict[str, Any]:
+    """A period's dose of ``drug``; nothing for an amount of 0 (the vehicle well)."""
+    if amount == 0:
+        return {}
     return {"dose": {"drug": drug, "amount": float(amount), "unit": unit, "route": route}}
 
 
@@ -124,9 +130,7 @@ def il7ra_half_life(il7_ng_ml: float, *, overrides: Overrides = None, hours: flo
     Translation stops at time 0 (cycloheximide) and IL-7 is added at ``il7_ng_ml``; the
     half-life is read where the total falls to half (log-linear interpolation).
     """
-    steps = [
-        (0.0, {"set": {"translation": 0}, **(_dose("IL7", il7_ng_ml, "ng/mL") if il7_ng_ml > 0 else {})})
-    ]
+    steps = [(0.0, {"set": {"translation": 0}, **(_dose("IL7", il7_ng_ml, "ng/mL"))})]
     grid = list(np.linspace(0.0, hours, 241))
     s = _experiment("IL-7Ralpha half-life", steps, ["IL7Ra_total_per_T"], grid, time_unit="h")
     traj = simulate(s, overrides=overrides)
@@ -376,6 +380,10 @@ def reference_signal(context: str = "human_body", *, overrides: Overrides = None
     return read("reference body", [], "pSTAT5_frac", overrides, preequilibrate=held)
 
 
+MONOCYTE_WELL = {"T_fixed": "0 cells", "monocytes_culture": "2e5 cells"}
+"""A culture well of 2e5 monocytes (1e6/mL) and no T cells, as Alderson 1991 cultured them."""
+
+
 def monocyte_mediator(il7_ng_ml: float, hours: Sequence[float], *, readout: str = "IL6_conc") -> np.ndarray:
     """A mediator (pg/mL; ``IL6_conc``, ``IL1_conc`` or ``MIP1_conc``) in a well of 2e5 monocytes
     (1e6/mL) given ``il7_ng_ml`` IL-7 at time 0 (Alderson 1991)."""
@@ -387,8 +395,7 @@ def monocyte_mediator(il7_ng_ml: float, hours: Sequence[float], *, readout: str 
         time_unit="h",
         steady_first=False,
     )
-    overrides = {"T_fixed": "0 cells", "monocytes_culture": "2e5 cells"}
-    return np.asarray(simulate(s, overrides=overrides)[readout])
+    return np.asarray(simulate(s, overrides=MONOCYTE_WELL)[readout])
 
 
 def monocyte_il6_with_il4(il4_ng_ml: float = 10.0) -> float:
@@ -396,20 +403,15 @@ def monocyte_il6_with_il4(il4_ng_ml: float = 10.0) -> float:
     before, relative to the same well without IL-4 (Alderson 1991: IL-4 inhibits; dose assumed)."""
 
     def il6(il4: float) -> float:
-        first = (
-            {"dose": {"drug": "IL4", "amount": il4, "unit": "ng/mL", "route": "medium"}} if il4 > 0 else {}
-        )
         s = _experiment(
             "monocyte IL-6 with IL-4",
-            [(0.0, first), (1.0, _dose("IL7", 100.0, "ng/mL"))],
+            [(0.0, _dose("IL4", il4, "ng/mL")), (1.0, _dose("IL7", 100.0, "ng/mL"))],
             ["IL6_conc"],
             [0.0, 25.0],
             time_unit="h",
             steady_first=False,
         )
-        return float(
-            simulate(s, overrides={"T_fixed": "0 cells", "monocytes_culture": "2e5 cells"})["IL6_conc"][-1]
-        )
+        return float(simulate(s, overrides=MONOCYTE_WELL)["IL6_conc"][-1])
 
     return il6(il4_ng_ml) / il6(0.0)
 
@@ -422,7 +424,7 @@ def osteoclast_formation(il7_ng_ml: float, *, t_cells: bool, days: float = 7.0) 
     """
     s = _experiment(
         "osteoclastogenesis",
-        [(0.0, _dose("IL7", il7_ng_ml, "ng/mL") if il7_ng_ml > 0 else {})],
+        [(0.0, _dose("IL7", il7_ng_ml, "ng/mL"))],
         ["OC"],
         [0.0, days],
         time_unit="day",
@@ -438,7 +440,7 @@ def osteoclasts_against_vehicle(il7_ng_ml: float, *, days: float = 7.0) -> float
     def formed(dose: float) -> float:
         s = _experiment(
             "osteoclastogenesis against vehicle",
-            [(0.0, _dose("IL7", dose, "ng/mL") if dose > 0 else {})],
+            [(0.0, _dose("IL7", dose, "ng/mL"))],
             ["OC"],
             [0.0, days],
             time_unit="day",
@@ -471,22 +473,15 @@ def mouse_osteoclasts(*, knockout: str | None = None, t_depleted: bool = False) 
     birth (``k_deplete`` 2.3/day), standing for Toraldo 2003's T-cell-deficient nude mice, whose
     missing thymic output the model's homeostasis would otherwise replace.
     """
-    first: dict[str, Any] = {"time": "-inf"}
-    if knockout is not None:
-        first["knockout"] = [knockout]
-    if t_depleted:
-        first["set"] = {"k_deplete": "2.3 1/day"}
-    s = parse(
-        {
-            "name": "mouse osteoclasts",
-            "description": "osteoclasts in a mouse given rhIL-7",
-            "context": "mouse_body",
-            "time_unit": "day",
-            "periods": [first, {"time": 0, "dose": dict(MOUSE_IL7_COURSE)}],
-            "readouts": ["OC"],
-            "output": {"times": [0.0, float(MOUSE_IL7_DAYS)]},
-        },
-        file="<il7.experiments>",
+    s = _experiment(
+        "mouse osteoclasts",
+        [(0.0, {"dose": dict(MOUSE_IL7_COURSE)})],
+        ["OC"],
+        [0.0, float(MOUSE_IL7_DAYS)],
+        time_unit="day",
+        context="mouse_body",
+        preequilibrate={"k_deplete": "2.3 1/day"} if t_depleted else None,
+        knockouts=() if knockout is None else (knockout,),
     )
     oc = simulate(s)["OC"]
     return float(oc[0]), float(oc[-1])
@@ -496,7 +491,7 @@ def activated_t_products(il7_ng_ml: float, *, hours: float = 24.0) -> dict[str, 
     """IL-3 and GM-CSF (pg/mL) from 1e6 activated T cells in 200 uL over ``hours``, and their CD127."""
     s = _experiment(
         "activated T cells",
-        [(0.0, _dose("IL7", il7_ng_ml, "ng/mL") if il7_ng_ml > 0 else {})],
+        [(0.0, _dose("IL7", il7_ng_ml, "ng/mL"))],
         ["IL3_conc", "GMCSF_conc", "CD127_activated"],
         [0.0, hours],
         time_unit="h",
@@ -512,7 +507,7 @@ def leukaemia_fold(il7_ng_ml: float, *, gain_of_function: bool = False, days: fl
     """Fold growth of 1e5 leukaemic blasts in a well over ``days`` at an IL-7 dose (Zenatti 2011)."""
     s = _experiment(
         "leukaemic blasts",
-        [(0.0, _dose("IL7", il7_ng_ml, "ng/mL") if il7_ng_ml > 0 else {})],
+        [(0.0, _dose("IL7", il7_ng_ml, "ng/mL"))],
         ["Leuk"],
         [0.0, days],
         time_unit="day",
@@ -534,20 +529,14 @@ def leukaemia_xenograft_fold(knockouts: Sequence[str], *, days: float = 28.0) ->
     immunodeficient Rag2/gc-deficient host, ``("IL2RG", "IL7")`` for the same host lacking IL-7
     (Cancer Res 71:4780). The blasts expand in the marrow niche (tumour.ant).
     """
-    s = parse(
-        {
-            "name": "leukaemia xenograft",
-            "description": f"wild-type blasts in a mouse lacking {', '.join(knockouts)}",
-            "context": "mouse_body",
-            "time_unit": "day",
-            "periods": [
-                {"time": "-inf", "knockout": list(knockouts)},
-                {"time": 0, "set": {"Leuk": "1e6 cells", "IL7R_gof": 0}},
-            ],
-            "readouts": ["Leuk"],
-            "output": {"times": [0.0, days]},
-        },
-        file="<il7.experiments>",
+    s = _experiment(
+        "leukaemia xenograft",
+        [(0.0, {"set": {"Leuk": "1e6 cells", "IL7R_gof": 0}})],
+        ["Leuk"],
+        [0.0, days],
+        time_unit="day",
+        context="mouse_body",
+        knockouts=knockouts,
     )
     traj = simulate(s)
     return float(traj["Leuk"][-1] / traj["Leuk"][0])
@@ -583,20 +572,14 @@ def mouse_knockout(gene: str | None, *, overrides: Overrides = None) -> dict[str
     The knockout acts from birth: the pre-equilibration finds the steady state the mutant lives
     in (von Freeden-Jeffry 1995 for IL7; Peschon 1994 for IL7R).
     """
-    period: dict[str, Any] = {"time": "-inf"}
-    if gene is not None:
-        period["knockout"] = [gene]
-    s = parse(
-        {
-            "name": f"mouse {gene or 'wild type'}",
-            "description": "mouse steady state",
-            "context": "mouse_body",
-            "time_unit": "day",
-            "periods": [period],
-            "readouts": list(KNOCKOUT_READOUTS),
-            "output": {"times": [0.0, 1.0]},
-        },
-        file="<il7.experiments>",
+    s = _experiment(
+        f"mouse {gene or 'wild type'}",
+        [],
+        KNOCKOUT_READOUTS,
+        [0.0, 1.0],
+        time_unit="day",
+        context="mouse_body",
+        knockouts=() if gene is None else (gene,),
     )
     traj = simulate(s, overrides=overrides)
     return {r: float(traj[r][0]) for r in KNOCKOUT_READOUTS}
