@@ -119,10 +119,8 @@ class Scenario:
     @property
     def opening(self) -> Period | None:
         """The period whose parameter settings make the state the run starts from, as ``--set``
-        does (cells and receptors computed from them): the pre-equilibration, or without one a
-        first period at or before the first output time."""
-        first = self.periods[0] if self.periods else None
-        return first if first is not None and first.time <= self.times[0] else None
+        does (cells and receptors computed from them): :func:`opening_period`."""
+        return opening_period(self.periods, self.times)
 
     @property
     def set_after_start(self) -> frozenset[str]:
@@ -450,3 +448,10 @@ def readout_not_parameter(name: str) -> str | None:
         "a readout the model computes, not a parameter; set the parameters that decide it "
         f"(`il7 sensitivity SCENARIO {name}` ranks them)"
     )
+
+
+def opening_period(periods: Sequence[Period], times: Sequence[float]) -> Period | None:
+    """The period whose parameter settings make a run's start: the pre-equilibration, or without
+    one a first period at or before the first output time (:attr:`Scenario.opening`)."""
+    first = periods[0] if periods else None
+    return first if first is not None and times and first.time <= times[0] else None

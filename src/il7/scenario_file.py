@@ -24,6 +24,7 @@ from il7.scenario import (
     Period,
     Scenario,
     first_time,
+    opening_period,
     readout_not_parameter,
     span_problem,
     unknown_readout,
@@ -70,9 +71,14 @@ def _starts_steady(raw: Any) -> bool:
     """Whether a scenario file's first period is at -inf, as written (read before the periods are
     checked, so that a missing pre-equilibration is said in the same pass as other mistakes)."""
     time = raw[0]["time"]
-    if isinstance(time, str):
-        return time.strip() in ("-inf", "-.inf")
-    return isinstance(time, numbers.Real) and not isinstance(time, bool) and time == -math.inf
+    return _minus_inf(time) or (
+        isinstance(time, numbers.Real) and not isinstance(time, bool) and time == -math.inf
+    )
+
+
+def _minus_inf(raw: Any) -> bool:
+    """Whether a time is written as ``-inf`` (YAML also spells it ``-.inf``)."""
+    return isinstance(raw, str) and raw.strip() in ("-inf", "-.inf")
 
 
 def checked(data: Any, *, file: str, steady_start: bool) -> Scenario:
@@ -255,9 +261,10 @@ class _Parser:
         """Refuse a parameter that sizes the start state (``start_only`` in interventions.yaml)
         set in a period after the start, where it would change nothing or leave receptors behind."""
         sizes = self.vocab["start_only"]
-        for i, period in enumerate(periods):
-            if i == 0 and times and period.time <= times[0]:
-                continue  # the opening period: its settings make the start (Scenario.opening)
+        opening = opening_period(periods, times)
+        for period in periods:
+            if period is opening:
+                continue  # its settings make the start
             for key in sorted({k for k, _ in period.set} & set(sizes)):
                 self.problem(
                     f"the period at {period.time:g} {time_unit} sets {key}, which sizes {sizes[key]}: the "
@@ -309,7 +316,7 @@ class _Parser:
         return tuple(sorted(out, key=lambda p: p.time)) if not self.problems else tuple(out)
 
     def time(self, raw: Any, where: str) -> float | None:
-        if isinstance(raw, str) and raw.strip() in ("-inf", "-.inf"):
+        if _minus_inf(raw):
             return -math.inf
         if isinstance(raw, bool) or not isinstance(raw, numbers.Real):  # nan and inf are handled below
             self.problem(
