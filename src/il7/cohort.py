@@ -22,7 +22,7 @@ import pandas as pd
 
 from il7 import experiments
 from il7.errors import Il7Error
-from il7.files import writing
+from il7.files import write_table
 from il7.population import MAX_PATIENTS, Population, population
 from il7.scenario import Scenario, load
 from il7.simulate import simulate
@@ -173,10 +173,7 @@ class CohortResult:
 
     def write(self, path: str | Path) -> str:
         """Write :meth:`table` to a CSV file, with :meth:`header` in a comment line on top."""
-        with writing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
-            handle.write(f"# {self.header()}\n")
-            self.table().to_csv(handle, index=False)
-        return str(path)
+        return write_table(path, self.table(), self.header())
 
     def figure(self) -> Any:
         """Day +7 and +14 serum IL-7 by aGVHD status (box plots) and the ROC of day +14 IL-7.

@@ -16,8 +16,12 @@ import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from il7.errors import Il7Error
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SIGNATURES = {
     "il7 report": ("index.html", "<title>il7 report</title>"),
@@ -93,6 +97,15 @@ def writing(path: str | Path) -> Iterator[Path]:
 
 _PARTIALS = itertools.count()
 """Numbers the partial files of one process (:func:`writing`)."""
+
+
+def write_table(path: str | Path, frame: pd.DataFrame, header: str) -> str:
+    """Write the pandas ``frame`` to the CSV file ``path`` (whole or not at all, :func:`writing`),
+    with ``header``, what made it, in a comment line on top (``pandas.read_csv(f, comment="#")``)."""
+    with writing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
+        handle.write(f"# {header}\n")
+        frame.to_csv(handle, index=False)
+    return str(path)
 
 
 def check_folder(folder: str | Path, command: str, option: str) -> None:

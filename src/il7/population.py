@@ -48,7 +48,7 @@ from il7 import build
 from il7.draws import Spread, correlation_matrix, draw, spread
 from il7.engine import provenance
 from il7.errors import Il7Error, did_you_mean
-from il7.files import writing
+from il7.files import write_table
 from il7.scenario import Scenario, known_readouts, load
 from il7.simulate import readout_unit, scenario_overrides, simulate_many, workers
 from il7.trajectory import fit_y_axis
@@ -363,11 +363,7 @@ class Population:
         """
         if not str(path).lower().endswith(".csv"):
             raise Il7Error(f"cannot write '{path}': use a .csv file name")
-        frame = self.patients() if patients else self.percentiles()
-        with writing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
-            handle.write(f"# {self.header()}\n")
-            frame.to_csv(handle, index=False)
-        return str(path)
+        return write_table(path, self.patients() if patients else self.percentiles(), self.header())
 
     def figure(self) -> Any:
         """One panel per readout: the median over time, the middle 50% and 90% of the patients
