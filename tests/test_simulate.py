@@ -414,6 +414,41 @@ def test_age_acts_through_thymic_output_not_through_the_reference() -> None:
     assert old_il7 > young_il7
 
 
+def test_the_thymus_grows_no_further_than_its_niches_and_they_shrink_with_age() -> None:
+    """Early thymocytes compete for stromal niches (DN_niche_fill filled at the reference): IL-7
+    that saturates the thymic niche for two months grows the thymus, but by less than
+    1 / DN_niche_fill; and since the niches shrink with age as the progenitor supply does, thymic
+    export still falls with age as Lewkiewicz's exp(-thymic_decline x age)."""
+    from il7.build import parameters
+    from il7.scenario import parse
+
+    values = {p.id: p.value for p in parameters()}
+
+    def run(age: float, infusion: dict[str, object] | None) -> il7.Trajectory:
+        start: dict[str, object] = {"time": "-inf", "set": {"age": f"{age} years"}}
+        periods = [start] + ([{"time": 0, "infusion": infusion}] if infusion else [])
+        return il7.simulate(
+            parse(
+                {
+                    "name": f"thymus at {age}",
+                    "description": "a body at steady state, with or without IL-7 infused",
+                    "context": "human_body",
+                    "time_unit": "day",
+                    "periods": periods,
+                    "readouts": ["thymus_cells", "thymic_export", "S_thy"],
+                    "output": {"times": [0, 30, 60]},
+                }
+            )
+        )
+
+    flooded = run(30, {"drug": "IL7", "rate": 100, "unit": "ug/kg/day", "duration": 60})
+    assert flooded["S_thy"][-1] > 0.99  # the niche is saturated
+    grown = flooded["thymus_cells"][-1] / flooded["thymus_cells"][0]
+    assert 1.5 < grown < 1 / values["DN_niche_fill"]
+    young, old = run(20, None)["thymic_export"][0], run(70, None)["thymic_export"][0]
+    assert old / young == pytest.approx(np.exp(-values["thymic_decline"] * 50), rel=1e-3)
+
+
 def test_ex_vivo_il7_assay_reads_the_drug_and_nothing_else() -> None:
     """The target-engagement assay gives the same IL-7-induced pSTAT5 before and on a course at
     dose 0, a strong response (IL-7 at 10 ng/mL saturates), and much less at the antibody's trough."""

@@ -248,6 +248,7 @@ def sportes_subsets() -> dict[str, np.ndarray]:
             "memory_CD8_blood",
             "Treg_blood",
             "CD4_blood",
+            "thymic_export",
         ),
     )
     return experiments.course(s, 10.0)
@@ -257,6 +258,11 @@ def sportes_naive_over_memory() -> float:
     """Smaller (CD4, CD8) ratio of the naive pool's peak fold to the memory pool's in sportes_2008."""
     c = sportes_subsets()
     return min(_peak_fold(c, f"naive_{t}_blood") / _peak_fold(c, f"memory_{t}_blood") for t in ("CD4", "CD8"))
+
+
+def sportes_thymic_export_fold() -> float:
+    """Peak thymic export over before in the first 8 weeks of sportes_2008 at 10 ug/kg."""
+    return _peak_fold(sportes_subsets(), "thymic_export")
 
 
 def _treg_share_at_cd4_peak(c: dict[str, np.ndarray]) -> float:
@@ -543,6 +549,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "sportes_rise_dose_dependent": sportes_dose_dependence,
     "sportes_naive_expand_preferentially": sportes_naive_over_memory,
     "sportes_treg_share_falls": sportes_treg_share,
+    "ril7_thymic_output_not_enhanced": sportes_thymic_export_fold,
     "levy_cd4_gain_week12": lambda: levy_gains()[0],
     "levy_cd4_gain_kept_at_one_year": lambda: levy_gains()[1] / levy_gains()[0],
     "levy_cd4_gain_dose_dependent": levy_dose_dependence,
