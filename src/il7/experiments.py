@@ -487,6 +487,38 @@ def mouse_osteoclasts(*, knockout: str | None = None, t_depleted: bool = False) 
     return float(oc[0]), float(oc[-1])
 
 
+MORRISSEY_COURSE: dict[str, Any] = {
+    "drug": "IL7",
+    "amount": 0.5,
+    "unit": "ug",
+    "route": "sc",
+    "every": 0.5,
+    "count": 12,
+}
+"""Morrissey 1991 (J Immunol, PMID 1712810, abstract): normal mice given IL-7 "500 ng, twice daily"
+for 6 days. The abstract gives neither the route (SC here, as the model's other mouse courses) nor
+the species of the IL-7 (Immunex's, probably murine; the model's is one IL-7)."""
+
+
+@functools.cache
+def mouse_short_course() -> dict[str, tuple[float, float]]:
+    """Peripheral T cells (``T_cells_total``) and mature B cells (``matB``) of a mouse given
+    :data:`MORRISSEY_COURSE` from its steady state: each at the end of the course (day 6) and
+    6 days after it (day 12), relative to before."""
+    s = _experiment(
+        "mouse IL-7 short course",
+        [(0.0, {"dose": dict(MORRISSEY_COURSE)})],
+        ["T_cells_total", "matB"],
+        [0.0, 6.0, 12.0],
+        time_unit="day",
+        context="mouse_body",
+    )
+    traj = simulate(s)
+    return {
+        k: (float(traj[k][1] / traj[k][0]), float(traj[k][2] / traj[k][0])) for k in ("T_cells_total", "matB")
+    }
+
+
 def activated_t_products(il7_ng_ml: float, *, hours: float = 24.0) -> dict[str, float]:
     """IL-3 and GM-CSF (pg/mL) from 1e6 activated T cells in 200 uL over ``hours``, and their CD127."""
     s = _experiment(

@@ -514,6 +514,8 @@ MEASURES: dict[str, Callable[[], float]] = {
     ),
     "mouse_il7_course_raises_osteoclasts": lambda: _fold(experiments.mouse_osteoclasts()),
     "mouse_il7_course_without_t_cells_no_rise": lambda: _fold(experiments.mouse_osteoclasts(t_depleted=True)),
+    "mouse_il7_short_course_b_cells_double": lambda: experiments.mouse_short_course()["matB"][0],
+    "mouse_il7_short_course_reverses": lambda: max(f[1] for f in experiments.mouse_short_course().values()),
     "activated_t_gmcsf_ratio": lambda: (
         experiments.activated_t_products(10.0)["GMCSF_conc"]
         / experiments.activated_t_products(0.0)["GMCSF_conc"]
