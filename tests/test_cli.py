@@ -144,6 +144,27 @@ def test_export_and_population_say_what_comes_after_the_output_ends(
     assert code == 0 and "before the dose at 10 day, which the patients' runs do not show" in err
 
 
+def test_a_flat_dose_for_per_kg_doses_runs_with_a_note_of_its_size_per_kg(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # '1 mg' for '1 mg/kg' is a 70-fold slip: it runs (a flat dose is a dose) and says what it is
+    code, _, err = run(
+        capsys, "simulate", "anti_cd127_q2w", "--dose", "1 mg", "--out", str(tmp_path / "a.csv")
+    )
+    assert code == 0, err
+    assert "--dose '1 mg' is a flat amount per body, 0.0143 mg/kg in this 70-kg body" in err
+    assert "write '1 mg/kg'" in err
+    code, _, err = run(
+        capsys, "simulate", "anti_cd127_q2w", "--dose", "1 mg/kg", "--out", str(tmp_path / "b.csv")
+    )
+    assert code == 0 and "flat amount" not in err
+    # grams are a dose unit, within the same cap as the others (at most 100 mg/kg: 7 g in 70 kg)
+    code, _, err = run(
+        capsys, "simulate", "anti_cd127_q2w", "--dose", "8 g", "--out", str(tmp_path / "c.csv")
+    )
+    assert code == 2 and "at most 7 g, 100 mg/kg" in err
+
+
 def test_dose_gives_the_scenario_at_another_dose_level_as_its_file_would(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -381,6 +381,31 @@ def test_infusion_errors_are_reported(tmp_path: Path) -> None:
         )
 
 
+def test_an_infusion_of_a_drug_the_model_cannot_infuse_says_which_it_can() -> None:
+    from il7.errors import ScenarioError
+    from il7.scenario import parse
+
+    with pytest.raises(
+        ScenarioError,
+        match=r"anti_CD127 cannot be infused \(the model has an infusion only for IL7\); give it as a dose",
+    ):
+        parse(
+            {
+                "name": "antibody drip",
+                "description": "x",
+                "context": "human_body",
+                "periods": [
+                    {"time": "-inf"},
+                    {
+                        "time": 0,
+                        "infusion": {"drug": "anti_CD127", "rate": 1, "unit": "mg/kg/h", "duration": 1},
+                    },
+                ],
+                "output": {"t_end": 1, "n": 2},
+            }
+        )
+
+
 def test_species_readouts_are_labelled_cells_or_molecules() -> None:
     from il7.simulate import readout_unit
 

@@ -543,7 +543,11 @@ class _Parser:
             )
             ok = False
         if ok and drug is not None and "infusion" not in drug:
-            self.problem(f"{where}: {raw['drug']} cannot be infused; give it as a dose")
+            infusible = [name for name, d in self.vocab["drugs"].items() if "infusion" in d]
+            self.problem(
+                f"{where}: {raw['drug']} cannot be infused (the model has an infusion only for "
+                f"{', '.join(infusible)}); give it as a dose, e.g. route: iv"
+            )
             ok = False
         if not ok or drug is None or rate is None or duration is None:
             return []

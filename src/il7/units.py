@@ -200,6 +200,7 @@ DOSE_UNITS: dict[str, tuple[str, float, bool]] = {
     "ng": ("mass", 1e-9, False),
     "ug": ("mass", 1e-6, False),
     "mg": ("mass", 1e-3, False),
+    "g": ("mass", 1.0, False),
     "ng/kg": ("mass", 1e-9, True),
     "ug/kg": ("mass", 1e-6, True),
     "mg/kg": ("mass", 1e-3, True),

@@ -31,11 +31,42 @@ number_option.__name__ = "float"  # argparse says "invalid float value: '1_0'", 
 
 
 def chosen_scenario(args: argparse.Namespace) -> Scenario:
-    """The scenario named on the command line, at ``--dose`` if one is given."""
+    """The scenario named on the command line, at ``--dose`` if one is given (with a note when a
+    flat amount replaces per-kg doses: '1 mg' for '1 mg/kg' is a 70-fold slip that runs)."""
     from il7 import scenario
 
     chosen = scenario.load(args.scenario)
-    return chosen if args.dose is None else chosen.with_dose(args.dose, where=f"--dose '{args.dose}'")
+    if args.dose is None:
+        return chosen
+    dosed = chosen.with_dose(args.dose, where=f"--dose '{args.dose}'")
+    note = _flat_dose_note(chosen, dosed, f"--dose '{args.dose}'")
+    if note:
+        print(f"il7: note: {note}", file=sys.stderr)
+    return dosed
+
+
+def _flat_dose_note(own: Scenario, dosed: Scenario, where: str) -> str | None:
+    """What a flat dose amounts to per kg, where it replaces a scenario's per-kg doses."""
+    from il7 import units
+
+    def boluses(s: Scenario) -> list[Any]:
+        return [d for p in s.periods for d in p.doses if d.route != "infusion"]
+
+    before = {d.unit for d in boluses(own)}
+    after = boluses(dosed)
+    weight = dosed.body_weight_kg
+    if not after or weight is None or not all(units.DOSE_UNITS[u][2] for u in before):
+        return None
+    dose = after[0]
+    kind, factor, per_kg = units.DOSE_UNITS[dose.unit]
+    if per_kg or kind != "mass":
+        return None
+    perkg_unit = sorted(before)[0]
+    equivalent = dose.amount * factor / weight / units.DOSE_UNITS[perkg_unit][1]
+    return (
+        f"{where} is a flat amount per body, {equivalent:.3g} {perkg_unit} in this {weight:g}-kg body, "
+        f"where the scenario's doses are per kg; for a dose per kilogram write '{dose.amount:g} {dose.unit}/kg'"
+    )
 
 
 def plain(text: str) -> str:
