@@ -617,6 +617,23 @@ def mouse_knockout(gene: str | None, *, overrides: Overrides = None) -> dict[str
     return {r: float(traj[r][0]) for r in KNOCKOUT_READOUTS}
 
 
+def human_il7r_knockout_b_cells() -> float:
+    """Mature B cells of a human body without IL-7Ralpha (from birth) over the reference adult's."""
+    cells = []
+    for knockouts in ((), ("IL7R",)):
+        s = _experiment(
+            "human B cells",
+            [],
+            ["matB"],
+            [0.0, 1.0],
+            time_unit="day",
+            context="human_body",
+            knockouts=knockouts,
+        )
+        cells.append(float(simulate(s)["matB"][0]))
+    return cells[1] / cells[0]
+
+
 IL7_SOURCES = ("src_stroma", "src_thymus", "src_keratinocyte", "src_fibroblast", "src_endothelial")
 """The parameters of IL-7's five sources (ligand.ant), each one term of its production."""
 

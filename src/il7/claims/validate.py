@@ -536,6 +536,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "mouse_il7ko_thymus_fold": lambda: knockout_fold("IL7", "thymus_cells"),
     "mouse_il7ko_t_cell_fold": lambda: knockout_fold("IL7", "T_cells_total"),
     "mouse_il7ko_preb_and_later_fold": lambda: knockout_fold("IL7", "B_preB_and_later"),
+    "human_il7r_deficiency_keeps_b_cells": experiments.human_il7r_knockout_b_cells,
     "mouse_il7rko_as_severe": lambda: min(
         severity_ratio(r) for r in ("thymus_cells", "T_cells_total", "B_preB_and_later")
     ),
