@@ -381,6 +381,34 @@ def test_infusion_errors_are_reported(tmp_path: Path) -> None:
         )
 
 
+def test_blood_t_cells_are_occupied_within_hours_while_the_tissues_wait_for_the_antibody() -> None:
+    """Blood T cells bind the plasma's antibody within minutes; the T cells in tissue fluid see it
+    only as it escapes the capillaries (PS_Ab), over days."""
+    from il7.scenario import parse
+
+    traj = il7.simulate(
+        parse(
+            {
+                "name": "one antibody dose",
+                "description": "1 mg/kg SC",
+                "context": "human_body",
+                "time_unit": "h",
+                "periods": [
+                    {"time": "-inf"},
+                    {"time": 0, "dose": {"drug": "anti_CD127", "amount": 1, "unit": "mg/kg", "route": "sc"}},
+                ],
+                "readouts": ["anti_CD127_occupancy_blood", "anti_CD127_occupancy"],
+                "output": {"times": [0, 2, 168, 24 * 120]},
+            }
+        )
+    )
+    blood, tissue = traj["anti_CD127_occupancy_blood"], traj["anti_CD127_occupancy"]
+    assert blood[0] == 0 and tissue[0] == 0
+    assert blood[1] > 0.9 and tissue[1] < 0.01  # 2 h
+    assert blood[2] > 0.95 and tissue[2] > 0.9  # a week: both blocked
+    assert blood[3] < 0.01  # the antibody has gone by day 120
+
+
 def test_an_infusion_of_a_drug_the_model_cannot_infuse_says_which_it_can() -> None:
     from il7.errors import ScenarioError
     from il7.scenario import parse
