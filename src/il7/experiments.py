@@ -737,6 +737,27 @@ def il7_induced_pstat5(scenario: Scenario | str, at: float, *, overrides: Overri
     return float(p[1] - p[0])
 
 
+ELLIS_SUBSETS = ("naive_CD4_blood", "memory_CD4_blood", "naive_CD8_blood", "memory_CD8_blood")
+"""The blood T-cell subsets read after a single IV antibody dose (Ellis 2019's 24 weeks)."""
+
+
+def antibody_single_iv_lowest(mg_per_kg: float = 2.0) -> dict[str, float]:
+    """Lowest count of each of :data:`ELLIS_SUBSETS` over the 168 days after a single IV dose of the
+    anti-IL-7Ralpha antibody, relative to before (Ellis 2019, GSK2618960 0.6 or 2 mg/kg IV in
+    healthy subjects: "No meaningful changes ... in absolute numbers or proportions of immune cell
+    populations")."""
+    s = _experiment(
+        "antibody single IV dose",
+        [(0.0, _dose("anti_CD127", mg_per_kg, "mg/kg", route="iv"))],
+        ELLIS_SUBSETS,
+        [float(d) for d in range(169)],
+        time_unit="day",
+        context="human_body",
+    )
+    traj = simulate(s)
+    return {k: float(np.min(traj[k][1:]) / traj[k][0]) for k in ELLIS_SUBSETS}
+
+
 @dataclass(frozen=True)
 class AntibodyTrough:
     """The anti_cd127_q2w course from the 2nd dose to 2 weeks after the last (days 14-84)."""

@@ -566,6 +566,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "anti_cd127_naive_cd8_spared": lambda: (
         anti_cd127_fold("naive_CD8_blood") / anti_cd127_fold("naive_CD4_blood")
     ),
+    "anti_cd127_single_iv_leaves_t_cells": lambda: min(experiments.antibody_single_iv_lowest().values()),
     "anti_cd127_memory_cd4_falls": lambda: (
         anti_cd127_fold("memory_CD4_blood") / anti_cd127_fold("naive_CD8_blood")
     ),
