@@ -409,6 +409,36 @@ def test_blood_t_cells_are_occupied_within_hours_while_the_tissues_wait_for_the_
     assert blood[3] < 0.01  # the antibody has gone by day 120
 
 
+def test_trecs_follow_thymic_production_and_are_diluted_by_division() -> None:
+    """A thymectomy stops new TRECs: TREC-carrying naive CD4 T cells fall with the naive cells'
+    turnover (half-life 4.2 years) while division holds the naive pool up; at the reference the
+    share of naive CD4 T cells carrying one is the thymus's share of their production."""
+    from il7.scenario import parse
+
+    traj = il7.simulate(
+        parse(
+            {
+                "name": "thymectomy",
+                "description": "the thymus removed at 30",
+                "context": "human_body",
+                "time_unit": "day",
+                "periods": [{"time": "-inf"}, {"time": 0, "set": {"k_export": "0 1/day"}}],
+                "readouts": ["naive_CD4_blood", "TREC_naive_CD4_blood", "TREC_per_naive_CD4"],
+                "output": {"times": [0, 5 * 365.25]},
+            }
+        )
+    )
+    naive, trec = traj["naive_CD4_blood"], traj["TREC_naive_CD4_blood"]
+    assert trec[1] / trec[0] < 0.5 < 0.7 < naive[1] / naive[0]
+    assert traj["TREC_per_naive_CD4"][1] < traj["TREC_per_naive_CD4"][0]
+    # at the reference adult: the thymic share of naive CD4 production (tcells.ant's p_ref_n4)
+    v = {p.id: p.value for p in il7.build.parameters()}  # table units: cells, years
+    export = v["thymic_output_young"] * np.exp(-v["thymic_decline"] * v["age_ref"])
+    export_cd4 = export * v["frac_export_CD4"] * (1 - v["frac_export_Treg"])
+    share = export_cd4 / (v["Tn4_ref"] * np.log(2) / v["halflife_naive_CD4"])
+    assert traj["TREC_per_naive_CD4"][0] == pytest.approx(share, rel=1e-2)
+
+
 def test_an_infusion_of_a_drug_the_model_cannot_infuse_says_which_it_can() -> None:
     from il7.errors import ScenarioError
     from il7.scenario import parse
@@ -691,6 +721,6 @@ def test_a_run_that_ends_beyond_what_a_body_holds_says_so() -> None:
 def test_a_value_set_outside_its_bounds_is_run_and_said() -> None:
     # age = 2000 years (a slip for 20) ran as quietly as 60 years
     assert il7.simulate("baseline", overrides={"age": "2000 years"}).notes == (
-        "age = 2000 years lies outside its bounds (0 to 90 years); il7 runs it, but no check covers the model there",
+        "age = 2000 years lies outside its bounds (18 to 90 years); il7 runs it, but no check covers the model there",
     )
     assert il7.simulate("baseline", overrides={"age": "60 years"}).notes == ()

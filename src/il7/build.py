@@ -358,6 +358,7 @@ def _annotate(lib: Any, model: Any) -> None:
     qualifiers = {
         "bqbiol:is": lib.BQB_IS,
         "bqbiol:hasPart": lib.BQB_HAS_PART,
+        "bqbiol:isPartOf": lib.BQB_IS_PART_OF,
         "bqbiol:isVersionOf": lib.BQB_IS_VERSION_OF,
         "bqbiol:hasVersion": lib.BQB_HAS_VERSION,
         "bqbiol:occursIn": lib.BQB_OCCURS_IN,

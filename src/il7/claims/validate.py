@@ -249,9 +249,17 @@ def sportes_subsets() -> dict[str, np.ndarray]:
             "Treg_blood",
             "CD4_blood",
             "thymic_export",
+            "TREC_per_naive_CD4",
+            "TREC_naive_CD4_blood",
         ),
     )
     return experiments.course(s, 10.0)
+
+
+def sportes_lowest(readout: str) -> float:
+    """Lowest value of a readout in the first 8 weeks of sportes_2008 at 10 ug/kg, over before."""
+    c = sportes_subsets()
+    return float(np.min(c[readout]) / c[readout][0])
 
 
 def sportes_naive_over_memory() -> float:
@@ -553,6 +561,8 @@ MEASURES: dict[str, Callable[[], float]] = {
     "sportes_naive_expand_preferentially": sportes_naive_over_memory,
     "sportes_treg_share_falls": sportes_treg_share,
     "ril7_thymic_output_not_enhanced": sportes_thymic_export_fold,
+    "ril7_trec_content_falls": lambda: sportes_lowest("TREC_per_naive_CD4"),
+    "ril7_trec_cells_fall": lambda: sportes_lowest("TREC_naive_CD4_blood"),
     "levy_cd4_gain_week12": lambda: levy_gains()[0],
     "levy_cd4_gain_kept_at_one_year": lambda: levy_gains()[1] / levy_gains()[0],
     "levy_cd4_gain_dose_dependent": levy_dose_dependence,
