@@ -439,25 +439,47 @@ def test_trecs_follow_thymic_production_and_are_diluted_by_division() -> None:
     assert traj["TREC_per_naive_CD4"][0] == pytest.approx(share, rel=1e-2)
 
 
+def test_an_antibody_infusion_over_an_hour_gives_what_the_same_iv_bolus_gives() -> None:
+    from il7.scenario import parse
+
+    def serum(route: dict[str, object]) -> float:
+        traj = il7.simulate(
+            parse(
+                {
+                    "name": "antibody IV",
+                    "description": "2 mg/kg",
+                    "context": "human_body",
+                    "time_unit": "h",
+                    "periods": [{"time": "-inf"}, {"time": 0, **route}],
+                    "readouts": ["anti_CD127_serum"],
+                    "output": {"times": [0, 168]},
+                }
+            )
+        )
+        return float(traj["anti_CD127_serum"][-1])
+
+    bolus = serum({"dose": {"drug": "anti_CD127", "amount": 2, "unit": "mg/kg", "route": "iv"}})
+    drip = serum({"infusion": {"drug": "anti_CD127", "rate": 2, "unit": "mg/kg/h", "duration": 1}})
+    assert bolus > 1e4  # ng/mL a week later
+    assert drip == pytest.approx(bolus, rel=0.02)
+
+
 def test_an_infusion_of_a_drug_the_model_cannot_infuse_says_which_it_can() -> None:
     from il7.errors import ScenarioError
     from il7.scenario import parse
 
     with pytest.raises(
         ScenarioError,
-        match=r"anti_CD127 cannot be infused \(the model has an infusion only for IL7\); give it as a dose",
+        match=r"CYT107 cannot be infused \(the model has an infusion only for IL7, anti_CD127\); give it as a dose",
     ):
         parse(
             {
-                "name": "antibody drip",
+                "name": "CYT107 drip",
                 "description": "x",
                 "context": "human_body",
                 "periods": [
                     {"time": "-inf"},
-                    {
-                        "time": 0,
-                        "infusion": {"drug": "anti_CD127", "rate": 1, "unit": "mg/kg/h", "duration": 1},
-                    },
+                    {"time": 0, "infusion": {"drug": "CYT107", "rate": 1, "unit": "ug/kg/h", "duration": 1}},
                 ],
                 "output": {"t_end": 1, "n": 2},
             }
