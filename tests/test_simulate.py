@@ -554,6 +554,16 @@ def test_the_thymus_grows_no_further_than_its_niches_and_they_shrink_with_age() 
     assert old / young == pytest.approx(np.exp(-values["thymic_decline"] * 50), rel=1e-3)
 
 
+def test_progenitors_reach_the_thymus_as_the_marrow_has_them() -> None:
+    """ETP_influx follows the marrow's progenitors: conditioning that removes 99% of them takes the
+    influx down with them (it once stayed at the healthy level)."""
+    traj = il7.simulate(il7.load_scenario("transplant").with_readouts(["ETP_influx", "HSPC_rel"]))
+    influx, marrow = traj["ETP_influx"], traj["HSPC_rel"]
+    day0 = int(np.argmin(marrow))
+    assert marrow[day0] < 0.1
+    assert influx[day0] / influx[0] == pytest.approx(marrow[day0] / marrow[0], rel=1e-6)
+
+
 def test_ex_vivo_il7_assay_reads_the_drug_and_nothing_else() -> None:
     """The target-engagement assay gives the same IL-7-induced pSTAT5 before and on a course at
     dose 0, a strong response (IL-7 at 10 ng/mL saturates), and much less at the antibody's trough."""

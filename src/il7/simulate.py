@@ -378,6 +378,8 @@ REFERENCE_CONDITIONS = (
     ("K_surv_n8", "naive CD8 turn over faster than T cells die without IL-7 (d_noIL7, halflife_naive_CD8)"),
     ("K_prol_n4", "naive CD4 need more division than p_max allows"),
     ("K_prol_n8", "naive CD8 need more division than p_max allows"),
+    ("DN_niche_free", "every early-thymocyte niche would be filled at the reference, so no progenitor could settle (DN_niche_fill must be below 1)"),
+    ("DN_niche_fill", "the reference thymus would fill none of its early-thymocyte niches (DN_niche_fill must be above 0)"),
 )  # fmt: skip
 
 

@@ -63,9 +63,15 @@ def _flat_dose_note(own: Scenario, dosed: Scenario, where: str) -> str | None:
         return None
     perkg_unit = sorted(before)[0]
     equivalent = dose.amount * factor / weight / units.DOSE_UNITS[perkg_unit][1]
+    per_kg_spelling = f"{dose.unit}/kg"
+    meant = (
+        f"{dose.amount:g} {per_kg_spelling}"
+        if per_kg_spelling in units.DOSE_UNITS
+        else f"{dose.amount * factor / units.DOSE_UNITS[perkg_unit][1]:g} {perkg_unit}"  # 1 g/kg: 1000 mg/kg
+    )
     return (
         f"{where} is a flat amount per body, {equivalent:.3g} {perkg_unit} in this {weight:g}-kg body, "
-        f"where the scenario's doses are per kg; for a dose per kilogram write '{dose.amount:g} {dose.unit}/kg'"
+        f"where the scenario's doses are per kg; for a dose per kilogram write '{meant}'"
     )
 
 
