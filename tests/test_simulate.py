@@ -753,6 +753,6 @@ def test_a_run_that_ends_beyond_what_a_body_holds_says_so() -> None:
 def test_a_value_set_outside_its_bounds_is_run_and_said() -> None:
     # age = 2000 years (a slip for 20) ran as quietly as 60 years
     assert il7.simulate("baseline", overrides={"age": "2000 years"}).notes == (
-        "age = 2000 years lies outside its bounds (18 to 90 years); il7 runs it, but no check covers the model there",
+        "age = 2000 years lies outside its bounds (18 to 105 years); il7 runs it, but no check covers the model there",
     )
     assert il7.simulate("baseline", overrides={"age": "60 years"}).notes == ()

@@ -617,6 +617,24 @@ def mouse_knockout(gene: str | None, *, overrides: Overrides = None) -> dict[str
     return {r: float(traj[r][0]) for r in KNOCKOUT_READOUTS}
 
 
+def naive_t_cells_by_age(*ages: float) -> list[float]:
+    """Naive CD4 + CD8 T cells per uL of blood of a healthy body at each age (steady state)."""
+    counts = []
+    for age in ages:
+        s = _experiment(
+            "naive T cells by age",
+            [],
+            ["naive_CD4_blood", "naive_CD8_blood"],
+            [0.0, 1.0],
+            time_unit="day",
+            context="human_body",
+            preequilibrate={"age": f"{age:g} years"},
+        )
+        traj = simulate(s)
+        counts.append(float(traj["naive_CD4_blood"][0] + traj["naive_CD8_blood"][0]))
+    return counts
+
+
 def human_il7r_knockout_b_cells() -> float:
     """Mature B cells of a human body without IL-7Ralpha (from birth) over the reference adult's."""
     cells = []

@@ -268,6 +268,12 @@ def sportes_naive_over_memory() -> float:
     return min(_peak_fold(c, f"naive_{t}_blood") / _peak_fold(c, f"memory_{t}_blood") for t in ("CD4", "CD8"))
 
 
+def naive_centenarians_over_young() -> float:
+    """Naive T cells (CD4 + CD8, blood) at 100 years over at 20 (Fagnoni 2000's oldest and youngest)."""
+    old, young = experiments.naive_t_cells_by_age(100.0, 20.0)
+    return old / young
+
+
 def sportes_thymic_export_fold() -> float:
     """Peak thymic export over before in the first 8 weeks of sportes_2008 at 10 ug/kg."""
     return _peak_fold(sportes_subsets(), "thymic_export")
@@ -545,6 +551,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "mouse_il7ko_t_cell_fold": lambda: knockout_fold("IL7", "T_cells_total"),
     "mouse_il7ko_preb_and_later_fold": lambda: knockout_fold("IL7", "B_preB_and_later"),
     "human_il7r_deficiency_keeps_b_cells": experiments.human_il7r_knockout_b_cells,
+    "naive_t_cells_centenarians_over_young": naive_centenarians_over_young,
     "mouse_il7rko_as_severe": lambda: min(
         severity_ratio(r) for r in ("thymus_cells", "T_cells_total", "B_preB_and_later")
     ),
