@@ -604,52 +604,47 @@ def mouse_knockout(gene: str | None, *, overrides: Overrides = None) -> dict[str
     The knockout acts from birth: the pre-equilibration finds the steady state the mutant lives
     in (von Freeden-Jeffry 1995 for IL7; Peschon 1994 for IL7R).
     """
+    return steady_state(
+        "mouse_body", KNOCKOUT_READOUTS, knockouts=() if gene is None else (gene,), overrides=overrides
+    )
+
+
+def steady_state(
+    context: str,
+    readouts: Sequence[str],
+    *,
+    knockouts: Sequence[str] = (),
+    settings: Mapping[str, Any] | None = None,
+    overrides: Overrides = None,
+) -> dict[str, float]:
+    """Each readout at the steady state of a body (``context``) with ``knockouts`` and
+    ``settings`` from birth (e.g. ``{"age": "60 years"}``)."""
     s = _experiment(
-        f"mouse {gene or 'wild type'}",
+        f"{context} steady state",
         [],
-        KNOCKOUT_READOUTS,
+        readouts,
         [0.0, 1.0],
         time_unit="day",
-        context="mouse_body",
-        knockouts=() if gene is None else (gene,),
+        context=context,
+        preequilibrate=settings,
+        knockouts=knockouts,
     )
     traj = simulate(s, overrides=overrides)
-    return {r: float(traj[r][0]) for r in KNOCKOUT_READOUTS}
+    return {r: float(traj[r][0]) for r in readouts}
 
 
 def naive_t_cells_by_age(*ages: float) -> list[float]:
     """Naive CD4 + CD8 T cells per uL of blood of a healthy body at each age (steady state)."""
-    counts = []
-    for age in ages:
-        s = _experiment(
-            "naive T cells by age",
-            [],
-            ["naive_CD4_blood", "naive_CD8_blood"],
-            [0.0, 1.0],
-            time_unit="day",
-            context="human_body",
-            preequilibrate={"age": f"{age:g} years"},
-        )
-        traj = simulate(s)
-        counts.append(float(traj["naive_CD4_blood"][0] + traj["naive_CD8_blood"][0]))
-    return counts
+    naive = ("naive_CD4_blood", "naive_CD8_blood")
+    return [
+        sum(steady_state("human_body", naive, settings={"age": f"{age:g} years"}).values()) for age in ages
+    ]
 
 
 def human_il7r_knockout_b_cells() -> float:
     """Mature B cells of a human body without IL-7Ralpha (from birth) over the reference adult's."""
-    cells = []
-    for knockouts in ((), ("IL7R",)):
-        s = _experiment(
-            "human B cells",
-            [],
-            ["matB"],
-            [0.0, 1.0],
-            time_unit="day",
-            context="human_body",
-            knockouts=knockouts,
-        )
-        cells.append(float(simulate(s)["matB"][0]))
-    return cells[1] / cells[0]
+    wild, deficient = (steady_state("human_body", ["matB"], knockouts=k)["matB"] for k in ((), ("IL7R",)))
+    return deficient / wild
 
 
 IL7_SOURCES = ("src_stroma", "src_thymus", "src_keratinocyte", "src_fibroblast", "src_endothelial")

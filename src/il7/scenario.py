@@ -130,6 +130,11 @@ class Scenario:
         )
 
     @property
+    def boluses(self) -> tuple[Dose, ...]:
+        """The scenario's bolus doses (not infusions), in period order."""
+        return tuple(d for p in self.periods for d in p.doses if d.route != "infusion")
+
+    @property
     def t_end(self) -> float:
         """Last output time, in the scenario's time unit."""
         return self.times[-1]
@@ -143,7 +148,7 @@ class Scenario:
         later = [f"{p.time:g}" for p in self.periods if p.time > end and p.set]
         if later:
             out.append(f"the settings at {', '.join(later)} {unit}")
-        boluses = sorted(d.time for p in self.periods for d in p.doses if d.route != "infusion")
+        boluses = sorted(d.time for d in self.boluses)
         late = [t for t in boluses if t > end]
         if len(boluses) == 1 and late:
             out.append(f"the dose at {late[0]:g} {unit}")
@@ -272,7 +277,7 @@ class Scenario:
             units); the amount is not a finite number >= 0; the unit does not fit.
         """
         where = where or f"with_dose({reprlib.repr(amount)}, {reprlib.repr(unit)})"
-        boluses = [d for p in self.periods for d in p.doses if d.route != "infusion"]
+        boluses = self.boluses
         if not boluses:
             raise Il7Error(
                 f"{where}: scenario '{self.name}' gives no bolus dose to change (an infusion keeps its "

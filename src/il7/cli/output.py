@@ -49,11 +49,8 @@ def _flat_dose_note(own: Scenario, dosed: Scenario, where: str) -> str | None:
     """What a flat dose amounts to per kg, where it replaces a scenario's per-kg doses."""
     from il7 import units
 
-    def boluses(s: Scenario) -> list[Any]:
-        return [d for p in s.periods for d in p.doses if d.route != "infusion"]
-
-    before = {d.unit for d in boluses(own)}
-    after = boluses(dosed)
+    before = {d.unit for d in own.boluses}
+    after = dosed.boluses
     weight = dosed.body_weight_kg
     if not after or weight is None or not all(units.DOSE_UNITS[u][2] for u in before):
         return None
