@@ -23,7 +23,7 @@ def test_a_log_normal_spread_has_the_runs_value_as_median_and_the_cv_asked_for()
     table = next(p.value for p in parameters() if p.id == "halflife_naive_CD4")
     assert (naive.kind, naive.center, naive.cv) == ("lognormal", table, 0.3)
     wide = Spread("x", "lognormal", "1", 2.0, 0.3, 0.0, math.inf)
-    draws, (redrawn,) = draw([wide], 40_000, np.random.default_rng(0))
+    draws, (redrawn,) = draw([wide], 40_000, 0)
     assert redrawn == 0
     values = draws[:, 0]
     assert np.median(values) == pytest.approx(2.0, rel=0.02)
@@ -40,12 +40,25 @@ def test_the_median_is_the_value_in_the_run_not_the_tables() -> None:
 
 def test_log_normal_draws_outside_the_bounds_are_drawn_again_and_counted() -> None:
     tight = Spread("x", "lognormal", "1", 1.0, 0.5, 0.8, 1.25)
-    values, (redrawn,) = draw([tight], 2000, np.random.default_rng(1))
+    values, (redrawn,) = draw([tight], 2000, 1)
     assert values.min() >= 0.8 and values.max() <= 1.25
     assert redrawn > 500  # about 2/3 of a CV-50% log-normal lies outside x/1.25
     hopeless = Spread("y", "lognormal", "1", 1.0, 5.0, 0.999, 1.001)
     with pytest.raises(Il7Error, match=r"--vary y: most log-normal draws .* give a smaller CV or a range"):
-        draw([tight, hopeless], 100, np.random.default_rng(1))
+        draw([tight, hopeless], 100, 1)
+
+
+def test_a_larger_population_keeps_the_smaller_ones_patients() -> None:
+    """Patient i depends on the seed and i only, redraws and correlations included: --n 1000
+    extends --n 100 rather than drawing other people."""
+    tight = Spread("x", "lognormal", "1", 1.0, 0.5, 0.8, 1.25)  # about 2/3 drawn again
+    age = Spread("age", "uniform", "year", 45.0, math.nan, 20.0, 70.0)
+    matrix = np.array([[1.0, 0.6], [0.6, 1.0]])
+    small, (redrawn_small, _) = draw([tight, age], 50, 3, matrix)
+    large, _ = draw([tight, age], 500, 3, matrix)
+    assert redrawn_small > 10
+    assert np.array_equal(small, large[:50])
+    assert not np.array_equal(small, draw([tight, age], 50, 4, matrix)[0])
 
 
 def test_correlated_parameters_keep_their_own_spreads_and_go_together() -> None:
@@ -55,7 +68,7 @@ def test_correlated_parameters_keep_their_own_spreads_and_go_together() -> None:
     spreads = [clearance, absorption, age]
     matrix = correlation_matrix(spreads, {("CL", "ka"): 0.6, ("age", "CL"): -0.3})
     assert matrix[0, 1] == matrix[1, 0] == 0.6 and matrix[2, 0] == -0.3 and matrix[1, 2] == 0.0
-    values, redrawn = draw(spreads, 20_000, np.random.default_rng(5), matrix)
+    values, redrawn = draw(spreads, 20_000, 5, matrix)
     logs = np.log(values[:, :2])
     # within the bounds, with the log-normal's median and CV and the uniform's range
     assert 0.1 <= values[:, 0].min() and values[:, 0].max() <= 0.5 and redrawn[0] > 0
@@ -67,7 +80,7 @@ def test_correlated_parameters_keep_their_own_spreads_and_go_together() -> None:
     assert np.corrcoef(np.log(values[:, 0]), values[:, 2])[0, 1] == pytest.approx(-0.3, abs=0.05)
     assert abs(np.corrcoef(logs[:, 1], values[:, 2])[0, 1]) < 0.05
     # no correlation: independent
-    alone, _ = draw(spreads[:2], 20_000, np.random.default_rng(5))
+    alone, _ = draw(spreads[:2], 20_000, 5)
     assert abs(np.corrcoef(np.log(alone.T))[0, 1]) < 0.03
 
 
@@ -100,7 +113,7 @@ def test_a_range_takes_the_unit_once_or_on_each_end_and_must_lie_within_the_boun
     )
     litres = spread("tissue", "9000 mL..11 L", baseline)
     assert (litres.kind, litres.low, litres.high) == ("uniform", 9.0, 11.0)
-    values, _ = draw([litres], 5000, np.random.default_rng(2))
+    values, _ = draw([litres], 5000, 2)
     assert 9.0 <= values.min() and values.max() <= 11.0
     assert np.mean(values) == pytest.approx(10.0, rel=0.01)
     with pytest.raises(Il7Error, match=r"leaves halflife_naive_CD4's bounds, 2-8 years"):
@@ -399,7 +412,7 @@ def test_a_scenario_whose_own_value_lies_outside_the_human_bounds_is_not_held_to
     assert spread("halflife_naive_CD4", "0.02..0.06 years", mouse).high == pytest.approx(0.06)
     # sil7r_high holds the soluble receptor above the table's upper bound: its draws are not cut there
     high = spread("sIL7R_level", "cv 10%", load("sil7r_high"))
-    values, (redrawn,) = draw([high], 400, np.random.default_rng(0))
+    values, (redrawn,) = draw([high], 400, 0)
     assert redrawn == 0 and np.median(values) == pytest.approx(high.center, rel=0.03) and high.center > 8
     # within the human body the bounds still hold, and the description says so
     assert (
@@ -562,7 +575,7 @@ def test_significance_of_no_coefficients_is_refused_in_one_line() -> None:
 def test_the_cv_bounds_leave_is_the_cv_drawn(cv: str) -> None:
     # "cv 1000%" within 2-8 years drew a CV of 44%, and the output still said 1000%
     s = spread("halflife_naive_CD4", cv, load("baseline"))
-    values, _ = draw((s,), 20_000, np.random.default_rng(7), correlation_matrix((s,), None))
+    values, _ = draw((s,), 20_000, 7, correlation_matrix((s,), None))
     drawn = math.sqrt(math.expm1(float(np.var(np.log(values[:, 0]), ddof=1))))
     assert s.bounded_cv() == pytest.approx(drawn, rel=0.03)
     assert s.bounded_cv() < s.cv

@@ -259,7 +259,7 @@ def correlation_matrix(
 
 
 def draw(
-    spreads: Sequence[Spread], n: int, rng: np.random.Generator, correlation: np.ndarray | None = None
+    spreads: Sequence[Spread], n: int, seed: int, correlation: np.ndarray | None = None
 ) -> tuple[np.ndarray, tuple[int, ...]]:
     """``n`` patients' values of the spreads (table units), and per spread how many log-normal
     values fell outside its bounds.
@@ -272,6 +272,11 @@ def draw(
     the values stay within the bounds; where many are, the correlation that results is a little
     weaker than asked (0.84 for 0.9 with a quarter of the patients drawn again).
 
+    The draws are nested: patient ``i``'s values depend on ``seed`` and ``i`` only, so a larger
+    ``n`` with the same seed keeps the smaller population's patients and adds others. Round ``r``
+    of drawing gives patient ``i`` the ``i``-th block of scores of a generator seeded with
+    ``(seed, r)``.
+
     Raises
     ------
     Il7Error
@@ -282,8 +287,10 @@ def draw(
     values = np.empty((n, k))
     redrawn = np.zeros(k, dtype=int)
     todo = np.arange(n)
-    for _ in range(_REDRAW_ROUNDS):
-        scores = rng.standard_normal((k, todo.size)).T @ factor.T  # spread by spread, as drawn before
+    for round_ in range(_REDRAW_ROUNDS):
+        last = int(todo[-1]) + 1  # the blocks up to the last patient still to draw
+        block = np.random.default_rng([seed, round_]).standard_normal((last, k))
+        scores = block[todo] @ factor.T
         values[todo] = np.column_stack([s.values(scores[:, j]) for j, s in enumerate(spreads)])
         outside = np.column_stack([s.outside(values[todo, j]) for j, s in enumerate(spreads)])
         redrawn += outside.sum(axis=0)

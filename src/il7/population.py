@@ -19,7 +19,8 @@ Parameters are drawn independently unless ``correlations`` (``--correlate``) pai
 their normal scores are then correlated (a Gaussian copula, :func:`il7.draws.draw`), as a block of
 inter-individual variances correlates the etas in NONMEM or Monolix.
 
-The same seed, spreads, order of the spreads and correlations give the same patients.
+The same seed, spreads, order of the spreads and correlations give the same patients, and a larger
+``--n`` keeps them: patient ``i`` depends on the seed and ``i`` only (:func:`il7.draws.draw`).
 
 Every patient's run starts from the steady state of their own body, as ``il7 simulate --set``
 does. A patient whose run fails (no steady state, a parameter set that admits no reference
@@ -523,7 +524,7 @@ def population(
     resolved = scenario_overrides(scenario, user)
     spreads = tuple(spread(pid, text, scenario, resolved) for pid, text in vary.items())
     correlation = correlation_matrix(spreads, correlations)
-    draws, redrawn = draw(spreads, n, np.random.default_rng(seed), correlation)
+    draws, redrawn = draw(spreads, n, seed, correlation)
     run = replace(scenario, readouts=chosen)
     runs = [
         (run, {**user, **{s.parameter: float(draws[i, k]) for k, s in enumerate(spreads)}}) for i in range(n)
