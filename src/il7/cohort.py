@@ -245,7 +245,7 @@ def run(
         variant that sets a trait's value before its start (``graft_T`` for a marrow graft) moves
         that trait's median; the same seed then gives the same patients with that trait scaled,
         except the few drawn again in either cohort (a patient with a value outside a bound is
-        drawn again whole, from the generator's next numbers, which differ between the two).
+        drawn again whole in one cohort and kept in the other).
     jobs
         Processes that run the patients (0: one per CPU); the result does not depend on it.
     progress
