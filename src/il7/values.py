@@ -234,10 +234,17 @@ def plausible_range(p: build.Parameter, own: float | None) -> tuple[float, float
     return low, high, context
 
 
+def zero_switches_off(pid: str) -> bool:
+    """Whether 0 switches a process off for parameter ``pid`` (a rate, a source, an amount), so
+    that it needs no bounds; not for an age (0 is a newborn, outside the adult model) nor a
+    dissociation constant ``Kd_*`` (0 is binding infinitely tight, not binding switched off)."""
+    return pid not in ("age", "age_ref") and not pid.startswith("Kd_")
+
+
 def within_reach(p: build.Parameter, value: float, own: float | None, *, where: str) -> str | None:
     """Refuse ``value`` (model units) for ``p`` if it lies more than :data:`OVERRIDE_REACH` times
-    beyond its :func:`plausible_range` in the context whose own value is ``own``; 0, which switches
-    a process off, is always allowed.
+    beyond its :func:`plausible_range` in the context whose own value is ``own``; 0, where it
+    switches a process off (:func:`zero_switches_off`), is always allowed.
 
     Returns
     -------
@@ -246,7 +253,7 @@ def within_reach(p: build.Parameter, value: float, own: float | None, *, where: 
         explore) but no check covers (``age = 2000 years`` ran as quietly as 60); else ``None``.
     """
     reach = plausible_range(p, own)
-    if reach is None or value == 0:  # 0 switches a process off: always allowed
+    if reach is None or (value == 0 and zero_switches_off(p.id)):  # switched off: always allowed
         return None
     low, high, context = reach
     factor = units.label(p.unit, where=f"parameter {p.id}").factor
