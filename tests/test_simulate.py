@@ -153,10 +153,16 @@ def test_undefined_rates_are_named_as_such_in_one_short_line() -> None:
 
 
 def test_zero_divisor_is_refused() -> None:
-    with pytest.raises(Il7Error, match="IL7Ra_per_T divides in the model's formulas and cannot be 0"):
+    def refused(pid: str) -> str:
+        return rf"{pid} divides in the model \(its formulas or its doses\) and cannot be 0"
+
+    with pytest.raises(Il7Error, match=refused("IL7Ra_per_T")):
         il7.simulate("baseline", overrides={"IL7Ra_per_T": 0})
-    with pytest.raises(Il7Error, match="tissue divides in the model's formulas and cannot be 0"):
+    with pytest.raises(Il7Error, match=refused("tissue")):
         il7.simulate("baseline", overrides={"tissue": "0 L"})
+    # a molar mass turns a dose in ug into molecules: 0 ended in a ZeroDivisionError traceback
+    with pytest.raises(Il7Error, match=refused("mw_IL7")):
+        il7.simulate("il7_iv_bolus", overrides={"mw_IL7": 0})
 
 
 def test_engine_reports_settled_state() -> None:

@@ -501,6 +501,8 @@ def divisors() -> frozenset[str]:
         visit(math_ast)
     # a compartment's size divides every concentration in it, though no formula shows it
     found.update(model.getCompartment(i).getId() for i in range(model.getNumCompartments()))
+    # a molar mass divides every mass given of its molecule (il7.units: a dose in ug to molecules)
+    found.update(p.id for p in parameters() if p.unit == "kDa")
     return frozenset(found)
 
 

@@ -295,7 +295,7 @@ def parameter_value(
         )
     if value == 0 and p.id in build.divisors():
         raise Il7Error(
-            f"{where}: {p.id} divides in the model's formulas and cannot be 0; give a small positive value"
+            f"{where}: {p.id} divides in the model (its formulas or its doses) and cannot be 0; give a small positive value"
         )
     expected = units.LABELS[p.unit].model_unit
     # cells and molecules are both items to the model: a count of one is not written in the
