@@ -178,8 +178,7 @@ def test_pstat5_anchor_is_the_reference_body_signal(context: str) -> None:
 
 MOUSE_OFFSET = (
     "the mouse settles off its reference pools by up to 0.2% (naive CD4 +0.20%, Treg +0.13%, memory "
-    "CD4 +0.09%, naive CD8 +0.06%, memory CD8 -0.07%; so it did before the non-T consumers and the "
-    "allometric IL-7 kinetics, by up to 0.41%), probably "
+    "CD4 +0.09%, naive CD8 +0.06%, memory CD8 -0.07%; so it did before the non-T consumers), probably "
     "because its thymus, which sustains the naive pools, sees the tissue's IL-7 on top of its own "
     "niche, which the derivation of the thymic influx (a half-occupied niche) leaves out"
 )

@@ -4,6 +4,7 @@ with their own values, and failures and bad input are reported, not lost or hidd
 import dataclasses
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,9 @@ def test_a_larger_population_keeps_the_smaller_ones_patients() -> None:
     assert redrawn_small > 10
     assert np.array_equal(small, large[:50])
     assert not np.array_equal(small, draw([tight, age], 50, 4, matrix)[0])
+    # a seed past 2**32 is its own: it once drew another seed's second round
+    far, _ = draw([tight, age], 50, 2**32 + 3, matrix)
+    assert not (far[:, None, :] == small[None, :, :]).all(axis=2).any()
 
 
 def test_correlated_parameters_keep_their_own_spreads_and_go_together() -> None:
@@ -476,7 +480,8 @@ def test_the_cli_warns_when_most_patients_fail(capsys: pytest.CaptureFixture[str
     ]
     main([*argv, "--set", "thymic_output_young=4e10"])
     text = capsys.readouterr().out
-    assert "5 of 6 patients' runs failed" in text and "more than half failed" in text
+    failed = re.search(r"(\d) of 6 patients' runs failed", text)
+    assert failed is not None and int(failed.group(1)) > 3 and "more than half failed" in text
 
 
 def test_the_output_check_leaves_a_users_link_in_place(tmp_path: Path) -> None:

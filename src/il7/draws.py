@@ -275,7 +275,7 @@ def draw(
     The draws are nested: patient ``i``'s values depend on ``seed`` and ``i`` only, so a larger
     ``n`` with the same seed keeps the smaller population's patients and adds others. Round ``r``
     of drawing gives patient ``i`` the ``i``-th block of scores of a generator seeded with
-    ``(seed, r)``.
+    ``seed`` and spawn key ``r``.
 
     Raises
     ------
@@ -287,10 +287,16 @@ def draw(
     values = np.empty((n, k))
     redrawn = np.zeros(k, dtype=int)
     todo = np.arange(n)
+    if n == 0:
+        return values, tuple(int(c) for c in redrawn)
     for round_ in range(_REDRAW_ROUNDS):
         last = int(todo[-1]) + 1  # the blocks up to the last patient still to draw
-        block = np.random.default_rng([seed, round_]).standard_normal((last, k))
-        scores = block[todo] @ factor.T
+        # the round as a spawn key, not a second word of entropy: seed 2**32 + 5 would otherwise
+        # draw seed 5's second round
+        stream = np.random.SeedSequence(seed, spawn_key=(round_,))
+        block = np.random.default_rng(stream).standard_normal((last, k))
+        # row by row, not a matrix product, whose rounding can depend on how many rows it has
+        scores = (block[todo][:, None, :] * factor[None, :, :]).sum(axis=2)
         values[todo] = np.column_stack([s.values(scores[:, j]) for j, s in enumerate(spreads)])
         outside = np.column_stack([s.outside(values[todo, j]) for j, s in enumerate(spreads)])
         redrawn += outside.sum(axis=0)
