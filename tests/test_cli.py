@@ -502,11 +502,11 @@ output: {t_end: 10, n: 1}
         ),
         # 0 passed as an off switch for every parameter: a newborn ran as an adult, and a Kd of 0
         # as infinitely tight binding, both without a word
+        (["simulate", "baseline", "--set", "age=0"], "0 is not an off switch for age but a newborn"),
         (
-            ["simulate", "baseline", "--set", "age=0"],
-            "0 years is more than 1000 times beyond the bounds of age",
+            ["simulate", "baseline", "--set", "Kd_IL7Ra_unglyc=0"],
+            "not an off switch for Kd_IL7Ra_unglyc but binding infinitely tight; give a value in 10 to 100 nM",
         ),
-        (["simulate", "baseline", "--set", "Kd_IL7Ra_unglyc=0"], "beyond the bounds of Kd_IL7Ra_unglyc"),
         # the bounds are carried to a mouse's own volume: a human's 5 L of blood in a mouse ran
         (["simulate", "mouse_baseline", "--set", "tissue=1e-9 uL"], "give a value from 2.86e-06 to 5.72 L"),
         (["simulate", "mouse_baseline", "--set", "V_blood=5 L"], "carried to this context's own 0.0018 L"),

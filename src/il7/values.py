@@ -234,17 +234,21 @@ def plausible_range(p: build.Parameter, own: float | None) -> tuple[float, float
     return low, high, context
 
 
-def zero_switches_off(pid: str) -> bool:
-    """Whether 0 switches a process off for parameter ``pid`` (a rate, a source, an amount), so
-    that it needs no bounds; not for an age (0 is a newborn, outside the adult model) nor a
-    dissociation constant ``Kd_*`` (0 is binding infinitely tight, not binding switched off)."""
-    return pid not in ("age", "age_ref") and not pid.startswith("Kd_")
+def zero_is_not_off(pid: str) -> str | None:
+    """What 0 would mean for parameter ``pid`` where it is not an off switch: an age (a newborn,
+    outside the adult model) or a dissociation constant ``Kd_*`` (binding infinitely tight);
+    ``None`` where 0 switches a process off (a rate, a source, an amount) and needs no bounds."""
+    if pid in ("age", "age_ref"):
+        return "a newborn, and the model is an adult's"
+    if pid.startswith("Kd_"):
+        return "binding infinitely tight"
+    return None
 
 
 def within_reach(p: build.Parameter, value: float, own: float | None, *, where: str) -> str | None:
     """Refuse ``value`` (model units) for ``p`` if it lies more than :data:`OVERRIDE_REACH` times
     beyond its :func:`plausible_range` in the context whose own value is ``own``; 0, where it
-    switches a process off (:func:`zero_switches_off`), is always allowed.
+    switches a process off, is always allowed, and refused where it does not (:func:`zero_is_not_off`).
 
     Returns
     -------
@@ -253,7 +257,11 @@ def within_reach(p: build.Parameter, value: float, own: float | None, *, where: 
         explore) but no check covers (``age = 2000 years`` ran as quietly as 60); else ``None``.
     """
     reach = plausible_range(p, own)
-    if reach is None or (value == 0 and zero_switches_off(p.id)):  # switched off: always allowed
+    meaning = zero_is_not_off(p.id)
+    if value == 0 and meaning:
+        bounds = f"{p.lower:g} to {p.upper:g}{units.suffix(p.unit)}" if reach else "a positive value"
+        raise Il7Error(f"{where}: 0 is not an off switch for {p.id} but {meaning}; give a value in {bounds}")
+    if reach is None or value == 0:  # 0 switches a process off: always allowed
         return None
     low, high, context = reach
     factor = units.label(p.unit, where=f"parameter {p.id}").factor
