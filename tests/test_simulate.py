@@ -323,6 +323,24 @@ def test_knockouts_remove_their_gene_product_and_the_signal(gene: str, readout: 
     assert ko["pSTAT5_frac"][-1] < 1e-3 * wild["pSTAT5_frac"][-1]
 
 
+def test_without_gc_precursors_get_no_il7_signal_as_without_il7ralpha() -> None:
+    """The gc knockout once removed gc from mature T cells only: a gc-deficient mouse kept a
+    normal thymus and B-cell development (gc-deficient mice have hypoplastic thymuses and few B
+    cells, Immunity 1995;2:223). Now its precursors are those of the IL-7Ralpha knockout; a
+    human without gc keeps B cells, as in X-SCID."""
+    from il7.experiments import steady_state
+
+    readouts = ("thymus_cells", "preB", "matB")
+    wild = steady_state("mouse_body", readouts)
+    gc = steady_state("mouse_body", readouts, knockouts=("IL2RG",))
+    il7r = steady_state("mouse_body", readouts, knockouts=("IL7R",))
+    assert gc["thymus_cells"] < 0.1 * wild["thymus_cells"]
+    assert gc["thymus_cells"] == pytest.approx(il7r["thymus_cells"], rel=1e-6)
+    assert gc["preB"] + gc["matB"] < 1e-3 * (wild["preB"] + wild["matB"])
+    human = steady_state("human_body", ("B_blood",), knockouts=("IL2RG",))
+    assert human["B_blood"] > 0.8 * steady_state("human_body", ("B_blood",))["B_blood"]
+
+
 def test_il7_knockout_leaves_no_serum_il7() -> None:
     from il7.scenario import parse
 
@@ -762,3 +780,23 @@ def test_a_value_set_outside_its_bounds_is_run_and_said() -> None:
         "age = 2000 years lies outside its bounds (18 to 105 years); il7 runs it, but no check covers the model there",
     )
     assert il7.simulate("baseline", overrides={"age": "60 years"}).notes == ()
+
+
+def test_a_value_outside_its_bounds_in_a_scenario_file_is_said_as_with_set() -> None:
+    # a mouse given a human's lymph flow in a file's set: ran silently, where --set said so
+    from il7.scenario import parse
+
+    s = parse(
+        {
+            "name": "mouse with a human lymph flow",
+            "description": "Q_lymph outside the bounds carried to the mouse",
+            "context": "mouse_body",
+            "time_unit": "day",
+            "periods": [{"time": "-inf", "set": {"Q_lymph": "3 L/day"}}],
+            "readouts": ["IL7_serum_total"],
+            "output": {"times": [0, 1]},
+        }
+    )
+    (note,) = il7.simulate(s).notes
+    assert note.startswith("periods[0].set.Q_lymph: Q_lymph = 0.125 L/h lies outside its bounds")
+    assert "carried to this context's own 0.000312 L/h" in note

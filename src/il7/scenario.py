@@ -109,6 +109,8 @@ class Scenario:
     sources: tuple[str, ...] = ()
     context_set: tuple[tuple[str, float], ...] = field(default=(), repr=False)
     body_weight_kg: float | None = None
+    notes: tuple[str, ...] = field(default=(), repr=False)
+    """What a run should say about the file: its values outside their bounds, which il7 runs."""
 
     @property
     def preequilibration(self) -> Period | None:

@@ -111,6 +111,7 @@ class _Parser:
         self.file = file
         self.steady_start = steady_start
         self.problems: list[str] = []
+        self.notes: list[str] = []  # values outside their bounds, run but said (within_reach)
         self.table = {p.id: p for p in build.parameters() if p.value is not None}
         self.vocab = vocabulary()
         self.body_weight: float | None = None
@@ -218,6 +219,7 @@ class _Parser:
             sources=tuple(sources),
             context_set=context_set,
             body_weight_kg=body_weight,
+            notes=tuple(self.notes),
         )
 
     def settings(self, mapping: Any, where: str, *, users: bool = False) -> tuple[tuple[str, float], ...]:
@@ -251,7 +253,11 @@ class _Parser:
                 weight = 1.0 if self.context_unknown else self.body_weight
                 value = parameter_value(self.table[str(key)], raw, where=spot, body_weight_kg=weight)
                 if users:
-                    within_reach(self.table[str(key)], value, self.context_values.get(str(key)), where=spot)
+                    note = within_reach(
+                        self.table[str(key)], value, self.context_values.get(str(key)), where=spot
+                    )
+                    if note:
+                        self.notes.append(f"{spot}: {note}")
                 out.append((str(key), value))
             except Il7Error as exc:
                 self.problem(str(exc))

@@ -190,7 +190,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         columns=scenario.readouts,
         units=tuple(readout_unit(r) for r in scenario.readouts),
         data=data,
-        notes=outside + _beyond_a_body(eng, scenario),
+        notes=scenario.notes + outside + _beyond_a_body(eng, scenario),
     )
 
 
