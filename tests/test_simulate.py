@@ -35,7 +35,7 @@ def test_override_in_another_unit_equals_table_unit() -> None:
     a = il7.simulate("baseline", overrides={"Q_lymph": 0.24})["IL7_serum"][-1]
     b = il7.simulate("baseline", overrides={"Q_lymph": "5.76 L/day"})["IL7_serum"][-1]
     assert a == pytest.approx(b, rel=1e-6)
-    with pytest.raises(Il7Error, match=r"unknown unit 'parsecs'; age takes h, days, years$"):
+    with pytest.raises(Il7Error, match=r"unknown unit 'parsecs'; age takes h, days, weeks, years$"):
         il7.simulate("baseline", overrides={"age": "5 parsecs"})
 
 
@@ -772,6 +772,19 @@ def test_a_run_that_ends_beyond_what_a_body_holds_says_so() -> None:
     # and both values lie outside their parameters' bounds, which the run also says
     assert sum("lies outside its bounds" in note for note in run.notes) == 2
     assert il7.simulate("leukaemia_il7r_gof").notes == ()  # blasts at their own ceiling: within a body
+
+
+def test_a_mouse_users_units_mean_what_they_say() -> None:
+    # mL/h and weeks were refused ("use L/h, L/day"), though a mouse's flows are millilitres
+    from il7.build import parameters
+    from il7.values import parameter_value
+
+    table = {p.id: p for p in parameters()}
+    in_l_per_h = parameter_value(table["CL_IL7"], "0.73 mL/h", where="test")
+    assert in_l_per_h == pytest.approx(parameter_value(table["CL_IL7"], "7.3e-4 L/h", where="test"))
+    assert parameter_value(table["CL_IL7"], "24 mL/day", where="test") == pytest.approx(in_l_per_h / 0.73)
+    two_weeks = parameter_value(table["halflife_naive_CD4"], "2 weeks", where="test")
+    assert two_weeks == pytest.approx(parameter_value(table["halflife_naive_CD4"], "14 days", where="test"))
 
 
 def test_a_value_set_outside_its_bounds_is_run_and_said() -> None:
