@@ -366,11 +366,11 @@ def clear_steady_state_cache() -> None:
 # The T-cell layer's thresholds are derived at a reference adult (tcells.ant). Parameter sets for
 # which that reference cannot exist are refused: each quantity must be positive.
 REFERENCE_CONDITIONS = (
-    ("p_ref_n4", "the thymus alone would more than fill the naive CD4 pool's turnover (thymic_output_young, age, Tn4_ref, halflife_naive_CD4)"),
-    ("p_ref_n8", "the thymus alone would more than fill the naive CD8 pool's turnover (thymic_output_young, age, Tn8_ref, halflife_naive_CD8)"),
+    ("p_ref_n4", "the thymus alone would more than fill the naive CD4 pool's turnover (thymic_output_young, thymic_decline, age_ref, frac_export_CD4, Tn4_ref, halflife_naive_CD4)"),
+    ("p_ref_n8", "the thymus alone would more than fill the naive CD8 pool's turnover (thymic_output_young, thymic_decline, age_ref, frac_export_CD4, Tn8_ref, halflife_naive_CD8)"),
     ("p_ref_m4", "naive conversion alone would exceed memory CD4 turnover (frac_naive_loss_to_memory, Tn4_ref, Tm4_ref, half-lives)"),
     ("p_ref_m8", "naive conversion alone would exceed memory CD8 turnover (frac_naive_loss_to_memory, Tn8_ref, Tm8_ref, half-lives)"),
-    ("p_reg", "thymic Treg output alone would exceed Treg turnover (thymic_output_young, frac_export_Treg, Treg_ref, halflife_Treg)"),
+    ("p_reg", "thymic Treg output alone would exceed Treg turnover (thymic_output_young, thymic_decline, age_ref, frac_export_Treg, Treg_ref, halflife_Treg)"),
     ("K_niche_m4", "memory CD4 need more division than p_mem_max allows"),
     ("K_niche_m8", "memory CD8 need more division than p_mem_max allows"),
     ("K_niche_reg", "Treg need more division than p_mem_max allows"),
