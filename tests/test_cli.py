@@ -503,6 +503,8 @@ output: {t_end: 10, n: 1}
         # 0 passed as an off switch for every parameter: a newborn ran as an adult, and a Kd of 0
         # as infinitely tight binding, both without a word
         (["simulate", "baseline", "--set", "age=0"], "0 is not an off switch for age but a newborn"),
+        # the range offered is the context's: a mouse's age is held near its own 0.2 years
+        (["simulate", "mouse_baseline", "--set", "age=0"], "give a value in 0.12 to 0.7 years"),
         (
             ["simulate", "baseline", "--set", "Kd_IL7Ra_unglyc=0"],
             "not an off switch for Kd_IL7Ra_unglyc but binding infinitely tight; give a value in 10 to 100 nM",

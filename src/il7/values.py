@@ -257,15 +257,16 @@ def within_reach(p: build.Parameter, value: float, own: float | None, *, where: 
         explore) but no check covers (``age = 2000 years`` ran as quietly as 60); else ``None``.
     """
     reach = plausible_range(p, own)
+    factor = units.label(p.unit, where=f"parameter {p.id}").factor
+    unit = units.suffix(p.unit)
     meaning = zero_is_not_off(p.id)
     if value == 0 and meaning:
-        bounds = f"{p.lower:g} to {p.upper:g}{units.suffix(p.unit)}" if reach else "a positive value"
+        # the range in this context (a mouse's age is held near its own 0.2 years, not 18 to 105)
+        bounds = f"{reach[0] / factor:.3g} to {reach[1] / factor:.3g}{unit}" if reach else "a positive value"
         raise Il7Error(f"{where}: 0 is not an off switch for {p.id} but {meaning}; give a value in {bounds}")
     if reach is None or value == 0:  # 0 switches a process off: always allowed
         return None
     low, high, context = reach
-    factor = units.label(p.unit, where=f"parameter {p.id}").factor
-    unit = units.suffix(p.unit)
     if low <= value <= high:
         return None
     far_low = low * OVERRIDE_REACH if low < 0 else low / OVERRIDE_REACH  # away from the range, either sign
