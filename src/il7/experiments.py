@@ -505,18 +505,17 @@ def mouse_short_course() -> dict[str, tuple[float, float]]:
     """Peripheral T cells (``T_cells_total``) and mature B cells (``matB``) of a mouse given
     :data:`MORRISSEY_COURSE` from its steady state: each at the end of the course (day 6) and
     6 days after it (day 12), relative to before."""
+    readouts = ("T_cells_total", "matB")
     s = _experiment(
         "mouse IL-7 short course",
         [(0.0, {"dose": dict(MORRISSEY_COURSE)})],
-        ["T_cells_total", "matB"],
+        readouts,
         [0.0, 6.0, 12.0],
         time_unit="day",
         context="mouse_body",
     )
     traj = simulate(s)
-    return {
-        k: (float(traj[k][1] / traj[k][0]), float(traj[k][2] / traj[k][0])) for k in ("T_cells_total", "matB")
-    }
+    return {k: (float(traj[k][1] / traj[k][0]), float(traj[k][2] / traj[k][0])) for k in readouts}
 
 
 def activated_t_products(il7_ng_ml: float, *, hours: float = 24.0) -> dict[str, float]:
