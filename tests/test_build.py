@@ -181,3 +181,39 @@ def test_the_parameter_tables_sbml_values_are_what_the_sbml_holds(document: libs
         held += 1
     assert held > 150
     assert table.loc["kon_IL7", "sbml_value"] == pytest.approx(1e7 / 6.02214076e23 * 3600, rel=1e-9)
+
+
+def test_a_contexts_table_holds_what_its_exported_sbml_holds() -> None:
+    # a mouse user read the human's lymph flow (0.12 L/h) in il7 parameters; the mouse runs 3.12e-4
+    import libsbml
+
+    from il7.export import scenario_sbml
+    from il7.simulate import parameter_table
+
+    table = parameter_table("mouse_body")
+    model = libsbml.readSBMLFromString(scenario_sbml("mouse_baseline")).getModel()
+    own = table[table["set_by"] == "mouse_body"]
+    assert len(own) > 30 and set(own["status"]) <= set(build.STATUSES) and all(own["source"].str.len() > 10)
+    for pid, row in own.iterrows():
+        par, volume = model.getParameter(str(pid)), model.getCompartment(str(pid))  # plasma, tissue: volumes
+        held = par.getValue() if par is not None else volume.getSize()
+        assert held == pytest.approx(row["sbml_value"], rel=1e-9), pid
+    # the bounds shown are the table's carried to the mouse's own value, not the human's
+    assert own.loc["Q_lymph", "upper"] < 1e-3 < table.loc["Q_lymph", "value"] * 10
+    # and the derived values are the mouse's own steady state, not the adult human's
+    assert table.loc["pSTAT5_ref", "value"] != parameter_table().loc["pSTAT5_ref", "value"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"value": "1 mL", "status": "guessed", "source": "x"}, "status 'guessed' is not one of"),
+        ({"value": "1 mL", "status": "assumed", "source": " "}, "give a source, or the reason"),
+        ("1 mL", "give exactly value"),
+    ],
+)
+def test_a_context_value_without_status_or_source_is_refused(entry: object, message: str) -> None:
+    from il7.scenario import _context_values
+
+    with pytest.raises(build.Il7Error, match=f"contexts.mouse_body.set.plasma: {message}"):
+        _context_values("mouse_body", {"plasma": entry})

@@ -250,6 +250,13 @@ def test_parameters_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and {r["id"] for r in rows} >= {"T_fixed", "Kd_IL7Ra"}
     code, out, _ = run(capsys, "parameters", "--format", "csv")
     assert out.startswith("id,value,unit,lower,upper,status,source,note")
+    code, out, _ = run(capsys, "parameters", "--context", "mouse_body")
+    assert code == 0 and "il7 parameters (mouse_body)" in out
+    code, out, _ = run(capsys, "parameters", "--context", "mouse_body", "--format", "csv")
+    mouse = {line.split(",")[0]: line for line in out.splitlines()}
+    assert code == 0 and mouse["Q_lymph"].startswith("Q_lymph,0.000312,L/h,") and mouse["Q_lymph"].endswith(",mouse_body")
+    code, _, err = run(capsys, "parameters", "--context", "mouse")
+    assert code != 0 and "context 'mouse' is unknown; did you mean 'mouse_body'?" in err
 
 
 def test_export_sbml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -358,9 +358,9 @@ def write_sink(result: SinkFit) -> list[Path]:
     vocabulary = Path(str(resources.files("il7.model").joinpath("interventions.yaml")))
     text = _replace_one(
         vocabulary,
-        r"(\n      pSTAT5_ref: )[0-9.eE+-]+",
+        r"(\n      pSTAT5_ref:\n        value: )[0-9.eE+-]+",
         rf"\g<1>{result.pstat5_ref_mouse:.4g}",
-        "interventions.yaml: expected one 'pSTAT5_ref:' line under mouse_body; restore it",
+        "interventions.yaml: expected one 'pSTAT5_ref:' entry, its 'value:' on the next line, under mouse_body; restore it",
     )
     table = write_values(
         {"nonT_receptor_ratio": result.nonT_receptor_ratio, "pSTAT5_ref": result.pstat5_ref_human},

@@ -11,8 +11,8 @@ steady state under these changes first" (pre-equilibration). Changes are
               ``every`` and ``count`` for a repeated schedule
 ``infusion``  ``{drug, rate, unit, duration}``
 
-plus, at the top level, ``name``, ``description``, ``sources``, ``context`` (``human_body`` or
-``culture_well``), ``time_unit``, ``readouts`` and ``output`` (``t_end`` with ``n`` points, or
+plus, at the top level, ``name``, ``description``, ``sources``, ``context`` (``human_body``,
+``mouse_body`` or ``culture_well``), ``time_unit``, ``readouts`` and ``output`` (``t_end`` with ``n`` points, or
 explicit ``times``). :func:`load` checks everything and reports every problem at once.
 
 This module holds what a scenario is (:class:`Dose`, :class:`Period`, :class:`Scenario`) and
@@ -343,11 +343,48 @@ class Scenario:
         )
 
 
+@dataclass(frozen=True)
+class ContextValue:
+    """A value a context (``model/interventions.yaml`` contexts) puts in place of the table's."""
+
+    value: str
+    """As written, with its unit (``"3.12e-4 L/h"``)."""
+    status: str
+    """measured, derived, fitted or assumed, as in the parameter table."""
+    source: str
+    """Where the value comes from, or why it was assumed."""
+
+
+def _context_values(name: str, entries: Any) -> dict[str, ContextValue]:
+    """A context's ``set``: ``{id: {value, status, source}}``, each field checked."""
+    where = f"model/interventions.yaml contexts.{name}.set"
+    if not isinstance(entries, dict):
+        raise Il7Error(f"{where}: give a mapping of parameter id to {{value, status, source}}")
+    out = {}
+    for key, entry in entries.items():
+        spot = f"{where}.{key}"
+        if not isinstance(entry, dict) or set(entry) != {"value", "status", "source"}:
+            raise Il7Error(f"{spot}: give exactly value (with its unit), status and source")
+        if entry["status"] not in build.STATUSES:
+            raise Il7Error(f"{spot}: status '{entry['status']}' is not one of {', '.join(build.STATUSES)}")
+        if not isinstance(entry["source"], str) or not entry["source"].strip():
+            raise Il7Error(f"{spot}: give a source, or the reason the value was assumed")
+        out[str(key)] = ContextValue(str(entry["value"]), entry["status"], entry["source"].strip())
+    return out
+
+
 @functools.cache
 def vocabulary() -> dict[str, Any]:
-    """The model's intervention vocabulary (``model/interventions.yaml``)."""
+    """The model's intervention vocabulary (``model/interventions.yaml``).
+
+    Each context's ``set`` comes as ``{id: "value unit"}``, what scenarios apply; ``values``
+    holds the same entries as :class:`ContextValue`, with their status and source.
+    """
     text = resources.files("il7.model").joinpath("interventions.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
+    for name, context in data["contexts"].items():
+        context["values"] = _context_values(name, context["set"])
+        context["set"] = {key: entry.value for key, entry in context["values"].items()}
     return data
 
 

@@ -29,34 +29,76 @@ from il7.engine import Engine, engine
 from il7.errors import Il7Error, SolveError, did_you_mean
 from il7.scenario import (
     TIME_UNITS,
+    ContextValue,
     Dose,
     Period,
     Scenario,
     builtin_dir,
     load,
+    parse,
     readout_not_parameter,
     vocabulary,
 )
 from il7.trajectory import Trajectory
-from il7.values import parameter_value, within_reach
+from il7.values import parameter_value, plausible_range, within_reach
 
 
-def parameter_table() -> pd.DataFrame:
+def parameter_table(context: str = "human_body") -> pd.DataFrame:
     """The parameter table: value, unit, bounds, status, source and note of every parameter.
 
+    Parameters
+    ----------
+    context
+        Whose values: ``human_body`` (the table as written, the adult human's), or another context
+        of ``model/interventions.yaml`` (``mouse_body``, ``culture_well``), whose own values,
+        statuses and sources replace the table's where it sets them; ``set_by`` names the context
+        on those rows.
+
     A ``derived`` parameter has no number in ``parameters.tsv`` (its source gives the formula);
-    its ``value`` here is what the model computes for the healthy adult at steady state (the
-    ``baseline`` scenario), in the table's unit. ``at_bound`` says ``lower`` or ``upper`` for a
+    its ``value`` here is what the model computes at the context's steady state (for the human
+    body, the healthy adult's), in the table's unit. ``at_bound`` says ``lower`` or ``upper`` for a
     fitted value that sits on a bound of its fit (the data would have it further out), else ''.
     ``sbml_value`` and ``sbml_unit`` are the value as the exported SBML holds it, in the model's
     base units (hours, items, litres): what to set in roadrunner or COPASI, where the table's
     unit does not apply (``kon_IL7``, 1e7 1/M/s in the table, is 5.98e-14 litre_per_item_per_hour there).
     """
-    computed = derived_values()
+    contexts = vocabulary()["contexts"]
+    if context not in contexts:
+        raise Il7Error(
+            f"context '{context}' is unknown{did_you_mean(context, contexts)}; use one of: {', '.join(contexts)}"
+        )
+    own: dict[str, ContextValue] = contexts[context]["values"]
+    weight = contexts[context].get("body_weight_kg")
+    computed = derived_values(context)
 
-    def in_sbml(p: build.Parameter) -> float:
-        value = computed.get(p.id, p.value)
-        return math.nan if value is None else units.to_model(value, p.unit, where=f"parameter '{p.id}'")
+    def row(p: build.Parameter) -> dict[str, Any]:
+        factor = units.label(p.unit, where=f"parameter {p.id}").factor
+        lower, upper = p.lower, p.upper
+        if p.id in own:
+            where = f"model/interventions.yaml contexts.{context}.set.{p.id}"
+            model = parameter_value(p, own[p.id].value, where=where, body_weight_kg=weight)
+            value: float | None = model / factor
+            reach = plausible_range(p, model)  # the bounds carried to the context's own value
+            if reach is not None:
+                lower, upper = reach[0] / factor, reach[1] / factor
+        else:
+            value = computed.get(p.id, p.value)
+        return {
+            "id": p.id,
+            "value": value,
+            "unit": p.unit,
+            "lower": lower,
+            "upper": upper,
+            "status": own[p.id].status if p.id in own else p.status,
+            "source": own[p.id].source if p.id in own else p.source,
+            "note": p.note,
+            "at_bound": at_bound(p)
+            if p.id not in own
+            else "",  # after the first columns, which keep their places
+            "sbml_value": math.nan if value is None else value * factor,
+            "sbml_unit": units.LABELS[p.unit].model_unit,
+            "set_by": context if p.id in own else "",
+        }
 
     def at_bound(p: build.Parameter) -> str:
         if p.status != "fitted" or p.value is None:
@@ -66,37 +108,33 @@ def parameter_table() -> pd.DataFrame:
                 return side
         return ""
 
-    rows = [
-        {
-            "id": p.id,
-            "value": computed.get(p.id, p.value),
-            "unit": p.unit,
-            "lower": p.lower,
-            "upper": p.upper,
-            "status": p.status,
-            "source": p.source,
-            "note": p.note,
-            "at_bound": at_bound(p),  # after the first columns, which keep their places
-            "sbml_value": in_sbml(p),
-            "sbml_unit": units.LABELS[p.unit].model_unit,
-        }
-        for p in build.parameters()
-    ]
+    rows = [row(p) for p in build.parameters()]
     return pd.DataFrame(rows).set_index("id")
 
 
-def derived_values(scenario: str = "baseline") -> dict[str, float]:
-    """Values of the derived parameters at the end of ``scenario``, each in its table unit.
+def derived_values(context: str = "human_body") -> dict[str, float]:
+    """Values of the derived parameters at the context's steady state, each in its table unit.
 
     Most are constants made of other parameters (``Kd_IL7Ra``, the T-cell thresholds); a few
     follow the state (``p_IL7_n4``: IL-7-driven division at the present IL-7 signal), and for
-    those the value belongs to the scenario's last time: for ``baseline``, the healthy adult at
-    steady state.
+    those the value is the steady state's: for ``human_body``, the healthy adult's (the
+    ``baseline`` scenario's).
     """
-    chosen = load(scenario)
+    steady = parse(
+        {
+            "name": f"{context} at steady state",
+            "description": f"the derived parameters of {context}",
+            "context": context,
+            "time_unit": "h",
+            "periods": [{"time": "-inf"}],
+            "readouts": ["pSTAT5_frac"],
+            "output": {"times": [0.0, 1.0]},
+        },
+        file="<il7.simulate.derived_values>",
+    )
     eng = engine()
-    prepare(eng, chosen, {})
-    integrate(eng, chosen)
+    prepare(eng, steady, {})
+    integrate(eng, steady)
     return {
         p.id: eng.get(p.id) / units.label(p.unit, where=f"parameter {p.id}").factor
         for p in build.parameters()

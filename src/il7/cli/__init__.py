@@ -168,6 +168,12 @@ def _parser() -> argparse.ArgumentParser:
 
     par = sub.add_parser("parameters", help="the parameter table with units, status and sources")
     par.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    par.add_argument(
+        "--context",
+        default="human_body",
+        help="whose values: human_body (the table as written, default), mouse_body or culture_well, "
+        "whose own values, statuses and sources replace the table's where it sets them",
+    )
 
     exp = sub.add_parser(
         "export",

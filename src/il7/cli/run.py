@@ -138,7 +138,7 @@ def _simulate(args: argparse.Namespace) -> None:
 def _parameters(args: argparse.Namespace) -> None:
     from il7.simulate import parameter_table
 
-    frame = parameter_table()
+    frame = parameter_table(args.context)
     if args.format == "csv":
         sys.stdout.write(frame.to_csv())
     elif args.format == "json":
@@ -156,13 +156,19 @@ def _parameters(args: argparse.Namespace) -> None:
             "unit",
             "status",
             "source",
-            title="il7 parameters",
-            caption="derived: computed by the model for the healthy adult at steady state",
+            title=f"il7 parameters ({args.context})",
+            caption=(
+                "derived: computed by the model for the healthy adult at steady state"
+                if args.context == "human_body"
+                else f"derived: computed by the model at the steady state of {args.context}; "
+                f"'{args.context}': the context's own value (model/interventions.yaml), in place of the human adult's"
+            ),
         )
         for pid, row in frame.iterrows():
             value = f"{row['value']:g}"
             source = row["source"] or f"(assumed) {row['note']}"
             status = row["status"] + (f" (at its {row['at_bound']} bound)" if row["at_bound"] else "")
+            status += f", {row['set_by']}" if row["set_by"] else ""
             table.add_row(str(pid), value, plain(row["unit"]), status, plain(source))
         Console().print(table)
 

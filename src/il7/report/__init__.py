@@ -90,6 +90,11 @@ def _write(out: Path, step: ProgressHook) -> None:
     step("tables")
     params = parameter_table()
     params.to_csv(out / "parameters.csv")
+    others = {
+        name: parameter_table(name) for name in scenarios.vocabulary()["contexts"] if name != "human_body"
+    }
+    for name, frame in others.items():
+        frame.to_csv(out / f"parameters_{name}.csv")
     baseline = next((r for r in results if r.name == "baseline"), None)
     sections = [
         _header(),
@@ -110,7 +115,7 @@ def _write(out: Path, step: ProgressHook) -> None:
     for result in results:
         step(f"figure {result.name}")
         sections.append(_scenario_section(result, out))
-    sections.append(_parameter_section(params))
+    sections.append(_parameter_section(params, others))
     (out / "index.html").write_text(_page("\n".join(sections)), encoding="utf-8")
 
 
@@ -231,13 +236,31 @@ def _claims_section(out: Path) -> str:
     )
 
 
-def _parameter_section(params: pd.DataFrame) -> str:
-    return (
+def _parameter_section(params: pd.DataFrame, others: dict[str, pd.DataFrame]) -> str:
+    """The parameter table, then what each other context (the mouse, the culture well) sets."""
+    html = (
         "<h2 id='parameters'>Parameters</h2><p>Every number with its unit, status and source "
         "(data: parameters.csv). A derived value is computed by the model for the healthy adult at "
         "steady state (the baseline scenario); its source gives the formula.</p>"
         + _table(params, css="parameters")
     )
+    for name, frame in others.items():
+        own = frame[frame["set_by"] == name]
+        shown = pd.DataFrame(
+            {
+                "value": own["value"],
+                "unit": own["unit"],
+                "human adult": params.loc[own.index, "value"],
+                "status": own["status"],
+                "source": own["source"],
+            }
+        )
+        html += (
+            f"<h3>The {name} context's own values</h3><p>{len(own)} values in place of the human adult's "
+            f"(model/interventions.yaml; the whole table: parameters_{name}.csv, or "
+            f"<code>il7 parameters --context {name}</code>).</p>" + _table(shown, css="parameters")
+        )
+    return html
 
 
 def _page(body: str) -> str:
