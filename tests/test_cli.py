@@ -254,7 +254,11 @@ def test_parameters_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "il7 parameters (mouse_body)" in out
     code, out, _ = run(capsys, "parameters", "--context", "mouse_body", "--format", "csv")
     mouse = {line.split(",")[0]: line for line in out.splitlines()}
-    assert code == 0 and mouse["Q_lymph"].startswith("Q_lymph,0.000312,L/h,") and mouse["Q_lymph"].endswith(",mouse_body")
+    assert (
+        code == 0
+        and mouse["Q_lymph"].startswith("Q_lymph,0.000312,L/h,")
+        and mouse["Q_lymph"].endswith(",mouse_body")
+    )
     code, _, err = run(capsys, "parameters", "--context", "mouse")
     assert code != 0 and "context 'mouse' is unknown; did you mean 'mouse_body'?" in err
 
@@ -317,14 +321,14 @@ def test_export_petab_writes_the_problem_folder(tmp_path: Path, capsys: pytest.C
 
 def test_export_petab_with_a_scenario_and_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "serum.csv"
-    data.write_text("readout,time,measurement\nIL7_serum_total,1,5000\nIL7_serum_total,7,40000\n")
+    data.write_text("readout,time [day],measurement\nIL7_serum_total,1,5000\nIL7_serum_total,7,40000\n")
     argv = ["export", "petab", "--scenario", "sportes_2008", "--data", str(data), "-o", str(tmp_path / "p")]
     code, out, _ = run(capsys, *argv, "--estimate", "ka_rIL7_sc,F_rIL7_sc")
     assert code == 0 and "problem.yaml" in out
     estimated = [r.split("\t")[0] for r in (tmp_path / "p" / "parameters.tsv").read_text().splitlines()[1:]]
     assert estimated == ["ka_rIL7_sc", "F_rIL7_sc", "sigma_IL7_serum_total"]
     # a byte-order mark (Excel's "CSV UTF-8") and blank lines are fine
-    data.write_bytes(b"\xef\xbb\xbfreadout,time,measurement\r\n\r\nCD4_blood,7,700\r\n")
+    data.write_bytes(b"\xef\xbb\xbfreadout,time [day],measurement\r\n\r\nCD4_blood,7,700\r\n")
     code, _, err = run(capsys, *argv, "--estimate", "ka_rIL7_sc")
     assert code == 0, err
     # --dose: the model's dose events carry three times the amount
@@ -363,30 +367,32 @@ def test_export_petab_with_a_scenario_and_data(tmp_path: Path, capsys: pytest.Ca
 
 
 PETAB_DATA = {
-    "GOOD.csv": "readout,time,measurement\nCD4_blood,7,700\n",
-    "TYPO.csv": "readout,time,measurement\nCD4_blod,7,700\n",
-    "NOCOLUMN.csv": "readout,time,value\nCD4_blood,7,700\n",
-    "NAN.csv": "readout,time,measurement\nCD4_blood,7,nan\n",
-    "TEXT.csv": "readout,time,measurement\nCD4_blood,day 7,700\n",
-    "EARLY.csv": "readout,time,measurement\nCD4_blood,-1,700\n",
-    "MIXED.csv": "readout,time,measurement,sigma\nCD4_blood,7,700,50\nCD4_blood,14,800,\n",
-    "NEGSIGMA.csv": "readout,time,measurement,sigma\nCD4_blood,7,700,-5\n",
-    "HEADER.csv": "readout,time,measurement\n",
+    "GOOD.csv": "readout,time [day],measurement\nCD4_blood,7,700\n",
+    "TYPO.csv": "readout,time [day],measurement\nCD4_blod,7,700\n",
+    "NOCOLUMN.csv": "readout,time [day],value\nCD4_blood,7,700\n",
+    "NAN.csv": "readout,time [day],measurement\nCD4_blood,7,nan\n",
+    "TEXT.csv": "readout,time [day],measurement\nCD4_blood,day 7,700\n",
+    "EARLY.csv": "readout,time [day],measurement\nCD4_blood,-1,700\n",
+    "MIXED.csv": "readout,time [day],measurement,sigma\nCD4_blood,7,700,50\nCD4_blood,14,800,\n",
+    "NEGSIGMA.csv": "readout,time [day],measurement,sigma\nCD4_blood,7,700,-5\n",
+    "HEADER.csv": "readout,time [day],measurement\n",
     "DATA.xlsx": "not a table",
-    "LATE.csv": "readout,time,measurement\nCD4_blood,500,700\n",
-    "EXTRA.csv": "readout,time,measurement\nCD4_blood,7,700,9\n",
-    "TWICE.csv": "readout,time,measurement,time\nCD4_blood,7,700,8\n",
-    "SD.csv": "readout,time,measurement,sd\nCD4_blood,7,700,50\n",
-    "NEG.csv": "readout,time,measurement\nCD4_blood,7,-700\n",
-    "PERCENT.csv": "readout,time,measurement\npSTAT5_frac,7,45\n",
-    "CAPITALS.csv": "Readout,Time,Measurement\nCD4_blood,7,700\n",
-    "UNDERSCORE.csv": "readout,time,measurement\nCD4_blood,1_0,700\n",  # Python's float reads 10
-    "COMMA.tsv": "readout,time,measurement\nCD4_blood,7,700\n",
-    "p/measurements.tsv": "readout\ttime\tmeasurement\nCD4_blood\t7\t700\n",  # in the output folder
-    "NOTE.csv": "readout,time,measurement,note\nCD4_blood,7,700,ok\n",
-    "TWOTYPOS.csv": "readout,time,measurement\nCD4_blod,7,700\nCD4_blood,8,700\nCD8_blod,9,300\n",
-    "SEMICOLON.csv": "readout;time;measurement\nCD4_blood;7;700\n",
-    "BLANKFIRST.csv": "\n\nreadout,time,measurement\nCD4_blood,7,700\nCD4_blod,8,700\n",
+    "LATE.csv": "readout,time [day],measurement\nCD4_blood,500,700\n",
+    "EXTRA.csv": "readout,time [day],measurement\nCD4_blood,7,700,9\n",
+    "TWICE.csv": "readout,time [day],measurement,time [h]\nCD4_blood,7,700,8\n",
+    "PLAINTIME.csv": "readout,time,measurement\nCD4_blood,7,700\n",
+    "HOURS.csv": "readout,time [hours],measurement\nCD4_blood,168,700\n",
+    "SD.csv": "readout,time [day],measurement,sd\nCD4_blood,7,700,50\n",
+    "NEG.csv": "readout,time [day],measurement\nCD4_blood,7,-700\n",
+    "PERCENT.csv": "readout,time [day],measurement\npSTAT5_frac,7,45\n",
+    "CAPITALS.csv": "Readout,time [day],Measurement\nCD4_blood,7,700\n",
+    "UNDERSCORE.csv": "readout,time [day],measurement\nCD4_blood,1_0,700\n",  # Python's float reads 10
+    "COMMA.tsv": "readout,time [day],measurement\nCD4_blood,7,700\n",
+    "p/measurements.tsv": "readout\ttime [day]\tmeasurement\nCD4_blood\t7\t700\n",  # in the output folder
+    "NOTE.csv": "readout,time [day],measurement,note\nCD4_blood,7,700,ok\n",
+    "TWOTYPOS.csv": "readout,time [day],measurement\nCD4_blod,7,700\nCD4_blood,8,700\nCD8_blod,9,300\n",
+    "SEMICOLON.csv": "readout;time [day];measurement\nCD4_blood;7;700\n",
+    "BLANKFIRST.csv": "\n\nreadout,time [day],measurement\nCD4_blood,7,700\nCD4_blod,8,700\n",
 }
 
 
@@ -403,7 +409,7 @@ PETAB_DATA = {
         (
             "NOCOLUMN.csv",
             ["--estimate", "ka_rIL7_sc"],
-            "must name readout, time, measurement and optionally sigma, and found readout, time, value",
+            "must name readout, time [UNIT], measurement and optionally sigma, and found readout, time [day], value",
         ),
         ("NAN.csv", ["--estimate", "ka_rIL7_sc"], "NAN.csv:2: measurement: 'nan' is not finite"),
         ("TEXT.csv", ["--estimate", "ka_rIL7_sc"], "TEXT.csv:2: time: 'day 7' is not a number"),
@@ -447,7 +453,22 @@ PETAB_DATA = {
         ),
         ("EXTRA.csv", ["--estimate", "ka_rIL7_sc"], "EXTRA.csv:2: 4 cells where the header names 3 columns"),
         ("TWICE.csv", ["--estimate", "ka_rIL7_sc"], "(time twice)"),
-        ("SD.csv", ["--estimate", "ka_rIL7_sc"], "and found readout, time, measurement, sd (unknown: sd;"),
+        # hours read as days put every measurement 24 times too late
+        (
+            "PLAINTIME.csv",
+            ["--estimate", "ka_rIL7_sc"],
+            "the time column must say its unit, as il7 simulate --out",
+        ),
+        (
+            "HOURS.csv",
+            ["--estimate", "ka_rIL7_sc"],
+            "the time column's unit 'hours' is unknown; write time [min], time [h]",
+        ),
+        (
+            "SD.csv",
+            ["--estimate", "ka_rIL7_sc"],
+            "and found readout, time [day], measurement, sd (unknown: sd;",
+        ),
         ("NEG.csv", ["--estimate", "ka_rIL7_sc"], "NEG.csv:2: measurement -700 of CD4_blood is negative"),
         ("COMMA.tsv", ["--estimate", "ka_rIL7_sc"], "separated by commas, but a file named .tsv is read as"),
         ("p/measurements.tsv", ["--estimate", "ka_rIL7_sc"], "would write over your input"),

@@ -131,12 +131,12 @@ def sportes_problem(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
     folder = tmp_path_factory.mktemp("sportes")
     truth = _sportes()
     pattern = np.array([1.1, 0.9, 1.05, 0.95, 1.1])
-    lines = ["readout,time,measurement,sigma"]
+    lines = ["readout,time [h],measurement,sigma"]  # in hours, where the scenario counts days
     measured = {r: truth[r] * pattern for r in truth}
     for r, values in measured.items():
         for t, y in zip(SPORTES_DAYS, values, strict=True):
             sigma = f"{0.2 * float(np.median(values))!r}" if r == "IL7_serum_total" else ""
-            lines.append(f"{r},{t},{float(y)!r},{sigma}")
+            lines.append(f"{r},{24 * t},{float(y)!r},{sigma}")
     data = folder / "data.csv"
     data.write_text("\n".join(lines) + "\n")
     problem = export_petab(folder / "petab", scenario="sportes_2008", data=data, estimate=["ka_rIL7_sc"])
@@ -215,7 +215,7 @@ def test_a_parameter_the_written_state_holds_is_not_estimated(
     tmp_path: Path, scenario: str, estimate: str, message: str
 ) -> None:
     data = tmp_path / "data.csv"
-    data.write_text("readout,time,measurement\nCD4_blood,7,700\n")
+    data.write_text("readout,time [day],measurement\nCD4_blood,7,700\n")
     with pytest.raises(Il7Error, match=re.escape(message)):
         export_petab(tmp_path / "p", scenario=scenario, data=data, estimate=[estimate])
 
@@ -224,7 +224,9 @@ def test_a_sigma_per_measurement_is_a_noise_parameter(tmp_path: Path) -> None:
     import petab
 
     data = tmp_path / "data.tsv"
-    data.write_text("readout\ttime\tmeasurement\tsigma\nCD4_blood\t7\t700\t50\nCD4_blood\t14\t800\t60\n")
+    data.write_text(
+        "readout\ttime [day]\tmeasurement\tsigma\nCD4_blood\t7\t700\t50\nCD4_blood\t14\t800\t60\n"
+    )
     problem = petab.v1.Problem.from_yaml(
         export_petab(tmp_path / "p", scenario="sportes_2008", data=data, estimate=["ka_rIL7_sc"])
     )
@@ -239,7 +241,7 @@ def test_an_estimated_parameter_starts_where_the_scenario_puts_it(tmp_path: Path
     import petab
 
     data = tmp_path / "data.csv"
-    data.write_text("readout,time,measurement\nIL7_serum_total,1,7000\n")
+    data.write_text("readout,time [day],measurement\nIL7_serum_total,1,7000\n")
     text = (Path(__file__).parents[1] / "src/il7/scenarios/sportes_2008.yaml").read_text()
     assert "  - time: -inf\n" in text
     mine = tmp_path / "faster.yaml"

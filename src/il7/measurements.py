@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from il7 import build
 from il7.errors import Il7Error, did_you_mean
-from il7.scenario import known_readouts
+from il7.scenario import TIME_UNITS, known_readouts
 from il7.simulate import readout_unit
 
 MAX_LISTED = 10
@@ -21,7 +22,9 @@ MAX_LISTED = 10
 MAX_BYTES = 100_000_000
 """Largest measurement file read: far above any study's table, far below what fills memory."""
 _COLUMNS = ("readout", "time", "measurement", "sigma")  # of a measurement file
-_EXPECTED = "readout, time, measurement and optionally sigma"  # the columns, as messages say them
+_EXPECTED = "readout, time [UNIT], measurement and optionally sigma"  # the columns, as messages say them
+_TIME_COLUMN = re.compile(r"time\s*\[\s*([^\]]*?)\s*\]")
+"""The time column's header, with its unit: ``time [day]``, as il7 simulate --out writes it."""
 _AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
 """Readout units that cannot be negative (rates and fluorescence after an offset can)."""
 
@@ -31,15 +34,24 @@ class Measurement:
     """One measured value of a scenario's readout, as read from a data file."""
 
     readout: str
-    time: float  # in the scenario's time unit
+    time: float  # in time_unit
     value: float  # in the readout's unit (il7 readouts)
     sigma: float | None  # standard deviation of the noise, same unit; None: estimate it
     where: str = ""  # the file and line it was read from ('' when given in Python), for messages
+    time_unit: str | None = None  # min, h, day or week (a file's header says it); None: the scenario's
+
+    def time_in(self, unit: str) -> float:
+        """The time in a scenario's time ``unit`` (one of :data:`il7.scenario.TIME_UNITS`)."""
+        if self.time_unit is None:
+            return self.time
+        return self.time * TIME_UNITS[self.time_unit] / TIME_UNITS[unit]
 
 
 def read_measurements(path: str | Path) -> list[Measurement]:
-    """Read a measurement file: CSV or TSV with columns ``readout``, ``time``, ``measurement`` and
-    optionally ``sigma``; times in the scenario's time unit, values in the readout's unit.
+    """Read a measurement file: CSV or TSV with columns ``readout``, ``time [UNIT]`` (``min``,
+    ``h``, ``day`` or ``week``, as ``il7 simulate --out`` writes it), ``measurement`` and optionally
+    ``sigma``; values in the readout's unit. A time column without its unit is refused: hours read
+    as days put every measurement 24 times too late.
 
     Raises
     ------
@@ -68,12 +80,29 @@ def read_measurements(path: str | Path) -> list[Measurement]:
         raise Il7Error(f"cannot read '{path}': {exc.strerror}; check the path") from None
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows = (row for row in reader if any(c.strip() for c in row))  # blank lines above the header too
-    columns = [c.strip() for c in next(rows, [])]
+    header = [c.strip() for c in next(rows, [])]
+    time_unit = None
+    columns = []
+    for c in header:  # 'time [day]' is the time column, read in days
+        unit = _TIME_COLUMN.fullmatch(c)
+        if unit is not None:
+            if unit.group(1) not in TIME_UNITS:
+                raise Il7Error(
+                    f"{path}: the time column's unit '{unit.group(1)}' is unknown; write time [min], time [h], "
+                    "time [day] or time [week]"
+                )
+            time_unit = unit.group(1)
+        columns.append("time" if unit is not None else c)
+    if "time" in header:
+        raise Il7Error(
+            f"{path}: the time column must say its unit, as il7 simulate --out writes it: time [h], time [day], "
+            "time [min] or time [week] (each time is moved into the scenario's own time unit)"
+        )
     twice = sorted({c for c in columns if columns.count(c) > 1})
     unknown = [c for c in columns if c not in _COLUMNS]
     missing = [c for c in _COLUMNS[:3] if c not in columns]
     if twice or unknown or missing:
-        found = ", ".join(columns) or "nothing"
+        found = ", ".join(header) or "nothing"
         other, written, read, right = (
             ("\t", "tabs", "commas", ".tsv") if delimiter == "," else (",", "commas", "tabs", ".csv")
         )
@@ -108,7 +137,7 @@ def read_measurements(path: str | Path) -> list[Measurement]:
         if not any(c.strip() for c in cells):
             continue  # a blank line
         try:  # every row is read, so that one message lists every faulty row
-            out.append(_row(cells, columns, f"{path}:{reader.line_num}", known, fractions))
+            out.append(_row(cells, columns, f"{path}:{reader.line_num}", known, fractions, time_unit))
         except Il7Error as exc:
             problems.append(str(exc))
     if len(problems) == 1:
@@ -123,7 +152,12 @@ def read_measurements(path: str | Path) -> list[Measurement]:
 
 
 def _row(
-    cells: list[str], columns: list[str], where: str, known: set[str], fractions: frozenset[str]
+    cells: list[str],
+    columns: list[str],
+    where: str,
+    known: set[str],
+    fractions: frozenset[str],
+    time_unit: str | None,
 ) -> Measurement:
     """One row of a measurement file, checked (``where``: file and line, for messages)."""
     if len(cells) != len(columns):
@@ -154,7 +188,7 @@ def _row(
         sigma = _number(row["sigma"], f"{where}: sigma")
         if sigma <= 0:
             raise Il7Error(f"{where}: sigma {sigma:g} must be positive (the noise's standard deviation)")
-    return Measurement(readout, time, value, sigma, where)
+    return Measurement(readout, time, value, sigma, where, time_unit)
 
 
 def _fractions() -> frozenset[str]:

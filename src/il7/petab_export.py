@@ -22,6 +22,7 @@ checks each one by exporting again with it at each of its bounds, and refuses on
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -229,7 +230,9 @@ def write_scenario(
     check_folder(folder, _COMMAND, "-o")
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    measurements = list(data) if not isinstance(data, (str, Path)) else read_measurements(data)
+    given = list(data) if not isinstance(data, (str, Path)) else read_measurements(data)
+    # each time in the scenario's time unit (a file says its own: time [h])
+    measurements = [dataclasses.replace(m, time=m.time_in(scenario.time_unit), time_unit=None) for m in given]
     ids = _estimable(scenario, estimate)
     start = start_time(scenario)
     hours = TIME_UNITS[scenario.time_unit]

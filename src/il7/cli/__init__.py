@@ -207,8 +207,8 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument(
         "--data",
         metavar="FILE",
-        help="petab with --scenario: measurements, a .csv or .tsv with columns readout, time (the "
-        "scenario's time unit), measurement (the readout's unit, see il7 readouts) and optionally sigma",
+        help="petab with --scenario: measurements, a .csv or .tsv with columns readout, time [UNIT] "
+        "(min, h, day or week, as il7 simulate --out writes it), measurement (the readout's unit, see il7 readouts) and optionally sigma",
     )
     exp.add_argument(
         "--estimate",
