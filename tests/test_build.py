@@ -217,3 +217,35 @@ def test_a_context_value_without_status_or_source_is_refused(entry: object, mess
 
     with pytest.raises(build.Il7Error, match=f"contexts.mouse_body.set.plasma: {message}"):
         _context_values("mouse_body", {"plasma": entry})
+
+
+def test_a_reaction_in_the_wrong_units_is_refused_when_the_model_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a modeller's reaction without its volume ran in il7 simulate and export; only this file's
+    # consistency test said so
+    own = build._model_file
+
+    def slipped(name: str) -> str:
+        text = own(name)
+        return (
+            text.replace("Q_lymph * IL7_tissue ", "Q_lymph * IL7_tissue / tissue ")
+            if name == "ligand.ant"
+            else text
+        )
+
+    monkeypatch.setattr(build, "_model_file", slipped)
+    with pytest.raises(
+        build.Il7Error, match=r"fails libSBML's check with strict units \(.*multiply a concentration"
+    ):
+        build.sbml.__wrapped__()
+
+
+def test_a_readout_without_its_row_is_named_as_a_readout(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = tuple(o for o in build.observables() if o.id != "IL7_serum")
+    monkeypatch.setattr(build, "observables", lambda: rows)
+    with pytest.raises(
+        build.Il7Error,
+        match=r"readouts of observables.ant without a row in model/observables.tsv .*: IL7_serum$",
+    ):
+        build.sbml.__wrapped__()

@@ -287,7 +287,22 @@ def sbml() -> str:
     _annotate(libsbml, model)
     _describe(model)
     _check_coverage(model)
-    return str(libsbml.writeSBMLToString(doc))
+    text = str(libsbml.writeSBMLToString(doc))
+    _check_units(text)
+    return text
+
+
+def _check_units(text: str) -> None:
+    """Refuse a model that libSBML's strict unit check faults (a rate law missing its compartment's
+    volume, an observable in the wrong unit): it would run, and give wrong numbers."""
+    problems = consistency_report(text)
+    if problems:
+        said = "; ".join(f"{eid}: {' '.join(message.split())[:300]}" for _, eid, message in problems[:2])
+        raise Il7Error(
+            f"the model's SBML fails libSBML's check with strict units ({len(problems)} problem(s); "
+            f"{said}); fix the unit of the .ant formula or the parameters.tsv row it names (a rate law of "
+            "a species in a compartment is an amount per hour: multiply a concentration by the volume)"
+        )
 
 
 def _set_units(lib: Any, model: Any) -> None:
@@ -462,6 +477,12 @@ def _check_coverage(m: Any) -> None:
     table_ids = {p.id for p in parameters()} | {o.id for o in observables()}
     missing = sorted(sbml_ids - table_ids)
     unused = sorted(table_ids - sbml_ids)
+    readouts = set(re.findall(r"^\s*(\w+)\s*:=", _model_file("observables.ant"), flags=re.MULTILINE))
+    if missing_readouts := [i for i in missing if i in readouts]:
+        raise Il7Error(
+            f"readouts of observables.ant without a row in model/observables.tsv (id, unit, description): "
+            f"{', '.join(missing_readouts)}"
+        )
     if missing:
         raise Il7Error(f"model parameters without a row in model/parameters.tsv: {', '.join(missing)}")
     if unused:

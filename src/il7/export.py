@@ -37,7 +37,7 @@ from il7 import __version__, build
 from il7.engine import engine
 from il7.errors import Il7Error, SolveError
 from il7.files import make_parent, writing
-from il7.scenario import TIME_UNITS, Scenario, load, vocabulary
+from il7.scenario import TIME_UNITS, Scenario, clock, load, vocabulary
 from il7.simulate import Change, integrate, prepare, scenario_overrides, start_time
 
 
@@ -143,7 +143,9 @@ def scenario_sbml(
     hours = TIME_UNITS[scenario.time_unit]
     start = start_time(scenario)
     for k, (hour, made) in enumerate([entry for entry in log if entry[1]], start=1):
-        name = f"{scenario.time_unit} {hour / hours + start:g}: " + ", ".join(_said(model, c) for c in made)
+        name = f"{clock(hour / hours + start, scenario.time_unit)}: " + ", ".join(
+            _said(model, c) for c in made
+        )
         _event(libsbml, model, f"change_{k}", name, hour, made)
     taxon = vocabulary()["contexts"][scenario.context].get("taxon")
     if taxon is not None:  # the model's own annotation (Homo sapiens) stands otherwise
@@ -152,7 +154,7 @@ def scenario_sbml(
     model.setName(f"il7 scenario {scenario.name}: {scenario.description}")
     said = (
         f"Scenario '{scenario.name}', written by il7 {__version__}. "
-        f"Model time is in hours; time 0 is {scenario.time_unit} {start:g} of the scenario, where il7 "
+        f"Model time is in hours; time 0 is {clock(start, scenario.time_unit)} of the scenario, where il7 "
         "starts integrating, and species start there at il7's state (its steady state when the "
         "scenario begins with one)"
         + (
@@ -165,7 +167,7 @@ def scenario_sbml(
         f"output, simulate from 0 to {output_hours(scenario)[-1]:g} h and read "
         f"{', '.join(scenario.readouts)} at ({scenario.time_unit} {'+' if start < 0 else '-'} "
         f"{abs(start):g}) x {hours:g} h for each of the scenario's output times "
-        f"({len(scenario.times)} from {scenario.time_unit} {scenario.times[0]:g} to {scenario.t_end:g}). "
+        f"({len(scenario.times)} from {clock(scenario.times[0], scenario.time_unit)} to {clock(scenario.t_end, scenario.time_unit)}). "
         "A parameter changed in this file does not move the species' start, which il7 computed "
         "with the values written here: export again with il7 export sbml --set to change one."
     )
@@ -295,7 +297,7 @@ def write_omex(
     about.setAbout(".")
     about.setDescription(
         f"il7 {__version__} scenario '{scenario.name}': {scenario.description} Model time is in hours "
-        f"from {scenario.time_unit} {start_time(scenario):g} of the scenario."
+        f"from {clock(start_time(scenario), scenario.time_unit)} of the scenario."
     )
     about.setCreated(libcombine.OmexDescription.getCurrentDateAndTime())
     archive.addMetadata(".", about)

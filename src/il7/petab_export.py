@@ -37,7 +37,7 @@ from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
 from il7.measurements import Measurement, read_measurements
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
-from il7.scenario import TIME_UNITS, Scenario, known_readouts, load, parse
+from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load, parse
 from il7.simulate import readout_unit, scenario_overrides, start_time
 
 S3C_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
@@ -240,13 +240,13 @@ def write_scenario(
         at = f"{m.where}: " if m.where else ""
         if m.time < start:
             raise Il7Error(
-                f"{at}a measurement of {m.readout} at {scenario.time_unit} {m.time:g} comes before the scenario "
-                f"starts ({scenario.time_unit} {start:g}, its first change or output time); give times from there on"
+                f"{at}a measurement of {m.readout} at {clock(m.time, scenario.time_unit)} comes before the scenario "
+                f"starts ({clock(start, scenario.time_unit)}, its first change or output time); give times from there on"
             )
         if m.time > scenario.t_end:
             raise Il7Error(
-                f"{at}a measurement of {m.readout} at {scenario.time_unit} {m.time:g} comes after the scenario's "
-                f"last output time ({scenario.time_unit} {scenario.t_end:g}), past which il7 does not write its "
+                f"{at}a measurement of {m.readout} at {clock(m.time, scenario.time_unit)} comes after the scenario's "
+                f"last output time ({clock(scenario.t_end, scenario.time_unit)}), past which il7 does not write its "
                 "doses; extend its output (output: {t_end: ...}) in a copy of the scenario file"
             )
     readouts = tuple(dict.fromkeys(m.readout for m in measurements))

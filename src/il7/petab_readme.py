@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from il7 import __version__
-from il7.scenario import Scenario
+from il7.scenario import Scenario, clock
 
 
 def _changed(overrides: Mapping[str, float]) -> str:
@@ -90,7 +90,7 @@ def scenario_readme(
   `--dose` given to `il7 export petab`, if any): species at
   its starting state with the changes at time 0 (a first dose) made, later doses and settings as
   events. PEtab time is in hours from
-  {scenario.time_unit} {start:g} of the scenario (a measurement at {scenario.time_unit} t is at
+  {clock(start, scenario.time_unit)} of the scenario (a measurement at {scenario.time_unit} t is at
   (t - {start:g}) x {hours:g} h).
 - `observables.tsv`: one observable per measured readout, in il7's units (`il7 readouts`), with
   normal noise ({sigmas}).

@@ -43,6 +43,13 @@ from il7.values import dose_amount_problem, dose_unit_problem, quantity, real_nu
 
 TIME_UNITS = {"min": 1.0 / 60.0, "h": 1.0, "day": 24.0, "week": 168.0}
 """Scenario time units and their length in hours."""
+
+
+def clock(value: float, unit: str) -> str:
+    """A time of a scenario as people say it: ``day 7``, ``week 2``, but ``30 min`` and ``2 h``."""
+    return f"{unit} {value:g}" if unit in ("day", "week") else f"{value:g} {unit}"
+
+
 MAX_POINTS = 100_000
 """Most output times a scenario may ask for."""
 SPAN_HOURS = (1e-6, 1000 * 365.25 * 24)

@@ -201,6 +201,7 @@ def _export_petab(args: argparse.Namespace) -> None:
 
 def _export(args: argparse.Namespace) -> None:
     from il7 import export
+    from il7.scenario import clock
     from il7.simulate import start_time
 
     if args.dose is not None and args.scenario is None:
@@ -240,8 +241,8 @@ def _export(args: argparse.Namespace) -> None:
         print(f"wrote {args.output}")
     else:
         print(
-            f"wrote {args.output}: scenario '{chosen.name}', model time 0 h = {chosen.time_unit} "
-            f"{start_time(chosen):g}; simulate to {export.output_hours(chosen)[-1]:g} h"
+            f"wrote {args.output}: scenario '{chosen.name}', model time 0 h = "
+            f"{clock(start_time(chosen), chosen.time_unit)}; simulate to {export.output_hours(chosen)[-1]:g} h"
             + (" (the archive's SED-ML says so)" if args.what == "omex" else "")
         )
 
