@@ -88,6 +88,22 @@ def test_simulate_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixt
     assert png.stat().st_size > 1000
 
 
+def test_simulate_summary_reads_the_peak_and_its_area(capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    import il7
+
+    code, out, _ = run(capsys, "simulate", "sereti_2009", "--step", "1", "--t-end", "96", "--summary")
+    assert code == 0 and "t_max" in out and "pg/mL*h" in out
+    traj = il7.simulate(il7.load_scenario("sereti_2009").with_output(step=1.0, t_end=96))
+    course = traj.summary().loc["IL7_serum_total"]
+    serum = traj["IL7_serum_total"]
+    # the SC dose peaks after its absorption, not at the dose, and the area is the trapezoids'
+    assert 12 < course["t_max"] < 72 and course["max"] == serum.max() > 100 * course["first"]
+    assert course["auc"] == pytest.approx(float(np.trapezoid(serum, traj.time)), rel=1e-12)
+    assert f"{course['max']:.4g}" in out
+
+
 def test_simulate_table_shows_units(capsys: pytest.CaptureFixture[str]) -> None:
     # units are written in brackets, which rich would otherwise take for markup and drop
     code, out, _ = run(capsys, "simulate", "baseline", "--t-end", "1")

@@ -232,6 +232,18 @@ def test_with_output_changes_only_the_grid() -> None:
     assert len(huge.times) == scenario.MAX_POINTS and huge.times[-1] == 3e5
 
 
+def test_with_output_at_a_step_runs_from_the_first_output_to_the_end() -> None:
+    # a pharmacometrician's Cmax read on sportes_2008's 6-hour grid
+    s = scenario.load("baseline")
+    assert s.with_output(step=0.25).times == tuple(k / 4 for k in range(29))
+    assert s.with_output(step=3, t_end=10).times == (0.0, 3.0, 6.0, 9.0, 10.0)
+    for step, message in ((0.0, "--step 0: give a positive output step in day"), (1e-9, "more than 100,000")):
+        with pytest.raises(Il7Error, match=message):
+            s.with_output(step=step)
+    with pytest.raises(Il7Error, match="--t-end -1 must be a finite time after 0 day"):
+        s.with_output(step=1, t_end=-1)
+
+
 def test_with_output_keeps_the_times_a_file_lists(tmp_path: Path) -> None:
     # --t-end replaced output: {times: [0, 0.25, 0.5, 1, 7, 28]} by an even grid, without a word
     listed = scenario.load(

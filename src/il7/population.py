@@ -339,8 +339,8 @@ class Population:
         varied = "; ".join(
             s.describe()
             + (
-                f" (CV as drawn {100 * self.drawn_cv(s.parameter):.3g}%; the bounds leave about "
-                f"{100 * s.bounded_cv():.3g}%)"
+                f" (CV as drawn {100 * self.drawn_cv(s.parameter):.3g}%; cut to its bounds, about "
+                f"{100 * s.bounded_cv():.3g}% expected)"
                 if s.kind == "lognormal" and again
                 else ""
             )

@@ -201,10 +201,14 @@ class Scenario:
             lines.append(line)
         return "; ".join(lines + [f"{d} infusion" for d in infused])
 
-    def with_output(self, *, t_end: float | None = None) -> Scenario:
+    def with_output(self, *, t_end: float | None = None, step: float | None = None) -> Scenario:
         """A copy whose output ends at ``t_end``: the scenario's own output times before it, then,
         past its last, times at its mean step up to ``t_end`` (a daily grid stays daily, longer or
-        shorter; listed times stay). At most :data:`MAX_POINTS` times: past that, an even grid."""
+        shorter; listed times stay). At most :data:`MAX_POINTS` times: past that, an even grid.
+        With ``step`` (in the scenario's time unit), the output runs instead from its first time
+        to its end (``t_end`` or its own) every ``step``, and at the end."""
+        if step is not None:
+            return self._every(step, t_end)
         if t_end is None:
             return self
         where = f"scenario '{self.name}' ({self.file})"
@@ -230,6 +234,28 @@ class Scenario:
         ]
         if len(times) > MAX_POINTS:
             times = [start + (t_end - start) * i / (MAX_POINTS - 1) for i in range(MAX_POINTS)]
+        return dataclasses.replace(self, times=tuple(times))
+
+    def _every(self, step: float, t_end: float | None) -> Scenario:
+        """The output every ``step`` from the first output time to ``t_end`` (or the last)."""
+        end = self.with_output(t_end=t_end).t_end  # t_end checked as without a step
+        start = self.times[0]
+        if (
+            isinstance(step, bool)
+            or not isinstance(step, numbers.Real)
+            or not math.isfinite(step)
+            or step <= 0
+        ):
+            raise Il7Error(f"--step {step:g}: give a positive output step in {self.time_unit}")
+        count = math.floor((end - start) / step * (1 + 1e-12)) + 1
+        if count + 1 > MAX_POINTS:
+            raise Il7Error(
+                f"--step {step:g}: {count:,} output times from {start:g} to {end:g} {self.time_unit}, more than "
+                f"{MAX_POINTS:,}; give a step of at least {(end - start) / (MAX_POINTS - 1):.3g} {self.time_unit}"
+            )
+        times = [start + k * step for k in range(count)]
+        if end - times[-1] > 1e-9 * step:
+            times.append(end)
         return dataclasses.replace(self, times=tuple(times))
 
     def with_readouts(

@@ -96,6 +96,33 @@ class Trajectory:
         frame.index = pd.Index(self.time, name=f"time [{self.time_unit}]")
         return frame
 
+    def summary(self) -> pd.DataFrame:
+        """Each readout's course in one row: its unit, first value (at the first output time, after
+        a change made then, such as a dose at time 0) and last, lowest and highest (``max``, at
+        ``t_max``: Cmax and Tmax for a concentration), and its area under the curve over the output
+        times (``auc``, trapezoids, in ``auc_unit``: the readout's unit x the time unit). As exact
+        as the output grid: ``il7 simulate --step`` makes it finer.
+        """
+        time = self.time
+        rows = []
+        for readout, unit in zip(self.columns, self.units, strict=True):
+            y = self[readout]
+            top = int(np.argmax(y))
+            rows.append(
+                {
+                    "readout": readout,
+                    "unit": unit,
+                    "first": y[0],
+                    "min": float(np.min(y)),
+                    "max": y[top],
+                    "t_max": time[top],
+                    "last": y[-1],
+                    "auc": float(np.trapezoid(y, time)),
+                    "auc_unit": f"{unit}*{self.time_unit}" if unit != "1" else self.time_unit,
+                }
+            )
+        return pd.DataFrame(rows).set_index("readout")
+
     def write(self, path: str | Path) -> Path:
         """Write the trajectory to ``.csv`` or ``.parquet`` (chosen by the file's suffix).
 

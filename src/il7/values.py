@@ -299,8 +299,10 @@ def parameter_value(
     if not math.isfinite(value):
         raise Il7Error(f"{where}: {value} is not a finite number; give a finite value in {p.unit}")
     if value < 0 and not (p.lower is not None and p.lower < 0):
+        sign = "> 0" if zero_is_not_off(p.id) else ">= 0"  # an age, a Kd: 0 is refused too
         raise Il7Error(
-            f"{where}: {value:g} is negative; {p.id} must be >= 0" + (f" ({p.unit})" if p.unit != "1" else "")
+            f"{where}: {value:g} is negative; {p.id} must be {sign}"
+            + (f" ({p.unit})" if p.unit != "1" else "")
         )
     if value == 0 and p.id in build.divisors():
         raise Il7Error(

@@ -163,6 +163,18 @@ def _parser() -> argparse.ArgumentParser:
         help="read out these observables or species (comma-separated, as `il7 readouts` lists them) "
         "instead of the scenario's own; a leading + adds them to its own, e.g. +S_leuk,IL7_tissue_conc",
     )
+    sim.add_argument(
+        "--step",
+        type=number_option,
+        help="output every STEP (in the scenario's time unit) from its first output time to its end "
+        "(or --t-end), e.g. --step 1 for hourly in a scenario counted in hours",
+    )
+    sim.add_argument(
+        "--summary",
+        action="store_true",
+        help="print each readout's course in one row instead of its values: first, lowest, highest "
+        "and when (Cmax, Tmax), last, and the area under the curve over the output times",
+    )
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
     sim.add_argument("--plot", help="draw the readouts to FILE.png")
 

@@ -282,8 +282,8 @@ def _population(args: argparse.Namespace) -> None:
         if again:
             allowed = s.bounded_cv()
             narrowed = f"; the values drawn have a CV of {100 * result.drawn_cv(s.parameter):.3g}%" + (
-                f" (the bounds leave about {100 * allowed:.3g}% of the {100 * s.cv:.4g}% asked: ask for a CV "
-                "they allow)"
+                f" (cut to its bounds, a log-normal of {100 * s.cv:.4g}% has a CV of about {100 * allowed:.3g}%, "
+                "which a finite draw scatters around: ask for a CV the bounds allow)"
                 if allowed < 0.9 * s.cv
                 else ""
             )

@@ -105,7 +105,7 @@ def _simulate(args: argparse.Namespace) -> None:
     from il7.trajectory import FILE_SUFFIXES
 
     output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
-    chosen = chosen_scenario(args).with_output(t_end=args.t_end)
+    chosen = chosen_scenario(args).with_output(t_end=args.t_end, step=args.step)
     if args.readouts is not None:
         add = args.readouts.startswith("+")
         names = args.readouts.removeprefix("+").split(",")
@@ -118,7 +118,32 @@ def _simulate(args: argparse.Namespace) -> None:
         print(f"wrote {trajectory.write(args.out)}")
     if args.plot:
         print(f"wrote {save_figure(trajectory.figure(), args.plot)}")  # one panel per unit
-    if not args.out:
+    if args.summary:
+        course = trajectory.summary()
+        _print_numbers(
+            trajectory.scenario,
+            "readout",
+            [
+                "unit",
+                "first",
+                "min",
+                "max",
+                f"t_max [{trajectory.time_unit}]",
+                "last",
+                "auc",
+                "auc unit",
+            ],
+            [str(r) for r in course.index],
+            [
+                [
+                    row["unit"],
+                    *(f"{row[c]:.4g}" for c in ("first", "min", "max", "t_max", "last", "auc")),
+                    row["auc_unit"],
+                ]
+                for _, row in course.iterrows()
+            ],
+        )
+    elif not args.out:
         frame = trajectory.to_pandas()
         shown = frame.iloc[rows_shown(len(frame), [frame[c] for c in frame.columns], about=12)]
         _print_numbers(
