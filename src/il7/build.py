@@ -397,14 +397,16 @@ def _annotate(lib: Any, model: Any) -> None:
             raise Il7Error(f"{where}: annotation could not be added to '{row['element']}'")
 
 
-_SPECIES_LINE = re.compile(r"^\s*(?:substanceOnly\s+)?species\s+(\w+)\s+in\s+\w+;\s*//\s*(.+)$")
+_SPECIES_LINE = re.compile(
+    r"^\s*(?:(?:substanceOnly\s+)?species\s+(\w+)\s+in\s+\w+|compartment\s+(\w+));\s*//\s*(.+)$"
+)  # a species or a compartment, named by its comment
 _REACTION_ID = re.compile(r"^\s*(\w+):\s")
 
 
 def descriptions() -> tuple[dict[str, str], dict[str, str]]:
-    """Names of species and notes of reactions, as the Antimony files comment them.
+    """Names of species (and compartments) and notes of reactions, as the Antimony files comment them.
 
-    A species is named by the comment on its declaration line. A reaction's note is
+    A species or a compartment is named by the comment on its declaration line. A reaction's note is
     ``"layer: its own line's comment | the comment block above its group"`` (where the mechanism
     and the source are written; either may be empty), so that a reader of the SBML alone sees
     what each reaction is and where it comes from.
@@ -427,7 +429,7 @@ def descriptions() -> tuple[dict[str, str], dict[str, str]]:
             in_comment = False
             found = _SPECIES_LINE.match(line)
             if found:
-                species[found.group(1)] = found.group(2).strip()
+                species[found.group(1) or found.group(2)] = found.group(3).strip()
             code, _, comment = line.partition("//")
             found = _REACTION_ID.match(code)
             if found and "->" in code:
@@ -442,7 +444,7 @@ def _describe(model: Any) -> None:
     """Give species and reactions readable names and reactions their notes (mechanism, source)."""
     species, reactions = descriptions()
     for sid, name in species.items():
-        element = model.getSpecies(sid)
+        element = model.getSpecies(sid) or model.getCompartment(sid)
         if element is not None:
             element.setName(name)
     for o in observables():
