@@ -209,7 +209,10 @@ def varied_parameters() -> tuple[str, ...]:
     """Ids varied by default: those with a value and both bounds (not the unit constants or the
     anchor ``pSTAT5_ref``), except the on/off switches of scenarios (``translation``,
     ``IL7R_expression``, ...: the parameters whose note calls them a scenario control and that
-    are fractions up to 1; name them to vary them). A scenario control that is a rate, such as
+    are fractions up to 1; name them to vary them), and the molar masses (``mw_IL7``, in kDa),
+    which turn molecules into the mass units readouts and doses are written in: a serum level in
+    pg/mL is proportional to its molecule's mass, which says nothing of the biology (the report's
+    strongest "determinant" of serum IL-7 was mw_IL7). A scenario control that is a rate, such as
     ``k_deplete_CD4`` (the treated-HIV body's CD4 loss), is varied. Those at 0 in a given run are
     then left out with that reason."""
     return tuple(
@@ -218,6 +221,7 @@ def varied_parameters() -> tuple[str, ...]:
         if p.value is not None
         and p.lower is not None
         and p.upper is not None
+        and p.unit != "kDa"
         and not (p.note.startswith("Scenario control") and p.upper == 1 and p.unit in ("fraction", "1"))
     )
 

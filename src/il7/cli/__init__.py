@@ -316,7 +316,8 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ID[,ID...]",
         help="vary only these (repeat, or separate with commas; default: every parameter with bounds "
-        "but the scenarios' on/off switches; those at 0 in the run are listed as not varied)",
+        "but the scenarios' on/off switches and the molar masses, mw_*, which only convert units; those at 0 in "
+        "the run are listed as not varied)",
     )
     sen.add_argument(
         "--step",
