@@ -126,7 +126,7 @@ def test_simulate_table_never_cuts_or_splits_a_number(capsys: pytest.CaptureFixt
 def _healthy_course(path: Path, *, t_end: float, n: int) -> Path:
     """A small scenario file: a healthy adult's blood CD4 on n output times to day t_end."""
     path.write_text(
-        "name: course\ndescription: a healthy adult\ncontext: human_body\nperiods:\n  - time: -inf\n"
+        "name: course\ndescription: a healthy adult\ncontext: human_body\ntime_unit: day\nperiods:\n  - time: -inf\n"
         f"readouts: [CD4_blood]\noutput: {{t_end: {t_end:g}, n: {n}}}\n"
     )
     return path
@@ -509,6 +509,7 @@ def test_export_petab_scenario_errors_are_one_line_exit_2(
 BAD = """name: bad
 description: three mistakes
 context: human_bdy
+time_unit: day
 periods:
   - time: 0
     dose: {drug: IL7, amount: 10, unit: ug/kg, route: sc}
@@ -921,11 +922,11 @@ def test_file_errors_are_one_line_exit_2(
     (tmp_path / "LIST.yaml").write_text("- a\n- b\n")
     (tmp_path / "BINARY.yaml").write_bytes(b"\xff\xfe\x00name")
     (tmp_path / "UNEVEN.yaml").write_text(
-        "name: uneven\ndescription: output at uneven times\ncontext: human_body\nperiods:\n"
+        "name: uneven\ndescription: output at uneven times\ncontext: human_body\ntime_unit: day\nperiods:\n"
         "  - time: -inf\nreadouts: [CD4_blood]\noutput: {times: [0, 1, 5]}\n"
     )
     (tmp_path / "NOINF.yaml").write_text(
-        "name: noinf\ndescription: a body without its steady state\nperiods:\n  - time: 0\n"
+        "name: noinf\ndescription: a body without its steady state\ntime_unit: day\nperiods:\n  - time: 0\n"
         "readouts: [CD4_blood]\noutput: {t_end: 2, n: 3}\n"
     )
     argv = [

@@ -178,12 +178,18 @@ def test_an_archive_needs_evenly_spaced_output_times(tmp_path: Path) -> None:
     assert not (tmp_path / "x.omex").exists()
 
 
-@pytest.mark.parametrize("path", ["/proc/x.xml", ".", 123, ""])
+@pytest.mark.parametrize("path", ["/proc/x.xml", ".", 123, "", "sportes_2008"])
 def test_export_sbml_refuses_a_path_it_cannot_write_in_one_line(path: object) -> None:
-    # it raised FileNotFoundError, IsADirectoryError or TypeError from deep inside
-    with pytest.raises(Il7Error, match=r"cannot write|: give a name, e\.g\. 'il7\.xml', or None") as info:
+    # it raised FileNotFoundError, IsADirectoryError or TypeError from deep inside, and
+    # export_sbml("sportes_2008") wrote the plain model into a file named after the scenario
+    with pytest.raises(
+        Il7Error,
+        match=r"cannot write|: give a name, e\.g\. 'il7\.xml', or None|give a file name ending in \.xml or \.sbml",
+    ) as info:
         export_sbml(path)  # type: ignore[arg-type]
     assert "\n" not in str(info.value)
+    if path == "sportes_2008":
+        assert "give it as scenario='sportes_2008'" in str(info.value)
 
 
 @pytest.mark.parametrize("path", [123, "", "  "])

@@ -271,3 +271,24 @@ def test_the_folder_readme_says_how_to_fit_and_what_the_fit_should_reach(problem
         float(np.sum(0.5 * math.log(2 * math.pi * sigma**2) + 0.5 * residuals**2)), abs=1e-4
     )
     assert "a weight, not a measured noise" in text
+
+
+def test_a_dataframe_of_measurements_is_read_as_its_file_would_be(tmp_path: Path) -> None:
+    # a notebook user's DataFrame: 'str' object has no attribute 'time_in', from deep in the export
+    import pandas as pd
+
+    frame = pd.DataFrame({"readout": ["CD4_blood"], "time [h]": [168.0], "measurement": [700.0]})
+    problem = export_petab(tmp_path / "p", scenario="sportes_2008", data=frame, estimate=["ka_rIL7_sc"])
+    measured = pd.read_csv(problem.parent / "measurements.tsv", sep="\t")
+    assert list(measured["time"]) == [168.0] and list(measured["measurement"]) == [700.0]
+    with pytest.raises(Il7Error, match=r"<DataFrame>: the time column must say its unit"):
+        export_petab(
+            tmp_path / "q",
+            scenario="sportes_2008",
+            data=frame.rename(columns={"time [h]": "time"}),
+            estimate=["ka_rIL7_sc"],
+        )
+    with pytest.raises(Il7Error, match=r"data: a dict; give a .csv or .tsv file, a pandas DataFrame"):
+        export_petab(
+            tmp_path / "q", scenario="sportes_2008", data={"CD4_blood": 700}, estimate=["ka_rIL7_sc"]
+        )  # type: ignore[arg-type]

@@ -324,8 +324,12 @@ def test_cli_errors_are_one_line_with_exit_2(
 
 
 def _synthetic(
-    draws: np.ndarray, readout: np.ndarray, failed: tuple[tuple[int, str], ...] = ()
+    draws: np.ndarray,
+    readout: np.ndarray,
+    failed: tuple[tuple[int, str], ...] = (),
+    first: np.ndarray | None = None,
 ) -> Population:
+    """One readout at two times: ``first`` (zeros if not given), then ``readout``."""
     n, k = draws.shape
     return Population(
         scenario="synthetic",
@@ -337,9 +341,19 @@ def _synthetic(
         seed=0,
         draws=draws,
         redrawn=(0,) * k,
-        values=np.stack([np.zeros(n), readout], axis=1)[:, :, None],
+        values=np.stack([np.zeros(n) if first is None else first, readout], axis=1)[:, :, None],
         failed=failed,
     )
+
+
+def test_a_run_cannot_be_edited_under_its_units() -> None:
+    # y = traj["CD4_blood"]; y /= y[0] edited the run, and its summary then read 2.26 cells/uL
+    traj = simulate("baseline")
+    with pytest.raises(ValueError, match="read-only"):
+        traj["IL7_serum_total"][0] = 0.0
+    people = _synthetic(np.zeros((3, 1)), np.ones(3))
+    with pytest.raises(ValueError, match="read-only"):
+        people.values[0, 0, 0] = 2.0
 
 
 def test_partial_rank_correlation_finds_the_parameter_that_drives_the_readout() -> None:
@@ -458,8 +472,7 @@ def test_the_cli_still_reports_a_population_too_small_for_correlations(
 def test_a_readout_used_up_to_the_solvers_noise_gets_no_coefficients() -> None:
     rng = np.random.default_rng(5)
     x = rng.uniform(size=(40, 2))
-    used_up = _synthetic(x, 1e-16 * rng.normal(size=40))
-    used_up.values[:, 0, 0] = 1.0 + x[:, 0]  # a real level earlier in the run
+    used_up = _synthetic(x, 1e-16 * rng.normal(size=40), first=1.0 + x[:, 0])  # a real level earlier
     assert used_up.at_noise_level("y") and not used_up.at_noise_level("y", 0.0)
     assert all(math.isnan(c) for c in used_up.explain("y").values())
     assert used_up.explain("y", 0.0)["p0"] == pytest.approx(1.0)

@@ -586,11 +586,30 @@ def test_yaml_that_would_explode_or_never_end_is_refused_before_it_is_built(tmp_
         scenario.load(write(tmp_path, few))
 
 
-@pytest.mark.parametrize("given", ["", "  ", {"name": "x"}, None])
+@pytest.mark.parametrize("given", ["", "  ", 3, None])
 def test_a_scenario_that_is_neither_name_nor_path_is_refused_in_one_line(given: object) -> None:
-    # '' read as the folder '.', and a dict was called an unknown scenario '{...}'
-    with pytest.raises(Il7Error, match=r"give a built-in name \(il7 scenarios lists them\) or the path"):
+    # '' read as the folder '.'
+    with pytest.raises(Il7Error, match=r"give a built-in name \(il7 scenarios lists them\), the path"):
         scenario.load(given)  # type: ignore[arg-type]
+
+
+def test_a_scenario_given_as_a_mapping_is_checked_as_a_file_is() -> None:
+    # a notebook user's dict without periods started a body from the model's initial values
+    # (serum IL-7 0.02 pg/mL, not 0.24), and one without time_unit read its days as hours
+    body = {"name": "mine", "description": "a healthy adult", "context": "human_body", "time_unit": "day"}
+    mine = scenario.load(
+        {**body, "periods": [{"time": "-inf"}], "readouts": ["IL7_serum"], "output": {"t_end": 2, "n": 3}}
+    )
+    assert mine.times == (0.0, 1.0, 2.0) and mine.file == "<mapping>"
+    with pytest.raises(ScenarioError, match=r"a body \(human_body\) starts from its steady state"):
+        scenario.load({**body, "readouts": ["IL7_serum"], "output": {"t_end": 2, "n": 3}})
+    without_unit = {k: v for k, v in body.items() if k != "time_unit"}
+    with pytest.raises(
+        ScenarioError, match=r"field 'time_unit' is missing; say what the times are in: min, h, day, week"
+    ):
+        scenario.load({**without_unit, "periods": [{"time": "-inf"}], "readouts": ["IL7_serum"]})
+    with pytest.raises(ScenarioError, match=r"field 'description' is missing"):
+        scenario.load({"name": "x"})
 
 
 def test_a_number_as_name_is_a_name(tmp_path: Path) -> None:

@@ -204,6 +204,10 @@ def test_plot_takes_and_returns_axes() -> None:
     fig, ax = plt.subplots()
     out = il7.simulate("culture_dose").plot(ax=ax, readouts=("CD127_per_T",))
     assert out is ax and len(ax.lines) == 1
+    # runs compared on one axes are told apart (five dose arms had five identical legend entries)
+    il7.simulate("culture_dose").plot(ax, ("CD127_per_T",), label="again")
+    names = [line.get_label() for line in ax.lines]
+    assert names == ["culture_dose: CD127_per_T [molecules/cell]", "again: CD127_per_T [molecules/cell]"]
     plt.close(fig)
 
 
@@ -350,6 +354,7 @@ def test_il7_knockout_leaves_no_serum_il7() -> None:
                 "name": "il7 ko",
                 "description": "no IL-7 sources",
                 "context": "human_body",
+                "time_unit": "day",
                 "periods": [{"time": "-inf", "knockout": "IL7"}],
                 "readouts": ["IL7_serum_total", "pSTAT5_frac"],
                 "output": {"t_end": 1, "n": 2},
@@ -530,6 +535,7 @@ def test_age_acts_through_thymic_output_not_through_the_reference() -> None:
                 "name": f"age {age}",
                 "description": "a body at steady state",
                 "context": "human_body",
+                "time_unit": "day",
                 "periods": [{"time": "-inf", "set": {"age": f"{age} years"}}],
                 "readouts": ["naive_CD4_blood", "IL7_serum_total"],
                 "output": {"times": [0, 1]},
@@ -813,3 +819,13 @@ def test_a_value_outside_its_bounds_in_a_scenario_file_is_said_as_with_set() -> 
     (note,) = il7.simulate(s).notes
     assert note.startswith("periods[0].set.Q_lymph: Q_lymph = 0.125 L/h lies outside its bounds")
     assert "carried to this context's own 0.000312 L/h" in note
+
+
+def test_the_python_api_warns_of_what_a_run_says_to_distrust() -> None:
+    # notes sat in Trajectory.notes, where no notebook user looked, and a dose after the output's
+    # end was said only on the command line
+    with pytest.warns(il7.Il7Warning, match=r"age = 110 years lies outside its bounds"):
+        traj = il7.simulate("baseline", overrides={"age": "110 years"})
+    assert any("age = 110 years" in note for note in traj.notes)
+    with pytest.warns(il7.Il7Warning, match=r"the output ends at 5 day, before 5 of the scenario's 8 doses"):
+        il7.simulate(il7.load_scenario("sportes_2008").with_output(t_end=5))

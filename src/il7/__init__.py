@@ -8,6 +8,7 @@ The public API::
     traj = il7.simulate(s, overrides={"age": "60 years"})
     traj.to_pandas()
     il7.parameter_table()                      # value, unit, status, source of every number
+    il7.readout_table()                        # what a scenario can read out, with units and meaning
     il7.sensitivities("baseline", "IL7_serum_total").to_pandas()  # which parameters decide a readout
     il7.population("sportes_2008", {"age": "20..70 years"}, n=100).percentiles()  # virtual patients
     il7.export_sbml("il7.xml")                 # SBML L3V2 with units and annotations
@@ -19,11 +20,12 @@ The public API::
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from il7.errors import Il7Error, ScenarioError, SolveError
+from il7.errors import Il7Error, Il7Warning, ScenarioError, SolveError
 from il7.files import require_name as _require_name
 from il7.files import writing
 from il7.population import Population, population
@@ -31,10 +33,37 @@ from il7.scenario import Scenario
 from il7.scenario import builtin_names as list_scenarios
 from il7.scenario import load as load_scenario
 from il7.sensitivity import Sensitivities, sensitivities
-from il7.simulate import parameter_table, simulate
+from il7.simulate import parameter_table, readout_table
+from il7.simulate import simulate as _simulate
 from il7.trajectory import Trajectory
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __version__ = "0.1.0"
+
+
+def simulate(
+    scenario: Scenario | str | Mapping[str, Any], *, overrides: Mapping[str, Any] | None = None
+) -> Trajectory:
+    """Simulate a scenario (a built-in name, a YAML file's path, a mapping, or a
+    :class:`Scenario`) with ``overrides`` (``{id: value}``, a bare number in the table's unit,
+    a string with its own: ``{"age": "60 years"}``), as :func:`il7.simulate.simulate` does.
+
+    What the run says to distrust, its :attr:`Trajectory.notes` (a value outside its bounds,
+    cells beyond what a body holds), and doses or settings after its last output time, which
+    it does not show, are issued as :class:`Il7Warning`, so that a notebook shows them.
+    """
+    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    traj = _simulate(chosen, overrides=overrides)
+    unseen = chosen.beyond_output()
+    late = (
+        f"the output ends at {chosen.t_end:g} {chosen.time_unit}, before {'; '.join(unseen)}, which the run does "
+        "not show; give a later end: scenario.with_output(t_end=...)"
+    )
+    for note in (*traj.notes, *((late,) if unseen else ())):
+        warnings.warn(note, Il7Warning, stacklevel=2)
+    return traj
 
 
 def export_sbml(
@@ -55,6 +84,7 @@ def export_sbml(
         raise Il7Error("overrides act on a scenario's body: give a scenario too, e.g. scenario='baseline'")
     if path is not None:
         _require_name(path, "path", "il7.xml", ", or None to get the text only")
+        _require_suffix(path, (".xml", ".sbml"), "il7.xml")
     text = model_sbml() if scenario is None else scenario_sbml(scenario, overrides=overrides)
     if path is not None:
         with writing(path) as partial:  # refuses a folder
@@ -74,21 +104,35 @@ def export_omex(
     from il7.export import write_omex
 
     _require_name(path, "path", "run.omex")
+    _require_suffix(path, (".omex",), "run.omex")
     return write_omex(path, scenario, overrides=overrides)
+
+
+def _require_suffix(path: str | Path, suffixes: tuple[str, ...], example: str) -> None:
+    """Refuse a file name without the export's suffix: export_sbml("sportes_2008") wrote the plain
+    model into a file named after the scenario it was meant to carry."""
+    if Path(path).suffix.lower() in suffixes:
+        return
+    hint = ""
+    if str(path) in list_scenarios():
+        hint = f"; '{path}' is a scenario: give it as scenario='{path}', the file as the first argument"
+    raise Il7Error(
+        f"path '{path}': give a file name ending in {' or '.join(suffixes)}, e.g. '{example}'{hint}"
+    )
 
 
 def export_petab(
     folder: str | Path,
     *,
     scenario: Scenario | str | None = None,
-    data: str | Path | None = None,
+    data: str | Path | pd.DataFrame | None = None,
     estimate: Sequence[str] | str = (),
     overrides: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a PEtab v1 calibration problem into ``folder`` and return its ``problem.yaml``.
 
     Without ``scenario``: Gonnord 2018 S3C, pSTAT5 against IL-7 at 10 min (:func:`il7.petab_export.write_s3c`).
-    With ``scenario``, ``data`` (a .csv/.tsv of readout, time [UNIT], measurement[, sigma]) and the ids to
+    With ``scenario``, ``data`` (a .csv/.tsv file, or a pandas DataFrame, of readout, time [UNIT], measurement[, sigma]) and the ids to
     ``estimate``: that scenario with your measurements (:func:`il7.petab_export.write_scenario`). pyPESTO
     and COPASI run both (see :mod:`il7.petab_export`).
     """
@@ -100,12 +144,15 @@ def export_petab(
             raise Il7Error("data and estimate go with a scenario: give scenario= too")
         return petab_export.write_s3c(folder, overrides=overrides)
     if data is None:
-        raise Il7Error("a scenario's PEtab problem needs measurements: give data= (a .csv or .tsv file)")
+        raise Il7Error(
+            "a scenario's PEtab problem needs measurements: give data= (a .csv or .tsv file, or a DataFrame)"
+        )
     return petab_export.write_scenario(folder, scenario, data, estimate, overrides=overrides)
 
 
 __all__ = [
     "Il7Error",
+    "Il7Warning",
     "Population",
     "Scenario",
     "ScenarioError",
@@ -119,6 +166,7 @@ __all__ = [
     "load_scenario",
     "parameter_table",
     "population",
+    "readout_table",
     "sensitivities",
     "simulate",
 ]

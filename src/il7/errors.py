@@ -14,6 +14,12 @@ class Il7Error(Exception):
     """A problem the user can fix: bad input, unknown names, malformed files."""
 
 
+class Il7Warning(UserWarning):
+    """Something in a run to distrust, issued by :func:`il7.simulate` (a value set outside its
+    bounds, a cell population beyond what a body holds, a dose after the last output time); the
+    run's :attr:`~il7.trajectory.Trajectory.notes` hold the same sentences."""
+
+
 class ScenarioError(Il7Error):
     """A scenario file with one or more problems, all reported at once.
 

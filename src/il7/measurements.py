@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from il7 import build
 from il7.errors import Il7Error, did_you_mean
 from il7.scenario import TIME_UNITS, known_readouts
@@ -78,6 +80,18 @@ def read_measurements(path: str | Path) -> list[Measurement]:
         raise Il7Error(f"{path}: not UTF-8 text; save the measurements as a UTF-8 .csv or .tsv") from None
     except OSError as exc:
         raise Il7Error(f"cannot read '{path}': {exc.strerror}; check the path") from None
+    return _measurements(text, delimiter, str(path), path.suffix)
+
+
+def measurements_from_frame(frame: pd.DataFrame) -> list[Measurement]:
+    """The measurements in a pandas DataFrame with a measurement file's columns (``readout``,
+    ``time [UNIT]``, ``measurement``, optionally ``sigma``), checked as a file's are; a problem
+    names the row as a file's line (the header is line 1)."""
+    return _measurements(frame.to_csv(index=False), ",", "<DataFrame>", ".csv")
+
+
+def _measurements(text: str, delimiter: str, path: str, suffix: str) -> list[Measurement]:
+    """The measurements of a file's ``text`` (``path`` and ``suffix`` name it in messages)."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows = (row for row in reader if any(c.strip() for c in row))  # blank lines above the header too
     header = [c.strip() for c in next(rows, [])]
@@ -108,7 +122,7 @@ def read_measurements(path: str | Path) -> list[Measurement]:
         )
         if len(columns) == 1 and other in columns[0]:
             raise Il7Error(
-                f"{path}: its columns are separated by {written}, but a file named {path.suffix} is read as "
+                f"{path}: its columns are separated by {written}, but a file named {suffix} is read as "
                 f"separated by {read}; name it {right}"
             )
         if len(columns) == 1 and ";" in columns[0]:
@@ -168,7 +182,7 @@ def _row(
     readout = row["readout"]
     if readout not in known:
         raise Il7Error(
-            f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; list them with `il7 readouts`"
+            f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; list them with `il7 readouts` (in Python: il7.readout_table())"
         )
     time = _number(row["time"], f"{where}: time")
     value = _number(row["measurement"], f"{where}: measurement")

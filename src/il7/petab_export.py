@@ -30,12 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
 from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
-from il7.measurements import Measurement, read_measurements
+from il7.measurements import Measurement, measurements_from_frame, read_measurements
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
 from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load, parse
 from il7.simulate import readout_unit, scenario_overrides, start_time
@@ -182,7 +183,7 @@ def _s3c_well() -> Scenario:
 def write_scenario(
     folder: str | Path,
     scenario: Scenario | str,
-    data: str | Path | Sequence[Measurement],
+    data: str | Path | pd.DataFrame | Sequence[Measurement],
     estimate: Sequence[str] | str,
     *,
     overrides: Mapping[str, Any] | None = None,
@@ -203,7 +204,8 @@ def write_scenario(
     scenario
         A :class:`~il7.scenario.Scenario`, a built-in name, or a path to a YAML file.
     data
-        A measurement file (see :func:`read_measurements`) or the measurements themselves.
+        A measurement file (see :func:`read_measurements`), a pandas DataFrame with its columns
+        (:func:`~il7.measurements.measurements_from_frame`), or the measurements themselves.
     estimate
         Parameter ids to estimate (or one string, ids separated by commas). Each, anywhere within
         its bounds in the parameter table, must leave the scenario's starting state and its events
@@ -230,7 +232,17 @@ def write_scenario(
     check_folder(folder, _COMMAND, "-o")
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    given = list(data) if not isinstance(data, (str, Path)) else read_measurements(data)
+    if isinstance(data, (str, Path)):
+        given = read_measurements(data)
+    elif isinstance(data, pd.DataFrame):  # a notebook's table, checked as a file is
+        given = measurements_from_frame(data)
+    elif isinstance(data, Sequence) and all(isinstance(m, Measurement) for m in data):
+        given = [m for m in data if isinstance(m, Measurement)]
+    else:
+        raise Il7Error(
+            f"data: a {type(data).__name__}; give a .csv or .tsv file, a pandas DataFrame with its columns "
+            "(readout, time [UNIT], measurement[, sigma]) or a list of il7.measurements.Measurement"
+        )
     # each time in the scenario's time unit (a file says its own: time [h])
     measurements = [dataclasses.replace(m, time=m.time_in(scenario.time_unit), time_unit=None) for m in given]
     ids = _estimable(scenario, estimate)

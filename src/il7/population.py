@@ -87,7 +87,7 @@ the run (all patients, all times) is at the solver's noise level (IL-7 used up i
 +-1e-16): no coefficients are given for it either, as ``il7 sensitivity`` refuses such readouts."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by their numbers, not ==
 class Population:
     """A scenario's readouts in each virtual patient.
 
@@ -132,6 +132,10 @@ class Population:
     failed: tuple[tuple[int, str], ...]
     correlations: tuple[tuple[str, str, float], ...] = ()
     shared: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for array in (self.times, self.draws, self.values):  # frozen through, as a Trajectory is
+            array.setflags(write=False)
 
     @property
     def n(self) -> int:
@@ -512,7 +516,7 @@ def population(
         if not isinstance(readout, str) or readout not in known_readouts():
             raise Il7Error(
                 f"{where}: unknown readout {readout!r}{did_you_mean(str(readout), known_readouts())}; "
-                "list them with `il7 readouts`"
+                "list them with `il7 readouts` (in Python: il7.readout_table())"
             )
     held = n * len(scenario.times) * len(chosen)
     if held > MAX_VALUES:

@@ -29,7 +29,7 @@ import math
 import numbers
 import os
 import reprlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -431,15 +431,18 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
 
 
-def load(name_or_path: str | Path) -> Scenario:
-    """Load and validate a scenario by built-in name or by file path.
+def load(name_or_path: str | Path | Mapping[str, Any]) -> Scenario:
+    """Load and validate a scenario by built-in name, by file path, or from a mapping.
 
     Parameters
     ----------
     name_or_path
         A built-in name (see :func:`builtin_names`) or a path to a ``.yaml`` file. A string
         that is a built-in name always means the built-in scenario, even where the working
-        folder holds a file or folder of that name (write ``./name`` for that one).
+        folder holds a file or folder of that name (write ``./name`` for that one). Or the
+        scenario itself as a mapping with a file's fields (``{"name": ..., "description": ...,
+        "context": "human_body", "time_unit": "day", "periods": [{"time": "-inf"}, ...], ...}``),
+        checked as a file is.
 
     Raises
     ------
@@ -448,9 +451,12 @@ def load(name_or_path: str | Path) -> Scenario:
     ScenarioError
         The file has problems; all of them are listed.
     """
+    if isinstance(name_or_path, Mapping):
+        return parse(name_or_path, file="<mapping>", steady_start=True)
     if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():
         raise Il7Error(
-            f"scenario {name_or_path!r}: give a built-in name (il7 scenarios lists them) or the path of a .yaml file"
+            f"scenario {name_or_path!r}: give a built-in name (il7 scenarios lists them), the path of a .yaml "
+            "file, or the scenario as a mapping"
         )
     text_name = str(name_or_path)
     path = Path(text_name)
@@ -513,7 +519,7 @@ def unknown_readout(name: str) -> str | None:
     known = known_readouts()
     if name in known:
         return None
-    return f"not an observable or species{did_you_mean(name, known)}; list them with `il7 readouts`"
+    return f"not an observable or species{did_you_mean(name, known)}; list them with `il7 readouts` (in Python: il7.readout_table())"
 
 
 def readout_not_parameter(name: str) -> str | None:

@@ -171,8 +171,12 @@ class _Parser:
             )
             self.context_values = dict(context_set)
             self.context, self.routes = str(context), tuple(contexts[context]["routes"])
-        time_unit = data.get("time_unit", "h")
-        if _text(time_unit) not in TIME_UNITS:
+        time_unit = data.get("time_unit")
+        if time_unit is None:
+            # a default of hours read a file's 'every: 2' and 't_end: 14' written in days as hours
+            self.problem(f"field 'time_unit' is missing; say what the times are in: {', '.join(TIME_UNITS)}")
+            time_unit = "h"
+        elif _text(time_unit) not in TIME_UNITS:
             said = {
                 "hours": "h",
                 "hour": "h",
@@ -190,8 +194,10 @@ class _Parser:
         if (
             self.steady_start
             and self.body_weight is not None
-            and _first_time_given(raw_periods)  # else the periods' own problem is reported already
-            and not _starts_steady(raw_periods)
+            and (
+                (isinstance(raw_periods, list) and not raw_periods)  # none: the model's initial values
+                or (_first_time_given(raw_periods) and not _starts_steady(raw_periods))
+            )  # else the periods' own problem is reported already
         ):
             self.problem(
                 f"periods: a body ({self.context}) starts from its steady state: make the first period "

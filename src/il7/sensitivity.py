@@ -37,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from il7 import build, units
+from il7.engine import engine
 from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
 from il7.scenario import Scenario, known_readouts, load
@@ -285,7 +286,7 @@ def sensitivities(
     if not isinstance(readout, str) or readout not in known_readouts():
         raise Il7Error(
             f"{where}: unknown readout {readout!r}{did_you_mean(str(readout), known_readouts())}; "
-            "list them with `il7 readouts`"
+            "list them with `il7 readouts` (in Python: il7.readout_table())"
         )
     if not _real(step) or not MIN_STEP <= step <= 1:
         raise Il7Error(
@@ -340,6 +341,13 @@ def sensitivities(
     trajectory = simulate(run, overrides=user).data[:, 1]
     largest = float(max(abs(trajectory)))
     unit = readout_unit(readout)
+    molecule = engine().one_molecule(readout)  # at the run's last state, which the engine holds
+    if largest < molecule:  # absent all along: no relative change of it is the model's
+        raise Il7Error(
+            f"{where}: {readout} never exceeds {largest:.3g}{units.suffix(unit)} in the run, less than one molecule "
+            f"or cell makes ({molecule:.3g}{units.suffix(unit)}): it is absent here, and relative changes of it "
+            "mean nothing; choose a readout the scenario makes"
+        )
     for index, time in ((-1, when), (base, fold_from)):
         if index is not None and not abs(trajectory[index]) > NOISE_FLOOR * largest:
             raise Il7Error(

@@ -384,6 +384,21 @@ def values_in_run(scenario: Scenario, overrides: Mapping[str, float]) -> dict[st
     return dict(scenario.context_set) | (dict(pre.set) if pre is not None else {}) | dict(overrides)
 
 
+def readout_table() -> pd.DataFrame:
+    """What a scenario can read out: the observables, then the species, each with its unit and
+    meaning and ``kind`` (``observable`` or ``species``), indexed by id (as ``il7 readouts``)."""
+    named, _ = build.descriptions()
+    rows = [
+        {"id": o.id, "unit": o.unit, "meaning": o.description, "kind": "observable"}
+        for o in build.observables()
+    ]
+    rows += [
+        {"id": s, "unit": readout_unit(s), "meaning": named.get(s, ""), "kind": "species"}
+        for s in build.libsbml_species_ids()
+    ]
+    return pd.DataFrame(rows).set_index("id")
+
+
 def readout_unit(readout: str) -> str:
     """Unit label of a readout: the observable's display unit, or cells or molecules for a species."""
     for o in build.observables():

@@ -25,7 +25,7 @@ FILE_SUFFIXES = (".csv", ".parquet")
 """The file types :meth:`Trajectory.write` writes, chosen by the file name's suffix."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # two runs are compared by their numbers (np.array_equal), not ==
 class Trajectory:
     """Readouts of one simulation.
 
@@ -52,6 +52,10 @@ class Trajectory:
     units: tuple[str, ...]
     data: np.ndarray
     notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # frozen through: traj["CD4_blood"] /= ... edited the run under its own unit and summary
+        self.data.setflags(write=False)
 
     @property
     def time(self) -> np.ndarray:
@@ -145,23 +149,32 @@ class Trajectory:
                 frame.to_parquet(partial)
         return path
 
-    def plot(self, ax: Axes | None = None, readouts: tuple[str, ...] | None = None) -> Axes:
+    def plot(
+        self, ax: Axes | None = None, readouts: tuple[str, ...] | None = None, *, label: str | None = None
+    ) -> Axes:
         """Plot readouts over time on ``ax`` (a new figure if ``None``) and return the axes.
 
-        Readouts with different units get their own y-axis label; pass ``readouts`` to
-        choose which to draw.
+        Pass ``readouts`` to choose which to draw; readouts of different units share the axis
+        (labelled "value (see legend)"; :meth:`figure` gives each unit its own panel). Each line
+        is labelled by its readout and unit, after ``label`` if given: to compare runs on one
+        axes, draw each with its own (``traj.plot(ax, ("CD4_blood",), label="30 ug/kg")``); onto
+        given axes without one, the scenario's name is the label.
         """
         import matplotlib.pyplot as plt
 
+        fresh = ax is None
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
         chosen = (readouts,) if isinstance(readouts, str) else (readouts or self.columns)
+        prefix = label if label is not None else (None if fresh else self.scenario)
         for readout in chosen:
-            ax.plot(self.time, self[readout], label=f"{readout} [{self.unit_of(readout)}]")
+            said = f"{readout} [{self.unit_of(readout)}]"
+            ax.plot(self.time, self[readout], label=f"{prefix}: {said}" if prefix else said)
         ax.set_xlabel(f"time ({self.time_unit})")
         units = {self.unit_of(r) for r in chosen}
         ax.set_ylabel(units.pop() if len(units) == 1 else "value (see legend)")
-        ax.set_title(self.scenario)
+        if fresh:
+            ax.set_title(self.scenario)
         ax.legend(fontsize="small")
         return ax
 

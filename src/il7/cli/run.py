@@ -81,8 +81,7 @@ def _readouts(args: argparse.Namespace) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from il7 import build
-    from il7.simulate import readout_unit
+    from il7.simulate import readout_table
 
     table = Table(
         "readout",
@@ -91,12 +90,11 @@ def _readouts(args: argparse.Namespace) -> None:
         title="Readouts",
         caption="a scenario's readouts (its file's readouts:, or simulate --readouts): the observables, then the species",
     )
-    for o in build.observables():
-        table.add_row(o.id, plain(o.unit), plain(o.description))
-    table.add_section()
-    named, _ = build.descriptions()
-    for species in build.libsbml_species_ids():
-        table.add_row(species, plain(readout_unit(species)), plain(named.get(species, "")))
+    readouts = readout_table()
+    for kind in ("observable", "species"):
+        for rid, row in readouts[readouts["kind"] == kind].iterrows():
+            table.add_row(str(rid), plain(row["unit"]), plain(row["meaning"]))
+        table.add_section()
     Console().print(table)
 
 
