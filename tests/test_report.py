@@ -16,7 +16,17 @@ from il7 import scenario
 from il7.errors import Il7Error, SolveError
 from il7.report import step_count, write_report
 
-SECTIONS = ("layers", "baseline", "molecular", "cells", "therapy", "validation", "claims", "parameters")
+SECTIONS = (
+    "layers",
+    "baseline",
+    "molecular",
+    "cells",
+    "therapy",
+    "validation",
+    "claims",
+    "scenarios",
+    "parameters",
+)
 # layers, Gonnord fit, CD127 loss, graded outputs, IL-7 sink, what sets serum IL-7, knockouts,
 # monocytes and osteoclasts, rhIL-7 dose-response, CYT107 in treated HIV, anti-IL-7Ralpha
 # population, blood and marrow grafts, transplant cohort, and one per scenario
@@ -35,7 +45,12 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
     page, steps = report
     text = page.read_text()
     for anchor in SECTIONS:
-        assert f"id='{anchor}'" in text
+        assert f"id='{anchor}'" in text and f"<a href='#{anchor}'>" in text  # and the contents link it
+    # a reader found the misses among 93 rows only by reading every verdict
+    fails = pd.read_csv(page.parent / "validation.csv").query("verdict == 'FAIL'")
+    assert f"<h3>The {len(fails)} misses</h3>" in text and text.count("<td class='failed'>FAIL</td>") >= len(
+        fails
+    )
     for name in scenario.builtin_names():
         assert f"id='scenario-{name}'" in text
         assert (page.parent / f"scenario_{name}.csv").is_file()
@@ -202,5 +217,9 @@ def test_the_page_says_what_made_it() -> None:
     # a report read months later must say which il7, model, scenarios and data, and solver made it
     from il7.engine import provenance
     from il7.report import _header
+    from il7.simulate import parameter_table
 
-    assert f"by {provenance()}." in _header() and "libroadrunner 2." in provenance()
+    header = _header(parameter_table())
+    assert f"by {provenance()}." in header and "libroadrunner 2." in provenance()
+    # and how many of its numbers are assumed, not "every number ... with its source"
+    assert re.search(r"\(2\d\d values: \d+ measured, \d+ derived, \d+ fitted, \d+ assumed\)", header)

@@ -170,12 +170,24 @@ def save_figure(fig: Any, path: str) -> str:
 
 
 @contextlib.contextmanager
-def progress_steps(title: str, total: int) -> Iterator[Callable[[str], None]]:
-    """A progress bar on stderr (transient; stdout stays clean for --json) advanced one labelled step at a time."""
+def progress_steps(title: str, total: int, *, log: bool = False) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr (transient; stdout stays clean for --json) advanced one labelled
+    step at a time; with ``log``, where stderr is no terminal (a log, a notebook's cell), a line
+    at every tenth of the way instead (il7 report's minutes passed without a word)."""
     from rich.console import Console
     from rich.progress import Progress
 
     console = Console(stderr=True)
+    if log and not console.is_terminal:
+        done = [0]
+
+        def line(label: str) -> None:
+            done[0] += 1
+            if total and (10 * done[0]) // total > (10 * (done[0] - 1)) // total:
+                print(f"{title}: {100 * done[0] // total}% ({label})", file=sys.stderr, flush=True)
+
+        yield line
+        return
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(title, total=total)
         yield lambda label: bar.update(task, advance=1, description=f"{title}: {label}")

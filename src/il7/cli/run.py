@@ -273,7 +273,7 @@ def _export(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> None:
     from il7.report import step_count, write_report
 
-    with progress_steps("il7 report", step_count()) as step:
+    with progress_steps("il7 report", step_count(), log=True) as step:
         page = write_report(args.out, progress=step)
     print(f"wrote {page}")
 

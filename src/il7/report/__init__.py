@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from il7 import scenario as scenarios
+from il7 import units
 from il7.errors import Il7Error
 from il7.export import write_omex
 from il7.files import filling, require_name
@@ -26,7 +27,7 @@ from il7.report.diagram import layer_diagram
 from il7.report.figures import embed
 from il7.report.molecular import molecular_section
 from il7.report.therapy import therapy_section
-from il7.simulate import parameter_table, simulate
+from il7.simulate import parameter_table, readout_table, simulate
 from il7.trajectory import Trajectory
 
 ProgressHook = Callable[[str], None]
@@ -97,7 +98,8 @@ def _write(out: Path, step: ProgressHook) -> None:
         frame.to_csv(out / f"parameters_{name}.csv")
     baseline = next((r for r in results if r.name == "baseline"), None)
     sections = [
-        _header(),
+        _header(params),
+        _contents(),
         "<h2 id='layers'>Model layers</h2>" + layer_diagram(),
         _baseline_section(baseline, out),
     ]
@@ -111,7 +113,11 @@ def _write(out: Path, step: ProgressHook) -> None:
     sections.append(_validation_section(out, step))
     step("claims")
     sections.append(_claims_section(out))
-    sections.append("<h2>Scenarios</h2>")
+    sections.append(
+        "<h2 id='scenarios'>Scenarios</h2><p>Each built-in scenario as il7 simulate runs it, with its data "
+        "and a COMBINE archive (SBML with its state and doses, and the SED-ML that runs it) for COPASI "
+        "or Tellurium.</p>"
+    )
     for result in results:
         step(f"figure {result.name}")
         sections.append(_scenario_section(result, out))
@@ -135,10 +141,12 @@ def _table(frame: pd.DataFrame, *, css: str = "") -> str:
     return frame.to_html(classes=css, border=0, float_format=lambda v: f"{v:.4g}", na_rep="")
 
 
-def _header() -> str:
+def _header(params: pd.DataFrame) -> str:
     from il7.engine import provenance
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    counts = params["status"].value_counts()
+    statuses = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("measured", "derived", "fitted", "assumed"))
     return (
         "<h1>il7 report</h1>"
         f"<p class='meta'>Generated {stamp} by {provenance()}. il7 is an executable model of the interleukin-7 system: "
@@ -147,8 +155,32 @@ def _header() -> str:
         "live on IL-7 or answer it: T-cell pools, thymocytes, B-cell precursors, monocytes, "
         "osteoclasts and tumours, in a human and a mouse body, with recombinant IL-7 and anti-IL-7Ralpha "
         "dosing (the antibody also in virtual patients), transplant and a virtual transplant cohort. Every number "
-        "comes from the parameter table at the end of this page, with its source.</p>"
+        f"comes from the parameter table at the end of this page ({len(params)} values: {statuses}), with its "
+        "source, or, for an assumed value, the reason it was chosen.</p>"
     )
+
+
+def _contents() -> str:
+    """Links to the page's sections."""
+    sections = (
+        ("layers", "Model layers"),
+        ("baseline", "Baseline"),
+        ("molecular", "Molecular layer against data"),
+        ("cells", "Cells and body"),
+        ("therapy", "Therapies and transplant"),
+        ("validation", "Literature validation"),
+        ("claims", "The article's claims"),
+        ("scenarios", "Scenarios"),
+        ("parameters", "Parameters"),
+    )
+    return (
+        "<nav><b>Contents:</b> " + " | ".join(f"<a href='#{i}'>{name}</a>" for i, name in sections) + "</nav>"
+    )
+
+
+def _link(name: str) -> str:
+    """A file of the report's folder, as a link (the CSVs and archives lie beside index.html)."""
+    return f"<a href='{html.escape(name)}'>{html.escape(name)}</a>"
 
 
 def _baseline_section(result: ScenarioResult | None, out: Path) -> str:
@@ -156,11 +188,21 @@ def _baseline_section(result: ScenarioResult | None, out: Path) -> str:
         message = result.error if result is not None else "no baseline scenario"
         return f"<h2>Baseline</h2><p class='failed'>FAILED: {html.escape(str(message))}</p>"
     traj = result.trajectory
-    frame = pd.DataFrame({"readout": traj.columns, "value": traj.data[-1, 1:], "unit": traj.units}).set_index(
-        "readout"
-    )
+    meaning = readout_table()["meaning"]
+    frame = pd.DataFrame(
+        {
+            "readout": traj.columns,
+            "value": traj.data[-1, 1:],
+            "unit": traj.units,
+            "meaning": [meaning.get(r, "") for r in traj.columns],
+        }
+    ).set_index("readout")
     frame.to_csv(out / "baseline.csv")
-    return f"<h2 id='baseline'>Baseline (steady state)</h2><p>{html.escape(result.description)}</p>{_table(frame)}"
+    return (
+        f"<h2 id='baseline'>Baseline (steady state)</h2><p>{html.escape(result.description)} A serum IL-7 "
+        "assay measures the total (free and held by soluble IL-7Ralpha); free IL-7 is what the receptors "
+        f"see. Data: {_link('baseline.csv')}.</p>{_table(frame)}"
+    )
 
 
 def _scenario_section(result: ScenarioResult, out: Path) -> str:
@@ -168,16 +210,13 @@ def _scenario_section(result: ScenarioResult, out: Path) -> str:
     if result.trajectory is None:
         return head + f"<p class='failed'>FAILED: {html.escape(str(result.error))}</p>"
     result.trajectory.write(out / f"scenario_{result.name}.csv")
-    caption = f"Data: scenario_{result.name}.csv."
+    links = [_link(f"scenario_{result.name}.csv")]
     try:
         write_omex(out / f"scenario_{result.name}.omex", result.name)
-        caption += (
-            f" To run it in COPASI or Tellurium: scenario_{result.name}.omex (a COMBINE archive: the "
-            "SBML with its state and doses, model.xml, and the SED-ML that runs it)."
-        )
+        links.append(_link(f"scenario_{result.name}.omex"))
     except Il7Error as exc:  # the run above solved, so this is unexpected; say so and go on
-        caption += f" No archive for other tools: {exc}"
-    return head + _figure(result.trajectory, caption)
+        links.append(f"no archive for other tools: {html.escape(str(exc))}")
+    return head + _figure(result.trajectory, "") + f"<p class='files'>Files: {', '.join(links)}</p>"
 
 
 def _validation_section(out: Path, step: ProgressHook) -> str:
@@ -188,26 +227,36 @@ def _validation_section(out: Path, step: ProgressHook) -> str:
     rows = [
         {
             "target": r.target.id,
-            "what": r.target.description,
+            "verdict": "PASS" if r.passed else "FAIL",
             "basis": r.target.basis,
             "expected": r.target.expected,
-            "model": f"{r.observed:.4g}",
-            "verdict": "PASS" if r.passed else "FAIL",
-            "source": r.target.source,
+            "model": f"{r.observed:.4g}{units.suffix(r.target.unit)}",
+            "what": r.target.description,
             "why the model misses it": "" if r.passed else (r.target.known_miss or "not yet explained"),
+            "source": r.target.source,
         }
         for r in results
     ]
     frame = pd.DataFrame(rows).set_index("target")
     frame.to_csv(out / "validation.csv")
+    misses = frame[frame["verdict"] == "FAIL"][["basis", "expected", "model"]]
     return (
         f"<h2 id='validation'>Literature validation</h2><p>{passes_by_basis(results)} "
-        "(claims/targets.yaml; data: validation.csv). The basis says what the model's value owes to "
+        f"(claims/targets.yaml; data: {_link('validation.csv')}). The basis says what the model's value owes to "
         "the target: "
         + "; ".join(f"<i>{basis}</i>, {html.escape(meaning)}" for basis, meaning in BASES.items())
-        + ". A FAIL is a recorded model miss, not a hidden one: the last column says why, with "
-        "figures.</p>" + _table(frame, css="validation")
+        + ". A target described as held out is a prediction written before the model was run against "
+        "it. A FAIL is a recorded model miss, not a hidden one: its row says why, with figures.</p>"
+        + f"<h3>The {len(misses)} misses</h3>"
+        + _table(misses, css="misses")
+        + "<h3>Every target</h3>"
+        + _verdicts(_table(frame, css="validation"))
     )
+
+
+def _verdicts(table: str) -> str:
+    """A table's FAIL cells in red, so that a miss stands out among 90 rows."""
+    return table.replace("<td>FAIL</td>", "<td class='failed'>FAIL</td>")
 
 
 def _claims_section(out: Path) -> str:
@@ -231,8 +280,10 @@ def _claims_section(out: Path) -> str:
     passed = int((frame["verdict"] == "PASS").sum())
     return (
         f"<h2 id='claims'>The article's claims</h2><p>{passed} of {len(frame)} statements of the source "
-        "article pass (claims/article.yaml; data: claims.csv). Each check names its target's basis "
-        "(see the literature validation).</p>" + _table(frame, css="claims")
+        'article, the encyclopedia entry "Interleukin-7" (Altmeyer, updated 29.10.2020), pass '
+        f"(claims/article.yaml; data: {_link('claims.csv')}). Each check names its target and the target's basis "
+        "(see the literature validation): a claim checked only by inputs shows that the model carries "
+        "what was written into it, not that it predicts it.</p>" + _verdicts(_table(frame, css="claims"))
     )
 
 
@@ -267,8 +318,16 @@ def _page(body: str) -> str:
     style = (
         "body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}"
         "table{border-collapse:collapse;font-size:.85rem}td,th{padding:.2rem .5rem;border-bottom:1px solid #ddd;"
-        "text-align:left;vertical-align:top}.failed{color:#b00;font-weight:bold}.meta{color:#555}"
-        "img{max-width:100%}"
+        "text-align:left;vertical-align:top;overflow-wrap:anywhere}.failed{color:#b00;font-weight:bold}"
+        ".meta,.files{color:#555}img{max-width:100%}nav{margin:1rem 0;line-height:1.8}"
+        # the long tables fit the page: fixed columns, the text ones wide, wrapped
+        "table.validation,table.claims{table-layout:fixed;width:100%}"
+        "table.validation th:nth-child(1){width:11%}table.validation th:nth-child(2){width:6%}"
+        "table.validation th:nth-child(3){width:6%}table.validation th:nth-child(4){width:8%}"
+        "table.validation th:nth-child(5){width:7%}table.validation th:nth-child(6){width:19%}"
+        "table.validation th:nth-child(7){width:25%}table.validation th:nth-child(8){width:18%}"
+        "table.claims th:nth-child(1){width:12%}table.claims th:nth-child(2){width:30%}"
+        "table.claims th:nth-child(3){width:50%}table.claims th:nth-child(4){width:8%}"
     )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>il7 report</title>"

@@ -17,7 +17,7 @@ def embed(fig: Any, alt: str, caption: str) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
+    fig.savefig(buffer, format="png", dpi=110)  # at 90 the legends and the layer diagram were hard to read
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode()
     return (
