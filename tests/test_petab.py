@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from il7 import Il7Error, build, experiments, export_petab, simulate
 from il7.calibrate import load_data
@@ -288,6 +289,14 @@ def test_a_dataframe_of_measurements_is_read_as_its_file_would_be(tmp_path: Path
             data=frame.rename(columns={"time [h]": "time"}),
             estimate=["ka_rIL7_sc"],
         )
+    # a scenario given as a mapping, and Measurement objects from a generator, as the rest of the API takes them
+    from il7.measurements import Measurement
+
+    text = (Path(__file__).parents[1] / "src/il7/scenarios/sportes_2008.yaml").read_text()
+    as_mapping = yaml.safe_load(text)
+    measured = (Measurement("CD4_blood", 7.0, 700.0, None, "", "day") for _ in range(1))
+    export_petab(tmp_path / "m", scenario=as_mapping, data=measured, estimate=["ka_rIL7_sc"])
+    assert (tmp_path / "m" / "measurements.tsv").is_file()
     with pytest.raises(Il7Error, match=r"data: a dict; give a .csv or .tsv file, a pandas DataFrame"):
         export_petab(
             tmp_path / "q", scenario="sportes_2008", data={"CD4_blood": 700}, estimate=["ka_rIL7_sc"]

@@ -1,6 +1,7 @@
 """Scenario files: validation reports every problem at once, with field and fix."""
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +238,10 @@ def test_with_output_at_a_step_runs_from_the_first_output_to_the_end() -> None:
     s = scenario.load("baseline")
     assert s.with_output(step=0.25).times == tuple(k / 4 for k in range(29))
     assert s.with_output(step=3, t_end=10).times == (0.0, 3.0, 6.0, 9.0, 10.0)
-    for step, message in ((0.0, "--step 0: give a positive output step in day"), (1e-9, "more than 100,000")):
+    for step, message in (
+        (0.0, "--step 0: give a positive output step \\(a number\\) in day"),
+        (1e-9, "more than 100,000"),
+    ):
         with pytest.raises(Il7Error, match=message):
             s.with_output(step=step)
     with pytest.raises(Il7Error, match="--t-end -1 must be a finite time after 0 day"):
@@ -768,3 +772,15 @@ output: {t_end: 14, n: 15}
     message = str(caught.value)
     assert "3 problems" in message and "'agee' is not a settable parameter" in message
     assert "make the first period '- time: -inf'" in message
+
+
+def test_an_output_step_that_is_no_number_is_refused_in_one_line() -> None:
+    # step="1" raised a bare ValueError from the message's own formatting
+    s = scenario.load("baseline")
+    for step, shown in (("1", "'1'"), (True, "True"), (math.nan, "nan")):
+        with pytest.raises(Il7Error, match=rf"--step {re.escape(shown)}: give a positive output step"):
+            s.with_output(step=step)  # type: ignore[arg-type]
+    # 0.1 x 3 is 0.30000000000000004: the grid ends where asked, and a step that gives the most
+    # output times allowed is taken, not refused as one too many
+    assert s.with_output(step=0.1, t_end=0.3).times[-1] == 0.3
+    assert len(s.with_output(step=7 / (scenario.MAX_POINTS - 1)).times) == scenario.MAX_POINTS

@@ -244,5 +244,7 @@ def test_a_response_far_from_linear_is_marked() -> None:
 def test_a_readout_absent_from_the_whole_run_is_refused() -> None:
     # IL-4 in a body without IL-4 (3e-27 pg/mL all along) got a coefficient of -703,286 for
     # IL7_production: the noise check compared it only with its own largest value
-    with pytest.raises(Il7Error, match=r"IL4_medium never exceeds .* less than one molecule or cell makes"):
+    with pytest.raises(
+        Il7Error, match=r"IL4_medium at 7 day is .* less than one molecule or cell more of any species"
+    ):
         sensitivities("baseline", "IL4_medium", parameters="IL7_production")

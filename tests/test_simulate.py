@@ -209,6 +209,11 @@ def test_plot_takes_and_returns_axes() -> None:
     names = [line.get_label() for line in ax.lines]
     assert names == ["culture_dose: CD127_per_T [molecules/cell]", "again: CD127_per_T [molecules/cell]"]
     plt.close(fig)
+    # a run's own figure keeps the name in its title, not in every legend entry (it covered the curves)
+    figure = il7.simulate("culture_dose").figure()
+    labels = [line.get_label() for axes in figure.axes for line in axes.lines]
+    assert labels and not any(label.startswith("culture_dose") for label in labels)
+    plt.close(figure)
 
 
 def test_a_panel_whose_values_span_decades_is_drawn_on_a_log_axis() -> None:

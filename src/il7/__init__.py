@@ -56,12 +56,10 @@ def simulate(
     """
     chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     traj = _simulate(chosen, overrides=overrides)
-    unseen = chosen.beyond_output()
-    late = (
-        f"the output ends at {chosen.t_end:g} {chosen.time_unit}, before {'; '.join(unseen)}, which the run does "
-        "not show; give a later end: scenario.with_output(t_end=...)"
+    late = chosen.beyond_output_note(
+        "the run does not show", "give a later end: scenario.with_output(t_end=...)"
     )
-    for note in (*traj.notes, *((late,) if unseen else ())):
+    for note in (*traj.notes, *((late,) if late else ())):
         warnings.warn(note, Il7Warning, stacklevel=2)
     return traj
 
@@ -84,7 +82,7 @@ def export_sbml(
         raise Il7Error("overrides act on a scenario's body: give a scenario too, e.g. scenario='baseline'")
     if path is not None:
         _require_name(path, "path", "il7.xml", ", or None to get the text only")
-        _require_suffix(path, (".xml", ".sbml"), "il7.xml")
+        _require_suffix(path, "sbml", "il7.xml")
     text = model_sbml() if scenario is None else scenario_sbml(scenario, overrides=overrides)
     if path is not None:
         with writing(path) as partial:  # refuses a folder
@@ -104,13 +102,17 @@ def export_omex(
     from il7.export import write_omex
 
     _require_name(path, "path", "run.omex")
-    _require_suffix(path, (".omex",), "run.omex")
+    _require_suffix(path, "omex", "run.omex")
     return write_omex(path, scenario, overrides=overrides)
 
 
-def _require_suffix(path: str | Path, suffixes: tuple[str, ...], example: str) -> None:
-    """Refuse a file name without the export's suffix: export_sbml("sportes_2008") wrote the plain
-    model into a file named after the scenario it was meant to carry."""
+def _require_suffix(path: str | Path, what: str, example: str) -> None:
+    """Refuse a file name without the export's suffix (:data:`il7.export.SUFFIXES`):
+    export_sbml("sportes_2008") wrote the plain model into a file named after the scenario it
+    was meant to carry."""
+    from il7.export import SUFFIXES
+
+    suffixes = SUFFIXES[what]
     if Path(path).suffix.lower() in suffixes:
         return
     hint = ""

@@ -299,9 +299,9 @@ def _check_units(text: str) -> None:
     if problems:
         said = "; ".join(f"{eid}: {' '.join(message.split())[:300]}" for _, eid, message in problems[:2])
         raise Il7Error(
-            f"the model's SBML fails libSBML's check with strict units ({len(problems)} problem(s); "
-            f"{said}); fix the unit of the .ant formula or the parameters.tsv row it names (a rate law of "
-            "a species in a compartment is an amount per hour: multiply a concentration by the volume)"
+            f"the model's SBML fails libSBML's consistency check, strict units included ({len(problems)} "
+            f"problem(s); {said}); fix the .ant formula or the table row it names (for a unit problem: a rate "
+            "law of a species in a compartment is an amount per hour, so multiply a concentration by the volume)"
         )
 
 

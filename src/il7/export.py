@@ -218,6 +218,9 @@ def _set_taxon(lib: Any, model: Any, taxon: int) -> None:
         model.addCVTerm(term)
 
 
+SUFFIXES = {"sbml": (".xml", ".sbml"), "omex": (".omex",)}
+"""The file name endings each export writes (il7 export -o, il7.export_sbml and il7.export_omex)."""
+
 SEDML_NAMESPACE = "http://sed-ml.org/sed-ml/level1/version4"
 """SED-ML Level 1 Version 4, the version COPASI and Tellurium read and write."""
 

@@ -65,7 +65,7 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     delimiter = {".csv": ",", ".tsv": "\t", ".txt": "\t"}.get(path.suffix.lower())
     if delimiter is None:
         raise Il7Error(
-            f"{path}: give the measurements as .csv or .tsv (columns readout, time, measurement[, sigma])"
+            f"{path}: give the measurements as .csv or .tsv (columns readout, time [UNIT], measurement[, sigma])"
         )
     if path.exists() and not path.is_dir() and not path.is_file():  # /dev/zero would be read forever
         raise Il7Error(f"{path}: not a regular file (a device or a pipe?); give a .csv or .tsv file")
@@ -130,7 +130,11 @@ def _measurements(text: str, delimiter: str, path: str, suffix: str) -> list[Mea
                 f"{path}: its columns are separated by semicolons; il7 reads commas (.csv) or tabs (.tsv): "
                 "save it so"
             )
-        strangers = [c for c in unknown if c and c.lower() not in _COLUMNS]
+
+        def lowered(column: str) -> str:  # 'Time [day]' is the time column in capitals
+            return "time" if _TIME_COLUMN.fullmatch(column.lower()) else column.lower()
+
+        strangers = [c for c in unknown if c and lowered(c) not in _COLUMNS]
         why = ""
         if twice:
             why = f" ({', '.join(twice)} twice)"
@@ -141,7 +145,7 @@ def _measurements(text: str, delimiter: str, path: str, suffix: str) -> list[Mea
                 f" (unknown: {', '.join(strangers)}; a standard deviation goes in sigma, anything else in "
                 "another file)"
             )
-        elif unknown and not [c for c in missing if c not in (x.lower() for x in columns)]:
+        elif unknown and not [c for c in missing if c not in (lowered(x) for x in columns)]:
             why = " (write the names in lower case)"
         raise Il7Error(f"{path}: the header must name {_EXPECTED}, and found {found}{why}")
     known = set(known_readouts())

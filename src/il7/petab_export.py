@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +183,7 @@ def _s3c_well() -> Scenario:
 def write_scenario(
     folder: str | Path,
     scenario: Scenario | str,
-    data: str | Path | pd.DataFrame | Sequence[Measurement],
+    data: str | Path | pd.DataFrame | Iterable[Measurement],
     estimate: Sequence[str] | str,
     *,
     overrides: Mapping[str, Any] | None = None,
@@ -228,7 +228,10 @@ def write_scenario(
     """
     import libsbml
 
-    _not_over_inputs(folder, data, scenario if isinstance(scenario, (str, Path)) else scenario.file)
+    given_file = (
+        scenario if isinstance(scenario, (str, Path)) else getattr(scenario, "file", None)
+    )  # a mapping has none
+    _not_over_inputs(folder, data, given_file)
     check_folder(folder, _COMMAND, "-o")
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
@@ -236,13 +239,8 @@ def write_scenario(
         given = read_measurements(data)
     elif isinstance(data, pd.DataFrame):  # a notebook's table, checked as a file is
         given = measurements_from_frame(data)
-    elif isinstance(data, Sequence) and all(isinstance(m, Measurement) for m in data):
-        given = [m for m in data if isinstance(m, Measurement)]
     else:
-        raise Il7Error(
-            f"data: a {type(data).__name__}; give a .csv or .tsv file, a pandas DataFrame with its columns "
-            "(readout, time [UNIT], measurement[, sigma]) or a list of il7.measurements.Measurement"
-        )
+        given = _measurement_objects(data)
     # each time in the scenario's time unit (a file says its own: time [h])
     measurements = [dataclasses.replace(m, time=m.time_in(scenario.time_unit), time_unit=None) for m in given]
     ids = _estimable(scenario, estimate)
@@ -451,6 +449,22 @@ def _check_effect(
 
 
 # ---- shared ---------------------------------------------------------------------------------------
+
+
+def _measurement_objects(data: object) -> list[Measurement]:
+    """``data`` as Measurement objects (a list, a generator), or a one-line refusal."""
+    items = None
+    if not isinstance(data, (Mapping, str, bytes)):
+        try:
+            items = list(data)  # type: ignore[call-overload]
+        except TypeError:  # not iterable
+            items = None
+    if items is None or not all(isinstance(m, Measurement) for m in items):
+        raise Il7Error(
+            f"data: a {type(data).__name__}; give a .csv or .tsv file, a pandas DataFrame with its columns "
+            "(readout, time [UNIT], measurement[, sigma]) or il7.measurements.Measurement objects"
+        )
+    return [m for m in items if isinstance(m, Measurement)]
 
 
 def _not_over_inputs(folder: str | Path, *inputs: object) -> None:

@@ -134,8 +134,10 @@ class Population:
     shared: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
-        for array in (self.times, self.draws, self.values):  # frozen through, as a Trajectory is
-            array.setflags(write=False)
+        for name in ("times", "draws", "values"):  # frozen through, as a Trajectory is (copies: the
+            frozen = np.array(getattr(self, name), dtype=float, copy=True)  # arrays given stay the caller's)
+            frozen.setflags(write=False)
+            object.__setattr__(self, name, frozen)
 
     @property
     def n(self) -> int:

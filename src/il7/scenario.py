@@ -177,6 +177,14 @@ class Scenario:
                     out.append(f"{part} {on.drug} infusion from {on.time:g} to {off.time:g} {unit}")
         return tuple(out)
 
+    def beyond_output_note(self, consequence: str, fix: str) -> str | None:
+        """:meth:`beyond_output` as one sentence (``"the output ends at 5 day, before ..., which
+        {consequence}; {fix}"``), or ``None`` when nothing comes after the output."""
+        unseen = self.beyond_output()
+        if not unseen:
+            return None
+        return f"the output ends at {self.t_end:g} {self.time_unit}, before {'; '.join(unseen)}, which {consequence}; {fix}"
+
     def doses_in_words(self) -> str:
         """The boluses as 'DRUG AMOUNT UNIT ROUTE xCOUNT every INTERVAL' (in the order given), and
         the infusions by drug, e.g. 'CYT107 20 ug/kg sc x3 every 7 days'; empty where none."""
@@ -246,15 +254,22 @@ class Scenario:
             or not math.isfinite(step)
             or step <= 0
         ):
-            raise Il7Error(f"--step {step:g}: give a positive output step in {self.time_unit}")
-        count = math.floor((end - start) / step * (1 + 1e-12)) + 1
-        if count + 1 > MAX_POINTS:
+            shown = (
+                f"{step:g}" if isinstance(step, numbers.Real) and not isinstance(step, bool) else repr(step)
+            )
+            raise Il7Error(f"--step {shown}: give a positive output step (a number) in {self.time_unit}")
+        count = math.floor((end - start) / step * (1 + 1e-12)) + 1  # grid times up to the end
+        on_grid = abs(start + (count - 1) * step - end) <= 1e-9 * step
+        if count + (0 if on_grid else 1) > MAX_POINTS:
+            least = (end - start) / (MAX_POINTS - 1) * 1.01  # rounded up past what 3 digits lose
             raise Il7Error(
                 f"--step {step:g}: {count:,} output times from {start:g} to {end:g} {self.time_unit}, more than "
-                f"{MAX_POINTS:,}; give a step of at least {(end - start) / (MAX_POINTS - 1):.3g} {self.time_unit}"
+                f"{MAX_POINTS:,}; give a step of at least {least:.3g} {self.time_unit}"
             )
         times = [start + k * step for k in range(count)]
-        if end - times[-1] > 1e-9 * step:
+        if on_grid:
+            times[-1] = end  # 0.1 x 3 is 0.30000000000000004: the grid ends where asked
+        else:
             times.append(end)
         return dataclasses.replace(self, times=tuple(times))
 

@@ -22,7 +22,8 @@ bounds (constants of units and the derived anchor ``pSTAT5_ref`` have none) that
 on/off switch of scenarios (``translation``: asked for by name, it is varied). Parameters at 0
 in the run (switches a scenario leaves off), and parameters the scenario itself sets after its
 start, are not varied, with that reason. A readout at the solver's noise level (below 1e-6 of
-its largest value over the run) is refused: its relative changes would be noise. Each perturbed
+its largest value over the run, or smaller than what one molecule or cell more would change it:
+IL-4 in a body without IL-4) is refused: its relative changes would be noise. Each perturbed
 run is independent, so ``jobs`` spreads them over processes.
 """
 
@@ -341,13 +342,6 @@ def sensitivities(
     trajectory = simulate(run, overrides=user).data[:, 1]
     largest = float(max(abs(trajectory)))
     unit = readout_unit(readout)
-    molecule = engine().one_molecule(readout)  # at the run's last state, which the engine holds
-    if largest < molecule:  # absent all along: no relative change of it is the model's
-        raise Il7Error(
-            f"{where}: {readout} never exceeds {largest:.3g}{units.suffix(unit)} in the run, less than one molecule "
-            f"or cell makes ({molecule:.3g}{units.suffix(unit)}): it is absent here, and relative changes of it "
-            "mean nothing; choose a readout the scenario makes"
-        )
     for index, time in ((-1, when), (base, fold_from)):
         if index is not None and not abs(trajectory[index]) > NOISE_FLOOR * largest:
             raise Il7Error(
@@ -355,6 +349,13 @@ def sensitivities(
                 f"at the solver's noise level (its largest value in the run is {largest:.3g}); relative "
                 "changes of it mean nothing: choose another time or readout"
             )
+    molecule = engine().one_molecule(readout)  # at `when`, the run's last state, which the engine holds
+    if abs(trajectory[-1]) < molecule:  # smaller than what one molecule changes: not the model's
+        raise Il7Error(
+            f"{where}: {readout} at {when:g} {scenario.time_unit} is {trajectory[-1]:.3g}{units.suffix(unit)}, less "
+            f"than one molecule or cell more of any species would change it ({molecule:.3g}{units.suffix(unit)}): the "
+            "model does not resolve it there, and relative changes of it mean nothing; choose another time or readout"
+        )
     nominal = _quantity(trajectory, base)
     up = 1.0 + float(step)
     todo: list[tuple[build.Parameter, float]] = []

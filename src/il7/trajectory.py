@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 
 LOG_SPAN = 1e3
 """How many-fold a panel's values must span for :meth:`Trajectory.figure` to draw it on a log axis."""
+
+FLAT = 1e-6
+"""A readout that changes by less than this fraction of its size over a run is flat (solver noise
+aside): :meth:`Trajectory.summary` gives it no time of its peak or dip."""
 
 FILE_SUFFIXES = (".csv", ".parquet")
 """The file types :meth:`Trajectory.write` writes, chosen by the file name's suffix."""
@@ -54,8 +59,11 @@ class Trajectory:
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        # frozen through: traj["CD4_blood"] /= ... edited the run under its own unit and summary
-        self.data.setflags(write=False)
+        # frozen through: traj["CD4_blood"] /= ... edited the run under its own unit and summary;
+        # a copy, so that the array given stays the caller's to change
+        frozen = np.array(self.data, dtype=float, copy=True)
+        frozen.setflags(write=False)
+        object.__setattr__(self, "data", frozen)
 
     @property
     def time(self) -> np.ndarray:
@@ -94,7 +102,7 @@ class Trajectory:
     def to_pandas(self) -> pd.DataFrame:
         """A DataFrame indexed by time; column names carry units, e.g. ``IL7_serum [pg/mL]``."""
         frame = pd.DataFrame(
-            self.data[:, 1:],
+            self.data[:, 1:].copy(),  # the user's to edit; the run stays as it was
             columns=[f"{c} [{u}]" for c, u in zip(self.columns, self.units, strict=True)],
         )
         frame.index = pd.Index(self.time, name=f"time [{self.time_unit}]")
@@ -102,26 +110,30 @@ class Trajectory:
 
     def summary(self) -> pd.DataFrame:
         """Each readout's course in one row: its unit, first value (at the first output time, after
-        a change made then, such as a dose at time 0) and last, lowest and highest (``max``, at
-        ``t_max``: Cmax and Tmax for a concentration), and its area under the curve over the output
-        times (``auc``, trapezoids, in ``auc_unit``: the readout's unit x the time unit). As exact
-        as the output grid: ``il7 simulate --step`` makes it finer.
+        a change made then, such as a dose at time 0) and last, lowest and highest with their times
+        (``max`` at ``t_max``: Cmax and Tmax for a concentration; ``t_min`` and ``t_max`` are NaN
+        for a readout that changes by less than :data:`FLAT` of its size, which has neither), and
+        its area under the curve over the output times (``auc``, trapezoids, in ``auc_unit``: the
+        readout's unit x the time unit). As exact as the output grid: ``il7 simulate --step``
+        makes it finer.
         """
         time = self.time
         rows = []
         for readout, unit in zip(self.columns, self.units, strict=True):
             y = self[readout]
-            top = int(np.argmax(y))
+            top, bottom = int(np.argmax(y)), int(np.argmin(y))
+            flat = not y[top] - y[bottom] > FLAT * max(abs(y[top]), abs(y[bottom]))  # no peak, no dip
             rows.append(
                 {
                     "readout": readout,
                     "unit": unit,
                     "first": y[0],
-                    "min": float(np.min(y)),
+                    "min": y[bottom],
+                    "t_min": math.nan if flat else time[bottom],
                     "max": y[top],
-                    "t_max": time[top],
+                    "t_max": math.nan if flat else time[top],
                     "last": y[-1],
-                    "auc": float(np.trapezoid(y, time)),
+                    "auc": float(np.sum((y[1:] + y[:-1]) / 2.0 * np.diff(time))),  # trapezoids
                     "auc_unit": f"{unit}*{self.time_unit}" if unit != "1" else self.time_unit,
                 }
             )
@@ -194,8 +206,7 @@ class Trajectory:
         )
         for ax, unit in zip(axes[0], units, strict=True):
             chosen = tuple(c for c, u in zip(self.columns, self.units, strict=True) if u == unit)
-            self.plot(ax=ax, readouts=chosen)
-            ax.set_title("")
+            self.plot(ax=ax, readouts=chosen, label="")  # the scenario's name is the figure's title
             fit_y_axis(ax, np.concatenate([self[c] for c in chosen]))
         fig.suptitle(self.scenario)
         return fig
@@ -214,5 +225,5 @@ def fit_y_axis(ax: Any, values: np.ndarray) -> None:
         return
     ax.ticklabel_format(axis="y", useOffset=False)
     middle, spread = float(np.median(values)), float(np.ptp(values))
-    if 0 < spread <= 1e-6 * abs(middle):
+    if 0 < spread <= FLAT * abs(middle):
         ax.set_ylim(middle - 0.05 * abs(middle), middle + 0.05 * abs(middle))

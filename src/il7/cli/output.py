@@ -243,10 +243,6 @@ def rows_note(shown: int, n: int, option: str, *, tables: bool = False) -> str |
 def note_unseen(chosen: Scenario, consequence: str, fix: str) -> None:
     """Say on stderr what of ``chosen`` comes after its last output time (later doses, settings,
     infusions), which ``consequence`` describes, and ``fix``; nothing when nothing does."""
-    unseen = chosen.beyond_output()
-    if unseen:
-        print(
-            f"il7: note: the output ends at {chosen.t_end:g} {chosen.time_unit}, before {'; '.join(unseen)}, "
-            f"which {consequence}; {fix}",
-            file=sys.stderr,
-        )
+    note = chosen.beyond_output_note(consequence, fix)
+    if note:
+        print(f"il7: note: {note}", file=sys.stderr)

@@ -22,7 +22,6 @@ from il7.cli.output import (
 )
 from il7.errors import Il7Error
 
-EXPORT_SUFFIXES = {"sbml": (".xml", ".sbml"), "omex": (".omex",)}
 """File suffixes il7 export -o takes, by format."""
 
 
@@ -244,7 +243,7 @@ def _export(args: argparse.Namespace) -> None:
         raise Il7Error("export omex writes an archive, not text: add -o FILE.omex")
     if args.sets and args.scenario is None:
         raise Il7Error("--set acts on a scenario's body: add --scenario, e.g. --scenario baseline")
-    output_files(args, {"-o": EXPORT_SUFFIXES[args.what]})
+    output_files(args, {"-o": export.SUFFIXES[args.what]})
     chosen = None if args.scenario is None else chosen_scenario(args)
     if chosen is not None:  # il7 records a scenario's changes by running it to its last output time
         note_unseen(

@@ -246,7 +246,7 @@ def _validation_section(out: Path, step: ProgressHook) -> str:
         "the target: "
         + "; ".join(f"<i>{basis}</i>, {html.escape(meaning)}" for basis, meaning in BASES.items())
         + ". A target described as held out is a prediction written before the model was run against "
-        "it. A FAIL is a recorded model miss, not a hidden one: its row says why, with figures.</p>"
+        "it. A FAIL is a recorded model miss, not a hidden one: its row in the table of every target says why, with figures.</p>"
         + f"<h3>The {len(misses)} misses</h3>"
         + _table(misses, css="misses")
         + "<h3>Every target</h3>"

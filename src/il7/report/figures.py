@@ -20,7 +20,5 @@ def embed(fig: Any, alt: str, caption: str) -> str:
     fig.savefig(buffer, format="png", dpi=110)  # at 90 the legends and the layer diagram were hard to read
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode()
-    return (
-        f"<figure><img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'/>"
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-    )
+    said = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return f"<figure><img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'/>{said}</figure>"
