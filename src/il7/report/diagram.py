@@ -16,6 +16,8 @@ _REACTION = re.compile(r"^\s*(J_\w+)\s*:", re.MULTILINE)
 _SPECIES = re.compile(r"^\s*(?:substanceOnly\s+)?species\s+(\w+)", re.MULTILINE)
 _RULE = re.compile(r"^\s*\w+\s*:=", re.MULTILINE)
 _TITLE = re.compile(r"^// Layer \d+ - ([^:]+):", re.MULTILINE)
+PER_ROW = 6
+"""Layers per row of the diagram."""
 
 
 def layer_summary() -> list[tuple[str, str, int, int, int]]:
@@ -37,36 +39,47 @@ def layer_summary() -> list[tuple[str, str, int, int, int]]:
 
 
 def layer_diagram() -> str:
-    """The layers as boxes from source to readout, with their species and reaction counts."""
+    """The layers as boxes from source to readout, with their species and reaction counts, in
+    rows of :data:`PER_ROW` (one row of twelve shrank its text to about 5 px on the page)."""
     layers = layer_summary()
-    fig, ax = plt.subplots(figsize=(1.45 * len(layers), 2.6), layout="constrained")
-    width, gap = 1.0, 0.35
+    rows = -(-len(layers) // PER_ROW)
+    fig, ax = plt.subplots(figsize=(1.6 * PER_ROW, 1.75 * rows), layout="constrained")
+    width, gap, height, step = 1.0, 0.35, 1.0, 1.4
     for i, (name, title, species, reactions, rules) in enumerate(layers):
-        x = i * (width + gap)
-        ax.add_patch(FancyBboxPatch((x, 0), width, 1, boxstyle="round,pad=0.03", fc="#e8f0fa", ec="#36c"))
-        ax.text(
-            x + width / 2, 0.7, textwrap.fill(title, 14), ha="center", va="center", fontsize=8, weight="bold"
+        x, y = (i % PER_ROW) * (width + gap), -(i // PER_ROW) * step
+        ax.add_patch(
+            FancyBboxPatch((x, y), width, height, boxstyle="round,pad=0.03", fc="#e8f0fa", ec="#36c")
         )
         ax.text(
             x + width / 2,
-            0.3,
-            f"{name}\n{species} species, {reactions} reactions,\n{rules} formulas",
+            y + 0.72,
+            textwrap.fill(title, 14),
             ha="center",
             va="center",
-            fontsize=6.5,
+            fontsize=9,
+            weight="bold",
         )
-        if i:
+        ax.text(
+            x + width / 2,
+            y + 0.3,
+            f"{name}\n{species} species,\n{reactions} reactions,\n{rules} formulas",
+            ha="center",
+            va="center",
+            fontsize=7.5,
+        )
+        if i % PER_ROW:
             ax.annotate(
                 "",
-                xy=(x - 0.03, 0.5),
-                xytext=(x - gap + 0.03, 0.5),
+                xy=(x - 0.03, y + 0.5),
+                xytext=(x - gap + 0.03, y + 0.5),
                 arrowprops={"arrowstyle": "->", "color": "#36c"},
             )
-    ax.set_xlim(-0.1, len(layers) * (width + gap) - gap + 0.1)
-    ax.set_ylim(-0.1, 1.1)
+    ax.set_xlim(-0.1, PER_ROW * (width + gap) - gap + 0.1)
+    ax.set_ylim(-(rows - 1) * step - 0.1, height + 0.1)
     ax.axis("off")
     return embed(
         fig,
         "model layers",
-        "The model's layers in reading order (src/il7/model/*.ant), counted from the sources.",
+        "The model's layers in reading order (src/il7/model/*.ant), left to right and row by row, counted "
+        "from the sources.",
     )
