@@ -172,8 +172,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--summary",
         action="store_true",
-        help="print each readout's course in one row instead of its values: first, lowest, highest "
-        "and when (Cmax, Tmax), last, and the area under the curve over the output times",
+        help="print each readout's course in one row instead of its values: first, lowest and highest "
+        "and when (Tmax; no time for a flat readout), last, and the area under the curve over the output times",
     )
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
     sim.add_argument("--plot", help="draw the readouts to FILE.png")

@@ -124,6 +124,7 @@ def _simulate(args: argparse.Namespace) -> None:
                 "unit",
                 "first",
                 "min",
+                f"t_min [{trajectory.time_unit}]",
                 "max",
                 f"t_max [{trajectory.time_unit}]",
                 "last",
@@ -134,7 +135,7 @@ def _simulate(args: argparse.Namespace) -> None:
             [
                 [
                     row["unit"],
-                    *(f"{row[c]:.4g}" for c in ("first", "min", "max", "t_max", "last", "auc")),
+                    *(f"{row[c]:.4g}" for c in ("first", "min", "t_min", "max", "t_max", "last", "auc")),
                     row["auc_unit"],
                 ]
                 for _, row in course.iterrows()
