@@ -256,6 +256,10 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
     assert "wrote" in captured.err and "wrote" not in captured.out
     assert out.read_text().startswith("# scenario baseline: 5 virtual patients (seed 1), 0 failed")
     assert len(patients.read_text().splitlines()) == 2 + 5 * len(load("baseline").times)
+    # each column says its unit, as simulate --out's do (the file said 'age' and 'CD4_blood')
+    assert (
+        patients.read_text().splitlines()[1] == "patient,status,age [years],time [day],CD4_blood [cells/uL]"
+    )
     assert plot.stat().st_size > 0
     assert (
         set(row["prcc"]["CD4_blood"]) == {"age"}

@@ -360,8 +360,8 @@ class Population:
         )
 
     def write(self, path: str, *, patients: bool = False) -> str:
-        """Write :meth:`percentiles` (or, with ``patients``, :meth:`patients`) to a CSV file,
-        with :meth:`header` in a comment line on top.
+        """Write :meth:`percentiles` (or, with ``patients``, :meth:`patients`, each column named
+        with its unit) to a CSV file, with :meth:`header` in a comment line on top.
 
         Raises
         ------
@@ -370,7 +370,13 @@ class Population:
         """
         if not str(path).lower().endswith(".csv"):
             raise Il7Error(f"cannot write '{path}': use a .csv file name")
-        return write_table(path, self.patients() if patients else self.percentiles(), self.header())
+        if not patients:
+            return write_table(path, self.percentiles(), self.header())
+        # the file says each column's unit, as il7 simulate --out's does ("age [years]", "time [day]")
+        said = {s.parameter: f"{s.parameter} [{s.unit}]" for s in self.spreads if s.unit != "1"}
+        said |= {r: f"{r} [{u}]" for r, u in zip(self.readouts, self.units, strict=True)}
+        said["time"] = f"time [{self.time_unit}]"
+        return write_table(path, self.patients().rename(columns=said), self.header())
 
     def figure(self) -> Any:
         """One panel per readout: the median over time, the middle 50% and 90% of the patients
