@@ -16,7 +16,7 @@ import pandas as pd
 
 from il7 import build
 from il7.errors import Il7Error, did_you_mean
-from il7.scenario import TIME_UNITS, known_readouts
+from il7.scenario import LIST_READOUTS, TIME_UNITS, known_readouts
 from il7.simulate import readout_unit
 
 MAX_LISTED = 10
@@ -186,7 +186,7 @@ def _row(
     readout = row["readout"]
     if readout not in known:
         raise Il7Error(
-            f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; list them with `il7 readouts` (in Python: il7.readout_table())"
+            f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; {LIST_READOUTS}"
         )
     time = _number(row["time"], f"{where}: time")
     value = _number(row["measurement"], f"{where}: measurement")

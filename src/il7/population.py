@@ -50,9 +50,9 @@ from il7.draws import Spread, correlation_matrix, draw, spread
 from il7.engine import provenance
 from il7.errors import Il7Error, did_you_mean
 from il7.files import write_table
-from il7.scenario import Scenario, known_readouts, load
+from il7.scenario import LIST_READOUTS, Scenario, known_readouts, load
 from il7.simulate import readout_unit, scenario_overrides, simulate_many, workers
-from il7.trajectory import fit_y_axis
+from il7.trajectory import fit_y_axis, read_only
 
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 """The percentiles reported: the median, the middle 50% and the middle 90% of the patients."""
@@ -134,10 +134,8 @@ class Population:
     shared: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("times", "draws", "values"):  # frozen through, as a Trajectory is (copies: the
-            frozen = np.array(getattr(self, name), dtype=float, copy=True)  # arrays given stay the caller's)
-            frozen.setflags(write=False)
-            object.__setattr__(self, name, frozen)
+        for name in ("times", "draws", "values"):  # frozen through, as a Trajectory is
+            object.__setattr__(self, name, read_only(getattr(self, name)))
 
     @property
     def n(self) -> int:
@@ -524,7 +522,7 @@ def population(
         if not isinstance(readout, str) or readout not in known_readouts():
             raise Il7Error(
                 f"{where}: unknown readout {readout!r}{did_you_mean(str(readout), known_readouts())}; "
-                "list them with `il7 readouts` (in Python: il7.readout_table())"
+                f"{LIST_READOUTS}"
             )
     held = n * len(scenario.times) * len(chosen)
     if held > MAX_VALUES:

@@ -520,6 +520,10 @@ def parse(data: Any, *, file: str = "<dict>", steady_start: bool = False) -> Sce
     return scenario_file.checked(data, file=file, steady_start=steady_start)
 
 
+LIST_READOUTS = "list them with `il7 readouts` (in Python: il7.readout_table())"
+"""Where a message about an unknown readout sends the user."""
+
+
 @functools.cache
 def known_readouts() -> tuple[str, ...]:
     """Ids a scenario may read out: observables, then species."""
@@ -534,7 +538,7 @@ def unknown_readout(name: str) -> str | None:
     known = known_readouts()
     if name in known:
         return None
-    return f"not an observable or species{did_you_mean(name, known)}; list them with `il7 readouts` (in Python: il7.readout_table())"
+    return f"not an observable or species{did_you_mean(name, known)}; {LIST_READOUTS}"
 
 
 def readout_not_parameter(name: str) -> str | None:

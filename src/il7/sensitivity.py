@@ -41,7 +41,7 @@ from il7 import build, units
 from il7.engine import engine
 from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
-from il7.scenario import Scenario, known_readouts, load
+from il7.scenario import LIST_READOUTS, Scenario, known_readouts, load
 from il7.simulate import readout_unit, scenario_overrides, simulate, simulate_many, values_in_run, workers
 
 DEFAULT_STEP = 0.1
@@ -287,7 +287,7 @@ def sensitivities(
     if not isinstance(readout, str) or readout not in known_readouts():
         raise Il7Error(
             f"{where}: unknown readout {readout!r}{did_you_mean(str(readout), known_readouts())}; "
-            "list them with `il7 readouts` (in Python: il7.readout_table())"
+            f"{LIST_READOUTS}"
         )
     if not _real(step) or not MIN_STEP <= step <= 1:
         raise Il7Error(

@@ -26,6 +26,15 @@ FLAT = 1e-6
 """A readout that changes by less than this fraction of its size over a run is flat (solver noise
 aside): :meth:`Trajectory.summary` gives it no time of its peak or dip."""
 
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``array`` (floats), for a frozen result: the caller's array stays theirs
+    to change, and ``traj["CD4_blood"] /= ...`` no longer edits a run under its own unit."""
+    frozen = np.array(array, dtype=float, copy=True)
+    frozen.setflags(write=False)
+    return frozen
+
+
 FILE_SUFFIXES = (".csv", ".parquet")
 """The file types :meth:`Trajectory.write` writes, chosen by the file name's suffix."""
 
@@ -59,11 +68,7 @@ class Trajectory:
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        # frozen through: traj["CD4_blood"] /= ... edited the run under its own unit and summary;
-        # a copy, so that the array given stays the caller's to change
-        frozen = np.array(self.data, dtype=float, copy=True)
-        frozen.setflags(write=False)
-        object.__setattr__(self, "data", frozen)
+        object.__setattr__(self, "data", read_only(self.data))  # frozen through
 
     @property
     def time(self) -> np.ndarray:
