@@ -228,10 +228,10 @@ def write_scenario(
     """
     import libsbml
 
-    given_file = (
-        scenario if isinstance(scenario, (str, Path)) else getattr(scenario, "file", None)
-    )  # a mapping has none
-    _not_over_inputs(folder, data, given_file)
+    # the scenario's own file, which a mapping has none of
+    _not_over_inputs(
+        folder, data, scenario if isinstance(scenario, (str, Path)) else getattr(scenario, "file", None)
+    )
     check_folder(folder, _COMMAND, "-o")
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)

@@ -92,9 +92,8 @@ def parameter_table(context: str = "human_body") -> pd.DataFrame:
             "status": own[p.id].status if p.id in own else p.status,
             "source": own[p.id].source if p.id in own else p.source,
             "note": f"The human adult's: {p.value:g} {p.unit}. {p.note}" if p.id in own else p.note,
-            "at_bound": ""
-            if p.id in own
-            else at_bound(p),  # after the first columns, which keep their places
+            # after the first columns, which keep their places
+            "at_bound": "" if p.id in own else at_bound(p),
             "sbml_value": math.nan if value is None else value * factor,
             "sbml_unit": units.LABELS[p.unit].model_unit,
             "set_by": context if p.id in own else "",

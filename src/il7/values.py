@@ -267,14 +267,9 @@ def within_reach(p: build.Parameter, value: float, own: float | None, *, where: 
     if reach is None or value == 0:  # 0 switches a process off: always allowed
         return None
     low, high, context = reach
-    if (
-        low <= value <= high
-        or math.isclose(value, low, rel_tol=1e-9)
-        or math.isclose(value, high, rel_tol=1e-9)
-    ):
-        return (
-            None  # at a bound, within the rounding of a unit's conversion (0.09 1/min read as outside 0.09)
-        )
+    # at a bound within the rounding of a unit's conversion is inside (0.09 1/min read as outside 0.09)
+    if low <= value <= high or any(math.isclose(value, bound, rel_tol=1e-9) for bound in (low, high)):
+        return None
     far_low = low * OVERRIDE_REACH if low < 0 else low / OVERRIDE_REACH  # away from the range, either sign
     far_high = high / OVERRIDE_REACH if high < 0 else high * OVERRIDE_REACH
     if not far_low <= value <= far_high:

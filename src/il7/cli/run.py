@@ -22,8 +22,6 @@ from il7.cli.output import (
 )
 from il7.errors import Il7Error
 
-"""File suffixes il7 export -o takes, by format."""
-
 
 def _print_numbers(
     title: str, index: str, headers: list[str], index_cells: list[str], rows: list[list[str]]

@@ -289,7 +289,7 @@ def _claims_section(out: Path) -> str:
 
 def _parameter_section(params: pd.DataFrame, others: dict[str, pd.DataFrame]) -> str:
     """The parameter table, then what each other context (the mouse, the culture well) sets."""
-    html = (
+    page = (
         "<h2 id='parameters'>Parameters</h2><p>Every number with its unit, status and source "
         "(data: parameters.csv). A derived value is computed by the model for the healthy adult at "
         "steady state (the baseline scenario); its source gives the formula.</p>"
@@ -306,12 +306,12 @@ def _parameter_section(params: pd.DataFrame, others: dict[str, pd.DataFrame]) ->
                 "source": own["source"],
             }
         )
-        html += (
+        page += (
             f"<h3>The {name} context's own values</h3><p>{len(own)} values in place of the human adult's "
             f"(model/interventions.yaml; the whole table: parameters_{name}.csv, or "
             f"<code>il7 parameters --context {name}</code>).</p>" + _table(shown, css="parameters")
         )
-    return html
+    return page
 
 
 def _page(body: str) -> str:
