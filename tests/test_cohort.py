@@ -115,17 +115,17 @@ def test_the_whole_graft_enters_whatever_the_infusion_window() -> None:
     import yaml
 
     import il7
-    from il7.scenario import builtin_dir, parse
+    from il7.scenario import builtin_dir, load
 
     table = {p.id: p.value for p in il7.build.parameters()}
     data = yaml.safe_load((builtin_dir() / "transplant.yaml").read_text())
     data["readouts"] = ["Tallo", "HSPC"]
     data["output"] = {"t_end": 2, "n": 10}  # days -7 to 2
     still = {"k_hspc": 0}  # no marrow regrowth: HSPC counts what arrived
-    day = il7.simulate(parse(data), overrides=still)
+    day = il7.simulate(load(data), overrides=still)
     data["periods"][2]["set"]["graft_infusion_rate"] = "2 1/day"
     data["periods"][3]["time"] = 0.5
-    half = il7.simulate(parse(data), overrides=still)
+    half = il7.simulate(load(data), overrides=still)
     for run in (day, half):
         assert list(run.time[7:]) == [0.0, 1.0, 2.0]
         assert run["HSPC"][-1] - run["HSPC"][7] == pytest.approx(table["graft_CD34"], rel=1e-6)

@@ -9,7 +9,7 @@ import il7
 from il7 import experiments
 from il7.build import parameters
 from il7.errors import Il7Error, SolveError
-from il7.scenario import parse
+from il7.scenario import load
 
 # binding and recycling parameters drawn log-uniformly within the table's bounds
 DRAWN = (
@@ -76,7 +76,7 @@ def scenario(species: tuple[str, ...]) -> il7.Scenario:
         {"drug": d, "amount": a, "unit": "ng/mL", "route": "medium"}
         for d, a in (("IL7", 10), ("IL4", 1), ("IL2", 1))
     ]
-    return parse(
+    return load(
         {
             "name": "closed well",
             "description": "binding only",
@@ -130,7 +130,7 @@ def test_body_reaches_steady_state_and_stays_non_negative_for_any_parameters_in_
         for p, x in zip(BOUNDED, u, strict=True)
     }
     species = engine().species
-    scenario = parse(
+    scenario = load(
         {
             "name": "bolus, all species",
             "description": "random parameters",
@@ -189,7 +189,7 @@ def _settled_pools(context: str) -> tuple[dict[str, float], dict[str, float]]:
     from il7.scenario import vocabulary
 
     pools = ("Tn4", "Tm4", "Tn8", "Tm8", "Treg")
-    scenario = parse(
+    scenario = load(
         {
             "name": "steady body",
             "description": "steady state",

@@ -607,6 +607,14 @@ def test_a_scenario_given_as_a_mapping_is_checked_as_a_file_is() -> None:
     assert mine.times == (0.0, 1.0, 2.0) and mine.file == "<mapping>"
     with pytest.raises(ScenarioError, match=r"a body \(human_body\) starts from its steady state"):
         scenario.load({**body, "readouts": ["IL7_serum"], "output": {"t_end": 2, "n": 3}})
+    # asked for, a body may start from the model's initial values (some of il7's own experiments)
+    fresh = scenario.load(
+        {**body, "periods": [{"time": 0}], "readouts": ["IL7_serum"], "output": {"t_end": 2, "n": 3}},
+        steady_start=False,
+    )
+    assert fresh.preequilibration is None
+    with pytest.raises(Il7Error, match=r"steady_start=False is for a scenario given as a mapping"):
+        scenario.load("baseline", steady_start=False)
     without_unit = {k: v for k, v in body.items() if k != "time_unit"}
     with pytest.raises(
         ScenarioError, match=r"field 'time_unit' is missing; say what the times are in: min, h, day, week"

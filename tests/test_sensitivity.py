@@ -11,7 +11,7 @@ import pytest
 from il7 import build
 from il7.claims import targets
 from il7.errors import Il7Error
-from il7.scenario import parse
+from il7.scenario import load
 from il7.sensitivity import sensitivities, varied_parameters
 from il7.simulate import simulate
 
@@ -123,7 +123,7 @@ def test_a_scenario_without_steady_state_keeps_its_start() -> None:
     """A scenario that starts from the model's initial state (a body may in Python, not in a
     scenario file) is read at --at after running from its own first output time (not started
     afresh at --at)."""
-    fresh = parse(
+    fresh = load(
         {
             "name": "fresh",
             "description": "from the initial state",
@@ -132,7 +132,8 @@ def test_a_scenario_without_steady_state_keeps_its_start() -> None:
             "periods": [{"time": 50, "set": {"src_stroma": "0 molecules/h"}}],
             "readouts": ["IL7_serum_total"],
             "output": {"t_end": 100, "n": 11},
-        }
+        },
+        steady_start=False,
     )
     result = sensitivities(fresh, "IL7_serum_total", at=20.0, parameters=["mw_IL7"])
     traj = simulate(fresh)

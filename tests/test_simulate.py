@@ -41,7 +41,7 @@ def test_override_in_another_unit_equals_table_unit() -> None:
 
 def test_graft_doses_per_kg_scale_with_the_contexts_body_weight() -> None:
     from il7 import units
-    from il7.scenario import load, parse
+    from il7.scenario import load
     from il7.simulate import scenario_overrides
 
     weight = load("transplant").body_weight_kg
@@ -55,7 +55,7 @@ def test_graft_doses_per_kg_scale_with_the_contexts_body_weight() -> None:
     b = il7.simulate("transplant", overrides={"graft_T": f"{1e8 * weight:g} cells"})["alloreactive_blood"]
     assert np.allclose(a, b, rtol=1e-9)
     # and a scenario file may write it so too, in a period
-    written = parse(
+    written = load(
         {
             "name": "second graft",
             "description": "a second graft a month after the first",
@@ -252,10 +252,10 @@ def test_parameter_table_and_sbml_export(tmp_path: Path) -> None:
 
 
 def test_a_dose_before_the_first_output_time_is_integrated_through() -> None:
-    from il7.scenario import parse
+    from il7.scenario import load
 
     def run(times: list[float]) -> float:
-        s = parse(
+        s = load(
             {
                 "name": "late grid",
                 "description": "dose at 0, outputs from 5 h",
@@ -275,9 +275,9 @@ def test_a_dose_before_the_first_output_time_is_integrated_through() -> None:
 
 
 def test_doses_in_minutes_land_at_their_time() -> None:
-    from il7.scenario import parse
+    from il7.scenario import load
 
-    s = parse(
+    s = load(
         {
             "name": "minutes",
             "description": "two doses in minutes",
@@ -307,11 +307,11 @@ def test_doses_in_minutes_land_at_their_time() -> None:
 
 @pytest.mark.parametrize(("gene", "readout"), [("IL7R", "CD127_per_T"), ("IL2RG", "gc_per_T_surface")])
 def test_knockouts_remove_their_gene_product_and_the_signal(gene: str, readout: str) -> None:
-    from il7.scenario import parse
+    from il7.scenario import load
 
     def run(knockout: list[str]) -> il7.Trajectory:
         return il7.simulate(
-            parse(
+            load(
                 {
                     "name": "ko",
                     "description": "knockout in culture",
@@ -351,10 +351,10 @@ def test_without_gc_precursors_get_no_il7_signal_as_without_il7ralpha() -> None:
 
 
 def test_il7_knockout_leaves_no_serum_il7() -> None:
-    from il7.scenario import parse
+    from il7.scenario import load
 
     traj = il7.simulate(
-        parse(
+        load(
             {
                 "name": "il7 ko",
                 "description": "no IL-7 sources",
@@ -370,10 +370,10 @@ def test_il7_knockout_leaves_no_serum_il7() -> None:
 
 
 def test_infusion_raises_serum_il7_while_it_runs() -> None:
-    from il7.scenario import parse
+    from il7.scenario import load
 
     traj = il7.simulate(
-        parse(
+        load(
             {
                 "name": "infusion",
                 "description": "IL-7 infused for a day",
@@ -396,13 +396,13 @@ def test_infusion_raises_serum_il7_while_it_runs() -> None:
 
 def test_infusion_errors_are_reported(tmp_path: Path) -> None:
     from il7.errors import ScenarioError
-    from il7.scenario import parse
+    from il7.scenario import load
 
     with pytest.raises(
         ScenarioError,
         match=r"infusion.unit: 'ug/kg' is not an infusion rate unit.*infusion.duration: '-1' must be a positive time",
     ):
-        parse(
+        load(
             {
                 "name": "bad infusion",
                 "description": "x",
@@ -418,10 +418,10 @@ def test_infusion_errors_are_reported(tmp_path: Path) -> None:
 def test_blood_t_cells_are_occupied_within_hours_while_the_tissues_wait_for_the_antibody() -> None:
     """Blood T cells bind the plasma's antibody within minutes; the T cells in tissue fluid see it
     only as it escapes the capillaries (PS_Ab), over days."""
-    from il7.scenario import parse
+    from il7.scenario import load
 
     traj = il7.simulate(
-        parse(
+        load(
             {
                 "name": "one antibody dose",
                 "description": "1 mg/kg SC",
@@ -447,10 +447,10 @@ def test_trecs_follow_thymic_production_and_are_diluted_by_division() -> None:
     """A thymectomy stops new TRECs: TREC-carrying naive CD4 T cells fall with the naive cells'
     turnover (half-life 4.2 years) while division holds the naive pool up; at the reference the
     share of naive CD4 T cells carrying one is the thymus's share of their production."""
-    from il7.scenario import parse
+    from il7.scenario import load
 
     traj = il7.simulate(
-        parse(
+        load(
             {
                 "name": "thymectomy",
                 "description": "the thymus removed at 30",
@@ -474,11 +474,11 @@ def test_trecs_follow_thymic_production_and_are_diluted_by_division() -> None:
 
 
 def test_an_antibody_infusion_over_an_hour_gives_what_the_same_iv_bolus_gives() -> None:
-    from il7.scenario import parse
+    from il7.scenario import load
 
     def serum(route: dict[str, object]) -> float:
         traj = il7.simulate(
-            parse(
+            load(
                 {
                     "name": "antibody IV",
                     "description": "2 mg/kg",
@@ -500,13 +500,13 @@ def test_an_antibody_infusion_over_an_hour_gives_what_the_same_iv_bolus_gives() 
 
 def test_an_infusion_of_a_drug_the_model_cannot_infuse_says_which_it_can() -> None:
     from il7.errors import ScenarioError
-    from il7.scenario import parse
+    from il7.scenario import load
 
     with pytest.raises(
         ScenarioError,
         match=r"CYT107 cannot be infused \(the model has an infusion only for IL7, anti_CD127\); give it as a dose",
     ):
-        parse(
+        load(
             {
                 "name": "CYT107 drip",
                 "description": "x",
@@ -532,10 +532,10 @@ def test_species_readouts_are_labelled_cells_or_molecules() -> None:
 def test_age_acts_through_thymic_output_not_through_the_reference() -> None:
     """An older person has fewer naive CD4 T cells and, with fewer consumers, more serum IL-7;
     the T-cell thresholds stay those of the reference adult (age_ref)."""
-    from il7.scenario import parse
+    from il7.scenario import load
 
     def at(age: float) -> tuple[float, float]:
-        scenario = parse(
+        scenario = load(
             {
                 "name": f"age {age}",
                 "description": "a body at steady state",
@@ -560,7 +560,7 @@ def test_the_thymus_grows_no_further_than_its_niches_and_they_shrink_with_age() 
     1 / DN_niche_fill; and since the niches shrink with age as the progenitor supply does, thymic
     export still falls with age as Lewkiewicz's exp(-thymic_decline x age)."""
     from il7.build import parameters
-    from il7.scenario import parse
+    from il7.scenario import load
 
     values = {p.id: p.value for p in parameters()}
 
@@ -568,7 +568,7 @@ def test_the_thymus_grows_no_further_than_its_niches_and_they_shrink_with_age() 
         start: dict[str, object] = {"time": "-inf", "set": {"age": f"{age} years"}}
         periods = [start] + ([{"time": 0, "infusion": infusion}] if infusion else [])
         return il7.simulate(
-            parse(
+            load(
                 {
                     "name": f"thymus at {age}",
                     "description": "a body at steady state, with or without IL-7 infused",
@@ -634,10 +634,10 @@ def test_a_well_refuses_a_body_with_no_reference_adult_too() -> None:
 
 
 def test_settings_during_a_scenario_are_checked_like_overrides() -> None:
-    from il7.scenario import parse
+    from il7.scenario import load
 
     def scenario(at: float, output_end: float) -> il7.Scenario:
-        return parse(
+        return load(
             {
                 "name": "late change",
                 "description": "a change during the course",
@@ -808,9 +808,9 @@ def test_a_value_set_outside_its_bounds_is_run_and_said() -> None:
 
 def test_a_value_outside_its_bounds_in_a_scenario_file_is_said_as_with_set() -> None:
     # a mouse given a human's lymph flow in a file's set: ran silently, where --set said so
-    from il7.scenario import parse
+    from il7.scenario import load
 
-    s = parse(
+    s = load(
         {
             "name": "mouse with a human lymph flow",
             "description": "Q_lymph outside the bounds carried to the mouse",

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from il7 import build
-from il7.scenario import TIME_UNITS, Dose, Period, Scenario, load, parse
+from il7.scenario import TIME_UNITS, Dose, Period, Scenario, load
 from il7.simulate import simulate
 
 Overrides = Mapping[str, Any] | None
@@ -50,7 +50,7 @@ def _experiment(
         opening["knockout"] = list(knockouts)
     periods: list[dict[str, Any]] = [opening] if steady_first else []
     periods += [{"time": t, **changes} for t, changes in steps]
-    return parse(
+    return load(
         {
             "name": name,
             "description": name,
@@ -60,7 +60,7 @@ def _experiment(
             "readouts": list(readouts),
             "output": {"times": list(times)},
         },
-        file="<il7.experiments>",
+        steady_start=steady_first,
     )
 
 

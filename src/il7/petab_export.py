@@ -38,7 +38,7 @@ from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
 from il7.measurements import Measurement, measurements_from_frame, read_measurements
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
-from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load, parse
+from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load
 from il7.simulate import readout_unit, scenario_overrides, start_time
 
 S3C_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
@@ -163,7 +163,7 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
 
 def _s3c_well() -> Scenario:
     """T cells in a culture well at their IL-7-free steady state, read at 0 and 10 min."""
-    return parse(
+    return load(
         {
             "name": "gonnord2018_S3C",
             "description": "T cells in a culture well at their IL-7-free steady state, for PEtab",
@@ -173,7 +173,6 @@ def _s3c_well() -> Scenario:
             "readouts": ["pSTAT5_MFI"],
             "output": {"times": [0.0, _S3C_MINUTES]},
         },
-        file="<il7.petab_export>",
     )
 
 

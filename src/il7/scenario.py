@@ -16,7 +16,7 @@ plus, at the top level, ``name``, ``description``, ``sources``, ``context`` (``h
 explicit ``times``). :func:`load` checks everything and reports every problem at once.
 
 This module holds what a scenario is (:class:`Dose`, :class:`Period`, :class:`Scenario`) and
-how to get one (:func:`load`, :func:`parse`); :mod:`il7.scenario_yaml` reads the files,
+how to get one (:func:`load`, from a name, a file or a mapping); :mod:`il7.scenario_yaml` reads the files,
 :mod:`il7.scenario_file` checks them, and :mod:`il7.values` reads each value with its unit.
 """
 
@@ -446,7 +446,7 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
 
 
-def load(name_or_path: str | Path | Mapping[str, Any]) -> Scenario:
+def load(name_or_path: str | Path | Mapping[str, Any], *, steady_start: bool = True) -> Scenario:
     """Load and validate a scenario by built-in name, by file path, or from a mapping.
 
     Parameters
@@ -458,6 +458,11 @@ def load(name_or_path: str | Path | Mapping[str, Any]) -> Scenario:
         scenario itself as a mapping with a file's fields (``{"name": ..., "description": ...,
         "context": "human_body", "time_unit": "day", "periods": [{"time": "-inf"}, ...], ...}``),
         checked as a file is.
+    steady_start
+        A body must start from its steady state: its first period is at ``-inf`` (a culture well
+        may always start from the model's initial values, cells just put into it). Only a mapping
+        may set this ``False``, to start a body from the model's initial values, as some of il7's
+        own experiments do; a scenario file always starts steady.
 
     Raises
     ------
@@ -466,8 +471,14 @@ def load(name_or_path: str | Path | Mapping[str, Any]) -> Scenario:
     ScenarioError
         The file has problems; all of them are listed.
     """
+    from il7 import scenario_file, scenario_yaml  # here, not at the top: they import this module's nouns
+
     if isinstance(name_or_path, Mapping):
-        return parse(name_or_path, file="<mapping>", steady_start=True)
+        return scenario_file.checked(name_or_path, file="<mapping>", steady_start=steady_start)
+    if not steady_start:
+        raise Il7Error(
+            "steady_start=False is for a scenario given as a mapping; a scenario file starts steady"
+        )
     if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():
         raise Il7Error(
             f"scenario {name_or_path!r}: give a built-in name (il7 scenarios lists them), the path of a .yaml "
@@ -498,26 +509,12 @@ def load(name_or_path: str | Path | Mapping[str, Any]) -> Scenario:
         nearby = _yaml_file_named(str(path))
         hint = f"; did you mean '{nearby}'?" if nearby else "; check the path"
         raise Il7Error(f"scenario file '{path}' not found{hint}")
-    from il7 import scenario_file, scenario_yaml  # here, not at the top: they import this module's nouns
-
     return scenario_file.checked(scenario_yaml.read(path), file=str(path), steady_start=True)
 
 
 def _yaml_file_named(name: str) -> Path | None:
     """The scenario file a name without its suffix may mean: ``NAME.yaml`` or ``NAME.yml``."""
     return next((p for p in (Path(f"{name}.yaml"), Path(f"{name}.yml")) if p.is_file()), None)
-
-
-def parse(data: Any, *, file: str = "<dict>", steady_start: bool = False) -> Scenario:
-    """Validate a scenario given as a mapping (what :func:`load` reads from YAML).
-
-    With ``steady_start`` (scenario files) a body must start from its steady state: its first
-    period is at ``-inf``. Without it a body may start from the model's initial values, as il7's
-    own experiments sometimes read them; a culture well always may (cells just put into it).
-    """
-    from il7 import scenario_file  # as in load
-
-    return scenario_file.checked(data, file=file, steady_start=steady_start)
 
 
 LIST_READOUTS = "list them with `il7 readouts` (in Python: il7.readout_table())"

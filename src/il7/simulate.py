@@ -35,7 +35,6 @@ from il7.scenario import (
     Scenario,
     builtin_dir,
     load,
-    parse,
     readout_not_parameter,
     vocabulary,
 )
@@ -119,7 +118,7 @@ def derived_values(context: str = "human_body") -> dict[str, float]:
     those the value is the steady state's: for ``human_body``, the healthy adult's (the
     ``baseline`` scenario's).
     """
-    steady = parse(
+    steady = load(
         {
             "name": f"{context} at steady state",
             "description": f"the derived parameters of {context}",
@@ -129,7 +128,6 @@ def derived_values(context: str = "human_body") -> dict[str, float]:
             "readouts": ["pSTAT5_frac"],
             "output": {"times": [0.0, 1.0]},
         },
-        file="<il7.simulate.derived_values>",
     )
     eng = engine()
     prepare(eng, steady, {})
