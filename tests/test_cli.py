@@ -1116,3 +1116,20 @@ def test_an_interrupted_command_says_so_and_exits_130(
     code, out, err = run(capsys, "parameters")
     assert code == 130 and out == ""
     assert err == "il7: interrupted; the files it had finished are written, the one in progress is not\n"
+
+
+def test_progress_in_a_log_says_what_is_done_not_what_has_started(capsys: pytest.CaptureFixture[str]) -> None:
+    # the report's log said 100% as its last step started, minutes before it was done
+    from il7.cli.output import progress_steps
+
+    with progress_steps("job", 20, log=True) as step:
+        for k in range(20):
+            step(f"step {k + 1}")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "job: 0% done; now step 1"
+    assert lines[-2:] == ["job: 90% done; now step 19", "job: 100% done"]
+    assert len(lines) == 11
+    with pytest.raises(RuntimeError), progress_steps("failing job", 2, log=True) as step:
+        step("step 1")
+        raise RuntimeError("a step failed")
+    assert "100%" not in capsys.readouterr().err

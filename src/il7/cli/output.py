@@ -172,8 +172,9 @@ def save_figure(fig: Any, path: str) -> str:
 @contextlib.contextmanager
 def progress_steps(title: str, total: int, *, log: bool = False) -> Iterator[Callable[[str], None]]:
     """A progress bar on stderr (transient; stdout stays clean for --json) advanced one labelled
-    step at a time; with ``log``, where stderr is no terminal (a log, a notebook's cell), a line
-    at every tenth of the way instead (il7 report's minutes passed without a word)."""
+    step at a time, each as it starts; with ``log``, where stderr is no terminal (a log, a
+    notebook's cell), a line at the start, at every tenth of the way and at the end instead, with the
+    share already done (il7 report's minutes passed without a word)."""
     from rich.console import Console
     from rich.progress import Progress
 
@@ -181,12 +182,14 @@ def progress_steps(title: str, total: int, *, log: bool = False) -> Iterator[Cal
     if log and not console.is_terminal:
         done = [0]
 
-        def line(label: str) -> None:
+        def line(label: str) -> None:  # called as a step starts: the steps before it are done
+            before = done[0]
             done[0] += 1
-            if total and (10 * done[0]) // total > (10 * (done[0] - 1)) // total:
-                print(f"{title}: {100 * done[0] // total}% ({label})", file=sys.stderr, flush=True)
+            if total and (before == 0 or (10 * before) // total > (10 * (before - 1)) // total):
+                print(f"{title}: {100 * before // total}% done; now {label}", file=sys.stderr, flush=True)
 
         yield line
+        print(f"{title}: 100% done", file=sys.stderr, flush=True)  # not reached if a step raised
         return
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(title, total=total)
