@@ -141,7 +141,7 @@ def test_simulate_says_what_comes_after_the_output_ends(capsys: pytest.CaptureFi
     code, out, err = run(capsys, "simulate", "sportes_2008", "--t-end", "5")
     assert code == 0 and "time [day]" in out
     assert err.strip() == (
-        "il7: note: the output ends at 5 day, before 5 of the scenario's 8 doses (from 6 day), which it "
+        "il7: note: the output ends at day 5, before 5 of the scenario's 8 doses (from day 6), which it "
         "does not show; give a later --t-end to see them"
     )
     code, _, err = run(capsys, "simulate", "sportes_2008")
@@ -159,9 +159,9 @@ def test_export_and_population_say_what_comes_after_the_output_ends(
         "readouts: [IL7_serum_total]\noutput: {t_end: 3, n: 4}\n"
     )
     code, _, err = run(capsys, "export", "sbml", "--scenario", str(course), "-o", str(tmp_path / "late.xml"))
-    assert code == 0 and "before the dose at 10 day, which the exported model does not hold" in err
+    assert code == 0 and "before the dose at day 10, which the exported model does not hold" in err
     code, _, err = run(capsys, "population", str(course), "--n", "3", "--vary", "CL_IL7=cv 30%")
-    assert code == 0 and "before the dose at 10 day, which the patients' runs do not show" in err
+    assert code == 0 and "before the dose at day 10, which the patients' runs do not show" in err
 
 
 def test_a_flat_dose_for_per_kg_doses_runs_with_a_note_of_its_size_per_kg(
@@ -638,7 +638,7 @@ output: {t_end: 10, n: 1}
         (["export", "omex", "--scenario", "baseline"], "writes an archive, not text: add -o FILE.omex"),
         (
             ["export", "sbml", "--scenario", "transplant", "--set", "k_deplete=1"],
-            "itself changes it at time -7 day",
+            "itself changes it at day -7",
         ),
     ],
 )

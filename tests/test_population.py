@@ -300,7 +300,7 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
             ["--vary", "age=cv 10%", "--patients", "x.json"],
             "--patients 'x.json': use a file name ending in .csv",
         ),
-        (["--vary", "age=cv 10%", "--at", "1e6"], "--at 1e+06 lies outside the run; give a time from 0 to"),
+        (["--vary", "age=cv 10%", "--at", "1e6"], "--at 1e+06 lies outside the run; give a number from 0 to"),
         # units that turn the range round were refused without saying how they were read
         (["--vary", "age=20 years..70 days"], "below its high end (read as 20 to 0.19165 years)"),
         (["--vary", "age=cv 10%", "--correlate", "age=0.5"], "--correlate 'age=0.5': write ID,ID=R"),

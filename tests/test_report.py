@@ -150,14 +150,14 @@ def test_a_scenario_that_fails_to_solve_is_marked_and_the_report_goes_on(
 
     def fail(s: object) -> None:
         raise SolveError(
-            "scenario 'baseline': at t = 3 day: the solver failed; check the overrides for extreme values"
+            "scenario 'baseline': at day 3: the solver failed; check the overrides for extreme values"
         )
 
     monkeypatch.setattr(report_module, "simulate", fail)
     result = report_module._run("baseline")
     assert result.trajectory is None
     section = html.unescape(report_module._scenario_section(result, Path(".")))
-    assert "FAILED: scenario 'baseline': at t = 3 day" in section and "check the overrides" in section
+    assert "FAILED: scenario 'baseline': at day 3" in section and "check the overrides" in section
 
 
 @pytest.mark.parametrize(

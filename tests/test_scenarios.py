@@ -523,11 +523,11 @@ def test_what_comes_after_the_output_is_named_as_the_file_has_it(tmp_path: Path)
     )
     loaded = scenario.load(write(tmp_path, text))
     assert loaded.with_output(t_end=4).beyond_output() == (
-        "the settings at 12 day",
-        "the dose at 12 day",
-        "the end of the IL7 infusion from 0 to 6 day",
+        "the settings at day 12",
+        "the dose at day 12",
+        "the end of the IL7 infusion from day 0 to day 6",
     )
-    assert loaded.with_output(t_end=8).beyond_output() == ("the settings at 12 day", "the dose at 12 day")
+    assert loaded.with_output(t_end=8).beyond_output() == ("the settings at day 12", "the dose at day 12")
     assert loaded.with_output(t_end=12).beyond_output() == ()
     assert all(not scenario.load(name).beyond_output() for name in scenario.builtin_names())
 
@@ -694,7 +694,7 @@ def test_a_start_only_parameter_set_after_the_start_is_refused(tmp_path: Path) -
         scenario.load(write(tmp_path, text))
     message = str(info.value)
     assert "2 problems" in message
-    assert "the period at 0 day sets T_activated_start, which sizes the activated T cells (Tact)" in message
+    assert "the period at day 0 sets T_activated_start, which sizes the activated T cells (Tact)" in message
     assert (
         "set it in the first period (at -inf, or at or before the first output time) or with --set" in message
     )

@@ -156,7 +156,7 @@ def test_a_readout_at_the_noise_level_is_refused() -> None:
     ("kwargs", "message"),
     [
         ({"readout": "IL7_serumm"}, "unknown readout 'IL7_serumm'; did you mean 'IL7_serum'"),
-        ({"at": -1.0}, "must be a finite time at or after the scenario's first output, 0 day"),
+        ({"at": -1.0}, "must be a finite time at or after the scenario's first output, day 0"),
         ({"at": math.nan}, "must be a finite time"),
         ({"fold_from": -math.inf}, "fold_from (--fold-from) -inf must be any finite time before"),
         ({"step": 0.0}, "must be a number from 0.001 to 1"),
@@ -200,10 +200,10 @@ def test_a_fold_change_is_the_difference_of_the_two_levels_coefficients() -> Non
         assert (by["fold"][pid].high, by["fold"][pid].low) == pytest.approx((high, low), rel=1e-6)
     assert by["fold"]["V_blood"].coefficient == pytest.approx(0.0, abs=1e-6)
     assert by["late"]["V_blood"].coefficient == pytest.approx(-1.0, abs=1e-6)
-    assert fold.quantity == "CD4_blood at 28 day / at 0 day"
+    assert fold.quantity == "CD4_blood at day 28 / at day 0"
     with pytest.raises(
         Il7Error,
-        match=r"fold_from \(--fold-from\) 28\.0 must be any finite time before the time read, 28 day",
+        match=r"fold_from \(--fold-from\) 28\.0 must be any finite time before the time read, day 28",
     ):
         sensitivities("sportes_2008", "CD4_blood", at=28.0, fold_from=28.0, parameters=ids)
 
@@ -246,6 +246,6 @@ def test_a_readout_absent_from_the_whole_run_is_refused() -> None:
     # IL-4 in a body without IL-4 (3e-27 pg/mL all along) got a coefficient of -703,286 for
     # IL7_production: the noise check compared it only with its own largest value
     with pytest.raises(
-        Il7Error, match=r"IL4_medium at 7 day is .* less than one molecule or cell more of any species"
+        Il7Error, match=r"IL4_medium at day 7 is .* less than one molecule or cell more of any species"
     ):
         sensitivities("baseline", "IL4_medium", parameters="IL7_production")

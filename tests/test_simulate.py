@@ -141,7 +141,7 @@ def test_a_failed_run_of_a_users_file_names_the_file(tmp_path: Path) -> None:
         dataclasses.replace(p, doses=tuple(dataclasses.replace(d, amount=1e300) for d in p.doses))
         for p in huge.periods
     )
-    with pytest.raises(SolveError, match=rf"scenario 'stiff' \({re.escape(str(course))}\): at t = 0 day"):
+    with pytest.raises(SolveError, match=rf"scenario 'stiff' \({re.escape(str(course))}\): at day 0"):
         il7.simulate(dataclasses.replace(huge, periods=periods))
 
 
@@ -616,7 +616,7 @@ def test_overrides_replace_the_steady_state_settings_and_refuse_later_ones() -> 
     assert hiv["CD4_blood"][0] == pytest.approx(experiments.body_steady_state()["CD4_blood"], rel=0.01)
     # transplant switches conditioning on during its course: an override cannot say when
     with pytest.raises(
-        Il7Error, match=r"override k_condition: scenario 'transplant' itself changes it at time"
+        Il7Error, match=r"override k_condition: scenario 'transplant' itself changes it at day -7"
     ):
         il7.simulate("transplant", overrides={"k_condition": 1})
     with pytest.raises(Il7Error, match=r"give a mapping of parameter id to value.*not a list"):
@@ -832,5 +832,5 @@ def test_the_python_api_warns_of_what_a_run_says_to_distrust() -> None:
     with pytest.warns(il7.Il7Warning, match=r"age = 110 years lies outside its bounds"):
         traj = il7.simulate("baseline", overrides={"age": "110 years"})
     assert any("age = 110 years" in note for note in traj.notes)
-    with pytest.warns(il7.Il7Warning, match=r"the output ends at 5 day, before 5 of the scenario's 8 doses"):
+    with pytest.warns(il7.Il7Warning, match=r"the output ends at day 5, before 5 of the scenario's 8 doses"):
         il7.simulate(il7.load_scenario("sportes_2008").with_output(t_end=5))

@@ -154,16 +154,16 @@ class Scenario:
         infusions that start, or stop, later. Empty when nothing does."""
         end, unit = self.t_end, self.time_unit
         out = []
-        later = [f"{p.time:g}" for p in self.periods if p.time > end and p.set]
+        later = [clock(p.time, unit) for p in self.periods if p.time > end and p.set]
         if later:
-            out.append(f"the settings at {', '.join(later)} {unit}")
+            out.append(f"the settings at {', '.join(later)}")
         boluses = sorted(d.time for d in self.boluses)
         late = [t for t in boluses if t > end]
         if len(boluses) == 1 and late:
-            out.append(f"the dose at {late[0]:g} {unit}")
+            out.append(f"the dose at {clock(late[0], unit)}")
         elif late:
             counted = "all" if len(late) == len(boluses) else str(len(late))
-            out.append(f"{counted} of the scenario's {len(boluses)} doses (from {late[0]:g} {unit})")
+            out.append(f"{counted} of the scenario's {len(boluses)} doses (from {clock(late[0], unit)})")
         runs: dict[str, list[Dose]] = {}
         for period in self.periods:
             for dose in period.doses:
@@ -174,16 +174,18 @@ class Scenario:
             for on, off in zip(events[0::2], events[1::2], strict=True):
                 if off.time > end:
                     part = "the" if on.time > end else "the end of the"
-                    out.append(f"{part} {on.drug} infusion from {on.time:g} to {off.time:g} {unit}")
+                    out.append(
+                        f"{part} {on.drug} infusion from {clock(on.time, unit)} to {clock(off.time, unit)}"
+                    )
         return tuple(out)
 
     def beyond_output_note(self, consequence: str, fix: str) -> str | None:
-        """:meth:`beyond_output` as one sentence (``"the output ends at 5 day, before ..., which
+        """:meth:`beyond_output` as one sentence (``"the output ends at day 5, before ..., which
         {consequence}; {fix}"``), or ``None`` when nothing comes after the output."""
         unseen = self.beyond_output()
         if not unseen:
             return None
-        return f"the output ends at {self.t_end:g} {self.time_unit}, before {'; '.join(unseen)}, which {consequence}; {fix}"
+        return f"the output ends at {clock(self.t_end, self.time_unit)}, before {'; '.join(unseen)}, which {consequence}; {fix}"
 
     def doses_in_words(self) -> str:
         """The boluses as 'DRUG AMOUNT UNIT ROUTE xCOUNT every INTERVAL' (in the order given), and

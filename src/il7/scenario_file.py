@@ -23,6 +23,7 @@ from il7.scenario import (
     Dose,
     Period,
     Scenario,
+    clock,
     first_time,
     opening_period,
     readout_not_parameter,
@@ -279,7 +280,7 @@ class _Parser:
                 continue  # its settings make the start
             for key in sorted({k for k, _ in period.set} & set(sizes)):
                 self.problem(
-                    f"the period at {period.time:g} {time_unit} sets {key}, which sizes {sizes[key]}: the "
+                    f"the period at {clock(period.time, time_unit)} sets {key}, which sizes {sizes[key]}: the "
                     "model computes these once, at the start; set it in the first period (at -inf, or "
                     "at or before the first output time) or with --set"
                 )
@@ -567,7 +568,7 @@ class _Parser:
         for start, stop, other in self.infusions.get(param, []):
             if time < stop and start < time + duration:
                 self.problem(
-                    f"{where}: overlaps the {raw['drug']} infusion of {other} ({start:g} to {stop:g} {time_unit}); "
+                    f"{where}: overlaps the {raw['drug']} infusion of {other} ({clock(start, time_unit)} to {clock(stop, time_unit)}); "
                     "one infusion of a drug runs at a time: give the combined rate as one infusion"
                 )
                 return []

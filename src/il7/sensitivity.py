@@ -41,7 +41,7 @@ from il7 import build, units
 from il7.engine import engine
 from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
-from il7.scenario import LIST_READOUTS, Scenario, known_readouts, load
+from il7.scenario import LIST_READOUTS, Scenario, clock, known_readouts, load
 from il7.simulate import readout_unit, scenario_overrides, simulate, simulate_many, values_in_run, workers
 
 DEFAULT_STEP = 0.1
@@ -130,10 +130,10 @@ class Sensitivities:
 
     @property
     def quantity(self) -> str:
-        """What the coefficients are of, in words: ``CD4_blood at 28 day`` or, for a fold change,
-        ``CD4_blood at 28 day / at 0 day``."""
-        at = f"{self.readout} at {self.at:g} {self.time_unit}"
-        return at if self.fold_from is None else f"{at} / at {self.fold_from:g} {self.time_unit}"
+        """What the coefficients are of, in words: ``CD4_blood at day 28`` or, for a fold change,
+        ``CD4_blood at day 28 / at day 0``."""
+        at = f"{self.readout} at {clock(self.at, self.time_unit)}"
+        return at if self.fold_from is None else f"{at} / at {clock(self.fold_from, self.time_unit)}"
 
     def to_pandas(self) -> pd.DataFrame:
         """Every parameter asked for, indexed by id: the rows strongest first, then those not
@@ -300,7 +300,7 @@ def sensitivities(
     if not _real(when) or not math.isfinite(when) or when < first:
         raise Il7Error(
             f"{where}: time {when!r} must be a finite time at or after the scenario's first output, "
-            f"{first:g} {scenario.time_unit}"
+            f"{clock(first, scenario.time_unit)}"
         )
     # before its first output a scenario that starts at steady state is at that steady state (the
     # level before a dose given at the first output time); one without has no state there
@@ -315,7 +315,7 @@ def sensitivities(
         )
         raise Il7Error(
             f"{where}: fold_from (--fold-from) {fold_from!r} must be {since} before the time read, "
-            f"{when:g} {scenario.time_unit}"
+            f"{clock(when, scenario.time_unit)}"
         )
     table = {p.id: p for p in build.parameters()}
     chosen = list(varied_parameters()) if parameters is None else build.split_ids(parameters, where=where)
@@ -345,14 +345,14 @@ def sensitivities(
     for index, time in ((-1, when), (base, fold_from)):
         if index is not None and not abs(trajectory[index]) > NOISE_FLOOR * largest:
             raise Il7Error(
-                f"{where}: {readout} at {time:g} {scenario.time_unit} is {trajectory[index]:.3g}{units.suffix(unit)}, "
+                f"{where}: {readout} at {clock(time, scenario.time_unit)} is {trajectory[index]:.3g}{units.suffix(unit)}, "
                 f"at the solver's noise level (its largest value in the run is {largest:.3g}); relative "
                 "changes of it mean nothing: choose another time or readout"
             )
     molecule = engine().one_molecule(readout)  # at `when`, the run's last state, which the engine holds
     if abs(trajectory[-1]) < molecule:  # smaller than what one molecule changes: not the model's
         raise Il7Error(
-            f"{where}: {readout} at {when:g} {scenario.time_unit} is {trajectory[-1]:.3g}{units.suffix(unit)}, less "
+            f"{where}: {readout} at {clock(when, scenario.time_unit)} is {trajectory[-1]:.3g}{units.suffix(unit)}, less "
             f"than one molecule or cell more of any species would change it ({molecule:.3g}{units.suffix(unit)}): the "
             "model does not resolve it there, and relative changes of it mean nothing; choose another time or readout"
         )

@@ -34,6 +34,7 @@ from il7.scenario import (
     Period,
     Scenario,
     builtin_dir,
+    clock,
     load,
     readout_not_parameter,
     vocabulary,
@@ -353,8 +354,8 @@ def _checked_overrides(
         changed = sorted({key for key, _ in period.set} & set(resolved))
         if changed and period is not scenario.preequilibration:
             raise Il7Error(
-                f"override {', '.join(changed)}: scenario '{scenario.name}' itself changes it at time "
-                f"{period.time:g} {scenario.time_unit}; an override sets the body before its steady state, "
+                f"override {', '.join(changed)}: scenario '{scenario.name}' itself changes it at "
+                f"{clock(period.time, scenario.time_unit)}; an override sets the body before its steady state, "
                 "so change it in a copy of the scenario file instead"
             )
     return resolved, outside
@@ -561,11 +562,11 @@ def _advance(eng: Engine, scenario: Scenario, t0: float, t1: float, take: np.nda
         block = eng.advance(t0, t1, take)
     except SolveError as exc:
         raise SolveError(
-            f"at t = {t0 / TIME_UNITS[scenario.time_unit]:g} {scenario.time_unit}: {exc}"
+            f"at {clock(t0 / TIME_UNITS[scenario.time_unit], scenario.time_unit)}: {exc}"
         ) from None
     if not np.all(np.isfinite(block)):
         raise SolveError(
-            f"at t = {t0 / TIME_UNITS[scenario.time_unit]:g} {scenario.time_unit}: the solution "
+            f"at {clock(t0 / TIME_UNITS[scenario.time_unit], scenario.time_unit)}: the solution "
             "became non-finite; check the overrides for extreme values"
         )
     return block

@@ -317,7 +317,7 @@ def _with_output_time(chosen: Scenario, at: float | None) -> Scenario:
     first, last = chosen.times[0], chosen.t_end
     if not (math.isfinite(at) and first <= at <= last):
         raise Il7Error(
-            f"--at {at:g} lies outside the run; give a time from {first:g} to {last:g} {chosen.time_unit}"
+            f"--at {at:g} lies outside the run; give a number from {first:g} to {last:g}, in the scenario's time unit ({chosen.time_unit})"
         )
     return dataclasses.replace(chosen, times=tuple(sorted({*chosen.times, float(at)})))
 
