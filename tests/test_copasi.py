@@ -129,7 +129,7 @@ def test_every_builtin_scenario_runs_in_copasi_as_in_il7(tmp_path: Path, name: s
 def test_an_archive_reads_a_concentration_species_as_an_amount_as_il7_does(tmp_path: Path) -> None:
     # il7 reads a species as its amount; an SBML species that is a concentration (free IL-7 in
     # tissue fluid) reaches the SED-ML through a parameter that multiplies by its volume
-    s = scenario.parse(
+    s = scenario.load(
         {
             "name": "dosed",
             "description": "An IV bolus of IL-7, read as free IL-7 molecules in tissue fluid and plasma",

@@ -42,7 +42,7 @@ def _agrees(ours: np.ndarray, theirs: np.ndarray) -> bool:
 def test_an_infusion_and_an_override_run_in_roadrunner_as_in_il7() -> None:
     import roadrunner
 
-    s = scenario.parse(INFUSED)
+    s = scenario.load(INFUSED)
     overrides = {"age": "70 years"}
     text = export_sbml(scenario=s, overrides=overrides)
     assert build.consistency_report(text) == []  # events and settings keep units consistent
@@ -108,12 +108,12 @@ def test_a_scenario_at_another_dose_exports_with_a_valid_model_id_and_runs_as_in
 
 def test_a_volume_changed_after_the_start_is_not_exported() -> None:
     # SBML tools differ on what a compartment's jump does to the concentrations in it
-    s = scenario.parse(INFUSED | {"periods": [{"time": "-inf"}, {"time": 2, "set": {"tissue": "13 L"}}]})
+    s = scenario.load(INFUSED | {"periods": [{"time": "-inf"}, {"time": 2, "set": {"tissue": "13 L"}}]})
     with pytest.raises(
         Il7Error, match=r"changes the volume of tissue after it starts; .* set the volume before"
     ):
         export_sbml(scenario=s)
-    export_sbml(scenario=scenario.parse(INFUSED | {"periods": [{"time": "-inf", "set": {"tissue": "13 L"}}]}))
+    export_sbml(scenario=scenario.load(INFUSED | {"periods": [{"time": "-inf", "set": {"tissue": "13 L"}}]}))
 
 
 READ_SEDML = """
@@ -172,7 +172,7 @@ def test_an_archive_holds_a_consistent_model_and_a_valid_run(tmp_path: Path) -> 
 
 
 def test_an_archive_needs_evenly_spaced_output_times(tmp_path: Path) -> None:
-    s = scenario.parse(INFUSED | {"output": {"times": [0, 1, 5]}})
+    s = scenario.load(INFUSED | {"output": {"times": [0, 1, 5]}})
     with pytest.raises(Il7Error, match=r"evenly spaced grid, .* give output: \{t_end: T, n: N\}"):
         export_omex(tmp_path / "x.omex", scenario=s)
     assert not (tmp_path / "x.omex").exists()

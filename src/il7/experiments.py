@@ -1,6 +1,6 @@
 """In-silico versions of the published experiments the molecular layer is judged by.
 
-Each function builds scenarios (:func:`il7.scenario.parse`), simulates them and returns the
+Each function builds scenarios (:func:`il7.scenario.load`), simulates them and returns the
 numbers the paper reports, so that tests, the calibration and the report ask the same
 question the same way. Culture experiments run in the ``culture_well`` context (1e6 T cells in
 200 uL); body experiments in ``human_body``.

@@ -84,7 +84,7 @@ def _minus_inf(raw: Any) -> bool:
 
 def checked(data: Any, *, file: str, steady_start: bool) -> Scenario:
     """The scenario ``data`` (a file's, from :func:`il7.scenario_yaml.read`) describes, or a
-    :class:`~il7.errors.ScenarioError` listing every problem (see :func:`il7.scenario.parse`)."""
+    :class:`~il7.errors.ScenarioError` listing every problem (see :func:`il7.scenario.load`)."""
     return _Parser(file, steady_start=steady_start).scenario(data)
 
 
