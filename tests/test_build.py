@@ -88,6 +88,32 @@ def test_molecules_carry_miriam_identifiers(document: libsbml.SBMLDocument) -> N
         assert resources(s), f"species {s.getId()} has no annotation"
 
 
+def test_reactions_and_molecules_carry_sbo_terms(document: libsbml.SBMLDocument) -> None:
+    # the SBO category of libSBML's check (in test_sbml_is_level3_version2...) judges each term's
+    # branch; here every reaction must have one, and the molecules the kind named in the .ant files
+    model = document.getModel()
+    kinds = {r.getId(): r.getSBOTerm() for r in model.getListOfReactions()}
+    assert all(libsbml.SBO.isOccurringEntityRepresentation(t) for t in kinds.values()), [
+        r for r, t in kinds.items() if t < 0
+    ]
+    assert (kinds["J_bind_IL7Ra"], kinds["J_pSTAT5"], kinds["J_dpSTAT5"], kinds["J_tx_IL7RA"]) == (
+        177,
+        216,
+        330,
+        183,
+    )
+    assert kinds["J_carry_IL7Ra"] == 631  # receptors that cells gained or lost carry: a pseudoreaction
+    sbo = {s.getId(): s.getSBOTerm() for s in model.getListOfSpecies()}
+    assert (sbo["IL7_plasma"], sbo["IL7_IL7Ra_gc_T"], sbo["IL7RA_mRNA_T"], sbo["Ab_plasma"]) == (
+        252,
+        253,
+        250,
+        297,
+    )
+    assert sbo["Tn4"] == -1  # SBO has no term for a cell: cell pools carry none
+    assert all(model.getCompartment(c).getSBOTerm() == 290 for c in ("plasma", "tissue"))
+
+
 def test_serum_observable_converts_molecules_to_pg_per_ml() -> None:
     from il7.engine import engine
 

@@ -198,3 +198,26 @@ def test_export_omex_refuses_a_path_that_is_no_file_name_in_one_line(path: objec
     with pytest.raises(Il7Error, match=r"^path .*: give a name, e\.g\. 'run\.omex'$") as info:
         export_omex(path, scenario="baseline")  # type: ignore[arg-type]
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "name", ["transplant", "sportes_2008", "anti_cd127_single", "culture_dose", "tumour_il7"]
+)
+def test_a_reaction_written_irreversible_never_runs_backwards(name: str) -> None:
+    # the .ant files write => where a rate law cannot turn negative (SBML reversible="false"),
+    # -> where it can (binding, logistic growth, division net of a reference, what cells carry)
+    import libsbml
+    import roadrunner
+
+    s = scenario.load(name)
+    text = export_sbml(scenario=s)
+    model = libsbml.readSBMLFromString(text).getModel()
+    one_way = [r.getId() for r in model.getListOfReactions() if not r.getReversible()]
+    assert len(one_way) > 100
+    rr = roadrunner.RoadRunner(text)
+    rr.timeCourseSelections = ["time", *one_way]
+    hours = output_hours(s)
+    rates = np.asarray(rr.simulate(times=list(np.linspace(0.0, hours[-1], 400))))[:, 1:]
+    largest = np.max(np.abs(rates), axis=0)
+    backwards = [rid for k, rid in enumerate(one_way) if rates[:, k].min() < -1e-9 * largest[k]]
+    assert backwards == []

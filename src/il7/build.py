@@ -432,7 +432,7 @@ def descriptions() -> tuple[dict[str, str], dict[str, str]]:
                 species[found.group(1) or found.group(2)] = found.group(3).strip()
             code, _, comment = line.partition("//")
             found = _REACTION_ID.match(code)
-            if found and "->" in code:
+            if found and ("->" in code or "=>" in code):  # => irreversible, -> reversible
                 parts = [comment.strip(), " ".join(b for b in block if b) or header]
                 reactions[found.group(1)] = f"{layer}: " + " | ".join(parts)
             if not text:
