@@ -17,9 +17,10 @@ from il7.simulate import simulate
 
 
 def test_linear_observable_map_is_exact() -> None:
-    """pSTAT5_MFI = offset + scale x fraction, so d ln MFI / d ln scale = (MFI - offset) / MFI and
-    d ln MFI / d ln offset = offset / MFI, exactly at any step; a tumour parameter, in a well
-    without tumour, moves nothing."""
+    """pSTAT5_MFI = offset + scale x fraction, so the runs at scale x (1 + step) and / (1 + step)
+    give MFI = offset + (MFI - offset) x (1 + step)^(+-1), and the coefficient is the log slope
+    between them, exactly at any step (and (MFI - offset) / MFI as the step shrinks); likewise for
+    the offset. A tumour parameter, in a well without tumour, moves nothing."""
     result = sensitivities(
         "culture_dose",
         "pSTAT5_MFI",
@@ -31,8 +32,17 @@ def test_linear_observable_map_is_exact() -> None:
     mfi, offset = result.nominal, table["pSTAT5_MFI_offset"]
     assert offset is not None and mfi > 1000  # a real response at 1 ng/mL, 30 min
     rows = {r.parameter: r for r in result.rows}
-    assert rows["pSTAT5_MFI_scale"].coefficient == pytest.approx((mfi - offset) / mfi, rel=1e-9)
-    assert rows["pSTAT5_MFI_offset"].coefficient == pytest.approx(offset / mfi, rel=1e-9)
+    up, signal = 1.3, mfi - offset
+
+    def slope(high: float, low: float) -> float:
+        return math.log(high / low) / (2 * math.log(up))
+
+    scale, shift = rows["pSTAT5_MFI_scale"], rows["pSTAT5_MFI_offset"]
+    assert scale.coefficient == pytest.approx(slope(offset + signal * up, offset + signal / up), rel=1e-9)
+    assert shift.coefficient == pytest.approx(slope(offset * up + signal, offset / up + signal), rel=1e-9)
+    assert scale.coefficient == pytest.approx(
+        signal / mfi, rel=0.01
+    )  # the derivative, to the step's precision
     assert rows["r_tumour"].coefficient == 0.0
     assert result.rows[0].parameter == "pSTAT5_MFI_scale"  # strongest first
     assert all(r.method == "central" for r in result.rows)
@@ -232,14 +242,37 @@ def test_a_tornado_of_no_whole_number_of_bars_is_refused_in_one_line(top: object
 
 
 def test_a_response_far_from_linear_is_marked() -> None:
-    """The transplant's aGVHD index answers r_allo steeply (0.05 at /1.1, 10 at x1.1): one central
-    slope (+76) hid that the two sides give +137 and +10 (a clinician's walk-through)."""
-    result = sensitivities("transplant", "aGVHD_index", at=100.0, parameters="r_allo,graft_T")
+    """A row whose two sides alone give log slopes more than 2-fold apart is marked: here the
+    readout grows 10-fold for x1.1 and falls 5% for /1.1 (a threshold just above the value)."""
+    from il7.sensitivity import _row
+
+    p = next(q for q in build.parameters() if q.id == "r_allo")
+    row = _row(p, 0.3, 1.0, {"high": 10.0, "low": 0.95}, {}, 1.1)
+    up, down = math.log(10.0) / math.log(1.1), -math.log(0.95) / math.log(1.1)
+    assert row.method == (
+        f"central, far from linear here: the upper side alone gives {up:+.3g}, the lower {down:+.3g}; "
+        "no one slope describes the response"
+    )
+    assert row.coefficient == pytest.approx(math.log(10.0 / 0.95) / (2 * math.log(1.1)), rel=1e-12)
+    flat = _row(p, 0.3, 1.0, {"high": 1.0 + 1e-4, "low": 1.0 - 1e-4}, {}, 1.1)
+    assert flat.method == "central"
+
+
+def test_the_coefficient_is_a_log_slope_where_a_readout_grows_exponentially() -> None:
+    """Gain-of-function blasts grow as exp((r_leuk_max - d_leuk) t), so ln(blasts) at day 21 is
+    linear in r_leuk_max: both sides give the same log slope, d ln y / d ln p = r_leuk_max x 21
+    days x (its share of the signal); the relative change (Delta y / y) / (Delta p / p) gave +18
+    where the slope is +14, and marked it far from linear (a leukaemia biologist's walk-through)."""
+    result = sensitivities("leukaemia_il7r_gof", "Leuk", at=21.0, parameters=["r_leuk_max", "d_leuk"])
     rows = {r.parameter: r for r in result.rows}
-    steep = rows["r_allo"]
-    assert steep.method.startswith("central, far from linear here: the upper side alone gives +1")
-    assert steep.high / result.nominal > 10 > 0.1 > steep.low / result.nominal
-    assert rows["graft_T"].method == "central"  # nearly proportional: both sides agree
+    for row in rows.values():
+        assert row.method == "central"
+        assert row.coefficient == pytest.approx(math.log(row.high / row.low) / (2 * math.log(1.1)), rel=1e-12)
+    assert rows["r_leuk_max"].coefficient == pytest.approx(0.7 * 21.0, rel=0.1)  # K_leuk slows it a little
+    assert rows["d_leuk"].coefficient == pytest.approx(-0.2 * 21.0, rel=0.1)
+    # an assumed value has no source; its note, which says why, travels with the row (CSV, JSON)
+    assert rows["r_leuk_max"].source == "" and "no measurement read here" in rows["r_leuk_max"].note
+    assert "no measurement read here" in result.to_pandas().loc["r_leuk_max", "note"]
 
 
 def test_a_readout_absent_from_the_whole_run_is_refused() -> None:

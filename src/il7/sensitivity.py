@@ -67,8 +67,9 @@ class Sensitivity:
         Parameter id (``il7 parameters``).
     value
         The value scaled, in the table's unit: the parameter's value in this run.
-    unit, status, source
-        From the parameter table; ``source`` is empty for an assumed value (see its note).
+    unit, status, source, note
+        From the parameter table; ``source`` is empty for an assumed value, whose ``note`` says why
+        it was chosen.
     coefficient
         d ln|y| / d ln(parameter), dimensionless, where y is the readout or its fold change
         (:attr:`Sensitivities.quantity`).
@@ -86,6 +87,7 @@ class Sensitivity:
     unit: str
     status: str
     source: str
+    note: str
     coefficient: float
     low: float
     high: float
@@ -343,7 +345,7 @@ def sensitivities(
     largest = float(max(abs(trajectory)))
     unit = readout_unit(readout)
     for index, time in ((-1, when), (base, fold_from)):
-        if index is not None and not abs(trajectory[index]) > NOISE_FLOOR * largest:
+        if index is not None and time is not None and not abs(trajectory[index]) > NOISE_FLOOR * largest:
             raise Il7Error(
                 f"{where}: {readout} at {clock(time, scenario.time_unit)} is {trajectory[index]:.3g}{units.suffix(unit)}, "
                 f"at the solver's noise level (its largest value in the run is {largest:.3g}); relative "
@@ -458,9 +460,17 @@ def _both_sides_of_each(
 
 NONLINEAR_RATIO = 2.0
 """A central row is marked far from linear where one side's estimate exceeds the other's by this
-factor (or they differ in sign): r_allo moves the transplant's aGVHD index +137 up and +10 down."""
+factor (or they differ in sign): the last 10% of a response that saturates, say."""
 NONLINEAR_FLOOR = 0.01
 """Below this |coefficient| neither side's estimate is worth comparing (solver noise)."""
+
+
+def _log_slope(upper: float, lower: float, factor: float) -> float | None:
+    """d ln|y| / d ln p between two runs whose parameter values differ by ``factor``: ``None``
+    where the two readouts differ in sign or one is 0 (no logarithm joins them)."""
+    if upper * lower <= 0:
+        return None
+    return math.log(upper / lower) / math.log(factor)
 
 
 def _row(
@@ -471,35 +481,39 @@ def _row(
     refused: dict[str, str],
     up: float,
 ) -> Sensitivity:
-    """One row from the runs that went through (at least one side)."""
+    """One row from the runs that went through (at least one side): the slope of ln|y| against
+    ln p between them. A 10% step of a steep response (a leukaemia growing for weeks) spans a
+    large change of y, where a relative difference (Delta y / y) / (Delta p / p) would be far
+    from d ln y / d ln p: +18 for a log slope of +14."""
     high, low = sides.get("high", math.nan), sides.get("low", math.nan)
     if len(sides) == 2:
-        change, span, method = high - low, up - 1.0 / up, "central"
-        above, below = (
-            (high - nominal) / ((up - 1.0) * nominal),
-            (nominal - low) / ((1.0 - 1.0 / up) * nominal),
-        )
-        larger, smaller = max(abs(above), abs(below)), min(abs(above), abs(below))
-        if larger > NONLINEAR_FLOOR and (above * below < 0 or larger > NONLINEAR_RATIO * smaller):
-            method = (
-                f"central, far from linear here: the upper side alone gives {above:+.3g}, the lower "
-                f"{below:+.3g}; no one slope describes the response"
-            )
+        upper, lower, span, method = high, low, (up, 1.0 / up), "central"
+        above, below = _log_slope(high, nominal, up), _log_slope(nominal, low, up)
+        if above is not None and below is not None:
+            larger, smaller = max(abs(above), abs(below)), min(abs(above), abs(below))
+            if larger > NONLINEAR_FLOOR and (above * below < 0 or larger > NONLINEAR_RATIO * smaller):
+                method = (
+                    f"central, far from linear here: the upper side alone gives {above:+.3g}, the lower "
+                    f"{below:+.3g}; no one slope describes the response"
+                )
     elif "high" in sides:
-        change, span, method = high - nominal, up - 1.0, f"upper side only (lower refused: {refused['low']})"
+        upper, lower, span = high, nominal, (up, 1.0)
+        method = f"upper side only (lower refused: {refused['low']})"
     else:
-        change, span, method = (
-            nominal - low,
-            1.0 - 1.0 / up,
-            f"lower side only (upper refused: {refused['high']})",
-        )
+        upper, lower, span = nominal, low, (1.0, 1.0 / up)
+        method = f"lower side only (upper refused: {refused['high']})"
+    coefficient = _log_slope(upper, lower, span[0] / span[1])
+    if coefficient is None:  # no logarithm joins two values of opposite sign: the relative change
+        coefficient = (upper - lower) / ((span[0] - span[1]) * nominal)
+        method += "; the readout changes sign within the step: (Delta y / y) / (Delta p / p), not a log slope"
     return Sensitivity(
         parameter=p.id,
         value=value,
         unit=p.unit,
         status=p.status,
         source=p.source,
-        coefficient=change / (span * nominal),
+        note=p.note,
+        coefficient=coefficient,
         low=low,
         high=high,
         method=method,
