@@ -1,6 +1,7 @@
 """Simulation: scenarios run, overrides act and leave nothing behind, results export."""
 
 import dataclasses
+import math
 import re
 from pathlib import Path
 
@@ -834,3 +835,52 @@ def test_the_python_api_warns_of_what_a_run_says_to_distrust() -> None:
     assert any("age = 110 years" in note for note in traj.notes)
     with pytest.warns(il7.Il7Warning, match=r"the output ends at day 5, before 5 of the scenario's 8 doses"):
         il7.simulate(il7.load_scenario("sportes_2008").with_output(t_end=5))
+
+
+def _blasts(seed: float, *, gof: int, knockout: list[str] | None = None, days: float = 30.0) -> il7.Scenario:
+    opening: dict[str, object] = {"time": "-inf"}
+    if knockout:
+        opening["knockout"] = knockout
+    return il7.load_scenario(
+        {
+            "name": "blasts",
+            "description": "blasts seeded at day 0",
+            "context": "human_body",
+            "time_unit": "day",
+            "periods": [opening, {"time": 0, "set": {"Leuk": f"{seed:g} cells", "IL7R_gof": gof}}],
+            "readouts": ["Leuk"],
+            "output": {"times": [0, days]},
+        }
+    )
+
+
+def test_blasts_below_one_cell_stay_extinct_and_a_million_grow_as_before() -> None:
+    # anti-CD127 took wild-type blasts to 0.005 cells by day 106, and they grew back to 4e11 by
+    # day 365 from that fraction of a cell (a leukaemia biologist's walk-through)
+    fraction = il7.simulate(_blasts(0.01, gof=1))["Leuk"]
+    assert fraction[-1] < fraction[0]  # gain-of-function blasts, net +0.5/day above one cell
+    million = il7.simulate(_blasts(1e6, gof=1, days=10))["Leuk"]
+    net = 0.7 - 0.2  # r_leuk_max - d_leuk at full signal, far below K_leuk (1.5e8 of 1e12 cells)
+    assert million[-1] / million[0] == pytest.approx(math.exp(net * 10.0), rel=0.01)
+
+
+def test_the_hosts_receptor_knockout_leaves_the_blasts_own_receptor() -> None:
+    # blasts in an IL-7Ralpha-knockout host, where serum IL-7 is 70 times normal, read no
+    # signal and died, while those in a gc-knockout host grew as in a normal one
+    normal = il7.simulate(_blasts(1e6, gof=0, days=21))["Leuk"]
+    il7r_ko = il7.simulate(_blasts(1e6, gof=0, knockout=["IL7R"], days=21))["Leuk"]
+    assert normal[-1] > normal[0]
+    assert il7r_ko[-1] > normal[-1]  # the same receptor, more IL-7 left by the host's missing consumers
+
+
+def test_il7_independent_division_is_a_users_question_about_wild_type_blasts() -> None:
+    without_il7 = _blasts(1e6, gof=0, knockout=["IL7"], days=21)
+    dying = il7.simulate(without_il7)["Leuk"]
+    driven = il7.simulate(without_il7, overrides={"r_leuk_indep": "0.3 1/day"})["Leuk"]
+    assert dying[-1] < dying[0] < driven[-1]  # death 0.2/day against 0.3/day of other drivers
+
+
+def test_blasts_seeded_before_the_steady_state_say_they_start_at_their_plateau() -> None:
+    notes = il7.simulate("baseline", overrides={"leukaemia_seed": 1e6}).notes
+    assert any(n.startswith("Leuk starts at 4.29e+11 cells: seeded before the steady state") for n in notes)
+    assert not any("starts at" in n for n in il7.simulate("leukaemia_il7r_gof").notes)

@@ -215,6 +215,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     eng = engine()
     try:
         prepare(eng, scenario, resolved)
+        seeded = _grown_before_the_start(eng, scenario)
         data = integrate(eng, scenario)
     except SolveError as exc:
         own = scenario.file and Path(scenario.file).parent != builtin_dir()  # a user's file: say which
@@ -226,7 +227,27 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         columns=scenario.readouts,
         units=tuple(readout_unit(r) for r in scenario.readouts),
         data=data,
-        notes=scenario.notes + outside + _beyond_a_body(eng, scenario),
+        notes=scenario.notes + outside + seeded + _beyond_a_body(eng, scenario),
+    )
+
+
+SEEDED = {"Tumour": "tumour_seed", "Leuk": "leukaemia_seed"}
+"""Tumour cells and blasts, each with the parameter that seeds it before a steady state."""
+
+
+def _grown_before_the_start(eng: Engine, scenario: Scenario) -> tuple[str, ...]:
+    """Notes on tumour cells or blasts that a scenario starting at steady state already holds at
+    its start: seeded before the steady state (``--set leukaemia_seed=1e6``), they have grown to
+    their plateau there, where a user meant to follow their growth from the seed."""
+    if scenario.preequilibration is None:
+        return ()
+    amounts = dict(zip(eng.species, eng.snapshot(), strict=True))
+    return tuple(
+        f"{species} starts at {amounts[species]:.3g} cells: seeded before the steady state, it has grown "
+        f"to its plateau there ({seed}); to follow its growth from a seed, set {species} in a period after "
+        f"the start (set: {{{species}: 1e6 cells}})"
+        for species, seed in SEEDED.items()
+        if amounts.get(species, 0.0) >= 1.0
     )
 
 
