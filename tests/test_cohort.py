@@ -1,5 +1,6 @@
 """The virtual transplant cohort: a seeded draw, and ROC arithmetic that could be wrong."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -202,3 +203,25 @@ def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_the_others_are_st
     kept = patients[patients["status"] == "ok"]
     by_group = kept.groupby("agvhd")["il7_day14_pg_ml"].median()
     assert by_group[True] == pytest.approx(row["il7_day14_median_agvhd_pg_ml"], rel=1e-12)
+
+
+def test_arms_compared_at_one_threshold_and_acute_gvhd_read_to_day_100(tmp_path: Path) -> None:
+    # every cohort set its own threshold at its 64th percentile, so a marrow or rhIL-7 arm always
+    # reported 36% aGVHD; and a copy run to day +365 read its peak over the whole year (a transplant
+    # clinician's walk-through)
+    from il7 import scenario
+
+    own = scenario.load("transplant")
+    text = Path(own.file).read_text()
+    (tmp_path / "year.yaml").write_text(text.replace("t_end: 100, n: 108", "t_end: 365, n: 374"))
+    reference = cohort.run(10, 1)
+    longer = cohort.run(10, 1, scenario=str(tmp_path / "year.yaml"), threshold=reference.threshold)
+    # the same peaks to within their output grids' sampling (a day against 0.93 days), where the
+    # year's peaks were up to 1.38-fold higher
+    assert np.allclose(longer.peak_alloreactive, reference.peak_alloreactive, rtol=0.005)
+    assert np.array_equal(longer.agvhd, reference.agvhd)
+    lower = cohort.run(10, 1, threshold=0.5 * reference.threshold)
+    assert lower.threshold == 0.5 * reference.threshold and lower.agvhd.mean() > reference.agvhd.mean()
+    for bad in (0, -1.0, math.nan, "3e7"):
+        with pytest.raises(Il7Error, match="give a positive number of alloreactive cells"):
+            cohort.run(10, 1, threshold=bad)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ P = .01 and .00003; sensitivity up to 86%, specificity 100%), with the ROC of da
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,9 @@ TRAITS = {
     ),
 }
 """The traits in which the virtual patients differ (parameter ids, see ``il7 parameters``)."""
+
+ACUTE_DAYS = 100.0
+"""Acute GVHD is read to day +100 (the classical limit), also in a scenario that runs longer."""
 
 READOUTS = ("IL7_serum_total", "Tallo")
 """What the study reads from each patient: total serum IL-7 and the alloreactive donor T cells."""
@@ -229,6 +233,7 @@ def run(
     seed: int = 2008,
     *,
     scenario: Scenario | str = "transplant",
+    threshold: float | None = None,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> CohortResult:
@@ -246,6 +251,12 @@ def run(
         that trait's median; the same seed then gives the same patients with that trait scaled,
         except the few drawn again in either cohort (a patient with a value outside a bound is
         drawn again whole in one cohort and kept in the other).
+    threshold
+        Alloreactive donor T cells (cells) above which a patient is read as having acute GVHD.
+        ``None`` (default): this cohort's own, the peak that :data:`AGVHD_INCIDENCE` of its
+        patients reach, so the incidence is set, not found. To compare two arms (another graft,
+        rhIL-7 after the transplant), give both the same number, e.g. the built-in cohort's
+        (``gvhd_threshold`` in the parameter table): then the incidence is each arm's own.
     jobs
         Processes that run the patients (0: one per CPU); the result does not depend on it.
     progress
@@ -254,7 +265,8 @@ def run(
     Raises
     ------
     Il7Error
-        A bad ``n``, ``seed`` or ``jobs``, or fewer than 10 patients whose run went through. A
+        A bad ``n``, ``seed``, ``threshold`` or ``jobs``, or fewer than 10 patients whose run went
+        through. A
         patient whose run fails is kept in :meth:`CohortResult.table` with the reason and left out
         of the statistics.
     """
@@ -264,6 +276,15 @@ def run(
         )
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
+    if threshold is not None and (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not math.isfinite(threshold)
+        or threshold <= 0
+    ):
+        raise Il7Error(
+            f"--threshold {threshold!r}: give a positive number of alloreactive cells, e.g. 3.25e7"
+        )
     chosen = scenario if isinstance(scenario, Scenario) else load(scenario)
     if chosen.time_unit != "day" or chosen.t_end < 100:
         raise Il7Error(
@@ -303,6 +324,7 @@ def run(
     day7, day14 = (
         np.array([experiments.value_at(patients.times, row, day) for row in il7]) for day in (7.0, 14.0)
     )
-    peak = allo.max(axis=1)
-    threshold = float(np.quantile(peak, 1.0 - AGVHD_INCIDENCE))
-    return CohortResult(patients, ok, day7, day14, peak, threshold, peak >= threshold)
+    acute = np.asarray(patients.times) <= ACUTE_DAYS  # acute GVHD: to day +100, however long the run
+    peak = allo[:, acute].max(axis=1)
+    cut = float(np.quantile(peak, 1.0 - AGVHD_INCIDENCE)) if threshold is None else float(threshold)
+    return CohortResult(patients, ok, day7, day14, peak, cut, peak >= cut)

@@ -400,8 +400,13 @@ def marrow_graft(scenario: Scenario) -> Scenario:
 def marrow_cohort() -> cohort.CohortResult:
     """The default cohort's patients with marrow grafts: each one's T-cell dose a tenth of their
     blood graft's, their CD34+ dose kept (the same seed, graft_T's median moved before the start;
-    the few patients drawn again in either cohort differ, see :func:`il7.cohort.run`)."""
-    return cohort.run(scenario=marrow_graft(load("transplant")), jobs=min(usable_cpus(), 4))
+    the few patients drawn again in either cohort differ, see :func:`il7.cohort.run`), read at the
+    default cohort's threshold."""
+    return cohort.run(
+        scenario=marrow_graft(load("transplant")),
+        threshold=cohort_study().threshold,
+        jobs=min(usable_cpus(), 4),
+    )
 
 
 GRAFT_READOUTS = ("naive_CD4_blood", "memory_CD4_blood", "naive_CD8_blood", "memory_CD8_blood", "CD8_blood")
@@ -459,8 +464,7 @@ def cd8_after_blood_graft(day: float) -> float:
 def cohort_marrow_agvhd_ratio() -> float:
     """aGVHD incidence of the marrow cohort, read at the blood cohort's threshold, over the blood
     cohort's."""
-    blood, marrow = cohort_study(), marrow_cohort()
-    return float(np.mean(marrow.peak_alloreactive >= blood.threshold) / np.mean(blood.agvhd))
+    return float(np.mean(marrow_cohort().agvhd) / np.mean(cohort_study().agvhd))
 
 
 def cohort_il7_graft_t_p_falling() -> float:

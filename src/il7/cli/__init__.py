@@ -415,6 +415,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     coh.add_argument("--n", type=int, default=300, help="number of patients (default 300)")
     coh.add_argument("--seed", type=int, default=2008, help="seed of the draw (default 2008)")
+    coh.add_argument(
+        "--threshold",
+        type=float,
+        metavar="CELLS",
+        help="alloreactive donor T cells that count as acute GVHD; default: this cohort's own, the peak "
+        "36%% of its patients reach (the incidence is then set, not found). To compare arms, give each "
+        "the same number, e.g. the built-in cohort's (gvhd_threshold in il7 parameters)",
+    )
     _jobs_option(coh, "patients")
     coh.add_argument(
         "--out",

@@ -343,6 +343,7 @@ def _cohort(args: argparse.Namespace) -> None:
             args.n,
             args.seed,
             scenario=chosen,
+            threshold=args.threshold,
             jobs=args.jobs,
             progress=lambda done, n: step(f"patient {done} of {n}"),
         )
@@ -386,11 +387,18 @@ def _cohort(args: argparse.Namespace) -> None:
         return
     for key, value in summary.items():
         print(f"{key:30s} {value:.4g}" if isinstance(value, float) else f"{key:30s} {value}")
-    print(
-        f"The incidence is set, not found: the threshold is the alloreactive peak that {cohort.AGVHD_INCIDENCE:.0%} "
-        "of the cohort's patients reach (Blood 2003;102:470); the cut-off, its sensitivity and specificity "
-        "are the best on these same patients."
-    )
+    if args.threshold is None:
+        print(
+            f"The incidence is set, not found: the threshold is the alloreactive peak that {cohort.AGVHD_INCIDENCE:.0%} "
+            "of the cohort's patients reach to day +100 (Blood 2003;102:470); to compare arms, give each "
+            "--threshold with the same number. The cut-off, its sensitivity and specificity are the best on "
+            "these same patients."
+        )
+    else:
+        print(
+            f"The incidence is found: patients whose alloreactive cells pass {args.threshold:.4g} by day +100. "
+            "The cut-off, its sensitivity and specificity are the best on these same patients."
+        )
     print(
         "Dean 2008: IL-7 higher in aGVHD at day +7 (P = .01) and +14 (P = .00003); sensitivity up to 86%, specificity 100%"
     )
