@@ -301,3 +301,30 @@ def test_a_dataframe_of_measurements_is_read_as_its_file_would_be(tmp_path: Path
         export_petab(
             tmp_path / "q", scenario="sportes_2008", data={"CD4_blood": 700}, estimate=["ka_rIL7_sc"]
         )  # type: ignore[arg-type]
+
+
+def test_a_measurements_unit_when_said_must_be_its_readouts(tmp_path: Path) -> None:
+    # IL-7 entered in ng/mL (0.025) was read as pg/mL, 1,000 times too low, and neither a unit
+    # column nor 'measurement [pg/mL]' could say otherwise (a transplant clinician's walk-through)
+    from il7.measurements import read_measurements
+
+    per_row = tmp_path / "rows.csv"
+    per_row.write_text(
+        "readout,time [day],measurement,unit\nIL7_serum_total,1,25,pg/mL\nCD4_blood,1,600,cells/uL\n"
+    )
+    assert [m.value for m in read_measurements(per_row)] == [25.0, 600.0]
+    header = tmp_path / "header.csv"
+    header.write_text("readout,time [day],measurement [pg/mL]\nIL7_serum_total,1,25\n")
+    assert [m.value for m in read_measurements(header)] == [25.0]
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("readout,time [day],measurement [ng/mL]\nIL7_serum_total,1,0.025\n")
+    with pytest.raises(
+        Il7Error,
+        match=r"wrong.csv:2: the measurement of IL7_serum_total is in ng/mL, but il7 reads IL7_serum_total in "
+        r"pg/mL \(il7 readouts\); convert the measurement and its sigma to pg/mL",
+    ):
+        read_measurements(wrong)
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("readout,time [day],measurement [pg/mL]\nIL7_serum_total,1,25\nCD4_blood,1,600\n")
+    with pytest.raises(Il7Error, match=r"mixed.csv:3: the measurement of CD4_blood is in pg/mL"):
+        read_measurements(mixed)

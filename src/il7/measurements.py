@@ -23,10 +23,14 @@ MAX_LISTED = 10
 """Most faulty rows one message lists (it counts the rest)."""
 MAX_BYTES = 100_000_000
 """Largest measurement file read: far above any study's table, far below what fills memory."""
-_COLUMNS = ("readout", "time", "measurement", "sigma")  # of a measurement file
-_EXPECTED = "readout, time [UNIT], measurement and optionally sigma"  # the columns, as messages say them
+_COLUMNS = ("readout", "time", "measurement", "sigma", "unit")  # of a measurement file
+_EXPECTED = (
+    "readout, time [UNIT], measurement and optionally sigma and unit"  # the columns, as messages say them
+)
 _TIME_COLUMN = re.compile(r"time\s*\[\s*([^\]]*?)\s*\]")
 """The time column's header, with its unit: ``time [day]``, as il7 simulate --out writes it."""
+_MEASUREMENT_COLUMN = re.compile(r"measurement\s*\[\s*([^\]]*?)\s*\]")
+"""The measurement column's header with a unit every row's readout must have: ``measurement [pg/mL]``."""
 _AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
 """Readout units that cannot be negative (rates and fluorescence after an offset can)."""
 
@@ -53,7 +57,9 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     """Read a measurement file: CSV or TSV with columns ``readout``, ``time [UNIT]`` (``min``,
     ``h``, ``day`` or ``week``, as ``il7 simulate --out`` writes it), ``measurement`` and optionally
     ``sigma``; values in the readout's unit. A time column without its unit is refused: hours read
-    as days put every measurement 24 times too late.
+    as days put every measurement 24 times too late. The measurements' unit may be said, per row in
+    a ``unit`` column or for all in the header (``measurement [pg/mL]``), and each must then be its
+    readout's (``il7 readouts``): IL-7 in ng/mL read as pg/mL is 1,000 times too low.
 
     Raises
     ------
@@ -95,9 +101,14 @@ def _measurements(text: str, delimiter: str, path: str, suffix: str) -> list[Mea
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows = (row for row in reader if any(c.strip() for c in row))  # blank lines above the header too
     header = [c.strip() for c in next(rows, [])]
-    time_unit = None
+    time_unit = value_unit = None
     columns = []
     for c in header:  # 'time [day]' is the time column, read in days
+        said = _MEASUREMENT_COLUMN.fullmatch(c)
+        if said is not None:  # 'measurement [pg/mL]': every row's readout must be in pg/mL
+            value_unit = said.group(1)
+            columns.append("measurement")
+            continue
         unit = _TIME_COLUMN.fullmatch(c)
         if unit is not None:
             if unit.group(1) not in TIME_UNITS:
@@ -155,7 +166,8 @@ def _measurements(text: str, delimiter: str, path: str, suffix: str) -> list[Mea
         if not any(c.strip() for c in cells):
             continue  # a blank line
         try:  # every row is read, so that one message lists every faulty row
-            out.append(_row(cells, columns, f"{path}:{reader.line_num}", known, fractions, time_unit))
+            where = f"{path}:{reader.line_num}"
+            out.append(_row(cells, columns, where, known, fractions, time_unit, value_unit))
         except Il7Error as exc:
             problems.append(str(exc))
     if len(problems) == 1:
@@ -176,8 +188,10 @@ def _row(
     known: set[str],
     fractions: frozenset[str],
     time_unit: str | None,
+    value_unit: str | None = None,
 ) -> Measurement:
-    """One row of a measurement file, checked (``where``: file and line, for messages)."""
+    """One row of a measurement file, checked (``where``: file and line, for messages);
+    ``value_unit``, the unit the header gives the measurements, if it does."""
     if len(cells) != len(columns):
         raise Il7Error(
             f"{where}: {len(cells)} cells where the header names {len(columns)} columns ({_EXPECTED})"
@@ -187,6 +201,12 @@ def _row(
     if readout not in known:
         raise Il7Error(
             f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; {LIST_READOUTS}"
+        )
+    said = row.get("unit") or value_unit
+    if said and said != readout_unit(readout):
+        raise Il7Error(
+            f"{where}: the measurement of {readout} is in {said}, but il7 reads {readout} in "
+            f"{readout_unit(readout)} (il7 readouts); convert the measurement and its sigma to {readout_unit(readout)}"
         )
     time = _number(row["time"], f"{where}: time")
     value = _number(row["measurement"], f"{where}: measurement")

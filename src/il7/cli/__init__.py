@@ -220,7 +220,8 @@ def _parser() -> argparse.ArgumentParser:
         "--data",
         metavar="FILE",
         help="petab with --scenario: measurements, a .csv or .tsv with columns readout, time [UNIT] "
-        "(min, h, day or week, as il7 simulate --out writes it), measurement (the readout's unit, see il7 readouts) and optionally sigma",
+        "(min, h, day or week, as il7 simulate --out writes it), measurement (the readout's unit, see il7 readouts) and optionally sigma and unit (each row's must "
+        "be its readout's; or measurement [UNIT] in the header)",
     )
     exp.add_argument(
         "--estimate",
