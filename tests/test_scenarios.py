@@ -137,8 +137,12 @@ def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
             r"a concentration \('ng/mL'\) only makes sense for route 'medium'",
         ),
         (
-            "{drug: IL7, amount: 10, unit: ug/kg, route: iv, count: 3}",
-            r"every: .None. must be a positive interval in day",
+            "{drug: IL7, amount: 10, unit: ug/kg, route: iv, count: 3}",  # said 'None' must be ...
+            r"dose: count 3 needs every: the interval between doses, a positive number in day",
+        ),
+        (
+            "{drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 1 week, count: 3}",
+            r"every: '1 week' must be a positive interval in day \(a number without a unit\)",
         ),
         (
             "{drug: CYT107, amount: 20, unit: ug/kg, route: medium}",

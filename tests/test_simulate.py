@@ -884,3 +884,10 @@ def test_blasts_seeded_before_the_steady_state_say_they_start_at_their_plateau()
     notes = il7.simulate("baseline", overrides={"leukaemia_seed": 1e6}).notes
     assert any(n.startswith("Leuk starts at 4.29e+11 cells: seeded before the steady state") for n in notes)
     assert not any("starts at" in n for n in il7.simulate("leukaemia_il7r_gof").notes)
+
+
+def test_a_body_weight_override_says_the_weight_is_fixed() -> None:
+    with pytest.raises(
+        Il7Error, match=r"override 'body_weight': not a parameter; il7's body weighs a fixed 70 kg"
+    ):
+        il7.simulate("baseline", overrides={"body_weight": "80 kg"})

@@ -478,7 +478,10 @@ class _Parser:
                 continue
             if count > 1 and (every is None or every <= 0):
                 self.problem(
-                    f"{spot}.every: '{dose.get('every')}' must be a positive interval in {time_unit} when count > 1{number_hint(dose.get('every'))}"
+                    f"{spot}: count {count} needs every: the interval between doses, a positive number in {time_unit}"
+                    if "every" not in dose
+                    else f"{spot}.every: '{dose.get('every')}' must be a positive interval in {time_unit} (a number "
+                    f"without a unit) when count > 1{number_hint(dose.get('every'))}"
                 )
                 continue
             for k in range(count):

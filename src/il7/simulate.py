@@ -173,6 +173,11 @@ def resolve_overrides(
         readout = None if p is not None else readout_not_parameter(key)
         if readout:
             raise Il7Error(f"{where} '{key}': {readout}")
+        if p is None and "weight" in key.lower():
+            raise Il7Error(
+                f"{where} '{key}': not a parameter; il7's body weighs a fixed 70 kg (a mouse 25 g), at which "
+                "per-kg doses convert, so give a dose for another weight in ug or mg (README: Known limits, One body weight)"
+            )
         if p is None:
             raise Il7Error(
                 f"{where} '{key}': not a parameter{did_you_mean(key, table)}; list them with `il7 parameters`"
