@@ -891,3 +891,19 @@ def test_a_body_weight_override_says_the_weight_is_fixed() -> None:
         Il7Error, match=r"override 'body_weight': not a parameter; il7's body weighs a fixed 70 kg"
     ):
         il7.simulate("baseline", overrides={"body_weight": "80 kg"})
+
+
+def test_a_dose_far_above_the_studied_ones_runs_with_a_note() -> None:
+    # '10 mg/kg' for '10 ug/kg' ran without a word, serum IL-7 at 3.6e7 pg/mL (a clinician's
+    # walk-through); in a YAML file as from --dose or with_dose, and a flat amount at body weight
+    slip = il7.load_scenario("sportes_2008").with_dose("10 mg/kg").with_output(t_end=1)
+    notes = il7.simulate(slip).notes
+    assert any(
+        n.startswith("a dose of IL7 is 167 times the highest studied, 60 ug/kg (Sportes 2008") for n in notes
+    )
+    trial = il7.load_scenario("sportes_2008").with_dose("60 ug/kg").with_output(t_end=1)
+    assert not any("highest studied" in n for n in il7.simulate(trial).notes)
+    flat = il7.load_scenario("levy_2012").with_dose("100 mg").with_output(t_end=1)  # 1,429 ug/kg
+    assert any(
+        n.startswith("a dose of CYT107 is 48 times the highest studied") for n in il7.simulate(flat).notes
+    )

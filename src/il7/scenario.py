@@ -39,6 +39,7 @@ import yaml
 
 from il7 import build
 from il7.errors import Il7Error, did_you_mean
+from il7.units import DOSE_UNITS
 from il7.values import dose_amount_problem, dose_unit_problem, quantity, real_number
 
 TIME_UNITS = {"min": 1.0 / 60.0, "h": 1.0, "day": 24.0, "week": 168.0}
@@ -73,6 +74,10 @@ def span_problem(first: float, last: float, time_unit: str) -> str | None:
 def first_time(periods: tuple[Period, ...], first_output: float) -> float:
     """Where a run starts: its first finite period, or its first output time if that is earlier."""
     return min([p.time for p in periods if p.time > -math.inf] + [first_output])
+
+
+STUDIED_FOLD = 10.0
+"""A bolus above this multiple of its drug's highest studied dose runs with a note (Scenario.dose_notes)."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,38 @@ class Scenario:
         if not unseen:
             return None
         return f"the output ends at {clock(self.t_end, self.time_unit)}, before {'; '.join(unseen)}, which {consequence}; {fix}"
+
+    def dose_notes(self) -> tuple[str, ...]:
+        """Notes on the boluses that exceed :data:`STUDIED_FOLD` times their drug's highest dose
+        in il7's sources (``highest_studied`` in interventions.yaml): '10 mg/kg' for '10 ug/kg'
+        is a 1,000-fold slip that runs. A flat amount counts at the body's weight; doses into a
+        culture medium and drugs without a studied dose get none."""
+        drugs = vocabulary()["drugs"]
+        out = []
+        for drug in sorted({d.drug for d in self.boluses}):
+            studied = drugs[drug].get("highest_studied")
+            if studied is None:
+                continue
+            top, top_unit = studied["amount"].split()
+            per_kg = [
+                self._per_kg(d.amount, d.unit) / self._per_kg(float(top), top_unit)
+                for d in self.boluses
+                if d.drug == drug and d.route != "medium"
+            ]
+            fold = max((f for f in per_kg if math.isfinite(f)), default=0.0)
+            if fold > STUDIED_FOLD:
+                out.append(
+                    f"a dose of {drug} is {fold:,.0f} times the highest studied, {studied['amount']} "
+                    f"({studied['source']}): check its amount and unit (ug, not mg?)"
+                )
+        return tuple(out)
+
+    def _per_kg(self, amount: float, unit: str) -> float:
+        """A mass dose as grams per kg of this body (a flat amount at its weight)."""
+        kind, factor, per_kg = DOSE_UNITS[unit]
+        if kind != "mass" or (not per_kg and not self.body_weight_kg):
+            return math.nan
+        return amount * factor / (1.0 if per_kg else float(self.body_weight_kg or 1.0))
 
     def doses_in_words(self) -> str:
         """The boluses as 'DRUG AMOUNT UNIT ROUTE xCOUNT every INTERVAL' (in the order given), and

@@ -232,7 +232,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         columns=scenario.readouts,
         units=tuple(readout_unit(r) for r in scenario.readouts),
         data=data,
-        notes=scenario.notes + outside + seeded + _beyond_a_body(eng, scenario),
+        notes=scenario.notes + scenario.dose_notes() + outside + seeded + _beyond_a_body(eng, scenario),
     )
 
 
