@@ -153,7 +153,7 @@ def _measurements(text: str, delimiter: str, path: str, suffix: str) -> list[Mea
             why = " (a column without a name: a trailing separator?)"
         elif strangers:
             why = (
-                f" (unknown: {', '.join(strangers)}; a standard deviation goes in sigma, anything else in "
+                f" (unknown: {', '.join(strangers)}; a standard deviation goes in sigma, a unit in unit, anything else in "
                 "another file)"
             )
         elif unknown and not [c for c in missing if c not in (lowered(x) for x in columns)]:
