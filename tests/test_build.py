@@ -114,6 +114,29 @@ def test_reactions_and_molecules_carry_sbo_terms(document: libsbml.SBMLDocument)
     assert all(model.getCompartment(c).getSBOTerm() == 290 for c in ("plasma", "tissue"))
 
 
+def test_no_formula_names_a_reaction_so_amici_takes_the_model(document: libsbml.SBMLDocument) -> None:
+    # AMICI 1.0.1: "Kinetic laws involving reaction ids are currently not supported" (J_TREC_in_n4
+    # named J_export_n4, dN_T_dt every pool's rates; a PEtab modeller's walk-through)
+    model = document.getModel()
+    reactions = {r.getId() for r in model.getListOfReactions()}
+
+    def names(math: libsbml.ASTNode) -> set[str]:
+        out, todo = set(), [math]
+        while todo:
+            node = todo.pop()
+            if node.isName():
+                out.add(node.getName())
+            todo.extend(node.getChild(i) for i in range(node.getNumChildren()))
+        return out
+
+    formulas = [r.getKineticLaw().getMath() for r in model.getListOfReactions()]
+    formulas += [rule.getMath() for rule in model.getListOfRules()]
+    assert not [f for f in formulas if names(f) & reactions]
+    # written out, not dropped: the burst of DP thymocytes follows the DN -> DP flux
+    burst = libsbml.formulaToL3String(model.getReaction("J_DP_burst").getKineticLaw().getMath())
+    assert "k_DN_exit" in burst and "DN" in burst
+
+
 def test_serum_observable_converts_molecules_to_pg_per_ml() -> None:
     from il7.engine import engine
 

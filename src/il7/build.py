@@ -287,9 +287,59 @@ def sbml() -> str:
     _annotate(libsbml, model)
     _describe(model)
     _check_coverage(model)
+    _inline_reaction_rates(libsbml, model)
     text = str(libsbml.writeSBMLToString(doc))
     _check_units(text)
     return text
+
+
+def _inline_reaction_rates(lib: Any, model: Any) -> None:
+    """Write out every use of a reaction's id in a formula (a rate law, a rule) as that reaction's
+    rate law: valid SBML, but AMICI refuses it ("Kinetic laws involving reaction ids are currently
+    not supported"), and the .ant files read better with the names (J_TREC_in_n4 follows
+    J_export_n4). A species a rate law comes to name is added as a modifier, as SBML asks."""
+    rates = {r.getId(): r.getKineticLaw().getMath() for r in model.getListOfReactions()}
+
+    def inline(math: Any) -> Any:
+        math = math.deepCopy()
+        for _ in range(len(rates)):  # a rate may name a reaction whose rate names another
+            named = {n.getName() for n in _names(math)} & rates.keys()
+            if not named:
+                return math
+            for rid in sorted(named):
+                math.replaceArgument(rid, rates[rid])
+        raise Il7Error("reaction rates name each other in a circle; fix the .ant formulas")
+
+    for reaction in model.getListOfReactions():
+        law = reaction.getKineticLaw()
+        if {n.getName() for n in _names(law.getMath())} & rates.keys():
+            law.setMath(inline(law.getMath()))
+            present = {
+                ref.getSpecies()
+                for refs in (
+                    reaction.getListOfReactants(),
+                    reaction.getListOfProducts(),
+                    reaction.getListOfModifiers(),
+                )
+                for ref in refs
+            }
+            for sid in sorted({n.getName() for n in _names(law.getMath())} - present):
+                if model.getSpecies(sid) is not None:
+                    reaction.createModifier().setSpecies(sid)
+    for rule in model.getListOfRules():
+        if {n.getName() for n in _names(rule.getMath())} & rates.keys():
+            rule.setMath(inline(rule.getMath()))
+
+
+def _names(math: Any) -> list[Any]:
+    """The name nodes of a formula (ids of species, parameters, compartments and reactions)."""
+    out, todo = [], [math]
+    while todo:
+        node = todo.pop()
+        if node.isName():
+            out.append(node)
+        todo.extend(node.getChild(i) for i in range(node.getNumChildren()))
+    return out
 
 
 def _check_units(text: str) -> None:

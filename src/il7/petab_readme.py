@@ -91,7 +91,7 @@ def scenario_readme(
   its starting state with the changes at time 0 (a first dose) made, later doses and settings as
   events. PEtab time is in hours from
   {clock(start, scenario.time_unit)} of the scenario (a measurement at {scenario.time_unit} t is at
-  (t {'+' if start < 0 else '-'} {abs(start):g}) x {hours:g} h).
+  (t {"+" if start < 0 else "-"} {abs(start):g}) x {hours:g} h).
 - `observables.tsv`: one observable per measured readout, in il7's units (`il7 readouts`), with
   normal noise ({sigmas}).
 - `parameters.tsv`: estimated {estimated}, starting from il7's values, within the parameter
