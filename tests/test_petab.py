@@ -328,3 +328,24 @@ def test_a_measurements_unit_when_said_must_be_its_readouts(tmp_path: Path) -> N
     mixed.write_text("readout,time [day],measurement [pg/mL]\nIL7_serum_total,1,25\nCD4_blood,1,600\n")
     with pytest.raises(Il7Error, match=r"mixed.csv:3: the measurement of CD4_blood is in pg/mL"):
         read_measurements(mixed)
+
+
+def test_a_sample_on_a_doses_time_is_said_and_data_before_any_effect_estimate_nothing(tmp_path: Path) -> None:
+    # a pre-dose sample at time 0 was fitted silently against the level after the first dose, and
+    # ka_rIL7_sc was accepted for data at time 0 alone, which no absorption rate can move (a
+    # PEtab modeller's walk-through)
+    import pandas as pd
+
+    from il7 import Il7Warning
+
+    both = pd.DataFrame(
+        {"readout": ["CD4_blood"] * 2, "time [day]": [0.0, 28.0], "measurement": [650.0, 1200.0]}
+    )
+    with pytest.warns(
+        Il7Warning, match=r"1 measurement\(s\) fall on a dose's time \(the first: CD4_blood at day 0\)"
+    ):
+        export_petab(tmp_path / "p", scenario="sportes_2008", data=both, estimate=["ka_rIL7_sc"])
+    with pytest.raises(
+        Il7Error, match=r"cannot estimate ka_rIL7_sc: .* changes none of CD4_blood at the measured times"
+    ):
+        export_petab(tmp_path / "q", scenario="sportes_2008", data=both.iloc[:1], estimate=["ka_rIL7_sc"])

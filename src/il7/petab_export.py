@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from il7 import build, units
-from il7.errors import Il7Error, did_you_mean
+from il7.errors import Il7Error, Il7Warning, did_you_mean
 from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
 from il7.measurements import Measurement, measurements_from_frame, read_measurements
@@ -258,6 +259,18 @@ def write_scenario(
                 f"last output time ({clock(scenario.t_end, scenario.time_unit)}), past which il7 does not write its "
                 "doses; extend its output (output: {t_end: ...}) in a copy of the scenario file"
             )
+    on_a_dose = [m for m in measurements if any(math.isclose(m.time, d.time) for d in scenario.boluses)]
+    if on_a_dose:
+        first = on_a_dose[0]
+        warnings.warn(
+            f"{first.where + ': ' if first.where else ''}{len(on_a_dose)} measurement(s) fall on a dose's time "
+            f"(the first: {first.readout} at {clock(first.time, scenario.time_unit)}), and each is compared with "
+            "the level just after that dose, as il7 reads an output at a dose's time; for a baseline before "
+            "the dose, give it an earlier time, in a copy of the scenario whose output starts earlier "
+            "(output: {times: [-0.01, ...]})",
+            Il7Warning,
+            stacklevel=2,
+        )
     readouts = tuple(dict.fromkeys(m.readout for m in measurements))
     noise: dict[str, str] = {}  # per readout: "estimated", "constant" or "per row"
     for r in readouts:
@@ -275,7 +288,7 @@ def write_scenario(
     doc = libsbml.readSBMLFromString(text)
     parameters = _estimated(doc.getModel(), ids)  # checks the values the scenario gives them
     _check_unmoved(scenario, overrides, ids)
-    _check_effect(scenario, overrides, ids, readouts)
+    _check_effect(scenario, overrides, ids, readouts, tuple(sorted({m.time for m in measurements})))
     targets = readout_parameters(libsbml, doc.getModel(), readouts)
     observables: list[dict[str, Any]] = []
     resolved = scenario_overrides(scenario, overrides)
@@ -422,15 +435,20 @@ def _check_unmoved(scenario: Scenario, overrides: Mapping[str, Any] | None, ids:
 
 
 def _check_effect(
-    scenario: Scenario, overrides: Mapping[str, Any] | None, ids: list[str], readouts: tuple[str, ...]
+    scenario: Scenario,
+    overrides: Mapping[str, Any] | None,
+    ids: list[str],
+    readouts: tuple[str, ...],
+    times: tuple[float, ...],
 ) -> None:
-    """Refuse a parameter that changes none of the measured readouts within its bounds (a drug the
-    scenario never gives, say): the data could not tell its value."""
+    """Refuse a parameter that changes none of the measured readouts at the measured ``times``
+    (scenario time unit) within its bounds (a drug the scenario never gives, or data only before
+    it is absorbed): the data could not tell its value."""
     import dataclasses
 
     from il7.simulate import simulate
 
-    measured = dataclasses.replace(scenario, readouts=readouts)
+    measured = dataclasses.replace(scenario, readouts=readouts, times=times)
     base = simulate(measured, overrides=overrides).data
     table = {p.id: p for p in build.parameters()}
     for pid in ids:
@@ -443,7 +461,8 @@ def _check_effect(
         if all(np.allclose(m, base, rtol=1e-9, atol=0.0) for m in moved):
             raise Il7Error(
                 f"cannot estimate {pid}: from its lower to its upper bound it changes none of "
-                f"{', '.join(readouts)} in scenario '{scenario.name}' (does the scenario give that drug?)"
+                f"{', '.join(readouts)} at the measured times in scenario '{scenario.name}' (does the scenario "
+                "give that drug, and is anything measured after it?)"
             )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Callable
 
 from il7.cli.output import (
@@ -20,7 +21,7 @@ from il7.cli.output import (
     rows_shown,
     save_figure,
 )
-from il7.errors import Il7Error
+from il7.errors import Il7Error, Il7Warning
 
 
 def _print_numbers(
@@ -214,9 +215,13 @@ def _export_petab(args: argparse.Namespace) -> None:
             raise Il7Error(
                 "export petab --scenario needs what to estimate: add --estimate ID, e.g. ka_rIL7_sc"
             )
-        problem = petab_export.write_scenario(
-            args.output, chosen_scenario(args), args.data, estimate, overrides=overrides
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", Il7Warning)
+            problem = petab_export.write_scenario(
+                args.output, chosen_scenario(args), args.data, estimate, overrides=overrides
+            )
+        for said in caught:
+            print(f"il7: note: {said.message}", file=sys.stderr)
     print(f"wrote {problem} (and the model, tables and a README beside it)")
 
 
