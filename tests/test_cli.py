@@ -464,7 +464,11 @@ PETAB_DATA = {
             "cannot estimate 'CD4_blood': it is a readout, what the data",
         ),
         ("GOOD.csv", ["--estimate", "n_commit"], "at its lower bound (1) it moves the scenario's starting"),
-        ("GOOD.csv", ["--estimate", "ka_CYT107"], "changes none of CD4_blood at the measured times in scenario 'sportes_2008'"),
+        (
+            "GOOD.csv",
+            ["--estimate", "ka_CYT107"],
+            "changes none of CD4_blood at the measured times in scenario 'sportes_2008'",
+        ),
         ("GOOD.csv", ["--estimate", "ka_rIL7_sc", "--set", "ka_rIL7_sc=2"], "starts at 2 1/h here"),
         (
             "LATE.csv",

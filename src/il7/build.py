@@ -303,7 +303,7 @@ def _inline_reaction_rates(lib: Any, model: Any) -> None:
     def inline(math: Any) -> Any:
         math = math.deepCopy()
         for _ in range(len(rates)):  # a rate may name a reaction whose rate names another
-            named = {n.getName() for n in _names(math)} & rates.keys()
+            named = formula_names(math) & rates.keys()
             if not named:
                 return math
             for rid in sorted(named):
@@ -312,7 +312,7 @@ def _inline_reaction_rates(lib: Any, model: Any) -> None:
 
     for reaction in model.getListOfReactions():
         law = reaction.getKineticLaw()
-        if {n.getName() for n in _names(law.getMath())} & rates.keys():
+        if formula_names(law.getMath()) & rates.keys():
             law.setMath(inline(law.getMath()))
             present = {
                 ref.getSpecies()
@@ -323,21 +323,21 @@ def _inline_reaction_rates(lib: Any, model: Any) -> None:
                 )
                 for ref in refs
             }
-            for sid in sorted({n.getName() for n in _names(law.getMath())} - present):
+            for sid in sorted(formula_names(law.getMath()) - present):
                 if model.getSpecies(sid) is not None:
                     reaction.createModifier().setSpecies(sid)
     for rule in model.getListOfRules():
-        if {n.getName() for n in _names(rule.getMath())} & rates.keys():
+        if formula_names(rule.getMath()) & rates.keys():
             rule.setMath(inline(rule.getMath()))
 
 
-def _names(math: Any) -> list[Any]:
-    """The name nodes of a formula (ids of species, parameters, compartments and reactions)."""
-    out, todo = [], [math]
+def formula_names(math: Any) -> set[str]:
+    """The ids a libSBML formula names (species, parameters, compartments, reactions)."""
+    out, todo = set(), [math]
     while todo:
         node = todo.pop()
         if node.isName():
-            out.append(node)
+            out.add(str(node.getName()))
         todo.extend(node.getChild(i) for i in range(node.getNumChildren()))
     return out
 

@@ -13,7 +13,6 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -159,20 +158,11 @@ def il7_dependent_reactions(species: str) -> list[str]:
     model = libsbml.readSBMLFromString(build.sbml()).getModel()
     rules = {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()}
 
-    def symbols(math_ast: Any) -> set[str]:
-        out, stack = set(), [math_ast]
-        while stack:
-            node = stack.pop()
-            if node.isName():
-                out.add(node.getName())
-            stack.extend(node.getChild(i) for i in range(node.getNumChildren()))
-        return out
-
     @functools.cache
     def closure(name: str) -> frozenset[str]:
         if name not in rules:
             return frozenset({name})
-        return frozenset({name}).union(*(closure(n) for n in symbols(rules[name])))
+        return frozenset({name}).union(*(closure(n) for n in build.formula_names(rules[name])))
 
     found = []
     for reaction in model.getListOfReactions():
@@ -180,7 +170,9 @@ def il7_dependent_reactions(species: str) -> list[str]:
             p.getSpecies() for p in reaction.getListOfProducts()
         }
         if species in touched:
-            reach = set().union(*(closure(n) for n in symbols(reaction.getKineticLaw().getMath())))
+            reach = set().union(
+                *(closure(n) for n in build.formula_names(reaction.getKineticLaw().getMath()))
+            )
             if reach & LIGAND:
                 found.append(reaction.getId())
     return found
