@@ -277,8 +277,35 @@ def test_the_coefficient_is_a_log_slope_where_a_readout_grows_exponentially() ->
 
 def test_a_readout_absent_from_the_whole_run_is_refused() -> None:
     # IL-4 in a body without IL-4 (3e-27 pg/mL all along) got a coefficient of -703,286 for
-    # IL7_production: the noise check compared it only with its own largest value
+    # IL7_production: the noise check compared it only with its own largest value. It is 0 now
+    # (since the SBML writes out the rates that named other reactions), which the noise check refuses
     with pytest.raises(
-        Il7Error, match=r"IL4_medium at day 7 is .* less than one molecule or cell more of any species"
+        Il7Error,
+        match=r"IL4_medium at day 7 is (.* less than one molecule or cell more of any species|0 pg/mL, at the "
+        r"solver's noise level)",
     ):
         sensitivities("baseline", "IL4_medium", parameters="IL7_production")
+
+
+def test_a_readout_below_one_molecule_is_refused() -> None:
+    # a trace of IL-4 (1e-12 pg/mL, a millionth of one molecule in the well): not noise, for it is
+    # the run's largest value, but no relative change of it means anything
+    trace = load(
+        {
+            "name": "trace",
+            "description": "a trace of IL-4 in a well",
+            "context": "culture_well",
+            "time_unit": "h",
+            "periods": [
+                {"time": "-inf"},
+                {"time": 0, "dose": {"drug": "IL4", "amount": 1e-12, "unit": "pg/mL", "route": "medium"}},
+            ],
+            "readouts": ["IL4_medium"],
+            "output": {"times": [0, 1]},
+        }
+    )
+    with pytest.raises(
+        Il7Error,
+        match=r"IL4_medium at 1 h is 9.98e-13 pg/mL, less than one molecule or cell more of any species",
+    ):
+        sensitivities(trace, "IL4_medium", at=1.0, parameters="kon_IL7")
