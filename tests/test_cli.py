@@ -538,7 +538,10 @@ output: {t_end: 10, n: 1}
             "one parameter per --set; repeat",
         ),
         # argparse took -1e3 for an option and said 'expected one argument'
-        (["simulate", "baseline", "--t-end", "-1e3"], "--t-end -1000 must be a finite time after 0 day"),
+        (
+            ["simulate", "baseline", "--t-end", "-1e3"],
+            "--t-end -1000 must be a finite time after day 0 (a number in the scenario's time unit, day)",
+        ),
         (["simulate", "sportes_2008", "--dose", "-inf"], "--dose '-inf': the amount is not a finite number"),
         (["simulate", "baseline", "--t-end", "1_0"], "argument --t-end: invalid float value: '1_0'"),
         # the last of an option given twice won silently
@@ -588,7 +591,10 @@ output: {t_end: 10, n: 1}
             "these parameters admit no reference adult: the thymus alone would more than fill the naive CD4",
         ),
         (["simulate", "baseline", "--set", "T_fixed"], "--set 'T_fixed': write ID=VALUE"),
-        (["simulate", "baseline", "--t-end", "-3"], "--t-end -3 must be a finite time after 0 day"),
+        (
+            ["simulate", "baseline", "--t-end", "-3"],
+            "--t-end -3 must be a finite time after day 0 (a number in the scenario's time unit, day)",
+        ),
         (
             ["simulate", "baseline", "--dose", "3"],
             "--dose '3': scenario 'baseline' gives no bolus dose to change",

@@ -213,7 +213,9 @@ def test_arms_compared_at_one_threshold_and_acute_gvhd_read_to_day_100(tmp_path:
 
     own = scenario.load("transplant")
     text = Path(own.file).read_text()
-    (tmp_path / "year.yaml").write_text(text.replace("t_end: 100, n: 108", "t_end: 365, n: 374"))
+    year = text.replace("t_end: 100, n: 108", "t_end: 365, n: 374")
+    assert year != text  # the copy does run longer
+    (tmp_path / "year.yaml").write_text(year)
     reference = cohort.run(10, 1)
     longer = cohort.run(10, 1, scenario=str(tmp_path / "year.yaml"), threshold=reference.threshold)
     # the same peaks to within their output grids' sampling (a day against 0.93 days), where the
@@ -225,6 +227,13 @@ def test_arms_compared_at_one_threshold_and_acute_gvhd_read_to_day_100(tmp_path:
     for bad in (0, -1.0, math.nan, "3e7"):
         with pytest.raises(Il7Error, match="give a positive number of alloreactive cells"):
             cohort.run(10, 1, threshold=bad)  # type: ignore[arg-type]
+    # a threshold no patient passes, or every patient: no two groups (a traceback from --json before)
+    with pytest.raises(
+        Il7Error, match=r"no patient of the 10 passes --threshold 1e\+12 .* incidence is 0%.* give a lower"
+    ):
+        cohort.run(10, 1, threshold=1e12)
+    with pytest.raises(Il7Error, match=r"every patient of the 10 passes .* give a higher --threshold"):
+        cohort.run(10, 1, threshold=np.int64(1))
 
 
 def test_a_single_runs_gvhd_threshold_is_the_default_cohorts() -> None:

@@ -328,6 +328,25 @@ def test_a_measurements_unit_when_said_must_be_its_readouts(tmp_path: Path) -> N
     mixed.write_text("readout,time [day],measurement [pg/mL]\nIL7_serum_total,1,25\nCD4_blood,1,600\n")
     with pytest.raises(Il7Error, match=r"mixed.csv:3: the measurement of CD4_blood is in pg/mL"):
         read_measurements(mixed)
+    for text, message in (
+        (
+            "readout,time [day],measurement,unit\nIL7_serum_total,1,25,pg/ml\n",
+            r":2: unit 'pg/ml': write it as il7 does, pg/mL",
+        ),
+        ("readout,time [day],measurement []\nIL7_serum_total,1,25\n", r"'measurement \[\]' names no unit"),
+        (
+            "readout,time [day],measurement [pg/mL],unit\nIL7_serum_total,1,25,ng/mL\n",
+            r":2: the row's unit ng/mL is not the header's, measurement \[pg/mL\]",
+        ),
+        (
+            "readout,time [day],Measurement [pg/mL]\nIL7_serum_total,1,25\n",
+            r"\(write the names in lower case\)",
+        ),
+    ):
+        odd = tmp_path / "odd.csv"
+        odd.write_text(text)
+        with pytest.raises(Il7Error, match=message):
+            read_measurements(odd)
 
 
 def test_a_sample_on_a_doses_time_is_said_and_data_before_any_effect_estimate_nothing(tmp_path: Path) -> None:

@@ -226,7 +226,10 @@ def test_with_output_changes_only_the_grid() -> None:
     longer = s.with_output(t_end=14)
     # the daily grid stays daily: it kept its 8 points before, and --t-end 365 gave a 52-day step
     assert longer.t_end == 14 and s.t_end == 7 and len(longer.times) == 15
-    with pytest.raises(Il7Error, match="--t-end -1 must be a finite time after 0 day"):
+    with pytest.raises(
+        Il7Error,
+        match=r"--t-end -1 must be a finite time after day 0 \(a number in the scenario's time unit, day\)",
+    ):
         s.with_output(t_end=-1)
     assert math.isclose(longer.times[1], 1.0) and longer.times[:8] == s.times
     shorter = s.with_output(t_end=2.5)  # a step that does not divide the span: the last time is t_end
@@ -248,7 +251,10 @@ def test_with_output_at_a_step_runs_from_the_first_output_to_the_end() -> None:
     ):
         with pytest.raises(Il7Error, match=message):
             s.with_output(step=step)
-    with pytest.raises(Il7Error, match="--t-end -1 must be a finite time after 0 day"):
+    with pytest.raises(
+        Il7Error,
+        match=r"--t-end -1 must be a finite time after day 0 \(a number in the scenario's time unit, day\)",
+    ):
         s.with_output(step=1, t_end=-1)
 
 

@@ -256,6 +256,9 @@ def test_a_response_far_from_linear_is_marked() -> None:
     assert row.coefficient == pytest.approx(math.log(10.0 / 0.95) / (2 * math.log(1.1)), rel=1e-12)
     flat = _row(p, 0.3, 1.0, {"high": 1.0 + 1e-4, "low": 1.0 - 1e-4}, {}, 1.1)
     assert flat.method == "central"
+    # a nominal value across 0 from both sides: not monotone, so no one slope either
+    across = _row(p, 0.3, -0.1, {"high": 1.2, "low": 1.1}, {}, 1.1)
+    assert across.method.startswith("central, far from linear here: the readout reaches 0 or changes sign")
 
 
 def test_the_coefficient_is_a_log_slope_where_a_readout_grows_exponentially() -> None:

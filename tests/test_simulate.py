@@ -857,8 +857,11 @@ def _blasts(seed: float, *, gof: int, knockout: list[str] | None = None, days: f
 def test_blasts_below_one_cell_stay_extinct_and_a_million_grow_as_before() -> None:
     # anti-CD127 took wild-type blasts to 0.005 cells by day 106, and they grew back to 4e11 by
     # day 365 from that fraction of a cell (a leukaemia biologist's walk-through)
-    fraction = il7.simulate(_blasts(0.01, gof=1))["Leuk"]
-    assert fraction[-1] < fraction[0]  # gain-of-function blasts, net +0.5/day above one cell
+    for seed in (0.01, 0.5, 0.99):  # gain-of-function blasts, net +0.5/day above one cell
+        fraction = il7.simulate(_blasts(seed, gof=1))["Leuk"]
+        assert fraction[-1] < 0.01 * seed  # they only die, at d_leuk: exp(-0.2 x 30) = 0.0025
+    driven = il7.simulate(_blasts(0.5, gof=1), overrides={"r_leuk_indep": "2 1/day"})["Leuk"]
+    assert driven[-1] < driven[0]
     million = il7.simulate(_blasts(1e6, gof=1, days=10))["Leuk"]
     net = 0.7 - 0.2  # r_leuk_max - d_leuk at full signal, far below K_leuk (1.5e8 of 1e12 cells)
     assert million[-1] / million[0] == pytest.approx(math.exp(net * 10.0), rel=0.01)
@@ -882,15 +885,28 @@ def test_il7_independent_division_is_a_users_question_about_wild_type_blasts() -
 
 def test_blasts_seeded_before_the_steady_state_say_they_start_at_their_plateau() -> None:
     notes = il7.simulate("baseline", overrides={"leukaemia_seed": 1e6}).notes
-    assert any(n.startswith("Leuk starts at 4.29e+11 cells: seeded before the steady state") for n in notes)
-    assert not any("starts at" in n for n in il7.simulate("leukaemia_il7r_gof").notes)
+    assert any(
+        n.startswith(
+            "Leuk was seeded at 1e+06 cells before the steady state (leukaemia_seed) and has grown to 4.29e+11"
+        )
+        for n in notes
+    )
+    gone = il7.simulate("mouse_il7_knockout", overrides={"leukaemia_seed": 1e6}).notes
+    assert any("and has died out there" in n for n in gone)
+    held = {"tumour_seed": 1e11, "r_tumour": 0}  # the parameter table's way to hold a tumour at its burden
+    assert not any("seeded" in n for n in il7.simulate("baseline", overrides=held).notes)
+    assert not any("seeded" in n for n in il7.simulate("leukaemia_il7r_gof").notes)
 
 
 def test_a_body_weight_override_says_the_weight_is_fixed() -> None:
     with pytest.raises(
-        Il7Error, match=r"override 'body_weight': not a parameter; il7's body weighs a fixed 70 kg"
+        Il7Error, match=r"override 'body_weight': not a parameter; a scenario's body weight is its context's"
     ):
         il7.simulate("baseline", overrides={"body_weight": "80 kg"})
+    with pytest.raises(
+        Il7Error, match=r"override 'molecular_weight': not a parameter; list them"
+    ):  # a molar mass
+        il7.simulate("baseline", overrides={"molecular_weight": 20000})
 
 
 def test_a_dose_far_above_the_studied_ones_runs_with_a_note() -> None:

@@ -13,6 +13,7 @@ P = .01 and .00003; sensitivity up to 86%, specificity 100%), with the ROC of da
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,8 +266,8 @@ def run(
     Raises
     ------
     Il7Error
-        A bad ``n``, ``seed``, ``threshold`` or ``jobs``, or fewer than 10 patients whose run went
-        through. A
+        A bad ``n``, ``seed``, ``threshold`` or ``jobs``; fewer than 10 patients whose run went
+        through; or a ``threshold`` that all patients pass, or none. A
         patient whose run fails is kept in :meth:`CohortResult.table` with the reason and left out
         of the statistics.
     """
@@ -278,7 +279,7 @@ def run(
         raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
     if threshold is not None and (
         isinstance(threshold, bool)
-        or not isinstance(threshold, (int, float))
+        or not isinstance(threshold, numbers.Real)
         or not math.isfinite(threshold)
         or threshold <= 0
     ):
@@ -327,4 +328,12 @@ def run(
     acute = np.asarray(patients.times) <= ACUTE_DAYS  # acute GVHD: to day +100, however long the run
     peak = allo[:, acute].max(axis=1)
     cut = float(np.quantile(peak, 1.0 - AGVHD_INCIDENCE)) if threshold is None else float(threshold)
-    return CohortResult(patients, ok, day7, day14, peak, cut, peak >= cut)
+    agvhd = peak >= cut
+    if agvhd.all() or not agvhd.any():  # only with a threshold given: no two groups to compare
+        side, fix = ("every", "higher") if agvhd.all() else ("no", "lower")
+        raise Il7Error(
+            f"{side} patient of the {len(ok)} passes --threshold {cut:.4g} alloreactive cells by day +100 "
+            f"(their peaks: {peak.min():.3g} to {peak.max():.3g}), so the aGVHD incidence is "
+            f"{agvhd.mean():.0%} and there are no two groups to compare; give a {fix} --threshold"
+        )
+    return CohortResult(patients, ok, day7, day14, peak, cut, agvhd)

@@ -106,6 +106,10 @@ def _measurements(text: str, delimiter: str, path: str, suffix: str) -> list[Mea
     for c in header:  # 'time [day]' is the time column, read in days
         said = _MEASUREMENT_COLUMN.fullmatch(c)
         if said is not None:  # 'measurement [pg/mL]': every row's readout must be in pg/mL
+            if not said.group(1):
+                raise Il7Error(
+                    f"{path}: '{c}' names no unit; write measurement [UNIT], e.g. measurement [pg/mL], or measurement"
+                )
             value_unit = said.group(1)
             columns.append("measurement")
             continue
@@ -143,7 +147,9 @@ def _measurements(text: str, delimiter: str, path: str, suffix: str) -> list[Mea
             )
 
         def lowered(column: str) -> str:  # 'Time [day]' is the time column in capitals
-            return "time" if _TIME_COLUMN.fullmatch(column.lower()) else column.lower()
+            if _TIME_COLUMN.fullmatch(column.lower()):
+                return "time"
+            return "measurement" if _MEASUREMENT_COLUMN.fullmatch(column.lower()) else column.lower()
 
         strangers = [c for c in unknown if c and lowered(c) not in _COLUMNS]
         why = ""
@@ -202,11 +208,17 @@ def _row(
         raise Il7Error(
             f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; {LIST_READOUTS}"
         )
-    said = row.get("unit") or value_unit
-    if said and said != readout_unit(readout):
+    own, said = readout_unit(readout), row.get("unit") or value_unit
+    if row.get("unit") and value_unit and row["unit"] != value_unit:
+        raise Il7Error(
+            f"{where}: the row's unit {row['unit']} is not the header's, measurement [{value_unit}]; give one of them"
+        )
+    if said and said.lower() == own.lower() and said != own:
+        raise Il7Error(f"{where}: unit '{said}': write it as il7 does, {own}")
+    if said and said != own:
         raise Il7Error(
             f"{where}: the measurement of {readout} is in {said}, but il7 reads {readout} in "
-            f"{readout_unit(readout)} (il7 readouts); convert the measurement and its sigma to {readout_unit(readout)}"
+            f"{own} (il7 readouts); convert the measurement and its sigma to {own}"
         )
     time = _number(row["time"], f"{where}: time")
     value = _number(row["measurement"], f"{where}: measurement")

@@ -196,7 +196,9 @@ class Scenario:
         """Notes on the boluses that exceed :data:`STUDIED_FOLD` times their drug's highest dose
         in il7's sources (``highest_studied`` in interventions.yaml): '10 mg/kg' for '10 ug/kg'
         is a 1,000-fold slip that runs. A flat amount counts at the body's weight; doses into a
-        culture medium and drugs without a studied dose get none."""
+        culture medium, drugs without a studied dose and bodies other than the human adult's get none."""
+        if self.context != "human_body":  # the studied doses are human trials' (a mouse takes 1 mg/kg)
+            return ()
         drugs = vocabulary()["drugs"]
         out = []
         for drug in sorted({d.drug for d in self.boluses}):
@@ -264,7 +266,7 @@ class Scenario:
             raise Il7Error(f"{where}: t_end {t_end!r} is not a number; give a time in {self.time_unit}")
         if not math.isfinite(t_end) or t_end <= start:
             raise Il7Error(
-                f"{where}: --t-end {t_end:g} must be a finite time after {start:g} {self.time_unit}"
+                f"{where}: --t-end {t_end:g} must be a finite time after {clock(start, self.time_unit)} (a number in the scenario's time unit, {self.time_unit})"
             )
         problem = span_problem(first_time(self.periods, start), t_end, self.time_unit)
         if problem:

@@ -479,7 +479,7 @@ class _Parser:
             if count > 1 and (every is None or every <= 0):
                 self.problem(
                     f"{spot}: count {count} needs every: the interval between doses, a positive number in {time_unit}"
-                    if "every" not in dose
+                    if dose.get("every") is None  # absent, or 'every:' left empty
                     else f"{spot}.every: '{dose.get('every')}' must be a positive interval in {time_unit} (a number "
                     f"without a unit) when count > 1{number_hint(dose.get('every'))}"
                 )

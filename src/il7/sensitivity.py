@@ -489,7 +489,9 @@ def _row(
     if len(sides) == 2:
         upper, lower, span, method = high, low, (up, 1.0 / up), "central"
         above, below = _log_slope(high, nominal, up), _log_slope(nominal, low, up)
-        if above is not None and below is not None:
+        if above is None or below is None:  # the value in the run lies across 0 from a side
+            method = "central, far from linear here: the readout reaches 0 or changes sign within the step"
+        else:
             larger, smaller = max(abs(above), abs(below)), min(abs(above), abs(below))
             if larger > NONLINEAR_FLOOR and (above * below < 0 or larger > NONLINEAR_RATIO * smaller):
                 method = (
@@ -505,7 +507,7 @@ def _row(
     coefficient = _log_slope(upper, lower, span[0] / span[1])
     if coefficient is None:  # no logarithm joins two values of opposite sign: the relative change
         coefficient = (upper - lower) / ((span[0] - span[1]) * nominal)
-        method += "; the readout changes sign within the step: (Delta y / y) / (Delta p / p), not a log slope"
+        method += "; (Delta y / y) / (Delta p / p) between the two runs, not a log slope, which 0 or a sign change has none of"
     return Sensitivity(
         parameter=p.id,
         value=value,

@@ -173,10 +173,11 @@ def resolve_overrides(
         readout = None if p is not None else readout_not_parameter(key)
         if readout:
             raise Il7Error(f"{where} '{key}': {readout}")
-        if p is None and "weight" in key.lower():
+        if p is None and key.lower().replace("_", "") in BODY_WEIGHT_WORDS:
             raise Il7Error(
-                f"{where} '{key}': not a parameter; il7's body weighs a fixed 70 kg (a mouse 25 g), at which "
-                "per-kg doses convert, so give a dose for another weight in ug or mg (README: Known limits, One body weight)"
+                f"{where} '{key}': not a parameter; a scenario's body weight is its context's, fixed "
+                "(human_body 70 kg, mouse_body 25 g), and per-kg doses convert at it: give a dose for "
+                "another weight in ug or mg (README: Known limits, One body weight)"
             )
         if p is None:
             raise Il7Error(
@@ -236,24 +237,32 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     )
 
 
+BODY_WEIGHT_WORDS = frozenset({"weight", "bodyweight", "bodyweightkg", "bw", "bwkg", "mass", "bodymass"})
+"""Override names (lower case, without underscores) that ask for a body weight, which il7 does not vary."""
+
 SEEDED = {"Tumour": "tumour_seed", "Leuk": "leukaemia_seed"}
 """Tumour cells and blasts, each with the parameter that seeds it before a steady state."""
 
 
 def _grown_before_the_start(eng: Engine, scenario: Scenario) -> tuple[str, ...]:
-    """Notes on tumour cells or blasts that a scenario starting at steady state already holds at
-    its start: seeded before the steady state (``--set leukaemia_seed=1e6``), they have grown to
-    their plateau there, where a user meant to follow their growth from the seed."""
+    """Notes on tumour cells or blasts that a scenario starting at steady state seeded before it
+    (``--set leukaemia_seed=1e6``): the steady state has grown them to their plateau, or they have
+    died out there, where a user meant to follow them from the seed. Nothing where the start
+    holds the seed (a tumour held at its burden with r_tumour 0)."""
     if scenario.preequilibration is None:
         return ()
     amounts = dict(zip(eng.species, eng.snapshot(), strict=True))
-    return tuple(
-        f"{species} starts at {amounts[species]:.3g} cells: seeded before the steady state, it has grown "
-        f"to its plateau there ({seed}); to follow its growth from a seed, set {species} in a period after "
-        f"the start (set: {{{species}: 1e6 cells}})"
-        for species, seed in SEEDED.items()
-        if amounts.get(species, 0.0) >= 1.0
-    )
+    out = []
+    for species, seed_id in SEEDED.items():
+        seed, now = eng.get(seed_id), amounts.get(species, 0.0)
+        if seed <= 0.0 or math.isclose(now, seed, rel_tol=0.01):
+            continue
+        became = f"grown to {now:.3g} cells, its plateau" if now > seed else "died out"
+        out.append(
+            f"{species} was seeded at {seed:.3g} cells before the steady state ({seed_id}) and has {became} "
+            f"there; to follow it from a seed, set {species} in a period after the start (set: {{{species}: 1e6 cells}})"
+        )
+    return tuple(out)
 
 
 CELLS_PER_KG = 3.0e13 / 70

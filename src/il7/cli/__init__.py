@@ -420,8 +420,8 @@ def _parser() -> argparse.ArgumentParser:
         "--threshold",
         type=float,
         metavar="CELLS",
-        help="alloreactive donor T cells that count as acute GVHD; default: this cohort's own, the peak "
-        "36%% of its patients reach (the incidence is then set, not found). To compare arms, give each "
+        help="alloreactive donor T cells that count as acute GVHD when passed by day +100; default: this "
+        "cohort's own, the peak 36%% of its patients reach (the incidence is then set, not found). To compare arms, give each "
         "the same number, e.g. the built-in cohort's (gvhd_threshold in il7 parameters)",
     )
     _jobs_option(coh, "patients")
