@@ -140,6 +140,10 @@ def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
             "{drug: IL7, amount: 10, unit: ug/kg, route: iv, count: 3}",  # said 'None' must be ...
             r"dose: count 3 needs every: the interval between doses, a positive number in day",
         ),
+        (  # 'every:' left empty is YAML's null
+            "{drug: IL7, amount: 10, unit: ug/kg, route: iv, every: null, count: 3}",
+            r"dose: count 3 needs every: the interval between doses",
+        ),
         (
             "{drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 1 week, count: 3}",
             r"every: '1 week' must be a positive interval in day \(a number without a unit\)",
