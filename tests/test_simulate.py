@@ -896,6 +896,20 @@ def test_blasts_seeded_before_the_steady_state_say_they_start_at_their_plateau()
     held = {"tumour_seed": 1e11, "r_tumour": 0}  # the parameter table's way to hold a tumour at its burden
     assert not any("seeded" in n for n in il7.simulate("baseline", overrides=held).notes)
     assert not any("seeded" in n for n in il7.simulate("leukaemia_il7r_gof").notes)
+    set_as_species = il7.load_scenario(
+        {
+            "name": "set at -inf",
+            "description": "blasts set in the steady state's period",
+            "context": "human_body",
+            "time_unit": "day",
+            "periods": [{"time": "-inf", "set": {"Leuk": "1e6 cells"}}],
+            "readouts": ["Leuk"],
+            "output": {"times": [0, 1]},
+        }
+    )
+    assert any(
+        n.startswith("Leuk starts at 4.29e+11 cells, its plateau") for n in il7.simulate(set_as_species).notes
+    )
 
 
 def test_a_body_weight_override_says_the_weight_is_fixed() -> None:

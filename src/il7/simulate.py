@@ -237,7 +237,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     )
 
 
-BODY_WEIGHT_WORDS = frozenset({"weight", "bodyweight", "bodyweightkg", "bw", "bwkg", "mass", "bodymass"})
+BODY_WEIGHT_WORDS = frozenset({"weight", "bodyweight", "bodyweightkg", "bw", "bwkg", "bodymass"})
 """Override names (lower case, without underscores) that ask for a body weight, which il7 does not vary."""
 
 SEEDED = {"Tumour": "tumour_seed", "Leuk": "leukaemia_seed"}
@@ -255,12 +255,16 @@ def _grown_before_the_start(eng: Engine, scenario: Scenario) -> tuple[str, ...]:
     out = []
     for species, seed_id in SEEDED.items():
         seed, now = eng.get(seed_id), amounts.get(species, 0.0)
+        fix = f"to follow it from a seed, set {species} in a period after the start (set: {{{species}: 1e6 cells}})"
+        if seed <= 0.0 and now >= 1.0:  # set as a species in the -inf period
+            out.append(
+                f"{species} starts at {now:.3g} cells, its plateau: set before the steady state, it grew there; {fix}"
+            )
         if seed <= 0.0 or math.isclose(now, seed, rel_tol=0.01):
             continue
         became = f"grown to {now:.3g} cells, its plateau" if now > seed else "died out"
         out.append(
-            f"{species} was seeded at {seed:.3g} cells before the steady state ({seed_id}) and has {became} "
-            f"there; to follow it from a seed, set {species} in a period after the start (set: {{{species}: 1e6 cells}})"
+            f"{species} was seeded at {seed:.3g} cells before the steady state ({seed_id}) and has {became} there; {fix}"
         )
     return tuple(out)
 
