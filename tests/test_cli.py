@@ -1143,3 +1143,21 @@ def test_progress_in_a_log_says_what_is_done_not_what_has_started(capsys: pytest
         step("step 1")
         raise RuntimeError("a step failed")
     assert "100%" not in capsys.readouterr().err
+
+
+def test_sensitivity_past_the_scenarios_end_says_the_run_goes_on(capsys: pytest.CaptureFixture[str]) -> None:
+    # population refused --at past the end and sensitivity ran on without a word (a walk-through)
+    main(["sensitivity", "leukaemia_il7r_gof", "Leuk", "--at", "30", "--parameters", "d_leuk", "--json"])
+    err = capsys.readouterr().err
+    assert (
+        "il7: note: --at 30 is after the scenario's last output time (day 21); the run continues to it" in err
+    )
+
+
+def test_an_export_says_a_dose_far_above_the_studied_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(
+        ["export", "sbml", "--scenario", "sportes_2008", "--dose", "10 mg/kg", "-o", str(tmp_path / "hi.xml")]
+    )
+    assert "il7: note: a dose of IL7 is 167 times the highest studied" in capsys.readouterr().err

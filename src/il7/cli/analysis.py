@@ -56,6 +56,7 @@ def _json_number(x: float) -> float | None:
 
 def _sensitivity(args: argparse.Namespace) -> None:
     from il7 import build, units
+    from il7.scenario import clock
     from il7.sensitivity import sensitivities, varied_parameters
 
     if args.top < 1:
@@ -76,6 +77,12 @@ def _sensitivity(args: argparse.Namespace) -> None:
             step=args.step,
             jobs=args.jobs,
             progress=step,
+        )
+    if args.at is not None and args.at > chosen.t_end:  # population refuses this; sensitivity runs on
+        print(
+            f"il7: note: --at {args.at:g} is after the scenario's last output time "
+            f"({clock(chosen.t_end, chosen.time_unit)}); the run continues to it with nothing more given",
+            file=sys.stderr,
         )
     said = notes_stream(args)
     if args.out:

@@ -215,13 +215,14 @@ def _export_petab(args: argparse.Namespace) -> None:
             raise Il7Error(
                 "export petab --scenario needs what to estimate: add --estimate ID, e.g. ka_rIL7_sc"
             )
+        chosen = chosen_scenario(args)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", Il7Warning)
             problem = petab_export.write_scenario(
-                args.output, chosen_scenario(args), args.data, estimate, overrides=overrides
+                args.output, chosen, args.data, estimate, overrides=overrides
             )
-        for said in caught:
-            print(f"il7: note: {said.message}", file=sys.stderr)
+        for said in [*chosen.dose_notes(), *(str(w.message) for w in caught)]:
+            print(f"il7: note: {said}", file=sys.stderr)
     print(f"wrote {problem} (and the model, tables and a README beside it)")
 
 
@@ -253,6 +254,8 @@ def _export(args: argparse.Namespace) -> None:
         note_unseen(
             chosen, "the exported model does not hold", "give a later output t_end in the scenario file"
         )
+        for said in chosen.dose_notes():  # a dose far above the studied ones, as simulate says
+            print(f"il7: note: {said}", file=sys.stderr)
     overrides = parse_overrides(args.sets)
     if chosen is not None and args.what == "omex":
         export.write_omex(args.output, chosen, overrides=overrides)
