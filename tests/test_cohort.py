@@ -244,3 +244,18 @@ def test_a_single_runs_gvhd_threshold_is_the_default_cohorts() -> None:
 
     table = {p.id: p.model_value for p in build.parameters()}
     assert table["gvhd_threshold"] == pytest.approx(validate.cohort_study().threshold, rel=0.01)
+
+
+def test_the_cli_sets_a_marrow_graft_without_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    # a marrow cohort needed a YAML copy of the transplant; --set graft_T moves that trait's median
+    import json
+
+    from il7.claims.validate import marrow_graft
+    from il7.cli import main
+    from il7.scenario import load
+
+    main(["cohort", "--n", "10", "--seed", "1", "--set", "graft_T=2.7e7 cells/kg", "--json"])
+    said = json.loads(capsys.readouterr().out)[0]
+    marrow = cohort.run(10, 1, scenario=marrow_graft(load("transplant")))
+    assert said["agvhd_threshold_cells"] == pytest.approx(marrow.threshold, rel=1e-9)
+    assert said["agvhd_threshold_cells"] < 0.2 * cohort.run(10, 1).threshold

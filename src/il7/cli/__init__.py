@@ -414,6 +414,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the transplant the patients receive: transplant (default), or a YAML copy of it with "
         "your changes (another graft, conditioning or prophylaxis)",
     )
+    _set_option(
+        coh,
+        'set a parameter before the patients\' steady state, e.g. --set graft_T="2.7e7 cells/kg" for marrow '
+        "grafts (a trait the cohort draws, such as graft_T, moves its median; repeatable)",
+    )
+    _dose_option(coh, "with a copy of transplant that gives a drug (rhIL-7 after the graft): ")
     coh.add_argument("--n", type=int, default=300, help="number of patients (default 300)")
     coh.add_argument("--seed", type=int, default=2008, help="seed of the draw (default 2008)")
     coh.add_argument(

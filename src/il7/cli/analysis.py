@@ -341,10 +341,14 @@ def _p_value(p: float, varied: int) -> str:
 
 
 def _cohort(args: argparse.Namespace) -> None:
-    from il7 import cohort, scenario
+    from il7 import cohort
+    from il7.experiments import with_setting
+    from il7.simulate import scenario_overrides
 
     output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES})
-    chosen = scenario.load(args.scenario)
+    chosen = chosen_scenario(args)
+    for key, value in scenario_overrides(chosen, parse_overrides(args.sets)).items():
+        chosen = with_setting(chosen, key, value)  # before the steady state, as a trait's median
     with progress_steps("virtual transplant cohort", max(args.n, 0)) as step:
         result = cohort.run(
             args.n,
