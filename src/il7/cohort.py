@@ -78,8 +78,9 @@ TRAITS = {
 ACUTE_DAYS = 100.0
 """Acute GVHD is read to day +100 (the classical limit), also in a scenario that runs longer."""
 
-READOUTS = ("IL7_serum_total", "Tallo")
-"""What the study reads from each patient: total serum IL-7 and the alloreactive donor T cells."""
+READOUTS = ("IL7_serum_total", "Tallo", "CD4_blood", "CD8_blood")
+"""What the study reads from each patient: total serum IL-7 and the alloreactive donor T cells,
+and the blood CD4 and CD8 counts that say how far each has recovered (in :meth:`CohortResult.table`)."""
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,9 @@ class CohortResult:
     def table(self) -> pd.DataFrame:
         """One row per patient drawn: ``status`` (``ok`` or why the run failed), the drawn traits
         (parameter ids, table units: cells in the graft, not per kg), day +7 and +14 total serum
-        IL-7 (pg/mL), the alloreactive peak (cells) and the aGVHD reading (empty where the run
-        failed)."""
+        IL-7 (pg/mL), the alloreactive peak (cells), the aGVHD reading, and blood CD4 and CD8 at
+        day +100 (cells/uL; how far each patient's T cells have recovered), each empty where the
+        run failed."""
         n = self.population.n
         status = np.full(n, "ok", dtype=object)
         for i, reason in self.population.failed:
@@ -166,6 +168,17 @@ class CohortResult:
                 "il7_day14_pg_ml": spread_out(self.il7_day14),
                 "peak_alloreactive_cells": spread_out(self.peak_alloreactive),
                 "agvhd": spread_out(self.agvhd, "boolean"),
+            }
+            | {
+                f"{r}_day100_cells_ul": spread_out(
+                    np.array(
+                        [
+                            experiments.value_at(self.population.times, row, ACUTE_DAYS)
+                            for row in self.population.values[self.patient, :, READOUTS.index(r)]
+                        ]
+                    )
+                )
+                for r in ("CD4_blood", "CD8_blood")
             }
         )
 
@@ -321,7 +334,7 @@ def run(
             f"only {len(ok)} of the cohort's {n} patients (seed {seed}) ran through, fewer than the 10 a "
             f"study needs; patient {i}: {reason}"
         )
-    il7, allo = (patients.values[ok, :, READOUTS.index(r)] for r in READOUTS)
+    il7, allo = (patients.values[ok, :, READOUTS.index(r)] for r in ("IL7_serum_total", "Tallo"))
     day7, day14 = (
         np.array([experiments.value_at(patients.times, row, day) for row in il7]) for day in (7.0, 14.0)
     )

@@ -434,7 +434,7 @@ def _parser() -> argparse.ArgumentParser:
     coh.add_argument(
         "--out",
         metavar="FILE",
-        help="write each patient's traits, day +7/+14 IL-7 and aGVHD reading to FILE.csv",
+        help="write each patient's traits, day +7/+14 IL-7, aGVHD reading and day +100 CD4 and CD8 to FILE.csv",
     )
     coh.add_argument(
         "--plot", metavar="FILE", help="draw IL-7 by aGVHD status and the ROC to FILE (.png, .svg or .pdf)"
