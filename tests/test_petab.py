@@ -368,3 +368,24 @@ def test_a_sample_on_a_doses_time_is_said_and_data_before_any_effect_estimate_no
         Il7Error, match=r"cannot estimate ka_rIL7_sc: .* changes none of CD4_blood at the measured times"
     ):
         export_petab(tmp_path / "q", scenario="sportes_2008", data=both.iloc[:1], estimate=["ka_rIL7_sc"])
+
+
+def test_a_repeated_row_is_said_and_a_missing_sigma_or_early_time_named_where(tmp_path: Path) -> None:
+    # a PEtab modeller's walk-through: a pasted row counted twice without a word, the message for
+    # a missing sigma named neither file nor line, and -0.1 h was shown as day -0.00416667 alone
+    from il7 import Il7Warning
+
+    dup = tmp_path / "dup.csv"
+    dup.write_text("readout,time [day],measurement\nCD4_blood,7,700\nCD4_blood,7,700\n")
+    with pytest.warns(Il7Warning, match=r"dup.csv:3: 1 measurement\(s\) repeat an earlier row exactly"):
+        export_petab(tmp_path / "p", scenario="sportes_2008", data=dup, estimate=["ka_rIL7_sc"])
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("readout,time [day],measurement,sigma\nCD4_blood,7,700,50\nCD4_blood,14,800,\n")
+    with pytest.raises(Il7Error, match=r"mixed.csv:3: CD4_blood: sigma is given for some measurements"):
+        export_petab(tmp_path / "q", scenario="sportes_2008", data=mixed, estimate=["ka_rIL7_sc"])
+    early = tmp_path / "early.csv"
+    early.write_text("readout,time [h],measurement\nCD4_blood,-0.1,650\n")
+    with pytest.raises(
+        Il7Error, match=r"early.csv:2: a measurement of CD4_blood at -0.1 h \(day -0.00416667\) comes before"
+    ):
+        export_petab(tmp_path / "r", scenario="sportes_2008", data=early, estimate=["ka_rIL7_sc"])

@@ -246,12 +246,18 @@ def write_scenario(
     ids = _estimable(scenario, estimate)
     start = start_time(scenario)
     hours = TIME_UNITS[scenario.time_unit]
-    for m in measurements:
+    for m, written in zip(measurements, given, strict=True):
         at = f"{m.where}: " if m.where else ""
         if m.time < start:
+            as_given = (  # the time as the file wrote it, and in the scenario's unit
+                f"{written.time:g} {written.time_unit} ({clock(m.time, scenario.time_unit)})"
+                if written.time_unit not in (None, scenario.time_unit)
+                else clock(m.time, scenario.time_unit)
+            )
             raise Il7Error(
-                f"{at}a measurement of {m.readout} at {clock(m.time, scenario.time_unit)} comes before the scenario "
-                f"starts ({clock(start, scenario.time_unit)}, its first change or output time); give times from there on"
+                f"{at}a measurement of {m.readout} at {as_given} comes before the scenario "
+                f"starts ({clock(start, scenario.time_unit)}, its first change or output time); give times from "
+                "there on, or one before a dose in a copy of the scenario whose output starts earlier"
             )
         if m.time > scenario.t_end:
             raise Il7Error(
@@ -259,6 +265,21 @@ def write_scenario(
                 f"last output time ({clock(scenario.t_end, scenario.time_unit)}), past which il7 does not write its "
                 "doses; extend its output (output: {t_end: ...}) in a copy of the scenario file"
             )
+    seen: set[tuple[str, float, float]] = set()
+    twice = []
+    for m in measurements:
+        key = (m.readout, m.time, m.value)
+        if key in seen:
+            twice.append(m)
+        seen.add(key)
+    if twice:  # the same value twice counts twice in a likelihood: a pasted row, most often
+        warnings.warn(
+            f"{twice[0].where + ': ' if twice[0].where else ''}{len(twice)} measurement(s) repeat an earlier row "
+            f"exactly ({twice[0].readout} at {clock(twice[0].time, scenario.time_unit)}), and each counts in the "
+            "fit; drop repeats unless they are replicates",
+            Il7Warning,
+            stacklevel=2,
+        )
     on_a_dose = [m for m in measurements if any(math.isclose(m.time, d.time) for d in scenario.boluses)]
     if on_a_dose:
         first = on_a_dose[0]
@@ -276,8 +297,10 @@ def write_scenario(
     for r in readouts:
         sigmas = [m.sigma for m in measurements if m.readout == r]
         if any(x is None for x in sigmas) and not all(x is None for x in sigmas):
+            lacking = next(m for m in measurements if m.readout == r and m.sigma is None)
             raise Il7Error(
-                f"{r}: sigma is given for some measurements and not others; give it for all or none"
+                f"{lacking.where + ': ' if lacking.where else ''}{r}: sigma is given for some measurements "
+                "and not others (not here); give it for all or none"
             )
         noise[r] = "estimated" if sigmas[0] is None else "constant" if len(set(sigmas)) == 1 else "per row"
         if noise[r] == "estimated" and not any(m.value for m in measurements if m.readout == r):
