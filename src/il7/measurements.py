@@ -46,6 +46,11 @@ class Measurement:
     where: str = ""  # the file and line it was read from ('' when given in Python), for messages
     time_unit: str | None = None  # min, h, day or week (a file's header says it); None: the scenario's
 
+    @property
+    def at(self) -> str:
+        """Where it was read, to begin a message (``"data.csv:3: "``); empty when given in Python."""
+        return f"{self.where}: " if self.where else ""
+
     def time_in(self, unit: str) -> float:
         """The time in a scenario's time ``unit`` (one of :data:`il7.scenario.TIME_UNITS`)."""
         if self.time_unit is None:

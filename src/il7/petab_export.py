@@ -247,7 +247,6 @@ def write_scenario(
     start = start_time(scenario)
     hours = TIME_UNITS[scenario.time_unit]
     for m, written in zip(measurements, given, strict=True):
-        at = f"{m.where}: " if m.where else ""
         if m.time < start:
             as_given = (  # the time as the file wrote it, and in the scenario's unit
                 f"{written.time:g} {written.time_unit} ({clock(m.time, scenario.time_unit)})"
@@ -255,13 +254,13 @@ def write_scenario(
                 else clock(m.time, scenario.time_unit)
             )
             raise Il7Error(
-                f"{at}a measurement of {m.readout} at {as_given} comes before the scenario "
+                f"{m.at}a measurement of {m.readout} at {as_given} comes before the scenario "
                 f"starts ({clock(start, scenario.time_unit)}, its first change or output time); give times from "
                 "there on, or one before a dose in a copy of the scenario whose output starts earlier"
             )
         if m.time > scenario.t_end:
             raise Il7Error(
-                f"{at}a measurement of {m.readout} at {clock(m.time, scenario.time_unit)} comes after the scenario's "
+                f"{m.at}a measurement of {m.readout} at {clock(m.time, scenario.time_unit)} comes after the scenario's "
                 f"last output time ({clock(scenario.t_end, scenario.time_unit)}), past which il7 does not write its "
                 "doses; extend its output (output: {t_end: ...}) in a copy of the scenario file"
             )
@@ -274,7 +273,7 @@ def write_scenario(
         seen.add(key)
     if twice:  # the same value twice counts twice in a likelihood: a pasted row, most often
         warnings.warn(
-            f"{twice[0].where + ': ' if twice[0].where else ''}{len(twice)} measurement(s) repeat an earlier row "
+            f"{twice[0].at}{len(twice)} measurement(s) repeat an earlier row "
             f"exactly ({twice[0].readout} at {clock(twice[0].time, scenario.time_unit)}), and each counts in the "
             "fit; drop repeats unless they are replicates",
             Il7Warning,
@@ -284,7 +283,7 @@ def write_scenario(
     if on_a_dose:
         first = on_a_dose[0]
         warnings.warn(
-            f"{first.where + ': ' if first.where else ''}{len(on_a_dose)} measurement(s) fall on a dose's time "
+            f"{first.at}{len(on_a_dose)} measurement(s) fall on a dose's time "
             f"(the first: {first.readout} at {clock(first.time, scenario.time_unit)}), and each is compared with "
             "the level just after that dose, as il7 reads an output at a dose's time; for a baseline before "
             "the dose, give it an earlier time, in a copy of the scenario whose output starts earlier "
@@ -299,7 +298,7 @@ def write_scenario(
         if any(x is None for x in sigmas) and not all(x is None for x in sigmas):
             lacking = next(m for m in measurements if m.readout == r and m.sigma is None)
             raise Il7Error(
-                f"{lacking.where + ': ' if lacking.where else ''}{r}: sigma is given for some measurements "
+                f"{lacking.at}{r}: sigma is given for some measurements "
                 "and not others (not here); give it for all or none"
             )
         noise[r] = "estimated" if sigmas[0] is None else "constant" if len(set(sigmas)) == 1 else "per row"
