@@ -170,14 +170,7 @@ class CohortResult:
                 "agvhd": spread_out(self.agvhd, "boolean"),
             }
             | {
-                f"{r}_day100_cells_ul": spread_out(
-                    np.array(
-                        [
-                            experiments.value_at(self.population.times, row, ACUTE_DAYS)
-                            for row in self.population.values[self.patient, :, READOUTS.index(r)]
-                        ]
-                    )
-                )
+                f"{r}_day100_cells_ul": spread_out(_on_day(self.population, self.patient, r, ACUTE_DAYS))
                 for r in ("CD4_blood", "CD8_blood")
             }
         )
@@ -240,6 +233,12 @@ def dean_2008_verdict(p_day14: float, day14: tuple[float, float]) -> str:
     if p_day14 >= 0.05:
         return f"The model predicts no significant difference in day +14 IL-7 (P = {p_day14:.2g}), where Dean 2008 found it higher in aGVHD."
     return "The model predicts lower day +14 IL-7 in aGVHD, the opposite of Dean 2008."
+
+
+def _on_day(patients: Population, who: np.ndarray, readout: str, day: float) -> np.ndarray:
+    """A readout of the patients ``who`` on a day (interpolated between output times)."""
+    rows = patients.values[who, :, READOUTS.index(readout)]
+    return np.array([experiments.value_at(patients.times, row, day) for row in rows])
 
 
 def run(
@@ -334,10 +333,8 @@ def run(
             f"only {len(ok)} of the cohort's {n} patients (seed {seed}) ran through, fewer than the 10 a "
             f"study needs; patient {i}: {reason}"
         )
-    il7, allo = (patients.values[ok, :, READOUTS.index(r)] for r in ("IL7_serum_total", "Tallo"))
-    day7, day14 = (
-        np.array([experiments.value_at(patients.times, row, day) for row in il7]) for day in (7.0, 14.0)
-    )
+    allo = patients.values[ok, :, READOUTS.index("Tallo")]
+    day7, day14 = (_on_day(patients, ok, "IL7_serum_total", day) for day in (7.0, 14.0))
     acute = np.asarray(patients.times) <= ACUTE_DAYS  # acute GVHD: to day +100, however long the run
     peak = allo[:, acute].max(axis=1)
     cut = float(np.quantile(peak, 1.0 - AGVHD_INCIDENCE)) if threshold is None else float(threshold)
