@@ -39,7 +39,7 @@ import yaml
 
 from il7 import build
 from il7.errors import Il7Error, did_you_mean
-from il7.units import DOSE_UNITS
+from il7.units import grams_per_kg
 from il7.values import dose_amount_problem, dose_unit_problem, quantity, real_number
 
 TIME_UNITS = {"min": 1.0 / 60.0, "h": 1.0, "day": 24.0, "week": 168.0}
@@ -205,26 +205,18 @@ class Scenario:
             studied = drugs[drug].get("highest_studied")
             if studied is None:
                 continue
-            top, top_unit = studied["amount"].split()
-            per_kg = [
-                self._per_kg(d.amount, d.unit) / self._per_kg(float(top), top_unit)
-                for d in self.boluses
-                if d.drug == drug and d.route != "medium"
-            ]
-            fold = max((f for f in per_kg if math.isfinite(f)), default=0.0)
+            amount, unit = quantity(studied["amount"], where=f"{drug}.highest_studied", example="60 ug/kg")
+            top = grams_per_kg(amount, unit or "", None)
+            doses = (
+                grams_per_kg(d.amount, d.unit, self.body_weight_kg) for d in self.boluses if d.drug == drug
+            )
+            fold = max((g / top for g in doses if g is not None and top), default=0.0)
             if fold > STUDIED_FOLD:
                 out.append(
                     f"a dose of {drug} is {fold:,.0f} times the highest studied, {studied['amount']} "
                     f"({studied['source']}): check its amount and unit (ug, not mg?)"
                 )
         return tuple(out)
-
-    def _per_kg(self, amount: float, unit: str) -> float:
-        """A mass dose as grams per kg of this body (a flat amount at its weight)."""
-        kind, factor, per_kg = DOSE_UNITS[unit]
-        if kind != "mass" or (not per_kg and not self.body_weight_kg):
-            return math.nan
-        return amount * factor / (1.0 if per_kg else float(self.body_weight_kg or 1.0))
 
     def doses_in_words(self) -> str:
         """The boluses as 'DRUG AMOUNT UNIT ROUTE xCOUNT every INTERVAL' (in the order given), and

@@ -214,6 +214,17 @@ DOSE_UNITS: dict[str, tuple[str, float, bool]] = {
     "pM": ("substance_per_litre", 1e-12, False),
     "nM": ("substance_per_litre", 1e-9, False),
 }
+
+
+def grams_per_kg(amount: float, unit: str, body_weight_kg: float | None) -> float | None:
+    """A mass dose as grams per kg of body weight (a flat amount at ``body_weight_kg``); ``None``
+    for a dose that is no mass (moles, a concentration) or a flat one where there is no weight."""
+    kind, factor, per_kg = DOSE_UNITS[unit]
+    if kind != "mass" or not (per_kg or body_weight_kg):
+        return None
+    return amount * factor / (1.0 if per_kg else float(body_weight_kg or 1.0))
+
+
 # Infusion rates: the dose unit and the time (h) it is spread over
 RATE_UNITS = {
     f"{dose}/{t}": (dose, hours)

@@ -55,11 +55,12 @@ def _flat_dose_note(own: Scenario, dosed: Scenario, where: str) -> str | None:
     if not after or weight is None or not all(units.DOSE_UNITS[u][2] for u in before):
         return None
     dose = after[0]
-    kind, factor, per_kg = units.DOSE_UNITS[dose.unit]
-    if per_kg or kind != "mass":
+    _, factor, per_kg = units.DOSE_UNITS[dose.unit]
+    grams = units.grams_per_kg(dose.amount, dose.unit, weight)
+    if per_kg or grams is None:
         return None
     perkg_unit = sorted(before)[0]
-    equivalent = dose.amount * factor / weight / units.DOSE_UNITS[perkg_unit][1]
+    equivalent = grams / units.DOSE_UNITS[perkg_unit][1]
     per_kg_spelling = f"{dose.unit}/kg"
     meant = (
         f"{dose.amount:g} {per_kg_spelling}"
