@@ -174,10 +174,15 @@ def resolve_overrides(
         if readout:
             raise Il7Error(f"{where} '{key}': {readout}")
         if p is None and key.lower().replace("_", "") in BODY_WEIGHT_WORDS:
+            weights = ", ".join(
+                f"{name} {c['body_weight_kg']:g} kg"
+                for name, c in vocabulary()["contexts"].items()
+                if c.get("body_weight_kg")
+            )
             raise Il7Error(
                 f"{where} '{key}': not a parameter; a scenario's body weight is its context's, fixed "
-                "(human_body 70 kg, mouse_body 25 g), and per-kg doses convert at it: give a dose for "
-                "another weight in ug or mg (README: Known limits, One body weight)"
+                f"({weights}), and per-kg doses convert at it: give a dose for another weight in ug or mg "
+                "(README: Known limits, One body weight)"
             )
         if p is None:
             raise Il7Error(
@@ -256,16 +261,16 @@ def _grown_before_the_start(eng: Engine, scenario: Scenario) -> tuple[str, ...]:
     for species, seed_id in SEEDED.items():
         seed, now = eng.get(seed_id), amounts.get(species, 0.0)
         fix = f"to follow it from a seed, set {species} in a period after the start (set: {{{species}: 1e6 cells}})"
-        if seed <= 0.0 and now >= 1.0:  # set as a species in the -inf period
-            out.append(
-                f"{species} starts at {now:.3g} cells, its plateau: set before the steady state, it grew there; {fix}"
+        if seed <= 0.0 and now >= 1.0:  # set as a species in the -inf period, not by its seed
+            said = f"starts at {now:.3g} cells, its plateau: set before the steady state, it grew there"
+        elif seed > 0.0 and not math.isclose(now, seed, rel_tol=0.01):
+            became = f"grown to {now:.3g} cells, its plateau" if now > seed else "died out"
+            said = (
+                f"was seeded at {seed:.3g} cells before the steady state ({seed_id}) and has {became} there"
             )
-        if seed <= 0.0 or math.isclose(now, seed, rel_tol=0.01):
+        else:
             continue
-        became = f"grown to {now:.3g} cells, its plateau" if now > seed else "died out"
-        out.append(
-            f"{species} was seeded at {seed:.3g} cells before the steady state ({seed_id}) and has {became} there; {fix}"
-        )
+        out.append(f"{species} {said}; {fix}")
     return tuple(out)
 
 
