@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from il7.cli.output import (
     rows_note,
     rows_shown,
     save_figure,
+    say_notes,
 )
 from il7.errors import Il7Error
 
@@ -79,10 +79,9 @@ def _sensitivity(args: argparse.Namespace) -> None:
             progress=step,
         )
     if args.at is not None and args.at > chosen.t_end:  # population refuses this; sensitivity runs on
-        print(
-            f"il7: note: --at {args.at:g} is after the scenario's last output time "
-            f"({clock(chosen.t_end, chosen.time_unit)}); the run continues to it with nothing more given",
-            file=sys.stderr,
+        say_notes(
+            f"--at {args.at:g} is after the scenario's last output time "
+            f"({clock(chosen.t_end, chosen.time_unit)}); the run continues to it with nothing more given"
         )
     said = notes_stream(args)
     if args.out:
@@ -365,11 +364,10 @@ def _cohort(args: argparse.Namespace) -> None:
         print(f"wrote {save_figure(result.figure(), args.plot)}", file=notes)
     failed = result.population.failed
     if failed:
-        print(
-            f"il7: note: {len(failed)} of {result.population.n} patients' runs failed and are left out of the "
+        say_notes(
+            f"{len(failed)} of {result.population.n} patients' runs failed and are left out of the "
             f"statistics, threshold included, which may bias them if failures follow a trait (patient "
-            f"{failed[0][0]}: {failed[0][1]}); --out lists each with the reason",
-            file=sys.stderr,
+            f"{failed[0][0]}: {failed[0][1]}); --out lists each with the reason"
         )
     cut, sensitivity, specificity = result.best_cutoff()
     day7, day14 = result.medians(result.il7_day7), result.medians(result.il7_day14)

@@ -39,9 +39,7 @@ def chosen_scenario(args: argparse.Namespace) -> Scenario:
     if args.dose is None:
         return chosen
     dosed = chosen.with_dose(args.dose, where=f"--dose '{args.dose}'")
-    note = _flat_dose_note(chosen, dosed, f"--dose '{args.dose}'")
-    if note:
-        print(f"il7: note: {note}", file=sys.stderr)
+    say_notes(_flat_dose_note(chosen, dosed, f"--dose '{args.dose}'"))
     return dosed
 
 
@@ -71,6 +69,13 @@ def _flat_dose_note(own: Scenario, dosed: Scenario, where: str) -> str | None:
         f"{where} is a flat amount per body, {equivalent:.3g} {perkg_unit} in this {weight:g}-kg body, "
         f"where the scenario's doses are per kg; for a dose per kilogram write '{meant}'"
     )
+
+
+def say_notes(*notes: str | None) -> None:
+    """Print each note on stderr as 'il7: note: ...', one a line; an empty or None note says nothing."""
+    for note in notes:
+        if note:
+            print(f"il7: note: {note}", file=sys.stderr)
 
 
 def plain(text: str) -> str:
@@ -247,6 +252,4 @@ def rows_note(shown: int, n: int, option: str, *, tables: bool = False) -> str |
 def note_unseen(chosen: Scenario, consequence: str, fix: str) -> None:
     """Say on stderr what of ``chosen`` comes after its last output time (later doses, settings,
     infusions), which ``consequence`` describes, and ``fix``; nothing when nothing does."""
-    note = chosen.beyond_output_note(consequence, fix)
-    if note:
-        print(f"il7: note: {note}", file=sys.stderr)
+    say_notes(chosen.beyond_output_note(consequence, fix))

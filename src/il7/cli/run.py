@@ -20,6 +20,7 @@ from il7.cli.output import (
     rows_note,
     rows_shown,
     save_figure,
+    say_notes,
 )
 from il7.errors import Il7Error, Il7Warning
 
@@ -108,8 +109,7 @@ def _simulate(args: argparse.Namespace) -> None:
         chosen = chosen.with_readouts(names, add=add, where="--readouts")
     trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
     note_unseen(chosen, "it does not show", "give a later --t-end to see them")
-    for caveat in trajectory.notes:
-        print(f"il7: note: {caveat}", file=sys.stderr)
+    say_notes(*trajectory.notes)
     if args.out:
         print(f"wrote {trajectory.write(args.out)}")
     if args.plot:
@@ -221,8 +221,7 @@ def _export_petab(args: argparse.Namespace) -> None:
             problem = petab_export.write_scenario(
                 args.output, chosen, args.data, estimate, overrides=overrides
             )
-        for said in [*chosen.dose_notes(), *(str(w.message) for w in caught)]:
-            print(f"il7: note: {said}", file=sys.stderr)
+        say_notes(*chosen.dose_notes(), *(str(w.message) for w in caught))
     print(f"wrote {problem} (and the model, tables and a README beside it)")
 
 
@@ -254,8 +253,7 @@ def _export(args: argparse.Namespace) -> None:
         note_unseen(
             chosen, "the exported model does not hold", "give a later output t_end in the scenario file"
         )
-        for said in chosen.dose_notes():  # a dose far above the studied ones, as simulate says
-            print(f"il7: note: {said}", file=sys.stderr)
+        say_notes(*chosen.dose_notes())  # a dose far above the studied ones, as simulate says
     overrides = parse_overrides(args.sets)
     if chosen is not None and args.what == "omex":
         export.write_omex(args.output, chosen, overrides=overrides)
