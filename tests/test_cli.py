@@ -64,6 +64,10 @@ def test_simulate_reads_out_what_readouts_names(capsys: pytest.CaptureFixture[st
     assert code == 0 and "Tumour" in out and "IL7_serum" not in out
     code, _, err = run(capsys, "simulate", "baseline", "--readouts", "leuk")
     assert code == 2 and "--readouts 'leuk': not an observable or species; did you mean 'Leuk'?" in err
+    code, _, err = run(capsys, "simulate", "baseline", "--readouts", "blood_CD4")  # the words swapped
+    assert (
+        code == 2 and "--readouts 'blood_CD4': not an observable or species; did you mean 'CD4_blood'?" in err
+    )
 
 
 def test_simulate_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -56,11 +56,15 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest known name, or an empty string.
 
     A name that differs only in case comes first (``leuk`` finds ``Leuk``, not ``S_leuk``; where
-    several do, ``K_socs`` and ``k_SOCS``, both are named). Otherwise the closest name, and a
+    several do, ``K_socs`` and ``k_SOCS``, both are named), then one with the same words in
+    another order (``serum_IL7`` finds ``IL7_serum``). Otherwise the closest name, and a
     second one as close (``immatureB``: ``matB`` or ``immB``), by spelling and, failing that,
     by spelling regardless of case."""
     listed = [str(k) for k in known]
     same = [k for k in listed if k.lower() == str(name).lower() and k != str(name)]
+    if not same:  # the same words in another order: serum_IL7 for IL7_serum
+        words = _words(str(name))
+        same = [k for k in listed if _words(k) == words and k != str(name)] if len(words) > 1 else []
     if same:
         return "; did you mean " + " or ".join(f"'{k}'" for k in same[:3]) + "?"
     close = _closest(str(name), listed)
@@ -68,6 +72,11 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
         lowered = {k.lower(): k for k in listed}
         close = [lowered[c] for c in _closest(str(name).lower(), list(lowered))]
     return "; did you mean " + " or ".join(f"'{k}'" for k in close) + "?" if close else ""
+
+
+def _words(name: str) -> frozenset[str]:
+    """The words of a name split at underscores, in lower case (``IL7_serum`` -> il7, serum)."""
+    return frozenset(w for w in name.lower().split("_") if w)
 
 
 def _closest(name: str, listed: list[str]) -> list[str]:
