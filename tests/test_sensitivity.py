@@ -11,7 +11,7 @@ import pytest
 from il7 import build
 from il7.claims import targets
 from il7.errors import Il7Error
-from il7.scenario import load
+from il7.scenario import load, vocabulary
 from il7.sensitivity import sensitivities, varied_parameters
 from il7.simulate import simulate
 
@@ -81,6 +81,24 @@ def test_each_parameter_is_scaled_from_its_value_in_the_scenario() -> None:
     hiv = sensitivities("levy_2012", "CD4_blood", at=0.0, parameters=["k_deplete_CD4"])
     (row,) = hiv.rows
     assert row.value == pytest.approx(0.00369) and row.coefficient < -0.1  # more loss, fewer CD4
+    assert row.status == "set" and "scenario 'levy_2012'" in row.note  # not the table's 0, assumed
+
+
+def test_a_value_from_the_context_carries_the_context_status_and_source() -> None:
+    """A mouse's thymic output is the mouse's, measured (Scollay, Tough and Sprent), where the
+    human adult's is assumed; an override is the user's choice."""
+    mouse = vocabulary()["contexts"]["mouse_body"]["values"]["thymic_output_young"]
+    result = sensitivities(
+        "mouse_baseline",
+        "thymus_cells",
+        overrides={"IL7_production": 0.9},
+        parameters="thymic_output_young, IL7_production",
+    )
+    rows = {r.parameter: r for r in result.rows}
+    thymic, production = rows["thymic_output_young"], rows["IL7_production"]
+    assert {p.id: p for p in build.parameters()}["thymic_output_young"].status == "assumed"
+    assert (thymic.status, thymic.source) == (mouse.status, mouse.source) == ("measured", mouse.source)
+    assert production.status == "set" and "--set" in production.note
 
 
 def test_processes_give_the_same_rows() -> None:

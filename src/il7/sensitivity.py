@@ -7,11 +7,13 @@ Local, normalised sensitivity of y to every free parameter of the table:
 each parameter is multiplied and divided by ``1 + step`` in turn (the scenario rerun from its
 own start each time, as ``--set`` does), and
 
-    coefficient = (y(p (1 + step)) - y(p / (1 + step))) / (((1 + step) - 1 / (1 + step)) y(p))
+    coefficient = (ln|y(p (1 + step))| - ln|y(p / (1 + step))|) / (2 ln(1 + step))
 
 is the central-difference estimate of d ln|y| / d ln p: exactly +1 when the readout is
 proportional to the parameter and -1 when inversely proportional (at any step), 0 when it does
 not depend on it; for a negative readout it is positive when the parameter moves y away from 0.
+Where the two runs' readouts differ in sign or one is 0, no logarithm joins them and the row
+gives the relative change (Delta y / y) / (Delta p / p) instead, and says so.
 Where one side is refused (a fraction pushed above 1, a body that no reference adult fits, no
 steady state) the other side alone gives a first-order estimate, and the row says why.
 
@@ -41,7 +43,7 @@ from il7 import build, units
 from il7.engine import engine
 from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
-from il7.scenario import LIST_READOUTS, Scenario, clock, known_readouts, load
+from il7.scenario import LIST_READOUTS, Scenario, clock, known_readouts, load, vocabulary
 from il7.simulate import readout_unit, scenario_overrides, simulate, simulate_many, values_in_run, workers
 
 DEFAULT_STEP = 0.1
@@ -68,8 +70,9 @@ class Sensitivity:
     value
         The value scaled, in the table's unit: the parameter's value in this run.
     unit, status, source, note
-        From the parameter table; ``source`` is empty for an assumed value, whose ``note`` says why
-        it was chosen.
+        From the parameter table, or for a value the run takes from its context (a mouse's) that
+        context's status and source; status ``set`` for a value the scenario or ``overrides`` chose.
+        ``source`` is empty for an assumed value, whose ``note`` says why it was chosen.
     coefficient
         d ln|y| / d ln(parameter), dimensionless, where y is the readout or its fold change
         (:attr:`Sensitivities.quantity`).
@@ -196,10 +199,12 @@ class Sensitivities:
         shown = list(self.rows[:top])[::-1]
         fig, ax = plt.subplots(figsize=(6.4, 0.9 + 0.28 * max(len(shown), 1)), layout="constrained")
         colours = {"measured": "#1b7837", "fitted": "#2166ac", "derived": "#7b3294", "assumed": "#b2182b"}
+        if any(r.status == "set" for r in shown):  # a value the scenario or --set chose
+            colours["set"] = "grey"
         ax.barh(
             [r.parameter for r in shown],
             [r.coefficient for r in shown],
-            color=[colours.get(r.status, "grey") for r in shown],
+            color=[colours[r.status] for r in shown],
         )
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_xlabel("d ln|y| / d ln(parameter)")
@@ -383,6 +388,7 @@ def sensitivities(
             f"{where}: no parameter to vary ({'; '.join(f'{pid}: {why}' for pid, why in skipped)}); "
             "choose others with --parameters"
         )
+    provenance = _provenance(scenario, scenario_overrides(scenario, user))
     rows: list[Sensitivity] = []
     for (p, value), (sides, refused) in zip(
         todo,
@@ -390,7 +396,7 @@ def sensitivities(
         strict=True,
     ):
         if sides:
-            rows.append(_row(p, value, nominal, sides, refused, up))
+            rows.append(_row(p, value, nominal, sides, refused, up, provenance.get(p.id)))
         else:
             reasons = dict.fromkeys(refused.values())
             skipped.append((p.id, "refused on both sides: " + " / ".join(reasons)))
@@ -473,6 +479,27 @@ def _log_slope(upper: float, lower: float, factor: float) -> float | None:
     return math.log(upper / lower) / math.log(factor)
 
 
+def _provenance(scenario: Scenario, overrides: Mapping[str, float]) -> dict[str, tuple[str, str, str]]:
+    """Status, source and note of the values a run of ``scenario`` takes from elsewhere than the
+    table: its context's (a mouse's thymic output is measured where the human's is assumed),
+    then its own pre-equilibration settings and ``overrides``, which are the user's choice."""
+    own = vocabulary()["contexts"][scenario.context]["values"]
+    out = {
+        pid: (v.status, v.source, f"{scenario.context}'s value, in place of the human adult's")
+        for pid, v in own.items()
+    }
+    pre = scenario.preequilibration
+    for pid in dict(pre.set) if pre is not None else {}:
+        out[pid] = (
+            "set",
+            "",
+            f"set by scenario '{scenario.name}' before its steady state (its file says why)",
+        )
+    for pid in overrides:
+        out[pid] = ("set", "", "set for this run (--set or overrides), in place of the table's value")
+    return out
+
+
 def _row(
     p: build.Parameter,
     value: float,
@@ -480,6 +507,7 @@ def _row(
     sides: dict[str, float],
     refused: dict[str, str],
     up: float,
+    provenance: tuple[str, str, str] | None = None,
 ) -> Sensitivity:
     """One row from the runs that went through (at least one side): the slope of ln|y| against
     ln p between them. A 10% step of a steep response (a leukaemia growing for weeks) spans a
@@ -508,13 +536,14 @@ def _row(
     if coefficient is None:  # no logarithm joins two values of opposite sign: the relative change
         coefficient = (upper - lower) / ((span[0] - span[1]) * nominal)
         method += "; (Delta y / y) / (Delta p / p) between the two runs, not a log slope, which 0 or a sign change has none of"
+    status, source, note = provenance or (p.status, p.source, p.note)
     return Sensitivity(
         parameter=p.id,
         value=value,
         unit=p.unit,
-        status=p.status,
-        source=p.source,
-        note=p.note,
+        status=status,
+        source=source,
+        note=note,
         coefficient=coefficient,
         low=low,
         high=high,

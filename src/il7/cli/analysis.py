@@ -121,7 +121,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
         Column("p", overflow="fold"),  # a value with its unit, wrapped rather than cut ('cell/mol…')
         "status",
         title=f"{result.scenario}: y = {result.quantity} = {result.nominal:.4g}{units.suffix(result.unit)}",
-        caption="sources and notes: il7 parameters (or --out FILE.csv)",
+        caption="sources and notes: --out FILE.csv (the table's: il7 parameters)",
     )
     for r in shown:
         table.add_row(
