@@ -807,6 +807,18 @@ def test_a_value_set_outside_its_bounds_is_run_and_said() -> None:
     assert il7.simulate("baseline", overrides={"age": "60 years"}).notes == ()
 
 
+def test_an_age_that_changes_nothing_is_said() -> None:
+    # a mouse's thymus keeps a young adult's output (thymic_decline 0): '2 years' ran exactly as
+    # 10 weeks, with only a note on bounds
+    old = il7.simulate("mouse_baseline", overrides={"age": "0.5 years"})
+    young = il7.simulate("mouse_baseline")
+    assert old["thymus_cells"][-1] == young["thymus_cells"][-1]
+    assert any("override age: thymic_decline is 0 in this run" in note for note in old.notes)
+    aged = il7.simulate("mouse_baseline", overrides={"age": "0.5 years", "thymic_decline": "1 1/year"})
+    assert aged["thymus_cells"][-1] < young["thymus_cells"][-1]
+    assert not any("override age" in note for note in aged.notes)
+
+
 def test_a_value_outside_its_bounds_in_a_scenario_file_is_said_as_with_set() -> None:
     # a mouse given a human's lymph flow in a file's set: ran silently, where --set said so
     from il7.scenario import load

@@ -383,9 +383,15 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
 def _checked_overrides(
     scenario: Scenario, overrides: Mapping[str, Any] | None
 ) -> tuple[dict[str, float], tuple[str, ...]]:
-    """:func:`scenario_overrides`, and a note on each that lies outside its bounds."""
+    """:func:`scenario_overrides`, and a note on each that lies outside its bounds, or on an age
+    that changes nothing (a mouse's thymus does not decline with age)."""
     resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
     outside = _within_reach(scenario, resolved)
+    if "age" in resolved and values_in_run(scenario, resolved).get("thymic_decline") == 0:
+        outside += (
+            f"override age: thymic_decline is 0 in this run ({scenario.context}'s thymus keeps a young "
+            "adult's output), so age changes nothing; set thymic_decline too, to age the thymus",
+        )
     knockouts = vocabulary()["knockouts"]
     for period in scenario.periods:
         for gene in period.knockouts:
