@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from il7.cli import main
+from il7.cli.output import PIPED_WIDTH
 from il7.simulate import simulate
 
 
@@ -129,6 +130,16 @@ def test_simulate_table_never_cuts_or_splits_a_number(capsys: pytest.CaptureFixt
     assert out.count("┏") == 2  # split into two tables
     assert all(math.isfinite(float(cell)) for cell in cells)  # every cell a whole number
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_a_table_written_to_a_file_is_not_wrapped_at_80_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # il7 claims > claims.txt wrapped each claim over many lines of an 80-column table
+    monkeypatch.delenv("COLUMNS")
+    code, out, _ = run(capsys, "simulate", "culture_dose")
+    assert code == 0 and out.count("┏") == 1  # one table, where 80 columns take two
+    assert 80 < max(len(line) for line in out.splitlines()) <= PIPED_WIDTH
 
 
 def _healthy_course(path: Path, *, t_end: float, n: int) -> Path:

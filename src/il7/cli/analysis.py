@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from il7.cli.output import (
     PLOT_SUFFIXES,
     chosen_scenario,
+    console,
     note_unseen,
     notes_stream,
     number_option,
@@ -109,7 +110,6 @@ def _sensitivity(args: argparse.Namespace) -> None:
             ]
         )
         return
-    from rich.console import Console
     from rich.table import Column, Table
 
     shown = result.rows[: args.top]
@@ -132,7 +132,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
             plain(f"{r.value:.4g}{units.suffix(r.unit)}"),
             r.status,
         )
-    Console().print(table)
+    console().print(table)
     weak = sum(1 for r in result.rows if abs(r.coefficient) < 0.01)
     print(
         f"parameters varied (x{1 + result.step:g} and /{1 + result.step:g}): {len(result.rows)}; "
@@ -236,7 +236,6 @@ def _population(args: argparse.Namespace) -> None:
             ]
         )
         return
-    from rich.console import Console
     from rich.table import Table
 
     print(result.header())
@@ -248,7 +247,7 @@ def _population(args: argparse.Namespace) -> None:
         most = max(most, len(shown))
         rows = median.iloc[shown]
         out = Table(
-            f"time ({result.time_unit})",
+            plain(f"time [{result.time_unit}]"),
             "median",
             "middle 50%",
             "middle 90%",
@@ -261,7 +260,7 @@ def _population(args: argparse.Namespace) -> None:
                 f"{row['p25']:.4g}-{row['p75']:.4g}",
                 f"{row['p5']:.4g}-{row['p95']:.4g}",
             )
-        Console().print(out)
+        console().print(out)
     note = rows_note(most, len(result.times), "--out FILE.csv", tables=True)
     if note:
         print(note)

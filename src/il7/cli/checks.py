@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from il7.cli.output import (
+    console,
     parse_overrides,
     plain,
     print_json,
@@ -78,7 +79,6 @@ def _validate(args: argparse.Namespace) -> None:
     if args.json:
         print_json([_target_row(r) for r in results])
     else:
-        from rich.console import Console
         from rich.table import Column, Table
 
         model = Column("model", no_wrap=True, min_width=max(len(f"{r.observed:.4g}") for r in results))
@@ -94,7 +94,7 @@ def _validate(args: argparse.Namespace) -> None:
                 verdict,
                 plain(r.target.source),
             )
-        Console().print(table)
+        console().print(table)
         print(passes_by_basis(results))
         _print_misses([r for r in results if not r.passed])
     if not all(r.passed for r in results):
@@ -146,7 +146,6 @@ def _claims(args: argparse.Namespace) -> None:
         ]
         print_json(rows)
     else:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table("claim", "statement", "how il7 checks it", "verdict", title="il7 claims")
@@ -158,7 +157,7 @@ def _claims(args: argparse.Namespace) -> None:
             table.add_row(
                 c.claim.id, plain(c.claim.statement), plain(f"{c.claim.reading} [{checks}]"), verdict
             )
-        Console().print(table)
+        console().print(table)
         print(f"{sum(c.passed for c in results)} of {len(results)} claims pass")
         _print_misses([r for c in results for r in c.results if not r.passed])
     if not all(c.passed for c in results):

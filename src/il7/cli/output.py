@@ -78,6 +78,20 @@ def say_notes(*notes: str | None) -> None:
             print(f"il7: note: {note}", file=sys.stderr)
 
 
+PIPED_WIDTH = 160
+"""Columns of a table written to a file or a pipe, where rich would take 80 and wrap the claims
+and parameter tables beyond reading; the COLUMNS variable still decides where it is set."""
+
+
+def console() -> Any:
+    """The rich console the tables print on: the terminal's width, or :data:`PIPED_WIDTH` where
+    standard output is no terminal (``il7 claims > claims.txt``)."""
+    from rich.console import Console
+
+    piped = not sys.stdout.isatty() and not os.environ.get("COLUMNS")
+    return Console(width=PIPED_WIDTH if piped else None)
+
+
 def plain(text: str) -> str:
     """Text shown as written in a rich table: brackets such as ``[pg/mL]`` are not markup."""
     from rich.markup import escape

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from il7.cli.output import (
     PLOT_SUFFIXES,
     chosen_scenario,
+    console,
     note_unseen,
     output_files,
     parse_overrides,
@@ -31,10 +32,9 @@ def _print_numbers(
     """Print a table of numbers as as many tables, one below the other, as the terminal's width
     needs, each repeating the index column: a number is never cut or wrapped (rich would print
     4.007e-11 as 4.007e-... or split it over two lines)."""
-    from rich.console import Console
     from rich.table import Column, Table
 
-    console = Console()
+    screen = console()
 
     def width(header: str, cells: list[str]) -> int:  # a header may wrap at its spaces; a number not
         return max([len(c) for c in cells] + [len(w) for w in header.split()]) + 3  # 3: padding, rule
@@ -44,7 +44,7 @@ def _print_numbers(
     groups: list[list[int]] = [[]]
     used = index_width + 1
     for k, need in enumerate(widths):
-        if groups[-1] and used + need > console.width:
+        if groups[-1] and used + need > screen.width:
             groups.append([])
             used = index_width + 1
         groups[-1].append(k)
@@ -58,11 +58,10 @@ def _print_numbers(
         )
         for t, row in zip(index_cells, rows, strict=True):
             table.add_row(t, *(row[k] for k in group))
-        console.print(table)
+        screen.print(table)
 
 
 def _scenarios(args: argparse.Namespace) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from il7 import scenario
@@ -72,12 +71,11 @@ def _scenarios(args: argparse.Namespace) -> None:
         s = scenario.load(name)
         doses = s.doses_in_words()
         table.add_row(name, plain(s.description + (f"\ndoses: {doses}" if doses else "")))
-    Console().print(table)
+    console().print(table)
     print("il7 simulate NAME --dose AMOUNT runs a scenario whose doses are of one drug at another amount")
 
 
 def _readouts(args: argparse.Namespace) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from il7.simulate import readout_table
@@ -94,7 +92,7 @@ def _readouts(args: argparse.Namespace) -> None:
         for rid, row in readouts[readouts["kind"] == kind].iterrows():
             table.add_row(str(rid), plain(row["unit"]), plain(row["meaning"]))
         table.add_section()
-    Console().print(table)
+    console().print(table)
 
 
 def _simulate(args: argparse.Namespace) -> None:
@@ -152,9 +150,7 @@ def _simulate(args: argparse.Namespace) -> None:
         )
         note = rows_note(len(shown), len(frame), "--out FILE.csv")
         if note:
-            from rich.console import Console
-
-            Console().print(plain(note))  # wrapped to the terminal, as the tables are
+            console().print(plain(note))  # wrapped to the terminal, as the tables are
 
 
 def _parameters(args: argparse.Namespace) -> None:
@@ -169,7 +165,6 @@ def _parameters(args: argparse.Namespace) -> None:
         json.dump(clean, sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table(
@@ -192,7 +187,7 @@ def _parameters(args: argparse.Namespace) -> None:
             status = row["status"] + (f" (at its {row['at_bound']} bound)" if row["at_bound"] else "")
             status += f", {row['set_by']}" if row["set_by"] else ""
             table.add_row(str(pid), value, plain(row["unit"]), status, plain(source))
-        Console().print(table)
+        console().print(table)
 
 
 def _export_petab(args: argparse.Namespace) -> None:
