@@ -100,6 +100,7 @@ def test_simulate_summary_reads_the_peak_and_its_area(capsys: pytest.CaptureFixt
 
     code, out, _ = run(capsys, "simulate", "sereti_2009", "--step", "1", "--t-end", "96", "--summary")
     assert code == 0 and "t_max" in out and "pg/mL*h" in out
+    assert "min, max and auc are read on the 97 output times" in out  # Cmax is the grid's
     traj = il7.simulate(il7.load_scenario("sereti_2009").with_output(step=1.0, t_end=96))
     course = traj.summary().loc["IL7_serum_total"]
     serum = traj["IL7_serum_total"]
@@ -111,6 +112,8 @@ def test_simulate_summary_reads_the_peak_and_its_area(capsys: pytest.CaptureFixt
     treg = traj.summary().loc["Treg_blood"]
     assert math.isnan(treg["t_max"]) and math.isnan(treg["t_min"])
     assert f"{course['max']:.4g}" in out
+    code, out, _ = run(capsys, "simulate", "baseline", "--summary", "--t-end", "3")
+    assert code == 0 and "flat" in out and "nan" not in out  # a steady readout has no t_max
 
 
 def test_simulate_table_shows_units(capsys: pytest.CaptureFixture[str]) -> None:
@@ -140,6 +143,30 @@ def test_a_table_written_to_a_file_is_not_wrapped_at_80_columns(
     code, out, _ = run(capsys, "simulate", "culture_dose")
     assert code == 0 and out.count("┏") == 1  # one table, where 80 columns take two
     assert 80 < max(len(line) for line in out.splitlines()) <= PIPED_WIDTH
+
+
+def test_a_dose_level_over_a_loading_regimen_says_it_levels_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --dose 2 ran a 3 mg/kg loading dose and five of 1 mg/kg as six of 2 mg/kg, with no word
+    path = tmp_path / "load.yaml"
+    path.write_text(
+        "name: load\ndescription: a loading dose\ncontext: human_body\ntime_unit: day\nperiods:\n"
+        "  - time: -inf\n  - time: 0\n    dose: {drug: anti_CD127, amount: 3, unit: mg/kg, route: sc}\n"
+        "  - time: 14\n    dose: {drug: anti_CD127, amount: 1, unit: mg/kg, route: sc, every: 14, count: 5}\n"
+        "readouts: [anti_CD127_occupancy]\noutput: {t_end: 28, n: 3}\n"
+    )
+    code, _, err = run(capsys, "simulate", str(path), "--dose", "2 mg/kg")
+    assert (
+        code == 0
+        and (
+            "il7: note: --dose '2 mg/kg' replaces each of the scenario's 6 doses, which were not all the same "
+            "(3 mg/kg, 1 mg/kg)"
+        )
+        in err
+    )
+    code, _, err = run(capsys, "simulate", "sportes_2008", "--dose", "3 ug/kg", "--t-end", "1")
+    assert code == 0 and "replaces each" not in err  # one level already: nothing levelled
 
 
 def _healthy_course(path: Path, *, t_end: float, n: int) -> Path:

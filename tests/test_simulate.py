@@ -807,6 +807,15 @@ def test_a_value_set_outside_its_bounds_is_run_and_said() -> None:
     assert il7.simulate("baseline", overrides={"age": "60 years"}).notes == ()
 
 
+def test_solver_noise_below_zero_reads_as_zero_but_a_rate_keeps_its_sign() -> None:
+    # IL-7 in a well once used up read -2.8e-14 pg/mL, a level below 0, with its time as t_min
+    well = il7.simulate("culture_dose")
+    for readout in ("IL7_tissue_conc", "JAK_active_per_T", "pSTAT5_frac"):
+        assert well[readout].min() >= 0.0, readout
+    depleted = il7.simulate(il7.load_scenario("sportes_2008").with_readouts(["dN_T_dt"]))
+    assert depleted["dN_T_dt"].min() < 0  # T cells falling back after the course: a true negative
+
+
 def test_an_age_that_changes_nothing_is_said() -> None:
     # a mouse's thymus keeps a young adult's output (thymic_decline 0): '2 years' ran exactly as
     # 10 weeks, with only a note on bounds

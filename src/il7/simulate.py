@@ -600,11 +600,24 @@ def integrate(
     if end >= t:
         rows.append(_advance(eng, scenario, t, end, sample[sample >= t]))
     data = np.vstack(rows) if rows else np.empty((0, 1 + len(scenario.readouts)))
+    _clear_noise(eng, scenario, data)
     if len(data) == len(scenario.times):  # each output time once: give it as the scenario wrote it
         data[:, 0] = scenario.times  # (1.9 day -> h -> day was 1.8999999999999997)
     else:
         data[:, 0] /= hours
     return data
+
+
+def _clear_noise(eng: Engine, scenario: Scenario, data: np.ndarray) -> None:
+    """Set to 0 the readouts that the solver left below 0 by less than one molecule or cell more
+    of any species would change them (IL-7 in a well once used up read -2.8e-14 pg/mL, the
+    smallest value of the run, with its time): a level cannot be negative. Rates (a unit per h or
+    per day, such as dN_T_dt) keep their sign."""
+    for j, readout in enumerate(scenario.readouts, start=1):
+        column = data[:, j]
+        if (column < 0).any() and not readout_unit(readout).endswith(("/h", "/day")):
+            floor = eng.one_molecule(readout)
+            column[(column < 0) & (column >= -floor)] = 0.0
 
 
 def _advance(eng: Engine, scenario: Scenario, t0: float, t1: float, take: np.ndarray) -> np.ndarray:

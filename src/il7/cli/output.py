@@ -39,8 +39,20 @@ def chosen_scenario(args: argparse.Namespace) -> Scenario:
     if args.dose is None:
         return chosen
     dosed = chosen.with_dose(args.dose, where=f"--dose '{args.dose}'")
-    say_notes(_flat_dose_note(chosen, dosed, f"--dose '{args.dose}'"))
+    where = f"--dose '{args.dose}'"
+    say_notes(_flat_dose_note(chosen, dosed, where), _levels_note(chosen, where))
     return dosed
+
+
+def _levels_note(own: Scenario, where: str) -> str | None:
+    """What a dose level does to a regimen whose doses differ (a loading dose, then lower ones)."""
+    levels = list(dict.fromkeys(f"{d.amount:g} {d.unit}" for d in own.boluses))
+    if len(levels) < 2:
+        return None
+    return (
+        f"{where} replaces each of the scenario's {len(own.boluses)} doses, which were not all the "
+        f"same ({', '.join(levels)}); to keep a loading dose, write the amounts in a copy of the scenario file"
+    )
 
 
 def _flat_dose_note(own: Scenario, dosed: Scenario, where: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import warnings
 from collections.abc import Callable
@@ -132,11 +133,18 @@ def _simulate(args: argparse.Namespace) -> None:
             [
                 [
                     row["unit"],
-                    *(f"{row[c]:.4g}" for c in ("first", "min", "t_min", "max", "t_max", "last", "auc")),
+                    *(
+                        "flat" if c.startswith("t_") and math.isnan(row[c]) else f"{row[c]:.4g}"
+                        for c in ("first", "min", "t_min", "max", "t_max", "last", "auc")
+                    ),
                     row["auc_unit"],
                 ]
                 for _, row in course.iterrows()
             ],
+        )
+        print(
+            f"min, max and auc are read on the {len(trajectory.time)} output times (a peak between two "
+            "of them is missed: --step makes the grid finer); flat: no peak or dip"
         )
     elif not args.out:
         frame = trajectory.to_pandas()
