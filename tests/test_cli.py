@@ -169,6 +169,26 @@ def test_a_dose_level_over_a_loading_regimen_says_it_levels_it(
     assert code == 0 and "replaces each" not in err  # one level already: nothing levelled
 
 
+def test_export_says_a_value_outside_its_bounds_as_simulate_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # simulate said it; export wrote the document with only 'wrote ...'
+    said = "il7: note: CL_IL7 = 100 L/h lies outside its bounds (0.05 to 3 L/h)"
+    for what, name in (("sbml", "y.xml"), ("omex", "y.omex")):
+        code, out, err = run(
+            capsys,
+            "export",
+            what,
+            "--scenario",
+            "baseline",
+            "--set",
+            "CL_IL7=100",
+            "-o",
+            str(tmp_path / name),
+        )
+        assert code == 0 and out.startswith("wrote ") and said in err, what
+
+
 def _healthy_course(path: Path, *, t_end: float, n: int) -> Path:
     """A small scenario file: a healthy adult's blood CD4 on n output times to day t_end."""
     path.write_text(

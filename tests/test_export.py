@@ -69,6 +69,11 @@ def test_a_scenario_exports_the_organism_of_its_context(name: str, taxon: str) -
     text = export_sbml(scenario=name)
     assert text.count("identifiers.org/taxonomy:") == 1
     assert f"identifiers.org/taxonomy:{taxon}" in text
+    # a mouse's IL-7 is the human entry's homologue, not the human protein; the model's name is
+    # a label (it was the whole description, 900 characters, which COPASI showed as the title)
+    homologues = text.count("<bqbiol:isHomologTo>")
+    assert (homologues > 10) if taxon == "10090" else (homologues == 0)
+    assert f'name="il7 scenario {name}"' in text
 
 
 @pytest.mark.parametrize(("name", "level", "version"), [("transplant", 3, 1), (None, 3, 1), (None, 2, 4)])

@@ -29,16 +29,17 @@ from __future__ import annotations
 import html
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from il7 import __version__, build
 from il7.engine import engine
-from il7.errors import Il7Error, SolveError
+from il7.errors import Il7Error, Il7Warning, SolveError
 from il7.files import make_parent, writing
 from il7.scenario import TIME_UNITS, Scenario, clock, load, vocabulary
-from il7.simulate import Change, integrate, prepare, scenario_overrides, start_time
+from il7.simulate import Change, checked_overrides, integrate, prepare, start_time
 
 
 def model_sbml() -> str:
@@ -96,7 +97,9 @@ def scenario_sbml(
 
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    resolved = scenario_overrides(scenario, overrides)
+    resolved, notes = checked_overrides(scenario, overrides)
+    for note in notes:  # a value outside its bounds, as il7 simulate says it
+        warnings.warn(note, Il7Warning, stacklevel=2)
     doc = libsbml.readSBMLFromString(build.sbml())
     model = doc.getModel()
     constants = [
@@ -150,10 +153,12 @@ def scenario_sbml(
     taxon = vocabulary()["contexts"][scenario.context].get("taxon")
     if taxon is not None:  # the model's own annotation (Homo sapiens) stands otherwise
         _set_taxon(libsbml, model, taxon)
+        if taxon != HUMAN_TAXON:
+            _homologues(libsbml, model)
     model.setId("il7_" + re.sub(r"[^A-Za-z0-9_]", "_", scenario.name))  # an SBML SId, whatever the name
-    model.setName(f"il7 scenario {scenario.name}: {scenario.description}")
+    model.setName(f"il7 scenario {scenario.name}")  # a tool's label; the description goes in the notes
     said = (
-        f"Scenario '{scenario.name}', written by il7 {__version__}. "
+        f"Scenario '{scenario.name}', written by il7 {__version__}: {scenario.description} "
         f"Model time is in hours; time 0 is {clock(start, scenario.time_unit)} of the scenario, where il7 "
         "starts integrating, and species start there at il7's state (its steady state when the "
         "scenario begins with one)"
@@ -171,6 +176,11 @@ def scenario_sbml(
         "A parameter changed in this file does not move the species' start, which il7 computed "
         "with the values written here: export again with il7 export sbml --set to change one."
     )
+    if taxon is not None and taxon != HUMAN_TAXON:
+        said += (
+            " The protein annotations name human UniProt entries: a species is their homologue "
+            "(bqbiol:isHomologTo), and a complex's parts (bqbiol:hasPart) are given by the human entries."
+        )
     if resolved:
         said += " Overrides: " + ", ".join(f"{k} = {v:g} (model units)" for k, v in resolved.items()) + "."
     model.appendNotes(
@@ -204,6 +214,22 @@ def _fold_start(
         else:
             values[c.target] = c.value
     return True
+
+
+HUMAN_TAXON = 9606
+"""NCBI Taxonomy id of Homo sapiens, whose UniProt entries the annotations name."""
+
+
+def _homologues(lib: Any, model: Any) -> None:
+    """In another organism's document, a species that ``bqbiol:is`` a human UniProt entry is its
+    homologue (``bqbiol:isHomologTo``): a mouse's IL-7 is not the human protein P13232."""
+    for species in model.getListOfSpecies():
+        for i in range(species.getNumCVTerms()):
+            term = species.getCVTerm(i)
+            resources = term.getResources()
+            named = [resources.getValue(k) for k in range(resources.getLength())]
+            if term.getBiologicalQualifierType() == lib.BQB_IS and any("uniprot" in r for r in named):
+                term.setBiologicalQualifierType(lib.BQB_IS_HOMOLOG_TO)
 
 
 def _set_taxon(lib: Any, model: Any, taxon: int) -> None:

@@ -222,7 +222,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    resolved, outside = _checked_overrides(scenario, overrides)
+    resolved, outside = checked_overrides(scenario, overrides)
     eng = engine()
     try:
         prepare(eng, scenario, resolved)
@@ -377,13 +377,13 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
     An override sets the body before the scenario's steady state, so an id the scenario itself
     changes later is refused: the override could not mean what it says there.
     """
-    return _checked_overrides(scenario, overrides)[0]
+    return checked_overrides(scenario, overrides)[0]
 
 
-def _checked_overrides(
+def checked_overrides(
     scenario: Scenario, overrides: Mapping[str, Any] | None
 ) -> tuple[dict[str, float], tuple[str, ...]]:
-    """:func:`scenario_overrides`, and a note on each that lies outside its bounds, or on an age
+    """:func:`scenario_overrides`, and the notes a run gives with them: one on each that lies outside its bounds, or on an age
     that changes nothing (a mouse's thymus does not decline with age)."""
     resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
     outside = _within_reach(scenario, resolved)

@@ -258,15 +258,19 @@ def _export(args: argparse.Namespace) -> None:
         )
         say_notes(*chosen.dose_notes())  # a dose far above the studied ones, as simulate says
     overrides = parse_overrides(args.sets)
-    if chosen is not None and args.what == "omex":
-        export.write_omex(args.output, chosen, overrides=overrides)
-    else:
-        from il7 import export_sbml  # chooses the document and writes it whole, as for a Python user
+    with warnings.catch_warnings(record=True) as caught:  # a value outside its bounds, as simulate says
+        warnings.simplefilter("always", Il7Warning)
+        if chosen is not None and args.what == "omex":
+            export.write_omex(args.output, chosen, overrides=overrides)
+            text = None
+        else:
+            from il7 import export_sbml  # chooses the document and writes it whole, as for a Python user
 
-        text = export_sbml(args.output or None, scenario=chosen, overrides=overrides or None)
-        if not args.output:
-            sys.stdout.write(text)
-            return
+            text = export_sbml(args.output or None, scenario=chosen, overrides=overrides or None)
+    say_notes(*(str(w.message) for w in caught))
+    if text is not None and not args.output:
+        sys.stdout.write(text)
+        return
     if chosen is None:
         print(f"wrote {args.output}")
     else:
