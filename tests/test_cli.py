@@ -189,6 +189,18 @@ def test_export_says_a_value_outside_its_bounds_as_simulate_does(
         assert code == 0 and out.startswith("wrote ") and said in err, what
 
 
+def test_a_file_named_as_a_built_in_scenario_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a scenario saved as 'baseline' in the working folder: the built-in ran, with no word
+    monkeypatch.chdir(tmp_path)
+    _healthy_course(tmp_path / "baseline", t_end=1, n=2)
+    code, _, err = run(capsys, "simulate", "baseline", "--t-end", "1")
+    assert code == 0 and "il7: note: a file 'baseline' is here too; il7 runs its built-in" in err
+    code, out, err = run(capsys, "simulate", "./baseline")
+    assert code == 0 and "note" not in err and "CD4_blood" in out
+
+
 def _healthy_course(path: Path, *, t_end: float, n: int) -> Path:
     """A small scenario file: a healthy adult's blood CD4 on n output times to day t_end."""
     path.write_text(

@@ -429,6 +429,19 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
         ("output: {t_end: 10, n: 11}", "output: {t_end: 10, times: [0, 1]}", r"give either times or t_end"),
         ("output: {t_end: 10, n: 11}", "output: {t_end: 10, n: 100000000}", r"from 2 to 100000"),
         ("readouts: [IL7_serum]", "readouts: [IL7_serum, IL7_serum]", r"IL7_serum listed more than once"),
+        # a newcomer's slips: YAML's null was read as a readout named 'None'; output of another
+        # type was said to be missing; a knockout under set: got no pointer to where it goes
+        (
+            "readouts: [IL7_serum]",
+            "readouts: [IL7_serum, null]",
+            r"readouts: an entry is empty \(YAML null\)",
+        ),
+        ("output: {t_end: 10, n: 11}", "output: fourteen", r"field 'output' is 'fourteen', not a mapping"),
+        (
+            "set: {OCP_count: 1e6 cells}",
+            "set: {knockout: IL7}",
+            r"'knockout' is not a settable parameter .*; a knockout goes in the period, beside set: \(knockout: \[IL7\]\)",
+        ),
         ("set: {OCP_count: 1e6 cells}", "set: {age: 1" + "0" * 400 + "}", r"too large to be a number here"),
         # YAML 1.1 reads these as numbers: 0x2 as 2, 0b1010 as 10, silently
         (

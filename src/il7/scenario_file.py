@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+import reprlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -250,9 +251,13 @@ class _Parser:
                 self.problem(f"{spot}: '{key}' is {readout}")
                 continue
             if key not in self.table:
+                where_else = (
+                    "; a knockout goes in the period, beside set: (knockout: [IL7])"
+                    if key in ("knockout", "knockouts")
+                    else did_you_mean(str(key), [*self.table, *seeds])
+                )
                 self.problem(
-                    f"{spot}: '{key}' is not a settable parameter or seedable cell population"
-                    f"{did_you_mean(str(key), [*self.table, *seeds])}"
+                    f"{spot}: '{key}' is not a settable parameter or seedable cell population{where_else}"
                 )
                 continue
             try:
@@ -590,6 +595,9 @@ class _Parser:
             self.problem("field 'readouts' must be a non-empty list of observable or species ids")
             return ()
         for r in raw:
+            if r is None:  # YAML's empty entry (null, ~, or '- ' with nothing), not a readout named 'None'
+                self.problem("readouts: an entry is empty (YAML null); name a readout there or remove it")
+                continue
             problem = unknown_readout(str(r))
             if problem:
                 self.problem(f"readouts: '{r}' is {problem}")
@@ -602,7 +610,10 @@ class _Parser:
         start = min((p.time for p in periods if p.time > -math.inf), default=0.0)
         start = min(start, 0.0)
         if not isinstance(raw, Mapping):
-            self.problem("field 'output' is missing; give output: {t_end: T, n: N} or output: {times: [...]}")
+            found = "is missing" if raw is None else f"is {reprlib.repr(raw)}, not a mapping"
+            self.problem(
+                f"field 'output' {found}; give output: {{t_end: T, n: N}} or output: {{times: [...]}}"
+            )
             return (0.0, 1.0)
         for key in raw:
             if key not in _OUTPUT_KEYS:

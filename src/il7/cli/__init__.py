@@ -138,7 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     sub.add_parser("scenarios", help="list the built-in scenarios")
-    sub.add_parser("readouts", help="list the observables a scenario may read out, with units")
+    sub.add_parser(
+        "readouts", help="list what a scenario may read out (observables, then species), with units"
+    )
 
     sim = sub.add_parser("simulate", help="simulate a scenario (built-in name or YAML file)")
     sim.add_argument(
@@ -176,10 +178,15 @@ def _parser() -> argparse.ArgumentParser:
         "and when (Tmax; no time for a flat readout), last, and the area under the curve over the output times",
     )
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
-    sim.add_argument("--plot", help="draw the readouts to FILE.png")
+    sim.add_argument("--plot", help="draw the readouts to FILE (.png, .svg or .pdf)")
 
     par = sub.add_parser("parameters", help="the parameter table with units, status and sources")
-    par.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    par.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="a table on the terminal (default), or every column as CSV or JSON on stdout",
+    )
     par.add_argument(
         "--context",
         default="human_body",
@@ -335,7 +342,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"rows shown and bars drawn (default {sensitivity.SHOWN})",
     )
     sen.add_argument("--out", help="write every row to FILE.csv")
-    sen.add_argument("--plot", help="draw a tornado chart of the strongest to FILE.png")
+    sen.add_argument("--plot", help="draw a tornado chart of the strongest to FILE (.png, .svg or .pdf)")
     sen.add_argument(
         "--json",
         action="store_true",

@@ -36,6 +36,11 @@ def chosen_scenario(args: argparse.Namespace) -> Scenario:
     from il7 import scenario
 
     chosen = scenario.load(args.scenario)
+    if args.scenario in scenario.builtin_names() and Path(args.scenario).is_file():
+        say_notes(
+            f"a file '{args.scenario}' is here too; il7 runs its built-in scenario of that name: "
+            f"write ./{args.scenario} for the file"
+        )
     if args.dose is None:
         return chosen
     dosed = chosen.with_dose(args.dose, where=f"--dose '{args.dose}'")
