@@ -121,6 +121,7 @@ def test_default_parameters_are_those_with_bounds() -> None:
         "preBCR_signal",
         "TCR_stimulus",
         "IL7R_gof",
+        "thymus_present",
     }
     assert {"N_avogadro", "pSTAT5_ref", "one_cell", *switches}.isdisjoint(varied)
     assert {"CL_IL7", "src_stroma", "gc_per_T", "halflife_naive_CD4", "T_fixed", "k_deplete"} <= varied

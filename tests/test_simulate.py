@@ -351,6 +351,34 @@ def test_without_gc_precursors_get_no_il7_signal_as_without_il7ralpha() -> None:
     assert human["B_blood"] > 0.8 * steady_state("human_body", ("B_blood",))["B_blood"]
 
 
+def test_a_mouse_without_a_thymus_keeps_few_t_cells_and_a_thymectomy_stops_export() -> None:
+    """Setting thymic_output_young to 0 kept a nude mouse's T cells at the wild type's (the
+    reference division was derived without the thymus); FOXN1 removes the thymus and keeps the
+    division. A thymectomy by k_export = 0 piled thymocytes up in thymus_cells."""
+    from il7.experiments import steady_state
+
+    readouts = ("thymus_cells", "naive_CD4_blood", "CD4_blood", "IL7_serum_total")
+    wild = steady_state("mouse_body", readouts)
+    nude = steady_state("mouse_body", readouts, knockouts=("FOXN1",))
+    assert nude["thymus_cells"] == 0 and nude["naive_CD4_blood"] < 0.01 * wild["naive_CD4_blood"]
+    assert nude["CD4_blood"] < 0.3 * wild["CD4_blood"]  # memory cells that division holds remain
+    assert nude["IL7_serum_total"] > 1.3 * wild["IL7_serum_total"]  # fewer consumers: the sink
+    thymectomy = il7.load_scenario(
+        {
+            "name": "thymectomy",
+            "description": "an adult thymectomy",
+            "context": "human_body",
+            "time_unit": "day",
+            "periods": [{"time": "-inf"}, {"time": 0, "set": {"thymus_present": 0}}],
+            "readouts": ["thymus_cells", "naive_from_thymus", "naive_CD4_blood"],
+            "output": {"times": [0, 1, 3650]},
+        }
+    )
+    run = il7.simulate(thymectomy)
+    assert run["thymus_cells"][0] == run["thymus_cells"][1] == 0 and run["naive_from_thymus"][1] == 0
+    assert run["naive_CD4_blood"][2] < 0.85 * run["naive_CD4_blood"][0]
+
+
 def test_il7_knockout_leaves_no_serum_il7() -> None:
     from il7.scenario import load
 

@@ -618,6 +618,7 @@ def _clear_noise(eng: Engine, scenario: Scenario, data: np.ndarray) -> None:
         if (column < 0).any() and not readout_unit(readout).endswith(("/h", "/day")):
             floor = eng.one_molecule(readout)
             column[(column < 0) & (column >= -floor)] = 0.0
+    data += 0.0  # -0.0 (0 x a cell count just below 0) reads 0
 
 
 def _advance(eng: Engine, scenario: Scenario, t0: float, t1: float, take: np.ndarray) -> np.ndarray:
