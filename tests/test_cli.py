@@ -201,6 +201,37 @@ def test_a_file_named_as_a_built_in_scenario_is_said(
     assert code == 0 and "note" not in err and "CD4_blood" in out
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("tissue=200 ul", "unknown unit 'ul'; did you mean 'uL'?; tissue takes L, mL, uL"),
+        ("age=60 Years", "unknown unit 'Years'; did you mean 'years'?"),
+        (
+            "body_weight=60",
+            "for a lighter or heavier patient set plasma, tissue, V_blood, Q_lymph and CL_IL7",
+        ),
+    ],
+)
+def test_a_unit_in_another_case_and_a_body_weight_are_answered_with_the_fix(
+    setting: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 'ul' and 'Years' listed the units without pointing at the one meant; a body weight advised a
+    # flat dose, which gives the same 70-kg body another amount
+    code, _, err = run(capsys, "simulate", "baseline", "--set", setting)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_body_weight_gets_the_same_answer_in_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    # --set explained the fixed weight; --vary, sensitivity and PEtab said only "not a parameter"
+    said = "not a parameter; a scenario's body weight is its context's, fixed (human_body 70 kg"
+    for argv in (
+        ["population", "baseline", "--vary", "body_weight=cv 20%", "--n", "2"],
+        ["sensitivity", "baseline", "IL7_serum_total", "--parameters", "bw"],
+    ):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and said in err, argv
+
+
 def _healthy_course(path: Path, *, t_end: float, n: int) -> Path:
     """A small scenario file: a healthy adult's blood CD4 on n output times to day t_end."""
     path.write_text(

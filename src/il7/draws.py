@@ -18,7 +18,7 @@ import numpy as np
 from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
 from il7.scenario import Scenario
-from il7.simulate import values_in_run
+from il7.simulate import not_a_parameter, values_in_run
 from il7.values import grouped_digits_hint, parameter_value
 
 MIN_CV = 1e-3
@@ -134,9 +134,7 @@ def spread(
     table = {p.id: p for p in build.parameters()}
     p = table.get(parameter)
     if p is None:
-        raise Il7Error(
-            f"{where}: not a parameter{did_you_mean(parameter, table)}; list them with `il7 parameters`"
-        )
+        raise Il7Error(f"{where}: {not_a_parameter(parameter, table)}")
     if p.value is None:
         raise Il7Error(f"{where}: computed by the model ({p.source}); vary the parameters it is made of")
     if parameter in scenario.set_after_start:

@@ -34,13 +34,13 @@ import numpy as np
 import pandas as pd
 
 from il7 import build, units
-from il7.errors import Il7Error, Il7Warning, did_you_mean
+from il7.errors import Il7Error, Il7Warning
 from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
 from il7.measurements import Measurement, measurements_from_frame, read_measurements
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
 from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load
-from il7.simulate import readout_unit, scenario_overrides, start_time
+from il7.simulate import not_a_parameter, readout_unit, scenario_overrides, start_time
 
 S3C_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
 """Parameters the S3C problem estimates: those that leave the cells' IL-7-free state unchanged."""
@@ -377,9 +377,7 @@ def _estimable(scenario: Scenario, estimate: Sequence[str] | str) -> list[str]:
                 "(il7 sensitivity lists them)"
             )
         if p is None:
-            raise Il7Error(
-                f"cannot estimate '{pid}': not a parameter{did_you_mean(pid, table)}; list them with `il7 parameters`"
-            )
+            raise Il7Error(f"cannot estimate '{pid}': {not_a_parameter(pid, table)}")
         if p.value is None:
             raise Il7Error(
                 f"cannot estimate {pid}: the model computes it ({p.source}); estimate what it is made of"

@@ -44,7 +44,15 @@ from il7.engine import engine
 from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
 from il7.scenario import LIST_READOUTS, Scenario, clock, known_readouts, load, vocabulary
-from il7.simulate import readout_unit, scenario_overrides, simulate, simulate_many, values_in_run, workers
+from il7.simulate import (
+    not_a_parameter,
+    readout_unit,
+    scenario_overrides,
+    simulate,
+    simulate_many,
+    values_in_run,
+    workers,
+)
 
 DEFAULT_STEP = 0.1
 """Relative step: each parameter is taken to x1.1 and /1.1."""
@@ -330,9 +338,7 @@ def sensitivities(
         raise Il7Error(f"{where}: name at least one parameter to vary, e.g. CL_IL7")
     for pid in chosen:
         if pid not in table:
-            raise Il7Error(
-                f"{where}: '{pid}' is not a parameter{did_you_mean(pid, table)}; list them with `il7 parameters`"
-            )
+            raise Il7Error(f"{where}: '{pid}' is {not_a_parameter(pid, table)}")
         if table[pid].value is None:
             raise Il7Error(
                 f"{where}: '{pid}' is computed by the model ({table[pid].source}); vary the parameters it is made of"

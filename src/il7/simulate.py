@@ -15,7 +15,7 @@ import math
 import multiprocessing
 import numbers
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -173,21 +173,8 @@ def resolve_overrides(
         readout = None if p is not None else readout_not_parameter(key)
         if readout:
             raise Il7Error(f"{where} '{key}': {readout}")
-        if p is None and key.lower().replace("_", "") in BODY_WEIGHT_WORDS:
-            weights = ", ".join(
-                f"{name} {c['body_weight_kg']:g} kg"
-                for name, c in vocabulary()["contexts"].items()
-                if c.get("body_weight_kg")
-            )
-            raise Il7Error(
-                f"{where} '{key}': not a parameter; a scenario's body weight is its context's, fixed "
-                f"({weights}), and per-kg doses convert at it: give a dose for another weight in ug or mg "
-                "(README: Known limits, One body weight)"
-            )
         if p is None:
-            raise Il7Error(
-                f"{where} '{key}': not a parameter{did_you_mean(key, table)}; list them with `il7 parameters`"
-            )
+            raise Il7Error(f"{where} '{key}': {not_a_parameter(key, table)}")
         if p.value is None:
             raise Il7Error(
                 f"{where}: '{key}' is computed by the model ({p.source}); set the parameters it is made of"
@@ -244,6 +231,25 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
 
 BODY_WEIGHT_WORDS = frozenset({"weight", "bodyweight", "bodyweightkg", "bw", "bwkg", "bodymass"})
 """Override names (lower case, without underscores) that ask for a body weight, which il7 does not vary."""
+
+
+def not_a_parameter(key: str, table: Iterable[str]) -> str:
+    """Why ``key`` names no parameter and what to write instead ("not a parameter; did you mean
+    ...?"), for --set, --vary, sensitivity and PEtab alike: a body weight gets its own answer."""
+    if key.lower().replace("_", "") in BODY_WEIGHT_WORDS:
+        weights = ", ".join(
+            f"{name} {c['body_weight_kg']:g} kg"
+            for name, c in vocabulary()["contexts"].items()
+            if c.get("body_weight_kg")
+        )
+        return (
+            f"not a parameter; a scenario's body weight is its context's, fixed ({weights}): per-kg "
+            "doses convert at it, and its volumes, flows and cell pools are that body's; for a lighter "
+            "or heavier patient set plasma, tissue, V_blood, Q_lymph and CL_IL7 (CL_Ab for the "
+            "antibody) to theirs (README: Known limits, One body weight)"
+        )
+    return f"not a parameter{did_you_mean(key, table)}; list them with `il7 parameters`"
+
 
 SEEDED = {"Tumour": "tumour_seed", "Leuk": "leukaemia_seed"}
 """Tumour cells and blasts, each with the parameter that seeds it before a steady state."""

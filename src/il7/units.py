@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from il7.errors import Il7Error
+from il7.errors import Il7Error, did_you_mean
 
 AVOGADRO = 6.02214076e23
 """Avogadro constant (items/mol), exact by the 2019 SI definition (BIPM SI Brochure, 9th ed.)."""
@@ -158,7 +158,9 @@ def label(name: str, *, where: str) -> UnitLabel:
         return LABELS[name]
     except KeyError:
         known = ", ".join(sorted(LABELS))
-        raise Il7Error(f"{where}: unknown unit '{name}'; use one of: {known}") from None
+        raise Il7Error(
+            f"{where}: unknown unit '{name}'{did_you_mean(name, LABELS)}; use one of: {known}"
+        ) from None
 
 
 def suffix(unit: str) -> str:

@@ -319,7 +319,9 @@ def parameter_value(
     # molecules/cell/h, though a unit that counts nothing fits any)
     listed = [u for u in fits if _items(u) == _items(p.unit)] or fits
     if unit not in units.LABELS:
-        raise Il7Error(f"{where}: unknown unit '{unit}'; {p.id} takes {', '.join(listed)}")
+        raise Il7Error(
+            f"{where}: unknown unit '{unit}'{did_you_mean(unit, listed)}; {p.id} takes {', '.join(listed)}"
+        )
     label = units.LABELS[unit]
     if label.model_unit != expected or unit not in fits:
         hint = ""
