@@ -835,25 +835,37 @@ def test_a_value_set_outside_its_bounds_is_run_and_said() -> None:
     assert il7.simulate("baseline", overrides={"age": "60 years"}).notes == ()
 
 
-def test_solver_noise_below_zero_reads_as_zero_but_a_rate_keeps_its_sign() -> None:
+def test_solver_noise_below_zero_reads_as_zero_but_a_signed_readout_keeps_its_sign() -> None:
     # IL-7 in a well once used up read -2.8e-14 pg/mL, a level below 0, with its time as t_min
-    well = il7.simulate("culture_dose")
+    import numpy as np
+
+    from il7.engine import engine
+    from il7.simulate import _clear_noise
+
+    well = il7.simulate("culture_dose")  # leaves the engine at the well's last state
     for readout in ("IL7_tissue_conc", "JAK_active_per_T", "pSTAT5_frac"):
         assert well[readout].min() >= 0.0, readout
-    depleted = il7.simulate(il7.load_scenario("sportes_2008").with_readouts(["dN_T_dt"]))
-    assert depleted["dN_T_dt"].min() < 0  # T cells falling back after the course: a true negative
+    chosen = il7.load_scenario("culture_dose").with_readouts(["IL7_tissue_conc", "pSTAT5_MFI", "dN_T_dt"])
+    data = np.array([[0.0, -1e-14, -1e-3, -1e-14], [1.0, -1.0, 5.0, -0.0]])
+    _clear_noise(engine(), chosen, data)
+    assert data[0, 1] == 0.0  # noise: less than one molecule below 0
+    assert data[1, 1] == -1.0  # far below: not noise, left for the eye
+    assert data[0, 2] == -1e-3 and data[0, 3] == -1e-14  # an offset and a rate may be negative
+    assert math.copysign(1.0, data[1, 3]) == 1.0  # -0.0 reads 0
 
 
 def test_an_age_that_changes_nothing_is_said() -> None:
     # a mouse's thymus keeps a young adult's output (thymic_decline 0): '2 years' ran exactly as
-    # 10 weeks, with only a note on bounds
+    # 10 weeks, with only a note on bounds; the note points to what the README does for an old mouse
     old = il7.simulate("mouse_baseline", overrides={"age": "0.5 years"})
     young = il7.simulate("mouse_baseline")
     assert old["thymus_cells"][-1] == young["thymus_cells"][-1]
-    assert any("override age: thymic_decline is 0 in this run" in note for note in old.notes)
-    aged = il7.simulate("mouse_baseline", overrides={"age": "0.5 years", "thymic_decline": "1 1/year"})
-    assert aged["thymus_cells"][-1] < young["thymus_cells"][-1]
-    assert not any("override age" in note for note in aged.notes)
+    (note,) = [n for n in old.notes if n.startswith("age changes nothing in this run")]
+    assert "lower thymic_output_young" in note
+    smaller = il7.simulate("mouse_baseline", overrides={"thymic_output_young": "3.65e7 cells/year"})
+    assert smaller["thymus_cells"][-1] < 0.1 * young["thymus_cells"][-1]  # as the note says
+    human = il7.simulate("baseline", overrides={"age": "60 years"})
+    assert not any("changes nothing" in n for n in human.notes)  # a human's thymus declines
 
 
 def test_a_value_outside_its_bounds_in_a_scenario_file_is_said_as_with_set() -> None:

@@ -91,6 +91,9 @@ class Observable:
     id: str
     unit: str
     description: str
+    can_be_negative: bool = False
+    """True for a rate of change or a readout with an offset (pSTAT5_MFI); a level, count or
+    fraction is never below 0, so the solver's noise below 0 reads 0 (:func:`il7.simulate.integrate`)."""
 
 
 def _model_file(name: str) -> str:
@@ -175,11 +178,14 @@ def parameters() -> tuple[Parameter, ...]:
 
 @functools.cache
 def observables() -> tuple[Observable, ...]:
-    """Read ``model/observables.tsv``: the observables, their display units and meaning."""
+    """Read ``model/observables.tsv``: the observables, their display units, whether they can be
+    below 0, and meaning."""
     out = []
     for n, row in enumerate(_rows("observables.tsv"), start=2):
         units.label(row["unit"], where=f"model/observables.tsv line {n}")
-        out.append(Observable(row["id"], row["unit"], row["description"]))
+        if row["can_be_negative"] not in ("yes", "no"):
+            raise Il7Error(f"model/observables.tsv line {n}: can_be_negative must be yes or no")
+        out.append(Observable(row["id"], row["unit"], row["description"], row["can_be_negative"] == "yes"))
     return tuple(out)
 
 

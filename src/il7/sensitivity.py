@@ -43,8 +43,9 @@ from il7 import build, units
 from il7.engine import engine
 from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
-from il7.scenario import LIST_READOUTS, Scenario, clock, known_readouts, load, vocabulary
+from il7.scenario import LIST_READOUTS, Scenario, clock, known_readouts, load
 from il7.simulate import (
+    described,
     not_a_parameter,
     readout_unit,
     scenario_overrides,
@@ -212,7 +213,7 @@ class Sensitivities:
         ax.barh(
             [r.parameter for r in shown],
             [r.coefficient for r in shown],
-            color=[colours[r.status] for r in shown],
+            color=[colours.get(r.status, "grey") for r in shown],
         )
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_xlabel("d ln|y| / d ln(parameter)")
@@ -344,7 +345,8 @@ def sensitivities(
                 f"{where}: '{pid}' is computed by the model ({table[pid].source}); vary the parameters it is made of"
             )
     user = dict(overrides or {})
-    in_run = values_in_run(scenario, scenario_overrides(scenario, user))
+    resolved = scenario_overrides(scenario, user)
+    in_run = values_in_run(scenario, resolved)
     # every run keeps the scenario's own start and output times up to `when` (and fold_from), and
     # reads the last (divided by the one at fold_from)
     earlier = sorted(
@@ -394,7 +396,6 @@ def sensitivities(
             f"{where}: no parameter to vary ({'; '.join(f'{pid}: {why}' for pid, why in skipped)}); "
             "choose others with --parameters"
         )
-    provenance = _provenance(scenario, scenario_overrides(scenario, user))
     rows: list[Sensitivity] = []
     for (p, value), (sides, refused) in zip(
         todo,
@@ -402,7 +403,7 @@ def sensitivities(
         strict=True,
     ):
         if sides:
-            rows.append(_row(p, value, nominal, sides, refused, up, provenance.get(p.id)))
+            rows.append(_row(p, value, nominal, sides, refused, up, _provenance(p, scenario, resolved)))
         else:
             reasons = dict.fromkeys(refused.values())
             skipped.append((p.id, "refused on both sides: " + " / ".join(reasons)))
@@ -485,25 +486,18 @@ def _log_slope(upper: float, lower: float, factor: float) -> float | None:
     return math.log(upper / lower) / math.log(factor)
 
 
-def _provenance(scenario: Scenario, overrides: Mapping[str, float]) -> dict[str, tuple[str, str, str]]:
-    """Status, source and note of the values a run of ``scenario`` takes from elsewhere than the
-    table: its context's (a mouse's thymic output is measured where the human's is assumed),
-    then its own pre-equilibration settings and ``overrides``, which are the user's choice."""
-    own = vocabulary()["contexts"][scenario.context]["values"]
-    out = {
-        pid: (v.status, v.source, f"{scenario.context}'s value, in place of the human adult's")
-        for pid, v in own.items()
-    }
+def _provenance(
+    p: build.Parameter, scenario: Scenario, overrides: Mapping[str, float]
+) -> tuple[str, str, str]:
+    """Status, source and note of ``p``'s value in a run of ``scenario``: set by the user
+    (``overrides``) or by the scenario before its steady state, else its context's
+    (:func:`il7.simulate.described`)."""
     pre = scenario.preequilibration
-    for pid in dict(pre.set) if pre is not None else {}:
-        out[pid] = (
-            "set",
-            "",
-            f"set by scenario '{scenario.name}' before its steady state (its file says why)",
-        )
-    for pid in overrides:
-        out[pid] = ("set", "", "set for this run (--set or overrides), in place of the table's value")
-    return out
+    if p.id in overrides:
+        return "set", "", "set for this run (--set or overrides), in place of the table's value"
+    if pre is not None and p.id in dict(pre.set):
+        return "set", "", f"set by scenario '{scenario.name}' before its steady state (its file says why)"
+    return described(p, scenario.context)
 
 
 def _row(

@@ -89,9 +89,7 @@ def parameter_table(context: str = "human_body") -> pd.DataFrame:
             "unit": p.unit,
             "lower": lower,
             "upper": upper,
-            "status": own[p.id].status if p.id in own else p.status,
-            "source": own[p.id].source if p.id in own else p.source,
-            "note": f"The human adult's: {p.value:g} {p.unit}. {p.note}" if p.id in own else p.note,
+            **dict(zip(("status", "source", "note"), described(p, context), strict=True)),
             # after the first columns, which keep their places
             "at_bound": "" if p.id in own else at_bound(p),
             "sbml_value": math.nan if value is None else value * factor,
@@ -109,6 +107,16 @@ def parameter_table(context: str = "human_body") -> pd.DataFrame:
 
     rows = [row(p) for p in build.parameters()]
     return pd.DataFrame(rows).set_index("id")
+
+
+def described(p: build.Parameter, context: str) -> tuple[str, str, str]:
+    """Status, source and note of ``p`` in ``context``: the context's own where it sets ``p``
+    (a mouse's thymic output is measured where the human adult's is assumed; the note then gives
+    the human adult's value), else the table's."""
+    own = vocabulary()["contexts"][context]["values"]
+    if p.id in own:
+        return own[p.id].status, own[p.id].source, f"The human adult's: {p.value:g} {p.unit}. {p.note}"
+    return p.status, p.source, p.note
 
 
 def derived_values(context: str = "human_body") -> dict[str, float]:
@@ -209,7 +217,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    resolved, outside = checked_overrides(scenario, overrides)
+    resolved, said = checked_overrides(scenario, overrides)
     eng = engine()
     try:
         prepare(eng, scenario, resolved)
@@ -225,7 +233,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         columns=scenario.readouts,
         units=tuple(readout_unit(r) for r in scenario.readouts),
         data=data,
-        notes=scenario.notes + scenario.dose_notes() + outside + seeded + _beyond_a_body(eng, scenario),
+        notes=scenario.notes + scenario.dose_notes() + said + seeded + _beyond_a_body(eng, scenario),
     )
 
 
@@ -389,14 +397,26 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
 def checked_overrides(
     scenario: Scenario, overrides: Mapping[str, Any] | None
 ) -> tuple[dict[str, float], tuple[str, ...]]:
-    """:func:`scenario_overrides`, and the notes a run gives with them: one on each that lies outside its bounds, or on an age
-    that changes nothing (a mouse's thymus does not decline with age)."""
+    """:func:`scenario_overrides`, and the notes a run with them gives.
+
+    Returns
+    -------
+    tuple
+        The overrides in model units, and the notes: one on each value outside its bounds
+        (:func:`il7.values.within_reach`), and one on an age that changes nothing (a mouse's
+        thymus does not decline with age).
+
+    Raises
+    ------
+    Il7Error
+        An unknown id or a bad value; an override the scenario's knockout or a later period sets.
+    """
     resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
-    outside = _within_reach(scenario, resolved)
+    notes = _within_reach(scenario, resolved)
     if "age" in resolved and values_in_run(scenario, resolved).get("thymic_decline") == 0:
-        outside += (
-            f"override age: thymic_decline is 0 in this run ({scenario.context}'s thymus keeps a young "
-            "adult's output), so age changes nothing; set thymic_decline too, to age the thymus",
+        notes += (
+            f"age changes nothing in this run: {scenario.context}'s thymus keeps a young adult's output "
+            "(thymic_decline 0); for an old mouse's smaller thymus, lower thymic_output_young",
         )
     knockouts = vocabulary()["knockouts"]
     for period in scenario.periods:
@@ -414,7 +434,7 @@ def checked_overrides(
                 f"{clock(period.time, scenario.time_unit)}; an override sets the body before its steady state, "
                 "so change it in a copy of the scenario file instead"
             )
-    return resolved, outside
+    return resolved, notes
 
 
 def _within_reach(scenario: Scenario, resolved: Mapping[str, float]) -> tuple[str, ...]:
@@ -615,16 +635,18 @@ def integrate(
 
 
 def _clear_noise(eng: Engine, scenario: Scenario, data: np.ndarray) -> None:
-    """Set to 0 the readouts that the solver left below 0 by less than one molecule or cell more
-    of any species would change them (IL-7 in a well once used up read -2.8e-14 pg/mL, the
-    smallest value of the run, with its time): a level cannot be negative. Rates (a unit per h or
-    per day, such as dN_T_dt) keep their sign."""
+    """Set to 0 the readouts that cannot be negative (species, and observables not marked
+    ``can_be_negative`` in observables.tsv) where the solver left them below 0 by less than one
+    molecule or cell more of any species would change them, judged at the run's last state: IL-7
+    in a well once used up read -2.8e-14 pg/mL, the run's minimum, with its time. A rate of change
+    or pSTAT5_MFI (an offset) keeps its sign; -0.0 reads 0."""
+    signed = {o.id for o in build.observables() if o.can_be_negative}
     for j, readout in enumerate(scenario.readouts, start=1):
         column = data[:, j]
-        if (column < 0).any() and not readout_unit(readout).endswith(("/h", "/day")):
+        if readout not in signed and (column < 0).any():
             floor = eng.one_molecule(readout)
             column[(column < 0) & (column >= -floor)] = 0.0
-    data += 0.0  # -0.0 (0 x a cell count just below 0) reads 0
+    data += 0.0
 
 
 def _advance(eng: Engine, scenario: Scenario, t0: float, t1: float, take: np.ndarray) -> np.ndarray:
