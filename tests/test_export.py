@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 
-from il7 import Il7Error, build, export_omex, export_sbml, scenario
+from il7 import Il7Error, Il7Warning, build, export_omex, export_sbml, scenario
 from il7.export import output_hours
 from il7.simulate import simulate
 
@@ -56,6 +56,14 @@ def test_an_infusion_and_an_override_run_in_roadrunner_as_in_il7() -> None:
         assert _agrees(ours[readout], theirs[:, i + 1]), readout
     # the override made a difference, so the comparison above tested that it was carried over
     assert not _agrees(simulate(s)["CD4_blood"], ours["CD4_blood"])
+
+
+def test_an_override_outside_its_bounds_warns_in_python_as_simulate_does(tmp_path: Path) -> None:
+    with pytest.warns(Il7Warning, match=r"CL_IL7 = 100 L/h lies outside its bounds") as caught:
+        export_sbml(scenario="baseline", overrides={"CL_IL7": 100})
+    assert len(caught) == 1
+    with pytest.warns(Il7Warning, match=r"CL_IL7 = 100 L/h lies outside its bounds"):
+        export_omex(tmp_path / "run.omex", scenario="baseline", overrides={"CL_IL7": 100})
 
 
 def test_the_plain_model_says_its_start_is_not_the_healthy_adult() -> None:

@@ -39,7 +39,7 @@ from il7.engine import engine
 from il7.errors import Il7Error, Il7Warning, SolveError
 from il7.files import make_parent, writing
 from il7.scenario import TIME_UNITS, Scenario, clock, load, vocabulary
-from il7.simulate import Change, checked_overrides, integrate, prepare, start_time
+from il7.simulate import Change, checked_overrides, integrate, prepare, scenario_overrides, start_time
 
 
 def model_sbml() -> str:
@@ -61,6 +61,18 @@ def model_sbml() -> str:
         f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(said, quote=False)}</p></body>'
     )
     return str(libsbml.writeSBMLToString(doc))
+
+
+HUMAN_TAXON = 9606
+"""NCBI Taxonomy id of Homo sapiens, whose UniProt entries the annotations name."""
+
+
+def warn_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> None:
+    """Issue, as :class:`~il7.errors.Il7Warning`, what a run of ``scenario`` with ``overrides``
+    says to distrust (a value outside its bounds, an age that changes nothing), as
+    :func:`il7.simulate` does: once per export, which may build several documents."""
+    for note in checked_overrides(scenario, overrides)[1]:
+        warnings.warn(note, Il7Warning, stacklevel=3)
 
 
 def scenario_sbml(
@@ -97,9 +109,7 @@ def scenario_sbml(
 
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    resolved, notes = checked_overrides(scenario, overrides)
-    for note in notes:  # a value outside its bounds, as il7 simulate says it
-        warnings.warn(note, Il7Warning, stacklevel=2)
+    resolved = scenario_overrides(scenario, overrides)
     doc = libsbml.readSBMLFromString(build.sbml())
     model = doc.getModel()
     constants = [
@@ -216,10 +226,6 @@ def _fold_start(
     return True
 
 
-HUMAN_TAXON = 9606
-"""NCBI Taxonomy id of Homo sapiens, whose UniProt entries the annotations name."""
-
-
 def _homologues(lib: Any, model: Any) -> None:
     """In another organism's document, a species that ``bqbiol:is`` a human UniProt entry is its
     homologue (``bqbiol:isHomologTo``): a mouse's IL-7 is not the human protein P13232."""
@@ -228,7 +234,9 @@ def _homologues(lib: Any, model: Any) -> None:
             term = species.getCVTerm(i)
             resources = term.getResources()
             named = [resources.getValue(k) for k in range(resources.getLength())]
-            if term.getBiologicalQualifierType() == lib.BQB_IS and any("uniprot" in r for r in named):
+            if term.getBiologicalQualifierType() == lib.BQB_IS and any(
+                "identifiers.org/uniprot" in r for r in named
+            ):
                 term.setBiologicalQualifierType(lib.BQB_IS_HOMOLOG_TO)
 
 
@@ -299,6 +307,11 @@ def write_omex(
         is a uniform grid); a path that cannot be written.
     SolveError
         The scenario could not be run.
+
+    Warns
+    -----
+    Il7Warning
+        An override outside its bounds, as :func:`il7.simulate` says it (:func:`warn_overrides`).
     """
     import libcombine
     import libsbml
@@ -306,6 +319,7 @@ def write_omex(
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     steps = _uniform_steps(scenario)  # refuse an uneven grid before the run
+    warn_overrides(scenario, overrides)
     path = Path(path)
     if path.is_dir():  # libcombine would replace an empty folder by the archive
         raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. {path / 'run.omex'}")
