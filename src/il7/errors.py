@@ -74,9 +74,10 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     return "; did you mean " + " or ".join(f"'{k}'" for k in close) + "?" if close else ""
 
 
-def _words(name: str) -> frozenset[str]:
-    """The words of a name split at underscores, in lower case (``IL7_serum`` -> il7, serum)."""
-    return frozenset(w for w in name.lower().split("_") if w)
+def _words(name: str) -> tuple[str, ...]:
+    """The words of a name split at underscores, in lower case and sorted (``IL7_serum`` -> il7,
+    serum); a repeated word counts each time."""
+    return tuple(sorted(w for w in name.lower().split("_") if w))
 
 
 def _closest(name: str, listed: list[str]) -> list[str]:

@@ -251,9 +251,10 @@ class _Parser:
                 self.problem(f"{spot}: '{key}' is {readout}")
                 continue
             if key not in self.table:
+                genes = ", ".join(self.vocab["knockouts"])
                 where_else = (
-                    "; a knockout goes in the period, beside set: (knockout: [IL7])"
-                    if key in ("knockout", "knockouts")
+                    f"; a knockout goes in the period, beside set: (knockout: [{raw}]; one of {genes})"
+                    if str(key).lower() in ("knockout", "knockouts")
                     else did_you_mean(str(key), [*self.table, *seeds])
                 )
                 self.problem(

@@ -21,8 +21,11 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from il7.cli import analysis, checks, run
-from il7.cli.output import number_option
+from il7.cli.output import PLOT_SUFFIXES, number_option
 from il7.errors import Il7Error
+
+_PLOTS = ", ".join(PLOT_SUFFIXES)
+"""The plot formats a --plot option takes, for its help."""
 
 EXIT_USER_ERROR = 2
 COMMANDS = {**run.COMMANDS, **checks.COMMANDS, **analysis.COMMANDS}
@@ -119,6 +122,29 @@ def _dose_option(parser: argparse.ArgumentParser, when: str = "") -> None:
     )
 
 
+def _output_options(parser: argparse.ArgumentParser, when: str = "") -> None:
+    """``--t-end``, ``--readouts`` and ``--step``: what a scenario's run gives (read by
+    :func:`il7.cli.output.shaped`)."""
+    parser.add_argument(
+        "--t-end",
+        type=number_option,
+        help=f"{when}end of the output, in the scenario's time unit: the scenario's output times before "
+        "it, then times at their mean step",
+    )
+    parser.add_argument(
+        "--readouts",
+        metavar="IDS",
+        help=f"{when}read out these observables or species (comma-separated, as `il7 readouts` lists "
+        "them) instead of the scenario's own; a leading + adds them to its own, e.g. +S_leuk,IL7_tissue_conc",
+    )
+    parser.add_argument(
+        "--step",
+        type=number_option,
+        help=f"{when}output every STEP (in the scenario's time unit) from its first output time to its "
+        "end (or --t-end), e.g. --step 1 for hourly in a scenario counted in hours",
+    )
+
+
 def _jobs_option(parser: argparse.ArgumentParser, what: str) -> None:
     """The ``--jobs N`` option: processes that run ``what`` (read by :func:`il7.simulate.workers`)."""
     parser.add_argument(
@@ -153,24 +179,7 @@ def _parser() -> argparse.ArgumentParser:
         "value there); VALUE in the table's unit or with its own, e.g. age=60 or tissue='200 uL'",
     )
     _dose_option(sim)
-    sim.add_argument(
-        "--t-end",
-        type=number_option,
-        help="end of the output, in the scenario's time unit: the scenario's output times before it, "
-        "then times at their mean step",
-    )
-    sim.add_argument(
-        "--readouts",
-        metavar="IDS",
-        help="read out these observables or species (comma-separated, as `il7 readouts` lists them) "
-        "instead of the scenario's own; a leading + adds them to its own, e.g. +S_leuk,IL7_tissue_conc",
-    )
-    sim.add_argument(
-        "--step",
-        type=number_option,
-        help="output every STEP (in the scenario's time unit) from its first output time to its end "
-        "(or --t-end), e.g. --step 1 for hourly in a scenario counted in hours",
-    )
+    _output_options(sim)
     sim.add_argument(
         "--summary",
         action="store_true",
@@ -178,7 +187,7 @@ def _parser() -> argparse.ArgumentParser:
         "and when (Tmax; no time for a flat readout), last, and the area under the curve over the output times",
     )
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
-    sim.add_argument("--plot", help="draw the readouts to FILE (.png, .svg or .pdf)")
+    sim.add_argument("--plot", metavar="FILE", help=f"draw the readouts to FILE ({_PLOTS})")
 
     par = sub.add_parser("parameters", help="the parameter table with units, status and sources")
     par.add_argument(
@@ -218,6 +227,7 @@ def _parser() -> argparse.ArgumentParser:
         exp, "with --scenario (or petab): set a parameter before the steady state, as il7 simulate --set does"
     )
     _dose_option(exp, "with --scenario: ")
+    _output_options(exp, "sbml or omex with --scenario: ")
     exp.add_argument(
         "-o",
         "--output",
@@ -342,7 +352,9 @@ def _parser() -> argparse.ArgumentParser:
         help=f"rows shown and bars drawn (default {sensitivity.SHOWN})",
     )
     sen.add_argument("--out", help="write every row to FILE.csv")
-    sen.add_argument("--plot", help="draw a tornado chart of the strongest to FILE (.png, .svg or .pdf)")
+    sen.add_argument(
+        "--plot", metavar="FILE", help=f"draw a tornado chart of the strongest to FILE ({_PLOTS})"
+    )
     sen.add_argument(
         "--json",
         action="store_true",
@@ -407,7 +419,7 @@ def _parser() -> argparse.ArgumentParser:
     pop.add_argument(
         "--plot",
         metavar="FILE",
-        help="draw the median and the 50%% and 90%% bands to FILE (.png, .svg or .pdf)",
+        help=f"draw the median and the 50%% and 90%% bands to FILE ({_PLOTS})",
     )
     pop.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -444,7 +456,7 @@ def _parser() -> argparse.ArgumentParser:
         help="write each patient's traits, day +7/+14 IL-7, aGVHD reading and day +100 CD4 and CD8 to FILE.csv",
     )
     coh.add_argument(
-        "--plot", metavar="FILE", help="draw IL-7 by aGVHD status and the ROC to FILE (.png, .svg or .pdf)"
+        "--plot", metavar="FILE", help=f"draw IL-7 by aGVHD status and the ROC to FILE ({_PLOTS})"
     )
     coh.add_argument("--json", action="store_true", help="print the results as JSON")
 

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -17,6 +18,8 @@ from il7.errors import Il7Error
 from il7.files import make_parent, unclear_name, writing
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from il7.scenario import Scenario
 
 
@@ -31,8 +34,10 @@ number_option.__name__ = "float"  # argparse says "invalid float value: '1_0'", 
 
 
 def chosen_scenario(args: argparse.Namespace) -> Scenario:
-    """The scenario named on the command line, at ``--dose`` if one is given (with a note when a
-    flat amount replaces per-kg doses: '1 mg' for '1 mg/kg' is a 70-fold slip that runs)."""
+    """The scenario named on the command line, at ``--dose`` if one is given, with a note where a
+    flat amount replaces per-kg doses ('1 mg' for '1 mg/kg' is a 70-fold slip that runs), where
+    the dose levels a regimen whose doses differ (a loading dose), and where a file in the working
+    folder has a built-in scenario's name (the built-in runs; ./NAME runs the file)."""
     from il7 import scenario
 
     chosen = scenario.load(args.scenario)
@@ -43,10 +48,20 @@ def chosen_scenario(args: argparse.Namespace) -> Scenario:
         )
     if args.dose is None:
         return chosen
-    dosed = chosen.with_dose(args.dose, where=f"--dose '{args.dose}'")
     where = f"--dose '{args.dose}'"
+    dosed = chosen.with_dose(args.dose, where=where)
     say_notes(_flat_dose_note(chosen, dosed, where), _levels_note(chosen, where))
     return dosed
+
+
+def shaped(args: argparse.Namespace, chosen: Scenario) -> Scenario:
+    """``chosen`` with the output the command line asks (``--t-end``, ``--step``, ``--readouts``)."""
+    chosen = chosen.with_output(t_end=args.t_end, step=args.step)
+    if args.readouts is not None:
+        add = args.readouts.startswith("+")
+        names = args.readouts.removeprefix("+").split(",")
+        chosen = chosen.with_readouts(names, add=add, where="--readouts")
+    return chosen
 
 
 def _levels_note(own: Scenario, where: str) -> str | None:
@@ -88,6 +103,21 @@ def _flat_dose_note(own: Scenario, dosed: Scenario, where: str) -> str | None:
     )
 
 
+@contextlib.contextmanager
+def noted_warnings() -> Iterator[None]:
+    """Run the block, then say each :class:`~il7.errors.Il7Warning` it issued once, as a note
+    (an export builds several documents, each warning alike); other warnings pass on as issued."""
+    from il7.errors import Il7Warning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        if not issubclass(w.category, Il7Warning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    say_notes(*dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, Il7Warning)))
+
+
 def say_notes(*notes: str | None) -> None:
     """Print each note on stderr as 'il7: note: ...', one a line; an empty or None note says nothing."""
     for note in notes:
@@ -100,9 +130,10 @@ PIPED_WIDTH = 160
 and parameter tables beyond reading; the COLUMNS variable still decides where it is set."""
 
 
-def console() -> Any:
+def console() -> Console:
     """The rich console the tables print on: the terminal's width, or :data:`PIPED_WIDTH` where
-    standard output is no terminal (``il7 claims > claims.txt``)."""
+    standard output is no terminal (``il7 claims > claims.txt``; ``COLUMNS=80 il7 claims | less``
+    keeps 80)."""
     from rich.console import Console
 
     piped = not sys.stdout.isatty() and not os.environ.get("COLUMNS")

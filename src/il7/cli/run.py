@@ -7,7 +7,6 @@ import argparse
 import json
 import math
 import sys
-import warnings
 from collections.abc import Callable
 
 from il7.cli.output import (
@@ -15,6 +14,7 @@ from il7.cli.output import (
     chosen_scenario,
     console,
     note_unseen,
+    noted_warnings,
     output_files,
     parse_overrides,
     plain,
@@ -23,15 +23,16 @@ from il7.cli.output import (
     rows_shown,
     save_figure,
     say_notes,
+    shaped,
 )
-from il7.errors import Il7Error, Il7Warning
+from il7.errors import Il7Error
 
 
 def _print_numbers(
     title: str, index: str, headers: list[str], index_cells: list[str], rows: list[list[str]]
 ) -> None:
-    """Print a table of numbers as as many tables, one below the other, as the terminal's width
-    needs, each repeating the index column: a number is never cut or wrapped (rich would print
+    """Print a table of numbers as as many tables, one below the other, as the console's width
+    (:func:`il7.cli.output.console`) needs, each repeating the index column: a number is never cut or wrapped (rich would print
     4.007e-11 as 4.007e-... or split it over two lines)."""
     from rich.table import Column, Table
 
@@ -101,11 +102,7 @@ def _simulate(args: argparse.Namespace) -> None:
     from il7.trajectory import FILE_SUFFIXES
 
     output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
-    chosen = chosen_scenario(args).with_output(t_end=args.t_end, step=args.step)
-    if args.readouts is not None:
-        add = args.readouts.startswith("+")
-        names = args.readouts.removeprefix("+").split(",")
-        chosen = chosen.with_readouts(names, add=add, where="--readouts")
+    chosen = shaped(args, chosen_scenario(args))
     trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
     note_unseen(chosen, "it does not show", "give a later --t-end to see them")
     say_notes(*trajectory.notes)
@@ -142,9 +139,10 @@ def _simulate(args: argparse.Namespace) -> None:
                 for _, row in course.iterrows()
             ],
         )
+        flat = "; flat: no peak or dip" if course["t_max"].isna().any() else ""
         print(
             f"min, max and auc are read on the {len(trajectory.time)} output times (a peak between two "
-            "of them is missed: --step makes the grid finer); flat: no peak or dip"
+            f"of them is missed: --step makes the grid finer){flat}"
         )
     elif not args.out:
         frame = trajectory.to_pandas()
@@ -158,7 +156,7 @@ def _simulate(args: argparse.Namespace) -> None:
         )
         note = rows_note(len(shown), len(frame), "--out FILE.csv")
         if note:
-            console().print(plain(note))  # wrapped to the terminal, as the tables are
+            console().print(plain(note))  # wrapped to the console's width, as the tables are
 
 
 def _parameters(args: argparse.Namespace) -> None:
@@ -210,7 +208,8 @@ def _export_petab(args: argparse.Namespace) -> None:
             raise Il7Error(
                 "--data and --estimate go with --scenario (without it, export petab writes Gonnord 2018 S3C)"
             )
-        problem = petab_export.write_s3c(args.output, overrides=overrides)
+        with noted_warnings():
+            problem = petab_export.write_s3c(args.output, overrides=overrides)
     else:
         if args.data is None:
             raise Il7Error("export petab --scenario needs your measurements: add --data FILE.csv")
@@ -219,12 +218,11 @@ def _export_petab(args: argparse.Namespace) -> None:
                 "export petab --scenario needs what to estimate: add --estimate ID, e.g. ka_rIL7_sc"
             )
         chosen = chosen_scenario(args)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", Il7Warning)
+        say_notes(*chosen.dose_notes())
+        with noted_warnings():
             problem = petab_export.write_scenario(
                 args.output, chosen, args.data, estimate, overrides=overrides
             )
-        say_notes(*chosen.dose_notes(), *(str(w.message) for w in caught))
     print(f"wrote {problem} (and the model, tables and a README beside it)")
 
 
@@ -235,6 +233,20 @@ def _export(args: argparse.Namespace) -> None:
 
     if args.dose is not None and args.scenario is None:
         raise Il7Error("--dose acts on a scenario's doses: add --scenario, e.g. --scenario sportes_2008")
+    shaping = [
+        flag
+        for flag, v in (("--t-end", args.t_end), ("--step", args.step), ("--readouts", args.readouts))
+        if v is not None
+    ]
+    if shaping and (args.what == "petab" or args.scenario is None):
+        raise Il7Error(
+            f"{shaping[0]} shapes a scenario's run: give it with export sbml or omex and --scenario"
+            + (
+                " (a PEtab problem's times and readouts are its measurements')"
+                if args.what == "petab"
+                else ""
+            )
+        )
     if args.what == "petab":
         _export_petab(args)
         return
@@ -251,15 +263,14 @@ def _export(args: argparse.Namespace) -> None:
     if args.sets and args.scenario is None:
         raise Il7Error("--set acts on a scenario's body: add --scenario, e.g. --scenario baseline")
     output_files(args, {"-o": export.SUFFIXES[args.what]})
-    chosen = None if args.scenario is None else chosen_scenario(args)
+    chosen = None if args.scenario is None else shaped(args, chosen_scenario(args))
     if chosen is not None:  # il7 records a scenario's changes by running it to its last output time
         note_unseen(
             chosen, "the exported model does not hold", "give a later output t_end in the scenario file"
         )
         say_notes(*chosen.dose_notes())  # a dose far above the studied ones, as simulate says
     overrides = parse_overrides(args.sets)
-    with warnings.catch_warnings(record=True) as caught:  # a value outside its bounds, as simulate says
-        warnings.simplefilter("always", Il7Warning)
+    with noted_warnings():  # a value outside its bounds, as simulate says it
         if chosen is not None and args.what == "omex":
             export.write_omex(args.output, chosen, overrides=overrides)
             text = None
@@ -267,7 +278,6 @@ def _export(args: argparse.Namespace) -> None:
             from il7 import export_sbml  # chooses the document and writes it whole, as for a Python user
 
             text = export_sbml(args.output or None, scenario=chosen, overrides=overrides or None)
-    say_notes(*(str(w.message) for w in caught))
     if text is not None and not args.output:
         sys.stdout.write(text)
         return
