@@ -261,6 +261,25 @@ def test_a_table_on_a_terminal_takes_the_terminals_width(monkeypatch: pytest.Mon
     assert output.console().width == output.PIPED_WIDTH
 
 
+def test_export_takes_the_output_options_of_simulate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # export omex refused --t-end, --step and --readouts ("unrecognized arguments"); a modeller
+    # wanting hourly output in COPASI had to copy the scenario file
+    import zipfile
+
+    archive = tmp_path / "s.omex"
+    code, out, _ = run(
+        capsys, "export", "omex", "--scenario", "sereti_2009", "--t-end", "96", "--step", "1",
+        "--readouts", "IL7_serum_total", "-o", str(archive),
+    )  # fmt: skip
+    sedml = zipfile.ZipFile(archive).read("simulation.sedml").decode()
+    assert code == 0 and "simulate to 96 h" in out
+    assert 'numberOfSteps="96"' in sedml and "IL7_serum_total" in sedml and "CD127_per_T" not in sedml
+    code, _, err = run(capsys, "export", "petab", "--t-end", "3", "-o", str(tmp_path / "p"))
+    assert code == 2 and "--t-end shapes a scenario's run: give it with export sbml or omex" in err
+
+
 def _healthy_course(path: Path, *, t_end: float, n: int) -> Path:
     """A small scenario file: a healthy adult's blood CD4 on n output times to day t_end."""
     path.write_text(
