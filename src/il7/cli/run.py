@@ -32,8 +32,8 @@ def _print_numbers(
     title: str, index: str, headers: list[str], index_cells: list[str], rows: list[list[str]]
 ) -> None:
     """Print a table of numbers as as many tables, one below the other, as the console's width
-    (:func:`il7.cli.output.console`) needs, each repeating the index column: a number is never cut or wrapped (rich would print
-    4.007e-11 as 4.007e-... or split it over two lines)."""
+    (:func:`il7.cli.output.console`) needs, each repeating the index column: a number is never
+    cut or wrapped (rich would print 4.007e-11 as 4.007e-... or split it over two lines)."""
     from rich.table import Column, Table
 
     screen = console()
