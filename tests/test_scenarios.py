@@ -437,6 +437,14 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
             r"readouts: an entry is empty \(YAML null\)",
         ),
         ("output: {t_end: 10, n: 11}", "output: fourteen", r"field 'output' is 'fourteen', not a mapping"),
+        # square brackets for braces: 16 problems, one per field, where one slip was made
+        (
+            "dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}",
+            "dose: [drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3]",
+            r"\.dose: \[drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3\] is a list of "
+            r"one-field entries; write one dose in braces, \{drug: IL7, amount: 10, unit: ug/kg, route: iv, "
+            r"every: 2, count: 3\} \(a list holds several doses, each in braces\)$",
+        ),
         (
             "set: {OCP_count: 1e6 cells}",
             "set: {Knockout: IL7R}",

@@ -384,6 +384,15 @@ class _Parser:
         if not isinstance(items, list):
             self.problem(f"{where} must be a dose mapping or a list of them")
             return ()
+        if len(items) > 1 and all(isinstance(d, Mapping) and len(d) == 1 for d in items):
+            fields = [str(next(iter(d))) for d in items]  # [drug: IL7, amount: 20]: YAML's one-field mappings
+            if set(fields) <= _DOSE_KEYS:
+                written = ", ".join(f"{k}: {v}" for d in items for k, v in d.items())
+                self.problem(
+                    f"{where}: [{written}] is a list of one-field entries; write one dose in braces, "
+                    f"{{{written}}} (a list holds several doses, each in braces)"
+                )
+                return ()
         out: list[Dose] = []
         for j, dose in enumerate(items):
             spot = where if isinstance(raw, Mapping) else f"{where}[{j}]"
