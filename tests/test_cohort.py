@@ -4,6 +4,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from il7 import cohort, experiments
@@ -76,8 +77,6 @@ def test_the_cli_says_whether_the_cohort_reproduces_dean_2008(
 ) -> None:
     import json
 
-    import pandas as pd
-
     from il7.cli import main
 
     table, plot = tmp_path / "cohort.csv", tmp_path / "cohort.png"
@@ -99,7 +98,11 @@ def test_the_cli_says_whether_the_cohort_reproduces_dean_2008(
     assert plot.stat().st_size > 10_000
     higher = row["il7_day14_median_agvhd_pg_ml"] > row["il7_day14_median_other_pg_ml"]
     assert row["agrees_with_dean_2008"] == (row["il7_day14_p"] < 0.05 and higher)
-    assert row["p_test"] == "two-sided Mann-Whitney U"
+    assert row["p_test"].startswith("Mann-Whitney U: _p two-sided; _p_one_sided that IL-7 is higher")
+    # the one-sided P is the one il7 validate reads: a two-sided 0.96 beside its 0.48 read as a contradiction
+    assert row["il7_day7_p_one_sided"] == pytest.approx(
+        validate_p(patients, "il7_day7_pg_ml"), rel=1e-12
+    ) and row["il7_day14_p_one_sided"] == pytest.approx(validate_p(patients, "il7_day14_pg_ml"), rel=1e-12)
     # the incidence is the threshold's doing, and the cut-off's statistics are day +14's
     assert (
         row["agvhd_threshold_cells"] > 0
@@ -177,8 +180,6 @@ def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_the_others_are_st
     # one failed run threw away every other patient and wrote nothing
     import importlib
     import json
-
-    import pandas as pd
 
     from il7.cli import main
     from il7.errors import SolveError
@@ -262,3 +263,12 @@ def test_the_cli_sets_a_marrow_graft_without_a_file(capsys: pytest.CaptureFixtur
     marrow = cohort.run(10, 1, scenario=marrow_graft(load("transplant")))
     assert said["agvhd_threshold_cells"] == pytest.approx(marrow.threshold, rel=1e-9)
     assert said["agvhd_threshold_cells"] < 0.2 * cohort.run(10, 1).threshold
+
+
+def validate_p(patients: pd.DataFrame, column: str) -> float:
+    """One-sided Mann-Whitney P that ``column`` is higher in the aGVHD patients, from the table."""
+    from scipy.stats import mannwhitneyu
+
+    ok = patients[patients["status"] == "ok"]
+    agvhd = ok["agvhd"].astype(bool)
+    return float(mannwhitneyu(ok[column][agvhd], ok[column][~agvhd], alternative="greater").pvalue)

@@ -380,14 +380,16 @@ def _cohort(args: argparse.Namespace) -> None:
         "il7_day7_median_agvhd_pg_ml": day7[0],
         "il7_day7_median_other_pg_ml": day7[1],
         "il7_day7_p": result.p_value(result.il7_day7),
+        "il7_day7_p_one_sided": result.p_value(result.il7_day7, "greater"),
         "il7_day14_median_agvhd_pg_ml": day14[0],
         "il7_day14_median_other_pg_ml": day14[1],
         "il7_day14_p": result.p_value(result.il7_day14),
+        "il7_day14_p_one_sided": result.p_value(result.il7_day14, "greater"),
         "il7_day14_auc": result.auc(),
         "il7_day14_best_cutoff_pg_ml": cut if math.isfinite(cut) else "none",
         "il7_day14_sensitivity": sensitivity,
         "il7_day14_specificity": specificity,
-        "p_test": "two-sided Mann-Whitney U",
+        "p_test": "Mann-Whitney U: _p two-sided; _p_one_sided that IL-7 is higher in aGVHD, as il7 validate reads Dean 2008",
         "agrees_with_dean_2008": result.agrees_with_dean_2008(),
     }
     if args.json:
