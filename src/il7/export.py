@@ -365,8 +365,9 @@ def _uniform_steps(scenario: Scenario) -> int:
     ):
         raise Il7Error(
             f"scenario '{scenario.name}': SED-ML's time course reports an evenly spaced grid, and these "
-            "output times are not; give output: {t_end: T, n: N} in the scenario, or export the SBML "
-            "alone (il7 export sbml) and read it at your times"
+            "output times are not; give an end on the grid (--t-end a whole number of --step from the "
+            "start) or output: {t_end: T, n: N} in the scenario, or export the SBML alone (il7 export "
+            "sbml) and read it at your times"
         )
     return steps
 

@@ -386,7 +386,7 @@ class _Parser:
             return ()
         if len(items) > 1 and all(isinstance(d, Mapping) and len(d) == 1 for d in items):
             fields = [str(next(iter(d))) for d in items]  # [drug: IL7, amount: 20]: YAML's one-field mappings
-            if set(fields) <= _DOSE_KEYS:
+            if len(set(fields) & _DOSE_KEYS) >= 2:  # a misspelt field among them too (rout: sc)
                 written = ", ".join(f"{k}: {v}" for d in items for k, v in d.items())
                 self.problem(
                     f"{where}: [{written}] is a list of one-field entries; write one dose in braces, "

@@ -413,6 +413,12 @@ def checked_overrides(
     """
     resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
     notes = _within_reach(scenario, resolved)
+    if values_in_run(scenario, resolved).get("thymus_present") == 0:
+        notes += (
+            "thymus_present is 0 before the steady state: the T-cell pools start at the reference sizes "
+            "and homeostatic division holds those it can, where a body that never had a thymus would "
+            "have no naive T cells; for a thymectomy, set it in a period at or after the start",
+        )
     if "age" in resolved and values_in_run(scenario, resolved).get("thymic_decline") == 0:
         notes += (
             f"age changes nothing in this run: {scenario.context}'s thymus keeps a young adult's output "
