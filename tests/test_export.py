@@ -204,7 +204,9 @@ def test_an_archive_holds_a_consistent_model_and_a_valid_run(tmp_path: Path) -> 
 
 def test_an_archive_needs_evenly_spaced_output_times(tmp_path: Path) -> None:
     s = scenario.load(INFUSED | {"output": {"times": [0, 1, 5]}})
-    with pytest.raises(Il7Error, match=r"evenly spaced grid, .* or output: \{t_end: T, n: N\} in the scenario"):
+    with pytest.raises(
+        Il7Error, match=r"evenly spaced grid, .* or output: \{t_end: T, n: N\} in the scenario"
+    ):
         export_omex(tmp_path / "x.omex", scenario=s)
     assert not (tmp_path / "x.omex").exists()
 

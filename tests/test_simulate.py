@@ -854,6 +854,21 @@ def test_solver_noise_below_zero_reads_as_zero_but_a_signed_readout_keeps_its_si
     assert math.copysign(1.0, data[1, 3]) == 1.0  # -0.0 reads 0
 
 
+def test_an_override_of_the_scenarios_own_setting_is_said() -> None:
+    # --set k_deplete_CD4 replaced levy_2012's fitted 0.00369/day without a word
+    run = il7.simulate(
+        il7.load_scenario("levy_2012").with_output(t_end=1), overrides={"k_deplete_CD4": 0.005}
+    )
+    assert (
+        "k_deplete_CD4 = 0.005 1/day replaces the 0.00369 1/day that scenario 'levy_2012' sets before its "
+        "steady state"
+    ) in run.notes
+    same = il7.simulate(
+        il7.load_scenario("levy_2012").with_output(t_end=1), overrides={"k_deplete_CD4": 0.00369}
+    )
+    assert not any("replaces" in n for n in same.notes)
+
+
 def test_an_age_that_changes_nothing_is_said() -> None:
     # a mouse's thymus keeps a young adult's output (thymic_decline 0): '2 years' ran exactly as
     # 10 weeks, with only a note on bounds; the note points to what the README does for an old mouse

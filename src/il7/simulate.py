@@ -403,8 +403,9 @@ def checked_overrides(
     -------
     tuple
         The overrides in model units, and the notes: one on each value outside its bounds
-        (:func:`il7.values.within_reach`), and one on an age that changes nothing (a mouse's
-        thymus does not decline with age).
+        (:func:`il7.values.within_reach`), on each that replaces the scenario's own setting
+        before its steady state, on a body set without a thymus before it, and on an age that
+        changes nothing (a mouse's thymus does not decline with age).
 
     Raises
     ------
@@ -413,6 +414,15 @@ def checked_overrides(
     """
     resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
     notes = _within_reach(scenario, resolved)
+    pre = dict(scenario.preequilibration.set) if scenario.preequilibration is not None else {}
+    table = {p.id: p for p in build.parameters()}
+    for key in sorted(k for k in resolved if k in pre and k in table and resolved[k] != pre[k]):
+        unit = table[key].unit
+        factor = units.label(unit, where=f"parameter {key}").factor
+        notes += (
+            f"{key} = {resolved[key] / factor:.4g}{units.suffix(unit)} replaces the "
+            f"{pre[key] / factor:.4g}{units.suffix(unit)} that scenario '{scenario.name}' sets before its steady state",
+        )
     if values_in_run(scenario, resolved).get("thymus_present") == 0:
         notes += (
             "thymus_present is 0 before the steady state: the T-cell pools start at the reference sizes "

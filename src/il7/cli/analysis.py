@@ -414,7 +414,11 @@ def _cohort(args: argparse.Namespace) -> None:
     )
     print(
         result.verdict()
-        + ("" if summary["agrees_with_dean_2008"] else " Why: il7 validate cohort_il7_day7_higher_in_agvhd")
+        + (
+            ""
+            if summary["agrees_with_dean_2008"]
+            else " Why: il7 validate cohort_il7_day14_auc cohort_il7_day7_higher_in_agvhd"
+        )
     )
 
 
