@@ -74,10 +74,11 @@ def export_sbml(
 
     With ``scenario`` (and optionally ``overrides``, as for :func:`simulate`), the document
     carries the scenario: species start at its steady state and its changes are SBML events,
-    so that other tools reproduce il7's run (see :mod:`il7.export`). An override outside its
-    bounds is issued as an :class:`Il7Warning`, as :func:`simulate` issues it.
+    so that other tools reproduce il7's run (see :mod:`il7.export`). What the run says to distrust
+    (a value outside its bounds, a dose far above the studied ones) is issued as an
+    :class:`Il7Warning`, as :func:`simulate` issues it.
     """
-    from il7.export import model_sbml, scenario_sbml, warn_overrides
+    from il7.export import model_sbml, scenario_sbml, warn_notes
 
     if overrides is not None and scenario is None:
         raise Il7Error("overrides act on a scenario's body: give a scenario too, e.g. scenario='baseline'")
@@ -88,7 +89,7 @@ def export_sbml(
         text = model_sbml()
     else:
         chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        warn_overrides(chosen, overrides)
+        warn_notes(chosen, overrides)
         text = scenario_sbml(chosen, overrides=overrides)
     if path is not None:
         with writing(path) as partial:  # refuses a folder
@@ -104,8 +105,8 @@ def export_omex(
 ) -> Path:
     """Write ``scenario`` as a COMBINE archive (``.omex``): its SBML (as :func:`export_sbml`)
     and the SED-ML that runs it on the scenario's output grid and names its readouts, so that
-    COPASI or Tellurium reproduce il7's trajectory by opening the file (see :mod:`il7.export`). An
-    override outside its bounds is issued as an :class:`Il7Warning`, as :func:`simulate` issues it."""
+    COPASI or Tellurium reproduce il7's trajectory by opening the file (see :mod:`il7.export`). What
+    the run says to distrust is issued as an :class:`Il7Warning`, as :func:`simulate` issues it."""
     from il7.export import write_omex
 
     _require_name(path, "path", "run.omex")

@@ -67,11 +67,13 @@ HUMAN_TAXON = 9606
 """NCBI Taxonomy id of Homo sapiens, whose UniProt entries the annotations name."""
 
 
-def warn_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> None:
+def warn_notes(scenario: Scenario, overrides: Mapping[str, Any] | None) -> None:
     """Issue, as :class:`~il7.errors.Il7Warning`, what a run of ``scenario`` with ``overrides``
-    says to distrust (a value outside its bounds, an age that changes nothing), as
-    :func:`il7.simulate` does: once per export, which may build several documents."""
-    for note in checked_overrides(scenario, overrides)[1]:
+    says to distrust before it runs, as :func:`il7.simulate` does (its file's values and the
+    overrides outside their bounds, a dose far above the studied ones, an age that changes
+    nothing): once per export, which may build several documents."""
+    said = checked_overrides(scenario, overrides)[1]
+    for note in (*scenario.notes, *scenario.dose_notes(), *said):
         warnings.warn(note, Il7Warning, stacklevel=3)
 
 
@@ -311,7 +313,7 @@ def write_omex(
     Warns
     -----
     Il7Warning
-        An override outside its bounds, as :func:`il7.simulate` says it (:func:`warn_overrides`).
+        What a run says to distrust before it runs, as :func:`il7.simulate` says it (:func:`warn_notes`).
     """
     import libcombine
     import libsbml
@@ -319,7 +321,7 @@ def write_omex(
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     steps = _uniform_steps(scenario)  # refuse an uneven grid before the run
-    warn_overrides(scenario, overrides)
+    warn_notes(scenario, overrides)
     path = Path(path)
     if path.is_dir():  # libcombine would replace an empty folder by the archive
         raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. {path / 'run.omex'}")

@@ -35,7 +35,7 @@ import pandas as pd
 
 from il7 import build, units
 from il7.errors import Il7Error, Il7Warning
-from il7.export import readout_parameters, scenario_sbml, warn_overrides
+from il7.export import readout_parameters, scenario_sbml, warn_notes
 from il7.files import check_folder, filling
 from il7.measurements import Measurement, measurements_from_frame, read_measurements
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
@@ -99,7 +99,7 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
 
     check_folder(folder, _COMMAND, "-o")
     well = _s3c_well()
-    warn_overrides(well, overrides)
+    warn_notes(well, overrides)
     resolved = scenario_overrides(well, overrides)  # model units, for the README
     text = scenario_sbml(well, overrides=overrides)
     doc = libsbml.readSBMLFromString(text)
@@ -236,7 +236,7 @@ def write_scenario(
     check_folder(folder, _COMMAND, "-o")
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    warn_overrides(scenario, overrides)  # once: the problem is built from several documents
+    warn_notes(scenario, overrides)  # once: the problem is built from several documents
     if isinstance(data, (str, Path)):
         given = read_measurements(data)
     elif isinstance(data, pd.DataFrame):  # a notebook's table, checked as a file is

@@ -423,13 +423,14 @@ def checked_overrides(
             f"{key} = {resolved[key] / factor:.4g}{units.suffix(unit)} replaces the "
             f"{pre[key] / factor:.4g}{units.suffix(unit)} that scenario '{scenario.name}' sets before its steady state",
         )
-    if values_in_run(scenario, resolved).get("thymus_present") == 0:
+    in_run = values_in_run(scenario, resolved)
+    if in_run.get("thymus_present") == 0:
         notes += (
             "thymus_present is 0 before the steady state: the T-cell pools start at the reference sizes "
             "and homeostatic division holds those it can, where a body that never had a thymus would "
             "have no naive T cells; for a thymectomy, set it in a period at or after the start",
         )
-    if "age" in resolved and values_in_run(scenario, resolved).get("thymic_decline") == 0:
+    if "age" in resolved and in_run.get("thymic_decline") == 0:
         notes += (
             f"age changes nothing in this run: {scenario.context}'s thymus keeps a young adult's output "
             "(thymic_decline 0); for an old mouse's smaller thymus, lower thymic_output_young",

@@ -218,8 +218,7 @@ def _export_petab(args: argparse.Namespace) -> None:
                 "export petab --scenario needs what to estimate: add --estimate ID, e.g. ka_rIL7_sc"
             )
         chosen = chosen_scenario(args)
-        say_notes(*chosen.dose_notes())
-        with noted_warnings():
+        with noted_warnings():  # a dose far above the studied ones, a value outside its bounds
             problem = petab_export.write_scenario(
                 args.output, chosen, args.data, estimate, overrides=overrides
             )
@@ -265,12 +264,9 @@ def _export(args: argparse.Namespace) -> None:
     output_files(args, {"-o": export.SUFFIXES[args.what]})
     chosen = None if args.scenario is None else shaped(args, chosen_scenario(args))
     if chosen is not None:  # il7 records a scenario's changes by running it to its last output time
-        note_unseen(
-            chosen, "the exported model does not hold", "give a later output t_end in the scenario file"
-        )
-        say_notes(*chosen.dose_notes())  # a dose far above the studied ones, as simulate says
+        note_unseen(chosen, "the exported model does not hold", "give a later --t-end to hold them")
     overrides = parse_overrides(args.sets)
-    with noted_warnings():  # a value outside its bounds, as simulate says it
+    with noted_warnings():  # a dose far above the studied ones, a value outside its bounds, as simulate says
         if chosen is not None and args.what == "omex":
             export.write_omex(args.output, chosen, overrides=overrides)
             text = None
