@@ -64,10 +64,11 @@ def test_simulate_reads_out_what_readouts_names(capsys: pytest.CaptureFixture[st
     code, out, _ = run(capsys, "simulate", "baseline", "--readouts", "Tumour,DN", "--t-end", "1")
     assert code == 0 and "Tumour" in out and "IL7_serum" not in out
     code, _, err = run(capsys, "simulate", "baseline", "--readouts", "leuk")
-    assert code == 2 and "--readouts 'leuk': not an observable or species; did you mean 'Leuk'?" in err
+    assert code == 2 and "--readouts 'leuk': not an observable or species (did you mean 'Leuk'?)" in err
     code, _, err = run(capsys, "simulate", "baseline", "--readouts", "blood_CD4")  # the words swapped
     assert (
-        code == 2 and "--readouts 'blood_CD4': not an observable or species; did you mean 'CD4_blood'?" in err
+        code == 2
+        and "--readouts 'blood_CD4': not an observable or species (did you mean 'CD4_blood'?)" in err
     )
 
 
@@ -223,8 +224,8 @@ def test_a_file_named_as_a_built_in_scenario_is_said(
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ("tissue=200 ul", "unknown unit 'ul'; did you mean 'uL'?; tissue takes L, mL, uL"),
-        ("age=60 Years", "unknown unit 'Years'; did you mean 'years'?"),
+        ("tissue=200 ul", "unknown unit 'ul' (did you mean 'uL'?); tissue takes L, mL, uL"),
+        ("age=60 Years", "unknown unit 'Years' (did you mean 'years'?)"),
         (
             "body_weight=60",
             "for a lighter or heavier patient set plasma, tissue, V_blood, Q_lymph and CL_IL7",
@@ -433,7 +434,7 @@ def test_parameters_formats(capsys: pytest.CaptureFixture[str]) -> None:
         and mouse["Q_lymph"].endswith(",mouse_body")
     )
     code, _, err = run(capsys, "parameters", "--context", "mouse")
-    assert code != 0 and "context 'mouse' is unknown; did you mean 'mouse_body'?" in err
+    assert code != 0 and "context 'mouse' is unknown (did you mean 'mouse_body'?)" in err
 
 
 def test_export_sbml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -577,7 +578,7 @@ PETAB_DATA = {
         (
             "TYPO.csv",
             ["--estimate", "ka_rIL7_sc"],
-            "TYPO.csv:2: 'CD4_blod' is not a readout; did you mean 'CD4_blood'?",
+            "TYPO.csv:2: 'CD4_blod' is not a readout (did you mean 'CD4_blood'?)",
         ),
         (
             "NOCOLUMN.csv",
@@ -693,7 +694,7 @@ output: {t_end: 10, n: 1}
         # argparse took -1e3 for an option and said 'expected one argument'
         (
             ["simulate", "baseline", "--t-end", "-1e3"],
-            "--t-end -1000 must be a finite time after day 0 (a number in the scenario's time unit, day)",
+            "t_end (--t-end) -1000 must be a finite time after day 0 (a number in the scenario's time unit, day)",
         ),
         (["simulate", "sportes_2008", "--dose", "-inf"], "--dose '-inf': the amount is not a finite number"),
         (["simulate", "baseline", "--t-end", "1_0"], "argument --t-end: invalid float value: '1_0'"),
@@ -746,7 +747,7 @@ output: {t_end: 10, n: 1}
         (["simulate", "baseline", "--set", "T_fixed"], "--set 'T_fixed': write ID=VALUE"),
         (
             ["simulate", "baseline", "--t-end", "-3"],
-            "--t-end -3 must be a finite time after day 0 (a number in the scenario's time unit, day)",
+            "t_end (--t-end) -3 must be a finite time after day 0 (a number in the scenario's time unit, day)",
         ),
         (
             ["simulate", "baseline", "--dose", "3"],
@@ -767,7 +768,7 @@ output: {t_end: 10, n: 1}
         ),
         (
             ["simulate", "sportes_2008", "--dose", "30 ug/kg/day"],
-            "'ug/kg/day' is not a dose unit; did you mean 'ug/kg'?",
+            "'ug/kg/day' is not a dose unit (did you mean 'ug/kg'?)",
         ),
         (
             ["simulate", "sportes_2008", "--dose", "30 ng/mL"],
@@ -905,7 +906,7 @@ def test_calibrate_starts_from_the_stored_fit(capsys: pytest.CaptureFixture[str]
         (["--fix", "gc_per_T=0"], "outside the fit's bounds 300 to 20000 molecules/cell"),
         (
             ["--fix", "K_pre=20"],
-            "--fix K_pre=20 cell/molecule is outside the fit's bounds 1e-06 to 10 cell/molecule;",
+            "fixed (--fix) K_pre=20 cell/molecule is outside the fit's bounds 1e-06 to 10 cell/molecule;",
         ),
         (["--fix", "gc_per_T=500", "--fix", "gc_per_T=600"], "--fix gc_per_T is given twice"),
         (["--sink", "--fix", "gc_per_T=300"], "--fix belongs to the Gonnord fit; --sink and --therapy"),
@@ -980,7 +981,7 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
     assert [r["target"] for r in rows] == ["body_serum_il7", "thymic_share_naive"]  # the file's order
     assert code == (0 if all(r["passed"] for r in rows) else 1)
     code, _, err = run(capsys, "validate", "levy_gain")
-    assert code == 2 and "unknown target 'levy_gain'; did you mean 'levy_cd4_gain_week12'?" in err
+    assert code == 2 and "unknown target 'levy_gain' (did you mean 'levy_cd4_gain_week12'?)" in err
     # --basis keeps the named targets of that basis, and says so when none is left
     code, out, _ = run(capsys, "validate", "--json", "--basis", "input", "thymic_share_naive", "body_sil7r")
     assert [r["target"] for r in json.loads(out)] == ["body_sil7r"] and code == 0
@@ -1014,7 +1015,7 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["export", "petab", "--data", "x.csv", "-o", "x"], "--data and --estimate go with --scenario"),
         (
             ["export", "petab", "--set", "k_pSTAT5=0", "-o", "x"],
-            "with these --set values cannot estimate k_pSTAT5",
+            "with these overrides (--set) cannot estimate k_pSTAT5",
         ),
         (["export", "sbml", "--estimate", "ka_rIL7_sc"], "belong to export petab, not export sbml"),
         (["export", "petab", "-o", "EMPTY"], "it is a file; give a folder"),
@@ -1031,7 +1032,7 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
         (["report", "--out", "TAKEN"], "holds files that il7 report did not write (index.html)"),
         (["export", "petab", "-o", "TAKEN"], "holds files that il7 export petab did not write (index.html)"),
         (["simulate", "TAKEN"], "is a folder, not a scenario file"),
-        (["simulate", "NOSUFFIX"], "LIST' not found; did you mean '"),
+        (["simulate", "NOSUFFIX"], "LIST' not found (did you mean '"),
         (["simulate", "baseline", "--out", " x.csv"], "--out ' x.csv': a name with blanks at its ends"),
         (["export", "petab", "-o", "pe\ntab"], "-o 'pe\\ntab': a name with blanks at its ends or control"),
         (
@@ -1055,9 +1056,9 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
             ],
             "ZERO.csv: not a regular file (a device or a pipe?)",
         ),
-        (["cohort", "--n", "10", "--seed", "-1"], "--seed -1: give a whole number >= 0"),
-        (["calibrate", "--seed", "-1"], "--seed -1: give a whole number >= 0"),
-        (["calibrate", "--starts", "0"], "--starts 0: give a whole number of at least 1"),
+        (["cohort", "--n", "10", "--seed", "-1"], "seed (--seed) -1: give a whole number >= 0"),
+        (["calibrate", "--seed", "-1"], "seed (--seed) -1: give a whole number >= 0"),
+        (["calibrate", "--starts", "0"], "starts (--starts) 0: give a whole number of at least 1"),
         (["export", "sbml", "-o", "x.omex"], "-o 'x.omex': use a file name ending in .xml or .sbml"),
         (
             ["export", "omex", "--scenario", "baseline", "-o", "x.xml"],
@@ -1196,7 +1197,7 @@ def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path
         (["baseline", "IL7_serum", "--parameters", " , "], "--parameters: name at least one parameter"),
         (["baseline", "IL7_serum", "--step", "1e-5"], "must be a number from 0.001 to 1"),
         (["baseline", "nope", "--parameters", "CL_IL7"], "unknown readout 'nope'"),
-        (["nope", "IL7_serum"], "unknown scenario 'nope' (built-in: "),
+        (["nope", "IL7_serum"], "unknown scenario 'nope'; built-in: "),
     ],
 )
 def test_sensitivity_errors_exit_2_on_one_line(

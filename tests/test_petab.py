@@ -209,7 +209,7 @@ def test_copasi_runs_a_scenario_problem_as_il7(
         # its one dose, at time 0, is in the model's start values: it was called the steady state
         ("sereti_2009", "mw_IL7", "doses or settings, which the model carries with il7's numbers"),
         ("transplant", "k_deplete", "sets it after it starts"),
-        ("sportes_2008", "ka_rIL7", "not a parameter; did you mean 'ka_rIL7_sc'?"),
+        ("sportes_2008", "ka_rIL7", "not a parameter (did you mean 'ka_rIL7_sc'?)"),
     ],
 )
 def test_a_parameter_the_written_state_holds_is_not_estimated(

@@ -184,13 +184,13 @@ def test_a_readout_at_the_noise_level_is_refused() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"readout": "IL7_serumm"}, "unknown readout 'IL7_serumm'; did you mean 'IL7_serum'"),
+        ({"readout": "IL7_serumm"}, "unknown readout 'IL7_serumm' (did you mean 'IL7_serum'"),
         ({"at": -1.0}, "must be a finite time at or after the scenario's first output, day 0"),
         ({"at": math.nan}, "must be a finite time"),
         ({"fold_from": -math.inf}, "fold_from (--fold-from) -inf must be any finite time before"),
         ({"step": 0.0}, "must be a number from 0.001 to 1"),
         ({"jobs": -1}, "jobs (--jobs) -1 must be a whole number >= 0"),
-        ({"parameters": ["CL_IL8"]}, "'CL_IL8' is not a parameter; did you mean 'CL_IL7'"),
+        ({"parameters": ["CL_IL8"]}, "'CL_IL8' is not a parameter (did you mean 'CL_IL7'"),
         ({"parameters": ["Kd_IL7Ra"]}, "'Kd_IL7Ra' is computed by the model"),
         ({"parameters": [" , "]}, "name at least one parameter to vary"),
         ({"parameters": [1]}, "1 is not a parameter id; ids are strings"),

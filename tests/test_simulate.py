@@ -100,7 +100,7 @@ def test_culture_dose_is_the_nominal_concentration() -> None:
 
 
 def test_unknown_override_is_refused() -> None:
-    with pytest.raises(Il7Error, match=r"override 'T_fixd': not a parameter; did you mean 'T_fixed'\?"):
+    with pytest.raises(Il7Error, match=r"override 'T_fixd': not a parameter \(did you mean 'T_fixed'\?\)"):
         il7.simulate("baseline", overrides={"T_fixd": 1})
     with pytest.raises(Il7Error, match="'koff_IL7Ra' is computed by the model"):
         il7.simulate("baseline", overrides={"koff_IL7Ra": 1})
@@ -192,7 +192,7 @@ def test_trajectory_is_indexed_by_readout_name() -> None:
         Il7Error, match=r"indexed by readout name, not by a int; use traj\['IL7_tissue_conc'\]"
     ):
         traj[0]  # type: ignore[index]
-    with pytest.raises(Il7Error, match="no readout 'pSTAT5'; did you mean 'pSTAT5_frac'"):
+    with pytest.raises(Il7Error, match=r"no readout 'pSTAT5' \(did you mean 'pSTAT5_frac'"):
         traj["pSTAT5"]
 
 

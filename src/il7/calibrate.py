@@ -154,18 +154,21 @@ def fit(
     progress
         Called with a line per finished start.
     """
-    for option, value in (("--starts", starts), ("--max-evaluations", max_evaluations)):
+    for option, value in (
+        ("starts (--starts)", starts),
+        ("max_evaluations (--max-evaluations)", max_evaluations),
+    ):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise Il7Error(f"{option} {value!r}: give a whole number of at least 1")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
+        raise Il7Error(f"seed (--seed) {seed!r}: give a whole number >= 0")
     from scipy.optimize import least_squares
 
     table = {p.id: p for p in build.parameters()}
     held = _held(fixed or {}, table)
     free = tuple(k for k in FITTED if k not in held)
     if not free:
-        raise Il7Error("--fix holds every fitted parameter; leave at least one to fit")
+        raise Il7Error("fixed (--fix) holds every fitted parameter; leave at least one to fit")
     data = load_data()
     lower = np.log10([table[k].lower or 0.0 for k in free])
     upper = np.log10([table[k].upper or 0.0 for k in free])
@@ -231,18 +234,18 @@ def _held(fixed: Mapping[str, float | str], table: dict[str, build.Parameter]) -
     stray = sorted(set(fixed) - set(FITTED))
     if stray:
         raise Il7Error(
-            f"--fix {', '.join(stray)}: only the fitted parameters ({', '.join(FITTED)}) can be held; "
+            f"fixed (--fix) {', '.join(stray)}: only the fitted parameters ({', '.join(FITTED)}) can be held; "
             "set any other in parameters.tsv"
         )
     held = {}
-    for key, model_value in resolve_overrides(fixed, where="--fix").items():
+    for key, model_value in resolve_overrides(fixed, where="fixed (--fix)").items():
         p = table[key]
         value = model_value / units.LABELS[p.unit].factor
         lower, upper = p.lower or 0.0, p.upper or math.inf
         if not lower <= value <= upper:
             unit = units.suffix(p.unit)
             raise Il7Error(
-                f"--fix {key}={value:g}{unit} is outside the fit's bounds {lower:g} to {upper:g}{unit}; "
+                f"fixed (--fix) {key}={value:g}{unit} is outside the fit's bounds {lower:g} to {upper:g}{unit}; "
                 "give a value within them"
             )
         held[key] = value

@@ -285,10 +285,10 @@ def run(
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_PATIENTS:
         raise Il7Error(
-            f"a cohort needs a whole number of 10 to {MAX_PATIENTS} patients, not {n!r}; give --n in that range"
+            f"a cohort needs a whole number of 10 to {MAX_PATIENTS} patients, not {n!r}; give n (--n) in that range"
         )
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise Il7Error(f"--seed {seed!r}: give a whole number >= 0")
+        raise Il7Error(f"seed (--seed) {seed!r}: give a whole number >= 0")
     if threshold is not None and (
         isinstance(threshold, bool)
         or not isinstance(threshold, numbers.Real)
@@ -296,7 +296,7 @@ def run(
         or threshold <= 0
     ):
         raise Il7Error(
-            f"--threshold {threshold!r}: give a positive number of alloreactive cells, e.g. 3.25e7"
+            f"threshold (--threshold) {threshold!r}: give a positive number of alloreactive cells, e.g. 3.25e7"
         )
     chosen = scenario if isinstance(scenario, Scenario) else load(scenario)
     if chosen.time_unit != "day" or chosen.t_end < 100:
@@ -342,8 +342,8 @@ def run(
     if agvhd.all() or not agvhd.any():  # only with a threshold given: no two groups to compare
         side, fix = ("every", "higher") if agvhd.all() else ("no", "lower")
         raise Il7Error(
-            f"{side} patient of the {len(ok)} passes --threshold {cut:.4g} alloreactive cells by day +100 "
+            f"{side} patient of the {len(ok)} passes the threshold (--threshold) {cut:.4g} alloreactive cells by day +100 "
             f"(their peaks: {peak.min():.3g} to {peak.max():.3g}), so the aGVHD incidence is "
-            f"{agvhd.mean():.0%} and there are no two groups to compare; give a {fix} --threshold"
+            f"{agvhd.mean():.0%} and there are no two groups to compare; give a {fix} threshold"
         )
     return CohortResult(patients, ok, day7, day14, peak, cut, agvhd)

@@ -130,7 +130,7 @@ def spread(
         Unknown or computed parameter, one the scenario sets after its start, a spread that is
         neither form, a range outside the bounds, or a median of 0.
     """
-    where = f"--vary {parameter}"
+    where = f"vary {parameter} (--vary)"
     table = {p.id: p for p in build.parameters()}
     p = table.get(parameter)
     if p is None:
@@ -176,7 +176,7 @@ def spread(
     if not dots or not low_text or not high_text or ".." in high_text or high_text.startswith("."):
         raise Il7Error(
             f"{where}={text}: write a log-normal spread 'cv 30%' or one range 'LOW..HIGH' with the "
-            f"parameter's unit ({p.unit}), e.g. --vary age='20..70 years'"
+            f"parameter's unit ({p.unit}), e.g. {{'age': '20..70 years'}} (--vary age='20..70 years')"
         )
     low_unit, high_unit = (part.partition(" ")[2].strip() for part in (low_text, high_text))
     if low_unit and not high_unit:
@@ -229,14 +229,15 @@ def correlation_matrix(
     for pair, r in (correlations or {}).items():
         if not isinstance(pair, tuple) or len(pair) != 2:
             raise Il7Error(
-                f"--correlate {pair!r}: name two varied parameters, e.g. --correlate CL_Ab,ka_Ab=0.3"
+                f"correlations (--correlate) {pair!r}: name two varied parameters, e.g. ('CL_Ab', 'ka_Ab') "
+                "(--correlate CL_Ab,ka_Ab=0.3)"
             )
-        where = f"--correlate {pair[0]},{pair[1]}"
+        where = f"correlations {pair[0]},{pair[1]} (--correlate)"
         for pid in pair:
             if pid not in ids:
                 raise Il7Error(
                     f"{where}: {pid} is not varied{did_you_mean(str(pid), ids)}; correlate two of the "
-                    f"--vary parameters ({', '.join(ids)})"
+                    f"varied parameters ({', '.join(ids)})"
                 )
         i, j = ids.index(pair[0]), ids.index(pair[1])
         if i == j:
@@ -250,7 +251,7 @@ def correlation_matrix(
         np.linalg.cholesky(matrix)
     except np.linalg.LinAlgError:
         raise Il7Error(
-            "--correlate: these correlations contradict each other (no joint distribution has them: "
+            "correlations (--correlate): these contradict each other (no joint distribution has them: "
             "the matrix is not positive definite); weaken them"
         ) from None
     return matrix
@@ -303,7 +304,7 @@ def draw(
             return values, tuple(int(c) for c in redrawn)
     worst = spreads[int(np.argmax(redrawn))]
     raise Il7Error(
-        f"--vary {worst.parameter}: most log-normal draws with CV {100 * worst.cv:.3g}% fall outside its "
+        f"vary {worst.parameter} (--vary): most log-normal draws with CV {100 * worst.cv:.3g}% fall outside its "
         f"bounds {worst.low:g}-{worst.high:g}{units.suffix(worst.unit)}; give a smaller CV or a range "
         "within them"
     )

@@ -53,7 +53,7 @@ class SolveError(Il7Error):
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest known name, or an empty string.
+    """Return ``" (did you mean 'x'?)"`` for the closest known name, or an empty string.
 
     A name that differs only in case comes first (``leuk`` finds ``Leuk``, not ``S_leuk``; where
     several do, ``K_socs`` and ``k_SOCS``, both are named), then one with the same words in
@@ -66,12 +66,12 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
         words = _words(str(name))
         same = [k for k in listed if _words(k) == words and k != str(name)] if len(words) > 1 else []
     if same:
-        return "; did you mean " + " or ".join(f"'{k}'" for k in same[:3]) + "?"
+        return " (did you mean " + " or ".join(f"'{k}'" for k in same[:3]) + "?)"
     close = _closest(str(name), listed)
     if not close:
         lowered = {k.lower(): k for k in listed}
         close = [lowered[c] for c in _closest(str(name).lower(), list(lowered))]
-    return "; did you mean " + " or ".join(f"'{k}'" for k in close) + "?" if close else ""
+    return " (did you mean " + " or ".join(f"'{k}'" for k in close) + "?)" if close else ""
 
 
 def _words(name: str) -> tuple[str, ...]:

@@ -109,7 +109,7 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
         _check_unmoved(well, overrides, list(S3C_ESTIMATED))
     except Il7Error as exc:  # only reachable through overrides: say that they are the cause
         raise Il7Error(
-            f"the S3C problem estimates {', '.join(S3C_ESTIMATED)}, and with these --set values {exc}"
+            f"the S3C problem estimates {', '.join(S3C_ESTIMATED)}, and with these overrides (--set) {exc}"
         ) from None
     added = model.createParameter()
     added.setId("IL7_added")

@@ -504,12 +504,14 @@ def population(
             f"not a {type(vary).__name__}"
         )
     if not vary:
-        raise Il7Error(f"{where}: vary at least one parameter, e.g. --vary age='20..70 years'")
+        raise Il7Error(
+            f"{where}: vary at least one parameter, e.g. {{'age': '20..70 years'}} (--vary age='20..70 years')"
+        )
     user = dict(overrides or {})
     both = sorted(set(user) & set(vary))
     if both:
         raise Il7Error(
-            f"{where}: {', '.join(both)} is both set and varied; give it in --vary or in --set, not both"
+            f"{where}: {', '.join(both)} is both set and varied; give it in vary or in overrides (--vary or --set), not both"
         )
     chosen = (
         scenario.readouts

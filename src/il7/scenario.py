@@ -258,11 +258,11 @@ class Scenario:
             raise Il7Error(f"{where}: t_end {t_end!r} is not a number; give a time in {self.time_unit}")
         if not math.isfinite(t_end) or t_end <= start:
             raise Il7Error(
-                f"{where}: --t-end {t_end:g} must be a finite time after {clock(start, self.time_unit)} (a number in the scenario's time unit, {self.time_unit})"
+                f"{where}: t_end (--t-end) {t_end:g} must be a finite time after {clock(start, self.time_unit)} (a number in the scenario's time unit, {self.time_unit})"
             )
         problem = span_problem(first_time(self.periods, start), t_end, self.time_unit)
         if problem:
-            raise Il7Error(f"{where}: --t-end {t_end:g}: {problem}")
+            raise Il7Error(f"{where}: t_end (--t-end) {t_end:g}: {problem}")
         step = (self.times[-1] - start) / (len(self.times) - 1)
         kept = [t for t in self.times if t < t_end]  # the first is start, before t_end
         if len(kept) > 1 and t_end - kept[-1] < 1e-6 * step:  # t_end a hair past a kept time: no twin
@@ -290,13 +290,15 @@ class Scenario:
             shown = (
                 f"{step:g}" if isinstance(step, numbers.Real) and not isinstance(step, bool) else repr(step)
             )
-            raise Il7Error(f"--step {shown}: give a positive output step (a number) in {self.time_unit}")
+            raise Il7Error(
+                f"step (--step) {shown}: give a positive output step (a number) in {self.time_unit}"
+            )
         count = math.floor((end - start) / step * (1 + 1e-12)) + 1  # grid times up to the end
         on_grid = abs(start + (count - 1) * step - end) <= 1e-9 * step
         if count + (0 if on_grid else 1) > MAX_POINTS:
             least = (end - start) / (MAX_POINTS - 1) * 1.01  # rounded up past what 3 digits lose
             raise Il7Error(
-                f"--step {step:g}: {count:,} output times from {start:g} to {end:g} {self.time_unit}, more than "
+                f"step (--step) {step:g}: {count:,} output times from {start:g} to {end:g} {self.time_unit}, more than "
                 f"{MAX_POINTS:,}; give a step of at least {least:.3g} {self.time_unit}"
             )
         times = [start + k * step for k in range(count)]
@@ -530,8 +532,8 @@ def load(name_or_path: str | Path | Mapping[str, Any], *, steady_start: bool = T
             if local is not None:  # 'my_course' for ./my_course.yaml
                 raise Il7Error(f"unknown scenario '{text_name}'; did you mean the file './{local}'?")
             raise Il7Error(
-                f"unknown scenario '{text_name}'{did_you_mean(text_name, names)} "
-                f"(built-in: {', '.join(names)}; or give a path to a .yaml file)"
+                f"unknown scenario '{text_name}'{did_you_mean(text_name, names)}; "
+                f"built-in: {', '.join(names)}; or give the path of a .yaml file"
             )
         path = builtin_dir() / f"{text_name}.yaml"
     if path.is_dir():
@@ -540,7 +542,7 @@ def load(name_or_path: str | Path | Mapping[str, Any], *, steady_start: bool = T
         raise Il7Error(f"'{path}' is not a regular file (a device or a pipe?); give the path of a .yaml file")
     if not path.is_file():
         nearby = _yaml_file_named(str(path))
-        hint = f"; did you mean '{nearby}'?" if nearby else "; check the path"
+        hint = f" (did you mean '{nearby}'?)" if nearby else "; check the path"
         raise Il7Error(f"scenario file '{path}' not found{hint}")
     return scenario_file.checked(scenario_yaml.read(path), file=str(path), steady_start=True)
 
@@ -563,7 +565,7 @@ def known_readouts() -> tuple[str, ...]:
 
 
 def unknown_readout(name: str) -> str | None:
-    """Why ``name`` cannot be read out (``"not an observable or species; did you mean ...?; list
+    """Why ``name`` cannot be read out (``"not an observable or species (did you mean ...?); list
     them ..."``), or ``None`` for a readout; the caller names where it was written."""
     known = known_readouts()
     if name in known:

@@ -188,7 +188,7 @@ class _Parser:
                 "minutes": "min",
                 "weeks": "week",
             }
-            hint = f"; did you mean '{said[str(time_unit)]}'?" if str(time_unit) in said else ""
+            hint = f" (did you mean '{said[str(time_unit)]}'?)" if str(time_unit) in said else ""
             self.problem(f"time_unit '{time_unit}' is unknown{hint}; use one of: {', '.join(TIME_UNITS)}")
             time_unit = "h"
         raw_periods = data.get("periods", [])

@@ -242,8 +242,8 @@ BODY_WEIGHT_WORDS = frozenset({"weight", "bodyweight", "bodyweightkg", "bw", "bw
 
 
 def not_a_parameter(key: str, table: Iterable[str]) -> str:
-    """Why ``key`` names no parameter and what to write instead ("not a parameter; did you mean
-    ...?"), for --set, --vary, sensitivity and PEtab alike: a body weight gets its own answer."""
+    """Why ``key`` names no parameter and what to write instead ("not a parameter (did you mean
+    ...?)"), for --set, --vary, sensitivity and PEtab alike: a body weight gets its own answer."""
     if key.lower().replace("_", "") in BODY_WEIGHT_WORDS:
         weights = ", ".join(
             f"{name} {c['body_weight_kg']:g} kg"
