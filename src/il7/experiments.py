@@ -419,8 +419,10 @@ def monocyte_il6_with_il4(il4_ng_ml: float = 10.0) -> float:
 def osteoclast_formation(il7_ng_ml: float, *, t_cells: bool, days: float = 7.0) -> float:
     """Osteoclasts after ``days`` of IL-7 relative to before, in a marrow culture of 1e5 precursors.
 
-    With ``t_cells`` the well also holds 1e6 T cells (Toraldo 2003's T-cell route); without, only
-    the direct effect on precursors acts (Lee 2003).
+    With ``t_cells`` the well also holds 1e6 T cells (Toraldo 2003's T-cell route), 10 per
+    precursor, an assumed ratio on which the sign of the effect turns (IL-7 lowers osteoclasts
+    below about 3 T cells per precursor); without, only the direct effect on precursors acts
+    (Lee 2003).
     """
     s = _experiment(
         "osteoclastogenesis",
