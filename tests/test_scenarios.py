@@ -834,3 +834,36 @@ def test_an_output_step_that_is_no_number_is_refused_in_one_line() -> None:
     # output times allowed is taken, not refused as one too many
     assert s.with_output(step=0.1, t_end=0.3).times[-1] == 0.3
     assert len(s.with_output(step=7 / (scenario.MAX_POINTS - 1)).times) == scenario.MAX_POINTS
+
+
+def test_a_python_mapping_takes_tuples_and_arrays_as_yaml_lists_but_not_sets() -> None:
+    import numpy as np
+
+    # a notebook's ("CD4_blood",) and np.arange were refused as "must be a list"
+    mapping: dict[str, Any] = {
+        "name": "tuples",
+        "description": "a mapping written with tuples",
+        "context": "human_body",
+        "time_unit": "day",
+        "periods": ({"time": "-inf"},),
+        "readouts": ("CD4_blood", "CD8_blood"),
+        "output": {"times": np.arange(3.0)},
+    }
+    loaded = scenario.load(mapping)
+    assert loaded.readouts == ("CD4_blood", "CD8_blood") and loaded.times == (0.0, 1.0, 2.0)
+    with pytest.raises(ScenarioError, match=r"readouts' must be a non-empty list .* \(a set has no order"):
+        scenario.load(mapping | {"readouts": {"CD4_blood", "CD8_blood"}})
+    # the columns' order followed the set's hash order
+    with pytest.raises(Il7Error, match=r"readouts: a set has no order; give a list"):
+        loaded.with_readouts({"CD4_blood", "CD8_blood"})
+    assert loaded.with_readouts("IL7_serum,CD4_blood").readouts == ("IL7_serum", "CD4_blood")
+
+
+def test_validate_refuses_a_target_that_does_not_exist() -> None:
+    from il7.claims.validate import validate
+
+    # a typo measured nothing and returned an empty list
+    with pytest.raises(
+        Il7Error, match=r"unknown target 'levy_cd4_gain_wek12' \(did you mean 'levy_cd4_gain_week12'\?\)"
+    ):
+        validate(["levy_cd4_gain_wek12"])

@@ -913,6 +913,28 @@ def test_the_python_api_warns_of_what_a_run_says_to_distrust() -> None:
         il7.simulate(il7.load_scenario("sportes_2008").with_output(t_end=5))
 
 
+def test_every_python_entry_warns_at_the_callers_line(tmp_path: Path) -> None:
+    # population and sensitivities ran a 1,000-fold dose without a word; an export left out doses
+    # after its output silently; with_dose's flat amount was said on the command line only; and
+    # export_omex's warning was placed on a line inside il7, where Python shows it once
+    overdose = r"a dose of IL7 is 167 times the highest studied"
+    high = il7.load_scenario("sportes_2008").with_dose("10 mg/kg")
+    with pytest.warns(il7.Il7Warning, match=overdose) as caught:
+        il7.population(high, {"age": "20..70 years"}, n=2)
+        il7.sensitivities(high, "CD4_blood", parameters="CL_IL7")
+        il7.export_omex(tmp_path / "a.omex", scenario=high)
+        il7.export_omex(tmp_path / "b.omex", scenario=high)
+    assert len(caught) == 4 and {w.filename for w in caught} == {__file__}
+    with pytest.warns(
+        il7.Il7Warning, match=r"before 5 of the scenario's 8 doses .* the exported model does not hold"
+    ):
+        il7.export_sbml(scenario=il7.load_scenario("sportes_2008").with_output(t_end=5))
+    with pytest.warns(
+        il7.Il7Warning, match=r"with_dose\('1 mg', None\) is a flat amount per body, 0.0143 mg/kg"
+    ):
+        il7.load_scenario("anti_cd127_q2w").with_dose("1 mg")
+
+
 def _blasts(seed: float, *, gof: int, knockout: list[str] | None = None, days: float = 30.0) -> il7.Scenario:
     opening: dict[str, object] = {"time": "-inf"}
     if knockout:

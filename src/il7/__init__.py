@@ -20,12 +20,12 @@ The public API::
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from il7.errors import Il7Error, Il7Warning, ScenarioError, SolveError
+from il7.errors import warn as _warn
 from il7.files import require_name as _require_name
 from il7.files import writing
 from il7.population import Population, population
@@ -60,7 +60,7 @@ def simulate(
         "the run does not show", "give a later end: scenario.with_output(t_end=...)"
     )
     for note in (*traj.notes, *((late,) if late else ())):
-        warnings.warn(note, Il7Warning, stacklevel=2)
+        _warn(note)
     return traj
 
 
@@ -76,9 +76,11 @@ def export_sbml(
     carries the scenario: species start at its steady state and its changes are SBML events,
     so that other tools reproduce il7's run (see :mod:`il7.export`). What the run says to distrust
     (a value outside its bounds, a dose far above the studied ones) is issued as an
-    :class:`Il7Warning`, as :func:`simulate` issues it.
+    :class:`Il7Warning`, as :func:`simulate` issues it, and so are doses after the scenario's last
+    output time, which the document leaves out.
     """
-    from il7.export import model_sbml, scenario_sbml, warn_notes
+    from il7.export import UNSEEN, model_sbml, scenario_sbml
+    from il7.simulate import warn_notes
 
     if overrides is not None and scenario is None:
         raise Il7Error("overrides act on a scenario's body: give a scenario too, e.g. scenario='baseline'")
@@ -89,7 +91,7 @@ def export_sbml(
         text = model_sbml()
     else:
         chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        warn_notes(chosen, overrides)
+        warn_notes(chosen, overrides, unseen=UNSEEN)
         text = scenario_sbml(chosen, overrides=overrides)
     if path is not None:
         with writing(path) as partial:  # refuses a folder
@@ -106,7 +108,8 @@ def export_omex(
     """Write ``scenario`` as a COMBINE archive (``.omex``): its SBML (as :func:`export_sbml`)
     and the SED-ML that runs it on the scenario's output grid and names its readouts, so that
     COPASI or Tellurium reproduce il7's trajectory by opening the file (see :mod:`il7.export`). What
-    the run says to distrust is issued as an :class:`Il7Warning`, as :func:`simulate` issues it."""
+    the run says to distrust is issued as an :class:`Il7Warning`, as :func:`simulate` issues it, and
+    so are doses after the scenario's last output time, which the archive leaves out."""
     from il7.export import write_omex
 
     _require_name(path, "path", "run.omex")

@@ -136,6 +136,8 @@ def split_ids(
         raise Il7Error(
             f"{where}: {items!r} is not a {kind} id; give an id or a list of ids, e.g. ['{example}']"
         )
+    if isinstance(items, (set, frozenset)):  # its order, and so the columns', changed from run to run
+        raise Il7Error(f"{where}: a set has no order; give a list, e.g. ['{example}']")
     listed = [items] if isinstance(items, str) else list(items)
     for item in listed:
         if not isinstance(item, str):

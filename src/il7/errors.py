@@ -7,6 +7,9 @@ prints ``str(error)`` and exits with status 2; it never shows a traceback for th
 from __future__ import annotations
 
 import difflib
+import os
+import sys
+import warnings
 from collections.abc import Iterable
 
 
@@ -18,6 +21,17 @@ class Il7Warning(UserWarning):
     """Something in a run to distrust, issued by :func:`il7.simulate` (a value set outside its
     bounds, a cell population beyond what a body holds, a dose after the last output time); the
     run's :attr:`~il7.trajectory.Trajectory.notes` hold the same sentences."""
+
+
+def warn(message: str) -> None:
+    """Issue ``message`` as an :class:`Il7Warning` at the first line outside il7 that led to it (a
+    notebook cell's, a script's), however deep in il7 it was found: Python shows a warning once per
+    line, and one placed on a line inside il7 had hidden the next export's."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, Il7Warning, stacklevel=level)
 
 
 class ScenarioError(Il7Error):

@@ -29,17 +29,16 @@ from __future__ import annotations
 import html
 import math
 import re
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from il7 import __version__, build
 from il7.engine import engine
-from il7.errors import Il7Error, Il7Warning, SolveError
+from il7.errors import Il7Error, SolveError
 from il7.files import make_parent, writing
 from il7.scenario import TIME_UNITS, Scenario, clock, load, vocabulary
-from il7.simulate import Change, checked_overrides, integrate, prepare, scenario_overrides, start_time
+from il7.simulate import Change, integrate, prepare, scenario_overrides, start_time, warn_notes
 
 
 def model_sbml() -> str:
@@ -67,14 +66,12 @@ HUMAN_TAXON = 9606
 """NCBI Taxonomy id of Homo sapiens, whose UniProt entries the annotations name."""
 
 
-def warn_notes(scenario: Scenario, overrides: Mapping[str, Any] | None) -> None:
-    """Issue, as :class:`~il7.errors.Il7Warning`, what a run of ``scenario`` with ``overrides``
-    says to distrust before it runs, as :func:`il7.simulate` does (its file's values and the
-    overrides outside their bounds, a dose far above the studied ones, an age that changes
-    nothing): once per export, which may build several documents."""
-    said = checked_overrides(scenario, overrides)[1]
-    for note in (*scenario.notes, *scenario.dose_notes(), *said):
-        warnings.warn(note, Il7Warning, stacklevel=3)
+UNSEEN = (
+    "the exported model does not hold",
+    "give a later end: scenario.with_output(t_end=...), or --t-end",
+)
+"""What an export says of doses and settings after its last output time (:func:`il7.simulate.warn_notes`):
+il7 records a scenario's changes by running it to that time."""
 
 
 def scenario_sbml(
@@ -313,7 +310,8 @@ def write_omex(
     Warns
     -----
     Il7Warning
-        What a run says to distrust before it runs, as :func:`il7.simulate` says it (:func:`warn_notes`).
+        What a run says to distrust before it runs, as :func:`il7.simulate` says it, and the doses
+        after the last output time, which the archive leaves out (:func:`il7.simulate.warn_notes`).
     """
     import libcombine
     import libsbml
@@ -321,7 +319,7 @@ def write_omex(
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     steps = _uniform_steps(scenario)  # refuse an uneven grid before the run
-    warn_notes(scenario, overrides)
+    warn_notes(scenario, overrides, unseen=UNSEEN)
     path = Path(path)
     if path.is_dir():  # libcombine would replace an empty folder by the archive
         raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. {path / 'run.omex'}")

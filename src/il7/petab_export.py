@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,13 +33,13 @@ import numpy as np
 import pandas as pd
 
 from il7 import build, units
-from il7.errors import Il7Error, Il7Warning
-from il7.export import readout_parameters, scenario_sbml, warn_notes
+from il7.errors import Il7Error, warn
+from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
 from il7.measurements import Measurement, measurements_from_frame, read_measurements
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
 from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load
-from il7.simulate import not_a_parameter, readout_unit, scenario_overrides, start_time
+from il7.simulate import not_a_parameter, readout_unit, scenario_overrides, start_time, warn_notes
 
 S3C_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
 """Parameters the S3C problem estimates: those that leave the cells' IL-7-free state unchanged."""
@@ -274,24 +273,20 @@ def write_scenario(
             twice.append(m)
         seen.add(key)
     if twice:  # the same value twice counts twice in a likelihood: a pasted row, most often
-        warnings.warn(
+        warn(
             f"{twice[0].at}{len(twice)} measurement(s) repeat an earlier row "
             f"exactly ({twice[0].readout} at {clock(twice[0].time, scenario.time_unit)}), and each counts in the "
-            "fit; drop repeats unless they are replicates",
-            Il7Warning,
-            stacklevel=2,
+            "fit; drop repeats unless they are replicates"
         )
     on_a_dose = [m for m in measurements if any(math.isclose(m.time, d.time) for d in scenario.boluses)]
     if on_a_dose:
         first = on_a_dose[0]
-        warnings.warn(
+        warn(
             f"{first.at}{len(on_a_dose)} measurement(s) fall on a dose's time "
             f"(the first: {first.readout} at {clock(first.time, scenario.time_unit)}), and each is compared with "
             "the level just after that dose, as il7 reads an output at a dose's time; for a baseline before "
             "the dose, give it an earlier time, in a copy of the scenario whose output starts earlier "
-            "(output: {times: [-0.01, ...]})",
-            Il7Warning,
-            stacklevel=2,
+            "(output: {times: [-0.01, ...]})"
         )
     readouts = tuple(dict.fromkeys(m.readout for m in measurements))
     noise: dict[str, str] = {}  # per readout: "estimated", "constant" or "per row"

@@ -51,7 +51,7 @@ from il7.engine import provenance
 from il7.errors import Il7Error, did_you_mean
 from il7.files import write_table
 from il7.scenario import LIST_READOUTS, Scenario, known_readouts, load
-from il7.simulate import readout_unit, scenario_overrides, simulate_many, workers
+from il7.simulate import readout_unit, scenario_overrides, simulate_many, warn_notes, workers
 from il7.trajectory import fit_y_axis, read_only
 
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
@@ -76,6 +76,12 @@ DEFAULT_N = 100
 
 MAX_PATIENTS = 100_000
 """More patients than this is a typo, not a study."""
+
+UNSEEN = (
+    "the patients' runs do not show",
+    "give a later end: scenario.with_output(t_end=...), or the output of the scenario file",
+)
+"""What a population says of doses after its last output time (:func:`il7.simulate.warn_notes`)."""
 
 NO_SPREAD = 1e-5
 """A readout whose middle 90% spans less than this fraction of its median does not vary beyond
@@ -488,6 +494,14 @@ def population(
     ------
     Il7Error
         A bad spread, readout, number, seed or number of jobs, or every patient's run failing.
+
+    Warns
+    -----
+    Il7Warning
+        What a run of the scenario with ``overrides`` says to distrust, as :func:`il7.simulate`
+        says it (a value outside its bounds, a dose far above the studied ones), and doses after
+        the last output time, once for all patients (:func:`il7.simulate.warn_notes`); the runs
+        that fail are in :attr:`Population.failed`.
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
@@ -537,6 +551,7 @@ def population(
     spreads = tuple(spread(pid, text, scenario, resolved) for pid, text in vary.items())
     correlation = correlation_matrix(spreads, correlations)
     draws, redrawn = draw(spreads, n, seed, correlation)
+    warn_notes(scenario, user, unseen=UNSEEN)
     run = replace(scenario, readouts=chosen)
     runs = [
         (run, {**user, **{s.parameter: float(draws[i, k]) for k, s in enumerate(spreads)}}) for i in range(n)

@@ -38,8 +38,8 @@ from typing import Any
 import yaml
 
 from il7 import build
-from il7.errors import Il7Error, did_you_mean
-from il7.units import grams_per_kg
+from il7.errors import Il7Error, did_you_mean, warn
+from il7.units import DOSE_UNITS, grams_per_kg
 from il7.values import dose_amount_problem, dose_unit_problem, quantity, real_number
 
 TIME_UNITS = {"min": 1.0 / 60.0, "h": 1.0, "day": 24.0, "week": 168.0}
@@ -312,16 +312,15 @@ class Scenario:
         self, readouts: Sequence[str], *, add: bool = False, where: str = "readouts"
     ) -> Scenario:
         """A copy that reads out ``readouts`` (observable or species ids, as ``il7 readouts`` lists
-        them) instead of its own, or, with ``add``, after its own (one already read is kept once).
+        them; one id, ids separated by commas, or a list) instead of its own, or, with ``add``,
+        after its own (one already read is kept once).
 
         Raises
         ------
         Il7Error
-            An id that is no readout (with the nearest ones), or none given.
+            An id that is no readout (with the nearest ones), none given, or a set (no order).
         """
-        if isinstance(readouts, str) or not all(isinstance(r, str) for r in readouts):
-            raise Il7Error(f"{where}: give a list of readout ids, e.g. ['IL7_serum_total', 'CD4_blood']")
-        names = [r.strip() for r in readouts if r.strip()]
+        names = build.split_ids(readouts, where=where, kind="readout", example="CD4_blood")
         if not names:
             raise Il7Error(f"{where}: no readout given; name at least one, e.g. IL7_serum_total")
         for name in names:
@@ -360,6 +359,13 @@ class Scenario:
         Il7Error
             The scenario gives no bolus, or boluses of two drugs (or, without ``unit``, in two
             units); the amount is not a finite number >= 0; the unit does not fit.
+
+        Warns
+        -----
+        Il7Warning
+            A flat amount where the scenario's doses are per kg ('1 mg' for '1 mg/kg', a 70-fold
+            slip that runs), and a level that replaces doses that were not all the same (a
+            loading dose).
         """
         where = where or f"with_dose({reprlib.repr(amount)}, {reprlib.repr(unit)})"
         boluses = self.boluses
@@ -418,12 +424,53 @@ class Scenario:
             said = f" (Here every dose is {before} instead.)"
             if name.endswith(f" at {before}") and description.endswith(said):
                 name, description = name[: -len(f" at {before}")], description[: -len(said)]
-        return dataclasses.replace(
+        dosed = dataclasses.replace(
             self,
             name=f"{name} at {level}",
             description=f"{description} (Here every dose is {level} instead.)",
             periods=periods,
         )
+        for note in (_flat_dose_note(self, dosed, where), _levels_note(self, where)):
+            if note:
+                warn(note)
+        return dosed
+
+
+def _levels_note(own: Scenario, where: str) -> str | None:
+    """What a dose level does to a regimen whose doses differ (a loading dose, then lower ones)."""
+    levels = list(dict.fromkeys(f"{d.amount:g} {d.unit}" for d in own.boluses))
+    if len(levels) < 2:
+        return None
+    return (
+        f"{where} replaces each of the scenario's {len(own.boluses)} doses, which were not all the "
+        f"same ({', '.join(levels)}); to keep a loading dose, write the amounts in a copy of the scenario file"
+    )
+
+
+def _flat_dose_note(own: Scenario, dosed: Scenario, where: str) -> str | None:
+    """What a flat dose amounts to per kg, where it replaces a scenario's per-kg doses."""
+    before = {d.unit for d in own.boluses}
+    after = dosed.boluses
+    weight = dosed.body_weight_kg
+    if not after or weight is None or not all(DOSE_UNITS[u][2] for u in before):
+        return None
+    dose = after[0]
+    _, factor, per_kg = DOSE_UNITS[dose.unit]
+    grams = grams_per_kg(dose.amount, dose.unit, weight)
+    if per_kg or grams is None:
+        return None
+    perkg_unit = sorted(before)[0]
+    equivalent = grams / DOSE_UNITS[perkg_unit][1]
+    per_kg_spelling = f"{dose.unit}/kg"
+    meant = (
+        f"{dose.amount:g} {per_kg_spelling}"
+        if per_kg_spelling in DOSE_UNITS
+        else f"{dose.amount * factor / DOSE_UNITS[perkg_unit][1]:g} {perkg_unit}"  # 1 g/kg: 1000 mg/kg
+    )
+    return (
+        f"{where} is a flat amount per body, {equivalent:.3g} {perkg_unit} in this {weight:g}-kg body, "
+        f"where the scenario's doses are per kg; for a dose per kilogram write '{meant}'"
+    )
 
 
 @dataclass(frozen=True)
@@ -509,7 +556,7 @@ def load(name_or_path: str | Path | Mapping[str, Any], *, steady_start: bool = T
     from il7 import scenario_file, scenario_yaml  # here, not at the top: they import this module's nouns
 
     if isinstance(name_or_path, Mapping):
-        return scenario_file.checked(name_or_path, file="<mapping>", steady_start=steady_start)
+        return scenario_file.checked(_as_yaml(name_or_path), file="<mapping>", steady_start=steady_start)
     if not steady_start:
         raise Il7Error(
             "steady_start=False is for a scenario given as a mapping; a scenario file starts steady"
@@ -545,6 +592,17 @@ def load(name_or_path: str | Path | Mapping[str, Any], *, steady_start: bool = T
         hint = f" (did you mean '{nearby}'?)" if nearby else "; check the path"
         raise Il7Error(f"scenario file '{path}' not found{hint}")
     return scenario_file.checked(scenario_yaml.read(path), file=str(path), steady_start=True)
+
+
+def _as_yaml(value: Any) -> Any:
+    """A Python mapping as YAML would give it: tuples and numpy arrays as lists (a notebook's
+    ``("CD4_blood",)`` or ``np.arange(15.0)`` was refused as 'must be a list'), mappings as
+    dicts; a set stays a set, which has no order, and is refused."""
+    if isinstance(value, Mapping):
+        return {k: _as_yaml(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
+        return [_as_yaml(v) for v in value]
+    return value
 
 
 def _yaml_file_named(name: str) -> Path | None:

@@ -602,7 +602,8 @@ class _Parser:
         if raw is None:
             return tuple(o.id for o in build.observables())
         if not isinstance(raw, list) or not raw:
-            self.problem("field 'readouts' must be a non-empty list of observable or species ids")
+            unordered = " (a set has no order: give a list)" if isinstance(raw, (set, frozenset)) else ""
+            self.problem(f"field 'readouts' must be a non-empty list of observable or species ids{unordered}")
             return ()
         for r in raw:
             if r is None:  # YAML's empty entry (null, ~, or '- ' with nothing), not a readout named 'None'

@@ -52,6 +52,7 @@ from il7.simulate import (
     simulate,
     simulate_many,
     values_in_run,
+    warn_notes,
     workers,
 )
 
@@ -296,6 +297,13 @@ def sensitivities(
     Il7Error
         Unknown readout or parameter, a bad time, step or number of jobs, a readout at the
         solver's noise level, or a run at the nominal values that fails.
+
+    Warns
+    -----
+    Il7Warning
+        What a run of the scenario with ``overrides`` says to distrust, as :func:`il7.simulate`
+        says it (a value outside its bounds, a dose far above the studied ones), once for all the
+        runs (:func:`il7.simulate.warn_notes`).
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
@@ -346,6 +354,7 @@ def sensitivities(
             )
     user = dict(overrides or {})
     resolved = scenario_overrides(scenario, user)
+    warn_notes(scenario, user)  # once for all the runs
     in_run = values_in_run(scenario, resolved)
     # every run keeps the scenario's own start and output times up to `when` (and fold_from), and
     # reads the last (divided by the one at fold_from)

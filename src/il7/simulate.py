@@ -26,7 +26,7 @@ import pandas as pd
 
 from il7 import build, units
 from il7.engine import Engine, engine
-from il7.errors import Il7Error, SolveError, did_you_mean
+from il7.errors import Il7Error, SolveError, did_you_mean, warn
 from il7.scenario import (
     TIME_UNITS,
     ContextValue,
@@ -392,6 +392,22 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
     changes later is refused: the override could not mean what it says there.
     """
     return checked_overrides(scenario, overrides)[0]
+
+
+def warn_notes(
+    scenario: Scenario, overrides: Mapping[str, Any] | None, *, unseen: tuple[str, str] | None = None
+) -> None:
+    """Issue, as :class:`~il7.errors.Il7Warning` (:func:`il7.errors.warn`), what a run of
+    ``scenario`` with ``overrides`` says to distrust before it runs, as :func:`il7.simulate` says
+    it (its file's values and the overrides outside their bounds, a dose far above the studied
+    ones, an age that changes nothing), once for work that runs or builds it many times (a
+    population, a sensitivity analysis, an export); with ``unseen`` (what the caller does not
+    show of a dose after the last output time, and the fix), the doses and settings it leaves out.
+    """
+    said = checked_overrides(scenario, overrides)[1]
+    late = None if unseen is None else scenario.beyond_output_note(*unseen)
+    for note in (*scenario.notes, *scenario.dose_notes(), *said, *((late,) if late else ())):
+        warn(note)
 
 
 def checked_overrides(

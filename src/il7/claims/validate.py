@@ -18,6 +18,7 @@ import numpy as np
 
 from il7 import build, calibrate, cohort, experiments
 from il7.claims import BASES, Claim, Target, claims, targets
+from il7.errors import Il7Error, did_you_mean
 from il7.scenario import Scenario, load
 from il7.simulate import usable_cpus, values_in_run
 
@@ -628,10 +629,28 @@ def measure(target_id: str) -> Result:
     return Result(targets()[target_id], float(value) if value is not None else math.nan)
 
 
+def require_targets(target_ids: Sequence[str]) -> None:
+    """Refuse an id that names no target, with the closest one."""
+    known = targets()
+    for target_id in target_ids:
+        if target_id not in known:
+            raise Il7Error(
+                f"unknown target '{target_id}'{did_you_mean(str(target_id), known)}; "
+                "`il7 validate --json` lists every target"
+            )
+
+
 def validate(
     target_ids: Sequence[str] | None = None, progress: Callable[[str], None] | None = None
 ) -> list[Result]:
-    """Measure every target (or those of ``target_ids``), in the order of ``claims/targets.yaml``."""
+    """Measure every target (or those of ``target_ids``), in the order of ``claims/targets.yaml``.
+
+    Raises
+    ------
+    Il7Error
+        An id that names no target (a typo had measured nothing and returned an empty list).
+    """
+    require_targets(target_ids or ())
     out = []
     for target_id in [t for t in targets() if target_ids is None or t in target_ids]:
         if progress is not None:

@@ -13,7 +13,7 @@ from il7.cli.output import (
     PLOT_SUFFIXES,
     chosen_scenario,
     console,
-    note_unseen,
+    noted_warnings,
     notes_stream,
     number_option,
     output_files,
@@ -67,7 +67,10 @@ def _sensitivity(args: argparse.Namespace) -> None:
         raise Il7Error("--parameters: name at least one parameter, e.g. --parameters CL_IL7,src_stroma")
     output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES})
     chosen = chosen_scenario(args)
-    with progress_steps(f"sensitivity of {args.readout}", len(names or varied_parameters())) as step:
+    with (
+        noted_warnings(),
+        progress_steps(f"sensitivity of {args.readout}", len(names or varied_parameters())) as step,
+    ):
         result = sensitivities(
             chosen,
             args.readout,
@@ -162,8 +165,7 @@ def _population(args: argparse.Namespace) -> None:
             "--readouts names no readout; give ids (il7 readouts lists them), or leave it out for the scenario's"
         )
     chosen = _with_output_time(chosen, args.at)  # before the runs, not after
-    note_unseen(chosen, "the patients' runs do not show", "give a later output t_end in the scenario file")
-    with progress_steps(f"population of {chosen.name}", max(args.n, 0)) as step:
+    with noted_warnings(), progress_steps(f"population of {chosen.name}", max(args.n, 0)) as step:
         result = population(
             chosen,
             vary,
@@ -347,7 +349,7 @@ def _cohort(args: argparse.Namespace) -> None:
     chosen = chosen_scenario(args)
     for key, value in scenario_overrides(chosen, parse_overrides(args.sets)).items():
         chosen = with_setting(chosen, key, value)  # before the steady state, as a trait's median
-    with progress_steps("virtual transplant cohort", max(args.n, 0)) as step:
+    with noted_warnings(), progress_steps("virtual transplant cohort", max(args.n, 0)) as step:
         result = cohort.run(
             args.n,
             args.seed,

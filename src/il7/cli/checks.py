@@ -61,16 +61,10 @@ def _calibrate(args: argparse.Namespace) -> None:
 
 def _validate(args: argparse.Namespace) -> None:
     from il7.claims import targets
-    from il7.claims.validate import passes_by_basis, validate
-    from il7.errors import did_you_mean
+    from il7.claims.validate import passes_by_basis, require_targets, validate
 
     known = targets()
-    for target_id in args.targets:
-        if target_id not in known:
-            raise Il7Error(
-                f"unknown target '{target_id}'{did_you_mean(target_id, known)}; "
-                "`il7 validate --json` lists every target"
-            )
+    require_targets(args.targets)  # before any run
     chosen = [t for t in (args.targets or known) if args.basis is None or known[t].basis == args.basis]
     if not chosen:
         raise Il7Error(f"none of the targets named has basis {args.basis}; leave out --basis or name others")

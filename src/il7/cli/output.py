@@ -48,10 +48,8 @@ def chosen_scenario(args: argparse.Namespace) -> Scenario:
         )
     if args.dose is None:
         return chosen
-    where = f"--dose '{args.dose}'"
-    dosed = chosen.with_dose(args.dose, where=where)
-    say_notes(_flat_dose_note(chosen, dosed, where), _levels_note(chosen, where))
-    return dosed
+    with noted_warnings():  # a flat amount for per-kg doses, a loading dose levelled
+        return chosen.with_dose(args.dose, where=f"--dose '{args.dose}'")
 
 
 def shaped(args: argparse.Namespace, chosen: Scenario) -> Scenario:
@@ -62,45 +60,6 @@ def shaped(args: argparse.Namespace, chosen: Scenario) -> Scenario:
         names = args.readouts.removeprefix("+").split(",")
         chosen = chosen.with_readouts(names, add=add, where="--readouts")
     return chosen
-
-
-def _levels_note(own: Scenario, where: str) -> str | None:
-    """What a dose level does to a regimen whose doses differ (a loading dose, then lower ones)."""
-    levels = list(dict.fromkeys(f"{d.amount:g} {d.unit}" for d in own.boluses))
-    if len(levels) < 2:
-        return None
-    return (
-        f"{where} replaces each of the scenario's {len(own.boluses)} doses, which were not all the "
-        f"same ({', '.join(levels)}); to keep a loading dose, write the amounts in a copy of the scenario file"
-    )
-
-
-def _flat_dose_note(own: Scenario, dosed: Scenario, where: str) -> str | None:
-    """What a flat dose amounts to per kg, where it replaces a scenario's per-kg doses."""
-    from il7 import units
-
-    before = {d.unit for d in own.boluses}
-    after = dosed.boluses
-    weight = dosed.body_weight_kg
-    if not after or weight is None or not all(units.DOSE_UNITS[u][2] for u in before):
-        return None
-    dose = after[0]
-    _, factor, per_kg = units.DOSE_UNITS[dose.unit]
-    grams = units.grams_per_kg(dose.amount, dose.unit, weight)
-    if per_kg or grams is None:
-        return None
-    perkg_unit = sorted(before)[0]
-    equivalent = grams / units.DOSE_UNITS[perkg_unit][1]
-    per_kg_spelling = f"{dose.unit}/kg"
-    meant = (
-        f"{dose.amount:g} {per_kg_spelling}"
-        if per_kg_spelling in units.DOSE_UNITS
-        else f"{dose.amount * factor / units.DOSE_UNITS[perkg_unit][1]:g} {perkg_unit}"  # 1 g/kg: 1000 mg/kg
-    )
-    return (
-        f"{where} is a flat amount per body, {equivalent:.3g} {perkg_unit} in this {weight:g}-kg body, "
-        f"where the scenario's doses are per kg; for a dose per kilogram write '{meant}'"
-    )
 
 
 @contextlib.contextmanager

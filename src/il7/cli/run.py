@@ -263,15 +263,17 @@ def _export(args: argparse.Namespace) -> None:
         raise Il7Error("--set acts on a scenario's body: add --scenario, e.g. --scenario baseline")
     output_files(args, {"-o": export.SUFFIXES[args.what]})
     chosen = None if args.scenario is None else shaped(args, chosen_scenario(args))
-    if chosen is not None:  # il7 records a scenario's changes by running it to its last output time
-        note_unseen(chosen, "the exported model does not hold", "give a later --t-end to hold them")
     overrides = parse_overrides(args.sets)
-    with noted_warnings():  # a dose far above the studied ones, a value outside its bounds, as simulate says
+    # as for a Python user: a dose far above the studied ones, a value outside its bounds, doses
+    # after the last output time (il7 records a scenario's changes by running it to that time)
+    with noted_warnings():
         if chosen is not None and args.what == "omex":
-            export.write_omex(args.output, chosen, overrides=overrides)
+            from il7 import export_omex
+
+            export_omex(args.output, scenario=chosen, overrides=overrides)
             text = None
         else:
-            from il7 import export_sbml  # chooses the document and writes it whole, as for a Python user
+            from il7 import export_sbml  # chooses the document and writes it whole
 
             text = export_sbml(args.output or None, scenario=chosen, overrides=overrides or None)
     if text is not None and not args.output:
