@@ -17,6 +17,7 @@ from il7.errors import Il7Error, SolveError
 from il7.report import step_count, write_report
 
 SECTIONS = (
+    "summary",
     "layers",
     "baseline",
     "molecular",
@@ -39,6 +40,25 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     steps: list[str] = []
     page = write_report(tmp_path_factory.mktemp("report") / "r", progress=steps.append)
     return page, steps
+
+
+def test_the_page_opens_with_what_the_model_meets_and_what_its_runs_distrust(
+    report: tuple[Path, list[str]],
+) -> None:
+    # a reader met the verdict 6,000 px down, and the runs' warnings never reached the page
+    text = report[0].read_text()
+    summary = text[text.index("<h2 id='summary'>") : text.index("<h2 id='layers'>")]
+    assert text.index("<h2 id='summary'>") < text.index("<nav>")
+    frame = pd.read_csv(report[0].parent / "validation.csv")
+    passed = int((frame["verdict"] == "PASS").sum())
+    assert f"{passed} of {len(frame)} targets pass" in summary
+    for target in frame.query("verdict == 'FAIL'")["target"]:
+        assert target in summary
+    claims = pd.read_csv(report[0].parent / "claims.csv")
+    assert f"{int((claims['verdict'] == 'PASS').sum())} of {len(claims)} pass" in summary
+    # sil7r_high sets the soluble receptor above its bounds: said once, with the scenario's name
+    assert summary.count("sIL7R_level = 8.54 nM lies outside its bounds") == 1
+    assert "<li>sil7r_high: periods[0].set.sIL7R_level" in summary
 
 
 def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> None:

@@ -10,21 +10,23 @@ scenario that fails to solve is shown as failed, with its message; the report st
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from il7 import scenario as scenarios
 from il7 import units
-from il7.errors import Il7Error
+from il7.errors import Il7Error, Il7Warning
 from il7.export import write_omex
 from il7.files import filling, require_name
 from il7.report.cells import cells_section
 from il7.report.diagram import layer_diagram
-from il7.report.figures import embed
+from il7.report.figures import embed, table
 from il7.report.molecular import molecular_section
 from il7.report.therapy import therapy_section
 from il7.simulate import parameter_table, readout_table, simulate
@@ -83,7 +85,26 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
 
 
 def _write(out: Path, step: ProgressHook) -> None:
-    """Run the report and write its files into ``out``."""
+    """Run the report and write its files into ``out``, what its runs say to distrust
+    (:class:`~il7.errors.Il7Warning`: a built-in scenario's value outside its bounds) on the page."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", Il7Warning)
+        sections, runs, checked, claim_verdicts = _sections(out, step)
+    # a scenario's own notes with its name; what else the runs said (an export or a population
+    # repeats the scenario's) once, as said
+    own = {note: f"{r.name}: {note}" for r in runs if r.trajectory is not None for note in r.trajectory.notes}
+    said = (str(w.message) for w in caught if issubclass(w.category, Il7Warning))
+    notes = list(dict.fromkeys([*own.values(), *(n for n in said if n not in own)]))
+    for w in caught:
+        if not issubclass(w.category, Il7Warning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    sections.insert(1, _summary(checked, claim_verdicts, notes))
+    (out / "index.html").write_text(_page("\n".join(sections)), encoding="utf-8")
+
+
+def _sections(out: Path, step: ProgressHook) -> tuple[list[str], list[ScenarioResult], list[Any], list[bool]]:
+    """The page's sections, and what the summary reads: the scenarios' runs, the validation's
+    results and the claims' verdicts."""
     results = []
     for name in scenarios.builtin_names():
         step(f"scenario {name}")
@@ -110,9 +131,11 @@ def _write(out: Path, step: ProgressHook) -> None:
     step("therapies and transplant cohort")
     sections.append(therapy_section(out))
     step("validation")
-    sections.append(_validation_section(out, step))
+    validation, checked = _validation_section(out, step)
+    sections.append(validation)
     step("claims")
-    sections.append(_claims_section(out))
+    claims, claim_verdicts = _claims_section(out)
+    sections.append(claims)
     sections.append(
         "<h2 id='scenarios'>Scenarios</h2><p>Each built-in scenario as il7 simulate runs it, with its data "
         "and a COMBINE archive (SBML with its state and doses, and the SED-ML that runs it) for COPASI "
@@ -122,7 +145,31 @@ def _write(out: Path, step: ProgressHook) -> None:
         step(f"figure {result.name}")
         sections.append(_scenario_section(result, out))
     sections.append(_parameter_section(params, others))
-    (out / "index.html").write_text(_page("\n".join(sections)), encoding="utf-8")
+    return sections, results, checked, claim_verdicts
+
+
+def _summary(results: list[Any], claims: list[bool], notes: list[str]) -> str:
+    """What a reader wants first: how much of the literature the model meets, where it misses, and
+    what its runs said to distrust."""
+    from il7.claims.validate import passes_by_basis
+
+    misses = [r.target.id for r in results if not r.passed]
+    said = (
+        "<p>What the runs said to distrust:</p><ul>"
+        + "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+        + "</ul>"
+        if notes
+        else ""
+    )
+    return (
+        "<h2 id='summary'>In short</h2>"
+        f"<p><b>Literature validation:</b> {html.escape(passes_by_basis(results))}. Only a prediction's PASS "
+        "tests the model; an input's shows that it carries what was written into it. "
+        f"<b>The article's claims:</b> {sum(claims)} of {len(claims)} pass. "
+        f"<b>The {len(misses)} misses</b> (each with its reason in <a href='#validation'>the literature "
+        f"validation</a>): {html.escape(', '.join(misses))}. Outputs that no target checks, and may be too "
+        "strong or too weak, are listed under 'Known limits' in il7's README.</p>" + said
+    )
 
 
 def _run(name: str) -> ScenarioResult:
@@ -138,7 +185,7 @@ def _figure(trajectory: Trajectory, caption: str) -> str:
 
 
 def _table(frame: pd.DataFrame, *, css: str = "") -> str:
-    return frame.to_html(classes=css, border=0, float_format=lambda v: f"{v:.4g}", na_rep="")
+    return table(frame, css=css)
 
 
 def _header(params: pd.DataFrame) -> str:
@@ -163,6 +210,7 @@ def _header(params: pd.DataFrame) -> str:
 def _contents() -> str:
     """Links to the page's sections."""
     sections = (
+        ("summary", "In short"),
         ("layers", "Model layers"),
         ("baseline", "Baseline"),
         ("molecular", "Molecular layer against data"),
@@ -219,7 +267,7 @@ def _scenario_section(result: ScenarioResult, out: Path) -> str:
     return head + _figure(result.trajectory, "") + f"<p class='files'>Files: {', '.join(links)}</p>"
 
 
-def _validation_section(out: Path, step: ProgressHook) -> str:
+def _validation_section(out: Path, step: ProgressHook) -> tuple[str, list[Any]]:
     from il7.claims import BASES
     from il7.claims.validate import passes_by_basis, validate
 
@@ -239,7 +287,7 @@ def _validation_section(out: Path, step: ProgressHook) -> str:
     ]
     frame = pd.DataFrame(rows).set_index("target")
     frame.to_csv(out / "validation.csv")
-    misses = frame[frame["verdict"] == "FAIL"][["basis", "expected", "model"]]
+    misses = frame[frame["verdict"] == "FAIL"][["basis", "expected", "model", "what"]]
     return (
         f"<h2 id='validation'>Literature validation</h2><p>{passes_by_basis(results)} "
         f"(claims/targets.yaml; data: {_link('validation.csv')}). The basis says what the model's value owes to "
@@ -250,7 +298,8 @@ def _validation_section(out: Path, step: ProgressHook) -> str:
         + f"<h3>The {len(misses)} misses</h3>"
         + _table(misses, css="misses")
         + "<h3>Every target</h3>"
-        + _verdicts(_table(frame, css="validation"))
+        + _verdicts(_table(frame, css="validation")),
+        results,
     )
 
 
@@ -259,7 +308,7 @@ def _verdicts(table: str) -> str:
     return table.replace("<td>FAIL</td>", "<td class='failed'>FAIL</td>")
 
 
-def _claims_section(out: Path) -> str:
+def _claims_section(out: Path) -> tuple[str, list[bool]]:
     from il7.claims.validate import check_claims, check_line
 
     rows = []
@@ -283,7 +332,8 @@ def _claims_section(out: Path) -> str:
         'article, the encyclopedia entry "Interleukin-7" (Altmeyer, updated 29.10.2020), pass '
         f"(claims/article.yaml; data: {_link('claims.csv')}). Each check names its target and the target's basis "
         "(see the literature validation): a claim checked only by inputs shows that the model carries "
-        "what was written into it, not that it predicts it.</p>" + _verdicts(_table(frame, css="claims"))
+        "what was written into it, not that it predicts it.</p>" + _verdicts(_table(frame, css="claims")),
+        list(frame["verdict"] == "PASS"),
     )
 
 

@@ -3,7 +3,6 @@ and the monocyte and bone modules (activated T cells and tumours are in the vali
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -11,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from il7 import experiments
+from il7.claims import targets
 from il7.claims.validate import body, depletion, mouse
-from il7.report.figures import embed
+from il7.report.figures import embed, table
 from il7.sensitivity import sensitivities
 from il7.simulate import usable_cpus
 
@@ -54,13 +54,13 @@ def _body_table(out: Path) -> str:
     rows.append(("thymic share of naive T-cell production", share, "fraction"))
     frame = pd.DataFrame(rows, columns=["quantity", "value", "unit"]).set_index("quantity")
     frame.to_csv(out / "body_baseline.csv")
-    table = frame.to_html(border=0, float_format=lambda v: f"{v:.4g}")
+    shown = table(frame)
     return (
         "<h3>The human adult at steady state</h3><p>Reference adult, 30 years old (data: "
         "body_baseline.csv). The half-lives are set from deuterium labelling (Vrisekoop 2008), so they "
         "check nothing; the thymic share of naive T-cell production misses den Braber 2012's 10-20% "
         "(literature validation: thymic_share_naive).</p>"
-        f"{table}"
+        f"{shown}"
     )
 
 
@@ -79,7 +79,16 @@ def _sink_figure(out: Path) -> str:
     lines = ax.get_lines() + twin.get_lines()
     ax.legend(lines, [str(line.get_label()) for line in lines], fontsize="small", loc="upper right")
     ax.set_title("The IL-7 sink: serum IL-7 follows the T-cell pool")
-    return embed(fig, "IL-7 sink", "Data: il7_sink.csv")
+    return embed(
+        fig,
+        "IL-7 sink",
+        "Total serum IL-7 (red, left axis) and the body's T cells relative to before (blue, right axis) "
+        "after one day in which 90% of T cells are removed, as lymphodepleting conditioning would, in "
+        "the healthy adult; the time axis is logarithmic, shifted by a day. Serum IL-7 rises because "
+        "fewer receptors consume it, and falls back as the pools regrow from the thymus and by "
+        "division (targets sink_serum_rise_after_depletion and sink_serum_excess_left_after_two_years). Data: "
+        "il7_sink.csv.",
+    )
 
 
 def _serum_il7_drivers(out: Path) -> str:
@@ -89,8 +98,8 @@ def _serum_il7_drivers(out: Path) -> str:
     coefficient = {r.parameter: r.coefficient for r in result.rows}
     top = ", ".join(f"{r.parameter} {r.coefficient:+.2f}" for r in result.rows[:4])
     caption = (
-        f"d ln(total serum IL-7) / d ln(parameter) in the healthy adult at steady state ({result.nominal:.3g} "
-        f"pg/mL), each of {len(result.rows)} parameters taken x{1 + result.step:g} and /{1 + result.step:g} (il7 sensitivity baseline "
+        f"d ln(total serum IL-7) / d ln(parameter) in the healthy adult at steady state (the baseline's last "
+        f"output, day {result.at:g}, as the title says; {result.nominal:.3g} pg/mL), each of {len(result.rows)} parameters taken x{1 + result.step:g} and /{1 + result.step:g} (il7 sensitivity baseline "
         f"IL7_serum_total; data: serum_il7_sensitivity.csv). Strongest: {top}. IL-7 production (all five "
         f"sources together, IL7_production): {coefficient['IL7_production']:+.2f}: more production grows the T-cell pools that consume it, so serum IL-7 "
         "is set by what the cells need (their signalling thresholds and receptors) more than by "
@@ -131,6 +140,7 @@ def _knockout_figure(out: Path) -> str:
 
 
 def _myeloid_figure(out: Path) -> str:
+    detection = targets()["monocyte_il6_undetected_at_1ng"].value  # pg/mL, an ELISA's (assumed)
     hours = np.linspace(0.0, 24.0, 25)
     il6 = {dose: experiments.monocyte_mediator(dose, list(hours)) for dose in (1.0, 10.0, 100.0)}
     oc = {
@@ -146,7 +156,8 @@ def _myeloid_figure(out: Path) -> str:
     ).to_csv(out / "osteoclasts.csv", index=False)
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
     for dose, values in il6.items():
-        a.plot(hours, values, label=f"{dose:g} ng/mL IL-7")
+        a.semilogy(hours[1:], values[1:], label=f"{dose:g} ng/mL IL-7")  # none at hour 0
+    a.axhline(detection, color="k", ls="--", lw=0.8, label="detection limit (assumed)")
     a.set(xlabel="hours", ylabel="IL-6 (pg/mL)", title="Monocyte IL-6 (Alderson 1991 setting)")
     a.legend(fontsize="small")
     labels = [f"{d:g} ng/mL\n{'with' if t else 'without'} T" for (d, t) in oc]
@@ -154,8 +165,16 @@ def _myeloid_figure(out: Path) -> str:
     b.axhline(1.0, color="k", lw=0.8)
     b.set_xticks(range(len(oc)), labels, fontsize=7)
     b.set(ylabel="osteoclasts after 7 days (relative)", title="IL-7 and osteoclasts: both ways")
+    at_1 = float(il6[1.0][-1])
     return embed(
         fig,
         "monocytes and osteoclasts",
-        html.escape("Data: monocyte_il6.csv, osteoclasts.csv"),
+        "Left: IL-6 in the medium of 2e5 monocytes (1e6/mL) given IL-7 at hour 0, on a log axis, with "
+        f"the {detection:g} pg/mL detection limit of a standard ELISA (assumed). Alderson 1991 "
+        f"needed at least 10 ng/mL; the model makes {at_1:.3g} pg/mL by 24 h at 1 ng/mL "
+        "(monocyte_il6_undetected_at_1ng, a miss). Right: osteoclasts after 7 days of IL-7 relative to "
+        "the same well at day 0 (1e5 precursors; with T cells, 1e6 of them, 10 per precursor, an "
+        "assumed ratio on which the sign turns: at 1 T cell per precursor IL-7 lowers osteoclasts); "
+        "against a well given no IL-7 the fall without T cells is larger (osteoclast_inhibition_10ng). "
+        "Data: monocyte_il6.csv, osteoclasts.csv.",
     )

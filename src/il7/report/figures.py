@@ -1,4 +1,5 @@
-"""Figures for the report: matplotlib without a display, embedded in the page as PNG."""
+"""Figures and tables for the report: matplotlib without a display, embedded in the page as PNG,
+and pandas tables as HTML."""
 
 from __future__ import annotations
 
@@ -22,3 +23,17 @@ def embed(fig: Any, alt: str, caption: str) -> str:
     data = base64.b64encode(buffer.getvalue()).decode()
     said = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return f"<figure><img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'/>{said}</figure>"
+
+
+def table(frame: Any, *, css: str = "", digits: int = 4) -> str:
+    """``frame`` (a pandas DataFrame) as an HTML table, a named index as its first column: pandas
+    writes an index's name on a header row of its own, which read as an empty row above the table."""
+    import pandas as pd
+
+    shown = frame.reset_index() if frame.index.name is not None else frame
+    labelled = not isinstance(shown.index, pd.RangeIndex)  # row labels without a name: kept
+    return str(
+        shown.to_html(
+            classes=css, border=0, index=labelled, float_format=lambda v: f"{v:.{digits}g}", na_rep=""
+        )
+    )

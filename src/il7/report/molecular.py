@@ -12,7 +12,7 @@ from il7 import calibrate, experiments
 from il7.claims.validate import cd127_course, faces, gonnord, graded
 from il7.errors import Il7Error
 from il7.petab_export import write_s3c
-from il7.report.figures import embed
+from il7.report.figures import embed, table
 
 
 def molecular_section(out: Path) -> str:
@@ -59,7 +59,15 @@ def _gonnord_figure(out: Path) -> str:
     b.semilogx(np.repeat(calibrate.S3D_IL4_PRE, 3), data.inhibition_of_il7.ravel(), "s", ms=4, label="data")
     b.set(xlabel="pre-treatment (pg/mL)", ylabel="% inhibition", title="gc cross-inhibition (fitted)")
     b.legend(fontsize="small")
-    caption = "Data: gonnord_S3C_model.csv, gonnord_S3D_model.csv; digitised points from src/il7/data."
+    caption = (
+        "Left: pSTAT5 in human CD4+CCR7hi T cells 10 min after IL-7 (Gonnord 2018 S3C, points as "
+        "digitised), and the model's pSTAT5 fraction through the fitted observable map, offset plus scale "
+        "times the fraction (the fitted offset lies below 0, so the map reads below 0 with no IL-7; "
+        "targets pstat5_ec50_10min and pstat5_s3c_r2). Right: how much a pre-treatment lowers the other "
+        "cytokine's response (S3D): IL-7 then IL-4 (pSTAT6), IL-4 then IL-7 (pSTAT5); both panels were "
+        "fitted (il7 calibrate), so they show the fit, not a prediction. Data: gonnord_S3C_model.csv, "
+        "gonnord_S3D_model.csv; the digitised points are in src/il7/data."
+    )
     try:
         write_s3c(out / PETAB_FOLDER)
         caption += (
@@ -169,6 +177,6 @@ def _faces_table(out: Path) -> str:
         ),
     )
     frame.to_csv(out / "soluble_receptor.csv")
-    return "<h3>Soluble IL-7Ralpha: both faces</h3><p>Data: soluble_receptor.csv.</p>" + frame.to_html(
-        border=0, float_format=lambda v: f"{v:.3g}"
+    return "<h3>Soluble IL-7Ralpha: both faces</h3><p>Data: soluble_receptor.csv.</p>" + table(
+        frame, digits=3
     )

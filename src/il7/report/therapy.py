@@ -29,7 +29,7 @@ from il7.claims.validate import (
 )
 from il7.cohort import AGVHD_INCIDENCE
 from il7.population import population
-from il7.report.figures import embed
+from il7.report.figures import embed, table
 from il7.scenario import load
 from il7.simulate import usable_cpus
 
@@ -305,7 +305,7 @@ def _cohort_figure(out: Path) -> str:
     return (
         "<h3>In-silico biomarker study: IL-7 and acute GVHD</h3>"
         + figure
-        + comparison.to_html(border=0)
+        + table(comparison)
         + f"<p>{r.verdict()} In il7 a patient crosses the aGVHD threshold when the graft brings "
         "many alloreactive cells (its T-cell dose times the alloreactive fraction): under prophylaxis "
         "they divide about as fast as they die, and IL-7 adds to their division only what it adds above "
