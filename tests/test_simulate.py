@@ -935,6 +935,23 @@ def test_every_python_entry_warns_at_the_callers_line(tmp_path: Path) -> None:
         il7.load_scenario("anti_cd127_q2w").with_dose("1 mg")
 
 
+def test_python_results_print_in_one_line_and_write_returns_a_path(tmp_path: Path) -> None:
+    # a notebook cell printed every number of a run; write() gave a Path from a Trajectory and a
+    # str from the others; load_scenario refused a Scenario with its whole repr
+    traj = il7.simulate("baseline")
+    assert repr(traj).startswith("Trajectory(scenario='baseline', 8 times from 0 to 7 day, readouts=[")
+    pop = il7.population("baseline", {"age": "20..70 years"}, n=2)
+    assert repr(pop) == (
+        "Population(scenario='baseline', n=2, seed=1, varied=['age'], readouts=['IL7_serum_total', "
+        "'IL7_serum', 'sIL7R_serum', 'CD127_per_T', 'pSTAT5_frac'])"
+    )
+    assert "\n" not in repr(traj) + repr(pop)
+    assert pop.write(tmp_path / "p.csv") == tmp_path / "p.csv"
+    assert traj.write(tmp_path / "t.csv") == tmp_path / "t.csv"
+    s = il7.load_scenario("baseline")
+    assert il7.load_scenario(s) is s
+
+
 def _blasts(seed: float, *, gof: int, knockout: list[str] | None = None, days: float = 30.0) -> il7.Scenario:
     opening: dict[str, object] = {"time": "-inf"}
     if knockout:

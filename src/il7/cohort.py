@@ -182,8 +182,9 @@ class CohortResult:
             f"{self.threshold:.4g} cells"
         )
 
-    def write(self, path: str | Path) -> str:
-        """Write :meth:`table` to a CSV file, with :meth:`header` in a comment line on top."""
+    def write(self, path: str | Path) -> Path:
+        """Write :meth:`table` to a CSV file, with :meth:`header` in a comment line on top, and
+        return its path."""
         return write_table(path, self.table(), self.header())
 
     def figure(self) -> Any:

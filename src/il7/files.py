@@ -99,13 +99,13 @@ _PARTIALS = itertools.count()
 """Numbers the partial files of one process (:func:`writing`)."""
 
 
-def write_table(path: str | Path, frame: pd.DataFrame, header: str) -> str:
+def write_table(path: str | Path, frame: pd.DataFrame, header: str) -> Path:
     """Write the pandas ``frame`` to the CSV file ``path`` (whole or not at all, :func:`writing`),
     with ``header``, what made it, in a comment line on top (``pandas.read_csv(f, comment="#")``)."""
     with writing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
         handle.write(f"# {header}\n")
         frame.to_csv(handle, index=False)
-    return str(path)
+    return Path(path)
 
 
 def check_folder(folder: str | Path, command: str, option: str) -> None:

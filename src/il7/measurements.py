@@ -97,8 +97,8 @@ def read_measurements(path: str | Path) -> list[Measurement]:
 def measurements_from_frame(frame: pd.DataFrame) -> list[Measurement]:
     """The measurements in a pandas DataFrame with a measurement file's columns (``readout``,
     ``time [UNIT]``, ``measurement``, optionally ``sigma``), checked as a file's are; a problem
-    names the row as a file's line (the header is line 1)."""
-    return _measurements(frame.to_csv(index=False), ",", "<DataFrame>", ".csv")
+    names the row as a file's line (the header is line 1), which the name it gives the frame says."""
+    return _measurements(frame.to_csv(index=False), ",", "<DataFrame, line 2 = row 0>", ".csv")
 
 
 def _measurements(text: str, delimiter: str, path: str, suffix: str) -> list[Measurement]:

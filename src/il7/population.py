@@ -40,6 +40,7 @@ import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -142,6 +143,14 @@ class Population:
     def __post_init__(self) -> None:
         for name in ("times", "draws", "values"):  # frozen through, as a Trajectory is
             object.__setattr__(self, name, read_only(getattr(self, name)))
+
+    def __repr__(self) -> str:
+        """One line, not the patients' arrays."""
+        failed = f", {len(self.failed)} failed" if self.failed else ""
+        return (
+            f"Population(scenario={self.scenario!r}, n={self.n}{failed}, seed={self.seed}, "
+            f"varied={[s.parameter for s in self.spreads]}, readouts={list(self.readouts)})"
+        )
 
     @property
     def n(self) -> int:
@@ -363,9 +372,10 @@ class Population:
             f"failed; varied: {varied}{linked}{shared}; time in {self.time_unit}; {provenance()}"
         )
 
-    def write(self, path: str, *, patients: bool = False) -> str:
+    def write(self, path: str | Path, *, patients: bool = False) -> Path:
         """Write :meth:`percentiles` (or, with ``patients``, :meth:`patients`, each column named
-        with its unit) to a CSV file, with :meth:`header` in a comment line on top.
+        with its unit) to a CSV file, with :meth:`header` in a comment line on top, and return its
+        path.
 
         Raises
         ------

@@ -528,7 +528,7 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
 
 
-def load(name_or_path: str | Path | Mapping[str, Any], *, steady_start: bool = True) -> Scenario:
+def load(name_or_path: str | Path | Mapping[str, Any] | Scenario, *, steady_start: bool = True) -> Scenario:
     """Load and validate a scenario by built-in name, by file path, or from a mapping.
 
     Parameters
@@ -539,7 +539,8 @@ def load(name_or_path: str | Path | Mapping[str, Any], *, steady_start: bool = T
         folder holds a file or folder of that name (write ``./name`` for that one). Or the
         scenario itself as a mapping with a file's fields (``{"name": ..., "description": ...,
         "context": "human_body", "time_unit": "day", "periods": [{"time": "-inf"}, ...], ...}``),
-        checked as a file is.
+        checked as a file is. A :class:`Scenario` is returned as it is, as :func:`il7.simulate`
+        takes one.
     steady_start
         A body must start from its steady state: its first period is at ``-inf`` (a culture well
         may always start from the model's initial values, cells just put into it). Only a mapping
@@ -555,6 +556,8 @@ def load(name_or_path: str | Path | Mapping[str, Any], *, steady_start: bool = T
     """
     from il7 import scenario_file, scenario_yaml  # here, not at the top: they import this module's nouns
 
+    if isinstance(name_or_path, Scenario):  # was refused with the whole scenario's repr
+        return name_or_path
     if isinstance(name_or_path, Mapping):
         return scenario_file.checked(_as_yaml(name_or_path), file="<mapping>", steady_start=steady_start)
     if not steady_start:
@@ -563,7 +566,7 @@ def load(name_or_path: str | Path | Mapping[str, Any], *, steady_start: bool = T
         )
     if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():
         raise Il7Error(
-            f"scenario {name_or_path!r}: give a built-in name (il7 scenarios lists them), the path of a .yaml "
+            f"scenario {reprlib.repr(name_or_path)}: give a built-in name (il7 scenarios lists them), the path of a .yaml "
             "file, or the scenario as a mapping"
         )
     text_name = str(name_or_path)

@@ -35,6 +35,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -160,7 +161,7 @@ class Sensitivities:
         frame = frame.rename(columns={"low": f"y at /{1 + self.step:g}", "high": f"y at x{1 + self.step:g}"})
         return frame.set_index("parameter")
 
-    def write(self, path: str) -> str:
+    def write(self, path: str | Path) -> Path:
         """Write :meth:`to_pandas` to a CSV file, with the question in a comment line on top.
 
         Parameters
@@ -170,7 +171,7 @@ class Sensitivities:
 
         Returns
         -------
-        str
+        Path
             The path written.
 
         Raises
@@ -187,7 +188,7 @@ class Sensitivities:
         with writing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
             handle.write(head)
             self.to_pandas().to_csv(handle)
-        return str(path)
+        return Path(path)
 
     def figure(self, top: int = SHOWN) -> Any:
         """A tornado chart of the strongest coefficients, coloured by the parameters' status.

@@ -22,9 +22,15 @@ if TYPE_CHECKING:
 LOG_SPAN = 1e3
 """How many-fold a panel's values must span for :meth:`Trajectory.figure` to draw it on a log axis."""
 
-FLAT = 1e-6
-"""A readout that changes by less than this fraction of its size over a run is flat (solver noise
-aside): :meth:`Trajectory.summary` gives it no time of its peak or dip."""
+FLAT = 1e-4
+"""A readout that changes by less than this fraction of its size over a run is flat:
+:meth:`Trajectory.summary` gives it no time of its peak or dip, and a panel draws it flat. A hundred
+times the solver's relative tolerance (1e-6), above the drift of a steady readout over a long run
+(Treg in sereti_2009 drifted 6.6e-6 and got a peak time at 1e-6)."""
+
+LOG_DECADES = 9
+"""How many decades below its highest value a logarithmic panel reaches: IL-7 used up in a well
+falls to 1e-24 pg/mL, far below one molecule, where the solver's small steps drew kinks."""
 
 
 def read_only(array: np.ndarray) -> np.ndarray:
@@ -69,6 +75,16 @@ class Trajectory:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", read_only(self.data))  # frozen through
+
+    def __repr__(self) -> str:
+        """One line, not the whole array (a notebook cell printed thousands of numbers)."""
+        times = self.time
+        span = f"{times[0]:g} to {times[-1]:g} {self.time_unit}" if len(times) else "no times"
+        notes = f", {len(self.notes)} notes" if self.notes else ""
+        return (
+            f"Trajectory(scenario={self.scenario!r}, {len(times)} times from {span}, "
+            f"readouts={list(self.columns)}{notes})"
+        )
 
     @property
     def time(self) -> np.ndarray:
@@ -189,7 +205,8 @@ class Trajectory:
             ax.plot(self.time, self[readout], label=f"{prefix}: {said}" if prefix else said)
         ax.set_xlabel(f"time ({self.time_unit})")
         units = {self.unit_of(r) for r in chosen}
-        ax.set_ylabel(units.pop() if len(units) == 1 else "value (see legend)")
+        shown = units.pop() if len(units) == 1 else "value (see legend)"
+        ax.set_ylabel("dimensionless (1)" if shown == "1" else shown)
         if fresh:
             ax.set_title(self.scenario)
         ax.legend(fontsize="small")
@@ -200,8 +217,9 @@ class Trajectory:
 
         Used by ``il7 simulate --plot`` and the report; the panels come in the order the
         readouts' units first appear. A panel whose values are all positive and span more than
-        :data:`LOG_SPAN` (blasts growing from 1e6 to 1e10 cells) has a logarithmic axis; one whose
-        values change by less than a millionth is drawn flat, not as solver noise stretched to fill it.
+        :data:`LOG_SPAN` (blasts growing from 1e6 to 1e10 cells) has a logarithmic axis, down to
+        :data:`LOG_DECADES` decades below its highest value; one whose values change by less than
+        :data:`FLAT` of their size is drawn flat, not as solver noise stretched to fill it.
         """
         import matplotlib.pyplot as plt
 
@@ -219,14 +237,18 @@ class Trajectory:
 
 def fit_y_axis(ax: Any, values: np.ndarray) -> None:
     """Scale a panel's y axis to ``values``: logarithmic where positive values span more than
-    :data:`LOG_SPAN`; otherwise linear without an offset, and a panel whose values change by less
-    than a millionth is drawn flat (+-5%), not as solver noise stretched to fill it."""
+    :data:`LOG_SPAN` (down to :data:`LOG_DECADES` decades below the highest); otherwise linear
+    without an offset, and a panel whose values change by less than :data:`FLAT` of their size is
+    drawn flat (+-5%), not as solver noise stretched to fill it."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     if values.size == 0:
         return
     if np.all(values > 0) and values.max() > LOG_SPAN * values.min():
         ax.set_yscale("log")
+        floor = values.max() * 10.0**-LOG_DECADES
+        if values.min() < floor:
+            ax.set_ylim(bottom=floor)
         return
     ax.ticklabel_format(axis="y", useOffset=False)
     middle, spread = float(np.median(values)), float(np.ptp(values))

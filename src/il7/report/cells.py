@@ -116,7 +116,7 @@ def _knockout_figure(out: Path) -> str:
             name: [mouse(gene)[r] for r in readouts]
             for name, gene in (("wild type", None), ("IL7-/-", "IL7"), ("IL7R-/-", "IL7R"))
         },
-        index=readouts,
+        index=pd.Index(readouts, name="cells at steady state"),
     )
     frame.to_csv(out / "mouse_knockouts.csv")
     fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
