@@ -99,3 +99,16 @@ def test_every_target_says_what_the_models_value_owes_it() -> None:
     # the half-lives are the Vrisekoop inputs; the Gonnord pSTAT5 curve is fitted
     assert known["halflife_naive_cd4"].basis == "input"
     assert known["pstat5_ec50_10min"].basis == "fitted"
+
+
+def test_the_cd127_loss_is_maximal_where_95_percent_of_its_fall_is_made() -> None:
+    import numpy as np
+
+    from il7.claims.validate import cd127_maximal_loss_time
+
+    # the lowest point of a floor that wobbles by a tenth of a percent read 13.5 h for a loss made by 2 h
+    times = np.array([0.0, 1.0, 2.0, 3.0, 13.5, 48.0])
+    surface = np.array([1.0, 0.2, 0.04, 0.004, 0.0025, 0.004])
+    assert cd127_maximal_loss_time(times, surface) == 2.0
+    # a loss still deepening is maximal where it ends
+    assert cd127_maximal_loss_time(times, np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5])) == 48.0

@@ -147,6 +147,17 @@ def test_a_table_written_to_a_file_is_not_wrapped_at_80_columns(
     assert 80 < max(len(line) for line in out.splitlines()) <= PIPED_WIDTH
 
 
+def test_a_note_that_explains_an_error_is_said_before_it(capsys: pytest.CaptureFixture[str]) -> None:
+    # the notes were said after the command's block, so an error lost them: here the 50-fold dose
+    # that put the readout at the solver's noise level
+    code, _, err = run(
+        capsys, "sensitivity", "sportes_2008", "IL7_serum", "--dose", "3000 ug/kg", "--parameters", "CL_IL7"
+    )
+    lines = err.strip().splitlines()
+    assert code == 2 and lines[-1].startswith("il7: error: ") and "at the solver's noise level" in lines[-1]
+    assert lines[-2].startswith("il7: note: a dose of IL7 is 50 times the highest studied")
+
+
 def test_a_dose_level_over_a_loading_regimen_says_it_levels_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -665,7 +676,11 @@ def test_export_petab_scenario_errors_are_one_line_exit_2(
         argv += ["--data", str(tmp_path / data)]
     code, _, err = run(capsys, *argv)
     assert code == 2, err
-    assert pattern in err and len(err.strip().splitlines()) == 1
+    # the error is one line, the last; a note the run gave before it (a value outside its bounds, a
+    # measurement on a dose's time) is said first, on lines of its own
+    *notes, error = err.strip().splitlines()
+    assert error.startswith("il7: error: ") and pattern in error
+    assert all(line.startswith("il7: note: ") for line in notes)
 
 
 BAD = """name: bad

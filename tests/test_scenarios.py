@@ -867,3 +867,6 @@ def test_validate_refuses_a_target_that_does_not_exist() -> None:
         Il7Error, match=r"unknown target 'levy_cd4_gain_wek12' \(did you mean 'levy_cd4_gain_week12'\?\)"
     ):
         validate(["levy_cd4_gain_wek12"])
+    # one id as a string is one id, not its letters ("unknown target 'c'")
+    (result,) = validate("il7ra_half_life_without_il7")
+    assert result.target.id == "il7ra_half_life_without_il7" and result.passed

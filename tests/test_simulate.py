@@ -13,6 +13,7 @@ import il7
 from il7 import experiments
 from il7.engine import engine
 from il7.errors import Il7Error, SolveError
+from il7.trajectory import LOG_DECADES
 
 
 def test_baseline_is_a_steady_state() -> None:
@@ -933,6 +934,43 @@ def test_every_python_entry_warns_at_the_callers_line(tmp_path: Path) -> None:
         il7.Il7Warning, match=r"with_dose\('1 mg', None\) is a flat amount per body, 0.0143 mg/kg"
     ):
         il7.load_scenario("anti_cd127_q2w").with_dose("1 mg")
+    loading = il7.load_scenario(
+        {
+            "name": "loading",
+            "description": "a loading dose, then lower ones",
+            "context": "human_body",
+            "time_unit": "day",
+            "periods": [
+                {"time": "-inf"},
+                {"time": 0, "dose": {"drug": "anti_CD127", "amount": 3, "unit": "mg/kg", "route": "sc"}},
+                {"time": 14, "dose": {"drug": "anti_CD127", "amount": 1, "unit": "mg/kg", "route": "sc"}},
+            ],
+            "readouts": ["anti_CD127_occupancy"],
+            "output": {"t_end": 28, "n": 3},
+        }
+    )
+    with pytest.warns(
+        il7.Il7Warning, match=r"replaces each of the scenario's 2 doses, which were not all the same"
+    ):
+        loading.with_dose(2)
+
+
+def test_a_log_panel_stops_nine_decades_below_its_top() -> None:
+    # IL-7 used up in a well was drawn down to 1e-24 pg/mL, far below one molecule
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    traj = il7.simulate("culture_dose")
+    fig = traj.figure()
+    panel = next(ax for ax in fig.axes if ax.get_ylabel() == "pg/mL")
+    top = float(traj["IL7_tissue_conc"].max())
+    assert panel.get_yscale() == "log" and traj["IL7_tissue_conc"].min() < top * 1e-12
+    assert panel.get_ylim()[0] == pytest.approx(top * 10.0**-LOG_DECADES)
+    labels = {ax.get_ylabel() for ax in fig.axes}
+    assert "dimensionless (1)" in labels and "1" not in labels  # pSTAT5_frac's panel
+    plt.close(fig)
 
 
 def test_python_results_print_in_one_line_and_write_returns_a_path(tmp_path: Path) -> None:

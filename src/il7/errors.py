@@ -6,11 +6,12 @@ prints ``str(error)`` and exits with status 2; it never shows a traceback for th
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 
 class Il7Error(Exception):
@@ -32,6 +33,25 @@ def warn(message: str) -> None:
     while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, Il7Warning, stacklevel=level)
+
+
+@contextlib.contextmanager
+def gathered() -> Iterator[list[str]]:
+    """Run the block and fill the list it gives with each :class:`Il7Warning` the block issued,
+    once, in order, also when the block ends in an error (a note that explains the error is kept);
+    other warnings pass on as issued. Used where many runs would repeat a note: the command line
+    says them as notes, the report on its page."""
+    said: list[str] = []
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield said
+    finally:
+        for w in caught:
+            if not issubclass(w.category, Il7Warning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        said.extend(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, Il7Warning)))
 
 
 class ScenarioError(Il7Error):

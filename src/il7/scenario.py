@@ -580,7 +580,7 @@ def load(name_or_path: str | Path | Mapping[str, Any] | Scenario, *, steady_star
         if text_name not in names:
             local = _yaml_file_named(text_name)
             if local is not None:  # 'my_course' for ./my_course.yaml
-                raise Il7Error(f"unknown scenario '{text_name}'; did you mean the file './{local}'?")
+                raise Il7Error(f"unknown scenario '{text_name}' (did you mean the file './{local}'?)")
             raise Il7Error(
                 f"unknown scenario '{text_name}'{did_you_mean(text_name, names)}; "
                 f"built-in: {', '.join(names)}; or give the path of a .yaml file"
@@ -598,12 +598,12 @@ def load(name_or_path: str | Path | Mapping[str, Any] | Scenario, *, steady_star
 
 
 def _as_yaml(value: Any) -> Any:
-    """A Python mapping as YAML would give it: tuples and numpy arrays as lists (a notebook's
+    """A Python mapping as YAML would give it: tuples, numpy arrays and pandas series as lists (a notebook's
     ``("CD4_blood",)`` or ``np.arange(15.0)`` was refused as 'must be a list'), mappings as
     dicts; a set stays a set, which has no order, and is refused."""
     if isinstance(value, Mapping):
         return {k: _as_yaml(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
+    if isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) >= 1:  # numpy, pandas
         return [_as_yaml(v) for v in value]
     return value
 

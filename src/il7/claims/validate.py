@@ -629,19 +629,22 @@ def measure(target_id: str) -> Result:
     return Result(targets()[target_id], float(value) if value is not None else math.nan)
 
 
-def require_targets(target_ids: Sequence[str]) -> None:
-    """Refuse an id that names no target, with the closest one."""
+def require_targets(target_ids: Sequence[str] | str) -> list[str]:
+    """The ids (one id, or a list), each a target's; an id that names no target is refused with the
+    closest one (a string was taken letter by letter: 'unknown target 'c'')."""
     known = targets()
-    for target_id in target_ids:
+    ids = [target_ids] if isinstance(target_ids, str) else list(target_ids)
+    for target_id in ids:
         if target_id not in known:
             raise Il7Error(
                 f"unknown target '{target_id}'{did_you_mean(str(target_id), known)}; "
                 "`il7 validate --json` lists every target"
             )
+    return ids
 
 
 def validate(
-    target_ids: Sequence[str] | None = None, progress: Callable[[str], None] | None = None
+    target_ids: Sequence[str] | str | None = None, progress: Callable[[str], None] | None = None
 ) -> list[Result]:
     """Measure every target (or those of ``target_ids``), in the order of ``claims/targets.yaml``.
 
@@ -650,9 +653,9 @@ def validate(
     Il7Error
         An id that names no target (a typo had measured nothing and returned an empty list).
     """
-    require_targets(target_ids or ())
+    chosen = None if target_ids is None else require_targets(target_ids)
     out = []
-    for target_id in [t for t in targets() if target_ids is None or t in target_ids]:
+    for target_id in [t for t in targets() if chosen is None or t in chosen]:
         if progress is not None:
             progress(target_id)
         out.append(measure(target_id))

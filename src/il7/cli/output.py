@@ -9,7 +9,6 @@ import json
 import os
 import re
 import sys
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -64,17 +63,17 @@ def shaped(args: argparse.Namespace, chosen: Scenario) -> Scenario:
 
 @contextlib.contextmanager
 def noted_warnings() -> Iterator[None]:
-    """Run the block, then say each :class:`~il7.errors.Il7Warning` it issued once, as a note
-    (an export builds several documents, each warning alike); other warnings pass on as issued."""
-    from il7.errors import Il7Warning
+    """Run the block, then say each :class:`~il7.errors.Il7Warning` it issued once, as a note, also
+    before the block's error (an export builds several documents, each warning alike); other
+    warnings pass on as issued."""
+    from il7.errors import gathered
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
-    for w in caught:
-        if not issubclass(w.category, Il7Warning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    say_notes(*dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, Il7Warning)))
+    said: list[str] = []
+    try:
+        with gathered() as said:
+            yield
+    finally:
+        say_notes(*said)
 
 
 def say_notes(*notes: str | None) -> None:

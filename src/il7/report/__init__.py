@@ -10,7 +10,6 @@ scenario that fails to solve is shown as failed, with its message; the report st
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ import pandas as pd
 
 from il7 import scenario as scenarios
 from il7 import units
-from il7.errors import Il7Error, Il7Warning
+from il7.errors import Il7Error, gathered
 from il7.export import write_omex
 from il7.files import filling, require_name
 from il7.report.cells import cells_section
@@ -87,17 +86,13 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
 def _write(out: Path, step: ProgressHook) -> None:
     """Run the report and write its files into ``out``, what its runs say to distrust
     (:class:`~il7.errors.Il7Warning`: a built-in scenario's value outside its bounds) on the page."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", Il7Warning)
+    with gathered() as said:
         sections, runs, checked, claim_verdicts = _sections(out, step)
-    # a scenario's own notes with its name; what else the runs said (an export or a population
-    # repeats the scenario's) once, as said
-    own = {note: f"{r.name}: {note}" for r in runs if r.trajectory is not None for note in r.trajectory.notes}
-    said = (str(w.message) for w in caught if issubclass(w.category, Il7Warning))
-    notes = list(dict.fromkeys([*own.values(), *(n for n in said if n not in own)]))
-    for w in caught:
-        if not issubclass(w.category, Il7Warning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    # each scenario's own notes with its name; what else the runs said (an export or a population
+    # repeats a scenario's) once, as said
+    own = [(r.name, note) for r in runs if r.trajectory is not None for note in r.trajectory.notes]
+    texts = {note for _, note in own}
+    notes = [*dict.fromkeys(f"{name}: {note}" for name, note in own), *(n for n in said if n not in texts)]
     sections.insert(1, _summary(checked, claim_verdicts, notes))
     (out / "index.html").write_text(_page("\n".join(sections)), encoding="utf-8")
 
