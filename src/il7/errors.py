@@ -1,7 +1,10 @@
-"""One error family for everything a user can get wrong, and for solves that fail.
+"""One error family for everything a user can get wrong, and for solves that fail; and il7's
+warning, for what a run that goes ahead should not be trusted on.
 
 Every message says what is wrong, where, and how to fix it, on one line. The command line
-prints ``str(error)`` and exits with status 2; it never shows a traceback for these.
+prints ``str(error)`` and exits with status 2; it never shows a traceback for these. A warning
+(:func:`warn`) points at the user's own line; where many runs would repeat one, :func:`gathered`
+collects each once (the command line says them as notes, the report on its page).
 """
 
 from __future__ import annotations
