@@ -360,6 +360,13 @@ def transplant_il7_t_cell_correlation() -> float:
     return float(spearmanr(c["IL7_serum_total"][after], t_cells).statistic)
 
 
+def transplant_il7_peak_day() -> float:
+    """The day of the highest total serum IL-7 from the graft (day 0) to day +100 of transplant."""
+    c = transplant()
+    after = c["time"] >= 0.0
+    return float(c["time"][after][int(np.argmax(c["IL7_serum_total"][after]))])
+
+
 def transplant_il7_at(day: float) -> float:
     """Total serum IL-7 (pg/mL) on a day of the transplant scenario."""
     c = transplant()
@@ -598,6 +605,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     ),
     "transplant_il7_inverse_to_t_cells": transplant_il7_t_cell_correlation,
     "transplant_il7_day14": lambda: transplant_il7_at(14.0),
+    "transplant_il7_peak_day": transplant_il7_peak_day,
     "cohort_il7_day7_higher_in_agvhd": cohort_day7_p_higher,
     "cohort_il7_day14_auc": lambda: cohort_study().auc(),
     "cohort_il7_falls_with_graft_t_dose": cohort_il7_graft_t_p_falling,
