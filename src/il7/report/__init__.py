@@ -179,10 +179,6 @@ def _figure(trajectory: Trajectory, caption: str) -> str:
     return embed(trajectory.figure(), trajectory.scenario, caption)
 
 
-def _table(frame: pd.DataFrame, *, css: str = "") -> str:
-    return table(frame, css=css)
-
-
 def _header(params: pd.DataFrame) -> str:
     from il7.engine import provenance
 
@@ -244,7 +240,7 @@ def _baseline_section(result: ScenarioResult | None, out: Path) -> str:
     return (
         f"<h2 id='baseline'>Baseline (steady state)</h2><p>{html.escape(result.description)} A serum IL-7 "
         "assay measures the total (free and held by soluble IL-7Ralpha); free IL-7 is what the receptors "
-        f"see. Data: {_link('baseline.csv')}.</p>{_table(frame)}"
+        f"see. Data: {_link('baseline.csv')}.</p>{table(frame)}"
     )
 
 
@@ -291,9 +287,9 @@ def _validation_section(out: Path, step: ProgressHook) -> tuple[str, list[Any]]:
         + ". A target described as held out is a prediction written before the model was run against "
         "it. A FAIL is a recorded model miss, not a hidden one: its row in the table of every target says why, with figures.</p>"
         + f"<h3>The {len(misses)} misses</h3>"
-        + _table(misses, css="misses")
+        + table(misses, css="misses")
         + "<h3>Every target</h3>"
-        + _verdicts(_table(frame, css="validation")),
+        + _verdicts(table(frame, css="validation")),
         results,
     )
 
@@ -327,7 +323,7 @@ def _claims_section(out: Path) -> tuple[str, list[bool]]:
         'article, the encyclopedia entry "Interleukin-7" (Altmeyer, updated 29.10.2020), pass '
         f"(claims/article.yaml; data: {_link('claims.csv')}). Each check names its target and the target's basis "
         "(see the literature validation): a claim checked only by inputs shows that the model carries "
-        "what was written into it, not that it predicts it.</p>" + _verdicts(_table(frame, css="claims")),
+        "what was written into it, not that it predicts it.</p>" + _verdicts(table(frame, css="claims")),
         list(frame["verdict"] == "PASS"),
     )
 
@@ -338,7 +334,7 @@ def _parameter_section(params: pd.DataFrame, others: dict[str, pd.DataFrame]) ->
         "<h2 id='parameters'>Parameters</h2><p>Every number with its unit, status and source "
         "(data: parameters.csv). A derived value is computed by the model for the healthy adult at "
         "steady state (the baseline scenario); its source gives the formula.</p>"
-        + _table(params, css="parameters")
+        + table(params, css="parameters")
     )
     for name, frame in others.items():
         own = frame[frame["set_by"] == name]
@@ -354,7 +350,7 @@ def _parameter_section(params: pd.DataFrame, others: dict[str, pd.DataFrame]) ->
         page += (
             f"<h3>The {name} context's own values</h3><p>{len(own)} values in place of the human adult's "
             f"(model/interventions.yaml; the whole table: parameters_{name}.csv, or "
-            f"<code>il7 parameters --context {name}</code>).</p>" + _table(shown, css="parameters")
+            f"<code>il7 parameters --context {name}</code>).</p>" + table(shown, css="parameters")
         )
     return page
 
