@@ -112,3 +112,37 @@ def test_the_cd127_loss_is_maximal_where_95_percent_of_its_fall_is_made() -> Non
     assert cd127_maximal_loss_time(times, surface) == 2.0
     # a loss still deepening is maximal where it ends
     assert cd127_maximal_loss_time(times, np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5])) == 48.0
+
+
+def test_the_python_api_gives_what_the_commands_give() -> None:
+    import il7
+
+    named = il7.validate(["thymic_share_naive", "body_serum_il7"])
+    frame = named.to_pandas()
+    assert list(frame.index) == ["body_serum_il7", "thymic_share_naive"]  # the file's order
+    assert list(frame.columns) == [
+        "description", "expected", "model", "unit", "basis", "passed", "source", "known_miss",
+    ]  # fmt: skip
+    assert named.passed == bool(frame["passed"].all())
+    assert [r.target.id for r in named.misses] == list(frame.index[~frame["passed"].astype(bool)])
+    assert all(r.target.known_miss for r in named.misses)
+    assert repr(named).startswith(f"Validation({int(frame['passed'].sum())} of 2 targets pass")
+    assert [
+        r.target.id for r in il7.validate(["thymic_share_naive", "body_serum_il7"], basis="fitted").results
+    ] == ["body_serum_il7"]
+    with pytest.raises(
+        il7.Il7Error, match=r"basis \(--basis\) 'predicted' .* \(did you mean 'prediction'\?\)"
+    ):
+        il7.validate(basis="predicted")
+    with pytest.raises(il7.Il7Error, match="unknown target 'nope'"):
+        il7.validate("nope")
+
+    checked = il7.check_claims()
+    table = checked.to_pandas()
+    assert list(table.index) == list(claims())
+    assert checked.passed == bool(table["passed"].all())
+    assert repr(checked) == f"ClaimChecks({int(table['passed'].sum())} of {len(table)} claims pass)"
+    read = checked.targets().to_pandas()
+    assert set(read.index) == {t for c in claims().values() for t in c.checks}
+    first = read.index[0]
+    assert read.loc[first, "model"] == il7.validate(first).to_pandas().loc[first, "model"]

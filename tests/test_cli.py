@@ -1002,7 +1002,7 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
     assert [r["target"] for r in json.loads(out)] == ["body_sil7r"] and code == 0
     code, _, err = run(capsys, "validate", "--basis", "fitted", "thymic_share_naive")
     assert code == 2 and err.strip() == (
-        "il7: error: none of the targets named has basis fitted; leave out --basis or name others"
+        "il7: error: none of the targets named has basis fitted; leave out basis (--basis) or name others"
     )
 
 

@@ -16,6 +16,8 @@ The public API::
     il7.export_omex("sportes.omex", scenario="sportes_2008")  # and the SED-ML that runs it
     il7.export_petab("s3c")                     # Gonnord 2018 S3C as a PEtab calibration problem
     il7.export_petab("mine", scenario="sereti_2009", data="serum.csv", estimate=["ka_rIL7_sc"])
+    il7.validate(basis="prediction").to_pandas()  # the literature targets, model value and verdict
+    il7.check_claims().to_pandas()              # the source article's statements, PASS or FAIL
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from il7.trajectory import Trajectory
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from il7.claims.validate import ClaimChecks, Validation
 
 __version__ = "0.1.0"
 
@@ -163,6 +167,46 @@ def export_petab(
     return petab_export.write_scenario(folder, scenario, data, estimate, overrides=overrides)
 
 
+def validate(targets: Sequence[str] | str | None = None, *, basis: str | None = None) -> Validation:
+    """Measure the literature targets (``claims/targets.yaml``: value, tolerance, source), as
+    ``il7 validate`` does: every one, or those named in ``targets`` (ids), of ``basis`` if given
+    (``"input"``, ``"fitted"`` or ``"prediction"``). About a minute and a half for all of them; the virtual
+    transplant cohorts run in worker processes, so call this from a script's
+    ``if __name__ == "__main__":`` block (spawned processes re-import the script).
+
+    Returns
+    -------
+    Validation
+        ``.passed`` (every target), ``.misses`` (each with ``target.known_miss``, why the model
+        misses it) and ``.to_pandas()`` (the rows of ``il7 validate --json``).
+
+    Raises
+    ------
+    Il7Error
+        An id that names no target, or a basis that is none of the three.
+    """
+    from il7.claims.validate import Validation
+    from il7.claims.validate import validate as measure_targets
+
+    return Validation(tuple(measure_targets(targets, basis=basis)))
+
+
+def check_claims() -> ClaimChecks:
+    """Check each statement of the source article with the targets that read it, as ``il7
+    claims`` does (about a minute; call it as :func:`validate` says).
+
+    Returns
+    -------
+    ClaimChecks
+        ``.passed`` (every claim), ``.to_pandas()`` (statement, il7's reading, verdict, the
+        targets it reads) and ``.targets()`` (those targets' results, as :func:`validate` gives).
+    """
+    from il7.claims.validate import ClaimChecks
+    from il7.claims.validate import check_claims as check
+
+    return ClaimChecks(tuple(check()))
+
+
 __all__ = [
     "Il7Error",
     "Il7Warning",
@@ -172,6 +216,7 @@ __all__ = [
     "Sensitivities",
     "SolveError",
     "Trajectory",
+    "check_claims",
     "export_omex",
     "export_petab",
     "export_sbml",
@@ -182,4 +227,5 @@ __all__ = [
     "readout_table",
     "sensitivities",
     "simulate",
+    "validate",
 ]

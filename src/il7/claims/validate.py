@@ -13,6 +13,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from il7.claims import BASES, Claim, Target, claims, targets
 from il7.errors import Il7Error, did_you_mean
 from il7.scenario import Scenario, load
 from il7.simulate import usable_cpus, values_in_run
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,21 @@ class Result:
     @property
     def passed(self) -> bool:
         return self.target.passes(self.observed)
+
+    def row(self) -> dict[str, object]:
+        """The target and its outcome as one flat record (``il7 validate --json``, :meth:`Validation.to_pandas`)."""
+        return {
+            "target": self.target.id,
+            "description": self.target.description,
+            "expected": self.target.expected,
+            # strict JSON has no inf or nan: a complete loss (inf) or a failed measure (nan) is a string
+            "model": self.observed if math.isfinite(self.observed) else str(self.observed),
+            "unit": self.target.unit,
+            "basis": self.target.basis,
+            "passed": self.passed,
+            "source": self.target.source,
+            "known_miss": self.target.known_miss,
+        }
 
 
 def check_line(r: Result) -> str:
@@ -651,23 +670,74 @@ def require_targets(target_ids: Sequence[str] | str) -> list[str]:
     return ids
 
 
-def validate(
-    target_ids: Sequence[str] | str | None = None, progress: Callable[[str], None] | None = None
-) -> list[Result]:
-    """Measure every target (or those of ``target_ids``), in the order of ``claims/targets.yaml``.
+def chosen_targets(target_ids: Sequence[str] | str | None = None, basis: str | None = None) -> list[str]:
+    """The ids :func:`validate` measures, in the order of ``claims/targets.yaml``: every target, or
+    those of ``target_ids``, and of them those of ``basis`` (input, fitted or prediction).
 
     Raises
     ------
     Il7Error
-        An id that names no target (a typo had measured nothing and returned an empty list).
+        An id that names no target (a typo had measured nothing and returned an empty list), a
+        basis that is none of the three, or a basis that none of the named targets has.
     """
-    chosen = None if target_ids is None else require_targets(target_ids)
+    known = targets()
+    named = None if target_ids is None else require_targets(target_ids)
+    if basis is not None and basis not in BASES:
+        raise Il7Error(
+            f"basis (--basis) '{basis}' is not one of {', '.join(BASES)}{did_you_mean(str(basis), BASES)}"
+        )
+    chosen = [
+        t for t in known if (named is None or t in named) and (basis is None or known[t].basis == basis)
+    ]
+    if not chosen:
+        raise Il7Error(
+            f"none of the targets named has basis {basis}; leave out basis (--basis) or name others"
+        )
+    return chosen
+
+
+def validate(
+    target_ids: Sequence[str] | str | None = None,
+    progress: Callable[[str], None] | None = None,
+    *,
+    basis: str | None = None,
+) -> list[Result]:
+    """Measure every target (or those of ``target_ids`` and ``basis``, :func:`chosen_targets`), in
+    the order of ``claims/targets.yaml``."""
     out = []
-    for target_id in [t for t in targets() if chosen is None or t in chosen]:
+    for target_id in chosen_targets(target_ids, basis):
         if progress is not None:
             progress(target_id)
         out.append(measure(target_id))
     return out
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What :func:`il7.validate` measured: each target's model value and verdict."""
+
+    results: tuple[Result, ...]
+
+    @property
+    def passed(self) -> bool:
+        """Whether every target measured passes."""
+        return all(r.passed for r in self.results)
+
+    @property
+    def misses(self) -> tuple[Result, ...]:
+        """The targets that fail, each with its reason (``target.known_miss``)."""
+        return tuple(r for r in self.results if not r.passed)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per target, indexed by id, with the columns of ``il7 validate --json``
+        (description, expected, model, unit, basis, passed, source, known_miss)."""
+        import pandas as pd
+
+        return pd.DataFrame([r.row() for r in self.results]).set_index("target")
+
+    def __repr__(self) -> str:
+        """One line: the count by basis, not every target."""
+        return f"Validation({passes_by_basis(self.results)})"
 
 
 @dataclass(frozen=True)
@@ -680,6 +750,45 @@ class ClaimResult:
     @property
     def passed(self) -> bool:
         return self.claim.missing is None and bool(self.results) and all(r.passed for r in self.results)
+
+
+@dataclass(frozen=True)
+class ClaimChecks:
+    """What :func:`il7.check_claims` found: each statement of the source article and its verdict."""
+
+    results: tuple[ClaimResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        """Whether every claim passes."""
+        return all(c.passed for c in self.results)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per claim, indexed by id: the statement, il7's reading, the verdict, what is
+        not yet checked, and the targets that check it (their results: :meth:`targets`)."""
+        import pandas as pd
+
+        rows = [
+            {
+                "claim": c.claim.id,
+                "statement": c.claim.statement,
+                "reading": c.claim.reading,
+                "passed": c.passed,
+                "missing": c.claim.missing,
+                "checks": ", ".join(c.claim.checks),
+            }
+            for c in self.results
+        ]
+        return pd.DataFrame(rows).set_index("claim")
+
+    def targets(self) -> Validation:
+        """The targets the claims read, each once, as :func:`il7.validate` gives them."""
+        unique = {r.target.id: r for c in self.results for r in c.results}
+        return Validation(tuple(unique.values()))
+
+    def __repr__(self) -> str:
+        """One line: how many claims pass."""
+        return f"ClaimChecks({sum(c.passed for c in self.results)} of {len(self.results)} claims pass)"
 
 
 def check_claims(progress: Callable[[str], None] | None = None) -> list[ClaimResult]:

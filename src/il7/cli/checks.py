@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -60,18 +59,13 @@ def _calibrate(args: argparse.Namespace) -> None:
 
 
 def _validate(args: argparse.Namespace) -> None:
-    from il7.claims import targets
-    from il7.claims.validate import passes_by_basis, require_targets, validate
+    from il7.claims.validate import chosen_targets, passes_by_basis, validate
 
-    known = targets()
-    require_targets(args.targets)  # before any run
-    chosen = [t for t in (args.targets or known) if args.basis is None or known[t].basis == args.basis]
-    if not chosen:
-        raise Il7Error(f"none of the targets named has basis {args.basis}; leave out --basis or name others")
-    with progress_steps("il7 validate", len(set(chosen))) as step:
+    chosen = chosen_targets(args.targets or None, args.basis)  # refused before any run
+    with progress_steps("il7 validate", len(chosen)) as step:
         results = validate(chosen, progress=step)
     if args.json:
-        print_json([_target_row(r) for r in results])
+        print_json([r.row() for r in results])
     else:
         from rich.table import Column, Table
 
@@ -93,22 +87,6 @@ def _validate(args: argparse.Namespace) -> None:
         _print_misses([r for r in results if not r.passed])
     if not all(r.passed for r in results):
         raise SystemExit(1)
-
-
-def _target_row(r: Result) -> dict[str, object]:
-    """One target's result for JSON output (shared by ``validate`` and ``claims``)."""
-    return {
-        "target": r.target.id,
-        "description": r.target.description,
-        "expected": r.target.expected,
-        # strict JSON has no inf or nan: a complete loss (inf) or a failed measure (nan) is a string
-        "model": r.observed if math.isfinite(r.observed) else str(r.observed),
-        "unit": r.target.unit,
-        "basis": r.target.basis,
-        "passed": r.passed,
-        "source": r.target.source,
-        "known_miss": r.target.known_miss,
-    }
 
 
 def _print_misses(missed: Sequence[Result]) -> None:
@@ -134,7 +112,7 @@ def _claims(args: argparse.Namespace) -> None:
                 "reading": c.claim.reading,
                 "passed": c.passed,
                 "missing": c.claim.missing,
-                "checks": [_target_row(r) for r in c.results],
+                "checks": [r.row() for r in c.results],
             }
             for c in results
         ]
