@@ -735,6 +735,32 @@ def test_worker_processes_that_cannot_start_give_an_error_that_names_the_fix() -
     assert "run with jobs=1" in done.stdout
 
 
+def test_a_script_without_a_main_guard_hears_so_in_a_line_per_worker(tmp_path: Path) -> None:
+    # each spawned worker re-runs the script's top level, which starts runs again: the workers
+    # stop with one line each (not a traceback each), and the parent's error names the fix
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import il7\n"
+        "from il7.simulate import simulate_many\n"
+        "runs = [(il7.load_scenario('baseline'), {})] * 2\n"
+        "try:\n"
+        "    list(simulate_many(runs, jobs=2))\n"
+        "except il7.Il7Error as exc:\n"
+        "    print('IL7ERROR', exc)\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert "IL7ERROR jobs=2 (--jobs): a worker process stopped" in done.stdout
+    assert "if __name__ == '__main__'" in done.stdout
+    said = [line for line in done.stderr.splitlines() if line]  # two workers' lines may interleave
+    assert said and "Traceback" not in done.stderr, done.stderr
+    assert all(
+        line.startswith("il7: a worker process re-ran the top level of the script") for line in said
+    ), done.stderr
+
+
 def test_simulate_many_returns_each_runs_result_or_its_error_in_order() -> None:
     from il7.simulate import simulate_many
 

@@ -355,6 +355,14 @@ def simulate_many(
         for scenario, overrides in runs:
             yield _simulate_or_error(scenario, overrides)
         return
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        # a spawned worker re-imports the script that started it (as __mp_main__): one whose top
+        # level starts runs again got here; one line, not a traceback per worker, and the parent
+        # then says what to do (below)
+        raise SystemExit(
+            "il7: a worker process re-ran the top level of the script, which starts runs again; "
+            "put the script's main code under if __name__ == '__main__':"
+        )
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=min(count, len(runs)), mp_context=context)
     try:
