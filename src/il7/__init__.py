@@ -16,6 +16,7 @@ The public API::
     il7.export_omex("sportes.omex", scenario="sportes_2008")  # and the SED-ML that runs it
     il7.export_petab("s3c")                     # Gonnord 2018 S3C as a PEtab calibration problem
     il7.export_petab("mine", scenario="sereti_2009", data="serum.csv", estimate=["ka_rIL7_sc"])
+    il7.compare("sportes_2008", "cd4.csv").summary()  # a run beside your measurements: model / measured
     il7.validate(basis="prediction").to_pandas()  # the literature targets, model value and verdict
     il7.check_claims().to_pandas()              # the source article's statements, PASS or FAIL
 """
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from il7.claims.validate import ClaimChecks, Validation
+    from il7.comparison import Comparison
 
 __version__ = "0.1.0"
 
@@ -66,6 +68,38 @@ def simulate(
     for note in (*traj.notes, *((late,) if late else ())):
         _warn(note)
     return traj
+
+
+def compare(
+    scenario: Scenario | str | Mapping[str, Any],
+    data: str | Path | pd.DataFrame,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+) -> Comparison:
+    """Run ``scenario`` (with ``overrides``, as :func:`simulate`) beside your measurements in
+    ``data`` (a .csv or .tsv file, or a DataFrame, of readout, time [UNIT], measurement and
+    optionally sigma and unit), as ``il7 simulate --data`` does: the measured readouts are added
+    to the run and the measured times to its output times, so that each measurement meets the
+    model at its own time (:mod:`il7.comparison`). Nothing is fitted.
+
+    Returns
+    -------
+    Comparison
+        ``.to_pandas()`` (each measurement beside the model), ``.summary()`` (per readout: model /
+        measured, and the error in sigmas), ``.figure()`` (the run with the measurements drawn on
+        it) and ``.trajectory`` (the run). What the run says to distrust is issued as an
+        :class:`Il7Warning`, as :func:`simulate` issues it.
+    """
+    from il7.comparison import compare as run_beside
+
+    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    comparison = run_beside(chosen, data, overrides=overrides)
+    late = chosen.beyond_output_note(
+        "the run does not show", "give a later end: scenario.with_output(t_end=...)"
+    )
+    for note in (*comparison.trajectory.notes, *((late,) if late else ())):
+        _warn(note)
+    return comparison
 
 
 def export_sbml(
@@ -217,6 +251,7 @@ __all__ = [
     "SolveError",
     "Trajectory",
     "check_claims",
+    "compare",
     "export_omex",
     "export_petab",
     "export_sbml",

@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from il7 import build
-from il7.errors import Il7Error, did_you_mean
-from il7.scenario import LIST_READOUTS, TIME_UNITS, known_readouts
-from il7.simulate import readout_unit
+from il7.errors import Il7Error, did_you_mean, warn
+from il7.scenario import LIST_READOUTS, TIME_UNITS, Scenario, clock, known_readouts
+from il7.simulate import readout_unit, start_time
 
 MAX_LISTED = 10
 """Most faulty rows one message lists (it counts the rest)."""
@@ -92,6 +94,50 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     except OSError as exc:
         raise Il7Error(f"cannot read '{path}': {exc.strerror}; check the path") from None
     return _measurements(text, delimiter, str(path), path.suffix)
+
+
+def in_scenario(given: list[Measurement], scenario: Scenario) -> list[Measurement]:
+    """``given`` with each time in the scenario's time unit (a file says its own: ``time [h]``),
+    checked against the scenario's run; a measurement at a dose's time is warned of
+    (:class:`~il7.errors.Il7Warning`): il7 reads the level just after the dose there.
+
+    Raises
+    ------
+    Il7Error
+        A measurement before the scenario starts (its first change or output time) or after its
+        last output time, past which il7 does not give its doses.
+    """
+    measurements = [dataclasses.replace(m, time=m.time_in(scenario.time_unit), time_unit=None) for m in given]
+    start = start_time(scenario)
+    for m, written in zip(measurements, given, strict=True):
+        if m.time < start:
+            as_given = (  # the time as the file wrote it, and in the scenario's unit
+                f"{written.time:g} {written.time_unit} ({clock(m.time, scenario.time_unit)})"
+                if written.time_unit not in (None, scenario.time_unit)
+                else clock(m.time, scenario.time_unit)
+            )
+            raise Il7Error(
+                f"{m.at}a measurement of {m.readout} at {as_given} comes before the scenario "
+                f"starts ({clock(start, scenario.time_unit)}, its first change or output time); give times from "
+                "there on, or one before a dose in a copy of the scenario whose output starts earlier"
+            )
+        if m.time > scenario.t_end:
+            raise Il7Error(
+                f"{m.at}a measurement of {m.readout} at {clock(m.time, scenario.time_unit)} comes after the scenario's "
+                f"last output time ({clock(scenario.t_end, scenario.time_unit)}), past which il7 does not give its "
+                "doses; extend its output (output: {t_end: ...}) in a copy of the scenario file"
+            )
+    on_a_dose = [m for m in measurements if any(math.isclose(m.time, d.time) for d in scenario.boluses)]
+    if on_a_dose:
+        first = on_a_dose[0]
+        warn(
+            f"{first.at}{len(on_a_dose)} measurement(s) fall on a dose's time "
+            f"(the first: {first.readout} at {clock(first.time, scenario.time_unit)}), and each is compared with "
+            "the level just after that dose, as il7 reads an output at a dose's time; for a baseline before "
+            "the dose, give it an earlier time, in a copy of the scenario whose output starts earlier "
+            "(output: {times: [-0.01, ...]})"
+        )
+    return measurements
 
 
 def measurements_from_frame(frame: pd.DataFrame) -> list[Measurement]:

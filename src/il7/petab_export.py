@@ -36,7 +36,7 @@ from il7 import build, units
 from il7.errors import Il7Error, warn
 from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
-from il7.measurements import Measurement, measurements_from_frame, read_measurements
+from il7.measurements import Measurement, in_scenario, measurements_from_frame, read_measurements
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
 from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load
 from il7.simulate import not_a_parameter, readout_unit, scenario_overrides, start_time, warn_notes
@@ -242,29 +242,10 @@ def write_scenario(
         given = measurements_from_frame(data)
     else:
         given = _measurement_objects(data)
-    # each time in the scenario's time unit (a file says its own: time [h])
-    measurements = [dataclasses.replace(m, time=m.time_in(scenario.time_unit), time_unit=None) for m in given]
+    measurements = in_scenario(given, scenario)
     ids = _estimable(scenario, estimate)
     start = start_time(scenario)
     hours = TIME_UNITS[scenario.time_unit]
-    for m, written in zip(measurements, given, strict=True):
-        if m.time < start:
-            as_given = (  # the time as the file wrote it, and in the scenario's unit
-                f"{written.time:g} {written.time_unit} ({clock(m.time, scenario.time_unit)})"
-                if written.time_unit not in (None, scenario.time_unit)
-                else clock(m.time, scenario.time_unit)
-            )
-            raise Il7Error(
-                f"{m.at}a measurement of {m.readout} at {as_given} comes before the scenario "
-                f"starts ({clock(start, scenario.time_unit)}, its first change or output time); give times from "
-                "there on, or one before a dose in a copy of the scenario whose output starts earlier"
-            )
-        if m.time > scenario.t_end:
-            raise Il7Error(
-                f"{m.at}a measurement of {m.readout} at {clock(m.time, scenario.time_unit)} comes after the scenario's "
-                f"last output time ({clock(scenario.t_end, scenario.time_unit)}), past which il7 does not write its "
-                "doses; extend its output (output: {t_end: ...}) in a copy of the scenario file"
-            )
     seen: set[tuple[str, float, float]] = set()
     twice = []
     for m in measurements:
@@ -277,16 +258,6 @@ def write_scenario(
             f"{twice[0].at}{len(twice)} measurement(s) repeat an earlier row "
             f"exactly ({twice[0].readout} at {clock(twice[0].time, scenario.time_unit)}), and each counts in the "
             "fit; drop repeats unless they are replicates"
-        )
-    on_a_dose = [m for m in measurements if any(math.isclose(m.time, d.time) for d in scenario.boluses)]
-    if on_a_dose:
-        first = on_a_dose[0]
-        warn(
-            f"{first.at}{len(on_a_dose)} measurement(s) fall on a dose's time "
-            f"(the first: {first.readout} at {clock(first.time, scenario.time_unit)}), and each is compared with "
-            "the level just after that dose, as il7 reads an output at a dose's time; for a baseline before "
-            "the dose, give it an earlier time, in a copy of the scenario whose output starts earlier "
-            "(output: {times: [-0.01, ...]})"
         )
     readouts = tuple(dict.fromkeys(m.readout for m in measurements))
     noise: dict[str, str] = {}  # per readout: "estimated", "constant" or "per row"
@@ -461,7 +432,6 @@ def _check_effect(
     """Refuse a parameter that changes none of the measured readouts at the measured ``times``
     (scenario time unit) within its bounds (a drug the scenario never gives, or data only before
     it is absorbed): the data could not tell its value."""
-    import dataclasses
 
     from il7.simulate import simulate
 

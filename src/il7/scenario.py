@@ -308,6 +308,33 @@ class Scenario:
             times.append(end)
         return dataclasses.replace(self, times=tuple(times))
 
+    def with_times(self, times: Sequence[float]) -> Scenario:
+        """A copy whose output times are its own and ``times`` (in its time unit, within its run:
+        from where it starts, its first change or output time, to its last output time), so that
+        a run reads its readouts there exactly, not between two grid times.
+
+        Raises
+        ------
+        Il7Error
+            A time that is not a finite number, or one outside the run.
+        """
+        from il7.simulate import start_time
+
+        start = start_time(self)
+        for t in times:
+            if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t):
+                raise Il7Error(f"scenario '{self.name}': output time {t!r} is not a finite number")
+            if not start <= t <= self.t_end:
+                raise Il7Error(
+                    f"scenario '{self.name}': output time {clock(t, self.time_unit)} lies outside its run "
+                    f"({clock(start, self.time_unit)} to {clock(self.t_end, self.time_unit)}); extend its "
+                    "output first (with_output(t_end=...))"
+                )
+        merged = sorted({float(t) for t in (*self.times, *times)})
+        if len(merged) > MAX_POINTS:
+            raise Il7Error(f"scenario '{self.name}': {len(merged):,} output times, more than {MAX_POINTS:,}")
+        return dataclasses.replace(self, times=tuple(merged))
+
     def with_readouts(
         self, readouts: Sequence[str], *, add: bool = False, where: str = "readouts"
     ) -> Scenario:

@@ -188,6 +188,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
     sim.add_argument("--plot", metavar="FILE", help=f"draw the readouts to FILE ({_PLOTS})")
+    sim.add_argument(
+        "--data",
+        metavar="FILE",
+        help="your measurements (.csv or .tsv: readout, time [UNIT], measurement, optionally sigma "
+        "and unit): the run adds their readouts and times, prints each beside the model and model / "
+        "measured per readout, and --plot draws them on the run; nothing is fitted",
+    )
 
     par = sub.add_parser("parameters", help="the parameter table with units, status and sources")
     par.add_argument(

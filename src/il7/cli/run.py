@@ -8,6 +8,7 @@ import json
 import math
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from il7.cli.output import (
     PLOT_SUFFIXES,
@@ -26,6 +27,9 @@ from il7.cli.output import (
     shaped,
 )
 from il7.errors import Il7Error
+
+if TYPE_CHECKING:
+    from il7.comparison import Comparison
 
 
 def _print_numbers(
@@ -103,13 +107,21 @@ def _simulate(args: argparse.Namespace) -> None:
 
     output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
     chosen = shaped(args, chosen_scenario(args))
-    trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
+    comparison = None
+    if args.data:
+        from il7.comparison import compare
+
+        with noted_warnings():  # a measurement at a dose's time
+            comparison = compare(chosen, args.data, overrides=parse_overrides(args.sets))
+        trajectory = comparison.trajectory
+    else:
+        trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
     note_unseen(chosen, "it does not show", "give a later --t-end to see them")
     say_notes(*trajectory.notes)
     if args.out:
         print(f"wrote {trajectory.write(args.out)}")
-    if args.plot:
-        print(f"wrote {save_figure(trajectory.figure(), args.plot)}")  # one panel per unit
+    if args.plot:  # one panel per unit, the measurements on theirs
+        print(f"wrote {save_figure((comparison or trajectory).figure(), args.plot)}")
     if args.summary:
         course = trajectory.summary()
         _print_numbers(
@@ -157,6 +169,51 @@ def _simulate(args: argparse.Namespace) -> None:
         note = rows_note(len(shown), len(frame), "--out FILE.csv")
         if note:
             console().print(plain(note))  # wrapped to the console's width, as the tables are
+    if comparison is not None:
+        _print_comparison(comparison)
+
+
+MEASUREMENTS_SHOWN = 30
+"""Most measurements ``il7 simulate --data`` lists one by one (the summary covers them all)."""
+
+
+def _print_comparison(comparison: Comparison) -> None:
+    """Each measurement beside the model (the first :data:`MEASUREMENTS_SHOWN`), then per readout
+    the geometric mean of model / measured, its range and, with sigmas, the error in sigmas."""
+    table = comparison.to_pandas()
+    time = str(table.columns[2])
+    shown = table.head(MEASUREMENTS_SHOWN)
+    _print_numbers(
+        f"{comparison.trajectory.scenario}: your measurements beside the model",
+        "readout",
+        ["unit", time, "measured", "sigma", "model", "model/measured"],
+        [str(r) for r in shown["readout"]],
+        [
+            [row["unit"], *(_cell(row[c]) for c in (time, "measured", "sigma", "model", "model/measured"))]
+            for _, row in shown.iterrows()
+        ],
+    )
+    if len(table) > len(shown):
+        console().print(
+            plain(
+                f"the first {len(shown)} of {len(table)} measurements; all of them: "
+                "il7.compare(scenario, data).to_pandas() in Python"
+            )
+        )
+    summary = comparison.summary()
+    _print_numbers(
+        "model / measured per readout",
+        "readout",
+        ["unit", "n", "geometric mean", "lowest", "highest", "rms error / sigma"],
+        [str(r) for r in summary.index],
+        [[row["unit"], str(row["n"]), *(_cell(v) for v in row.iloc[2:])] for _, row in summary.iterrows()],
+    )
+
+
+def _cell(value: object) -> str:
+    """A number for a table, or '-' where there is none (no sigma given, no ratio defined)."""
+    number = float(value)  # type: ignore[arg-type]
+    return "-" if math.isnan(number) else f"{number:.4g}"
 
 
 def _parameters(args: argparse.Namespace) -> None:

@@ -1,0 +1,184 @@
+"""A scenario's run beside your measurements: what il7 predicts where you measured.
+
+:func:`compare` reads measurements (a file, a DataFrame or :class:`~il7.measurements.Measurement`
+objects, as :func:`il7.petab_export.write_scenario` takes them), runs the scenario with the
+measured readouts added and the measured times among its output times, so that each measurement
+meets the model at its own time (not between two grid times), and returns a :class:`Comparison`:
+a table of each measurement beside the model, a summary per readout, and the run's figure with
+the measurements drawn on it. ``il7 simulate --data FILE`` prints and plots the same.
+
+Nothing is fitted: to estimate parameters from the measurements, ``il7 export petab`` writes
+them as a calibration problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from il7.errors import Il7Error
+from il7.measurements import Measurement, in_scenario, measurements_from_frame, read_measurements
+from il7.scenario import Scenario, load
+from il7.trajectory import Trajectory, fit_y_axis
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """A run and the measurements it is compared with.
+
+    Attributes
+    ----------
+    trajectory
+        The run: the scenario's readouts and the measured ones, at its output times and the
+        measured times.
+    measurements
+        The measurements, each time in the scenario's time unit.
+    model
+        The model's value of each measurement's readout at its time (the readout's unit).
+    """
+
+    trajectory: Trajectory
+    measurements: tuple[Measurement, ...]
+    model: np.ndarray
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per measurement, in the data's order: readout, unit, time, measured, sigma
+        (NaN where none was given), model, and model / measured (NaN where either is not
+        positive: a ratio of a fraction that falls to 0 says nothing)."""
+        measured = np.array([m.value for m in self.measurements], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where((measured > 0) & (self.model > 0), self.model / measured, np.nan)
+        return pd.DataFrame(
+            {
+                "readout": [m.readout for m in self.measurements],
+                "unit": [self.trajectory.unit_of(m.readout) for m in self.measurements],
+                f"time [{self.trajectory.time_unit}]": [m.time for m in self.measurements],
+                "measured": measured,
+                "sigma": [np.nan if m.sigma is None else m.sigma for m in self.measurements],
+                "model": self.model,
+                "model/measured": ratio,
+            }
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """One row per measured readout: how many measurements, the geometric mean of model /
+        measured with its lowest and highest (NaN where no ratio is defined), and, where sigmas
+        were given, the root mean square of (model - measured) / sigma (about 1 when the model
+        lies within the noise)."""
+        table = self.to_pandas()
+        rows = []
+        for readout, group in table.groupby("readout", sort=False):
+            ratios = group["model/measured"].dropna()
+            scaled = ((group["model"] - group["measured"]) / group["sigma"]).dropna()
+            rows.append(
+                {
+                    "readout": readout,
+                    "unit": group["unit"].iloc[0],
+                    "n": len(group),
+                    "model/measured (geometric mean)": float(np.exp(np.log(ratios).mean()))
+                    if len(ratios)
+                    else np.nan,
+                    "lowest": float(ratios.min()) if len(ratios) else np.nan,
+                    "highest": float(ratios.max()) if len(ratios) else np.nan,
+                    "rms (model - measured) / sigma": float(np.sqrt(np.mean(scaled**2)))
+                    if len(scaled)
+                    else np.nan,
+                }
+            )
+        return pd.DataFrame(rows).set_index("readout")
+
+    def figure(self) -> Figure:
+        """The run's figure (:meth:`Trajectory.figure`: a panel per unit) with each measurement
+        drawn as a point, in its readout's colour, with its sigma as an error bar where given."""
+        fig = self.trajectory.figure()
+        units = list(dict.fromkeys(self.trajectory.units))
+        table = self.to_pandas()
+        time = table.columns[2]
+        for ax, unit in zip(fig.axes, units, strict=False):
+            colours = {str(line.get_label()).split(" [")[0]: line.get_color() for line in ax.get_lines()}
+            shown = table[table["unit"] == unit]
+            for readout, group in shown.groupby("readout", sort=False):
+                ax.errorbar(
+                    group[time],
+                    group["measured"],
+                    yerr=None if group["sigma"].isna().all() else group["sigma"].fillna(0.0),
+                    fmt="o",
+                    markersize=4,
+                    color=colours.get(str(readout)),
+                    label=f"{readout}: measured",
+                )
+            if len(shown):
+                lines = np.concatenate([self.trajectory[c] for c in colours if c in self.trajectory])
+                fit_y_axis(ax, np.concatenate([lines, shown["measured"].to_numpy()]))
+                ax.legend(fontsize="small")
+        return fig
+
+    def __repr__(self) -> str:
+        """One line: the scenario, how many measurements of which readouts."""
+        readouts = list(dict.fromkeys(m.readout for m in self.measurements))
+        return f"Comparison(scenario={self.trajectory.scenario!r}, {len(self.measurements)} measurements of {readouts})"
+
+
+def compare(
+    scenario: Scenario | str,
+    data: str | Path | pd.DataFrame | Iterable[Measurement],
+    *,
+    overrides: Mapping[str, Any] | None = None,
+) -> Comparison:
+    """Run ``scenario`` (with ``overrides``, as :func:`il7.simulate`) and set its readouts beside
+    the measurements in ``data``.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~il7.scenario.Scenario`, a built-in name, or a path to a YAML file.
+    data
+        A measurement file (.csv or .tsv: readout, time [UNIT], measurement, optionally sigma and
+        unit; see :func:`~il7.measurements.read_measurements`), a DataFrame with those columns,
+        or the measurements themselves.
+    overrides
+        Parameter values set before the scenario's steady state, as in :func:`il7.simulate`.
+
+    Raises
+    ------
+    Il7Error
+        Bad data (naming the file and line), a measurement outside the scenario's run, bad
+        overrides; a run that fails to solve (:class:`~il7.errors.SolveError`).
+
+    What the run says to distrust is in ``comparison.trajectory.notes`` (:func:`il7.compare`
+    issues it as :class:`~il7.errors.Il7Warning`); a measurement at a dose's time is warned of
+    (:func:`~il7.measurements.in_scenario`).
+    """
+    from il7.simulate import simulate
+
+    chosen = scenario if isinstance(scenario, Scenario) else load(scenario)
+    if isinstance(data, (str, Path)):
+        given = read_measurements(data)
+    elif isinstance(data, pd.DataFrame):
+        given = measurements_from_frame(data)
+    else:
+        given = list(data)
+        if not all(isinstance(m, Measurement) for m in given):
+            raise Il7Error(
+                "data: give a measurement file's path, a DataFrame with its columns, or Measurement objects"
+            )
+    if not given:
+        raise Il7Error("data: no measurements; give at least one row of readout, time [UNIT], measurement")
+    measurements = in_scenario(given, chosen)
+    run = chosen.with_readouts([m.readout for m in measurements], add=True).with_times(
+        [m.time for m in measurements]
+    )
+    trajectory = simulate(run, overrides=overrides)
+    times = trajectory.time
+    model = np.array(
+        [trajectory[m.readout][int(np.argmin(np.abs(times - m.time)))] for m in measurements], dtype=float
+    )
+    return Comparison(trajectory, tuple(measurements), model)

@@ -1,0 +1,114 @@
+"""A run beside the user's measurements (il7.compare, il7 simulate --data)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import il7
+from il7.cli import main
+
+
+def _measured(
+    times: list[float], values: list[float], readout: str, sigma: list[float] | None = None
+) -> pd.DataFrame:
+    frame = pd.DataFrame({"readout": readout, "time [h]": times, "measurement": values})
+    if sigma is not None:
+        frame["sigma"] = sigma
+    return frame
+
+
+def test_each_measurement_meets_the_model_at_its_own_time() -> None:
+    # 0.37 h lies between the scenario's half-hourly output times, and IL7_tissue_conc is not
+    # among its readouts: the comparison reads it there, as a run whose grid holds 0.37 h does
+    scenario = il7.load_scenario("il7_iv_bolus")
+    assert 0.37 not in scenario.times and "IL7_tissue_conc" not in scenario.readouts
+    fine = il7.simulate(scenario.with_readouts(["IL7_tissue_conc"]).with_output(step=0.01))
+    at = int(np.argmin(np.abs(fine.time - 0.37)))
+    assert fine.time[at] == pytest.approx(0.37)
+    expected = float(fine["IL7_tissue_conc"][at])
+    # measured at twice and half the model: model / measured 0.5 and 2, geometric mean 1
+    data = pd.concat(
+        [
+            _measured([0.37], [2 * expected], "IL7_tissue_conc", [expected]),
+            _measured([0.37], [expected / 2], "IL7_tissue_conc", [expected]),
+        ]
+    )
+    comparison = il7.compare(scenario, data)
+    assert comparison.model == pytest.approx([expected, expected], rel=1e-6)
+    table = comparison.to_pandas()
+    assert list(table["model/measured"]) == pytest.approx([0.5, 2.0], rel=1e-6)
+    row = comparison.summary().loc["IL7_tissue_conc"]
+    assert row["n"] == 2 and row["model/measured (geometric mean)"] == pytest.approx(1.0, rel=1e-6)
+    # the errors are -1 and +0.5 sigma: rms sqrt((1 + 0.25) / 2)
+    assert row["rms (model - measured) / sigma"] == pytest.approx(np.sqrt(0.625), rel=1e-6)
+    # the scenario's own readouts and output times stay in the run
+    assert set(scenario.readouts) <= set(comparison.trajectory.columns)
+    assert set(scenario.times) <= set(comparison.trajectory.time)
+
+
+def test_a_ratio_is_left_out_where_it_says_nothing() -> None:
+    # a measured 0 (pSTAT5 before the dose falls to background): no ratio, and no sigma: no rms
+    comparison = il7.compare("il7_iv_bolus", _measured([1.0, 2.0], [0.0, 0.5], "pSTAT5_frac"))
+    table = comparison.to_pandas()
+    assert np.isnan(table["model/measured"].iloc[0]) and np.isfinite(table["model/measured"].iloc[1])
+    assert np.isnan(comparison.summary().loc["pSTAT5_frac", "rms (model - measured) / sigma"])
+    assert repr(comparison) == "Comparison(scenario='il7_iv_bolus', 2 measurements of ['pSTAT5_frac'])"
+
+
+def test_the_figure_draws_each_measurement_on_its_readouts_panel() -> None:
+    data = pd.concat(
+        [
+            _measured([1.0, 24.0], [500.0, 30.0], "IL7_serum_total", [50.0, 3.0]),
+            _measured([6.0], [0.4], "pSTAT5_frac"),
+        ]
+    )
+    fig = il7.compare("il7_iv_bolus", data).figure()
+    points = {ax.get_ylabel(): [bars.get_label() for bars in ax.containers] for ax in fig.axes}
+    assert points["pg/mL"] == ["IL7_serum_total: measured"]
+    assert points["dimensionless (1)"] == ["pSTAT5_frac: measured"]
+
+
+def test_measurements_outside_the_run_or_none_are_refused_with_the_line() -> None:
+    with pytest.raises(
+        il7.Il7Error, match=r"line 2 = row 0>:2: a measurement of CD127_per_T at 200 h comes after"
+    ):
+        il7.compare("il7_iv_bolus", _measured([200.0], [1e4], "CD127_per_T"))
+    with pytest.raises(il7.Il7Error, match="no measurements"):
+        il7.compare("il7_iv_bolus", [])
+
+
+def test_simulate_data_prints_the_measurements_beside_the_model(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "serum.csv"
+    _measured([1.0, 24.0], [500.0, 30.0], "IL7_serum_total", [50.0, 3.0]).to_csv(data, index=False)
+    expected = il7.compare("il7_iv_bolus", data).to_pandas()
+    plot = tmp_path / "run.png"
+    main(["simulate", "il7_iv_bolus", "--data", str(data), "--plot", str(plot), "--summary"])
+    out = capsys.readouterr().out
+    assert "your measurements beside the model" in out and "model / measured per readout" in out
+    for model in expected["model"]:
+        assert f"{model:.4g}" in out
+    assert plot.stat().st_size > 0
+    data.write_text("readout,time [h],measurement\nIL7_serum_total,1,five hundred\n")
+    with pytest.raises(SystemExit) as stop:
+        main(["simulate", "il7_iv_bolus", "--data", str(data)])
+    err = capsys.readouterr().err.strip()
+    assert stop.value.code == 2 and err.startswith("il7: error:") and "serum.csv:2" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_extra_output_times_join_the_run_and_stay_within_it() -> None:
+    scenario = il7.load_scenario("il7_iv_bolus")
+    merged = scenario.with_times([0.37, 0.5])  # 0.5 h is already an output time
+    assert 0.37 in merged.times and len(merged.times) == len(scenario.times) + 1
+    assert list(merged.times) == sorted(merged.times)
+    for bad, said in (
+        (float("nan"), "not a finite number"),
+        (200.0, "lies outside its run"),
+        (True, "not a finite"),
+    ):
+        with pytest.raises(il7.Il7Error, match=said):
+            scenario.with_times([bad])
