@@ -716,21 +716,24 @@ def test_non_integer_hill_exponents_run_after_il7_is_used_up() -> None:
         assert np.all(traj[readout] >= 0) and np.all(traj[readout] <= 1)
 
 
+_TWO_RUNS = (
+    "import il7\n"
+    "from il7.simulate import simulate_many\n"
+    "runs = [(il7.load_scenario('baseline'), {})] * 2\n"
+    "try:\n"
+    "    list(simulate_many(runs, jobs=2))\n"
+    "except il7.Il7Error as exc:\n"
+    "    print('IL7ERROR', exc)\n"
+)
+"""A script that runs twice in two worker processes, with no __main__ guard."""
+
+
 def test_worker_processes_that_cannot_start_give_an_error_that_names_the_fix() -> None:
     # code read from standard input cannot be re-imported by spawned processes
     import subprocess
     import sys
 
-    script = (
-        "import il7\n"
-        "from il7.simulate import simulate_many\n"
-        "runs = [(il7.load_scenario('baseline'), {})] * 2\n"
-        "try:\n"
-        "    list(simulate_many(runs, jobs=2))\n"
-        "except il7.Il7Error as exc:\n"
-        "    print('IL7ERROR', exc)\n"
-    )
-    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-"], input=_TWO_RUNS, capture_output=True, text=True, timeout=120)
     assert "IL7ERROR jobs=2 (--jobs): a worker process stopped" in done.stdout
     assert "run with jobs=1" in done.stdout
 
@@ -742,15 +745,7 @@ def test_a_script_without_a_main_guard_hears_so_in_a_line_per_worker(tmp_path: P
     import sys
 
     script = tmp_path / "unguarded.py"
-    script.write_text(
-        "import il7\n"
-        "from il7.simulate import simulate_many\n"
-        "runs = [(il7.load_scenario('baseline'), {})] * 2\n"
-        "try:\n"
-        "    list(simulate_many(runs, jobs=2))\n"
-        "except il7.Il7Error as exc:\n"
-        "    print('IL7ERROR', exc)\n"
-    )
+    script.write_text(_TWO_RUNS)
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert "IL7ERROR jobs=2 (--jobs): a worker process stopped" in done.stdout
     assert "if __name__ == '__main__'" in done.stdout

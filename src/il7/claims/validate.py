@@ -751,6 +751,17 @@ class ClaimResult:
     def passed(self) -> bool:
         return self.claim.missing is None and bool(self.results) and all(r.passed for r in self.results)
 
+    def row(self) -> dict[str, object]:
+        """The claim and its verdict as one record (``il7 claims --json``), its checks as their targets' rows."""
+        return {
+            "claim": self.claim.id,
+            "statement": self.claim.statement,
+            "reading": self.claim.reading,
+            "passed": self.passed,
+            "missing": self.claim.missing,
+            "checks": [r.row() for r in self.results],
+        }
+
 
 @dataclass(frozen=True)
 class ClaimChecks:
@@ -768,17 +779,7 @@ class ClaimChecks:
         not yet checked, and the targets that check it (their results: :meth:`targets`)."""
         import pandas as pd
 
-        rows = [
-            {
-                "claim": c.claim.id,
-                "statement": c.claim.statement,
-                "reading": c.claim.reading,
-                "passed": c.passed,
-                "missing": c.claim.missing,
-                "checks": ", ".join(c.claim.checks),
-            }
-            for c in self.results
-        ]
+        rows = [c.row() | {"checks": ", ".join(c.claim.checks)} for c in self.results]
         return pd.DataFrame(rows).set_index("claim")
 
     def targets(self) -> Validation:

@@ -105,18 +105,7 @@ def _claims(args: argparse.Namespace) -> None:
     with progress_steps("il7 claims", len(claims())) as step:
         results = check_claims(progress=step)
     if args.json:
-        rows = [
-            {
-                "claim": c.claim.id,
-                "statement": c.claim.statement,
-                "reading": c.claim.reading,
-                "passed": c.passed,
-                "missing": c.claim.missing,
-                "checks": [r.row() for r in c.results],
-            }
-            for c in results
-        ]
-        print_json(rows)
+        print_json([c.row() for c in results])
     else:
         from rich.table import Table
 
