@@ -33,13 +33,21 @@ DRAWN = (
 # every chain stays in one of its pools, the endosomal ones included
 CLOSED = {"translation": 0, "k_int": 0, "k_deg_int": 0, "k_sort": 0, "k_turn_IL7Ra": 0}
 TOTALS = {
-    "IL-7": ("IL7_tissue", "IL7_IL7Ra_T", "IL7_IL7Ra_gc_T", "IL7R_endo_T", "IL7_sIL7R_tissue"),
+    "IL-7": (
+        "IL7_tissue",
+        "IL7_IL7Ra_T",
+        "IL7_IL7Ra_gc_T",
+        "IL7_IL7Ra_int_T",
+        "IL7R_endo_T",
+        "IL7_sIL7R_tissue",
+    ),
     "IL-7Ralpha": (
         "IL7Ra_T",
         "IL7Ra_gc_T",
         "IL7_IL7Ra_T",
         "IL7_IL7Ra_gc_T",
         "IL7Ra_int_T",
+        "IL7_IL7Ra_int_T",
         "IL7R_endo_T",
         "IL7Ra_doomed_T",
     ),

@@ -410,16 +410,29 @@ def _solve(measure: Callable[[float], float], target: float, lo: float, hi: floa
 
 
 def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
-    """Set ``ka_CYT107`` (Daix 2023) and ``kon_Ab`` (Herold 2019); find the treated-HIV body."""
+    """Set ``ka_CYT107`` (Daix 2023) and ``kon_Ab`` (Herold 2019); find the treated-HIV body.
+
+    A ratio of Daix's that no absorption rate within the table's bounds gives leaves ``ka_CYT107``
+    at its table value (not written), with a line that says so: the other two fits stand.
+    """
     table = {p.id: p for p in build.parameters()}
     say = progress or (lambda _line: None)
-    ka_per_h = _solve(
-        lambda ka: experiments.iv_over_im_peak(overrides={"ka_CYT107": ka}),
-        THERAPY_TARGETS["ka_CYT107"],
-        table["ka_CYT107"].lower or 0.0,
-        table["ka_CYT107"].upper or 0.0,
-    )
-    say(f"ka_CYT107 = {ka_per_h:.4g} 1/h (IV/IM peak ratio 100)")
+    values: dict[str, float] = {}
+    lo, hi = table["ka_CYT107"].lower or 0.0, table["ka_CYT107"].upper or 0.0
+
+    def ratio(ka: float) -> float:
+        return experiments.iv_over_im_peak(overrides={"ka_CYT107": ka})
+
+    try:
+        values["ka_CYT107"] = _solve(ratio, THERAPY_TARGETS["ka_CYT107"], lo, hi)
+        say(f"ka_CYT107 = {values['ka_CYT107']:.4g} 1/h (IV/IM peak ratio 100)")
+    except Il7Error:  # the other fits still stand: keep the table's value and say why
+        kept = table["ka_CYT107"].value or 0.0
+        say(
+            f"ka_CYT107 kept at {kept:.4g} 1/h: no absorption rate in its bounds gives Daix's IV/IM peak "
+            f"ratio of {THERAPY_TARGETS['ka_CYT107']:g} (it is {ratio(lo):.3g} at {lo:g} 1/h, {ratio(kept):.3g} "
+            f"at {kept:.4g} and {ratio(hi):.3g} at {hi:g}; il7 validate cyt107_iv_over_im_peak says why)"
+        )
     kon = _solve(
         lambda k: experiments.anti_cd127_lowest_occupancy(1.0, overrides={"kon_Ab": k})[0],
         THERAPY_TARGETS["kon_Ab"],
@@ -427,7 +440,7 @@ def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
         table["kon_Ab"].upper or 0.0,
     )
     say(f"kon_Ab = {kon:.4g} 1/M/s (trough occupancy 0.95 at 1 mg/kg q2w)")
-    values = {"ka_CYT107": ka_per_h, "kon_Ab": kon}
+    values["kon_Ab"] = kon
 
     def cd4_before(k_per_day: float) -> float:
         s = experiments.with_setting("levy_2012", "k_deplete_CD4", k_per_day / 24.0)
@@ -442,7 +455,8 @@ def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
 def write_therapy(result: TherapyFit) -> list[Path]:
     """Write the therapy fit: the drug parameters (fitted) into the table, and the treated-HIV
     body's extra CD4 loss into the levy_2012 scenario (:func:`write_hiv_body`)."""
-    return [write_values(result.values, THERAPY_SOURCES), write_hiv_body(result.k_deplete_CD4_per_day)]
+    fitted = {k: v for k, v in THERAPY_SOURCES.items() if k in result.values}  # a kept ka_CYT107 is not
+    return [write_values(result.values, fitted), write_hiv_body(result.k_deplete_CD4_per_day)]
 
 
 def write_hiv_body(k_per_day: float, path: Path | None = None) -> Path:

@@ -421,7 +421,7 @@ def osteoclast_formation(il7_ng_ml: float, *, t_cells: bool, days: float = 7.0) 
 
     With ``t_cells`` the well also holds 1e6 T cells (Toraldo 2003's T-cell route), 10 per
     precursor, an assumed ratio on which the sign of the effect turns (IL-7 lowers osteoclasts
-    below about 4 T cells per precursor); without, only the direct effect on precursors acts
+    below about 3.5 T cells per precursor); without, only the direct effect on precursors acts
     (Lee 2003).
     """
     s = _experiment(
