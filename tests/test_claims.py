@@ -136,12 +136,25 @@ def test_the_python_api_gives_what_the_commands_give() -> None:
         il7.validate(basis="predicted")
     with pytest.raises(il7.Il7Error, match="unknown target 'nope'"):
         il7.validate("nope")
+    for wrong, said in (
+        ([], "no target named"),
+        (5, "5 is not a target id"),
+        ("prediction", r"'prediction' is a basis, not a target: give basis='prediction'"),
+    ):
+        with pytest.raises(il7.Il7Error, match=said):
+            il7.validate(wrong)  # type: ignore[arg-type]
+    with pytest.raises(il7.Il7Error, match=r"validate: jobs \(--jobs\) -1 must be a whole number"):
+        il7.validate("body_serum_il7", jobs=-1)
+    assert frame["model"].dtype == float  # a complete loss is inf, a number, not the JSON's text
+    miss = named.misses[0]
+    assert repr(miss) == f"Result({miss.target.id} [prediction]: {miss.observed:.4g} (want 0.1 to 0.2, MISS))"
 
     checked = il7.check_claims()
     table = checked.to_pandas()
     assert list(table.index) == list(claims())
     assert checked.passed == bool(table["passed"].all())
     assert repr(checked) == f"ClaimChecks({int(table['passed'].sum())} of {len(table)} claims pass)"
+    assert [c.claim.id for c in checked.misses] == list(table.index[~table["passed"].astype(bool)])
     read = checked.targets().to_pandas()
     assert set(read.index) == {t for c in claims().values() for t in c.checks}
     first = read.index[0]

@@ -72,7 +72,7 @@ def test_the_figure_draws_each_measurement_on_its_readouts_panel() -> None:
 
 def test_measurements_outside_the_run_or_none_are_refused_with_the_line() -> None:
     with pytest.raises(
-        il7.Il7Error, match=r"line 2 = row 0>:2: a measurement of CD127_per_T at 200 h comes after"
+        il7.Il7Error, match=r"^DataFrame row 0: a measurement of CD127_per_T at 200 h comes after .* --t-end"
     ):
         il7.compare("il7_iv_bolus", _measured([200.0], [1e4], "CD127_per_T"))
     with pytest.raises(il7.Il7Error, match="no measurements"):
@@ -112,3 +112,31 @@ def test_extra_output_times_join_the_run_and_stay_within_it() -> None:
     ):
         with pytest.raises(il7.Il7Error, match=said):
             scenario.with_times([bad])
+
+
+def test_a_sample_at_a_doses_time_meets_the_level_before_the_dose() -> None:
+    # il7_iv_bolus doses at 0 h, where its run starts: the sample there is the baseline, a trough
+    before = il7.simulate("baseline")["IL7_serum_total"][-1]
+    comparison = il7.compare("il7_iv_bolus", _measured([0.0, 1.0], [5.0, 5.0], "IL7_serum_total"))
+    assert comparison.model[0] == pytest.approx(before, rel=1e-6)
+    assert comparison.model[1] > 1000 * before  # an hour after 10 ug/kg IV
+
+
+def test_a_time_a_unit_leaves_a_hair_off_the_end_is_the_end() -> None:
+    # 16.8 h is day 0.7000000000000001: it is the end of a run that ends on day 0.7, not after it
+    short = il7.load_scenario("baseline").with_output(t_end=0.7)
+    assert short.time_unit == "day" and 16.8 / 24 > 0.7
+    comparison = il7.compare(short, _measured([16.8], [600.0], "CD4_blood"))
+    assert comparison.measurements[0].time == 0.7 and list(comparison.trajectory.time).count(0.7) == 1
+
+
+def test_a_point_is_drawn_within_its_panel_and_unlikely_data_are_said() -> None:
+    # sIL7R_serum stays flat in sportes_2008, whose panel is drawn +-5% around it; 100 ng/mL lies below
+    comparison = il7.compare("sportes_2008", _measured([7.0 * 24], [100.0], "sIL7R_serum"))
+    ax = next(a for a in comparison.figure().axes if a.get_ylabel() == "ng/mL")
+    low, high = ax.get_ylim()
+    assert low <= 100.0 <= high
+    with pytest.warns(il7.Il7Warning, match="CD4_blood is 0 all through culture_dose"):
+        il7.compare("culture_dose", _measured([1.0], [600.0], "CD4_blood"))
+    with pytest.warns(il7.Il7Warning, match=r"a unit slip \(il7 reads IL7_serum_total in pg/mL\)"):
+        il7.compare("il7_iv_bolus", _measured([1.0, 24.0], [0.2, 0.03], "IL7_serum_total"))

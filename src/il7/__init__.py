@@ -23,7 +23,8 @@ The public API::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -201,12 +202,15 @@ def export_petab(
     return petab_export.write_scenario(folder, scenario, data, estimate, overrides=overrides)
 
 
-def validate(targets: Sequence[str] | str | None = None, *, basis: str | None = None) -> Validation:
+def validate(
+    targets: Sequence[str] | str | None = None, *, basis: str | None = None, jobs: int | None = None
+) -> Validation:
     """Measure the literature targets (``claims/targets.yaml``: value, tolerance, source), as
     ``il7 validate`` does: every one, or those named in ``targets`` (ids), of ``basis`` if given
-    (``"input"``, ``"fitted"`` or ``"prediction"``). About a minute and a half for all of them; the virtual
-    transplant cohorts run in worker processes, so call this from a script's
-    ``if __name__ == "__main__":`` block (spawned processes re-import the script).
+    (``"input"``, ``"fitted"`` or ``"prediction"``). About a minute and a half for all of them. The
+    virtual transplant cohorts run in ``jobs`` worker processes (default: one per CPU, at most 4),
+    which re-import your script: call this from its ``if __name__ == "__main__":`` block, or give
+    ``jobs=1`` (slower; from piped standard input, which cannot be re-imported, it is the only way).
 
     Returns
     -------
@@ -222,23 +226,39 @@ def validate(targets: Sequence[str] | str | None = None, *, basis: str | None = 
     from il7.claims.validate import Validation
     from il7.claims.validate import validate as measure_targets
 
-    return Validation(tuple(measure_targets(targets, basis=basis)))
+    with _cohort_jobs(jobs, "validate"):
+        return Validation(tuple(measure_targets(targets, basis=basis)))
 
 
-def check_claims() -> ClaimChecks:
+@contextlib.contextmanager
+def _cohort_jobs(jobs: int | None, where: str) -> Iterator[None]:
+    """Run the block with the targets' virtual cohorts in ``jobs`` processes (None: the default)."""
+    from il7.claims.validate import COHORT_JOBS
+    from il7.simulate import workers
+
+    token = COHORT_JOBS.set(None if jobs is None else workers(jobs, where=where))
+    try:
+        yield
+    finally:
+        COHORT_JOBS.reset(token)
+
+
+def check_claims(*, jobs: int | None = None) -> ClaimChecks:
     """Check each statement of the source article with the targets that read it, as ``il7
-    claims`` does (about a minute; call it as :func:`validate` says).
+    claims`` does (about a minute; call it, and give ``jobs``, as :func:`validate` says).
 
     Returns
     -------
     ClaimChecks
-        ``.passed`` (every claim), ``.to_pandas()`` (statement, il7's reading, verdict, the
-        targets it reads) and ``.targets()`` (those targets' results, as :func:`validate` gives).
+        ``.passed`` (every claim), ``.misses`` (the claims that fail), ``.to_pandas()`` (statement,
+        il7's reading, verdict, the targets it reads) and ``.targets()`` (those targets' results,
+        as :func:`validate` gives).
     """
     from il7.claims.validate import ClaimChecks
     from il7.claims.validate import check_claims as check
 
-    return ClaimChecks(tuple(check()))
+    with _cohort_jobs(jobs, "check_claims"):
+        return ClaimChecks(tuple(check()))
 
 
 __all__ = [

@@ -3,7 +3,8 @@
 :func:`compare` reads measurements (a file, a DataFrame or :class:`~il7.measurements.Measurement`
 objects, as :func:`il7.petab_export.write_scenario` takes them), runs the scenario with the
 measured readouts added and the measured times among its output times, so that each measurement
-meets the model at its own time (not between two grid times), and returns a :class:`Comparison`:
+meets the model at its own time (not between two grid times; one at a dose's time meets the level
+just before the dose, as a sample taken then is a trough), and returns a :class:`Comparison`:
 a table of each measurement beside the model, a summary per readout, and the run's figure with
 the measurements drawn on it. ``il7 simulate --data FILE`` prints and plots the same.
 
@@ -13,6 +14,7 @@ them as a calibration problem.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +23,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from il7.errors import Il7Error
-from il7.measurements import Measurement, in_scenario, measurements_from_frame, read_measurements
-from il7.scenario import Scenario, load
+from il7.errors import warn
+from il7.measurements import Measurement, given_measurements, in_scenario
+from il7.scenario import Scenario, load, same_time
 from il7.trajectory import Trajectory, fit_y_axis
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+BEFORE_DOSE = 1e-6
+"""How far before a dose (the scenario's time unit) a measurement at the dose's time is read."""
+
+SLIP = 100.0
+"""A readout whose model is this many times its measurements (or as many times less) is said to
+be off by more than biology: a unit slip (ng/mL read as pg/mL, 1e9/L as cells/uL)?"""
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,8 +78,9 @@ class Comparison:
         )
 
     def summary(self) -> pd.DataFrame:
-        """One row per measured readout: how many measurements, the geometric mean of model /
-        measured with its lowest and highest (NaN where no ratio is defined), and, where sigmas
+        """One row per measured readout: how many measurements, how many of them have a ratio (a
+        measured 0 has none), the geometric mean of model / measured with its lowest and highest
+        (NaN where no ratio is defined), and, where sigmas
         were given, the root mean square of (model - measured) / sigma (about 1 when the model
         lies within the noise)."""
         table = self.to_pandas()
@@ -83,6 +93,7 @@ class Comparison:
                     "readout": readout,
                     "unit": group["unit"].iloc[0],
                     "n": len(group),
+                    "n with a ratio": len(ratios),
                     "model/measured (geometric mean)": float(np.exp(np.log(ratios).mean()))
                     if len(ratios)
                     else np.nan,
@@ -111,11 +122,19 @@ class Comparison:
                     group["measured"],
                     yerr=None if group["sigma"].isna().all() else group["sigma"].fillna(0.0),
                     fmt="o",
-                    markersize=4,
+                    markersize=4 if len(group) <= 50 else 2,
+                    alpha=1.0 if len(group) <= 50 else 0.4,  # many points: the line stays visible
+                    zorder=1,  # under the model's lines
                     color=colours.get(str(readout)),
                     label=f"{readout}: measured",
                 )
             if len(shown):
+                # the run's panel was fitted to its lines alone (drawn flat, or logarithmic):
+                # fit it again to lines and points, so that no point lies outside it
+                ax.set_yscale("linear")
+                ax.set_autoscaley_on(True)
+                ax.relim()
+                ax.autoscale_view()
                 lines = np.concatenate([self.trajectory[c] for c in colours if c in self.trajectory])
                 fit_y_axis(ax, np.concatenate([lines, shown["measured"].to_numpy()]))
                 ax.legend(fontsize="small")
@@ -153,32 +172,55 @@ def compare(
         Bad data (naming the file and line), a measurement outside the scenario's run, bad
         overrides; a run that fails to solve (:class:`~il7.errors.SolveError`).
 
-    What the run says to distrust is in ``comparison.trajectory.notes`` (:func:`il7.compare`
-    issues it as :class:`~il7.errors.Il7Warning`); a measurement at a dose's time is warned of
-    (:func:`~il7.measurements.in_scenario`).
+    A measurement at a dose's time is read just before the dose (a trough). What the run says to
+    distrust is in ``comparison.trajectory.notes`` (:func:`il7.compare` issues it as
+    :class:`~il7.errors.Il7Warning`); a measured readout that is 0 all through the run, or that the
+    model puts :data:`SLIP` times off its measurements, is warned of here.
     """
     from il7.simulate import simulate
 
     chosen = scenario if isinstance(scenario, Scenario) else load(scenario)
-    if isinstance(data, (str, Path)):
-        given = read_measurements(data)
-    elif isinstance(data, pd.DataFrame):
-        given = measurements_from_frame(data)
-    else:
-        given = list(data)
-        if not all(isinstance(m, Measurement) for m in given):
-            raise Il7Error(
-                "data: give a measurement file's path, a DataFrame with its columns, or Measurement objects"
-            )
-    if not given:
-        raise Il7Error("data: no measurements; give at least one row of readout, time [UNIT], measurement")
-    measurements = in_scenario(given, chosen)
-    run = chosen.with_readouts([m.readout for m in measurements], add=True).with_times(
-        [m.time for m in measurements]
-    )
+    measurements = in_scenario(given_measurements(data, chosen.time_unit), chosen, at_dose="before")
+    doses = [d.time for d in chosen.boluses]
+    reads = [
+        m.time - BEFORE_DOSE if any(same_time(m.time, d) for d in doses) else m.time for m in measurements
+    ]
+    run = chosen.with_readouts([m.readout for m in measurements], add=True)
+    # with_times keeps the run's start; a read just before a first dose starts it that much earlier
+    start = run.times[0]
+    run = run.with_times([t for t in reads if t >= start] or [start])
+    run = dataclasses.replace(run, times=tuple(sorted({*run.times, *(t for t in reads if t < start)})))
     trajectory = simulate(run, overrides=overrides)
     times = trajectory.time
     model = np.array(
-        [trajectory[m.readout][int(np.argmin(np.abs(times - m.time)))] for m in measurements], dtype=float
+        [
+            trajectory[m.readout][int(np.argmin(np.abs(times - t)))]
+            for m, t in zip(measurements, reads, strict=True)
+        ],
+        dtype=float,
     )
-    return Comparison(trajectory, tuple(measurements), model)
+    comparison = Comparison(trajectory, tuple(measurements), model)
+    _say_what_looks_wrong(comparison, chosen)
+    return comparison
+
+
+def _say_what_looks_wrong(comparison: Comparison, scenario: Scenario) -> None:
+    """Warn (:class:`~il7.errors.Il7Warning`) of a measured readout that is 0 all through the
+    run (nothing in the scenario's context makes it: blood counts in a culture well), and of one
+    whose model is :data:`SLIP` times its measurements or less than a hundredth of them."""
+    summary = comparison.summary()
+    for readout, row in summary.iterrows():
+        values = comparison.trajectory[str(readout)]
+        measured = [m.value for m in comparison.measurements if m.readout == readout]
+        if not np.any(values) and any(measured):
+            warn(
+                f"{readout} is 0 all through {scenario.name} (nothing in its context, {scenario.context}, "
+                "makes it), so the measurements meet nothing; check the readout (il7 readouts)"
+            )
+            continue
+        ratio = row["model/measured (geometric mean)"]
+        if np.isfinite(ratio) and not 1 / SLIP <= ratio <= SLIP:
+            warn(
+                f"the model's {readout} is {ratio:.3g} times your measurements (geometric mean): a unit "
+                f"slip (il7 reads {readout} in {row['unit']}), or the model far off"
+            )

@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import pandas as pd
 
 from il7 import build
 from il7.errors import Il7Error, did_you_mean, warn
-from il7.scenario import LIST_READOUTS, TIME_UNITS, Scenario, clock, known_readouts
+from il7.scenario import LIST_READOUTS, TIME_UNITS, Scenario, clock, known_readouts, same_time
 from il7.simulate import readout_unit, start_time
 
 MAX_LISTED = 10
@@ -96,19 +96,28 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     return _measurements(text, delimiter, str(path), path.suffix)
 
 
-def in_scenario(given: list[Measurement], scenario: Scenario) -> list[Measurement]:
+def in_scenario(given: list[Measurement], scenario: Scenario, *, at_dose: str = "after") -> list[Measurement]:
     """``given`` with each time in the scenario's time unit (a file says its own: ``time [h]``),
-    checked against the scenario's run; a measurement at a dose's time is warned of
-    (:class:`~il7.errors.Il7Warning`): il7 reads the level just after the dose there.
+    checked against the scenario's run; a time that a unit's conversion left a hair off the run's
+    start or end, or off a dose's time, is moved onto it. ``at_dose`` says how a measurement at a
+    dose's time is read: ``"after"`` the dose, which is warned of (:class:`~il7.errors.Il7Warning`),
+    or ``"before"`` it, a trough, as a sample taken at a dose's time is (:func:`il7.compare`).
 
     Raises
     ------
     Il7Error
         A measurement before the scenario starts (its first change or output time) or after its
-        last output time, past which il7 does not give its doses.
+        last output time, to which il7 runs it.
     """
-    measurements = [dataclasses.replace(m, time=m.time_in(scenario.time_unit), time_unit=None) for m in given]
     start = start_time(scenario)
+    fixed = [start, scenario.t_end, *(d.time for d in scenario.boluses)]
+
+    def snapped(t: float) -> float:
+        return next((f for f in fixed if same_time(t, f)), t)
+
+    measurements = [
+        dataclasses.replace(m, time=snapped(m.time_in(scenario.time_unit)), time_unit=None) for m in given
+    ]
     for m, written in zip(measurements, given, strict=True):
         if m.time < start:
             as_given = (  # the time as the file wrote it, and in the scenario's unit
@@ -124,11 +133,11 @@ def in_scenario(given: list[Measurement], scenario: Scenario) -> list[Measuremen
         if m.time > scenario.t_end:
             raise Il7Error(
                 f"{m.at}a measurement of {m.readout} at {clock(m.time, scenario.time_unit)} comes after the scenario's "
-                f"last output time ({clock(scenario.t_end, scenario.time_unit)}), past which il7 does not give its "
-                "doses; extend its output (output: {t_end: ...}) in a copy of the scenario file"
+                f"last output time ({clock(scenario.t_end, scenario.time_unit)}), to which il7 runs it; extend its output: "
+                "--t-end, scenario.with_output(t_end=...) in Python, or output: {t_end: ...} in a copy of the scenario file"
             )
-    on_a_dose = [m for m in measurements if any(math.isclose(m.time, d.time) for d in scenario.boluses)]
-    if on_a_dose:
+    on_a_dose = [m for m in measurements if any(same_time(m.time, d.time) for d in scenario.boluses)]
+    if on_a_dose and at_dose == "after":
         first = on_a_dose[0]
         warn(
             f"{first.at}{len(on_a_dose)} measurement(s) fall on a dose's time "
@@ -140,15 +149,56 @@ def in_scenario(given: list[Measurement], scenario: Scenario) -> list[Measuremen
     return measurements
 
 
+def given_measurements(data: object, time_unit: str) -> list[Measurement]:
+    """The measurements in ``data``: a measurement file's path (:func:`read_measurements`), a
+    pandas DataFrame with its columns (:func:`measurements_from_frame`), or :class:`Measurement`
+    objects, which are checked as a file's rows are (a time without a unit is in ``time_unit``).
+
+    Raises
+    ------
+    Il7Error
+        Anything else, or a measurement a file could not hold (a negative count, a sigma <= 0).
+    """
+    if isinstance(data, (str, Path)):
+        return read_measurements(data)
+    if isinstance(data, pd.DataFrame):  # a notebook's table, checked as a file is
+        return measurements_from_frame(data)
+    items = None
+    if not isinstance(data, (Mapping, bytes)):
+        try:
+            items = list(data)  # type: ignore[call-overload]
+        except TypeError:  # not iterable
+            items = None
+    if items is None or not all(isinstance(m, Measurement) for m in items):
+        raise Il7Error(
+            f"data: a {type(data).__name__}; give a .csv or .tsv file, a pandas DataFrame with its columns "
+            "(readout, time [UNIT], measurement[, sigma]) or il7.measurements.Measurement objects"
+        )
+    if not items:
+        raise Il7Error("data: no measurements; give at least one of readout, time [UNIT], measurement")
+    frame = pd.DataFrame(
+        {
+            "readout": [m.readout for m in items],
+            f"time [{time_unit}]": [m.time_in(time_unit) for m in items],
+            "measurement": [m.value for m in items],
+            **({"sigma": [m.sigma for m in items]} if any(m.sigma is not None for m in items) else {}),
+        }
+    )
+    return _measurements(frame.to_csv(index=False), ",", "Measurement", ".csv", frame=True)
+
+
 def measurements_from_frame(frame: pd.DataFrame) -> list[Measurement]:
     """The measurements in a pandas DataFrame with a measurement file's columns (``readout``,
     ``time [UNIT]``, ``measurement``, optionally ``sigma``), checked as a file's are; a problem
-    names the row as a file's line (the header is line 1), which the name it gives the frame says."""
-    return _measurements(frame.to_csv(index=False), ",", "<DataFrame, line 2 = row 0>", ".csv")
+    names the row by its position, ``DataFrame row 0`` for the first."""
+    return _measurements(frame.to_csv(index=False), ",", "DataFrame", ".csv", frame=True)
 
 
-def _measurements(text: str, delimiter: str, path: str, suffix: str) -> list[Measurement]:
-    """The measurements of a file's ``text`` (``path`` and ``suffix`` name it in messages)."""
+def _measurements(
+    text: str, delimiter: str, path: str, suffix: str, *, frame: bool = False
+) -> list[Measurement]:
+    """The measurements of a file's ``text`` (``path`` and ``suffix`` name it in messages; a
+    ``frame``'s rows are named by position, not by line)."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows = (row for row in reader if any(c.strip() for c in row))  # blank lines above the header too
     header = [c.strip() for c in next(rows, [])]
@@ -223,7 +273,7 @@ def _measurements(text: str, delimiter: str, path: str, suffix: str) -> list[Mea
         if not any(c.strip() for c in cells):
             continue  # a blank line
         try:  # every row is read, so that one message lists every faulty row
-            where = f"{path}:{reader.line_num}"
+            where = f"{path} row {reader.line_num - 2}" if frame else f"{path}:{reader.line_num}"
             out.append(_row(cells, columns, where, known, fractions, time_unit, value_unit))
         except Il7Error as exc:
             problems.append(str(exc))

@@ -36,7 +36,7 @@ from il7 import build, units
 from il7.errors import Il7Error, warn
 from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
-from il7.measurements import Measurement, in_scenario, measurements_from_frame, read_measurements
+from il7.measurements import Measurement, given_measurements, in_scenario
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
 from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load
 from il7.simulate import not_a_parameter, readout_unit, scenario_overrides, start_time, warn_notes
@@ -236,13 +236,7 @@ def write_scenario(
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     warn_notes(scenario, overrides)  # once: the problem is built from several documents
-    if isinstance(data, (str, Path)):
-        given = read_measurements(data)
-    elif isinstance(data, pd.DataFrame):  # a notebook's table, checked as a file is
-        given = measurements_from_frame(data)
-    else:
-        given = _measurement_objects(data)
-    measurements = in_scenario(given, scenario)
+    measurements = in_scenario(given_measurements(data, scenario.time_unit), scenario)
     ids = _estimable(scenario, estimate)
     start = start_time(scenario)
     hours = TIME_UNITS[scenario.time_unit]
@@ -454,22 +448,6 @@ def _check_effect(
 
 
 # ---- shared ---------------------------------------------------------------------------------------
-
-
-def _measurement_objects(data: object) -> list[Measurement]:
-    """``data`` as Measurement objects (a list, a generator), or a one-line refusal."""
-    items = None
-    if not isinstance(data, (Mapping, str, bytes)):
-        try:
-            items = list(data)  # type: ignore[call-overload]
-        except TypeError:  # not iterable
-            items = None
-    if items is None or not all(isinstance(m, Measurement) for m in items):
-        raise Il7Error(
-            f"data: a {type(data).__name__}; give a .csv or .tsv file, a pandas DataFrame with its columns "
-            "(readout, time [UNIT], measurement[, sigma]) or il7.measurements.Measurement objects"
-        )
-    return [m for m in items if isinstance(m, Measurement)]
 
 
 def _not_over_inputs(folder: str | Path, *inputs: object) -> None:

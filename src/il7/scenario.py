@@ -46,6 +46,16 @@ TIME_UNITS = {"min": 1.0 / 60.0, "h": 1.0, "day": 24.0, "week": 168.0}
 """Scenario time units and their length in hours."""
 
 
+SAME_TIME = 1e-9
+"""Times closer than this (relative to the larger, or absolute below 1) are one time: 16.8 h is
+day 0.7 though 16.8 / 24 is 0.7000000000000001."""
+
+
+def same_time(a: float, b: float) -> bool:
+    """Whether two times (one unit) are one, within :data:`SAME_TIME`."""
+    return math.isclose(a, b, rel_tol=SAME_TIME, abs_tol=SAME_TIME)
+
+
 def clock(value: float, unit: str) -> str:
     """A time of a scenario as people say it: ``day 7``, ``week 2``, but ``30 min`` and ``2 h``."""
     return f"{unit} {value:g}" if unit in ("day", "week") else f"{value:g} {unit}"
@@ -311,7 +321,8 @@ class Scenario:
     def with_times(self, times: Sequence[float]) -> Scenario:
         """A copy whose output times are its own and ``times`` (in its time unit, within its run:
         from where it starts, its first change or output time, to its last output time), so that
-        a run reads its readouts there exactly, not between two grid times.
+        a run reads its readouts there exactly, not between two grid times (a time within
+        :data:`SAME_TIME` of an output time is that one).
 
         Raises
         ------
@@ -330,7 +341,9 @@ class Scenario:
                     f"({clock(start, self.time_unit)} to {clock(self.t_end, self.time_unit)}); extend its "
                     "output first (with_output(t_end=...))"
                 )
-        merged = sorted({float(t) for t in (*self.times, *times)})
+        # a time a unit's conversion left a hair off an output time is that time
+        extra = [float(t) for t in times if not any(same_time(t, own) for own in self.times)]
+        merged = sorted({*self.times, *extra})
         if len(merged) > MAX_POINTS:
             raise Il7Error(f"scenario '{self.name}': {len(merged):,} output times, more than {MAX_POINTS:,}")
         return dataclasses.replace(self, times=tuple(merged))

@@ -28,6 +28,10 @@ FLAT = 1e-6
 states hold far closer (baseline's readouts move by about 1e-14), and a small real response stays
 visible: Treg in sereti_2009 move by 1.4e-5, the IL-7 they answer (0 without the dose)."""
 
+PANELS_PER_ROW = 4
+"""Panels side by side in :meth:`Trajectory.figure`; more units start another row (nine units in
+one row made a figure 38 inches wide)."""
+
 LOG_DECADES = 9
 """How many decades below its highest value a logarithmic panel reaches: IL-7 used up in a well
 falls to 1e-24 pg/mL, far below one molecule, where the solver's small steps drew kinks."""
@@ -213,7 +217,8 @@ class Trajectory:
         return ax
 
     def figure(self) -> Figure:
-        """A figure with one panel per unit, so that readouts of different scales stay readable.
+        """A figure with one panel per unit (at most :data:`PANELS_PER_ROW` a row), so that readouts
+        of different scales stay readable.
 
         Used by ``il7 simulate --plot`` and the report; the panels come in the order the
         readouts' units first appear. A panel whose values are all positive and span more than
@@ -224,10 +229,14 @@ class Trajectory:
         import matplotlib.pyplot as plt
 
         units = list(dict.fromkeys(self.units))
+        columns = min(len(units), PANELS_PER_ROW)
+        rows = math.ceil(len(units) / columns)
         fig, axes = plt.subplots(
-            1, len(units), figsize=(4.2 * len(units), 3.2), layout="constrained", squeeze=False
+            rows, columns, figsize=(4.2 * columns, 3.2 * rows), layout="constrained", squeeze=False
         )
-        for ax, unit in zip(axes[0], units, strict=True):
+        for ax in axes.flat[len(units) :]:  # the last row's empty places
+            fig.delaxes(ax)
+        for ax, unit in zip(axes.flat, units, strict=False):
             chosen = tuple(c for c, u in zip(self.columns, self.units, strict=True) if u == unit)
             self.plot(ax=ax, readouts=chosen, label="")  # the scenario's name is the figure's title
             fit_y_axis(ax, np.concatenate([self[c] for c in chosen]))

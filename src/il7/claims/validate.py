@@ -7,6 +7,7 @@ and ``il7 validate`` all go through here, so a target is measured one way only.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 import itertools
@@ -37,6 +38,11 @@ class Result:
     @property
     def passed(self) -> bool:
         return self.target.passes(self.observed)
+
+    def __repr__(self) -> str:
+        """One line: the target, the model's value, the criterion and the verdict (the target's
+        texts are in ``target``)."""
+        return f"Result({check_line(self)})"
 
     def row(self) -> dict[str, object]:
         """The target and its outcome as one flat record (``il7 validate --json``, :meth:`Validation.to_pandas`)."""
@@ -397,10 +403,20 @@ def _fold(before_after: tuple[float, float]) -> float:
     return before_after[1] / before_after[0]
 
 
+COHORT_JOBS: contextvars.ContextVar[int | None] = contextvars.ContextVar("cohort_jobs", default=None)
+"""Processes the virtual cohorts run in (:func:`il7.validate`'s ``jobs``); None: one per CPU, at most 4."""
+
+
+def cohort_workers() -> int:
+    """The processes a virtual cohort of the targets runs in (:data:`COHORT_JOBS`)."""
+    jobs = COHORT_JOBS.get()
+    return min(usable_cpus(), 4) if jobs is None else jobs
+
+
 @functools.cache
 def cohort_study() -> cohort.CohortResult:
     """The default virtual cohort (300 patients, seed 2008), run once (in up to 4 processes)."""
-    return cohort.run(jobs=min(usable_cpus(), 4))
+    return cohort.run(jobs=cohort_workers())
 
 
 def cohort_day7_p_higher() -> float:
@@ -432,7 +448,7 @@ def marrow_cohort() -> cohort.CohortResult:
     return cohort.run(
         scenario=marrow_graft(load("transplant")),
         threshold=cohort_study().threshold,
-        jobs=min(usable_cpus(), 4),
+        jobs=cohort_workers(),
     )
 
 
@@ -660,8 +676,19 @@ def require_targets(target_ids: Sequence[str] | str) -> list[str]:
     """The ids (one id, or a list), each a target's; an id that names no target is refused with the
     closest one (a string was taken letter by letter: 'unknown target 'c'')."""
     known = targets()
-    ids = [target_ids] if isinstance(target_ids, str) else list(target_ids)
+    try:
+        ids = [target_ids] if isinstance(target_ids, str) else list(target_ids)
+    except TypeError:  # not iterable: validate(5)
+        ids = [target_ids]  # type: ignore[list-item]
     for target_id in ids:
+        if not isinstance(target_id, str):
+            raise Il7Error(
+                f"targets: {target_id!r} is not a target id; give ids as text, e.g. 'thymic_share_naive'"
+            )
+        if target_id in BASES:
+            raise Il7Error(
+                f"'{target_id}' is a basis, not a target: give basis='{target_id}' (--basis {target_id})"
+            )
         if target_id not in known:
             raise Il7Error(
                 f"unknown target '{target_id}'{did_you_mean(str(target_id), known)}; "
@@ -682,6 +709,8 @@ def chosen_targets(target_ids: Sequence[str] | str | None = None, basis: str | N
     """
     known = targets()
     named = None if target_ids is None else require_targets(target_ids)
+    if named == []:
+        raise Il7Error("no target named; name at least one, or give None (no ids) for every target")
     if basis is not None and basis not in BASES:
         raise Il7Error(
             f"basis (--basis) '{basis}' is not one of {', '.join(BASES)}{did_you_mean(str(basis), BASES)}"
@@ -733,7 +762,9 @@ class Validation:
         (description, expected, model, unit, basis, passed, source, known_miss)."""
         import pandas as pd
 
-        return pd.DataFrame([r.row() for r in self.results]).set_index("target")
+        frame = pd.DataFrame([r.row() for r in self.results])
+        frame["model"] = [r.observed for r in self.results]  # inf stays a number here (JSON needs text)
+        return frame.set_index("target")
 
     def __repr__(self) -> str:
         """One line: the count by basis, not every target."""
@@ -750,6 +781,10 @@ class ClaimResult:
     @property
     def passed(self) -> bool:
         return self.claim.missing is None and bool(self.results) and all(r.passed for r in self.results)
+
+    def __repr__(self) -> str:
+        """One line: the claim and its verdict."""
+        return f"ClaimResult({self.claim.id}: {'PASS' if self.passed else 'FAIL'})"
 
     def row(self) -> dict[str, object]:
         """The claim and its verdict as one record (``il7 claims --json``), its checks as their targets' rows."""
@@ -773,6 +808,11 @@ class ClaimChecks:
     def passed(self) -> bool:
         """Whether every claim passes."""
         return all(c.passed for c in self.results)
+
+    @property
+    def misses(self) -> tuple[ClaimResult, ...]:
+        """The claims that fail, each with the results of its targets (why: ``target.known_miss``)."""
+        return tuple(c for c in self.results if not c.passed)
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per claim, indexed by id: the statement, il7's reading, the verdict, what is

@@ -192,8 +192,9 @@ def _parser() -> argparse.ArgumentParser:
         "--data",
         metavar="FILE",
         help="your measurements (.csv or .tsv: readout, time [UNIT], measurement, optionally sigma "
-        "and unit): the run adds their readouts and times, prints each beside the model and model / "
-        "measured per readout, and --plot draws them on the run; nothing is fitted",
+        "and unit): the run adds their readouts and times (a sample at a dose's time meets the level "
+        "just before it), prints each beside the model and model / measured per readout, and --plot "
+        "draws them on the run; nothing is fitted",
     )
 
     par = sub.add_parser("parameters", help="the parameter table with units, status and sources")
