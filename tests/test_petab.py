@@ -316,17 +316,22 @@ def test_a_measurements_unit_when_said_must_be_its_readouts(tmp_path: Path) -> N
     header = tmp_path / "header.csv"
     header.write_text("readout,time [day],measurement [pg/mL]\nIL7_serum_total,1,25\n")
     assert [m.value for m in read_measurements(header)] == [25.0]
-    wrong = tmp_path / "wrong.csv"
-    wrong.write_text("readout,time [day],measurement [ng/mL]\nIL7_serum_total,1,0.025\n")
-    with pytest.raises(
-        Il7Error,
-        match=r"wrong.csv:2: the measurement of IL7_serum_total is in ng/mL, but il7 reads IL7_serum_total in "
-        r"pg/mL \(il7 readouts\); convert the measurement and its sigma to pg/mL",
-    ):
-        read_measurements(wrong)
+    # a unit il7 converts is converted, the sigma with it: ng/mL for pg/mL, 1e9/L for cells/uL, %
+    other = tmp_path / "other.csv"
+    other.write_text(
+        "readout,time [day],measurement,sigma,unit\nIL7_serum_total,1,0.025,0.005,ng/mL\n"
+        "CD4_blood,1,0.6,0.05,1e9/L\nCD4_blood,2,600,50,cells/mm3\npSTAT5_frac,1,60,5,%\n"
+    )
+    converted = read_measurements(other)
+    assert [m.value for m in converted] == pytest.approx([25.0, 600.0, 600.0, 0.6])
+    assert [m.sigma for m in converted] == pytest.approx([5.0, 50.0, 50.0, 0.05])
     mixed = tmp_path / "mixed.csv"
     mixed.write_text("readout,time [day],measurement [pg/mL]\nIL7_serum_total,1,25\nCD4_blood,1,600\n")
-    with pytest.raises(Il7Error, match=r"mixed.csv:3: the measurement of CD4_blood is in pg/mL"):
+    with pytest.raises(
+        Il7Error,
+        match=r"mixed.csv:3: the measurement of CD4_blood is in pg/mL, but il7 reads CD4_blood in cells/uL "
+        r"\(il7 readouts\); give it in cells/uL, or one il7 converts: 1e6/L, 1e9/L, cells/mm3",
+    ):
         read_measurements(mixed)
     for text, message in (
         (

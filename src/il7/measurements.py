@@ -34,6 +34,25 @@ _TIME_COLUMN = re.compile(r"time\s*\[\s*([^\]]*?)\s*\]")
 _MEASUREMENT_COLUMN = re.compile(r"measurement\s*\[\s*([^\]]*?)\s*\]")
 """The measurement column's header with a unit every row's readout must have: ``measurement [pg/mL]``."""
 _AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
+_CONVERTED = {
+    # (the unit a file says, il7's unit of the readout): factor from the first to the second
+    ("ng/mL", "pg/mL"): 1e3,
+    ("ug/mL", "pg/mL"): 1e6,
+    ("ng/L", "pg/mL"): 1.0,
+    ("pg/mL", "ng/mL"): 1e-3,
+    ("ug/mL", "ng/mL"): 1e3,
+    ("ug/L", "ng/mL"): 1.0,
+    ("mg/L", "ng/mL"): 1e3,
+    ("cells/mm3", "cells/uL"): 1.0,
+    ("cells/\u00b5L", "cells/uL"): 1.0,
+    ("cells/\u03bcL", "cells/uL"): 1.0,
+    ("1e9/L", "cells/uL"): 1e3,
+    ("1e6/L", "cells/uL"): 1.0,
+    ("%", "1"): 1e-2,
+    ("1/day", "1/h"): 1.0 / 24.0,
+}
+"""Units a measurement may be given in besides its readout's own (il7 readouts), and the factor
+that takes a value (and its sigma) from one to the other; any other mismatch is refused."""
 """Readout units that cannot be negative (rates and fluorescence after an offset can)."""
 
 
@@ -66,7 +85,9 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     ``sigma``; values in the readout's unit. A time column without its unit is refused: hours read
     as days put every measurement 24 times too late. The measurements' unit may be said, per row in
     a ``unit`` column or for all in the header (``measurement [pg/mL]``), and each must then be its
-    readout's (``il7 readouts``): IL-7 in ng/mL read as pg/mL is 1,000 times too low.
+    readout's (``il7 readouts``) or one il7 converts to it (:data:`_CONVERTED`: ng/mL for pg/mL,
+    cells/mm3 or 1e9/L for cells/uL, % for a fraction): IL-7 in ng/mL read as pg/mL was 1,000 times
+    too low.
 
     Raises
     ------
@@ -314,15 +335,18 @@ def _row(
         raise Il7Error(
             f"{where}: the row's unit {row['unit']} is not the header's, measurement [{value_unit}]; give one of them"
         )
-    if said and said.lower() == own.lower() and said != own:
+    factor = 1.0 if not said or said == own else _CONVERTED.get((said, own))
+    if factor is None and said is not None and said.lower() == own.lower():
         raise Il7Error(f"{where}: unit '{said}': write it as il7 does, {own}")
-    if said and said != own:
+    if factor is None:
+        others = sorted(given for given, to in _CONVERTED if to == own and given.isascii())
+        also = f", or one il7 converts: {', '.join(others)}" if others else ""
         raise Il7Error(
             f"{where}: the measurement of {readout} is in {said}, but il7 reads {readout} in "
-            f"{own} (il7 readouts); convert the measurement and its sigma to {own}"
+            f"{own} (il7 readouts); give it in {own}{also}"
         )
     time = _number(row["time"], f"{where}: time")
-    value = _number(row["measurement"], f"{where}: measurement")
+    value = _number(row["measurement"], f"{where}: measurement") * factor
     if value < 0 and readout_unit(readout) in _AMOUNTS:
         raise Il7Error(
             f"{where}: measurement {value:g} of {readout} is negative, and a count or concentration "
@@ -336,7 +360,7 @@ def _row(
         )
     sigma = None
     if row.get("sigma"):
-        sigma = _number(row["sigma"], f"{where}: sigma")
+        sigma = _number(row["sigma"], f"{where}: sigma") * factor
         if sigma <= 0:
             raise Il7Error(f"{where}: sigma {sigma:g} must be positive (the noise's standard deviation)")
     return Measurement(readout, time, value, sigma, where, time_unit)
