@@ -91,6 +91,17 @@ def test_simulate_data_prints_the_measurements_beside_the_model(
     assert "your measurements beside the model" in out and "model / measured per readout" in out
     for model in expected["model"]:
         assert f"{model:.4g}" in out
+    # the summary's row: each number under its own head (a column added once shifted them all)
+    row = il7.compare("il7_iv_bolus", data).summary().loc["IL7_serum_total"]
+    summary = out[out.index("model / measured per readout") :]  # its rows, over as many tables as needed
+    cells = [
+        c.strip()
+        for x in summary.splitlines()
+        if x.startswith("│ IL7_serum_total")
+        for c in x.split("│")[2:-1]
+    ]
+    heads = ("model/measured (geometric mean)", "lowest", "highest", "rms (model - measured) / sigma")
+    assert cells == ["pg/mL", "2", "2", *(f"{row[h]:.4g}" for h in heads)]
     assert plot.stat().st_size > 0
     data.write_text("readout,time [h],measurement\nIL7_serum_total,1,five hundred\n")
     with pytest.raises(SystemExit) as stop:

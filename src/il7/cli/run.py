@@ -201,12 +201,21 @@ def _print_comparison(comparison: Comparison) -> None:
             )
         )
     summary = comparison.summary()
+    numbers = {  # the summary's columns, as the table heads them
+        "model/measured (geometric mean)": "geometric mean",
+        "lowest": "lowest",
+        "highest": "highest",
+        "rms (model - measured) / sigma": "rms error / sigma",
+    }
     _print_numbers(
         "model / measured per readout",
         "readout",
-        ["unit", "n", "geometric mean", "lowest", "highest", "rms error / sigma"],
+        ["unit", "n", "n with a ratio", *numbers.values()],
         [str(r) for r in summary.index],
-        [[row["unit"], str(row["n"]), *(_cell(v) for v in row.iloc[2:])] for _, row in summary.iterrows()],
+        [
+            [row["unit"], str(row["n"]), str(row["n with a ratio"]), *(_cell(row[c]) for c in numbers)]
+            for _, row in summary.iterrows()
+        ],
     )
 
 
