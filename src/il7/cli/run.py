@@ -111,7 +111,7 @@ def _simulate(args: argparse.Namespace) -> None:
     if args.data:
         from il7.comparison import compare
 
-        with noted_warnings():  # a measurement at a dose's time
+        with noted_warnings():  # a readout 0 all through the run, or 100 times off the data
             comparison = compare(chosen, args.data, overrides=parse_overrides(args.sets))
         trajectory = comparison.trajectory
     else:
