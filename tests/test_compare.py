@@ -151,3 +151,19 @@ def test_a_point_is_drawn_within_its_panel_and_unlikely_data_are_said() -> None:
         il7.compare("culture_dose", _measured([1.0], [600.0], "CD4_blood"))
     with pytest.warns(il7.Il7Warning, match=r"a unit slip \(il7 reads IL7_serum_total in pg/mL\)"):
         il7.compare("il7_iv_bolus", _measured([1.0, 24.0], [0.2, 0.03], "IL7_serum_total"))
+
+
+def test_a_file_may_say_days_or_hours_and_carry_comment_lines(tmp_path: Path) -> None:
+    from il7.measurements import read_measurements
+
+    data = tmp_path / "clinic.csv"
+    data.write_text(
+        "# CD4 counts, patient 7\nreadout,time [days],measurement\n# before the first dose\nCD4_blood,7,900\n"
+    )
+    (only,) = read_measurements(data)
+    assert (only.readout, only.time, only.time_unit, only.value) == ("CD4_blood", 7.0, "day", 900.0)
+    data.write_text("readout,time [hours],measurement\nIL7_serum_total,2,4000\n")
+    assert read_measurements(data)[0].time_unit == "h"
+    data.write_text("readout,time [s],measurement\nIL7_serum_total,2,4000\n")
+    with pytest.raises(il7.Il7Error, match=r"the time column's unit 's' is unknown"):
+        read_measurements(data)

@@ -31,6 +31,13 @@ _EXPECTED = (
 )
 _TIME_COLUMN = re.compile(r"time\s*\[\s*([^\]]*?)\s*\]")
 """The time column's header, with its unit: ``time [day]``, as il7 simulate --out writes it."""
+_TIME_SAID = {
+    **dict.fromkeys(("d", "days"), "day"),
+    **dict.fromkeys(("hour", "hours", "hr", "hrs"), "h"),
+    **dict.fromkeys(("minute", "minutes", "mins"), "min"),
+    **dict.fromkeys(("w", "wk", "weeks"), "week"),
+}
+"""Time units as people write them in a header, and the one il7 means (:data:`TIME_UNITS`)."""
 _MEASUREMENT_COLUMN = re.compile(r"measurement\s*\[\s*([^\]]*?)\s*\]")
 """The measurement column's header with a unit every row's readout must have: ``measurement [pg/mL]``."""
 _AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
@@ -81,7 +88,8 @@ class Measurement:
 
 def read_measurements(path: str | Path) -> list[Measurement]:
     """Read a measurement file: CSV or TSV with columns ``readout``, ``time [UNIT]`` (``min``,
-    ``h``, ``day`` or ``week``, as ``il7 simulate --out`` writes it), ``measurement`` and optionally
+    ``h``, ``day`` or ``week``, as ``il7 simulate --out`` writes it; ``days``, ``hours`` and the
+    like are read as those), ``measurement`` and optionally
     ``sigma``; values in the readout's unit. A time column without its unit is refused: hours read
     as days put every measurement 24 times too late. The measurements' unit may be said, per row in
     a ``unit`` column or for all in the header (``measurement [pg/mL]``), and each must then be its
@@ -221,7 +229,8 @@ def _measurements(
     """The measurements of a file's ``text`` (``path`` and ``suffix`` name it in messages; a
     ``frame``'s rows are named by position, not by line)."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = (row for row in reader if any(c.strip() for c in row))  # blank lines above the header too
+    # blank lines above the header too, and comment lines ('# ...', as il7 population --out writes)
+    rows = (row for row in reader if any(c.strip() for c in row) and not _comment(row))
     header = [c.strip() for c in next(rows, [])]
     time_unit = value_unit = None
     columns = []
@@ -237,12 +246,12 @@ def _measurements(
             continue
         unit = _TIME_COLUMN.fullmatch(c)
         if unit is not None:
-            if unit.group(1) not in TIME_UNITS:
+            time_unit = _TIME_SAID.get(unit.group(1), unit.group(1))
+            if time_unit not in TIME_UNITS:
                 raise Il7Error(
                     f"{path}: the time column's unit '{unit.group(1)}' is unknown; write time [min], time [h], "
                     "time [day] or time [week]"
                 )
-            time_unit = unit.group(1)
         columns.append("time" if unit is not None else c)
     if "time" in header:
         raise Il7Error(
@@ -291,8 +300,8 @@ def _measurements(
     fractions = _fractions()
     out, problems = [], []
     for cells in reader:
-        if not any(c.strip() for c in cells):
-            continue  # a blank line
+        if not any(c.strip() for c in cells) or _comment(cells):
+            continue  # a blank or comment line
         try:  # every row is read, so that one message lists every faulty row
             where = f"{path} row {reader.line_num - 2}" if frame else f"{path}:{reader.line_num}"
             out.append(_row(cells, columns, where, known, fractions, time_unit, value_unit))
@@ -307,6 +316,11 @@ def _measurements(
     if not out:
         raise Il7Error(f"{path}: no measurements below the header; give one row per measured value")
     return out
+
+
+def _comment(cells: list[str]) -> bool:
+    """Whether a file's row is a comment: its first cell begins with '#'."""
+    return bool(cells) and cells[0].lstrip().startswith("#")
 
 
 def _row(
