@@ -566,7 +566,7 @@ PETAB_DATA = {
     "EXTRA.csv": "readout,time [day],measurement\nCD4_blood,7,700,9\n",
     "TWICE.csv": "readout,time [day],measurement,time [h]\nCD4_blood,7,700,8\n",
     "PLAINTIME.csv": "readout,time,measurement\nCD4_blood,7,700\n",
-    "HOURS.csv": "readout,time [hours],measurement\nCD4_blood,168,700\n",
+    "SECONDS.csv": "readout,time [s],measurement\nCD4_blood,604800,700\n",
     "SD.csv": "readout,time [day],measurement,sd\nCD4_blood,7,700,50\n",
     "NEG.csv": "readout,time [day],measurement\nCD4_blood,7,-700\n",
     "PERCENT.csv": "readout,time [day],measurement\npSTAT5_frac,7,45\n",
@@ -649,9 +649,9 @@ PETAB_DATA = {
             "the time column must say its unit, as il7 simulate --out",
         ),
         (
-            "HOURS.csv",
+            "SECONDS.csv",
             ["--estimate", "ka_rIL7_sc"],
-            "the time column's unit 'hours' is unknown; write time [min], time [h]",
+            "the time column's unit 's' is unknown; write time [min], time [h]",
         ),
         (
             "SD.csv",
