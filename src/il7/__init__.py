@@ -61,14 +61,20 @@ def simulate(
     cells beyond what a body holds), and doses or settings after its last output time, which
     it does not show, are issued as :class:`Il7Warning`, so that a notebook shows them.
     """
-    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    chosen = load_scenario(scenario)
     traj = _simulate(chosen, overrides=overrides)
-    late = chosen.beyond_output_note(
+    _warn_run(chosen, traj)
+    return traj
+
+
+def _warn_run(scenario: Scenario, traj: Trajectory) -> None:
+    """Issue, as :class:`Il7Warning`, what a run of ``scenario`` says to distrust (its notes) and
+    the doses or settings after its last output time, which it does not show."""
+    late = scenario.beyond_output_note(
         "the run does not show", "give a later end: scenario.with_output(t_end=...)"
     )
     for note in (*traj.notes, *((late,) if late else ())):
         _warn(note)
-    return traj
 
 
 def compare(
@@ -93,13 +99,9 @@ def compare(
     """
     from il7.comparison import compare as run_beside
 
-    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    chosen = load_scenario(scenario)
     comparison = run_beside(chosen, data, overrides=overrides)
-    late = chosen.beyond_output_note(
-        "the run does not show", "give a later end: scenario.with_output(t_end=...)"
-    )
-    for note in (*comparison.trajectory.notes, *((late,) if late else ())):
-        _warn(note)
+    _warn_run(chosen, comparison.trajectory)
     return comparison
 
 
@@ -129,7 +131,7 @@ def export_sbml(
     if scenario is None:
         text = model_sbml()
     else:
-        chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        chosen = load_scenario(scenario)
         warn_notes(chosen, overrides, unseen=UNSEEN)
         text = scenario_sbml(chosen, overrides=overrides)
     if path is not None:

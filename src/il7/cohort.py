@@ -299,7 +299,7 @@ def run(
         raise Il7Error(
             f"threshold (--threshold) {threshold!r}: give a positive number of alloreactive cells, e.g. 3.25e7"
         )
-    chosen = scenario if isinstance(scenario, Scenario) else load(scenario)
+    chosen = load(scenario)
     if chosen.time_unit != "day" or chosen.t_end < 100:
         raise Il7Error(
             f"scenario '{chosen.name}': the cohort reads serum IL-7 on days +7 and +14 and acute GVHD to "

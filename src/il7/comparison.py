@@ -179,7 +179,7 @@ def compare(
     """
     from il7.simulate import simulate
 
-    chosen = scenario if isinstance(scenario, Scenario) else load(scenario)
+    chosen = load(scenario)
     measurements = in_scenario(given_measurements(data, chosen.time_unit), chosen, at_dose="before")
     doses = [d.time for d in chosen.boluses]
     reads = [

@@ -106,8 +106,7 @@ def scenario_sbml(
     """
     import libsbml
 
-    if not isinstance(scenario, Scenario):
-        scenario = load(scenario)
+    scenario = load(scenario)  # a Scenario comes back as it is
     resolved = scenario_overrides(scenario, overrides)
     doc = libsbml.readSBMLFromString(build.sbml())
     model = doc.getModel()
@@ -316,8 +315,7 @@ def write_omex(
     import libcombine
     import libsbml
 
-    if not isinstance(scenario, Scenario):
-        scenario = load(scenario)
+    scenario = load(scenario)  # a Scenario comes back as it is
     steps = _uniform_steps(scenario)  # refuse an uneven grid before the run
     warn_notes(scenario, overrides, unseen=UNSEEN)
     path = Path(path)

@@ -233,8 +233,7 @@ def write_scenario(
         folder, data, scenario if isinstance(scenario, (str, Path)) else getattr(scenario, "file", None)
     )
     check_folder(folder, _COMMAND, "-o")
-    if not isinstance(scenario, Scenario):
-        scenario = load(scenario)
+    scenario = load(scenario)  # a Scenario comes back as it is
     warn_notes(scenario, overrides)  # once: the problem is built from several documents
     measurements = in_scenario(given_measurements(data, scenario.time_unit), scenario)
     ids = _estimable(scenario, estimate)

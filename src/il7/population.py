@@ -513,8 +513,7 @@ def population(
         the last output time, once for all patients (:func:`il7.simulate.warn_notes`); the runs
         that fail are in :attr:`Population.failed`.
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load(scenario)
+    scenario = load(scenario)  # a Scenario comes back as it is
     where = f"population of scenario '{scenario.name}'"
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 2 <= n <= MAX_PATIENTS:
         raise Il7Error(f"{where}: n (--n) {n!r} must be a whole number of patients from 2 to {MAX_PATIENTS}")

@@ -306,8 +306,7 @@ def sensitivities(
         says it (a value outside its bounds, a dose far above the studied ones), once for all the
         runs (:func:`il7.simulate.warn_notes`).
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load(scenario)
+    scenario = load(scenario)  # a Scenario comes back as it is
     where = f"sensitivity of scenario '{scenario.name}'"
     if not isinstance(readout, str) or readout not in known_readouts():
         raise Il7Error(

@@ -215,8 +215,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         The model could not be integrated or brought to steady state; the message names the
         scenario, the time and a suggestion.
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load(scenario)
+    scenario = load(scenario)  # a Scenario comes back as it is
     resolved, said = checked_overrides(scenario, overrides)
     eng = engine()
     try:
