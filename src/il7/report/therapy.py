@@ -220,7 +220,7 @@ def _antibody_population_figure(out: Path) -> str:
         "anti_cd127_memory_cd4_falls, for Herold 2019 saw memory CD4 fall more than naive CD8, where the "
         "model's memory CD4 survive without IL-7 (an assumption) and fall less; and "
         "anti_cd127_single_iv_leaves_t_cells, for Ellis 2019 saw no meaningful change after one 2 mg/kg IV "
-        "dose, where the model's naive CD4 fall by a quarter. Bands: middle 50% and 90%. Data: "
+        "dose, where the model's naive CD4 fall by a fifth. Bands: middle 50% and 90%. Data: "
         "anti_cd127_population.csv (percentiles), anti_cd127_patients.csv (each patient)."
     )
     return "<h3>Anti-IL-7Ralpha blockade in virtual patients</h3>" + embed(
