@@ -167,3 +167,25 @@ def test_a_file_may_say_days_or_hours_and_carry_comment_lines(tmp_path: Path) ->
     data.write_text("readout,time [s],measurement\nIL7_serum_total,2,4000\n")
     with pytest.raises(il7.Il7Error, match=r"the time column's unit 's' is unknown"):
         read_measurements(data)
+
+
+def test_rows_of_one_dose_arm_run_at_that_dose_and_two_arms_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "arm.csv"
+    data.write_text("readout,time [day],measurement,dose\nCD4_blood,28,1800,30 ug/kg\n")
+    at_30 = il7.simulate(il7.load_scenario("sportes_2008").with_dose("30 ug/kg"))
+    expected = float(np.interp(28.0, at_30.time, at_30["CD4_blood"]))
+    assert il7.compare("sportes_2008", data).model == pytest.approx([expected], rel=1e-6)
+    # --dose beside the column would set the doses twice
+    with pytest.raises(SystemExit) as stop:
+        main(["simulate", "sportes_2008", "--data", str(data), "--dose", "10"])
+    err = capsys.readouterr().err.strip()
+    assert stop.value.code == 2 and "--dose '10' and the dose column of" in err and len(err.splitlines()) == 1
+    data.write_text(
+        "readout,time [day],measurement,dose\nCD4_blood,28,1800,30 ug/kg\nCD4_blood,28,1200,3 ug/kg\n"
+    )
+    with pytest.raises(
+        il7.Il7Error, match=r"arm.csv:3: the measurements name 2 dose arms \(30 ug/kg, 3 ug/kg\)"
+    ):
+        il7.compare("sportes_2008", data)

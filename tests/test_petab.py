@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import yaml
 
-from il7 import Il7Error, build, experiments, export_petab, simulate
+from il7 import Il7Error, build, experiments, export_petab, load_scenario, simulate
 from il7.calibrate import load_data
 from il7.petab_export import S3C_ESTIMATED, _check_unmoved, _s3c_well
 
@@ -394,3 +394,78 @@ def test_a_repeated_row_is_said_and_a_missing_sigma_or_early_time_named_where(tm
         Il7Error, match=r"early.csv:2: a measurement of CD4_blood at -0.1 h \(day -0.00416667\) comes before"
     ):
         export_petab(tmp_path / "r", scenario="sportes_2008", data=early, estimate=["ka_rIL7_sc"])
+
+
+# ---- dose arms ------------------------------------------------------------------------------------
+
+ARMS = ("3 ug/kg", "60 ug/kg", "30 ug/kg")  # Sportes 2008's arms, not in dose order
+ARM_DAYS = (1.0, 14.5, 28.0)
+
+
+@pytest.fixture(scope="module")
+def arms_problem(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, np.ndarray]]:
+    """sportes_2008 measured in three dose arms (a dose column): il7's CD4 at each arm, +5%."""
+    folder = tmp_path_factory.mktemp("arms")
+    truth, lines = {}, ["readout,time [day],measurement,dose"]
+    for arm in ARMS:
+        traj = simulate(load_scenario("sportes_2008").with_dose(arm))
+        truth[arm] = np.array([np.interp(d, traj.time, traj["CD4_blood"]) for d in ARM_DAYS])
+        lines += [
+            f"CD4_blood,{d},{float(1.05 * y)!r},{arm}" for d, y in zip(ARM_DAYS, truth[arm], strict=True)
+        ]
+    data = folder / "arms.csv"
+    data.write_text("\n".join(lines) + "\n")
+    return export_petab(folder / "petab", scenario="sportes_2008", data=data, estimate="ka_rIL7_sc"), truth
+
+
+def test_dose_arms_are_conditions_that_set_every_bolus_share(
+    arms_problem: tuple[Path, dict[str, np.ndarray]],
+) -> None:
+    import petab
+
+    problem = petab.v1.Problem.from_yaml(arms_problem[0])
+    assert not petab.v1.lint.lint_problem(problem)
+    # one condition per arm in the data's order, each bolus relative to the largest (60 ug/kg)
+    shares = problem.condition_df["dose_scale"]
+    assert list(shares.index) == ["arm_1", "arm_2", "arm_3"]
+    assert list(shares) == pytest.approx([0.05, 1.0, 0.5], rel=1e-12)
+    assert list(problem.condition_df["conditionName"]) == [f"{arm} arm" for arm in ARMS]
+    assert sorted(set(problem.measurement_df["simulationConditionId"])) == ["arm_1", "arm_2", "arm_3"]
+    readme = (arms_problem[0].parent / "README.md").read_text()
+    assert "Scenario 'sportes_2008'" in readme and "`arm_1` 3 ug/kg" in readme
+
+
+def test_pypesto_and_copasi_run_each_dose_arm_as_il7(
+    arms_problem: tuple[Path, dict[str, np.ndarray]], tmp_path: Path
+) -> None:
+    # the first dose, at time 0, follows the arm too: roadrunner fires an event at time 0 before a
+    # condition's values are set, so the model starts it through an initial assignment instead
+    import petab
+    from basico.petab.core import PetabSimulator
+    from pypesto.petab import PetabImporter
+
+    yaml_file, truth = arms_problem
+    petab_problem = petab.v1.Problem.from_yaml(yaml_file)
+    problem = PetabImporter(
+        petab_problem, output_folder=str(tmp_path / "pypesto"), simulator_type="roadrunner"
+    ).create_problem()
+    x = np.asarray(petab_problem.x_nominal_free_scaled, dtype=float)
+    result = problem.objective(x, return_dict=True)
+    copasi = PetabSimulator(petab_problem, working_dir=str(tmp_path / "copasi")).simulate()
+    for i, arm in enumerate(ARMS, 1):
+        got = np.asarray(result["simulation_results"][f"arm_{i}"]["obs_CD4_blood"])[-len(ARM_DAYS) :]
+        np.testing.assert_allclose(got, truth[arm], rtol=1e-3, err_msg=f"pyPESTO, {arm}")
+        rows = copasi[copasi["simulationConditionId"] == f"arm_{i}"].sort_values("time")
+        np.testing.assert_allclose(rows["simulation"], truth[arm], rtol=1e-3, err_msg=f"COPASI, {arm}")
+    # the arms differ: 3 ug/kg barely moves CD4 by day 28, 60 ug/kg triples it
+    assert truth["60 ug/kg"][-1] > 2 * truth["3 ug/kg"][-1]
+
+
+def test_rows_without_their_arm_or_with_a_bad_dose_are_refused_where(tmp_path: Path) -> None:
+    data = tmp_path / "arms.csv"
+    data.write_text("readout,time [day],measurement,dose\nCD4_blood,28,1800,30 ug/kg\nCD4_blood,7,1000,\n")
+    with pytest.raises(Il7Error, match=r"arms.csv:3: no dose, where other measurements name their arm's"):
+        export_petab(tmp_path / "p", scenario="sportes_2008", data=data, estimate="ka_rIL7_sc")
+    data.write_text("readout,time [day],measurement,dose\nCD4_blood,28,1800,-3 ug/kg\n")
+    with pytest.raises(Il7Error, match=r"arms.csv:2: dose '-3 ug/kg': the amount is negative"):
+        export_petab(tmp_path / "p", scenario="sportes_2008", data=data, estimate="ka_rIL7_sc")

@@ -186,7 +186,7 @@ def export_petab(
     """Write a PEtab v1 calibration problem into ``folder`` and return its ``problem.yaml``.
 
     Without ``scenario``: Gonnord 2018 S3C, pSTAT5 against IL-7 at 10 min (:func:`il7.petab_export.write_s3c`).
-    With ``scenario``, ``data`` (a .csv/.tsv file, or a pandas DataFrame, of readout, time [UNIT], measurement[, sigma]) and the ids to
+    With ``scenario``, ``data`` (a .csv/.tsv file, or a pandas DataFrame, of readout, time [UNIT], measurement[, sigma][, dose], a dose column giving a condition per arm) and the ids to
     ``estimate``: that scenario with your measurements (:func:`il7.petab_export.write_scenario`). pyPESTO
     and COPASI run both (see :mod:`il7.petab_export`).
     """

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from il7.errors import warn
+from il7.errors import Il7Error, warn
 from il7.measurements import Measurement, given_measurements, in_scenario
 from il7.scenario import Scenario, load, same_time
 from il7.trajectory import Trajectory, fit_y_axis
@@ -172,7 +172,9 @@ def compare(
         Bad data (naming the file and line), a measurement outside the scenario's run, bad
         overrides; a run that fails to solve (:class:`~il7.errors.SolveError`).
 
-    A measurement at a dose's time is read just before the dose (a trough). What the run says to
+    Rows that name their dose arm (a ``dose`` column) run the scenario at that dose
+    (:meth:`~il7.scenario.Scenario.with_dose`); rows of two arms are refused (``il7 export petab``
+    takes them). A measurement at a dose's time is read just before the dose (a trough). What the run says to
     distrust is in ``comparison.trajectory.notes`` (:func:`il7.compare` issues it as
     :class:`~il7.errors.Il7Warning`); a measured readout that is 0 all through the run, or that the
     model puts :data:`SLIP` times off its measurements, is warned of here.
@@ -180,7 +182,18 @@ def compare(
     from il7.simulate import simulate
 
     chosen = load(scenario)
-    measurements = in_scenario(given_measurements(data, chosen.time_unit), chosen, at_dose="before")
+    given = given_measurements(data, chosen.time_unit)
+    arms = list(dict.fromkeys(m.dose for m in given))
+    if len(arms) > 1:
+        first = next(m for m in given if m.dose != arms[0])
+        raise Il7Error(
+            f"{first.at}the measurements name {len(arms)} dose arms ({', '.join(a or 'none given' for a in arms)}), and a "
+            "comparison is one run: keep one arm's rows (it then runs at that dose), or write every arm as a "
+            "condition of a PEtab problem with il7 export petab --scenario ... --data FILE"
+        )
+    if arms[0] is not None:  # the arm the rows name: the run gives every bolus that amount
+        chosen = chosen.with_dose(arms[0], where=f"{given[0].at}dose '{arms[0]}'")
+    measurements = in_scenario(given, chosen, at_dose="before")
     doses = [d.time for d in chosen.boluses]
     reads = [
         m.time - BEFORE_DOSE if any(same_time(m.time, d) for d in doses) else m.time for m in measurements

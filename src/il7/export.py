@@ -75,7 +75,11 @@ il7 records a scenario's changes by running it to that time."""
 
 
 def scenario_sbml(
-    scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = None, fold_start: bool = True
+    scenario: Scenario | str,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    fold_start: bool = True,
+    dose_scale: str | None = None,
 ) -> str:
     """The model with ``scenario`` in it, as SBML Level 3 Version 2.
 
@@ -89,6 +93,11 @@ def scenario_sbml(
         Write the changes made at model time 0 (a first dose) into the start values, as SimBiology
         needs (it fires no event at time 0); ``False`` writes them as events too, so that every
         number il7 computed for a change sits in an event (:mod:`il7.petab_export` compares them).
+    dose_scale
+        The id of a new parameter (value 1) that multiplies every bolus, so that a PEtab condition
+        can set a dose arm (:func:`il7.petab_export.write_scenario`): in the events, and in an
+        initial assignment of the species a first dose goes into (with ``fold_start``; tools fire
+        an event at time 0 before a condition's values are set, roadrunner among them).
 
     Returns
     -------
@@ -133,7 +142,25 @@ def scenario_sbml(
             "export it: set the volume before the steady state instead (the -inf period or --set)"
         )
 
+    if dose_scale is not None:
+        scale = model.createParameter()
+        scale.setId(dose_scale)  # no name: COPASI's PEtab importer finds a condition's column by name
+        scale.setValue(1.0)
+        scale.setUnits("dimensionless")
+        scale.setConstant(True)
+    first_doses = [c for hour, made in log if hour == 0.0 for c in made if c.add]
+    if dose_scale is not None and len({c.target for c in first_doses}) < len(first_doses):
+        raise Il7Error(
+            f"scenario '{scenario.name}' gives two doses into one place at its start, which one initial "
+            "assignment cannot follow per dose arm; give the arms' doses in separate scenarios"
+        )
+    unfolded = {c.target: amounts[c.target] for c in first_doses}  # the start before a first dose
     folded = fold_start and _fold_start(model, log, values, amounts)
+    if dose_scale is not None and first_doses and not folded:
+        raise Il7Error(
+            f"scenario '{scenario.name}': its first dose comes with a change that cannot be written as a "
+            "start value, so its size cannot follow a dose arm; give the arms' doses in separate scenarios"
+        )
     if folded:
         log = [(hour, made) for hour, made in log if hour != 0.0]
     for key, value in values.items():
@@ -151,13 +178,19 @@ def scenario_sbml(
             species.setInitialAmount(amount)
         else:
             species.setInitialConcentration(amount / values[species.getCompartment()])
+    if dose_scale is not None:
+        for c in first_doses:  # species = its start + dose_scale x the first dose
+            assignment = model.createInitialAssignment()
+            assignment.setSymbol(c.target)
+            started = _number(libsbml, unfolded[c.target], "item")
+            assignment.setMath(_assigned(libsbml, model, c, dose_scale, start=started))
     hours = TIME_UNITS[scenario.time_unit]
     start = start_time(scenario)
     for k, (hour, made) in enumerate([entry for entry in log if entry[1]], start=1):
         name = f"{clock(hour / hours + start, scenario.time_unit)}: " + ", ".join(
             _said(model, c) for c in made
         )
-        _event(libsbml, model, f"change_{k}", name, hour, made)
+        _event(libsbml, model, f"change_{k}", name, hour, made, dose_scale)
     taxon = vocabulary()["contexts"][scenario.context].get("taxon")
     if taxon is not None:  # the model's own annotation (Homo sapiens) stands otherwise
         _set_taxon(libsbml, model, taxon)
@@ -490,8 +523,11 @@ def output_hours(scenario: Scenario) -> tuple[float, ...]:
     return tuple((t - start) * hours for t in scenario.times)
 
 
-def _event(lib: Any, model: Any, eid: str, name: str, hour: float, made: list[Change]) -> None:
-    """An event at ``hour`` (model time) that makes the changes ``made``, in their order."""
+def _event(
+    lib: Any, model: Any, eid: str, name: str, hour: float, made: list[Change], dose_scale: str | None = None
+) -> None:
+    """An event at ``hour`` (model time) that makes the changes ``made``, in their order (each
+    bolus times the parameter ``dose_scale``, where given)."""
     event = model.createEvent()
     event.setId(eid)
     event.setName(name)
@@ -509,7 +545,7 @@ def _event(lib: Any, model: Any, eid: str, name: str, hour: float, made: list[Ch
             target.setConstant(False)  # SBML: what an event assigns is not constant
         assignment = event.createEventAssignment()
         assignment.setVariable(change.target)
-        assignment.setMath(_assigned(lib, model, change))
+        assignment.setMath(_assigned(lib, model, change, dose_scale))
 
 
 def _unit(model: Any, change: Change) -> str:
@@ -521,9 +557,16 @@ def _unit(model: Any, change: Change) -> str:
     return str(model.getParameter(change.target).getUnits() or "dimensionless")
 
 
-def _assigned(lib: Any, model: Any, change: Change) -> Any:
-    """The value a change gives its target: the set value, or the target plus the bolus."""
+def _assigned(
+    lib: Any, model: Any, change: Change, dose_scale: str | None = None, *, start: Any = None
+) -> Any:
+    """The value a change gives its target: the set value, or the target (or the amount ``start``,
+    an AST node) plus the bolus (times the parameter ``dose_scale``, where given)."""
     value = _number(lib, change.value, _unit(model, change))
+    if change.add and dose_scale is not None:
+        factor = lib.ASTNode(lib.AST_NAME)
+        factor.setName(dose_scale)
+        value = _op(lib, lib.AST_TIMES, factor, value)
     species = model.getSpecies(change.target)
     if species is None:
         return value
@@ -533,8 +576,15 @@ def _assigned(lib: Any, model: Any, change: Change) -> Any:
         value = _op(lib, lib.AST_DIVIDE, value, volume)
     if not change.add:
         return value
-    current = lib.ASTNode(lib.AST_NAME)
-    current.setName(change.target)
+    if start is None:
+        current = lib.ASTNode(lib.AST_NAME)
+        current.setName(change.target)
+    elif species.getHasOnlySubstanceUnits():
+        current = start
+    else:  # the start amount as a concentration, as the bolus above
+        volume = lib.ASTNode(lib.AST_NAME)
+        volume.setName(species.getCompartment())
+        current = _op(lib, lib.AST_DIVIDE, start, volume)
     return _op(lib, lib.AST_PLUS, current, value)
 
 

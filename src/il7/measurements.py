@@ -25,10 +25,8 @@ MAX_LISTED = 10
 """Most faulty rows one message lists (it counts the rest)."""
 MAX_BYTES = 100_000_000
 """Largest measurement file read: far above any study's table, far below what fills memory."""
-_COLUMNS = ("readout", "time", "measurement", "sigma", "unit")  # of a measurement file
-_EXPECTED = (
-    "readout, time [UNIT], measurement and optionally sigma and unit"  # the columns, as messages say them
-)
+_COLUMNS = ("readout", "time", "measurement", "sigma", "unit", "dose")  # of a measurement file
+_EXPECTED = "readout, time [UNIT], measurement and optionally sigma, unit and dose"  # the columns, as messages say them
 _TIME_COLUMN = re.compile(r"time\s*\[\s*([^\]]*?)\s*\]")
 """The time column's header, with its unit: ``time [day]``, as il7 simulate --out writes it."""
 _TIME_SAID = {
@@ -73,6 +71,9 @@ class Measurement:
     sigma: float | None  # standard deviation of the noise, same unit; None: estimate it
     where: str = ""  # the file and line it was read from ('' when given in Python), for messages
     time_unit: str | None = None  # min, h, day or week (a file's header says it); None: the scenario's
+    dose: str | None = (
+        None  # the arm: each bolus's amount, as --dose takes it ('30 ug/kg'); None: the scenario's
+    )
 
     @property
     def at(self) -> str:
@@ -90,7 +91,9 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     """Read a measurement file: CSV or TSV with columns ``readout``, ``time [UNIT]`` (``min``,
     ``h``, ``day`` or ``week``, as ``il7 simulate --out`` writes it; ``days``, ``hours`` and the
     like are read as those), ``measurement`` and optionally
-    ``sigma``; values in the readout's unit. A time column without its unit is refused: hours read
+    ``sigma``; values in the readout's unit. An optional ``dose`` column names the dose arm a row
+    was measured in, every bolus of the scenario at that amount, as ``il7 simulate --dose`` takes
+    it (``30 ug/kg``; a bare number is in the unit of the scenario's doses). A time column without its unit is refused: hours read
     as days put every measurement 24 times too late. The measurements' unit may be said, per row in
     a ``unit`` column or for all in the header (``measurement [pg/mL]``), and each must then be its
     readout's (``il7 readouts``) or one il7 converts to it (:data:`_CONVERTED`: ng/mL for pg/mL,
@@ -211,6 +214,7 @@ def given_measurements(data: object, time_unit: str) -> list[Measurement]:
             f"time [{time_unit}]": [m.time_in(time_unit) for m in items],
             "measurement": [m.value for m in items],
             **({"sigma": [m.sigma for m in items]} if any(m.sigma is not None for m in items) else {}),
+            **({"dose": [m.dose or "" for m in items]} if any(m.dose for m in items) else {}),
         }
     )
     return _measurements(frame.to_csv(index=False), ",", "Measurement", ".csv", frame=True)
@@ -218,7 +222,7 @@ def given_measurements(data: object, time_unit: str) -> list[Measurement]:
 
 def measurements_from_frame(frame: pd.DataFrame) -> list[Measurement]:
     """The measurements in a pandas DataFrame with a measurement file's columns (``readout``,
-    ``time [UNIT]``, ``measurement``, optionally ``sigma``), checked as a file's are; a problem
+    ``time [UNIT]``, ``measurement``, optionally ``sigma``, ``unit`` and ``dose``), checked as a file's are; a problem
     names the row by its position, ``DataFrame row 0`` for the first."""
     return _measurements(frame.to_csv(index=False), ",", "DataFrame", ".csv", frame=True)
 
@@ -290,8 +294,8 @@ def _measurements(
             why = " (a column without a name: a trailing separator?)"
         elif strangers:
             why = (
-                f" (unknown: {', '.join(strangers)}; a standard deviation goes in sigma, a unit in unit, anything else in "
-                "another file)"
+                f" (unknown: {', '.join(strangers)}; a standard deviation goes in sigma, a unit in unit, a dose arm's "
+                "amount in dose, anything else in another file)"
             )
         elif unknown and not [c for c in missing if c not in (lowered(x) for x in columns)]:
             why = " (write the names in lower case)"
@@ -377,7 +381,7 @@ def _row(
         sigma = _number(row["sigma"], f"{where}: sigma") * factor
         if sigma <= 0:
             raise Il7Error(f"{where}: sigma {sigma:g} must be positive (the noise's standard deviation)")
-    return Measurement(readout, time, value, sigma, where, time_unit)
+    return Measurement(readout, time, value, sigma, where, time_unit, row.get("dose") or None)
 
 
 def _fractions() -> frozenset[str]:

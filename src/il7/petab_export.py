@@ -38,7 +38,7 @@ from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
 from il7.measurements import Measurement, given_measurements, in_scenario
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
-from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load
+from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load, vocabulary
 from il7.simulate import not_a_parameter, readout_unit, scenario_overrides, start_time, warn_notes
 
 S3C_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
@@ -54,6 +54,9 @@ _FILES = {
     "readme": "README.md",
 }
 _COMMAND = "il7 export petab"  # names the marker of the folders it fills (il7.files)
+DOSE_SCALE = "dose_scale"
+"""The parameter a problem with dose arms sets per condition: every bolus relative to the arm
+with the most (:func:`write_scenario`)."""
 _S3C_MINUTES = 10.0  # Gonnord 2018 S3C: pSTAT5 read 10 min after IL-7
 
 
@@ -190,12 +193,19 @@ def write_scenario(
 ) -> Path:
     """Write ``scenario`` with measurements of its readouts as a PEtab v1 problem in ``folder``.
 
-    One condition (the scenario), the model as :func:`il7.export.scenario_sbml` writes it, an
+    One condition (the scenario; one per dose arm where the data have a ``dose`` column), the
+    model as :func:`il7.export.scenario_sbml` writes it, an
     observable per measured readout (its value in il7's unit; a species as its amount), normal
     noise with the given ``sigma`` or, where the data give none, an estimated standard deviation
     ``sigma_<readout>`` per readout, and the parameters in ``estimate`` (nominal value il7's,
     bounds from the parameter table). PEtab's time is in hours from where il7 starts integrating
     the scenario (its first change or output time); each measurement's time is moved there.
+
+    Measurements that name their dose arm (a ``dose`` column, each bolus's amount as ``il7
+    simulate --dose`` takes it) give a condition per arm: the model is written at the arm with the
+    most drug, with every bolus multiplied by the parameter :data:`DOSE_SCALE` (later ones in
+    their events, a first dose at the start in an initial assignment of the species it goes into),
+    and each condition sets it to its arm's share (0.5 for 30 ug/kg beside 60).
 
     Parameters
     ----------
@@ -236,13 +246,17 @@ def write_scenario(
     scenario = load(scenario)  # a Scenario comes back as it is
     warn_notes(scenario, overrides)  # once: the problem is built from several documents
     measurements = in_scenario(given_measurements(data, scenario.time_unit), scenario)
+    arms = _arms(scenario, measurements)  # {dose as written: (scenario at that dose, its share)}
+    described = scenario  # the README's heading: the scenario as given, not its largest arm
+    if arms:  # written at the arm with the most drug, which every check then runs
+        scenario = max(arms.values(), key=lambda arm: arm[1])[0]
     ids = _estimable(scenario, estimate)
     start = start_time(scenario)
     hours = TIME_UNITS[scenario.time_unit]
-    seen: set[tuple[str, float, float]] = set()
+    seen: set[tuple[str, float, float, str | None]] = set()
     twice = []
     for m in measurements:
-        key = (m.readout, m.time, m.value)
+        key = (m.readout, m.time, m.value, m.dose)
         if key in seen:
             twice.append(m)
         seen.add(key)
@@ -267,7 +281,7 @@ def write_scenario(
             raise Il7Error(
                 f"{r}: the measurements are all 0, so their noise cannot be estimated; give a sigma column"
             )
-    text = scenario_sbml(scenario, overrides=overrides)
+    text = scenario_sbml(scenario, overrides=overrides, dose_scale=DOSE_SCALE if arms else None)
     doc = libsbml.readSBMLFromString(text)
     parameters = _estimated(doc.getModel(), ids)  # checks the values the scenario gives them
     _check_unmoved(scenario, overrides, ids)
@@ -311,16 +325,67 @@ def write_scenario(
     rows = [
         {
             "observableId": f"obs_{m.readout}",
-            "simulationConditionId": "scenario",
+            "simulationConditionId": _condition(arms, m.dose),
             "measurement": m.value,
             "time": (m.time - start) * hours,
             "noiseParameters": m.sigma if m.sigma is not None else f"sigma_{m.readout}",
         }
         for m in measurements
     ]
-    conditions = [{"conditionId": "scenario", "conditionName": scenario.name}]
-    readme = scenario_readme(scenario, start, hours, ids, readouts, noise, resolved)
+    conditions: list[dict[str, Any]] = (
+        [
+            {"conditionId": _condition(arms, dose), "conditionName": f"{dose} arm", DOSE_SCALE: share}
+            for dose, (_, share) in arms.items()
+        ]
+        if arms
+        else [{"conditionId": "scenario", "conditionName": scenario.name}]
+    )
+    readme = scenario_readme(described, start, hours, ids, readouts, noise, resolved, arms=list(arms))
     return _write(folder, libsbml.writeSBMLToString(doc), conditions, rows, observables, parameters, readme)
+
+
+def _arms(scenario: Scenario, measurements: list[Measurement]) -> dict[str, tuple[Scenario, float]]:
+    """The dose arms the measurements name, in order: each arm's scenario
+    (:meth:`Scenario.with_dose`) and its bolus relative to the arm with the most drug (1 there; 1
+    for every arm when all give none); empty when no measurement names one."""
+    if all(m.dose is None for m in measurements):
+        return {}
+    lacking = next((m for m in measurements if m.dose is None), None)
+    if lacking is not None:
+        raise Il7Error(
+            f"{lacking.at}no dose, where other measurements name their arm's; give every row its "
+            "arm's dose (the scenario's own too), or none"
+        )
+    arms: dict[str, Scenario] = {}
+    for m in measurements:
+        if m.dose is not None and m.dose not in arms:
+            arms[m.dose] = scenario.with_dose(m.dose, where=f"{m.at}dose '{m.dose}'")
+    kinds = {units.DOSE_UNITS[s.boluses[0].unit][0].endswith("_per_litre") for s in arms.values()}
+    if len(kinds) > 1:
+        first = next(iter(arms))
+        raise Il7Error(
+            f"dose: the arms mix concentrations and amounts ({first} and others); give every arm's dose "
+            "in one kind of unit"
+        )
+    table = {p.id: p for p in build.parameters()}
+    mw_id = vocabulary()["drugs"][scenario.boluses[0].drug]["molecular_weight"]
+    mw = float(table[mw_id].value or 0.0) * 1e3  # kDa to g/mol
+
+    def per_bolus(s: Scenario) -> float:
+        d = s.boluses[0]  # an arm gives every bolus the same amount
+        return units.molecules(d.amount, d.unit, mw=mw, volume=1.0, body_weight_kg=s.body_weight_kg)
+
+    amounts = {dose: per_bolus(s) for dose, s in arms.items()}
+    most = max(amounts.values())
+    # 12 digits: 3 ug/kg beside 60 is 0.05, not 0.049999999999999996
+    return {dose: (s, float(f"{amounts[dose] / most:.12g}") if most > 0 else 1.0) for dose, s in arms.items()}
+
+
+def _condition(arms: Mapping[str, object], dose: str | None) -> str:
+    """A condition's id: ``scenario`` without arms, else ``arm_1``, ``arm_2``, ... in the data's order."""
+    if not arms or dose is None:
+        return "scenario"
+    return f"arm_{list(arms).index(dose) + 1}"
 
 
 def _estimable(scenario: Scenario, estimate: Sequence[str] | str) -> list[str]:

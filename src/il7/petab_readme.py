@@ -73,6 +73,8 @@ def scenario_readme(
     readouts: tuple[str, ...],
     noise: Mapping[str, str],
     overrides: Mapping[str, float],
+    *,
+    arms: list[str] | None = None,
 ) -> str:
     estimated = ", ".join(f"`{pid}`" for pid in ids)
     described = {
@@ -86,10 +88,7 @@ def scenario_readme(
 
 {scenario.description}
 
-- `model.xml`: the scenario as `il7 export sbml` writes it with `--scenario` (and the `--set` or
-  `--dose` given to `il7 export petab`, if any): species at
-  its starting state with the changes at time 0 (a first dose) made, later doses and settings as
-  events. PEtab time is in hours from
+{_model(arms)} PEtab time is in hours from
   {clock(start, scenario.time_unit)} of the scenario (a measurement at {scenario.time_unit} t is at
   (t {"+" if start < 0 else "-"} {abs(start):g}) x {hours:g} h).
 - `observables.tsv`: one observable per measured readout, in il7's units (`il7 readouts`), with
@@ -101,6 +100,23 @@ Only parameters that leave the starting state and the events as written can be e
 checked each by exporting again with it at both bounds, and that it changes a measured readout.{_changed(overrides)}
 
 {_how(per_row="per row" in noise.values())}"""
+
+
+def _model(arms: list[str] | None) -> str:
+    """The README's line on the model: as export sbml writes it, or with a condition per dose arm."""
+    if not arms:
+        return """- `model.xml`: the scenario as `il7 export sbml` writes it with `--scenario` (and the `--set` or
+  `--dose` given to `il7 export petab`, if any): species at
+  its starting state with the changes at time 0 (a first dose) made, later doses and settings as
+  events."""
+    listed = ", ".join(f"`arm_{i}` {dose}" for i, dose in enumerate(arms, 1))
+    return f"""- `model.xml`: the scenario as `il7 export sbml` writes it with `--scenario` (and the `--set`
+  given to `il7 export petab`, if any), at the dose arm with the most drug: species at its
+  starting state, later doses and settings as events, and each bolus multiplied by the parameter
+  `dose_scale` (1 in the file): in its event, or, for a first dose at time 0, in an initial
+  assignment of the species it goes into (the start plus `dose_scale` times the dose).
+- `conditions.tsv`: a condition per dose arm of the measurements ({listed}), each setting
+  `dose_scale` to its arm's bolus relative to that arm's."""
 
 
 def _how(*, per_row: bool = False, optimum: str = "") -> str:

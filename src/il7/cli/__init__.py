@@ -191,8 +191,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--data",
         metavar="FILE",
-        help="your measurements (.csv or .tsv: readout, time [UNIT], measurement, optionally sigma "
-        "and unit): the run adds their readouts and times (a sample at a dose's time meets the level "
+        help="your measurements (.csv or .tsv: readout, time [UNIT], measurement, optionally sigma, "
+        "unit and dose, the rows' dose arm, at which the scenario then runs): the run adds their readouts and times (a sample at a dose's time meets the level "
         "just before it), prints each beside the model and model / measured per readout, and --plot "
         "draws them on the run; nothing is fitted",
     )
@@ -245,8 +245,9 @@ def _parser() -> argparse.ArgumentParser:
         "--data",
         metavar="FILE",
         help="petab with --scenario: measurements, a .csv or .tsv with columns readout, time [UNIT] "
-        "(min, h, day or week, as il7 simulate --out writes it), measurement (the readout's unit, see il7 readouts) and optionally sigma and unit (each row's must "
-        "be its readout's; or measurement [UNIT] in the header)",
+        "(min, h, day or week, as il7 simulate --out writes it), measurement (the readout's unit, see il7 readouts) and optionally sigma, unit (each row's must "
+        "be its readout's; or measurement [UNIT] in the header) and dose (each row's dose arm, as --dose "
+        "takes it: a condition per arm)",
     )
     exp.add_argument(
         "--estimate",

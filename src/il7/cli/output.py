@@ -51,6 +51,20 @@ def chosen_scenario(args: argparse.Namespace) -> Scenario:
         return chosen.with_dose(args.dose, where=f"--dose '{args.dose}'")
 
 
+def no_dose_twice(args: argparse.Namespace) -> None:
+    """Refuse ``--dose`` beside a data file whose ``dose`` column names the arms: both would set
+    the doses, and one would silently win."""
+    if args.dose is None or not args.data:
+        return
+    from il7.measurements import read_measurements
+
+    if any(m.dose for m in read_measurements(args.data)):
+        raise Il7Error(
+            f"--dose '{args.dose}' and the dose column of {args.data} both set the doses; give them once: "
+            "in the column (each row's arm), or with --dose and a file without that column"
+        )
+
+
 def shaped(args: argparse.Namespace, chosen: Scenario) -> Scenario:
     """``chosen`` with the output the command line asks (``--t-end``, ``--step``, ``--readouts``)."""
     chosen = chosen.with_output(t_end=args.t_end, step=args.step)

@@ -14,6 +14,7 @@ from il7.cli.output import (
     PLOT_SUFFIXES,
     chosen_scenario,
     console,
+    no_dose_twice,
     note_unseen,
     noted_warnings,
     output_files,
@@ -106,6 +107,7 @@ def _simulate(args: argparse.Namespace) -> None:
     from il7.trajectory import FILE_SUFFIXES
 
     output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
+    no_dose_twice(args)
     chosen = shaped(args, chosen_scenario(args))
     comparison = None
     if args.data:
@@ -283,6 +285,7 @@ def _export_petab(args: argparse.Namespace) -> None:
             raise Il7Error(
                 "export petab --scenario needs what to estimate: add --estimate ID, e.g. ka_rIL7_sc"
             )
+        no_dose_twice(args)
         chosen = chosen_scenario(args)
         with noted_warnings():  # a dose far above the studied ones, a value outside its bounds
             problem = petab_export.write_scenario(
