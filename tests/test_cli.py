@@ -594,7 +594,7 @@ PETAB_DATA = {
         (
             "NOCOLUMN.csv",
             ["--estimate", "ka_rIL7_sc"],
-            "must name readout, time [UNIT], measurement and optionally sigma and unit, and found readout, time [day], value",
+            "must name readout, time [UNIT], measurement and optionally sigma, unit and dose, and found readout, time [day], value",
         ),
         ("NAN.csv", ["--estimate", "ka_rIL7_sc"], "NAN.csv:2: measurement: 'nan' is not finite"),
         ("TEXT.csv", ["--estimate", "ka_rIL7_sc"], "TEXT.csv:2: time: 'day 7' is not a number"),

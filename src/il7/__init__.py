@@ -85,9 +85,10 @@ def compare(
 ) -> Comparison:
     """Run ``scenario`` (with ``overrides``, as :func:`simulate`) beside your measurements in
     ``data`` (a .csv or .tsv file, or a DataFrame, of readout, time [UNIT], measurement and
-    optionally sigma and unit), as ``il7 simulate --data`` does: the measured readouts are added
-    to the run and the measured times to its output times, so that each measurement meets the
-    model at its own time (:mod:`il7.comparison`). Nothing is fitted.
+    optionally sigma, unit and dose), as ``il7 simulate --data`` does: the measured readouts are
+    added to the run and the measured times to its output times, so that each measurement meets
+    the model at its own time (:mod:`il7.comparison`); rows that name one dose arm run the
+    scenario at that dose. Nothing is fitted.
 
     Returns
     -------
