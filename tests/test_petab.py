@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -48,16 +49,22 @@ def test_the_problem_is_valid_petab_with_the_s3c_data(problem_yaml: Path) -> Non
     assert sorted(set(doses)) == pytest.approx(sorted(data.doses_pg_ml))
 
 
-def test_pypesto_reproduces_il7_and_its_likelihood(problem_yaml: Path, tmp_path: Path) -> None:
+def _pypesto(yaml_file: Path, folder: Path) -> tuple[Any, Any, np.ndarray]:
+    """The PEtab problem, pyPESTO's problem of it on RoadRunner, and its nominal free parameters
+    (on their scales)."""
     import petab
     from pypesto.petab import PetabImporter
 
-    petab_problem = petab.v1.Problem.from_yaml(problem_yaml)
+    petab_problem = petab.v1.Problem.from_yaml(yaml_file)
     # output_folder: pyPESTO's default makes ./amici_models in the working directory
     problem = PetabImporter(
-        petab_problem, output_folder=str(tmp_path), simulator_type="roadrunner"
+        petab_problem, output_folder=str(folder), simulator_type="roadrunner"
     ).create_problem()
-    x = np.asarray(petab_problem.x_nominal_free_scaled, dtype=float)
+    return petab_problem, problem, np.asarray(petab_problem.x_nominal_free_scaled, dtype=float)
+
+
+def test_pypesto_reproduces_il7_and_its_likelihood(problem_yaml: Path, tmp_path: Path) -> None:
+    _, problem, x = _pypesto(problem_yaml, tmp_path)
     data = load_data()
     sigma = float(np.max(data.mfi)) / 2.0
     for factor in (1.0, 3.0):  # il7's fitted k_pSTAT5, and three times it
@@ -157,15 +164,8 @@ def test_a_scenario_problem_is_valid_petab(sportes_problem: tuple[Path, dict[str
 def test_pypesto_runs_a_scenario_problem_as_il7(
     sportes_problem: tuple[Path, dict[str, np.ndarray]], tmp_path: Path
 ) -> None:
-    import petab
-    from pypesto.petab import PetabImporter
-
     yaml_file, measured = sportes_problem
-    petab_problem = petab.v1.Problem.from_yaml(yaml_file)
-    problem = PetabImporter(
-        petab_problem, output_folder=str(tmp_path), simulator_type="roadrunner"
-    ).create_problem()
-    x = np.asarray(petab_problem.x_nominal_free_scaled, dtype=float)
+    _, problem, x = _pypesto(yaml_file, tmp_path)
     ka = build_value("ka_rIL7_sc")
     sigma_cd4 = 10 ** x[problem.x_names.index("sigma_CD4_blood")]
     for factor in (1.0, 2.0):
@@ -440,16 +440,10 @@ def test_pypesto_and_copasi_run_each_dose_arm_as_il7(
 ) -> None:
     # the first dose, at time 0, follows the arm too: roadrunner fires an event at time 0 before a
     # condition's values are set, so the model starts it through an initial assignment instead
-    import petab
     from basico.petab.core import PetabSimulator
-    from pypesto.petab import PetabImporter
 
     yaml_file, truth = arms_problem
-    petab_problem = petab.v1.Problem.from_yaml(yaml_file)
-    problem = PetabImporter(
-        petab_problem, output_folder=str(tmp_path / "pypesto"), simulator_type="roadrunner"
-    ).create_problem()
-    x = np.asarray(petab_problem.x_nominal_free_scaled, dtype=float)
+    petab_problem, problem, x = _pypesto(yaml_file, tmp_path / "pypesto")
     result = problem.objective(x, return_dict=True)
     copasi = PetabSimulator(petab_problem, working_dir=str(tmp_path / "copasi")).simulate()
     for i, arm in enumerate(ARMS, 1):
