@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from il7.errors import Il7Error, warn
-from il7.measurements import Measurement, given_measurements, in_scenario
+from il7.measurements import Measurement, dose_arms, given_measurements, in_scenario
 from il7.scenario import Scenario, load, same_time
 from il7.trajectory import Trajectory, fit_y_axis
 
@@ -183,16 +183,16 @@ def compare(
 
     chosen = load(scenario)
     given = given_measurements(data, chosen.time_unit)
-    arms = list(dict.fromkeys(m.dose for m in given))
+    arms = dose_arms(chosen, given)
     if len(arms) > 1:
-        first = next(m for m in given if m.dose != arms[0])
+        first = next(m for m in given if m.dose != given[0].dose)
         raise Il7Error(
-            f"{first.at}the measurements name {len(arms)} dose arms ({', '.join(a or 'none given' for a in arms)}), and a "
-            "comparison is one run: keep one arm's rows (it then runs at that dose), or write every arm as a "
-            "condition of a PEtab problem with il7 export petab --scenario ... --data FILE"
+            f"{first.at}the measurements name {len(arms)} dose arms ({', '.join(arms)}), and a comparison is "
+            "one run: keep one arm's rows (it then runs at that dose), or write every arm as a condition of "
+            "a PEtab problem with il7 export petab --scenario ... --data FILE"
         )
-    if arms[0] is not None:  # the arm the rows name: the run gives every bolus that amount
-        chosen = chosen.with_dose(arms[0], where=f"{given[0].at}dose '{arms[0]}'")
+    if arms:  # the arm the rows name: the run gives every bolus that amount
+        chosen = next(iter(arms.values()))
     measurements = in_scenario(given, chosen, at_dose="before")
     doses = [d.time for d in chosen.boluses]
     reads = [

@@ -181,6 +181,31 @@ def in_scenario(given: list[Measurement], scenario: Scenario, *, at_dose: str = 
     return measurements
 
 
+def dose_arms(scenario: Scenario, measurements: list[Measurement]) -> dict[str, Scenario]:
+    """The dose arms the measurements name (their ``dose``), in the data's order, each as
+    ``scenario`` at that dose (:meth:`~il7.scenario.Scenario.with_dose`); empty when none names one.
+
+    Raises
+    ------
+    Il7Error
+        A row without a dose among rows with one, or a dose the scenario cannot take (naming the
+        file and line).
+    """
+    if all(m.dose is None for m in measurements):
+        return {}
+    lacking = next((m for m in measurements if m.dose is None), None)
+    if lacking is not None:
+        raise Il7Error(
+            f"{lacking.at}no dose, where other measurements name their arm's; give every row its "
+            "arm's dose (the scenario's own too), or none"
+        )
+    arms: dict[str, Scenario] = {}
+    for m in measurements:
+        if m.dose is not None and m.dose not in arms:
+            arms[m.dose] = scenario.with_dose(m.dose, where=f"{m.at}dose '{m.dose}'")
+    return arms
+
+
 def given_measurements(data: object, time_unit: str) -> list[Measurement]:
     """The measurements in ``data``: a measurement file's path (:func:`read_measurements`), a
     pandas DataFrame with its columns (:func:`measurements_from_frame`), or :class:`Measurement`

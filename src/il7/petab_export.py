@@ -36,7 +36,7 @@ from il7 import build, units
 from il7.errors import Il7Error, warn
 from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
-from il7.measurements import Measurement, given_measurements, in_scenario
+from il7.measurements import Measurement, dose_arms, given_measurements, in_scenario
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
 from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load, vocabulary
 from il7.simulate import not_a_parameter, readout_unit, scenario_overrides, start_time, warn_notes
@@ -345,21 +345,11 @@ def write_scenario(
 
 
 def _arms(scenario: Scenario, measurements: list[Measurement]) -> dict[str, tuple[Scenario, float]]:
-    """The dose arms the measurements name, in order: each arm's scenario
-    (:meth:`Scenario.with_dose`) and its bolus relative to the arm with the most drug (1 there; 1
-    for every arm when all give none); empty when no measurement names one."""
-    if all(m.dose is None for m in measurements):
+    """The dose arms the measurements name (:func:`~il7.measurements.dose_arms`), each with its
+    bolus relative to the arm with the most drug (1 there; 1 for every arm when all give none)."""
+    arms = dose_arms(scenario, measurements)
+    if not arms:
         return {}
-    lacking = next((m for m in measurements if m.dose is None), None)
-    if lacking is not None:
-        raise Il7Error(
-            f"{lacking.at}no dose, where other measurements name their arm's; give every row its "
-            "arm's dose (the scenario's own too), or none"
-        )
-    arms: dict[str, Scenario] = {}
-    for m in measurements:
-        if m.dose is not None and m.dose not in arms:
-            arms[m.dose] = scenario.with_dose(m.dose, where=f"{m.at}dose '{m.dose}'")
     kinds = {units.DOSE_UNITS[s.boluses[0].unit][0].endswith("_per_litre") for s in arms.values()}
     if len(kinds) > 1:
         first = next(iter(arms))
