@@ -445,6 +445,32 @@ def test_infusion_errors_are_reported(tmp_path: Path) -> None:
         )
 
 
+def test_an_infusion_duration_with_a_unit_is_refused_with_the_fix() -> None:
+    """Times in a scenario are numbers in its time_unit; '2 day' is told so, not only 'positive'."""
+    from il7.errors import ScenarioError
+    from il7.scenario import load
+
+    with pytest.raises(
+        ScenarioError,
+        match=r"infusion.duration: '2 day' must be a positive time in day \(a number without a unit\)",
+    ):
+        load(
+            {
+                "name": "duration with a unit",
+                "description": "x",
+                "context": "human_body",
+                "time_unit": "day",
+                "periods": [
+                    {
+                        "time": 0,
+                        "infusion": {"drug": "IL7", "rate": 1, "unit": "ug/kg/day", "duration": "2 day"},
+                    }
+                ],
+                "output": {"t_end": 3, "n": 4},
+            }
+        )
+
+
 def test_blood_t_cells_are_occupied_within_hours_while_the_tissues_wait_for_the_antibody() -> None:
     """Blood T cells bind the plasma's antibody within minutes; the T cells in tissue fluid see it
     only as it escapes the capillaries (PS_Ab), over days."""

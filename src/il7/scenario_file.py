@@ -562,7 +562,8 @@ class _Parser:
             ok = False
         if duration is None or duration <= 0:
             self.problem(
-                f"{where}.duration: '{raw.get('duration')}' must be a positive time in {time_unit}{number_hint(raw.get('duration'))}"
+                f"{where}.duration: '{raw.get('duration')}' must be a positive time in {time_unit} (a number without a "
+                f"unit){number_hint(raw.get('duration'))}"
             )
             ok = False
         if time == -math.inf:
