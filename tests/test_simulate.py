@@ -424,49 +424,37 @@ def test_infusion_raises_serum_il7_while_it_runs() -> None:
     assert serum[3] < 0.1 * serum[2]
 
 
-def test_infusion_errors_are_reported(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("infusion", "message"),
+    [
+        (
+            {"drug": "IL7", "rate": 1, "unit": "ug/kg", "duration": -1},
+            r"infusion.unit: 'ug/kg' is not an infusion rate unit.*infusion.duration: '-1' must be a positive time",
+        ),
+        # times in a scenario are numbers in its time_unit; '2 day' is told so, not only 'positive'
+        (
+            {"drug": "IL7", "rate": 1, "unit": "ug/kg/day", "duration": "2 day"},
+            r"infusion.duration: '2 day' must be a positive time in day \(a number without a unit\)",
+        ),
+        (
+            {"drug": "CYT107", "rate": 1, "unit": "ug/kg/h", "duration": 1},
+            r"CYT107 cannot be infused \(the model has an infusion only for IL7, anti_CD127\); give it as a dose",
+        ),
+    ],
+)
+def test_an_infusion_error_says_what_and_how_to_fix_it(infusion: dict[str, object], message: str) -> None:
     from il7.errors import ScenarioError
     from il7.scenario import load
 
-    with pytest.raises(
-        ScenarioError,
-        match=r"infusion.unit: 'ug/kg' is not an infusion rate unit.*infusion.duration: '-1' must be a positive time",
-    ):
+    with pytest.raises(ScenarioError, match=message):
         load(
             {
                 "name": "bad infusion",
                 "description": "x",
                 "context": "human_body",
-                "periods": [
-                    {"time": 0, "infusion": {"drug": "IL7", "rate": 1, "unit": "ug/kg", "duration": -1}}
-                ],
-                "output": {"t_end": 1, "n": 2},
-            }
-        )
-
-
-def test_an_infusion_duration_with_a_unit_is_refused_with_the_fix() -> None:
-    """Times in a scenario are numbers in its time_unit; '2 day' is told so, not only 'positive'."""
-    from il7.errors import ScenarioError
-    from il7.scenario import load
-
-    with pytest.raises(
-        ScenarioError,
-        match=r"infusion.duration: '2 day' must be a positive time in day \(a number without a unit\)",
-    ):
-        load(
-            {
-                "name": "duration with a unit",
-                "description": "x",
-                "context": "human_body",
                 "time_unit": "day",
-                "periods": [
-                    {
-                        "time": 0,
-                        "infusion": {"drug": "IL7", "rate": 1, "unit": "ug/kg/day", "duration": "2 day"},
-                    }
-                ],
-                "output": {"t_end": 3, "n": 4},
+                "periods": [{"time": "-inf"}, {"time": 0, "infusion": infusion}],
+                "output": {"t_end": 1, "n": 2},
             }
         )
 
@@ -552,28 +540,6 @@ def test_an_antibody_infusion_over_an_hour_gives_what_the_same_iv_bolus_gives() 
     drip = serum({"infusion": {"drug": "anti_CD127", "rate": 2, "unit": "mg/kg/h", "duration": 1}})
     assert bolus > 1e4  # ng/mL a week later
     assert drip == pytest.approx(bolus, rel=0.02)
-
-
-def test_an_infusion_of_a_drug_the_model_cannot_infuse_says_which_it_can() -> None:
-    from il7.errors import ScenarioError
-    from il7.scenario import load
-
-    with pytest.raises(
-        ScenarioError,
-        match=r"CYT107 cannot be infused \(the model has an infusion only for IL7, anti_CD127\); give it as a dose",
-    ):
-        load(
-            {
-                "name": "CYT107 drip",
-                "description": "x",
-                "context": "human_body",
-                "periods": [
-                    {"time": "-inf"},
-                    {"time": 0, "infusion": {"drug": "CYT107", "rate": 1, "unit": "ug/kg/h", "duration": 1}},
-                ],
-                "output": {"t_end": 1, "n": 2},
-            }
-        )
 
 
 def test_species_readouts_are_labelled_cells_or_molecules() -> None:
