@@ -39,6 +39,7 @@ _TIME_SAID = {
 _MEASUREMENT_COLUMN = re.compile(r"measurement\s*\[\s*([^\]]*?)\s*\]")
 """The measurement column's header with a unit every row's readout must have: ``measurement [pg/mL]``."""
 _AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
+"""Readout units that cannot be negative (rates and fluorescence after an offset can)."""
 _CONVERTED = {
     # (the unit a file says, il7's unit of the readout): factor from the first to the second
     ("ng/mL", "pg/mL"): 1e3,
@@ -58,7 +59,6 @@ _CONVERTED = {
 }
 """Units a measurement may be given in besides its readout's own (il7 readouts), and the factor
 that takes a value (and its sigma) from one to the other; any other mismatch is refused."""
-"""Readout units that cannot be negative (rates and fluorescence after an offset can)."""
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,8 @@ class Measurement:
     sigma: float | None  # standard deviation of the noise, same unit; None: estimate it
     where: str = ""  # the file and line it was read from ('' when given in Python), for messages
     time_unit: str | None = None  # min, h, day or week (a file's header says it); None: the scenario's
-    dose: str | None = (
-        None  # the arm: each bolus's amount, as --dose takes it ('30 ug/kg'); None: the scenario's
-    )
+    # the arm: each bolus's amount, as --dose takes it ('30 ug/kg'); None: the scenario's
+    dose: str | None = None
 
     @property
     def at(self) -> str:
@@ -109,9 +108,7 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     path = Path(path)
     delimiter = {".csv": ",", ".tsv": "\t", ".txt": "\t"}.get(path.suffix.lower())
     if delimiter is None:
-        raise Il7Error(
-            f"{path}: give the measurements as .csv or .tsv (columns readout, time [UNIT], measurement[, sigma])"
-        )
+        raise Il7Error(f"{path}: give the measurements as .csv or .tsv (columns {_EXPECTED})")
     if path.exists() and not path.is_dir() and not path.is_file():  # /dev/zero would be read forever
         raise Il7Error(f"{path}: not a regular file (a device or a pipe?); give a .csv or .tsv file")
     if path.is_file() and path.stat().st_size > MAX_BYTES:
@@ -229,7 +226,7 @@ def given_measurements(data: object, time_unit: str) -> list[Measurement]:
     if items is None or not all(isinstance(m, Measurement) for m in items):
         raise Il7Error(
             f"data: a {type(data).__name__}; give a .csv or .tsv file, a pandas DataFrame with its columns "
-            "(readout, time [UNIT], measurement[, sigma]) or il7.measurements.Measurement objects"
+            f"({_EXPECTED}) or il7.measurements.Measurement objects"
         )
     if not items:
         raise Il7Error("data: no measurements; give at least one of readout, time [UNIT], measurement")
