@@ -113,6 +113,23 @@ def test_roadrunners_newton_solver_finds_the_exported_steady_state() -> None:
     assert rr.getValue("IL7_serum_total") == pytest.approx(ours, rel=1e-6)
 
 
+def test_a_subnormal_number_is_written_as_zero_which_libsbml_reads_back() -> None:
+    # libsbml writes a number below 2.2e-308 but reads it back as NaN: at gc_per_T 300.2 and
+    # k_pSTAT5 at its upper bound the S3C well's steady state left 1.4e-312 cells in the cycle,
+    # and il7 export petab refused the problem, the exported start having "moved" to NaN
+    import libsbml
+
+    from il7.export import _readable
+
+    document = libsbml.SBMLDocument(3, 2)
+    parameter = document.createModel().createParameter()
+    parameter.setId("x")
+    parameter.setValue(1e-312)
+    read = libsbml.readSBMLFromString(libsbml.writeSBMLToString(document)).getModel().getParameter("x")
+    assert np.isnan(read.getValue())  # libsbml's behaviour, which _readable is there for
+    assert _readable(1e-312) == 0.0 and _readable(-1e-312) == 0.0 and _readable(1e-300) == 1e-300
+
+
 def test_a_scenario_at_another_dose_exports_with_a_valid_model_id_and_runs_as_in_il7() -> None:
     import libsbml
     import roadrunner

@@ -29,6 +29,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -175,9 +176,9 @@ def scenario_sbml(
     for sid, amount in amounts.items():
         species = model.getSpecies(sid)
         if species.getHasOnlySubstanceUnits():
-            species.setInitialAmount(amount)
+            species.setInitialAmount(_readable(amount))
         else:
-            species.setInitialConcentration(amount / values[species.getCompartment()])
+            species.setInitialConcentration(_readable(amount / values[species.getCompartment()]))
     if dose_scale is not None:
         for c in first_doses:  # species = its start + dose_scale x the first dose
             assignment = model.createInitialAssignment()
@@ -593,9 +594,16 @@ def _said(model: Any, change: Change) -> str:
     return f"{change.target} {'+' if change.add else '='} {change.value:.6g} {_unit(model, change)}"
 
 
+def _readable(value: float) -> float:
+    """``value``, or 0 where it is subnormal (below 2.2e-308): libsbml writes such a number but
+    reads it back as NaN, and a steady state can leave one (1e-312 cells in the cycle of a well
+    without IL-7); it is 0 for every purpose the model has."""
+    return 0.0 if abs(value) < sys.float_info.min else float(value)
+
+
 def _number(lib: Any, value: float, unit: str) -> Any:
     node = lib.ASTNode(lib.AST_REAL)
-    node.setValue(float(value))
+    node.setValue(_readable(value))
     node.setUnits(unit)
     return node
 
