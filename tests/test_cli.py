@@ -975,6 +975,16 @@ def test_calibrate_write_marks_rows_fitted(tmp_path: Path) -> None:
     assert rows["pSTAT5_MFI_offset"][1] == "-10"
 
 
+def test_calibrate_says_which_fitted_value_sits_on_a_bound() -> None:
+    from il7 import calibrate
+
+    values = {"k_pSTAT5": 0.5, "K_pre": 0.01, "gc_per_T": 300.0, "pSTAT6_background": 1e-4}
+    fit = calibrate.Fit(values, 6000.0, -10.0, 0.99, 100.0, 0.1, 1, (np.zeros(5), np.zeros(5)), 170.0, {})
+    lines = calibrate.describe(fit).splitlines()
+    assert "gc_per_T = 300 (on its lower bound: the data would take it further)" in lines
+    assert "k_pSTAT5 = 0.5" in lines
+
+
 def test_validate_lists_every_target_and_fails_on_a_miss(capsys: pytest.CaptureFixture[str]) -> None:
     from il7.claims import targets
 
