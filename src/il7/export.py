@@ -565,28 +565,21 @@ def _assigned(
     an AST node) plus the bolus (times the parameter ``dose_scale``, where given)."""
     value = _number(lib, change.value, _unit(model, change))
     if change.add and dose_scale is not None:
-        factor = lib.ASTNode(lib.AST_NAME)
-        factor.setName(dose_scale)
-        value = _op(lib, lib.AST_TIMES, factor, value)
+        value = _op(lib, lib.AST_TIMES, _name(lib, dose_scale), value)
     species = model.getSpecies(change.target)
     if species is None:
         return value
-    if not species.getHasOnlySubstanceUnits():  # the species is a concentration: molecules / volume
-        volume = lib.ASTNode(lib.AST_NAME)
-        volume.setName(species.getCompartment())
-        value = _op(lib, lib.AST_DIVIDE, value, volume)
+
+    def held(amount: Any) -> Any:
+        """An amount as the species holds it: per volume where it is a concentration."""
+        if species.getHasOnlySubstanceUnits():
+            return amount
+        return _op(lib, lib.AST_DIVIDE, amount, _name(lib, species.getCompartment()))
+
     if not change.add:
-        return value
-    if start is None:
-        current = lib.ASTNode(lib.AST_NAME)
-        current.setName(change.target)
-    elif species.getHasOnlySubstanceUnits():
-        current = start
-    else:  # the start amount as a concentration, as the bolus above
-        volume = lib.ASTNode(lib.AST_NAME)
-        volume.setName(species.getCompartment())
-        current = _op(lib, lib.AST_DIVIDE, start, volume)
-    return _op(lib, lib.AST_PLUS, current, value)
+        return held(value)
+    current = _name(lib, change.target) if start is None else held(start)
+    return _op(lib, lib.AST_PLUS, current, held(value))
 
 
 def _said(model: Any, change: Change) -> str:
@@ -605,6 +598,12 @@ def _number(lib: Any, value: float, unit: str) -> Any:
     node = lib.ASTNode(lib.AST_REAL)
     node.setValue(_readable(value))
     node.setUnits(unit)
+    return node
+
+
+def _name(lib: Any, sid: str) -> Any:
+    node = lib.ASTNode(lib.AST_NAME)
+    node.setName(sid)
     return node
 
 
