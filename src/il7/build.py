@@ -83,6 +83,14 @@ class Parameter:
             return None
         return units.to_model(self.value, self.unit, where=f"parameter '{self.id}'")
 
+    def bound_at(self, value: float) -> str:
+        """``lower`` or ``upper`` where ``value`` (in ``unit``) sits on that bound (to 1e-6
+        relative), else ''."""
+        for side, bound in (("lower", self.lower), ("upper", self.upper)):
+            if bound is not None and math.isclose(value, bound, rel_tol=1e-6, abs_tol=1e-12):
+                return side
+        return ""
+
 
 @dataclass(frozen=True)
 class Observable:

@@ -307,7 +307,11 @@ def describe(result: Fit) -> str:
     s3b = targets()["pstat6_ec50_10min"]
     table = {p.id: p for p in build.parameters()}
     lines = [f"{k} = {v:.4g}{units.suffix(table[k].unit)} (held, --fix)" for k, v in result.fixed.items()]
-    lines += [f"{k} = {v:.4g}{_on_bound(table[k], v)}" for k, v in result.values.items()]
+    for k, v in result.values.items():
+        side = table[k].bound_at(v)
+        lines.append(
+            f"{k} = {v:.4g}" + (f" (on its {side} bound: the data would take it further)" if side else "")
+        )
     lines += [
         f"observable map: MFI = {result.offset:.4g} + {result.scale:.4g} x pSTAT5 fraction",
         f"S3C R^2 = {result.r2_s3c:.3f} (12 points); pSTAT5 EC50 at 10 min = {_pg_ml(result.ec50_pg_ml)}",
@@ -324,14 +328,6 @@ def describe(result: Fit) -> str:
         f"cost {result.cost:.4g} (best of {result.starts} starts)",
     ]
     return "\n".join(lines) if math.isfinite(result.cost) else "fit failed"
-
-
-def _on_bound(p: build.Parameter, value: float) -> str:
-    """' (on its lower bound: ...)' for a fitted value on a bound of the table, else ''."""
-    for side, bound in (("lower", p.lower), ("upper", p.upper)):
-        if bound is not None and math.isclose(value, bound, rel_tol=1e-6):
-            return f" (on its {side} bound: the data would take it further)"
-    return ""
 
 
 def _percent(values: np.ndarray) -> str:

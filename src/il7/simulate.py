@@ -98,12 +98,7 @@ def parameter_table(context: str = "human_body") -> pd.DataFrame:
         }
 
     def at_bound(p: build.Parameter) -> str:
-        if p.status != "fitted" or p.value is None:
-            return ""
-        for side, bound in (("lower", p.lower), ("upper", p.upper)):
-            if bound is not None and math.isclose(p.value, bound, rel_tol=1e-6, abs_tol=1e-12):
-                return side
-        return ""
+        return p.bound_at(p.value) if p.status == "fitted" and p.value is not None else ""
 
     rows = [row(p) for p in build.parameters()]
     return pd.DataFrame(rows).set_index("id")
