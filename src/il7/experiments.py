@@ -504,10 +504,10 @@ the species of the IL-7 (Immunex's, probably murine; the model's is one IL-7).""
 
 @functools.cache
 def mouse_short_course() -> dict[str, tuple[float, float]]:
-    """Peripheral T cells (``T_cells_total``) and mature B cells (``matB``) of a mouse given
+    """Peripheral T cells (``T_cells_total``) and mature B cells (``B_mature``) of a mouse given
     :data:`MORRISSEY_COURSE` from its steady state: each at the end of the course (day 6) and
     6 days after it (day 12), relative to before."""
-    readouts = ("T_cells_total", "matB")
+    readouts = ("T_cells_total", "B_mature")
     s = _experiment(
         "mouse IL-7 short course",
         [(0.0, {"dose": dict(MORRISSEY_COURSE)})],
@@ -596,7 +596,7 @@ def serum_il7_with_tumour(burden_cells: float, *, days: float = 30.0) -> float:
     return float(traj["IL7_serum_total"][-1])
 
 
-KNOCKOUT_READOUTS = ("thymus_cells", "T_cells_total", "preB", "immB", "matB", "proB", "IL7_serum_total")
+KNOCKOUT_READOUTS = ("thymus_cells", "T_cells_total", "preB", "immB", "B_mature", "proB", "IL7_serum_total")
 
 
 def mouse_knockout(gene: str | None, *, overrides: Overrides = None) -> dict[str, float]:
@@ -644,7 +644,9 @@ def naive_t_cells_by_age(*ages: float) -> list[float]:
 
 def human_il7r_knockout_b_cells() -> float:
     """Mature B cells of a human body without IL-7Ralpha (from birth) over the reference adult's."""
-    wild, deficient = (steady_state("human_body", ["matB"], knockouts=k)["matB"] for k in ((), ("IL7R",)))
+    wild, deficient = (
+        steady_state("human_body", ["B_mature"], knockouts=k)["B_mature"] for k in ((), ("IL7R",))
+    )
     return deficient / wild
 
 

@@ -130,7 +130,7 @@ def depletion() -> tuple[tuple[float, ...], np.ndarray, np.ndarray]:
 @functools.cache
 def mouse(gene: str | None) -> dict[str, float]:
     state = experiments.mouse_knockout(gene)
-    return state | {"B_preB_and_later": state["preB"] + state["immB"] + state["matB"]}
+    return state | {"B_preB_and_later": state["preB"] + state["immB"] + state["B_mature"]}
 
 
 def severity_ratio(readout: str) -> float:
@@ -578,7 +578,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     ),
     "mouse_il7_course_raises_osteoclasts": lambda: _fold(experiments.mouse_osteoclasts()),
     "mouse_il7_course_without_t_cells_no_rise": lambda: _fold(experiments.mouse_osteoclasts(t_depleted=True)),
-    "mouse_il7_short_course_b_cells_double": lambda: experiments.mouse_short_course()["matB"][0],
+    "mouse_il7_short_course_b_cells_double": lambda: experiments.mouse_short_course()["B_mature"][0],
     "mouse_il7_short_course_reverses": lambda: max(f[1] for f in experiments.mouse_short_course().values()),
     "activated_t_gmcsf_ratio": lambda: (
         experiments.activated_t_products(10.0)["GMCSF_conc"]
@@ -600,7 +600,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "mouse_il7ko_thymus_fold": lambda: knockout_fold("IL7", "thymus_cells"),
     "mouse_il7ko_t_cell_fold": lambda: knockout_fold("IL7", "T_cells_total"),
     "mouse_il7ko_preb_and_later_fold": lambda: knockout_fold("IL7", "B_preB_and_later"),
-    "mouse_il7ko_splenic_b_cells_remain": lambda: mouse("IL7")["matB"] / mouse(None)["matB"],
+    "mouse_il7ko_splenic_b_cells_remain": lambda: mouse("IL7")["B_mature"] / mouse(None)["B_mature"],
     "human_il7r_deficiency_keeps_b_cells": experiments.human_il7r_knockout_b_cells,
     "naive_t_cells_centenarians_over_young": naive_centenarians_over_young,
     "mouse_il7rko_as_severe": lambda: min(
@@ -608,7 +608,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     ),
     "mouse_anti_cd127_precursors_fall": lambda: mouse_anti_cd127_fold(("thymus_cells", "preB"), largest=True),
     "mouse_anti_cd127_mature_cells_persist": lambda: mouse_anti_cd127_fold(
-        ("matB", "T_cells_total"), largest=False
+        ("B_mature", "T_cells_total"), largest=False
     ),
     "sources_each_contribute": lambda: sources_contribution(),
     "il7_gene_chromosome": lambda: il7_gene_chromosome(),
@@ -655,7 +655,9 @@ MEASURES: dict[str, Callable[[], float]] = {
     "pi3k_needs_il7ra": lambda: float(
         experiments.dose_response("IL7", "pAkt_frac", [1e4], minutes=30, overrides={"IL7R_expression": 0})[0]
     ),
-    "mature_b_ignore_il7": lambda: float(len(il7_dependent_reactions("matB"))),
+    "mature_b_ignore_il7": lambda: float(
+        len(il7_dependent_reactions("matB") + il7_dependent_reactions("B_self"))
+    ),
     "prebcr_erk_needed": lambda: prebcr_fold(),
     "shared_stat5_il2_il15": lambda: min(
         float(experiments.dose_response(d, "pSTAT5_frac", [1e5], minutes=30)[0]) for d in ("IL2", "IL15")
