@@ -383,6 +383,28 @@ def test_a_thymectomy_stops_export_and_no_thymus_before_the_steady_state_is_said
     assert run["naive_CD4_blood"][2] < 0.85 * run["naive_CD4_blood"][0]
 
 
+def test_marginal_zone_and_b1_cells_hold_their_number_when_the_marrow_stops() -> None:
+    """After RAG-2 was deleted in adult mice, marginal-zone and B-1 B cells "were kept at normal
+    level" while follicular B cells were lost (Hao & Rajewsky 2001, J Exp Med 194:1151, abstract).
+    With no new B cells from the marrow for a year, the self-renewing pool stays at its niche and
+    the marrow-derived one empties."""
+    mouse = il7.load_scenario(
+        {
+            "name": "no marrow B cells",
+            "description": "a mouse whose marrow stops making B cells",
+            "context": "mouse_body",
+            "time_unit": "day",
+            "periods": [{"time": "-inf"}, {"time": 0, "set": {"proB_influx": "0 cells/day"}}],
+            "readouts": ["matB", "B_self", "B_mature"],
+            "output": {"times": [0, 365]},
+        }
+    )
+    run = il7.simulate(mouse)
+    assert run["B_self"][0] / run["B_mature"][0] == pytest.approx(0.1, rel=0.02)  # Carvalho 2001's tenth
+    assert run["B_self"][1] == pytest.approx(run["B_self"][0], rel=1e-2)
+    assert run["matB"][1] < 0.01 * run["matB"][0]
+
+
 def test_il7_knockout_leaves_no_serum_il7() -> None:
     from il7.scenario import load
 
