@@ -141,7 +141,12 @@ def _sensitivity(args: argparse.Namespace) -> None:
         f"parameters varied (x{1 + result.step:g} and /{1 + result.step:g}): {len(result.rows)}; "
         f"with |d ln|y| / d ln p| below 0.01: {weak}"
     )
-    for r in result.rows:
+    if len(shown) < len(result.rows) - weak:
+        print(
+            f"{len(shown)} of the {len(result.rows) - weak} at or above 0.01 shown: "
+            "--top N shows more, --out FILE.csv writes every row"
+        )
+    for r in shown:
         if r.method != "central":
             print(f"* {r.parameter}: {r.method}")
     reasons: dict[str, list[str]] = {}
