@@ -216,6 +216,13 @@ def test_plot_takes_and_returns_axes() -> None:
     labels = [line.get_label() for axes in figure.axes for line in axes.lines]
     assert labels and not any(label.startswith("culture_dose") for label in labels)
     plt.close(figure)
+    # each panel's legend lies below it: inside, sportes_2008's covered the whole CD4 rise
+    figure = il7.simulate("sportes_2008").figure()
+    figure.canvas.draw()
+    for axes in figure.axes:
+        legend = axes.get_legend().get_window_extent()
+        assert legend.y1 < axes.get_window_extent().y0
+    plt.close(figure)
 
 
 def test_a_panel_whose_values_span_decades_is_drawn_on_a_log_axis() -> None:

@@ -26,7 +26,7 @@ import pandas as pd
 from il7.errors import Il7Error, warn
 from il7.measurements import Measurement, dose_arms, given_measurements, in_scenario
 from il7.scenario import Scenario, load, same_time
-from il7.trajectory import Trajectory, fit_y_axis
+from il7.trajectory import Trajectory, fit_y_axis, legend_below
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -137,7 +137,7 @@ class Comparison:
                 ax.autoscale_view()
                 lines = np.concatenate([self.trajectory[c] for c in colours if c in self.trajectory])
                 fit_y_axis(ax, np.concatenate([lines, shown["measured"].to_numpy()]))
-                ax.legend(fontsize="small")
+                legend_below(ax)
         return fig
 
     def __repr__(self) -> str:

@@ -240,8 +240,15 @@ class Trajectory:
             chosen = tuple(c for c, u in zip(self.columns, self.units, strict=True) if u == unit)
             self.plot(ax=ax, readouts=chosen, label="")  # the scenario's name is the figure's title
             fit_y_axis(ax, np.concatenate([self[c] for c in chosen]))
+            legend_below(ax)
         fig.suptitle(self.scenario)
         return fig
+
+
+def legend_below(ax: Any) -> None:
+    """Put the panel's legend under it, where no line or point can lie (inside, matplotlib's
+    best place still covered sportes_2008's whole CD4 rise, which fills its panel)."""
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.3), frameon=False)
 
 
 def fit_y_axis(ax: Any, values: np.ndarray) -> None:
