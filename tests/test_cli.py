@@ -137,6 +137,15 @@ def test_simulate_table_never_cuts_or_splits_a_number(capsys: pytest.CaptureFixt
     assert max(len(line) for line in out.splitlines()) <= 80
 
 
+def test_a_readout_that_is_0_all_through_the_run_is_said(capsys: pytest.CaptureFixture[str]) -> None:
+    """A newcomer read a column of zeros for serum IL-7 in a well of 1 ng/mL as no IL-7."""
+    code, _, err = run(capsys, "simulate", "culture_dose", "--readouts", "IL7_serum_total,IL7_tissue_conc")
+    assert code == 0 and "il7: note: IL7_serum_total is 0 at every output time" in err
+    assert "(culture_well)" in err and "IL7_tissue_conc" not in err
+    _, _, err = run(capsys, "simulate", "baseline")
+    assert "at every output time" not in err
+
+
 def test_a_table_written_to_a_file_is_not_wrapped_at_80_columns(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1014,6 +1023,22 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
     assert code == 2 and err.strip() == (
         "il7: error: none of the targets named has basis fitted; leave out basis (--basis) or name others"
     )
+
+
+def test_validate_lists_its_targets_without_running_the_model(capsys: pytest.CaptureFixture[str]) -> None:
+    """A newcomer looking for a target's id ran the whole validation (a minute) to list them."""
+    from il7.claims import targets
+
+    code, out, _ = run(capsys, "validate", "--list", "--json")
+    rows = json.loads(out)
+    assert code == 0 and [r["target"] for r in rows] == list(targets())
+    assert all(r["expected"] and r["description"] and r["source"] for r in rows)
+    code, out, _ = run(capsys, "validate", "--list", "--json", "--basis", "fitted")
+    assert {r["basis"] for r in json.loads(out)} == {"fitted"}
+    # a word of the ids, too far from any one for a spelling suggestion, names the ids that hold it
+    code, _, err = run(capsys, "validate", "osteoclast")
+    assert code == 2 and "unknown target 'osteoclast' (ids with it: 'osteoclasts_with_t_cells'" in err
+    assert "`il7 validate --list` lists every target" in err
 
 
 @pytest.mark.parametrize(

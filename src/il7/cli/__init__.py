@@ -186,7 +186,10 @@ def _parser() -> argparse.ArgumentParser:
         help="print each readout's course in one row instead of its values: first, lowest and highest "
         "and when (Tmax; no time for a flat readout), last, and the area under the curve over the output times",
     )
-    sim.add_argument("--out", help="write the trajectory to FILE.csv or FILE.parquet")
+    sim.add_argument(
+        "--out",
+        help="write the trajectory (every output time, also with --summary) to FILE.csv or FILE.parquet",
+    )
     sim.add_argument("--plot", metavar="FILE", help=f"draw the readouts to FILE ({_PLOTS})")
     sim.add_argument(
         "--data",
@@ -306,6 +309,11 @@ def _parser() -> argparse.ArgumentParser:
         "--basis",
         choices=tuple(BASES),
         help="check only the targets of this basis (prediction: those nothing in the model was set from)",
+    )
+    val.add_argument(
+        "--list",
+        action="store_true",
+        help="list the targets (id, basis, expected, description) without running the model",
     )
     val.add_argument("--json", action="store_true", help="print the results as JSON")
 

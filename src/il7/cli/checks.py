@@ -62,6 +62,9 @@ def _validate(args: argparse.Namespace) -> None:
     from il7.claims.validate import chosen_targets, passes_by_basis, validate
 
     chosen = chosen_targets(args.targets or None, args.basis)  # refused before any run
+    if args.list:
+        _list_targets(chosen, as_json=args.json)
+        return
     with progress_steps("il7 validate", len(chosen)) as step:
         results = validate(chosen, progress=step)
     if args.json:
@@ -87,6 +90,40 @@ def _validate(args: argparse.Namespace) -> None:
         _print_misses([r for r in results if not r.passed])
     if not all(r.passed for r in results):
         raise SystemExit(1)
+
+
+def _list_targets(chosen: Sequence[str], *, as_json: bool) -> None:
+    """The chosen targets as they stand in claims/targets.yaml, without running the model."""
+    from il7.claims import targets
+
+    known = targets()
+    if as_json:
+        print_json(
+            [
+                {
+                    "target": t.id,
+                    "basis": t.basis,
+                    "expected": t.expected,
+                    "unit": t.unit,
+                    "description": t.description,
+                    "source": t.source,
+                }
+                for t in (known[i] for i in chosen)
+            ]
+        )
+        return
+    from rich.table import Column, Table
+
+    table = Table(
+        Column("target", no_wrap=True),
+        "basis",
+        "expected",
+        Column("description", overflow="fold"),
+        title=f"il7 validate --list: {len(chosen)} targets (claims/targets.yaml)",
+    )
+    for t in (known[i] for i in chosen):
+        table.add_row(t.id, t.basis, plain(t.expected), plain(t.description))
+    console().print(table)
 
 
 def _print_misses(missed: Sequence[Result]) -> None:

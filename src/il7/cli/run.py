@@ -31,6 +31,7 @@ from il7.errors import Il7Error
 
 if TYPE_CHECKING:
     from il7.comparison import Comparison
+    from il7.trajectory import Trajectory
 
 
 def _print_numbers(
@@ -102,6 +103,19 @@ def _readouts(args: argparse.Namespace) -> None:
     console().print(table)
 
 
+def _none_all_through(trajectory: Trajectory, context: str) -> list[str]:
+    """A note for each readout that is 0 at every output time, which a table of zeros leaves to be
+    read as a measured nothing: blood counts or serum IL-7 in a culture well, a knockout's cells."""
+    zero = [c for c in trajectory.columns if not any(trajectory[c])]
+    if not zero:
+        return []
+    return [
+        f"{', '.join(zero)} {'is' if len(zero) == 1 else 'are'} 0 at every output time: nothing in "
+        f"this context ({context}) makes {'it' if len(zero) == 1 else 'them'}, or the run leaves none "
+        "(il7 readouts says what each readout counts)"
+    ]
+
+
 def _simulate(args: argparse.Namespace) -> None:
     from il7.simulate import simulate
     from il7.trajectory import FILE_SUFFIXES
@@ -120,8 +134,11 @@ def _simulate(args: argparse.Namespace) -> None:
         trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
     note_unseen(chosen, "it does not show", "give a later --t-end to see them")
     say_notes(*trajectory.notes)
-    if args.out:
-        print(f"wrote {trajectory.write(args.out)}")
+    if comparison is None:  # --data says it of the readouts it measures
+        say_notes(*_none_all_through(trajectory, chosen.context))
+    if args.out:  # the time course, also with --summary, whose table is printed only
+        course_only = " (every output time; the --summary table below is printed, not written)"
+        print(f"wrote {trajectory.write(args.out)}{course_only if args.summary else ''}")
     if args.plot:  # one panel per unit, the measurements on theirs
         print(f"wrote {save_figure((comparison or trajectory).figure(), args.plot)}")
     if args.summary:
