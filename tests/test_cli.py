@@ -34,6 +34,20 @@ def test_scenarios_lists_descriptions_and_doses(capsys: pytest.CaptureFixture[st
     assert "doses: IL7 10 ng/mL medium; IL4 6.25 pM medium" in out
 
 
+def test_scenarios_prints_a_built_in_file_to_copy(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A newcomer wanting a scenario of their own found the built-in files only in the source tree."""
+    code, out, _ = run(capsys, "scenarios", "sereti_2009")
+    assert code == 0 and out.startswith("name: sereti_2009\n")
+    from il7.scenario import load
+
+    copy = tmp_path / "mine.yaml"
+    copy.write_text(out, encoding="utf-8")
+    mine, builtin = load(str(copy)), load("sereti_2009")
+    assert mine.periods == builtin.periods and mine.readouts == builtin.readouts
+    code, _, err = run(capsys, "scenarios", "sereti")
+    assert code == 2 and "no built-in scenario 'sereti' (did you mean 'sereti_2009'?)" in err
+
+
 def test_version_names_the_model_and_data_fingerprints(capsys: pytest.CaptureFixture[str]) -> None:
     from il7 import __version__, build
 

@@ -163,7 +163,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    sub.add_parser("scenarios", help="list the built-in scenarios")
+    scn = sub.add_parser("scenarios", help="list the built-in scenarios, or print one's file to copy")
+    scn.add_argument(
+        "name",
+        nargs="?",
+        help="print this built-in scenario's YAML file (to copy and edit: il7 simulate takes the copy)",
+    )
     sub.add_parser(
         "readouts", help="list what a scenario may read out (observables, then species), with units"
     )

@@ -73,7 +73,16 @@ def _scenarios(args: argparse.Namespace) -> None:
     from rich.table import Table
 
     from il7 import scenario
+    from il7.errors import did_you_mean
 
+    if args.name:
+        names = scenario.builtin_names()
+        if args.name not in names:
+            raise Il7Error(
+                f"no built-in scenario '{args.name}'{did_you_mean(args.name, names)}; il7 scenarios lists them"
+            )
+        print((scenario.builtin_dir() / f"{args.name}.yaml").read_text(encoding="utf-8"), end="")
+        return
     table = Table("scenario", "description", title="Built-in scenarios")
     for name in scenario.builtin_names():
         s = scenario.load(name)
@@ -81,6 +90,7 @@ def _scenarios(args: argparse.Namespace) -> None:
         table.add_row(name, plain(s.description + (f"\ndoses: {doses}" if doses else "")))
     console().print(table)
     print("il7 simulate NAME --dose AMOUNT runs a scenario whose doses are of one drug at another amount")
+    print("il7 scenarios NAME > mine.yaml writes a scenario's file to edit; il7 simulate mine.yaml runs it")
 
 
 def _readouts(args: argparse.Namespace) -> None:
