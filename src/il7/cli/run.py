@@ -114,7 +114,7 @@ def _readouts(args: argparse.Namespace) -> None:
 
 
 def _none_all_through(trajectory: Trajectory, context: str) -> list[str]:
-    """A note for each readout that is 0 at every output time, which a table of zeros leaves to be
+    """One note naming the readouts that are 0 at every output time, which a table of zeros leaves to be
     read as a measured nothing: blood counts or serum IL-7 in a culture well, a knockout's cells."""
     zero = [c for c in trajectory.columns if not any(trajectory[c])]
     if not zero:
