@@ -45,7 +45,7 @@ def test_scenarios_prints_a_built_in_file_to_copy(capsys: pytest.CaptureFixture[
     mine, builtin = load(str(copy)), load("sereti_2009")
     assert mine.periods == builtin.periods and mine.readouts == builtin.readouts
     code, _, err = run(capsys, "scenarios", "sereti")
-    assert code == 2 and "no built-in scenario 'sereti' (did you mean 'sereti_2009'?)" in err
+    assert code == 2 and "unknown scenario 'sereti' (did you mean 'sereti_2009'?)" in err
 
 
 def test_version_names_the_model_and_data_fingerprints(capsys: pytest.CaptureFixture[str]) -> None:
@@ -1049,9 +1049,9 @@ def test_validate_lists_its_targets_without_running_the_model(capsys: pytest.Cap
     assert all(r["expected"] and r["description"] and r["source"] for r in rows)
     code, out, _ = run(capsys, "validate", "--list", "--json", "--basis", "fitted")
     assert {r["basis"] for r in json.loads(out)} == {"fitted"}
-    # a word of the ids, too far from any one for a spelling suggestion, names the ids that hold it
+    # a part of ids, too far from any one for a spelling suggestion, names the ids that hold it
     code, _, err = run(capsys, "validate", "osteoclast")
-    assert code == 2 and "unknown target 'osteoclast' (ids with it: 'osteoclasts_with_t_cells'" in err
+    assert code == 2 and "unknown target 'osteoclast' (names with it: 'osteoclasts_with_t_cells'" in err
     assert "`il7 validate --list` lists every target" in err
 
 

@@ -222,10 +222,10 @@ def _say_what_looks_wrong(comparison: Comparison, scenario: Scenario) -> None:
     run (nothing in the scenario's context makes it: blood counts in a culture well), and of one
     whose model is :data:`SLIP` times its measurements or less than a hundredth of them."""
     summary = comparison.summary()
+    zero = comparison.trajectory.zero_throughout()
     for readout, row in summary.iterrows():
-        values = comparison.trajectory[str(readout)]
         measured = [m.value for m in comparison.measurements if m.readout == readout]
-        if not np.any(values) and any(measured):
+        if readout in zero and any(measured):
             warn(
                 f"{readout} is 0 all through {scenario.name} (nothing in its context, {scenario.context}, "
                 "makes it), so the measurements meet nothing; check the readout (il7 readouts)"

@@ -96,7 +96,8 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     several do, ``K_socs`` and ``k_SOCS``, both are named), then one with the same words in
     another order (``serum_IL7`` finds ``IL7_serum``). Otherwise the closest name, and a
     second one as close (``immatureB``: ``matB`` or ``immB``), by spelling and, failing that,
-    by spelling regardless of case."""
+    by spelling regardless of case. Failing both, the names that hold it as a part (``osteoclast``:
+    ``osteoclasts_with_t_cells``, ...), the first three and how many more."""
     listed = [str(k) for k in known]
     same = [k for k in listed if k.lower() == str(name).lower() and k != str(name)]
     if not same:  # the same words in another order: serum_IL7 for IL7_serum
@@ -108,7 +109,13 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     if not close:
         lowered = {k.lower(): k for k in listed}
         close = [lowered[c] for c in _closest(str(name).lower(), list(lowered))]
-    return " (did you mean " + " or ".join(f"'{k}'" for k in close) + "?)" if close else ""
+    if close:
+        return " (did you mean " + " or ".join(f"'{k}'" for k in close) + "?)"
+    holding = [k for k in listed if len(str(name)) >= 4 and str(name).lower() in k.lower()]
+    if not holding:
+        return ""
+    more = f" and {len(holding) - 3} more" if len(holding) > 3 else ""
+    return " (names with it: " + ", ".join(f"'{k}'" for k in holding[:3]) + more + ")"
 
 
 def _words(name: str) -> tuple[str, ...]:

@@ -568,6 +568,26 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
 
 
+def builtin_file(name: str) -> Path:
+    """The YAML file of the built-in scenario ``name`` (``il7 scenarios NAME`` prints it).
+
+    Raises
+    ------
+    Il7Error
+        No built-in scenario has that name: the closest, or a local file of that name, is said.
+    """
+    names = builtin_names()
+    if name not in names:
+        local = _yaml_file_named(name)
+        if local is not None:  # 'my_course' for ./my_course.yaml
+            raise Il7Error(f"unknown scenario '{name}' (did you mean the file './{local}'?)")
+        raise Il7Error(
+            f"unknown scenario '{name}'{did_you_mean(name, names)}; "
+            f"built-in: {', '.join(names)}; or give the path of a .yaml file"
+        )
+    return builtin_dir() / f"{name}.yaml"
+
+
 def load(name_or_path: str | Path | Mapping[str, Any] | Scenario, *, steady_start: bool = True) -> Scenario:
     """Load and validate a scenario by built-in name, by file path, or from a mapping.
 
@@ -617,15 +637,7 @@ def load(name_or_path: str | Path | Mapping[str, Any] | Scenario, *, steady_star
         path.suffix in (".yaml", ".yml") or text_name.startswith(".") or any(c in text_name for c in "/\\")
     )
     if builtin or not (looks_like_path or path.exists()):
-        if text_name not in names:
-            local = _yaml_file_named(text_name)
-            if local is not None:  # 'my_course' for ./my_course.yaml
-                raise Il7Error(f"unknown scenario '{text_name}' (did you mean the file './{local}'?)")
-            raise Il7Error(
-                f"unknown scenario '{text_name}'{did_you_mean(text_name, names)}; "
-                f"built-in: {', '.join(names)}; or give the path of a .yaml file"
-            )
-        path = builtin_dir() / f"{text_name}.yaml"
+        path = builtin_file(text_name)
     if path.is_dir():
         raise Il7Error(f"'{path}' is a folder, not a scenario file; give the path of a .yaml file")
     if path.exists() and not path.is_file():

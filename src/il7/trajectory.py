@@ -124,6 +124,11 @@ class Trajectory:
         self[readout]
         return self.units[self.columns.index(readout)]
 
+    def zero_throughout(self) -> tuple[str, ...]:
+        """The readouts that are 0 at every output time: nothing in the run's context makes them
+        (blood counts in a culture well), or the run leaves none (a knockout's pre-B cells)."""
+        return tuple(c for c in self.columns if not np.any(self[c]))
+
     def to_pandas(self) -> pd.DataFrame:
         """A DataFrame indexed by time; column names carry units, e.g. ``IL7_serum [pg/mL]``."""
         frame = pd.DataFrame(

@@ -692,12 +692,10 @@ def require_targets(target_ids: Sequence[str] | str) -> list[str]:
                 f"'{target_id}' is a basis, not a target: give basis='{target_id}' (--basis {target_id})"
             )
         if target_id not in known:
-            hint = did_you_mean(str(target_id), known)
-            containing = [k for k in known if target_id.lower() in k.lower()]
-            if not hint and containing:  # a word of the ids: 'osteoclast'
-                more = f" and {len(containing) - 3} more" if len(containing) > 3 else ""
-                hint = " (ids with it: " + ", ".join(f"'{k}'" for k in containing[:3]) + more + ")"
-            raise Il7Error(f"unknown target '{target_id}'{hint}; `il7 validate --list` lists every target")
+            raise Il7Error(
+                f"unknown target '{target_id}'{did_you_mean(target_id, known)}; "
+                "`il7 validate --list` lists every target"
+            )
     return ids
 
 

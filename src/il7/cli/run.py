@@ -73,15 +73,9 @@ def _scenarios(args: argparse.Namespace) -> None:
     from rich.table import Table
 
     from il7 import scenario
-    from il7.errors import did_you_mean
 
     if args.name:
-        names = scenario.builtin_names()
-        if args.name not in names:
-            raise Il7Error(
-                f"no built-in scenario '{args.name}'{did_you_mean(args.name, names)}; il7 scenarios lists them"
-            )
-        print((scenario.builtin_dir() / f"{args.name}.yaml").read_text(encoding="utf-8"), end="")
+        print(scenario.builtin_file(args.name).read_text(encoding="utf-8"), end="")
         return
     table = Table("scenario", "description", title="Built-in scenarios")
     for name in scenario.builtin_names():
@@ -116,7 +110,7 @@ def _readouts(args: argparse.Namespace) -> None:
 def _none_all_through(trajectory: Trajectory, context: str) -> list[str]:
     """One note naming the readouts that are 0 at every output time, which a table of zeros leaves to be
     read as a measured nothing: blood counts or serum IL-7 in a culture well, a knockout's cells."""
-    zero = [c for c in trajectory.columns if not any(trajectory[c])]
+    zero = trajectory.zero_throughout()
     if not zero:
         return []
     return [
