@@ -165,6 +165,16 @@ def test_zero_divisor_is_refused() -> None:
     # a molar mass turns a dose in ug into molecules: 0 ended in a ZeroDivisionError traceback
     with pytest.raises(Il7Error, match=refused("mw_IL7")):
         il7.simulate("il7_iv_bolus", overrides={"mw_IL7": 0})
+    # and a negative value is told it must be above 0, not 'at least 0', which 0 then is not
+    with pytest.raises(Il7Error, match=r"-1 is negative; tissue must be > 0 \(L\)"):
+        il7.simulate("baseline", overrides={"tissue": -1})
+
+
+def test_a_run_with_overrides_is_named_after_them() -> None:
+    # its figure's title and table's heading then tell it from the scenario's own run
+    assert il7.simulate("culture_dose").scenario == "culture_dose"
+    changed = il7.simulate("culture_dose", overrides={"K_survival": 2.0, "tissue": "400 uL"})
+    assert changed.scenario == "culture_dose with K_survival=2, tissue=400 uL"
 
 
 def test_engine_reports_settled_state() -> None:

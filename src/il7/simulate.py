@@ -200,7 +200,8 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     Returns
     -------
     Trajectory
-        The readouts on the scenario's output grid.
+        The readouts on the scenario's output grid, named after the scenario and any overrides
+        (``'baseline with age=60 years'``).
 
     Raises
     ------
@@ -221,8 +222,11 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         own = scenario.file and Path(scenario.file).parent != builtin_dir()  # a user's file: say which
         where = f"scenario '{scenario.name}'" + (f" ({scenario.file})" if own else "")
         raise SolveError(f"{where}: {exc}") from None
+    given = ", ".join(
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in (overrides or {}).items()
+    )
     return Trajectory(
-        scenario=scenario.name,
+        scenario=scenario.name + (f" with {given}" if given else ""),  # a figure's title tells the runs apart
         time_unit=scenario.time_unit,
         columns=scenario.readouts,
         units=tuple(readout_unit(r) for r in scenario.readouts),

@@ -300,7 +300,7 @@ def parameter_value(
     if not math.isfinite(value):
         raise Il7Error(f"{where}: {value} is not a finite number; give a finite value in {p.unit}")
     if value < 0 and not (p.lower is not None and p.lower < 0):
-        sign = "> 0" if zero_is_not_off(p.id) else ">= 0"  # an age, a Kd: 0 is refused too
+        sign = "> 0" if zero_is_not_off(p.id) or p.id in build.divisors() else ">= 0"  # 0 refused too
         raise Il7Error(
             f"{where}: {value:g} is negative; {p.id} must be {sign}"
             + (f" ({p.unit})" if p.unit != "1" else "")
