@@ -1,5 +1,6 @@
 """The virtual transplant cohort: a seeded draw, and ROC arithmetic that could be wrong."""
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -174,6 +175,20 @@ def test_a_cohort_takes_a_copy_of_the_transplant_and_refuses_what_is_no_transpla
     )
     with pytest.raises(Il7Error, match=r"gives no graft: no alloreactive donor T cells appear"):
         cohort.run(10, 1, scenario=str(tmp_path / "none.yaml"))
+    # a mouse copy ran 10 patients with human graft spreads and was judged against Dean's patients
+    (tmp_path / "mouse.yaml").write_text(text.replace("context: human_body", "context: mouse_body"))
+    with pytest.raises(Il7Error, match=r"runs in mouse_body, and the cohort is of human transplant patients"):
+        cohort.run(10, 1, scenario=str(tmp_path / "mouse.yaml"))
+
+
+def test_a_mouse_copy_of_the_transplant_gets_a_graft_its_size() -> None:
+    # a 25-g mouse was given the 70-kg patient's 1.9e10 graft T cells: blood CD4 rose 250-fold in a day
+    from il7 import scenario, simulate
+
+    mouse = dataclasses.replace(scenario.load("transplant"), context="mouse_body")
+    cd4 = simulate(mouse)["CD4_blood"]
+    assert cd4.max() <= 1.05 * cd4[0]  # the graft restores, it does not overfill
+    assert cd4.min() < 0.2 * cd4[0]  # conditioning still empties the blood
 
 
 def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_the_others_are_studied(

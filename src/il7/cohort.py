@@ -279,7 +279,8 @@ def run(
     Raises
     ------
     Il7Error
-        A bad ``n``, ``seed``, ``threshold`` or ``jobs``; fewer than 10 patients whose run went
+        A bad ``n``, ``seed``, ``threshold`` or ``jobs``; a scenario outside the human body;
+        fewer than 10 patients whose run went
         through; or a ``threshold`` that all patients pass, or none. A
         patient whose run fails is kept in :meth:`CohortResult.table` with the reason and left out
         of the statistics.
@@ -300,6 +301,12 @@ def run(
             f"threshold (--threshold) {threshold!r}: give a positive number of alloreactive cells, e.g. 3.25e7"
         )
     chosen = load(scenario)
+    if chosen.context != "human_body":  # the traits' spreads and Dean 2008 are a human cohort's
+        raise Il7Error(
+            f"scenario '{chosen.name}' runs in {chosen.context}, and the cohort is of human transplant "
+            "patients (its graft, IL-7 production and alloreactive spreads, and Dean 2008's patients beside "
+            "it); give a scenario with context: human_body, or run a mouse transplant with il7 simulate"
+        )
     if chosen.time_unit != "day" or chosen.t_end < 100:
         raise Il7Error(
             f"scenario '{chosen.name}': the cohort reads serum IL-7 on days +7 and +14 and acute GVHD to "
