@@ -313,6 +313,16 @@ def test_export_takes_the_output_options_of_simulate(
     assert 'numberOfSteps="96"' in sedml and "IL7_serum_total" in sedml and "CD127_per_T" not in sedml
     code, _, err = run(capsys, "export", "petab", "--t-end", "3", "-o", str(tmp_path / "p"))
     assert code == 2 and "--t-end shapes a scenario's run: give it with export sbml or omex" in err
+    # a measurement after the scenario's end was told to use --t-end, which export petab refused
+    data = tmp_path / "late.csv"
+    data.write_text("readout,time [day],measurement\nIL7_serum_total,1,60\nCD4_blood,60,900\n")
+    petab = ["export", "petab", "--scenario", "sereti_2009", "--data", str(data), "--estimate", "ka_rIL7_sc"]
+    code, _, err = run(capsys, *petab, "-o", str(tmp_path / "p1"))
+    assert code == 2 and "comes after the scenario's last output time (504 h)" in err and "--t-end" in err
+    code, _, err = run(capsys, *petab, "--t-end", "1500", "-o", str(tmp_path / "p2"))
+    assert code == 0, err
+    written = (tmp_path / "p2" / "measurements.tsv").read_text().splitlines()
+    assert [line.split("\t")[3] for line in written[1:]] == ["24.0", "1440.0"]  # the time column
 
 
 def _healthy_course(path: Path, *, t_end: float, n: int) -> Path:

@@ -122,13 +122,14 @@ def _dose_option(parser: argparse.ArgumentParser, when: str = "") -> None:
     )
 
 
-def _output_options(parser: argparse.ArgumentParser, when: str = "") -> None:
+def _output_options(parser: argparse.ArgumentParser, when: str = "", t_end_when: str | None = None) -> None:
     """``--t-end``, ``--readouts`` and ``--step``: what a scenario's run gives (read by
-    :func:`il7.cli.output.shaped`)."""
+    :func:`il7.cli.output.shaped`); ``when`` prefixes their help, ``t_end_when`` (default ``when``)
+    that of ``--t-end`` alone."""
     parser.add_argument(
         "--t-end",
         type=number_option,
-        help=f"{when}end of the output, in the scenario's time unit: the scenario's output times before "
+        help=f"{when if t_end_when is None else t_end_when}end of the output, in the scenario's time unit: the scenario's output times before "
         "it, then times at their mean step",
     )
     parser.add_argument(
@@ -243,7 +244,11 @@ def _parser() -> argparse.ArgumentParser:
         exp, "with --scenario (or petab): set a parameter before the steady state, as il7 simulate --set does"
     )
     _dose_option(exp, "with --scenario: ")
-    _output_options(exp, "sbml or omex with --scenario: ")
+    _output_options(
+        exp,
+        "sbml or omex with --scenario: ",
+        "with --scenario (petab too, to take measurements after the scenario's end): ",
+    )
     exp.add_argument(
         "-o",
         "--output",

@@ -307,7 +307,7 @@ def _export_petab(args: argparse.Namespace) -> None:
                 "export petab --scenario needs what to estimate: add --estimate ID, e.g. ka_rIL7_sc"
             )
         no_dose_twice(args)
-        chosen = chosen_scenario(args)
+        chosen = chosen_scenario(args).with_output(t_end=args.t_end)  # measurements after its end
         with noted_warnings():  # a dose far above the studied ones, a value outside its bounds
             problem = petab_export.write_scenario(
                 args.output, chosen, args.data, estimate, overrides=overrides
@@ -327,11 +327,14 @@ def _export(args: argparse.Namespace) -> None:
         for flag, v in (("--t-end", args.t_end), ("--step", args.step), ("--readouts", args.readouts))
         if v is not None
     ]
+    if args.what == "petab" and args.scenario is not None:  # --t-end: measurements after its end
+        shaping = [flag for flag in shaping if flag != "--t-end"]
     if shaping and (args.what == "petab" or args.scenario is None):
         raise Il7Error(
             f"{shaping[0]} shapes a scenario's run: give it with export sbml or omex and --scenario"
             + (
-                " (a PEtab problem's times and readouts are its measurements')"
+                " (a PEtab problem's times and readouts are its measurements'; --t-end lets them run "
+                "past the scenario's end)"
                 if args.what == "petab"
                 else ""
             )
