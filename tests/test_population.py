@@ -608,6 +608,25 @@ def test_the_cv_bounds_leave_is_the_cv_drawn(cv: str) -> None:
     assert s.bounded_cv() < s.cv
 
 
+def test_a_spread_around_a_value_on_its_bound_is_said_to_be_off_centre(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # gc_per_T sits at its lower bound: every draw lay above it, the median 29% up, without a word
+    s = spread("gc_per_T", "cv 30%", load("baseline"))
+    assert s.center == s.low
+    values, _ = draw((s,), 20_000, 7, correlation_matrix((s,), None))
+    assert s.bounded_median() == pytest.approx(np.median(values[:, 0]), rel=0.01)
+    assert s.bounded_median() / s.center == pytest.approx(1.22, abs=0.01)  # exp(0.294 x 0.674)
+    centred = spread("halflife_naive_CD4", "cv 10%", load("baseline"))  # 4.2 years within 2-8
+    assert centred.bounded_median() == pytest.approx(centred.center, rel=1e-3)
+    from il7.cli import main
+
+    main(["population", "baseline", "--vary", "gc_per_T=cv 30%", "--n", "12"])
+    out = capsys.readouterr().out
+    assert "gc_per_T: 300 molecules/cell lies on or near a bound" in out
+    assert "its median moves +22%" in out and "not centred on the run's value" in out
+
+
 def test_a_readout_the_spread_does_not_move_is_drawn_flat() -> None:
     # bands of solver noise (1e-5 relative) were drawn on an offset axis, as if patients differed
     import matplotlib

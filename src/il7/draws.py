@@ -99,6 +99,20 @@ class Spread:
         variance = sigma**2 * (1.0 + ends / kept - ((pa - pb) / kept) ** 2)
         return math.sqrt(math.expm1(variance))
 
+    def bounded_median(self) -> float:
+        """The median a log-normal keeps within its bounds (table unit): its centre where the bounds
+        cut both tails alike or not at all, off it where they cut one side more (a value on a
+        bound: all draws fall on one side of it). The median of a normal truncated to the bounds'
+        scores. The centre for a uniform."""
+        if self.kind != "lognormal" or not (self.low > 0 or math.isfinite(self.high)):
+            return self.center
+        from scipy.stats import norm
+
+        sigma = math.sqrt(math.log1p(self.cv**2))
+        a = norm.cdf(math.log(self.low / self.center) / sigma) if self.low > 0 else 0.0
+        b = norm.cdf(math.log(self.high / self.center) / sigma) if math.isfinite(self.high) else 1.0
+        return self.center * math.exp(sigma * float(norm.ppf((a + b) / 2)))
+
     def outside(self, values: np.ndarray) -> np.ndarray:
         """Which values lie outside the bounds (a log-normal's are drawn again; a uniform's never do)."""
         return (values < self.low) | (values > self.high)

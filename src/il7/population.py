@@ -88,6 +88,11 @@ NO_SPREAD = 1e-5
 """A readout whose middle 90% spans less than this fraction of its median does not vary beyond
 the solver's precision (steady states hold to about 1e-6): no coefficients are given for it."""
 
+MEDIAN_SHIFT = 0.05
+"""A log-normal spread whose bounds move its median by more than this fraction of its centre (a
+value on or near a bound, so that draws on one side are cut) is said to be off-centre: a
+population of ``gc_per_T`` at its lower bound with CV 30% has a median 22% above the value."""
+
 NOISE_FLOOR = 1e-6
 """A readout whose values at a time all lie below this fraction of its largest absolute value over
 the run (all patients, all times) is at the solver's noise level (IL-7 used up in a well reads
@@ -352,17 +357,40 @@ class Population:
         k = [s.parameter for s in self.spreads].index(parameter)
         return math.sqrt(math.expm1(float(np.var(np.log(self.draws[:, k]), ddof=1))))
 
+    def drawn_median(self, parameter: str) -> float:
+        """The median of a spread's values as drawn (table unit)."""
+        k = [s.parameter for s in self.spreads].index(parameter)
+        return float(np.median(self.draws[:, k]))
+
+    def median_shift(self, parameter: str) -> float | None:
+        """How far the bounds move a log-normal spread's median off its centre, as a fraction
+        (+0.22: 22% above; :meth:`~il7.draws.Spread.bounded_median`), where that exceeds
+        :data:`MEDIAN_SHIFT`; ``None`` otherwise. A property of the spread, not of the draw."""
+        spread = next(s for s in self.spreads if s.parameter == parameter)
+        shift = spread.bounded_median() / spread.center - 1.0
+        return shift if abs(shift) > MEDIAN_SHIFT else None
+
+    def _as_drawn(self, spread: Spread, redrawn: int) -> list[str]:
+        """What the bounds did to a log-normal spread, for :meth:`header`: the CV it kept where
+        draws were drawn again, and the median they moved (:meth:`median_shift`)."""
+        said = []
+        if spread.kind == "lognormal" and redrawn:
+            said.append(
+                f"CV as drawn {100 * self.drawn_cv(spread.parameter):.3g}%; cut to its bounds, about "
+                f"{100 * spread.bounded_cv():.3g}% expected"
+            )
+        shift = self.median_shift(spread.parameter)
+        if shift is not None:
+            said.append(
+                f"its bounds move the median {100 * shift:+.0f}%, as drawn {self.drawn_median(spread.parameter):.4g}"
+            )
+        return said
+
     def header(self) -> str:
         """What was run, in one line (written on top of the CSV files): the scenario, the spreads
         (with the CV drawn where redraws narrowed it), the values shared, and what made it."""
         varied = "; ".join(
-            s.describe()
-            + (
-                f" (CV as drawn {100 * self.drawn_cv(s.parameter):.3g}%; cut to its bounds, about "
-                f"{100 * s.bounded_cv():.3g}% expected)"
-                if s.kind == "lognormal" and again
-                else ""
-            )
+            s.describe() + (f" ({'; '.join(said)})" if (said := self._as_drawn(s, again)) else "")
             for s, again in zip(self.spreads, self.redrawn, strict=True)
         )
         linked = "".join(f"; {a} and {b} correlated r = {r:g}" for a, b, r in self.correlations)
