@@ -102,6 +102,8 @@ def test_simulate_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixt
         str(png),
     )
     assert code == 0, err
+    assert f"--plot: made the folder '{png.parent}', which did not exist" in err  # a typo shows
+    assert "--out: made the folder" not in err
     text = csv.read_text().splitlines()
     assert text[0].startswith("time [h],IL7_serum_total [pg/mL]")
     assert float(text[-1].split(",")[0]) == 48.0

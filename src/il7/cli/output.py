@@ -184,7 +184,10 @@ def output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]])
             )
         if target.suffix.lower() not in suffixes:
             raise Il7Error(f"{option} '{value}': use a file name ending in {' or '.join(suffixes)}")
+        made = not target.parent.exists()
         make_parent(target, f"{option} '{value}'")
+        if made:  # a typo in a path makes folders: say so
+            say_notes(f"{option}: made the folder '{target.parent}', which did not exist")
         existed = os.path.lexists(target)  # a dangling link is the user's too
         try:  # a file that cannot be written is found now, not after the runs
             with open(target, "a", encoding="utf-8"):
