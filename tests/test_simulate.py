@@ -1028,6 +1028,11 @@ def test_every_python_entry_warns_at_the_callers_line(tmp_path: Path) -> None:
         il7.Il7Warning, match=r"with_dose\('1 mg', None\) is a flat amount per body, 0.0143 mg/kg"
     ):
         il7.load_scenario("anti_cd127_q2w").with_dose("1 mg")
+    with pytest.warns(  # a molar amount went without the note: '40 nmol' for 40 nmol/kg ran
+        il7.Il7Warning,
+        match=r"'40 nmol', None\) is a flat amount for the whole 70-kg body, .* write it in ug/kg",
+    ):
+        il7.load_scenario("sportes_2008").with_dose("40 nmol")
     loading = il7.load_scenario(
         {
             "name": "loading",

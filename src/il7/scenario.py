@@ -497,6 +497,11 @@ def _flat_dose_note(own: Scenario, dosed: Scenario, where: str) -> str | None:
     dose = after[0]
     _, factor, per_kg = DOSE_UNITS[dose.unit]
     grams = grams_per_kg(dose.amount, dose.unit, weight)
+    if not per_kg and DOSE_UNITS[dose.unit][0] == "substance":  # '40 nmol': no molar mass here
+        return (
+            f"{where} is a flat amount for the whole {weight:g}-kg body, where the scenario's doses are "
+            f"per kg ({', '.join(sorted(before))}); for a dose per kilogram write it in {sorted(before)[0]}"
+        )
     if per_kg or grams is None:
         return None
     perkg_unit = sorted(before)[0]

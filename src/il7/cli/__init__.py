@@ -158,7 +158,7 @@ def _jobs_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from il7 import calibrate, sensitivity  # their defaults are named in --help
-    from il7.population import DEFAULT_N
+    from il7.population import DEFAULT_N, MAX_PATIENTS
 
     parser = _Parser(prog="il7", description="The interleukin-7 system as an executable model.")
     parser.add_argument("--version", action=_Version)
@@ -415,7 +415,7 @@ def _parser() -> argparse.ArgumentParser:
         "--n",
         type=int,
         default=DEFAULT_N,
-        help=f"number of patients (default {DEFAULT_N})",
+        help=f"number of patients, 2 to {MAX_PATIENTS:,} (default {DEFAULT_N})",
     )
     pop.add_argument("--seed", type=int, default=1, help="seed of the draw (default 1)")
     pop.add_argument(
@@ -466,7 +466,9 @@ def _parser() -> argparse.ArgumentParser:
         "grafts (a trait the cohort draws, such as graft_T, moves its median; repeatable)",
     )
     _dose_option(coh, "with a copy of transplant that gives a drug (rhIL-7 after the graft): ")
-    coh.add_argument("--n", type=int, default=300, help="number of patients (default 300)")
+    coh.add_argument(
+        "--n", type=int, default=300, help=f"number of patients, 10 to {MAX_PATIENTS:,} (default 300)"
+    )
     coh.add_argument("--seed", type=int, default=2008, help="seed of the draw (default 2008)")
     coh.add_argument(
         "--threshold",
