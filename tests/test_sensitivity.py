@@ -170,7 +170,9 @@ def test_a_scenario_without_steady_state_keeps_its_start() -> None:
     assert result.nominal == pytest.approx(expected, rel=1e-9) and result.nominal > 1
     assert result.rows[0].coefficient == pytest.approx(1.0, abs=1e-6)
     # it has no state before its first output, so no fold from there
-    with pytest.raises(Il7Error, match=r"must be a time from the scenario's first output, 0, before"):
+    with pytest.raises(
+        Il7Error, match=r"-1 must be a finite time before .*, and not before the scenario's first output, 0"
+    ):
         sensitivities(fresh, "IL7_serum_total", at=20.0, fold_from=-1.0, parameters=["mw_IL7"])
 
 
@@ -187,7 +189,7 @@ def test_a_readout_at_the_noise_level_is_refused() -> None:
         ({"readout": "IL7_serumm"}, "unknown readout 'IL7_serumm' (did you mean 'IL7_serum'"),
         ({"at": -1.0}, "must be a finite time at or after the scenario's first output, day 0"),
         ({"at": math.nan}, "must be a finite time"),
-        ({"fold_from": -math.inf}, "fold_from (--fold-from) -inf must be any finite time before"),
+        ({"fold_from": -math.inf}, "fold_from (--fold-from) -inf must be a finite time before"),
         ({"step": 0.0}, "must be a number from 0.001 to 1"),
         ({"jobs": -1}, "jobs (--jobs) -1 must be a whole number >= 0"),
         ({"parameters": ["CL_IL8"]}, "'CL_IL8' is not a parameter (did you mean 'CL_IL7'"),
@@ -232,7 +234,7 @@ def test_a_fold_change_is_the_difference_of_the_two_levels_coefficients() -> Non
     assert fold.quantity == "CD4_blood at day 28 / at day 0"
     with pytest.raises(
         Il7Error,
-        match=r"fold_from \(--fold-from\) 28\.0 must be any finite time before the time read, day 28",
+        match=r"fold_from \(--fold-from\) 28 must be a finite time before the time read, day 28 \(--at\)",
     ):
         sensitivities("sportes_2008", "CD4_blood", at=28.0, fold_from=28.0, parameters=ids)
 

@@ -200,7 +200,7 @@ def scenario_sbml(
     model.setId("il7_" + re.sub(r"[^A-Za-z0-9_]", "_", scenario.name))  # an SBML SId, whatever the name
     model.setName(f"il7 scenario {scenario.name}")  # a tool's label; the description goes in the notes
     said = (
-        f"Scenario '{scenario.name}', written by il7 {__version__}: {scenario.description} "
+        f"Scenario '{scenario.name}', written by il7 {__version__}: {_sentence(scenario.description)} "
         f"Model time is in hours; time 0 is {clock(start, scenario.time_unit)} of the scenario, where il7 "
         "starts integrating, and species start there at il7's state (its steady state when the "
         "scenario begins with one)"
@@ -216,7 +216,7 @@ def scenario_sbml(
         f"{abs(start):g}) x {hours:g} h for each of the scenario's output times "
         f"({len(scenario.times)} from {clock(scenario.times[0], scenario.time_unit)} to {clock(scenario.t_end, scenario.time_unit)}). "
         "A parameter changed in this file does not move the species' start, which il7 computed "
-        "with the values written here: export again with il7 export sbml --set to change one."
+        "with the values written here: to change one, export again with --set (il7 export sbml, omex or petab)."
     )
     if taxon is not None and taxon != HUMAN_TAXON:
         said += (
@@ -371,7 +371,7 @@ def write_omex(
     about = libcombine.OmexDescription()
     about.setAbout(".")
     about.setDescription(
-        f"il7 {__version__} scenario '{scenario.name}': {scenario.description} Model time is in hours "
+        f"il7 {__version__} scenario '{scenario.name}': {_sentence(scenario.description)} Model time is in hours "
         f"from {clock(start_time(scenario), scenario.time_unit)} of the scenario."
     )
     about.setCreated(libcombine.OmexDescription.getCurrentDateAndTime())
@@ -612,3 +612,10 @@ def _op(lib: Any, kind: int, left: Any, right: Any) -> Any:
     node.addChild(left)
     node.addChild(right)
     return node
+
+
+def _sentence(text: str) -> str:
+    """``text`` ended as a sentence, so that what the notes add after it reads apart from it (a
+    description without a full stop ran into 'Model time is in hours')."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", ")")) else text + "."

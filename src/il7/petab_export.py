@@ -170,7 +170,7 @@ def _s3c_well() -> Scenario:
     return load(
         {
             "name": "gonnord2018_S3C",
-            "description": "T cells in a culture well at their IL-7-free steady state, for PEtab",
+            "description": "T cells in a culture well at their IL-7-free steady state, for PEtab.",
             "context": "culture_well",
             "time_unit": "min",
             "periods": [{"time": "-inf"}],
@@ -547,8 +547,9 @@ def _estimated(model: Any, ids: list[str]) -> list[dict[str, Any]]:
 
 
 def _short(note: str, limit: int = 80) -> str:
-    """A parameter's name for tables: the first clause of its note, at most ``limit`` characters."""
-    first = re.split(r"; |\. |: |, ", note, maxsplit=1)[0]
+    """A parameter's name for tables: the first clause of its note, at most ``limit`` characters
+    (a clause ends at '; ', '. ' or ': '; at ', ' two notes had the same name, 'Observable map')."""
+    first = re.split(r"; |\. |: ", note, maxsplit=1)[0]
     return first if len(first) <= limit else first[: limit - 3].rstrip() + "..."
 
 

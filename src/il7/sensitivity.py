@@ -332,13 +332,12 @@ def sensitivities(
     if fold_from is not None and (
         not _real(fold_from) or not math.isfinite(fold_from) or not earliest <= fold_from < when
     ):
-        since = (
-            "any finite time"
-            if earliest == -math.inf
-            else f"a time from the scenario's first output, {first:g},"
-        )
+        since = "" if earliest == -math.inf else f", and not before the scenario's first output, {first:g}"
         raise Il7Error(
-            f"{where}: fold_from (--fold-from) {fold_from!r} must be {since} before the time read, "
+            f"{where}: fold_from (--fold-from) {fold_from:g} must be a finite time before the time read, "
+            f"{clock(when, scenario.time_unit)} (--at){since}"
+            if _real(fold_from)
+            else f"{where}: fold_from (--fold-from) {fold_from!r} is not a number; give a time before "
             f"{clock(when, scenario.time_unit)}"
         )
     table = {p.id: p for p in build.parameters()}
