@@ -1189,3 +1189,11 @@ def test_a_dose_far_above_the_studied_ones_runs_with_a_note() -> None:
     assert any(
         n.startswith("a dose of CYT107 is 48 times the highest studied") for n in il7.simulate(flat).notes
     )
+
+
+def test_dir_of_the_package_is_its_api() -> None:
+    # a notebook's completion offered Any, Path and contextlib beside simulate and load_scenario
+    listed = dir(il7)
+    assert set(il7.__all__) <= set(listed) and "__version__" in listed
+    assert not {"Any", "Path", "contextlib", "Mapping"} & set(listed)
+    assert all(callable(getattr(il7, name)) for name in il7.__all__)

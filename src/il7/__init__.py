@@ -287,3 +287,9 @@ __all__ = [
     "simulate",
     "validate",
 ]
+
+
+def __dir__() -> list[str]:
+    """The public API and ``__version__``, for ``dir(il7)`` and a notebook's completion, which
+    listed the module's own imports (``Any``, ``Path``, ``contextlib``) beside it."""
+    return sorted([*__all__, "__version__"])
