@@ -145,6 +145,7 @@ def spread(
         neither form, a range outside the bounds, or a median of 0.
     """
     where = f"vary {parameter} (--vary)"
+    given = f"vary {parameter}={text} (--vary)"  # the spread as written, for what is wrong with it
     table = {p.id: p for p in build.parameters()}
     p = table.get(parameter)
     if p is None:
@@ -178,24 +179,24 @@ def spread(
                 # 'cv 30' was told a CV must lie from 0.1% to 1000%, where 30 does
                 hint = f" (a number without % is a fraction: cv 0.3 is 30%; write cv {value:g}%)"
             raise Il7Error(
-                f"{where}={text}: a CV must be a number from {100 * MIN_CV:g}% to 1000%, e.g. cv 30%{hint}"
+                f"{given}: a CV must be a number from {100 * MIN_CV:g}% to 1000%, e.g. cv 30%{hint}"
             )
         if run_value <= 0:
             raise Il7Error(
-                f"{where}={text}: {parameter} is {run_value:g} in this run, and a log-normal spread needs a "
+                f"{given}: {parameter} is {run_value:g} in this run, and a log-normal spread needs a "
                 f"positive median; give a range within its bounds instead, LOW..HIGH ({lower:g} to {upper:g})"
             )
         return Spread(parameter, "lognormal", p.unit, run_value, value, lower, upper)
     low_text, dots, high_text = (part.strip() for part in text.partition(".."))
     if not dots or not low_text or not high_text or ".." in high_text or high_text.startswith("."):
         raise Il7Error(
-            f"{where}={text}: write a log-normal spread 'cv 30%' or one range 'LOW..HIGH' with the "
+            f"{given}: write a log-normal spread 'cv 30%' or one range 'LOW..HIGH' with the "
             f"parameter's unit ({p.unit}), e.g. {{'age': '20..70 years'}} (--vary age='20..70 years')"
         )
     low_unit, high_unit = (part.partition(" ")[2].strip() for part in (low_text, high_text))
     if low_unit and not high_unit:
         raise Il7Error(
-            f"{where}={text}: give the unit after the high end (it then holds for both), or after each, "
+            f"{given}: give the unit after the high end (it then holds for both), or after each, "
             f"e.g. '{low_text.partition(' ')[0]}..{high_text} {low_unit}'"
         )
     if high_unit and not low_unit:  # a unit written once, after the high end, holds for both ends
@@ -205,7 +206,7 @@ def spread(
     high = parameter_value(p, high_text, where=where, body_weight_kg=weight) / factor
     if not low < high:
         read = f" (read as {low:g} to {high:g} {p.unit})" if low_unit or high_unit else ""
-        raise Il7Error(f"{where}={text}: the range's low end must be below its high end{read}")
+        raise Il7Error(f"{given}: the range's low end must be below its high end{read}")
     if low < lower or high > upper:
         written = units.LABELS.get(high_unit or low_unit)
         per_kg = (
@@ -214,7 +215,7 @@ def spread(
             else ""
         )
         raise Il7Error(
-            f"{where}={text}: the range leaves {parameter}'s bounds, {lower:g}-{upper:g}{units.suffix(p.unit)}"
+            f"{given}: the range leaves {parameter}'s bounds, {lower:g}-{upper:g}{units.suffix(p.unit)}"
             f"{per_kg} (il7 parameters); give a range within them"
         )
     return Spread(parameter, "uniform", p.unit, (low + high) / 2.0, math.nan, low, high)
