@@ -97,8 +97,8 @@ def cd127_course() -> tuple[np.ndarray, np.ndarray]:
 
 def cd127_maximal_loss_time(times: np.ndarray, surface: np.ndarray) -> float:
     """The first time surface CD127 has made 95% of its greatest fall: where a flow assay sees the
-    loss as maximal. The lowest point itself sits on a floor (0.25% to 0.4% of the start from 3 to
-    48 h), where it moves by less than any assay resolves (it was read at 13.5 h)."""
+    loss as maximal. The lowest point itself (in the standard well 2.4% of the start, near 9 h)
+    lies where the last 5% of the fall moves CD127 by less than an assay resolves."""
     fall = 1.0 - surface
     return float(times[int(np.argmax(fall >= 0.95 * fall.max()))])
 
