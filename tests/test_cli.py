@@ -45,7 +45,10 @@ def test_scenarios_prints_a_built_in_file_to_copy(capsys: pytest.CaptureFixture[
     mine, builtin = load(str(copy)), load("sereti_2009")
     assert mine.periods == builtin.periods and mine.readouts == builtin.readouts
     code, _, err = run(capsys, "scenarios", "sereti")
-    assert code == 2 and "unknown scenario 'sereti' (did you mean 'sereti_2009'?)" in err
+    assert (
+        code == 2
+        and "no built-in scenario 'sereti' (did you mean 'sereti_2009'?); il7 scenarios lists" in err
+    )
 
 
 def test_version_names_the_model_and_data_fingerprints(capsys: pytest.CaptureFixture[str]) -> None:
@@ -314,7 +317,11 @@ def test_export_takes_the_output_options_of_simulate(
     assert code == 0 and "simulate to 96 h" in out
     assert 'numberOfSteps="96"' in sedml and "IL7_serum_total" in sedml and "CD127_per_T" not in sedml
     code, _, err = run(capsys, "export", "petab", "--t-end", "3", "-o", str(tmp_path / "p"))
-    assert code == 2 and "--t-end shapes a scenario's run: give it with export sbml or omex" in err
+    assert code == 2 and "--t-end goes with --scenario (for measurements after its end)" in err
+    code, _, err = run(capsys, "export", "petab", "--step", "3", "-o", str(tmp_path / "p"))
+    assert code == 2 and "--step shapes a scenario's run: give it with export sbml or omex" in err
+    code, _, err = run(capsys, "export", "sbml", "--readouts", "CD4_blood", "-o", str(tmp_path / "m.xml"))
+    assert code == 2 and "--readouts shapes a scenario's run: give it with --scenario" in err
     # a measurement after the scenario's end was told to use --t-end, which export petab refused
     data = tmp_path / "late.csv"
     data.write_text("readout,time [day],measurement\nIL7_serum_total,1,60\nCD4_blood,60,900\n")

@@ -1,6 +1,5 @@
 """The virtual transplant cohort: a seeded draw, and ROC arithmetic that could be wrong."""
 
-import dataclasses
 import math
 from pathlib import Path
 
@@ -181,11 +180,18 @@ def test_a_cohort_takes_a_copy_of_the_transplant_and_refuses_what_is_no_transpla
         cohort.run(10, 1, scenario=str(tmp_path / "mouse.yaml"))
 
 
-def test_a_mouse_copy_of_the_transplant_gets_a_graft_its_size() -> None:
+def test_a_mouse_copy_of_the_transplant_gets_a_graft_its_size(tmp_path: Path) -> None:
     # a 25-g mouse was given the 70-kg patient's 1.9e10 graft T cells: blood CD4 rose 250-fold in a day
     from il7 import scenario, simulate
 
-    mouse = dataclasses.replace(scenario.load("transplant"), context="mouse_body")
+    text = (
+        Path(scenario.load("transplant").file)
+        .read_text()
+        .replace("context: human_body", "context: mouse_body")
+    )
+    (tmp_path / "mouse.yaml").write_text(text)
+    mouse = scenario.load(str(tmp_path / "mouse.yaml"))
+    assert mouse.body_weight_kg == 0.025
     cd4 = simulate(mouse)["CD4_blood"]
     assert cd4.max() <= 1.05 * cd4[0]  # the graft restores, it does not overfill
     assert cd4.min() < 0.2 * cd4[0]  # conditioning still empties the blood

@@ -47,6 +47,9 @@ def test_the_problem_is_valid_petab_with_the_s3c_data(problem_yaml: Path) -> Non
     assert sorted(problem.x_free_ids) == sorted(S3C_ESTIMATED)
     doses = problem.condition_df.loc[problem.measurement_df["simulationConditionId"], "IL7_added"]
     assert sorted(set(doses)) == pytest.approx(sorted(data.doses_pg_ml))
+    # a tool lists parameters by name: the observable map's scale and offset were both 'Observable map'
+    names = problem.parameter_df["parameterName"]
+    assert names.is_unique and "Observable map, background MFI" in set(names)
 
 
 def _pypesto(yaml_file: Path, folder: Path) -> tuple[Any, Any, np.ndarray]:

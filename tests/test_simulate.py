@@ -1193,7 +1193,9 @@ def test_a_dose_far_above_the_studied_ones_runs_with_a_note() -> None:
 
 def test_dir_of_the_package_is_its_api() -> None:
     # a notebook's completion offered Any, Path and contextlib beside simulate and load_scenario
+    import il7.cohort  # a module the README names: il7.cohort.TRAITS
+
     listed = dir(il7)
-    assert set(il7.__all__) <= set(listed) and "__version__" in listed
+    assert set(il7.__all__) <= set(listed) and {"__version__", "__file__", "cohort"} <= set(listed)
     assert not {"Any", "Path", "contextlib", "Mapping"} & set(listed)
     assert all(callable(getattr(il7, name)) for name in il7.__all__)

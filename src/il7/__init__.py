@@ -290,6 +290,13 @@ __all__ = [
 
 
 def __dir__() -> list[str]:
-    """The public API and ``__version__``, for ``dir(il7)`` and a notebook's completion, which
-    listed the module's own imports (``Any``, ``Path``, ``contextlib``) beside it."""
-    return sorted([*__all__, "__version__"])
+    """The public API, il7's modules imported so far (``il7.cohort``, ``il7.build``) and the
+    module's own dunders, for ``dir(il7)`` and a notebook's completion, which listed the module's
+    imports (``Any``, ``Path``, ``contextlib``) beside them."""
+    import types
+
+    here = globals()
+    modules = [
+        k for k, v in here.items() if isinstance(v, types.ModuleType) and v.__name__.startswith("il7.")
+    ]
+    return sorted({*__all__, *modules, *(k for k in here if k.startswith("__") and k.endswith("__"))})

@@ -280,9 +280,8 @@ def run(
     ------
     Il7Error
         A bad ``n``, ``seed``, ``threshold`` or ``jobs``; a scenario outside the human body;
-        fewer than 10 patients whose run went
-        through; or a ``threshold`` that all patients pass, or none. A
-        patient whose run fails is kept in :meth:`CohortResult.table` with the reason and left out
+        fewer than 10 patients whose run went through; or a ``threshold`` that all patients
+        pass, or none. A patient whose run fails is kept in :meth:`CohortResult.table` with the reason and left out
         of the statistics.
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_PATIENTS:
@@ -305,7 +304,7 @@ def run(
         raise Il7Error(
             f"scenario '{chosen.name}' runs in {chosen.context}, and the cohort is of human transplant "
             "patients (its graft, IL-7 production and alloreactive spreads, and Dean 2008's patients beside "
-            "it); give a scenario with context: human_body, or run a mouse transplant with il7 simulate"
+            "it); give a copy of transplant with context: human_body (il7 simulate runs any context)"
         )
     if chosen.time_unit != "day" or chosen.t_end < 100:
         raise Il7Error(

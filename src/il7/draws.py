@@ -90,9 +90,7 @@ class Spread:
             return self.cv
         from scipy.stats import norm
 
-        sigma = math.sqrt(math.log1p(self.cv**2))
-        a = math.log(self.low / self.center) / sigma if self.low > 0 else -math.inf
-        b = math.log(self.high / self.center) / sigma if math.isfinite(self.high) else math.inf
+        sigma, a, b = self._bound_scores()
         kept = float(norm.cdf(b) - norm.cdf(a))
         pa, pb = float(norm.pdf(a)), float(norm.pdf(b))
         ends = (a * pa if math.isfinite(a) else 0.0) - (b * pb if math.isfinite(b) else 0.0)
@@ -102,16 +100,23 @@ class Spread:
     def bounded_median(self) -> float:
         """The median a log-normal keeps within its bounds (table unit): its centre where the bounds
         cut both tails alike or not at all, off it where they cut one side more (a value on a
-        bound: all draws fall on one side of it). The median of a normal truncated to the bounds'
-        scores. The centre for a uniform."""
+        bound, all of whose draws fall on one side of it, or a wide CV between bounds unevenly far
+        from the value). The median of a normal truncated to the bounds' scores. The centre for a
+        uniform."""
         if self.kind != "lognormal" or not (self.low > 0 or math.isfinite(self.high)):
             return self.center
         from scipy.stats import norm
 
+        sigma, a, b = self._bound_scores()
+        return self.center * math.exp(sigma * float(norm.ppf((norm.cdf(a) + norm.cdf(b)) / 2)))
+
+    def _bound_scores(self) -> tuple[float, float, float]:
+        """A log-normal's sigma, and its bounds as standard-normal scores (-inf and inf where a
+        bound is 0 or infinite): where :meth:`bounded_cv` and :meth:`bounded_median` cut it."""
         sigma = math.sqrt(math.log1p(self.cv**2))
-        a = norm.cdf(math.log(self.low / self.center) / sigma) if self.low > 0 else 0.0
-        b = norm.cdf(math.log(self.high / self.center) / sigma) if math.isfinite(self.high) else 1.0
-        return self.center * math.exp(sigma * float(norm.ppf((a + b) / 2)))
+        a = math.log(self.low / self.center) / sigma if self.low > 0 else -math.inf
+        b = math.log(self.high / self.center) / sigma if math.isfinite(self.high) else math.inf
+        return sigma, a, b
 
     def outside(self, values: np.ndarray) -> np.ndarray:
         """Which values lie outside the bounds (a log-normal's are drawn again; a uniform's never do)."""

@@ -90,7 +90,8 @@ class SolveError(Il7Error):
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the closest known name, or an empty string.
+    """Return ``" (did you mean 'x'?)"`` for the closest known name, ``" (names with it: ...)"``
+    for the names that hold it, or an empty string.
 
     A name that differs only in case comes first (``leuk`` finds ``Leuk``, not ``S_leuk``; where
     several do, ``K_socs`` and ``k_SOCS``, both are named), then one with the same words in

@@ -618,4 +618,4 @@ def _sentence(text: str) -> str:
     """``text`` ended as a sentence, so that what the notes add after it reads apart from it (a
     description without a full stop ran into 'Model time is in hours')."""
     text = text.strip()
-    return text if text.endswith((".", "!", "?", ")")) else text + "."
+    return text if text.endswith((".", "!", "?", ".)")) else text + "."

@@ -543,13 +543,29 @@ def _estimated(model: Any, ids: list[str]) -> list[dict[str, Any]]:
                 "estimate": 1,
             }
         )
+    return _distinct_names(rows, table)
+
+
+def _distinct_names(rows: list[dict[str, Any]], table: Mapping[str, build.Parameter]) -> list[dict[str, Any]]:
+    """``rows`` with each ``parameterName`` told apart: one shared by two parameters takes its note
+    up to the first clause that is not a comma's ('Observable map, background MFI'), then its id."""
+    for step in ("clause", "id"):
+        names = [row["parameterName"] for row in rows]
+        for row in rows:
+            if names.count(row["parameterName"]) > 1:
+                note = table[row["parameterId"]].note
+                row["parameterName"] = (
+                    _short(note, commas=False)
+                    if step == "clause"
+                    else f"{_short(note)} ({row['parameterId']})"
+                )
     return rows
 
 
-def _short(note: str, limit: int = 80) -> str:
-    """A parameter's name for tables: the first clause of its note, at most ``limit`` characters
-    (a clause ends at '; ', '. ' or ': '; at ', ' two notes had the same name, 'Observable map')."""
-    first = re.split(r"; |\. |: ", note, maxsplit=1)[0]
+def _short(note: str, limit: int = 80, *, commas: bool = True) -> str:
+    """A parameter's name for tables: the first clause of its note, at most ``limit`` characters;
+    a clause ends at '; ', '. ', ': ' and, with ``commas``, ', '."""
+    first = re.split(r"; |\. |: |, " if commas else r"; |\. |: ", note, maxsplit=1)[0]
     return first if len(first) <= limit else first[: limit - 3].rstrip() + "..."
 
 

@@ -89,9 +89,10 @@ NO_SPREAD = 1e-5
 the solver's precision (steady states hold to about 1e-6): no coefficients are given for it."""
 
 MEDIAN_SHIFT = 0.05
-"""A log-normal spread whose bounds move its median by more than this fraction of its centre (a
-value on or near a bound, so that draws on one side are cut) is said to be off-centre: a
-population of ``gc_per_T`` at its lower bound with CV 30% has a median 22% above the value."""
+"""A log-normal spread whose bounds move its median by more than this fraction of its centre (they
+cut it more on one side: a value on or near a bound, or a wide CV between bounds unevenly far
+from the value) is said to be off-centre: ``gc_per_T`` at its lower bound with CV 30% has a
+median 22% above the value, ``age`` 30 years within 18-105 with CV 100% one 24% above."""
 
 NOISE_FLOOR = 1e-6
 """A readout whose values at a time all lie below this fraction of its largest absolute value over
@@ -358,14 +359,15 @@ class Population:
         return math.sqrt(math.expm1(float(np.var(np.log(self.draws[:, k]), ddof=1))))
 
     def drawn_median(self, parameter: str) -> float:
-        """The median of a spread's values as drawn (table unit)."""
-        k = [s.parameter for s in self.spreads].index(parameter)
-        return float(np.median(self.draws[:, k]))
+        """The median of a spread's values as drawn (table unit); an :class:`Il7Error` for a
+        parameter not varied."""
+        return float(np.median(self.drawn(parameter)))
 
     def median_shift(self, parameter: str) -> float | None:
         """How far the bounds move a log-normal spread's median off its centre, as a fraction
         (+0.22: 22% above; :meth:`~il7.draws.Spread.bounded_median`), where that exceeds
         :data:`MEDIAN_SHIFT`; ``None`` otherwise. A property of the spread, not of the draw."""
+        self.drawn(parameter)  # an Il7Error for a parameter not varied
         spread = next(s for s in self.spreads if s.parameter == parameter)
         shift = spread.bounded_median() / spread.center - 1.0
         return shift if abs(shift) > MEDIAN_SHIFT else None

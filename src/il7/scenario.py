@@ -495,9 +495,9 @@ def _flat_dose_note(own: Scenario, dosed: Scenario, where: str) -> str | None:
     if not after or weight is None or not all(DOSE_UNITS[u][2] for u in before):
         return None
     dose = after[0]
-    _, factor, per_kg = DOSE_UNITS[dose.unit]
+    kind, factor, per_kg = DOSE_UNITS[dose.unit]
     grams = grams_per_kg(dose.amount, dose.unit, weight)
-    if not per_kg and DOSE_UNITS[dose.unit][0] == "substance":  # '40 nmol': no molar mass here
+    if not per_kg and kind == "substance":  # '40 nmol': no molar mass here
         return (
             f"{where} is a flat amount for the whole {weight:g}-kg body, where the scenario's doses are "
             f"per kg ({', '.join(sorted(before))}); for a dose per kilogram write it in {sorted(before)[0]}"
@@ -579,17 +579,11 @@ def builtin_file(name: str) -> Path:
     Raises
     ------
     Il7Error
-        No built-in scenario has that name: the closest, or a local file of that name, is said.
+        No built-in scenario has that name; the closest is said.
     """
     names = builtin_names()
     if name not in names:
-        local = _yaml_file_named(name)
-        if local is not None:  # 'my_course' for ./my_course.yaml
-            raise Il7Error(f"unknown scenario '{name}' (did you mean the file './{local}'?)")
-        raise Il7Error(
-            f"unknown scenario '{name}'{did_you_mean(name, names)}; "
-            f"built-in: {', '.join(names)}; or give the path of a .yaml file"
-        )
+        raise Il7Error(f"no built-in scenario '{name}'{did_you_mean(name, names)}; il7 scenarios lists them")
     return builtin_dir() / f"{name}.yaml"
 
 
@@ -642,6 +636,14 @@ def load(name_or_path: str | Path | Mapping[str, Any] | Scenario, *, steady_star
         path.suffix in (".yaml", ".yml") or text_name.startswith(".") or any(c in text_name for c in "/\\")
     )
     if builtin or not (looks_like_path or path.exists()):
+        if text_name not in names:  # a name, not a file: the closest built-in, or the file meant
+            local = _yaml_file_named(text_name)
+            if local is not None:  # 'my_course' for ./my_course.yaml
+                raise Il7Error(f"unknown scenario '{text_name}' (did you mean the file './{local}'?)")
+            raise Il7Error(
+                f"unknown scenario '{text_name}'{did_you_mean(text_name, names)}; "
+                f"built-in: {', '.join(names)}; or give the path of a .yaml file"
+            )
         path = builtin_file(text_name)
     if path.is_dir():
         raise Il7Error(f"'{path}' is a folder, not a scenario file; give the path of a .yaml file")

@@ -56,7 +56,8 @@ class Trajectory:
     Attributes
     ----------
     scenario
-        Name of the scenario that produced it.
+        Name of the scenario that produced it, with the overrides of the run if any
+        (``'baseline with age=60 years'``; a bare number is in the parameter's table unit).
     time_unit
         Unit of the time column (``min``, ``h``, ``day`` or ``week``).
     columns

@@ -292,13 +292,13 @@ def _population(args: argparse.Namespace) -> None:
             print(f"  {readout}: {spreads[readout]:.2g}; {listed}")
     for s in result.spreads:
         shift = result.median_shift(s.parameter)
-        if shift is not None:  # a value on or near a bound: the draws are cut on one side
+        if shift is not None:  # the bounds cut the draws more on one side
             unit = units.suffix(s.unit)
             print(
-                f"{s.parameter}: {s.center:.4g}{unit} lies on or near a bound ({s.low:g}-{s.high:g}{unit}), so "
-                f"the spread around it is cut more on one side and its median moves {100 * shift:+.0f}% (as "
-                f"drawn: {result.drawn_median(s.parameter):.4g}): the patients are not centred on the run's "
-                "value; give a range (LOW..HIGH) or a smaller CV"
+                f"{s.parameter}: its bounds ({s.low:g}-{s.high:g}{unit}) cut the CV {100 * s.cv:.4g}% spread "
+                f"around {s.center:.4g}{unit} more on one side, so its median moves {100 * shift:+.0f}% (as "
+                f"drawn: {result.drawn_median(s.parameter):.4g}{unit}): the patients are not centred on the "
+                "run's value; give a smaller CV, or a range (LOW..HIGH) where you want them"
             )
     for s, again in zip(result.spreads, result.redrawn, strict=True):
         if again:

@@ -327,18 +327,20 @@ def _export(args: argparse.Namespace) -> None:
         for flag, v in (("--t-end", args.t_end), ("--step", args.step), ("--readouts", args.readouts))
         if v is not None
     ]
-    if args.what == "petab" and args.scenario is not None:  # --t-end: measurements after its end
-        shaping = [flag for flag in shaping if flag != "--t-end"]
-    if shaping and (args.what == "petab" or args.scenario is None):
-        raise Il7Error(
-            f"{shaping[0]} shapes a scenario's run: give it with export sbml or omex and --scenario"
-            + (
-                " (a PEtab problem's times and readouts are its measurements'; --t-end lets them run "
-                "past the scenario's end)"
-                if args.what == "petab"
-                else ""
+    if args.what == "petab":  # a problem's times and readouts are its measurements'
+        if args.t_end is not None and args.scenario is None:
+            raise Il7Error(
+                "--t-end goes with --scenario (for measurements after its end); without it, export "
+                "petab writes Gonnord 2018 S3C, whose times are its data's"
             )
-        )
+        shaping = [flag for flag in shaping if flag != "--t-end"]
+        if shaping:
+            raise Il7Error(
+                f"{shaping[0]} shapes a scenario's run: give it with export sbml or omex and --scenario "
+                "(a PEtab problem's times and readouts are its measurements')"
+            )
+    elif shaping and args.scenario is None:
+        raise Il7Error(f"{shaping[0]} shapes a scenario's run: give it with --scenario")
     if args.what == "petab":
         _export_petab(args)
         return
