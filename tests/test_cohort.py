@@ -86,7 +86,10 @@ def test_the_cli_says_whether_the_cohort_reproduces_dean_2008(
         "# il7 cohort, scenario transplant: 10 virtual patients (seed 4), 0 failed"
     )
     patients = pd.read_csv(table, comment="#")
-    assert list(patients.columns[:6]) == ["patient", "status", *cohort.TRAITS]
+    # each trait with its unit, as il7 population --patients writes them
+    traits = ["graft_CD34 [cells]", "graft_T [cells]", "f_allo [fraction]", "IL7_production"]
+    assert list(cohort.TRAITS) == [t.split(" [")[0] for t in traits]
+    assert list(patients.columns[:6]) == ["patient", "status", *traits]
     # how far each patient's T cells have recovered, for a clinician comparing arms
     assert list(patients.columns[-2:]) == ["CD4_blood_day100_cells_ul", "CD8_blood_day100_cells_ul"]
     assert (patients["CD4_blood_day100_cells_ul"] < 660).all()  # below the healthy adult's 660 at day +100
