@@ -49,6 +49,8 @@ def test_scenarios_prints_a_built_in_file_to_copy(capsys: pytest.CaptureFixture[
         code == 2
         and "no built-in scenario 'sereti' (did you mean 'sereti_2009'?); il7 scenarios lists" in err
     )
+    code, _, err = run(capsys, "scenarios", str(copy))  # a file of one's own: no built-in of that name
+    assert code == 2 and "is a file already: il7 scenarios NAME prints a built-in" in err
 
 
 def test_version_names_the_model_and_data_fingerprints(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,7 @@ import json
 import math
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from il7.cli.output import (
@@ -75,6 +76,11 @@ def _scenarios(args: argparse.Namespace) -> None:
     from il7 import scenario
 
     if args.name:
+        if args.name not in scenario.builtin_names() and Path(args.name).is_file():
+            raise Il7Error(
+                f"'{args.name}' is a file already: il7 scenarios NAME prints a built-in scenario's file to "
+                f"copy; run yours with il7 simulate {args.name}"
+            )
         print(scenario.builtin_file(args.name).read_text(encoding="utf-8"), end="")
         return
     table = Table("scenario", "description", title="Built-in scenarios")
