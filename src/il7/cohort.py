@@ -186,8 +186,7 @@ class CohortResult:
         """Write :meth:`table` to a CSV file, with :meth:`header` in a comment line on top, and
         return its path. The traits' columns say their unit, as ``il7 population --patients``'s do
         (``graft_T [cells]``); the others' names end in theirs (``il7_day7_pg_ml``)."""
-        said = {s.parameter: f"{s.parameter} [{s.unit}]" for s in self.population.spreads if s.unit != "1"}
-        return write_table(path, self.table().rename(columns=said), self.header())
+        return write_table(path, self.table().rename(columns=self.population.unit_columns()), self.header())
 
     def figure(self) -> Any:
         """Day +7 and +14 serum IL-7 by aGVHD status (box plots) and the ROC of day +14 IL-7.

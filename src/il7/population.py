@@ -178,13 +178,23 @@ class Population:
         Il7Error
             A parameter that was not varied.
         """
+        return self.draws[:, self._varied(parameter)]
+
+    def _varied(self, parameter: str) -> int:
+        """The index of a varied parameter's spread (and column of :attr:`draws`), or an
+        :class:`Il7Error` naming those varied."""
         ids = [s.parameter for s in self.spreads]
         if parameter not in ids:
             raise Il7Error(
                 f"population of '{self.scenario}' did not vary '{parameter}'"
                 f"{did_you_mean(str(parameter), ids)}; it varied: {', '.join(ids)}"
             )
-        return self.draws[:, ids.index(parameter)]
+        return ids.index(parameter)
+
+    def unit_columns(self) -> dict[str, str]:
+        """Column names that say each varied parameter's unit (``age [years]``; none for a unit of
+        1), for the CSV files of the patients (:meth:`write`, :meth:`il7.cohort.CohortResult.write`)."""
+        return {s.parameter: f"{s.parameter} [{s.unit}]" for s in self.spreads if s.unit != "1"}
 
     def percentiles(self, q: Sequence[float] = PERCENTILES) -> pd.DataFrame:
         """Percentiles over the patients whose run went through, one row per readout and time.
@@ -355,8 +365,7 @@ class Population:
     def drawn_cv(self, parameter: str) -> float:
         """The CV of a log-normal spread's values as drawn (from the spread of their logarithms):
         below the CV asked for where draws outside the bounds were drawn again."""
-        k = [s.parameter for s in self.spreads].index(parameter)
-        return math.sqrt(math.expm1(float(np.var(np.log(self.draws[:, k]), ddof=1))))
+        return math.sqrt(math.expm1(float(np.var(np.log(self.drawn(parameter)), ddof=1))))
 
     def drawn_median(self, parameter: str) -> float:
         """The median of a spread's values as drawn (table unit); an :class:`Il7Error` for a
@@ -367,8 +376,7 @@ class Population:
         """How far the bounds move a log-normal spread's median off its centre, as a fraction
         (+0.22: 22% above; :meth:`~il7.draws.Spread.bounded_median`), where that exceeds
         :data:`MEDIAN_SHIFT`; ``None`` otherwise. A property of the spread, not of the draw."""
-        self.drawn(parameter)  # an Il7Error for a parameter not varied
-        spread = next(s for s in self.spreads if s.parameter == parameter)
+        spread = self.spreads[self._varied(parameter)]
         shift = spread.bounded_median() / spread.center - 1.0
         return shift if abs(shift) > MEDIAN_SHIFT else None
 
@@ -417,7 +425,7 @@ class Population:
         if not patients:
             return write_table(path, self.percentiles(), self.header())
         # the file says each column's unit, as il7 simulate --out's does ("age [years]", "time [day]")
-        said = {s.parameter: f"{s.parameter} [{s.unit}]" for s in self.spreads if s.unit != "1"}
+        said = self.unit_columns()
         said |= {r: f"{r} [{u}]" for r, u in zip(self.readouts, self.units, strict=True)}
         said["time"] = f"time [{self.time_unit}]"
         return write_table(path, self.patients().rename(columns=said), self.header())

@@ -579,9 +579,14 @@ def builtin_file(name: str) -> Path:
     Raises
     ------
     Il7Error
-        No built-in scenario has that name; the closest is said.
+        No built-in scenario has that name; the closest is said, or that ``name`` is a file.
     """
     names = builtin_names()
+    if name not in names and Path(name).is_file():
+        raise Il7Error(
+            f"'{name}' is a file already: il7 scenarios NAME prints a built-in scenario's file to copy; "
+            f"run yours with il7 simulate {name}"
+        )
     if name not in names:
         raise Il7Error(f"no built-in scenario '{name}'{did_you_mean(name, names)}; il7 scenarios lists them")
     return builtin_dir() / f"{name}.yaml"
@@ -644,7 +649,7 @@ def load(name_or_path: str | Path | Mapping[str, Any] | Scenario, *, steady_star
                 f"unknown scenario '{text_name}'{did_you_mean(text_name, names)}; "
                 f"built-in: {', '.join(names)}; or give the path of a .yaml file"
             )
-        path = builtin_file(text_name)
+        path = builtin_dir() / f"{text_name}.yaml"  # a built-in name, checked above
     if path.is_dir():
         raise Il7Error(f"'{path}' is a folder, not a scenario file; give the path of a .yaml file")
     if path.exists() and not path.is_file():

@@ -8,7 +8,6 @@ import json
 import math
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from il7.cli.output import (
@@ -76,11 +75,6 @@ def _scenarios(args: argparse.Namespace) -> None:
     from il7 import scenario
 
     if args.name:
-        if args.name not in scenario.builtin_names() and Path(args.name).is_file():
-            raise Il7Error(
-                f"'{args.name}' is a file already: il7 scenarios NAME prints a built-in scenario's file to "
-                f"copy; run yours with il7 simulate {args.name}"
-            )
         print(scenario.builtin_file(args.name).read_text(encoding="utf-8"), end="")
         return
     table = Table("scenario", "description", title="Built-in scenarios")
@@ -345,11 +339,10 @@ def _export(args: argparse.Namespace) -> None:
                 f"{shaping[0]} shapes a scenario's run: give it with export sbml or omex and --scenario "
                 "(a PEtab problem's times and readouts are its measurements')"
             )
-    elif shaping and args.scenario is None:
-        raise Il7Error(f"{shaping[0]} shapes a scenario's run: give it with --scenario")
-    if args.what == "petab":
         _export_petab(args)
         return
+    if shaping and args.scenario is None:
+        raise Il7Error(f"{shaping[0]} shapes a scenario's run: give it with --scenario")
     if args.data is not None or args.estimate:
         raise Il7Error(f"--data and --estimate belong to export petab, not export {args.what}")
     if args.output is not None and not args.output.strip():
