@@ -546,6 +546,16 @@ def test_export_petab_writes_the_problem_folder(tmp_path: Path, capsys: pytest.C
     rows = {r.split("\t")[0]: r.split("\t") for r in (folder / "parameters.tsv").read_text().splitlines()}
     assert float(rows["k_pSTAT5"][rows["parameterId"].index("nominalValue")]) == 0.5
     assert "k_pSTAT5 = 0.5, gc_per_T = 600" in (folder / "README.md").read_text()
+    # an override the culture well cannot feel is said, not written silently
+    code, _, err = run(capsys, "export", "petab", "--set", "age=60", "-o", str(folder))
+    assert code == 0 and "age=60 moves none of the readouts of 'gonnord2018_S3C'" in err
+
+
+def test_simulate_says_an_override_that_moves_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "simulate", "culture_dose", "--set", "age=60", "--summary")
+    assert code == 0 and "age=60 moves none of the readouts of 'culture_dose'" in err
+    code, _, err = run(capsys, "simulate", "culture_dose", "--set", "kon_IL7=2e7", "--summary")
+    assert code == 0 and "moves none" not in err
 
 
 def test_export_petab_with_a_scenario_and_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -978,6 +978,31 @@ def test_an_age_that_changes_nothing_is_said() -> None:
     assert not any("changes nothing" in n for n in human.notes)  # a human's thymus declines
 
 
+def test_an_override_that_moves_no_readout_is_said() -> None:
+    # age sets thymic output, which a culture well lacks: --set age=60 on culture_dose printed the
+    # same numbers as without it, and said nothing
+    from il7.simulate import unmoved_overrides
+
+    well = il7.load_scenario("culture_dose")
+    (note,) = unmoved_overrides(well, {"age": 60})
+    assert note.startswith("age=60 moves none of the readouts of 'culture_dose'")
+    assert "culture_well context" in note and "by 24 h" in note
+    with_age = il7.simulate(well, overrides={"age": 60, "kon_IL7": 2e7})
+    faster = il7.simulate(well, overrides={"kon_IL7": 2e7})
+    assert np.array_equal(with_age.data, faster.data)  # what the note says
+    # of two overrides, only the one that moves nothing is named; the given run is used as it is
+    (both,) = unmoved_overrides(well, {"kon_IL7": 2e7, "age": 60}, run=with_age)
+    assert both.startswith("age=60 ")
+    assert unmoved_overrides(well, {"kon_IL7": 2e7}) == ()
+    assert unmoved_overrides(well, {"age": "30 years"}) == ()  # the table's own value: nothing to say
+    # k_G1 drives G1 progress in culture, which the cell layer of the body does not read
+    (body,) = unmoved_overrides(il7.load_scenario("baseline"), {"k_G1": 0.03})
+    assert "human_body context" in body
+    assert unmoved_overrides(il7.load_scenario("baseline"), {"age": 60}) == ()
+    # a mouse's age is said once, by the note that gives the fix
+    assert unmoved_overrides(il7.load_scenario("mouse_baseline"), {"age": "0.5 years"}) == ()
+
+
 def test_a_value_outside_its_bounds_in_a_scenario_file_is_said_as_with_set() -> None:
     # a mouse given a human's lymph flow in a file's set: ran silently, where --set said so
     from il7.scenario import load

@@ -406,14 +406,75 @@ def warn_notes(
     """Issue, as :class:`~il7.errors.Il7Warning` (:func:`il7.errors.warn`), what a run of
     ``scenario`` with ``overrides`` says to distrust before it runs, as :func:`il7.simulate` says
     it (its file's values and the overrides outside their bounds, a dose far above the studied
-    ones, an age that changes nothing), once for work that runs or builds it many times (a
+    ones, an age that changes nothing), and each override that moves none of its readouts
+    (:func:`unmoved_overrides`), once for work that runs or builds it many times (a
     population, a sensitivity analysis, an export); with ``unseen`` (what the caller does not
     show of a dose after the last output time, and the fix), the doses and settings it leaves out.
     """
     said = checked_overrides(scenario, overrides)[1]
     late = None if unseen is None else scenario.beyond_output_note(*unseen)
-    for note in (*scenario.notes, *scenario.dose_notes(), *said, *((late,) if late else ())):
+    inert = unmoved_overrides(scenario, overrides)
+    for note in (*scenario.notes, *scenario.dose_notes(), *said, *((late,) if late else ()), *inert):
         warn(note)
+
+
+def unmoved_overrides(
+    scenario: Scenario, overrides: Mapping[str, Any] | None, *, run: Trajectory | None = None
+) -> tuple[str, ...]:
+    """One note on each override that moves none of ``scenario``'s readouts at any output time.
+
+    Such an override acts on something the scenario's context lacks or holds fixed (``age``, which
+    sets thymic output, in a culture well), or on nothing that reaches these readouts by the
+    run's end; left unsaid, the unchanged numbers would read as the model's answer to it. Each
+    override is judged by running the scenario without it (the others kept) against the run with
+    all of them (``run``, when the caller has it): one extra run per override. Runs that fail
+    are not judged here (the run itself says why).
+    """
+    if not overrides:
+        return ()
+    resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
+    own = values_in_run(scenario, {})
+    table = {p.id: p for p in build.parameters()}
+    unchanged = {  # the value the run has without the override: nothing to say
+        key for key in resolved if resolved[key] == own.get(key, _in_model_units(table[key]))
+    }
+    try:
+        full = run if run is not None else simulate(scenario, overrides=overrides)
+        notes = []
+        for key, value in overrides.items():
+            if key in unchanged or (key == "age" and _age_inert(scenario, resolved)):
+                continue  # (checked_overrides says why such an age changes nothing, and the fix)
+            rest = {k: v for k, v in overrides.items() if k != key}
+            other = simulate(scenario, overrides=rest)
+            if np.allclose(full.data, other.data, rtol=UNMOVED_RTOL, atol=0.0, equal_nan=True):
+                setting = f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
+                notes.append(
+                    f"{setting} moves none of the readouts of '{scenario.name}' (the run without it gives "
+                    f"the same numbers): what it acts on is absent from the {scenario.context} context, "
+                    f"held fixed there, or does not reach these readouts by "
+                    f"{clock(scenario.t_end, scenario.time_unit)}"
+                )
+    except SolveError:
+        return ()
+    return tuple(notes)
+
+
+UNMOVED_RTOL = 1e-9
+"""Relative change below which :func:`unmoved_overrides` calls a readout unmoved (far below the
+solver's own tolerances, so any effect the model resolves counts)."""
+
+
+def _in_model_units(p: build.Parameter) -> float | None:
+    """A parameter's table value in model units (``None`` for a derived one, which has none)."""
+    if p.value is None:
+        return None
+    return p.value * units.label(p.unit, where=f"parameter {p.id}").factor
+
+
+def _age_inert(scenario: Scenario, resolved: Mapping[str, float]) -> bool:
+    """An age (in ``resolved``, model units) that changes nothing because the context's thymus
+    does not decline with it."""
+    return "age" in resolved and values_in_run(scenario, resolved).get("thymic_decline") == 0
 
 
 def checked_overrides(
@@ -452,7 +513,7 @@ def checked_overrides(
             "and homeostatic division holds those it can, where a body that never had a thymus would "
             "have no naive T cells; for a thymectomy, set it in a period at or after the start",
         )
-    if "age" in resolved and in_run.get("thymic_decline") == 0:
+    if _age_inert(scenario, resolved):
         notes += (
             f"age changes nothing in this run: {scenario.context}'s thymus keeps a young adult's output "
             "(thymic_decline 0); for an old mouse's smaller thymus, lower thymic_output_young",

@@ -121,7 +121,7 @@ def _none_all_through(trajectory: Trajectory, context: str) -> list[str]:
 
 
 def _simulate(args: argparse.Namespace) -> None:
-    from il7.simulate import simulate
+    from il7.simulate import simulate, unmoved_overrides
     from il7.trajectory import FILE_SUFFIXES
 
     output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
@@ -138,6 +138,8 @@ def _simulate(args: argparse.Namespace) -> None:
         trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
     note_unseen(chosen, "it does not show", "give a later --t-end to see them")
     say_notes(*trajectory.notes)
+    run = trajectory if comparison is None else None  # --data's run has the data's times
+    say_notes(*unmoved_overrides(chosen, parse_overrides(args.sets), run=run))
     if comparison is None:  # --data says it of the readouts it measures
         say_notes(*_none_all_through(trajectory, chosen.context))
     if args.out:  # the time course, also with --summary, whose table is printed only
