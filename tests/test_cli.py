@@ -556,6 +556,12 @@ def test_simulate_says_an_override_that_moves_nothing(capsys: pytest.CaptureFixt
     assert code == 0 and "age=60 moves none of the readouts of 'culture_dose'" in err
     code, _, err = run(capsys, "simulate", "culture_dose", "--set", "kon_IL7=2e7", "--summary")
     assert code == 0 and "moves none" not in err
+    # the many-run commands judge the readout they read, not the scenario's own
+    sens = ["sensitivity", "baseline", "--set", "q_IL6=1e5", "--parameters", "CL_IL7"]
+    code, _, err = run(capsys, *sens[:2], "CD4_blood", *sens[2:])
+    assert code == 0 and "q_IL6=1e5 moves none of the readouts of 'baseline'" in err
+    code, _, err = run(capsys, *sens[:2], "IL6_conc", *sens[2:])
+    assert code == 0 and "moves none" not in err
 
 
 def test_export_petab_with_a_scenario_and_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

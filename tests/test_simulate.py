@@ -1001,6 +1001,18 @@ def test_an_override_that_moves_no_readout_is_said() -> None:
     assert unmoved_overrides(il7.load_scenario("baseline"), {"age": 60}) == ()
     # a mouse's age is said once, by the note that gives the fix
     assert unmoved_overrides(il7.load_scenario("mouse_baseline"), {"age": "0.5 years"}) == ()
+    # d_noIL7 in the baseline: the reference adult's derived thresholds take it up
+    (derived,) = unmoved_overrides(il7.load_scenario("baseline"), {"d_noIL7": 0.03})
+    assert "the values derived for the reference adult take it up" in derived
+    # the readouts judged are the caller's: q_IL6 moves IL6_conc, not the baseline's own readouts
+    baseline = il7.load_scenario("baseline")
+    assert len(unmoved_overrides(baseline, {"q_IL6": 1e5})) == 1
+    assert unmoved_overrides(dataclasses.replace(baseline, readouts=("IL6_conc",)), {"q_IL6": 1e5}) == ()
+    # a run without one override that admits no reference adult is no reason to fail the run with it
+    with pytest.raises(Il7Error, match="admit no reference adult"):
+        il7.simulate(baseline, overrides={"p_mem_max": 0.01})
+    (kept,) = unmoved_overrides(baseline, {"p_mem_max": 0.01, "halflife_Treg": 0.4})
+    assert kept.startswith("p_mem_max=0.01 ")  # halflife_Treg: not judged (its leave-out fails)
 
 
 def test_a_value_outside_its_bounds_in_a_scenario_file_is_said_as_with_set() -> None:

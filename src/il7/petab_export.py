@@ -58,6 +58,10 @@ DOSE_SCALE = "dose_scale"
 """The parameter a problem with dose arms sets per condition: every bolus relative to the arm
 with the most (:func:`write_scenario`)."""
 _S3C_MINUTES = 10.0  # Gonnord 2018 S3C: pSTAT5 read 10 min after IL-7
+S3C_JUDGED_DOSE = 100.0
+"""IL-7 (pg/mL) of the well in which an override of the S3C problem must move pSTAT5_MFI for it
+to count as acting (:func:`il7.simulate.unmoved_overrides`): about S3C's EC50, where the
+response is most sensitive; the bare well, without IL-7, holds pSTAT5 at 0 whatever the rates."""
 
 
 # ---- Gonnord 2018 S3C ---------------------------------------------------------------------------
@@ -101,7 +105,7 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
 
     check_folder(folder, _COMMAND, "-o")
     well = _s3c_well()
-    warn_notes(well, overrides)
+    warn_notes(well, overrides, judged=_s3c_well(S3C_JUDGED_DOSE))  # IL-7 comes with the conditions
     resolved = scenario_overrides(well, overrides)  # model units, for the README
     text = scenario_sbml(well, overrides=overrides)
     doc = libsbml.readSBMLFromString(text)
@@ -165,15 +169,17 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
     )
 
 
-def _s3c_well() -> Scenario:
-    """T cells in a culture well at their IL-7-free steady state, read at 0 and 10 min."""
+def _s3c_well(dose_pg_ml: float | None = None) -> Scenario:
+    """T cells in a culture well at their IL-7-free steady state, read at 0 and 10 min; with
+    ``dose_pg_ml``, given that much IL-7 at 0 (as a condition of the problem gives it)."""
+    dose = {"dose": {"drug": "IL7", "amount": dose_pg_ml, "unit": "pg/mL", "route": "medium"}}
     return load(
         {
             "name": "gonnord2018_S3C",
             "description": "T cells in a culture well at their IL-7-free steady state, for PEtab.",
             "context": "culture_well",
             "time_unit": "min",
-            "periods": [{"time": "-inf"}],
+            "periods": [{"time": "-inf"}, *([{"time": 0.0, **dose}] if dose_pg_ml is not None else [])],
             "readouts": ["pSTAT5_MFI"],
             "output": {"times": [0.0, _S3C_MINUTES]},
         },

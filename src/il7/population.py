@@ -598,8 +598,8 @@ def population(
     spreads = tuple(spread(pid, text, scenario, resolved) for pid, text in vary.items())
     correlation = correlation_matrix(spreads, correlations)
     draws, redrawn = draw(spreads, n, seed, correlation)
-    warn_notes(scenario, user, unseen=UNSEEN)
     run = replace(scenario, readouts=chosen)
+    warn_notes(scenario, user, unseen=UNSEEN, judged=run)
     runs = [
         (run, {**user, **{s.parameter: float(draws[i, k]) for k, s in enumerate(spreads)}}) for i in range(n)
     ]

@@ -353,7 +353,6 @@ def sensitivities(
             )
     user = dict(overrides or {})
     resolved = scenario_overrides(scenario, user)
-    warn_notes(scenario, user)  # once for all the runs
     in_run = values_in_run(scenario, resolved)
     # every run keeps the scenario's own start and output times up to `when` (and fold_from), and
     # reads the last (divided by the one at fold_from)
@@ -361,6 +360,7 @@ def sensitivities(
         {t for t in scenario.times if t < when} | ({float(fold_from)} if fold_from is not None else set())
     )
     run = replace(scenario, readouts=(readout,), times=(*earlier, float(when)))
+    warn_notes(scenario, user, judged=run)  # once for all the runs
     base = None if fold_from is None else earlier.index(float(fold_from))
     trajectory = simulate(run, overrides=user).data[:, 1]
     largest = float(max(abs(trajectory)))

@@ -222,9 +222,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         own = scenario.file and Path(scenario.file).parent != builtin_dir()  # a user's file: say which
         where = f"scenario '{scenario.name}'" + (f" ({scenario.file})" if own else "")
         raise SolveError(f"{where}: {exc}") from None
-    given = ", ".join(
-        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in (overrides or {}).items()
-    )
+    given = ", ".join(setting(k, v) for k, v in (overrides or {}).items())
     return Trajectory(
         scenario=scenario.name + (f" with {given}" if given else ""),  # a figure's title tells the runs apart
         time_unit=scenario.time_unit,
@@ -401,21 +399,35 @@ def scenario_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) 
 
 
 def warn_notes(
-    scenario: Scenario, overrides: Mapping[str, Any] | None, *, unseen: tuple[str, str] | None = None
+    scenario: Scenario,
+    overrides: Mapping[str, Any] | None,
+    *,
+    unseen: tuple[str, str] | None = None,
+    judged: Scenario | None = None,
 ) -> None:
     """Issue, as :class:`~il7.errors.Il7Warning` (:func:`il7.errors.warn`), what a run of
-    ``scenario`` with ``overrides`` says to distrust before it runs, as :func:`il7.simulate` says
-    it (its file's values and the overrides outside their bounds, a dose far above the studied
-    ones, an age that changes nothing), and each override that moves none of its readouts
-    (:func:`unmoved_overrides`), once for work that runs or builds it many times (a
-    population, a sensitivity analysis, an export); with ``unseen`` (what the caller does not
-    show of a dose after the last output time, and the fix), the doses and settings it leaves out.
+    ``scenario`` with ``overrides`` says to distrust before it runs, once for work that runs or
+    builds it many times (a population, a sensitivity analysis, an export).
+
+    That is what :func:`il7.simulate` says (its file's values and the overrides outside their
+    bounds, a dose far above the studied ones, an age that changes nothing), and each override
+    that moves none of the readouts the work reads (:func:`unmoved_overrides` on ``judged``, by
+    default ``scenario``), which :func:`il7.simulate` does not judge (it would run twice); with
+    ``unseen`` (what the caller does not show of a dose after the last output time, and the fix),
+    the doses and settings it leaves out.
     """
     said = checked_overrides(scenario, overrides)[1]
     late = None if unseen is None else scenario.beyond_output_note(*unseen)
-    inert = unmoved_overrides(scenario, overrides)
+    inert = unmoved_overrides(judged or scenario, overrides)
     for note in (*scenario.notes, *scenario.dose_notes(), *said, *((late,) if late else ()), *inert):
         warn(note)
+
+
+UNMOVED_RTOL = 1e-6
+"""Change, relative to a readout's largest value in the run, below which
+:func:`unmoved_overrides` calls the readout unmoved: the integrator's relative tolerance, below
+which a change is solver noise (k_G1, which the body does not read, moved its readouts by
+1e-11 to 1e-8)."""
 
 
 def unmoved_overrides(
@@ -424,51 +436,69 @@ def unmoved_overrides(
     """One note on each override that moves none of ``scenario``'s readouts at any output time.
 
     Such an override acts on something the scenario's context lacks or holds fixed (``age``, which
-    sets thymic output, in a culture well), or on nothing that reaches these readouts by the
-    run's end; left unsaid, the unchanged numbers would read as the model's answer to it. Each
+    sets thymic output, in a culture well), on a rate that the values derived for the reference
+    adult take up at its steady state (``d_noIL7`` in ``baseline``), or on nothing that reaches
+    these readouts by the run's end; left unsaid, the unchanged numbers would read as the model's answer to it. Each
     override is judged by running the scenario without it (the others kept) against the run with
-    all of them (``run``, when the caller has it): one extra run per override. Runs that fail
-    are not judged here (the run itself says why).
+    all of them: one extra run per override. An override equal to the value the run has anyway
+    gets no note, nor does an ``age`` that :func:`checked_overrides` already says changes nothing.
+
+    Parameters
+    ----------
+    scenario
+        The scenario as the caller runs it (its readouts are the ones judged).
+    overrides
+        As for :func:`simulate`.
+    run
+        The caller's run of ``scenario`` with ``overrides``, on the scenario's own output times,
+        to save running it again.
+
+    Returns
+    -------
+    tuple of str
+        The notes; none where the run with all overrides fails (the run itself says why), and
+        none for an override whose run without it fails.
     """
     if not overrides:
         return ()
     resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
     own = values_in_run(scenario, {})
     table = {p.id: p for p in build.parameters()}
-    unchanged = {  # the value the run has without the override: nothing to say
-        key for key in resolved if resolved[key] == own.get(key, _in_model_units(table[key]))
-    }
+    unchanged = {key for key in resolved if resolved[key] == own.get(key, _in_model_units(table[key]))}
     try:
-        full = run if run is not None else simulate(scenario, overrides=overrides)
-        notes = []
-        for key, value in overrides.items():
-            if key in unchanged or (key == "age" and _age_inert(scenario, resolved)):
-                continue  # (checked_overrides says why such an age changes nothing, and the fix)
-            rest = {k: v for k, v in overrides.items() if k != key}
-            other = simulate(scenario, overrides=rest)
-            if np.allclose(full.data, other.data, rtol=UNMOVED_RTOL, atol=0.0, equal_nan=True):
-                setting = f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
-                notes.append(
-                    f"{setting} moves none of the readouts of '{scenario.name}' (the run without it gives "
-                    f"the same numbers): what it acts on is absent from the {scenario.context} context, "
-                    f"held fixed there, or does not reach these readouts by "
-                    f"{clock(scenario.t_end, scenario.time_unit)}"
-                )
-    except SolveError:
+        full = (run if run is not None else simulate(scenario, overrides=overrides)).data
+    except Il7Error:
         return ()
+    scale = np.max(np.abs(full), axis=0)  # per readout (and time) column
+    notes = []
+    for key, value in overrides.items():
+        if key in unchanged or (key == "age" and _age_inert(scenario, resolved)):
+            continue  # (checked_overrides says why such an age changes nothing, and the fix)
+        try:
+            other = simulate(scenario, overrides={k: v for k, v in overrides.items() if k != key}).data
+        except Il7Error:  # without it the body may admit no reference adult: it does act
+            continue
+        if np.all(np.abs(full - other) <= UNMOVED_RTOL * scale):
+            notes.append(
+                f"{setting(key, value)} moves none of the readouts of '{scenario.name}' (the run without "
+                f"it gives the same numbers): in the {scenario.context} context what it acts on is absent or "
+                "held fixed, the values derived for the reference adult take it up, or it does not reach "
+                f"these readouts by {clock(scenario.t_end, scenario.time_unit)}; leave it out, or choose "
+                "readouts or a scenario it reaches (il7 readouts lists the readouts)"
+            )
     return tuple(notes)
 
 
-UNMOVED_RTOL = 1e-9
-"""Relative change below which :func:`unmoved_overrides` calls a readout unmoved (far below the
-solver's own tolerances, so any effect the model resolves counts)."""
+def setting(key: str, value: Any) -> str:
+    """``key=value`` as a run's name and notes write an override: a float with :g, any other
+    value (``'60 years'``) as given."""
+    return f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
 
 
-def _in_model_units(p: build.Parameter) -> float | None:
-    """A parameter's table value in model units (``None`` for a derived one, which has none)."""
-    if p.value is None:
-        return None
-    return p.value * units.label(p.unit, where=f"parameter {p.id}").factor
+def _in_model_units(p: build.Parameter) -> float:
+    """A parameter's table value in model units (an override's is never a derived one's, which
+    has no value)."""
+    return (p.value or 0.0) * units.label(p.unit, where=f"parameter {p.id}").factor
 
 
 def _age_inert(scenario: Scenario, resolved: Mapping[str, float]) -> bool:
