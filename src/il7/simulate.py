@@ -438,10 +438,11 @@ def unmoved_overrides(
     Such an override acts on something the scenario's context lacks or holds fixed (``age``, which
     sets thymic output, in a culture well), on a rate that the values derived for the reference
     adult take up at its steady state (``d_noIL7`` in ``baseline``), or on nothing that reaches
-    these readouts by the run's end; left unsaid, the unchanged numbers would read as the model's answer to it. Each
-    override is judged by running the scenario without it (the others kept) against the run with
-    all of them: one extra run per override. An override equal to the value the run has anyway
-    gets no note, nor does an ``age`` that :func:`checked_overrides` already says changes nothing.
+    these readouts by the run's end; left unsaid, the unchanged numbers would read as the model's
+    answer to it. Each override is judged by running the scenario without it (the others kept)
+    against the run with all of them: one extra run per override. An override equal to the value
+    the run has anyway gets no note, nor does an ``age`` that :func:`checked_overrides` already
+    says changes nothing.
 
     Parameters
     ----------
