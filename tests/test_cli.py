@@ -162,7 +162,8 @@ def test_a_readout_that_is_0_all_through_the_run_is_said(capsys: pytest.CaptureF
     """A newcomer read a column of zeros for serum IL-7 in a well of 1 ng/mL as no IL-7."""
     code, _, err = run(capsys, "simulate", "culture_dose", "--readouts", "IL7_serum_total,IL7_tissue_conc")
     assert code == 0 and "il7: note: IL7_serum_total is 0 at every output time" in err
-    assert "(culture_well)" in err and "IL7_tissue_conc" not in err
+    (zero,) = [line for line in err.splitlines() if "at every output time" in line]
+    assert "(culture_well)" in zero and "IL7_tissue_conc" not in zero
     _, _, err = run(capsys, "simulate", "baseline")
     assert "at every output time" not in err
 
@@ -549,6 +550,18 @@ def test_export_petab_writes_the_problem_folder(tmp_path: Path, capsys: pytest.C
     # an override the culture well cannot feel is said, not written silently
     code, _, err = run(capsys, "export", "petab", "--set", "age=60", "-o", str(folder))
     assert code == 0 and "age=60 moves none of the readouts of 'gonnord2018_S3C'" in err
+
+
+def test_simulate_says_which_readouts_fall_below_one_molecule(capsys: pytest.CaptureFixture[str]) -> None:
+    # the well's used-up IL-7 printed as 7.4e-26 pg/mL at 24 h, with nothing to say it is no molecule
+    code, out, err = run(capsys, "simulate", "culture_dose")
+    assert code == 0 and "7.403e-26" in out
+    one = 1 / 6.02214076e23 * 17.4e3 * 1e12 / 200e-3  # pg/mL of one 17.4-kDa molecule in 200 uL
+    (note,) = [line for line in err.splitlines() if "below what one molecule" in line]
+    assert f"IL7_tissue_conc ({one:.2g} pg/mL, first at 9 h)" in note and "read them as 0" in note
+    assert "pSTAT5_frac (1e-06, first at 7.5 h)" in note  # one cell's worth among the well's 1e6
+    code, _, err = run(capsys, "simulate", "baseline")
+    assert code == 0 and "below what one molecule" not in err
 
 
 def test_simulate_says_an_override_that_moves_nothing(capsys: pytest.CaptureFixture[str]) -> None:

@@ -120,6 +120,37 @@ def _none_all_through(trajectory: Trajectory, context: str) -> list[str]:
     ]
 
 
+def _below_one_molecule(trajectory: Trajectory) -> list[str]:
+    """One note naming the readouts that, at some output time, are above 0 but below what one
+    molecule or cell more of any species would change them (:meth:`il7.engine.Engine.one_molecule`,
+    at the run's last state, which the engine holds): a culture well's used-up IL-7 read 7.4e-26
+    pg/mL, the continuous model's tail, not molecules. Readouts that may be negative (rates, an
+    offset) are left out."""
+    from il7 import build
+    from il7.engine import engine
+    from il7.scenario import clock
+    from il7.units import suffix
+
+    signed = {o.id for o in build.observables() if o.can_be_negative}
+    eng = engine()
+    low = []
+    for name, unit in zip(trajectory.columns, trajectory.units, strict=True):
+        if name in signed:
+            continue
+        values = trajectory[name]
+        floor = eng.one_molecule(name)
+        tiny = (values > 0) & (values < floor)
+        if tiny.any():
+            first = clock(float(trajectory.time[tiny][0]), trajectory.time_unit)
+            low.append(f"{name} ({floor:.2g}{suffix(unit)}, first at {first})")
+    if not low:
+        return []
+    return [
+        f"below what one molecule or cell more would change: {', '.join(low)}; values that small are the "
+        "continuous model's tail, not molecules: read them as 0"
+    ]
+
+
 def _simulate(args: argparse.Namespace) -> None:
     from il7.simulate import simulate, unmoved_overrides
     from il7.trajectory import FILE_SUFFIXES
@@ -137,7 +168,7 @@ def _simulate(args: argparse.Namespace) -> None:
     else:
         trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
     note_unseen(chosen, "it does not show", "give a later --t-end to see them")
-    say_notes(*trajectory.notes)
+    say_notes(*trajectory.notes, *_below_one_molecule(trajectory))  # before other runs move the engine
     run = trajectory if comparison is None else None  # --data's run has the data's times
     say_notes(*unmoved_overrides(chosen, parse_overrides(args.sets), run=run))
     if comparison is None:  # --data says it of the readouts it measures
