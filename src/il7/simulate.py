@@ -765,13 +765,19 @@ def integrate(
     return data
 
 
+def signed_readouts() -> frozenset[str]:
+    """The observables marked ``can_be_negative`` in observables.tsv (rates of change, an MFI with
+    its offset): the readouts whose small or negative values are not solver noise."""
+    return frozenset(o.id for o in build.observables() if o.can_be_negative)
+
+
 def _clear_noise(eng: Engine, scenario: Scenario, data: np.ndarray) -> None:
     """Set to 0 the readouts that cannot be negative (species, and observables not marked
     ``can_be_negative`` in observables.tsv) where the solver left them below 0 by less than one
     molecule or cell more of any species would change them, judged at the run's last state: IL-7
     in a well once used up read -2.8e-14 pg/mL, the run's minimum, with its time. A rate of change
     or pSTAT5_MFI (an offset) keeps its sign; -0.0 reads 0."""
-    signed = {o.id for o in build.observables() if o.can_be_negative}
+    signed = signed_readouts()
     for j, readout in enumerate(scenario.readouts, start=1):
         column = data[:, j]
         if readout not in signed and (column < 0).any():

@@ -126,12 +126,12 @@ def _below_one_molecule(trajectory: Trajectory) -> list[str]:
     at the run's last state, which the engine holds): a culture well's used-up IL-7 read 7.4e-26
     pg/mL, the continuous model's tail, not molecules. Readouts that may be negative (rates, an
     offset) are left out."""
-    from il7 import build
     from il7.engine import engine
     from il7.scenario import clock
+    from il7.simulate import signed_readouts
     from il7.units import suffix
 
-    signed = {o.id for o in build.observables() if o.can_be_negative}
+    signed = signed_readouts()
     eng = engine()
     low = []
     for name, unit in zip(trajectory.columns, trajectory.units, strict=True):
@@ -158,19 +158,20 @@ def _simulate(args: argparse.Namespace) -> None:
     output_files(args, {"--out": FILE_SUFFIXES, "--plot": PLOT_SUFFIXES})
     no_dose_twice(args)
     chosen = shaped(args, chosen_scenario(args))
+    overrides = parse_overrides(args.sets)
     comparison = None
     if args.data:
         from il7.comparison import compare
 
         with noted_warnings():  # a readout 0 all through the run, or 100 times off the data
-            comparison = compare(chosen, args.data, overrides=parse_overrides(args.sets))
+            comparison = compare(chosen, args.data, overrides=overrides)
         trajectory = comparison.trajectory
     else:
-        trajectory = simulate(chosen, overrides=parse_overrides(args.sets))
+        trajectory = simulate(chosen, overrides=overrides)
     note_unseen(chosen, "it does not show", "give a later --t-end to see them")
     say_notes(*trajectory.notes, *_below_one_molecule(trajectory))  # before other runs move the engine
     run = trajectory if comparison is None else None  # --data's run has the data's times
-    say_notes(*unmoved_overrides(chosen, parse_overrides(args.sets), run=run))
+    say_notes(*unmoved_overrides(chosen, overrides, run=run))
     if comparison is None:  # --data says it of the readouts it measures
         say_notes(*_none_all_through(trajectory, chosen.context))
     if args.out:  # the time course, also with --summary, whose table is printed only
