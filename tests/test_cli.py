@@ -789,9 +789,10 @@ output: {t_end: 10, n: 1}
         # the last of an option given twice won silently
         (["simulate", "baseline", "--t-end", "5", "--t-end", "50"], "--t-end is given twice; give it once"),
         (["export", "sbml", "-o", "a.xml", "--output", "b.xml"], "-o/--output is given twice; give it once"),
+        # an option a command does not take pointed to 'il7 --help', which lists no command's options
         (
             ["simulate", "baseline", "--bogus"],
-            "il7: error: unrecognized arguments: --bogus; see 'il7 --help'",
+            "il7: error: il7 simulate: unrecognized arguments: --bogus; see 'il7 simulate --help'",
         ),
         # far beyond the bounds the steady-state search ran for hours; a mouse's own volume is fine
         (
@@ -972,8 +973,10 @@ def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
     ]
 
 
-def test_calibrate_starts_from_the_stored_fit(capsys: pytest.CaptureFixture[str]) -> None:
+def test_calibrate_starts_from_the_stored_fit(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from il7 import calibrate
     from il7.claims.validate import measure
+    from il7.errors import Il7Error
 
     code, out, _ = run(capsys, "calibrate", "--starts", "1", "--max-evaluations", "3")
     assert code == 0
@@ -982,6 +985,17 @@ def test_calibrate_starts_from_the_stored_fit(capsys: pytest.CaptureFixture[str]
     # every fit reports the held-out S3B; at the stored optimum it is the validation's own value
     s3b = float(out.split("held-out S3B: IL-4 pSTAT6 EC50 at 10 min = ")[1].split()[0])
     assert s3b == pytest.approx(measure("pstat6_ec50_10min").observed, rel=0.01)
+    assert "(want 170 pg/mL within x3, MISS)" in out  # the held-out miss is said, as validate says it
+    # three evaluations do not converge: said, and such a fit is not written (it looked like a fit)
+    assert "NOT CONVERGED: the best start stopped at the evaluation limit (3)" in out
+    table = tmp_path / "parameters.tsv"
+    table.write_text("untouched")
+    fit = calibrate.Fit({}, 1.0, 0.0, 0.9, 100.0, 0.1, 1, (np.zeros(5), np.zeros(5)), 170.0, {}, 3)
+    with pytest.raises(
+        Il7Error, match=r"stopped at its evaluation limit \(3, --max-evaluations\) before converging"
+    ):
+        calibrate.write(fit, table)
+    assert table.read_text() == "untouched"
 
 
 @pytest.mark.parametrize(
@@ -989,7 +1003,11 @@ def test_calibrate_starts_from_the_stored_fit(capsys: pytest.CaptureFixture[str]
     [
         (["--fix", "kon_IL7=1"], "only the fitted parameters (k_pSTAT5, K_pre, gc_per_T, pSTAT6_background)"),
         (["--fix", "gc_per_T"], "write ID=VALUE, e.g. --fix gc_per_T=13391"),
-        (["--fix", "gc_per_T=-3"], "-3 is negative; gc_per_T must be >= 0"),
+        # said ">= 0", and the next try, 3, was refused for the bounds
+        (
+            ["--fix", "gc_per_T=-3"],
+            "-3 is negative; gc_per_T must be >= 0 (molecules/cell); the fit takes 300 to 20000",
+        ),
         (["--fix", "gc_per_T=13391", "--write"], "is an exploration and is not written"),
         (["--fix", "gc_per_T=0"], "outside the fit's bounds 300 to 20000 molecules/cell"),
         (
@@ -1393,7 +1411,34 @@ def test_an_interrupted_command_says_so_and_exits_130(
     monkeypatch.setitem(cli.COMMANDS, "parameters", interrupted)
     code, out, err = run(capsys, "parameters")
     assert code == 130 and out == ""
-    assert err == "il7: interrupted; the files it had finished are written, the one in progress is not\n"
+    assert err == cli.INTERRUPTED.format(how="interrupted") + "\n"
+
+
+def test_a_terminated_report_leaves_its_folder_as_it_was(tmp_path: Path) -> None:
+    # kill (SIGTERM) ended the process at once and left the report's staging folder, with the
+    # figures made so far, in the output folder; and Ctrl-C's message said finished files were
+    # written, where a report writes none until all are done
+    import signal
+    import time
+
+    from il7 import cli
+
+    out = tmp_path / "rep"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "il7.cli", "report", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".il7-partial-*")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert list(out.glob(".il7-partial-*")), "the report never started staging its files"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert err.strip().splitlines()[-1] == cli.INTERRUPTED.format(how="terminated")
+    assert sorted(p.name for p in out.iterdir()) == [".il7-report"]  # the marker alone
 
 
 def test_progress_in_a_log_says_what_is_done_not_what_has_started(capsys: pytest.CaptureFixture[str]) -> None:

@@ -85,6 +85,7 @@ class Fit:
     s3d: tuple[np.ndarray, np.ndarray]  # model S3D curves (%): IL-7 against IL-4, IL-4 against IL-7
     pstat6_ec50_pg_ml: float  # held-out S3B: model IL-4 EC50 of pSTAT6 at 10 min
     fixed: dict[str, float]  # parameters of FITTED held at a chosen value (table units; not fitted)
+    unconverged: int | None = None  # the evaluation limit the best start used up before converging
 
 
 def observable_map(fraction: np.ndarray, mfi: np.ndarray) -> tuple[float, float]:
@@ -207,7 +208,8 @@ def fit(
             residuals, x0, bounds=(lower, upper), diff_step=_DIFF_STEP, max_nfev=max_evaluations
         )
         if progress is not None:
-            progress(f"start {i + 1}/{len(points)}: cost {result.cost:.4g}")
+            cut = " (stopped at the evaluation limit, not converged)" if result.status == 0 else ""
+            progress(f"start {i + 1}/{len(points)}: cost {result.cost:.4g}{cut}")
         if best is None or result.cost < best.cost:
             best = result
     assert best is not None
@@ -232,6 +234,7 @@ def fit(
         s3d,
         experiments.pstat6_ec50(overrides=values),
         held,
+        max_evaluations if best.status == 0 else None,  # status 0: max_nfev reached
     )
 
 
@@ -271,15 +274,17 @@ def _held(fixed: Mapping[str, float | str], table: dict[str, build.Parameter]) -
             "set any other in parameters.tsv"
         )
     held = {}
-    for key, model_value in resolve_overrides(fixed, where="fixed (--fix)").items():
+    for key, given in fixed.items():
         p = table[key]
+        lower, upper, unit = p.lower or 0.0, p.upper or math.inf, units.suffix(p.unit)
+        try:
+            model_value = resolve_overrides({key: given}, where="fixed (--fix)")[key]
+        except Il7Error as exc:  # "-5 is negative; must be >= 0" sent the user on to 5, also refused
+            raise Il7Error(f"{exc}; the fit takes {lower:g} to {upper:g}{unit}") from None
         value = model_value / units.LABELS[p.unit].factor
-        lower, upper = p.lower or 0.0, p.upper or math.inf
         if not lower <= value <= upper:
-            unit = units.suffix(p.unit)
             raise Il7Error(
-                f"fixed (--fix) {key}={value:g}{unit} is outside the fit's bounds {lower:g} to {upper:g}{unit}; "
-                "give a value within them"
+                f"fixed (--fix) {key}={value:g}{unit} is outside the fit's bounds {lower:g} to {upper:g}{unit}; give a value within them"
             )
         held[key] = value
     return held
@@ -295,6 +300,12 @@ def write(result: Fit, path: Path | None = None) -> Path:
     """Write the fitted values into ``model/parameters.tsv`` with status ``fitted``."""
     if result.fixed:
         raise Il7Error(EXPLORATION_NOT_WRITTEN)
+    if result.unconverged is not None:
+        raise Il7Error(
+            f"the best start stopped at its evaluation limit ({result.unconverged}, --max-evaluations) before "
+            f"converging, and a fit that has not converged is not written; refit with more (with the default "
+            f"{MAX_EVALUATIONS}, each start of the stored fit converged within 30)"
+        )
     values = dict(result.values) | {"pSTAT5_MFI_scale": result.scale, "pSTAT5_MFI_offset": result.offset}
     return write_values(values, dict.fromkeys(values, SOURCE), path)
 
@@ -324,8 +335,14 @@ def describe(result: Fit) -> str:
         + ", data "
         + _percent(data.inhibition_of_il7.mean(axis=1)),
         f"held-out S3B: IL-4 pSTAT6 EC50 at 10 min = {_pg_ml(result.pstat6_ec50_pg_ml)} "
-        f"(target {s3b.expected})",
-        f"cost {result.cost:.4g} (best of {result.starts} starts)",
+        f"(want {s3b.expected}, {'ok' if s3b.passes(result.pstat6_ec50_pg_ml) else 'MISS'})",
+        f"cost {result.cost:.4g} (best of {result.starts} starts)"
+        + (
+            f"; NOT CONVERGED: the best start stopped at the evaluation limit ({result.unconverged}); "
+            "raise --max-evaluations"
+            if result.unconverged is not None
+            else ""
+        ),
     ]
     return "\n".join(lines) if math.isfinite(result.cost) else "fit failed"
 

@@ -16,7 +16,9 @@ import argparse
 import errno
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -32,6 +34,20 @@ COMMANDS = {**run.COMMANDS, **checks.COMMANDS, **analysis.COMMANDS}
 """Every subcommand's function, by name (each module of commands lists its own)."""
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 """Errors of a write that failed for want of room (``il7 parameters > /dev/full``)."""
+INTERRUPTED = (
+    "il7: {how}; nothing is left half-written: each file, and the folder that il7 report or "
+    "il7 export petab fills, is either whole from this run or as it was before it"
+)
+"""What an interrupted command says (Ctrl-C, or a SIGTERM from ``kill`` or a batch scheduler)."""
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command runs so that its files are tidied as after Ctrl-C
+    (by default the process ended at once and left a report's staging folder behind)."""
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise _Terminated
 
 
 class _StoreOnce(argparse.Action):
@@ -281,12 +297,14 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument(
         "--sink",
         action="store_true",
-        help="set the non-T share of IL-7Ralpha from the lymphopenic rise of serum IL-7 (Ponchel 2005) instead",
+        help="set the non-T share of IL-7Ralpha from the lymphopenic rise of serum IL-7 (Ponchel 2005) instead; "
+        "it also re-derives the reference signal pSTAT5_ref (human, and mouse in interventions.yaml)",
     )
     which.add_argument(
         "--therapy",
         action="store_true",
-        help="set CYT107 absorption (Daix 2023) and antibody binding (Herold 2019) instead",
+        help="set CYT107 absorption (Daix 2023) and antibody binding (Herold 2019) instead; it also "
+        "sets the treated-HIV body's extra CD4 loss (k_deplete_CD4 in the levy_2012 scenario)",
     )
     cal.add_argument("--starts", type=int, help=f"number of multi-start points (default {calibrate.STARTS})")
     cal.add_argument("--seed", type=int, help=f"seed of the random starts (default {calibrate.SEED})")
@@ -296,7 +314,10 @@ def _parser() -> argparse.ArgumentParser:
         help=f"objective evaluations per start (default {calibrate.MAX_EVALUATIONS})",
     )
     cal.add_argument(
-        "--write", action="store_true", help="write the result into model/parameters.tsv (editable install)"
+        "--write",
+        action="store_true",
+        help="write the result into model/parameters.tsv and the files named above (an editable install); "
+        "without it nothing is changed",
     )
     cal.add_argument(
         "--fix",
@@ -491,6 +512,8 @@ def _parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="run the model and write the HTML report")
     rep.add_argument("--out", default="il7-report", help="output folder (default: il7-report)")
+    for command in sub.choices.values():  # so that a word it does not take points to its own --help
+        command.set_defaults(command_parser=command)
     return parser
 
 
@@ -503,11 +526,29 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail(
             "standard output is closed (>&-), and il7 prints its results there; send it to a file or to /dev/null"
         )
+    # SIGTERM tidies as Ctrl-C does; not where a host program set its own, or off the main thread
+    own = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    )
+    if own:
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        _run(argv)
+    finally:
+        if own:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run(argv: Sequence[str] | None) -> None:
+    """Run the command ``argv`` names, its errors turned into one line and an exit status."""
     try:
         try:
             # inside: --version and --help print here, and a full disk or a closed pipe shows as for
             # any command's output
-            args = _parser().parse_args(argv)
+            args, stray = _parser().parse_known_args(argv)
+            if stray:  # the top parser's own message pointed to 'il7 --help', which lists no options
+                args.command_parser.error(f"unrecognized arguments: {' '.join(stray)}")
             COMMANDS[args.command](args)
         except SystemExit:  # --help and --version exit 0; validate and claims 1 after printing a miss
             sys.stdout.flush()
@@ -515,13 +556,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.stdout.flush()  # so that a full disk shows here, not as a traceback at exit
     except Il7Error as exc:
         _fail(str(exc))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # a long population or report stopped without a word; files are written whole or not at all
-        print(
-            "il7: interrupted; the files it had finished are written, the one in progress is not",
-            file=sys.stderr,
-        )
-        raise SystemExit(130) from None
+        terminated = isinstance(exc, _Terminated)
+        print(INTERRUPTED.format(how="terminated" if terminated else "interrupted"), file=sys.stderr)
+        raise SystemExit(128 + (signal.SIGTERM if terminated else signal.SIGINT)) from None
     except BrokenPipeError:
         # the reader stopped early (`il7 parameters | head`): not an error of il7's; leave quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

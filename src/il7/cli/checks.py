@@ -72,7 +72,12 @@ def _validate(args: argparse.Namespace) -> None:
     else:
         from rich.table import Column, Table
 
-        model = Column("model", no_wrap=True, min_width=max(len(f"{r.observed:.4g}") for r in results))
+        from il7 import units
+
+        def observed(r: Result) -> str:  # in the unit of the expected value beside it
+            return f"{r.observed:.4g}{units.suffix(r.target.unit)}"
+
+        model = Column("model", no_wrap=True, min_width=max(len(observed(r)) for r in results))
         target = Column("target", overflow="fold")  # an id to copy: wrapped, not cut
         table = Table(target, "basis", "expected", model, "verdict", "source", title="il7 validate")
         for r in results:  # the model's number is never cut; the texts wrap around it
@@ -81,7 +86,7 @@ def _validate(args: argparse.Namespace) -> None:
                 r.target.id,
                 r.target.basis,
                 plain(r.target.expected),
-                f"{r.observed:.4g}",
+                observed(r),
                 verdict,
                 plain(r.target.source),
             )
