@@ -565,6 +565,25 @@ def test_simulate_says_which_readouts_fall_below_one_molecule(capsys: pytest.Cap
     assert code == 0 and "below what one molecule" not in err
 
 
+def test_a_readout_of_cells_that_are_not_there_is_called_undefined(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # a well without T cells printed pSTAT5_frac 0.52 with a note to read it as 0
+    code, _, err = run(capsys, "simulate", "osteoclast_culture", "--set", "T_fixed=0 cells", "--summary")
+    assert code == 0 and "pSTAT5_frac: every value lies within what one molecule" in err
+    assert "read it as undefined" in err and "read them as 0" not in err
+
+
+def test_bounds_are_carried_to_the_contexts_value_not_the_scenarios(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # sil7r_high sets 8.54 nM, and 3 nM, within the table's 2-8 nM, was called outside "4 to 16 nM"
+    code, _, err = run(capsys, "simulate", "sil7r_high", "--set", "sIL7R_level=3nM", "--summary")
+    assert code == 0 and "sIL7R_level = 3 nM lies outside" not in err
+    code, _, err = run(capsys, "simulate", "sil7r_high", "--set", "sIL7R_level=0.003nM", "--summary")
+    assert code == 0 and "sIL7R_level = 0.003 nM lies outside its bounds (2 to 8 nM);" in err
+
+
 def test_simulate_says_an_override_that_moves_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "simulate", "culture_dose", "--set", "age=60", "--summary")
     assert code == 0 and "age=60 moves none of the readouts of 'culture_dose'" in err
@@ -774,6 +793,23 @@ output: {t_end: 10, n: 1}
     [
         (["simulate", "nosuch"], "unknown scenario 'nosuch'"),
         (["simulate", "baseline", "--set", "N_Q=3"], "override 'N_Q': not a parameter"),
+        # each of these had a misleading answer: a folder, a list of all, a near name, no hint
+        (["simulate", "baseline", "--out", ""], "--out '': give a file name, e.g. --out out.csv"),
+        (["simulate", "baseline", "--plot", ""], "--plot '': give a file name, e.g. --plot out.png"),
+        (["scenarios", ""], "no built-in scenario ''"),
+        (
+            ["simulate", "baseline", "--readouts", "age"],
+            "'age': a parameter (a run holds it fixed), not a readout",
+        ),
+        (
+            ["simulate", "baseline", "--readouts", "IL7_serum;CD4_blood"],
+            "separate readouts with commas, e.g. IL7_serum,CD127_per_T",
+        ),
+        (["simulate", "baseline", "--set", "knockout=IL7"], "a knockout goes in a period of a scenario file"),
+        (
+            ["simulate", "baseline", "--vary", "age=cv 30%"],
+            "unrecognized arguments: --vary age=cv 30% (--vary is an option of il7 population)",
+        ),
         (["simulate", "baseline", "--set", "AGE=60"], "did you mean 'age'?"),
         # two parameters in one --set read as a value with the unit ',F_rIL7_sc=0.5'
         (

@@ -123,6 +123,8 @@ def test_extra_output_times_join_the_run_and_stay_within_it() -> None:
     ):
         with pytest.raises(il7.Il7Error, match=said):
             scenario.with_times([bad])
+    with pytest.raises(il7.Il7Error, match=r"times 'abc': give a list of numbers"):  # was "time 'a'"
+        scenario.with_times("abc")  # type: ignore[arg-type]
 
 
 def test_a_sample_at_a_doses_time_meets_the_level_before_the_dose() -> None:

@@ -637,3 +637,29 @@ def test_a_readout_the_spread_does_not_move_is_drawn_flat() -> None:
     low, high = ax.get_ylim()
     middle = float(np.median(pop.values[:, :, 0]))
     assert (low, high) == pytest.approx((0.95 * middle, 1.05 * middle), rel=1e-6)
+
+
+def test_bad_arguments_to_a_population_are_one_line_errors(tmp_path: Path) -> None:
+    # each came as a Python traceback (numpy's, or dict()'s "dictionary update sequence"), or ran
+    vary = {"age": "cv 30%"}
+    for overrides in ("tissue=10", [("tissue", 10)]):
+        with pytest.raises(Il7Error, match=r"overrides: give a mapping of parameter id to value"):
+            population("il7_iv_bolus", vary, n=3, overrides=overrides)  # type: ignore[arg-type]
+    with pytest.raises(Il7Error, match="progress 5 is not a function"):
+        population("il7_iv_bolus", vary, n=3, progress=5)  # type: ignore[arg-type]
+    pop = population("il7_iv_bolus", vary, n=5)
+    for q, said in (
+        ([150], "150 is not a number from 0 to 100"),
+        ([math.nan], "nan is not a number from 0 to 100"),
+        (["50"], "'50' is not a number from 0 to 100"),
+        (50, "give a list of percentiles from 0 to 100"),
+        ([], "the list is empty"),
+    ):
+        with pytest.raises(Il7Error, match=re.escape(said)):
+            pop.percentiles(q)  # type: ignore[arg-type]
+    assert list(pop.percentiles(np.array([5.0, 95.0])).columns[-2:]) == ["p5", "p95"]
+    with pytest.raises(Il7Error, match=r"age=2.0 is not a rank correlation \(from -1 to 1\)"):
+        pop.significance({"age": 2.0})
+    # the percentiles file names its time unit, as the patients file and il7 simulate --out do
+    header = pop.write(tmp_path / "p.csv").read_text().splitlines()[1]
+    assert header.startswith("readout,unit,time [h],p5,")

@@ -52,7 +52,7 @@ from il7.engine import provenance
 from il7.errors import Il7Error, did_you_mean
 from il7.files import write_table
 from il7.scenario import LIST_READOUTS, Scenario, known_readouts, load
-from il7.simulate import readout_unit, scenario_overrides, simulate_many, warn_notes, workers
+from il7.simulate import overrides_given, readout_unit, scenario_overrides, simulate_many, warn_notes, workers
 from il7.trajectory import fit_y_axis, read_only
 
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
@@ -98,6 +98,23 @@ NOISE_FLOOR = 1e-6
 """A readout whose values at a time all lie below this fraction of its largest absolute value over
 the run (all patients, all times) is at the solver's noise level (IL-7 used up in a well reads
 +-1e-16): no coefficients are given for it either, as ``il7 sensitivity`` refuses such readouts."""
+
+
+def _percentile_levels(q: object) -> list[float]:
+    """``q`` as a list of percentiles from 0 to 100, or a one-line error: numpy's own came as a
+    traceback, and a single number was "not iterable"."""
+    example = "e.g. percentiles([5, 50, 95])"
+    if isinstance(q, (str, bytes)) or not isinstance(q, (Sequence, np.ndarray)):
+        raise Il7Error(f"percentiles {q!r}: give a list of percentiles from 0 to 100, {example}")
+    levels = list(q)
+    if not levels:
+        raise Il7Error(f"percentiles: the list is empty; give at least one percentile, {example}")
+    for level in levels:
+        if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 <= float(level) <= 100:
+            raise Il7Error(
+                f"percentiles: {level!r} is not a number from 0 to 100; {example} (50 is the median)"
+            )
+    return [float(level) for level in levels]
 
 
 @dataclass(frozen=True, eq=False)  # compared by their numbers, not ==
@@ -200,8 +217,14 @@ class Population:
         """Percentiles over the patients whose run went through, one row per readout and time.
 
         Columns: ``readout``, ``unit``, ``time``, then ``p5``, ``p25``, ... for ``q``.
+
+        Parameters
+        ----------
+        q
+            Percentiles from 0 to 100 (not pandas' 0-1 quantiles), e.g. ``[5, 50, 95]``.
         """
-        stats = np.percentile(self.values[self.succeeded], list(q), axis=0)  # (len(q), times, readouts)
+        q = _percentile_levels(q)
+        stats = np.percentile(self.values[self.succeeded], q, axis=0)  # (len(q), times, readouts)
         frames = []
         for j, (readout, unit) in enumerate(zip(self.readouts, self.units, strict=True)):
             frame = pd.DataFrame({"readout": readout, "unit": unit, "time": self.times})
@@ -323,6 +346,11 @@ class Population:
         smallest = 2.0 / math.factorial(went_through) if went_through <= 170 else 0.0  # 171! overflows
         out: dict[str, float] = {}
         for pid, r in coefficients.items():
+            if isinstance(r, bool) or not isinstance(r, numbers.Real) or abs(r) > 1:  # nan passes on
+                raise Il7Error(
+                    f"significance: {pid}={r!r} is not a rank correlation (from -1 to 1); give the "
+                    "coefficients explain() returned"
+                )
             if not math.isfinite(r) or went_through < fewest_patients_for_p(len(self.spreads)):
                 out[pid] = math.nan
             elif abs(r) >= 1.0:
@@ -422,9 +450,10 @@ class Population:
         """
         if not str(path).lower().endswith(".csv"):
             raise Il7Error(f"cannot write '{path}': use a .csv file name")
-        if not patients:
-            return write_table(path, self.percentiles(), self.header())
         # the file says each column's unit, as il7 simulate --out's does ("age [years]", "time [day]")
+        if not patients:  # a readout's unit is in its own column there
+            table = self.percentiles().rename(columns={"time": f"time [{self.time_unit}]"})
+            return write_table(path, table, self.header())
         said = self.unit_columns()
         said |= {r: f"{r} [{u}]" for r, u in zip(self.readouts, self.units, strict=True)}
         said["time"] = f"time [{self.time_unit}]"
@@ -568,7 +597,11 @@ def population(
         raise Il7Error(
             f"{where}: vary at least one parameter, e.g. {{'age': '20..70 years'}} (--vary age='20..70 years')"
         )
-    user = dict(overrides or {})
+    user = overrides_given(overrides, f"{where}: overrides")
+    if progress is not None and not callable(progress):
+        raise Il7Error(
+            f"{where}: progress {progress!r} is not a function; give one to call as each run ends, or None"
+        )
     both = sorted(set(user) & set(vary))
     if both:
         raise Il7Error(

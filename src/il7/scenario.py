@@ -29,7 +29,7 @@ import math
 import numbers
 import os
 import reprlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -332,6 +332,10 @@ class Scenario:
         from il7.simulate import start_time
 
         start = start_time(self)
+        if isinstance(times, (str, bytes)) or not isinstance(times, Iterable):  # 'abc' gave "time 'a'"
+            raise Il7Error(
+                f"scenario '{self.name}': times {times!r}: give a list of numbers, e.g. [1, 7, 14]"
+            )
         for t in times:
             if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t):
                 raise Il7Error(f"scenario '{self.name}': output time {t!r} is not a finite number")
@@ -695,6 +699,10 @@ def unknown_readout(name: str) -> str | None:
     known = known_readouts()
     if name in known:
         return None
+    if any(mark in name for mark in ";|"):  # 'IL7_serum;CD127_per_T' got "did you mean 'CD127_per_T'?"
+        return "not an observable or species; separate readouts with commas, e.g. IL7_serum,CD127_per_T"
+    if name in {p.id for p in build.parameters()}:
+        return f"a parameter (a run holds it fixed), not a readout; {LIST_READOUTS}"
     return f"not an observable or species{did_you_mean(name, known)}; {LIST_READOUTS}"
 
 

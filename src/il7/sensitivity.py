@@ -44,10 +44,11 @@ from il7 import build, units
 from il7.engine import engine
 from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
-from il7.scenario import LIST_READOUTS, Scenario, clock, known_readouts, load
+from il7.scenario import LIST_READOUTS, Scenario, clock, known_readouts, load, span_problem
 from il7.simulate import (
     described,
     not_a_parameter,
+    overrides_given,
     readout_unit,
     scenario_overrides,
     simulate,
@@ -340,6 +341,13 @@ def sensitivities(
             else f"{where}: fold_from (--fold-from) {fold_from!r} is not a number; give a time before "
             f"{clock(when, scenario.time_unit)}"
         )
+    # as for a scenario's own times: --at 1e15 ran a billion years, --fold-from -1e300 failed in the
+    # solver with a hint at the parameters
+    start = min(first, when if fold_from is None else fold_from)
+    span = span_problem(start, when, scenario.time_unit) if when > start else None  # at the start: fine
+    if span is not None:
+        options = "at (--at)" if fold_from is None else "at and fold_from (--at, --fold-from)"
+        raise Il7Error(f"{where}: {options}: {span}")
     table = {p.id: p for p in build.parameters()}
     chosen = list(varied_parameters()) if parameters is None else build.split_ids(parameters, where=where)
     if not chosen:
@@ -351,7 +359,11 @@ def sensitivities(
             raise Il7Error(
                 f"{where}: '{pid}' is computed by the model ({table[pid].source}); vary the parameters it is made of"
             )
-    user = dict(overrides or {})
+    user = overrides_given(overrides, f"{where}: overrides")
+    if progress is not None and not callable(progress):
+        raise Il7Error(
+            f"{where}: progress {progress!r} is not a function; give one to call as each run ends, or None"
+        )
     resolved = scenario_overrides(scenario, user)
     in_run = values_in_run(scenario, resolved)
     # every run keeps the scenario's own start and output times up to `when` (and fold_from), and

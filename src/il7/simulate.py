@@ -143,6 +143,19 @@ def derived_values(context: str = "human_body") -> dict[str, float]:
     }
 
 
+def overrides_given(overrides: object, where: str) -> dict[str, Any]:
+    """``overrides`` (``None`` for none) as a dict, or a one-line error naming ``where`` when it is
+    not a mapping: ``dict('age=60')`` failed with Python's own "dictionary update sequence" error,
+    and a list of pairs slipped through where a mapping was documented."""
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise Il7Error(
+            f"{where}: give a mapping of parameter id to value, e.g. {{'age': '60 years'}}, not a {type(overrides).__name__}"
+        )
+    return dict(overrides)
+
+
 def resolve_overrides(
     overrides: Mapping[str, Any] | None, *, where: str = "override", body_weight_kg: float | None = None
 ) -> dict[str, float]:
@@ -158,13 +171,9 @@ def resolve_overrides(
     body_weight_kg
         Body weight (kg) for per-kg values (``"5e6 cells/kg"``): the scenario context's.
     """
-    if overrides is not None and not isinstance(overrides, Mapping):
-        raise Il7Error(
-            f"{where}: give a mapping of parameter id to value, e.g. {{'age': '60 years'}}, not a {type(overrides).__name__}"
-        )
     table = {p.id: p for p in build.parameters()}
     out: dict[str, float] = {}
-    for key, raw in (overrides or {}).items():
+    for key, raw in overrides_given(overrides, where).items():
         if not isinstance(key, str):
             raise Il7Error(f"{where}: {key!r} is not a parameter id; ids are strings, e.g. 'age'")
         p = table.get(key)
@@ -251,6 +260,11 @@ def not_a_parameter(key: str, table: Iterable[str]) -> str:
             "doses convert at it, and its volumes, flows and cell pools are that body's; for a lighter "
             "or heavier patient set plasma, tissue, V_blood, Q_lymph and CL_IL7 (CL_Ab for the "
             "antibody) to theirs (README: Known limits, One body weight)"
+        )
+    if key.lower() in ("knockout", "knockouts"):
+        return (
+            "not a parameter; a knockout goes in a period of a scenario file, beside set: "
+            "(knockout: [IL7]), or run a knockout scenario (il7 scenarios lists them)"
         )
     return f"not a parameter{did_you_mean(key, table)}; list them with `il7 parameters`"
 
@@ -572,9 +586,11 @@ def _within_reach(scenario: Scenario, resolved: Mapping[str, float]) -> tuple[st
     """Refuse an override far beyond its bounds, and note those outside them
     (:func:`il7.values.within_reach`)."""
     table = {p.id: p for p in build.parameters()}
-    in_run = values_in_run(scenario, {})
+    # carried to the context's own value (a mouse's, a well's), not to a value the scenario sets
+    # (sil7r_high's 8.54 nM had 3 nM, within the table's 2-8 nM, called outside "4 to 16 nM")
+    own = dict(scenario.context_set)
     found = (
-        within_reach(table[key], value, in_run.get(key), where=f"override {key}")
+        within_reach(table[key], value, own.get(key), where=f"override {key}")
         for key, value in resolved.items()
     )
     return tuple(note for note in found if note)

@@ -513,8 +513,23 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="run the model and write the HTML report")
     rep.add_argument("--out", default="il7-report", help="output folder (default: il7-report)")
     for command in sub.choices.values():  # so that a word it does not take points to its own --help
-        command.set_defaults(command_parser=command)
+        command.set_defaults(command_parser=command, commands=sub.choices)
     return parser
+
+
+def _elsewhere(commands: dict[str, argparse.ArgumentParser], stray: Sequence[str]) -> str:
+    """Which of ``commands`` take the options in ``stray`` (``il7 simulate --vary``: population's)."""
+    said = []
+    for word in stray:
+        option = word.split("=", 1)[0]
+        if not option.startswith("--"):
+            continue
+        takers = [
+            f"il7 {name}" for name, command in commands.items() if option in command._option_string_actions
+        ]
+        if takers:
+            said.append(f"{option} is an option of {', '.join(takers)}")
+    return f" ({'; '.join(said)})" if said else ""
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -548,7 +563,9 @@ def _run(argv: Sequence[str] | None) -> None:
             # any command's output
             args, stray = _parser().parse_known_args(argv)
             if stray:  # the top parser's own message pointed to 'il7 --help', which lists no options
-                args.command_parser.error(f"unrecognized arguments: {' '.join(stray)}")
+                args.command_parser.error(
+                    f"unrecognized arguments: {' '.join(stray)}{_elsewhere(args.commands, stray)}"
+                )
             COMMANDS[args.command](args)
         except SystemExit:  # --help and --version exit 0; validate and claims 1 after printing a miss
             sys.stdout.flush()

@@ -163,6 +163,8 @@ def output_files(args: argparse.Namespace, options: Mapping[str, Sequence[str]])
             continue
         target = Path(value)
         unclear_name(value, option)
+        if not value:  # Path('') is the current folder, so it was called "a folder, not a file"
+            raise Il7Error(f"{option} '': give a file name, e.g. {option} out{suffixes[0]}")
         if target.resolve() in read:
             raise Il7Error(
                 f"{option} '{value}' is {read[target.resolve()]} this command reads; writing would replace it: "

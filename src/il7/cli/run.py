@@ -74,7 +74,7 @@ def _scenarios(args: argparse.Namespace) -> None:
 
     from il7 import scenario
 
-    if args.name:
+    if args.name is not None:  # '' is a name that is not there, not "list them all"
         print(scenario.builtin_file(args.name).read_text(encoding="utf-8"), end="")
         return
     table = Table("scenario", "description", title="Built-in scenarios")
@@ -123,7 +123,7 @@ def _none_all_through(trajectory: Trajectory, context: str) -> list[str]:
 def _below_one_molecule(trajectory: Trajectory) -> list[str]:
     """One note naming the readouts that, at some output time, are above 0 but below what one
     molecule or cell more of any species would change them (:meth:`il7.engine.Engine.one_molecule`,
-    at the run's last state, which the engine holds): a culture well's used-up IL-7 read 7.4e-26
+    at the run's last state, which the engine holds): a culture well's used-up IL-7 read about 1e-25
     pg/mL, the continuous model's tail, not molecules. Readouts that may be negative (rates, an
     offset) are left out."""
     from il7.engine import engine
@@ -133,22 +133,34 @@ def _below_one_molecule(trajectory: Trajectory) -> list[str]:
 
     signed = signed_readouts()
     eng = engine()
-    low = []
+    low, unresolved = [], []
     for name, unit in zip(trajectory.columns, trajectory.units, strict=True):
         if name in signed:
             continue
         values = trajectory[name]
         floor = eng.one_molecule(name)
-        tiny = (values > 0) & (values < floor)
-        if tiny.any():
+        positive = values > 0
+        tiny = positive & (values < floor)
+        if positive.any() and tiny[positive].all() and values.max() >= 0.1 * floor:
+            # not a tail near 0 but a number the model does not resolve at all: a fraction of
+            # amounts that are not there (a well without T cells read pSTAT5_frac 0.52)
+            unresolved.append(name)
+        elif tiny.any():
             first = clock(float(trajectory.time[tiny][0]), trajectory.time_unit)
             low.append(f"{name} ({floor:.2g}{suffix(unit)}, first at {first})")
-    if not low:
-        return []
-    return [
-        f"below what one molecule or cell more would change: {', '.join(low)}; values that small are the "
-        "continuous model's tail, not molecules: read them as 0"
-    ]
+    notes = []
+    if low:
+        notes.append(
+            f"below what one molecule or cell more would change: {', '.join(low)}; values that small are "
+            "the continuous model's tail, not molecules: read them as 0"
+        )
+    if unresolved:
+        notes.append(
+            f"{', '.join(unresolved)}: every value lies within what one molecule or cell more would change, "
+            "so what it measures is not there (a fraction of the cells of a run without them): read it as "
+            "undefined"
+        )
+    return notes
 
 
 def _simulate(args: argparse.Namespace) -> None:
