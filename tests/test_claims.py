@@ -1,11 +1,12 @@
 """The source article's statements as checks (il7 claims)."""
 
 import json
+import math
 
 import pytest
 
 from il7.claims import claims, targets
-from il7.claims.validate import check_claims
+from il7.claims.validate import Result, check_claims
 from il7.cli import main
 
 
@@ -148,6 +149,9 @@ def test_the_python_api_gives_what_the_commands_give() -> None:
     assert frame["model"].dtype == float  # a complete loss is inf, a number, not the JSON's text
     miss = named.misses[0]
     assert repr(miss) == f"Result({miss.target.id} [prediction]: {miss.observed:.4g} (want 0.1 to 0.2, MISS))"
+    # a complete loss is said in words, with the unit where there is one
+    loss = Result(miss.target, math.inf)
+    assert loss.shown() == "infinite (none left)" and "infinite (none left) (want" in repr(loss)
 
     checked = il7.check_claims()
     table = checked.to_pandas()

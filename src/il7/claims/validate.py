@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from il7 import build, calibrate, cohort, experiments
+from il7 import build, calibrate, cohort, experiments, units
 from il7.claims import BASES, Claim, Target, claims, targets
 from il7.errors import Il7Error, did_you_mean
 from il7.scenario import Scenario, load
@@ -44,6 +44,15 @@ class Result:
         texts are in ``target``)."""
         return f"Result({check_line(self)})"
 
+    def shown(self) -> str:
+        """The model's value in words for a table, with its unit (``98.68 pg/mL``): a complete loss,
+        a ratio over nothing left, is said, not printed as ``inf``."""
+        if math.isinf(self.observed):
+            return "infinite (none left)" if self.observed > 0 else "minus infinite"
+        if math.isnan(self.observed):
+            return "not measured"
+        return f"{self.observed:.4g}{units.suffix(self.target.unit)}"
+
     def row(self) -> dict[str, object]:
         """The target and its outcome as one flat record (``il7 validate --json``, :meth:`Validation.to_pandas`)."""
         return {
@@ -63,7 +72,7 @@ class Result:
 def check_line(r: Result) -> str:
     """One target's outcome within a claim, e.g. ``activated_t_il3_ratio [input]: 2.455 (want > 1, ok)``."""
     verdict = "ok" if r.passed else "MISS"
-    return f"{r.target.id} [{r.target.basis}]: {r.observed:.4g} (want {r.target.expected}, {verdict})"
+    return f"{r.target.id} [{r.target.basis}]: {r.shown()} (want {r.target.expected}, {verdict})"
 
 
 def passes_by_basis(results: Sequence[Result]) -> str:

@@ -72,12 +72,7 @@ def _validate(args: argparse.Namespace) -> None:
     else:
         from rich.table import Column, Table
 
-        from il7 import units
-
-        def observed(r: Result) -> str:  # in the unit of the expected value beside it
-            return f"{r.observed:.4g}{units.suffix(r.target.unit)}"
-
-        model = Column("model", no_wrap=True, min_width=max(len(observed(r)) for r in results))
+        model = Column("model", no_wrap=True, min_width=max(len(r.shown()) for r in results))
         target = Column("target", overflow="fold")  # an id to copy: wrapped, not cut
         table = Table(target, "basis", "expected", model, "verdict", "source", title="il7 validate")
         for r in results:  # the model's number is never cut; the texts wrap around it
@@ -86,7 +81,7 @@ def _validate(args: argparse.Namespace) -> None:
                 r.target.id,
                 r.target.basis,
                 plain(r.target.expected),
-                observed(r),
+                r.shown(),
                 verdict,
                 plain(r.target.source),
             )

@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from il7 import scenario as scenarios
-from il7 import units
 from il7.errors import Il7Error, gathered
 from il7.export import write_omex
 from il7.files import filling, require_name
@@ -175,7 +174,16 @@ def _run(name: str) -> ScenarioResult:
         return ScenarioResult(name, s.description, None, str(exc))
 
 
-def _figure(trajectory: Trajectory, caption: str) -> str:
+def _figure(trajectory: Trajectory) -> str:
+    """A scenario's figure (:meth:`Trajectory.figure`), its caption saying what each panel plots."""
+    by_unit: dict[str, list[str]] = {}
+    for readout, unit in zip(trajectory.columns, trajectory.units, strict=True):
+        by_unit.setdefault(unit, []).append(readout)
+    panels = "; ".join(f"{', '.join(readouts)} ({unit})" for unit, readouts in by_unit.items())
+    caption = (
+        f"{trajectory.scenario}: its readouts against time ({trajectory.time_unit}), a panel per unit: "
+        f"{panels}. Data: scenario_{trajectory.scenario}.csv."
+    )
     return embed(trajectory.figure(), trajectory.scenario, caption)
 
 
@@ -255,7 +263,7 @@ def _scenario_section(result: ScenarioResult, out: Path) -> str:
         links.append(_link(f"scenario_{result.name}.omex"))
     except Il7Error as exc:  # the run above solved, so this is unexpected; say so and go on
         links.append(f"no archive for other tools: {html.escape(str(exc))}")
-    return head + _figure(result.trajectory, "") + f"<p class='files'>Files: {', '.join(links)}</p>"
+    return head + _figure(result.trajectory) + f"<p class='files'>Files: {', '.join(links)}</p>"
 
 
 def _validation_section(out: Path, step: ProgressHook) -> tuple[str, list[Any]]:
@@ -269,7 +277,7 @@ def _validation_section(out: Path, step: ProgressHook) -> tuple[str, list[Any]]:
             "verdict": "PASS" if r.passed else "FAIL",
             "basis": r.target.basis,
             "expected": r.target.expected,
-            "model": f"{r.observed:.4g}{units.suffix(r.target.unit)}",
+            "model": r.shown(),
             "what": r.target.description,
             "why the model misses it": "" if r.passed else (r.target.known_miss or "not yet explained"),
             "source": r.target.source,

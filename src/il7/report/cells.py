@@ -72,7 +72,7 @@ def _sink_figure(out: Path) -> str:
     fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
     x = np.asarray(days) + 1.0
     ax.semilogx(x, serum, "o-", color="#c33", label="total serum IL-7 (pg/mL)")
-    ax.set(xlabel="days after a day of 90% T-cell depletion (+1)", ylabel="serum IL-7 (pg/mL)")
+    ax.set(xlabel="days since the 90% T-cell depletion began, + 1", ylabel="serum IL-7 (pg/mL)")
     twin = ax.twinx()
     twin.semilogx(x, cells / cells[0], "s--", color="#36c", label="T cells (relative)")
     twin.set(ylabel="T cells (relative to before)")
@@ -84,7 +84,8 @@ def _sink_figure(out: Path) -> str:
         "IL-7 sink",
         "Total serum IL-7 (red, left axis) and the body's T cells relative to before (blue, right axis) "
         "after one day in which 90% of T cells are removed, as lymphodepleting conditioning would, in "
-        "the healthy adult; the time axis is logarithmic, shifted by a day. Serum IL-7 rises because "
+        "the healthy adult; the time axis is logarithmic, days since the depletion began plus one (so that "
+        "day 0, before it, shows at 1 and the end of the depletion day at 2). Serum IL-7 rises because "
         "fewer receptors consume it, and falls back as the pools regrow from the thymus and by "
         "division (targets sink_serum_rise_after_depletion and sink_serum_excess_left_after_two_years). Data: "
         "il7_sink.csv.",
@@ -97,9 +98,13 @@ def _serum_il7_drivers(out: Path) -> str:
     result.write(str(out / "serum_il7_sensitivity.csv"))
     coefficient = {r.parameter: r.coefficient for r in result.rows}
     top = ", ".join(f"{r.parameter} {r.coefficient:+.2f}" for r in result.rows[:4])
+    one_side = sum(r.method.startswith(("lower side only", "upper side only")) for r in result.rows)
+    sides = (
+        f" ({one_side} on one side only, the other refused: see the file's method column)" if one_side else ""
+    )
     caption = (
         f"d ln(total serum IL-7) / d ln(parameter) in the healthy adult at steady state (the baseline's last "
-        f"output, day {result.at:g}, as the title says; {result.nominal:.3g} pg/mL), each of {len(result.rows)} parameters taken x{1 + result.step:g} and /{1 + result.step:g} (il7 sensitivity baseline "
+        f"output, day {result.at:g}, as the title says; {result.nominal:.3g} pg/mL), each of {len(result.rows)} parameters taken x{1 + result.step:g} and /{1 + result.step:g}{sides} (il7 sensitivity baseline "
         f"IL7_serum_total; data: serum_il7_sensitivity.csv). Strongest: {top}. IL-7 production (all five "
         f"sources together, IL7_production): {coefficient['IL7_production']:+.2f}: more production grows the T-cell pools that consume it, so serum IL-7 "
         "is set by what the cells need (their signalling thresholds and receptors) more than by "
