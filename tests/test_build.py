@@ -179,8 +179,9 @@ def test_sbml_names_its_species_and_gives_each_reaction_its_mechanism() -> None:
     names = [r.getName() for r in reactions]
     assert len(set(names)) == len(names) and stroma.getName().startswith("J_src_stroma: bone-marrow stromal")
     # each parameter carries its table row: value in the table's unit, status, source
-    notes = libsbml.XMLNode.convertXMLNodeToString(m.getParameter("ka_CYT107").getNotes())
-    assert "0.07755 1/h (fitted). source: doi:10.1186/s13613-023-01109-w" in notes
+    row = {p.id: p for p in build.parameters()}["kon_Ab"]
+    notes = libsbml.XMLNode.convertXMLNodeToString(m.getParameter("kon_Ab").getNotes())
+    assert f"{row.value:g} 1/M/s (fitted). source: doi:10.1172/jci.insight.126054" in notes
 
 
 def test_the_data_fingerprint_follows_a_scenario_the_model_fingerprint_does_not_see(
