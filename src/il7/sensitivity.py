@@ -341,7 +341,7 @@ def sensitivities(
             else f"{where}: fold_from (--fold-from) {fold_from!r} is not a number; give a time before "
             f"{clock(when, scenario.time_unit)}"
         )
-    # as for a scenario's own times: --at 1e15 ran a billion years, --fold-from -1e300 failed in the
+    # as for a scenario's own times: --at 1e15 (h) ran 1e11 years, --fold-from -1e300 failed in the
     # solver with a hint at the parameters
     start = min(first, when if fold_from is None else fold_from)
     span = span_problem(start, when, scenario.time_unit) if when > start else None  # at the start: fine

@@ -121,11 +121,12 @@ def _none_all_through(trajectory: Trajectory, context: str) -> list[str]:
 
 
 def _below_one_molecule(trajectory: Trajectory) -> list[str]:
-    """One note naming the readouts that, at some output time, are above 0 but below what one
+    """A note naming the readouts that, at some output time, are above 0 but below what one
     molecule or cell more of any species would change them (:meth:`il7.engine.Engine.one_molecule`,
     at the run's last state, which the engine holds): a culture well's used-up IL-7 read about 1e-25
-    pg/mL, the continuous model's tail, not molecules. Readouts that may be negative (rates, an
-    offset) are left out."""
+    pg/mL, the continuous model's tail, not molecules. A second note names those whose every value
+    lies there while not far below it (a fraction of cells the run lacks), which are undefined, not
+    0. Readouts that may be negative (rates, an offset) are left out."""
     from il7.engine import engine
     from il7.scenario import clock
     from il7.simulate import signed_readouts

@@ -82,7 +82,7 @@ def _sink_figure(out: Path) -> str:
     return embed(
         fig,
         "IL-7 sink",
-        "Total serum IL-7 (red, left axis) and the body's T cells relative to before (blue, right axis) "
+        "Total serum IL-7 (pg/mL, red, left axis) and the body's T cells relative to before (blue, right axis) "
         "after one day in which 90% of T cells are removed, as lymphodepleting conditioning would, in "
         "the healthy adult; the time axis is logarithmic, days since the depletion began plus one (so that "
         "day 0, before it, shows at 1 and the end of the depletion day at 2). Serum IL-7 rises because "

@@ -306,7 +306,7 @@ def _cohort_figure(out: Path) -> str:
     figure = embed(
         fig,
         "transplant cohort",
-        f"Serum IL-7 at day +7 and +14 by acute GVHD status, and the ROC of day +14 IL-7. aGVHD is read where "
+        f"Total serum IL-7 (pg/mL) at day +7 and +14 by acute GVHD status, and the ROC of day +14 IL-7. aGVHD is read where "
         f"a patient's alloreactive donor T cells peak in the top {AGVHD_INCIDENCE:.0%} of the cohort (the "
         "incidence after reduced-intensity sibling transplants). Medians with vs without aGVHD; P of the "
         "two-sided Mann-Whitney test (the validation's cohort checks test one side, higher IL-7 with "
