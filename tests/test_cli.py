@@ -572,6 +572,9 @@ def test_a_readout_of_cells_that_are_not_there_is_called_undefined(
     code, _, err = run(capsys, "simulate", "osteoclast_culture", "--set", "T_fixed=0 cells", "--summary")
     assert code == 0 and "pSTAT5_frac: every value lies within what one molecule" in err
     assert "read it as undefined" in err and "read them as 0" not in err
+    # a well with its cells, given next to no IL-7, reads a tail near 0, not an undefined fraction
+    code, _, err = run(capsys, "simulate", "culture_dose", "--dose", "1e-5 pg/mL", "--summary")
+    assert code == 0 and "pSTAT5_frac (1e-06, first at" in err and "undefined" not in err
 
 
 def test_bounds_are_carried_to_the_contexts_value_not_the_scenarios(
@@ -810,6 +813,11 @@ output: {t_end: 10, n: 1}
             ["simulate", "baseline", "--vary", "age=cv 30%"],
             "unrecognized arguments: --vary age=cv 30% (--vary is an option of il7 population)",
         ),
+        (
+            ["--out=x.csv", "simulate", "baseline"],
+            "--out=x.csv is given before the command; a command's options go after it: il7 simulate ... --out=x.csv",
+        ),
+        (["--bogus", "parameters"], "il7: error: unrecognized arguments: --bogus; see 'il7 --help'"),
         (["simulate", "baseline", "--set", "AGE=60"], "did you mean 'age'?"),
         # two parameters in one --set read as a value with the unit ',F_rIL7_sc=0.5'
         (
@@ -1486,7 +1494,7 @@ def test_a_terminated_report_leaves_its_folder_as_it_was(tmp_path: Path) -> None
     assert list(out.glob(".il7-partial-*")), "the report never started staging its files"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 128 + signal.SIGTERM
+    assert proc.returncode == -signal.SIGTERM  # tidied, then ended by the signal, as a caller expects
     assert err.strip().splitlines()[-1] == cli.INTERRUPTED.format(how="terminated")
     assert sorted(p.name for p in out.iterdir()) == [".il7-report"]  # the marker alone
 

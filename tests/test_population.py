@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from il7.build import parameters
@@ -660,6 +661,9 @@ def test_bad_arguments_to_a_population_are_one_line_errors(tmp_path: Path) -> No
     assert list(pop.percentiles(np.array([5.0, 95.0])).columns[-2:]) == ["p5", "p95"]
     with pytest.raises(Il7Error, match=r"age=2.0 is not a rank correlation \(from -1 to 1\)"):
         pop.significance({"age": 2.0})
+    # but a perfect order as explain() computes it, a hair past 1, is one (il7 population --n 17 failed)
+    assert list(pop.significance({"age": -1.0000000000000002})) == ["age"]  # no error
+    assert list(pop.percentiles(pd.Series([50.0])).columns) == ["readout", "unit", "time", "p50"]
     # the percentiles file names its time unit, as the patients file and il7 simulate --out do
     header = pop.write(tmp_path / "p.csv").read_text().splitlines()[1]
     assert header.startswith("readout,unit,time [h],p5,")

@@ -336,16 +336,14 @@ def test_a_readout_below_one_molecule_is_refused() -> None:
 
 
 def test_bad_arguments_to_a_sensitivity_are_one_line_errors() -> None:
-    # overrides as text failed in dict(); --at 1e15 ran a billion years; --fold-from -1e300 failed
+    # overrides as text failed in dict(); --at 1e15 (h) ran 1e11 years; --fold-from -1e300 failed
     # in the solver, which then pointed at the parameters
     run = {"scenario": "il7_iv_bolus", "readout": "IL7_serum_total", "parameters": "age"}
     with pytest.raises(Il7Error, match=r"overrides: give a mapping of parameter id to value, .* not a str"):
         sensitivities(**run, overrides="age=5")  # type: ignore[arg-type]
     with pytest.raises(Il7Error, match=r"at \(--at\): the run from 0 to 1e\+15 h is longer than 1,000 years"):
         sensitivities(**run, at=1e15)
-    with pytest.raises(
-        Il7Error, match=r"at and fold_from \(--at, --fold-from\): the run from -1e\+300 to 1 h"
-    ):
+    with pytest.raises(Il7Error, match=r"fold_from \(--fold-from\): the run from -1e\+300 to 1 h"):
         sensitivities(**run, at=1.0, fold_from=-1e300)
     with pytest.raises(Il7Error, match="progress 'x' is not a function"):
         sensitivities(**run, progress="x")  # type: ignore[arg-type]

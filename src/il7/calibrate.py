@@ -303,8 +303,8 @@ def write(result: Fit, path: Path | None = None) -> Path:
     if result.unconverged is not None:
         raise Il7Error(
             f"the best start stopped at its evaluation limit ({result.unconverged}, --max-evaluations) before "
-            f"converging, and a fit that has not converged is not written; refit with more (with the default "
-            f"{MAX_EVALUATIONS}, each start of the stored fit converged within 30)"
+            f"converging, and a fit that has not converged is not written; refit with more evaluations "
+            f"(--max-evaluations; the default is {MAX_EVALUATIONS})"
         )
     values = dict(result.values) | {"pSTAT5_MFI_scale": result.scale, "pSTAT5_MFI_offset": result.offset}
     return write_values(values, dict.fromkeys(values, SOURCE), path)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -104,7 +104,7 @@ def _percentile_levels(q: object) -> list[float]:
     """``q`` as a list of percentiles from 0 to 100, or a one-line error: numpy's own came as a
     traceback, and a single number was "not iterable"."""
     example = "e.g. percentiles([5, 50, 95])"
-    if isinstance(q, (str, bytes)) or not isinstance(q, (Sequence, np.ndarray)):
+    if isinstance(q, (str, bytes, Mapping)) or not isinstance(q, Iterable):
         raise Il7Error(f"percentiles {q!r}: give a list of percentiles from 0 to 100, {example}")
     levels = list(q)
     if not levels:
@@ -346,7 +346,8 @@ class Population:
         smallest = 2.0 / math.factorial(went_through) if went_through <= 170 else 0.0  # 171! overflows
         out: dict[str, float] = {}
         for pid, r in coefficients.items():
-            if isinstance(r, bool) or not isinstance(r, numbers.Real) or abs(r) > 1:  # nan passes on
+            # explain() gives a perfect order as +-1.0000000000000002; nan passes on
+            if isinstance(r, bool) or not isinstance(r, numbers.Real) or abs(r) > 1 + 1e-9:
                 raise Il7Error(
                     f"significance: {pid}={r!r} is not a rank correlation (from -1 to 1); give the "
                     "coefficients explain() returned"

@@ -343,11 +343,11 @@ def sensitivities(
         )
     # as for a scenario's own times: --at 1e15 (h) ran 1e11 years, --fold-from -1e300 failed in the
     # solver with a hint at the parameters
-    start = min(first, when if fold_from is None else fold_from)
-    span = span_problem(start, when, scenario.time_unit) if when > start else None  # at the start: fine
-    if span is not None:
-        options = "at (--at)" if fold_from is None else "at and fold_from (--at, --fold-from)"
-        raise Il7Error(f"{where}: {options}: {span}")
+    for option, start in (("at (--at)", first), ("fold_from (--fold-from)", fold_from)):
+        if start is not None and start < when:  # a time read at the start itself is fine
+            span = span_problem(min(start, first), when, scenario.time_unit)
+            if span is not None:
+                raise Il7Error(f"{where}: {option}: {span}")
     table = {p.id: p for p in build.parameters()}
     chosen = list(varied_parameters()) if parameters is None else build.split_ids(parameters, where=where)
     if not chosen:

@@ -35,8 +35,8 @@ COMMANDS = {**run.COMMANDS, **checks.COMMANDS, **analysis.COMMANDS}
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 """Errors of a write that failed for want of room (``il7 parameters > /dev/full``)."""
 INTERRUPTED = (
-    "il7: {how}; nothing is left half-written: each file, and the folder that il7 report or "
-    "il7 export petab fills, is either whole from this run or as it was before it"
+    "il7: {how}; no file is left half-written (each is replaced whole or not at all), and il7 report "
+    "and il7 export petab move their files in only once all are written"
 )
 """What an interrupted command says (Ctrl-C, or a SIGTERM from ``kill`` or a batch scheduler)."""
 
@@ -517,15 +517,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _elsewhere(commands: dict[str, argparse.ArgumentParser], stray: Sequence[str]) -> str:
-    """Which of ``commands`` take the options in ``stray`` (``il7 simulate --vary``: population's)."""
+def _stray(args: argparse.Namespace, stray: Sequence[str], argv: Sequence[str]) -> NoReturn:
+    """Refuse the words no parser took: before the command, as il7's own (options go after it);
+    after it, as the command's, naming the other commands that take such an option."""
+    words = list(argv)
+    before = words[: words.index(args.command)] if args.command in words else []
+    early = [w for w in stray if w in before]
+    if early:
+        own = [w for w in early if w.split("=", 1)[0] in args.command_parser._option_string_actions]
+        if own:
+            _fail(
+                f"{own[0]} is given before the command; a command's options go after it: "
+                f"il7 {args.command} ... {own[0]}"
+            )
+        _fail(f"unrecognized arguments: {' '.join(early)}; see 'il7 --help'")
+    args.command_parser.error(f"unrecognized arguments: {' '.join(stray)}{_elsewhere(args, stray)}")
+    raise AssertionError  # error() exits
+
+
+def _elsewhere(args: argparse.Namespace, stray: Sequence[str]) -> str:
+    """Which other commands take the options in ``stray`` (``il7 simulate --vary``: population's)."""
     said = []
     for word in stray:
         option = word.split("=", 1)[0]
         if not option.startswith("--"):
             continue
         takers = [
-            f"il7 {name}" for name, command in commands.items() if option in command._option_string_actions
+            f"il7 {name}"
+            for name, command in args.commands.items()
+            if name != args.command and option in command._option_string_actions
         ]
         if takers:
             said.append(f"{option} is an option of {', '.join(takers)}")
@@ -563,9 +583,7 @@ def _run(argv: Sequence[str] | None) -> None:
             # any command's output
             args, stray = _parser().parse_known_args(argv)
             if stray:  # the top parser's own message pointed to 'il7 --help', which lists no options
-                args.command_parser.error(
-                    f"unrecognized arguments: {' '.join(stray)}{_elsewhere(args.commands, stray)}"
-                )
+                _stray(args, stray, sys.argv[1:] if argv is None else argv)
             COMMANDS[args.command](args)
         except SystemExit:  # --help and --version exit 0; validate and claims 1 after printing a miss
             sys.stdout.flush()
@@ -577,6 +595,10 @@ def _run(argv: Sequence[str] | None) -> None:
         # a long population or report stopped without a word; files are written whole or not at all
         terminated = isinstance(exc, _Terminated)
         print(INTERRUPTED.format(how="terminated" if terminated else "interrupted"), file=sys.stderr)
+        if terminated:  # tidied: now end as the signal would have, also inside a program that called main()
+            sys.stderr.flush()
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
         raise SystemExit(128 + (signal.SIGTERM if terminated else signal.SIGINT)) from None
     except BrokenPipeError:
         # the reader stopped early (`il7 parameters | head`): not an error of il7's; leave quietly

@@ -124,9 +124,10 @@ def _below_one_molecule(trajectory: Trajectory) -> list[str]:
     """A note naming the readouts that, at some output time, are above 0 but below what one
     molecule or cell more of any species would change them (:meth:`il7.engine.Engine.one_molecule`,
     at the run's last state, which the engine holds): a culture well's used-up IL-7 read about 1e-25
-    pg/mL, the continuous model's tail, not molecules. A second note names those whose every value
-    lies there while not far below it (a fraction of cells the run lacks), which are undefined, not
-    0. Readouts that may be negative (rates, an offset) are left out."""
+    pg/mL, the continuous model's tail, not molecules. A second note names the fractions that one
+    molecule would move by half or more, all of whose values lie below that (a fraction of cells the
+    run lacks): those are undefined, not 0. Readouts that may be negative (rates, an offset) are
+    left out."""
     from il7.engine import engine
     from il7.scenario import clock
     from il7.simulate import signed_readouts
@@ -142,9 +143,9 @@ def _below_one_molecule(trajectory: Trajectory) -> list[str]:
         floor = eng.one_molecule(name)
         positive = values > 0
         tiny = positive & (values < floor)
-        if positive.any() and tiny[positive].all() and values.max() >= 0.1 * floor:
-            # not a tail near 0 but a number the model does not resolve at all: a fraction of
-            # amounts that are not there (a well without T cells read pSTAT5_frac 0.52)
+        if unit == "1" and floor >= 0.5 and positive.any() and tiny[positive].all():
+            # a fraction that one molecule would move by half or more is a fraction of amounts that
+            # are not there (a well without T cells read pSTAT5_frac 0.52): not a tail near 0
             unresolved.append(name)
         elif tiny.any():
             first = clock(float(trajectory.time[tiny][0]), trajectory.time_unit)
