@@ -818,6 +818,11 @@ output: {t_end: 10, n: 1}
             "--out=x.csv is given before the command; a command's options go after it: il7 simulate ... --out=x.csv",
         ),
         (["--bogus", "parameters"], "il7: error: unrecognized arguments: --bogus; see 'il7 --help'"),
+        # was "invalid choice: '5'", as if 5 were meant for a command
+        (
+            ["--t-end", "5", "simulate", "baseline"],
+            "--t-end is given before the command; a command's options go after",
+        ),
         (["simulate", "baseline", "--set", "AGE=60"], "did you mean 'age'?"),
         # two parameters in one --set read as a value with the unit ',F_rIL7_sc=0.5'
         (

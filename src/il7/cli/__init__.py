@@ -104,9 +104,25 @@ class _Parser(argparse.ArgumentParser):
         if message:
             (file or sys.stderr).write(message)
 
+    given: Sequence[str] = ()
+    """The words parsed (set by :func:`_run` on the top parser)."""
+
     def error(self, message: str) -> NoReturn:
+        if (
+            message.startswith("argument command: invalid choice")
+            and self.given
+            and self.given[0].startswith("--")
+        ):
+            # 'il7 --t-end 5 simulate baseline' was told that '5' is no command
+            _before_the_command(self.given[0])
         where = "" if self.prog == "il7" else f"{self.prog}: "  # _fail says "il7: error:" already
         _fail(f"{where}{message}; see '{self.prog} --help'")
+
+
+def _before_the_command(option: str, command: str = "COMMAND") -> NoReturn:
+    _fail(
+        f"{option} is given before the command; a command's options go after it: il7 {command} ... {option}"
+    )
 
 
 MAX_ERROR_CHARS = 2000
@@ -172,7 +188,7 @@ def _jobs_option(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> _Parser:
     from il7 import calibrate, sensitivity  # their defaults are named in --help
     from il7.population import DEFAULT_N, MAX_PATIENTS
 
@@ -526,10 +542,7 @@ def _stray(args: argparse.Namespace, stray: Sequence[str], argv: Sequence[str]) 
     if early:
         own = [w for w in early if w.split("=", 1)[0] in args.command_parser._option_string_actions]
         if own:
-            _fail(
-                f"{own[0]} is given before the command; a command's options go after it: "
-                f"il7 {args.command} ... {own[0]}"
-            )
+            _before_the_command(own[0], args.command)
         _fail(f"unrecognized arguments: {' '.join(early)}; see 'il7 --help'")
     args.command_parser.error(f"unrecognized arguments: {' '.join(stray)}{_elsewhere(args, stray)}")
     raise AssertionError  # error() exits
@@ -581,9 +594,11 @@ def _run(argv: Sequence[str] | None) -> None:
         try:
             # inside: --version and --help print here, and a full disk or a closed pipe shows as for
             # any command's output
-            args, stray = _parser().parse_known_args(argv)
+            parser = _parser()
+            parser.given = words = list(sys.argv[1:] if argv is None else argv)
+            args, stray = parser.parse_known_args(words)
             if stray:  # the top parser's own message pointed to 'il7 --help', which lists no options
-                _stray(args, stray, sys.argv[1:] if argv is None else argv)
+                _stray(args, stray, words)
             COMMANDS[args.command](args)
         except SystemExit:  # --help and --version exit 0; validate and claims 1 after printing a miss
             sys.stdout.flush()
