@@ -64,6 +64,11 @@ def test_the_page_opens_with_what_the_model_meets_and_what_its_runs_distrust(
 def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> None:
     page, steps = report
     text = page.read_text()
+    # the captions named about 20 data files as plain text; each named file is now a link, and
+    # every link to a file of the page's folder finds it there
+    files = re.findall(r"href='([^'#][^']*)'", text)
+    assert "il7_sink.csv" in files and "transplant_cohort.csv" in files
+    assert [f for f in files if not (page.parent / f).is_file()] == []
     for anchor in SECTIONS:
         assert f"id='{anchor}'" in text and f"<a href='#{anchor}'>" in text  # and the contents link it
     # a reader found the misses among 93 rows only by reading every verdict
