@@ -52,7 +52,15 @@ from il7.engine import provenance
 from il7.errors import Il7Error, did_you_mean
 from il7.files import write_table
 from il7.scenario import LIST_READOUTS, Scenario, known_readouts, load
-from il7.simulate import overrides_given, readout_unit, scenario_overrides, simulate_many, warn_notes, workers
+from il7.simulate import (
+    check_progress,
+    overrides_given,
+    readout_unit,
+    scenario_overrides,
+    simulate_many,
+    warn_notes,
+    workers,
+)
 from il7.trajectory import fit_y_axis, read_only
 
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
@@ -599,10 +607,7 @@ def population(
             f"{where}: vary at least one parameter, e.g. {{'age': '20..70 years'}} (--vary age='20..70 years')"
         )
     user = overrides_given(overrides, f"{where}: overrides")
-    if progress is not None and not callable(progress):
-        raise Il7Error(
-            f"{where}: progress {progress!r} is not a function; give one to call as each run ends, or None"
-        )
+    check_progress(progress, where=where)
     both = sorted(set(user) & set(vary))
     if both:
         raise Il7Error(

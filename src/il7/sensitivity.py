@@ -46,6 +46,7 @@ from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
 from il7.scenario import LIST_READOUTS, Scenario, clock, known_readouts, load, span_problem
 from il7.simulate import (
+    check_progress,
     described,
     not_a_parameter,
     overrides_given,
@@ -360,10 +361,7 @@ def sensitivities(
                 f"{where}: '{pid}' is computed by the model ({table[pid].source}); vary the parameters it is made of"
             )
     user = overrides_given(overrides, f"{where}: overrides")
-    if progress is not None and not callable(progress):
-        raise Il7Error(
-            f"{where}: progress {progress!r} is not a function; give one to call as each run ends, or None"
-        )
+    check_progress(progress, where=where)
     resolved = scenario_overrides(scenario, user)
     in_run = values_in_run(scenario, resolved)
     # every run keeps the scenario's own start and output times up to `when` (and fold_from), and

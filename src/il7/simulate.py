@@ -343,6 +343,15 @@ def workers(jobs: object, *, where: str) -> int:
     return min(int(jobs), usable_cpus()) or usable_cpus()
 
 
+def check_progress(progress: object, *, where: str) -> None:
+    """Refuse a ``progress`` that is neither ``None`` nor a function (``where`` says whose): it
+    failed only at the first finished run, as Python's "not callable"."""
+    if progress is not None and not callable(progress):
+        raise Il7Error(
+            f"{where}: progress {progress!r} is not a function; give one to call as each run ends, or None"
+        )
+
+
 def simulate_many(
     runs: Sequence[tuple[Scenario, Mapping[str, Any]]], *, jobs: int = 1
 ) -> Iterator[Trajectory | Il7Error]:
