@@ -583,6 +583,8 @@ def test_bounds_are_carried_to_the_contexts_value_not_the_scenarios(
     # sil7r_high sets 8.54 nM, and 3 nM, within the table's 2-8 nM, was called outside "4 to 16 nM"
     code, _, err = run(capsys, "simulate", "sil7r_high", "--set", "sIL7R_level=3nM", "--summary")
     assert code == 0 and "sIL7R_level = 3 nM lies outside" not in err
+    # nor is the scenario's own 8.54 nM, which the 3 nM replaces, said to lie outside them
+    assert "8.54 nM lies outside" not in err and "replaces the 8.54 nM" in err
     code, _, err = run(capsys, "simulate", "sil7r_high", "--set", "sIL7R_level=0.003nM", "--summary")
     assert code == 0 and "sIL7R_level = 0.003 nM lies outside its bounds (2 to 8 nM);" in err
 
@@ -931,7 +933,7 @@ output: {t_end: 10, n: 1}
             "--out 'x.xlsx': use a file name ending in .csv or .parquet",
         ),
         (["simulate", "BAD"], "3 problems"),
-        (["simulate", "MALFORMED"], "not valid YAML at line"),
+        (["simulate", "MALFORMED"], "not valid YAML at its end: "),
         (["simulate", "BACKWARDS"], "output.times goes backwards"),
         (["frobnicate"], "invalid choice"),
         (["export", "sbml", "--set", "age=60"], "--set acts on a scenario's body: add --scenario"),

@@ -93,6 +93,13 @@ def test_a_route_that_is_no_drugs_is_reported_beside_an_unknown_drug(tmp_path: P
 def test_malformed_yaml_names_line_and_fix(tmp_path: Path) -> None:
     with pytest.raises(Il7Error, match=r"not valid YAML at line 4, column \d+: .*; fix the syntax"):
         scenario.load(write(tmp_path, "name: x\ndescription: y\nperiods: [\n  - {time: 0\n"))
+    # a bracket or quote left open is found at the end of the file, which has no line of its
+    # own (PyYAML's mark is a line past the last): the message points to where it opened
+    with pytest.raises(
+        Il7Error,
+        match=r"YAML at its end: .* \(while parsing a flow sequence from line 2, column 14\); fix the syntax$",
+    ):
+        scenario.load(write(tmp_path, "name: x\ndescription: [unclosed\n"))
 
 
 def test_time_grid_going_backwards_is_refused(tmp_path: Path) -> None:

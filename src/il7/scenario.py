@@ -131,8 +131,14 @@ class Scenario:
     sources: tuple[str, ...] = ()
     context_set: tuple[tuple[str, float], ...] = field(default=(), repr=False)
     body_weight_kg: float | None = None
-    notes: tuple[str, ...] = field(default=(), repr=False)
-    """What a run should say about the file: its values outside their bounds, which il7 runs."""
+    value_notes: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """``(id, note)`` on each value the file sets outside its bounds, which il7 runs but says."""
+
+    def notes(self, replaced: Iterable[str] = ()) -> tuple[str, ...]:
+        """What a run should say about the file: its values outside their bounds, but those of
+        the ids in ``replaced`` (overrides put their own values, and say so, in their place)."""
+        gone = set(replaced)
+        return tuple(note for key, note in self.value_notes if key not in gone)
 
     @property
     def preequilibration(self) -> Period | None:

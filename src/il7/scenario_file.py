@@ -113,7 +113,7 @@ class _Parser:
         self.file = file
         self.steady_start = steady_start
         self.problems: list[str] = []
-        self.notes: list[str] = []  # values outside their bounds, run but said (within_reach)
+        self.notes: list[tuple[str, str]] = []  # (id, note): values outside their bounds, run but said
         self.table = {p.id: p for p in build.parameters() if p.value is not None}
         self.vocab = vocabulary()
         self.body_weight: float | None = None
@@ -227,7 +227,7 @@ class _Parser:
             sources=tuple(sources),
             context_set=context_set,
             body_weight_kg=body_weight,
-            notes=tuple(self.notes),
+            value_notes=tuple(self.notes),
         )
 
     def settings(self, mapping: Any, where: str, *, users: bool = False) -> tuple[tuple[str, float], ...]:
@@ -270,7 +270,7 @@ class _Parser:
                         self.table[str(key)], value, self.context_values.get(str(key)), where=spot
                     )
                     if note:
-                        self.notes.append(f"{spot}: {note}")
+                        self.notes.append((str(key), f"{spot}: {note}"))
                 out.append((str(key), value))
             except Il7Error as exc:
                 self.problem(str(exc))

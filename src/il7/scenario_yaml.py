@@ -147,12 +147,23 @@ def read(path: Path) -> Any:
     """The data of the scenario file at ``path`` (:class:`_StrictLoader`), or a one-line
     :class:`~il7.errors.Il7Error` naming the file and the fix: not YAML (with line and column),
     not UTF-8, unreadable, too large or endless."""
+    text = ""
     try:
-        return _yaml_data(path.read_text(encoding="utf-8"), path)
+        text = path.read_text(encoding="utf-8")
+        return _yaml_data(text, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        at = "" if mark is None else f" at line {mark.line + 1}, column {mark.column + 1}"
+        if (
+            mark is not None and not text[mark.index :].strip()
+        ):  # PyYAML's mark for the end: past the last line
+            at = " at its end"
         problem = getattr(exc, "problem", None) or "syntax error"
+        context, opened = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if (
+            context and opened is not None and (mark is None or opened.index != mark.index)
+        ):  # what was left open
+            problem += f" ({context} from line {opened.line + 1}, column {opened.column + 1})"
         raise Il7Error(f"scenario file '{path}' is not valid YAML{at}: {problem}; fix the syntax") from None
     except UnicodeDecodeError:
         raise Il7Error(f"scenario file '{path}' is not UTF-8 text; save it as UTF-8") from None

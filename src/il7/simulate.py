@@ -238,7 +238,11 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         columns=scenario.readouts,
         units=tuple(readout_unit(r) for r in scenario.readouts),
         data=data,
-        notes=scenario.notes + scenario.dose_notes() + said + seeded + _beyond_a_body(eng, scenario),
+        notes=scenario.notes(resolved)
+        + scenario.dose_notes()
+        + said
+        + seeded
+        + _beyond_a_body(eng, scenario),
     )
 
 
@@ -262,9 +266,10 @@ def not_a_parameter(key: str, table: Iterable[str]) -> str:
             "antibody) to theirs (README: Known limits, One body weight)"
         )
     if key.lower() in ("knockout", "knockouts"):
+        genes = ", ".join(vocabulary()["knockouts"])
         return (
             "not a parameter; a knockout goes in a period of a scenario file, beside set: "
-            "(knockout: [IL7]), or run a knockout scenario (il7 scenarios lists them)"
+            f"(knockout: [IL7]; one of {genes}), or run a knockout scenario (il7 scenarios lists them)"
         )
     return f"not a parameter{did_you_mean(key, table)}; list them with `il7 parameters`"
 
@@ -439,10 +444,16 @@ def warn_notes(
     ``unseen`` (what the caller does not show of a dose after the last output time, and the fix),
     the doses and settings it leaves out.
     """
-    said = checked_overrides(scenario, overrides)[1]
+    resolved, said = checked_overrides(scenario, overrides)
     late = None if unseen is None else scenario.beyond_output_note(*unseen)
     inert = unmoved_overrides(judged or scenario, overrides)
-    for note in (*scenario.notes, *scenario.dose_notes(), *said, *((late,) if late else ()), *inert):
+    for note in (
+        *scenario.notes(resolved),
+        *scenario.dose_notes(),
+        *said,
+        *((late,) if late else ()),
+        *inert,
+    ):
         warn(note)
 
 

@@ -26,7 +26,7 @@ FLAT = 1e-6
 """A readout that changes by less than this fraction of its size over a run is flat:
 :meth:`Trajectory.summary` gives it no time of its peak or dip, and a panel draws it flat. Steady
 states hold far closer (baseline's readouts move by about 1e-14), and a small real response stays
-visible: Treg in sereti_2009 move by 1.4e-5, the IL-7 they answer (0 without the dose)."""
+visible: Treg in sereti_2009 move by 4.7e-6, the IL-7 they answer (0 without the dose)."""
 
 PANELS_PER_ROW = 4
 """Panels side by side in :meth:`Trajectory.figure`; more units start another row (nine units in
