@@ -8,6 +8,7 @@ import pytest
 from il7.claims import claims, targets
 from il7.claims.validate import Result, check_claims
 from il7.cli import main
+from il7.errors import Il7Error
 
 
 def _known_failure(claim_id: str) -> str | None:
@@ -163,3 +164,11 @@ def test_the_python_api_gives_what_the_commands_give() -> None:
     assert set(read.index) == {t for c in claims().values() for t in c.checks}
     first = read.index[0]
     assert read.loc[first, "model"] == il7.validate(first).to_pandas().loc[first, "model"]
+
+
+def test_validate_takes_ids_separated_by_commas_as_the_command_line_does() -> None:
+    from il7.claims.validate import require_targets
+
+    assert require_targets("thymic_share_naive, survival_ec50") == ["thymic_share_naive", "survival_ec50"]
+    with pytest.raises(Il7Error, match=r"unknown target 'foo'.*\(in Python: il7.claims.targets\(\)\)"):
+        require_targets("thymic_share_naive,foo")

@@ -186,7 +186,7 @@ def test_each_patient_is_the_scenario_run_with_their_own_values_whatever_the_job
     other = population("baseline", vary, n=6, seed=8, readouts=["IL7_serum_total"])
     assert not np.array_equal(one.draws, other.draws)
     table = one.percentiles()
-    last = table[(table["readout"] == "CD4_blood") & (table["time"] == one.times[-1])]
+    last = table[(table["readout"] == "CD4_blood") & (table["time [day]"] == one.times[-1])]
     assert float(last["p50"].iloc[0]) == pytest.approx(float(np.median(one.values[:, -1, 1])))
     assert float(last["p5"].iloc[0]) <= float(last["p50"].iloc[0]) <= float(last["p95"].iloc[0])
 
@@ -210,6 +210,14 @@ def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_left_out_of_the_p
     table = result.percentiles()
     assert float(table["p50"].iloc[-1]) == pytest.approx(float(np.median(result.values[ok, -1, 0])))
     frame = result.patients()
+    # each column says its unit, as the CSV file's do (the frame's had none)
+    assert list(frame.columns) == [
+        "patient",
+        "status",
+        "halflife_naive_CD8 [years]",
+        "time [day]",
+        "CD4_blood [cells/uL]",
+    ]
     assert (frame.loc[frame["patient"].isin(failed), "status"] != "ok").all()
     assert (frame.loc[~frame["patient"].isin(failed), "status"] == "ok").all()
     with pytest.raises(Il7Error, match=r"every patient's run failed, the first with: .*reference adult"):
@@ -655,6 +663,10 @@ def test_bad_arguments_to_a_population_are_one_line_errors(tmp_path: Path) -> No
         (["50"], "'50' is not a number from 0 to 100"),
         (50, "give a list of percentiles from 0 to 100"),
         ([], "the list is empty"),
+        (
+            [0.05, 0.5, 0.95],
+            "these read as quantiles (fractions of 1), and percentiles run from 0 to 100: give [5, 50, 95]",
+        ),
     ):
         with pytest.raises(Il7Error, match=re.escape(said)):
             pop.percentiles(q)  # type: ignore[arg-type]
@@ -663,7 +675,7 @@ def test_bad_arguments_to_a_population_are_one_line_errors(tmp_path: Path) -> No
         pop.significance({"age": 2.0})
     # but a perfect order as explain() computes it, a hair past 1, is one (il7 population --n 17 failed)
     assert list(pop.significance({"age": -1.0000000000000002})) == ["age"]  # no error
-    assert list(pop.percentiles(pd.Series([50.0])).columns) == ["readout", "unit", "time", "p50"]
+    assert list(pop.percentiles(pd.Series([50.0])).columns) == ["readout", "unit", "time [h]", "p50"]
     # the percentiles file names its time unit, as the patients file and il7 simulate --out do
     header = pop.write(tmp_path / "p.csv").read_text().splitlines()[1]
     assert header.startswith("readout,unit,time [h],p5,")

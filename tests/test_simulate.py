@@ -1236,3 +1236,28 @@ def test_dir_of_the_package_is_its_api() -> None:
     assert set(il7.__all__) <= set(listed) and {"__version__", "__file__", "cohort"} <= set(listed)
     assert not {"Any", "Path", "contextlib", "Mapping"} & set(listed)
     assert all(callable(getattr(il7, name)) for name in il7.__all__)
+
+
+def test_python_says_what_the_command_line_says_about_an_override_that_moves_nothing() -> None:
+    # il7 simulate culture_dose --set age=60 said the age moved nothing; il7.simulate was silent
+    with pytest.warns(il7.Il7Warning, match=r"age=60 moves none of the readouts of 'culture_dose'"):
+        il7.simulate("culture_dose", overrides={"age": 60})
+
+
+def test_python_writers_make_the_folder_a_file_goes_in(tmp_path: Path) -> None:
+    # Trajectory.write and export_omex made it; export_sbml and Population.write said "No such file"
+    sbml = tmp_path / "new" / "model.xml"
+    il7.export_sbml(sbml)
+    assert sbml.read_text().startswith("<?xml")
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(Il7Error, match=r"cannot make its folder \('.*a_file' is a file, not a folder\)"):
+        il7.export_sbml(tmp_path / "a_file" / "model.xml")
+
+
+def test_python_errors_name_the_python_way_beside_the_command() -> None:
+    with pytest.raises(Il7Error, match=r"`il7 parameters` \(in Python: il7.parameter_table\(\)\)"):
+        il7.simulate("baseline", overrides={"agee": 60})
+    with pytest.raises(Il7Error, match=r"il7 scenarios lists them; in Python: il7.list_scenarios\(\)\)"):
+        il7.load_scenario(3)  # type: ignore[arg-type]
+    with pytest.raises(Il7Error, match=r"readout \['IL7_serum_total'\]: give one readout's name as text"):
+        il7.sensitivities("baseline", ["IL7_serum_total"])  # type: ignore[arg-type]

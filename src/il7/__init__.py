@@ -58,12 +58,18 @@ def simulate(
     a string with its own: ``{"age": "60 years"}``), as :func:`il7.simulate.simulate` does.
 
     What the run says to distrust, its :attr:`Trajectory.notes` (a value outside its bounds,
-    cells beyond what a body holds), and doses or settings after its last output time, which
-    it does not show, are issued as :class:`Il7Warning`, so that a notebook shows them.
+    cells beyond what a body holds), doses or settings after its last output time, which it
+    does not show, and each override that moves none of its readouts (judged by one more run
+    without that override, as ``il7 simulate --set`` judges it), are issued as
+    :class:`Il7Warning`, so that a notebook shows them.
     """
+    from il7.simulate import unmoved_overrides
+
     chosen = load_scenario(scenario)
     traj = _simulate(chosen, overrides=overrides)
     _warn_run(chosen, traj)
+    for note in unmoved_overrides(chosen, overrides, run=traj):
+        _warn(note)
     return traj
 
 

@@ -189,7 +189,8 @@ def compare(
         raise Il7Error(
             f"{first.at}the measurements name {len(arms)} dose arms ({', '.join(arms)}), and a comparison is "
             "one run: keep one arm's rows (it then runs at that dose), or write every arm as a condition of "
-            "a PEtab problem with il7 export petab --scenario ... --data FILE"
+            "a PEtab problem with il7 export petab --scenario ... --data FILE (in Python: il7.export_petab(folder, "
+            "scenario=..., data=...))"
         )
     if arms:  # the arm the rows name: the run gives every bolus that amount
         chosen = next(iter(arms.values()))

@@ -37,7 +37,7 @@ from typing import Any
 from il7 import __version__, build
 from il7.engine import engine
 from il7.errors import Il7Error, SolveError
-from il7.files import make_parent, writing
+from il7.files import writing
 from il7.scenario import TIME_UNITS, Scenario, clock, load, vocabulary
 from il7.simulate import Change, integrate, prepare, scenario_overrides, start_time, warn_notes
 
@@ -355,7 +355,6 @@ def write_omex(
     path = Path(path)
     if path.is_dir():  # libcombine would replace an empty folder by the archive
         raise Il7Error(f"cannot write '{path}': it is a folder; give a file name, e.g. {path / 'run.omex'}")
-    make_parent(path)
     doc = libsbml.readSBMLFromString(scenario_sbml(scenario, overrides=overrides))
     targets = readout_parameters(libsbml, doc.getModel(), scenario.readouts)
     # the manifest names formats without level and version: COPASI runs the SED-ML of an archive
@@ -397,8 +396,8 @@ def _uniform_steps(scenario: Scenario) -> int:
     ):
         raise Il7Error(
             f"scenario '{scenario.name}': SED-ML's time course reports an evenly spaced grid, and these "
-            "output times are not; give an end on the grid (--t-end a whole number of --step from the "
-            "start) or output: {t_end: T, n: N} in the scenario, or export the SBML alone (il7 export "
+            "output times are not; give an end on the grid (a whole number of steps from the start: "
+            "--t-end and --step, in Python scenario.with_output(t_end=, step=)) or output: {t_end: T, n: N} in the scenario, or export the SBML alone (il7 export "
             "sbml) and read it at your times"
         )
     return steps

@@ -72,9 +72,11 @@ def writing(path: str | Path) -> Iterator[Path]:
     error naming ``path``. A ``path`` that is a device or other non-regular file is refused:
     replacing it would replace the device. Where only the file, not its folder, may be written,
     the file is written in place (not whole-or-nothing then). Other hard links to an earlier
-    ``path`` keep its old content.
+    ``path`` keep its old content. The folder ``path`` goes in is made if missing
+    (:func:`make_parent`), as for every file il7 writes.
     """
     path = Path(path)
+    make_parent(path)
     real = Path(os.path.realpath(path))
     if real.exists() and not real.is_file():
         kind = "a folder" if real.is_dir() else "not a regular file (a device or a pipe?)"
@@ -147,7 +149,8 @@ def claim_folder(folder: str | Path, command: str, option: str) -> Path:
     command
         The command that fills it, e.g. ``"il7 report"``; names the marker file.
     option
-        The option that named the folder (``--out``, ``-o``), for the error message.
+        The argument that named the folder, with its command-line option (``"folder (-o)"``),
+        for the error message.
 
     Returns
     -------

@@ -465,14 +465,14 @@ def _check_unmoved(scenario: Scenario, overrides: Mapping[str, Any] | None, ids:
             if events != base_events:
                 raise Il7Error(
                     f"cannot estimate {pid}: the scenario's doses or settings, which the model carries with il7's "
-                    "numbers, change with it (set it with --set instead)"
+                    "numbers, change with it (set it instead: overrides, --set)"
                 )
             if not np.allclose(state, base_state, rtol=1e-5, atol=1.0):
                 raise Il7Error(
                     f"cannot estimate {pid}: at its {side} bound ({bound:g}) it moves the scenario's starting "
                     "steady state, which the model carries as numbers because PEtab tools do not reach this "
                     "model's steady state alike; estimate drug parameters that act after the start, or set "
-                    "this one with --set"
+                    "this one (overrides, --set)"
                 )
 
 
@@ -608,7 +608,7 @@ def _write(
         "problem": yaml.safe_dump(problem, sort_keys=False),
         "readme": readme,
     }
-    with filling(folder, _COMMAND, "-o") as staged:
+    with filling(folder, _COMMAND, "folder (-o)") as staged:
         for key, text in texts.items():
             (staged / _FILES[key]).write_text(text, encoding="utf-8")
     return Path(folder) / _FILES["problem"]

@@ -122,6 +122,16 @@ def _percentile_levels(q: object) -> list[float]:
             raise Il7Error(
                 f"percentiles: {level!r} is not a number from 0 to 100; {example} (50 is the median)"
             )
+    if (
+        len(levels) > 1
+        and all(float(level) <= 1 for level in levels)
+        and any(0 < float(level) < 1 for level in levels)
+    ):
+        shown = ", ".join(f"{100 * float(level):g}" for level in levels)
+        raise Il7Error(
+            f"percentiles {levels!r}: these read as quantiles (fractions of 1), and percentiles run from 0 "
+            f"to 100: give [{shown}]"
+        )
     return [float(level) for level in levels]
 
 
@@ -218,13 +228,20 @@ class Population:
 
     def unit_columns(self) -> dict[str, str]:
         """Column names that say each varied parameter's unit (``age [years]``; none for a unit of
-        1), for the CSV files of the patients (:meth:`write`, :meth:`il7.cohort.CohortResult.write`)."""
+        1), for the tables of the patients (:meth:`patients`, :meth:`il7.cohort.CohortResult.table`)."""
         return {s.parameter: f"{s.parameter} [{s.unit}]" for s in self.spreads if s.unit != "1"}
+
+    @property
+    def time_column(self) -> str:
+        """The name of the time column of :meth:`percentiles` and :meth:`patients`, with its unit
+        (``time [day]``), as in the CSV files and :meth:`il7.Trajectory.to_pandas`."""
+        return f"time [{self.time_unit}]"
 
     def percentiles(self, q: Sequence[float] = PERCENTILES) -> pd.DataFrame:
         """Percentiles over the patients whose run went through, one row per readout and time.
 
-        Columns: ``readout``, ``unit``, ``time``, then ``p5``, ``p25``, ... for ``q``.
+        Columns: ``readout``, ``unit``, ``time [UNIT]`` (:attr:`time_column`), then ``p5``,
+        ``p25``, ... for ``q``.
 
         Parameters
         ----------
@@ -235,7 +252,7 @@ class Population:
         stats = np.percentile(self.values[self.succeeded], q, axis=0)  # (len(q), times, readouts)
         frames = []
         for j, (readout, unit) in enumerate(zip(self.readouts, self.units, strict=True)):
-            frame = pd.DataFrame({"readout": readout, "unit": unit, "time": self.times})
+            frame = pd.DataFrame({"readout": readout, "unit": unit, self.time_column: self.times})
             for k, level in enumerate(q):
                 frame[f"p{level:g}"] = stats[k, :, j]
             frames.append(frame)
@@ -243,7 +260,8 @@ class Population:
 
     def patients(self) -> pd.DataFrame:
         """Each patient at each output time: ``patient``, ``status`` (``ok`` or why the run
-        failed), the drawn values, ``time`` and the readouts."""
+        failed), the drawn values, the time and the readouts, each named with its unit where it
+        has one (``age [years]``, ``time [day]``, ``CD4_blood [cells/uL]``)."""
         reasons = dict(self.failed)
         steps = len(self.times)
         frame = pd.DataFrame(
@@ -256,11 +274,12 @@ class Population:
                 ),
             }
         )
+        named = self.unit_columns()
         for k, s in enumerate(self.spreads):
-            frame[s.parameter] = np.repeat(self.draws[:, k], steps)
-        frame["time"] = np.tile(self.times, self.n)
-        for j, readout in enumerate(self.readouts):
-            frame[readout] = self.values[:, :, j].reshape(-1)
+            frame[named.get(s.parameter, s.parameter)] = np.repeat(self.draws[:, k], steps)
+        frame[self.time_column] = np.tile(self.times, self.n)
+        for j, (readout, unit) in enumerate(zip(self.readouts, self.units, strict=True)):
+            frame[f"{readout} [{unit}]"] = self.values[:, :, j].reshape(-1)
         return frame
 
     def explain(self, readout: str, at: float | None = None) -> dict[str, float]:
@@ -448,8 +467,7 @@ class Population:
         )
 
     def write(self, path: str | Path, *, patients: bool = False) -> Path:
-        """Write :meth:`percentiles` (or, with ``patients``, :meth:`patients`, each column named
-        with its unit) to a CSV file, with :meth:`header` in a comment line on top, and return its
+        """Write :meth:`percentiles` (or, with ``patients``, :meth:`patients`) to a CSV file, with :meth:`header` in a comment line on top, and return its
         path.
 
         Raises
@@ -459,14 +477,8 @@ class Population:
         """
         if not str(path).lower().endswith(".csv"):
             raise Il7Error(f"cannot write '{path}': use a .csv file name")
-        # the file says each column's unit, as il7 simulate --out's does ("age [years]", "time [day]")
-        if not patients:  # a readout's unit is in its own column there
-            table = self.percentiles().rename(columns={"time": f"time [{self.time_unit}]"})
-            return write_table(path, table, self.header())
-        said = self.unit_columns()
-        said |= {r: f"{r} [{u}]" for r, u in zip(self.readouts, self.units, strict=True)}
-        said["time"] = f"time [{self.time_unit}]"
-        return write_table(path, self.patients().rename(columns=said), self.header())
+        table = self.patients() if patients else self.percentiles()  # columns named with their units
+        return write_table(path, table, self.header())
 
     def figure(self) -> Any:
         """One panel per readout: the median over time, the middle 50% and 90% of the patients
@@ -483,9 +495,10 @@ class Population:
         fig, axes = plt.subplots(1, count, figsize=(4.2 * count, 3.4), layout="constrained", squeeze=False)
         for ax, readout, unit in zip(axes[0], self.readouts, self.units, strict=True):
             rows = table[table["readout"] == readout]
-            ax.fill_between(rows["time"], rows["p5"], rows["p95"], color="#9ecae1", label="middle 90%")
-            ax.fill_between(rows["time"], rows["p25"], rows["p75"], color="#4292c6", label="middle 50%")
-            ax.plot(rows["time"], rows["p50"], color="#08306b", label="median")
+            time = rows[self.time_column]
+            ax.fill_between(time, rows["p5"], rows["p95"], color="#9ecae1", label="middle 90%")
+            ax.fill_between(time, rows["p25"], rows["p75"], color="#4292c6", label="middle 50%")
+            ax.plot(time, rows["p50"], color="#08306b", label="median")
             ax.set_xlabel(f"time ({self.time_unit})")
             ax.set_ylabel(f"{readout} ({unit})")
             fit_y_axis(ax, rows[["p5", "p95"]].to_numpy().ravel())
@@ -568,7 +581,8 @@ def population(
         (the correlation of their normal scores, as an inter-individual variance-covariance
         block in NONMEM or Monolix correlates the etas); the others are independent.
     jobs
-        Processes (0: one per CPU).
+        Processes (0: one per CPU). More than one re-imports your script in each: call this from
+        its ``if __name__ == "__main__":`` block (a notebook needs none).
     progress
         Called with (patients done, n) as each patient's run comes back.
 

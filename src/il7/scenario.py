@@ -262,8 +262,16 @@ class Scenario:
         """A copy whose output ends at ``t_end``: the scenario's own output times before it, then,
         past its last, times at its mean step up to ``t_end`` (a daily grid stays daily, longer or
         shorter; listed times stay). At most :data:`MAX_POINTS` times: past that, an even grid.
-        With ``step`` (in the scenario's time unit), the output runs instead from its first time
-        to its end (``t_end`` or its own) every ``step``, and at the end."""
+        With ``step``, the output runs instead from its first time to its end (``t_end`` or its
+        own) every ``step``, and at the end. Both are in the scenario's time unit
+        (:attr:`time_unit`); ``il7 simulate --t-end`` and ``--step`` make this copy.
+
+        Raises
+        ------
+        Il7Error
+            ``t_end`` not a number after the first output time, or ``step`` not a positive
+            number that leaves at most :data:`MAX_POINTS` output times.
+        """
         if step is not None:
             return self._every(step, t_end)
         if t_end is None:
@@ -598,7 +606,9 @@ def builtin_file(name: str) -> Path:
             f"run yours with il7 simulate {name}"
         )
     if name not in names:
-        raise Il7Error(f"no built-in scenario '{name}'{did_you_mean(name, names)}; il7 scenarios lists them")
+        raise Il7Error(
+            f"no built-in scenario '{name}'{did_you_mean(name, names)}; il7 scenarios lists them (in Python: il7.list_scenarios())"
+        )
     return builtin_dir() / f"{name}.yaml"
 
 
@@ -640,7 +650,7 @@ def load(name_or_path: str | Path | Mapping[str, Any] | Scenario, *, steady_star
         )
     if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():
         raise Il7Error(
-            f"scenario {reprlib.repr(name_or_path)}: give a built-in name (il7 scenarios lists them), the path of a .yaml "
+            f"scenario {reprlib.repr(name_or_path)}: give a built-in name (il7 scenarios lists them; in Python: il7.list_scenarios()), the path of a .yaml "
             "file, or the scenario as a mapping"
         )
     text_name = str(name_or_path)

@@ -310,7 +310,12 @@ def sensitivities(
     """
     scenario = load(scenario)  # a Scenario comes back as it is
     where = f"sensitivity of scenario '{scenario.name}'"
-    if not isinstance(readout, str) or readout not in known_readouts():
+    if not isinstance(readout, str):
+        raise Il7Error(
+            f"{where}: readout {readout!r}: give one readout's name as text, e.g. 'IL7_serum_total' "
+            "(a sensitivity analysis reads one readout)"
+        )
+    if readout not in known_readouts():
         raise Il7Error(
             f"{where}: unknown readout {readout!r}{did_you_mean(str(readout), known_readouts())}; "
             f"{LIST_READOUTS}"

@@ -269,9 +269,9 @@ def not_a_parameter(key: str, table: Iterable[str]) -> str:
         genes = ", ".join(vocabulary()["knockouts"])
         return (
             "not a parameter; a knockout goes in a period of a scenario file, beside set: "
-            f"(knockout: [IL7]; one of {genes}), or run a knockout scenario (il7 scenarios lists them)"
+            f"(knockout: [IL7]; one of {genes}), or run a knockout scenario (il7 scenarios lists them; in Python: il7.list_scenarios())"
         )
-    return f"not a parameter{did_you_mean(key, table)}; list them with `il7 parameters`"
+    return f"not a parameter{did_you_mean(key, table)}; list them with `il7 parameters` (in Python: il7.parameter_table())"
 
 
 SEEDED = {"Tumour": "tumour_seed", "Leuk": "leukaemia_seed"}
@@ -440,7 +440,7 @@ def warn_notes(
     That is what :func:`il7.simulate` says (its file's values and the overrides outside their
     bounds, a dose far above the studied ones, an age that changes nothing), and each override
     that moves none of the readouts the work reads (:func:`unmoved_overrides` on ``judged``, by
-    default ``scenario``), which :func:`il7.simulate` does not judge (it would run twice); with
+    default ``scenario``, before the work, where :func:`il7.simulate` judges its own run); with
     ``unseen`` (what the caller does not show of a dose after the last output time, and the fix),
     the doses and settings it leaves out.
     """

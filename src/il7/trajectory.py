@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from il7.errors import Il7Error, did_you_mean
-from il7.files import make_parent, writing
+from il7.files import writing
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -184,7 +184,6 @@ class Trajectory:
         if path.suffix.lower() not in FILE_SUFFIXES:
             raise Il7Error(f"cannot write '{path}': use a .csv or .parquet file name")
         frame = self.to_pandas()
-        make_parent(path)
         with writing(path) as partial:
             if path.suffix.lower() == ".csv":
                 frame.to_csv(partial)

@@ -684,11 +684,12 @@ def measure(target_id: str) -> Result:
 
 
 def require_targets(target_ids: Sequence[str] | str) -> list[str]:
-    """The ids (one id, or a list), each a target's; an id that names no target is refused with the
-    closest one (a string was taken letter by letter: 'unknown target 'c'')."""
+    """The ids (one id, ids separated by commas as on the command line, or a list), each a target's;
+    an id that names no target is refused with the closest one (a string was taken letter by
+    letter: 'unknown target 'c'')."""
     known = targets()
     try:
-        ids = [target_ids] if isinstance(target_ids, str) else list(target_ids)
+        ids = [t.strip() for t in target_ids.split(",")] if isinstance(target_ids, str) else list(target_ids)
     except TypeError:  # not iterable: validate(5)
         ids = [target_ids]  # type: ignore[list-item]
     for target_id in ids:
@@ -703,7 +704,7 @@ def require_targets(target_ids: Sequence[str] | str) -> list[str]:
         if target_id not in known:
             raise Il7Error(
                 f"unknown target '{target_id}'{did_you_mean(target_id, known)}; "
-                "`il7 validate --list` lists every target"
+                "`il7 validate --list` lists every target (in Python: il7.claims.targets())"
             )
     return ids
 

@@ -228,7 +228,10 @@ def _population(args: argparse.Namespace) -> None:
                         for i in range(result.n)
                     ],
                     "failed": [{"patient": i, "reason": why} for i, why in result.failed],
-                    "percentiles": table.to_dict(orient="records"),
+                    # the unit is time_unit's, beside: "time" as in the other commands' JSON
+                    "percentiles": table.rename(columns={result.time_column: "time"}).to_dict(
+                        orient="records"
+                    ),
                     "prcc_at": at,
                     "relative_spread": {r: _json_number(x) for r, x in spreads.items()} or None,
                     "prcc": {
@@ -262,7 +265,7 @@ def _population(args: argparse.Namespace) -> None:
         )
         for _, row in rows.iterrows():
             out.add_row(
-                f"{row['time']:g}",
+                f"{row[result.time_column]:g}",
                 f"{row['p50']:.4g}",
                 f"{row['p25']:.4g}-{row['p75']:.4g}",
                 f"{row['p5']:.4g}-{row['p95']:.4g}",

@@ -68,7 +68,7 @@ def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook |
     require_name(out_dir, "report folder (--out)", "il7-report")
     # the run takes minutes: find out now, not at the end, whether its files can be written; an
     # earlier report in the folder stays whole if this one fails
-    with filling(out_dir, "il7 report", "--out") as out:
+    with filling(out_dir, "il7 report", "out_dir (--out)") as out:
         folder = out.parent
         blocked = sorted(
             p.name for p in folder.iterdir() if p.is_dir() and p.suffix in (".html", ".csv", ".png", ".omex")
