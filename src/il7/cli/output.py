@@ -208,7 +208,7 @@ def save_figure(fig: Any, path: str) -> str:
 
     try:
         with writing(path) as partial:
-            fig.savefig(partial, dpi=100)
+            fig.savefig(partial, dpi=100, bbox_inches="tight")  # legends under the panels stay whole
     finally:
         plt.close(fig)
     return path

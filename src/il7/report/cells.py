@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullLocator
 
 from il7 import experiments
 from il7.claims import targets
@@ -72,9 +73,14 @@ def _sink_figure(out: Path) -> str:
     fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
     x = np.asarray(days) + 1.0
     ax.semilogx(x, serum, "o-", color="#c33", label="total serum IL-7 (pg/mL)")
-    ax.set(xlabel="days since the 90% T-cell depletion began, + 1", ylabel="serum IL-7 (pg/mL)")
+    ax.set(
+        xlabel="days since the 90% T-cell depletion began (log scale of day + 1)", ylabel="serum IL-7 (pg/mL)"
+    )
     twin = ax.twinx()
     twin.semilogx(x, cells / cells[0], "s--", color="#36c", label="T cells (relative)")
+    shown_days = [d for d in (0, 1, 3, 7, 30, 100, 365, 730) if d <= max(days)]  # ticks that read as days
+    ax.set_xticks([d + 1.0 for d in shown_days], [str(d) for d in shown_days])
+    ax.xaxis.set_minor_locator(NullLocator())
     twin.set(ylabel="T cells (relative to before)")
     lines = ax.get_lines() + twin.get_lines()
     ax.legend(lines, [str(line.get_label()) for line in lines], fontsize="small", loc="upper right")
@@ -84,8 +90,8 @@ def _sink_figure(out: Path) -> str:
         "IL-7 sink",
         "Total serum IL-7 (pg/mL, red, left axis) and the body's T cells relative to before (blue, right axis) "
         "after one day in which 90% of T cells are removed, as lymphodepleting conditioning would, in "
-        "the healthy adult; the time axis is logarithmic, days since the depletion began plus one (so that "
-        "day 0, before it, shows at 1 and the end of the depletion day at 2). Serum IL-7 rises because "
+        "the healthy adult; the time axis is logarithmic in days since the depletion began plus one, so that "
+        "day 0, before it, has a place (its ticks read in days). Serum IL-7 rises because "
         "fewer receptors consume it, and falls back as the pools regrow from the thymus and by "
         "division (targets sink_serum_rise_after_depletion and sink_serum_excess_left_after_two_years). Data: "
         "il7_sink.csv.",
@@ -157,8 +163,17 @@ def _myeloid_figure(out: Path) -> str:
     pd.DataFrame(
         {"hour": hours, **{f"IL6_pg_per_mL_at_{d:g}_ng_per_mL_IL7": v for d, v in il6.items()}}
     ).to_csv(out / "monocyte_il6.csv", index=False)
+    vehicle = {dose: experiments.osteoclasts_against_vehicle(dose) for dose in (1.0, 10.0)}
+    lee = {1.0: 1.0 - 0.57, 10.0: 1.0 - 0.86}  # Lee 2003 (abstract): 57% and 86% inhibition
     pd.DataFrame(
-        [{"IL7_ng_per_mL": d, "T_cells": t, "osteoclasts_relative": v} for (d, t), v in oc.items()]
+        [
+            {"IL7_ng_per_mL": d, "T_cells": t, "relative_to": "the well at day 0", "osteoclasts_relative": v}
+            for (d, t), v in oc.items()
+        ]
+        + [
+            {"IL7_ng_per_mL": d, "T_cells": False, "relative_to": "a vehicle well", "osteoclasts_relative": v}
+            for d, v in vehicle.items()
+        ]
     ).to_csv(out / "osteoclasts.csv", index=False)
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
     for dose, values in il6.items():
@@ -168,9 +183,18 @@ def _myeloid_figure(out: Path) -> str:
     a.legend(fontsize="small")
     labels = [f"{d:g} ng/mL\n{'with' if t else 'without'} T" for (d, t) in oc]
     b.bar(range(len(oc)), list(oc.values()), color=["#c33" if t else "#36c" for (_, t) in oc])
+    against = range(len(oc), len(oc) + len(vehicle))
+    b.bar(
+        against, list(vehicle.values()), color="#9bd", hatch="//", label="without T, against a vehicle well"
+    )
+    b.plot(against, [lee[d] for d in vehicle], "D", color="k", ms=5, label="Lee 2003, against vehicle")
     b.axhline(1.0, color="k", lw=0.8)
-    b.set_xticks(range(len(oc)), labels, fontsize=7)
+    b.set_xticks(
+        [*range(len(oc)), *against], [*labels, *(f"{d:g} ng/mL\nvs vehicle" for d in vehicle)], fontsize=7
+    )
     b.set(ylabel="osteoclasts after 7 days (relative)", title="IL-7 and osteoclasts: both ways")
+    b.set_ylim(0.0, 1.35 * max(*oc.values(), 1.0))  # room for the legend above the bars
+    b.legend(fontsize="x-small", loc="upper right")
     at_1 = float(il6[1.0][-1])
     return embed(
         fig,
@@ -181,6 +205,7 @@ def _myeloid_figure(out: Path) -> str:
         "(monocyte_il6_undetected_at_1ng, a miss). Right: osteoclasts after 7 days of IL-7 relative to "
         "the same well at day 0 (1e5 precursors; with T cells, 1e6 of them, 10 per precursor, an "
         "assumed ratio on which the sign turns: at 1 T cell per precursor IL-7 lowers osteoclasts); "
-        "against a well given no IL-7 the fall without T cells is larger (osteoclast_inhibition_10ng). "
-        "Data: monocyte_il6.csv, osteoclasts.csv.",
+        "hatched, without T cells against a well given no IL-7, Lee 2003's comparison: "
+        f"{vehicle[1.0]:.2g} at 1 ng/mL (Lee's 0.43, from which K_OC_inhibit was set) and {vehicle[10.0]:.2g} at "
+        "10 ng/mL (Lee's 0.14, held out: osteoclast_inhibition_10ng). Data: monocyte_il6.csv, osteoclasts.csv.",
     )

@@ -19,7 +19,9 @@ def embed(fig: Any, alt: str, caption: str) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)  # at 90 the legends and the layer diagram were hard to read
+    # at 90 dpi the legends and the layer diagram were hard to read; "tight" keeps the legends
+    # under the panels, which the constrained layout cut off, and the long axis labels whole
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode()
     said = f"<figcaption>{_linked(html.escape(caption))}</figcaption>" if caption else ""
