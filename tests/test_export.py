@@ -82,6 +82,27 @@ def test_a_scenario_exports_the_organism_of_its_context(name: str, taxon: str) -
     homologues = text.count("<bqbiol:isHomologTo>")
     assert (homologues > 10) if taxon == "10090" else (homologues == 0)
     assert f'name="il7 scenario {name}"' in text
+    # nor are the human proteins a mouse complex's parts, nor human genes its molecules' genes:
+    # those point to the document's own species (a review found 11 human IL-7 entries in a mouse file)
+    import libsbml
+
+    model = libsbml.readSBMLFromString(text).getModel()
+    human = []
+    for element in model.getListOfAllElements():
+        for i in range(element.getNumCVTerms()):
+            term = element.getCVTerm(i)
+            qualifier = libsbml.BiolQualifierType_toString(term.getBiologicalQualifierType())
+            uris = [term.getResources().getValue(k) for k in range(term.getResources().getLength())]
+            human += [(element.getId(), qualifier) for u in uris if "uniprot:" in u or "ncbigene:" in u]
+    claimed = {q for _, q in human if q != "isHomologTo"}
+    assert claimed == set() if taxon == "10090" else {"is", "hasPart", "isEncodedBy"} <= claimed
+    if taxon == "10090":
+        parts = model.getSpecies("IL7_IL7Ra_gc_T").getCVTerm(0).getResources()
+        assert [parts.getValue(k) for k in range(parts.getLength())] == [
+            "#meta_IL7_tissue",
+            "#meta_IL7Ra_T",
+            "#meta_gc_T",
+        ]
 
 
 @pytest.mark.parametrize(("name", "level", "version"), [("transplant", 3, 1), (None, 3, 1), (None, 2, 4)])

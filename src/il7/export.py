@@ -221,7 +221,8 @@ def scenario_sbml(
     if taxon is not None and taxon != HUMAN_TAXON:
         said += (
             " The protein annotations name human UniProt entries: a species is their homologue "
-            "(bqbiol:isHomologTo), and a complex's parts (bqbiol:hasPart) are given by the human entries."
+            "(bqbiol:isHomologTo), a complex's parts (bqbiol:hasPart) are this document's species, "
+            "and human genes and entries no species stands for (STAT5A/B, Akt, ERK) are left out."
         )
     if resolved:
         said += " Overrides: " + ", ".join(f"{k} = {v:g} (model units)" for k, v in resolved.items()) + "."
@@ -258,18 +259,63 @@ def _fold_start(
     return True
 
 
+_HUMAN_MOLECULES = ("identifiers.org/uniprot:", "identifiers.org/ncbigene:")
+"""The model's annotations that name human molecules: UniProt entries and NCBI Gene ids."""
+
+
 def _homologues(lib: Any, model: Any) -> None:
-    """In another organism's document, a species that ``bqbiol:is`` a human UniProt entry is its
-    homologue (``bqbiol:isHomologTo``): a mouse's IL-7 is not the human protein P13232."""
-    for species in model.getListOfSpecies():
+    """Annotate another organism's document without claiming human molecules for it.
+
+    A species (or a parameter that stands for a molecule, STAT6_T) that ``bqbiol:is`` a human UniProt entry is its homologue
+    (``bqbiol:isHomologTo``): a mouse's IL-7 is not the human protein P13232. A complex's parts
+    and a species' versions (``hasPart``, ``isVersionOf``, ``hasVersion``) then point to the
+    document's own species that are those proteins' homologues (``#meta_IL7_tissue``), and a
+    human entry no species stands for, or a human gene (``isEncodedBy``), is left out: a mouse
+    IL-7:IL-7Ralpha complex does not have the human proteins as parts.
+    """
+    own: dict[str, str] = {}  # human UniProt URI -> the metaid of the species that is its homologue
+    annotated = [
+        e for e in model.getListOfAllElements() if e.getNumCVTerms()
+    ]  # species, parameters (STAT5_T)
+    for species in annotated:
         for i in range(species.getNumCVTerms()):
             term = species.getCVTerm(i)
-            resources = term.getResources()
-            named = [resources.getValue(k) for k in range(resources.getLength())]
+            named = _resources(term)
             if term.getBiologicalQualifierType() == lib.BQB_IS and any(
-                "identifiers.org/uniprot" in r for r in named
+                _HUMAN_MOLECULES[0] in r for r in named
             ):
                 term.setBiologicalQualifierType(lib.BQB_IS_HOMOLOG_TO)
+                for uri in named:
+                    own.setdefault(uri, species.getMetaId())
+    for species in annotated:
+        terms = [species.getCVTerm(i).clone() for i in range(species.getNumCVTerms())]
+        species.unsetCVTerms()
+        for term in terms:
+            named = _resources(term)
+            if term.getBiologicalQualifierType() == lib.BQB_IS_HOMOLOG_TO or not any(
+                h in r for r in named for h in _HUMAN_MOLECULES
+            ):
+                species.addCVTerm(term)
+                continue
+            kept = [
+                f"#{own[uri]}" if uri in own else uri
+                for uri in named
+                if uri in own or not any(h in uri for h in _HUMAN_MOLECULES)
+            ]
+            if species.getMetaId() and f"#{species.getMetaId()}" in kept:  # not a part of itself
+                kept.remove(f"#{species.getMetaId()}")
+            if kept:
+                fresh = lib.CVTerm(lib.BIOLOGICAL_QUALIFIER)
+                fresh.setBiologicalQualifierType(term.getBiologicalQualifierType())
+                for uri in kept:
+                    fresh.addResource(uri)
+                species.addCVTerm(fresh)
+
+
+def _resources(term: Any) -> list[str]:
+    """The URIs of one annotation term."""
+    resources = term.getResources()
+    return [resources.getValue(k) for k in range(resources.getLength())]
 
 
 def _set_taxon(lib: Any, model: Any, taxon: int) -> None:

@@ -287,6 +287,13 @@ def write_scenario(
             raise Il7Error(
                 f"{r}: the measurements are all 0, so their noise cannot be estimated; give a sigma column"
             )
+    per_row = sorted(r for r, kind in noise.items() if kind == "per row")
+    if per_row:  # the folder's README says so too; said now, not found when pyPESTO refuses it
+        warn(
+            f"{', '.join(per_row)}: the sigmas differ between measurements, so each row carries its own noise "
+            "parameter, which AMICI takes and pyPESTO 0.7's RoadRunner objective refuses ('Timepoint-specific "
+            "parameter overrides currently unsupported'); for pyPESTO give one sigma per readout, or none"
+        )
     text = scenario_sbml(scenario, overrides=overrides, dose_scale=DOSE_SCALE if arms else None)
     doc = libsbml.readSBMLFromString(text)
     parameters = _estimated(doc.getModel(), ids)  # checks the values the scenario gives them

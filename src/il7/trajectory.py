@@ -24,6 +24,10 @@ LOG_SPAN = 1e2
 (at 1e3, serum IL-7 rising 190-fold under an anti-IL-7Ralpha antibody was drawn linear, its
 baseline flat on zero, and a tumour growing 600-fold hid its start)."""
 
+PANEL_SPAN = 10.0
+"""How many-fold one readout may peak above another of the same unit and still share a linear
+panel with it in :meth:`Trajectory.figure`; past that the smaller gets a panel of its own."""
+
 LINE_STYLES = ("-", "--", ":", "-.")
 """The line styles of a panel's readouts, in turn with the colours, so that two readouts with the
 same values stay apart (a mouse's T cells and mature B cells, both about 7.4e7, drew one line)."""
@@ -234,7 +238,8 @@ class Trajectory:
         of different scales stay readable.
 
         Used by ``il7 simulate --plot`` and the report; the panels come in the order the
-        readouts' units first appear. A panel whose values are all positive and span more than
+        readouts' units first appear, and readouts of one unit that differ by more than
+        :data:`PANEL_SPAN` on a linear axis take panels of their own (:meth:`_by_size`). A panel whose values are all positive and span more than
         :data:`LOG_SPAN` (blasts growing from 1e6 to 1e10 cells) has a logarithmic axis, down to
         :data:`LOG_DECADES` decades below its highest value; one whose values change by less than
         :data:`FLAT` of their size is drawn flat, not as solver noise stretched to fill it.
@@ -242,20 +247,45 @@ class Trajectory:
         import matplotlib.pyplot as plt
 
         units = list(dict.fromkeys(self.units))
-        columns = min(len(units), PANELS_PER_ROW)
-        rows = math.ceil(len(units) / columns)
+        panels = [
+            group
+            for unit in units
+            for group in self._by_size(
+                tuple(c for c, u in zip(self.columns, self.units, strict=True) if u == unit)
+            )
+        ]
+        columns = min(len(panels), PANELS_PER_ROW)
+        rows = math.ceil(len(panels) / columns)
         fig, axes = plt.subplots(
             rows, columns, figsize=(4.2 * columns, 3.2 * rows), layout="constrained", squeeze=False
         )
-        for ax in axes.flat[len(units) :]:  # the last row's empty places
+        for ax in axes.flat[len(panels) :]:  # the last row's empty places
             fig.delaxes(ax)
-        for ax, unit in zip(axes.flat, units, strict=False):
-            chosen = tuple(c for c, u in zip(self.columns, self.units, strict=True) if u == unit)
+        for ax, chosen in zip(axes.flat, panels, strict=False):
             self.plot(ax=ax, readouts=chosen, label="")  # the scenario's name is the figure's title
             fit_y_axis(ax, np.concatenate([self[c] for c in chosen]))
             legend_below(ax)
         fig.suptitle(self.scenario)
         return fig
+
+    def _by_size(self, chosen: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """``chosen`` (readouts of one unit) as the panels :meth:`figure` draws them: one, unless
+        the panel would be linear (a value at or below 0) and the largest readout peaks more than
+        :data:`PANEL_SPAN` times above another, which would then lie flat near zero (pSTAT6 at
+        1e-4 beside pSTAT5 at 0.9, IL-6 at 1.2e4 pg/mL beside the IL-7 dose of 1e5): those go to
+        panels of their own size, largest first."""
+        values = np.concatenate([self[c] for c in chosen])
+        if np.all(values[np.isfinite(values)] > 0):
+            return [chosen]  # a log axis, if they span decades, shows them all
+        peaks = {c: float(np.nanmax(np.abs(self[c]))) for c in chosen}
+        groups: list[list[str]] = []
+        for readout in sorted(chosen, key=lambda c: -peaks[c]):
+            if groups and peaks[readout] * PANEL_SPAN >= peaks[groups[-1][0]]:
+                groups[-1].append(readout)
+            else:
+                groups.append([readout])
+        order = {c: k for k, c in enumerate(chosen)}  # within a panel, the readouts' own order
+        return [tuple(sorted(group, key=order.__getitem__)) for group in groups]
 
 
 def legend_below(ax: Any) -> None:

@@ -140,7 +140,7 @@ def _knockout_figure(out: Path) -> str:
     ax.set_yscale("log")
     ax.set_xticks(np.arange(len(readouts)), ["thymocytes", "peripheral T", "pre-B", "mature B"])
     ax.set(ylabel="cells (floor 1)", title="Mouse knockouts (steady state)")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))  # inside, it hid mature B
     return embed(
         fig,
         "mouse knockouts",

@@ -261,8 +261,10 @@ def _graft_figure(out: Path) -> str:
     axes[0].set_ylabel("cells/uL blood")
     cd8_normal = targets()["transplant_cd8_normal_by_month_3"].value  # low end of the adult range
     axes[2].axhline(cd8_normal, color="grey", lw=0.8, ls=":", label=f"adult range from {cd8_normal:g}/uL")
-    axes[0].legend(fontsize=8)
-    axes[2].legend(fontsize=8, handles=axes[2].get_lines()[-1:])
+    # one legend for the three panels, under them: inside the first it hid the marrow graft's
+    # naive CD4 around day +100, the time the caption compares
+    handles, labels = axes[2].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8, frameon=False)
 
     caption = (
         f"Blood T cells after the transplant scenario's blood graft and after a marrow graft with "
