@@ -1091,7 +1091,7 @@ def test_every_python_entry_warns_at_the_callers_line(tmp_path: Path) -> None:
         loading.with_dose(2)
 
 
-def test_a_log_panel_stops_nine_decades_below_its_top() -> None:
+def test_a_log_panel_stops_some_decades_below_its_top() -> None:
     # IL-7 used up in a well was drawn down to 1e-24 pg/mL, far below one molecule
     import matplotlib
 
@@ -1106,6 +1106,24 @@ def test_a_log_panel_stops_nine_decades_below_its_top() -> None:
     assert panel.get_ylim()[0] == pytest.approx(top * 10.0**-LOG_DECADES)
     labels = {ax.get_ylabel() for ax in fig.axes}
     assert "dimensionless (1)" in labels and "1" not in labels  # pSTAT5_frac's panel
+    plt.close(fig)
+
+
+def test_readouts_of_one_unit_far_apart_on_a_linear_axis_get_panels_of_their_own() -> None:
+    # pSTAT6 (at most 1e-4) lay flat on zero beside pSTAT5 (0.9) in gc_cross_inhibition's panel
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = il7.simulate("gc_cross_inhibition").figure()
+    shown = [[t.get_text().split(" ")[0] for t in ax.get_legend().get_texts()] for ax in fig.axes]
+    assert ["pSTAT5_frac"] in shown and ["pSTAT6_frac"] in shown
+    plt.close(fig)
+    # but CD4 and CD8 counts, within 10-fold of each other, share theirs
+    fig = il7.simulate("sereti_2009").figure()
+    shown = [[t.get_text().split(" ")[0] for t in ax.get_legend().get_texts()] for ax in fig.axes]
+    assert ["CD4_blood", "CD8_blood", "Treg_blood"] in shown
     plt.close(fig)
 
 
