@@ -1219,7 +1219,7 @@ def test_validate_lists_its_targets_without_running_the_model(capsys: pytest.Cap
         (["export", "petab", "-o", "UNDERFILE/petab"], "EMPTY.yaml' is a file, not a folder"),
         (["report", "--out", "/proc/il7-report"], "cannot write there"),
         # a device said 'cannot write there (File exists)'; a page's name made a folder of that name
-        (["report", "--out", "/dev/full"], "--out '/dev/full': it is not a folder (a device or a pipe?)"),
+        (["report", "--out", "/dev/full"], "(--out) '/dev/full': it is not a folder (a device or a pipe?)"),
         (
             ["report", "--out", "report.html"],
             "il7 report fills a folder, and this names a file; give a folder",

@@ -154,15 +154,13 @@ def read(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = "" if mark is None else f" at line {mark.line + 1}, column {mark.column + 1}"
-        if (
-            mark is not None and not text[mark.index :].strip()
-        ):  # PyYAML's mark for the end: past the last line
+        # PyYAML marks the end of the file a line past its last: say "at its end" instead
+        if mark is not None and not text[mark.index :].strip():
             at = " at its end"
         problem = getattr(exc, "problem", None) or "syntax error"
+        # and what was left open there, where it opened ("while parsing a flow sequence")
         context, opened = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if (
-            context and opened is not None and (mark is None or opened.index != mark.index)
-        ):  # what was left open
+        if context and opened is not None and (mark is None or opened.index != mark.index):
             problem += f" ({context} from line {opened.line + 1}, column {opened.column + 1})"
         raise Il7Error(f"scenario file '{path}' is not valid YAML{at}: {problem}; fix the syntax") from None
     except UnicodeDecodeError:
