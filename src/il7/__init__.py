@@ -58,18 +58,16 @@ def simulate(
     a string with its own: ``{"age": "60 years"}``), as :func:`il7.simulate.simulate` does.
 
     What the run says to distrust, its :attr:`Trajectory.notes` (a value outside its bounds,
-    cells beyond what a body holds), doses or settings after its last output time, which it
-    does not show, and each override that moves none of its readouts (judged by one more run
-    without that override, as ``il7 simulate --set`` judges it), are issued as
-    :class:`Il7Warning`, so that a notebook shows them.
+    cells beyond what a body holds), and doses or settings after its last output time, which
+    it does not show, are issued as :class:`Il7Warning`, so that a notebook shows them. Unlike
+    ``il7 simulate --set``, it does not judge whether each override moves the readouts at all,
+    which costs one more run per override (a loop or a fit would pay it at every call):
+    ``from il7.simulate import unmoved_overrides`` and
+    ``unmoved_overrides(scenario, overrides, run=traj)`` do, on request.
     """
-    from il7.simulate import unmoved_overrides
-
     chosen = load_scenario(scenario)
     traj = _simulate(chosen, overrides=overrides)
     _warn_run(chosen, traj)
-    for note in unmoved_overrides(chosen, overrides, run=traj):
-        _warn(note)
     return traj
 
 

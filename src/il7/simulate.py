@@ -440,7 +440,8 @@ def warn_notes(
     That is what :func:`il7.simulate` says (its file's values and the overrides outside their
     bounds, a dose far above the studied ones, an age that changes nothing), and each override
     that moves none of the readouts the work reads (:func:`unmoved_overrides` on ``judged``, by
-    default ``scenario``, before the work, where :func:`il7.simulate` judges its own run); with
+    default ``scenario``), which :func:`il7.simulate` does not judge (one more run per override,
+    at every call of a loop); with
     ``unseen`` (what the caller does not show of a dose after the last output time, and the fix),
     the doses and settings it leaves out.
     """
