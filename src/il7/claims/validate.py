@@ -794,6 +794,13 @@ class ClaimResult:
     def passed(self) -> bool:
         return self.claim.missing is None and bool(self.results) and all(r.passed for r in self.results)
 
+    @property
+    def on_inputs_alone(self) -> bool:
+        """Whether it passes on inputs only: checks of what was written into the model (a rate
+        law, a parameter read back), which show the model carries the statement, not that it
+        predicts it."""
+        return self.passed and all(r.target.basis == "input" for r in self.results)
+
     def __repr__(self) -> str:
         """One line: the claim and its verdict."""
         return f"ClaimResult({self.claim.id}: {'PASS' if self.passed else 'FAIL'})"
@@ -841,7 +848,14 @@ class ClaimChecks:
 
     def __repr__(self) -> str:
         """One line: how many claims pass."""
-        return f"ClaimChecks({sum(c.passed for c in self.results)} of {len(self.results)} claims pass)"
+        return f"ClaimChecks({claims_passing(self.results)})"
+
+
+def claims_passing(results: Sequence[ClaimResult]) -> str:
+    """How many claims pass, and how many of those on inputs alone, as one phrase."""
+    passed = [c for c in results if c.passed]
+    alone = sum(c.on_inputs_alone for c in passed)
+    return f"{len(passed)} of {len(results)} claims pass ({alone} of them on inputs alone, which the model was built to carry)"
 
 
 def check_claims(progress: Callable[[str], None] | None = None) -> list[ClaimResult]:

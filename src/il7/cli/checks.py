@@ -137,7 +137,7 @@ def _print_misses(missed: Sequence[Result]) -> None:
 
 def _claims(args: argparse.Namespace) -> None:
     from il7.claims import claims
-    from il7.claims.validate import check_claims, check_line
+    from il7.claims.validate import check_claims, check_line, claims_passing
 
     with progress_steps("il7 claims", len(claims())) as step:
         results = check_claims(progress=step)
@@ -156,7 +156,7 @@ def _claims(args: argparse.Namespace) -> None:
                 c.claim.id, plain(c.claim.statement), plain(f"{c.claim.reading} [{checks}]"), verdict
             )
         console().print(table)
-        print(f"{sum(c.passed for c in results)} of {len(results)} claims pass")
+        print(claims_passing(results))
         _print_misses([r for c in results for r in c.results if not r.passed])
     if not all(c.passed for c in results):
         raise SystemExit(1)

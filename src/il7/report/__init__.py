@@ -96,7 +96,7 @@ def _write(out: Path, step: ProgressHook) -> None:
     (out / "index.html").write_text(_page("\n".join(sections)), encoding="utf-8")
 
 
-def _sections(out: Path, step: ProgressHook) -> tuple[list[str], list[ScenarioResult], list[Any], list[bool]]:
+def _sections(out: Path, step: ProgressHook) -> tuple[list[str], list[ScenarioResult], list[Any], str]:
     """The page's sections, and what the summary reads: the scenarios' runs, the validation's
     results and the claims' verdicts."""
     results = []
@@ -142,7 +142,7 @@ def _sections(out: Path, step: ProgressHook) -> tuple[list[str], list[ScenarioRe
     return sections, results, checked, claim_verdicts
 
 
-def _summary(results: list[Any], claims: list[bool], notes: list[str]) -> str:
+def _summary(results: list[Any], claims: str, notes: list[str]) -> str:
     """What a reader wants first: how much of the literature the model meets, where it misses, and
     what its runs said to distrust."""
     from il7.claims.validate import passes_by_basis
@@ -159,7 +159,7 @@ def _summary(results: list[Any], claims: list[bool], notes: list[str]) -> str:
         "<h2 id='summary'>In short</h2>"
         f"<p><b>Literature validation:</b> {html.escape(passes_by_basis(results))}. Only a prediction's PASS "
         "tests the model; an input's shows that it carries what was written into it. "
-        f"<b>The article's claims:</b> {sum(claims)} of {len(claims)} pass. "
+        f"<b>The article's claims:</b> {html.escape(claims)}. "
         f"<b>The {len(misses)} misses</b> (each with its reason in <a href='#validation'>the literature "
         f"validation</a>): {html.escape(', '.join(misses))}. Outputs that no target checks, and may be too "
         "strong or too weak, are listed under 'Known limits' in il7's README.</p>" + said
@@ -307,11 +307,12 @@ def _verdicts(table: str) -> str:
     return table.replace("<td>FAIL</td>", "<td class='failed'>FAIL</td>")
 
 
-def _claims_section(out: Path) -> tuple[str, list[bool]]:
-    from il7.claims.validate import check_claims, check_line
+def _claims_section(out: Path) -> tuple[str, str]:
+    from il7.claims.validate import check_claims, check_line, claims_passing
 
     rows = []
-    for c in check_claims():
+    results = check_claims()
+    for c in results:
         checks = "; ".join(check_line(r) for r in c.results)
         if c.claim.missing:
             checks = (checks + "; " if checks else "") + f"not yet checked: {c.claim.missing}"
@@ -325,14 +326,14 @@ def _claims_section(out: Path) -> tuple[str, list[bool]]:
         )
     frame = pd.DataFrame(rows).set_index("claim")
     frame.to_csv(out / "claims.csv")
-    passed = int((frame["verdict"] == "PASS").sum())
+    said = claims_passing(results)
     return (
-        f"<h2 id='claims'>The article's claims</h2><p>{passed} of {len(frame)} statements of the source "
-        'article, the encyclopedia entry "Interleukin-7" (Altmeyer, updated 29.10.2020), pass '
+        f"<h2 id='claims'>The article's claims</h2><p>Of the statements of the source article, the "
+        f'encyclopedia entry "Interleukin-7" (Altmeyer, updated 29.10.2020), {html.escape(said)} '
         f"(claims/article.yaml; data: {_link('claims.csv')}). Each check names its target and the target's basis "
         "(see the literature validation): a claim checked only by inputs shows that the model carries "
         "what was written into it, not that it predicts it.</p>" + _verdicts(table(frame, css="claims")),
-        list(frame["verdict"] == "PASS"),
+        said,
     )
 
 
