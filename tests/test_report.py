@@ -55,7 +55,7 @@ def test_the_page_opens_with_what_the_model_meets_and_what_its_runs_distrust(
     for target in frame.query("verdict == 'FAIL'")["target"]:
         assert target in summary
     claims = pd.read_csv(report[0].parent / "claims.csv")
-    assert f"{int((claims['verdict'] == 'PASS').sum())} of {len(claims)} pass" in summary
+    assert f"{int((claims['verdict'] == 'PASS').sum())} of {len(claims)} claims pass (" in summary
     # sil7r_high sets the soluble receptor above its bounds: said once, with the scenario's name
     assert summary.count("sIL7R_level = 8.54 nM lies outside its bounds") == 1
     assert "<li>sil7r_high: periods[0].set.sIL7R_level" in summary

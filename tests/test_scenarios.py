@@ -640,7 +640,10 @@ def test_yaml_that_would_explode_or_never_end_is_refused_before_it_is_built(tmp_
 @pytest.mark.parametrize("given", ["", "  ", 3, None])
 def test_a_scenario_that_is_neither_name_nor_path_is_refused_in_one_line(given: object) -> None:
     # '' read as the folder '.'
-    with pytest.raises(Il7Error, match=r"give a built-in name \(il7 scenarios lists them\), the path"):
+    with pytest.raises(
+        Il7Error,
+        match=r"give a built-in name \(il7 scenarios lists them; in Python: il7.list_scenarios\(\)\), the path",
+    ):
         scenario.load(given)  # type: ignore[arg-type]
 
 

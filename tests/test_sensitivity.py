@@ -85,19 +85,19 @@ def test_each_parameter_is_scaled_from_its_value_in_the_scenario() -> None:
 
 
 def test_a_value_from_the_context_carries_the_context_status_and_source() -> None:
-    """A mouse's thymic output is the mouse's, measured (Scollay, Tough and Sprent), where the
+    """A mouse's self-renewing B-cell niche is the mouse's, derived (Carvalho 2001), where the
     human adult's is assumed; an override is the user's choice."""
-    mouse = vocabulary()["contexts"]["mouse_body"]["values"]["thymic_output_young"]
+    mouse = vocabulary()["contexts"]["mouse_body"]["values"]["B_self_niche"]
     result = sensitivities(
         "mouse_baseline",
-        "thymus_cells",
+        "B_mature",
         overrides={"IL7_production": 0.9},
-        parameters="thymic_output_young, IL7_production",
+        parameters="B_self_niche, IL7_production",
     )
     rows = {r.parameter: r for r in result.rows}
-    thymic, production = rows["thymic_output_young"], rows["IL7_production"]
-    assert {p.id: p for p in build.parameters()}["thymic_output_young"].status == "assumed"
-    assert (thymic.status, thymic.source) == (mouse.status, mouse.source) == ("measured", mouse.source)
+    niche, production = rows["B_self_niche"], rows["IL7_production"]
+    assert {p.id: p for p in build.parameters()}["B_self_niche"].status == "assumed"
+    assert (niche.status, niche.source) == (mouse.status, mouse.source) == ("derived", mouse.source)
     assert production.status == "set" and "--set" in production.note
 
 
