@@ -127,7 +127,7 @@ def _levy_figure(out: Path) -> str:
         yerr=[[trial - week12.low], [week12.high - trial]],
         fmt="ko",
         capsize=4,
-        label="Levy 2012, week 12 (+-30%)",
+        label="Levy 2012, week 12 (bar: the check's +-30%)",
     )
     ax.annotate(
         "", xy=(52.0, trial), xytext=(12.6, trial), arrowprops={"arrowstyle": "->", "ls": ":", "color": "k"}
@@ -201,8 +201,22 @@ def _antibody_population_figure(out: Path) -> str:
         else f"occupancy stays above 50% to day {result.times[-1]:g} in every patient"
     )
     fig = result.figure()
-    for occupancy_axes in (fig.axes[0], fig.axes[2]):  # tissue and blood
-        occupancy_axes.axhline(0.9, color="grey", lw=0.8, ls=":")
+    dose_days = sorted({d.time for d in load("anti_cd127_q2w").boluses})
+    for occupancy_axes, where in ((fig.axes[0], "T cells in tissue fluid"), (fig.axes[2], "blood T cells")):
+        occupancy_axes.axhline(0.9, color="grey", lw=0.8, ls=":", label="90% (Herold 2019: 90-100%)")
+        occupancy_axes.set_title(where, fontsize=9)
+    for ax in fig.axes:  # the doses, as ticks along the top of each panel
+        ax.plot(
+            dose_days,
+            [1.0] * len(dose_days),
+            "v",
+            color="0.4",
+            ms=4,
+            transform=ax.get_xaxis_transform(),
+            clip_on=False,
+            label="a dose",
+        )
+    fig.axes[0].legend(fontsize="x-small", loc="lower center")
     memory = measured("anti_cd127_memory_cd4_falls")
     single = measured("anti_cd127_single_iv_leaves_t_cells")
 
@@ -230,7 +244,7 @@ def _antibody_population_figure(out: Path) -> str:
         f"over naive CD8's is {memory.observed:.2f}) and anti_cd127_single_iv_leaves_t_cells "
         f"({verdict(single)}: Ellis 2019 saw no meaningful change after one 2 mg/kg IV dose; the model's most "
         f"affected blood T-cell subset falls to {single.observed:.2f} of its count). Bands: middle 50% and "
-        "90%. Data: "
+        "90%; triangles along the top: the doses; dotted: 90% occupancy. Data: "
         "anti_cd127_population.csv (percentiles), anti_cd127_patients.csv (each patient)."
     )
     return "<h3>Anti-IL-7Ralpha blockade in virtual patients</h3>" + embed(
