@@ -1109,6 +1109,23 @@ def test_a_log_panel_stops_some_decades_below_its_top() -> None:
     plt.close(fig)
 
 
+def test_a_small_drift_is_drawn_from_zero_and_a_real_change_fills_its_panel() -> None:
+    # sil7r_culture's surface CD127 drifts by 0.3% over the run and filled its panel as a fall
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from il7.trajectory import fit_y_axis
+
+    for values, from_zero in (([19110.0, 19165.0], True), ([660.0, 733.0], False)):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], values)
+        fit_y_axis(ax, np.array(values))
+        assert (ax.get_ylim()[0] == 0.0) == from_zero
+        plt.close(fig)
+
+
 def test_readouts_of_one_unit_far_apart_on_a_linear_axis_get_panels_of_their_own() -> None:
     # pSTAT6 (at most 1e-4) lay flat on zero beside pSTAT5 (0.9) in gc_cross_inhibition's panel
     import matplotlib

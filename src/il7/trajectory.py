@@ -28,6 +28,10 @@ PANEL_SPAN = 10.0
 """How many-fold one readout may peak above another of the same unit and still share a linear
 panel with it in :meth:`Trajectory.figure`; past that the smaller gets a panel of its own."""
 
+SMALL_CHANGE = 0.02
+"""A change of positive values below this fraction of their largest is drawn on an axis from zero
+by :func:`fit_y_axis`, not stretched to fill the panel."""
+
 LINE_STYLES = ("-", "--", ":", "-.")
 """The line styles of a panel's readouts, in turn with the colours, so that two readouts with the
 same values stay apart (a mouse's T cells and mature B cells, both about 7.4e7, drew one line)."""
@@ -297,8 +301,10 @@ def legend_below(ax: Any) -> None:
 def fit_y_axis(ax: Any, values: np.ndarray) -> None:
     """Scale a panel's y axis to ``values``: logarithmic where positive values span more than
     :data:`LOG_SPAN` (down to :data:`LOG_DECADES` decades below the highest); otherwise linear
-    without an offset, and a panel whose values change by less than :data:`FLAT` of their size is
-    drawn flat (+-5%), not as solver noise stretched to fill it."""
+    without an offset; a panel whose values change by less than :data:`FLAT` of their size is
+    drawn flat (+-5%), not as solver noise stretched to fill it, and one of positive values that
+    change by less than :data:`SMALL_CHANGE` of their size is drawn from zero, so that a small
+    drift reads as small (sil7r_culture's CD127, 0.3% over the run, filled its panel as a fall)."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     if values.size == 0:
@@ -313,3 +319,5 @@ def fit_y_axis(ax: Any, values: np.ndarray) -> None:
     middle, spread = float(np.median(values)), float(np.ptp(values))
     if 0 < spread <= FLAT * abs(middle):
         ax.set_ylim(middle - 0.05 * abs(middle), middle + 0.05 * abs(middle))
+    elif np.all(values > 0) and spread <= SMALL_CHANGE * values.max():
+        ax.set_ylim(0.0, 1.1 * values.max())
