@@ -105,6 +105,19 @@ def _serum_il7_drivers(out: Path) -> str:
     coefficient = {r.parameter: r.coefficient for r in result.rows}
     top = ", ".join(f"{r.parameter} {r.coefficient:+.2f}" for r in result.rows[:4])
     one_side = sum(r.method.startswith(("lower side only", "upper side only")) for r in result.rows)
+    strong = [r for r in result.rows if abs(r.coefficient) >= 0.05]
+    mirrored = [  # equal and opposite to 1e-4 (a ratio gives 1e-8; chance pairs agree to 1e-3 at best)
+        f"{a.parameter} {a.coefficient:+.2f} and {b.parameter} {b.coefficient:+.2f}"
+        for i, a in enumerate(strong)
+        for b in strong[i + 1 :]
+        if abs(a.coefficient + b.coefficient) <= 1e-4 * abs(a.coefficient)
+    ]
+    pairs = (
+        f" Pairs with equal and opposite coefficients act on serum IL-7 through their ratio, one "
+        f"determinant each, not two: {'; '.join(mirrored)}."
+        if mirrored
+        else ""
+    )
     sides = (
         f" ({one_side} on one side only, the other refused: see the file's method column)" if one_side else ""
     )
@@ -115,7 +128,7 @@ def _serum_il7_drivers(out: Path) -> str:
         f"sources together, IL7_production): {coefficient['IL7_production']:+.2f}: more production grows the T-cell pools that consume it, so serum IL-7 "
         "is set by what the cells need (their signalling thresholds and receptors) more than by "
         "production, and the total measured in serum follows the soluble receptor that holds it "
-        f"(sIL7R_level {coefficient['sIL7R_level']:+.2f})."
+        f"(sIL7R_level {coefficient['sIL7R_level']:+.2f}).{pairs}"
     )
     return embed(result.figure(), "what sets serum IL-7", caption)
 
