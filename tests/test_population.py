@@ -679,3 +679,12 @@ def test_bad_arguments_to_a_population_are_one_line_errors(tmp_path: Path) -> No
     # the percentiles file names its time unit, as the patients file and il7 simulate --out do
     header = pop.write(tmp_path / "p.csv").read_text().splitlines()[1]
     assert header.startswith("readout,unit,time [h],p5,")
+
+
+def test_a_readout_below_one_molecule_gets_no_coefficients() -> None:
+    # IL-7 used up in a well (about 1e-26 pg/mL) read a spread of 3e24 and coefficients near -1,
+    # which il7 sensitivity refuses for the same readout
+    pop = population("culture_dose", {"kon_IL7": "cv 50%"}, n=12, readouts="IL7_tissue_conc,survival_signal")
+    assert pop.resolution and not pop.resolved("IL7_tissue_conc") and not pop.varies("IL7_tissue_conc")
+    assert all(math.isnan(c) for c in pop.explain("IL7_tissue_conc").values())
+    assert pop.resolved("survival_signal") and math.isfinite(pop.explain("survival_signal")["kon_IL7"])

@@ -263,6 +263,9 @@ def test_with_output_at_a_step_runs_from_the_first_output_to_the_end() -> None:
     for step, message in (
         (0.0, "step \\(--step\\) 0: give a positive output step \\(a number\\) in day"),
         (1e-9, "more than 100,000"),
+        # a step so small that the count overflows raised OverflowError, a traceback
+        (1e-310, r"step \(--step\) 1e-310: countless output times from 0 to 7 day, more than 100,000"),
+        (1e-300, r"step \(--step\) 1e-300: about 7e\+300 output times"),
     ):
         with pytest.raises(Il7Error, match=message):
             s.with_output(step=step)

@@ -1273,6 +1273,15 @@ def test_dir_of_the_package_is_its_api() -> None:
     assert all(callable(getattr(il7, name)) for name in il7.__all__)
 
 
+def test_a_well_that_grows_a_bodys_cells_says_so() -> None:
+    # --set thymic_output_young=1.8e10 in culture_dose grew a body's 1.4e11 T cells in 200 uL, and
+    # pSTAT5 fell 3,000-fold, without a word; the well's own runs say nothing (HSPC, held at its
+    # reference as a scale, is not a cell the well holds)
+    said = il7.simulate("culture_dose", overrides={"thymic_output_young": 1.8e10}).notes
+    assert any("more than a well of 200 uL could hold packed solid" in n for n in said)
+    assert not any("could hold" in n for n in il7.simulate("culture_dose").notes)
+
+
 def test_python_judges_an_override_that_moves_nothing_on_request_not_at_every_call() -> None:
     # il7 simulate culture_dose --set age=60 says the age moves nothing; il7.simulate leaves that
     # to the caller (one more run per override, which a property test's 20 overrides made a

@@ -48,7 +48,7 @@ import pandas as pd
 
 from il7 import build
 from il7.draws import Spread, correlation_matrix, draw, spread
-from il7.engine import provenance
+from il7.engine import engine, provenance
 from il7.errors import Il7Error, did_you_mean
 from il7.files import write_table
 from il7.scenario import LIST_READOUTS, Scenario, known_readouts, load
@@ -57,6 +57,7 @@ from il7.simulate import (
     overrides_given,
     readout_unit,
     scenario_overrides,
+    simulate,
     simulate_many,
     warn_notes,
     workers,
@@ -165,6 +166,10 @@ class Population:
         default.
     shared
         ``(parameter, value as given)`` for each value every patient shares (``--set``).
+    resolution
+        Per readout, the largest change one molecule or cell more of any species makes at the end
+        of the run at the shared values (none where that run fails): a readout below it is the
+        continuous model's tail, not resolved (:meth:`resolved`).
     """
 
     scenario: str
@@ -180,6 +185,7 @@ class Population:
     failed: tuple[tuple[int, str], ...]
     correlations: tuple[tuple[str, str, float], ...] = ()
     shared: tuple[tuple[str, str], ...] = ()
+    resolution: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("times", "draws", "values"):  # frozen through, as a Trajectory is
@@ -391,8 +397,24 @@ class Population:
     def varies(self, readout: str, at: float | None = None) -> bool:
         """Whether ``readout`` at ``at`` varies between the patients beyond the solver's precision:
         its middle 90% spans at least :data:`NO_SPREAD` of its median, and it is not at the noise
-        level (:meth:`at_noise_level`). Where it does not, :meth:`explain` gives no coefficients."""
-        return self.relative_spread(readout, at) >= NO_SPREAD and not self.at_noise_level(readout, at)
+        level (:meth:`at_noise_level`) nor below one molecule (:meth:`resolved`). Where it does not,
+        :meth:`explain` gives no coefficients."""
+        return (
+            self.relative_spread(readout, at) >= NO_SPREAD
+            and not self.at_noise_level(readout, at)
+            and self.resolved(readout, at)
+        )
+
+    def resolved(self, readout: str, at: float | None = None) -> bool:
+        """Whether the patients' median ``readout`` at ``at`` lies at or above :attr:`resolution`,
+        what one molecule or cell more would change: below it (IL-7 used up in a well, 1e-26
+        pg/mL, whose spread read 3e24 and whose coefficients were printed) it is the continuous
+        model's tail, as ``il7 sensitivity`` refuses it. True where no resolution is known."""
+        column, index = self._locate(readout, at)
+        if not self.resolution:
+            return True
+        median = float(np.median(np.abs(self.values[self.succeeded, index, column])))
+        return median >= self.resolution[column]
 
     def relative_spread(self, readout: str, at: float | None = None) -> float:
         """The readout's middle 90% at ``at`` (default the last output time) over its median's
@@ -667,6 +689,11 @@ def population(
             progress(i + 1, n)
     if len(failed) == n:
         raise Il7Error(f"{where}: every patient's run failed, the first with: {failed[0][1]}")
+    try:  # the run at the shared values, in this process: the engine then holds its last state
+        simulate(run, overrides=user)
+        resolution = tuple(engine().one_molecule(r) for r in chosen)
+    except Il7Error:  # the patients stand without it
+        resolution = ()
     return Population(
         scenario=scenario.name,
         time_unit=scenario.time_unit,
@@ -680,6 +707,7 @@ def population(
         values=values,
         failed=tuple(failed),
         shared=tuple((str(k), str(v)) for k, v in user.items()),
+        resolution=resolution,
         correlations=tuple(
             (spreads[i].parameter, spreads[j].parameter, float(correlation[i, j]))
             for i in range(len(spreads))

@@ -308,18 +308,38 @@ CELLS_PER_KG = 3.0e13 / 70
 Milo 2016, PLoS Biol 14:e1002533, doi:10.1371/journal.pbio.1002533)."""
 
 
+CELL_VOLUME_FL = 200.0
+"""Volume of one cell, fL, for how many cells a culture well could hold at all (packed solid):
+assumed, a resting lymphocyte of 6-8 um across (110-270 fL), rounded; an order of magnitude is
+all the check needs."""
+
+SCALE_ONLY_IN_A_WELL = frozenset({"HSPC"})
+"""Cell species a well carries only as a scale: the marrow's progenitors stay at HSPC_ref, the
+reference that the thymus and the B lineage read, which a well has neither of."""
+
+
 def _beyond_a_body(eng: Engine, scenario: Scenario) -> tuple[str, ...]:
     """Notes on the cell populations that end the run with more cells than the whole body holds
-    (blasts growing without limit, or a rate set in the wrong unit: r_leuk_max 0.7 1/h gave 2.5e157)."""
-    if scenario.body_weight_kg is None:
-        return ()
-    limit = CELLS_PER_KG * scenario.body_weight_kg
+    (blasts growing without limit, or a rate set in the wrong unit: r_leuk_max 0.7 1/h gave 2.5e157),
+    or, in a culture well, more than its medium could hold packed solid (--set
+    thymic_output_young=1.8e10 in culture_dose grew a body's 1.4e11 T cells in 200 uL)."""
+    if scenario.body_weight_kg is not None:
+        limit = CELLS_PER_KG * scenario.body_weight_kg
+        place = f"a body of {scenario.body_weight_kg:g} kg holds (about {limit:.2g} cells in all)"
+    else:
+        litres = float(eng.get("tissue"))
+        limit = litres * 1e15 / CELL_VOLUME_FL
+        place = (
+            f"a well of {litres * 1e6:.3g} uL could hold packed solid (about {limit:.2g} cells of "
+            f"{CELL_VOLUME_FL:g} fL); a value set for a body (thymic output, IL-7 sources, body pools) "
+            "grows a body's cells there"
+        )
     amounts = dict(zip(eng.species, eng.snapshot(), strict=True))
+    skipped = SCALE_ONLY_IN_A_WELL if scenario.body_weight_kg is None else frozenset()
     return tuple(
-        f"{species} ends at {amounts[species]:.3g} cells, more than a body of {scenario.body_weight_kg:g} kg "
-        f"holds (about {limit:.2g} cells in all): the run has left physiology; check the values set "
-        "and the doses, or read it as growth without limit"
-        for species in sorted(build.cell_species())
+        f"{species} ends at {amounts[species]:.3g} cells, more than {place}: the run has left physiology; "
+        "check the values set and the doses, or read it as growth without limit"
+        for species in sorted(build.cell_species() - skipped)
         if species in amounts and amounts[species] > limit
     )
 

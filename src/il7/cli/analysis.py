@@ -283,6 +283,9 @@ def _population(args: argparse.Namespace) -> None:
             "against chance (Marino 2008 t test):"
         )
         for readout, coefficients in explained.items():
+            if not result.resolved(readout, at):
+                print(f"  {readout}: below what one molecule or cell more would change; read it as 0")
+                continue
             if not result.varies(readout, at):
                 print(f"  {readout}: no spread beyond the solver's precision")
                 continue
