@@ -686,5 +686,6 @@ def test_a_readout_below_one_molecule_gets_no_coefficients() -> None:
     # which il7 sensitivity refuses for the same readout
     pop = population("culture_dose", {"kon_IL7": "cv 50%"}, n=12, readouts="IL7_tissue_conc,survival_signal")
     assert pop.resolution and not pop.resolved("IL7_tissue_conc") and not pop.varies("IL7_tissue_conc")
+    assert math.isnan(pop.relative_spread("IL7_tissue_conc"))  # it read 3e24
     assert all(math.isnan(c) for c in pop.explain("IL7_tissue_conc").values())
     assert pop.resolved("survival_signal") and math.isfinite(pop.explain("survival_signal")["kon_IL7"])

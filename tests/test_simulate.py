@@ -1137,10 +1137,16 @@ def test_readouts_of_one_unit_far_apart_on_a_linear_axis_get_panels_of_their_own
     shown = [[t.get_text().split(" ")[0] for t in ax.get_legend().get_texts()] for ax in fig.axes]
     assert ["pSTAT5_frac"] in shown and ["pSTAT6_frac"] in shown
     plt.close(fig)
-    # but CD4 and CD8 counts, within 10-fold of each other, share theirs
+    # CD4 and CD8 counts, within 10-fold of each other, share theirs, and Treg (60 beside CD4's 733
+    # cells/uL on a linear axis) take their own
     fig = il7.simulate("sereti_2009").figure()
     shown = [[t.get_text().split(" ")[0] for t in ax.get_legend().get_texts()] for ax in fig.axes]
-    assert ["CD4_blood", "CD8_blood", "Treg_blood"] in shown
+    assert ["CD4_blood", "CD8_blood"] in shown and ["Treg_blood"] in shown
+    plt.close(fig)
+    # readouts on a log axis stay together, and one that is 0 throughout joins the smallest panel
+    fig = il7.simulate("mouse_il7_knockout").figure()
+    shown = [[t.get_text().split(" ")[0] for t in ax.get_legend().get_texts()] for ax in fig.axes]
+    assert ["thymus_cells", "T_cells_total", "proB", "preB", "B_mature"] in shown
     plt.close(fig)
 
 

@@ -23,10 +23,11 @@ class Il7Error(Exception):
 
 class Il7Warning(UserWarning):
     """Something in a run to distrust, issued by :func:`il7.simulate` (a value set outside its
-    bounds, a cell population beyond what a body holds, a dose after the last output time) and
-    by the functions that run a scenario many times (an override that moves none of the readouts,
-    too); the run's :attr:`~il7.trajectory.Trajectory.notes` hold those about the run itself, the
-    first two."""
+    bounds, a cell population beyond what a body holds, a dose after the last output time), and
+    by the functions that run or build a scenario many times or for another tool (population,
+    sensitivities, the exports), which also say an override that moves none of the readouts; the
+    run's :attr:`~il7.trajectory.Trajectory.notes` hold those about the run itself, the first
+    two."""
 
 
 def warn(message: str) -> None:

@@ -266,50 +266,67 @@ _HUMAN_MOLECULES = ("identifiers.org/uniprot:", "identifiers.org/ncbigene:")
 def _homologues(lib: Any, model: Any) -> None:
     """Annotate another organism's document without claiming human molecules for it.
 
-    A species (or a parameter that stands for a molecule, STAT6_T) that ``bqbiol:is`` a human UniProt entry is its homologue
-    (``bqbiol:isHomologTo``): a mouse's IL-7 is not the human protein P13232. A complex's parts
-    and a species' versions (``hasPart``, ``isVersionOf``, ``hasVersion``) then point to the
-    document's own species that are those proteins' homologues (``#meta_IL7_tissue``), and a
-    human entry no species stands for, or a human gene (``isEncodedBy``), is left out: a mouse
-    IL-7:IL-7Ralpha complex does not have the human proteins as parts.
+    A species that ``bqbiol:is`` a human UniProt entry is its homologue (``bqbiol:isHomologTo``):
+    a mouse's IL-7 is not the human protein P13232. A complex's parts and a species' versions
+    (``hasPart``, ``isVersionOf``, ``hasVersion``) then point to the document's own species that
+    are those proteins' homologues, in the complex's compartment where there is one
+    (``IL7_sIL7R_plasma`` has part ``#meta_IL7_plasma``); a human entry no species stands for, or
+    a human gene (``isEncodedBy``), is left out: a mouse IL-7:IL-7Ralpha complex does not have the
+    human proteins as parts. A drug's depot keeps ``bqbiol:is``: recombinant human IL-7 is the
+    human protein in any host.
     """
-    own: dict[str, str] = {}  # human UniProt URI -> the metaid of the species that is its homologue
-    annotated = [
-        e for e in model.getListOfAllElements() if e.getNumCVTerms()
-    ]  # species, parameters (STAT5_T)
-    for species in annotated:
-        for i in range(species.getNumCVTerms()):
-            term = species.getCVTerm(i)
+    annotated = [e for e in model.getListOfAllElements() if e.getNumCVTerms() and not _is_depot(e)]
+    own: dict[str, list[tuple[str, str]]] = {}  # human UniProt URI -> (metaid, compartment) of its homologues
+    for element in annotated:
+        for i in range(element.getNumCVTerms()):
+            term = element.getCVTerm(i)
             named = _resources(term)
             if term.getBiologicalQualifierType() == lib.BQB_IS and any(
                 _HUMAN_MOLECULES[0] in r for r in named
             ):
                 term.setBiologicalQualifierType(lib.BQB_IS_HOMOLOG_TO)
                 for uri in named:
-                    own.setdefault(uri, species.getMetaId())
-    for species in annotated:
-        terms = [species.getCVTerm(i).clone() for i in range(species.getNumCVTerms())]
-        species.unsetCVTerms()
+                    own.setdefault(uri, []).append((element.getMetaId(), _compartment(element)))
+
+    def homologue(uri: str, where: str) -> str | None:
+        places = own.get(uri, [])
+        near = [metaid for metaid, compartment in places if compartment == where] or [m for m, _ in places]
+        return f"#{near[0]}" if near else None
+
+    for element in annotated:
+        terms = [element.getCVTerm(i).clone() for i in range(element.getNumCVTerms())]
+        element.unsetCVTerms()
         for term in terms:
             named = _resources(term)
             if term.getBiologicalQualifierType() == lib.BQB_IS_HOMOLOG_TO or not any(
                 h in r for r in named for h in _HUMAN_MOLECULES
             ):
-                species.addCVTerm(term)
+                element.addCVTerm(term)
                 continue
-            kept = [
-                f"#{own[uri]}" if uri in own else uri
-                for uri in named
-                if uri in own or not any(h in uri for h in _HUMAN_MOLECULES)
-            ]
-            if species.getMetaId() and f"#{species.getMetaId()}" in kept:  # not a part of itself
-                kept.remove(f"#{species.getMetaId()}")
+            kept = []
+            for uri in named:
+                mapped = (
+                    homologue(uri, _compartment(element)) if any(h in uri for h in _HUMAN_MOLECULES) else uri
+                )
+                if mapped is not None and mapped != f"#{element.getMetaId()}" and mapped not in kept:
+                    kept.append(mapped)  # not a part of itself
             if kept:
                 fresh = lib.CVTerm(lib.BIOLOGICAL_QUALIFIER)
                 fresh.setBiologicalQualifierType(term.getBiologicalQualifierType())
                 for uri in kept:
                     fresh.addResource(uri)
-                species.addCVTerm(fresh)
+                element.addCVTerm(fresh)
+
+
+def _is_depot(element: Any) -> bool:
+    """Whether an element is a drug's depot (``rIL7_sc_depot``): the drug, not the host's molecule."""
+    return str(element.getId()).endswith("_depot")
+
+
+def _compartment(element: Any) -> str:
+    """The compartment of a species; ``""`` for an element that has none."""
+    getter = getattr(element, "getCompartment", None)
+    return str(getter()) if getter is not None else ""
 
 
 def _resources(term: Any) -> list[str]:

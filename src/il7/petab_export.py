@@ -103,7 +103,7 @@ def write_s3c(folder: str | Path, *, overrides: Mapping[str, Any] | None = None)
 
     from il7 import calibrate
 
-    check_folder(folder, _COMMAND, "-o")
+    check_folder(folder, _COMMAND, "folder (-o)")
     well = _s3c_well()
     warn_notes(well, overrides, judged=_s3c_well(S3C_JUDGED_DOSE))  # IL-7 comes with the conditions
     resolved = scenario_overrides(well, overrides)  # model units, for the README
@@ -248,7 +248,7 @@ def write_scenario(
     _not_over_inputs(
         folder, data, scenario if isinstance(scenario, (str, Path)) else getattr(scenario, "file", None)
     )
-    check_folder(folder, _COMMAND, "-o")
+    check_folder(folder, _COMMAND, "folder (-o)")
     scenario = load(scenario)  # a Scenario comes back as it is
     warn_notes(scenario, overrides)  # once: the problem is built from several documents
     measurements = in_scenario(given_measurements(data, scenario.time_unit), scenario)

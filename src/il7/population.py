@@ -234,7 +234,8 @@ class Population:
 
     def unit_columns(self) -> dict[str, str]:
         """Column names that say each varied parameter's unit (``age [years]``; none for a unit of
-        1), for the tables of the patients (:meth:`patients`, :meth:`il7.cohort.CohortResult.table`)."""
+        1), for the tables of the patients (:meth:`patients`, and the file
+        :meth:`il7.cohort.CohortResult.write` writes)."""
         return {s.parameter: f"{s.parameter} [{s.unit}]" for s in self.spreads if s.unit != "1"}
 
     @property
@@ -409,7 +410,9 @@ class Population:
         """Whether the patients' median ``readout`` at ``at`` lies at or above :attr:`resolution`,
         what one molecule or cell more would change: below it (IL-7 used up in a well, 1e-26
         pg/mL, whose spread read 3e24 and whose coefficients were printed) it is the continuous
-        model's tail, as ``il7 sensitivity`` refuses it. True where no resolution is known."""
+        model's tail, as ``il7 sensitivity`` refuses it. True where no resolution is known. The
+        resolution is measured at the end of the run at the shared values: at another time it is
+        an approximation, exact for a concentration (one molecule in a fixed volume)."""
         column, index = self._locate(readout, at)
         if not self.resolution:
             return True
@@ -418,8 +421,11 @@ class Population:
 
     def relative_spread(self, readout: str, at: float | None = None) -> float:
         """The readout's middle 90% at ``at`` (default the last output time) over its median's
-        size: 0.2 means the 5th and 95th percentiles lie 20% of the median apart."""
+        size: 0.2 means the 5th and 95th percentiles lie 20% of the median apart; ``nan`` for a
+        readout below one molecule (:meth:`resolved`), whose spread means nothing."""
         column, index = self._locate(readout, at)
+        if not self.resolved(readout, at):
+            return math.nan
         low, median, high = np.percentile(self.values[self.succeeded, index, column], [5.0, 50.0, 95.0])
         return float((high - low) / abs(median)) if median != 0 else (math.inf if high > low else 0.0)
 

@@ -318,26 +318,20 @@ class Scenario:
                 f"step (--step) {shown}: give a positive output step (a number) in {self.time_unit}"
             )
         steps = (end - start) / step * (1 + 1e-12)  # a float: a step of 1e-310 makes it inf
-        if not steps < MAX_POINTS:  # the grid's times would be too many (or past counting)
+        count = math.floor(steps) + 1 if steps < MAX_POINTS else 0  # grid times up to the end
+        on_grid = count > 0 and abs(start + (count - 1) * step - end) <= 1e-9 * step
+        total = count + (0 if on_grid else 1)
+        if not steps < MAX_POINTS or total > MAX_POINTS:  # too many times, or past counting
             least = (end - start) / (MAX_POINTS - 1) * 1.01  # rounded up past what 3 digits lose
-            many = (
-                f"{steps + 1:,.0f}"
-                if steps < 1e15
-                else f"about {steps:.2g}"
-                if math.isfinite(steps)
-                else "countless"
-            )
+            if steps < MAX_POINTS:
+                many = f"{total:,}"
+            elif steps < 1e15:
+                many = f"{steps + 1:,.0f}"
+            else:
+                many = f"about {steps:.2g}" if math.isfinite(steps) else "countless"
             raise Il7Error(
                 f"step (--step) {step:g}: {many} output times from {start:g} to {end:g} {self.time_unit}, more than "
                 f"{MAX_POINTS:,}; give a step of at least {least:.3g} {self.time_unit}"
-            )
-        count = math.floor(steps) + 1  # grid times up to the end
-        on_grid = abs(start + (count - 1) * step - end) <= 1e-9 * step
-        if count + (0 if on_grid else 1) > MAX_POINTS:
-            least = (end - start) / (MAX_POINTS - 1) * 1.01
-            raise Il7Error(
-                f"step (--step) {step:g}: {count + (0 if on_grid else 1):,} output times from {start:g} to {end:g} {self.time_unit}, "
-                f"more than {MAX_POINTS:,}; give a step of at least {least:.3g} {self.time_unit}"
             )
         times = [start + k * step for k in range(count)]
         if on_grid:

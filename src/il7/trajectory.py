@@ -39,8 +39,10 @@ same values stay apart (a mouse's T cells and mature B cells, both about 7.4e7, 
 FLAT = 1e-6
 """A readout that changes by less than this fraction of its size over a run is flat:
 :meth:`Trajectory.summary` gives it no time of its peak or dip, and a panel draws it flat. Steady
-states hold far closer (baseline's readouts move by about 1e-14), and a small real response stays
-visible: Treg in sereti_2009 move by 4.7e-6, the IL-7 they answer (0 without the dose)."""
+states hold far closer (baseline's readouts move by about 1e-14), and a small real response keeps
+its peak and dip in the summary: Treg in sereti_2009 move by 4.7e-6, the IL-7 they answer (0
+without the dose); a panel draws changes below :data:`SMALL_CHANGE` from zero, so it shows them
+as the small changes they are."""
 
 PANELS_PER_ROW = 4
 """Panels side by side in :meth:`Trajectory.figure`; more units start another row (nine units in
@@ -246,7 +248,8 @@ class Trajectory:
         :data:`PANEL_SPAN` on a linear axis take panels of their own (:meth:`_by_size`). A panel whose values are all positive and span more than
         :data:`LOG_SPAN` (blasts growing from 1e6 to 1e10 cells) has a logarithmic axis, down to
         :data:`LOG_DECADES` decades below its highest value; one whose values change by less than
-        :data:`FLAT` of their size is drawn flat, not as solver noise stretched to fill it.
+        :data:`FLAT` of their size is drawn flat, not as solver noise stretched to fill it, and one
+        of positive values that change by less than :data:`SMALL_CHANGE` is drawn from zero.
         """
         import matplotlib.pyplot as plt
 
@@ -274,20 +277,26 @@ class Trajectory:
 
     def _by_size(self, chosen: tuple[str, ...]) -> list[tuple[str, ...]]:
         """``chosen`` (readouts of one unit) as the panels :meth:`figure` draws them: one, unless
-        the panel would be linear (a value at or below 0) and the largest readout peaks more than
+        the panel would be linear (:func:`fit_y_axis`: a value at or below 0, or positive values
+        within :data:`LOG_SPAN` of each other) and the largest readout peaks more than
         :data:`PANEL_SPAN` times above another, which would then lie flat near zero (pSTAT6 at
-        1e-4 beside pSTAT5 at 0.9, IL-6 at 1.2e4 pg/mL beside the IL-7 dose of 1e5): those go to
-        panels of their own size, largest first."""
+        1e-4 beside pSTAT5 at 0.9, IL-6 at 1.2e4 pg/mL beside the IL-7 dose of 1e5, Treg at 60
+        beside CD4 at 733 cells/uL): those go to panels of their own size, largest first. A
+        readout that is 0 throughout joins the smallest panel, where it lies at zero anyway."""
         values = np.concatenate([self[c] for c in chosen])
-        if np.all(values[np.isfinite(values)] > 0):
-            return [chosen]  # a log axis, if they span decades, shows them all
+        values = values[np.isfinite(values)]
+        if values.size and np.all(values > 0) and values.max() > LOG_SPAN * values.min():
+            return [chosen]  # a log axis shows them all
         peaks = {c: float(np.nanmax(np.abs(self[c]))) for c in chosen}
         groups: list[list[str]] = []
-        for readout in sorted(chosen, key=lambda c: -peaks[c]):
+        for readout in sorted((c for c in chosen if peaks[c] > 0), key=lambda c: -peaks[c]):
             if groups and peaks[readout] * PANEL_SPAN >= peaks[groups[-1][0]]:
                 groups[-1].append(readout)
             else:
                 groups.append([readout])
+        zeros = [c for c in chosen if not peaks[c] > 0]
+        if zeros:
+            groups = [*groups[:-1], [*groups[-1], *zeros]] if groups else [zeros]
         order = {c: k for k, c in enumerate(chosen)}  # within a panel, the readouts' own order
         return [tuple(sorted(group, key=order.__getitem__)) for group in groups]
 

@@ -284,7 +284,11 @@ def _population(args: argparse.Namespace) -> None:
         )
         for readout, coefficients in explained.items():
             if not result.resolved(readout, at):
-                print(f"  {readout}: below what one molecule or cell more would change; read it as 0")
+                column = result.readouts.index(readout)
+                # a fraction that one molecule moves by half or more is of amounts not there (il7 simulate)
+                undefined = result.units[column] == "1" and result.resolution[column] >= 0.5
+                reading = "undefined: a fraction of cells the run lacks" if undefined else "read it as 0"
+                print(f"  {readout}: below what one molecule or cell more would change; {reading}")
                 continue
             if not result.varies(readout, at):
                 print(f"  {readout}: no spread beyond the solver's precision")

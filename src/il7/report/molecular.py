@@ -94,7 +94,10 @@ def _receptor_figure(out: Path) -> str:
     ax.axvspan(window.low, window.high, color="0.9", lw=0, label=f"maximal loss wanted: {window.expected}")
     ax.plot(times, surface, label="model")
     lost = 100.0 * (1.0 - float(surface[int(np.argmin(np.abs(times - 0.5)))]))
-    ax.plot(0.5, 1.0 - lost / 100.0, "o", color="C1", ms=5, label=f"30 min: down {lost:.0f}% (wanted >= 20%)")
+    wanted = targets()["cd127_loss_at_30min"].expected
+    ax.plot(
+        0.5, 1.0 - lost / 100.0, "o", color="C1", ms=5, label=f"30 min: down {lost:.0f}% (wanted {wanted})"
+    )
     nadir = cd127_maximal_loss_time(times, surface)
     ax.axvline(nadir, color="C2", ls=":", label=f"95% of the fall made: {nadir:.2g} h")
     ax.set(
