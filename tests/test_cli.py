@@ -1231,7 +1231,7 @@ def test_validate_lists_its_targets_without_running_the_model(capsys: pytest.Cap
         (["simulate", "TAKEN"], "is a folder, not a scenario file"),
         (["simulate", "NOSUFFIX"], "LIST' not found (did you mean '"),
         (["simulate", "baseline", "--out", " x.csv"], "--out ' x.csv': a name with blanks at its ends"),
-        (["export", "petab", "-o", "pe\ntab"], "-o 'pe\\ntab': a name with blanks at its ends or control"),
+        (["export", "petab", "-o", "pe\ntab"], "(-o) 'pe\\ntab': a name with blanks at its ends or control"),
         (
             ["simulate", "baseline", "--out", "a\nb.csv"],
             "--out 'a\\nb.csv': a name with blanks at its ends or control",
