@@ -327,6 +327,14 @@ class Engine:
         ]
 
 
+def absent_fraction(unit: str, one_molecule: float) -> bool:
+    """Whether a readout of unit ``unit`` whose :meth:`Engine.one_molecule` step is
+    ``one_molecule`` is a fraction of amounts that are not there: one molecule moves it by half or
+    more (a well without T cells read pSTAT5_frac 0.52), so its values are undefined, not a tail
+    near 0 (``il7 simulate``'s and ``il7 population``'s notes)."""
+    return unit == "1" and one_molecule >= 0.5
+
+
 def _few(names: list[str], shown: int = 5) -> str:
     """The first ``shown`` names, then how many more: an error message stays one readable line."""
     more = len(names) - shown

@@ -495,8 +495,8 @@ class Population:
         )
 
     def write(self, path: str | Path, *, patients: bool = False) -> Path:
-        """Write :meth:`percentiles` (or, with ``patients``, :meth:`patients`) to a CSV file, with :meth:`header` in a comment line on top, and return its
-        path.
+        """Write :meth:`percentiles` (or, with ``patients``, :meth:`patients`) to a CSV file, with
+        :meth:`header` in a comment line on top, and return its path.
 
         Raises
         ------

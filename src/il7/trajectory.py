@@ -245,7 +245,8 @@ class Trajectory:
 
         Used by ``il7 simulate --plot`` and the report; the panels come in the order the
         readouts' units first appear, and readouts of one unit that differ by more than
-        :data:`PANEL_SPAN` on a linear axis take panels of their own (:meth:`_by_size`). A panel whose values are all positive and span more than
+        :data:`PANEL_SPAN` on a linear axis take panels of their own (:meth:`_by_size`). A panel
+        whose values are all positive and span more than
         :data:`LOG_SPAN` (blasts growing from 1e6 to 1e10 cells) has a logarithmic axis, down to
         :data:`LOG_DECADES` decades below its highest value; one whose values change by less than
         :data:`FLAT` of their size is drawn flat, not as solver noise stretched to fill it, and one
@@ -284,8 +285,7 @@ class Trajectory:
         beside CD4 at 733 cells/uL): those go to panels of their own size, largest first. A
         readout that is 0 throughout joins the smallest panel, where it lies at zero anyway."""
         values = np.concatenate([self[c] for c in chosen])
-        values = values[np.isfinite(values)]
-        if values.size and np.all(values > 0) and values.max() > LOG_SPAN * values.min():
+        if log_scaled(values[np.isfinite(values)]):
             return [chosen]  # a log axis shows them all
         peaks = {c: float(np.nanmax(np.abs(self[c]))) for c in chosen}
         groups: list[list[str]] = []
@@ -307,6 +307,12 @@ def legend_below(ax: Any) -> None:
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.3), frameon=False)
 
 
+def log_scaled(values: np.ndarray) -> bool:
+    """Whether finite ``values`` go on a logarithmic axis: all positive, spanning more than
+    :data:`LOG_SPAN` (:func:`fit_y_axis`; :meth:`Trajectory.figure` keeps such readouts in one panel)."""
+    return bool(values.size and np.all(values > 0) and values.max() > LOG_SPAN * values.min())
+
+
 def fit_y_axis(ax: Any, values: np.ndarray) -> None:
     """Scale a panel's y axis to ``values``: logarithmic where positive values span more than
     :data:`LOG_SPAN` (down to :data:`LOG_DECADES` decades below the highest); otherwise linear
@@ -318,7 +324,7 @@ def fit_y_axis(ax: Any, values: np.ndarray) -> None:
     values = values[np.isfinite(values)]
     if values.size == 0:
         return
-    if np.all(values > 0) and values.max() > LOG_SPAN * values.min():
+    if log_scaled(values):
         ax.set_yscale("log")
         floor = values.max() * 10.0**-LOG_DECADES
         if values.min() < floor:

@@ -158,6 +158,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
 
 def _population(args: argparse.Namespace) -> None:
     from il7 import build, units
+    from il7.engine import absent_fraction
     from il7.population import output_index, population
 
     output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES, "--patients": (".csv",)})
@@ -257,7 +258,7 @@ def _population(args: argparse.Namespace) -> None:
         most = max(most, len(shown))
         rows = median.iloc[shown]
         out = Table(
-            plain(f"time [{result.time_unit}]"),
+            plain(result.time_column),
             "median",
             "middle 50%",
             "middle 90%",
@@ -285,9 +286,8 @@ def _population(args: argparse.Namespace) -> None:
         for readout, coefficients in explained.items():
             if not result.resolved(readout, at):
                 column = result.readouts.index(readout)
-                # a fraction that one molecule moves by half or more is of amounts not there (il7 simulate)
-                undefined = result.units[column] == "1" and result.resolution[column] >= 0.5
-                reading = "undefined: a fraction of cells the run lacks" if undefined else "read it as 0"
+                absent = absent_fraction(result.units[column], result.resolution[column])
+                reading = "undefined: a fraction of cells the run lacks" if absent else "read it as 0"
                 print(f"  {readout}: below what one molecule or cell more would change; {reading}")
                 continue
             if not result.varies(readout, at):

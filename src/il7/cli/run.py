@@ -128,7 +128,7 @@ def _below_one_molecule(trajectory: Trajectory) -> list[str]:
     molecule would move by half or more, all of whose values lie below that (a fraction of cells the
     run lacks): those are undefined, not 0. Readouts that may be negative (rates, an offset) are
     left out."""
-    from il7.engine import engine
+    from il7.engine import absent_fraction, engine
     from il7.scenario import clock
     from il7.simulate import signed_readouts
     from il7.units import suffix
@@ -143,9 +143,7 @@ def _below_one_molecule(trajectory: Trajectory) -> list[str]:
         floor = eng.one_molecule(name)
         positive = values > 0
         tiny = positive & (values < floor)
-        if unit == "1" and floor >= 0.5 and positive.any() and tiny[positive].all():
-            # a fraction that one molecule would move by half or more is a fraction of amounts that
-            # are not there (a well without T cells read pSTAT5_frac 0.52): not a tail near 0
+        if absent_fraction(unit, floor) and positive.any() and tiny[positive].all():
             unresolved.append(name)
         elif tiny.any():
             first = clock(float(trajectory.time[tiny][0]), trajectory.time_unit)
