@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from il7.cli import main
@@ -1380,6 +1381,11 @@ def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path
     text = csv.read_text()
     assert text.startswith("# d ln|y| / d ln(parameter), y = pSTAT5_MFI at 0.5 h in scenario culture_dose")
     assert "src_stroma" in text and "not varied: 0 in this run" in text
+    stroma = pd.read_csv(csv, comment="#", index_col="parameter").loc["src_stroma"]
+    # the well switches the body's sources off, and the row says so with its own source
+    assert (
+        stroma["value"] == 0 and stroma["unit"] == "molecules/h" and "a well has no IL-7" in stroma["source"]
+    )
     code, out, _ = run(capsys, *ask, "translation", "--plot", str(png))
     assert code == 0 and "translation" in out and "lower side only" in out and "refused" in out
     assert png.stat().st_size > 5000

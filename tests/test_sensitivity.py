@@ -68,7 +68,11 @@ def test_a_refused_side_gives_a_one_sided_estimate_and_a_scenario_setting_is_not
     # a fraction at 1 is not scaled up: said as such, not as an override the user got wrong
     assert row.method == "lower side only (upper refused: a fraction at 1, which x1.1 would take past 1)"
     assert math.isnan(row.high) and row.coefficient == 0.0  # B-cell development: not in a T-cell well
-    assert result.skipped == (("translation", "scenario 'il7ra_turnover_chx' sets it after its start"),)
+    (skipped,) = result.skipped
+    assert skipped.method == "scenario 'il7ra_turnover_chx' sets it after its start"
+    assert skipped.parameter == "translation" and math.isnan(skipped.coefficient)
+    # the row of a parameter not varied still says its value and where that value comes from
+    assert skipped.value == 1.0 and skipped.unit and skipped.status
 
 
 def test_each_parameter_is_scaled_from_its_value_in_the_scenario() -> None:
@@ -77,7 +81,9 @@ def test_each_parameter_is_scaled_from_its_value_in_the_scenario() -> None:
     0.00369/day, not from the table's 0."""
     well = sensitivities("culture_dose", "pSTAT5_frac", at=0.5, parameters=["src_stroma", "k_pSTAT5"])
     assert [r.parameter for r in well.rows] == ["k_pSTAT5"]
-    assert well.skipped == (("src_stroma", "0 in this run of scenario 'culture_dose': nothing to scale"),)
+    assert [(r.parameter, r.value, r.method) for r in well.skipped] == [
+        ("src_stroma", 0.0, "0 in this run of scenario 'culture_dose': nothing to scale")
+    ]
     hiv = sensitivities("levy_2012", "CD4_blood", at=0.0, parameters=["k_deplete_CD4"])
     (row,) = hiv.rows
     assert row.value == pytest.approx(0.00369) and row.coefficient < -0.1  # more loss, fewer CD4
@@ -106,7 +112,7 @@ def test_processes_give_the_same_rows() -> None:
     ids = ["CL_IL7", "src_stroma", "B_step_IL7_free", "k_deplete", "halflife_naive_CD4"]
     one = sensitivities("baseline", "IL7_serum_total", parameters=ids)
     two = sensitivities("baseline", "IL7_serum_total", parameters=ids, jobs=2)
-    assert two == one and len(one.rows) == 4 and one.skipped[0][0] == "k_deplete"
+    assert two == one and len(one.rows) == 4 and one.skipped[0].parameter == "k_deplete"
 
 
 def test_default_parameters_are_those_with_bounds() -> None:

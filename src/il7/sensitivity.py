@@ -95,7 +95,8 @@ class Sensitivity:
     method
         ``central`` (``central, far from linear here: ...`` where the two sides' own estimates
         differ more than :data:`NONLINEAR_RATIO`-fold or in sign), or ``upper side only`` /
-        ``lower side only`` with the reason the other side was refused.
+        ``lower side only`` with the reason the other side was refused; for a parameter not varied
+        (:attr:`Sensitivities.skipped`, whose coefficient, low and high are ``nan``), the reason.
     """
 
     parameter: str
@@ -131,8 +132,9 @@ class Sensitivities:
     rows
         One :class:`Sensitivity` per parameter varied, by decreasing ``|coefficient|``.
     skipped
-        ``(parameter, reason)`` for each parameter asked for but not varied: 0 in the run, set
-        by the scenario after its start, or refused on both sides.
+        One :class:`Sensitivity` for each parameter asked for but not varied, with its value and
+        provenance and no coefficient; ``method`` says why: 0 in the run, set by the scenario after
+        its start, or refused on both sides.
     """
 
     scenario: str
@@ -144,7 +146,7 @@ class Sensitivities:
     nominal: float
     step: float
     rows: tuple[Sensitivity, ...]
-    skipped: tuple[tuple[str, str], ...]
+    skipped: tuple[Sensitivity, ...]
 
     @property
     def quantity(self) -> str:
@@ -155,9 +157,9 @@ class Sensitivities:
 
     def to_pandas(self) -> pd.DataFrame:
         """Every parameter asked for, indexed by id: the rows strongest first, then those not
-        varied (no coefficient; ``method`` says why)."""
+        varied, with their values and sources but no coefficient (``method`` says why)."""
         records = [asdict(r) for r in self.rows] + [
-            {"parameter": pid, "method": f"not varied: {why}"} for pid, why in self.skipped
+            {**asdict(r), "method": f"not varied: {r.method}"} for r in self.skipped
         ]
         frame = pd.DataFrame(records, columns=list(Sensitivity.__dataclass_fields__))
         frame = frame.rename(columns={"low": f"y at /{1 + self.step:g}", "high": f"y at x{1 + self.step:g}"})
@@ -169,7 +171,7 @@ class Sensitivities:
         Parameters
         ----------
         path
-            A file name ending in ``.csv``; its folder must exist.
+            A file name ending in ``.csv``; a missing folder is made.
 
         Returns
         -------
@@ -397,7 +399,11 @@ def sensitivities(
     nominal = _quantity(trajectory, base)
     up = 1.0 + float(step)
     todo: list[tuple[build.Parameter, float]] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[Sensitivity] = []
+
+    def skip(p: build.Parameter, value: float, why: str) -> None:
+        skipped.append(_unvaried(p, value, why, _provenance(p, scenario, resolved)))
+
     for pid in chosen:
         p = table[pid]
         if pid in in_run:
@@ -406,9 +412,9 @@ def sensitivities(
             assert p.value is not None  # a parameter without a value was refused above
             value = p.value
         if pid in scenario.set_after_start:
-            skipped.append((pid, f"scenario '{scenario.name}' sets it after its start"))
+            skip(p, value, f"scenario '{scenario.name}' sets it after its start")
         elif value == 0:
-            skipped.append((pid, f"0 in this run of scenario '{scenario.name}': nothing to scale"))
+            skip(p, value, f"0 in this run of scenario '{scenario.name}': nothing to scale")
         else:
             todo.append((p, float(value)))
             continue
@@ -416,7 +422,7 @@ def sensitivities(
             progress(pid)
     if not todo:
         raise Il7Error(
-            f"{where}: no parameter to vary ({'; '.join(f'{pid}: {why}' for pid, why in skipped)}); "
+            f"{where}: no parameter to vary ({'; '.join(f'{r.parameter}: {r.method}' for r in skipped)}); "
             "choose others with --parameters"
         )
     rows: list[Sensitivity] = []
@@ -429,7 +435,7 @@ def sensitivities(
             rows.append(_row(p, value, nominal, sides, refused, up, _provenance(p, scenario, resolved)))
         else:
             reasons = dict.fromkeys(refused.values())
-            skipped.append((p.id, "refused on both sides: " + " / ".join(reasons)))
+            skip(p, value, "refused on both sides: " + " / ".join(reasons))
     rows.sort(key=lambda r: (-abs(r.coefficient), r.parameter))
     return Sensitivities(
         scenario=scenario.name,
@@ -521,6 +527,13 @@ def _provenance(
     if pre is not None and p.id in dict(pre.set):
         return "set", "", f"set by scenario '{scenario.name}' before its steady state (its file says why)"
     return described(p, scenario.context)
+
+
+def _unvaried(p: build.Parameter, value: float, why: str, provenance: tuple[str, str, str]) -> Sensitivity:
+    """The row of a parameter not varied: its value and provenance, no coefficient, ``why`` as
+    its method."""
+    status, source, note = provenance
+    return Sensitivity(p.id, float(value), p.unit, status, source, note, math.nan, math.nan, math.nan, why)
 
 
 def _row(

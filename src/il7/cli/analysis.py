@@ -108,7 +108,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
                         {**vars(r), "low": _json_number(r.low), "high": _json_number(r.high)}
                         for r in result.rows
                     ],
-                    "not_varied": [{"parameter": pid, "reason": why} for pid, why in result.skipped],
+                    "not_varied": [{"parameter": r.parameter, "reason": r.method} for r in result.skipped],
                 }
             ]
         )
@@ -150,8 +150,8 @@ def _sensitivity(args: argparse.Namespace) -> None:
         if r.method != "central":
             print(f"* {r.parameter}: {r.method}")
     reasons: dict[str, list[str]] = {}
-    for pid, why in result.skipped:
-        reasons.setdefault(why, []).append(pid)
+    for r in result.skipped:
+        reasons.setdefault(r.method, []).append(r.parameter)
     for why, pids in reasons.items():
         print(f"not varied: {', '.join(pids)}: {why}")
 
