@@ -204,6 +204,13 @@ def annotation_rows() -> list[dict[str, str]]:
     return _rows("annotations.tsv")
 
 
+def mouse_orthologues() -> dict[str, str]:
+    """``model/mouse_orthologues.tsv``: the URI of each human molecule in ``annotations.tsv`` ->
+    the mouse's own (its UniProt entry; for a gene, its NCBI Gene id), which mouse exports name."""
+    lines = [line for line in _model_file("mouse_orthologues.tsv").splitlines() if not line.startswith("#")]
+    return {row["human"]: row["mouse"] for row in csv.DictReader(lines, delimiter="\t")}
+
+
 @functools.cache
 def cell_species() -> frozenset[str]:
     """Species that are cells (a Cell Ontology term as what they are), not molecules.

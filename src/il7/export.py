@@ -63,7 +63,7 @@ def model_sbml() -> str:
     return str(libsbml.writeSBMLToString(doc))
 
 
-HUMAN_TAXON = 9606
+MOUSE_TAXON = 10090
 """NCBI Taxonomy id of Homo sapiens, whose UniProt entries the annotations name."""
 
 
@@ -195,8 +195,8 @@ def scenario_sbml(
     taxon = vocabulary()["contexts"][scenario.context].get("taxon")
     if taxon is not None:  # the model's own annotation (Homo sapiens) stands otherwise
         _set_taxon(libsbml, model, taxon)
-        if taxon != HUMAN_TAXON:
-            _homologues(libsbml, model)
+        if taxon == MOUSE_TAXON:
+            _mouse_molecules(libsbml, model)
     model.setId("il7_" + re.sub(r"[^A-Za-z0-9_]", "_", scenario.name))  # an SBML SId, whatever the name
     model.setName(f"il7 scenario {scenario.name}")  # a tool's label; the description goes in the notes
     said = (
@@ -218,11 +218,11 @@ def scenario_sbml(
         "A parameter changed in this file does not move the species' start, which il7 computed "
         "with the values written here: to change one, export again with --set (il7 export sbml, omex or petab)."
     )
-    if taxon is not None and taxon != HUMAN_TAXON:
+    if taxon == MOUSE_TAXON:
         said += (
-            " The protein annotations name human UniProt entries: a species is their homologue "
-            "(bqbiol:isHomologTo), a complex's parts (bqbiol:hasPart) are this document's species, "
-            "and human genes and entries no species stands for (STAT5A/B, Akt, ERK) are left out."
+            " Molecules are named by the mouse's own UniProt entries and genes (il7's "
+            "model/mouse_orthologues.tsv), the depots of recombinant human IL-7 by the human protein; "
+            "the receptor layer's rates are those measured on human cells (il7 parameters --context mouse_body)."
         )
     if resolved:
         said += " Overrides: " + ", ".join(f"{k} = {v:g} (model units)" for k, v in resolved.items()) + "."
@@ -259,74 +259,33 @@ def _fold_start(
     return True
 
 
-_HUMAN_MOLECULES = ("identifiers.org/uniprot:", "identifiers.org/ncbigene:")
-"""The model's annotations that name human molecules: UniProt entries and NCBI Gene ids."""
-
-
-def _homologues(lib: Any, model: Any) -> None:
-    """Annotate another organism's document without claiming human molecules for it.
-
-    A species that ``bqbiol:is`` a human UniProt entry is its homologue (``bqbiol:isHomologTo``):
-    a mouse's IL-7 is not the human protein P13232. A complex's parts and a species' versions
-    (``hasPart``, ``isVersionOf``, ``hasVersion``) then point to the document's own species that
-    are those proteins' homologues, in the complex's compartment where there is one
-    (``IL7_sIL7R_plasma`` has part ``#meta_IL7_plasma``); a human entry no species stands for, or
-    a human gene (``isEncodedBy``), is left out: a mouse IL-7:IL-7Ralpha complex does not have the
-    human proteins as parts. A drug's depot keeps ``bqbiol:is``: recombinant human IL-7 is the
-    human protein in any host.
+def _mouse_molecules(lib: Any, model: Any) -> None:
+    """Name the mouse's own molecules in a mouse document: each human UniProt entry, NCBI Gene id
+    or HGNC symbol that ``annotations.tsv`` gives becomes the mouse's (``mouse_orthologues.tsv``),
+    whatever its qualifier: a mouse's IL-7 is P10168, its IL-7:IL-7Ralpha complex has the mouse
+    proteins as parts, its IL-7Ralpha mRNA is encoded by the mouse gene. A drug's depot keeps the
+    human protein: recombinant human IL-7 is human in any host.
     """
-    annotated = [e for e in model.getListOfAllElements() if e.getNumCVTerms() and not _is_depot(e)]
-    own: dict[str, list[tuple[str, str]]] = {}  # human UniProt URI -> (metaid, compartment) of its homologues
-    for element in annotated:
-        for i in range(element.getNumCVTerms()):
-            term = element.getCVTerm(i)
-            named = _resources(term)
-            if term.getBiologicalQualifierType() == lib.BQB_IS and any(
-                _HUMAN_MOLECULES[0] in r for r in named
-            ):
-                term.setBiologicalQualifierType(lib.BQB_IS_HOMOLOG_TO)
-                for uri in named:
-                    own.setdefault(uri, []).append((element.getMetaId(), _compartment(element)))
-
-    def homologue(uri: str, where: str) -> str | None:
-        places = own.get(uri, [])
-        near = [metaid for metaid, compartment in places if compartment == where] or [m for m, _ in places]
-        return f"#{near[0]}" if near else None
-
-    for element in annotated:
+    mouse = build.mouse_orthologues()
+    for element in model.getListOfAllElements():
+        if not element.getNumCVTerms() or _is_depot(element):
+            continue
         terms = [element.getCVTerm(i).clone() for i in range(element.getNumCVTerms())]
         element.unsetCVTerms()
         for term in terms:
-            named = _resources(term)
-            if term.getBiologicalQualifierType() == lib.BQB_IS_HOMOLOG_TO or not any(
-                h in r for r in named for h in _HUMAN_MOLECULES
-            ):
-                element.addCVTerm(term)
-                continue
-            kept = []
-            for uri in named:
-                mapped = (
-                    homologue(uri, _compartment(element)) if any(h in uri for h in _HUMAN_MOLECULES) else uri
-                )
-                if mapped is not None and mapped != f"#{element.getMetaId()}" and mapped not in kept:
-                    kept.append(mapped)  # not a part of itself
-            if kept:
-                fresh = lib.CVTerm(lib.BIOLOGICAL_QUALIFIER)
+            fresh = lib.CVTerm(term.getQualifierType())
+            if term.getQualifierType() == lib.BIOLOGICAL_QUALIFIER:
                 fresh.setBiologicalQualifierType(term.getBiologicalQualifierType())
-                for uri in kept:
-                    fresh.addResource(uri)
-                element.addCVTerm(fresh)
+            else:
+                fresh.setModelQualifierType(term.getModelQualifierType())
+            for uri in _resources(term):
+                fresh.addResource(mouse.get(uri, uri))
+            element.addCVTerm(fresh)
 
 
 def _is_depot(element: Any) -> bool:
     """Whether an element is a drug's depot (``rIL7_sc_depot``): the drug, not the host's molecule."""
     return str(element.getId()).endswith("_depot")
-
-
-def _compartment(element: Any) -> str:
-    """The compartment of a species; ``""`` for an element that has none."""
-    getter = getattr(element, "getCompartment", None)
-    return str(getter()) if getter is not None else ""
 
 
 def _resources(term: Any) -> list[str]:
