@@ -76,9 +76,15 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
     assert f"<h3>The {len(fails)} misses</h3>" in text and text.count("<td class='failed'>FAIL</td>") >= len(
         fails
     )
+    key = text[
+        text.index("What the readouts below mean") : text.index("</details>", text.index("What the readouts"))
+    ]
     for name in scenario.builtin_names():
         assert f"id='scenario-{name}'" in text
         assert (page.parent / f"scenario_{name}.csv").is_file()
+        # each readout the figure draws by its id is said in words once, above the figures
+        drawn = pd.read_csv(page.parent / f"scenario_{name}.csv", comment="#").columns[1:]
+        assert all(f"<td>{r.split(' [')[0]}</td>" in key for r in drawn)
         with zipfile.ZipFile(page.parent / f"scenario_{name}.omex") as archive:  # its run for other tools
             assert f'id="il7_{name}"' in archive.read("model.xml").decode()
             assert b'<task id="task" modelReference="model"' in archive.read("simulation.sedml")

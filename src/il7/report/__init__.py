@@ -130,10 +130,13 @@ def _sections(out: Path, step: ProgressHook) -> tuple[list[str], list[ScenarioRe
     step("claims")
     claims, claim_verdicts = _claims_section(out)
     sections.append(claims)
-    sections.append(
-        "<h2 id='scenarios'>Scenarios</h2><p>Each built-in scenario as il7 simulate runs it, with its data "
-        "and a COMBINE archive (SBML with its state and doses, and the SED-ML that runs it) for COPASI "
-        "or Tellurium.</p>"
+    sections.extend(
+        (
+            "<h2 id='scenarios'>Scenarios</h2><p>Each built-in scenario as il7 simulate runs it, with its data "
+            "and a COMBINE archive (SBML with its state and doses, and the SED-ML that runs it) for COPASI "
+            "or Tellurium.</p>",
+            _readout_key(results),
+        )
     )
     for result in results:
         step(f"figure {result.name}")
@@ -249,6 +252,21 @@ def _baseline_section(result: ScenarioResult | None, out: Path) -> str:
         f"<h2 id='baseline'>Baseline (steady state)</h2><p>{html.escape(result.description)} A serum IL-7 "
         "assay measures the total (free and held by soluble IL-7Ralpha); free IL-7 is what the receptors "
         f"see. Data: {_link('baseline.csv')}.</p>{table(frame)}"
+    )
+
+
+def _readout_key(results: list[ScenarioResult]) -> str:
+    """What each readout the scenario figures draw means, once for all of them: the figures name
+    readouts by the ids that il7 simulate --readouts takes."""
+    drawn = dict.fromkeys(
+        r for result in results if result.trajectory is not None for r in result.trajectory.columns
+    )
+    if not drawn:
+        return ""
+    frame = readout_table().loc[list(drawn), ["unit", "meaning"]].rename_axis("readout")
+    return (
+        "<details><summary>What the readouts below mean (their ids are those of <code>il7 readouts</code> and "
+        f"<code>il7 simulate --readouts</code>; {len(frame)} readouts)</summary>{table(frame)}</details>"
     )
 
 
