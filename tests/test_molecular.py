@@ -63,3 +63,23 @@ def test_gc_affinity_hierarchy() -> None:
         assert not names & (set(recruit.values()) - {release}), f"{reaction}: {law}"
     p = {q.id: q.model_value for q in parameters()}
     assert p["k_gc_off"] < p["k_gc_off_IL15"] < p["k_gc_off_IL2"] < p["k_gc_off_IL4"]
+
+
+def test_blood_monocytes_read_plasma_and_a_well_s_monocytes_the_medium() -> None:
+    """The body's monocyte pool is the blood's, so after an IV dose its IL-7 site reads plasma's free
+    IL-7 (a review found it reading the tissue fluid, about a thousandth of plasma's two hours after
+    the dose: occupancy 0.0025 where plasma gives 0.79); a well's monocytes read the medium."""
+    import dataclasses
+
+    import il7
+    from il7.scenario import load
+
+    k_nM = {q.id: q.value for q in parameters()}["K_monocyte"]  # the table's unit, nM
+    s = dataclasses.replace(load("il7_iv_bolus"), readouts=("S_mono", "IL7_serum"), times=(2.0,))
+    body = il7.simulate(s)
+    free_nM = body["IL7_serum"][0] / 17.4e3  # pg/mL of the 17.4 kDa chain -> nM
+    expected = free_nM / (free_nM + k_nM)
+    assert body["S_mono"][0] == pytest.approx(expected, rel=1e-3) and expected > 0.5
+    well = il7.simulate(dataclasses.replace(load("monocyte_il7"), readouts=("S_mono",), times=(1.0,)))
+    medium_nM = 100 / 17.4  # 100 ng/mL in the medium, which the cells barely use up in an hour
+    assert well["S_mono"][0] == pytest.approx(medium_nM / (medium_nM + k_nM), rel=1e-2)
