@@ -83,3 +83,14 @@ def test_blood_monocytes_read_plasma_and_a_well_s_monocytes_the_medium() -> None
     well = il7.simulate(dataclasses.replace(load("monocyte_il7"), readouts=("S_mono",), times=(1.0,)))
     medium_nM = 100 / 17.4  # 100 ng/mL in the medium, which the cells barely use up in an hour
     assert well["S_mono"][0] == pytest.approx(medium_nM / (medium_nM + k_nM), rel=1e-2)
+
+
+@pytest.mark.parametrize("gene", ["IL7R_expression", "IL2RG_expression"])
+def test_monocytes_answer_il7_through_its_receptor(gene: str) -> None:
+    """The article's receptors on macrophages: without IL-7Ralpha or gc the monocytes make no IL-6
+    (a review found 12,320 pg/mL by 24 h with either gene knocked out, as with both present)."""
+    import il7
+
+    normal = il7.simulate("monocyte_il7")["IL6_conc"][-1]
+    knocked_out = il7.simulate("monocyte_il7", overrides={gene: 0})["IL6_conc"][-1]
+    assert normal > 1e3 and knocked_out < 1e-6 * normal

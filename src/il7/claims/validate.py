@@ -523,8 +523,8 @@ def cohort_il7_graft_t_p_falling() -> float:
     """One-sided P (Spearman rank correlation) that day +14 IL-7 falls as the graft's T-cell dose rises."""
     from scipy.stats import spearmanr
 
-    r = cohort_study()
-    return float(spearmanr(r.population.drawn("graft_T"), r.il7_day14, alternative="less").pvalue)
+    r = cohort_study()  # the patients whose run went through (r.patient), as il7_day14 holds them
+    return float(spearmanr(r.population.drawn("graft_T")[r.patient], r.il7_day14, alternative="less").pvalue)
 
 
 MEASURES: dict[str, Callable[[], float]] = {
