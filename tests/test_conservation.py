@@ -292,3 +292,11 @@ def test_tcr_activation_moves_resting_cells_and_makes_none() -> None:
     )  # the effectors die at d_act; the resting pools' division cannot make up for it
     slope = (traj["N_T"][3] - traj["N_T"][1]) / (0.002 * 24.0)  # receptor equivalents per hour
     assert traj["dN_T_dt"][2] == pytest.approx(slope, rel=1e-3)  # each resting cell's receptors leave with it
+
+
+def test_a_wells_t_cells_are_counted() -> None:
+    """T_cells_total counts a well's fixed cells (it read 0 beside 1e6 cells in culture_dose)."""
+    import dataclasses
+
+    well = il7.simulate(dataclasses.replace(load("culture_dose"), readouts=("T_cells_total",)))
+    assert well["T_cells_total"][0] == pytest.approx(1e6)
