@@ -100,7 +100,7 @@ class CohortResult:
     peak_alloreactive
         Highest alloreactive donor T-cell count to day +100 (cells).
     threshold
-        Alloreactive cells above which a patient is read as having acute GVHD.
+        Alloreactive cells at or above which a patient is read as having acute GVHD.
     agvhd
         Whether each patient crosses it.
     """

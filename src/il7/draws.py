@@ -82,6 +82,15 @@ class Spread:
             return np.asarray(self.low + (self.high - self.low) * norm.cdf(scores), dtype=float)
         return self.center * np.exp(math.sqrt(math.log1p(self.cv**2)) * scores)
 
+    def scores(self, values: np.ndarray) -> np.ndarray:
+        """The standard-normal scores of values (the inverse of :meth:`values`): where
+        :func:`draw`'s correlations hold."""
+        if self.kind == "uniform":
+            from scipy.stats import norm
+
+            return np.asarray(norm.ppf((np.asarray(values) - self.low) / (self.high - self.low)), dtype=float)
+        return np.log(np.asarray(values) / self.center) / math.sqrt(math.log1p(self.cv**2))
+
     def bounded_cv(self) -> float:
         """The CV a log-normal keeps within its bounds (redrawing what falls outside cuts its
         tails): from the variance of a normal truncated to the bounds' scores. The CV asked for

@@ -65,7 +65,8 @@ from il7.simulate import (
 from il7.trajectory import fit_y_axis, read_only
 
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
-"""The percentiles reported: the median, the middle 50% and the middle 90% of the patients."""
+"""The percentiles reported: the median, the middle 50% and the middle 90% of the patients
+(numpy's, interpolated linearly between the patients' values)."""
 
 MIN_FREEDOM = 8
 """Fewest degrees of freedom (patients - 2 - other varied parameters) for which a PRCC gets a P
@@ -451,6 +452,37 @@ class Population:
         below the CV asked for where draws outside the bounds were drawn again."""
         return math.sqrt(math.expm1(float(np.var(np.log(self.drawn(parameter)), ddof=1))))
 
+    def drawn_correlation(self, first: str, second: str) -> float:
+        """The correlation of two spreads' normal scores as drawn (the log-normals' logarithms, the
+        uniforms' normal scores), where :meth:`correlations` asked for one: weaker where patients
+        were drawn again because a value fell outside its bounds."""
+        a, b = (self.spreads[self._varied(p)] for p in (first, second))
+        return float(np.corrcoef(a.scores(self.drawn(first)), b.scores(self.drawn(second)))[0, 1])
+
+    def correlation_cut(self, first: str, second: str) -> bool:
+        """Whether redrawing patients (a value outside its bounds in either spread) moved a
+        correlation asked for by more than 0.05 (:meth:`drawn_correlation`); a correlation nothing
+        cut differs from the one asked for only by chance, which is not said."""
+        if not (self.redrawn[self._varied(first)] or self.redrawn[self._varied(second)]):
+            return False
+        asked = next(r for a, b, r in self.correlations if {a, b} == {first, second})
+        return abs(self.drawn_correlation(first, second) - asked) > 0.05
+
+    def cut_by_a_partner(self, parameter: str) -> bool:
+        """Whether a spread that kept its own bounds was still cut: it is correlated with a spread
+        some of whose values fell outside their bounds, so those patients were drawn again whole
+        (:func:`il7.draws.draw`), and its median or CV moved (by more than :data:`MEDIAN_SHIFT`,
+        or a tenth of its CV)."""
+        k = self._varied(parameter)
+        spread = self.spreads[k]
+        if spread.kind != "lognormal" or self.redrawn[k]:
+            return False
+        partners = [b if a == parameter else a for a, b, r in self.correlations if parameter in (a, b) and r]
+        if not any(self.redrawn[self._varied(p)] for p in partners):
+            return False
+        median = self.drawn_median(parameter) / spread.center - 1.0
+        return abs(median) > MEDIAN_SHIFT or abs(self.drawn_cv(parameter) / spread.cv - 1.0) > 0.1
+
     def drawn_median(self, parameter: str) -> float:
         """The median of a spread's values as drawn (table unit); an :class:`Il7Error` for a
         parameter not varied."""
@@ -478,6 +510,11 @@ class Population:
             said.append(
                 f"its bounds move the median {100 * shift:+.0f}%, as drawn {self.drawn_median(spread.parameter):.4g}"
             )
+        if self.cut_by_a_partner(spread.parameter):
+            said.append(
+                f"drawn again with the correlated spread its bounds cut: median as drawn "
+                f"{self.drawn_median(spread.parameter):.4g}, CV {100 * self.drawn_cv(spread.parameter):.3g}%"
+            )
         return said
 
     def header(self) -> str:
@@ -487,7 +524,11 @@ class Population:
             s.describe() + (f" ({'; '.join(said)})" if (said := self._as_drawn(s, again)) else "")
             for s, again in zip(self.spreads, self.redrawn, strict=True)
         )
-        linked = "".join(f"; {a} and {b} correlated r = {r:g}" for a, b, r in self.correlations)
+        linked = "".join(
+            f"; {a} and {b} correlated r = {r:g}"
+            + (f" (as drawn {self.drawn_correlation(a, b):.2f})" if self.correlation_cut(a, b) else "")
+            for a, b, r in self.correlations
+        )
         shared = "; set: " + ", ".join(f"{k}={v}" for k, v in self.shared) if self.shared else ""
         return (
             f"scenario {self.scenario}: {self.n} virtual patients (seed {self.seed}), {len(self.failed)} "

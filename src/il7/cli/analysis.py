@@ -220,7 +220,14 @@ def _population(args: argparse.Namespace) -> None:
                         }
                         for s, again in zip(result.spreads, result.redrawn, strict=True)
                     ],
-                    "correlations": [{"parameters": [a, b], "r": r} for a, b, r in result.correlations],
+                    "correlations": [
+                        {
+                            "parameters": [a, b],
+                            "r": r,
+                            "r_drawn": _json_number(result.drawn_correlation(a, b)),
+                        }
+                        for a, b, r in result.correlations
+                    ],
                     "draws": [
                         {
                             "patient": i,
@@ -313,16 +320,33 @@ def _population(args: argparse.Namespace) -> None:
     for s, again in zip(result.spreads, result.redrawn, strict=True):
         if again:
             allowed = s.bounded_cv()
-            narrowed = f"; the values drawn have a CV of {100 * result.drawn_cv(s.parameter):.3g}%" + (
-                f" (cut to its bounds, a log-normal of {100 * s.cv:.4g}% has a CV of about {100 * allowed:.3g}%, "
-                "which a finite draw scatters around: ask for a CV the bounds allow)"
-                if allowed < 0.9 * s.cv
-                else ""
+            narrowed = (
+                f"; the values drawn have a CV of {100 * result.drawn_cv(s.parameter):.3g}% (from their logarithms)"
+                + (
+                    f" (cut to its bounds, a log-normal of {100 * s.cv:.4g}% has a CV of about {100 * allowed:.3g}%, "
+                    "which a finite draw scatters around: ask for a CV the bounds allow)"
+                    if allowed < 0.9 * s.cv
+                    else ""
+                )
             )
             print(
                 f"{s.parameter}: {again} {'draw' if again == 1 else 'draws'} fell outside its bounds "
                 f"{s.low:g}-{s.high:g}{units.suffix(s.unit)}; {'that patient was' if again == 1 else 'those patients were'} "
                 f"drawn again{narrowed}"
+            )
+    for s in result.spreads:
+        if result.cut_by_a_partner(s.parameter):
+            print(
+                f"{s.parameter}: none of its values left its bounds, but patients whose correlated partner's "
+                f"did were drawn again whole, so its median as drawn is {result.drawn_median(s.parameter):.4g}"
+                f"{units.suffix(s.unit)} (asked: {s.center:.4g}) and its CV {100 * result.drawn_cv(s.parameter):.3g}% "
+                f"(asked: {100 * s.cv:.4g}%)"
+            )
+    for a, b, r in result.correlations:
+        if result.correlation_cut(a, b):
+            print(
+                f"{a} and {b}: correlated r = {result.drawn_correlation(a, b):.2f} as drawn (asked: {r:g}), "
+                "as patients were drawn again"
             )
     if result.failed:
         print(f"{len(result.failed)} of {result.n} patients' runs failed and are left out; the first:")
