@@ -72,9 +72,9 @@ def test_the_figure_draws_each_measurement_on_its_readouts_panel() -> None:
 
 def test_measurements_outside_the_run_or_none_are_refused_with_the_line() -> None:
     with pytest.raises(
-        il7.Il7Error, match=r"^DataFrame row 0: a measurement of CD127_per_T at 200 h comes after .* --t-end"
+        il7.Il7Error, match=r"^DataFrame row 0: a measurement of CD127_per_T at 300 h comes after .* --t-end"
     ):
-        il7.compare("il7_iv_bolus", _measured([200.0], [1e4], "CD127_per_T"))
+        il7.compare("il7_iv_bolus", _measured([300.0], [1e4], "CD127_per_T"))
     with pytest.raises(il7.Il7Error, match="no measurements"):
         il7.compare("il7_iv_bolus", [])
 
@@ -118,7 +118,7 @@ def test_extra_output_times_join_the_run_and_stay_within_it() -> None:
     assert list(merged.times) == sorted(merged.times)
     for bad, said in (
         (float("nan"), "not a finite number"),
-        (200.0, "lies outside its run"),
+        (300.0, "lies outside its run"),
         (True, "not a finite"),
     ):
         with pytest.raises(il7.Il7Error, match=said):
