@@ -254,14 +254,7 @@ class Trajectory:
         """
         import matplotlib.pyplot as plt
 
-        units = list(dict.fromkeys(self.units))
-        panels = [
-            group
-            for unit in units
-            for group in self._by_size(
-                tuple(c for c, u in zip(self.columns, self.units, strict=True) if u == unit)
-            )
-        ]
+        panels = self.panels()
         columns = min(len(panels), PANELS_PER_ROW)
         rows = math.ceil(len(panels) / columns)
         fig, axes = plt.subplots(
@@ -276,13 +269,24 @@ class Trajectory:
         fig.suptitle(self.scenario)
         return fig
 
+    def panels(self) -> list[tuple[str, ...]]:
+        """The readouts of each panel :meth:`figure` draws, in its order: a panel per unit, the
+        readouts of one unit that differ too much in size apart (:meth:`_by_size`)."""
+        return [
+            group
+            for unit in dict.fromkeys(self.units)
+            for group in self._by_size(
+                tuple(c for c, u in zip(self.columns, self.units, strict=True) if u == unit)
+            )
+        ]
+
     def _by_size(self, chosen: tuple[str, ...]) -> list[tuple[str, ...]]:
         """``chosen`` (readouts of one unit) as the panels :meth:`figure` draws them: one, unless
         the panel would be linear (:func:`fit_y_axis`: a value at or below 0, or positive values
         within :data:`LOG_SPAN` of each other) and the largest readout peaks more than
         :data:`PANEL_SPAN` times above another, which would then lie flat near zero (pSTAT6 at
-        1e-4 beside pSTAT5 at 0.9, IL-6 at 1.2e4 pg/mL beside the IL-7 dose of 1e5, Treg at 60
-        beside CD4 at 733 cells/uL): those go to panels of their own size, largest first. A
+        1e-4 beside pSTAT5 at 0.9, free serum IL-7 at 0.23 pg/mL beside the total at 5.3, Treg at
+        60 beside CD4 at 733 cells/uL): those go to panels of their own size, largest first. A
         readout that is 0 throughout joins the smallest panel, where it lies at zero anyway."""
         values = np.concatenate([self[c] for c in chosen])
         if log_scaled(values[np.isfinite(values)]):

@@ -179,13 +179,11 @@ def _run(name: str) -> ScenarioResult:
 
 def _figure(trajectory: Trajectory) -> str:
     """A scenario's figure (:meth:`Trajectory.figure`), its caption saying what each panel plots."""
-    by_unit: dict[str, list[str]] = {}
-    for readout, unit in zip(trajectory.columns, trajectory.units, strict=True):
-        by_unit.setdefault(unit, []).append(readout)
-    panels = "; ".join(f"{', '.join(readouts)} ({unit})" for unit, readouts in by_unit.items())
+    unit = dict(zip(trajectory.columns, trajectory.units, strict=True))
+    panels = "; ".join(f"{', '.join(readouts)} ({unit[readouts[0]]})" for readouts in trajectory.panels())
     caption = (
-        f"{trajectory.scenario}: its readouts against time ({trajectory.time_unit}), a panel per unit: "
-        f"{panels}. Data: scenario_{trajectory.scenario}.csv."
+        f"{trajectory.scenario}: its readouts against time ({trajectory.time_unit}), a panel per unit, "
+        f"readouts of one unit but very different sizes apart: {panels}. Data: scenario_{trajectory.scenario}.csv."
     )
     return embed(trajectory.figure(), trajectory.scenario, caption)
 

@@ -203,7 +203,7 @@ def _faces_table(out: Path) -> str:
         },
         index=pd.Index(
             [
-                "culture: pSTAT5 at 15 min, 100 pg/mL IL-7 (Crawley 2010)",
+                "culture: pSTAT5 at 15 min, 100 pg/mL IL-7, fraction phosphorylated (Crawley 2010)",
                 "body: total plasma IL-7 half-life after 10 ug/kg IV, h (Lundstrom 2013)",
                 "body: T-cell pSTAT5 over 7 days, fraction x day (Lundstrom 2013)",
             ],

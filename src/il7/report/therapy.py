@@ -151,7 +151,7 @@ def _levy_figure(out: Path) -> str:
         f"CD4 T-cell gain over the year after {scenario.doses_in_words()} in the treated-HIV body "
         f"(levy_2012, {c['CD4_blood'][0]:.0f} CD4 cells/uL before), in all CD4 and by subset, and in all "
         f"CD4 at the trial's other doses, {' and '.join(arms).replace('CD4 at ', '')} (grey), against Levy "
-        f"2012 ({trial:+.0f} cells/uL at week 12, the bar the 30% the check allows; the arrow its abstract's "
+        f"2012 ({trial:+.0f} cells/uL at week 12, the bar the +-30% the check allows; the arrow its abstract's "
         f"'durable (up to 1 year)', not measured points). The model's gain is {week3:+.0f} at week 3, "
         f"{at_week12:+.0f} at week 12 and {at_year:+.0f} at one year, where the trial saw mostly naive and "
         f"central-memory cells gain. il7 validate: {'; '.join(verdicts)}. Data: levy_cd4_gain.csv."
@@ -205,6 +205,7 @@ def _antibody_population_figure(out: Path) -> str:
     for occupancy_axes, where in ((fig.axes[0], "T cells in tissue fluid"), (fig.axes[2], "blood T cells")):
         occupancy_axes.axhline(0.9, color="grey", lw=0.8, ls=":", label="90% (Herold 2019: 90-100%)")
         occupancy_axes.set_title(where, fontsize=9)
+    fig.axes[1].set_title("total serum IL-7", fontsize=9)
     for ax in fig.axes:  # the doses, as ticks along the top of each panel
         ax.plot(
             dose_days,
