@@ -1375,9 +1375,10 @@ def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path
         "h",
     )
     assert [r["parameter"] for r in answer["rows"]] == ["pSTAT5_MFI_scale", "pSTAT5_MFI_offset"]
-    assert answer["not_varied"] == [
-        {"parameter": "src_stroma", "reason": "0 in this run of scenario 'culture_dose': nothing to scale"}
-    ]
+    (stroma_row,) = answer["not_varied"]
+    assert stroma_row["parameter"] == "src_stroma" and stroma_row["value"] == 0
+    assert stroma_row["reason"] == "0 in this run of scenario 'culture_dose': nothing to scale"
+    assert stroma_row["unit"] == "molecules/h" and "a well has no IL-7" in stroma_row["source"]
     text = csv.read_text()
     assert text.startswith("# d ln|y| / d ln(parameter), y = pSTAT5_MFI at 0.5 h in scenario culture_dose")
     assert "src_stroma" in text and "not varied: 0 in this run" in text

@@ -275,7 +275,7 @@ TCR_STIMULATED = {
     "context": "human_body",
     "time_unit": "day",
     "periods": [{"time": "-inf"}, {"time": 0, "set": {"TCR_stimulus": 1}}],
-    "readouts": ["T_cells_total", "Tact", "N_T", "dN_T_dt"],
+    "readouts": ["T_cells_total", "Tact", "N_T", "dN_T_dt", "Tn4", "Tm4", "Tn8", "Tm8"],
     "output": {"times": [0, 0.999, 1, 1.001, 4]},
 }
 
@@ -286,7 +286,10 @@ def test_tcr_activation_moves_resting_cells_and_makes_none() -> None:
     unmoved), and their receptors and IL-7 uptake with them."""
     traj = il7.simulate(load(TCR_STIMULATED))
     total, active = traj["T_cells_total"], traj["Tact"]
-    assert active[-1] > 0.4 * total[0]  # half the resting cells recruited a day
+    resting = sum(traj[p] for p in ("Tn4", "Tm4", "Tn8", "Tm8"))
+    assert (
+        active[-1] > 0.4 * total[0] and resting[-1] < 0.25 * resting[0]
+    )  # the resting pools empty into Tact
     assert (
         total[-1] < total[0]
     )  # the effectors die at d_act; the resting pools' division cannot make up for it

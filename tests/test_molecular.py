@@ -74,14 +74,15 @@ def test_blood_monocytes_read_plasma_and_a_well_s_monocytes_the_medium() -> None
     import il7
     from il7.scenario import load
 
-    k_nM = {q.id: q.value for q in parameters()}["K_monocyte"]  # the table's unit, nM
+    table = {q.id: q.value for q in parameters()}
+    k_nM, kda = table["K_monocyte"], table["mw_IL7"]  # the table's units, nM and kDa
     s = dataclasses.replace(load("il7_iv_bolus"), readouts=("S_mono", "IL7_serum"), times=(2.0,))
     body = il7.simulate(s)
-    free_nM = body["IL7_serum"][0] / 17.4e3  # pg/mL of the 17.4 kDa chain -> nM
+    free_nM = body["IL7_serum"][0] / (kda * 1e3)  # pg/mL of the IL-7 chain -> nM
     expected = free_nM / (free_nM + k_nM)
     assert body["S_mono"][0] == pytest.approx(expected, rel=1e-3) and expected > 0.5
     well = il7.simulate(dataclasses.replace(load("monocyte_il7"), readouts=("S_mono",), times=(1.0,)))
-    medium_nM = 100 / 17.4  # 100 ng/mL in the medium, which the cells barely use up in an hour
+    medium_nM = 100 / kda  # 100 ng/mL in the medium, which the cells barely use up in an hour
     assert well["S_mono"][0] == pytest.approx(medium_nM / (medium_nM + k_nM), rel=1e-2)
 
 

@@ -266,6 +266,11 @@ def test_the_cli_writes_the_percentiles_the_patients_and_the_plot(
     (row,) = json.loads(captured.out)
     assert row["patients"] == 5 and row["failed"] == []
     assert row["varied"][0]["spread"] == "age uniform 20-70 years" and row["varied"][0]["cv"] is None
+    ages = [d["age"] for d in row["draws"]]
+    assert (
+        row["varied"][0]["median_drawn"] == pytest.approx(np.median(ages))
+        and row["varied"][0]["cv_drawn"] is None
+    )
     assert {r["readout"] for r in row["percentiles"]} == {"CD4_blood"}
     assert "wrote" in captured.err and "wrote" not in captured.out
     assert out.read_text().startswith("# scenario baseline: 5 virtual patients (seed 1), 0 failed")
@@ -697,43 +702,35 @@ def test_a_spread_correlated_with_one_its_bounds_cut_is_said_as_drawn(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """gc_per_T sits on its lower bound, so with CV 30% most of its draws are drawn again, whole
-    patients at a time: CL_IL7, correlated with it, keeps its own bounds but not its median, CV or
-    correlation (a review found r 0.5 asked, 0.25 drawn, and the median 12% up, nowhere said)."""
+    patients at a time: CL_IL7 and age, correlated with it, keep their own bounds but not their
+    medians or correlations (a review found r 0.5 asked, 0.25 drawn, and CL_IL7's median 12% up,
+    nowhere said; a uniform age moved from 45 to 53)."""
     from il7.cli import main
 
-    vary = {"gc_per_T": "cv 30%", "CL_IL7": "cv 30%"}
-    pop = population(
-        "il7_iv_bolus", vary, n=60, seed=3, readouts="IL7_serum", correlations={("gc_per_T", "CL_IL7"): 0.5}
-    )
+    vary = {"gc_per_T": "cv 30%", "CL_IL7": "cv 30%", "age": "20..70 years"}
+    pairs = {("gc_per_T", "CL_IL7"): 0.5, ("gc_per_T", "age"): 0.5}
+    pop = population("il7_iv_bolus", vary, n=120, seed=3, readouts="IL7_serum", correlations=pairs)
     drawn = pop.drawn_correlation("gc_per_T", "CL_IL7")
-    logs = np.log(pop.draws)
-    assert (
-        drawn == pytest.approx(np.corrcoef(logs.T)[0, 1]) and drawn < 0.45
+    assert drawn == pytest.approx(
+        np.corrcoef(np.log(pop.draws[:, :2]).T)[0, 1]
     )  # the logs are the scores up to scale
-    assert pop.redrawn[1] == 0 and pop.cut_by_a_partner("CL_IL7") and not pop.cut_by_a_partner("gc_per_T")
-    assert pop.correlation_cut("gc_per_T", "CL_IL7")
+    assert drawn < 0.5 - 2 * 0.75 / math.sqrt(120) and pop.correlation_cut("gc_per_T", "CL_IL7")
+    assert pop.redrawn[1:] == (0, 0) and not pop.cut_by_a_partner("gc_per_T")
+    assert pop.cut_by_a_partner("CL_IL7") and pop.drawn_median("CL_IL7") > 1.05 * 0.281
+    assert pop.cut_by_a_partner("age") and pop.drawn_median("age") > 47.5
     assert f"correlated r = 0.5 (as drawn {drawn:.2f})" in pop.header()
     assert (
         "CL_IL7 log-normal CV 30% around 0.281 L/h, redrawn outside 0.05-3 L/h (drawn again with the correlated"
         in pop.header()
     )
-    main(
-        [
-            "population",
-            "il7_iv_bolus",
-            "--vary",
-            "gc_per_T=cv 30%",
-            "--vary",
-            "CL_IL7=cv 30%",
-            "--n",
-            "60",
-            "--seed",
-            "3",
-            "--readouts",
-            "IL7_serum",
-            "--correlate",
-            "gc_per_T,CL_IL7=0.5",
-        ]
-    )
+    with pytest.raises(
+        Il7Error,
+        match=r"CL_IL7 and age were not drawn together \(--correlate\); correlated: gc_per_T,CL_IL7, gc_per_T,age",
+    ):
+        pop.correlation_cut("CL_IL7", "age")
+    argv = ["population", "il7_iv_bolus", "--n", "120", "--seed", "3", "--readouts", "IL7_serum"]
+    argv += [a for k, v in vary.items() for a in ("--vary", f"{k}={v}")]
+    argv += [a for (x, y), r in pairs.items() for a in ("--correlate", f"{x},{y}={r}")]
+    main(argv)
     said = capsys.readouterr().out
-    assert "CL_IL7: none of its values left its bounds" in said and "correlated r = " in said
+    assert "CL_IL7: none of its values left its bounds" in said and "age: none of its values left" in said

@@ -128,6 +128,7 @@ def test_default_parameters_are_those_with_bounds() -> None:
         "TCR_stimulus",
         "IL7R_gof",
         "thymus_present",
+        "mono_in_blood",
     }
     assert {"N_avogadro", "pSTAT5_ref", "one_cell", *switches}.isdisjoint(varied)
     assert {"CL_IL7", "src_stroma", "gc_per_T", "halflife_naive_CD4", "T_fixed", "k_deplete"} <= varied

@@ -64,7 +64,8 @@ def model_sbml() -> str:
 
 
 MOUSE_TAXON = 10090
-"""NCBI Taxonomy id of Homo sapiens, whose UniProt entries the annotations name."""
+"""NCBI Taxonomy id of Mus musculus: a mouse scenario's export names the mouse's own molecules
+(:func:`_mouse_molecules`); the model's annotations name human ones."""
 
 
 UNSEEN = (

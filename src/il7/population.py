@@ -454,34 +454,52 @@ class Population:
 
     def drawn_correlation(self, first: str, second: str) -> float:
         """The correlation of two spreads' normal scores as drawn (the log-normals' logarithms, the
-        uniforms' normal scores), where :meth:`correlations` asked for one: weaker where patients
+        uniforms' normal scores), where :attr:`correlations` asked for one: weaker where patients
         were drawn again because a value fell outside its bounds."""
         a, b = (self.spreads[self._varied(p)] for p in (first, second))
         return float(np.corrcoef(a.scores(self.drawn(first)), b.scores(self.drawn(second)))[0, 1])
 
     def correlation_cut(self, first: str, second: str) -> bool:
         """Whether redrawing patients (a value outside its bounds in either spread) moved a
-        correlation asked for by more than 0.05 (:meth:`drawn_correlation`); a correlation nothing
-        cut differs from the one asked for only by chance, which is not said."""
+        correlation asked for (:meth:`drawn_correlation`) by more than twice the standard error of
+        a sample correlation among these patients, 2 (1 - r^2) / sqrt(n): chance alone goes that
+        far about once in 20 populations.
+
+        Raises
+        ------
+        Il7Error
+            The two were not drawn together.
+        """
+        asked = [r for a, b, r in self.correlations if {a, b} == {first, second}]
+        if not asked:
+            together = ", ".join(f"{a},{b}" for a, b, _ in self.correlations) or "none"
+            raise Il7Error(
+                f"{first} and {second} were not drawn together (--correlate); correlated: {together}"
+            )
         if not (self.redrawn[self._varied(first)] or self.redrawn[self._varied(second)]):
             return False
-        asked = next(r for a, b, r in self.correlations if {a, b} == {first, second})
-        return abs(self.drawn_correlation(first, second) - asked) > 0.05
+        chance = 2.0 * (1.0 - asked[0] ** 2) / math.sqrt(self.n - len(self.failed))
+        return abs(self.drawn_correlation(first, second) - asked[0]) > chance
 
     def cut_by_a_partner(self, parameter: str) -> bool:
         """Whether a spread that kept its own bounds was still cut: it is correlated with a spread
         some of whose values fell outside their bounds, so those patients were drawn again whole
-        (:func:`il7.draws.draw`), and its median or CV moved (by more than :data:`MEDIAN_SHIFT`,
-        or a tenth of its CV)."""
+        (:func:`il7.draws.draw`), and its normal scores' median or standard deviation moved off 0
+        and 1 by more than twice their standard errors among these patients (1.25 / sqrt(n) and
+        1 / sqrt(2 n); chance alone goes that far about once in 20 populations, measured with 5%
+        of the partner's draws cut), for a log-normal or a uniform spread alike."""
         k = self._varied(parameter)
-        spread = self.spreads[k]
-        if spread.kind != "lognormal" or self.redrawn[k]:
+        if self.redrawn[k]:
             return False
         partners = [b if a == parameter else a for a, b, r in self.correlations if parameter in (a, b) and r]
         if not any(self.redrawn[self._varied(p)] for p in partners):
             return False
-        median = self.drawn_median(parameter) / spread.center - 1.0
-        return abs(median) > MEDIAN_SHIFT or abs(self.drawn_cv(parameter) / spread.cv - 1.0) > 0.1
+        scores = self.spreads[k].scores(self.drawn(parameter))
+        n = len(scores)
+        return bool(
+            abs(float(np.median(scores))) > 2.0 * 1.2533 / math.sqrt(n)
+            or abs(float(np.std(scores, ddof=1)) - 1.0) > 2.0 / math.sqrt(2.0 * n)
+        )
 
     def drawn_median(self, parameter: str) -> float:
         """The median of a spread's values as drawn (table unit); an :class:`Il7Error` for a
@@ -511,9 +529,10 @@ class Population:
                 f"its bounds move the median {100 * shift:+.0f}%, as drawn {self.drawn_median(spread.parameter):.4g}"
             )
         if self.cut_by_a_partner(spread.parameter):
+            cv = f", CV {100 * self.drawn_cv(spread.parameter):.3g}%" if spread.kind == "lognormal" else ""
             said.append(
                 f"drawn again with the correlated spread its bounds cut: median as drawn "
-                f"{self.drawn_median(spread.parameter):.4g}, CV {100 * self.drawn_cv(spread.parameter):.3g}%"
+                f"{self.drawn_median(spread.parameter):.4g}{cv}"
             )
         return said
 

@@ -108,7 +108,17 @@ def _sensitivity(args: argparse.Namespace) -> None:
                         {**vars(r), "low": _json_number(r.low), "high": _json_number(r.high)}
                         for r in result.rows
                     ],
-                    "not_varied": [{"parameter": r.parameter, "reason": r.method} for r in result.skipped],
+                    "not_varied": [
+                        {
+                            "parameter": r.parameter,
+                            "reason": r.method,
+                            "value": r.value,
+                            "unit": r.unit,
+                            "status": r.status,
+                            "source": r.source,
+                        }
+                        for r in result.skipped
+                    ],
                 }
             ]
         )
@@ -217,6 +227,8 @@ def _population(args: argparse.Namespace) -> None:
                             "low": _json_number(s.low),
                             "high": _json_number(s.high),
                             "redrawn": again,
+                            "median_drawn": result.drawn_median(s.parameter),
+                            "cv_drawn": result.drawn_cv(s.parameter) if s.kind == "lognormal" else None,
                         }
                         for s, again in zip(result.spreads, result.redrawn, strict=True)
                     ],
@@ -336,11 +348,15 @@ def _population(args: argparse.Namespace) -> None:
             )
     for s in result.spreads:
         if result.cut_by_a_partner(s.parameter):
+            cv = (
+                f" and its CV {100 * result.drawn_cv(s.parameter):.3g}% (asked: {100 * s.cv:.4g}%)"
+                if s.kind == "lognormal"
+                else ""
+            )
             print(
                 f"{s.parameter}: none of its values left its bounds, but patients whose correlated partner's "
                 f"did were drawn again whole, so its median as drawn is {result.drawn_median(s.parameter):.4g}"
-                f"{units.suffix(s.unit)} (asked: {s.center:.4g}) and its CV {100 * result.drawn_cv(s.parameter):.3g}% "
-                f"(asked: {100 * s.cv:.4g}%)"
+                f"{units.suffix(s.unit)} (asked: {s.center:.4g}){cv}"
             )
     for a, b, r in result.correlations:
         if result.correlation_cut(a, b):
