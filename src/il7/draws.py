@@ -73,6 +73,11 @@ class Spread:
         )
         return f"{self.parameter} log-normal CV {100 * self.cv:.4g}% around {self.center:.4g}{unit}{bounds}"
 
+    @property
+    def sigma(self) -> float:
+        """A log-normal's standard deviation of ln p, sqrt(ln(1 + CV^2)); ``nan`` for a uniform."""
+        return math.sqrt(math.log1p(self.cv**2))
+
     def values(self, scores: np.ndarray) -> np.ndarray:
         """Values (table unit) from standard-normal scores: ``center * exp(sigma * z)`` for a
         log-normal (sigma = sqrt(ln(1 + CV^2))), ``low + (high - low) * Phi(z)`` for a uniform."""
@@ -80,7 +85,7 @@ class Spread:
             from scipy.stats import norm
 
             return np.asarray(self.low + (self.high - self.low) * norm.cdf(scores), dtype=float)
-        return self.center * np.exp(math.sqrt(math.log1p(self.cv**2)) * scores)
+        return self.center * np.exp(self.sigma * scores)
 
     def scores(self, values: np.ndarray) -> np.ndarray:
         """The standard-normal scores of values (the inverse of :meth:`values`): where
@@ -89,7 +94,7 @@ class Spread:
             from scipy.stats import norm
 
             return np.asarray(norm.ppf((np.asarray(values) - self.low) / (self.high - self.low)), dtype=float)
-        return np.log(np.asarray(values) / self.center) / math.sqrt(math.log1p(self.cv**2))
+        return np.log(np.asarray(values) / self.center) / self.sigma
 
     def bounded_cv(self) -> float:
         """The CV a log-normal keeps within its bounds (redrawing what falls outside cuts its
@@ -122,7 +127,7 @@ class Spread:
     def _bound_scores(self) -> tuple[float, float, float]:
         """A log-normal's sigma, and its bounds as standard-normal scores (-inf and inf where a
         bound is 0 or infinite): where :meth:`bounded_cv` and :meth:`bounded_median` cut it."""
-        sigma = math.sqrt(math.log1p(self.cv**2))
+        sigma = self.sigma
         a = math.log(self.low / self.center) / sigma if self.low > 0 else -math.inf
         b = math.log(self.high / self.center) / sigma if math.isfinite(self.high) else math.inf
         return sigma, a, b

@@ -478,7 +478,9 @@ class Population:
             )
         if not (self.redrawn[self._varied(first)] or self.redrawn[self._varied(second)]):
             return False
-        chance = 2.0 * (1.0 - asked[0] ** 2) / math.sqrt(self.n - len(self.failed))
+        chance = (
+            2.0 * (1.0 - asked[0] ** 2) / math.sqrt(self.n)
+        )  # every patient's draws, as drawn_correlation
         return abs(self.drawn_correlation(first, second) - asked[0]) > chance
 
     def cut_by_a_partner(self, parameter: str) -> bool:
