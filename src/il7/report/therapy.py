@@ -35,7 +35,7 @@ from il7.report.figures import embed, table
 from il7.scenario import load
 from il7.simulate import usable_cpus
 
-SPORTES_DOSES = (3.0, 10.0, 30.0, 60.0)  # ug/kg SC every other day x 8 (Sportes 2008)
+SPORTES_DOSES = (3.0, 10.0, 30.0, 60.0)  # ug/kg, the trial's arms (Sportes 2008), on sportes_2008's schedule
 
 DAVDA_OMEGA = {"CL_Ab": 0.314, "ka_Ab": 0.645}
 """Inter-individual variability of a typical IgG monoclonal antibody after SC dosing, as the
@@ -68,6 +68,7 @@ def therapy_section(out: Path) -> str:
 
 def _dose_response_figure(out: Path) -> str:
     folds = np.array([sportes_peak_folds(d) for d in SPORTES_DOSES])
+    course = load("sportes_2008")
     frame = pd.DataFrame(
         {"dose_ug_per_kg": SPORTES_DOSES, "CD4_peak_fold": folds[:, 0], "CD8_peak_fold": folds[:, 1]}
     )
@@ -78,15 +79,16 @@ def _dose_response_figure(out: Path) -> str:
     ax.set_xscale("log")
     ax.set_xticks(SPORTES_DOSES, [f"{d:g}" for d in SPORTES_DOSES])
     ax.minorticks_off()
-    ax.set_xlabel("rhIL-7 dose (ug/kg SC every other day x 8)")
+    ax.set_xlabel("rhIL-7 dose per injection (ug/kg)")
     ax.set_ylabel("peak blood count / before")
     ax.axhline(1.0, color="grey", lw=0.8)
     ax.legend()
     return embed(
         fig,
         "rhIL-7 dose-response",
-        "Peak blood CD4 and CD8 T cells over baseline in the first 8 weeks of the sportes_2008 course at "
-        "each dose of the trial (Sportes 2008/2010: a dose-dependent rise at >= 10 ug/kg; the trial's "
+        f"Peak blood CD4 and CD8 T cells over baseline in the first {course.t_end / 7:g} weeks of the "
+        f"sportes_2008 course ({course.doses_in_words()}) with its dose replaced by each of the trial's "
+        "(Sportes 2008/2010: a dose-dependent rise at >= 10 ug/kg; the trial's "
         "fold changes were not read, so no data points are drawn). Data: sportes_dose_response.csv.",
     )
 
@@ -171,12 +173,14 @@ def _antibody_population_figure(out: Path) -> str:
     result.write(str(out / "anti_cd127_population.csv"))
     ok = result.succeeded
     occupancy = result.values[ok, :, 0]
-    dosing = (result.times >= 14.0) & (
-        result.times <= 84.0
-    )  # from the second dose to two weeks after the sixth
+    scenario = load("anti_cd127_q2w")
+    dose_days = sorted({d.time for d in scenario.boluses})
+    # the troughs: from the second dose to one dosing interval after the last
+    first, last = dose_days[1], dose_days[-1] + (dose_days[1] - dose_days[0])
+    dosing = (result.times >= first) & (result.times <= last)
     trough = occupancy[:, dosing].min(axis=1)
     blood_trough = result.values[ok, :, 2][:, dosing].min(axis=1)
-    after = result.times > 70.0  # the sixth and last dose
+    after = result.times > dose_days[-1]
     below_half = [
         float(result.times[after][np.argmax(row[after] < 0.5)]) if (row[after] < 0.5).any() else np.nan
         for row in occupancy
@@ -185,8 +189,8 @@ def _antibody_population_figure(out: Path) -> str:
         {
             "CL_Ab_L_per_day": result.draws[ok, 0],
             "ka_Ab_per_day": result.draws[ok, 1],
-            "lowest_occupancy_day14_to_84": trough,
-            "lowest_blood_occupancy_day14_to_84": blood_trough,
+            f"lowest_occupancy_day{first:g}_to_{last:g}": trough,
+            f"lowest_blood_occupancy_day{first:g}_to_{last:g}": blood_trough,
             "first_day_below_half_occupancy_after_last_dose": below_half,
         }
     ).to_csv(out / "anti_cd127_patients.csv", index=False)
@@ -201,7 +205,6 @@ def _antibody_population_figure(out: Path) -> str:
         else f"occupancy stays above 50% to day {result.times[-1]:g} in every patient"
     )
     fig = result.figure()
-    dose_days = sorted({d.time for d in load("anti_cd127_q2w").boluses})
     for occupancy_axes, where in ((fig.axes[0], "T cells in tissue fluid"), (fig.axes[2], "blood T cells")):
         occupancy_axes.axhline(0.9, color="grey", lw=0.8, ls=":", label="90% (Herold 2019: 90-100%)")
         occupancy_axes.set_title(where, fontsize=9)
@@ -225,18 +228,18 @@ def _antibody_population_figure(out: Path) -> str:
         return "passes" if r.passed else "a miss"
 
     caption = (
-        f"An anti-IL-7Ralpha antibody at 1 mg/kg SC every two weeks x 6 (anti_cd127_q2w) in {int(ok.sum())} "
+        f"An anti-IL-7Ralpha antibody, {scenario.doses_in_words()} (anti_cd127_q2w), in {int(ok.sum())} "
         "virtual patients whose antibody clearance and absorption vary as a typical IgG's do (log-normal, "
         f"SD of the log {DAVDA_OMEGA['CL_Ab']} and {DAVDA_OMEGA['ka_Ab']}, Davda 2014: assumed for this "
-        f"antibody; draws outside the parameter table's bounds redrawn: {sum(result.redrawn)}). From day 14 "
-        f"to 84 the lowest occupancy is below 90% in {np.mean(trough < 0.9):.0%} of patients (median lowest "
+        f"antibody; draws outside the parameter table's bounds redrawn: {sum(result.redrawn)}). From day "
+        f"{first:g} (the second dose) to {last:g} the lowest occupancy is below 90% in {np.mean(trough < 0.9):.0%} of patients (median lowest "
         f"{np.median(trough):.3f}; the antibody's binding rate was fitted so that the reference patient's is "
         "0.95, Herold 2019: 90-100% at >= 1 mg/kg q2w). This is the occupancy of the T cells in tissue fluid, "
         "where the model's pools live; blood T cells, which Herold's assay sampled, bind the plasma's antibody "
         f"within minutes, and their lowest occupancy over the same days is a median {np.median(blood_trough):.3f} "
         f"(below 90% in {np.mean(blood_trough < 0.9):.0%} of patients). Serum IL-7 rises while its consumers are blocked, "
         f"to a median {np.median(during / before):.0f} times its level before the first dose. After the last "
-        f"dose (day 70) {washout}; at day {result.times[-1]:g} serum IL-7 is {np.median(end / before):.2f} "
+        f"dose (day {dose_days[-1]:g}) {washout}; at day {result.times[-1]:g} serum IL-7 is {np.median(end / before):.2f} "
         f"times its level before (median; 95th percentile {np.percentile(end / before, 95):.2f} times). The "
         "rise of serum IL-7 under blockade is no check: its size was not read (Ellis 2019 saw IL-7 above "
         "baseline from day 2). The blockade's effect on T cells is checked twice (literature validation): "
