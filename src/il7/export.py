@@ -321,9 +321,13 @@ _SOLVER = {  # KiSAO terms: CVODE, as libroadrunner runs it for il7, and its tol
     "relative_tolerance": "KISAO:0000209",
     "absolute_tolerance": "KISAO:0000211",
 }
-_TOLERANCES = (1e-8, 1e-6)
-"""Relative and absolute (molecules) tolerances the archive asks for: tighter than il7's own
-relative 1e-6, so that another solver's error stays well inside il7's."""
+_TOLERANCES = (1e-8, 1e-12)
+"""Relative and absolute tolerances the archive asks for: tighter than il7's own relative 1e-6,
+so that another solver's error stays well inside il7's. The absolute one is 1e-12, not il7's
+1e-6 molecules per species: SED-ML gives one number, which libroadrunner (and Tellurium, which
+runs archives through it) scales by each species' start value, so 1e-6 would allow an error of
+about 1e-6 of the largest pools (sportes_2008's serum IL-7 then strays 6e-5 from a converged run,
+5e-7 at 1e-12); COPASI reads it unscaled, and 1e-12 is its default."""
 
 
 def write_omex(
