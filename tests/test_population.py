@@ -137,6 +137,7 @@ def test_a_range_takes_the_unit_once_or_on_each_end_and_must_lie_within_the_boun
     [
         ("agee", "cv 30%", r"not a parameter \(did you mean 'age'"),
         ("Kd_IL7Ra", "cv 30%", "computed by the model"),
+        ("per_uL_in_per_L", "cv 30%", "an exact constant"),
         ("age", "30", "write a log-normal spread 'cv 30%' or one range"),
         ("age", "20...70", "write a log-normal spread 'cv 30%' or one range"),
         ("age", "cv 0%", "a CV must be a number from 0.1% to 1000%"),

@@ -214,10 +214,13 @@ def test_dose_errors(tmp_path: Path, dose: str, message: str) -> None:
 
 
 def test_set_checks_ids_units_and_signs(tmp_path: Path) -> None:
-    text = GOOD.replace("set: {OCP_count: 1e6 cells}", "set: {T_fixd: 1, CL_IL7: 2 cells, Q_lymph: -1}")
+    text = GOOD.replace(
+        "set: {OCP_count: 1e6 cells}", "set: {T_fixd: 1, CL_IL7: 2 cells, Q_lymph: -1, per_uL_in_per_L: 1}"
+    )
     with pytest.raises(ScenarioError) as info:
         scenario.load(write(tmp_path, text))
     message = str(info.value)
+    assert "'per_uL_in_per_L' is an exact constant (SI prefixes (1 /L = 1e-6 /uL))" in message
     assert (
         "'T_fixd' is not a settable parameter or seedable cell population (did you mean 'T_fixed'?)"
         in message

@@ -201,6 +201,7 @@ def test_a_readout_at_the_noise_level_is_refused() -> None:
         ({"jobs": -1}, "jobs (--jobs) -1 must be a whole number >= 0"),
         ({"parameters": ["CL_IL8"]}, "'CL_IL8' is not a parameter (did you mean 'CL_IL7'"),
         ({"parameters": ["Kd_IL7Ra"]}, "'Kd_IL7Ra' is computed by the model"),
+        ({"parameters": ["N_avogadro"]}, "'N_avogadro' is an exact constant"),
         ({"parameters": [" , "]}, "name at least one parameter to vary"),
         ({"parameters": [1]}, "1 is not a parameter id; ids are strings"),
         ({"parameters": 5}, "5 is not a parameter id; give an id or a list of ids"),  # was a TypeError

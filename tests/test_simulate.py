@@ -105,6 +105,14 @@ def test_unknown_override_is_refused() -> None:
         il7.simulate("baseline", overrides={"T_fixd": 1})
     with pytest.raises(Il7Error, match="'koff_IL7Ra' is computed by the model"):
         il7.simulate("baseline", overrides={"koff_IL7Ra": 1})
+    # a unit's conversion is no property of the body: with it at 1, serum IL-7 read 1.4e23 pg/mL
+    for constant in ("N_avogadro", "per_uL_in_per_L", "one_cell"):
+        with pytest.raises(
+            Il7Error, match=rf"^override: '{constant}' is an exact constant .* set a model parameter instead"
+        ):
+            il7.simulate("baseline", overrides={constant: 1})
+    with pytest.raises(Il7Error, match="pSTAT5_ref is a fraction; give a value from 0 to 1"):
+        il7.simulate("baseline", overrides={"pSTAT5_ref": 1e6})  # ran before, naive CD4 240 -> 1.7 in a year
 
 
 def test_no_steady_state_names_the_species() -> None:

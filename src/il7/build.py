@@ -42,6 +42,19 @@ LAYERS = (
 
 MODEL_ID = "il7"
 STATUSES = ("measured", "derived", "fitted", "assumed")
+EXACT_CONSTANTS = frozenset(
+    {
+        "N_avogadro",
+        "pg_per_mL_in_g_per_L",
+        "ng_per_mL_in_g_per_L",
+        "per_uL_in_per_L",
+        "one_molecule",
+        "one_cell",
+    }
+)
+"""Rows of the table that convert units or count one entity: exact by definition, not a property
+of the body, so no option sets or varies them (Avogadro's number set to 1 would read serum IL-7
+in the wrong unit, not a different body)."""
 _TABLE_COLUMNS = ["id", "value", "unit", "lower", "upper", "status", "source", "note"]
 
 
@@ -82,6 +95,19 @@ class Parameter:
         if self.value is None:
             return None
         return units.to_model(self.value, self.unit, where=f"parameter '{self.id}'")
+
+    def unchangeable(self, verb: str) -> str | None:
+        """Why no option may ``verb`` (set, vary) this parameter, as the rest of a one-line error
+        after its name: the model computes it, or it is one of :data:`EXACT_CONSTANTS`; ``None``
+        for a parameter that may be changed."""
+        if self.value is None:
+            return f"is computed by the model ({self.source}); {verb} the parameters it is made of"
+        if self.id in EXACT_CONSTANTS:
+            return (
+                f"is an exact constant ({self.source}), which converts units or counts one entity "
+                f"and is no property of the body; {verb} a model parameter instead (il7 parameters lists them)"
+            )
+        return None
 
     def bound_at(self, value: float) -> str:
         """``lower`` or ``upper`` where ``value`` (in ``unit``) sits on that bound (to 1e-6

@@ -169,8 +169,8 @@ def spread(
     p = table.get(parameter)
     if p is None:
         raise Il7Error(f"{where}: {not_a_parameter(parameter, table)}")
-    if p.value is None:
-        raise Il7Error(f"{where}: computed by the model ({p.source}); vary the parameters it is made of")
+    if (why := p.unchangeable("vary")) is not None or p.value is None:
+        raise Il7Error(f"{where}: {why}")
     if parameter in scenario.set_after_start:
         raise Il7Error(
             f"{where}: scenario '{scenario.name}' sets it after its start, which would overwrite each "

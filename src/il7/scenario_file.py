@@ -114,7 +114,8 @@ class _Parser:
         self.steady_start = steady_start
         self.problems: list[str] = []
         self.notes: list[tuple[str, str]] = []  # (id, note): values outside their bounds, run but said
-        self.table = {p.id: p for p in build.parameters() if p.value is not None}
+        self.fixed = {p.id: why for p in build.parameters() if (why := p.unchangeable("set")) is not None}
+        self.table = {p.id: p for p in build.parameters() if p.id not in self.fixed}
         self.vocab = vocabulary()
         self.body_weight: float | None = None
         self.context_unknown = False  # reported once; per-kg values are not faulted for it too
@@ -249,6 +250,9 @@ class _Parser:
             readout = None if key in self.table else readout_not_parameter(str(key))
             if readout:
                 self.problem(f"{spot}: '{key}' is {readout}")
+                continue
+            if key in self.fixed:
+                self.problem(f"{spot}: '{key}' {self.fixed[key]}")
                 continue
             if key not in self.table:
                 genes = ", ".join(self.vocab["knockouts"])

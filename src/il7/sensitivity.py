@@ -363,10 +363,8 @@ def sensitivities(
     for pid in chosen:
         if pid not in table:
             raise Il7Error(f"{where}: '{pid}' is {not_a_parameter(pid, table)}")
-        if table[pid].value is None:
-            raise Il7Error(
-                f"{where}: '{pid}' is computed by the model ({table[pid].source}); vary the parameters it is made of"
-            )
+        if (why := table[pid].unchangeable("vary")) is not None:
+            raise Il7Error(f"{where}: '{pid}' {why}")
     user = overrides_given(overrides, f"{where}: overrides")
     check_progress(progress, where=where)
     resolved = scenario_overrides(scenario, user)

@@ -187,10 +187,8 @@ def resolve_overrides(
             raise Il7Error(f"{where} '{key}': {readout}")
         if p is None:
             raise Il7Error(f"{where} '{key}': {not_a_parameter(key, table)}")
-        if p.value is None:
-            raise Il7Error(
-                f"{where}: '{key}' is computed by the model ({p.source}); set the parameters it is made of"
-            )
+        if (why := p.unchangeable("set")) is not None:
+            raise Il7Error(f"{where}: '{key}' {why}")
         out[key] = parameter_value(p, raw, where=f"{where} {key}", body_weight_kg=body_weight_kg)
     return out
 
