@@ -1328,3 +1328,29 @@ def test_python_errors_name_the_python_way_beside_the_command() -> None:
         il7.load_scenario(3)  # type: ignore[arg-type]
     with pytest.raises(Il7Error, match=r"readout \['IL7_serum_total'\]: give one readout's name as text"):
         il7.sensitivities("baseline", ["IL7_serum_total"])  # type: ignore[arg-type]
+
+
+def test_the_area_under_a_readout_ends_before_a_dose_made_at_an_output_time() -> None:
+    # an IV bolus at the last output time: the output there is the level after the dose, 1e6 times
+    # the level before; the trapezoid ending there counted the dose's rise (AUC 1.1e5 pg/mL*h
+    # over two hours at 0.23 pg/mL), as it would between any two output times around a dose
+    s = il7.load_scenario(
+        {
+            "name": "dose_at_end",
+            "description": "An IV dose of IL-7 at the last output time",
+            "context": "human_body",
+            "time_unit": "h",
+            "periods": [
+                {"time": "-inf"},
+                {"time": 2, "dose": {"drug": "IL7", "amount": 10, "unit": "ug/kg", "route": "iv"}},
+            ],
+            "readouts": ["IL7_serum"],
+            "output": {"t_end": 2, "n": 3},
+        }
+    )
+    traj = il7.simulate(s)
+    serum = traj["IL7_serum"]
+    assert serum[-1] > 1e5 * serum[0]  # after the dose
+    assert traj.before_changes.shape == (1, 2) and traj.before_changes[0, 0] == 2.0
+    assert traj.before_changes[0, 1] == pytest.approx(serum[0], rel=1e-6)  # the steady level
+    assert traj.summary().loc["IL7_serum", "auc"] == pytest.approx(2.0 * serum[0], rel=1e-6)

@@ -224,7 +224,8 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     try:
         prepare(eng, scenario, resolved)
         seeded = _grown_before_the_start(eng, scenario)
-        data = integrate(eng, scenario)
+        before: list[np.ndarray] = []
+        data = integrate(eng, scenario, before=before)
     except SolveError as exc:
         own = scenario.file and Path(scenario.file).parent != builtin_dir()  # a user's file: say which
         where = f"scenario '{scenario.name}'" + (f" ({scenario.file})" if own else "")
@@ -236,6 +237,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         columns=scenario.readouts,
         units=tuple(readout_unit(r) for r in scenario.readouts),
         data=data,
+        before_changes=np.array(before).reshape(len(before), data.shape[1]),
         notes=scenario.notes(resolved)
         + scenario.dose_notes()
         + said
@@ -780,13 +782,19 @@ class Change:
 
 
 def integrate(
-    eng: Engine, scenario: Scenario, *, log: list[tuple[float, list[Change]]] | None = None
+    eng: Engine,
+    scenario: Scenario,
+    *,
+    log: list[tuple[float, list[Change]]] | None = None,
+    before: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """Run the scenario from the state :func:`prepare` left, applying its changes on the way.
 
-    Returns the readouts on the output grid (first column: time in the scenario's unit). With
-    ``log`` given, each change time (h from the start of integration) and the changes made then
-    are appended to it.
+    Returns the readouts on the output grid (first column: time in the scenario's unit), read
+    after any change made at an output time. With ``log`` given, each change time (h from the
+    start of integration) and the changes made then are appended to it; with ``before`` given,
+    the readouts just before each change made at an output time after the first (a row as in
+    the grid, its time in the scenario's unit).
     """
     hours = TIME_UNITS[scenario.time_unit]
     sample = np.asarray(scenario.times) * hours
@@ -802,6 +810,10 @@ def integrate(
             take = sample[(sample >= t) & (sample < t_change)]
             rows.append(_advance(eng, scenario, t, t_change, take))
             t = t_change
+            if before is not None and t_change in sample[1:]:  # the state as it stands, not integrated
+                row = _advance(eng, scenario, t, t, np.array([t]))
+                row[:, 0] = at
+                before.append(row[0])
         made = []
         for period in periods:
             made += _apply(eng, scenario, period, at=at)

@@ -82,7 +82,12 @@ class Trajectory:
     units
         Unit label of each readout (e.g. ``pg/mL``, ``molecules/cell``).
     data
-        Array of shape ``(n_times, 1 + len(columns))``; column 0 is time.
+        Array of shape ``(n_times, 1 + len(columns))``; column 0 is time. At an output time
+        where the run changed something (a dose, a setting), the readouts just after the change.
+    before_changes
+        The readouts just before each such change after the first output time, rows as in
+        ``data`` (shape ``(k, 1 + len(columns))``); :meth:`summary`'s area under the curve
+        ends each interval at a change on them.
     notes
         What in the run to distrust, one sentence each (a value set outside its bounds, a cell
         population that ends beyond what a body holds); empty for a run within them.
@@ -93,10 +98,12 @@ class Trajectory:
     columns: tuple[str, ...]
     units: tuple[str, ...]
     data: np.ndarray
+    before_changes: np.ndarray
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", read_only(self.data))  # frozen through
+        object.__setattr__(self, "before_changes", read_only(self.before_changes))
 
     def __repr__(self) -> str:
         """One line, not the whole array (a notebook cell printed thousands of numbers)."""
@@ -162,13 +169,17 @@ class Trajectory:
         (``max`` at ``t_max``: Cmax and Tmax for a concentration; ``t_min`` and ``t_max`` are NaN
         for a readout that changes by less than :data:`FLAT` of its size, which has neither), and
         its area under the curve over the output times (``auc``, trapezoids, in ``auc_unit``: the
-        readout's unit x the time unit). As exact as the output grid: ``il7 simulate --step``
-        makes it finer.
+        readout's unit x the time unit; an interval that ends at a dose or other change ends on
+        the level just before it, :attr:`before_changes`). As exact as the output grid:
+        ``il7 simulate --step`` makes it finer.
         """
         time = self.time
+        ends = np.searchsorted(time, self.before_changes[:, 0])  # the rows the changes were made at
         rows = []
-        for readout, unit in zip(self.columns, self.units, strict=True):
+        for j, (readout, unit) in enumerate(zip(self.columns, self.units, strict=True), start=1):
             y = self[readout]
+            end = y[1:].copy()  # each interval's last level
+            end[ends - 1] = self.before_changes[:, j]
             top, bottom = int(np.argmax(y)), int(np.argmin(y))
             flat = not y[top] - y[bottom] > FLAT * max(abs(y[top]), abs(y[bottom]))  # no peak, no dip
             rows.append(
@@ -181,7 +192,7 @@ class Trajectory:
                     "max": y[top],
                     "t_max": math.nan if flat else time[top],
                     "last": y[-1],
-                    "auc": float(np.sum((y[1:] + y[:-1]) / 2.0 * np.diff(time))),  # trapezoids
+                    "auc": float(np.sum((end + y[:-1]) / 2.0 * np.diff(time))),  # trapezoids
                     "auc_unit": f"{unit}*{self.time_unit}" if unit != "1" else self.time_unit,
                 }
             )
