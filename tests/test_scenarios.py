@@ -193,8 +193,8 @@ def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
             r"count: '100000000' must be a whole number from 1 to 10000",
         ),
         (
-            "{drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 1e1, count: 3}",
-            r"YAML reads '1e1' as text",
+            "{drug: IL7, amount: 10, unit: ug/kg, route: iv, every: '1e1', count: 3}",
+            r"'1e1' is in quotes, which make it text: remove them",
         ),
         (
             "{drug: IL7, amount: 1" + "0" * 400 + ", unit: ug/kg, route: iv}",
@@ -425,7 +425,11 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
         ("context: human_body", "context: [human_body]", r"context '\['human_body'\]' is unknown"),
         ("time_unit: day", "time_unit: {a: 1}", r"time_unit '\{'a': 1\}' is unknown"),
         ("description: a test scenario", "description: 5", r"field 'description': 5 is not a sentence"),
-        ("  - time: 0\n", "  - time: 1e1\n", r"periods\[1\].time: '1e1' is not a time \(YAML reads"),
+        (
+            "  - time: 0\n",
+            "  - time: '1.5e1'\n",
+            r"periods\[1\].time: '1.5e1' is not a time \('1.5e1' is in quotes",
+        ),
         ("  - time: 0\n", '  - time: "2"\n', r"periods\[1\].time: '2' is not a time \('2' is in quotes"),
         (
             "    set: {OCP_count: 1e6 cells}\n",
@@ -444,6 +448,22 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
             r"output: unknown field 'N' \(did you mean 'n'\?\); allowed: t_end and n, or times",
         ),
         ("output: {t_end: 10, n: 11}", "output: {t_end: 10, times: [0, 1]}", r"give either times or t_end"),
+        # a field left out or empty read as 'None' must be ..., or '... 'None' is not a number'
+        (
+            "output: {t_end: 10, n: 11}",
+            "output: {n: 11}",
+            r"output\.t_end: missing; it must be a finite time",
+        ),
+        (
+            "output: {t_end: 10, n: 11}",
+            "output: {t_end: 10, n: ~}",
+            r"output\.n: missing; it must be a whole number",
+        ),
+        (
+            "set: {OCP_count: 1e6 cells}",
+            "set: {OCP_count: }",
+            r"set\.OCP_count: no value given; write e\.g\.",
+        ),
         ("output: {t_end: 10, n: 11}", "output: {t_end: 10, n: 100000000}", r"from 2 to 100000"),
         ("readouts: [IL7_serum]", "readouts: [IL7_serum, IL7_serum]", r"IL7_serum listed more than once"),
         # a newcomer's slips: YAML's null was read as a readout named 'None'; output of another
@@ -547,6 +567,16 @@ def test_yaml_11_clock_and_octal_numbers_are_not_read_as_base_60_or_8(tmp_path: 
     octal = GOOD.replace("amount: 10,", "amount: 010,").replace("count: 3}", "count: 03}")
     octal = octal.replace("  - time: 0\n", "  - time: 00\n").replace("t_end: 10,", "t_end: 010,")
     loaded = scenario.load(write(tmp_path, octal))
+    assert [(d.time, d.amount) for p in loaded.periods for d in p.doses] == [(0, 10), (2, 10), (4, 10)]
+    assert loaded.times[-1] == 10
+
+
+def test_numbers_in_exponent_form_are_numbers_in_every_field(tmp_path: Path) -> None:
+    # YAML 1.1 reads 1e1 (no dot) and 1.0E1 (no exponent sign) as text: a dose's amount took it
+    # from text, an output's t_end refused it
+    text = GOOD.replace("amount: 10,", "amount: 1e1,").replace("every: 2,", "every: 2e0,")
+    text = text.replace("t_end: 10,", "t_end: 1.0E1,").replace("  - time: 0\n", "  - time: 0e0\n")
+    loaded = scenario.load(write(tmp_path, text))
     assert [(d.time, d.amount) for p in loaded.periods for d in p.doses] == [(0, 10), (2, 10), (4, 10)]
     assert loaded.times[-1] == 10
 

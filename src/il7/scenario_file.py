@@ -33,6 +33,7 @@ from il7.scenario import (
     vocabulary,
 )
 from il7.values import (
+    as_given,
     dose_amount_problem,
     dose_unit_problem,
     needs_body,
@@ -487,7 +488,7 @@ class _Parser:
             every = real_number(dose.get("every", 0.0))
             if count is None or count < 1 or count > MAX_DOSES:
                 self.problem(
-                    f"{spot}.count: '{dose.get('count')}' must be a whole number from 1 to {MAX_DOSES}{number_hint(dose.get('count'))}"
+                    f"{spot}.count: {as_given(dose.get('count'))} must be a whole number from 1 to {MAX_DOSES}{number_hint(dose.get('count'))}"
                 )
                 continue
             if "every" in dose and count == 1:
@@ -551,7 +552,7 @@ class _Parser:
             unit = unit or written
         if ok and (rate is None or rate < 0):  # (not ok: the rate's text was refused above)
             self.problem(
-                f"{where}.rate: '{raw.get('rate')}' must be a finite number >= 0{number_hint(raw.get('rate'))}"
+                f"{where}.rate: {as_given(raw.get('rate'))} must be a finite number >= 0{number_hint(raw.get('rate'))}"
             )
             ok = False
         if unit is None or unit not in units.RATE_UNITS:
@@ -566,7 +567,7 @@ class _Parser:
             ok = False
         if duration is None or duration <= 0:
             self.problem(
-                f"{where}.duration: '{raw.get('duration')}' must be a positive time in {time_unit} (a number without a "
+                f"{where}.duration: {as_given(raw.get('duration'))} must be a positive time in {time_unit} (a number without a "
                 f"unit){number_hint(raw.get('duration'))}"
             )
             ok = False
@@ -673,7 +674,7 @@ class _Parser:
         t_end, n = real_number(raw.get("t_end")), whole_number(raw.get("n", 101))
         if t_end is None:
             self.problem(
-                f"output.t_end: '{raw.get('t_end')}' must be a finite time{number_hint(raw.get('t_end'))}"
+                f"output.t_end: {as_given(raw.get('t_end'))} must be a finite time{number_hint(raw.get('t_end'))}"
             )
             return (0.0, 1.0)
         if t_end <= start:
@@ -681,7 +682,7 @@ class _Parser:
             return (0.0, 1.0)
         if n is None or not 2 <= n <= MAX_POINTS:
             self.problem(
-                f"output.n: '{raw.get('n')}' must be a whole number from 2 to {MAX_POINTS}{number_hint(raw.get('n'))}"
+                f"output.n: {as_given(raw.get('n'))} must be a whole number from 2 to {MAX_POINTS}{number_hint(raw.get('n'))}"
             )
             return (0.0, 1.0)
         problem = span_problem(first_time(periods, start), t_end, self.time_unit)

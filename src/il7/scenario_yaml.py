@@ -20,6 +20,9 @@ from il7.values import CLOCK_NUMBER, OTHER_BASE
 # whole numbers with a leading zero, which YAML 1.1 reads as octal (010 -> 8; 08 -> text)
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
 _DECIMAL_TAG = "tag:il7,2026:decimal"
+# a number in exponent form that YAML 1.1 reads as text (1e-6 without a dot, 1.5e5 without the
+# exponent's sign) and YAML 1.2 as a number
+_EXPONENT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$")
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -27,7 +30,9 @@ class _StrictLoader(yaml.SafeLoader):
     mapping is an error (the last value would win), a whole number with a leading zero is read in
     decimal (``010`` is 10, not octal 8), and a clock-like number (``1:30``, base 60, read as 90),
     one with '_' between digits (``1_0``, read as 10; text in YAML 1.2) or one in another base
-    (``0x10``, ``0b10``) stays text, which the parser refuses with the reason."""
+    (``0x10``, ``0b10``) stays text, which the parser refuses with the reason; a number in
+    exponent form that YAML 1.1 reads as text (``1e-6``, ``1.5e5``) is a number, as in YAML 1.2,
+    in every field alike (a dose's amount read it from text, an output's t_end refused it)."""
 
     _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
@@ -40,6 +45,8 @@ class _StrictLoader(yaml.SafeLoader):
                 return "tag:yaml.org,2002:str"
             if _LEADING_ZERO.match(value):
                 return _DECIMAL_TAG
+            if tag == "tag:yaml.org,2002:str" and _EXPONENT.match(value):
+                return "tag:yaml.org,2002:float"
         return tag
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

@@ -13,8 +13,6 @@ import numbers
 import re
 from typing import Any
 
-import yaml
-
 from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
 
@@ -48,6 +46,8 @@ def quantity(text: Any, *, where: str, example: str = "10 ug/kg") -> tuple[float
 
     ``example`` is a value of the right kind for the error message (``"5e8 cells"``).
     """
+    if text is None:  # 'age:' left empty, or '~'
+        raise Il7Error(f"{where}: no value given; write e.g. '{example}'")
     if isinstance(text, bool):
         raise Il7Error(f"{where}: {text!r} is not a number; write e.g. '{example}'")
     if isinstance(text, numbers.Real):
@@ -183,6 +183,12 @@ def whole_number(value: Any) -> int | None:
     return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else None
 
 
+def as_given(raw: Any) -> str:
+    """A field's value as written, to open an error's 'must be' clause: quoted, or saying that the
+    field is missing (absent, left empty, or ``~``), which Python would print as 'None'."""
+    return "missing; it" if raw is None else f"'{raw}'"
+
+
 def number_hint(raw: Any) -> str:
     """Advice for a value YAML read as text although it looks like a number (``1e1``)."""
     if isinstance(raw, str) and CLOCK_NUMBER.match(raw.strip()):
@@ -198,9 +204,7 @@ def number_hint(raw: Any) -> str:
             return ""
         if not math.isfinite(number):  # 'inf', 'nan': text to YAML, and not usable as numbers either
             return " (not a finite number)"
-        if isinstance(yaml.safe_load(raw), (int, float)):  # a number YAML reads unquoted: it was quoted
-            return f" ('{raw}' is in quotes, which make it text: remove them)"
-        return f" (YAML reads '{raw}' as text: write it with a decimal point and a signed exponent, e.g. 1.0e+1, or in full)"
+        return f" ('{raw}' is in quotes, which make it text: remove them)"  # unquoted, it is a number
     return ""
 
 
