@@ -1004,7 +1004,9 @@ def test_an_override_that_moves_no_readout_is_said() -> None:
     assert unmoved_overrides(well, {"kon_IL7": 2e7}) == ()
     assert unmoved_overrides(well, {"age": "30 years"}) == ()  # the table's own value: nothing to say
     # k_G1 drives G1 progress in culture, which the cell layer of the body does not read
-    (body,) = unmoved_overrides(il7.load_scenario("baseline"), {"k_G1": 0.03})
+    (body,) = unmoved_overrides(
+        "baseline", {"k_G1": 0.03}
+    )  # a name, as simulate takes (was an AttributeError)
     assert "human_body context" in body
     assert unmoved_overrides(il7.load_scenario("baseline"), {"age": 60}) == ()
     # a mouse's age is said once, by the note that gives the fix

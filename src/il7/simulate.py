@@ -486,7 +486,7 @@ which a change is solver noise (k_G1, which the body does not read, moved its re
 
 
 def unmoved_overrides(
-    scenario: Scenario, overrides: Mapping[str, Any] | None, *, run: Trajectory | None = None
+    scenario: Scenario | str, overrides: Mapping[str, Any] | None, *, run: Trajectory | None = None
 ) -> tuple[str, ...]:
     """One note on each override that moves none of ``scenario``'s readouts at any output time.
 
@@ -502,7 +502,8 @@ def unmoved_overrides(
     Parameters
     ----------
     scenario
-        The scenario as the caller runs it (its readouts are the ones judged).
+        The scenario as the caller runs it (its readouts are the ones judged): a
+        :class:`~il7.scenario.Scenario`, a built-in name, or a path to a YAML file.
     overrides
         As for :func:`simulate`.
     run
@@ -515,6 +516,7 @@ def unmoved_overrides(
         The notes; none where the run with all overrides fails (the run itself says why), and
         none for an override whose run without it fails.
     """
+    scenario = load(scenario)  # a Scenario comes back as it is
     if not overrides:
         return ()
     resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
