@@ -64,6 +64,27 @@ def simulate(
     which costs one more run per override (a loop or a fit would pay it at every call):
     ``from il7.simulate import unmoved_overrides`` and
     ``unmoved_overrides(scenario, overrides, run=traj)`` do, on request.
+
+    Parameters
+    ----------
+    scenario
+        What to run: a built-in name (``il7.list_scenarios()``), a YAML file's path, a mapping
+        with a scenario file's fields, or a :class:`Scenario`.
+    overrides
+        Parameter values for this run, ``{id: value}``: a bare number in the parameter table's
+        unit (``il7.parameter_table()``), or a string with its unit (``"60 years"``, ``"2 L/h"``).
+
+    Returns
+    -------
+    Trajectory
+        The readouts on the scenario's output times, each with its unit (``traj.to_pandas()``).
+
+    Raises
+    ------
+    Il7Error
+        A scenario or override that is wrong, in one line that says how to fix it.
+    SolveError
+        The model could not be solved; the message names the scenario, the time and a suggestion.
     """
     chosen = load_scenario(scenario)
     traj = _simulate(chosen, overrides=overrides)
@@ -93,6 +114,17 @@ def compare(
     added to the run and the measured times to its output times, so that each measurement meets
     the model at its own time (:mod:`il7.comparison`); rows that name one dose arm run the
     scenario at that dose. Nothing is fitted.
+
+    Parameters
+    ----------
+    scenario
+        As for :func:`simulate`.
+    data
+        The measurements: a .csv or .tsv file's path or a DataFrame with columns ``readout``,
+        ``time [UNIT]`` (the unit in the header, e.g. ``time [day]``), ``measurement`` (in the
+        readout's unit, ``il7.readout_table()``) and optionally ``sigma``, ``unit`` and ``dose``.
+    overrides
+        As for :func:`simulate`.
 
     Returns
     -------
@@ -124,6 +156,20 @@ def export_sbml(
     (a value outside its bounds, a dose far above the studied ones) is issued as an
     :class:`Il7Warning`, as :func:`simulate` issues it, and so are doses after the scenario's last
     output time, which the document leaves out.
+
+    Parameters
+    ----------
+    path
+        A file ending in ``.xml`` or ``.sbml`` to write, or ``None`` for the text only.
+    scenario
+        As for :func:`simulate`; ``None`` for the plain model at its table values.
+    overrides
+        As for :func:`simulate`; only with ``scenario``.
+
+    Returns
+    -------
+    str
+        The SBML document (time in hours, amounts in molecules and cells).
     """
     from il7.export import UNSEEN, model_sbml, scenario_sbml
     from il7.simulate import warn_notes
@@ -155,7 +201,23 @@ def export_omex(
     and the SED-ML that runs it on the scenario's output grid and names its readouts, so that
     COPASI or Tellurium reproduce il7's trajectory by opening the file (see :mod:`il7.export`). What
     the run says to distrust is issued as an :class:`Il7Warning`, as :func:`simulate` issues it, and
-    so are doses after the scenario's last output time, which the archive leaves out."""
+    so are doses after the scenario's last output time, which the archive leaves out.
+
+    Parameters
+    ----------
+    path
+        The archive to write, ending in ``.omex``.
+    scenario
+        As for :func:`simulate`; its output times must be evenly spaced (SED-ML's uniform time
+        course).
+    overrides
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    pathlib.Path
+        The archive written.
+    """
     from il7.export import write_omex
 
     _require_name(path, "path", "run.omex")
@@ -194,6 +256,25 @@ def export_petab(
     With ``scenario``, ``data`` (a .csv/.tsv file, or a pandas DataFrame, of readout, time [UNIT], measurement[, sigma][, dose], a dose column giving a condition per arm) and the ids to
     ``estimate``: that scenario with your measurements (:func:`il7.petab_export.write_scenario`). pyPESTO
     and COPASI run both (see :mod:`il7.petab_export`).
+
+    Parameters
+    ----------
+    folder
+        An empty or new folder to write the problem's tables into.
+    scenario
+        As for :func:`simulate`; ``None`` for the S3C problem.
+    data
+        The measurements, as for :func:`compare`; only with ``scenario``.
+    estimate
+        Parameter ids to estimate (each needs bounds in the parameter table); only with
+        ``scenario``.
+    overrides
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    pathlib.Path
+        The problem's ``problem.yaml``.
     """
     from il7 import petab_export
 
@@ -218,6 +299,15 @@ def validate(
     virtual transplant cohorts run in ``jobs`` worker processes (default: one per CPU, at most 4),
     which re-import your script: call this from its ``if __name__ == "__main__":`` block, or give
     ``jobs=1`` (slower; from piped standard input, which cannot be re-imported, it is the only way).
+
+    Parameters
+    ----------
+    targets
+        Target ids (a list, or one id); ``None`` for every target.
+    basis
+        ``"input"``, ``"fitted"`` or ``"prediction"`` to measure only those; ``None`` for all.
+    jobs
+        Worker processes for the virtual cohorts (0: one per CPU); ``None`` for the default.
 
     Returns
     -------
@@ -253,6 +343,11 @@ def _cohort_jobs(jobs: int | None, where: str) -> Iterator[None]:
 def check_claims(*, jobs: int | None = None) -> ClaimChecks:
     """Check each statement of the source article with the targets that read it, as ``il7
     claims`` does (about a minute; call it, and give ``jobs``, as :func:`validate` says).
+
+    Parameters
+    ----------
+    jobs
+        As for :func:`validate`.
 
     Returns
     -------

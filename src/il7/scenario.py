@@ -118,7 +118,30 @@ class Period:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A validated scenario. Frozen: simulating it never changes it."""
+    """A validated scenario. Frozen: simulating it never changes it (:meth:`with_dose`,
+    :meth:`with_output` and :meth:`with_times` return changed copies).
+
+    Attributes
+    ----------
+    name, description, file
+        Its name, what it represents, and the YAML file it was read from (``<mapping>`` for a mapping).
+    context
+        The body it runs in: ``human_body``, ``mouse_body`` or ``culture_well``.
+    time_unit
+        The unit of its times: ``min``, ``h``, ``day`` or ``week``.
+    periods
+        What happens when: each :class:`Period` sets parameters, knocks genes out, or doses, at
+        its time (``-inf``: the steady state the run starts from).
+    readouts
+        The readout ids it reports (``il7 readouts``).
+    times
+        Its output times, in ``time_unit``.
+    sources
+        The publications it follows.
+    context_set, body_weight_kg, value_notes
+        The context's own parameter values (model units), its body weight (kg; ``None`` in a
+        well), and the notes on values set outside their bounds.
+    """
 
     name: str
     description: str
@@ -595,7 +618,13 @@ def builtin_dir() -> Path:
 
 
 def builtin_names() -> list[str]:
-    """Names of the built-in scenarios, sorted."""
+    """Names of the built-in scenarios, sorted.
+
+    Returns
+    -------
+    list of str
+        Each a name that :func:`load` and ``il7 simulate`` take (``il7 scenarios`` describes them).
+    """
     return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
 
 

@@ -649,8 +649,15 @@ def values_in_run(scenario: Scenario, overrides: Mapping[str, float]) -> dict[st
 
 
 def readout_table() -> pd.DataFrame:
-    """What a scenario can read out: the observables, then the species, each with its unit and
-    meaning and ``kind`` (``observable`` or ``species``), indexed by id (as ``il7 readouts``)."""
+    """What a scenario can read out, as ``il7 readouts`` lists it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by readout id: the observables (readouts in the units people measure, e.g.
+        ``CD4_blood`` in cells/uL), then the species (molecules or cells), with columns ``unit``,
+        ``meaning`` and ``kind`` (``observable`` or ``species``).
+    """
     named, _ = build.descriptions()
     rows = [
         {"id": o.id, "unit": o.unit, "meaning": o.description, "kind": "observable"}

@@ -129,7 +129,8 @@ class Trajectory:
         return iter(self.columns)
 
     def __getitem__(self, readout: str) -> np.ndarray:
-        """Values of one readout over time."""
+        """Values of one readout over time: a bare array in the readout's unit (``units``), one
+        per output time (:attr:`time`); an :class:`Il7Error` for a readout the run lacks."""
         if not isinstance(readout, str):
             example = f"traj['{self.columns[0]}']" if self.columns else "a readout name"
             raise Il7Error(
