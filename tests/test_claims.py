@@ -69,7 +69,7 @@ def test_claims_cli_writes_strict_json_and_exits_1_while_one_fails(
     assert ("why the model misses" in text) == bool(missed)
     assert all(f"- {t}: " in text for t in missed) and "not yet explained" not in text
     # each claim's measured values reach the table (a bracketed list once vanished as rich markup)
-    assert text.count("(want") >= sum(len(r["checks"]) for r in rows) // 2
+    assert text.count("(want") == sum(len(r["checks"]) for r in rows)  # one "(want ...)" per check
 
 
 def test_a_ratio_criterion_reads_without_a_unit_of_one() -> None:

@@ -238,10 +238,10 @@ def test_the_body_settles_at_its_reference_pools(context: str) -> None:
 
 def test_the_mouse_stays_within_its_known_offset() -> None:
     """The mouse's known offset (MOUSE_OFFSET, an expected failure at 1e-3) does not grow: every
-    pool within 0.5% of its reference."""
+    pool within 0.25% of its reference, a little above the largest offset it states (0.20%)."""
     settled, reference = _settled_pools("mouse_body")
     for pool, size in settled.items():
-        assert size == pytest.approx(reference[pool], rel=5e-3), pool
+        assert size == pytest.approx(reference[pool], rel=2.5e-3), pool
 
 
 @pytest.mark.parametrize(

@@ -717,11 +717,12 @@ def test_a_spread_correlated_with_one_its_bounds_cut_is_said_as_drawn(
     )  # the logs are the scores up to scale
     assert drawn < 0.5 - 2 * 0.75 / math.sqrt(120) and pop.correlation_cut("gc_per_T", "CL_IL7")
     assert pop.redrawn[1:] == (0, 0) and not pop.cut_by_a_partner("gc_per_T")
-    assert pop.cut_by_a_partner("CL_IL7") and pop.drawn_median("CL_IL7") > 1.05 * 0.281
+    (cl_il7,) = (p.value for p in parameters() if p.id == "CL_IL7")  # L/h, the spread's centre
+    assert pop.cut_by_a_partner("CL_IL7") and pop.drawn_median("CL_IL7") > 1.05 * cl_il7
     assert pop.cut_by_a_partner("age") and pop.drawn_median("age") > 47.5
     assert f"correlated r = 0.5 (as drawn {drawn:.2f})" in pop.header()
     assert (
-        "CL_IL7 log-normal CV 30% around 0.281 L/h, redrawn outside 0.05-3 L/h (drawn again with the correlated"
+        f"CL_IL7 log-normal CV 30% around {cl_il7:g} L/h, redrawn outside 0.05-3 L/h (drawn again with the correlated"
         in pop.header()
     )
     with pytest.raises(
