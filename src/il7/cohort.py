@@ -204,7 +204,7 @@ class CohortResult:
         box.boxplot(groups, tick_labels=["d7 aGVHD", "d7 none", "d14 aGVHD", "d14 none"])
         box.set_ylabel("total serum IL-7 (pg/mL)")
         roc.plot(fpr, tpr, "-", label=f"day +14 IL-7, AUC {self.auc():.2f}")
-        roc.plot([0, 1], [0, 1], ":", color="grey")
+        roc.plot([0, 1], [0, 1], ":", color="grey", label="chance")
         roc.set_xlabel("1 - specificity")
         roc.set_ylabel("sensitivity")
         roc.legend(loc="lower right")

@@ -278,6 +278,8 @@ class Trajectory:
             self.plot(ax=ax, readouts=chosen, label="")  # the scenario's name is the figure's title
             fit_y_axis(ax, np.concatenate([self[c] for c in chosen]))
             legend_below(ax)
+            if len(chosen) == 1:  # what the panel reads, above it as well as in the legend below
+                ax.set_title(chosen[0], fontsize=9)
         fig.suptitle(self.scenario)
         return fig
 

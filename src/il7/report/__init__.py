@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from il7 import scenario as scenarios
@@ -181,9 +182,18 @@ def _figure(trajectory: Trajectory) -> str:
     """A scenario's figure (:meth:`Trajectory.figure`), its caption saying what each panel plots."""
     unit = dict(zip(trajectory.columns, trajectory.units, strict=True))
     panels = "; ".join(f"{', '.join(readouts)} ({unit[readouts[0]]})" for readouts in trajectory.panels())
+    hidden = [  # lines of one panel that lie on each other: the reader would miss one
+        f"{a} and {b}"
+        for readouts in trajectory.panels()
+        for i, a in enumerate(readouts)
+        for b in readouts[i + 1 :]
+        if np.allclose(trajectory[a], trajectory[b], rtol=0.01, atol=0.0)
+    ]
     caption = (
-        f"{trajectory.scenario}: its readouts against time ({trajectory.time_unit}), a panel per unit, "
-        f"readouts of one unit but very different sizes apart: {panels}. Data: scenario_{trajectory.scenario}.csv."
+        f"{trajectory.scenario}: its readouts against time ({trajectory.time_unit}), a panel per unit; "
+        f"readouts that share a unit but differ greatly in size have panels of their own: {panels}. "
+        + (f"Lines that lie on each other (within 1% throughout): {'; '.join(hidden)}. " if hidden else "")
+        + f"Data: scenario_{trajectory.scenario}.csv."
     )
     return embed(trajectory.figure(), trajectory.scenario, caption)
 

@@ -170,7 +170,10 @@ def _knockout_figure(out: Path) -> str:
         "only the mature B cells that renew themselves without the marrow (marginal-zone and B-1 cells, a tenth "
         "of the wild type's, Carvalho 2001). Above each knockout's bar: its count as a fraction of the wild "
         f"type's (von Freeden-Jeffry 1995, as il7 validate checks it: thymus down {thymus.expected}-fold, "
-        f"peripheral T down {t_cells.expected}-fold). Data: mouse_knockouts.csv.",
+        f"peripheral T down {t_cells.expected}-fold). The two knockouts' bars are the same: in il7 "
+        "IL-7Ralpha has no ligand but IL-7 (TSLP, which also signals through it, is not modelled), so "
+        "losing either loses the same signal; Peschon 1994 found the receptor's knockout at least as "
+        "severe. Data: mouse_knockouts.csv.",
     )
 
 
@@ -205,13 +208,20 @@ def _myeloid_figure(out: Path) -> str:
     a.set(xlabel="hours", ylabel="IL-6 (pg/mL)", title="Monocyte IL-6 (Alderson 1991 setting)")
     a.legend(fontsize="small")
     labels = [f"{d:g} ng/mL\n{'with' if t else 'without'} T" for (d, t) in oc]
-    b.bar(range(len(oc)), list(oc.values()), color=["#c33" if t else "#36c" for (_, t) in oc])
+    for t, colour in ((True, "#c33"), (False, "#36c")):  # one legend entry each: with and without T
+        mine = [i for i, (_, with_t) in enumerate(oc) if with_t == t]
+        b.bar(
+            mine,
+            [list(oc.values())[i] for i in mine],
+            color=colour,
+            label=f"{'with' if t else 'without'} T cells, against day 0",
+        )
     against = range(len(oc), len(oc) + len(vehicle))
     b.bar(
         against, list(vehicle.values()), color="#9bd", hatch="//", label="without T, against a vehicle well"
     )
     b.plot(against, [lee[d] for d in vehicle], "D", color="k", ms=5, label="Lee 2003, against vehicle")
-    b.axhline(1.0, color="k", lw=0.8)
+    b.axhline(1.0, color="k", lw=0.8)  # no change (the caption says against what)
     b.set_xticks(
         [*range(len(oc)), *against], [*labels, *(f"{d:g} ng/mL\nvs vehicle" for d in vehicle)], fontsize=7
     )
@@ -228,7 +238,7 @@ def _myeloid_figure(out: Path) -> str:
         f"(monocyte_il6_undetected_at_1ng, {'a pass' if targets()['monocyte_il6_undetected_at_1ng'].passes(at_1) else 'a miss'}). Right: osteoclasts after 7 days of IL-7 relative to "
         "the same well at day 0 (1e5 precursors; with T cells, 1e6 of them, 10 per precursor, an "
         "assumed ratio on which the sign turns: with 3 or fewer per precursor 10 ng/mL IL-7 lowers them); "
-        "hatched, without T cells against a well given no IL-7, Lee 2003's comparison: "
+        "the line at 1: no change; hatched, without T cells against a well given no IL-7, Lee 2003's comparison: "
         f"{vehicle[1.0]:.2g} at 1 ng/mL (Lee's 0.43, from which K_OC_inhibit was set) and {vehicle[10.0]:.2g} at "
         "10 ng/mL (Lee's 0.14, held out: osteoclast_inhibition_10ng). Data: monocyte_il6.csv, osteoclasts.csv.",
     )

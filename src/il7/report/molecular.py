@@ -169,11 +169,22 @@ def _graded_figure(out: Path) -> str:
     )
     legend_below(left)  # inside, any corner covered a curve
     right.axvspan(0.5, 1.0, color="0.85", label="Bcl-2 needs 0.5-1 ng/mL (JLB 2014, PMID 24072878)")
-    for density in DENSITIES:
+    greys = plt.get_cmap("Greys")(np.linspace(0.35, 0.9, len(DENSITIES)))
+    bcl2_colour = left.get_lines()[1].get_color()  # the left panel's Bcl-2 curve
+    for density, grey in zip(DENSITIES, greys, strict=True):
+        own = density == experiments.CULTURE_CELLS_PER_ML  # the left panel's density, in its colour
         right.semilogx(
-            doses, by_density[f"Bcl2_48h_at_{density:g}_cells_per_mL"], label=f"{density:.0e} cells/mL"
+            doses,
+            by_density[f"Bcl2_48h_at_{density:g}_cells_per_mL"],
+            color=bcl2_colour if own else grey,
+            label=f"{density:.0e} cells/mL" + (" (as left)" if own else ""),
         )
-    right.set(xlabel="IL-7 (ng/mL), one dose", title="Bcl-2 at 48 h: set by consumption")
+    right.set(
+        xlabel="IL-7 (ng/mL), one dose",
+        ylabel="Bcl-2 at 48 h (index, 1 = full)",
+        title="Bcl-2 at 48 h: set by consumption",
+    )
+    right.yaxis.set_tick_params(labelleft=True)
     legend_below(right)
     shifts = ", ".join(f"{ec50[d]:.2g} at {d:.0e}" for d in DENSITIES)
     said = {

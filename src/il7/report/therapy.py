@@ -208,7 +208,9 @@ def _antibody_population_figure(out: Path) -> str:
     for occupancy_axes, where in ((fig.axes[0], "T cells in tissue fluid"), (fig.axes[2], "blood T cells")):
         occupancy_axes.axhline(0.9, color="grey", lw=0.8, ls=":", label="90% (Herold 2019: 90-100%)")
         occupancy_axes.set_title(where, fontsize=9)
+        occupancy_axes.set_ylabel("IL-7Ralpha occupied by the antibody (fraction)")
     fig.axes[1].set_title("total serum IL-7", fontsize=9)
+    fig.axes[1].set_ylabel("total serum IL-7 (pg/mL)")
     for ax in fig.axes:  # the doses, as ticks along the top of each panel
         ax.plot(
             dose_days,
@@ -220,7 +222,7 @@ def _antibody_population_figure(out: Path) -> str:
             clip_on=False,
             label="a dose",
         )
-    fig.axes[0].legend(fontsize="x-small", loc="lower center")
+    fig.axes[0].legend(fontsize="x-small", loc="center left")  # below the doses' plateau, left of the washout
     memory = measured("anti_cd127_memory_cd4_falls")
     single = measured("anti_cd127_single_iv_leaves_t_cells")
 
@@ -328,9 +330,10 @@ def _cohort_figure(out: Path) -> str:
         "transplant cohort",
         f"Total serum IL-7 (pg/mL) at day +7 and +14 by acute GVHD status, and the ROC of day +14 IL-7. aGVHD is read where "
         f"a patient's alloreactive donor T cells peak in the top {AGVHD_INCIDENCE:.0%} of the cohort (the "
-        "incidence after reduced-intensity sibling transplants). Medians with vs without aGVHD; P of the "
-        "two-sided Mann-Whitney test (the validation's cohort checks test one side, higher IL-7 with "
-        "aGVHD, as Dean's finding reads). Data: transplant_cohort.csv.",
+        "incidence after reduced-intensity sibling transplants); dotted in the ROC: chance. The table "
+        "below gives the medians with vs without aGVHD and the P of the two-sided Mann-Whitney test (the "
+        "validation's cohort checks test one side, higher IL-7 with aGVHD, as Dean's finding reads). "
+        "Data: transplant_cohort.csv.",
     )
     return (
         "<h3>In-silico biomarker study: IL-7 and acute GVHD</h3>"
