@@ -294,3 +294,17 @@ def test_a_readout_without_its_row_is_named_as_a_readout(monkeypatch: pytest.Mon
         match=r"readouts of observables.ant without a row in model/observables.tsv .*: IL7_serum$",
     ):
         build.sbml.__wrapped__()
+
+
+def test_per_cell_levels_read_in_cell_equivalents() -> None:
+    """IL7RA mRNA, Bcl-2, CIS/SOCS and G1 progress are levels per cell summed over the cells (1 per
+    cell at a reference level), which the readout table called molecules."""
+    from il7.simulate import readout_unit
+
+    named, _ = build.descriptions()
+    for species in build.CELL_LEVELS:
+        assert "1 per cell" in named[species], species  # as the Antimony declares it
+        assert readout_unit(species) == "cell-equivalents"
+    assert readout_unit("cycling_T") == "cells" and readout_unit("IL7_plasma") == "molecules"
+    # no other species is declared as such a level
+    assert {s for s, text in named.items() if "1 per cell" in text} == set(build.CELL_LEVELS)

@@ -237,6 +237,12 @@ def mouse_orthologues() -> dict[str, str]:
     return {row["human"]: row["mouse"] for row in csv.DictReader(lines, delimiter="\t")}
 
 
+CELL_LEVELS = frozenset({"IL7RA_mRNA_T", "SOCS_T", "Bcl2_T", "G1_T"})
+"""Species that sum a per-cell level over the T cells, 1 per cell at a reference level (receptor.ant:
+IL7RA mRNA unstimulated; signalling.ant: CIS/SOCS at full pSTAT5, Bcl-2 fully induced, G1 progress
+at commitment): counted in cell equivalents, not molecules."""
+
+
 @functools.cache
 def cell_species() -> frozenset[str]:
     """Species that are cells (a Cell Ontology term as what they are), not molecules.

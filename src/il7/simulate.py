@@ -671,10 +671,13 @@ def readout_table() -> pd.DataFrame:
 
 
 def readout_unit(readout: str) -> str:
-    """Unit label of a readout: the observable's display unit, or cells or molecules for a species."""
+    """Unit label of a readout: the observable's display unit, or cells, cell-equivalents (a
+    per-cell level summed over cells, :data:`il7.build.CELL_LEVELS`) or molecules for a species."""
     for o in build.observables():
         if o.id == readout:
             return o.unit
+    if readout in build.CELL_LEVELS:
+        return "cell-equivalents"
     return "cells" if readout in build.cell_species() else "molecules"
 
 

@@ -91,6 +91,9 @@ _LABELS = (
     UnitLabel("molecules/cell", "dimensionless", 1.0, "molecules per cell (item/item)"),
     UnitLabel("cells", "item", 1.0, "number of cells"),
     UnitLabel("molecules", "item", 1.0, "number of molecules"),
+    UnitLabel(
+        "cell-equivalents", "item", 1.0, "a per-cell level summed over cells: 1 per cell at its full level"
+    ),
     UnitLabel("L", "litre", 1.0, "litre"),
     UnitLabel("mL", "litre", 1e-3, "millilitre"),
     UnitLabel("uL", "litre", 1e-6, "microlitre"),

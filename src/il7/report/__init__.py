@@ -29,7 +29,7 @@ from il7.report.figures import embed, table
 from il7.report.molecular import molecular_section
 from il7.report.therapy import therapy_section
 from il7.simulate import parameter_table, readout_table, simulate
-from il7.trajectory import Trajectory
+from il7.trajectory import LOG_DECADES, Trajectory, log_scaled
 
 ProgressHook = Callable[[str], None]
 
@@ -189,10 +189,24 @@ def _figure(trajectory: Trajectory) -> str:
         for b in readouts[i + 1 :]
         if np.allclose(trajectory[a], trajectory[b], rtol=0.01, atol=0.0)
     ]
+    clipped = []  # readouts that fall below a log axis's depth: the figure cannot show them there
+    for readouts in trajectory.panels():
+        values = np.concatenate([trajectory[r] for r in readouts])
+        values = values[np.isfinite(values)]
+        if log_scaled(values):
+            floor = values.max() * 10.0**-LOG_DECADES
+            clipped += [r for r in readouts if np.nanmin(trajectory[r]) < floor]
     caption = (
         f"{trajectory.scenario}: its readouts against time ({trajectory.time_unit}), a panel per unit; "
         f"readouts that share a unit but differ greatly in size have panels of their own: {panels}. "
         + (f"Lines that lie on each other (within 1% throughout): {'; '.join(hidden)}. " if hidden else "")
+        + (
+            f"A log axis shows {LOG_DECADES} decades below its panel's highest value; "
+            f"{', '.join(clipped)} {'falls' if len(clipped) == 1 else 'fall'} below that, where the CSV "
+            "still has them. "
+            if clipped
+            else ""
+        )
         + f"Data: scenario_{trajectory.scenario}.csv."
     )
     return embed(trajectory.figure(), trajectory.scenario, caption)
