@@ -271,8 +271,8 @@ def _graft_figure(out: Path) -> str:
         ("memory_CD4_blood", "memory CD4"),
         ("CD8_blood", "CD8"),
     )
-    fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.0), layout="constrained")
-    for ax, (readout, title) in zip(axes, panels, strict=True):
+    fig, axes = plt.subplots(1, 4, figsize=(12.4, 3.0), layout="constrained")
+    for ax, (readout, title) in zip(axes, panels, strict=False):
         ax.axvspan(30, 365, color="0.93", lw=0, label="days 30-365 (Storek 2001)")  # the window it summarises
         ax.plot(blood["time"], blood[readout], label="blood graft")
         ax.plot(marrow["time"], marrow[readout], ls="--", label="marrow graft")
@@ -281,6 +281,21 @@ def _graft_figure(out: Path) -> str:
     axes[0].set_ylabel("cells/uL blood")
     cd8_normal = targets()["transplant_cd8_normal_by_month_3"].value  # low end of the adult range
     axes[2].axhline(cd8_normal, color="grey", lw=0.8, ls=":", label=f"adult range from {cd8_normal:g}/uL")
+    ratio = axes[3]  # the comparison Storek made: blood graft over marrow graft, by subset
+    window = (blood["time"] >= 1) & (blood["time"] <= 365)
+    for (readout, title), colour in (((panels[0]), "C2"), ((panels[1]), "C3")):
+        ratio.plot(
+            blood["time"][window], (blood[readout] / marrow[readout])[window], color=colour, label=title
+        )
+        storek = targets()[f"transplant_{readout.removesuffix('_blood').lower()}_over_marrow_graft"].value
+        ratio.hlines(storek, 30, 365, color=colour, ls=":", lw=1.2)  # Storek's fold over days 30-365
+    ratio.set_yscale("log")
+    ratio.set_yticks([1, 2, 3, 4, 5], ["1", "2", "3", "4", "5"])
+    ratio.minorticks_off()
+    ratio.set_xlabel("day after transplant")
+    ratio.set_ylabel("ratio")
+    ratio.set_title("blood graft / marrow graft", fontsize=10)
+    ratio.legend(fontsize=7, title="dotted: Storek 2001", title_fontsize=7)
     # one legend for the three panels, under them: inside the first it hid the marrow graft's
     # naive CD4 around day +100, the time the caption compares
     handles, labels = axes[2].get_legend_handles_labels()
@@ -292,7 +307,8 @@ def _graft_figure(out: Path) -> str:
         f"dose kept). The blood graft gives {blood_over_marrow_graft('naive_CD4_blood', 100):.1f} times the naive CD4 and "
         f"{blood_over_marrow_graft('memory_CD4_blood', 100):.2f} times the memory CD4 of the marrow graft at day +100, and "
         f"{blood_over_marrow_graft('naive_CD4_blood', 365):.1f} and {blood_over_marrow_graft('memory_CD4_blood', 365):.2f} times at day +365; "
-        "Storek found about 4 and 2 times over days 30-365 (grey). CD8 reach "
+        "Storek found about 4 and 2 times over days 30-365 (grey; right, the model's ratios beside "
+        "Storek's, dotted). CD8 reach "
         f"{cd8_after_blood_graft(90.0):.0f} cells/uL by day +90 after the blood graft, against the adult range "
         f"from {cd8_normal:g} (dotted) where Petersen 2003 saw them normal by month 3. The memory CD4 and "
         "CD8 checks are held out (il7 validate: transplant_memory_cd4_over_marrow_graft, "
