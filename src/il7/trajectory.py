@@ -269,8 +269,14 @@ class Trajectory:
         panels = self.panels()
         columns = min(len(panels), PANELS_PER_ROW)
         rows = math.ceil(len(panels) / columns)
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
+
         fig, axes = plt.subplots(
-            rows, columns, figsize=(4.2 * columns, 3.2 * rows), layout="constrained", squeeze=False
+            rows,
+            columns,
+            figsize=(4.2 * columns, 3.2 * rows),
+            layout=ConstrainedLayoutEngine(wspace=0.06),  # a y label clear of the panel before it
+            squeeze=False,
         )
         for ax in axes.flat[len(panels) :]:  # the last row's empty places
             fig.delaxes(ax)
