@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -14,6 +15,8 @@ from il7.claims.validate import cd127_course, cd127_maximal_loss_time, faces, go
 from il7.errors import Il7Error
 from il7.petab_export import write_s3c
 from il7.report.figures import embed, table
+from il7.scenario import load
+from il7.simulate import readout_unit, simulate
 from il7.trajectory import legend_below
 
 
@@ -222,6 +225,26 @@ def _faces_table(out: Path) -> str:
         ),
     )
     frame.to_csv(out / "soluble_receptor.csv")
-    return "<h3>Soluble IL-7Ralpha: both faces</h3><p>Data: soluble_receptor.csv.</p>" + table(
-        frame, digits=3
+    levels = pd.DataFrame(  # the steady states of the three soluble-receptor bodies, side by side
+        {
+            name: {readout: float(run[readout][0]) for readout in SIL7R_READOUTS}
+            for name, run in (
+                (name, simulate(dataclasses.replace(load(name), readouts=SIL7R_READOUTS)))
+                for name in ("sil7r_low", "baseline", "sil7r_high")
+            )
+        }
     )
+    levels.index = pd.Index([f"{r} ({readout_unit(r)})" for r in SIL7R_READOUTS], name="steady state")
+    levels.to_csv(out / "soluble_receptor_levels.csv")
+    return (
+        "<h3>Soluble IL-7Ralpha: both faces</h3><p>Data: soluble_receptor.csv.</p>"
+        + table(frame, digits=3)
+        + "<p>The steady states of the scenarios sil7r_low, baseline and sil7r_high, which set the "
+        "soluble receptor's production low and high (their figures are under Scenarios): more sIL-7R "
+        "holds more IL-7 in serum, while free IL-7, the T cells' signal and their counts barely "
+        "move. Data: soluble_receptor_levels.csv.</p>" + table(levels, digits=3)
+    )
+
+
+SIL7R_READOUTS = ("sIL7R_serum", "IL7_serum_total", "IL7_serum", "pSTAT5_frac", "CD4_blood")
+"""What the soluble-receptor table compares (each a readout of the three scenarios)."""
