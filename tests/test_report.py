@@ -96,6 +96,7 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
         "graded_outputs",
         "graded_outputs_by_density",
         "soluble_receptor",
+        "soluble_receptor_levels",
         "body_baseline",
         "il7_sink",
         "serum_il7_sensitivity",
