@@ -297,14 +297,24 @@ def test_a_readout_without_its_row_is_named_as_a_readout(monkeypatch: pytest.Mon
 
 
 def test_per_cell_levels_read_in_cell_equivalents() -> None:
-    """IL7RA mRNA, Bcl-2, CIS/SOCS and G1 progress are levels per cell summed over the cells (1 per
-    cell at a reference level), which the readout table called molecules."""
+    """The phosphorylated fractions, IL7RA mRNA, CIS/SOCS, Bcl-2 and G1 progress are levels per cell
+    summed over the cells (1 per cell at a reference level), which the readout table called
+    molecules."""
     from il7.simulate import readout_unit
 
-    named, _ = build.descriptions()
-    for species in build.CELL_LEVELS:
-        assert "1 per cell" in named[species], species  # as the Antimony declares it
-        assert readout_unit(species) == "cell-equivalents"
+    levels = build.cell_levels()
+    expected = {"pSTAT5_T", "pSTAT6_T", "pAkt_T", "pERK_T", "IL7RA_mRNA_T", "SOCS_T", "Bcl2_T", "G1_T"}
+    assert levels == expected
+    assert {readout_unit(s) for s in levels} == {"cell-equivalents"}
     assert readout_unit("cycling_T") == "cells" and readout_unit("IL7_plasma") == "molecules"
-    # no other species is declared as such a level
-    assert {s for s, text in named.items() if "1 per cell" in text} == set(build.CELL_LEVELS)
+    # every species whose comment counts it '1 per cell' is one of them
+    named, _ = build.descriptions()
+    assert {s for s, text in named.items() if "1 per cell" in text} <= levels
+
+
+def test_the_exact_constants_are_rows_of_the_table_that_nothing_may_change() -> None:
+    table = {p.id: p for p in build.parameters()}
+    assert build.EXACT_CONSTANTS <= set(table)  # a renamed id would no longer be guarded
+    for pid in build.EXACT_CONSTANTS:
+        assert table[pid].status == "derived" and table[pid].lower is None and table[pid].upper is None
+        assert "exact constant" in (table[pid].unchangeable("set") or "")

@@ -469,3 +469,21 @@ def test_rows_without_their_arm_or_with_a_bad_dose_are_refused_where(tmp_path: P
     data.write_text("readout,time [day],measurement,dose\nCD4_blood,28,1800,-3 ug/kg\n")
     with pytest.raises(Il7Error, match=r"arms.csv:2: dose '-3 ug/kg': the amount is negative"):
         export_petab(tmp_path / "p", scenario="sportes_2008", data=data, estimate="ka_rIL7_sc")
+
+
+@pytest.mark.parametrize(
+    ("pid", "why"),
+    [
+        ("koff_IL7Ra", r"it is computed by the model \(.*\); estimate the parameters it is made of$"),
+        (
+            "N_avogadro",
+            r"it is an exact constant .*; estimate a model parameter instead",
+        ),  # said 'add bounds'
+    ],
+)
+def test_a_computed_or_exact_value_cannot_be_estimated(tmp_path: Path, pid: str, why: str) -> None:
+    import pandas as pd
+
+    data = pd.DataFrame({"readout": ["CD4_blood"], "time [day]": [28.0], "measurement": [1200.0]})
+    with pytest.raises(Il7Error, match=rf"^cannot estimate '{pid}': {why}"):
+        export_petab(tmp_path / "p", scenario="sportes_2008", data=data, estimate=[pid])

@@ -576,9 +576,14 @@ def test_numbers_in_exponent_form_are_numbers_in_every_field(tmp_path: Path) -> 
     # from text, an output's t_end refused it
     text = GOOD.replace("amount: 10,", "amount: 1e1,").replace("every: 2,", "every: 2e0,")
     text = text.replace("t_end: 10,", "t_end: 1.0E1,").replace("  - time: 0\n", "  - time: 0e0\n")
-    loaded = scenario.load(write(tmp_path, text))
+    loaded = scenario.load(write(tmp_path, text.replace("name: good", "name: 1e5")))
     assert [(d.time, d.amount) for p in loaded.periods for d in p.doses] == [(0, 10), (2, 10), (4, 10)]
-    assert loaded.times[-1] == 10
+    assert loaded.times[-1] == 10 and loaded.name == "1e5"  # a name keeps the text written (was 100000.0)
+    # a count is a whole number: one in exponent form is told the number to write
+    with pytest.raises(
+        ScenarioError, match=r"count: '3e0' must be a whole number .*without a decimal point or exponent: 3\)"
+    ):
+        scenario.load(write(tmp_path, text.replace("count: 3}", "count: 3e0}")))
 
 
 def test_digits_grouped_with_underscores_are_refused_not_read_as_yaml_11_does(tmp_path: Path) -> None:

@@ -1420,3 +1420,56 @@ def test_a_subcutaneous_dose_is_absorbed_over_hours() -> None:
     assert int(np.argmax(iv["IL7_serum_total"])) == 0
     # half an hour after the dose the SC level is a small part of the IV level
     assert sc["IL7_serum_total"][1] < 0.05 * iv["IL7_serum_total"][1]
+
+
+def test_a_dose_between_grid_times_one_rounding_apart_ends_the_right_interval() -> None:
+    # 0.68 day is 16.32 h, and the grid's third time (1.7 / 5 x 2) is 0.6799999999999999 day: both
+    # are the same hour, so the run doses there; the state before the dose was dated 0.68 and
+    # found one row late, so the trapezoid into the dose kept its rise (AUC 87,434 for 57,231)
+    s = il7.load_scenario(
+        {
+            "name": "between",
+            "description": "An IV dose at a time the grid holds only to a rounding",
+            "context": "human_body",
+            "time_unit": "day",
+            "periods": [
+                {"time": "-inf"},
+                {"time": 0.68, "dose": {"drug": "IL7", "amount": 10, "unit": "ug/kg", "route": "iv"}},
+            ],
+            "readouts": ["IL7_serum"],
+            "output": {"t_end": 1.7, "n": 6},
+        }
+    )
+    traj = il7.simulate(s)
+    serum, time = traj["IL7_serum"], traj.time
+    assert traj.before_changes[0, 0] == time[2]  # dated as the output it stands before
+    ends = serum[1:].copy()
+    ends[1] = traj.before_changes[0, 1]  # the interval into the dose ends before it
+    assert ends[1] == pytest.approx(serum[0], rel=1e-6) and serum[2] > 1e5 * serum[0]
+    area = float(np.sum((ends + serum[:-1]) / 2 * np.diff(time)))
+    assert traj.summary().loc["IL7_serum", "auc"] == pytest.approx(area, rel=1e-12)
+    with pytest.raises(Il7Error, match="before_changes must hold rows like data's"):
+        il7.Trajectory("x", "day", ("IL7_serum",), ("pg/mL",), traj.data, before_changes=traj.data[:1])
+
+
+def test_an_output_a_rounding_away_from_a_dose_is_read_at_the_dose() -> None:
+    # --step 0.1 put an output at 0.30000000000000004 beside a dose at 0.3: the solver failed
+    # (CV_TOO_CLOSE) on a step of 1e-16 days, and the grid showed the rounding
+    dosed = {
+        "name": "at 0.3",
+        "description": "An IV dose at day 0.3",
+        "context": "human_body",
+        "time_unit": "day",
+        "periods": [
+            {"time": "-inf"},
+            {"time": 0.3, "dose": {"drug": "IL7", "amount": 10, "unit": "ug/kg", "route": "iv"}},
+        ],
+        "readouts": ["IL7_serum"],
+    }
+    grid = il7.load_scenario(dosed | {"output": {"t_end": 1, "n": 3}}).with_output(step=0.1)
+    assert grid.times[3] == 0.3  # 0.1 x 3 put on the dose's time
+    stepped = il7.simulate(grid)
+    given = il7.simulate(il7.load_scenario(dosed | {"output": {"times": [0, 0.1, 0.2, 0.1 * 3, 0.4]}}))
+    for traj in (stepped, given):
+        assert traj["IL7_serum"][3] > 1e5 * traj["IL7_serum"][2]  # read after the dose, at it
+        assert traj.before_changes.shape[0] == 1  # and the level before it kept for the area

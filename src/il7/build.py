@@ -237,10 +237,14 @@ def mouse_orthologues() -> dict[str, str]:
     return {row["human"]: row["mouse"] for row in csv.DictReader(lines, delimiter="\t")}
 
 
-CELL_LEVELS = frozenset({"IL7RA_mRNA_T", "SOCS_T", "Bcl2_T", "G1_T"})
-"""Species that sum a per-cell level over the T cells, 1 per cell at a reference level (receptor.ant:
-IL7RA mRNA unstimulated; signalling.ant: CIS/SOCS at full pSTAT5, Bcl-2 fully induced, G1 progress
-at commitment): counted in cell equivalents, not molecules."""
+@functools.cache
+def cell_levels() -> frozenset[str]:
+    """Species that sum a level per T cell over the cells, 1 per cell at a reference level (the
+    phosphorylated fraction of STAT5, STAT6, Akt and ERK; IL7RA mRNA, CIS/SOCS, Bcl-2, G1
+    progress): counted in cell-equivalents, not molecules. The Antimony says so in each one's
+    comment ('cell-equivalents')."""
+    named, _ = descriptions()
+    return frozenset(s for s, text in named.items() if "cell-equivalents" in text)
 
 
 @functools.cache

@@ -170,7 +170,7 @@ def spread(
     if p is None:
         raise Il7Error(f"{where}: {not_a_parameter(parameter, table)}")
     if (why := p.unchangeable("vary")) is not None or p.value is None:
-        raise Il7Error(f"{where}: {why}")
+        raise Il7Error(f"{where}: '{parameter}' {why}")
     if parameter in scenario.set_after_start:
         raise Il7Error(
             f"{where}: scenario '{scenario.name}' sets it after its start, which would overwrite each "

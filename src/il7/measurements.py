@@ -38,7 +38,9 @@ _TIME_SAID = {
 """Time units as people write them in a header, and the one il7 means (:data:`TIME_UNITS`)."""
 _MEASUREMENT_COLUMN = re.compile(r"measurement\s*\[\s*([^\]]*?)\s*\]")
 """The measurement column's header with a unit every row's readout must have: ``measurement [pg/mL]``."""
-_AMOUNTS = frozenset({"cells", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"})
+_AMOUNTS = frozenset(
+    {"cells", "cell-equivalents", "molecules", "cells/uL", "pg/mL", "ng/mL", "molecules/cell"}
+)
 """Readout units that cannot be negative (rates and fluorescence after an offset can)."""
 _CONVERTED = {
     # (the unit a file says, il7's unit of the readout): factor from the first to the second

@@ -407,10 +407,8 @@ def _estimable(scenario: Scenario, estimate: Sequence[str] | str) -> list[str]:
             )
         if p is None:
             raise Il7Error(f"cannot estimate '{pid}': {not_a_parameter(pid, table)}")
-        if p.value is None:
-            raise Il7Error(
-                f"cannot estimate {pid}: the model computes it ({p.source}); estimate what it is made of"
-            )
+        if (why := p.unchangeable("estimate")) is not None:
+            raise Il7Error(f"cannot estimate '{pid}': it {why}")
         if p.lower is None or p.upper is None:
             raise Il7Error(
                 f"cannot estimate {pid}: the parameter table gives it no bounds, which PEtab needs; add them there"

@@ -361,6 +361,12 @@ class Scenario:
             times[-1] = end  # 0.1 x 3 is 0.30000000000000004: the grid ends where asked
         else:
             times.append(end)
+        # likewise a grid time a rounding away from a dose or a setting is put on it: 0.30000000000000004
+        # beside a dose at 0.3 left the solver a step too small to take (CV_TOO_CLOSE)
+        for change in {p.time for p in self.periods} | {d.time for p in self.periods for d in p.doses}:
+            k = round((change - start) / step) if math.isfinite(change) else -1
+            if 0 <= k < len(times) and abs(times[k] - change) <= 1e-9 * step:
+                times[k] = change
         return dataclasses.replace(self, times=tuple(times))
 
     def with_times(self, times: Sequence[float]) -> Scenario:

@@ -42,6 +42,7 @@ from il7.values import (
     quantity,
     real_number,
     whole_number,
+    whole_number_hint,
     within_reach,
 )
 
@@ -488,7 +489,7 @@ class _Parser:
             every = real_number(dose.get("every", 0.0))
             if count is None or count < 1 or count > MAX_DOSES:
                 self.problem(
-                    f"{spot}.count: {as_given(dose.get('count'))} must be a whole number from 1 to {MAX_DOSES}{number_hint(dose.get('count'))}"
+                    f"{spot}.count: {as_given(dose.get('count'))} must be a whole number from 1 to {MAX_DOSES}{whole_number_hint(dose.get('count'))}"
                 )
                 continue
             if "every" in dose and count == 1:
@@ -682,7 +683,7 @@ class _Parser:
             return (0.0, 1.0)
         if n is None or not 2 <= n <= MAX_POINTS:
             self.problem(
-                f"output.n: {as_given(raw.get('n'))} must be a whole number from 2 to {MAX_POINTS}{number_hint(raw.get('n'))}"
+                f"output.n: {as_given(raw.get('n'))} must be a whole number from 2 to {MAX_POINTS}{whole_number_hint(raw.get('n'))}"
             )
             return (0.0, 1.0)
         problem = span_problem(first_time(periods, start), t_end, self.time_unit)

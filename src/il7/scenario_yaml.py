@@ -20,6 +20,7 @@ from il7.values import CLOCK_NUMBER, OTHER_BASE
 # whole numbers with a leading zero, which YAML 1.1 reads as octal (010 -> 8; 08 -> text)
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
 _DECIMAL_TAG = "tag:il7,2026:decimal"
+_EXPONENT_TAG = "tag:il7,2026:exponent"
 # a number in exponent form that YAML 1.1 reads as text (1e-6 without a dot, 1.5e5 without the
 # exponent's sign) and YAML 1.2 as a number
 _EXPONENT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$")
@@ -46,7 +47,7 @@ class _StrictLoader(yaml.SafeLoader):
             if _LEADING_ZERO.match(value):
                 return _DECIMAL_TAG
             if tag == "tag:yaml.org,2002:str" and _EXPONENT.match(value):
-                return "tag:yaml.org,2002:float"
+                return _EXPONENT_TAG
         return tag
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -71,7 +72,27 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> int:
     return int(str(loader.construct_scalar(node)), 10)  # type: ignore[arg-type]
 
 
+class _Written(float):
+    """A number read from exponent form (``1e-6``) that keeps the text it was written as, so
+    that a name or a message shows ``1e-6``, not ``1e-06``'s float form."""
+
+    text: str
+
+    def __new__(cls, text: str) -> _Written:
+        number = super().__new__(cls, float(text))
+        number.text = text
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _exponent(loader: yaml.SafeLoader, node: yaml.Node) -> float:
+    return _Written(str(loader.construct_scalar(node)))  # type: ignore[arg-type]
+
+
 _StrictLoader.add_constructor(_DECIMAL_TAG, _decimal)
+_StrictLoader.add_constructor(_EXPONENT_TAG, _exponent)
 
 
 MAX_YAML_VALUES = 1_000_000

@@ -655,7 +655,7 @@ def readout_table() -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by readout id: the observables (readouts in the units people measure, e.g.
-        ``CD4_blood`` in cells/uL), then the species (molecules or cells), with columns ``unit``,
+        ``CD4_blood`` in cells/uL), then the species (molecules, cells or cell-equivalents), with columns ``unit``,
         ``meaning`` and ``kind`` (``observable`` or ``species``).
     """
     named, _ = build.descriptions()
@@ -672,11 +672,11 @@ def readout_table() -> pd.DataFrame:
 
 def readout_unit(readout: str) -> str:
     """Unit label of a readout: the observable's display unit, or cells, cell-equivalents (a
-    per-cell level summed over cells, :data:`il7.build.CELL_LEVELS`) or molecules for a species."""
+    per-cell level summed over cells, :func:`il7.build.cell_levels`) or molecules for a species."""
     for o in build.observables():
         if o.id == readout:
             return o.unit
-    if readout in build.CELL_LEVELS:
+    if readout in build.cell_levels():
         return "cell-equivalents"
     return "cells" if readout in build.cell_species() else "molecules"
 
@@ -811,8 +811,12 @@ def integrate(
     hours = TIME_UNITS[scenario.time_unit]
     sample = np.asarray(scenario.times) * hours
     due = changes(scenario)
+    for at in due:  # an output a rounding away from a change is read at it: the solver cannot step
+        near = np.abs(sample - at * hours) <= 1e-9 * max(1.0, abs(at * hours))  # so small (CV_TOO_CLOSE)
+        sample[near] = at * hours
     start = t = start_time(scenario) * hours
     rows = []
+    held: list[tuple[int, np.ndarray]] = []  # (output index, readouts just before a change made there)
     end = float(sample[-1])
     for at, periods in due.items():
         t_change = at * hours
@@ -822,10 +826,9 @@ def integrate(
             take = sample[(sample >= t) & (sample < t_change)]
             rows.append(_advance(eng, scenario, t, t_change, take))
             t = t_change
-            if before is not None and t_change in sample[1:]:  # the state as it stands, not integrated
-                row = _advance(eng, scenario, t, t, np.array([t]))
-                row[:, 0] = at
-                before.append(row[0])
+            at_output = np.flatnonzero(sample == t_change)
+            if before is not None and at_output.size and at_output[0] > 0:  # the state as it stands
+                held.append((int(at_output[0]), _advance(eng, scenario, t, t, np.array([t]))[0]))
         made = []
         for period in periods:
             made += _apply(eng, scenario, period, at=at)
@@ -841,6 +844,10 @@ def integrate(
         data[:, 0] = scenario.times  # (1.9 day -> h -> day was 1.8999999999999997)
     else:
         data[:, 0] /= hours
+    for index, row in held:  # dated as the output time it stands before, exactly
+        row[0] = data[index, 0]
+        assert before is not None
+        before.append(row)
     return data
 
 

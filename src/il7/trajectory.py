@@ -84,13 +84,14 @@ class Trajectory:
     data
         Array of shape ``(n_times, 1 + len(columns))``; column 0 is time. At an output time
         where the run changed something (a dose, a setting), the readouts just after the change.
-    before_changes
-        The readouts just before each such change after the first output time, rows as in
-        ``data`` (shape ``(k, 1 + len(columns))``); :meth:`summary`'s area under the curve
-        ends each interval at a change on them.
     notes
         What in the run to distrust, one sentence each (a value set outside its bounds, a cell
         population that ends beyond what a body holds); empty for a run within them.
+    before_changes
+        The readouts just before each such change after the first output time, rows as in
+        ``data`` (shape ``(k, 1 + len(columns))``, each at one of its output times); none when
+        ``None`` is given. :meth:`summary`'s area under the curve ends each interval at a change
+        on them.
     """
 
     scenario: str
@@ -98,12 +99,22 @@ class Trajectory:
     columns: tuple[str, ...]
     units: tuple[str, ...]
     data: np.ndarray
-    before_changes: np.ndarray
     notes: tuple[str, ...] = ()
+    before_changes: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", read_only(self.data))  # frozen through
-        object.__setattr__(self, "before_changes", read_only(self.before_changes))
+        before = np.empty((0, self.data.shape[1])) if self.before_changes is None else self.before_changes
+        if (
+            before.ndim != 2
+            or before.shape[1] != self.data.shape[1]
+            or not np.isin(before[:, 0], self.time[1:]).all()
+        ):
+            raise Il7Error(
+                f"trajectory of '{self.scenario}': before_changes must hold rows like data's, each at one "
+                "of its output times after the first"
+            )
+        object.__setattr__(self, "before_changes", read_only(before))
 
     def __repr__(self) -> str:
         """One line, not the whole array (a notebook cell printed thousands of numbers)."""
@@ -175,12 +186,15 @@ class Trajectory:
         ``il7 simulate --step`` makes it finer.
         """
         time = self.time
-        ends = np.searchsorted(time, self.before_changes[:, 0])  # the rows the changes were made at
+        before = self.before_changes
+        assert before is not None  # (__post_init__ fills it)
+        at_row = {t: i for i, t in enumerate(time)}  # the output times, exactly: each change is at one
+        ends = np.array([at_row[t] for t in before[:, 0]], dtype=int)
         rows = []
         for j, (readout, unit) in enumerate(zip(self.columns, self.units, strict=True), start=1):
             y = self[readout]
             end = y[1:].copy()  # each interval's last level
-            end[ends - 1] = self.before_changes[:, j]
+            end[ends - 1] = before[:, j]
             top, bottom = int(np.argmax(y)), int(np.argmin(y))
             flat = not y[top] - y[bottom] > FLAT * max(abs(y[top]), abs(y[bottom]))  # no peak, no dip
             rows.append(

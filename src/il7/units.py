@@ -92,7 +92,10 @@ _LABELS = (
     UnitLabel("cells", "item", 1.0, "number of cells"),
     UnitLabel("molecules", "item", 1.0, "number of molecules"),
     UnitLabel(
-        "cell-equivalents", "item", 1.0, "a per-cell level summed over cells: 1 per cell at its full level"
+        "cell-equivalents",
+        "item",
+        1.0,
+        "a per-cell level summed over cells: 1 per cell at its reference level",
     ),
     UnitLabel("L", "litre", 1.0, "litre"),
     UnitLabel("mL", "litre", 1e-3, "millilitre"),

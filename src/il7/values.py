@@ -189,8 +189,16 @@ def as_given(raw: Any) -> str:
     return "missing; it" if raw is None else f"'{raw}'"
 
 
+def whole_number_hint(raw: Any) -> str:
+    """Advice for a field that takes a whole number: one written with a decimal point or an
+    exponent (``3.0``, ``1e1``) is told the whole number to write; others as :func:`number_hint`."""
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e15:
+        return f" (a whole number is written without a decimal point or exponent: {int(raw)})"
+    return number_hint(raw)
+
+
 def number_hint(raw: Any) -> str:
-    """Advice for a value YAML read as text although it looks like a number (``1e1``)."""
+    """Advice for a value YAML read as text although it looks like a number (``'2'`` in quotes)."""
     if isinstance(raw, str) and CLOCK_NUMBER.match(raw.strip()):
         return f" (a clock-like '{raw}' is not a number here, and YAML 1.1 would read 1:30 as 90: write a plain number, e.g. 1.5)"
     if isinstance(raw, str) and grouped_digits_hint(raw):

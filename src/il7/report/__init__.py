@@ -202,8 +202,8 @@ def _figure(trajectory: Trajectory) -> str:
         + (f"Lines that lie on each other (within 1% throughout): {'; '.join(hidden)}. " if hidden else "")
         + (
             f"A log axis shows {LOG_DECADES} decades below its panel's highest value; "
-            f"{', '.join(clipped)} {'falls' if len(clipped) == 1 else 'fall'} below that, where the CSV "
-            "still has them. "
+            f"{', '.join(clipped)} {'falls' if len(clipped) == 1 else 'fall'} below that (the CSV has "
+            "every value). "
             if clipped
             else ""
         )
