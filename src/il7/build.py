@@ -97,7 +97,7 @@ class Parameter:
         return units.to_model(self.value, self.unit, where=f"parameter '{self.id}'")
 
     def unchangeable(self, verb: str) -> str | None:
-        """Why no option may ``verb`` (set, vary) this parameter, as the rest of a one-line error
+        """Why no option may ``verb`` (set, vary, estimate) this parameter, as the rest of a one-line error
         after its name: the model computes it, or it is one of :data:`EXACT_CONSTANTS`; ``None``
         for a parameter that may be changed."""
         if self.value is None:

@@ -169,8 +169,9 @@ def spread(
     p = table.get(parameter)
     if p is None:
         raise Il7Error(f"{where}: {not_a_parameter(parameter, table)}")
-    if (why := p.unchangeable("vary")) is not None or p.value is None:
+    if (why := p.unchangeable("vary")) is not None:
         raise Il7Error(f"{where}: '{parameter}' {why}")
+    assert p.value is not None  # (unchangeable refuses a value the model computes)
     if parameter in scenario.set_after_start:
         raise Il7Error(
             f"{where}: scenario '{scenario.name}' sets it after its start, which would overwrite each "

@@ -74,7 +74,7 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> int:
 
 class _Written(float):
     """A number read from exponent form (``1e-6``) that keeps the text it was written as, so
-    that a name or a message shows ``1e-6``, not ``1e-06``'s float form."""
+    that a name or a message shows ``1e5`` as written, not its float form ``100000.0``."""
 
     text: str
 

@@ -279,12 +279,11 @@ class Trajectory:
         of positive values that change by less than :data:`SMALL_CHANGE` is drawn from zero.
         """
         import matplotlib.pyplot as plt
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
 
         panels = self.panels()
         columns = min(len(panels), PANELS_PER_ROW)
         rows = math.ceil(len(panels) / columns)
-        from matplotlib.layout_engine import ConstrainedLayoutEngine
-
         fig, axes = plt.subplots(
             rows,
             columns,
