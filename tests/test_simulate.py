@@ -1347,25 +1347,31 @@ def test_python_errors_name_the_python_way_beside_the_command() -> None:
         il7.sensitivities("baseline", ["IL7_serum_total"])  # type: ignore[arg-type]
 
 
+def _one_dose(
+    at: float, time_unit: str, output: dict[str, object], *, route: str = "iv", readout: str = "IL7_serum"
+) -> il7.Scenario:
+    """A healthy adult given 10 ug/kg of IL-7 once, at ``at`` (in ``time_unit``), read as ``readout``."""
+    return il7.load_scenario(
+        {
+            "name": f"10 ug/kg {route} at {at:g} {time_unit}",
+            "description": "A single dose of IL-7 in the healthy adult",
+            "context": "human_body",
+            "time_unit": time_unit,
+            "periods": [
+                {"time": "-inf"},
+                {"time": at, "dose": {"drug": "IL7", "amount": 10, "unit": "ug/kg", "route": route}},
+            ],
+            "readouts": [readout],
+            "output": output,
+        }
+    )
+
+
 def test_the_area_under_a_readout_ends_before_a_dose_made_at_an_output_time() -> None:
     # an IV bolus at the last output time: the output there is the level after the dose, 1e6 times
     # the level before; the trapezoid ending there counted the dose's rise (AUC 1.1e5 pg/mL*h
     # over two hours at 0.23 pg/mL), as it would between any two output times around a dose
-    s = il7.load_scenario(
-        {
-            "name": "dose_at_end",
-            "description": "An IV dose of IL-7 at the last output time",
-            "context": "human_body",
-            "time_unit": "h",
-            "periods": [
-                {"time": "-inf"},
-                {"time": 2, "dose": {"drug": "IL7", "amount": 10, "unit": "ug/kg", "route": "iv"}},
-            ],
-            "readouts": ["IL7_serum"],
-            "output": {"t_end": 2, "n": 3},
-        }
-    )
-    traj = il7.simulate(s)
+    traj = il7.simulate(_one_dose(2, "h", {"t_end": 2, "n": 3}))
     serum = traj["IL7_serum"]
     assert serum[-1] > 1e5 * serum[0]  # after the dose
     assert traj.before_changes.shape == (1, 2) and traj.before_changes[0, 0] == 2.0
@@ -1398,21 +1404,7 @@ def test_a_subcutaneous_dose_is_absorbed_over_hours() -> None:
     # SC IL-7 enters the plasma through the tissue at ka_rIL7_sc: it peaks hours after the
     # injection, where an IV dose puts all of it in plasma at once
     def serum(route: str) -> il7.Trajectory:
-        s = il7.load_scenario(
-            {
-                "name": route,
-                "description": "10 ug/kg of IL-7",
-                "context": "human_body",
-                "time_unit": "h",
-                "periods": [
-                    {"time": "-inf"},
-                    {"time": 0, "dose": {"drug": "IL7", "amount": 10, "unit": "ug/kg", "route": route}},
-                ],
-                "readouts": ["IL7_serum_total"],
-                "output": {"t_end": 48, "n": 97},
-            }
-        )
-        return il7.simulate(s)
+        return il7.simulate(_one_dose(0, "h", {"t_end": 48, "n": 97}, route=route, readout="IL7_serum_total"))
 
     sc, iv = serum("sc"), serum("iv")
     peak = int(np.argmax(sc["IL7_serum_total"]))
@@ -1426,21 +1418,7 @@ def test_a_dose_between_grid_times_one_rounding_apart_ends_the_right_interval() 
     # 0.68 day is 16.32 h, and the grid's third time (1.7 / 5 x 2) is 0.6799999999999999 day: both
     # are the same hour, so the run doses there; the state before the dose was dated 0.68 and
     # found one row late, so the trapezoid into the dose kept its rise (AUC 87,434 for 57,231)
-    s = il7.load_scenario(
-        {
-            "name": "between",
-            "description": "An IV dose at a time the grid holds only to a rounding",
-            "context": "human_body",
-            "time_unit": "day",
-            "periods": [
-                {"time": "-inf"},
-                {"time": 0.68, "dose": {"drug": "IL7", "amount": 10, "unit": "ug/kg", "route": "iv"}},
-            ],
-            "readouts": ["IL7_serum"],
-            "output": {"t_end": 1.7, "n": 6},
-        }
-    )
-    traj = il7.simulate(s)
+    traj = il7.simulate(_one_dose(0.68, "day", {"t_end": 1.7, "n": 6}))
     serum, time = traj["IL7_serum"], traj.time
     assert traj.before_changes[0, 0] == time[2]  # dated as the output it stands before
     ends = serum[1:].copy()
@@ -1455,21 +1433,10 @@ def test_a_dose_between_grid_times_one_rounding_apart_ends_the_right_interval() 
 def test_an_output_a_rounding_away_from_a_dose_is_read_at_the_dose() -> None:
     # --step 0.1 put an output at 0.30000000000000004 beside a dose at 0.3: the solver failed
     # (CV_TOO_CLOSE) on a step of 1e-16 days, and the grid showed the rounding
-    dosed = {
-        "name": "at 0.3",
-        "description": "An IV dose at day 0.3",
-        "context": "human_body",
-        "time_unit": "day",
-        "periods": [
-            {"time": "-inf"},
-            {"time": 0.3, "dose": {"drug": "IL7", "amount": 10, "unit": "ug/kg", "route": "iv"}},
-        ],
-        "readouts": ["IL7_serum"],
-    }
-    grid = il7.load_scenario(dosed | {"output": {"t_end": 1, "n": 3}}).with_output(step=0.1)
+    grid = _one_dose(0.3, "day", {"t_end": 1, "n": 3}).with_output(step=0.1)
     assert grid.times[3] == 0.3  # 0.1 x 3 put on the dose's time
     stepped = il7.simulate(grid)
-    given = il7.simulate(il7.load_scenario(dosed | {"output": {"times": [0, 0.1, 0.2, 0.1 * 3, 0.4]}}))
+    given = il7.simulate(_one_dose(0.3, "day", {"times": [0, 0.1, 0.2, 0.1 * 3, 0.4]}))
     for traj in (stepped, given):
         assert traj["IL7_serum"][3] > 1e5 * traj["IL7_serum"][2]  # read after the dose, at it
         assert traj.before_changes.shape[0] == 1  # and the level before it kept for the area
