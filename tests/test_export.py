@@ -238,6 +238,8 @@ def test_an_archive_holds_a_consistent_model_and_a_valid_run(tmp_path: Path) -> 
         'location="simulation.sedml" format="http://identifiers.org/combine.specifications/sed-ml" '
         'master="true"' in manifest
     )
+    # the archive's own entry, which the OMEX 1 specification asks for
+    assert '<content location="." format="http://identifiers.org/combine.specifications/omex"/>' in manifest
     read = subprocess.run(
         [sys.executable, "-c", READ_SEDML], input=run, capture_output=True, text=True, check=True
     )

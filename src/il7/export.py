@@ -394,6 +394,9 @@ def write_omex(
     archive.addFileFromString(
         _sedml(scenario, steps, doc.getModel(), targets), _SEDML_FILE, formats.lookupFormat("sedml"), True
     )
+    itself = archive.getManifest().createContent()  # the OMEX 1 specification asks for the archive's
+    itself.setLocation(".")  # own entry (a "./manifest.xml" entry made libcombine read no entries back)
+    itself.setFormat("http://identifiers.org/combine.specifications/omex")
     about = libcombine.OmexDescription()
     about.setAbout(".")
     about.setDescription(
