@@ -181,16 +181,17 @@ def _run(name: str) -> ScenarioResult:
 def _figure(trajectory: Trajectory) -> str:
     """A scenario's figure (:meth:`Trajectory.figure`), its caption saying what each panel plots."""
     unit = dict(zip(trajectory.columns, trajectory.units, strict=True))
-    panels = "; ".join(f"{', '.join(readouts)} ({unit[readouts[0]]})" for readouts in trajectory.panels())
+    grouped = trajectory.panels()
+    panels = "; ".join(f"{', '.join(readouts)} ({unit[readouts[0]]})" for readouts in grouped)
     hidden = [  # lines of one panel that lie on each other: the reader would miss one
         f"{a} and {b}"
-        for readouts in trajectory.panels()
+        for readouts in grouped
         for i, a in enumerate(readouts)
         for b in readouts[i + 1 :]
         if np.allclose(trajectory[a], trajectory[b], rtol=0.01, atol=0.0)
     ]
     clipped = []  # readouts that fall below a log axis's depth: the figure cannot show them there
-    for readouts in trajectory.panels():
+    for readouts in grouped:
         values = np.concatenate([trajectory[r] for r in readouts])
         values = values[np.isfinite(values)]
         if log_scaled(values):

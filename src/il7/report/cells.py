@@ -209,10 +209,10 @@ def _myeloid_figure(out: Path) -> str:
     a.legend(fontsize="small")
     labels = [f"{d:g} ng/mL\n{'with' if t else 'without'} T" for (d, t) in oc]
     for t, colour in ((True, "#c33"), (False, "#36c")):  # one legend entry each: with and without T
-        mine = [i for i, (_, with_t) in enumerate(oc) if with_t == t]
+        mine = [(i, v) for i, ((_, with_t), v) in enumerate(oc.items()) if with_t == t]
         b.bar(
-            mine,
-            [list(oc.values())[i] for i in mine],
+            [i for i, _ in mine],
+            [v for _, v in mine],
             color=colour,
             label=f"{'with' if t else 'without'} T cells, against day 0",
         )

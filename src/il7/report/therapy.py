@@ -272,7 +272,7 @@ def _graft_figure(out: Path) -> str:
         ("CD8_blood", "CD8"),
     )
     fig, axes = plt.subplots(1, 4, figsize=(12.4, 3.0), layout="constrained")
-    for ax, (readout, title) in zip(axes, panels, strict=False):
+    for ax, (readout, title) in zip(axes[:3], panels, strict=True):
         ax.axvspan(30, 365, color="0.93", lw=0, label="days 30-365 (Storek 2001)")  # the window it summarises
         ax.plot(blood["time"], blood[readout], label="blood graft")
         ax.plot(marrow["time"], marrow[readout], ls="--", label="marrow graft")
@@ -283,7 +283,7 @@ def _graft_figure(out: Path) -> str:
     axes[2].axhline(cd8_normal, color="grey", lw=0.8, ls=":", label=f"adult range from {cd8_normal:g}/uL")
     ratio = axes[3]  # the comparison Storek made: blood graft over marrow graft, by subset
     window = (blood["time"] >= 1) & (blood["time"] <= 365)
-    for (readout, title), colour in (((panels[0]), "C2"), ((panels[1]), "C3")):
+    for (readout, title), colour in zip(panels[:2], ("C2", "C3"), strict=True):  # naive and memory CD4
         ratio.plot(
             blood["time"][window], (blood[readout] / marrow[readout])[window], color=colour, label=title
         )
