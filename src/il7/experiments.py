@@ -598,7 +598,16 @@ def serum_il7_with_tumour(burden_cells: float, *, days: float = 30.0) -> float:
     return float(traj["IL7_serum_total"][-1])
 
 
-KNOCKOUT_READOUTS = ("thymus_cells", "T_cells_total", "preB", "immB", "B_mature", "proB", "IL7_serum_total")
+KNOCKOUT_READOUTS = (
+    "thymus_cells",
+    "T_cells_total",
+    "preB",
+    "immB",
+    "B_mature",
+    "B_self",
+    "proB",
+    "IL7_serum_total",
+)
 
 
 def mouse_knockout(gene: str | None, *, overrides: Overrides = None) -> dict[str, float]:

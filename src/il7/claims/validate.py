@@ -181,6 +181,18 @@ def il7_gene_chromosome() -> float:
     return math.nan
 
 
+GC_HIERARCHY = ("k_gc_off", "k_gc_off_IL15", "k_gc_off_IL2", "k_gc_off_IL4")
+"""gc release rates from IL-7:IL-7Ralpha, IL-15:IL-2Rbeta, IL-2:IL-2Rbeta and IL-4:IL-4Ralpha, from
+the tightest hold on gc to the loosest (target gc_affinity_hierarchy)."""
+
+
+def gc_hierarchy_margin() -> float:
+    """The smallest ratio of neighbouring release rates in :data:`GC_HIERARCHY` (above 1 when ordered)."""
+    table = {q.id: q.model_value for q in build.parameters()}
+    rates = [table[k] or math.nan for k in GC_HIERARCHY]
+    return float(min(looser / tighter for tighter, looser in itertools.pairwise(rates)))
+
+
 def prebcr_fold() -> float:
     """Pre-B cells of the wild-type mouse over a mouse with the pre-BCR/ERK signal blocked."""
     blocked = experiments.mouse_knockout(None, overrides={"preBCR_signal": 0})["preB"]
@@ -542,6 +554,10 @@ MEASURES: dict[str, Callable[[], float]] = {
     "cd127_nadir_time": lambda: cd127_maximal_loss_time(*cd127_course()),
     "survival_ec50": lambda: graded().ec50_survival,
     "proliferation_ec50": lambda: graded().ec50_proliferation,
+    "stat5_most_sensitive_output": lambda: (
+        min(graded().ec50_survival, graded().ec50_proliferation) / graded().ec50_stat5
+    ),
+    "gc_affinity_hierarchy": gc_hierarchy_margin,
     "sil7r_culture_pstat5_ratio": lambda: faces().culture_pstat5[1] / faces().culture_pstat5[0],
     "sil7r_body_total_il7_half_life_ratio": lambda: (
         faces().body_total_il7_half_life_h[1] / faces().body_total_il7_half_life_h[0]
@@ -610,6 +626,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "mouse_il7ko_t_cell_fold": lambda: knockout_fold("IL7", "T_cells_total"),
     "mouse_il7ko_preb_and_later_fold": lambda: knockout_fold("IL7", "B_preB_and_later"),
     "mouse_il7ko_splenic_b_cells_remain": lambda: mouse("IL7")["B_mature"] / mouse(None)["B_mature"],
+    "mouse_self_renewing_b_share": lambda: mouse(None)["B_self"] / mouse(None)["B_mature"],
     "human_il7r_deficiency_keeps_b_cells": experiments.human_il7r_knockout_b_cells,
     "naive_t_cells_centenarians_over_young": naive_centenarians_over_young,
     "mouse_il7rko_as_severe": lambda: min(
