@@ -30,8 +30,17 @@ SECTIONS = (
 )
 # layers, Gonnord fit, CD127 loss, graded outputs, IL-7 sink, what sets serum IL-7, knockouts,
 # monocytes and osteoclasts, rhIL-7 dose-response, CYT107 in treated HIV, anti-IL-7Ralpha
-# population, blood and marrow grafts, transplant cohort, and one per scenario
-FIGURES = 13 + len(scenario.builtin_names())
+# population, blood and marrow grafts, transplant cohort, and one per scenario whose readouts move
+STEADY = (
+    "baseline",
+    "mouse_baseline",
+    "mouse_il7_knockout",
+    "mouse_il7r_knockout",
+    "sil7r_high",
+    "sil7r_low",
+)
+"""Scenarios that hold a steady state throughout: a table of their values, where a figure drew flat lines."""
+FIGURES = 13 + len(scenario.builtin_names()) - len(STEADY)
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +90,10 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
     ]
     for name in scenario.builtin_names():
         assert f"id='scenario-{name}'" in text
+        start = text.index(f"id='scenario-{name}'")
+        section = text[start : text.find("<h3", start + 1)]
+        steady = "Every readout holds its value" in section
+        assert steady == (name in STEADY) and (f"<img alt='{name}'" in section) == (not steady), name
         assert (page.parent / f"scenario_{name}.csv").is_file()
         # each readout the figure draws by its id is said in words once, above the figures
         drawn = pd.read_csv(page.parent / f"scenario_{name}.csv", comment="#").columns[1:]

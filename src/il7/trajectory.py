@@ -44,6 +44,18 @@ its peak and dip in the summary: Treg in sereti_2009 move by 4.7e-6, the IL-7 th
 without the dose); a panel draws changes below :data:`SMALL_CHANGE` from zero, so it shows them
 as the small changes they are."""
 
+
+def flat(values: Any) -> bool:
+    """Whether ``values`` (a readout over a run; NaN ignored) change by no more than :data:`FLAT`
+    of their size: a steady state, or no response."""
+    y = np.asarray(values, dtype=float)
+    y = y[np.isfinite(y)]
+    if y.size == 0:
+        return True
+    high, low = float(y.max()), float(y.min())
+    return not high - low > FLAT * max(abs(high), abs(low))
+
+
 PANELS_PER_ROW = 4
 """Panels side by side in :meth:`Trajectory.figure`; more units start another row (nine units in
 one row made a figure 38 inches wide)."""
@@ -166,6 +178,10 @@ class Trajectory:
         (blood counts in a culture well), or the run leaves none (a knockout's pre-B cells)."""
         return tuple(c for c in self.columns if not np.any(self[c]))
 
+    def steady(self) -> bool:
+        """Whether no readout moves over the run (:func:`flat`): a steady state held throughout."""
+        return all(flat(self[c]) for c in self.columns)
+
     def to_pandas(self) -> pd.DataFrame:
         """A DataFrame indexed by time; column names carry units, e.g. ``IL7_serum [pg/mL]``."""
         frame = pd.DataFrame(
@@ -196,16 +212,16 @@ class Trajectory:
             end = y[1:].copy()  # each interval's last level
             end[ends - 1] = before[:, j]
             top, bottom = int(np.argmax(y)), int(np.argmin(y))
-            flat = not y[top] - y[bottom] > FLAT * max(abs(y[top]), abs(y[bottom]))  # no peak, no dip
+            still = flat(y)  # no peak, no dip
             rows.append(
                 {
                     "readout": readout,
                     "unit": unit,
                     "first": y[0],
                     "min": y[bottom],
-                    "t_min": math.nan if flat else time[bottom],
+                    "t_min": math.nan if still else time[bottom],
                     "max": y[top],
-                    "t_max": math.nan if flat else time[top],
+                    "t_max": math.nan if still else time[top],
                     "last": y[-1],
                     "auc": float(np.sum((end + y[:-1]) / 2.0 * np.diff(time))),  # trapezoids
                     "auc_unit": f"{unit}*{self.time_unit}" if unit != "1" else self.time_unit,
@@ -369,7 +385,7 @@ def fit_y_axis(ax: Any, values: np.ndarray) -> None:
         return
     ax.ticklabel_format(axis="y", useOffset=False)
     middle, spread = float(np.median(values)), float(np.ptp(values))
-    if 0 < spread <= FLAT * abs(middle):
+    if spread > 0 and flat(values):
         ax.set_ylim(middle - 0.05 * abs(middle), middle + 0.05 * abs(middle))
     elif np.all(values > 0) and spread <= SMALL_CHANGE * values.max():
         ax.set_ylim(0.0, 1.1 * values.max())

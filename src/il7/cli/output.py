@@ -260,16 +260,13 @@ def rows_shown(n: int, series: Sequence[Any], *, about: int, also: Sequence[int]
     dose) is not hidden."""
     import numpy as np
 
-    from il7.trajectory import FLAT
+    from il7.trajectory import flat
 
     keep = {*range(0, n, max(1, n // about)), n - 1, *also}
     for column in series:
         values = np.asarray(column, dtype=float)
-        if not np.isfinite(values).any():
-            continue
-        high, low = np.nanargmax(values), np.nanargmin(values)
-        if values[high] - values[low] > FLAT * max(abs(values[high]), abs(values[low])):  # not flat
-            keep |= {int(high), int(low)}
+        if not flat(values):  # (an all-NaN column is flat)
+            keep |= {int(np.nanargmax(values)), int(np.nanargmin(values))}
     return sorted(keep)
 
 

@@ -29,7 +29,7 @@ from il7.report.figures import embed, table
 from il7.report.molecular import molecular_section
 from il7.report.therapy import therapy_section
 from il7.simulate import parameter_table, readout_table, simulate
-from il7.trajectory import LOG_DECADES, Trajectory, log_scaled
+from il7.trajectory import FLAT, LOG_DECADES, Trajectory, log_scaled
 
 ProgressHook = Callable[[str], None]
 
@@ -304,7 +304,23 @@ def _scenario_section(result: ScenarioResult, out: Path) -> str:
         links.append(_link(f"scenario_{result.name}.omex"))
     except Il7Error as exc:  # the run above solved, so this is unexpected; say so and go on
         links.append(f"no archive for other tools: {html.escape(str(exc))}")
-    return head + _figure(result.trajectory) + f"<p class='files'>Files: {', '.join(links)}</p>"
+    shown = _steady_table(result.trajectory) if result.trajectory.steady() else _figure(result.trajectory)
+    return head + shown + f"<p class='files'>Files: {', '.join(links)}</p>"
+
+
+def _steady_table(trajectory: Trajectory) -> str:
+    """A run in which no readout moves, as a table of their values: the figure drew a flat line
+    per panel (baseline, the sIL-7R levels and the mouse knockouts hold their steady state)."""
+    frame = pd.DataFrame(
+        {"value": trajectory.data[-1, 1:], "unit": trajectory.units},
+        index=pd.Index(trajectory.columns, name="readout"),
+    )
+    start, end = trajectory.time[0], trajectory.time[-1]
+    return (
+        f"<p>Every readout holds its value from time {start:g} to {end:g} ({trajectory.time_unit}; each moves by "
+        f"less than {FLAT:g} of its size: a steady state), so a table gives the values in place of flat "
+        "lines.</p>" + table(frame)
+    )
 
 
 def _validation_section(out: Path, step: ProgressHook) -> tuple[str, list[Any]]:
