@@ -680,6 +680,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     ),
     "pi3k_needs_il7ra": lambda: float(
         experiments.dose_response("IL7", "pAkt_frac", [1e4], minutes=30, overrides={"IL7R_expression": 0})[0]
+        / experiments.dose_response("IL7", "pAkt_frac", [1e4], minutes=30)[0]
     ),
     "mature_b_ignore_il7": lambda: float(
         len(il7_dependent_reactions("matB") + il7_dependent_reactions("B_self"))
@@ -688,6 +689,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "shared_stat5_il2_il15": lambda: min(
         float(experiments.dose_response(d, "pSTAT5_frac", [1e5], minutes=30)[0]) for d in ("IL2", "IL15")
     ),
+    "tumour_growth_ignores_il7": lambda: float(len(il7_dependent_reactions("Tumour"))),
     "tumour_serum_il7_ratio": lambda: (
         experiments.serum_il7_with_tumour(1e11) / experiments.serum_il7_with_tumour(0.0)
     ),
