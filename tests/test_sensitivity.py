@@ -90,6 +90,18 @@ def test_each_parameter_is_scaled_from_its_value_in_the_scenario() -> None:
     assert row.status == "set" and "scenario 'levy_2012'" in row.note  # not the table's 0, assumed
 
 
+def test_a_step_past_a_bound_is_said() -> None:
+    """gc_per_T is fitted on its lower bound (300 per cell): the lower side of its step runs at
+    272.7, where no check covers the model, and the row says so; a step within the bounds does not."""
+    result = sensitivities("baseline", "IL7_serum_total", parameters=["gc_per_T", "CL_IL7"])
+    method = {r.parameter: r.method for r in result.rows}
+    assert (
+        method["gc_per_T"]
+        == "central; the lower side (272.7 molecules/cell) lies below the table's bound 300"
+    )
+    assert method["CL_IL7"] == "central"
+
+
 def test_a_value_from_the_context_carries_the_context_status_and_source() -> None:
     """A mouse's self-renewing B-cell niche is the mouse's, derived (Carvalho 2001), where the
     human adult's is assumed; an override is the user's choice."""

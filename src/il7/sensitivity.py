@@ -534,6 +534,21 @@ def _unvaried(p: build.Parameter, value: float, why: str, provenance: tuple[str,
     return Sensitivity(p.id, float(value), p.unit, status, source, note, math.nan, math.nan, math.nan, why)
 
 
+def _beyond_bounds(p: build.Parameter, value: float, up: float, sides: Mapping[str, float]) -> str:
+    """Which of the steps run (``sides``) from ``value`` (table unit) leave the table's bounds, in
+    words, or ''. A fitted value on its bound (gc_per_T, 300) is stepped past it: a local slope
+    needs both sides, but the reader should know that one lies where no check covers the model.
+    Bounds that do not hold the value itself (a mouse's, a well's) say nothing about its steps."""
+    if p.lower is None or p.upper is None or not p.lower <= value <= p.upper:
+        return ""
+    said = []
+    if "low" in sides and value / up < p.lower:
+        said.append(f"the lower side ({value / up:.4g} {p.unit}) lies below the table's bound {p.lower:g}")
+    if "high" in sides and value * up > p.upper:
+        said.append(f"the upper side ({value * up:.4g} {p.unit}) lies above the table's bound {p.upper:g}")
+    return "; ".join(said)
+
+
 def _row(
     p: build.Parameter,
     value: float,
@@ -570,6 +585,9 @@ def _row(
     if coefficient is None:  # no logarithm joins two values of opposite sign: the relative change
         coefficient = (upper - lower) / ((span[0] - span[1]) * nominal)
         method += "; (Delta y / y) / (Delta p / p) between the two runs, not a log slope, which 0 or a sign change has none of"
+    beyond = _beyond_bounds(p, value, up, sides)
+    if beyond:
+        method += f"; {beyond}"
     status, source, note = provenance or (p.status, p.source, p.note)
     return Sensitivity(
         parameter=p.id,
