@@ -70,7 +70,7 @@ TRAITS = {
         "Transplant 45:1546, PMID 20190846, abstract), taken as the expected range of 40 (4.3 SD): sigma = "
         "ln(30.2/3.8)/4.32 = 0.48. In the lymphopenic weeks serum IL-7 follows production nearly in "
         "proportion, so this is the production spread, an upper estimate (it holds the other traits' "
-        "effects too: with all four traits, the cohort's day +14 IL-7 has sigma 0.57)",
+        "effects too: with all four traits, the cohort's day +14 IL-7 has sigma 0.56)",
     ),
 }
 """The traits in which the virtual patients differ (parameter ids, see ``il7 parameters``)."""
@@ -178,7 +178,7 @@ class CohortResult:
     def header(self) -> str:
         """What was run, in one line (written on top of the CSV file)."""
         return (
-            f"il7 cohort, {self.population.header()}; aGVHD: alloreactive peak to day +100 above "
+            f"il7 cohort, {self.population.header()}; aGVHD: alloreactive peak to day +100 at or above "
             f"{self.threshold:.4g} cells"
         )
 
@@ -267,7 +267,7 @@ def run(
         except the few drawn again in either cohort (a patient with a value outside a bound is
         drawn again whole in one cohort and kept in the other).
     threshold
-        Alloreactive donor T cells (cells) above which a patient is read as having acute GVHD.
+        Alloreactive donor T cells (cells) at or above which a patient is read as having acute GVHD.
         ``None`` (default): this cohort's own, the peak that :data:`AGVHD_INCIDENCE` of its
         patients reach, so the incidence is set, not found. To compare two arms (another graft,
         rhIL-7 after the transplant), give both the same number, e.g. the built-in cohort's
