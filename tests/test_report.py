@@ -205,6 +205,16 @@ def test_a_scenario_that_fails_to_solve_is_marked_and_the_report_goes_on(
     assert "FAILED: scenario 'baseline': at day 3" in section and "check the overrides" in section
 
 
+def test_a_figure_caption_names_the_readouts_that_hold_still(tmp_path: Path) -> None:
+    """After an IV bolus, sIL-7R (free plus IL-7-bound) does not move: its panel is a flat line,
+    which the caption says, and it names no readout that moves."""
+    import il7.report as report_module
+
+    section = html.unescape(report_module._scenario_section(report_module._run("il7_iv_bolus"), tmp_path))
+    assert "sIL7R_serum holds its value throughout (moving by less than 1e-06 of its size)" in section
+    assert "<img alt='il7_iv_bolus'" in section
+
+
 @pytest.mark.parametrize(
     ("p_value", "medians", "words"),
     [

@@ -29,7 +29,7 @@ from il7.report.figures import embed, table
 from il7.report.molecular import molecular_section
 from il7.report.therapy import therapy_section
 from il7.simulate import parameter_table, readout_table, simulate
-from il7.trajectory import FLAT, LOG_DECADES, Trajectory, log_scaled
+from il7.trajectory import FLAT, LOG_DECADES, Trajectory, flat, log_scaled
 
 ProgressHook = Callable[[str], None]
 
@@ -197,10 +197,17 @@ def _figure(trajectory: Trajectory) -> str:
         if log_scaled(values):
             floor = values.max() * 10.0**-LOG_DECADES
             clipped += [r for r in readouts if np.nanmin(trajectory[r]) < floor]
+    still = [r for r in trajectory.columns if flat(trajectory[r])]  # (not all: those runs get a table)
     caption = (
         f"{trajectory.scenario}: its readouts against time ({trajectory.time_unit}), a panel per unit; "
         f"readouts that share a unit but differ greatly in size have panels of their own: {panels}. "
         + (f"Lines that lie on each other (within 1% throughout): {'; '.join(hidden)}. " if hidden else "")
+        + (
+            f"{', '.join(still)} {'holds its' if len(still) == 1 else 'hold their'} value throughout "
+            f"(moving by less than {FLAT:g} of {'its' if len(still) == 1 else 'their'} size). "
+            if still
+            else ""
+        )
         + (
             f"A log axis shows {LOG_DECADES} decades below its panel's highest value; "
             f"{', '.join(clipped)} {'falls' if len(clipped) == 1 else 'fall'} below that (the CSV has "
