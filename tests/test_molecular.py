@@ -59,6 +59,20 @@ def test_gc_recruitment_shares_one_on_rate() -> None:
         assert not names & (set(GC_HIERARCHY) - {release}), f"{reaction}: {law}"
 
 
+def test_il7_dependence_follows_the_signal_into_cells_but_not_down_a_lineage() -> None:
+    """The structural targets (mature_b_ignore_il7, tumour_growth_ignores_il7) read which rates
+    depend on IL-7. Naive CD4 T cells divide and die on their IL-7 signal, pre-B cells form and
+    expand on it and monocytes make IL-6 in their program: all found, through the receptor and
+    signal species. Mature B cells come from pre-B cells but read no IL-7 signal: not found (a
+    review found the search stopping at pSTAT5_T, so that a tumour growing on pSTAT5_frac passed)."""
+    from il7.claims.validate import il7_dependent_reactions
+
+    assert set(il7_dependent_reactions("Tn4")) >= {"J_prolif_n4", "J_death_n4"}
+    assert set(il7_dependent_reactions("preB")) == {"J_pro_pre", "J_preB_expand"}
+    assert "J_IL6" in il7_dependent_reactions("IL6_tissue")  # through monocytes in their program
+    assert il7_dependent_reactions("matB") == il7_dependent_reactions("immB") == []
+
+
 def test_blood_monocytes_read_plasma_and_a_well_s_monocytes_the_medium() -> None:
     """The body's monocyte pool is the blood's, so after an IV dose its IL-7 site reads plasma's free
     IL-7 (a review found it reading the tissue fluid, about a thousandth of plasma's two hours after
@@ -75,9 +89,14 @@ def test_blood_monocytes_read_plasma_and_a_well_s_monocytes_the_medium() -> None
     free_nM = body["IL7_serum"][0] / (kda * 1e3)  # pg/mL of the IL-7 chain -> nM
     expected = free_nM / (free_nM + k_nM)
     assert body["S_mono"][0] == pytest.approx(expected, rel=1e-3) and expected > 0.5
-    well = il7.simulate(dataclasses.replace(load("monocyte_il7"), readouts=("S_mono",), times=(1.0,)))
+    well = il7.simulate(
+        dataclasses.replace(load("monocyte_il7"), readouts=("S_mono", "monocytes_blood"), times=(1.0,))
+    )
     medium_nM = 100 / kda  # 100 ng/mL in the medium, which the cells barely use up in an hour
     assert well["S_mono"][0] == pytest.approx(medium_nM / (medium_nM + k_nM), rel=1e-2)
+    # a well has no blood (its monocytes over a body's 5 L of blood read 0.04 per uL)
+    blood = il7.simulate(dataclasses.replace(load("baseline"), readouts=("monocytes_blood",)))
+    assert well["monocytes_blood"][0] == 0 and blood["monocytes_blood"][0] == pytest.approx(500)
 
 
 @pytest.mark.parametrize("gene", ["IL7R_expression", "IL2RG_expression"])

@@ -187,10 +187,13 @@ the tightest hold on gc to the loosest (target gc_affinity_hierarchy)."""
 
 
 def gc_hierarchy_margin() -> float:
-    """The smallest ratio of neighbouring release rates in :data:`GC_HIERARCHY` (above 1 when ordered)."""
+    """The smallest ratio of neighbouring release rates in :data:`GC_HIERARCHY` (above 1 when
+    ordered); NaN where a rate is missing or not positive (``min`` would pass over a NaN)."""
     table = {q.id: q.model_value for q in build.parameters()}
     rates = [table[k] or math.nan for k in GC_HIERARCHY]
-    return float(min(looser / tighter for tighter, looser in itertools.pairwise(rates)))
+    if not all(r > 0 for r in rates):  # (NaN > 0 is False)
+        return math.nan
+    return float(min(b / a for a, b in itertools.pairwise(rates)))
 
 
 def prebcr_fold() -> float:
@@ -202,11 +205,20 @@ def prebcr_fold() -> float:
 LIGAND = frozenset({"IL7_tissue", "IL7_plasma", "IL7_sIL7R_tissue", "IL7_sIL7R_plasma"})
 
 
-def il7_dependent_reactions(species: str) -> list[str]:
-    """Reactions that make or remove ``species`` and whose rate depends on IL-7.
+CELL_STATES = frozenset({"cycling_T", "mono_program"})
+"""Cell species that count cells in a state IL-7 drives (in the cycle; monocytes with their cytokine
+program on), not a population of their own: an IL-7 dependence passes through them, as through a
+molecule (:func:`il7_dependent_reactions`)."""
 
-    A rate depends on IL-7 when IL-7 is among its symbols, followed through the model's
-    assignment rules (pSTAT5_frac, S_bm, ... all lead back to the IL-7 species).
+
+def il7_dependent_reactions(species: str) -> list[str]:
+    """Reactions that make or remove ``species`` and whose rate depends on IL-7 or its signal.
+
+    A rate depends on IL-7 when, followed through the model's assignment rules, it names an IL-7
+    species or a species that such a rate makes or removes (receptor complexes, pSTAT5_T, Bcl-2,
+    cells in the cycle: the signal IL-7 sets off), found to a fixed point. A cell population
+    passes no dependence on: immature B cells mature at a rate that names immB, whose making
+    depends on IL-7 upstream, but no IL-7 signal in the maturing cells.
     """
     import libsbml
 
@@ -219,18 +231,23 @@ def il7_dependent_reactions(species: str) -> list[str]:
             return frozenset({name})
         return frozenset({name}).union(*(closure(n) for n in build.formula_names(rules[name])))
 
-    found = []
+    populations = build.cell_species() - CELL_STATES
+    laws = []  # (reaction, the species it makes or removes, the symbols its rate reaches)
     for reaction in model.getListOfReactions():
         touched = {r.getSpecies() for r in reaction.getListOfReactants()} | {
             p.getSpecies() for p in reaction.getListOfProducts()
         }
-        if species in touched:
-            reach = set().union(
-                *(closure(n) for n in build.formula_names(reaction.getKineticLaw().getMath()))
-            )
-            if reach & LIGAND:
-                found.append(reaction.getId())
-    return found
+        reach = set().union(*(closure(n) for n in build.formula_names(reaction.getKineticLaw().getMath())))
+        laws.append((reaction.getId(), touched, reach))
+    dependent = set(LIGAND)
+    grown = True
+    while grown:
+        before = len(dependent)
+        for _, touched, reach in laws:
+            if reach & dependent:
+                dependent |= touched - populations
+        grown = len(dependent) > before
+    return [rid for rid, touched, reach in laws if species in touched and reach & dependent]
 
 
 def body_cd127_ratio() -> float:
