@@ -100,6 +100,9 @@ def test_a_step_past_a_bound_is_said() -> None:
         == "central; the lower side (272.7 molecules/cell) lies below the table's bound 300"
     )
     assert method["CL_IL7"] == "central"
+    # a mouse's own value is not held to the human adult's bounds (d_noIL7: 0.1/day, the bound's top)
+    (mouse,) = sensitivities("mouse_baseline", "T_cells_total", parameters=["d_noIL7"]).rows
+    assert mouse.method == "central"
 
 
 def test_a_value_from_the_context_carries_the_context_status_and_source() -> None:

@@ -430,7 +430,13 @@ def sensitivities(
         strict=True,
     ):
         if sides:
-            rows.append(_row(p, value, nominal, sides, refused, up, _provenance(p, scenario, resolved)))
+            # the table's bounds are a human adult's: a context's own value (a mouse's) has none
+            bounded = p.id in resolved or p.id not in dict(scenario.context_set)
+            rows.append(
+                _row(
+                    p, value, nominal, sides, refused, up, _provenance(p, scenario, resolved), bounded=bounded
+                )
+            )
         else:
             reasons = dict.fromkeys(refused.values())
             skip(p, value, "refused on both sides: " + " / ".join(reasons))
@@ -538,7 +544,8 @@ def _beyond_bounds(p: build.Parameter, value: float, up: float, sides: Mapping[s
     """Which of the steps run (``sides``) from ``value`` (table unit) leave the table's bounds, in
     words, or ''. A fitted value on its bound (gc_per_T, 300) is stepped past it: a local slope
     needs both sides, but the reader should know that one lies where no check covers the model.
-    Bounds that do not hold the value itself (a mouse's, a well's) say nothing about its steps."""
+    The caller leaves out values a context sets (a mouse's), which the human adult's bounds do not
+    cover; bounds that do not hold the value itself say nothing about its steps either."""
     if p.lower is None or p.upper is None or not p.lower <= value <= p.upper:
         return ""
     said = []
@@ -557,6 +564,8 @@ def _row(
     refused: dict[str, str],
     up: float,
     provenance: tuple[str, str, str] | None = None,
+    *,
+    bounded: bool = True,
 ) -> Sensitivity:
     """One row from the runs that went through (at least one side): the slope of ln|y| against
     ln p between them. A 10% step of a steep response (a leukaemia growing for weeks) spans a
@@ -585,7 +594,7 @@ def _row(
     if coefficient is None:  # no logarithm joins two values of opposite sign: the relative change
         coefficient = (upper - lower) / ((span[0] - span[1]) * nominal)
         method += "; (Delta y / y) / (Delta p / p) between the two runs, not a log slope, which 0 or a sign change has none of"
-    beyond = _beyond_bounds(p, value, up, sides)
+    beyond = _beyond_bounds(p, value, up, sides) if bounded else ""
     if beyond:
         method += f"; {beyond}"
     status, source, note = provenance or (p.status, p.source, p.note)
