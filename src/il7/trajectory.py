@@ -211,7 +211,10 @@ class Trajectory:
             y = self[readout]
             end = y[1:].copy()  # each interval's last level
             end[ends - 1] = before[:, j]
-            top, bottom = int(np.argmax(y)), int(np.argmin(y))
+            top, bottom = (
+                int(np.nanargmax(y)),
+                int(np.nanargmin(y)),
+            )  # (a run holds no NaN; a Trajectory built by hand may)
             still = flat(y)  # no peak, no dip
             rows.append(
                 {
