@@ -1439,3 +1439,15 @@ def test_an_output_a_rounding_away_from_a_dose_is_read_at_the_dose() -> None:
     for traj in (stepped, given):
         assert traj["IL7_serum"][3] > 1e5 * traj["IL7_serum"][2]  # read after the dose, at it
         assert traj.before_changes.shape[0] == 1  # and the level before it kept for the area
+
+
+def test_a_trajectory_built_by_hand_dates_no_peak_at_a_nan() -> None:
+    """A run holds no NaN, but a Trajectory built from someone's own numbers may: its summary
+    dates the lowest and highest of the numbers there are, and a readout of NaN only has neither."""
+    from il7.trajectory import Trajectory
+
+    nan = math.nan
+    data = np.array([[0, 1, nan], [1, nan, nan], [2, 2, nan], [3, 3, nan]], dtype=float)
+    summary = Trajectory("by hand", "day", ("a", "b"), ("1", "1"), data).summary()
+    assert tuple(summary.loc["a", ["min", "t_min", "max", "t_max"]]) == (1.0, 0.0, 3.0, 3.0)
+    assert summary.loc["b", ["min", "t_min", "max", "t_max"]].isna().all()

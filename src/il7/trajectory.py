@@ -211,10 +211,8 @@ class Trajectory:
             y = self[readout]
             end = y[1:].copy()  # each interval's last level
             end[ends - 1] = before[:, j]
-            top, bottom = (
-                int(np.nanargmax(y)),
-                int(np.nanargmin(y)),
-            )  # (a run holds no NaN; a Trajectory built by hand may)
+            # a run holds no NaN; a Trajectory built by hand may, and then its NaN dates nothing
+            top, bottom = (int(np.nanargmax(y)), int(np.nanargmin(y))) if np.isfinite(y).any() else (0, 0)
             still = flat(y)  # no peak, no dip
             rows.append(
                 {
