@@ -424,14 +424,14 @@ def sensitivities(
             "choose others with --parameters"
         )
     rows: list[Sensitivity] = []
+    context_own = dict(scenario.context_set)  # the table's bounds are a human adult's, not these
     for (p, value), (sides, refused) in zip(
         todo,
         _both_sides_of_each(run, base, user, todo, up, jobs, progress),
         strict=True,
     ):
         if sides:
-            # the table's bounds are a human adult's: a context's own value (a mouse's) has none
-            bounded = p.id in resolved or p.id not in dict(scenario.context_set)
+            bounded = p.id in resolved or p.id not in context_own
             rows.append(
                 _row(
                     p, value, nominal, sides, refused, up, _provenance(p, scenario, resolved), bounded=bounded

@@ -267,16 +267,8 @@ def _baseline_section(result: ScenarioResult | None, out: Path) -> str:
     if result is None or result.trajectory is None:
         message = result.error if result is not None else "no baseline scenario"
         return f"<h2>Baseline</h2><p class='failed'>FAILED: {html.escape(str(message))}</p>"
-    traj = result.trajectory
-    meaning = readout_table()["meaning"]
-    frame = pd.DataFrame(
-        {
-            "readout": traj.columns,
-            "value": traj.data[-1, 1:],
-            "unit": traj.units,
-            "meaning": [meaning.get(r, "") for r in traj.columns],
-        }
-    ).set_index("readout")
+    frame = _last_values(result.trajectory)
+    frame["meaning"] = [readout_table()["meaning"].get(r, "") for r in frame.index]
     frame.to_csv(out / "baseline.csv")
     return (
         f"<h2 id='baseline'>Baseline (steady state)</h2><p>{html.escape(result.description)} A serum IL-7 "
@@ -315,13 +307,18 @@ def _scenario_section(result: ScenarioResult, out: Path) -> str:
     return head + shown + f"<p class='files'>Files: {', '.join(links)}</p>"
 
 
-def _steady_table(trajectory: Trajectory) -> str:
-    """A run in which no readout moves, as a table of their values: the figure drew a flat line
-    per panel (baseline, the sIL-7R levels and the mouse knockouts hold their steady state)."""
-    frame = pd.DataFrame(
+def _last_values(trajectory: Trajectory) -> pd.DataFrame:
+    """Each readout's value at the run's last output time, with its unit, indexed by readout."""
+    return pd.DataFrame(
         {"value": trajectory.data[-1, 1:], "unit": trajectory.units},
         index=pd.Index(trajectory.columns, name="readout"),
     )
+
+
+def _steady_table(trajectory: Trajectory) -> str:
+    """A run in which no readout moves, as a table of their values: the figure drew a flat line
+    per panel (baseline, the sIL-7R levels and the mouse knockouts hold their steady state)."""
+    frame = _last_values(trajectory)
     start, end = trajectory.time[0], trajectory.time[-1]
     return (
         f"<p>Every readout holds its value from time {start:g} to {end:g} ({trajectory.time_unit}; each moves by "

@@ -240,7 +240,7 @@ def _faces_table(out: Path) -> str:
         "<h3>Soluble IL-7Ralpha: both faces</h3><p>Data: soluble_receptor.csv.</p>"
         + table(frame, digits=3)
         + "<p>The steady states of the scenarios sil7r_low, baseline and sil7r_high, which set the "
-        "soluble receptor's production low and high (their figures are under Scenarios): more sIL-7R "
+        "soluble receptor's production low and high (each also under Scenarios): more sIL-7R "
         "holds more IL-7 in serum, while free IL-7, the T cells' signal and their counts barely "
         "move. Data: soluble_receptor_levels.csv.</p>" + table(levels, digits=3)
     )
