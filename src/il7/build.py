@@ -346,13 +346,13 @@ def sbml() -> str:
     _annotate(libsbml, model)
     _describe(model)
     _check_coverage(model)
-    _inline_reaction_rates(libsbml, model)
+    _inline_reaction_rates(model)
     text = str(libsbml.writeSBMLToString(doc))
     _check_units(text)
     return text
 
 
-def _inline_reaction_rates(lib: Any, model: Any) -> None:
+def _inline_reaction_rates(model: Any) -> None:
     """Write out every use of a reaction's id in a formula (a rate law, a rule) as that reaction's
     rate law: valid SBML, but AMICI refuses it ("Kinetic laws involving reaction ids are currently
     not supported"), and the .ant files read better with the names (J_TREC_in_n4 follows

@@ -238,7 +238,8 @@ def dean_2008_verdict(p_day14: float, day14: tuple[float, float]) -> str:
 
 
 def _on_day(patients: Population, who: np.ndarray, readout: str, day: float) -> np.ndarray:
-    """A readout of the patients ``who`` on a day (interpolated between output times)."""
+    """A readout of the patients ``who`` on a day (at the nearest output time, as
+    :func:`il7.experiments.value_at` reads it)."""
     rows = patients.values[who, :, READOUTS.index(readout)]
     return np.array([experiments.value_at(patients.times, row, day) for row in rows])
 

@@ -3,7 +3,8 @@
 Each function builds scenarios (:func:`il7.scenario.load`), simulates them and returns the
 numbers the paper reports, so that tests, the calibration and the report ask the same
 question the same way. Culture experiments run in the ``culture_well`` context (1e6 T cells in
-200 uL); body experiments in ``human_body``.
+200 uL); body experiments in ``human_body``, and the knockout and IL-7-course experiments in
+``mouse_body``. Experiments cover the molecular layer, the cells, the mouse and the therapies.
 """
 
 from __future__ import annotations
@@ -689,7 +690,7 @@ def value_at(times: np.ndarray, values: np.ndarray, t: float) -> float:
 
 def with_setting(scenario: Scenario | str, key: str, value: float, *, at: float = -math.inf) -> Scenario:
     """A scenario whose period at ``at`` sets ``key`` to ``value`` (model units) instead."""
-    s = load(scenario) if isinstance(scenario, str) else scenario
+    s = load(scenario)
     periods = tuple(
         dataclasses.replace(p, set=(*tuple((k, v) for k, v in p.set if k != key), (key, float(value))))
         if p.time == at
@@ -706,7 +707,7 @@ def course(
 
     Returns the output times (key ``"time"``, scenario time unit) and every readout.
     """
-    s = load(scenario) if isinstance(scenario, str) else scenario
+    s = load(scenario)
     s = s.with_dose(amount) if amount is not None else s
     traj = simulate(s, overrides=overrides)
     return {r: np.asarray(traj[r]) for r in traj.columns} | {"time": np.asarray(traj.time)}
@@ -750,7 +751,7 @@ def il7_induced_pstat5(scenario: Scenario | str, at: float, *, overrides: Overri
     :data:`EX_VIVO_IL7_PG_ML` for :data:`EX_VIVO_MINUTES`, so the cells keep the receptors,
     antibody and IL-7 they had at ``at``.
     """
-    s = load(scenario) if isinstance(scenario, str) else scenario
+    s = load(scenario)
     stimulation = Dose(at, "IL7", EX_VIVO_IL7_PG_ML, "pg/mL", "medium", "IL7_tissue")
     periods = sorted([*s.periods, Period(at, doses=(stimulation,))], key=lambda p: p.time)
     length = EX_VIVO_MINUTES / 60.0 / TIME_UNITS[s.time_unit]  # in the scenario's time unit

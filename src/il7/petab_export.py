@@ -220,7 +220,7 @@ def write_scenario(
     scenario
         A :class:`~il7.scenario.Scenario`, a built-in name, or a path to a YAML file.
     data
-        A measurement file (see :func:`read_measurements`), a pandas DataFrame with its columns
+        A measurement file (see :func:`~il7.measurements.read_measurements`), a pandas DataFrame with its columns
         (:func:`~il7.measurements.measurements_from_frame`), or the measurements themselves.
     estimate
         Parameter ids to estimate (or one string, ids separated by commas). Each, anywhere within

@@ -53,6 +53,7 @@ from il7.errors import Il7Error, did_you_mean
 from il7.files import write_table
 from il7.scenario import LIST_READOUTS, Scenario, known_readouts, load
 from il7.simulate import (
+    NOISE_FLOOR,
     check_progress,
     overrides_given,
     readout_unit,
@@ -103,11 +104,6 @@ MEDIAN_SHIFT = 0.05
 cut it more on one side: a value on or near a bound, or a wide CV between bounds unevenly far
 from the value) is said to be off-centre: ``gc_per_T`` at its lower bound with CV 30% has a
 median 22% above the value, ``age`` 30 years within 18-105 with CV 100% one 24% above."""
-
-NOISE_FLOOR = 1e-6
-"""A readout whose values at a time all lie below this fraction of its largest absolute value over
-the run (all patients, all times) is at the solver's noise level (IL-7 used up in a well reads
-+-1e-16): no coefficients are given for it either, as ``il7 sensitivity`` refuses such readouts."""
 
 
 def _percentile_levels(q: object) -> list[float]:
@@ -431,7 +427,7 @@ class Population:
         return float((high - low) / abs(median)) if median != 0 else (math.inf if high > low else 0.0)
 
     def at_noise_level(self, readout: str, at: float | None = None) -> bool:
-        """Whether every patient's ``readout`` at ``at`` lies below :data:`NOISE_FLOOR` of its
+        """Whether every patient's ``readout`` at ``at`` lies below :data:`~il7.simulate.NOISE_FLOOR` of its
         largest absolute value over the run (a quantity used up, read as +-1e-16)."""
         column, index = self._locate(readout, at)
         values = np.abs(self.values[self.succeeded, :, column])

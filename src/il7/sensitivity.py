@@ -46,6 +46,7 @@ from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
 from il7.scenario import LIST_READOUTS, Scenario, clock, known_readouts, load, span_problem
 from il7.simulate import (
+    NOISE_FLOOR,
     check_progress,
     described,
     not_a_parameter,
@@ -65,8 +66,6 @@ DEFAULT_STEP = 0.1
 MIN_STEP = 1e-3
 """Smallest relative step: below it the differences drown in the solver's tolerances."""
 
-NOISE_FLOOR = 1e-6
-"""A readout below this fraction of its largest absolute value over the run is solver noise."""
 
 SHOWN = 15
 """Rows shown and bars drawn by default."""

@@ -478,11 +478,12 @@ def warn_notes(
         warn(note)
 
 
-UNMOVED_RTOL = 1e-6
-"""Change, relative to a readout's largest value in the run, below which
-:func:`unmoved_overrides` calls the readout unmoved: the integrator's relative tolerance, below
-which a change is solver noise (k_G1, which the body does not read, moved its readouts by
-1e-11 to 1e-8)."""
+NOISE_FLOOR = 1e-6
+"""The integrator's relative tolerance: a value or a change below this fraction of a readout's
+largest absolute value in the run is solver noise. :func:`unmoved_overrides` calls a readout
+unmoved below it (k_G1, which the body does not read, moved its readouts by 1e-11 to 1e-8);
+``il7 sensitivity`` and ``il7 population`` give no coefficients for a readout whose values lie
+below it (IL-7 used up in a well reads +-1e-16)."""
 
 
 def unmoved_overrides(
@@ -536,7 +537,7 @@ def unmoved_overrides(
             other = simulate(scenario, overrides={k: v for k, v in overrides.items() if k != key}).data
         except Il7Error:  # without it the body may admit no reference adult: it does act
             continue
-        if np.all(np.abs(full - other) <= UNMOVED_RTOL * scale):
+        if np.all(np.abs(full - other) <= NOISE_FLOOR * scale):
             notes.append(
                 f"{setting(key, value)} moves none of the readouts of '{scenario.name}' (the run without "
                 f"it gives the same numbers): in the {scenario.context} context what it acts on is absent or "

@@ -1,7 +1,8 @@
 """The report: one self-contained HTML page with figures embedded, plus the CSVs behind them.
 
 :func:`write_report` runs the baseline and every built-in scenario, and writes
-``index.html`` (baseline table, a figure per scenario, the parameter table with sources), one
+``index.html`` (baseline table, a figure per scenario, or a table of its values for one that
+holds a steady state, the parameter table with sources), one
 CSV per table and figure, each scenario as a COMBINE archive (its SBML and the SED-ML that
 runs it) and the Gonnord S3C fit as a PEtab problem, for other tools, into the output folder. A
 scenario that fails to solve is shown as failed, with its message; the report still completes.
