@@ -688,7 +688,7 @@ PETAB_DATA = {
         (
             "TYPO.csv",
             ["--estimate", "ka_rIL7_sc"],
-            "TYPO.csv:2: 'CD4_blod' is not a readout (did you mean 'CD4_blood'?)",
+            "TYPO.csv:2: readout 'CD4_blod' is not an observable or species (did you mean 'CD4_blood'?)",
         ),
         (
             "NOCOLUMN.csv",
@@ -714,7 +714,11 @@ PETAB_DATA = {
         # only the first faulty row was named; scenario files name every problem at once
         ("TWOTYPOS.csv", ["--estimate", "ka_rIL7_sc"], "TWOTYPOS.csv: 2 rows with problems: (1) "),
         ("SEMICOLON.csv", ["--estimate", "ka_rIL7_sc"], "its columns are separated by semicolons; il7 reads"),
-        ("BLANKFIRST.csv", ["--estimate", "ka_rIL7_sc"], "BLANKFIRST.csv:5: 'CD4_blod' is not a readout"),
+        (
+            "BLANKFIRST.csv",
+            ["--estimate", "ka_rIL7_sc"],
+            "BLANKFIRST.csv:5: readout 'CD4_blod' is not an observable",
+        ),
         ("MIXED.csv", ["--estimate", "ka_rIL7_sc"], "sigma is given for some measurements and not others"),
         ("NEGSIGMA.csv", ["--estimate", "ka_rIL7_sc"], "sigma -5 must be positive"),
         ("HEADER.csv", ["--estimate", "ka_rIL7_sc"], "no measurements below the header"),
@@ -1400,7 +1404,7 @@ def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path
         (["baseline", "IL7_serum", "--at", "soon"], "argument --at: invalid float value: 'soon'"),
         (["baseline", "IL7_serum", "--parameters", " , "], "--parameters: name at least one parameter"),
         (["baseline", "IL7_serum", "--step", "1e-5"], "must be a number from 0.001 to 1"),
-        (["baseline", "nope", "--parameters", "CL_IL7"], "unknown readout 'nope'"),
+        (["baseline", "nope", "--parameters", "CL_IL7"], "readout 'nope' is not an observable or species"),
         (["nope", "IL7_serum"], "unknown scenario 'nope'; built-in: "),
     ],
 )

@@ -244,7 +244,10 @@ def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_left_out_of_the_p
             {"readouts": 5},
             r"readouts: 5 is not a readout id; give an id or a list of ids, e\.g\. \['CD4_blood'\]",
         ),
-        ({"readouts": ["CD4_blod"]}, r"unknown readout 'CD4_blod' \(did you mean 'CD4_blood'"),
+        (
+            {"readouts": ["CD4_blod"]},
+            r"readout 'CD4_blod' is not an observable or species \(did you mean 'CD4_blood'",
+        ),
         ({"overrides": {"age": 40}}, "age is both set and varied"),
     ],
 )

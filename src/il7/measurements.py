@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from il7 import build
-from il7.errors import Il7Error, did_you_mean, warn
-from il7.scenario import LIST_READOUTS, TIME_UNITS, Scenario, clock, known_readouts, same_time
+from il7.errors import Il7Error, warn
+from il7.scenario import TIME_UNITS, Scenario, clock, same_time, unknown_readout
 from il7.simulate import readout_unit, start_time
 
 MAX_LISTED = 10
@@ -324,7 +324,6 @@ def _measurements(
         elif unknown and not [c for c in missing if c not in (lowered(x) for x in columns)]:
             why = " (write the names in lower case)"
         raise Il7Error(f"{path}: the header must name {_EXPECTED}, and found {found}{why}")
-    known = set(known_readouts())
     fractions = _fractions()
     out, problems = [], []
     for cells in reader:
@@ -332,7 +331,7 @@ def _measurements(
             continue  # a blank or comment line
         try:  # every row is read, so that one message lists every faulty row
             where = f"{path} row {reader.line_num - 2}" if frame else f"{path}:{reader.line_num}"
-            out.append(_row(cells, columns, where, known, fractions, time_unit, value_unit))
+            out.append(_row(cells, columns, where, fractions, time_unit, value_unit))
         except Il7Error as exc:
             problems.append(str(exc))
     if len(problems) == 1:
@@ -355,7 +354,6 @@ def _row(
     cells: list[str],
     columns: list[str],
     where: str,
-    known: set[str],
     fractions: frozenset[str],
     time_unit: str | None,
     value_unit: str | None = None,
@@ -368,10 +366,11 @@ def _row(
         )
     row = dict(zip(columns, (c.strip() for c in cells), strict=True))
     readout = row["readout"]
-    if readout not in known:
-        raise Il7Error(
-            f"{where}: '{readout}' is not a readout{did_you_mean(readout, known)}; {LIST_READOUTS}"
-        )
+    problem = unknown_readout(readout)
+    if problem and any(mark in readout for mark in ";|"):  # not a list, as on the command line
+        problem = "not an observable or species; a row holds one readout: give each its own row"
+    if problem:
+        raise Il7Error(f"{where}: readout '{readout}' is {problem}")
     own, said = readout_unit(readout), row.get("unit") or value_unit
     if row.get("unit") and value_unit and row["unit"] != value_unit:
         raise Il7Error(

@@ -51,7 +51,7 @@ from il7.draws import Spread, correlation_matrix, draw, spread
 from il7.engine import engine, provenance
 from il7.errors import Il7Error, did_you_mean
 from il7.files import write_table
-from il7.scenario import LIST_READOUTS, Scenario, known_readouts, load
+from il7.scenario import Scenario, load, unknown_readout
 from il7.simulate import (
     NOISE_FLOOR,
     check_progress,
@@ -721,11 +721,9 @@ def population(
     if not chosen:
         raise Il7Error(f"{where}: name at least one readout (--readouts), e.g. CD4_blood")
     for readout in chosen:
-        if not isinstance(readout, str) or readout not in known_readouts():
-            raise Il7Error(
-                f"{where}: unknown readout {readout!r}{did_you_mean(str(readout), known_readouts())}; "
-                f"{LIST_READOUTS}"
-            )
+        problem = unknown_readout(str(readout))
+        if problem:
+            raise Il7Error(f"{where}: readout '{readout}' is {problem}")
     held = n * len(scenario.times) * len(chosen)
     if held > MAX_VALUES:
         raise Il7Error(

@@ -42,9 +42,9 @@ import pandas as pd
 
 from il7 import build, units
 from il7.engine import engine
-from il7.errors import Il7Error, did_you_mean
+from il7.errors import Il7Error
 from il7.files import writing
-from il7.scenario import LIST_READOUTS, Scenario, clock, known_readouts, load, span_problem
+from il7.scenario import Scenario, clock, load, span_problem, unknown_readout
 from il7.simulate import (
     NOISE_FLOOR,
     check_progress,
@@ -316,11 +316,9 @@ def sensitivities(
             f"{where}: readout {readout!r}: give one readout's name as text, e.g. 'IL7_serum_total' "
             "(a sensitivity analysis reads one readout)"
         )
-    if readout not in known_readouts():
-        raise Il7Error(
-            f"{where}: unknown readout {readout!r}{did_you_mean(str(readout), known_readouts())}; "
-            f"{LIST_READOUTS}"
-        )
+    problem = unknown_readout(readout)
+    if problem:
+        raise Il7Error(f"{where}: readout '{readout}' is {problem}")
     if not _real(step) or not MIN_STEP <= step <= 1:
         raise Il7Error(
             f"{where}: step {step!r} must be a number from {MIN_STEP:g} to 1 (0.1 = 10%); smaller steps "
