@@ -1187,6 +1187,15 @@ def test_validate_lists_its_targets_without_running_the_model(capsys: pytest.Cap
     assert all(r["expected"] and r["description"] and r["source"] for r in rows)
     code, out, _ = run(capsys, "validate", "--list", "--json", "--basis", "fitted")
     assert {r["basis"] for r in json.loads(out)} == {"fitted"}
+    # ids separated by commas, as the README's validate line and il7.validate take them, in any argument
+    code, out, _ = run(
+        capsys, "validate", "--list", "--json", "survival_ec50,thymic_share_naive", "body_cd4_blood"
+    )
+    assert code == 0 and {r["target"] for r in json.loads(out)} == {
+        "survival_ec50",
+        "thymic_share_naive",
+        "body_cd4_blood",
+    }
     # a part of ids, too far from any one for a spelling suggestion, names the ids that hold it
     code, _, err = run(capsys, "validate", "osteoclast")
     assert code == 2 and "unknown target 'osteoclast' (names with it: 'osteoclasts_with_t_cells'" in err

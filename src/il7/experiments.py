@@ -325,11 +325,9 @@ BODY_READOUTS = (
 """What :func:`body_steady_state` reports."""
 
 
-def body_steady_state(*, overrides: Overrides = None) -> dict[str, float]:
+def body_steady_state() -> dict[str, float]:
     """The human body at steady state: serum levels, blood counts, pool turnover (per hour)."""
-    s = _experiment("body steady state", [], BODY_READOUTS, [0.0, 1.0], time_unit="h", context="human_body")
-    traj = simulate(s, overrides=overrides)
-    return {r: float(traj[r][0]) for r in BODY_READOUTS}
+    return steady_state("human_body", BODY_READOUTS)
 
 
 def half_life_years(turnover_per_h: float) -> float:

@@ -87,9 +87,9 @@ def passes_by_basis(results: Sequence[Result]) -> str:
 
 
 @functools.cache
-def gonnord() -> tuple[calibrate.GonnordData, np.ndarray, np.ndarray, np.ndarray]:
-    data = calibrate.load_data()
-    return (data, *calibrate.predictions({}, data))
+def gonnord() -> tuple[calibrate.GonnordData, np.ndarray, np.ndarray]:
+    """Gonnord 2018's data and the model's two S3D inhibition curves (%) at the stored fit."""
+    return (calibrate.load_data(), *calibrate.cross_inhibitions({}))
 
 
 def _s3c_r2() -> float:
@@ -560,8 +560,8 @@ MEASURES: dict[str, Callable[[], float]] = {
     "pstat5_ec50_10min": lambda: _ec50(experiments.pstat5_dose_response, np.logspace(0, 5, 41)),
     "pstat5_s3c_r2": _s3c_r2,
     "pstat6_ec50_10min": experiments.pstat6_ec50,
-    "il4_response_inhibited_by_il7_10ng": lambda: float(gonnord()[2][calibrate.S3D_IL7_PRE.index(10000.0)]),
-    "il7_response_inhibited_by_il4_any_dose": lambda: float(np.max(gonnord()[3])),
+    "il4_response_inhibited_by_il7_10ng": lambda: float(gonnord()[1][calibrate.S3D_IL7_PRE.index(10000.0)]),
+    "il7_response_inhibited_by_il4_any_dose": lambda: float(np.max(gonnord()[2])),
     "il7ra_half_life_without_il7": lambda: experiments.il7ra_half_life(0.0),
     "il7ra_half_life_with_il7": lambda: experiments.il7ra_half_life(10.0),
     "il7ra_half_life_with_il7_without_gc": lambda: experiments.il7ra_half_life(
@@ -725,9 +725,11 @@ def require_targets(target_ids: Sequence[str] | str) -> list[str]:
     letter: 'unknown target 'c'')."""
     known = targets()
     try:
-        ids = [t.strip() for t in target_ids.split(",")] if isinstance(target_ids, str) else list(target_ids)
+        given = [target_ids] if isinstance(target_ids, str) else list(target_ids)
     except TypeError:  # not iterable: validate(5)
-        ids = [target_ids]  # type: ignore[list-item]
+        given = [target_ids]  # type: ignore[list-item]
+    # 'a,b' is two ids, in a list too (il7 validate a,b c)
+    ids = [t.strip() for g in given for t in (g.split(",") if isinstance(g, str) else [g])]
     for target_id in ids:
         if not isinstance(target_id, str):
             raise Il7Error(

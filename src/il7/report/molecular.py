@@ -36,7 +36,7 @@ PETAB_FOLDER = "gonnord_S3C_petab"
 
 
 def _gonnord_figure(out: Path) -> str:
-    data, _, il4, il7 = gonnord()
+    data, il4, il7 = gonnord()
     fine = np.logspace(0, 5, 41)
     curve = experiments.dose_response("IL7", "pSTAT5_MFI", fine)  # through the fitted observable map
     pd.DataFrame({"IL7_pg_per_mL": fine, "model_pSTAT5_MFI": curve}).to_csv(
