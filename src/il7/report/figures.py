@@ -14,6 +14,15 @@ import matplotlib
 matplotlib.use("Agg")
 
 
+def verdict(target_id: str) -> str:
+    """'passes' or 'misses': how a caption says a literature target's verdict, taken from
+    :func:`il7.claims.validate.measured`, so that the report and ``il7 validate`` judge the same
+    value the same way."""
+    from il7.claims.validate import measured
+
+    return "passes" if measured(target_id).passed else "misses"
+
+
 def embed(fig: Any, alt: str, caption: str) -> str:
     """Close ``fig`` and return it as an HTML ``<figure>`` with the PNG inlined."""
     import matplotlib.pyplot as plt

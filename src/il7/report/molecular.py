@@ -11,10 +11,10 @@ import pandas as pd
 
 from il7 import calibrate, experiments
 from il7.claims import targets
-from il7.claims.validate import cd127_course, cd127_maximal_loss_time, faces, gonnord, graded
+from il7.claims.validate import cd127_course, cd127_maximal_loss_time, faces, gonnord, graded, measured
 from il7.errors import Il7Error
 from il7.petab_export import write_s3c
-from il7.report.figures import embed, table
+from il7.report.figures import embed, table, verdict
 from il7.scenario import load
 from il7.simulate import readout_unit, simulate
 from il7.trajectory import legend_below
@@ -58,12 +58,12 @@ def _gonnord_figure(out: Path) -> str:
         )
     a.set(xlabel="IL-7 (pg/mL)", ylabel="pSTAT5 MFI", title="pSTAT5 at 10 min (fitted)")
     a.legend(fontsize="small")
-    for pre, model, measured, mark, colour, said in (  # each model line in its data's colour
+    for pre, model, points, mark, colour, said in (  # each model line in its data's colour
         (calibrate.S3D_IL7_PRE, il4, data.inhibition_of_il4, "o", "C0", "IL-7 then IL-4 (pSTAT6)"),
         (calibrate.S3D_IL4_PRE, il7, data.inhibition_of_il7, "s", "C1", "IL-4 then IL-7 (pSTAT5)"),
     ):
         b.semilogx(pre, model, "-", color=colour, label=f"{said}: model")
-        b.semilogx(np.repeat(pre, 3), measured.ravel(), mark, color=colour, ms=4, label=f"{said}: S3D")
+        b.semilogx(np.repeat(pre, 3), points.ravel(), mark, color=colour, ms=4, label=f"{said}: S3D")
     b.set(xlabel="pre-treatment (pg/mL)", ylabel="% inhibition", title="gc cross-inhibition (fitted)")
     b.legend(fontsize="x-small", loc="upper left")  # above the low doses, where no point lies
     caption = (
@@ -96,7 +96,7 @@ def _receptor_figure(out: Path) -> str:
     assert window.low is not None and window.high is not None  # an in_range target
     ax.axvspan(window.low, window.high, color="0.9", lw=0, label=f"maximal loss wanted: {window.expected}")
     ax.plot(times, surface, label="model")
-    lost = 100.0 * (1.0 - float(surface[int(np.argmin(np.abs(times - 0.5)))]))
+    lost = measured("cd127_loss_at_30min").observed  # as il7 validate reads it
     wanted = targets()["cd127_loss_at_30min"].expected
     ax.plot(
         0.5, 1.0 - lost / 100.0, "o", color="C1", ms=5, label=f"30 min: down {lost:.0f}% (wanted {wanted})"
@@ -191,9 +191,9 @@ def _graded_figure(out: Path) -> str:
     legend_below(right)
     shifts = ", ".join(f"{ec50[d]:.2g} at {d:.0e}" for d in DENSITIES)
     said = {
-        key: f"{value:.3g} ng/mL ({'within' if wanted[key].passes(value) else 'MISS: outside'} its target, "
+        key: f"{measured(f'{key}_ec50').observed:.3g} ng/mL ({verdict(f'{key}_ec50')} its target, "
         f"{wanted[key].expected})"
-        for key, value in (("survival", g.ec50_survival), ("proliferation", g.ec50_proliferation))
+        for key in ("survival", "proliferation")
     }
     return embed(
         fig,
