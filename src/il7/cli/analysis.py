@@ -13,6 +13,7 @@ from il7.cli.output import (
     PLOT_SUFFIXES,
     chosen_scenario,
     console,
+    json_number,
     noted_warnings,
     notes_stream,
     number_option,
@@ -48,11 +49,6 @@ def _parse_correlations(items: list[str]) -> dict[tuple[str, str], float]:
             raise Il7Error(f"--correlate {ids[0]},{ids[1]} is given twice; give each pair once")
         out[(ids[0], ids[1])] = r
     return out
-
-
-def _json_number(x: float) -> float | None:
-    """A float for strict JSON: ``None`` for NaN and the infinities."""
-    return x if math.isfinite(x) else None
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
@@ -105,7 +101,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
                     "nominal": result.nominal,
                     "step": result.step,
                     "rows": [
-                        {**vars(r), "low": _json_number(r.low), "high": _json_number(r.high)}
+                        {**vars(r), "low": json_number(r.low), "high": json_number(r.high)}
                         for r in result.rows
                     ],
                     "not_varied": [
@@ -223,9 +219,9 @@ def _population(args: argparse.Namespace) -> None:
                             "spread": s.describe(),
                             "kind": s.kind,
                             "unit": s.unit,
-                            "cv": _json_number(s.cv),
-                            "low": _json_number(s.low),
-                            "high": _json_number(s.high),
+                            "cv": json_number(s.cv),
+                            "low": json_number(s.low),
+                            "high": json_number(s.high),
                             "redrawn": again,
                             "median_drawn": result.drawn_median(s.parameter),
                             "cv_drawn": result.drawn_cv(s.parameter) if s.kind == "lognormal" else None,
@@ -236,7 +232,7 @@ def _population(args: argparse.Namespace) -> None:
                         {
                             "parameters": [a, b],
                             "r": r,
-                            "r_drawn": _json_number(result.drawn_correlation(a, b)),
+                            "r_drawn": json_number(result.drawn_correlation(a, b)),
                         }
                         for a, b, r in result.correlations
                     ],
@@ -253,13 +249,13 @@ def _population(args: argparse.Namespace) -> None:
                         orient="records"
                     ),
                     "prcc_at": at,
-                    "relative_spread": {r: _json_number(x) for r, x in spreads.items()} or None,
+                    "relative_spread": {r: json_number(x) for r, x in spreads.items()} or None,
                     "prcc": {
-                        r: {pid: _json_number(c) for pid, c in coefficients.items()}
+                        r: {pid: json_number(c) for pid, c in coefficients.items()}
                         for r, coefficients in explained.items()
                     }
                     or None,
-                    "prcc_p": {r: {pid: _json_number(x) for pid, x in ps.items()} for r, ps in chance.items()}
+                    "prcc_p": {r: {pid: json_number(x) for pid, x in ps.items()} for r, ps in chance.items()}
                     or None,
                     "prcc_missing": unexplained or None,
                 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import re
 import sys
@@ -245,6 +246,11 @@ def notes_stream(args: argparse.Namespace) -> TextIO:
     """Where a command's notes ('wrote FILE') go: standard error with ``--json``, so that standard
     output carries only the JSON; standard output otherwise."""
     return sys.stderr if args.json else sys.stdout
+
+
+def json_number(x: float) -> float | None:
+    """A float for strict JSON: ``None`` for NaN and the infinities."""
+    return x if math.isfinite(x) else None
 
 
 def print_json(rows: Sequence[Mapping[str, object]]) -> None:

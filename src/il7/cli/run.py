@@ -4,7 +4,6 @@ export and report."""
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Callable
@@ -14,12 +13,14 @@ from il7.cli.output import (
     PLOT_SUFFIXES,
     chosen_scenario,
     console,
+    json_number,
     no_dose_twice,
     note_unseen,
     noted_warnings,
     output_files,
     parse_overrides,
     plain,
+    print_json,
     progress_steps,
     rows_note,
     rows_shown,
@@ -302,9 +303,9 @@ def _parameters(args: argparse.Namespace) -> None:
         sys.stdout.write(frame.to_csv())
     elif args.format == "json":
         records = frame.reset_index().to_dict(orient="records")
-        clean = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in records]
-        json.dump(clean, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        print_json(
+            [{str(k): (json_number(v) if isinstance(v, float) else v) for k, v in r.items()} for r in records]
+        )
     else:
         from rich.table import Table
 
