@@ -130,12 +130,18 @@ class Observable:
     fraction is never below 0, so the solver's noise below 0 reads 0 (:func:`il7.simulate.integrate`)."""
 
 
-def _model_file(name: str) -> str:
-    return resources.files("il7.model").joinpath(name).read_text(encoding="utf-8")
+def model_file(name: str) -> str:
+    """The text of one of the model's files (``model/NAME``: a layer's Antimony, a table)."""
+    return model_path(name).read_text(encoding="utf-8")
+
+
+def model_path(name: str) -> Path:
+    """Where one of the model's files lies (``il7 calibrate --write`` writes into it)."""
+    return Path(str(resources.files("il7.model").joinpath(name)))
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    text = _model_file(name)
+    text = model_file(name)
     return list(csv.DictReader(text.splitlines(), delimiter="\t"))
 
 
@@ -233,7 +239,7 @@ def annotation_rows() -> list[dict[str, str]]:
 def mouse_orthologues() -> dict[str, str]:
     """``model/mouse_orthologues.tsv``: the URI of each human molecule in ``annotations.tsv`` ->
     the mouse's own (its UniProt entry; for a gene, its NCBI Gene id), which mouse exports name."""
-    lines = [line for line in _model_file("mouse_orthologues.tsv").splitlines() if not line.startswith("#")]
+    lines = [line for line in model_file("mouse_orthologues.tsv").splitlines() if not line.startswith("#")]
     return {row["human"]: row["mouse"] for row in csv.DictReader(lines, delimiter="\t")}
 
 
@@ -281,7 +287,7 @@ def digest() -> str:
     h = hashlib.sha256()
     names = (*LAYERS, "parameters.tsv", "observables.tsv", "annotations.tsv")
     for name in names:
-        h.update(_model_file(name).encode())
+        h.update(model_file(name).encode())
     for module in ("build.py", "units.py"):
         h.update(resources.files("il7").joinpath(module).read_bytes())
     return h.hexdigest()
@@ -307,7 +313,7 @@ def data_digest() -> str:
 
 def antimony_source() -> str:
     """The whole model as one Antimony text: the layers, then the numbers in base units."""
-    body = [f"// ---- {name} ----\n{_model_file(name)}" for name in LAYERS]
+    body = [f"// ---- {name} ----\n{model_file(name)}" for name in LAYERS]
     values = [
         f"{p.id} = {p.model_value!r};  // {p.value} {p.unit}, {p.status}"
         for p in parameters()
@@ -526,7 +532,7 @@ def descriptions() -> tuple[dict[str, str], dict[str, str]]:
         block: list[str] = []
         header = ""  # the layer's opening comment, for reactions that have no comment of their own
         in_comment = False
-        for line in _model_file(layer).splitlines():
+        for line in model_file(layer).splitlines():
             text = line.strip()
             if text.startswith("//"):
                 said = re.sub(r"-{3,}", "", text.lstrip("/ ")).strip()
@@ -588,7 +594,7 @@ def _check_coverage(m: Any) -> None:
     table_ids = {p.id for p in parameters()} | {o.id for o in observables()}
     missing = sorted(sbml_ids - table_ids)
     unused = sorted(table_ids - sbml_ids)
-    readouts = set(re.findall(r"^\s*(\w+)\s*:=", _model_file("observables.ant"), flags=re.MULTILINE))
+    readouts = set(re.findall(r"^\s*(\w+)\s*:=", model_file("observables.ant"), flags=re.MULTILINE))
     if missing_readouts := [i for i in missing if i in readouts]:
         raise Il7Error(
             f"readouts of observables.ant without a row in model/observables.tsv (id, unit, description): "

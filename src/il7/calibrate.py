@@ -412,7 +412,7 @@ def fit_sink(progress: Callable[[str], None] | None = None) -> SinkFit:
 
 def write_sink(result: SinkFit) -> list[Path]:
     """Write the sink fit: the ratio (fitted) and the human and mouse anchors (derived)."""
-    vocabulary = Path(str(resources.files("il7.model").joinpath("interventions.yaml")))
+    vocabulary = build.model_path("interventions.yaml")
     text = _replace_one(
         vocabulary,
         r"(\n      pSTAT5_ref:\n        value: )[0-9.eE+-]+",
@@ -517,7 +517,9 @@ def write_hiv_body(k_per_day: float, path: Path | None = None) -> Path:
     """Write ``k_deplete_CD4`` (1/day, to 3 significant figures: within 1% of
     :data:`HIV_CD4_TARGET`) into the levy_2012 scenario (or the scenario file at ``path``), whose
     treated-HIV body it sets; it was copied there by hand before, and went stale."""
-    target = path or Path(str(resources.files("il7.scenarios").joinpath("levy_2012.yaml")))
+    from il7.scenario import builtin_file
+
+    target = path or builtin_file("levy_2012")
     text = _replace_one(
         target,
         r"(k_deplete_CD4: )[0-9.eE+-]+( 1/day)",
@@ -544,7 +546,7 @@ def write_values(values: dict[str, float], sources: dict[str, str], path: Path |
     A row named in ``sources`` becomes status ``fitted`` with that source; any other row of
     ``values`` only changes its value (a derived anchor keeps its status and derivation).
     """
-    target = path or Path(str(resources.files("il7.model").joinpath("parameters.tsv")))
+    target = path or build.model_path("parameters.tsv")
     rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines(), delimiter="\t"))
     missing = set(values) - {row["id"] for row in rows}
     if missing:

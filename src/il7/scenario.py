@@ -610,7 +610,7 @@ def vocabulary() -> dict[str, Any]:
     Each context's ``set`` comes as ``{id: "value unit"}``, what scenarios apply; ``values``
     holds the same entries as :class:`ContextValue`, with their status and source.
     """
-    text = resources.files("il7.model").joinpath("interventions.yaml").read_text(encoding="utf-8")
+    text = build.model_file("interventions.yaml")
     data: dict[str, Any] = yaml.safe_load(text)
     for name, context in data["contexts"].items():
         context["values"] = _context_values(name, context["set"])
@@ -712,7 +712,7 @@ def load(name_or_path: str | Path | Mapping[str, Any] | Scenario, *, steady_star
                 f"unknown scenario '{text_name}'{did_you_mean(text_name, names)}; "
                 f"built-in: {', '.join(names)}; or give the path of a .yaml file"
             )
-        path = builtin_dir() / f"{text_name}.yaml"  # a built-in name, checked above
+        path = builtin_file(text_name)
     if path.is_dir():
         raise Il7Error(f"'{path}' is a folder, not a scenario file; give the path of a .yaml file")
     if path.exists() and not path.is_file():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import textwrap
-from importlib import resources
 
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyBboxPatch
 
+from il7 import build
 from il7.build import LAYERS
 from il7.report.figures import embed
 
@@ -24,7 +24,7 @@ def layer_summary() -> list[tuple[str, str, int, int, int]]:
     """``(file, title, species, reactions, rules)`` for each layer, in reading order."""
     out = []
     for name in LAYERS:
-        text = resources.files("il7.model").joinpath(name).read_text(encoding="utf-8")
+        text = build.model_file(name)
         title = _TITLE.search(text)
         out.append(
             (
