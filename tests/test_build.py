@@ -268,7 +268,7 @@ def test_a_reaction_in_the_wrong_units_is_refused_when_the_model_is_built(
 ) -> None:
     # a modeller's reaction without its volume ran in il7 simulate and export; only this file's
     # consistency test said so
-    own = build._model_file
+    own = build.model_file
 
     def slipped(name: str) -> str:
         text = own(name)
@@ -278,7 +278,7 @@ def test_a_reaction_in_the_wrong_units_is_refused_when_the_model_is_built(
             else text
         )
 
-    monkeypatch.setattr(build, "_model_file", slipped)
+    monkeypatch.setattr(build, "model_file", slipped)
     with pytest.raises(
         build.Il7Error,
         match=r"fails libSBML.s consistency check, strict units included \(.*multiply a concentration",

@@ -15,10 +15,11 @@ import hashlib
 import html
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from il7 import units
@@ -183,6 +184,12 @@ def split_ids(
         if not isinstance(item, str):
             raise Il7Error(f"{where}: {item!r} is not a {kind} id; ids are strings, e.g. '{example}'")
     return list(dict.fromkeys(pid.strip() for item in listed for pid in item.split(",") if pid.strip()))
+
+
+@functools.cache
+def parameters_by_id() -> Mapping[str, Parameter]:
+    """:func:`parameters` by id (read-only)."""
+    return MappingProxyType({p.id: p for p in parameters()})
 
 
 @functools.cache

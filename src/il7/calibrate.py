@@ -172,7 +172,7 @@ def fit(
         raise Il7Error(f"seed (--seed) {seed!r}: give a whole number >= 0")
     from scipy.optimize import least_squares
 
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     held = _held(fixed or {}, table)
     free = tuple(k for k in FITTED if k not in held)
     if not free:
@@ -316,7 +316,7 @@ def describe(result: Fit) -> str:
 
     data = load_data()
     s3b = targets()["pstat6_ec50_10min"]
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     lines = [f"{k} = {v:.4g}{units.suffix(table[k].unit)} (held, --fix)" for k, v in result.fixed.items()]
     for k, v in result.values.items():
         side = table[k].bound_at(v)
@@ -398,7 +398,7 @@ def _with_ratio(ratio: float) -> dict[str, float]:
 
 def fit_sink(progress: Callable[[str], None] | None = None) -> SinkFit:
     """Set ``nonT_receptor_ratio`` so that the lymphopenic rise is Ponchel's fourfold."""
-    row = {p.id: p for p in build.parameters()}["nonT_receptor_ratio"]
+    row = build.parameters_by_id()["nonT_receptor_ratio"]
     say = progress or (lambda _line: None)
     ratio = _solve(lambda r: sink_fold(_with_ratio(r)), SINK_FOLD, row.lower or 0.01, row.upper or 1.0)
     say(
@@ -469,7 +469,7 @@ def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
     A ratio of Daix's that no absorption rate within the table's bounds gives leaves ``ka_CYT107``
     at its table value (not written), with a line that says so: the other two fits stand.
     """
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     say = progress or (lambda _line: None)
     values: dict[str, float] = {}
     lo, hi = table["ka_CYT107"].lower or 0.0, table["ka_CYT107"].upper or 0.0

@@ -165,7 +165,7 @@ def spread(
     """
     where = f"vary {parameter} (--vary)"
     given = f"vary {parameter}={text} (--vary)"  # the spread as written, for what is wrong with it
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     p = table.get(parameter)
     if p is None:
         raise Il7Error(f"{where}: {not_a_parameter(parameter, table)}")

@@ -583,7 +583,7 @@ def serum_il7_with_tumour(burden_cells: float, *, days: float = 30.0) -> float:
     state, so the T-cell pools have had ``days`` to answer (over years they grow and bring serum
     IL-7 back toward its set point).
     """
-    per_cell = next(p for p in build.parameters() if p.id == "q_IL7_tumour")
+    per_cell = build.parameters_by_id()["q_IL7_tumour"]
     s = _experiment(
         "IL-7-making tumour",
         [(0.0, {"set": {"q_IL7_tumour": f"{per_cell.value} {per_cell.unit}"}})],

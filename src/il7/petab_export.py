@@ -370,7 +370,7 @@ def _arms(scenario: Scenario, measurements: list[Measurement]) -> dict[str, tupl
             f"dose: the arms mix concentrations and amounts ({first} and others); give every arm's dose "
             "in one kind of unit"
         )
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     mw_id = vocabulary()["drugs"][scenario.boluses[0].drug]["molecular_weight"]
     mw = float(table[mw_id].value or 0.0) * 1e3  # kDa to g/mol
 
@@ -394,7 +394,7 @@ def _condition(arms: Mapping[str, object], dose: str | None) -> str:
 def _estimable(scenario: Scenario, estimate: Sequence[str] | str) -> list[str]:
     """The ids to estimate, checked against the table and the scenario (not yet against the state)."""
     ids = build.split_ids(estimate, where="estimate")
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     if not ids:
         raise Il7Error("name at least one parameter to estimate, e.g. ka_rIL7_sc")
     set_later = scenario.set_after_start
@@ -454,7 +454,7 @@ def _check_unmoved(scenario: Scenario, overrides: Mapping[str, Any] | None, ids:
     text = scenario_sbml(scenario, overrides=overrides, fold_start=False)
     base_state, base_events = written(text)
     model = libsbml.readSBMLFromString(text).getModel()
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     for pid in ids:
         p = table[pid]
         value = model.getParameter(pid).getValue() / units.LABELS[p.unit].factor  # as written, table unit
@@ -496,7 +496,7 @@ def _check_effect(
 
     measured = dataclasses.replace(scenario, readouts=readouts, times=times)
     base = simulate(measured, overrides=overrides).data
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     for pid in ids:
         p = table[pid]
         moved = [
@@ -530,7 +530,7 @@ def _estimated(model: Any, ids: list[str]) -> list[dict[str, Any]]:
     """Parameter-table rows for the estimated parameters: start at the value the exported model
     holds (the table's, or what the scenario's context, its steady-state settings or an override
     make it), within the table's bounds, all in model units."""
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     rows = []
     for pid in ids:
         p = table[pid]

@@ -760,7 +760,7 @@ def unknown_readout(name: str) -> str | None:
         return None
     if any(mark in name for mark in ";|"):  # 'IL7_serum;CD127_per_T' got "did you mean 'CD127_per_T'?"
         return "not an observable or species; separate readouts with commas, e.g. IL7_serum,CD127_per_T"
-    if name in {p.id for p in build.parameters()}:
+    if name in build.parameters_by_id():
         return f"a parameter (a run holds it fixed), not a readout; {LIST_READOUTS}"
     return f"not an observable or species{did_you_mean(name, known)}; {LIST_READOUTS}"
 

@@ -353,7 +353,7 @@ def sensitivities(
             span = span_problem(min(start, first), when, scenario.time_unit)
             if span is not None:
                 raise Il7Error(f"{where}: {option}: {span}")
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     chosen = list(varied_parameters()) if parameters is None else build.split_ids(parameters, where=where)
     if not chosen:
         raise Il7Error(f"{where}: name at least one parameter to vary, e.g. CL_IL7")

@@ -171,7 +171,7 @@ def resolve_overrides(
     body_weight_kg
         Body weight (kg) for per-kg values (``"5e6 cells/kg"``): the scenario context's.
     """
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     out: dict[str, float] = {}
     for key, raw in overrides_given(overrides, where).items():
         if not isinstance(key, str):
@@ -522,7 +522,7 @@ def unmoved_overrides(
         return ()
     resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
     own = values_in_run(scenario, {})
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     unchanged = {key for key in resolved if resolved[key] == own.get(key, _in_model_units(table[key]))}
     try:
         full = (run if run is not None else simulate(scenario, overrides=overrides)).data
@@ -587,7 +587,7 @@ def checked_overrides(
     resolved = resolve_overrides(overrides, body_weight_kg=scenario.body_weight_kg)
     notes = _within_reach(scenario, resolved)
     pre = dict(scenario.preequilibration.set) if scenario.preequilibration is not None else {}
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     for key in sorted(k for k in resolved if k in pre and k in table and resolved[k] != pre[k]):
         unit = table[key].unit
         factor = units.label(unit, where=f"parameter {key}").factor
@@ -629,7 +629,7 @@ def checked_overrides(
 def _within_reach(scenario: Scenario, resolved: Mapping[str, float]) -> tuple[str, ...]:
     """Refuse an override far beyond its bounds, and note those outside them
     (:func:`il7.values.within_reach`)."""
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     # carried to the context's own value (a mouse's, a well's), not to a value the scenario sets
     # (sil7r_high's 8.54 nM had 3 nM, within the table's 2-8 nM, called outside "4 to 16 nM")
     own = dict(scenario.context_set)

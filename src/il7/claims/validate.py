@@ -253,7 +253,7 @@ def il7_dependent_reactions(species: str) -> list[str]:
 def body_cd127_ratio() -> float:
     """Resting CD127 (reference cell) over activated CD127, both without IL-7."""
     products = experiments.activated_t_products(0.0)
-    reference = next(p for p in build.parameters() if p.id == "IL7Ra_per_T").value or math.nan
+    reference = build.parameters_by_id()["IL7Ra_per_T"].value or math.nan
     return float(reference / products["CD127_activated"])
 
 
