@@ -95,6 +95,8 @@ def test_report_writes_every_section_and_csv(report: tuple[Path, list[str]]) -> 
         steady = "Every readout holds its value" in section
         assert steady == (name in STEADY) and (f"<img alt='{name}'" in section) == (not steady), name
         assert (page.parent / f"scenario_{name}.csv").is_file()
+        # the scenario file's sources under its description, each whole
+        assert all(html.escape(source) in section for source in scenario.load(name).sources), name
         # each readout the figure draws by its id is said in words once, above the figures
         drawn = pd.read_csv(page.parent / f"scenario_{name}.csv", comment="#").columns[1:]
         assert all(f"<td>{r.split(' [')[0]}</td>" in key for r in drawn)

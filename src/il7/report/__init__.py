@@ -26,7 +26,7 @@ from il7.export import write_omex
 from il7.files import filling, require_name
 from il7.report.cells import cells_section
 from il7.report.diagram import layer_diagram
-from il7.report.figures import embed, table
+from il7.report.figures import embed, link, table
 from il7.report.molecular import molecular_section
 from il7.report.therapy import therapy_section
 from il7.simulate import parameter_table, readout_table, simulate
@@ -43,6 +43,7 @@ class ScenarioResult:
     description: str
     trajectory: Trajectory | None
     error: str | None
+    sources: tuple[str, ...] = ()
 
 
 def step_count() -> int:
@@ -174,9 +175,9 @@ def _summary(results: list[Any], claims: str, notes: list[str]) -> str:
 def _run(name: str) -> ScenarioResult:
     s = scenarios.load(name)
     try:
-        return ScenarioResult(name, s.description, simulate(s), None)
+        return ScenarioResult(name, s.description, simulate(s), None, s.sources)
     except Il7Error as exc:
-        return ScenarioResult(name, s.description, None, str(exc))
+        return ScenarioResult(name, s.description, None, str(exc), s.sources)
 
 
 def _figure(trajectory: Trajectory) -> str:
@@ -259,11 +260,6 @@ def _contents() -> str:
     )
 
 
-def _link(name: str) -> str:
-    """A file of the report's folder, as a link (the CSVs and archives lie beside index.html)."""
-    return f"<a href='{html.escape(name)}'>{html.escape(name)}</a>"
-
-
 def _baseline_section(result: ScenarioResult | None, out: Path) -> str:
     if result is None or result.trajectory is None:
         message = result.error if result is not None else "no baseline scenario"
@@ -274,7 +270,7 @@ def _baseline_section(result: ScenarioResult | None, out: Path) -> str:
     return (
         f"<h2 id='baseline'>Baseline (steady state)</h2><p>{html.escape(result.description)} A serum IL-7 "
         "assay measures the total (free and held by soluble IL-7Ralpha); free IL-7 is what the receptors "
-        f"see. Data: {_link('baseline.csv')}.</p>{table(frame)}"
+        f"see. Data: {link('baseline.csv')}.</p>{table(frame)}"
     )
 
 
@@ -295,13 +291,15 @@ def _readout_key(results: list[ScenarioResult]) -> str:
 
 def _scenario_section(result: ScenarioResult, out: Path) -> str:
     head = f"<h3 id='scenario-{result.name}'>{html.escape(result.name)}</h3><p>{html.escape(result.description)}</p>"
+    if result.sources:  # the scenario file's own, as il7 scenarios NAME prints them
+        head += f"<p class='sources'>Sources: {html.escape('; '.join(result.sources))}</p>"
     if result.trajectory is None:
         return head + f"<p class='failed'>FAILED: {html.escape(str(result.error))}</p>"
     result.trajectory.write(out / f"scenario_{result.name}.csv")
-    links = [_link(f"scenario_{result.name}.csv")]
+    links = [link(f"scenario_{result.name}.csv")]
     try:
         write_omex(out / f"scenario_{result.name}.omex", result.name)
-        links.append(_link(f"scenario_{result.name}.omex"))
+        links.append(link(f"scenario_{result.name}.omex"))
     except Il7Error as exc:  # the run above solved, so this is unexpected; say so and go on
         links.append(f"no archive for other tools: {html.escape(str(exc))}")
     shown = _steady_table(result.trajectory) if result.trajectory.steady() else _figure(result.trajectory)
@@ -351,7 +349,7 @@ def _validation_section(out: Path, step: ProgressHook) -> tuple[str, list[Any]]:
     misses = frame[frame["verdict"] == "FAIL"][["basis", "expected", "model", "what"]]
     return (
         f"<h2 id='validation'>Literature validation</h2><p>{passes_by_basis(results)} "
-        f"(claims/targets.yaml; data: {_link('validation.csv')}). The basis says what the model's value owes to "
+        f"(claims/targets.yaml; data: {link('validation.csv')}). The basis says what the model's value owes to "
         "the target: "
         + "; ".join(f"<i>{basis}</i>, {html.escape(meaning)}" for basis, meaning in BASES.items())
         + ". A target described as held out is a prediction written before the model was run against "
@@ -392,7 +390,7 @@ def _claims_section(out: Path) -> tuple[str, str]:
     return (
         f"<h2 id='claims'>The article's claims</h2><p>Of the statements of the source article, the "
         f'encyclopedia entry "Interleukin-7" (Altmeyer, updated 29.10.2020), {html.escape(said)} '
-        f"(claims/article.yaml; data: {_link('claims.csv')}). Each check names its target and the target's basis "
+        f"(claims/article.yaml; data: {link('claims.csv')}). Each check names its target and the target's basis "
         "(see the literature validation): a claim checked only by inputs shows that the model carries "
         "what was written into it, not that it predicts it.</p>" + _verdicts(table(frame, css="claims")),
         said,
@@ -403,7 +401,7 @@ def _parameter_section(params: pd.DataFrame, others: dict[str, pd.DataFrame]) ->
     """The parameter table, then what each other context (the mouse, the culture well) sets."""
     page = (
         "<h2 id='parameters'>Parameters</h2><p>Every number with its unit, status and source "
-        "(data: parameters.csv). A derived value is computed by the model for the healthy adult at "
+        f"(data: {link('parameters.csv')}). A derived value is computed by the model for the healthy adult at "
         "steady state (the baseline scenario); its source gives the formula.</p>"
         + table(params, css="parameters")
     )
@@ -420,7 +418,7 @@ def _parameter_section(params: pd.DataFrame, others: dict[str, pd.DataFrame]) ->
         )
         page += (
             f"<h3>The {name} context's own values</h3><p>{len(own)} values in place of the human adult's "
-            f"(model/interventions.yaml; the whole table: parameters_{name}.csv, or "
+            f"(model/interventions.yaml; the whole table: {link(f'parameters_{name}.csv')}, or "
             f"<code>il7 parameters --context {name}</code>).</p>" + table(shown, css="parameters")
         )
     return page

@@ -13,7 +13,7 @@ from matplotlib.ticker import NullLocator
 from il7 import experiments
 from il7.claims import targets
 from il7.claims.validate import body, depletion, measured, mouse
-from il7.report.figures import embed, table, verdict
+from il7.report.figures import embed, link, table, verdict
 from il7.sensitivity import SHOWN, sensitivities
 from il7.simulate import usable_cpus
 
@@ -58,7 +58,7 @@ def _body_table(out: Path) -> str:
     shown = table(frame)
     return (
         "<h3>The human adult at steady state</h3><p>Reference adult, 30 years old (data: "
-        "body_baseline.csv). The half-lives are set from deuterium labelling (Vrisekoop 2008), so they "
+        f"{link('body_baseline.csv')}). The half-lives are set from deuterium labelling (Vrisekoop 2008), so they "
         "check nothing; the thymic share of naive T-cell production "
         f"({share:.2f}) {verdict('thymic_share_naive')} its target, den Braber 2012's 10-20% "
         "(literature validation: thymic_share_naive).</p>"

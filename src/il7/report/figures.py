@@ -41,6 +41,11 @@ _DATA_FILE = re.compile(r"(?<![\w/.-])([\w-]+\.csv)(?![\w-]|\.\w)")
 """A CSV named bare in a caption: a file of the report's folder (a path, il7/data/..., is not)."""
 
 
+def link(name: str) -> str:
+    """A file of the report's folder, as a link (the CSVs and archives lie beside index.html)."""
+    return f"<a href='{html.escape(name)}'>{html.escape(name)}</a>"
+
+
 def _linked(text: str) -> str:
     """``text`` (HTML) with each CSV it names bare made a link to that file beside the page: the
     captions named about 20 files as plain text."""

@@ -14,7 +14,7 @@ from il7.claims import targets
 from il7.claims.validate import cd127_course, cd127_maximal_loss_time, faces, gonnord, graded, measured
 from il7.errors import Il7Error
 from il7.petab_export import write_s3c
-from il7.report.figures import embed, table, verdict
+from il7.report.figures import embed, link, table, verdict
 from il7.scenario import load
 from il7.simulate import readout_unit, simulate
 from il7.trajectory import legend_below
@@ -237,12 +237,12 @@ def _faces_table(out: Path) -> str:
     levels.index = pd.Index([f"{r} ({readout_unit(r)})" for r in SIL7R_READOUTS], name="steady state")
     levels.to_csv(out / "soluble_receptor_levels.csv")
     return (
-        "<h3>Soluble IL-7Ralpha: both faces</h3><p>Data: soluble_receptor.csv.</p>"
+        f"<h3>Soluble IL-7Ralpha: both faces</h3><p>Data: {link('soluble_receptor.csv')}.</p>"
         + table(frame, digits=3)
         + "<p>The steady states of the scenarios sil7r_low, baseline and sil7r_high, which set the "
         "soluble receptor's production low and high (each also under Scenarios): more sIL-7R "
         "holds more IL-7 in serum, while free IL-7, the T cells' signal and their counts barely "
-        "move. Data: soluble_receptor_levels.csv.</p>" + table(levels, digits=3)
+        f"move. Data: {link('soluble_receptor_levels.csv')}.</p>" + table(levels, digits=3)
     )
 
 
