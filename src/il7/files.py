@@ -103,7 +103,10 @@ _PARTIALS = itertools.count()
 
 def write_table(path: str | Path, frame: pd.DataFrame, header: str) -> Path:
     """Write the pandas ``frame`` to the CSV file ``path`` (whole or not at all, :func:`writing`),
-    with ``header``, what made it, in a comment line on top (``pandas.read_csv(f, comment="#")``)."""
+    with ``header``, what made it, in a comment line on top (``pandas.read_csv(f, comment="#")``).
+    A name that does not end in ``.csv`` is refused: a spreadsheet would not open it as one."""
+    if not str(path).lower().endswith(".csv"):
+        raise Il7Error(f"cannot write '{path}': use a .csv file name")
     with writing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
         handle.write(f"# {header}\n")
         frame.to_csv(handle, index=False)

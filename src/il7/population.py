@@ -561,8 +561,6 @@ class Population:
         Il7Error
             Another suffix than ``.csv``, or a file that cannot be written.
         """
-        if not str(path).lower().endswith(".csv"):
-            raise Il7Error(f"cannot write '{path}': use a .csv file name")
         table = self.patients() if patients else self.percentiles()  # columns named with their units
         return write_table(path, table, self.header())
 

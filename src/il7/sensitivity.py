@@ -43,7 +43,7 @@ import pandas as pd
 from il7 import build, units
 from il7.engine import engine
 from il7.errors import Il7Error
-from il7.files import writing
+from il7.files import write_table
 from il7.scenario import Scenario, clock, load, span_problem, unknown_readout
 from il7.simulate import (
     NOISE_FLOOR,
@@ -182,16 +182,11 @@ class Sensitivities:
         Il7Error
             Another suffix, or a file that cannot be written.
         """
-        if not str(path).lower().endswith(".csv"):
-            raise Il7Error(f"cannot write '{path}': use a .csv file name")
         head = (
-            f"# d ln|y| / d ln(parameter), y = {self.quantity} in scenario {self.scenario}; "
-            f"nominal {self.nominal:.6g}{units.suffix(self.unit)}; step x{1 + self.step:g}\n"
+            f"d ln|y| / d ln(parameter), y = {self.quantity} in scenario {self.scenario}; "
+            f"nominal {self.nominal:.6g}{units.suffix(self.unit)}; step x{1 + self.step:g}"
         )
-        with writing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
-            handle.write(head)
-            self.to_pandas().to_csv(handle)
-        return Path(path)
+        return write_table(path, self.to_pandas().reset_index(), head)
 
     def figure(self, top: int = SHOWN) -> Any:
         """A tornado chart of the strongest coefficients, coloured by the parameters' status.
