@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import roadrunner
 
-from il7.errors import SolveError
+from il7.errors import SolveError, few
 
 # il7 reports failed solves itself (SolveError); roadrunner's own log lines would only repeat them
 roadrunner.Logger.disableLogging()
@@ -254,7 +254,7 @@ class Engine:
                     self.select(self._selections)
                     verb = "moves" if len(leaving) == 1 else "move"
                     raise SolveError(
-                        f"the only steady state found is unstable: {_few(leaving)} {verb} away from it, "
+                        f"the only steady state found is unstable: {few(leaving)} {verb} away from it, "
                         "so the system does not settle there with these parameters (cells that grow too "
                         "slowly for the search to carry them to their plateau, such as blasts with "
                         "IL7R_gof 1 growing toward K_leuk, leave it); seed such cells after the steady "
@@ -267,7 +267,7 @@ class Engine:
             self._zero_noise()
         if negative:
             raise SolveError(
-                f"the only steady state found has negative amounts of {_few(negative)}; "
+                f"the only steady state found has negative amounts of {few(negative)}; "
                 "the system approaches no physical steady state with these parameters "
                 "(too slowly or not at all): start the scenario without pre-equilibration"
             )
@@ -276,11 +276,11 @@ class Engine:
         undefined = [s for s, r in unsettled if not np.isfinite(r)]
         if undefined:
             raise SolveError(
-                f"no steady state: the rates of {_few(undefined)} are not numbers (NaN or infinite); "
+                f"no steady state: the rates of {few(undefined)} are not numbers (NaN or infinite); "
                 "a parameter value makes a formula undefined (0/0, a zero divisor or an overflow): "
                 "check the values you set"
             )
-        listed = _few([f"{s} (relative rate {r:.1e}/h)" for s, r in unsettled])
+        listed = few([f"{s} (relative rate {r:.1e}/h)" for s, r in unsettled])
         raise SolveError(
             f"no steady state: {listed} did not settle; check that every production "
             "has a matching loss, or start the scenario without pre-equilibration"
@@ -333,12 +333,6 @@ def absent_fraction(unit: str, one_molecule: float) -> bool:
     more (a well without T cells read pSTAT5_frac 0.52), so its values are undefined, not a tail
     near 0 (``il7 simulate``'s and ``il7 population``'s notes)."""
     return unit == "1" and one_molecule >= 0.5
-
-
-def _few(names: list[str], shown: int = 5) -> str:
-    """The first ``shown`` names, then how many more: an error message stays one readable line."""
-    more = len(names) - shown
-    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _load(digest: str, make_sbml: Callable[[], str]) -> Any:

@@ -14,7 +14,7 @@ import difflib
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 
 class Il7Error(Exception):
@@ -118,8 +118,13 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     holding = [k for k in listed if len(str(name)) >= 4 and str(name).lower() in k.lower()]
     if not holding:
         return ""
-    more = f" and {len(holding) - 3} more" if len(holding) > 3 else ""
-    return " (names with it: " + ", ".join(f"'{k}'" for k in holding[:3]) + more + ")"
+    return " (names with it: " + few([f"'{k}'" for k in holding], 3) + ")"
+
+
+def few(names: Sequence[str], shown: int = 5) -> str:
+    """The first ``shown`` names, then how many more: an error message stays one readable line."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _words(name: str) -> tuple[str, ...]:

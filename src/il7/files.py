@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from il7.errors import Il7Error
+from il7.errors import Il7Error, few
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,7 +135,7 @@ def check_folder(folder: str | Path, command: str, option: str) -> None:
             f"{option} '{folder}': cannot read it ({exc.strerror}); choose another folder"
         ) from None
     if others:
-        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        shown = few(others, 3)
         raise Il7Error(
             f"{option} '{folder}' holds files that {command} did not write ({shown}); it would write "
             "over them: give a new or empty folder"
