@@ -27,6 +27,22 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def test_scenarios_vocabulary_lists_what_a_scenario_file_may_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """A newcomer writing a scenario found the drugs, their routes and the knockouts only in the README's prose."""
+    from il7 import scenario
+
+    code, out, _ = run(capsys, "scenarios", "--vocabulary")
+    words = scenario.vocabulary()
+    assert code == 0
+    for kind in ("contexts", "drugs", "knockouts", "seeds"):
+        assert all(f"│ {name} " in out for name in words[kind]), kind
+    # each drug's own routes, in its row (a route the drug lacks is refused in a file)
+    assert all(f"│ {name} " in out and ", ".join(d["routes"]) in out for name, d in words["drugs"].items())
+    assert "60 ug/kg" in out and "ug/kg/h" in out and "PF-06342674" in out
+    code, _, err = run(capsys, "scenarios", "baseline", "--vocabulary")
+    assert code == 2 and "give a scenario's name or --vocabulary, not both" in err
+
+
 def test_scenarios_lists_descriptions_and_doses(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "scenarios")
     assert code == 0 and "baseline" in out and "culture_dose" in out

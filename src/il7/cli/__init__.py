@@ -202,6 +202,12 @@ def _parser() -> _Parser:
         nargs="?",
         help="print this built-in scenario's YAML file (to copy and edit: il7 simulate takes the copy)",
     )
+    scn.add_argument(
+        "--vocabulary",
+        action="store_true",
+        help="what a scenario file may name instead: its contexts, drugs (routes, units), knockouts and the "
+        "cells it may seed",
+    )
     sub.add_parser(
         "readouts", help="list what a scenario may read out (observables, then species), with units"
     )

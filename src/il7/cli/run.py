@@ -75,6 +75,11 @@ def _scenarios(args: argparse.Namespace) -> None:
 
     from il7 import scenario
 
+    if args.vocabulary:
+        if args.name is not None:
+            raise Il7Error("scenarios: give a scenario's name or --vocabulary, not both")
+        _vocabulary()
+        return
     if args.name is not None:  # '' is a name that is not there, not "list them all"
         print(scenario.builtin_file(args.name).read_text(encoding="utf-8"), end="")
         return
@@ -86,6 +91,44 @@ def _scenarios(args: argparse.Namespace) -> None:
     console().print(table)
     print("il7 simulate NAME --dose AMOUNT runs a scenario whose doses are of one drug at another amount")
     print("il7 scenarios NAME > mine.yaml writes a scenario's file to edit; il7 simulate mine.yaml runs it")
+
+
+def _vocabulary() -> None:
+    """The names a scenario file may use besides parameters and readouts, from model/interventions.yaml."""
+    from rich.table import Table
+
+    from il7 import scenario, units
+
+    words = scenario.vocabulary()
+    out = console()
+    contexts = Table("context", "dose routes", "description", title="Contexts (context:)")
+    for name, c in words["contexts"].items():
+        contexts.add_row(name, ", ".join(c["routes"]), plain(c["description"]))
+    out.print(contexts)
+    drugs = Table(
+        "drug", "routes", "infusion", "highest dose studied", "description", title="Drugs (dose: {drug: ...})"
+    )
+    for name, d in words["drugs"].items():
+        called = f" Also called: {', '.join(d['also_called'])}." if d.get("also_called") else ""
+        highest = d.get("highest_studied", {}).get("amount", "")
+        drugs.add_row(
+            name,
+            ", ".join(d["routes"]),
+            "yes" if "infusion" in d else "no",
+            highest,
+            plain(d["description"] + called),
+        )
+    out.print(drugs)
+    genes = Table("gene", "description", title="Knockouts (knockout: [...])")
+    for name, k in words["knockouts"].items():
+        genes.add_row(name, plain(k["description"]))
+    out.print(genes)
+    seeds = Table("cells", "description", title="Cells a later period may add (set: {ID: N cells})")
+    for name, text in words["seeds"].items():
+        seeds.add_row(name, plain(text))
+    out.print(seeds)
+    print(f"dose units: {', '.join(units.DOSE_UNITS)} (a concentration only into a culture well's medium)")
+    print(f"infusion rates: {', '.join(units.RATE_UNITS)}")
 
 
 def _readouts(args: argparse.Namespace) -> None:
