@@ -178,5 +178,9 @@ def test_validate_takes_ids_separated_by_commas_as_the_command_line_does() -> No
     from il7.claims.validate import require_targets
 
     assert require_targets("thymic_share_naive, survival_ec50") == ["thymic_share_naive", "survival_ec50"]
+    assert require_targets(["thymic_share_naive,", "survival_ec50"]) == [
+        "thymic_share_naive",
+        "survival_ec50",
+    ]
     with pytest.raises(Il7Error, match=r"unknown target 'foo'.*\(in Python: il7.claims.targets\(\)\)"):
         require_targets("thymic_share_naive,foo")

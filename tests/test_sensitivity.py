@@ -212,6 +212,7 @@ def test_a_readout_at_the_noise_level_is_refused() -> None:
             {"readout": "IL7_serumm"},
             "readout 'IL7_serumm' is not an observable or species (did you mean 'IL7_serum'",
         ),
+        ({"readout": "IL7_serum,CD4_blood"}, "a sensitivity analysis reads one readout: name one"),
         ({"at": -1.0}, "must be a finite time at or after the scenario's first output, day 0"),
         ({"at": math.nan}, "must be a finite time"),
         ({"fold_from": -math.inf}, "fold_from (--fold-from) -inf must be a finite time before"),

@@ -259,7 +259,7 @@ def _onto_bounds(
     return theta, best
 
 
-def _held(fixed: Mapping[str, float | str], table: dict[str, build.Parameter]) -> dict[str, float]:
+def _held(fixed: Mapping[str, float | str], table: Mapping[str, build.Parameter]) -> dict[str, float]:
     """Check the values ``--fix`` holds and return them in the table's units.
 
     Each must be one of :data:`FITTED` and within its bounds in the table (the range the fit

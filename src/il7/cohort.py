@@ -185,7 +185,13 @@ class CohortResult:
     def write(self, path: str | Path) -> Path:
         """Write :meth:`table` to a CSV file, with :meth:`header` in a comment line on top, and
         return its path. The traits' columns say their unit, as ``il7 population --patients``'s do
-        (``graft_T [cells]``); the others' names end in theirs (``il7_day7_pg_ml``)."""
+        (``graft_T [cells]``); the others' names end in theirs (``il7_day7_pg_ml``).
+
+        Raises
+        ------
+        Il7Error
+            Another suffix than ``.csv``, or a file that cannot be written.
+        """
         return write_table(path, self.table().rename(columns=self.population.unit_columns()), self.header())
 
     def figure(self) -> Any:

@@ -312,6 +312,8 @@ def sensitivities(
             "(a sensitivity analysis reads one readout)"
         )
     problem = unknown_readout(readout)
+    if problem and any(mark in readout for mark in ",;|"):  # the analysis reads one readout
+        problem = "not an observable or species; a sensitivity analysis reads one readout: name one"
     if problem:
         raise Il7Error(f"{where}: readout '{readout}' is {problem}")
     if not _real(step) or not MIN_STEP <= step <= 1:

@@ -728,8 +728,10 @@ def require_targets(target_ids: Sequence[str] | str) -> list[str]:
         given = [target_ids] if isinstance(target_ids, str) else list(target_ids)
     except TypeError:  # not iterable: validate(5)
         given = [target_ids]  # type: ignore[list-item]
-    # 'a,b' is two ids, in a list too (il7 validate a,b c)
-    ids = [t.strip() for g in given for t in (g.split(",") if isinstance(g, str) else [g])]
+    ids = []
+    for g in given:  # 'a,b' is two ids, in a list too (il7 validate a,b c); 'a,' is one
+        pieces = [t.strip() for t in g.split(",")] if isinstance(g, str) else [g]
+        ids.extend([t for t in pieces if t != ""] or pieces[:1])
     for target_id in ids:
         if not isinstance(target_id, str):
             raise Il7Error(

@@ -205,8 +205,8 @@ def _parser() -> _Parser:
     scn.add_argument(
         "--vocabulary",
         action="store_true",
-        help="what a scenario file may name instead: its contexts, drugs (routes, units), knockouts and the "
-        "cells it may seed",
+        help="list what a scenario file may name besides parameters and readouts: contexts, drugs (routes, "
+        "units), knockouts and the cells it may seed",
     )
     sub.add_parser(
         "readouts", help="list what a scenario may read out (observables, then species), with units"
@@ -354,7 +354,10 @@ def _parser() -> _Parser:
         "validate", help="check the model against every literature target (exit 1 if one fails)"
     )
     val.add_argument(
-        "targets", nargs="*", metavar="TARGET", help="check only these targets (default: all; ids as listed)"
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help="check only these targets (default: all; ids as listed, each its own argument or several separated by commas)",
     )
     from il7.claims import BASES  # light: the targets file is read only when asked for
 
