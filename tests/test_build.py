@@ -179,7 +179,7 @@ def test_sbml_names_its_species_and_gives_each_reaction_its_mechanism() -> None:
     names = [r.getName() for r in reactions]
     assert len(set(names)) == len(names) and stroma.getName().startswith("J_src_stroma: bone-marrow stromal")
     # each parameter carries its table row: value in the table's unit, status, source
-    row = {p.id: p for p in build.parameters()}["kon_Ab"]
+    row = build.parameters_by_id()["kon_Ab"]
     notes = libsbml.XMLNode.convertXMLNodeToString(m.getParameter("kon_Ab").getNotes())
     assert f"{row.value:g} 1/M/s (fitted). source: doi:10.1172/jci.insight.126054" in notes
 
@@ -313,7 +313,7 @@ def test_per_cell_levels_read_in_cell_equivalents() -> None:
 
 
 def test_the_exact_constants_are_rows_of_the_table_that_nothing_may_change() -> None:
-    table = {p.id: p for p in build.parameters()}
+    table = build.parameters_by_id()
     assert build.EXACT_CONSTANTS <= set(table)  # a renamed id would no longer be guarded
     for pid in build.EXACT_CONSTANTS:
         assert table[pid].status == "derived" and table[pid].lower is None and table[pid].upper is None

@@ -117,7 +117,7 @@ def test_a_value_from_the_context_carries_the_context_status_and_source() -> Non
     )
     rows = {r.parameter: r for r in result.rows}
     niche, production = rows["B_self_niche"], rows["IL7_production"]
-    assert {p.id: p for p in build.parameters()}["B_self_niche"].status == "assumed"
+    assert build.parameters_by_id()["B_self_niche"].status == "assumed"
     assert (niche.status, niche.source) == (mouse.status, mouse.source) == ("derived", mouse.source)
     assert production.status == "set" and "--set" in production.note
 

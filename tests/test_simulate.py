@@ -927,10 +927,10 @@ def test_a_run_that_ends_beyond_what_a_body_holds_says_so() -> None:
 
 def test_a_mouse_users_units_mean_what_they_say() -> None:
     # mL/h and weeks were refused ("use L/h, L/day"), though a mouse's flows are millilitres
-    from il7.build import parameters
+    from il7.build import parameters_by_id
     from il7.values import parameter_value
 
-    table = {p.id: p for p in parameters()}
+    table = parameters_by_id()
     in_l_per_h = parameter_value(table["CL_IL7"], "0.73 mL/h", where="test")
     assert in_l_per_h == pytest.approx(parameter_value(table["CL_IL7"], "7.3e-4 L/h", where="test"))
     assert parameter_value(table["CL_IL7"], "24 mL/day", where="test") == pytest.approx(in_l_per_h / 0.73)
