@@ -107,12 +107,6 @@ def cross_inhibitions(overrides: dict[str, float]) -> tuple[np.ndarray, np.ndarr
     return il4, il7
 
 
-def predictions(overrides: dict[str, float], data: GonnordData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Model pSTAT5 fraction at the S3C doses and the two S3D inhibition curves (%)."""
-    fraction = experiments.pstat5_dose_response(data.doses_pg_ml, overrides=overrides)
-    return (fraction, *cross_inhibitions(overrides))
-
-
 def r_squared(observed: np.ndarray, predicted: np.ndarray) -> float:
     """1 - SS_res / SS_tot over all points."""
     residual = float(np.sum((observed - predicted) ** 2))
