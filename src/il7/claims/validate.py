@@ -189,8 +189,8 @@ the tightest hold on gc to the loosest (target gc_affinity_hierarchy)."""
 def gc_hierarchy_margin() -> float:
     """The smallest ratio of neighbouring release rates in :data:`GC_HIERARCHY` (above 1 when
     ordered); NaN where a rate is missing or not positive (``min`` would pass over a NaN)."""
-    table = {q.id: q.model_value for q in build.parameters()}
-    rates = [table[k] or math.nan for k in GC_HIERARCHY]
+    table = build.parameters_by_id()
+    rates = [table[k].model_value or math.nan for k in GC_HIERARCHY]
     if not all(r > 0 for r in rates):  # (NaN > 0 is False)
         return math.nan
     return float(min(b / a for a, b in itertools.pairwise(rates)))
@@ -471,8 +471,8 @@ Blood 97:3380, abstract)."""
 def marrow_graft(scenario: Scenario) -> Scenario:
     """``scenario`` with a marrow graft: :data:`MARROW_T_FRACTION` of its graft's T cells
     (``graft_T`` as its run has it), the CD34+ dose kept."""
-    table = {q.id: q.model_value for q in build.parameters()}
-    graft_t = values_in_run(scenario, {}).get("graft_T", table["graft_T"])  # model units: cells
+    own = build.parameters_by_id()["graft_T"].model_value
+    graft_t = values_in_run(scenario, {}).get("graft_T", own)  # model units: cells
     assert graft_t is not None  # the table gives graft_T a value
     return experiments.with_setting(scenario, "graft_T", MARROW_T_FRACTION * graft_t)
 
