@@ -366,9 +366,7 @@ def _row(
         )
     row = dict(zip(columns, (c.strip() for c in cells), strict=True))
     readout = row["readout"]
-    problem = unknown_readout(readout)
-    if problem and any(mark in readout for mark in ";|"):  # not a list, as on the command line
-        problem = "not an observable or species; a row holds one readout: give each its own row"
+    problem = unknown_readout(readout, single="a row holds one readout: give each its own row")
     if problem:
         raise Il7Error(f"{where}: readout '{readout}' is {problem}")
     own, said = readout_unit(readout), row.get("unit") or value_unit

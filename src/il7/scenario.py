@@ -752,13 +752,17 @@ def known_readouts() -> tuple[str, ...]:
     return tuple(o.id for o in build.observables()) + engine().species
 
 
-def unknown_readout(name: str) -> str | None:
+def unknown_readout(name: str, *, single: str | None = None) -> str | None:
     """Why ``name`` cannot be read out (``"not an observable or species (did you mean ...?); list
-    them ..."``), or ``None`` for a readout; the caller names where it was written."""
+    them ..."``), or ``None`` for a readout; the caller names where it was written. ``single``: for
+    a place that takes one readout, what to tell a list there (``"a row holds one readout: give
+    each its own row"``); elsewhere a list is told to separate its readouts with commas."""
     known = known_readouts()
     if name in known:
         return None
-    if any(mark in name for mark in ";|"):  # 'IL7_serum;CD127_per_T' got "did you mean 'CD127_per_T'?"
+    if any(mark in name for mark in ",;|"):  # 'IL7_serum;CD127_per_T' got "did you mean 'CD127_per_T'?"
+        if single is not None:
+            return f"not an observable or species; {single}"
         return "not an observable or species; separate readouts with commas, e.g. IL7_serum,CD127_per_T"
     if name in build.parameters_by_id():
         return f"a parameter (a run holds it fixed), not a readout; {LIST_READOUTS}"

@@ -311,9 +311,7 @@ def sensitivities(
             f"{where}: readout {readout!r}: give one readout's name as text, e.g. 'IL7_serum_total' "
             "(a sensitivity analysis reads one readout)"
         )
-    problem = unknown_readout(readout)
-    if problem and any(mark in readout for mark in ",;|"):  # the analysis reads one readout
-        problem = "not an observable or species; a sensitivity analysis reads one readout: name one"
+    problem = unknown_readout(readout, single="a sensitivity analysis reads one readout: name one")
     if problem:
         raise Il7Error(f"{where}: readout '{readout}' is {problem}")
     if not _real(step) or not MIN_STEP <= step <= 1:
