@@ -840,15 +840,16 @@ def test_calibrate_therapy_writes_the_treated_hiv_body_into_its_scenario(tmp_pat
         calibrate.write_hiv_body(0.004, copy)
 
 
-def test_calibrate_therapy_keeps_an_absorption_rate_no_value_of_which_reaches_daix(
+def test_calibrate_therapy_keeps_an_absorbed_share_no_value_of_which_reaches_daix(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # the IV/IM ratio that no ka_CYT107 within its bounds reaches stopped the antibody and HIV-body
-    # fits too; now ka_CYT107 is kept (not written) with a line that says why. The three measures
-    # are stood in for (each is a model run of minutes); the logic between them is what is tested.
+    # an IV/IM ratio that no absorbed share within its bounds reaches (as once no ka_CYT107 did)
+    # stopped the antibody and HIV-body fits too; now F_CYT107 is kept (not written) with a line that
+    # says why. The three measures are stood in for (each is a model run of minutes); the logic
+    # between them is what is tested.
     from il7 import calibrate, experiments
 
-    monkeypatch.setattr(experiments, "iv_over_im_peak", lambda overrides: 150.0 + overrides["ka_CYT107"])
+    monkeypatch.setattr(experiments, "iv_over_im_peak", lambda overrides: 150.0 + overrides["F_CYT107"])
     monkeypatch.setattr(
         experiments,
         "anti_cd127_lowest_occupancy",
@@ -861,14 +862,14 @@ def test_calibrate_therapy_keeps_an_absorption_rate_no_value_of_which_reaches_da
     )
     said: list[str] = []
     fit = calibrate.fit_therapy(progress=said.append)
-    ka = next(p for p in il7.build.parameters() if p.id == "ka_CYT107")
+    share = il7.build.parameters_by_id()["F_CYT107"]
     assert said[0].startswith(
-        f"ka_CYT107 kept at {ka.value:.4g} 1/h: no absorption rate in its bounds gives Daix's"
+        f"F_CYT107 kept at {share.value:.4g}: no absorbed share in its bounds gives Daix's"
     )
-    assert f"(it is 150 at {ka.lower:g} 1/h, 150 at {ka.value:.4g} and 150 at {ka.upper:g};" in said[0]
+    assert f"(it is 150 at {share.lower:g}, 151 at {share.value:.4g} and 151 at {share.upper:g};" in said[0]
     assert said[1] == "kon_Ab = 9.5e+07 1/M/s (trough occupancy 0.95 at 1 mg/kg q2w)"
     assert set(fit.values) == {"kon_Ab"} and fit.k_deplete_CD4_per_day == pytest.approx(0.004, rel=1e-3)
-    # and writing the fit leaves a kept ka_CYT107's row alone
+    # and writing the fit leaves a kept F_CYT107's row alone
     written: list[tuple[dict[str, float], dict[str, str]]] = []
     monkeypatch.setattr(calibrate, "write_values", lambda values, sources: written.append((values, sources)))
     monkeypatch.setattr(calibrate, "write_hiv_body", lambda k: Path("levy_2012.yaml"))

@@ -426,12 +426,19 @@ def write_sink(result: SinkFit) -> list[Path]:
 # Each drug parameter is set by one published number, by root finding in log space
 # (scipy.optimize.brentq) within the table's bounds; the T-cell response is not fitted here
 # (Levy 2012's CD4 gain: see the known_miss of levy_cd4_gain_week12 in il7 validate).
+#
+# Daix's IV/IM ratio sets CYT107's absorbed share F_CYT107, at the table's absorption rate
+# ka_CYT107 (assumed). The IV peak is the dose; the IM peak is what escapes the receptors' uptake
+# while the depot empties, and it rises steeply with the share absorbed (the ratio is 206 at F 0.7,
+# 90 at 0.9), where at F 0.7 no absorption rate brings the ratio below about 125 (152 at the rate's
+# upper bound, 0.2/h). The rate was the fitted one until IL-7-bound IL-7Ralpha recycled, after
+# which no rate within its bounds gave 100.
 
 THERAPY_SOURCES = {
-    "ka_CYT107": "doi:10.1186/s13613-023-01109-w (Daix 2023, Ann Intensive Care 13:17, abstract: CYT107 10 ug/kg IV gives about 100-fold the blood concentration of IM; il7 calibrate --therapy)",
+    "F_CYT107": "doi:10.1186/s13613-023-01109-w (Daix 2023, Ann Intensive Care 13:17, abstract: CYT107 10 ug/kg IV gives about 100-fold the blood concentration of IM; il7 calibrate --therapy, at the table's ka_CYT107)",
     "kon_Ab": "doi:10.1172/jci.insight.126054 (Herold 2019, JCI Insight 4:e126054, abstract: 90-100% IL-7R occupancy at >= 1 mg/kg q2w; il7 calibrate --therapy, trough occupancy 95% at 1 mg/kg q2w)",
 }
-THERAPY_TARGETS = {"ka_CYT107": 100.0, "kon_Ab": 0.95}
+THERAPY_TARGETS = {"F_CYT107": 100.0, "kon_Ab": 0.95}
 HIV_CD4_TARGET = 250.0  # cells/uL before treatment, middle of Levy 2012's entry range (101-400)
 
 
@@ -458,27 +465,27 @@ def _solve(measure: Callable[[float], float], target: float, lo: float, hi: floa
 
 
 def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
-    """Set ``ka_CYT107`` (Daix 2023) and ``kon_Ab`` (Herold 2019); find the treated-HIV body.
+    """Set ``F_CYT107`` (Daix 2023) and ``kon_Ab`` (Herold 2019); find the treated-HIV body.
 
-    A ratio of Daix's that no absorption rate within the table's bounds gives leaves ``ka_CYT107``
+    A ratio of Daix's that no absorbed share within the table's bounds gives leaves ``F_CYT107``
     at its table value (not written), with a line that says so: the other two fits stand.
     """
     table = build.parameters_by_id()
     say = progress or (lambda _line: None)
     values: dict[str, float] = {}
-    lo, hi = table["ka_CYT107"].lower or 0.0, table["ka_CYT107"].upper or 0.0
+    lo, hi = table["F_CYT107"].lower or 0.0, table["F_CYT107"].upper or 0.0
 
-    def ratio(ka: float) -> float:
-        return experiments.iv_over_im_peak(overrides={"ka_CYT107": ka})
+    def ratio(share: float) -> float:
+        return experiments.iv_over_im_peak(overrides={"F_CYT107": share})
 
     try:
-        values["ka_CYT107"] = _solve(ratio, THERAPY_TARGETS["ka_CYT107"], lo, hi)
-        say(f"ka_CYT107 = {values['ka_CYT107']:.4g} 1/h (IV/IM peak ratio 100)")
+        values["F_CYT107"] = _solve(ratio, THERAPY_TARGETS["F_CYT107"], lo, hi)
+        say(f"F_CYT107 = {values['F_CYT107']:.4g} (IV/IM peak ratio 100)")
     except Il7Error:  # the other fits still stand: keep the table's value and say why
-        kept = table["ka_CYT107"].value or 0.0
+        kept = table["F_CYT107"].value or 0.0
         say(
-            f"ka_CYT107 kept at {kept:.4g} 1/h: no absorption rate in its bounds gives Daix's IV/IM peak "
-            f"ratio of {THERAPY_TARGETS['ka_CYT107']:g} (it is {ratio(lo):.3g} at {lo:g} 1/h, {ratio(kept):.3g} "
+            f"F_CYT107 kept at {kept:.4g}: no absorbed share in its bounds gives Daix's IV/IM peak "
+            f"ratio of {THERAPY_TARGETS['F_CYT107']:g} (it is {ratio(lo):.3g} at {lo:g}, {ratio(kept):.3g} "
             f"at {kept:.4g} and {ratio(hi):.3g} at {hi:g}; il7 validate cyt107_iv_over_im_peak says why)"
         )
     kon = _solve(
@@ -503,7 +510,7 @@ def fit_therapy(progress: Callable[[str], None] | None = None) -> TherapyFit:
 def write_therapy(result: TherapyFit) -> list[Path]:
     """Write the therapy fit: the drug parameters (fitted) into the table, and the treated-HIV
     body's extra CD4 loss into the levy_2012 scenario (:func:`write_hiv_body`)."""
-    fitted = {k: v for k, v in THERAPY_SOURCES.items() if k in result.values}  # a kept ka_CYT107 is not
+    fitted = {k: v for k, v in THERAPY_SOURCES.items() if k in result.values}  # a kept F_CYT107 is not
     return [write_values(result.values, fitted), write_hiv_body(result.k_deplete_CD4_per_day)]
 
 

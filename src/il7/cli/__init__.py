@@ -325,7 +325,7 @@ def _parser() -> _Parser:
     which.add_argument(
         "--therapy",
         action="store_true",
-        help="set CYT107 absorption (Daix 2023) and antibody binding (Herold 2019) instead; it also "
+        help="set CYT107's absorbed share (Daix 2023) and antibody binding (Herold 2019) instead; it also "
         "sets the treated-HIV body's extra CD4 loss (k_deplete_CD4 in the levy_2012 scenario)",
     )
     cal.add_argument("--starts", type=int, help=f"number of multi-start points (default {calibrate.STARTS})")
