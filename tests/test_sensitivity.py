@@ -294,7 +294,7 @@ def test_a_response_far_from_linear_is_marked() -> None:
     readout grows 10-fold for x1.1 and falls 5% for /1.1 (a threshold just above the value)."""
     from il7.sensitivity import _row
 
-    p = next(q for q in build.parameters() if q.id == "r_allo")
+    p = build.parameters_by_id()["r_allo"]
     row = _row(p, 0.3, 1.0, {"high": 10.0, "low": 0.95}, {}, 1.1)
     up, down = math.log(10.0) / math.log(1.1), -math.log(0.95) / math.log(1.1)
     assert row.method == (

@@ -93,7 +93,7 @@ def test_bolus_raises_serum_il7_and_internalises_cd127() -> None:
     baseline = il7.simulate("baseline")
     (dose,) = s.boluses
     assert (dose.amount, dose.unit, s.body_weight_kg) == (10, "ug/kg", 70.0)
-    plasma_L = next(p.value for p in il7.build.parameters() if p.id == "plasma")
+    plasma_L = il7.build.parameters_by_id()["plasma"].value
     assert plasma_L is not None
     # at the dose, the plasma holds it all, unbound: 10 ug/kg x 70 kg / 3.15 L = 222,222 pg/mL
     given = dose.amount * 1e6 * s.body_weight_kg / (plasma_L * 1e3)  # pg/mL
