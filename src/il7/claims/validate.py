@@ -366,6 +366,14 @@ def levy_dose_dependence() -> float:
     return min(b / a for a, b in itertools.pairwise(gains))
 
 
+def levy_sil7r_furthest() -> float:
+    """Total serum sIL-7R (free and IL-7-bound) over before, on the day of levy_2012's year when
+    it is furthest from before (either way)."""
+    c = levy_course()
+    ratio = c["sIL7R_serum"] / c["sIL7R_serum"][0]
+    return float(ratio[np.argmax(np.abs(np.log(ratio)))])
+
+
 def sereti(ug_per_kg: float | None = None) -> dict[str, np.ndarray]:
     """The sereti_2009 single-dose course (hours), at the scenario's own dose (``None``: 10
     ug/kg) or another of the trial's (3)."""
@@ -667,6 +675,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "levy_cd4_gain_week12": lambda: levy_gains()[0],
     "levy_cd4_gain_kept_at_one_year": lambda: levy_gains()[1] / levy_gains()[0],
     "levy_cd4_gain_dose_dependent": levy_dose_dependence,
+    "ril7_sil7r_unchanged": levy_sil7r_furthest,
     "sereti_cd127_nadir": lambda: sereti_cd127(0.0, 72.0, lowest=True),
     "sereti_cd127_recovered": lambda: sereti_cd127(0.0, 504.0, lowest=False),
     "sereti_cd127_nadir_3ugkg": lambda: sereti_cd127(0.0, 72.0, lowest=True, ug_per_kg=3.0),
