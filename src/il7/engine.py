@@ -306,11 +306,12 @@ class Engine:
         return [sp for sp, f in zip(self.species, far, strict=True) if f]
 
     def _zero_noise(self) -> None:
-        """Set to 0 the amounts that the solver left below 0 by less than its absolute tolerance
-        (a species with no source, IL-4 in the body, read -1e-19 molecules/cell): they are 0 within
-        what the solver resolves, and a readout of an absent species should read 0, not -1e-34."""
+        """Set to 0 the amounts that the solver left within its absolute tolerance of 0, either
+        side (a species with no source, IL-4 in the body, read -1e-19 molecules/cell; a culture
+        well's IL-7 complexes before the dose, +1e-19): they are 0 within what the solver
+        resolves, and a readout of an absent species should read 0, not -1e-34 or a tail."""
         amounts = np.asarray(self._rr.model.getFloatingSpeciesAmounts())
-        noise = (amounts < 0) & (amounts >= -ABSOLUTE_TOLERANCE)
+        noise = (amounts != 0) & (np.abs(amounts) <= ABSOLUTE_TOLERANCE)
         if noise.any():
             amounts[noise] = 0.0
             self._rr.model.setFloatingSpeciesAmounts(amounts)
