@@ -321,6 +321,8 @@ BODY_READOUTS = (
     "naive_from_thymus",
     "naive_from_division",
     "IL6_conc",
+    "Ki67_CD4",
+    "Ki67_CD8",
 )
 """What :func:`body_steady_state` reports."""
 

@@ -315,9 +315,22 @@ def sportes_subsets() -> dict[str, np.ndarray]:
             "thymic_export",
             "TREC_per_naive_CD4",
             "TREC_naive_CD4_blood",
+            "CD8_blood",
+            "Ki67_CD4",
+            "Ki67_CD8",
         ),
     )
     return experiments.course(s, 10.0)
+
+
+def sportes_ki67_fold(day: float) -> float:
+    """Ki-67-positive share of blood CD4 and CD8 T cells together on a day of sportes_2008 at 10
+    ug/kg, over before."""
+    c = sportes_subsets()
+    share = (c["Ki67_CD4"] * c["CD4_blood"] + c["Ki67_CD8"] * c["CD8_blood"]) / (
+        c["CD4_blood"] + c["CD8_blood"]
+    )
+    return experiments.value_at(c["time"], share, day) / float(share[0])
 
 
 def sportes_lowest(readout: str) -> float:
@@ -592,6 +605,8 @@ MEASURES: dict[str, Callable[[], float]] = {
     "body_sil7r": lambda: body()["sIL7R_serum"],
     "body_cd4_blood": lambda: body()["CD4_blood"],
     "body_cd8_blood": lambda: body()["CD8_blood"],
+    "body_ki67_cd4": lambda: body()["Ki67_CD4"],
+    "body_ki67_cd8": lambda: body()["Ki67_CD8"],
     "halflife_naive_cd4": lambda: experiments.half_life_years(body()["turnover_naive_CD4"]),
     "halflife_naive_cd8": lambda: experiments.half_life_years(body()["turnover_naive_CD8"]),
     "halflife_memory_cd4": lambda: experiments.half_life_years(body()["turnover_memory_CD4"]),
@@ -672,6 +687,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "ril7_thymic_output_not_enhanced": sportes_thymic_export_fold,
     "ril7_trec_content_falls": lambda: sportes_lowest("TREC_per_naive_CD4"),
     "ril7_trec_cells_fall": lambda: sportes_lowest("TREC_naive_CD4_blood"),
+    "ril7_ki67_rises_by_day_6": lambda: sportes_ki67_fold(6.0),
     "levy_cd4_gain_week12": lambda: levy_gains()[0],
     "levy_cd4_gain_kept_at_one_year": lambda: levy_gains()[1] / levy_gains()[0],
     "levy_cd4_gain_dose_dependent": levy_dose_dependence,
