@@ -575,6 +575,36 @@ def test_trecs_follow_thymic_production_and_are_diluted_by_division() -> None:
     assert traj["TREC_per_naive_CD4"][0] == pytest.approx(share, rel=1e-2)
 
 
+def test_ki67_counts_the_cells_that_divided_within_its_lifetime() -> None:
+    """At the reference adult a naive CD4 T cell divides at p (its turnover less the thymus's
+    share), each division leaves two Ki-67-positive cells, and the marker fades at 1 / tau_Ki67
+    while cells leave at the turnover: the positive share is 2p / (p + 1/tau + turnover). Through
+    a transplant, whose conditioning empties the pools and whose graft refills them, no share
+    leaves [0, 1]."""
+    from il7.scenario import load
+
+    baseline = il7.simulate(load("baseline").with_readouts(["Ki67_naive_CD4"]).with_output(t_end=1))
+    v = {p.id: p.value for p in il7.build.parameters()}  # table units: cells, years, days
+    loss = np.log(2) / v["halflife_naive_CD4"]  # per year
+    export = v["thymic_output_young"] * np.exp(-v["thymic_decline"] * v["age_ref"])
+    p = loss - export * v["frac_export_CD4"] * (1 - v["frac_export_Treg"]) / v["Tn4_ref"]
+    fade = 365.25 / v["tau_Ki67"]  # per year
+    assert baseline["Ki67_naive_CD4"][0] == pytest.approx(2 * p / (p + fade + loss), rel=1e-2)
+
+    shares = [
+        "Ki67_CD4",
+        "Ki67_CD8",
+        "Ki67_naive_CD4",
+        "Ki67_memory_CD4",
+        "Ki67_naive_CD8",
+        "Ki67_memory_CD8",
+    ]
+    traj = il7.simulate(load("transplant").with_readouts(shares))
+    for share in shares:
+        values = np.asarray(traj[share])
+        assert np.all(values >= 0) and np.all(values <= 1), share
+
+
 def test_an_antibody_infusion_over_an_hour_gives_what_the_same_iv_bolus_gives() -> None:
     from il7.scenario import load
 
