@@ -577,9 +577,10 @@ def test_trecs_follow_thymic_production_and_are_diluted_by_division() -> None:
 
 def test_ki67_counts_the_cells_that_divided_within_its_lifetime() -> None:
     """At the reference adult a naive CD4 T cell divides at p (its turnover less the thymus's
-    share), each division leaves two Ki-67-positive cells, and the marker fades at 1 / tau_Ki67
-    while cells leave at the turnover: the positive share is 2p / (p + 1/tau + turnover). Through
-    a transplant, whose conditioning empties the pools and whose graft refills them, no share
+    share), each division leaves two Ki-67-positive cells, and the marker fades at k_cycle_exit
+    while cells leave at the turnover: the positive share is 2p / (p + k_cycle_exit + turnover).
+    Through a transplant, whose conditioning empties the pools and whose graft refills them, and
+    the mouse's anti-CD127 course, where memory CD8 division falls below none (a loss), no share
     leaves [0, 1]."""
     from il7.scenario import load
 
@@ -588,7 +589,7 @@ def test_ki67_counts_the_cells_that_divided_within_its_lifetime() -> None:
     loss = np.log(2) / v["halflife_naive_CD4"]  # per year
     export = v["thymic_output_young"] * np.exp(-v["thymic_decline"] * v["age_ref"])
     p = loss - export * v["frac_export_CD4"] * (1 - v["frac_export_Treg"]) / v["Tn4_ref"]
-    fade = 365.25 / v["tau_Ki67"]  # per year
+    fade = v["k_cycle_exit"] * 24 * 365.25  # per year, from per hour
     assert baseline["Ki67_naive_CD4"][0] == pytest.approx(2 * p / (p + fade + loss), rel=1e-2)
 
     shares = [
@@ -599,10 +600,21 @@ def test_ki67_counts_the_cells_that_divided_within_its_lifetime() -> None:
         "Ki67_naive_CD8",
         "Ki67_memory_CD8",
     ]
-    traj = il7.simulate(load("transplant").with_readouts(shares))
-    for share in shares:
-        values = np.asarray(traj[share])
-        assert np.all(values >= 0) and np.all(values <= 1), share
+    for scenario in ("transplant", "mouse_anti_cd127"):
+        traj = il7.simulate(load(scenario).with_readouts(shares))
+        for share in shares:
+            values = np.asarray(traj[share])
+            assert np.all(values >= 0) and np.all(values <= 1), (scenario, share)
+
+
+def test_a_well_before_its_dose_holds_no_il7_complex_not_a_tail() -> None:
+    """The steady state sets to 0 what the solver leaves within its absolute tolerance of 0, on
+    either side: a culture well without IL-7 read +1e-19 IL-7:IL-7Ralpha complexes and a pSTAT5
+    of 1e-26 before its dose, which il7 simulate then called a tail from 0 h."""
+    well = il7.load_scenario("culture_dose").with_readouts(["pSTAT5_frac", "JAK_active_per_T", "IL7_IL7Ra_T"])
+    traj = il7.simulate(well)  # the dose is given at 0 h; the signal follows it
+    assert traj["pSTAT5_frac"][0] == 0 and traj["JAK_active_per_T"][0] == 0 and traj["IL7_IL7Ra_T"][0] == 0
+    assert traj["pSTAT5_frac"][1] > 0.5  # 15 min after the dose
 
 
 def test_an_antibody_infusion_over_an_hour_gives_what_the_same_iv_bolus_gives() -> None:

@@ -205,9 +205,9 @@ def prebcr_fold() -> float:
 LIGAND = frozenset({"IL7_tissue", "IL7_plasma", "IL7_sIL7R_tissue", "IL7_sIL7R_plasma"})
 
 
-CELL_STATES = frozenset({"cycling_T", "mono_program"})
-"""Cell species that count cells in a state IL-7 drives (in the cycle; monocytes with their cytokine
-program on), not a population of their own: an IL-7 dependence passes through them, as through a
+CELL_STATES = frozenset({"cycling_T", "mono_program", "Ki67_n4", "Ki67_m4", "Ki67_n8", "Ki67_m8", "Ki67_reg"})
+"""Cell species that count cells in a state IL-7 drives (in the cycle, lately divided; monocytes with
+their cytokine program on), not a population of their own: an IL-7 dependence passes through them, as through a
 molecule (:func:`il7_dependent_reactions`)."""
 
 
