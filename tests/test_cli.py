@@ -827,6 +827,10 @@ output: {t_end: 10, n: 1}
             ["simulate", "baseline", "--readouts", "age"],
             "'age': a parameter (a run holds it fixed), not a readout",
         ),
+        (  # p_IL7_n4 moves with IL-7 in a run, and was called a parameter a run holds fixed
+            ["simulate", "baseline", "--readouts", "p_IL7_n4"],
+            "'p_IL7_n4': a quantity the model derives (tcells.ant: p_max x S_n4^2",
+        ),
         (
             ["simulate", "baseline", "--readouts", "IL7_serum;CD4_blood"],
             "separate readouts with commas, e.g. IL7_serum,CD127_per_T",

@@ -764,7 +764,10 @@ def unknown_readout(name: str, *, single: str | None = None) -> str | None:
         if single is not None:
             return f"not an observable or species; {single}"
         return "not an observable or species; separate readouts with commas, e.g. IL7_serum,CD127_per_T"
-    if name in build.parameters_by_id():
+    row = build.parameters_by_id().get(name)
+    if row is not None and row.status == "derived" and row.value is None:  # a rule: it may change in a run
+        return f"a quantity the model derives ({row.source}), not a readout; {LIST_READOUTS}"
+    if row is not None:
         return f"a parameter (a run holds it fixed), not a readout; {LIST_READOUTS}"
     return f"not an observable or species{did_you_mean(name, known)}; {LIST_READOUTS}"
 
