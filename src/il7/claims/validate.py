@@ -315,9 +315,7 @@ def sportes_subsets() -> dict[str, np.ndarray]:
             "thymic_export",
             "TREC_per_naive_CD4",
             "TREC_naive_CD4_blood",
-            "CD8_blood",
-            "Ki67_CD4",
-            "Ki67_CD8",
+            "Ki67_T",
         ),
     )
     return experiments.course(s, 10.0)
@@ -327,10 +325,7 @@ def sportes_ki67_fold(day: float) -> float:
     """Ki-67-positive share of blood CD4 and CD8 T cells together on a day of sportes_2008 at 10
     ug/kg, over before."""
     c = sportes_subsets()
-    share = (c["Ki67_CD4"] * c["CD4_blood"] + c["Ki67_CD8"] * c["CD8_blood"]) / (
-        c["CD4_blood"] + c["CD8_blood"]
-    )
-    return experiments.value_at(c["time"], share, day) / float(share[0])
+    return experiments.value_at(c["time"], c["Ki67_T"], day) / float(c["Ki67_T"][0])
 
 
 def sportes_lowest(readout: str) -> float:
