@@ -765,7 +765,7 @@ def unknown_readout(name: str, *, single: str | None = None) -> str | None:
             return f"not an observable or species; {single}"
         return "not an observable or species; separate readouts with commas, e.g. IL7_serum,CD127_per_T"
     row = build.parameters_by_id().get(name)
-    if row is not None and row.status == "derived" and row.value is None:  # a rule: it may change in a run
+    if row is not None and row.value is None:  # computed by the model (a rule): it may change in a run
         return f"a quantity the model derives ({row.source}), not a readout; {LIST_READOUTS}"
     if row is not None:
         return f"a parameter (a run holds it fixed), not a readout; {LIST_READOUTS}"
