@@ -545,6 +545,16 @@ def test_blood_t_cells_are_occupied_within_hours_while_the_tissues_wait_for_the_
     assert blood[3] < 0.01  # the antibody has gone by day 120
 
 
+def _naive_cd4_reference() -> tuple[float, float]:
+    """The reference adult's naive CD4 T cells from the table: their turnover (per year) and the
+    thymus's share of their production (tcells.ant's loss_n4 and 1 - p_ref_n4 / loss_n4)."""
+    v = {p.id: p.value for p in il7.build.parameters()}  # table units: cells, years
+    loss = np.log(2) / v["halflife_naive_CD4"]
+    export = v["thymic_output_young"] * np.exp(-v["thymic_decline"] * v["age_ref"])
+    export_cd4 = export * v["frac_export_CD4"] * (1 - v["frac_export_Treg"])
+    return loss, export_cd4 / (v["Tn4_ref"] * loss)
+
+
 def test_trecs_follow_thymic_production_and_are_diluted_by_division() -> None:
     """A thymectomy stops new TRECs: TREC-carrying naive CD4 T cells fall with the naive cells'
     turnover (half-life 4.2 years) while division holds the naive pool up; at the reference the
@@ -568,10 +578,7 @@ def test_trecs_follow_thymic_production_and_are_diluted_by_division() -> None:
     assert trec[1] / trec[0] < 0.5 < 0.7 < naive[1] / naive[0]
     assert traj["TREC_per_naive_CD4"][1] < traj["TREC_per_naive_CD4"][0]
     # at the reference adult: the thymic share of naive CD4 production (tcells.ant's p_ref_n4)
-    v = {p.id: p.value for p in il7.build.parameters()}  # table units: cells, years
-    export = v["thymic_output_young"] * np.exp(-v["thymic_decline"] * v["age_ref"])
-    export_cd4 = export * v["frac_export_CD4"] * (1 - v["frac_export_Treg"])
-    share = export_cd4 / (v["Tn4_ref"] * np.log(2) / v["halflife_naive_CD4"])
+    _, share = _naive_cd4_reference()
     assert traj["TREC_per_naive_CD4"][0] == pytest.approx(share, rel=1e-2)
 
 
@@ -585,11 +592,9 @@ def test_ki67_counts_the_cells_that_divided_within_its_lifetime() -> None:
     from il7.scenario import load
 
     baseline = il7.simulate(load("baseline").with_readouts(["Ki67_naive_CD4"]).with_output(t_end=1))
-    v = {p.id: p.value for p in il7.build.parameters()}  # table units: cells, years, days
-    loss = np.log(2) / v["halflife_naive_CD4"]  # per year
-    export = v["thymic_output_young"] * np.exp(-v["thymic_decline"] * v["age_ref"])
-    p = loss - export * v["frac_export_CD4"] * (1 - v["frac_export_Treg"]) / v["Tn4_ref"]
-    fade = v["k_cycle_exit"] * 24 * 365.25  # per year, from per hour
+    loss, thymic = _naive_cd4_reference()
+    p = loss * (1 - thymic)  # division per year
+    fade = il7.build.parameters_by_id()["k_cycle_exit"].value * 24 * 365.25  # per year, from per hour
     assert baseline["Ki67_naive_CD4"][0] == pytest.approx(2 * p / (p + fade + loss), rel=1e-2)
 
     shares = [
