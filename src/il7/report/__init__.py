@@ -55,7 +55,7 @@ def step_count() -> int:
     """How many times :func:`write_report` calls its ``progress`` hook (for a progress bar)."""
     from il7.claims import targets
 
-    return len(scenarios.builtin_names()) + 7 + len(targets())
+    return len(scenarios.builtin_names()) + 10 + len(targets())
 
 
 def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook | None = None) -> Path:
@@ -126,9 +126,9 @@ def _sections(out: Path, step: ProgressHook) -> tuple[list[str], list[ScenarioRe
         step("molecular layer")
         molecular = molecular_section(out)
         step("cells and body")
-        cells = cells_section(out)
+        cells = cells_section(out, step)
         step("therapies and transplant cohort")
-        therapy = therapy_section(out)
+        therapy = therapy_section(out, step)
         step("validation")
         validation, checked = _validation_section(out, step)
         step("claims")

@@ -3,6 +3,7 @@ and the monocyte and bone modules (activated T cells and tumours are in the vali
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -18,11 +19,12 @@ from il7.sensitivity import SHOWN, sensitivities
 from il7.simulate import usable_cpus
 
 
-def cells_section(out: Path) -> str:
-    """Tables, figures and their CSVs for layers 6-9."""
+def cells_section(out: Path, step: Callable[[str], None]) -> str:
+    """Tables, figures and their CSVs for layers 6-9; ``step`` is told when the long runs start."""
     parts = ["<h2 id='cells'>Cells and body</h2>"]
     parts.append(_body_table(out))
     parts.append(_sink_figure(out))
+    step("serum IL-7's sensitivity to each parameter")
     parts.append(_serum_il7_drivers(out))
     parts.append(_knockout_figure(out))
     parts.append(_myeloid_figure(out))

@@ -7,6 +7,7 @@ with its ROC (Dean 2008)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -50,18 +51,15 @@ ANTIBODY_PATIENTS = 100
 """Virtual patients of the anti-IL-7Ralpha figure (seed 2019, the year of Herold's trial)."""
 
 
-def therapy_section(out: Path) -> str:
-    """Figures and CSVs of the therapy dose-response and the transplant cohort."""
-    return "\n".join(
-        [
-            "<h2 id='therapy'>Therapies and transplant</h2>",
-            _dose_response_figure(out),
-            _levy_figure(out),
-            _antibody_population_figure(out),
-            _graft_figure(out),
-            _cohort_figure(out),
-        ]
-    )
+def therapy_section(out: Path, step: Callable[[str], None]) -> str:
+    """Figures and CSVs of the therapy dose-response and the transplant cohort; ``step`` is told
+    when the long runs start."""
+    parts = ["<h2 id='therapy'>Therapies and transplant</h2>", _dose_response_figure(out), _levy_figure(out)]
+    step(f"anti-IL-7Ralpha population ({ANTIBODY_PATIENTS} patients)")
+    parts += [_antibody_population_figure(out), _graft_figure(out)]
+    step("virtual transplant cohort")
+    parts.append(_cohort_figure(out))
+    return "\n".join(parts)
 
 
 def _dose_response_figure(out: Path) -> str:
