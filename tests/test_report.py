@@ -263,30 +263,6 @@ def test_the_antibody_population_is_the_scenario_in_patients_whose_antibody_kine
     assert share == pytest.approx(float(np.mean(patients["lowest_occupancy_day14_to_84"] < 0.9)), abs=0.006)
 
 
-def _where(out: Path) -> tuple[int, str]:
-    """A task for the report's ``_beside``: the process it ran in; in a spawned process, a task
-    for a folder named 'die' kills it."""
-    import multiprocessing
-
-    if multiprocessing.parent_process() is not None and out.name == "die":
-        os._exit(3)
-    return os.getpid(), out.name
-
-
-@pytest.mark.parametrize("cpus", [1, 2])
-def test_the_scenarios_run_beside_the_report_and_here_if_that_process_dies(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cpus: int
-) -> None:
-    import il7.report as report_module
-
-    monkeypatch.setattr(report_module, "usable_cpus", lambda: cpus)
-    with report_module._beside(_where, tmp_path / "live") as result:
-        pid, name = result()
-    assert name == "live" and (pid == os.getpid()) == (cpus == 1)  # a process of its own on 2 CPUs
-    with report_module._beside(_where, tmp_path / "die") as result:
-        assert result() == (os.getpid(), "die")  # its process died: the work is done here, not lost
-
-
 @pytest.mark.parametrize("out", [5, ""])
 def test_a_report_folder_that_is_no_name_is_refused_before_any_run(out: object) -> None:
     # write_report(5) raised TypeError from pathlib

@@ -10,23 +10,18 @@ scenario that fails to solve is shown as failed, with its message; the report st
 
 from __future__ import annotations
 
-import contextlib
 import html
-import multiprocessing
-import warnings
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from il7 import scenario as scenarios
-from il7.errors import Il7Error, Il7Warning, gathered
+from il7.errors import Il7Error, gathered
 from il7.export import write_omex
 from il7.files import filling, require_name
 from il7.report.cells import cells_section
@@ -34,7 +29,7 @@ from il7.report.diagram import layer_diagram
 from il7.report.figures import embed, link, table
 from il7.report.molecular import molecular_section
 from il7.report.therapy import therapy_section
-from il7.simulate import parameter_table, readout_table, simulate, usable_cpus
+from il7.simulate import parameter_table, readout_table, simulate
 from il7.trajectory import FLAT, LOG_DECADES, Trajectory, flat, log_scaled
 
 ProgressHook = Callable[[str], None]
@@ -55,7 +50,7 @@ def step_count() -> int:
     """How many times :func:`write_report` calls its ``progress`` hook (for a progress bar)."""
     from il7.claims import targets
 
-    return len(scenarios.builtin_names()) + 10 + len(targets())
+    return 2 * len(scenarios.builtin_names()) + 9 + len(targets())
 
 
 def write_report(out_dir: str | Path = "il7-report", *, progress: ProgressHook | None = None) -> Path:
@@ -106,97 +101,51 @@ def _write(out: Path, step: ProgressHook) -> None:
 
 def _sections(out: Path, step: ProgressHook) -> tuple[list[str], list[ScenarioResult], list[Any], str]:
     """The page's sections, and what the summary reads: the scenarios' runs, the validation's
-    results and the claims' verdicts.
-
-    The scenarios' runs and figures go to a process of their own (:func:`_beside`) while this one
-    writes the other sections: those wait on worker processes (the populations, the cohorts, the
-    sensitivities) between stretches of single-CPU work (the molecular layer's, the validation's),
-    and the scenarios use the CPU those leave idle. The pages are the same either way;
-    benchmarks/report.py times the two."""
-    step("scenarios and their figures, beside the other sections")
-    with _beside(_scenario_sections, out) as scenario_part:
-        step("tables")
-        params = parameter_table()
-        params.to_csv(out / "parameters.csv")
-        others = {
-            name: parameter_table(name) for name in scenarios.vocabulary()["contexts"] if name != "human_body"
-        }
-        for name, frame in others.items():
-            frame.to_csv(out / f"parameters_{name}.csv")
-        step("molecular layer")
-        molecular = molecular_section(out)
-        step("cells and body")
-        cells = cells_section(out, step)
-        step("therapies and transplant cohort")
-        therapy = therapy_section(out, step)
-        step("validation")
-        validation, checked = _validation_section(out, step)
-        step("claims")
-        claims, claim_verdicts = _claims_section(out)
-        results, scenario_sections, said = scenario_part()
-    for result in results:
-        step(f"figure {result.name}")
-    for note in said:  # what the scenarios' runs said, to the summary's notes as if said here
-        warnings.warn(note, Il7Warning, stacklevel=1)
+    results and the claims' verdicts."""
+    results = []
+    for name in scenarios.builtin_names():
+        step(f"scenario {name}")
+        results.append(_run(name))
+    step("tables")
+    params = parameter_table()
+    params.to_csv(out / "parameters.csv")
+    others = {
+        name: parameter_table(name) for name in scenarios.vocabulary()["contexts"] if name != "human_body"
+    }
+    for name, frame in others.items():
+        frame.to_csv(out / f"parameters_{name}.csv")
     baseline = next((r for r in results if r.name == "baseline"), None)
-    return (
-        [
-            _header(params),
-            _contents(),
-            "<h2 id='layers'>Model layers</h2>" + layer_diagram(),
-            _baseline_section(baseline, out),
-            molecular,
-            cells,
-            therapy,
-            validation,
-            claims,
+    sections = [
+        _header(params),
+        _contents(),
+        "<h2 id='layers'>Model layers</h2>" + layer_diagram(),
+        _baseline_section(baseline, out),
+    ]
+    step("molecular layer")
+    sections.append(molecular_section(out))
+    step("cells and body")
+    sections.append(cells_section(out, step))
+    step("therapies and transplant cohort")
+    sections.append(therapy_section(out, step))
+    step("validation")
+    validation, checked = _validation_section(out, step)
+    sections.append(validation)
+    step("claims")
+    claims, claim_verdicts = _claims_section(out)
+    sections.append(claims)
+    sections.extend(
+        (
             "<h2 id='scenarios'>Scenarios</h2><p>Each built-in scenario as il7 simulate runs it, with its data "
             "and a COMBINE archive (SBML with its state and doses, and the SED-ML that runs it) for COPASI "
             "or Tellurium.</p>",
             _readout_key(results),
-            *scenario_sections,
-            _parameter_section(params, others),
-        ],
-        results,
-        checked,
-        claim_verdicts,
+        )
     )
-
-
-def _scenario_sections(out: Path) -> tuple[list[ScenarioResult], list[str], list[str]]:
-    """Run every built-in scenario and write its section (figure or table, CSV, archive) into
-    ``out``; with what the runs said (:func:`~il7.errors.gathered`), which a process of its own
-    would otherwise keep to itself."""
-    with gathered() as said:
-        results = [_run(name) for name in scenarios.builtin_names()]
-        sections = [_scenario_section(result, out) for result in results]
-    return results, sections, said
-
-
-_T = TypeVar("_T")
-
-
-@contextlib.contextmanager
-def _beside(task: Callable[[Path], _T], out: Path) -> Iterator[Callable[[], _T]]:
-    """Run ``task(out)`` in a spawned process of its own while the block runs; the block gets a
-    function that waits for its result. With one usable CPU, or if that process cannot start or
-    dies, the task runs here instead (when its result is asked for): the same work, nothing lost."""
-    if usable_cpus() < 2:
-        yield lambda: task(out)
-        return
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        future = pool.submit(task, out)
-
-        def result() -> _T:
-            try:
-                return future.result()
-            except BrokenProcessPool:
-                return task(out)
-
-        yield result
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    for result in results:
+        step(f"figure {result.name}")
+        sections.append(_scenario_section(result, out))
+    sections.append(_parameter_section(params, others))
+    return sections, results, checked, claim_verdicts
 
 
 def _summary(results: list[Any], claims: str, notes: list[str]) -> str:
