@@ -1563,6 +1563,25 @@ def test_progress_in_a_log_says_what_is_done_not_what_has_started(capsys: pytest
     assert "100%" not in capsys.readouterr().err
 
 
+def test_progress_in_a_log_names_a_step_that_starts_after_a_quiet_stretch(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the report's log said nothing for about two minutes while its long runs went between tenths
+    from il7.cli.output import LOG_QUIET_S, progress_steps
+
+    now = [0.0]
+    with progress_steps("job", 100, log=True, clock=lambda: now[0]) as step:
+        step("step 1")
+        now[0] += LOG_QUIET_S - 1
+        step("step 2")  # soon after the last line, between tenths: not named
+        now[0] += 1
+        step("step 3")  # LOG_QUIET_S after the last line
+        now[0] += LOG_QUIET_S / 2
+        step("step 4")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["job: 0% done; now step 1", "job: 2% done; now step 3", "job: 100% done"]
+
+
 def test_sensitivity_past_the_scenarios_end_says_the_run_goes_on(capsys: pytest.CaptureFixture[str]) -> None:
     # population refused --at past the end and sensitivity ran on without a word (a walk-through)
     main(["sensitivity", "leukaemia_il7r_gof", "Leuk", "--at", "30", "--parameters", "d_leuk", "--json"])

@@ -10,6 +10,7 @@ import math
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -215,24 +216,39 @@ def save_figure(fig: Any, path: str) -> str:
     return path
 
 
+LOG_QUIET_S = 20.0
+"""Seconds after which a progress log names the next step even between tenths of the way."""
+
+
 @contextlib.contextmanager
-def progress_steps(title: str, total: int, *, log: bool = False) -> Iterator[Callable[[str], None]]:
+def progress_steps(
+    title: str, total: int, *, log: bool = False, clock: Callable[[], float] = time.monotonic
+) -> Iterator[Callable[[str], None]]:
     """A progress bar on stderr (transient; stdout stays clean for --json) advanced one labelled
     step at a time, each as it starts; with ``log``, where stderr is no terminal (a log, a
-    notebook's cell), a line at the start, at every tenth of the way and at the end instead, with the
-    share already done (il7 report's minutes passed without a word)."""
+    notebook's cell), a line at the start, at every tenth of the way, at a step that starts
+    :data:`LOG_QUIET_S` or more after the last line (``clock`` tells the time, in s), and at the
+    end instead, with the share already done (il7 report's minutes passed without a word, and
+    then its long runs, a tenth of the steps apart, without one)."""
     from rich.console import Console
     from rich.progress import Progress
 
     console = Console(stderr=True)
     if log and not console.is_terminal:
         done = [0]
+        said = [clock()]
 
         def line(label: str) -> None:  # called as a step starts: the steps before it are done
             before = done[0]
             done[0] += 1
-            if total and (before == 0 or (10 * before) // total > (10 * (before - 1)) // total):
-                print(f"{title}: {100 * before // total}% done; now {label}", file=sys.stderr, flush=True)
+            tenth = total and (before == 0 or (10 * before) // total > (10 * (before - 1)) // total)
+            if tenth or clock() - said[0] >= LOG_QUIET_S:
+                print(
+                    f"{title}: {100 * before // max(total, 1)}% done; now {label}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                said[0] = clock()
 
         yield line
         print(f"{title}: 100% done", file=sys.stderr, flush=True)  # not reached if a step raised
