@@ -242,13 +242,14 @@ def progress_steps(
             before = done[0]
             done[0] += 1
             tenth = total and (before == 0 or (10 * before) // total > (10 * (before - 1)) // total)
-            if tenth or clock() - said[0] >= LOG_QUIET_S:
+            now = clock()
+            if tenth or now - said[0] >= LOG_QUIET_S:
                 print(
                     f"{title}: {100 * before // max(total, 1)}% done; now {label}",
                     file=sys.stderr,
                     flush=True,
                 )
-                said[0] = clock()
+                said[0] = now
 
         yield line
         print(f"{title}: 100% done", file=sys.stderr, flush=True)  # not reached if a step raised
