@@ -49,6 +49,8 @@ def test_scenarios_lists_descriptions_and_doses(capsys: pytest.CaptureFixture[st
     # what --dose would change: each scenario's boluses, counted
     assert "doses: IL7 10 ug/kg sc x8 every 2 days" in out and "doses: CYT107 20 ug/kg sc x3 every 7" in out
     assert "doses: IL7 10 ng/mL medium; IL4 6.25 pM medium" in out
+    # each scenario's time unit and output end, in which --t-end, --at and --step are given
+    assert "time in h, output to 504" in out and "time in min, output to 30" in out
 
 
 def test_scenarios_prints_a_built_in_file_to_copy(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

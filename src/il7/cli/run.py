@@ -87,7 +87,9 @@ def _scenarios(args: argparse.Namespace) -> None:
     for name in scenario.builtin_names():
         s = scenario.load(name)
         doses = s.doses_in_words()
-        table.add_row(name, plain(s.description + (f"\ndoses: {doses}" if doses else "")))
+        # --t-end, --at, --step and a file's times are in the scenario's own unit
+        time = f"time in {s.time_unit}, output to {s.t_end:g}"
+        table.add_row(name, plain(s.description + (f"\ndoses: {doses}" if doses else "") + f"\n{time}"))
     console().print(table)
     print("il7 simulate NAME --dose AMOUNT runs a scenario whose doses are of one drug at another amount")
     print("il7 scenarios NAME > mine.yaml writes a scenario's file to edit; il7 simulate mine.yaml runs it")
