@@ -1600,3 +1600,14 @@ def test_an_export_says_a_dose_far_above_the_studied_ones(
         ["export", "sbml", "--scenario", "sportes_2008", "--dose", "10 mg/kg", "-o", str(tmp_path / "hi.xml")]
     )
     assert "il7: note: a dose of IL7 is 167 times the highest studied" in capsys.readouterr().err
+
+
+def test_a_scenario_named_with_brackets_is_printed_as_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # rich read '[/]' in a file's name as markup and stopped with a traceback
+    _, text, _ = run(capsys, "scenarios", "il7_iv_bolus")
+    mine = tmp_path / "mk.yaml"
+    mine.write_text(re.sub(r"^name: .*$", 'name: "x[/]"', text, flags=re.M), encoding="utf-8")
+    code, out, err = run(capsys, "simulate", str(mine), "--summary")
+    assert code == 0 and "x[/]" in out and not err

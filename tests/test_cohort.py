@@ -157,6 +157,13 @@ def test_a_cohort_takes_a_copy_of_the_transplant_and_refuses_what_is_no_transpla
     mine.write_text(text)
     ours, theirs = cohort.run(10, 1), cohort.run(10, 1, scenario=str(mine))
     assert np.array_equal(ours.il7_day14, theirs.il7_day14)  # the same transplant, the same patients
+    # a copy whose output skips days +7 and +14 read both at day 0, the nearest, without a word
+    (tmp_path / "sparse.yaml").write_text(text.replace("t_end: 100, n: 108", "times: [-7, 0, 50, 100]"))
+    sparse = cohort.run(10, 1, scenario=str(tmp_path / "sparse.yaml"))
+    # (the same runs but for the solver's steps between other output times: equal to 1e-8)
+    assert np.allclose(sparse.il7_day7, ours.il7_day7, rtol=1e-8, atol=0)
+    assert np.allclose(sparse.il7_day14, ours.il7_day14, rtol=1e-8, atol=0)
+    assert np.array_equal(sparse.agvhd, ours.agvhd)  # the alloreactive peak read each day, as the built-in's
     with pytest.raises(Il7Error, match=r"runs to day \+100 at least \(this one: day, to 7\)"):
         cohort.run(10, 1, scenario="baseline")
     # aGVHD was read to day +14 without a word where a copy ended there

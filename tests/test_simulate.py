@@ -236,6 +236,11 @@ def test_plot_takes_and_returns_axes() -> None:
     names = [line.get_label() for line in ax.lines]
     assert names == ["culture_dose: CD127_per_T [molecules/cell]", "again: CD127_per_T [molecules/cell]"]
     plt.close(fig)
+    # a file's name, as il7 simulate --plot takes it, ended in matplotlib's AttributeError
+    with pytest.raises(
+        Il7Error, match=r"not on str 'x.png'; to write a picture, traj.figure\(\).savefig\(path\)"
+    ):
+        il7.simulate("culture_dose").plot("x.png")  # type: ignore[arg-type]
     # a run's own figure keeps the name in its title, not in every legend entry (it covered the curves)
     figure = il7.simulate("culture_dose").figure()
     labels = [line.get_label() for axes in figure.axes for line in axes.lines]

@@ -326,6 +326,9 @@ def run(
                 f"scenario '{chosen.name}' sets {pid} after its start, which would overwrite each patient's "
                 "own value (a trait the cohort draws); set it before the start, in the -inf period"
             )
+    # each day to day +100, as the built-in transplant's output runs: days +7 and +14 are read
+    # there, not at the nearest output time of a sparser copy, and the alloreactive peak on a daily grid
+    chosen = chosen.with_times([float(day) for day in range(int(ACUTE_DAYS) + 1)])
     nominal = simulate(chosen.with_readouts(["Tallo"]))
     if not np.any(nominal["Tallo"] > 0):
         raise Il7Error(

@@ -263,7 +263,13 @@ class Trajectory:
         given axes without one, the scenario's name is the label.
         """
         import matplotlib.pyplot as plt
+        from matplotlib.axes import Axes as _Axes
 
+        if ax is not None and not isinstance(ax, _Axes):  # a file name, as il7 simulate --plot takes
+            raise Il7Error(
+                f"plot draws on matplotlib axes (ax), not on {type(ax).__name__} {ax!r}; to write a "
+                "picture, traj.figure().savefig(path)"
+            )
         fresh = ax is None
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")

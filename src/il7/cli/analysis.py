@@ -129,7 +129,9 @@ def _sensitivity(args: argparse.Namespace) -> None:
         f"y at px{1 + result.step:g}",
         Column("p", overflow="fold"),  # a value with its unit, wrapped rather than cut ('cell/mol…')
         "status",
-        title=f"{result.scenario}: y = {result.quantity} = {result.nominal:.4g}{units.suffix(result.unit)}",
+        title=plain(
+            f"{result.scenario}: y = {result.quantity} = {result.nominal:.4g}{units.suffix(result.unit)}"
+        ),
         caption="sources and notes: --out FILE.csv (the table's: il7 parameters)",
     )
     for r in shown:

@@ -63,7 +63,7 @@ def _print_numbers(
             # fixed widths: rich's own fitting of minimum widths overran the terminal by a character
             Column(plain(index), width=index_width - 3),
             *(Column(plain(headers[k]), width=widths[k] - 3) for k in group),
-            title=title + (f" ({n + 1} of {len(groups)})" if len(groups) > 1 else ""),
+            title=plain(title + (f" ({n + 1} of {len(groups)})" if len(groups) > 1 else "")),  # a file's name
         )
         for t, row in zip(index_cells, rows, strict=True):
             table.add_row(t, *(row[k] for k in group))
