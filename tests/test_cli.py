@@ -842,6 +842,11 @@ output: {t_end: 10, n: 1}
             ["simulate", "baseline", "--vary", "age=cv 30%"],
             "unrecognized arguments: --vary age=cv 30% (--vary is an option of il7 population)",
         ),
+        (  # was "--readouts is an option of il7 export, il7 population", as if simulate had none
+            ["simulate", "sereti_2009", "--", "--readouts", "CD4_blood"],
+            "(--readouts is an option of il7 simulate, read as a word after '--', which ends the options: "
+            "leave out the '--')",
+        ),
         (
             ["--out=x.csv", "simulate", "baseline"],
             "--out=x.csv is given before the command; a command's options go after it: il7 simulate ... --out=x.csv",

@@ -294,10 +294,16 @@ def test_the_cli_sets_a_marrow_graft_without_a_file(capsys: pytest.CaptureFixtur
     from il7.scenario import load
 
     main(["cohort", "--n", "10", "--seed", "1", "--set", "graft_T=2.7e7 cells/kg", "--json"])
-    said = json.loads(capsys.readouterr().out)[0]
+    out, err = capsys.readouterr()
+    said = json.loads(out)[0]
+    assert "il7: note" not in err  # within the bounds: nothing to say
     marrow = cohort.run(10, 1, scenario=marrow_graft(load("transplant")))
     assert said["agvhd_threshold_cells"] == pytest.approx(marrow.threshold, rel=1e-9)
     assert said["agvhd_threshold_cells"] < 0.2 * cohort.run(10, 1).threshold
+    # 'cells' for 'cells/kg' gave a graft 70 times smaller, below graft_T's bounds, without a word,
+    # where il7 simulate, population and sensitivity say so
+    main(["cohort", "--n", "10", "--seed", "1", "--set", "graft_T=2.7e7 cells", "--json"])
+    assert "il7: note: graft_T = 2.7e+07 cells lies outside its bounds" in capsys.readouterr().err
 
 
 def validate_p(patients: pd.DataFrame, column: str) -> float:

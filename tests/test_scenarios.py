@@ -465,6 +465,22 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
             r"set\.OCP_count: no value given; write e\.g\.",
         ),
         ("output: {t_end: 10, n: 11}", "output: {t_end: 10, n: 100000000}", r"from 2 to 100000"),
+        # slips a fuzzing review found said too little of the fix
+        (
+            "output: {t_end: 10, n: 11}",
+            "output: {t_end: 10 days, n: 11}",
+            r"output\.t_end: '10 days' must be a finite time, a bare number in the scenario's time_unit \(day\)",
+        ),
+        (
+            "dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}",
+            "dose: {drug: IL7, amount: 10, unit: ug/kg, every: 2, count: 3}",
+            r"periods\[1\]\.dose\.route is missing; give one of: ",
+        ),
+        (
+            "set: {OCP_count: 1e6 cells}",
+            "set: {zzz: 1}",
+            r"'zzz' is not a settable parameter or seedable cell population; il7 parameters lists the parameters",
+        ),
         ("readouts: [IL7_serum]", "readouts: [IL7_serum, IL7_serum]", r"IL7_serum listed more than once"),
         # a newcomer's slips: YAML's null was read as a readout named 'None'; output of another
         # type was said to be missing; a knockout under set: got no pointer to where it goes

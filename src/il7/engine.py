@@ -269,7 +269,7 @@ class Engine:
             raise SolveError(
                 f"the only steady state found has negative amounts of {few(negative)}; "
                 "the system approaches no physical steady state with these parameters "
-                "(too slowly or not at all): start the scenario without pre-equilibration"
+                "(too slowly or not at all)"
             )
         if not unsettled:
             return
@@ -282,8 +282,7 @@ class Engine:
             )
         listed = few([f"{s} (relative rate {r:.1e}/h)" for s, r in unsettled])
         raise SolveError(
-            f"no steady state: {listed} did not settle; check that every production "
-            "has a matching loss, or start the scenario without pre-equilibration"
+            f"no steady state: {listed} did not settle; check that every production has a matching loss"
         )
 
     def _leaving(self, root: np.ndarray, present: np.ndarray) -> list[str]:

@@ -265,6 +265,11 @@ class _Parser:
                 )
                 self.problem(
                     f"{spot}: '{key}' is not a settable parameter or seedable cell population{where_else}"
+                    + (
+                        ""
+                        if where_else
+                        else "; il7 parameters lists the parameters, il7 scenarios --vocabulary the cells"
+                    )
                 )
                 continue
             try:
@@ -425,8 +430,11 @@ class _Parser:
                     if str(route).lower() in ("ip", "i.p.", "intraperitoneal")
                     else did_you_mean(str(route), offered)
                 )
+                choices = ", ".join(offered or drug["routes"])
                 self.problem(
-                    f"{spot}.route: '{route}' is not available for {dose['drug']}{hint}; use one of: {', '.join(offered or drug['routes'])}"
+                    f"{spot}.route is missing; give one of: {choices}"
+                    if route is None
+                    else f"{spot}.route: '{route}' is not available for {dose['drug']}{hint}; use one of: {choices}"
                 )
             if drug is None:  # a route that is no drug's is wrong whatever the drug: said in the same pass
                 every_route = sorted({r for d in self.vocab["drugs"].values() for r in d["routes"]})
@@ -675,7 +683,8 @@ class _Parser:
         t_end, n = real_number(raw.get("t_end")), whole_number(raw.get("n", 101))
         if t_end is None:
             self.problem(
-                f"output.t_end: {as_given(raw.get('t_end'))} must be a finite time{number_hint(raw.get('t_end'))}"
+                f"output.t_end: {as_given(raw.get('t_end'))} must be a finite time{number_hint(raw.get('t_end'))}, "
+                f"a bare number in the scenario's time_unit ({self.time_unit})"
             )
             return (0.0, 1.0)
         if t_end <= start:

@@ -229,7 +229,13 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     except SolveError as exc:
         own = scenario.file and Path(scenario.file).parent != builtin_dir()  # a user's file: say which
         where = f"scenario '{scenario.name}'" + (f" ({scenario.file})" if own else "")
-        raise SolveError(f"{where}: {exc}") from None
+        # the likely cause, where one was set: the note a run that went through would have given
+        outside = [
+            note.split("; il7 runs it")[0].replace(" lies outside its bounds", ", outside its bounds")
+            for note in _within_reach(scenario, resolved)
+        ]
+        cause = f"; {'; '.join(outside)}, may be why: try values within the bounds" if outside else ""
+        raise SolveError(f"{where}: {exc}{cause}") from None
     given = ", ".join(setting(k, v) for k, v in (overrides or {}).items())
     return Trajectory(
         scenario=scenario.name + (f" with {given}" if given else ""),  # a figure's title tells the runs apart
@@ -758,7 +764,10 @@ def prepare(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> Non
             try:
                 eng.steady_state()
             except SolveError as exc:
-                raise SolveError(f"pre-equilibration (time -inf): {exc}") from None
+                # a body must start from its steady state; only a well may start from its initial values
+                well = " (or start the well from its initial values: no '- time: -inf' period)"
+                fix = well if scenario.context == "culture_well" else ""
+                raise SolveError(f"pre-equilibration (time -inf): {exc}{fix}") from None
             if len(_STEADY_STATES) >= _STEADY_STATES_MAX:
                 _STEADY_STATES.pop(next(iter(_STEADY_STATES)))
             _STEADY_STATES[key] = eng.snapshot()

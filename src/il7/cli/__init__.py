@@ -553,6 +553,13 @@ def _stray(args: argparse.Namespace, stray: Sequence[str], argv: Sequence[str]) 
         if own:
             _before_the_command(own[0], args.command)
         _fail(f"unrecognized arguments: {' '.join(early)}; see 'il7 --help'")
+    if "--" in words:  # after '--' the command's own options are words, which it does not take
+        own = [w for w in stray if w.split("=", 1)[0] in args.command_parser._option_string_actions]
+        if own:
+            args.command_parser.error(
+                f"unrecognized arguments: {' '.join(stray)} ({own[0].split('=', 1)[0]} is an option of il7 "
+                f"{args.command}, read as a word after '--', which ends the options: leave out the '--')"
+            )
     args.command_parser.error(f"unrecognized arguments: {' '.join(stray)}{_elsewhere(args, stray)}")
     raise AssertionError  # error() exits
 

@@ -405,14 +405,20 @@ def _p_value(p: float, varied: int) -> str:
 
 def _cohort(args: argparse.Namespace) -> None:
     from il7 import cohort
+    from il7.errors import warn
     from il7.experiments import with_setting
-    from il7.simulate import scenario_overrides
+    from il7.simulate import checked_overrides
 
     output_files(args, {"--out": (".csv",), "--plot": PLOT_SUFFIXES})
     chosen = chosen_scenario(args)
-    for key, value in scenario_overrides(chosen, parse_overrides(args.sets)).items():
+    resolved, said = checked_overrides(chosen, parse_overrides(args.sets))
+    for key, value in resolved.items():
         chosen = with_setting(chosen, key, value)  # before the steady state, as a trait's median
     with noted_warnings(), progress_steps("virtual transplant cohort", max(args.n, 0)) as step:
+        for (
+            note
+        ) in said:  # a value outside its bounds, as il7 simulate says it (graft_T in cells, not cells/kg)
+            warn(note)
         result = cohort.run(
             args.n,
             args.seed,
