@@ -1193,6 +1193,8 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
     rows = json.loads(out)
     assert [r["target"] for r in rows] == ["body_serum_il7", "thymic_share_naive"]  # the file's order
     assert code == (0 if all(r["passed"] for r in rows) else 1)
+    code, _, err = run(capsys, "validate", ",")  # was "unknown target ''"
+    assert code == 2 and "an empty target id: give target ids separated by commas" in err
     code, _, err = run(capsys, "validate", "levy_gain")
     assert code == 2 and "unknown target 'levy_gain' (did you mean 'levy_cd4_gain_week12'?)" in err
     # --basis keeps the named targets of that basis, and says so when none is left
@@ -1296,7 +1298,12 @@ def test_validate_lists_its_targets_without_running_the_model(capsys: pytest.Cap
         ),
         (["cohort", "--n", "10", "--seed", "-1"], "seed (--seed) -1: give a whole number >= 0"),
         (["calibrate", "--seed", "-1"], "seed (--seed) -1: give a whole number >= 0"),
-        (["calibrate", "--starts", "0"], "starts (--starts) 0: give a whole number of at least 1"),
+        (["calibrate", "--starts", "0"], "starts (--starts) 0: give a whole number from 1 to 10000"),
+        # 1e9 starts filled the memory with their starting points before the first ran
+        (
+            ["calibrate", "--starts", "1000000000"],
+            "starts (--starts) 1000000000: give a whole number from 1 to 10000",
+        ),
         (["export", "sbml", "-o", "x.omex"], "-o 'x.omex': use a file name ending in .xml or .sbml"),
         (
             ["export", "omex", "--scenario", "baseline", "-o", "x.xml"],

@@ -156,12 +156,14 @@ def fit(
     progress
         Called with a line per finished start.
     """
-    for option, value in (
-        ("starts (--starts)", starts),
-        ("max_evaluations (--max-evaluations)", max_evaluations),
+    # a start takes about 45 s: 10,000 of them are a week of work, and 1e9 filled the memory with
+    # their starting points before the first ran
+    for option, value, most in (
+        ("starts (--starts)", starts, 10_000),
+        ("max_evaluations (--max-evaluations)", max_evaluations, 1_000_000),
     ):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise Il7Error(f"{option} {value!r}: give a whole number of at least 1")
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= most:
+            raise Il7Error(f"{option} {value!r}: give a whole number from 1 to {most}")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise Il7Error(f"seed (--seed) {seed!r}: give a whole number >= 0")
     from scipy.optimize import least_squares

@@ -761,6 +761,11 @@ def require_targets(target_ids: Sequence[str] | str) -> list[str]:
             raise Il7Error(
                 f"'{target_id}' is a basis, not a target: give basis='{target_id}' (--basis {target_id})"
             )
+        if target_id == "":  # ',' alone, or an empty argument
+            raise Il7Error(
+                "an empty target id: give target ids separated by commas, e.g. thymic_share_naive,body_serum_il7, "
+                "or none for all"
+            )
         if target_id not in known:
             raise Il7Error(
                 f"unknown target '{target_id}'{did_you_mean(target_id, known)}; "
