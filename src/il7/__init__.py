@@ -295,7 +295,7 @@ def validate(
 ) -> Validation:
     """Measure the literature targets (``claims/targets.yaml``: value, tolerance, source), as
     ``il7 validate`` does: every one, or those named in ``targets`` (ids), of ``basis`` if given
-    (``"input"``, ``"fitted"`` or ``"prediction"``). About a minute and a half for all of them. The
+    (``"input"``, ``"fitted"`` or ``"prediction"``). About a minute for all of them on 2 CPUs. The
     virtual transplant cohorts run in ``jobs`` worker processes (default: one per CPU, at most 4),
     which re-import your script: call this from its ``if __name__ == "__main__":`` block, or give
     ``jobs=1`` (slower; from piped standard input, which cannot be re-imported, it is the only way).
