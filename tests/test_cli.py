@@ -1623,3 +1623,5 @@ def test_a_scenario_named_with_brackets_is_printed_as_written(
     mine.write_text(re.sub(r"^name: .*$", 'name: "x[/]"', text, flags=re.M), encoding="utf-8")
     code, out, err = run(capsys, "simulate", str(mine), "--summary")
     assert code == 0 and "x[/]" in out and not err
+    code, out, err = run(capsys, "sensitivity", str(mine), "IL7_serum_total", "--parameters", "CL_IL7")
+    assert code == 0 and "x[/]: y = IL7_serum_total" in out

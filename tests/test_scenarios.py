@@ -476,6 +476,16 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
             "dose: {drug: IL7, amount: 10, unit: ug/kg, every: 2, count: 3}",
             r"periods\[1\]\.dose\.route is missing; give one of: ",
         ),
+        (  # an unknown drug without a route said "route: 'None' is no drug's route"
+            "dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}",
+            "dose: {drug: IL8, amount: 10, unit: ug/kg, every: 2, count: 3}",
+            r"\(2\) periods\[1\]\.dose\.route is missing; give one of: ",
+        ),
+        (
+            "dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}",
+            "dose: {drug: IL7, unit: ug/kg, route: iv, every: 2, count: 3}",
+            r"periods\[1\]\.dose\.amount is missing; write e\.g\. amount: 10",
+        ),
         (
             "set: {OCP_count: 1e6 cells}",
             "set: {zzz: 1}",

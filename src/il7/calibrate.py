@@ -120,6 +120,16 @@ SEED = 7
 """Seed of :func:`fit`'s random starts unless told."""
 MAX_EVALUATIONS = 80
 """Objective evaluations per start of :func:`fit` unless told."""
+
+MOST_STARTS = 10_000
+"""Most starts :func:`fit` takes: with the default evaluations a start takes about 45 s (the eight
+take about 6 min), so this is about five days of work; 1e9 filled the memory with their starting
+points before the first ran."""
+
+MOST_EVALUATIONS = 10_000
+"""Most objective evaluations per start :func:`fit` takes: about 0.56 s each, so a start of this
+many takes about an hour and a half (125 times the default's)."""
+
 _DIFF_STEP = 1e-3
 """least_squares' relative finite-difference step on the log10 values."""
 _COST_NOISE = 1e-4
@@ -147,20 +157,18 @@ def fit(
         the data are met, and the held-out S3B predicted, with a measured value in place of a
         fitted one.
     starts
-        Number of starting points: the table's current values, then uniform random draws in
-        log space within the table's bounds.
+        Number of starting points (1 to :data:`MOST_STARTS`): the table's current values, then
+        uniform random draws in log space within the table's bounds.
     seed
         Seed of the random starts.
     max_evaluations
-        Cap on objective evaluations per start.
+        Cap on objective evaluations per start (1 to :data:`MOST_EVALUATIONS`).
     progress
         Called with a line per finished start.
     """
-    # a start takes about 45 s: 10,000 of them are a week of work, and 1e9 filled the memory with
-    # their starting points before the first ran
     for option, value, most in (
-        ("starts (--starts)", starts, 10_000),
-        ("max_evaluations (--max-evaluations)", max_evaluations, 1_000_000),
+        ("starts (--starts)", starts, MOST_STARTS),
+        ("max_evaluations (--max-evaluations)", max_evaluations, MOST_EVALUATIONS),
     ):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= most:
             raise Il7Error(f"{option} {value!r}: give a whole number from 1 to {most}")

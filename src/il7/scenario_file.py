@@ -177,6 +177,7 @@ class _Parser:
             self.context_values = dict(context_set)
             self.context, self.routes = str(context), tuple(contexts[context]["routes"])
         time_unit = data.get("time_unit")
+        self.time_unit_known = _text(time_unit) in TIME_UNITS  # else a fault is said, and hours stand in
         if time_unit is None:
             # a default of hours read a file's 'every: 2' and 't_end: 14' written in days as hours
             self.problem(f"field 'time_unit' is missing; say what the times are in: {', '.join(TIME_UNITS)}")
@@ -423,20 +424,22 @@ class _Parser:
             drug = self.drug(dose, spot)
             route = dose.get("route")
             route_known = drug is not None and _text(route) in drug["routes"]
-            if drug is not None and not route_known:  # reported beside any fault of the amount
+            if route is None:  # 'None' is not available / is no drug's route
+                every_route = sorted({r for d in self.vocab["drugs"].values() for r in d["routes"]})
+                known = drug["routes"] if drug is not None else every_route
+                offered = [r for r in known if not self.routes or r in self.routes] or known
+                self.problem(f"{spot}.route is missing; give one of: {', '.join(offered)}")
+            elif drug is not None and not route_known:  # reported beside any fault of the amount
                 offered = [r for r in drug["routes"] if not self.routes or r in self.routes]
                 hint = (
                     " (il7 models no intraperitoneal route; sc, absorbed from a depot, is the nearest)"
                     if str(route).lower() in ("ip", "i.p.", "intraperitoneal")
                     else did_you_mean(str(route), offered)
                 )
-                choices = ", ".join(offered or drug["routes"])
                 self.problem(
-                    f"{spot}.route is missing; give one of: {choices}"
-                    if route is None
-                    else f"{spot}.route: '{route}' is not available for {dose['drug']}{hint}; use one of: {choices}"
+                    f"{spot}.route: '{route}' is not available for {dose['drug']}{hint}; use one of: {', '.join(offered or drug['routes'])}"
                 )
-            if drug is None:  # a route that is no drug's is wrong whatever the drug: said in the same pass
+            if drug is None and route is not None:  # a route that is no drug's is wrong whatever the drug
                 every_route = sorted({r for d in self.vocab["drugs"].values() for r in d["routes"]})
                 if _text(route) not in every_route:
                     self.problem(
@@ -457,6 +460,9 @@ class _Parser:
                     continue
                 unit = unit or written_unit
             amount_value = real_number(amount)
+            if amount is None:
+                self.problem(f"{spot}.amount is missing; write e.g. amount: 10")
+                continue
             if amount_value is None:
                 self.problem(f"{spot}.amount: '{amount}' is not a finite number; write e.g. amount: 10")
                 continue
@@ -684,7 +690,8 @@ class _Parser:
         if t_end is None:
             self.problem(
                 f"output.t_end: {as_given(raw.get('t_end'))} must be a finite time{number_hint(raw.get('t_end'))}, "
-                f"a bare number in the scenario's time_unit ({self.time_unit})"
+                "a bare number in the scenario's time_unit"
+                + (f" ({self.time_unit})" if self.time_unit_known else "")
             )
             return (0.0, 1.0)
         if t_end <= start:

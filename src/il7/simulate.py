@@ -40,7 +40,7 @@ from il7.scenario import (
     vocabulary,
 )
 from il7.trajectory import Trajectory
-from il7.values import parameter_value, plausible_range, within_reach
+from il7.values import UNCHECKED, parameter_value, plausible_range, within_reach
 
 
 def parameter_table(context: str = "human_body") -> pd.DataFrame:
@@ -229,12 +229,12 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
     except SolveError as exc:
         own = scenario.file and Path(scenario.file).parent != builtin_dir()  # a user's file: say which
         where = f"scenario '{scenario.name}'" + (f" ({scenario.file})" if own else "")
-        # the likely cause, where one was set: the note a run that went through would have given
+        # the likely cause, where a value (a file's, an override's, a patient's) lies outside its
+        # bounds: the notes a run that went through would have given
         outside = [
-            note.split("; il7 runs it")[0].replace(" lies outside its bounds", ", outside its bounds")
-            for note in _within_reach(scenario, resolved)
+            n.removesuffix(UNCHECKED) for n in (*scenario.notes(resolved), *said) if n.endswith(UNCHECKED)
         ]
-        cause = f"; {'; '.join(outside)}, may be why: try values within the bounds" if outside else ""
+        cause = f"; perhaps because {'; '.join(outside)}" if outside else ""
         raise SolveError(f"{where}: {exc}{cause}") from None
     given = ", ".join(setting(k, v) for k, v in (overrides or {}).items())
     return Trajectory(
@@ -765,7 +765,7 @@ def prepare(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> Non
                 eng.steady_state()
             except SolveError as exc:
                 # a body must start from its steady state; only a well may start from its initial values
-                well = " (or start the well from its initial values: no '- time: -inf' period)"
+                well = "; or start the well from its initial values (no '- time: -inf' period)"
                 fix = well if scenario.context == "culture_well" else ""
                 raise SolveError(f"pre-equilibration (time -inf): {exc}{fix}") from None
             if len(_STEADY_STATES) >= _STEADY_STATES_MAX:

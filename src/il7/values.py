@@ -257,6 +257,11 @@ def zero_is_not_off(pid: str) -> str | None:
     return None
 
 
+UNCHECKED = "; il7 runs it, but no check covers the model there"
+"""How a note on a value outside its bounds ends (:func:`within_reach`): what comes before it
+names the value and the bounds, which :func:`il7.simulate` gives as a failed run's likely cause."""
+
+
 def within_reach(p: build.Parameter, value: float, own: float | None, *, where: str) -> str | None:
     """Refuse ``value`` (model units) for ``p`` if it lies more than :data:`OVERRIDE_REACH` times
     beyond its :func:`plausible_range` in the context whose own value is ``own``; 0, where it
@@ -290,10 +295,7 @@ def within_reach(p: build.Parameter, value: float, own: float | None, *, where: 
             f"{p.id} ({p.lower:g} to {p.upper:g}{unit}{context}); the model is not meant to run there: "
             f"give a value from {far_low / factor:.3g} to {far_high / factor:.3g}{unit}"
         )
-    return (
-        f"{p.id} = {value / factor:g}{unit} lies outside its bounds ({p.lower:g} to {p.upper:g}{unit}"
-        f"{context}); il7 runs it, but no check covers the model there"
-    )
+    return f"{p.id} = {value / factor:g}{unit} lies outside its bounds ({p.lower:g} to {p.upper:g}{unit}{context}){UNCHECKED}"
 
 
 def parameter_value(

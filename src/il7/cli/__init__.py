@@ -297,7 +297,7 @@ def _parser() -> _Parser:
         metavar="FILE",
         help="petab with --scenario: measurements, a .csv or .tsv with columns readout, time [UNIT] "
         "(min, h, day or week, as il7 simulate --out writes it), measurement (the readout's unit, see il7 readouts) and optionally sigma, unit (the readout's, "
-        "or one il7 converts to it: ng/mL, cells/mm3, 1e9/L, %; or measurement [UNIT] in the header) and dose (each row's dose arm, as --dose "
+        "or one il7 converts to it, e.g. ng/mL, cells/mm3, 1e9/L, %; or measurement [UNIT] in the header) and dose (each row's dose arm, as --dose "
         "takes it: a condition per arm)",
     )
     exp.add_argument(
@@ -328,12 +328,16 @@ def _parser() -> _Parser:
         help="set CYT107's absorbed share (Daix 2023) and antibody binding (Herold 2019) instead; it also "
         "sets the treated-HIV body's extra CD4 loss (k_deplete_CD4 in the levy_2012 scenario)",
     )
-    cal.add_argument("--starts", type=int, help=f"number of multi-start points (default {calibrate.STARTS})")
+    cal.add_argument(
+        "--starts",
+        type=int,
+        help=f"number of multi-start points, 1 to {calibrate.MOST_STARTS} (default {calibrate.STARTS})",
+    )
     cal.add_argument("--seed", type=int, help=f"seed of the random starts (default {calibrate.SEED})")
     cal.add_argument(
         "--max-evaluations",
         type=int,
-        help=f"objective evaluations per start (default {calibrate.MAX_EVALUATIONS})",
+        help=f"objective evaluations per start, 1 to {calibrate.MOST_EVALUATIONS} (default {calibrate.MAX_EVALUATIONS})",
     )
     cal.add_argument(
         "--write",
@@ -547,14 +551,14 @@ def _stray(args: argparse.Namespace, stray: Sequence[str], argv: Sequence[str]) 
     after it, as the command's, naming the other commands that take such an option."""
     words = list(argv)
     before = words[: words.index(args.command)] if args.command in words else []
+    own = [w for w in stray if w.split("=", 1)[0] in args.command_parser._option_string_actions]
     early = [w for w in stray if w in before]
     if early:
-        own = [w for w in early if w.split("=", 1)[0] in args.command_parser._option_string_actions]
-        if own:
-            _before_the_command(own[0], args.command)
+        own_early = [w for w in early if w in own]
+        if own_early:
+            _before_the_command(own_early[0], args.command)
         _fail(f"unrecognized arguments: {' '.join(early)}; see 'il7 --help'")
     if "--" in words:  # after '--' the command's own options are words, which it does not take
-        own = [w for w in stray if w.split("=", 1)[0] in args.command_parser._option_string_actions]
         if own:
             args.command_parser.error(
                 f"unrecognized arguments: {' '.join(stray)} ({own[0].split('=', 1)[0]} is an option of il7 "

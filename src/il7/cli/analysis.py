@@ -415,9 +415,9 @@ def _cohort(args: argparse.Namespace) -> None:
     for key, value in resolved.items():
         chosen = with_setting(chosen, key, value)  # before the steady state, as a trait's median
     with noted_warnings(), progress_steps("virtual transplant cohort", max(args.n, 0)) as step:
-        for (
-            note
-        ) in said:  # a value outside its bounds, as il7 simulate says it (graft_T in cells, not cells/kg)
+        # a value outside its bounds, as il7 simulate says it (graft_T in cells, not cells/kg): the
+        # --set values become the scenario's own (a trait's median), which the population checks not
+        for note in said:
             warn(note)
         result = cohort.run(
             args.n,
