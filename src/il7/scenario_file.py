@@ -424,8 +424,8 @@ class _Parser:
             drug = self.drug(dose, spot)
             route = dose.get("route")
             route_known = drug is not None and _text(route) in drug["routes"]
+            every_route = sorted({r for d in self.vocab["drugs"].values() for r in d["routes"]})
             if route is None:  # 'None' is not available / is no drug's route
-                every_route = sorted({r for d in self.vocab["drugs"].values() for r in d["routes"]})
                 known = drug["routes"] if drug is not None else every_route
                 offered = [r for r in known if not self.routes or r in self.routes] or known
                 self.problem(f"{spot}.route is missing; give one of: {', '.join(offered)}")
@@ -440,7 +440,6 @@ class _Parser:
                     f"{spot}.route: '{route}' is not available for {dose['drug']}{hint}; use one of: {', '.join(offered or drug['routes'])}"
                 )
             if drug is None and route is not None:  # a route that is no drug's is wrong whatever the drug
-                every_route = sorted({r for d in self.vocab["drugs"].values() for r in d["routes"]})
                 if _text(route) not in every_route:
                     self.problem(
                         f"{spot}.route: '{route}' is no drug's route{did_you_mean(str(route), every_route)}; use one of: {', '.join(every_route)}"
