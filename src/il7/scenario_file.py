@@ -425,19 +425,18 @@ class _Parser:
             route = dose.get("route")
             route_known = drug is not None and _text(route) in drug["routes"]
             every_route = sorted({r for d in self.vocab["drugs"].values() for r in d["routes"]})
+            known = drug["routes"] if drug is not None else every_route  # the drug's, or any drug's
+            offered = [r for r in known if not self.routes or r in self.routes]  # of those, this context's
             if route is None:  # 'None' is not available / is no drug's route
-                known = drug["routes"] if drug is not None else every_route
-                offered = [r for r in known if not self.routes or r in self.routes] or known
-                self.problem(f"{spot}.route is missing; give one of: {', '.join(offered)}")
+                self.problem(f"{spot}.route is missing; give one of: {', '.join(offered or known)}")
             elif drug is not None and not route_known:  # reported beside any fault of the amount
-                offered = [r for r in drug["routes"] if not self.routes or r in self.routes]
                 hint = (
                     " (il7 models no intraperitoneal route; sc, absorbed from a depot, is the nearest)"
                     if str(route).lower() in ("ip", "i.p.", "intraperitoneal")
                     else did_you_mean(str(route), offered)
                 )
                 self.problem(
-                    f"{spot}.route: '{route}' is not available for {dose['drug']}{hint}; use one of: {', '.join(offered or drug['routes'])}"
+                    f"{spot}.route: '{route}' is not available for {dose['drug']}{hint}; use one of: {', '.join(offered or known)}"
                 )
             if drug is None and route is not None:  # a route that is no drug's is wrong whatever the drug
                 if _text(route) not in every_route:
