@@ -1021,6 +1021,16 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     assert proc.stderr.read() == b""
 
 
+def test_every_commands_help_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """`il7 export --help` ended in argparse's traceback: a bare '%' in its help text."""
+    from il7.cli import COMMANDS
+
+    for command in COMMANDS:
+        code, out, err = run(capsys, command, "--help")
+        assert (code, err) == (0, ""), command
+        assert out.startswith(f"usage: il7 {command}"), command
+
+
 def test_a_full_disk_or_a_closed_output_gets_no_traceback() -> None:
     # `il7 parameters > /dev/full` ended in OSError's traceback, and with stdout closed
     # (`il7 parameters >&-`) the engine's flush of sys.stdout (None) raised AttributeError

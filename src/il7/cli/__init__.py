@@ -297,7 +297,7 @@ def _parser() -> _Parser:
         metavar="FILE",
         help="petab with --scenario: measurements, a .csv or .tsv with columns readout, time [UNIT] "
         "(min, h, day or week, as il7 simulate --out writes it), measurement (the readout's unit, see il7 readouts) and optionally sigma, unit (the readout's, "
-        "or one il7 converts to it, e.g. ng/mL, cells/mm3, 1e9/L, %; or measurement [UNIT] in the header) and dose (each row's dose arm, as --dose "
+        "or one il7 converts to it, e.g. ng/mL, cells/mm3, 1e9/L, %%; or measurement [UNIT] in the header) and dose (each row's dose arm, as --dose "
         "takes it: a condition per arm)",
     )
     exp.add_argument(
