@@ -148,7 +148,7 @@ def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
         ),
         (
             "{drug: IL7, amount: 10, unit: ug/kg, route: iv, count: 3}",  # said 'None' must be ...
-            r"dose: count 3 needs every: the interval between doses, a positive number in day",
+            r"dose: count 3 needs every: the interval between doses, a bare number in the scenario's time_unit \(day\)",
         ),
         (  # 'every:' left empty is YAML's null
             "{drug: IL7, amount: 10, unit: ug/kg, route: iv, every: null, count: 3}",
@@ -156,7 +156,7 @@ def test_periods_out_of_order_are_refused(tmp_path: Path) -> None:
         ),
         (
             "{drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 1 week, count: 3}",
-            r"every: '1 week' must be a positive interval in day \(a number without a unit\)",
+            r"every: '1 week' must be a positive interval, a bare number in the scenario's time_unit \(day\), when count > 1",
         ),
         (
             "{drug: CYT107, amount: 20, unit: ug/kg, route: medium}",
@@ -470,6 +470,16 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
             "output: {t_end: 10, n: 11}",
             "output: {t_end: 10 days, n: 11}",
             r"output\.t_end: '10 days' must be a finite time, a bare number in the scenario's time_unit \(day\)",
+        ),
+        (  # a time with its unit said only "a list of 2 to 100000 finite numbers"
+            "output: {t_end: 10, n: 11}",
+            "output: {times: [0, 10 day]}",
+            r"output\.times must be a list of 2 to 100000 finite times, each a bare number in the scenario's time_unit \(day\)$",
+        ),
+        (
+            "  - time: 0\n",
+            "  - time: 0 day\n",
+            r"'0 day' is not a time; write a bare number in the scenario's time_unit \(day\), or -inf",
         ),
         (
             "dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}",

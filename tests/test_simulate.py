@@ -507,7 +507,7 @@ def test_infusion_raises_serum_il7_while_it_runs() -> None:
         # times in a scenario are numbers in its time_unit; '2 day' is told so, not only 'positive'
         (
             {"drug": "IL7", "rate": 1, "unit": "ug/kg/day", "duration": "2 day"},
-            r"infusion.duration: '2 day' must be a positive time in day \(a number without a unit\)",
+            r"infusion.duration: '2 day' must be a positive time, a bare number in the scenario's time_unit \(day\)",
         ),
         (
             {"drug": "CYT107", "rate": 1, "unit": "ug/kg/h", "duration": 1},

@@ -123,9 +123,17 @@ class _Parser:
         self.context_unknown = False  # reported once; per-kg values are not faulted for it too
         self.context_values: dict[str, float] = {}  # the context's own settings (model units)
         self.time_unit = "h"
+        self.time_unit_known = False
         self.context = "human_body"
         self.routes: tuple[str, ...] = ()
         self.infusions: dict[str, list[tuple[float, float, str]]] = {}
+
+    @property
+    def bare_time(self) -> str:
+        """How a file writes a time: the one wording of every time field's message."""
+        return "a bare number in the scenario's time_unit" + (
+            f" ({self.time_unit})" if self.time_unit_known else ""
+        )
 
     def problem(self, text: str) -> None:
         self.problems.append(text)
@@ -195,8 +203,9 @@ class _Parser:
             hint = f" (did you mean '{said[str(time_unit)]}'?)" if str(time_unit) in said else ""
             self.problem(f"time_unit '{time_unit}' is unknown{hint}; use one of: {', '.join(TIME_UNITS)}")
             time_unit = "h"
+        self.time_unit = str(time_unit)
         raw_periods = data.get("periods", [])
-        periods = self.periods(raw_periods, time_unit)
+        periods = self.periods(raw_periods)
         if (
             self.steady_start
             and self.body_weight is not None
@@ -210,9 +219,8 @@ class _Parser:
                 "'- time: -inf' (pre-equilibration); only a culture well starts from the model's initial values"
             )
         readouts = self.readouts(data.get("readouts"))
-        self.time_unit = str(time_unit)
         times = self.output(data.get("output"), periods)
-        self.start_only(periods, times, str(time_unit))
+        self.start_only(periods, times)
         sources = data.get("sources", [])
         if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
             self.problem("field 'sources' must be a list of references (PMID or DOI)")
@@ -288,7 +296,7 @@ class _Parser:
                 self.problem(str(exc))
         return tuple(out)
 
-    def start_only(self, periods: tuple[Period, ...], times: tuple[float, ...], time_unit: str) -> None:
+    def start_only(self, periods: tuple[Period, ...], times: tuple[float, ...]) -> None:
         """Refuse a parameter that sizes the start state (``start_only`` in interventions.yaml)
         set in a period after the start, where it would change nothing or leave receptors behind."""
         sizes = self.vocab["start_only"]
@@ -298,12 +306,12 @@ class _Parser:
                 continue  # its settings make the start
             for key in sorted({k for k, _ in period.set} & set(sizes)):
                 self.problem(
-                    f"the period at {clock(period.time, time_unit)} sets {key}, which sizes {sizes[key]}: the "
+                    f"the period at {clock(period.time, self.time_unit)} sets {key}, which sizes {sizes[key]}: the "
                     "model computes these once, at the start; set it in the first period (at -inf, or "
                     "at or before the first output time) or with --set"
                 )
 
-    def periods(self, raw: Any, time_unit: str) -> tuple[Period, ...]:
+    def periods(self, raw: Any) -> tuple[Period, ...]:
         if not isinstance(raw, list):
             self.problem("field 'periods' must be a list of periods, each with a 'time'")
             return ()
@@ -340,8 +348,8 @@ class _Parser:
                         "keep the knockout or the value, not both"
                     )
                 sets += self.settings(self.vocab["knockouts"][gene]["set"], spot)
-            doses = self.doses(item.get("dose", []), time, time_unit, f"{where}.dose")
-            infusion = self.infusion(item.get("infusion"), time, time_unit, f"{where}.infusion")
+            doses = self.doses(item.get("dose", []), time, f"{where}.dose")
+            infusion = self.infusion(item.get("infusion"), time, f"{where}.infusion")
             out.append(Period(time, sets, knockouts, doses))
             out.extend(infusion)
         return tuple(sorted(out, key=lambda p: p.time)) if not self.problems else tuple(out)
@@ -350,9 +358,7 @@ class _Parser:
         if _minus_inf(raw):
             return -math.inf
         if isinstance(raw, bool) or not isinstance(raw, numbers.Real):  # nan and inf are handled below
-            self.problem(
-                f"{where}: '{raw}' is not a time{number_hint(raw)}; write a number in the scenario's time_unit, or -inf"
-            )
+            self.problem(f"{where}: '{raw}' is not a time{number_hint(raw)}; write {self.bare_time}, or -inf")
             return None
         try:
             value = float(raw)
@@ -391,7 +397,7 @@ class _Parser:
         found: dict[str, Any] = drugs[name]
         return found
 
-    def doses(self, raw: Any, time: float, time_unit: str, where: str) -> tuple[Dose, ...]:
+    def doses(self, raw: Any, time: float, where: str) -> tuple[Dose, ...]:
         items = [raw] if isinstance(raw, Mapping) else raw
         if not isinstance(items, list):
             self.problem(f"{where} must be a dose mapping or a list of them")
@@ -511,10 +517,10 @@ class _Parser:
                 continue
             if count > 1 and (every is None or every <= 0):
                 self.problem(
-                    f"{spot}: count {count} needs every: the interval between doses, a positive number in {time_unit}"
+                    f"{spot}: count {count} needs every: the interval between doses, {self.bare_time}"
                     if dose.get("every") is None  # absent, or 'every:' left empty
-                    else f"{spot}.every: '{dose.get('every')}' must be a positive interval in {time_unit} (a number "
-                    f"without a unit) when count > 1{number_hint(dose.get('every'))}"
+                    else f"{spot}.every: '{dose.get('every')}' must be a positive interval, {self.bare_time}, "
+                    f"when count > 1{number_hint(dose.get('every'))}"
                 )
                 continue
             for k in range(count):
@@ -533,7 +539,7 @@ class _Parser:
             return False
         return True
 
-    def infusion(self, raw: Any, time: float, time_unit: str, where: str) -> list[Period]:
+    def infusion(self, raw: Any, time: float, where: str) -> list[Period]:
         if raw is None:
             return []
         if not isinstance(raw, Mapping):
@@ -580,8 +586,8 @@ class _Parser:
             ok = False
         if duration is None or duration <= 0:
             self.problem(
-                f"{where}.duration: {as_given(raw.get('duration'))} must be a positive time in {time_unit} (a number without a "
-                f"unit){number_hint(raw.get('duration'))}"
+                f"{where}.duration: {as_given(raw.get('duration'))} must be a positive time, {self.bare_time}"
+                f"{number_hint(raw.get('duration'))}"
             )
             ok = False
         if time == -math.inf:
@@ -605,7 +611,7 @@ class _Parser:
         for start, stop, other in self.infusions.get(param, []):
             if time < stop and start < time + duration:
                 self.problem(
-                    f"{where}: overlaps the {raw['drug']} infusion of {other} ({clock(start, time_unit)} to {clock(stop, time_unit)}); "
+                    f"{where}: overlaps the {raw['drug']} infusion of {other} ({clock(start, self.time_unit)} to {clock(stop, self.time_unit)}); "
                     "one infusion of a drug runs at a time: give the combined rate as one infusion"
                 )
                 return []
@@ -667,7 +673,7 @@ class _Parser:
                     else None
                 )
                 self.problem(
-                    f"output.times must be a list of 2 to {MAX_POINTS} finite numbers{number_hint(bad)}"
+                    f"output.times must be a list of 2 to {MAX_POINTS} finite times, each {self.bare_time}{number_hint(bad)}"
                 )
                 return (0.0, 1.0)
             for k in range(1, len(times)):
@@ -688,8 +694,7 @@ class _Parser:
         if t_end is None:
             self.problem(
                 f"output.t_end: {as_given(raw.get('t_end'))} must be a finite time{number_hint(raw.get('t_end'))}, "
-                "a bare number in the scenario's time_unit"
-                + (f" ({self.time_unit})" if self.time_unit_known else "")
+                f"{self.bare_time}"
             )
             return (0.0, 1.0)
         if t_end <= start:
