@@ -747,7 +747,8 @@ PETAB_DATA = {
         (
             "GOOD.csv",
             ["--estimate", "CD4_blood"],
-            "cannot estimate 'CD4_blood': it is a readout, what the data",
+            "cannot estimate 'CD4_blood': a readout the model computes, not a parameter; set or estimate the "
+            "parameters that decide it (`il7 sensitivity SCENARIO CD4_blood` ranks them)",
         ),
         ("GOOD.csv", ["--estimate", "n_commit"], "at its lower bound (1) it moves the scenario's starting"),
         (

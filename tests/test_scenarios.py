@@ -521,7 +521,7 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
         (
             "set: {OCP_count: 1e6 cells}",
             "set: {Knockout: IL7R}",
-            r"'Knockout' is not a settable parameter .*; a knockout goes in the period, beside set: "
+            r"'Knockout' is not a parameter; a knockout goes in a period of a scenario file, beside set: "
             r"\(knockout: \[IL7R\]; one of IL7, IL7R, IL2RG\)",
         ),
         ("set: {OCP_count: 1e6 cells}", "set: {age: 1" + "0" * 400 + "}", r"too large to be a number here"),

@@ -17,8 +17,8 @@ import numpy as np
 
 from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
-from il7.scenario import Scenario
-from il7.simulate import not_a_parameter, values_in_run
+from il7.scenario import Scenario, not_a_parameter
+from il7.simulate import values_in_run
 from il7.values import grouped_digits_hint, parameter_value
 
 MIN_CV = 1e-3

@@ -38,8 +38,8 @@ from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
 from il7.measurements import Measurement, dose_arms, given_measurements, in_scenario
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
-from il7.scenario import TIME_UNITS, Scenario, clock, known_readouts, load, vocabulary
-from il7.simulate import not_a_parameter, readout_unit, scenario_overrides, start_time, warn_notes
+from il7.scenario import TIME_UNITS, Scenario, clock, load, not_a_parameter, vocabulary
+from il7.simulate import readout_unit, scenario_overrides, start_time, warn_notes
 
 S3C_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
 """Parameters the S3C problem estimates: those that leave the cells' IL-7-free state unchanged."""
@@ -400,11 +400,6 @@ def _estimable(scenario: Scenario, estimate: Sequence[str] | str) -> list[str]:
     set_later = scenario.set_after_start
     for pid in ids:
         p = table.get(pid)
-        if p is None and pid in known_readouts():
-            raise Il7Error(
-                f"cannot estimate '{pid}': it is a readout, what the data measure; name a parameter that moves it "
-                "(il7 sensitivity lists them)"
-            )
         if p is None:
             raise Il7Error(f"cannot estimate '{pid}': {not_a_parameter(pid, table)}")
         if (why := p.unchangeable("estimate")) is not None:

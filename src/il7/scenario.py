@@ -772,13 +772,61 @@ def unknown_readout(name: str, *, single: str | None = None) -> str | None:
     return f"not an observable or species{did_you_mean(name, known)}; {LIST_READOUTS}"
 
 
+BODY_WEIGHT_WORDS = frozenset({"weight", "bodyweight", "bodyweightkg", "bw", "bwkg", "bodymass"})
+"""Override names (lower case, without underscores) that ask for a body weight, which il7 does not vary."""
+
+
+def not_a_parameter(key: str, table: Iterable[str], *, in_file: bool = False, given: Any = None) -> str:
+    """Why ``key`` names no parameter and what to write instead ("not a parameter (did you mean
+    ...?)"), for --set, --vary, sensitivity, PEtab and a scenario file's set: alike: a readout, a
+    seeded cell population, a body weight and a knockout each get their own answer.
+
+    ``in_file``: the name was given in a scenario file's ``set:``, where cell populations are
+    seeded, so a slip is matched against those too. ``given``: the value set, which a knockout's
+    example names when it is a gene il7 knocks out (``knockout=IL7R``).
+    """
+    seeds = vocabulary()["seeds"]
+    if key in seeds:  # (readouts too; a file seeds them before asking)
+        return (
+            "a cell population a scenario seeds at a time, not a parameter of the body; seed it in a "
+            f"period of a scenario file, e.g. set: {{{key}: 1e9 cells}}"
+        )
+    if (readout := readout_not_parameter(key)) is not None:
+        return readout
+    if key.lower().replace("_", "") in BODY_WEIGHT_WORDS:
+        weights = ", ".join(
+            f"{name} {c['body_weight_kg']:g} kg"
+            for name, c in vocabulary()["contexts"].items()
+            if c.get("body_weight_kg")
+        )
+        return (
+            f"not a parameter; a scenario's body weight is its context's, fixed ({weights}): per-kg "
+            "doses convert at it, and its volumes, flows and cell pools are that body's; for a lighter "
+            "or heavier patient set plasma, tissue, V_blood, Q_lymph and CL_IL7 (CL_Ab for the "
+            "antibody) to theirs (README: Known limits, One body weight)"
+        )
+    if key.lower() in ("knockout", "knockouts"):
+        genes = vocabulary()["knockouts"]
+        gene = given if isinstance(given, str) and given in genes else "IL7"
+        return (
+            "not a parameter; a knockout goes in a period of a scenario file, beside set: "
+            f"(knockout: [{gene}]; one of {', '.join(genes)}), or run a knockout scenario (il7 scenarios lists them; in Python: il7.list_scenarios())"
+        )
+    if in_file:
+        return (
+            f"not a settable parameter or seedable cell population{did_you_mean(key, [*table, *seeds])}; "
+            "il7 parameters lists the parameters, il7 scenarios --vocabulary the cells"
+        )
+    return f"not a parameter{did_you_mean(key, table)}; list them with `il7 parameters` (in Python: il7.parameter_table())"
+
+
 def readout_not_parameter(name: str) -> str | None:
     """Why a readout cannot be set (``"a readout the model computes, not a parameter; ..."``), or
     ``None`` for a name that is no readout; the caller names where it was set."""
     if name not in known_readouts():
         return None
     return (
-        "a readout the model computes, not a parameter; set the parameters that decide it "
+        "a readout the model computes, not a parameter; set or estimate the parameters that decide it "
         f"(`il7 sensitivity SCENARIO {name}` ranks them)"
     )
 

@@ -26,8 +26,8 @@ from il7.scenario import (
     Scenario,
     clock,
     first_time,
+    not_a_parameter,
     opening_period,
-    readout_not_parameter,
     span_problem,
     unknown_readout,
     vocabulary,
@@ -258,27 +258,12 @@ class _Parser:
                 except Il7Error as exc:
                     self.problem(str(exc))
                 continue
-            readout = None if key in self.table else readout_not_parameter(str(key))
-            if readout:
-                self.problem(f"{spot}: '{key}' is {readout}")
-                continue
             if key in self.fixed:
                 self.problem(f"{spot}: '{key}' {self.fixed[key]}")
                 continue
             if key not in self.table:
-                genes = ", ".join(self.vocab["knockouts"])
-                where_else = (
-                    f"; a knockout goes in the period, beside set: (knockout: [{raw}]; one of {genes})"
-                    if str(key).lower() in ("knockout", "knockouts")
-                    else did_you_mean(str(key), [*self.table, *seeds])
-                )
                 self.problem(
-                    f"{spot}: '{key}' is not a settable parameter or seedable cell population{where_else}"
-                    + (
-                        ""
-                        if where_else
-                        else "; il7 parameters lists the parameters, il7 scenarios --vocabulary the cells"
-                    )
+                    f"{spot}: '{key}' is {not_a_parameter(str(key), self.table, in_file=True, given=raw)}"
                 )
                 continue
             try:

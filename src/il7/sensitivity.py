@@ -44,12 +44,11 @@ from il7 import build, units
 from il7.engine import engine
 from il7.errors import Il7Error
 from il7.files import write_table
-from il7.scenario import Scenario, clock, load, span_problem, unknown_readout
+from il7.scenario import Scenario, clock, load, not_a_parameter, span_problem, unknown_readout
 from il7.simulate import (
     NOISE_FLOOR,
     check_progress,
     described,
-    not_a_parameter,
     overrides_given,
     readout_unit,
     scenario_overrides,

@@ -15,7 +15,7 @@ import math
 import multiprocessing
 import numbers
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -36,7 +36,7 @@ from il7.scenario import (
     builtin_dir,
     clock,
     load,
-    readout_not_parameter,
+    not_a_parameter,
     vocabulary,
 )
 from il7.trajectory import Trajectory
@@ -177,16 +177,8 @@ def resolve_overrides(
         if not isinstance(key, str):
             raise Il7Error(f"{where}: {key!r} is not a parameter id; ids are strings, e.g. 'age'")
         p = table.get(key)
-        if p is None and key in vocabulary()["seeds"]:
-            raise Il7Error(
-                f"{where} '{key}': a cell population a scenario seeds at a time, not a parameter of the "
-                f"body; seed it in a period of a scenario file, e.g. set: {{{key}: 1e9 cells}}"
-            )
-        readout = None if p is not None else readout_not_parameter(key)
-        if readout:
-            raise Il7Error(f"{where} '{key}': {readout}")
         if p is None:
-            raise Il7Error(f"{where} '{key}': {not_a_parameter(key, table)}")
+            raise Il7Error(f"{where} '{key}': {not_a_parameter(key, table, given=raw)}")
         if (why := p.unchangeable("set")) is not None:
             raise Il7Error(f"{where}: '{key}' {why}")
         out[key] = parameter_value(p, raw, where=f"{where} {key}", body_weight_kg=body_weight_kg)
@@ -250,34 +242,6 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         + seeded
         + _beyond_a_body(eng, scenario),
     )
-
-
-BODY_WEIGHT_WORDS = frozenset({"weight", "bodyweight", "bodyweightkg", "bw", "bwkg", "bodymass"})
-"""Override names (lower case, without underscores) that ask for a body weight, which il7 does not vary."""
-
-
-def not_a_parameter(key: str, table: Iterable[str]) -> str:
-    """Why ``key`` names no parameter and what to write instead ("not a parameter (did you mean
-    ...?)"), for --set, --vary, sensitivity and PEtab alike: a body weight gets its own answer."""
-    if key.lower().replace("_", "") in BODY_WEIGHT_WORDS:
-        weights = ", ".join(
-            f"{name} {c['body_weight_kg']:g} kg"
-            for name, c in vocabulary()["contexts"].items()
-            if c.get("body_weight_kg")
-        )
-        return (
-            f"not a parameter; a scenario's body weight is its context's, fixed ({weights}): per-kg "
-            "doses convert at it, and its volumes, flows and cell pools are that body's; for a lighter "
-            "or heavier patient set plasma, tissue, V_blood, Q_lymph and CL_IL7 (CL_Ab for the "
-            "antibody) to theirs (README: Known limits, One body weight)"
-        )
-    if key.lower() in ("knockout", "knockouts"):
-        genes = ", ".join(vocabulary()["knockouts"])
-        return (
-            "not a parameter; a knockout goes in a period of a scenario file, beside set: "
-            f"(knockout: [IL7]; one of {genes}), or run a knockout scenario (il7 scenarios lists them; in Python: il7.list_scenarios())"
-        )
-    return f"not a parameter{did_you_mean(key, table)}; list them with `il7 parameters` (in Python: il7.parameter_table())"
 
 
 SEEDED = {"Tumour": "tumour_seed", "Leuk": "leukaemia_seed"}
