@@ -6,6 +6,7 @@ model misses are expected failures (strict) with the reason from the target's `k
 widened tolerances.
 """
 
+import math
 import re
 
 import pytest
@@ -17,6 +18,15 @@ from il7.claims.validate import MEASURES, measure
 
 def test_every_target_has_a_measure() -> None:
     assert set(MEASURES) == set(targets())
+
+
+def test_the_least_and_most_of_several_measures_keep_a_nan() -> None:
+    # min(1.5, nan) is 1.5: the stat5_most_sensitive_output ratio read an unmeasured proliferation
+    # EC50 as the survival one
+    from il7.claims.validate import least, most
+
+    assert math.isnan(least([1.5, math.nan])) and math.isnan(most(x for x in (2.0, math.nan, 1.0)))
+    assert least((3.0, 1.5)) == 1.5 and most([3.0, 1.5]) == 3.0
 
 
 @pytest.mark.parametrize(
@@ -32,6 +42,8 @@ def test_every_target_has_a_measure() -> None:
 def test_literature_target(target_id: str) -> None:
     result = measure(target_id)
     t = result.target
+    if math.isnan(result.observed):  # pytest.fail, not assert: an unmeasured miss is no known miss
+        pytest.fail(f"{target_id}: not measured (NaN)")
     assert result.passed, f"{target_id}: model {result.observed:.4g}, target {t.expected} ({t.source})"
 
 

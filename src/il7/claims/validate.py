@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -186,14 +186,25 @@ GC_HIERARCHY = ("k_gc_off", "k_gc_off_IL15", "k_gc_off_IL2", "k_gc_off_IL4")
 the tightest hold on gc to the loosest (target gc_affinity_hierarchy)."""
 
 
+def least(values: Iterable[float]) -> float:
+    """The smallest of ``values``, NaN if one is NaN: Python's ``min`` keeps a NaN only when it
+    comes first, so an unmeasured value (NaN) among others read as the others' minimum."""
+    return float(np.min(list(values)))
+
+
+def most(values: Iterable[float]) -> float:
+    """The largest of ``values``, NaN if one is NaN (see :func:`least`)."""
+    return float(np.max(list(values)))
+
+
 def gc_hierarchy_margin() -> float:
     """The smallest ratio of neighbouring release rates in :data:`GC_HIERARCHY` (above 1 when
-    ordered); NaN where a rate is missing or not positive (``min`` would pass over a NaN)."""
+    ordered); NaN where a rate is missing or not positive."""
     table = build.parameters_by_id()
     rates = [table[k].model_value or math.nan for k in GC_HIERARCHY]
     if not all(r > 0 for r in rates):  # (NaN > 0 is False)
         return math.nan
-    return float(min(b / a for a, b in itertools.pairwise(rates)))
+    return least(b / a for a, b in itertools.pairwise(rates))
 
 
 def prebcr_fold() -> float:
@@ -588,7 +599,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "survival_ec50": lambda: graded().ec50_survival,
     "proliferation_ec50": lambda: graded().ec50_proliferation,
     "stat5_most_sensitive_output": lambda: (
-        min(graded().ec50_survival, graded().ec50_proliferation) / graded().ec50_stat5
+        least((graded().ec50_survival, graded().ec50_proliferation)) / graded().ec50_stat5
     ),
     "gc_affinity_hierarchy": gc_hierarchy_margin,
     "sil7r_culture_pstat5_ratio": lambda: faces().culture_pstat5[1] / faces().culture_pstat5[0],
@@ -623,7 +634,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "monocyte_il6_at_2h": lambda: float(experiments.monocyte_mediator(100.0, [0.0, 2.0])[-1]),
     "monocyte_il6_inhibited_by_il4": lambda: experiments.monocyte_il6_with_il4(10.0),
     "monocyte_il6_undetected_at_1ng": lambda: float(experiments.monocyte_mediator(1.0, [0.0, 24.0])[-1]),
-    "monocyte_il1_mip1_ratio_100_vs_1": lambda: min(
+    "monocyte_il1_mip1_ratio_100_vs_1": lambda: least(
         float(
             experiments.monocyte_mediator(100.0, [0.0, 24.0], readout=r)[-1]
             / experiments.monocyte_mediator(1.0, [0.0, 24.0], readout=r)[-1]
@@ -639,7 +650,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "mouse_il7_course_raises_osteoclasts": lambda: _fold(experiments.mouse_osteoclasts()),
     "mouse_il7_course_without_t_cells_no_rise": lambda: _fold(experiments.mouse_osteoclasts(t_depleted=True)),
     "mouse_il7_short_course_b_cells_double": lambda: experiments.mouse_short_course()["B_mature"][0],
-    "mouse_il7_short_course_reverses": lambda: max(f[1] for f in experiments.mouse_short_course().values()),
+    "mouse_il7_short_course_reverses": lambda: most(f[1] for f in experiments.mouse_short_course().values()),
     "activated_t_gmcsf_ratio": lambda: (
         experiments.activated_t_products(10.0)["GMCSF_conc"]
         / experiments.activated_t_products(0.0)["GMCSF_conc"]
@@ -664,7 +675,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "mouse_self_renewing_b_share": lambda: mouse(None)["B_self"] / mouse(None)["B_mature"],
     "human_il7r_deficiency_keeps_b_cells": experiments.human_il7r_knockout_b_cells,
     "naive_t_cells_centenarians_over_young": naive_centenarians_over_young,
-    "mouse_il7rko_as_severe": lambda: min(
+    "mouse_il7rko_as_severe": lambda: least(
         severity_ratio(r) for r in ("thymus_cells", "T_cells_total", "B_preB_and_later")
     ),
     "mouse_anti_cd127_precursors_fall": lambda: mouse_anti_cd127_fold(("thymus_cells", "preB"), largest=True),
@@ -697,7 +708,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "anti_cd127_naive_cd8_spared": lambda: (
         anti_cd127_fold("naive_CD8_blood") / anti_cd127_fold("naive_CD4_blood")
     ),
-    "anti_cd127_single_iv_leaves_t_cells": lambda: min(experiments.antibody_single_iv_lowest().values()),
+    "anti_cd127_single_iv_leaves_t_cells": lambda: least(experiments.antibody_single_iv_lowest().values()),
     "anti_cd127_memory_cd4_falls": lambda: (
         anti_cd127_fold("memory_CD4_blood") / anti_cd127_fold("naive_CD8_blood")
     ),
@@ -711,7 +722,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "transplant_naive_cd4_over_marrow_graft": lambda: blood_over_marrow_graft("naive_CD4_blood", 100.0),
     "transplant_memory_cd4_over_marrow_graft": lambda: blood_over_marrow_graft("memory_CD4_blood", 100.0),
     "transplant_cd8_normal_by_month_3": lambda: cd8_after_blood_graft(90.0),
-    "three_cascades_fold": lambda: min(
+    "three_cascades_fold": lambda: least(
         float(experiments.dose_response("IL7", r, [1e4], minutes=30)[0])
         for r in ("pSTAT5_frac", "pAkt_frac", "pERK_frac")
     ),
@@ -723,7 +734,7 @@ MEASURES: dict[str, Callable[[], float]] = {
         len(il7_dependent_reactions("matB") + il7_dependent_reactions("B_self"))
     ),
     "prebcr_erk_needed": lambda: prebcr_fold(),
-    "shared_stat5_il2_il15": lambda: min(
+    "shared_stat5_il2_il15": lambda: least(
         float(experiments.dose_response(d, "pSTAT5_frac", [1e5], minutes=30)[0]) for d in ("IL2", "IL15")
     ),
     "tumour_growth_ignores_il7": lambda: float(len(il7_dependent_reactions("Tumour"))),
