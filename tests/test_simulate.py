@@ -202,11 +202,16 @@ def test_a_run_with_overrides_is_named_after_them() -> None:
     assert changed.scenario == "culture_dose with K_survival=2, tissue=400 uL"
 
 
-def test_engine_reports_settled_state() -> None:
+def test_engine_steady_state_stays_put_for_a_year() -> None:
+    # it asserted only the engine's own settled test (_unsettled), the one steady_state returns on
     eng = engine()
     eng.start({})
     eng.steady_state()
-    assert eng._unsettled() == []
+    settled = eng.snapshot()
+    eng.select([])
+    eng.advance(0.0, 24.0 * 365.0, np.array([]))
+    moved = np.abs(eng.snapshot() - settled) / (np.abs(settled) + 1.0)  # + 1 molecule or cell
+    assert moved.max() < 1e-4, eng.species[int(np.argmax(moved))]
 
 
 def test_trajectory_exports(tmp_path: Path) -> None:
