@@ -156,7 +156,9 @@ def test_the_python_api_gives_what_the_commands_give() -> None:
         il7.validate("body_serum_il7", jobs=-1)
     assert frame["model"].dtype == float  # a complete loss is inf, a number, not the JSON's text
     miss = named.misses[0]
-    assert repr(miss) == f"Result({miss.target.id} [prediction]: {miss.observed:.4g} (want 0.1 to 0.2, MISS))"
+    assert repr(miss) == (
+        f"Result({miss.target.id} [{miss.target.basis}]: {miss.observed:.4g} (want {miss.target.expected}, MISS))"
+    )
     # a complete loss is said in words, with the unit where there is one
     loss = Result(miss.target, math.inf)
     assert loss.shown() == "infinite (none left)" and "infinite (none left) (want" in repr(loss)

@@ -152,7 +152,7 @@ def test_body_reaches_steady_state_and_stays_non_negative_for_any_parameters_in_
             "output": {"times": [0, 1, 24, 96]},
         }
     )
-    try:
+    try:  # reaching the steady state: simulate raises SolveError where the pre-equilibration does not settle
         traj = il7.simulate(scenario, overrides=overrides)
     except Il7Error as exc:
         # il7 refuses, with a message, parameter sets for which no reference adult exists
