@@ -1025,6 +1025,27 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     assert proc.stderr.read() == b""
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["simulate", "culture_dose", "--out", "{long}.csv"],
+        ["scenarios", "{long}"],
+        ["simulate", "culture_dose", "--data", "{long}.csv"],
+        ["report", "--out", "{long}"],
+    ],
+)
+def test_a_path_too_long_for_the_file_system_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    # Path.is_dir raised OSError (File name too long) from 13 places: a traceback and exit 1
+    long = str(tmp_path / ("a" * 300))
+    code, _, err = run(capsys, *(word.format(long=long) for word in argv))
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"il7: error: '{long[:60]}...(") and err.endswith(
+        "File name too long; give a shorter path\n"
+    )
+
+
 def test_every_commands_help_prints(capsys: pytest.CaptureFixture[str]) -> None:
     """`il7 export --help` ended in argparse's traceback: a bare '%' in its help text."""
     from il7.cli import COMMANDS

@@ -34,6 +34,13 @@ COMMANDS = {**run.COMMANDS, **checks.COMMANDS, **analysis.COMMANDS}
 """Every subcommand's function, by name (each module of commands lists its own)."""
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 """Errors of a write that failed for want of room (``il7 parameters > /dev/full``)."""
+_BAD_PATH = {
+    errno.ENAMETOOLONG: "give a shorter path",
+    errno.EACCES: "choose a file or folder you may read and write",
+    errno.EPERM: "choose a file or folder you may read and write",
+}
+"""Errors of a path given on the command line, found wherever il7 first looks at it (Python's
+``Path.is_dir`` raises them rather than answering False), each with its fix."""
 INTERRUPTED = (
     "il7: {how}; no file is left half-written (each is replaced whole or not at all), and il7 report "
     "and il7 export petab move their files in only once all are written"
@@ -640,6 +647,10 @@ def _run(argv: Sequence[str] | None) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(141) from None
     except OSError as exc:
+        if exc.errno in _BAD_PATH and exc.filename:
+            name = str(exc.filename)
+            shown = name if len(name) <= 80 else f"{name[:60]}...({len(name)} characters)"
+            _fail(f"'{shown}': {exc.strerror}; {_BAD_PATH[exc.errno]}")
         if exc.errno not in _NO_ROOM:  # files il7 writes itself are checked where it writes them
             raise
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # what is left cannot go anywhere
