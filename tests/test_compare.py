@@ -191,3 +191,8 @@ def test_rows_of_one_dose_arm_run_at_that_dose_and_two_arms_are_refused(
         il7.Il7Error, match=r"arm.csv:3: the measurements name 2 dose arms \(30 ug/kg, 3 ug/kg\)"
     ):
         il7.compare("sportes_2008", data)
+    # one dose written two ways is one arm, not two ("a comparison is one run")
+    data.write_text(
+        "readout,time [day],measurement,dose\nCD4_blood,28,1800,30 ug/kg\nCD4_blood,28,1200,0.03 mg/kg\n"
+    )
+    assert il7.compare("sportes_2008", data).model == pytest.approx([expected] * 2, rel=1e-6)

@@ -461,6 +461,23 @@ def test_pypesto_and_copasi_run_each_dose_arm_as_il7(
     assert truth["60 ug/kg"][-1] > 2 * truth["3 ug/kg"][-1]
 
 
+def test_one_dose_written_two_ways_is_one_arm(tmp_path: Path) -> None:
+    # '10', '10 ug/kg' and '0.01 mg/kg' were three conditions of one dose, each fitted on its own
+    import petab
+
+    data = tmp_path / "arms.csv"
+    data.write_text(
+        "readout,time [day],measurement,dose\nCD4_blood,7,900,10\nCD4_blood,14,1000,10 ug/kg\n"
+        "CD4_blood,21,1100,0.01 mg/kg\nCD4_blood,7,950,30ug/kg\nCD4_blood,14,1200,30 ug/kg\n"
+    )
+    problem = petab.v1.Problem.from_yaml(
+        export_petab(tmp_path / "p", scenario="sportes_2008", data=data, estimate="ka_rIL7_sc")
+    )
+    assert list(problem.condition_df["conditionName"]) == ["10 ug/kg arm", "30 ug/kg arm"]
+    assert list(problem.condition_df["dose_scale"]) == pytest.approx([1 / 3, 1.0], rel=1e-11)
+    assert list(problem.measurement_df["simulationConditionId"]) == ["arm_1"] * 3 + ["arm_2"] * 2
+
+
 def test_rows_without_their_arm_or_with_a_bad_dose_are_refused_where(tmp_path: Path) -> None:
     data = tmp_path / "arms.csv"
     data.write_text("readout,time [day],measurement,dose\nCD4_blood,28,1800,30 ug/kg\nCD4_blood,7,1000,\n")

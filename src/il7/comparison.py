@@ -183,7 +183,7 @@ def compare(
 
     chosen = load(scenario)
     given = given_measurements(data, chosen.time_unit)
-    arms = dose_arms(chosen, given)
+    arms, given = dose_arms(chosen, given)
     if len(arms) > 1:
         first = next(m for m in given if m.dose != given[0].dose)
         raise Il7Error(

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from il7 import build
+from il7 import build, units
 from il7.errors import Il7Error, warn
-from il7.scenario import TIME_UNITS, Scenario, clock, same_time, unknown_readout
+from il7.scenario import TIME_UNITS, Scenario, clock, same_time, unknown_readout, vocabulary
 from il7.simulate import readout_unit, start_time
 
 MAX_LISTED = 10
@@ -180,9 +180,24 @@ def in_scenario(given: list[Measurement], scenario: Scenario, *, at_dose: str = 
     return measurements
 
 
-def dose_arms(scenario: Scenario, measurements: list[Measurement]) -> dict[str, Scenario]:
+def bolus_molecules(arm: Scenario) -> float:
+    """Molecules in each bolus of a dose arm (:meth:`~il7.scenario.Scenario.with_dose` gives every
+    bolus the same amount), at the arm's body weight; a concentration's per litre of medium."""
+    d = arm.boluses[0]
+    mw_id = vocabulary()["drugs"][d.drug]["molecular_weight"]
+    mw = float(build.parameters_by_id()[mw_id].value or 0.0) * 1e3  # kDa to g/mol
+    return units.molecules(d.amount, d.unit, mw=mw, volume=1.0, body_weight_kg=arm.body_weight_kg)
+
+
+def dose_arms(
+    scenario: Scenario, measurements: list[Measurement]
+) -> tuple[dict[str, Scenario], list[Measurement]]:
     """The dose arms the measurements name (their ``dose``), in the data's order, each as
-    ``scenario`` at that dose (:meth:`~il7.scenario.Scenario.with_dose`); empty when none names one.
+    ``scenario`` at that dose (:meth:`~il7.scenario.Scenario.with_dose`), keyed by its bolus
+    with its unit ('30 ug/kg'); empty when none names one. Doses written differently that give the
+    same amount ('30 ug/kg', '30ug/kg', '0.03 mg/kg', '30' where the doses are in ug/kg) are one
+    arm, named as first written, and the measurements come back with each dose written as its
+    arm's key.
 
     Raises
     ------
@@ -191,7 +206,7 @@ def dose_arms(scenario: Scenario, measurements: list[Measurement]) -> dict[str, 
         file and line).
     """
     if all(m.dose is None for m in measurements):
-        return {}
+        return {}, measurements
     lacking = next((m for m in measurements if m.dose is None), None)
     if lacking is not None:
         raise Il7Error(
@@ -199,10 +214,16 @@ def dose_arms(scenario: Scenario, measurements: list[Measurement]) -> dict[str, 
             "arm's dose (the scenario's own too), or none"
         )
     arms: dict[str, Scenario] = {}
+    first: dict[str, str] = {}  # each bolus amount (molecules, 12 digits) as first written
+    written: dict[str, str] = {}  # each dose as written: its arm's key
     for m in measurements:
-        if m.dose is not None and m.dose not in arms:
-            arms[m.dose] = scenario.with_dose(m.dose, where=f"{m.at}dose '{m.dose}'")
-    return arms
+        if m.dose is not None and m.dose not in written:
+            arm = scenario.with_dose(m.dose, where=f"{m.at}dose '{m.dose}'")
+            level = f"{arm.boluses[0].amount:.12g} {arm.boluses[0].unit}"
+            key = first.setdefault(f"{bolus_molecules(arm):.12g}", level)
+            written[m.dose] = key
+            arms.setdefault(key, arm)
+    return arms, [dataclasses.replace(m, dose=written[m.dose]) if m.dose else m for m in measurements]
 
 
 def given_measurements(data: object, time_unit: str) -> list[Measurement]:

@@ -36,9 +36,9 @@ from il7 import build, units
 from il7.errors import Il7Error, warn
 from il7.export import readout_parameters, scenario_sbml
 from il7.files import check_folder, filling
-from il7.measurements import Measurement, dose_arms, given_measurements, in_scenario
+from il7.measurements import Measurement, bolus_molecules, dose_arms, given_measurements, in_scenario
 from il7.petab_readme import s3c_readme, s3c_start, scenario_readme
-from il7.scenario import TIME_UNITS, Scenario, clock, load, not_a_parameter, vocabulary
+from il7.scenario import TIME_UNITS, Scenario, clock, load, not_a_parameter
 from il7.simulate import readout_unit, scenario_overrides, start_time, warn_notes
 
 S3C_ESTIMATED = ("k_pSTAT5", "pSTAT5_MFI_scale", "pSTAT5_MFI_offset")
@@ -252,7 +252,8 @@ def write_scenario(
     scenario = load(scenario)  # a Scenario comes back as it is
     warn_notes(scenario, overrides)  # once: the problem is built from several documents
     measurements = in_scenario(given_measurements(data, scenario.time_unit), scenario)
-    arms = _arms(scenario, measurements)  # {dose as written: (scenario at that dose, its share)}
+    # {each arm's dose: (the scenario at that dose, its share of the largest)}
+    arms, measurements = _arms(scenario, measurements)
     described = scenario  # the README's heading: the scenario as given, not its largest arm
     if arms:  # written at the arm with the most drug, which every check then runs
         scenario = max(arms.values(), key=lambda arm: arm[1])[0]
@@ -357,12 +358,15 @@ def write_scenario(
     return _write(folder, libsbml.writeSBMLToString(doc), conditions, rows, observables, parameters, readme)
 
 
-def _arms(scenario: Scenario, measurements: list[Measurement]) -> dict[str, tuple[Scenario, float]]:
+def _arms(
+    scenario: Scenario, measurements: list[Measurement]
+) -> tuple[dict[str, tuple[Scenario, float]], list[Measurement]]:
     """The dose arms the measurements name (:func:`~il7.measurements.dose_arms`), each with its
-    bolus relative to the arm with the most drug (1 there; 1 for every arm when all give none)."""
-    arms = dose_arms(scenario, measurements)
+    bolus relative to the arm with the most drug (1 there; 1 for every arm when all give none),
+    and the measurements with each dose written as its arm's."""
+    arms, measurements = dose_arms(scenario, measurements)
     if not arms:
-        return {}
+        return {}, measurements
     kinds = {units.DOSE_UNITS[s.boluses[0].unit][0].endswith("_per_litre") for s in arms.values()}
     if len(kinds) > 1:
         first = next(iter(arms))
@@ -370,18 +374,13 @@ def _arms(scenario: Scenario, measurements: list[Measurement]) -> dict[str, tupl
             f"dose: the arms mix concentrations and amounts ({first} and others); give every arm's dose "
             "in one kind of unit"
         )
-    table = build.parameters_by_id()
-    mw_id = vocabulary()["drugs"][scenario.boluses[0].drug]["molecular_weight"]
-    mw = float(table[mw_id].value or 0.0) * 1e3  # kDa to g/mol
-
-    def per_bolus(s: Scenario) -> float:
-        d = s.boluses[0]  # an arm gives every bolus the same amount
-        return units.molecules(d.amount, d.unit, mw=mw, volume=1.0, body_weight_kg=s.body_weight_kg)
-
-    amounts = {dose: per_bolus(s) for dose, s in arms.items()}
+    amounts = {dose: bolus_molecules(s) for dose, s in arms.items()}
     most = max(amounts.values())
     # 12 digits: 3 ug/kg beside 60 is 0.05, not 0.049999999999999996
-    return {dose: (s, float(f"{amounts[dose] / most:.12g}") if most > 0 else 1.0) for dose, s in arms.items()}
+    shares = {
+        dose: (s, float(f"{amounts[dose] / most:.12g}") if most > 0 else 1.0) for dose, s in arms.items()
+    }
+    return shares, measurements
 
 
 def _condition(arms: Mapping[str, object], dose: str | None) -> str:
