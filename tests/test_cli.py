@@ -1235,9 +1235,14 @@ def test_validate_checks_only_the_targets_named(capsys: pytest.CaptureFixture[st
     assert code == 2 and "an empty target id: give target ids separated by commas" in err
     code, _, err = run(capsys, "validate", "levy_gain")
     assert code == 2 and "unknown target 'levy_gain' (did you mean 'levy_cd4_gain_week12'?)" in err
-    # --basis keeps the named targets of that basis, and says so when none is left
-    code, out, _ = run(capsys, "validate", "--json", "--basis", "input", "thymic_share_naive", "body_sil7r")
+    # --basis keeps the named targets of that basis, says which it left out (without a word, once),
+    # and says so when none is left
+    code, out, err = run(capsys, "validate", "--json", "--basis", "input", "thymic_share_naive", "body_sil7r")
     assert [r["target"] for r in json.loads(out)] == ["body_sil7r"] and code == 0
+    assert (
+        err
+        == "il7: note: basis (--basis) input: left out thymic_share_naive (prediction), of another basis\n"
+    )
     code, _, err = run(capsys, "validate", "--basis", "fitted", "thymic_share_naive")
     assert code == 2 and err.strip() == (
         "il7: error: none of the targets named has basis fitted; leave out basis (--basis) or name others"

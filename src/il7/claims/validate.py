@@ -20,7 +20,7 @@ import numpy as np
 
 from il7 import build, calibrate, cohort, experiments, units
 from il7.claims import BASES, Claim, Target, claims, targets
-from il7.errors import Il7Error, did_you_mean
+from il7.errors import Il7Error, did_you_mean, warn
 from il7.scenario import Scenario, load
 from il7.simulate import usable_cpus, values_in_run
 
@@ -787,7 +787,8 @@ def require_targets(target_ids: Sequence[str] | str) -> list[str]:
 
 def chosen_targets(target_ids: Sequence[str] | str | None = None, basis: str | None = None) -> list[str]:
     """The ids :func:`validate` measures, in the order of ``claims/targets.yaml``: every target, or
-    those of ``target_ids``, and of them those of ``basis`` (input, fitted or prediction).
+    those of ``target_ids``, and of them those of ``basis`` (input, fitted or prediction); a named
+    target of another basis is left out with a warning (:class:`~il7.errors.Il7Warning`).
 
     Raises
     ------
@@ -806,6 +807,10 @@ def chosen_targets(target_ids: Sequence[str] | str | None = None, basis: str | N
     chosen = [
         t for t in known if (named is None or t in named) and (basis is None or known[t].basis == basis)
     ]
+    left_out = [t for t in named or () if t not in chosen]
+    if chosen and left_out:  # they were dropped without a word
+        said = ", ".join(f"{t} ({known[t].basis})" for t in left_out)
+        warn(f"basis (--basis) {basis}: left out {said}, of another basis")
     if not chosen:
         raise Il7Error(
             f"none of the targets named has basis {basis}; leave out basis (--basis) or name others"
