@@ -200,13 +200,13 @@ def test_a_table_written_to_a_file_is_not_wrapped_at_80_columns(
 
 
 def test_a_note_that_explains_an_error_is_said_before_it(capsys: pytest.CaptureFixture[str]) -> None:
-    # the notes were said after the command's block, so an error lost them: here the 50-fold dose
-    # that put the readout at the solver's noise level
+    # the notes were said after the command's block, so an error lost them: here a 50-fold dose's
+    # note before a readout the body lacks
     code, _, err = run(
-        capsys, "sensitivity", "sportes_2008", "IL7_serum", "--dose", "3000 ug/kg", "--parameters", "CL_IL7"
+        capsys, "sensitivity", "sportes_2008", "IL4_medium", "--dose", "3000 ug/kg", "--parameters", "CL_IL7"
     )
     lines = err.strip().splitlines()
-    assert code == 2 and lines[-1].startswith("il7: error: ") and "at the solver's noise level" in lines[-1]
+    assert code == 2 and lines[-1].startswith("il7: error: ") and "less than one molecule" in lines[-1]
     assert lines[-2].startswith("il7: note: a dose of IL7 is 50 times the highest studied")
 
 

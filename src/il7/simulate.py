@@ -451,9 +451,9 @@ def warn_notes(
 NOISE_FLOOR = 1e-6
 """The integrator's relative tolerance: a value or a change below this fraction of a readout's
 largest absolute value in the run is solver noise. :func:`unmoved_overrides` calls a readout
-unmoved below it (k_G1, which the body does not read, moved its readouts by 1e-11 to 1e-8);
-``il7 sensitivity`` and ``il7 population`` give no coefficients for a readout whose values lie
-below it (IL-7 used up in a well reads +-1e-16)."""
+unmoved below it (k_G1, which the body does not read, moved its readouts by 1e-11 to 1e-8), and
+``il7 population`` gives no coefficients for a readout whose values lie below it (IL-7 used up in
+a well reads +-1e-16)."""
 
 
 def unmoved_overrides(
