@@ -512,6 +512,12 @@ def test_a_readout_used_up_to_the_solvers_noise_gets_no_coefficients() -> None:
     assert used_up.at_noise_level("y") and not used_up.at_noise_level("y", 0.0)
     assert all(math.isnan(c) for c in used_up.explain("y").values())
     assert used_up.explain("y", 0.0)["p0"] == pytest.approx(1.0)
+    # where one molecule's change is known it decides: a level a millionth of its peak but above
+    # one molecule (serum IL-7 back at rest after a bolus) is resolved
+    at_rest = _synthetic(x, 1e-7 * (1.0 + x[:, 0]), first=1e3 * (1.0 + x[:, 1]))
+    assert at_rest.at_noise_level("y")
+    assert dataclasses.replace(at_rest, resolution=(1e-12,)).explain("y")["p0"] == pytest.approx(1.0)
+    assert all(math.isnan(c) for c in dataclasses.replace(at_rest, resolution=(1e-6,)).explain("y").values())
 
 
 def test_the_cli_warns_when_most_patients_fail(capsys: pytest.CaptureFixture[str]) -> None:

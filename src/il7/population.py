@@ -394,14 +394,12 @@ class Population:
 
     def varies(self, readout: str, at: float | None = None) -> bool:
         """Whether ``readout`` at ``at`` varies between the patients beyond the solver's precision:
-        its middle 90% spans at least :data:`NO_SPREAD` of its median, and it is not at the noise
-        level (:meth:`at_noise_level`) nor below one molecule (:meth:`resolved`). Where it does not,
-        :meth:`explain` gives no coefficients."""
-        return (
-            self.relative_spread(readout, at) >= NO_SPREAD
-            and not self.at_noise_level(readout, at)
-            and self.resolved(readout, at)
-        )
+        its middle 90% spans at least :data:`NO_SPREAD` of its median, and it is not below one
+        molecule (:meth:`resolved`), or where that is not known, not at the noise level
+        (:meth:`at_noise_level`). Where it does not, :meth:`explain` gives no coefficients."""
+        if self.relative_spread(readout, at) < NO_SPREAD:
+            return False
+        return self.resolved(readout, at) if self.resolution else not self.at_noise_level(readout, at)
 
     def resolved(self, readout: str, at: float | None = None) -> bool:
         """Whether the patients' median ``readout`` at ``at`` lies at or above :attr:`resolution`,
@@ -428,7 +426,10 @@ class Population:
 
     def at_noise_level(self, readout: str, at: float | None = None) -> bool:
         """Whether every patient's ``readout`` at ``at`` lies below :data:`~il7.simulate.NOISE_FLOOR` of its
-        largest absolute value over the run (a quantity used up, read as +-1e-16)."""
+        largest absolute value over the run (a quantity used up, read as +-1e-16): the test where
+        one molecule's :attr:`resolution` is not known, as it is for a population il7 ran. It can
+        refuse a resolved value: free serum IL-7 back at rest after a bolus is a millionth of its
+        peak and within 1e-6 of a run at a relative tolerance of 1e-11."""
         column, index = self._locate(readout, at)
         values = np.abs(self.values[self.succeeded, :, column])
         return bool(values[:, index].max() <= NOISE_FLOOR * values.max())
