@@ -129,9 +129,15 @@ def test_no_steady_state_names_the_species() -> None:
     with pytest.raises(
         SolveError,
         match=r"scenario 'culture_dose': pre-equilibration .*IL7_tissue \(relative rate .*did not settle; "
-        r".*; or start the well from its initial values \(no '- time: -inf' period\)$",
+        r".*; or start the well from its initial values \(no '- time: -inf' period\); perhaps because "
+        r"IL7R_expression=0, gc_per_T=0 switch processes off before the steady state, where there may be none",
     ):
         il7.simulate(s, overrides=no_sink)
+    # 0 is never noted (it switches a process off), but off from the start it was the cause unsaid
+    with pytest.raises(
+        SolveError, match=r"perhaps because k_export=0 switches a process off before the steady "
+    ):
+        il7.simulate("baseline", overrides={"k_export": 0})
     # a body must start from its steady state, so it was not told to start without one; a value set
     # outside its bounds, the likely cause, went unsaid (the note comes only with a run that went through)
     with pytest.raises(SolveError) as failed:

@@ -226,6 +226,15 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         outside = [
             n.removesuffix(UNCHECKED) for n in (*scenario.notes(resolved), *said) if n.endswith(UNCHECKED)
         ]
+        # 0 switches a process off and is never noted, but off from the start it can leave the body
+        # no steady state (k_export=0, a thymectomy before birth): a later period follows the change
+        off = [k for k, v in resolved.items() if v == 0 and "pre-equilibration" in str(exc)]
+        if off:
+            outside.append(
+                f"{', '.join(f'{k}=0' for k in off)} {'switches a process' if len(off) == 1 else 'switch processes'} "
+                "off before the steady state, where there may be none without them; to follow the change, set "
+                "it in a period after the start (a scenario file's period at time 0)"
+            )
         cause = f"; perhaps because {'; '.join(outside)}" if outside else ""
         raise SolveError(f"{where}: {exc}{cause}") from None
     given = ", ".join(setting(k, v) for k, v in (overrides or {}).items())
