@@ -856,6 +856,24 @@ output: {t_end: 10, n: 1}
             "--out=x.csv is given before the command; a command's options go after it: il7 simulate ... --out=x.csv",
         ),
         (["--bogus", "parameters"], "il7: error: unrecognized arguments: --bogus; see 'il7 --help'"),
+        # was "invalid float value: '10 days'", without the fix
+        (
+            ["simulate", "sereti_2009", "--t-end", "10 days"],
+            "argument --t-end: '10 days' has a unit; write the bare number, a time in the scenario's time unit",
+        ),
+        (
+            ["sensitivity", "baseline", "IL7_serum_total", "--step", "10%"],
+            "argument --step: '10%' has a unit; write the bare number, a fraction: 0.1 for 10%",
+        ),
+        (  # a traceback while the option type above raised for a unit
+            ["population", "baseline", "--vary", "age=20..70", "--correlate", "age,CL_IL7=0.5 r"],
+            "--correlate 'age,CL_IL7=0.5 r': write ID,ID=R",
+        ),
+        # was "the following arguments are required: command", without a word on --bogus
+        (
+            ["--bogus"],
+            "il7: error: --bogus is no option of il7 itself (it has --help and --version), and no command",
+        ),
         # was "invalid choice: '5'", as if 5 were meant for a command
         (
             ["--t-end", "5", "simulate", "baseline"],

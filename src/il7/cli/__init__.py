@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from il7.cli import analysis, checks, run
-from il7.cli.output import PLOT_SUFFIXES, number_option
+from il7.cli.output import PLOT_SUFFIXES, fraction_option, time_option
 from il7.errors import Il7Error
 
 _PLOTS = ", ".join(PLOT_SUFFIXES)
@@ -122,6 +122,12 @@ class _Parser(argparse.ArgumentParser):
         ):
             # 'il7 --t-end 5 simulate baseline' was told that '5' is no command
             _before_the_command(self.given[0])
+        if message.endswith("required: command") and self.given and self.given[0].startswith("-"):
+            # 'il7 --foo' was told only that a command is missing
+            _fail(
+                f"{self.given[0]} is no option of il7 itself (it has --help and --version), and no command "
+                "follows; give one: il7 COMMAND [options] (il7 --help lists them)"
+            )
         where = "" if self.prog == "il7" else f"{self.prog}: "  # _fail says "il7: error:" already
         _fail(f"{where}{message}; see '{self.prog} --help'")
 
@@ -167,7 +173,7 @@ def _output_options(parser: argparse.ArgumentParser, when: str = "", t_end_when:
     that of ``--t-end`` alone."""
     parser.add_argument(
         "--t-end",
-        type=number_option,
+        type=time_option,
         help=f"{when if t_end_when is None else t_end_when}end of the output, in the scenario's time unit: the scenario's output times before "
         "it, then times at their mean step",
     )
@@ -179,7 +185,7 @@ def _output_options(parser: argparse.ArgumentParser, when: str = "", t_end_when:
     )
     parser.add_argument(
         "--step",
-        type=number_option,
+        type=time_option,
         help=f"{when}output every STEP (in the scenario's time unit) from its first output time to its "
         "end (or --t-end), e.g. --step 1 for hourly in a scenario counted in hours",
     )
@@ -398,12 +404,12 @@ def _parser() -> _Parser:
     sen.add_argument("readout", help="the readout to explain (see il7 readouts), e.g. IL7_serum")
     sen.add_argument(
         "--at",
-        type=number_option,
+        type=time_option,
         help="time to read it at, in the scenario's time unit (default: its last output time)",
     )
     sen.add_argument(
         "--fold-from",
-        type=number_option,
+        type=time_option,
         metavar="T0",
         help="explain the fold change of the readout from this earlier time to --at instead of its level "
         "(e.g. --fold-from 0 --at 28: what a 4-week course did). An output at a dose's time is read after "
@@ -423,7 +429,7 @@ def _parser() -> _Parser:
     )
     sen.add_argument(
         "--step",
-        type=number_option,
+        type=fraction_option,
         default=sensitivity.DEFAULT_STEP,
         help=f"relative step, {sensitivity.MIN_STEP:g} to 1 (default {sensitivity.DEFAULT_STEP:g}: "
         f"x{1 + sensitivity.DEFAULT_STEP:g} and /{1 + sensitivity.DEFAULT_STEP:g})",
@@ -487,7 +493,7 @@ def _parser() -> _Parser:
     _jobs_option(pop, "patients")
     pop.add_argument(
         "--at",
-        type=number_option,
+        type=time_option,
         help="a time (the scenario's unit, within its run) at which to give each varied parameter's "
         "partial rank correlation with each readout (the direction and consistency of its effect, not its "
         "size; default: the last output time)",

@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from il7.build import plain_float
 from il7.cli.output import (
     PLOT_SUFFIXES,
     chosen_scenario,
@@ -16,7 +17,6 @@ from il7.cli.output import (
     json_number,
     noted_warnings,
     notes_stream,
-    number_option,
     output_files,
     parse_overrides,
     plain,
@@ -40,7 +40,7 @@ def _parse_correlations(items: list[str]) -> dict[tuple[str, str], float]:
         pair, sep, value = item.rpartition("=")
         ids = [part.strip() for part in pair.split(",")]
         try:
-            r = number_option(value)
+            r = plain_float(value)
         except ValueError:
             r = math.nan
         if not sep or "=" in pair or len(ids) != 2 or not all(ids) or not math.isfinite(r):

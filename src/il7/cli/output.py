@@ -24,14 +24,39 @@ if TYPE_CHECKING:
     from il7.scenario import Scenario
 
 
-def number_option(text: str) -> float:
-    """A number option's value (:func:`il7.build.plain_float`: not '1_0')."""
+_WITH_UNIT = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[A-Za-z%\u00b5\u03bc]")
+"""A number followed by a unit ('10 days', '1h', '10 %')."""
+
+
+def number_option(text: str, *, what: str = "") -> float:
+    """A number option's value (:func:`il7.build.plain_float`: not '1_0'); a number written with a
+    unit ('10 days') is told to write the bare number, ``what`` it is."""
+    import argparse
+
     from il7.build import plain_float
 
-    return plain_float(text)
+    try:
+        return plain_float(text)
+    except ValueError:
+        if _WITH_UNIT.match(text):
+            raise argparse.ArgumentTypeError(f"'{text}' has a unit; write the bare number{what}") from None
+        raise
 
 
-number_option.__name__ = "float"  # argparse says "invalid float value: '1_0'", as before
+def time_option(text: str) -> float:
+    """A time option's value, a bare number in the scenario's time unit (:func:`number_option`)."""
+    return number_option(
+        text, what=", a time in the scenario's time unit (il7 scenarios shows each scenario's)"
+    )
+
+
+def fraction_option(text: str) -> float:
+    """A relative step's value, a bare fraction (:func:`number_option`)."""
+    return number_option(text, what=", a fraction: 0.1 for 10%")
+
+
+# argparse says "invalid float value: '1_0'", as before
+number_option.__name__ = time_option.__name__ = fraction_option.__name__ = "float"
 
 
 def chosen_scenario(args: argparse.Namespace) -> Scenario:
