@@ -482,6 +482,11 @@ def test_a_tumour_can_be_seeded_in_cells_only(tmp_path: Path) -> None:
             r"'0 day' is not a time; write a bare number in the scenario's time_unit \(day\), or -inf",
         ),
         (
+            "  - time: 0\n",
+            "  - \n",
+            r"periods\[1\]\.time is missing; give the period's time, a bare number in the",
+        ),
+        (
             "dose: {drug: IL7, amount: 10, unit: ug/kg, route: iv, every: 2, count: 3}",
             "dose: {drug: IL7, amount: 10, unit: ug/kg, every: 2, count: 3}",
             r"periods\[1\]\.dose\.route is missing; give one of: ",

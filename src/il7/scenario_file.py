@@ -342,6 +342,9 @@ class _Parser:
     def time(self, raw: Any, where: str) -> float | None:
         if _minus_inf(raw):
             return -math.inf
+        if raw is None:  # was "'None' is not a time"
+            self.problem(f"{where} is missing; give the period's time, {self.bare_time}, or -inf")
+            return None
         if isinstance(raw, bool) or not isinstance(raw, numbers.Real):  # nan and inf are handled below
             self.problem(f"{where}: '{raw}' is not a time{number_hint(raw)}; write {self.bare_time}, or -inf")
             return None

@@ -312,7 +312,8 @@ def parameter_value(
     value, given = quantity(raw, where=where, example=example)
     unit = given or p.unit
     if not math.isfinite(value):
-        raise Il7Error(f"{where}: {value} is not a finite number; give a finite value in {p.unit}")
+        said = raw if isinstance(raw, str) else value  # '1e400' as written, not the inf it reads as
+        raise Il7Error(f"{where}: {said} is not a finite number; give a finite value in {p.unit}")
     if value < 0 and not (p.lower is not None and p.lower < 0):
         sign = "> 0" if zero_is_not_off(p.id) or p.id in build.divisors() else ">= 0"  # 0 refused too
         raise Il7Error(

@@ -471,7 +471,7 @@ def _parser() -> _Parser:
         action="append",
         default=[],
         metavar="ID,ID=R",
-        help="two varied parameters that go together between patients, with the correlation R (-1 to 1) "
+        help="two varied parameters that go together between patients, with the correlation R (strictly between -1 and 1) "
         "of their normal scores (repeatable), e.g. --correlate CL_Ab,ka_Ab=0.4",
     )
     pop.add_argument(
