@@ -18,6 +18,9 @@ def test_too_small_or_too_large_a_cohort_is_refused() -> None:
     # it quoted the population's limits (from 2), not the cohort's
     with pytest.raises(Il7Error, match="a cohort needs a whole number of 10 to 100000 patients, not 200000"):
         cohort.run(200_000, seed=1)
+    # and its jobs are the cohort's, which the population's message named
+    with pytest.raises(Il7Error, match=r"^cohort: jobs \(--jobs\) -2 must be a whole number >= 0"):
+        cohort.run(10, seed=1, jobs=-2)
 
 
 def test_every_trait_is_a_parameter_the_transplant_scenario_leaves_to_each_patient() -> None:

@@ -27,7 +27,7 @@ from il7.errors import Il7Error
 from il7.files import write_table
 from il7.population import MAX_PATIENTS, Population, population
 from il7.scenario import Scenario, load
-from il7.simulate import simulate
+from il7.simulate import simulate, workers
 
 AGVHD_INCIDENCE = 0.36
 """Grade II-IV acute GVHD after reduced-intensity conditioning from HLA-identical siblings
@@ -298,6 +298,7 @@ def run(
         )
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise Il7Error(f"seed (--seed) {seed!r}: give a whole number >= 0")
+    workers(jobs, where="cohort")  # before the population's, which named that
     if threshold is not None and (
         isinstance(threshold, bool)
         or not isinstance(threshold, numbers.Real)
