@@ -171,8 +171,12 @@ def test_a_cohort_takes_a_copy_of_the_transplant_and_refuses_what_is_no_transpla
         cohort.run(10, 1, scenario="baseline")
     # aGVHD was read to day +14 without a word where a copy ended there
     (tmp_path / "short.yaml").write_text(text.replace("t_end: 100, n: 108", "t_end: 14, n: 22"))
-    with pytest.raises(Il7Error, match=r"acute GVHD to day \+100, so it needs .* \(this one: day, to 14\)"):
+    with pytest.raises(
+        Il7Error, match=r"acute GVHD to day \+100, so it needs .* \(this one: day, to 14\)"
+    ) as short:
         cohort.run(10, 1, scenario=str(tmp_path / "short.yaml"))
+    # a copy may keep the built-in's name: the message names its file too
+    assert str(short.value).startswith(f"scenario 'my_transplant' ({tmp_path / 'short.yaml'}): ")
     # a trait set after the start was refused with advice about --vary, which il7 cohort has not
     (tmp_path / "late.yaml").write_text(
         text.replace(

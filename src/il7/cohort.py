@@ -311,20 +311,20 @@ def run(
     chosen = load(scenario)
     if chosen.context != "human_body":  # the traits' spreads and Dean 2008 are a human cohort's
         raise Il7Error(
-            f"scenario '{chosen.name}' runs in {chosen.context}, and the cohort is of human transplant "
+            f"{chosen.called} runs in {chosen.context}, and the cohort is of human transplant "
             "patients (its graft, IL-7 production and alloreactive spreads, and Dean 2008's patients beside "
             "it); give a copy of transplant with context: human_body (il7 simulate runs any context)"
         )
     if chosen.time_unit != "day" or chosen.t_end < 100:
         raise Il7Error(
-            f"scenario '{chosen.name}': the cohort reads serum IL-7 on days +7 and +14 and acute GVHD to "
+            f"{chosen.called}: the cohort reads serum IL-7 on days +7 and +14 and acute GVHD to "
             f"day +100, so it needs a scenario that counts days and runs to day +100 at least (this one: "
             f"{chosen.time_unit}, to {chosen.t_end:g}); start from a copy of transplant"
         )
     for pid in TRAITS:
         if pid in chosen.set_after_start:
             raise Il7Error(
-                f"scenario '{chosen.name}' sets {pid} after its start, which would overwrite each patient's "
+                f"{chosen.called} sets {pid} after its start, which would overwrite each patient's "
                 "own value (a trait the cohort draws); set it before the start, in the -inf period"
             )
     # each day to day +100, as the built-in transplant's output runs: days +7 and +14 are read
@@ -333,7 +333,7 @@ def run(
     nominal = simulate(chosen.with_readouts(["Tallo"]))
     if not np.any(nominal["Tallo"] > 0):
         raise Il7Error(
-            f"scenario '{chosen.name}' gives no graft: no alloreactive donor T cells appear, so there is "
+            f"{chosen.called} gives no graft: no alloreactive donor T cells appear, so there is "
             "no acute GVHD to read; give the cohort transplant or a copy of it"
         )
     patients = population(

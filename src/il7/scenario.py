@@ -164,6 +164,13 @@ class Scenario:
         return tuple(note for key, note in self.value_notes if key not in gone)
 
     @property
+    def called(self) -> str:
+        """How a message names the scenario: ``scenario 'NAME'``, with its file where it is a
+        user's (an edited copy keeps the built-in's name)."""
+        own = self.file and Path(self.file).parent != builtin_dir()
+        return f"scenario '{self.name}'" + (f" ({self.file})" if own else "")
+
+    @property
     def preequilibration(self) -> Period | None:
         """The period at ``-inf`` (steady state first), if any."""
         first = self.periods[0] if self.periods else None

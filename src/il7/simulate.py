@@ -18,7 +18,6 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,7 +32,6 @@ from il7.scenario import (
     Dose,
     Period,
     Scenario,
-    builtin_dir,
     clock,
     load,
     not_a_parameter,
@@ -219,8 +217,6 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         before: list[np.ndarray] = []
         data = integrate(eng, scenario, before=before)
     except SolveError as exc:
-        own = scenario.file and Path(scenario.file).parent != builtin_dir()  # a user's file: say which
-        where = f"scenario '{scenario.name}'" + (f" ({scenario.file})" if own else "")
         # the likely cause, where a value (a file's, an override's, a patient's) lies outside its
         # bounds: the notes a run that went through would have given
         outside = [
@@ -236,7 +232,7 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
                 "it in a period after the start (a scenario file's period at time 0)"
             )
         cause = f"; perhaps because {'; '.join(outside)}" if outside else ""
-        raise SolveError(f"{where}: {exc}{cause}") from None
+        raise SolveError(f"{scenario.called}: {exc}{cause}") from None
     given = ", ".join(setting(k, v) for k, v in (overrides or {}).items())
     return Trajectory(
         scenario=scenario.name + (f" with {given}" if given else ""),  # a figure's title tells the runs apart
