@@ -1297,6 +1297,7 @@ def test_validate_lists_its_targets_without_running_the_model(capsys: pytest.Cap
     [
         (["simulate", "EMPTY"], "the file must be a mapping of fields"),
         (["simulate", "LIST"], "the file must be a mapping of fields"),
+        (["simulate", "TABLE"], "a table of measurements goes to --data, beside a scenario"),
         (["simulate", "BINARY"], "is not UTF-8 text"),
         (["simulate", "baseline", "--plot", "UNDERFILE/x.png"], "EMPTY.yaml' is a file, not a folder"),
         (["simulate", "baseline", "--out", ".csv"], "--out '.csv': give the file a name before .csv"),
@@ -1394,6 +1395,7 @@ def test_file_errors_are_one_line_exit_2(
 ) -> None:
     (tmp_path / "EMPTY.yaml").write_text("")
     (tmp_path / "LIST.yaml").write_text("- a\n- b\n")
+    (tmp_path / "TABLE.csv").write_text("readout,time [day],measurement\nCD4_blood,1,500\n")
     (tmp_path / "BINARY.yaml").write_bytes(b"\xff\xfe\x00name")
     (tmp_path / "UNEVEN.yaml").write_text(
         "name: uneven\ndescription: output at uneven times\ncontext: human_body\ntime_unit: day\nperiods:\n"
@@ -1408,6 +1410,7 @@ def test_file_errors_are_one_line_exit_2(
         for a in argv
     ]
     argv = [str(tmp_path / "same.csv") if a == "SAME" else a for a in argv]
+    argv = [str(tmp_path / "TABLE.csv") if a == "TABLE" else a for a in argv]
     (tmp_path / "TAKEN" / "index.html").mkdir(parents=True)
     argv = [a.replace("UNDERFILE", str(tmp_path / "EMPTY.yaml" / "deeper")) for a in argv]
     argv = [str(tmp_path / "TAKEN") if a == "TAKEN" else a for a in argv]

@@ -142,9 +142,13 @@ class _Parser:
     def scenario(self, data: Any) -> Scenario:
         name = Path(self.file).stem
         if not isinstance(data, Mapping):
+            table = Path(self.file).suffix.lower() in (".csv", ".tsv")  # measurements, most likely
             raise ScenarioError(
                 f"scenario file '{self.file}'",
-                ["the file must be a mapping of fields (name:, periods:, ...)"],
+                [
+                    "the file must be a mapping of fields (name:, periods:, ...)"
+                    + ("; a table of measurements goes to --data, beside a scenario" if table else "")
+                ],
             )
         written = data.get("name", name)
         if isinstance(written, (int, float)) and not isinstance(written, bool):
