@@ -1299,6 +1299,11 @@ def test_validate_lists_its_targets_without_running_the_model(capsys: pytest.Cap
         (["simulate", "LIST"], "the file must be a mapping of fields"),
         (["simulate", "TABLE"], "a table of measurements goes to --data, beside a scenario"),
         (["simulate", "BINARY"], "is not UTF-8 text"),
+        # was "is not valid YAML: syntax error; fix the syntax", without where or what
+        (
+            ["simulate", "NUL"],
+            "YAML at line 2, column 15: the control character U+0000, which YAML does not allow; delete it",
+        ),
         (["simulate", "baseline", "--plot", "UNDERFILE/x.png"], "EMPTY.yaml' is a file, not a folder"),
         (["simulate", "baseline", "--out", ".csv"], "--out '.csv': give the file a name before .csv"),
         (["export", "sbml", "-o", "UNDERFILE/x.xml"], "cannot make its folder"),
@@ -1397,6 +1402,7 @@ def test_file_errors_are_one_line_exit_2(
     (tmp_path / "LIST.yaml").write_text("- a\n- b\n")
     (tmp_path / "TABLE.csv").write_text("readout,time [day],measurement\nCD4_blood,1,500\n")
     (tmp_path / "BINARY.yaml").write_bytes(b"\xff\xfe\x00name")
+    (tmp_path / "NUL.yaml").write_text("name: x\ndescription: a\x00b\n")
     (tmp_path / "UNEVEN.yaml").write_text(
         "name: uneven\ndescription: output at uneven times\ncontext: human_body\ntime_unit: day\nperiods:\n"
         "  - time: -inf\nreadouts: [CD4_blood]\noutput: {times: [0, 1, 5]}\n"
@@ -1406,7 +1412,7 @@ def test_file_errors_are_one_line_exit_2(
         "readouts: [CD4_blood]\noutput: {t_end: 2, n: 3}\n"
     )
     argv = [
-        str(tmp_path / f"{a}.yaml") if a in ("EMPTY", "LIST", "BINARY", "UNEVEN", "NOINF") else a
+        str(tmp_path / f"{a}.yaml") if a in ("EMPTY", "LIST", "BINARY", "NUL", "UNEVEN", "NOINF") else a
         for a in argv
     ]
     argv = [str(tmp_path / "same.csv") if a == "SAME" else a for a in argv]

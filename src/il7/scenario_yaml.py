@@ -185,12 +185,18 @@ def read(path: Path) -> Any:
         # PyYAML marks the end of the file a line past its last: say "at its end" instead
         if mark is not None and not text[mark.index :].strip():
             at = " at its end"
-        problem = getattr(exc, "problem", None) or "syntax error"
+        problem, fix = getattr(exc, "problem", None) or "syntax error", "fix the syntax"
+        if isinstance(exc, yaml.reader.ReaderError):  # a control character: no mark, but its place
+            line = text.count("\n", 0, exc.position) + 1
+            column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+            at = f" at line {line}, column {column}"
+            code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+            problem, fix = f"the control character U+{code:04X}, which YAML does not allow", "delete it"
         # and what was left open there, where it opened ("while parsing a flow sequence")
         context, opened = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context and opened is not None and (mark is None or opened.index != mark.index):
             problem += f" ({context} from line {opened.line + 1}, column {opened.column + 1})"
-        raise Il7Error(f"scenario file '{path}' is not valid YAML{at}: {problem}; fix the syntax") from None
+        raise Il7Error(f"scenario file '{path}' is not valid YAML{at}: {problem}; {fix}") from None
     except UnicodeDecodeError:
         raise Il7Error(f"scenario file '{path}' is not UTF-8 text; save it as UTF-8") from None
     except OSError as exc:
