@@ -250,7 +250,9 @@ def test_a_patient_whose_run_fails_is_kept_with_the_reason_and_the_others_are_st
     assert by_group[True] == pytest.approx(row["il7_day14_median_agvhd_pg_ml"], rel=1e-12)
 
 
-def test_arms_compared_at_one_threshold_and_acute_gvhd_read_to_day_100(tmp_path: Path) -> None:
+def test_arms_compared_at_one_threshold_and_acute_gvhd_read_to_day_100(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # every cohort set its own threshold at its 64th percentile, so a marrow or rhIL-7 arm always
     # reported 36% aGVHD; and a copy run to day +365 read its peak over the whole year (a transplant
     # clinician's walk-through)
@@ -278,8 +280,18 @@ def test_arms_compared_at_one_threshold_and_acute_gvhd_read_to_day_100(tmp_path:
         match=r"no patient of the 10 passes the threshold \(--threshold\) 1e\+12 .* incidence is 0%.* give a lower",
     ):
         cohort.run(10, 1, threshold=1e12)
-    with pytest.raises(Il7Error, match=r"every patient of the 10 passes .* give a higher threshold"):
+    with pytest.raises(Il7Error, match=r"every patient of the 10 passes .* give a higher threshold") as every:
         cohort.run(10, 1, threshold=np.int64(1))
+    # the patients' runs are kept, not lost to the threshold: the same as at the default one
+    kept = every.value.result  # type: ignore[attr-defined]
+    assert kept.agvhd.all() and np.array_equal(kept.peak_alloreactive, reference.peak_alloreactive)
+    from il7.cli import main
+
+    out = tmp_path / "every.csv"
+    with pytest.raises(SystemExit):
+        main(["cohort", "--n", "10", "--seed", "1", "--threshold", "1", "--out", str(out)])
+    assert "give a higher threshold (wrote the patients to " in capsys.readouterr().err
+    assert len(pd.read_csv(out, comment="#")) == 10
 
 
 def test_a_single_runs_gvhd_threshold_is_the_default_cohorts() -> None:

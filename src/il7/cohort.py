@@ -83,6 +83,16 @@ READOUTS = ("IL7_serum_total", "Tallo", "CD4_blood", "CD8_blood")
 and the blood CD4 and CD8 counts that say how far each has recovered (in :meth:`CohortResult.table`)."""
 
 
+class NoGroups(Il7Error):
+    """A threshold that every patient of a cohort passes, or none: no two groups to compare. The
+    patients' runs are kept in :attr:`result` (:meth:`CohortResult.write` writes them; its
+    statistics need two groups), so that a long cohort is not lost to a threshold."""
+
+    def __init__(self, message: str, result: CohortResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
 @dataclass(frozen=True)
 class CohortResult:
     """What the study reports.
@@ -288,8 +298,8 @@ def run(
     ------
     Il7Error
         A bad ``n``, ``seed``, ``threshold`` or ``jobs``; a scenario outside the human body;
-        fewer than 10 patients whose run went through; or a ``threshold`` that all patients
-        pass, or none. A patient whose run fails is kept in :meth:`CohortResult.table` with the reason and left out
+        fewer than 10 patients whose run went through; or (:class:`NoGroups`, which keeps the
+        patients' runs) a ``threshold`` that all patients pass, or none. A patient whose run fails is kept in :meth:`CohortResult.table` with the reason and left out
         of the statistics.
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_PATIENTS:
@@ -358,11 +368,13 @@ def run(
     peak = allo[:, acute].max(axis=1)
     cut = float(np.quantile(peak, 1.0 - AGVHD_INCIDENCE)) if threshold is None else float(threshold)
     agvhd = peak >= cut
+    result = CohortResult(patients, ok, day7, day14, peak, cut, agvhd)
     if agvhd.all() or not agvhd.any():  # only with a threshold given: no two groups to compare
         side, fix = ("every", "higher") if agvhd.all() else ("no", "lower")
-        raise Il7Error(
+        raise NoGroups(
             f"{side} patient of the {len(ok)} passes the threshold (--threshold) {cut:.4g} alloreactive cells by day +100 "
             f"(their peaks: {peak.min():.3g} to {peak.max():.3g}), so the aGVHD incidence is "
-            f"{agvhd.mean():.0%} and there are no two groups to compare; give a {fix} threshold"
+            f"{agvhd.mean():.0%} and there are no two groups to compare; give a {fix} threshold",
+            result,
         )
-    return CohortResult(patients, ok, day7, day14, peak, cut, agvhd)
+    return result

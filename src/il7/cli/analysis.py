@@ -419,14 +419,19 @@ def _cohort(args: argparse.Namespace) -> None:
         # --set values become the scenario's own (a trait's median), which the population checks not
         for note in said:
             warn(note)
-        result = cohort.run(
-            args.n,
-            args.seed,
-            scenario=chosen,
-            threshold=args.threshold,
-            jobs=args.jobs,
-            progress=lambda done, n: step(f"patient {done} of {n}"),
-        )
+        try:
+            result = cohort.run(
+                args.n,
+                args.seed,
+                scenario=chosen,
+                threshold=args.threshold,
+                jobs=args.jobs,
+                progress=lambda done, n: step(f"patient {done} of {n}"),
+            )
+        except cohort.NoGroups as exc:  # the patients' runs are not lost to a threshold
+            if not args.out:
+                raise
+            raise Il7Error(f"{exc} (wrote the patients to {exc.result.write(args.out)})") from None
     notes = notes_stream(args)
     if args.out:
         print(f"wrote {result.write(args.out)}", file=notes)
