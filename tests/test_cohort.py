@@ -18,6 +18,8 @@ def test_too_small_or_too_large_a_cohort_is_refused() -> None:
     # it quoted the population's limits (from 2), not the cohort's
     with pytest.raises(Il7Error, match="a cohort needs a whole number of 10 to 100000 patients, not 200000"):
         cohort.run(200_000, seed=1)
+    # numpy's whole numbers are whole numbers ("not np.int64(12)" before)
+    assert cohort.run(np.int64(10), seed=np.int64(1)).population.n == 10
     # and its jobs are the cohort's, which the population's message named
     with pytest.raises(Il7Error, match=r"^cohort: jobs \(--jobs\) -2 must be a whole number >= 0"):
         cohort.run(10, seed=1, jobs=-2)
@@ -56,6 +58,20 @@ def test_roc_of_a_perfect_marker_a_useless_one_and_an_inverted_one() -> None:
     assert inverted.auc() == pytest.approx(0.0)
     tied = _result([5, 5, 5, 5], [False, True, False, True])
     assert tied.auc() == pytest.approx(0.5)
+
+
+def test_a_result_is_frozen_and_its_statistics_take_one_level_per_patient() -> None:
+    # c.agvhd[:] = True turned the AUC and the verdict against Dean 2008 without a word; a list,
+    # None or a short array ended in numpy's TypeError or IndexError
+    result = _result([10, 20, 30, 40], [False, False, True, True])
+    with pytest.raises(ValueError, match="read-only"):
+        result.agvhd[0] = True
+    assert result.medians([10, 20, 30, 40]) == (35.0, 15.0)  # a list of one per patient is fine
+    for bad in (None, [1.0, 2.0], "x"):
+        with pytest.raises(Il7Error, match=r"give one IL-7 level per patient \(4\), e.g. result.il7_day14"):
+            result.medians(bad)  # type: ignore[arg-type]
+    with pytest.raises(Il7Error, match=r"alternative 'bogus' is none of 'two-sided', 'greater'"):
+        result.p_value(result.il7_day14, alternative="bogus")
 
 
 def test_a_small_cohort_reads_the_stated_incidence_and_the_transplant_lowers_t_cells() -> None:

@@ -32,6 +32,21 @@ def test_a_failed_write_leaves_the_earlier_file_and_no_partial_one(tmp_path: Pat
     assert kept.read_text() == "new result\n" and sorted(p.name for p in tmp_path.iterdir()) == ["keep.csv"]
 
 
+def test_a_path_from_home_is_written_there(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # traj.write('~/x.csv') made a folder named '~' in the working folder and wrote there
+    import il7
+    from il7.files import check_folder
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    written = il7.simulate("culture_dose").write("~/runs/x.csv")
+    assert written == tmp_path / "home" / "runs" / "x.csv" and written.is_file()
+    assert not (tmp_path / "~").exists()
+    (tmp_path / "home" / "taken.csv").write_text("")
+    with pytest.raises(Il7Error, match="it is a file; give a folder"):
+        check_folder("~/taken.csv", "il7 report", "--out")
+
+
 def test_a_long_name_and_the_files_permissions_survive(tmp_path: Path) -> None:
     # a partial name 13 characters longer than a legal 249-character name was 'too long', and the
     # new file took the umask's mode where the earlier one was private

@@ -3,6 +3,7 @@
 import dataclasses
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -1525,3 +1526,30 @@ def test_a_trajectory_built_by_hand_dates_no_peak_at_a_nan() -> None:
     summary = Trajectory("by hand", "day", ("a", "b"), ("1", "1"), data).summary()
     assert tuple(summary.loc["a", ["min", "t_min", "max", "t_max"]]) == (1.0, 0.0, 3.0, 3.0)
     assert summary.loc["b", ["min", "t_min", "max", "t_max"]].isna().all()
+
+
+def test_api_slips_a_review_found_are_one_line_errors() -> None:
+    """Each ended in a Python error from inside (TypeError, AttributeError, roadrunner's
+    RuntimeError, KeyError, IndexError) or was read silently as something else."""
+    s = il7.load_scenario("sportes_2008")
+    slips: list[tuple[Callable[[], object], str]] = [
+        (lambda: il7.parameter_table(["human_body"]), r"context \['human_body'\] is unknown \(did you mean"),
+        (lambda: il7.population("baseline", {5: "cv 30%"}, n=3), r"ids are text, e.g. 'age' \(this is int\)"),
+        (lambda: il7.simulate("culture_dose").plot(readouts=5), r"must be a readout id or a list of them"),
+        (lambda: il7.simulate("culture_dose").plot(readouts=[]), r"readouts is empty"),
+        (lambda: s.with_readouts("CD4_blood", add="no"), r"with_readouts: add 'no': give True or False"),
+        (lambda: il7.load_scenario("baseline", steady_start="x"), r"steady_start 'x': give True or False"),
+        # a Scenario changed with dataclasses.replace is checked as it is made
+        (lambda: dataclasses.replace(s, readouts=("nope",)), r"readout 'nope': not an observable or species"),
+        (lambda: dataclasses.replace(s, readouts="CD4_blood"), r"readouts must be a tuple of readout ids"),
+        (lambda: dataclasses.replace(s, time_unit="fortnight"), r"time_unit 'fortnight' is none of min, h"),
+        (lambda: dataclasses.replace(s, times=()), r"times must be one or more finite times in increasing"),
+        (lambda: dataclasses.replace(s, times=(0.0, math.nan)), r"times must be one or more finite times"),
+        (lambda: dataclasses.replace(s, times=(2.0, 1.0)), r"times must be one or more finite times"),
+        (lambda: dataclasses.replace(s, body_weight_kg=-70.0), r"body_weight_kg -70.0 must be a positive"),
+    ]
+    for call, message in slips:
+        with pytest.raises(il7.Il7Error, match=message):
+            call()
+    # numpy's True is a yes, as Python's
+    assert s.with_readouts("IL7_serum", add=np.True_).readouts[-1] == "IL7_serum"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from il7.files import write_table
 from il7.population import MAX_PATIENTS, Population, population
 from il7.scenario import Scenario, load
 from il7.simulate import simulate, workers
+from il7.trajectory import read_only
 
 AGVHD_INCIDENCE = 0.36
 """Grade II-IV acute GVHD after reduced-intensity conditioning from HLA-identical siblings
@@ -123,16 +125,46 @@ class CohortResult:
     threshold: float
     agvhd: np.ndarray
 
+    def __post_init__(self) -> None:
+        kinds = {
+            "patient": int,
+            "il7_day7": float,
+            "il7_day14": float,
+            "peak_alloreactive": float,
+            "agvhd": bool,
+        }
+        for name, kind in kinds.items():  # read-only, as a Population's arrays are
+            object.__setattr__(self, name, read_only(getattr(self, name), kind))
+
+    def _per_patient(self, il7: Any, where: str) -> np.ndarray:
+        """``il7`` as one number per patient (:attr:`patient`), or a one-line error."""
+        try:
+            values = np.asarray(il7, dtype=float)
+        except (TypeError, ValueError):
+            values = np.empty(0)
+        if values.shape != self.agvhd.shape:
+            raise Il7Error(
+                f"{where}: give one IL-7 level per patient ({len(self.agvhd)}), e.g. result.il7_day14; "
+                f"got {reprlib.repr(il7)}"
+            )
+        return values
+
     def medians(self, il7: np.ndarray) -> tuple[float, float]:
         """Median IL-7 of the aGVHD patients and of the others."""
-        return float(np.median(il7[self.agvhd])), float(np.median(il7[~self.agvhd]))
+        values = self._per_patient(il7, "medians")
+        return float(np.median(values[self.agvhd])), float(np.median(values[~self.agvhd]))
 
     def p_value(self, il7: np.ndarray, alternative: str = "two-sided") -> float:
         """Mann-Whitney P of IL-7 between the aGVHD and other patients: ``two-sided``, or
         ``greater`` (one-sided: higher in aGVHD)."""
         from scipy.stats import mannwhitneyu
 
-        return float(mannwhitneyu(il7[self.agvhd], il7[~self.agvhd], alternative=alternative).pvalue)
+        values = self._per_patient(il7, "p_value")
+        if alternative not in ("two-sided", "greater", "less"):
+            raise Il7Error(
+                f"p_value: alternative {alternative!r} is none of 'two-sided', 'greater' (higher in aGVHD), 'less'"
+            )
+        return float(mannwhitneyu(values[self.agvhd], values[~self.agvhd], alternative=alternative).pvalue)
 
     def roc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """False- and true-positive rates of "day +14 IL-7 >= cut-off", and the cut-offs (pg/mL)."""
@@ -302,12 +334,13 @@ def run(
         patients' runs) a ``threshold`` that all patients pass, or none. A patient whose run fails is kept in :meth:`CohortResult.table` with the reason and left out
         of the statistics.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_PATIENTS:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 10 <= n <= MAX_PATIENTS:
         raise Il7Error(
             f"a cohort needs a whole number of 10 to {MAX_PATIENTS} patients, not {n!r}; give n (--n) in that range"
         )
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise Il7Error(f"seed (--seed) {seed!r}: give a whole number >= 0")
+    n, seed = int(n), int(seed)  # numpy's whole numbers too
     workers(jobs, where="cohort")  # before the population's, which named that
     if threshold is not None and (
         isinstance(threshold, bool)

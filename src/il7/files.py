@@ -73,9 +73,10 @@ def writing(path: str | Path) -> Iterator[Path]:
     replacing it would replace the device. Where only the file, not its folder, may be written,
     the file is written in place (not whole-or-nothing then). Other hard links to an earlier
     ``path`` keep its old content. The folder ``path`` goes in is made if missing
-    (:func:`make_parent`), as for every file il7 writes.
+    (:func:`make_parent`), as for every file il7 writes. A leading ``~`` is the home folder, as
+    a shell and pandas read it (in Python it made a folder named '~').
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     make_parent(path)
     real = Path(os.path.realpath(path))
     if real.exists() and not real.is_file():
@@ -110,13 +111,13 @@ def write_table(path: str | Path, frame: pd.DataFrame, header: str) -> Path:
     with writing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
         handle.write(f"# {header}\n")
         frame.to_csv(handle, index=False)
-    return Path(path)
+    return Path(path).expanduser()
 
 
 def check_folder(folder: str | Path, command: str, option: str) -> None:
     """Refuse, before any work, a ``folder`` that ``command`` may not fill (see :func:`claim_folder`)."""
     unclear_name(str(folder), option)
-    folder = Path(folder)
+    folder = Path(folder).expanduser()
     if folder.is_file():
         raise Il7Error(f"{option} '{folder}': it is a file; give a folder")
     if folder.exists() and not folder.is_dir():
@@ -167,7 +168,7 @@ def claim_folder(folder: str | Path, command: str, option: str) -> Path:
         command wrote.
     """
     check_folder(folder, command, option)
-    folder = Path(folder)
+    folder = Path(folder).expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _marker(folder, command).write_text(

@@ -64,6 +64,7 @@ from il7.simulate import (
     workers,
 )
 from il7.trajectory import fit_y_axis, read_only
+from il7.values import flag
 
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 """The percentiles reported: the median, the middle 50% and the middle 90% of the patients
@@ -562,7 +563,9 @@ class Population:
         Il7Error
             Another suffix than ``.csv``, or a file that cannot be written.
         """
-        table = self.patients() if patients else self.percentiles()  # columns named with their units
+        table = (
+            self.patients() if flag(patients, "write: patients") else self.percentiles()
+        )  # with their units
         return write_table(path, table, self.header())
 
     def figure(self) -> Any:

@@ -35,12 +35,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from il7 import build
 from il7.errors import Il7Error, did_you_mean, warn
 from il7.units import DOSE_UNITS, grams_per_kg
-from il7.values import dose_amount_problem, dose_unit_problem, quantity, real_number
+from il7.values import dose_amount_problem, dose_unit_problem, flag, quantity, real_number
 
 TIME_UNITS = {"min": 1.0 / 60.0, "h": 1.0, "day": 24.0, "week": 168.0}
 """Scenario time units and their length in hours."""
@@ -156,6 +157,36 @@ class Scenario:
     body_weight_kg: float | None = None
     value_notes: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     """``(id, note)`` on each value the file sets outside its bounds, which il7 runs but says."""
+
+    def __post_init__(self) -> None:
+        """What a copy made with ``dataclasses.replace`` must still hold (the ``with_*`` methods
+        and files are checked more closely): it ended in roadrunner's or Python's own errors."""
+        where = f"scenario '{self.name}'"
+        fix = "make changed copies with with_times, with_output, with_readouts or with_dose"
+        if self.time_unit not in TIME_UNITS:
+            raise Il7Error(f"{where}: time_unit {self.time_unit!r} is none of {', '.join(TIME_UNITS)}; {fix}")
+        if self.context not in vocabulary()["contexts"]:
+            raise Il7Error(
+                f"{where}: context {self.context!r} is unknown; use one of: {', '.join(vocabulary()['contexts'])}"
+            )
+        times = np.asarray(self.times, dtype=float) if isinstance(self.times, (tuple, list)) else np.empty(0)
+        if (
+            times.ndim != 1
+            or times.size == 0
+            or not np.all(np.isfinite(times))
+            or np.any(np.diff(times) <= 0)
+        ):
+            raise Il7Error(f"{where}: times must be one or more finite times in increasing order; {fix}")
+        if isinstance(self.readouts, str) or not all(isinstance(r, str) for r in self.readouts):
+            raise Il7Error(f"{where}: readouts must be a tuple of readout ids, e.g. ('CD4_blood',); {fix}")
+        for name in self.readouts:
+            if (problem := unknown_readout(name)) is not None:
+                raise Il7Error(f"{where}: readout '{name}': {problem}")
+        weight = self.body_weight_kg
+        if weight is not None and not (isinstance(weight, numbers.Real) and 0 < weight < math.inf):
+            raise Il7Error(
+                f"{where}: body_weight_kg {weight!r} must be a positive number of kg (None in a well)"
+            )
 
     def notes(self, replaced: Iterable[str] = ()) -> tuple[str, ...]:
         """What a run should say about the file: its values outside their bounds, but those of
@@ -429,7 +460,7 @@ class Scenario:
             problem = unknown_readout(name)
             if problem:
                 raise Il7Error(f"{where} '{name}': {problem}")
-        chosen = [*self.readouts, *names] if add else names
+        chosen = [*self.readouts, *names] if flag(add, "with_readouts: add") else names
         return dataclasses.replace(self, readouts=tuple(dict.fromkeys(chosen)))
 
     def with_dose(
@@ -690,6 +721,7 @@ def load(name_or_path: str | Path | Mapping[str, Any] | Scenario, *, steady_star
     """
     from il7 import scenario_file, scenario_yaml  # here, not at the top: they import this module's nouns
 
+    steady_start = flag(steady_start, "load: steady_start")
     if isinstance(name_or_path, Scenario):  # was refused with the whole scenario's repr
         return name_or_path
     if isinstance(name_or_path, Mapping):
@@ -792,6 +824,8 @@ def not_a_parameter(key: str, table: Iterable[str], *, in_file: bool = False, gi
     seeded, so a slip is matched against those too. ``given``: the value set, which a knockout's
     example names when it is a gene il7 knocks out (``knockout=IL7R``).
     """
+    if not isinstance(key, str):  # ({5: 'cv 30%'} ended in AttributeError)
+        return f"not a parameter: ids are text, e.g. 'age' (this is {type(key).__name__})"
     seeds = vocabulary()["seeds"]
     if key in seeds:  # (readouts too; a file seeds them before asking)
         return (

@@ -197,7 +197,7 @@ class Sensitivities:
         -------
         matplotlib.figure.Figure
         """
-        if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        if isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1:
             raise Il7Error(f"top {top!r}: give a whole number of bars of at least 1")
         import matplotlib.pyplot as plt
         from matplotlib.patches import Patch

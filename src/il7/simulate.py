@@ -15,6 +15,7 @@ import math
 import multiprocessing
 import numbers
 import os
+import reprlib
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -61,9 +62,10 @@ def parameter_table(context: str = "human_body") -> pd.DataFrame:
     unit does not apply (``kon_IL7``, 1e7 1/M/s in the table, is 5.98e-14 litre_per_item_per_hour there).
     """
     contexts = vocabulary()["contexts"]
-    if context not in contexts:
+    if not isinstance(context, str) or context not in contexts:  # a list is unhashable: a TypeError
         raise Il7Error(
-            f"context '{context}' is unknown{did_you_mean(context, contexts)}; use one of: {', '.join(contexts)}"
+            f"context {reprlib.repr(context)} is unknown{did_you_mean(str(context), contexts)}; use one of: "
+            f"{', '.join(contexts)}"
         )
     own: dict[str, ContextValue] = contexts[context]["values"]
     weight = contexts[context].get("body_weight_kg")
@@ -224,7 +226,8 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         ]
         # 0 switches a process off and is never noted, but off from the start it can leave the body
         # no steady state (k_export=0, a thymectomy before birth): a later period follows the change
-        off = [k for k, v in resolved.items() if v == 0 and "pre-equilibration" in str(exc)]
+        unsettled = "pre-equilibration" in str(exc) and "did not settle" in str(exc)
+        off = [k for k, v in resolved.items() if v == 0 and unsettled]
         if off:
             outside.append(
                 f"{', '.join(f'{k}=0' for k in off)} {'switches a process' if len(off) == 1 else 'switch processes'} "

@@ -66,10 +66,11 @@ falls to 1e-24 pg/mL, far below one molecule, where the solver's small steps dre
 surface CD127 without synthesis was drawn down to 1e-4 molecules per cell)."""
 
 
-def read_only(array: np.ndarray) -> np.ndarray:
-    """A read-only copy of ``array`` (floats), for a frozen result: the caller's array stays theirs
-    to change, and ``traj["CD4_blood"] /= ...`` no longer edits a run under its own unit."""
-    frozen = np.array(array, dtype=float, copy=True)
+def read_only(array: np.ndarray, dtype: Any = float) -> np.ndarray:
+    """A read-only copy of ``array`` (floats, or ``dtype``), for a frozen result: the caller's
+    array stays theirs to change, and ``traj["CD4_blood"] /= ...`` no longer edits a run under its
+    own unit."""
+    frozen = np.array(array, dtype=dtype, copy=True)
     frozen.setflags(write=False)
     return frozen
 
@@ -240,7 +241,7 @@ class Trajectory:
         """
         if not isinstance(path, str | Path) or not str(path).strip():
             raise Il7Error(f"cannot write to {path!r}: give a file name ending in .csv or .parquet")
-        path = Path(path)
+        path = Path(path).expanduser()
         if path.suffix.lower() not in FILE_SUFFIXES:
             raise Il7Error(f"cannot write '{path}': use a .csv or .parquet file name")
         frame = self.to_pandas()
@@ -270,6 +271,13 @@ class Trajectory:
                 f"plot draws on matplotlib axes (ax), not on {type(ax).__name__} {ax!r}; to write a "
                 "picture, traj.figure().savefig(path)"
             )
+        if readouts is not None and not isinstance(readouts, (str, list, tuple)):
+            raise Il7Error(
+                f"plot: readouts {readouts!r} must be a readout id or a list of them, e.g. ['CD4_blood']; "
+                f"this run has: {', '.join(self.columns)}"
+            )
+        if readouts is not None and len(readouts) == 0:  # [] plotted every readout
+            raise Il7Error("plot: readouts is empty; name at least one, or leave it out for all")
         fresh = ax is None
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")

@@ -11,7 +11,10 @@ from __future__ import annotations
 import math
 import numbers
 import re
+import reprlib
 from typing import Any
+
+import numpy as np
 
 from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
@@ -165,6 +168,14 @@ def needs_body(written: str) -> str:
     if written in units.RATE_UNITS:  # an infusion's rate
         return f"'{written}' needs a body weight, which this context has not; give the rate in ug/h or ng/h"
     return f"'{written}' needs a body weight, which this context has not; give the amount in ug or ng, or into a well's medium as a concentration (ng/mL)"
+
+
+def flag(value: Any, where: str) -> bool:
+    """``value`` as a yes or no: True or False (numpy's too); anything else is refused, where
+    any truthy value ('no' too) had read as True."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise Il7Error(f"{where} {reprlib.repr(value)}: give True or False")
 
 
 def real_number(value: Any) -> float | None:
