@@ -342,7 +342,7 @@ def _cohort_jobs(jobs: int | None, where: str) -> Iterator[None]:
 
 def check_claims(*, jobs: int | None = None) -> ClaimChecks:
     """Check each statement of the source article with the targets that read it, as ``il7
-    claims`` does (about a minute; call it, and give ``jobs``, as :func:`validate` says).
+    claims`` does (about half a minute; call it, and give ``jobs``, as :func:`validate` says).
 
     Parameters
     ----------
