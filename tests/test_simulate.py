@@ -1551,5 +1551,9 @@ def test_api_slips_a_review_found_are_one_line_errors() -> None:
     for call, message in slips:
         with pytest.raises(il7.Il7Error, match=message):
             call()
+    # a value echoed with its line breaks kept the message on several lines (a pandas Series)
+    with pytest.raises(il7.Il7Error) as echoed:
+        il7.simulate("baseline", overrides={"age": pd.Series([60.0])})
+    assert "\n" not in str(echoed.value) and "0    60.0\\ndtype: float64" in str(echoed.value)
     # numpy's True is a yes, as Python's
     assert s.with_readouts("IL7_serum", add=np.True_).readouts[-1] == "IL7_serum"

@@ -18,7 +18,14 @@ from collections.abc import Iterable, Iterator, Sequence
 
 
 class Il7Error(Exception):
-    """A problem the user can fix: bad input, unknown names, malformed files."""
+    """A problem the user can fix: bad input, unknown names, malformed files. Its message is one
+    line: a value it echoes keeps its line breaks visible as ``\\n`` (a pandas Series, a CSV text
+    given as a path), as the command line prints it."""
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (args[0].replace("\r", "\\r").replace("\n", "\\n"),)
+        super().__init__(*args)
 
 
 class Il7Warning(UserWarning):
