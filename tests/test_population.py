@@ -588,6 +588,8 @@ def test_too_few_patients_get_no_p_value() -> None:
     enough = _synthetic(x10, x10[:, 0] * 2.0)
     # a perfect order of 10 patients: chance gives it (or its reverse) 2 times in 10!, and no P is smaller
     assert enough.significance(enough.explain("y"))["p0"] == pytest.approx(2 / math.factorial(10))
+    with pytest.raises(Il7Error, match=r"significance: 'nope' was not varied \(varied: p0\)"):
+        enough.significance({"nope": 0.5})  # a P for a parameter no patient varied
     x12 = np.linspace(0.1, 0.9, 12).reshape(12, 1)
     y12 = x12[:, 0] * 2.0
     y12[[5, 6]] = y12[[6, 5]]  # two neighbours swapped: a PRCC just below 1, through the t test

@@ -335,7 +335,11 @@ def test_with_dose_changes_every_bolus_and_nothing_else(tmp_path: Path) -> None:
         (("30 ug/kg", "mg/kg"), r"the unit is given twice, 'ug/kg' and 'mg/kg'; give it once$"),
         ((None,), "the amount is not a finite number"),
         ((-1.0,), r"the amount is negative; a dose must be >= 0$"),
-        ((30, ["ug/kg"]), r"the unit is not text; give a dose unit such as 'ug/kg'$"),
+        (
+            (30, ["ug/kg"]),
+            r"the unit is not text, or empty; give a dose unit such as 'ug/kg', or None for the doses' own$",
+        ),
+        ((30, ""), r"the unit is not text, or empty"),  # '' read as the doses' own unit
         ((30, "UG/KG"), r"'UG/KG' is not a dose unit \(did you mean 'ug/kg'\?\)"),
         ((30, "ng/mL"), r"a concentration \('ng/mL'\) only makes sense for route 'medium'"),
         ((1e20, "mg/kg"), r"1e\+20 mg/kg is more than il7 takes \(at most 100 mg/kg"),

@@ -1555,5 +1555,10 @@ def test_api_slips_a_review_found_are_one_line_errors() -> None:
     with pytest.raises(il7.Il7Error) as echoed:
         il7.simulate("baseline", overrides={"age": pd.Series([60.0])})
     assert "\n" not in str(echoed.value) and "0    60.0\\ndtype: float64" in str(echoed.value)
+    # a mapping's keys were read as times or ids, its values dropped
+    with pytest.raises(il7.Il7Error, match=r"times \{1: 2\}: give a list of numbers"):
+        s.with_times({1: 2})
+    with pytest.raises(il7.Il7Error, match=r"a mapping; give a list of ids"):
+        s.with_readouts({"CD4_blood": 1})  # type: ignore[arg-type]
     # numpy's True is a yes, as Python's
     assert s.with_readouts("IL7_serum", add=np.True_).readouts[-1] == "IL7_serum"

@@ -179,6 +179,8 @@ def split_ids(
         )
     if isinstance(items, (set, frozenset)):  # its order, and so the columns', changed from run to run
         raise Il7Error(f"{where}: a set has no order; give a list, e.g. ['{example}']")
+    if isinstance(items, Mapping):  # its keys were read, its values dropped
+        raise Il7Error(f"{where}: a mapping; give a list of ids, e.g. ['{example}']")
     listed = [items] if isinstance(items, str) else list(items)
     for item in listed:
         if not isinstance(item, str):

@@ -373,6 +373,12 @@ class Population:
                 f"significance: give the coefficients explain() returned, e.g. pop.significance(pop.explain('CD4_blood')), "
                 f"not a {type(coefficients).__name__}"
             )
+        varied = [s.parameter for s in self.spreads]
+        if stranger := next((pid for pid in coefficients if pid not in varied), None):  # a P was given
+            raise Il7Error(
+                f"significance: {stranger!r} was not varied (varied: {', '.join(varied)}); give the "
+                "coefficients explain() returned"
+            )
         went_through = int(self.succeeded.sum())
         freedom = went_through - 2 - (len(self.spreads) - 1)
         smallest = 2.0 / math.factorial(went_through) if went_through <= 170 else 0.0  # 171! overflows

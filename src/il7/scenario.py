@@ -421,7 +421,8 @@ class Scenario:
         from il7.simulate import start_time
 
         start = start_time(self)
-        if isinstance(times, (str, bytes)) or not isinstance(times, Iterable):  # 'abc' gave "time 'a'"
+        # 'abc' gave "time 'a'"; a mapping's keys were read, a set's order is Python's
+        if isinstance(times, (str, bytes, Mapping, set, frozenset)) or not isinstance(times, Iterable):
             raise Il7Error(
                 f"scenario '{self.name}': times {times!r}: give a list of numbers, e.g. [1, 7, 14]"
             )
@@ -530,8 +531,10 @@ class Scenario:
                 f"{where}: scenario '{self.name}' gives its doses in {' and '.join(own)}; give the "
                 f"unit too, e.g. {value:.12g} {own[0]}"
             )
-        if unit is not None and not isinstance(unit, str):
-            raise Il7Error(f"{where}: the unit is not text; give a dose unit such as 'ug/kg'")
+        if unit is not None and (not isinstance(unit, str) or not unit.strip()):  # '' read as the doses' own
+            raise Il7Error(
+                f"{where}: the unit is not text, or empty; give a dose unit such as 'ug/kg', or None for the doses' own"
+            )
         for route in sorted({d.route for d in boluses}):
             wrong = unit and dose_unit_problem(unit, route, has_body=self.body_weight_kg is not None)
             if wrong:
