@@ -1555,6 +1555,9 @@ def test_api_slips_a_review_found_are_one_line_errors() -> None:
     with pytest.raises(il7.Il7Error) as echoed:
         il7.simulate("baseline", overrides={"age": pd.Series([60.0])})
     assert "\n" not in str(echoed.value) and "0    60.0\\ndtype: float64" in str(echoed.value)
+    # 1e308 years overflowed into hours and was said as 'inf years is more than 1000 times beyond'
+    with pytest.raises(il7.Il7Error, match=r"age: 1e\+308 years is too large to be a number here"):
+        il7.simulate("culture_dose", overrides={"age": 1e308})
     # a mapping's keys were read as times or ids, its values dropped
     with pytest.raises(il7.Il7Error, match=r"times \{1: 2\}: give a list of numbers"):
         s.with_times({1: 2})

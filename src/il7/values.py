@@ -359,13 +359,16 @@ def parameter_value(
         raise Il7Error(
             f"{where}: {p.id} is a fraction; give a value from 0 to 1 (or 0 to 100 %), not {value:g}{units.suffix(given or '1')}"
         )
-    if label.per_kg:
-        if body_weight_kg is None:
-            raise Il7Error(
-                f"{where}: '{unit}' is per kg of body weight, and this context has none; give {p.id} in {p.unit}"
-            )
-        return value * label.factor * body_weight_kg
-    return value * label.factor
+    if label.per_kg and body_weight_kg is None:
+        raise Il7Error(
+            f"{where}: '{unit}' is per kg of body weight, and this context has none; give {p.id} in {p.unit}"
+        )
+    converted = value * label.factor * (body_weight_kg if label.per_kg and body_weight_kg else 1.0)
+    if not math.isfinite(converted):  # age 1e308 years is inf hours: it was said as 'inf years'
+        raise Il7Error(
+            f"{where}: {value:g}{units.suffix(unit)} is too large to be a number here; give a realistic value"
+        )
+    return converted
 
 
 def _items(label: str) -> tuple[str, frozenset[str]]:
