@@ -107,7 +107,7 @@ def read_measurements(path: str | Path) -> list[Measurement]:
         The file is missing or unreadable, a column is missing, a readout is unknown, or a value
         is not a finite number (a sigma not positive), naming the file and line.
     """
-    path = Path(path)
+    path = Path(path).expanduser()  # ~: the home folder, as a shell reads it
     delimiter = {".csv": ",", ".tsv": "\t", ".txt": "\t"}.get(path.suffix.lower())
     if delimiter is None:
         raise Il7Error(f"{path}: give the measurements as .csv or .tsv (columns {_EXPECTED})")
@@ -196,8 +196,9 @@ def dose_arms(
     ``scenario`` at that dose (:meth:`~il7.scenario.Scenario.with_dose`), keyed by its bolus
     with its unit ('30 ug/kg'); empty when none names one. Doses written differently that give the
     same amount ('30 ug/kg', '30ug/kg', '0.03 mg/kg', '30' where the doses are in ug/kg) are one
-    arm, named as first written, and the measurements come back with each dose written as its
-    arm's key.
+    arm, named by the first one's amount and unit, and the measurements come back with each dose
+    written as its arm's key. A concentration and an amount are never one arm ('1 ng/mL' and
+    '1 ug' are the same molecules per litre and per bolus).
 
     Raises
     ------
@@ -214,13 +215,14 @@ def dose_arms(
             "arm's dose (the scenario's own too), or none"
         )
     arms: dict[str, Scenario] = {}
-    first: dict[str, str] = {}  # each bolus amount (molecules, 12 digits) as first written
+    first: dict[tuple[bool, str], str] = {}  # each (concentration?, molecules to 12 digits): its arm
     written: dict[str, str] = {}  # each dose as written: its arm's key
     for m in measurements:
         if m.dose is not None and m.dose not in written:
             arm = scenario.with_dose(m.dose, where=f"{m.at}dose '{m.dose}'")
             level = f"{arm.boluses[0].amount:.12g} {arm.boluses[0].unit}"
-            key = first.setdefault(f"{bolus_molecules(arm):.12g}", level)
+            concentration = units.DOSE_UNITS[arm.boluses[0].unit][0].endswith("_per_litre")
+            key = first.setdefault((concentration, f"{bolus_molecules(arm):.12g}"), level)
             written[m.dose] = key
             arms.setdefault(key, arm)
     return arms, [dataclasses.replace(m, dose=written[m.dose]) if m.dose else m for m in measurements]
