@@ -166,7 +166,7 @@ def sources_contribution() -> float:
     A day, not the new steady state: over months the pools answer (without the thymic source,
     thymopoiesis falls, fewer T cells consume IL-7 and serum IL-7 ends higher than before).
     """
-    return float(min(1.0 - experiments.source_removed(s, days=1.0) for s in experiments.IL7_SOURCES))
+    return least(1.0 - experiments.source_removed(s, days=1.0) for s in experiments.IL7_SOURCES)
 
 
 def il7_gene_chromosome() -> float:
@@ -348,7 +348,9 @@ def sportes_lowest(readout: str) -> float:
 def sportes_naive_over_memory() -> float:
     """Smaller (CD4, CD8) ratio of the naive pool's peak fold to the memory pool's in sportes_2008."""
     c = sportes_subsets()
-    return min(_peak_fold(c, f"naive_{t}_blood") / _peak_fold(c, f"memory_{t}_blood") for t in ("CD4", "CD8"))
+    return least(
+        _peak_fold(c, f"naive_{t}_blood") / _peak_fold(c, f"memory_{t}_blood") for t in ("CD4", "CD8")
+    )
 
 
 def naive_centenarians_over_young() -> float:
@@ -376,13 +378,13 @@ def sportes_treg_share() -> float:
 def sportes_dose_dependence() -> float:
     """Smallest ratio of peak fold between successive doses 10 -> 30 -> 60 ug/kg (CD4 and CD8)."""
     folds = [sportes_peak_folds(d) for d in (10.0, 30.0, 60.0)]
-    return min(b[i] / a[i] for a, b in itertools.pairwise(folds) for i in (0, 1))
+    return least(b[i] / a[i] for a, b in itertools.pairwise(folds) for i in (0, 1))
 
 
 def levy_dose_dependence() -> float:
     """Smallest ratio of the week-12 CD4 gain between successive doses 10 -> 20 -> 30 ug/kg."""
     gains = [levy_gains(d)[0] for d in LEVY_ARMS]
-    return min(b / a for a, b in itertools.pairwise(gains))
+    return least(b / a for a, b in itertools.pairwise(gains))
 
 
 def levy_sil7r_furthest() -> float:
@@ -432,7 +434,7 @@ def mouse_anti_cd127_fold(readouts: tuple[str, ...], *, largest: bool) -> float:
     each relative to its value at the first dose."""
     c = _course("mouse_anti_cd127", None)
     folds = [float(c[r][-1] / c[r][0]) for r in readouts]
-    return max(folds) if largest else min(folds)
+    return most(folds) if largest else least(folds)
 
 
 def transplant() -> dict[str, np.ndarray]:
