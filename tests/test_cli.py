@@ -865,6 +865,10 @@ output: {t_end: 10, n: 1}
             ["sensitivity", "baseline", "IL7_serum_total", "--step", "10%"],
             "argument --step: '10%' has a unit; write the bare number, a fraction: 0.1 for 10%",
         ),
+        (  # it read '1_0' as 10 and said "invalid float value" for a unit
+            ["cohort", "--n", "10", "--threshold", "3e7 cells"],
+            "argument --threshold: '3e7 cells' has a unit; write the bare number, a number of cells",
+        ),
         (  # a traceback while the option type above raised for a unit
             ["population", "baseline", "--vary", "age=20..70", "--correlate", "age,CL_IL7=0.5 r"],
             "--correlate 'age,CL_IL7=0.5 r': write ID,ID=R",

@@ -45,6 +45,12 @@ def test_a_path_from_home_is_written_there(tmp_path: Path, monkeypatch: pytest.M
     (tmp_path / "home" / "taken.csv").write_text("")
     with pytest.raises(Il7Error, match="it is a file; give a folder"):
         check_folder("~/taken.csv", "il7 report", "--out")
+    # and read there: a scenario file and measurements
+    mine = tmp_path / "home" / "mine.yaml"
+    mine.write_text(Path(il7.load_scenario("culture_dose").file).read_text())
+    assert il7.load_scenario("~/mine.yaml").file == str(mine)
+    (tmp_path / "home" / "d.csv").write_text("readout,time [h],measurement\nIL7_tissue_conc,1,5\n")
+    assert len(il7.compare("culture_dose", "~/d.csv").model) == 1
 
 
 def test_a_long_name_and_the_files_permissions_survive(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from il7.population import MAX_PATIENTS, Population, population
 from il7.scenario import Scenario, load
 from il7.simulate import simulate, workers
 from il7.trajectory import read_only
+from il7.values import whole_number
 
 AGVHD_INCIDENCE = 0.36
 """Grade II-IV acute GVHD after reduced-intensity conditioning from HLA-identical siblings
@@ -94,6 +95,9 @@ class NoGroups(Il7Error):
         super().__init__(message)
         self.result = result
 
+    def __reduce__(self) -> tuple[Any, ...]:  # its two arguments, across processes (pickle)
+        return (type(self), (str(self), self.result))
+
 
 @dataclass(frozen=True)
 class CohortResult:
@@ -156,7 +160,7 @@ class CohortResult:
 
     def p_value(self, il7: np.ndarray, alternative: str = "two-sided") -> float:
         """Mann-Whitney P of IL-7 between the aGVHD and other patients: ``two-sided``, or
-        ``greater`` (one-sided: higher in aGVHD)."""
+        one-sided, ``greater`` (higher in aGVHD) or ``less``."""
         from scipy.stats import mannwhitneyu
 
         values = self._per_patient(il7, "p_value")
@@ -334,13 +338,13 @@ def run(
         patients' runs) a ``threshold`` that all patients pass, or none. A patient whose run fails is kept in :meth:`CohortResult.table` with the reason and left out
         of the statistics.
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 10 <= n <= MAX_PATIENTS:
+    if (count := whole_number(n)) is None or not 10 <= count <= MAX_PATIENTS:
         raise Il7Error(
             f"a cohort needs a whole number of 10 to {MAX_PATIENTS} patients, not {n!r}; give n (--n) in that range"
         )
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+    if (drawn := whole_number(seed)) is None or drawn < 0:
         raise Il7Error(f"seed (--seed) {seed!r}: give a whole number >= 0")
-    n, seed = int(n), int(seed)  # numpy's whole numbers too
+    n, seed = count, drawn  # numpy's whole numbers too
     workers(jobs, where="cohort")  # before the population's, which named that
     if threshold is not None and (
         isinstance(threshold, bool)

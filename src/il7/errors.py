@@ -15,6 +15,7 @@ import os
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 
 class Il7Error(Exception):
@@ -24,8 +25,13 @@ class Il7Error(Exception):
 
     def __init__(self, *args: object) -> None:
         if len(args) == 1 and isinstance(args[0], str):
-            args = (args[0].replace("\r", "\\r").replace("\n", "\\n"),)
+            args = (one_line(args[0]),)
         super().__init__(*args)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, its line breaks kept visible as ``\\n`` and ``\\r``."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class Il7Warning(UserWarning):
@@ -87,6 +93,9 @@ class ScenarioError(Il7Error):
             listed = "; ".join(f"({i}) {p}" for i, p in enumerate(problems, 1))
             text = f"{source}: {len(problems)} problems: {listed}"
         super().__init__(text)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # its two arguments, across processes (pickle)
+        return (type(self), (self.source, self.problems))
 
 
 class SolveError(Il7Error):

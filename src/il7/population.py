@@ -374,7 +374,8 @@ class Population:
                 f"not a {type(coefficients).__name__}"
             )
         varied = [s.parameter for s in self.spreads]
-        if stranger := next((pid for pid in coefficients if pid not in varied), None):  # a P was given
+        stranger = next((pid for pid in coefficients if pid not in varied), None)
+        if stranger is not None:  # it was given a P
             raise Il7Error(
                 f"significance: {stranger!r} was not varied (varied: {', '.join(varied)}); give the "
                 "coefficients explain() returned"
@@ -433,10 +434,12 @@ class Population:
 
     def at_noise_level(self, readout: str, at: float | None = None) -> bool:
         """Whether every patient's ``readout`` at ``at`` lies below :data:`~il7.simulate.NOISE_FLOOR` of its
-        largest absolute value over the run (a quantity used up, read as +-1e-16): the test where
-        one molecule's :attr:`resolution` is not known, as it is for a population il7 ran. It can
-        refuse a resolved value: free serum IL-7 back at rest after a bolus is a millionth of its
-        peak and within 1e-6 of a run at a relative tolerance of 1e-11."""
+        largest absolute value over the run (a quantity used up, read as +-1e-16). :meth:`varies`
+        uses it only where one molecule's :attr:`resolution` is unknown (a population built by
+        hand, or one whose run at the shared values failed), since it can refuse a resolved value:
+        free serum IL-7 back at rest after a bolus is a millionth of its peak and within 1e-6 of a
+        run at a relative tolerance of 1e-11. The resolution is the run's end's: at an earlier time
+        it is an approximation (:meth:`resolved`), exact for a concentration."""
         column, index = self._locate(readout, at)
         values = np.abs(self.values[self.succeeded, :, column])
         return bool(values[:, index].max() <= NOISE_FLOOR * values.max())

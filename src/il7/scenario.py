@@ -163,9 +163,9 @@ class Scenario:
         and files are checked more closely): it ended in roadrunner's or Python's own errors."""
         where = f"scenario '{self.name}'"
         fix = "make changed copies with with_times, with_output, with_readouts or with_dose"
-        if self.time_unit not in TIME_UNITS:
+        if not isinstance(self.time_unit, str) or self.time_unit not in TIME_UNITS:
             raise Il7Error(f"{where}: time_unit {self.time_unit!r} is none of {', '.join(TIME_UNITS)}; {fix}")
-        if self.context not in vocabulary()["contexts"]:
+        if not isinstance(self.context, str) or self.context not in vocabulary()["contexts"]:
             raise Il7Error(
                 f"{where}: context {self.context!r} is unknown; use one of: {', '.join(vocabulary()['contexts'])}"
             )
@@ -176,8 +176,8 @@ class Scenario:
             or not np.all(np.isfinite(times))
             or np.any(np.diff(times) <= 0)
         ):
-            raise Il7Error(f"{where}: times must be one or more finite times in increasing order; {fix}")
-        if isinstance(self.readouts, str) or not all(isinstance(r, str) for r in self.readouts):
+            raise Il7Error(f"{where}: times must be a tuple of finite times in increasing order; {fix}")
+        if not isinstance(self.readouts, (tuple, list)) or not all(isinstance(r, str) for r in self.readouts):
             raise Il7Error(f"{where}: readouts must be a tuple of readout ids, e.g. ('CD4_blood',); {fix}")
         for name in self.readouts:
             if (problem := unknown_readout(name)) is not None:
@@ -421,11 +421,12 @@ class Scenario:
         from il7.simulate import start_time
 
         start = start_time(self)
-        # 'abc' gave "time 'a'"; a mapping's keys were read, a set's order is Python's
-        if isinstance(times, (str, bytes, Mapping, set, frozenset)) or not isinstance(times, Iterable):
+        # 'abc' gave "time 'a'"; a mapping's keys were read as the times
+        if isinstance(times, (str, bytes, Mapping)) or not isinstance(times, Iterable):
             raise Il7Error(
-                f"scenario '{self.name}': times {times!r}: give a list of numbers, e.g. [1, 7, 14]"
+                f"scenario '{self.name}': times {reprlib.repr(times)}: give a list of numbers, e.g. [1, 7, 14]"
             )
+        times = list(times)  # once: a generator read twice gave its times to the check only
         for t in times:
             if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t):
                 raise Il7Error(f"scenario '{self.name}': output time {t!r} is not a finite number")
@@ -739,7 +740,7 @@ def load(name_or_path: str | Path | Mapping[str, Any] | Scenario, *, steady_star
             "file, or the scenario as a mapping"
         )
     text_name = str(name_or_path)
-    path = Path(text_name)
+    path = Path(text_name).expanduser()  # ~: the home folder, as a shell reads it
     names = builtin_names()
     builtin = isinstance(name_or_path, str) and text_name in names  # even beside a folder of that name
     looks_like_path = (
@@ -828,7 +829,7 @@ def not_a_parameter(key: str, table: Iterable[str], *, in_file: bool = False, gi
     example names when it is a gene il7 knocks out (``knockout=IL7R``).
     """
     if not isinstance(key, str):  # ({5: 'cv 30%'} ended in AttributeError)
-        return f"not a parameter: ids are text, e.g. 'age' (this is {type(key).__name__})"
+        return f"not a parameter id; ids are strings, e.g. 'age' (this is {type(key).__name__})"
     seeds = vocabulary()["seeds"]
     if key in seeds:  # (readouts too; a file seeds them before asking)
         return (

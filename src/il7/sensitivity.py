@@ -56,6 +56,7 @@ from il7.simulate import (
     warn_notes,
     workers,
 )
+from il7.values import whole_number
 
 DEFAULT_STEP = 0.1
 """Relative step: each parameter is taken to x1.1 and /1.1."""
@@ -197,7 +198,7 @@ class Sensitivities:
         -------
         matplotlib.figure.Figure
         """
-        if isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1:
+        if whole_number(top) is None or top < 1:
             raise Il7Error(f"top {top!r}: give a whole number of bars of at least 1")
         import matplotlib.pyplot as plt
         from matplotlib.patches import Patch

@@ -174,8 +174,6 @@ def resolve_overrides(
     table = build.parameters_by_id()
     out: dict[str, float] = {}
     for key, raw in overrides_given(overrides, where).items():
-        if not isinstance(key, str):
-            raise Il7Error(f"{where}: {key!r} is not a parameter id; ids are strings, e.g. 'age'")
         p = table.get(key)
         if p is None:
             raise Il7Error(f"{where} '{key}': {not_a_parameter(key, table, given=raw)}")
@@ -460,8 +458,8 @@ NOISE_FLOOR = 1e-6
 """The integrator's relative tolerance: a value or a change below this fraction of a readout's
 largest absolute value in the run is solver noise. :func:`unmoved_overrides` calls a readout
 unmoved below it (k_G1, which the body does not read, moved its readouts by 1e-11 to 1e-8), and
-``il7 population`` gives no coefficients for a readout whose values lie below it (IL-7 used up in
-a well reads +-1e-16)."""
+``il7 population`` gives no coefficients below it for a population whose one-molecule resolution
+is not known (:meth:`il7.population.Population.varies`; IL-7 used up in a well reads +-1e-16)."""
 
 
 def unmoved_overrides(

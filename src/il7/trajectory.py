@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from il7 import build
 from il7.errors import Il7Error, did_you_mean
 from il7.files import writing
 
@@ -271,17 +272,16 @@ class Trajectory:
                 f"plot draws on matplotlib axes (ax), not on {type(ax).__name__} {ax!r}; to write a "
                 "picture, traj.figure().savefig(path)"
             )
-        if readouts is not None and not isinstance(readouts, (str, list, tuple)):
-            raise Il7Error(
-                f"plot: readouts {readouts!r} must be a readout id or a list of them, e.g. ['CD4_blood']; "
-                f"this run has: {', '.join(self.columns)}"
+        chosen = self.columns
+        if readouts is not None:  # as with_readouts reads them; 5 ended in TypeError
+            chosen = tuple(
+                build.split_ids(readouts, where="plot: readouts", kind="readout", example="CD4_blood")
             )
-        if readouts is not None and len(readouts) == 0:  # [] plotted every readout
-            raise Il7Error("plot: readouts is empty; name at least one, or leave it out for all")
+            if not chosen:  # [] plotted every readout
+                raise Il7Error("plot: readouts is empty; name at least one, or leave it out for all")
         fresh = ax is None
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
-        chosen = (readouts,) if isinstance(readouts, str) else (readouts or self.columns)
         prefix = label if label is not None else (None if fresh else self.scenario)
         for k, readout in enumerate(chosen):
             said = f"{readout} [{self.unit_of(readout)}]"

@@ -363,7 +363,9 @@ def parameter_value(
         raise Il7Error(
             f"{where}: '{unit}' is per kg of body weight, and this context has none; give {p.id} in {p.unit}"
         )
-    converted = value * label.factor * (body_weight_kg if label.per_kg and body_weight_kg else 1.0)
+    converted = (
+        value * label.factor * (body_weight_kg if label.per_kg and body_weight_kg is not None else 1.0)
+    )
     if not math.isfinite(converted):  # age 1e308 years is inf hours: it was said as 'inf years'
         raise Il7Error(
             f"{where}: {value:g}{units.suffix(unit)} is too large to be a number here; give a realistic value"

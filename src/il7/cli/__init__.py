@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from il7.cli import analysis, checks, run
-from il7.cli.output import PLOT_SUFFIXES, fraction_option, time_option
-from il7.errors import Il7Error
+from il7.cli.output import PLOT_SUFFIXES, cells_option, fraction_option, time_option
+from il7.errors import Il7Error, one_line
 
 _PLOTS = ", ".join(PLOT_SUFFIXES)
 """The plot formats a --plot option takes, for its help."""
@@ -144,7 +144,7 @@ MAX_ERROR_CHARS = 2000
 
 def _fail(message: str) -> NoReturn:
     # one line, whatever the message echoes: a newline inside a value read from a file stays visible
-    line = message.replace("\r", "\\r").replace("\n", "\\n")
+    line = one_line(message)  # argparse's messages are no Il7Error
     if len(line) > MAX_ERROR_CHARS:
         line = f"{line[:MAX_ERROR_CHARS]}... ({len(line) - MAX_ERROR_CHARS} more characters)"
     print(f"il7: error: {line}", file=sys.stderr)
@@ -535,7 +535,7 @@ def _parser() -> _Parser:
     coh.add_argument("--seed", type=int, default=2008, help="seed of the draw (default 2008)")
     coh.add_argument(
         "--threshold",
-        type=float,
+        type=cells_option,
         metavar="CELLS",
         help="alloreactive donor T cells that count as acute GVHD when passed by day +100; default: this "
         "cohort's own, the peak 36%% of its patients reach (the incidence is then set, not found). To compare arms, give each "

@@ -28,9 +28,9 @@ _WITH_UNIT = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[A-Za-z%\u
 """A number followed by a unit ('10 days', '1h', '10 %')."""
 
 
-def number_option(text: str, *, what: str = "") -> float:
+def number_option(text: str, *, what: str) -> float:
     """A number option's value (:func:`il7.build.plain_float`: not '1_0'); a number written with a
-    unit ('10 days') is told to write the bare number, ``what`` it is."""
+    unit ('10 days') is told to write the bare number, ``what`` it is (``", a fraction"``)."""
     import argparse
 
     from il7.build import plain_float
@@ -55,8 +55,13 @@ def fraction_option(text: str) -> float:
     return number_option(text, what=", a fraction: 0.1 for 10%")
 
 
+def cells_option(text: str) -> float:
+    """A number of cells, bare (:func:`number_option`)."""
+    return number_option(text, what=", a number of cells, e.g. 3.25e7")
+
+
 # argparse says "invalid float value: '1_0'", as before
-number_option.__name__ = time_option.__name__ = fraction_option.__name__ = "float"
+time_option.__name__ = fraction_option.__name__ = cells_option.__name__ = "float"
 
 
 def chosen_scenario(args: argparse.Namespace) -> Scenario:
