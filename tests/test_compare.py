@@ -196,3 +196,7 @@ def test_rows_of_one_dose_arm_run_at_that_dose_and_two_arms_are_refused(
         "readout,time [day],measurement,dose\nCD4_blood,28,1800,30 ug/kg\nCD4_blood,28,1200,0.03 mg/kg\n"
     )
     assert il7.compare("sportes_2008", data).model == pytest.approx([expected] * 2, rel=1e-6)
+    # but a concentration and an amount with the same molecules per litre and per bolus are two
+    data.write_text("readout,time [h],measurement,dose\npSTAT5_frac,1,0.5,1 ng/mL\npSTAT5_frac,1,0.5,1 ug\n")
+    with pytest.raises(il7.Il7Error, match=r"the measurements name 2 dose arms \(1 ng/mL, 1 ug\)"):
+        il7.compare("culture_dose", data)
