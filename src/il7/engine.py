@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import roadrunner
 
-from il7.errors import SolveError, few
+from il7.errors import SolveError, Unsettled, few
 
 # il7 reports failed solves itself (SolveError); roadrunner's own log lines would only repeat them
 roadrunner.Logger.disableLogging()
@@ -281,7 +281,7 @@ class Engine:
                 "check the values you set"
             )
         listed = few([f"{s} (relative rate {r:.1e}/h)" for s, r in unsettled])
-        raise SolveError(
+        raise Unsettled(
             f"no steady state: {listed} did not settle; check that every production has a matching loss"
         )
 

@@ -108,6 +108,11 @@ class SolveError(Il7Error):
     """
 
 
+class Unsettled(SolveError):
+    """A steady-state search whose species are still moving (not one whose rates are undefined):
+    a failed run names an override at 0 as the likely cause."""
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest known name, ``" (names with it: ...)"``
     for the names that hold it, or an empty string.

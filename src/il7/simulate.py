@@ -26,7 +26,7 @@ import pandas as pd
 
 from il7 import build, units
 from il7.engine import Engine, engine
-from il7.errors import Il7Error, SolveError, did_you_mean, warn
+from il7.errors import Il7Error, SolveError, Unsettled, did_you_mean, warn
 from il7.scenario import (
     TIME_UNITS,
     ContextValue,
@@ -224,8 +224,8 @@ def simulate(scenario: Scenario | str, *, overrides: Mapping[str, Any] | None = 
         ]
         # 0 switches a process off and is never noted, but off from the start it can leave the body
         # no steady state (k_export=0, a thymectomy before birth): a later period follows the change
-        unsettled = "pre-equilibration" in str(exc) and "did not settle" in str(exc)
-        off = [k for k, v in resolved.items() if v == 0 and unsettled]
+        # (the steady state is the pre-equilibration's: simulate searches for no other)
+        off = [k for k, v in resolved.items() if v == 0] if isinstance(exc, Unsettled) else []
         if off:
             outside.append(
                 f"{', '.join(f'{k}=0' for k in off)} {'switches a process' if len(off) == 1 else 'switch processes'} "
@@ -737,7 +737,7 @@ def prepare(eng: Engine, scenario: Scenario, overrides: dict[str, float]) -> Non
                 # a body must start from its steady state; only a well may start from its initial values
                 well = "; or start the well from its initial values (no '- time: -inf' period)"
                 fix = well if scenario.context == "culture_well" else ""
-                raise SolveError(f"pre-equilibration (time -inf): {exc}{fix}") from None
+                raise type(exc)(f"pre-equilibration (time -inf): {exc}{fix}") from None  # Unsettled stays so
             if len(_STEADY_STATES) >= _STEADY_STATES_MAX:
                 _STEADY_STATES.pop(next(iter(_STEADY_STATES)))
             _STEADY_STATES[key] = eng.snapshot()
