@@ -24,21 +24,22 @@ if TYPE_CHECKING:
     from il7.scenario import Scenario
 
 
-_WITH_UNIT = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[A-Za-z%\u00b5\u03bc]")
-"""A number followed by a unit ('10 days', '1h', '10 %')."""
-
-
 def number_option(text: str, *, what: str) -> float:
     """A number option's value (:func:`il7.build.plain_float`: not '1_0'); a number written with a
     unit ('10 days') is told to write the bare number, ``what`` it is (``", a fraction"``)."""
     import argparse
 
     from il7.build import plain_float
+    from il7.values import quantity
 
     try:
         return plain_float(text)
     except ValueError:
-        if _WITH_UNIT.match(text):
+        try:  # a number and a unit, as values.quantity splits them
+            unit = quantity(text, where=text)[1]
+        except Il7Error:
+            unit = None
+        if unit is not None:
             raise argparse.ArgumentTypeError(f"'{text}' has a unit; write the bare number{what}") from None
         raise
 
