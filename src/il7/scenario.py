@@ -337,7 +337,7 @@ class Scenario:
             return self._every(step, t_end)
         if t_end is None:
             return self
-        where = f"scenario '{self.name}' ({self.file})"
+        where = self.called
         start = self.times[0]
         if isinstance(t_end, bool) or not isinstance(t_end, numbers.Real):
             raise Il7Error(f"{where}: t_end {t_end!r} is not a number; give a time in {self.time_unit}")
