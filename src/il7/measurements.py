@@ -221,8 +221,9 @@ def dose_arms(
         if m.dose is not None and m.dose not in written:
             arm = scenario.with_dose(m.dose, where=f"{m.at}dose '{m.dose}'")
             level = f"{arm.boluses[0].amount:.12g} {arm.boluses[0].unit}"
-            concentration = units.DOSE_UNITS[arm.boluses[0].unit][0].endswith("_per_litre")
-            key = first.setdefault((concentration, f"{bolus_molecules(arm):.12g}"), level)
+            key = first.setdefault(
+                (units.is_concentration(arm.boluses[0].unit), f"{bolus_molecules(arm):.12g}"), level
+            )
             written[m.dose] = key
             arms.setdefault(key, arm)
     return arms, [dataclasses.replace(m, dose=written[m.dose]) if m.dose else m for m in measurements]

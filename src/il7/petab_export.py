@@ -367,7 +367,7 @@ def _arms(
     arms, measurements = dose_arms(scenario, measurements)
     if not arms:
         return {}, measurements
-    kinds = {units.DOSE_UNITS[s.boluses[0].unit][0].endswith("_per_litre") for s in arms.values()}
+    kinds = {units.is_concentration(s.boluses[0].unit) for s in arms.values()}
     if len(kinds) > 1:
         first = next(iter(arms))
         raise Il7Error(

@@ -224,6 +224,11 @@ DOSE_UNITS: dict[str, tuple[str, float, bool]] = {
 }
 
 
+def is_concentration(unit: str) -> bool:
+    """Whether the dose unit ``unit`` is a concentration put into a medium (ng/mL, pM), not an amount."""
+    return DOSE_UNITS[unit][0].endswith("_per_litre")
+
+
 def grams_per_kg(amount: float, unit: str, body_weight_kg: float | None) -> float | None:
     """A mass dose as grams per kg of body weight (a flat amount at ``body_weight_kg``); ``None``
     for a dose that is no mass (moles, a concentration) or a flat one where there is no weight."""
