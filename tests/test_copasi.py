@@ -97,7 +97,7 @@ SCENARIO_RTOL = 1e-3
 """Agreement asked of every readout, relative to its largest magnitude in the run. il7
 integrates at relative tolerance 1e-6 and restarts the solver at each change, while the exported
 document passes the changes as events in one run; exponential growth (the leukaemic blasts grow
-x33 in 21 days) carries that difference to about 2e-4. A dose in the wrong unit or at the wrong
+x36 in 21 days) carries that difference to about 2e-4. A dose in the wrong unit or at the wrong
 time, or a setting left out, is off by far more."""
 
 

@@ -13,7 +13,7 @@ from il7.claims import targets
 from il7.errors import Il7Error
 from il7.scenario import load, vocabulary
 from il7.sensitivity import sensitivities, varied_parameters
-from il7.simulate import simulate
+from il7.simulate import parameter_table, simulate
 
 
 def test_linear_observable_map_is_exact() -> None:
@@ -343,11 +343,12 @@ def test_the_coefficient_is_a_log_slope_where_a_readout_grows_exponentially() ->
     for row in rows.values():
         assert row.method == "central"
         assert row.coefficient == pytest.approx(math.log(row.high / row.low) / (2 * math.log(1.1)), rel=1e-12)
-    assert rows["r_leuk_max"].coefficient == pytest.approx(0.7 * 21.0, rel=0.1)  # K_leuk slows it a little
-    assert rows["d_leuk"].coefficient == pytest.approx(-0.2 * 21.0, rel=0.1)
-    # an assumed value has no source; its note, which says why, travels with the row (CSV, JSON)
-    assert rows["r_leuk_max"].source == "" and "no measurement read here" in rows["r_leuk_max"].note
-    assert "no measurement read here" in result.to_pandas().loc["r_leuk_max", "note"]
+    table = parameter_table()["value"]
+    assert rows["r_leuk_max"].coefficient == pytest.approx(table["r_leuk_max"] * 21.0, rel=0.01)
+    assert rows["d_leuk"].coefficient == pytest.approx(-table["d_leuk"] * 21.0, rel=0.01)
+    # a value's source and its note, which says how it was derived, travel with the row (CSV, JSON)
+    assert "PMID 9326202" in rows["r_leuk_max"].source and "birth rate in vivo" in rows["r_leuk_max"].note
+    assert "birth rate in vivo" in result.to_pandas().loc["r_leuk_max", "note"]
 
 
 def test_a_readout_absent_from_the_whole_run_is_refused() -> None:

@@ -284,7 +284,8 @@ def test_a_panel_whose_values_span_decades_is_drawn_on_a_log_axis() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    trajectory = il7.simulate("leukaemia_il7r_gof")
+    # (blasts dividing at 0.6/day: the scenario's own grow 36-fold, a linear panel)
+    trajectory = il7.simulate("leukaemia_il7r_gof", overrides={"r_leuk_max": "0.6 1/day"})
     fig = trajectory.figure()
     scales = {ax.get_ylabel(): ax.get_yscale() for ax in fig.axes}
     assert scales == {"cells": "log", "pg/mL": "linear"}
@@ -969,7 +970,8 @@ def test_a_steady_state_the_system_runs_away_from_is_refused(monkeypatch: pytest
     from il7 import engine as engine_module
 
     monkeypatch.setattr(engine_module, "_HORIZONS", (1e2,))  # the long run stops short: Newton decides
-    overrides = {"leukaemia_seed": "1e6 cells", "IL7R_gof": 1, "r_leuk_max": "0.22 1/day"}
+    slow = il7.parameter_table().loc["d_leuk", "value"] + 0.02  # division just above death, per day
+    overrides = {"leukaemia_seed": "1e6 cells", "IL7R_gof": 1, "r_leuk_max": f"{slow:g} 1/day"}
     with pytest.raises(SolveError, match=r"the only steady state found is unstable: Leuk moves away from it"):
         il7.simulate("baseline", overrides=overrides)
 
@@ -1280,13 +1282,16 @@ def _blasts(seed: float, *, gof: int, knockout: list[str] | None = None, days: f
 def test_blasts_below_one_cell_stay_extinct_and_a_million_grow_as_before() -> None:
     # anti-CD127 took wild-type blasts to 0.005 cells by day 106, and they grew back to 4e11 by
     # day 365 from that fraction of a cell (a leukaemia biologist's walk-through)
-    for seed in (0.01, 0.5, 0.99):  # gain-of-function blasts, net +0.5/day above one cell
+    table = il7.parameter_table()["value"]
+    for seed in (0.01, 0.5, 0.99):  # gain-of-function blasts, net +0.17/day above one cell
         fraction = il7.simulate(_blasts(seed, gof=1))["Leuk"]
-        assert fraction[-1] < 0.01 * seed  # they only die, at d_leuk: exp(-0.2 x 30) = 0.0025
+        # they only die, at d_leuk, over the 30 days (where dividing they would grow 160-fold)
+        # (to 1%: the solver resolves 1e-6 cells, ABSOLUTE_TOLERANCE, so a hundredth of a cell to ~1e-3)
+        assert fraction[-1] == pytest.approx(seed * math.exp(-table["d_leuk"] * 30.0), rel=0.01)
     driven = il7.simulate(_blasts(0.5, gof=1), overrides={"r_leuk_indep": "2 1/day"})["Leuk"]
     assert driven[-1] < driven[0]
     million = il7.simulate(_blasts(1e6, gof=1, days=10))["Leuk"]
-    net = 0.7 - 0.2  # r_leuk_max - d_leuk at full signal, far below K_leuk (1.5e8 of 1e12 cells)
+    net = table["r_leuk_max"] - table["d_leuk"]  # at full signal, far below K_leuk (5.5e6 of 1e12 cells)
     assert million[-1] / million[0] == pytest.approx(math.exp(net * 10.0), rel=0.01)
 
 
@@ -1303,7 +1308,7 @@ def test_il7_independent_division_is_a_users_question_about_wild_type_blasts() -
     without_il7 = _blasts(1e6, gof=0, knockout=["IL7"], days=21)
     dying = il7.simulate(without_il7)["Leuk"]
     driven = il7.simulate(without_il7, overrides={"r_leuk_indep": "0.3 1/day"})["Leuk"]
-    assert dying[-1] < dying[0] < driven[-1]  # death 0.2/day against 0.3/day of other drivers
+    assert dying[-1] < dying[0] < driven[-1]  # death 0.04/day against 0.3/day of other drivers
 
 
 def test_blasts_seeded_before_the_steady_state_say_they_start_at_their_plateau() -> None:

@@ -558,20 +558,24 @@ def leukaemia_fold(il7_ng_ml: float, *, gain_of_function: bool = False, days: fl
     return float(traj["Leuk"][-1] / traj["Leuk"][0])
 
 
-def leukaemia_xenograft_fold(knockouts: Sequence[str], *, days: float = 28.0) -> float:
-    """Fold growth of 1e6 wild-type-receptor blasts engrafted into a mouse over ``days``.
+def leukaemia_body_fold(
+    knockouts: Sequence[str] = (), *, context: str = "human_body", days: float = 28.0
+) -> float:
+    """Fold growth of 1e6 wild-type-receptor blasts seeded into a body over ``days``.
 
-    The mouse carries ``knockouts`` from birth: ``("IL2RG",)`` stands for Silva 2011's
+    The blasts expand in the marrow niche (tumour.ant). In the reference adult (the default)
+    they read its IL-7 as patients' blasts do (PMID 9326202). In ``context="mouse_body"`` with
+    ``knockouts`` carried from birth they stand for a xenograft: ``("IL2RG",)`` for Silva 2011's
     immunodeficient Rag2/gc-deficient host, ``("IL2RG", "IL7")`` for the same host lacking IL-7
-    (Cancer Res 71:4780). The blasts expand in the marrow niche (tumour.ant).
+    (Cancer Res 71:4780).
     """
     s = _experiment(
-        "leukaemia xenograft",
+        "leukaemic blasts in a body",
         [(0.0, {"set": {"Leuk": "1e6 cells", "IL7R_gof": 0}})],
         ["Leuk"],
         [0.0, days],
         time_unit="day",
-        context="mouse_body",
+        context=context,
         knockouts=knockouts,
     )
     traj = simulate(s)

@@ -666,10 +666,13 @@ MEASURES: dict[str, Callable[[], float]] = {
     ),
     "leukaemia_gof_growth_without_il7": lambda: experiments.leukaemia_fold(0.0, gain_of_function=True),
     "leukaemia_xenograft_il7_speeds_expansion": lambda: (
-        experiments.leukaemia_xenograft_fold(("IL2RG",))
-        / experiments.leukaemia_xenograft_fold(("IL2RG", "IL7"))
+        experiments.leukaemia_body_fold(("IL2RG",), context="mouse_body")
+        / experiments.leukaemia_body_fold(("IL2RG", "IL7"), context="mouse_body")
     ),
-    "leukaemia_xenograft_expands_without_il7": lambda: experiments.leukaemia_xenograft_fold(("IL2RG", "IL7")),
+    "leukaemia_xenograft_expands_without_il7": lambda: experiments.leukaemia_body_fold(
+        ("IL2RG", "IL7"), context="mouse_body"
+    ),
+    "leukaemia_net_growth_in_body": lambda: math.log(experiments.leukaemia_body_fold(days=21.0)) / 21.0,
     "mouse_il7ko_thymus_fold": lambda: knockout_fold("IL7", "thymus_cells"),
     "mouse_il7ko_t_cell_fold": lambda: knockout_fold("IL7", "T_cells_total"),
     "mouse_il7ko_preb_and_later_fold": lambda: knockout_fold("IL7", "B_preB_and_later"),
