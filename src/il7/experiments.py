@@ -175,7 +175,7 @@ CULTURE_CELLS_PER_ML = 1e6
 """Density of multi-day T-cell cultures (assumed: the usual 1e6 cells/mL; JLB 2014's is not read).
 
 The survival and proliferation EC50s follow it, since they are set by how fast the cells use up
-the dose: survival 0.04, 1.6 and 4.0 ng/mL, proliferation 0.14, 2.3 and 4.2 ng/mL at 1e5, 1e6
+the dose: survival 0.05, 1.9 and 4.1 ng/mL, proliferation 0.14, 2.3 and 4.2 ng/mL at 1e5, 1e6
 and 2e6 cells/mL (no density puts both in their target ranges, 0.2-2 and 3-30). So does the
 order of the graded outputs: STAT5's 30-min EC50 (0.02 ng/mL) lies below survival's only from
 about 1e5 cells/mL up; without consumption (1e3 cells/mL) survival's is 0.009 ng/mL and
