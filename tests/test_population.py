@@ -130,6 +130,14 @@ def test_a_range_takes_the_unit_once_or_on_each_end_and_must_lie_within_the_boun
         spread("halflife_naive_CD4", "1..6", baseline)
     with pytest.raises(Il7Error, match="low end must be below its high end"):
         spread("age", "70..20", baseline)
+    # a well's own CL_IL7 (0) lies outside the table's bounds, so only physics bounded the range:
+    # '0..1e9 L/h' ran every patient, each refused by simulate; the range is refused as they were
+    well = load("culture_dose")
+    assert spread("CL_IL7", "0..5 L/h", well).high == 5.0
+    with pytest.raises(
+        Il7Error, match=r"its high end: 1e\+09 L/h is more than 1000 times beyond the bounds of CL_IL7"
+    ):
+        spread("CL_IL7", "0..1e9 L/h", well)
 
 
 @pytest.mark.parametrize(

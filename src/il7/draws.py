@@ -19,7 +19,7 @@ from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
 from il7.scenario import Scenario, not_a_parameter
 from il7.simulate import values_in_run
-from il7.values import grouped_digits_hint, parameter_value
+from il7.values import grouped_digits_hint, parameter_value, within_reach
 
 MIN_CV = 1e-3
 """Smallest CV (0.1%): below it the patients differ by less than the solver's precision."""
@@ -238,6 +238,11 @@ def spread(
             f"{given}: the range leaves {parameter}'s bounds, {lower:g}-{upper:g}{units.suffix(p.unit)}"
             f"{per_kg} (il7 parameters); give a range within them"
         )
+    # where the context's own value lies outside the table's bounds (a well's CL_IL7 of 0), only the
+    # physical limits apply above; refuse here what every patient's run would refuse (simulate's rule)
+    own = dict(scenario.context_set).get(parameter)
+    for end, value in (("low", low), ("high", high)):
+        within_reach(p, value * factor, own, where=f"{given}: its {end} end")
     return Spread(parameter, "uniform", p.unit, (low + high) / 2.0, math.nan, low, high)
 
 
