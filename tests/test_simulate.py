@@ -1514,6 +1514,28 @@ def test_a_dose_between_grid_times_one_rounding_apart_ends_the_right_interval() 
         il7.Trajectory("x", "day", ("IL7_serum",), ("pg/mL",), traj.data, before_changes=traj.data[:1])
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (np.zeros(3), r"data must have shape \(times, 2\).* not \(3,\)"),  # failed inside numpy
+        (np.zeros((3, 4)), r"not \(3, 4\)"),  # two columns nobody named were kept without a word
+        ([[0.0, "a"]], "data must be numbers"),
+        ([[0.0, 1.0], [1.0]], "data must be numbers"),  # ragged rows
+    ],
+)
+def test_a_trajectory_built_by_hand_says_what_is_wrong_with_its_data(data: object, message: str) -> None:
+    with pytest.raises(Il7Error, match=message):
+        il7.Trajectory("by hand", "day", ("IL7_serum",), ("pg/mL",), data)  # type: ignore[arg-type]
+    with pytest.raises(Il7Error, match=r"\(1 named, 2 units\)"):
+        il7.Trajectory("by hand", "day", ("IL7_serum",), ("pg/mL", "1"), np.zeros((3, 2)))
+
+
+def test_a_trajectory_has_the_length_of_its_readouts_as_a_mapping_does() -> None:
+    # len(traj) was a TypeError, though traj iterates over its readouts and answers `in`
+    traj = il7.simulate("baseline")
+    assert len(traj) == len(list(traj)) == len(traj.columns) and len(traj.time) == 8
+
+
 def test_an_output_a_rounding_away_from_a_dose_is_read_at_the_dose() -> None:
     # --step 0.1 put an output at 0.30000000000000004 beside a dose at 0.3: the solver failed
     # (CV_TOO_CLOSE) on a step of 1e-16 days, and the grid showed the rounding

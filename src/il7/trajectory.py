@@ -117,7 +117,19 @@ class Trajectory:
     before_changes: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "data", read_only(self.data))  # frozen through
+        where = f"trajectory of '{self.scenario}'"
+        try:
+            data = read_only(self.data)  # frozen through
+        except (TypeError, ValueError):  # a string among the numbers, ragged rows
+            raise Il7Error(f"{where}: data must be numbers (an array of floats)") from None
+        width = 1 + len(self.columns)
+        if data.ndim != 2 or data.shape[1] != width or len(self.units) != len(self.columns):
+            # a 1-D array failed inside numpy; extra columns were taken without a word
+            raise Il7Error(
+                f"{where}: data must have shape (times, {width}): time, then one column per readout "
+                f"({len(self.columns)} named, {len(self.units)} units), not {data.shape}"
+            )
+        object.__setattr__(self, "data", data)
         before = np.empty((0, self.data.shape[1])) if self.before_changes is None else self.before_changes
         if (
             before.ndim != 2
@@ -152,6 +164,10 @@ class Trajectory:
     def __iter__(self) -> Iterator[str]:
         """The readout names, as a mapping's keys."""
         return iter(self.columns)
+
+    def __len__(self) -> int:
+        """The number of readouts, as a mapping's (``len(traj.time)`` counts the output times)."""
+        return len(self.columns)
 
     def __getitem__(self, readout: str) -> np.ndarray:
         """Values of one readout over time: a bare array in the readout's unit (``units``), one
