@@ -130,14 +130,16 @@ def test_a_range_takes_the_unit_once_or_on_each_end_and_must_lie_within_the_boun
         spread("halflife_naive_CD4", "1..6", baseline)
     with pytest.raises(Il7Error, match="low end must be below its high end"):
         spread("age", "70..20", baseline)
-    # a well's own CL_IL7 (0) lies outside the table's bounds, so only physics bounded the range:
-    # '0..1e9 L/h' ran every patient, each refused by simulate; the range is refused as they were
+    # a well's own CL_IL7 (0) lies outside the table's bounds, and only physics then bounded the
+    # range: '0..1e9 L/h' ran every patient, each refused by simulate; the bounds are now the
+    # table's carried to the well's own value, as simulate and il7 parameters --context carry them
     well = load("culture_dose")
-    assert spread("CL_IL7", "0..5 L/h", well).high == 5.0
-    with pytest.raises(
-        Il7Error, match=r"its high end: 1e\+09 L/h is more than 1000 times beyond the bounds of CL_IL7"
-    ):
-        spread("CL_IL7", "0..1e9 L/h", well)
+    assert spread("CL_IL7", "0..3 L/h", well).high == 3.0
+    for text in ("0..5 L/h", "0..1e9 L/h"):
+        with pytest.raises(
+            Il7Error, match=r"leaves CL_IL7's bounds, 0-3 L/h \(il7 parameters --context culture_well\)"
+        ):
+            spread("CL_IL7", text, well)
 
 
 @pytest.mark.parametrize(
@@ -465,13 +467,20 @@ def test_a_readout_that_varies_only_at_the_solvers_precision_gets_no_coefficient
     assert moving.explain("y")["p0"] == pytest.approx(1.0)
 
 
-def test_a_scenario_whose_own_value_lies_outside_the_human_bounds_is_not_held_to_them() -> None:
-    # the mouse's naive CD4 half-life (weeks) lies far below the human table's 2-8 years
+def test_a_scenario_whose_own_value_lies_outside_the_human_bounds_is_held_to_them_carried_to_it() -> None:
+    # the mouse's naive CD4 half-life (weeks) lies far below the human table's 2-8 years: the
+    # bounds are carried to it in proportion (2/4.2 and 8/4.2 of it), as il7 parameters --context
+    # mouse_body lists them and simulate holds --set to them; only physics bounded it before
     mouse = load("mouse_baseline")
     lognormal = spread("halflife_naive_CD4", "cv 30%", mouse)
-    assert lognormal.center < 0.1 and (lognormal.low, lognormal.high) == (0.0, math.inf)
-    assert "redrawn" not in lognormal.describe()
+    assert lognormal.center < 0.1
+    assert (lognormal.low, lognormal.high) == pytest.approx(
+        (lognormal.center * 2 / 4.2, lognormal.center * 8 / 4.2)
+    )
+    assert "redrawn outside 0.01956-0.07822 years" in lognormal.describe()
     assert spread("halflife_naive_CD4", "0.02..0.06 years", mouse).high == pytest.approx(0.06)
+    with pytest.raises(Il7Error, match=r"leaves halflife_naive_CD4's bounds, .*--context mouse_body"):
+        spread("halflife_naive_CD4", "0.01..0.06 years", mouse)
     # sil7r_high holds the soluble receptor above the table's upper bound: its draws are not cut there
     high = spread("sIL7R_level", "cv 10%", load("sil7r_high"))
     values, (redrawn,) = draw([high], 400, 0)

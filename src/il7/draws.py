@@ -19,7 +19,7 @@ from il7 import build, units
 from il7.errors import Il7Error, did_you_mean
 from il7.scenario import Scenario, not_a_parameter
 from il7.simulate import values_in_run
-from il7.values import grouped_digits_hint, parameter_value, within_reach
+from il7.values import grouped_digits_hint, parameter_value, plausible_range
 
 MIN_CV = 1e-3
 """Smallest CV (0.1%): below it the patients differ by less than the solver's precision."""
@@ -179,11 +179,13 @@ def spread(
         )
     factor = units.label(p.unit, where=f"parameter {parameter}").factor
     run_value = values_in_run(scenario, dict(overrides or {})).get(parameter, p.value * factor) / factor
-    lower = -math.inf if p.lower is None else p.lower
-    upper = math.inf if p.upper is None else p.upper
+    # the table's bounds, carried to a mouse's or a well's own value where it lies outside them, as
+    # simulate and il7 parameters --context carry them (values.plausible_range; a well's CL_IL7 of
+    # 0: 0 to 3 L/h, where only physics bounded a range, so '0..1e9 L/h' ran every patient to fail)
+    reach = plausible_range(p, dict(scenario.context_set).get(parameter))
+    lower, upper = (-math.inf, math.inf) if reach is None else (reach[0] / factor, reach[1] / factor)
     if not lower <= run_value <= upper:
-        # the scenario's own body (a mouse, a well) lies outside the human table's bounds: keep only
-        # what is physical
+        # a value the scenario itself sets outside them (sil7r_high's 8.54 nM): keep what is physical
         lower, upper = (0.0, 1.0) if p.unit == "fraction" else (0.0, math.inf)
     if not isinstance(text, str):
         text = str(text)
@@ -228,6 +230,9 @@ def spread(
         read = f" (read as {low:g} to {high:g} {p.unit})" if low_unit or high_unit else ""
         raise Il7Error(f"{given}: the range's low end must be below its high end{read}")
     if low < lower or high > upper:
+        listed = "il7 parameters" + (
+            "" if scenario.context == "human_body" else f" --context {scenario.context}"
+        )
         written = units.LABELS.get(high_unit or low_unit)
         per_kg = (
             f", {lower / weight:g}-{upper / weight:g} {written.label} at this body's {weight:g} kg"
@@ -236,13 +241,8 @@ def spread(
         )
         raise Il7Error(
             f"{given}: the range leaves {parameter}'s bounds, {lower:g}-{upper:g}{units.suffix(p.unit)}"
-            f"{per_kg} (il7 parameters); give a range within them"
+            f"{per_kg} ({listed}); give a range within them"
         )
-    # where the context's own value lies outside the table's bounds (a well's CL_IL7 of 0), only the
-    # physical limits apply above; refuse here what every patient's run would refuse (simulate's rule)
-    own = dict(scenario.context_set).get(parameter)
-    for end, value in (("low", low), ("high", high)):
-        within_reach(p, value * factor, own, where=f"{given}: its {end} end")
     return Spread(parameter, "uniform", p.unit, (low + high) / 2.0, math.nan, low, high)
 
 
