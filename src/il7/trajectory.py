@@ -63,7 +63,7 @@ one row made a figure 38 inches wide)."""
 
 LOG_DECADES = 6
 """How many decades below its highest value a logarithmic panel reaches: IL-7 used up in a well
-falls to 1e-24 pg/mL, far below one molecule, where the solver's small steps drew kinks (at 9,
+fell to 1e-24 pg/mL, far below one molecule, where the solver's small steps drew kinks (at 9,
 surface CD127 without synthesis was drawn down to 1e-4 molecules per cell)."""
 
 
@@ -123,14 +123,21 @@ class Trajectory:
         except (TypeError, ValueError):  # a string among the numbers, ragged rows
             raise Il7Error(f"{where}: data must be numbers (an array of floats)") from None
         width = 1 + len(self.columns)
-        if data.ndim != 2 or data.shape[1] != width or len(self.units) != len(self.columns):
+        if data.ndim != 2 or data.shape[1] != width:
             # a 1-D array failed inside numpy; extra columns were taken without a word
             raise Il7Error(
                 f"{where}: data must have shape (times, {width}): time, then one column per readout "
-                f"({len(self.columns)} named, {len(self.units)} units), not {data.shape}"
+                f"({len(self.columns)} named), not {data.shape}"
+            )
+        if len(self.units) != len(self.columns):
+            raise Il7Error(
+                f"{where}: give one unit per readout: {len(self.columns)} readouts, {len(self.units)} units"
             )
         object.__setattr__(self, "data", data)
-        before = np.empty((0, self.data.shape[1])) if self.before_changes is None else self.before_changes
+        try:
+            before = np.empty((0, width)) if self.before_changes is None else read_only(self.before_changes)
+        except (TypeError, ValueError):
+            before = np.empty(0)  # refused below, in before_changes' own words
         if (
             before.ndim != 2
             or before.shape[1] != self.data.shape[1]
@@ -164,10 +171,6 @@ class Trajectory:
     def __iter__(self) -> Iterator[str]:
         """The readout names, as a mapping's keys."""
         return iter(self.columns)
-
-    def __len__(self) -> int:
-        """The number of readouts, as a mapping's (``len(traj.time)`` counts the output times)."""
-        return len(self.columns)
 
     def __getitem__(self, readout: str) -> np.ndarray:
         """Values of one readout over time: a bare array in the readout's unit (``units``), one
