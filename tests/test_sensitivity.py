@@ -337,7 +337,8 @@ def test_the_coefficient_is_a_log_slope_where_a_readout_grows_exponentially() ->
     """Gain-of-function blasts grow as exp((r_leuk_max - d_leuk) t), so ln(blasts) at day 21 is
     linear in r_leuk_max: both sides give the same log slope, d ln y / d ln p = r_leuk_max x 21
     days x (its share of the signal); the relative change (Delta y / y) / (Delta p / p) gave +18
-    where the slope is +14, and marked it far from linear (a leukaemia biologist's walk-through)."""
+    where the slope was +14 (at the 0.7/day r_leuk_max then), and marked it far from linear (a
+    leukaemia biologist's walk-through)."""
     result = sensitivities("leukaemia_il7r_gof", "Leuk", at=21.0, parameters=["r_leuk_max", "d_leuk"])
     rows = {r.parameter: r for r in result.rows}
     for row in rows.values():

@@ -564,7 +564,7 @@ def leukaemia_body_fold(
     """Fold growth of 1e6 wild-type-receptor blasts seeded into a body over ``days``.
 
     The blasts expand in the marrow niche (tumour.ant). In the reference adult (the default)
-    they read its IL-7 as patients' blasts do (PMID 9326202). In ``context="mouse_body"`` with
+    they read its marrow niche's IL-7. In ``context="mouse_body"`` with
     ``knockouts`` carried from birth they stand for a xenograft: ``("IL2RG",)`` for Silva 2011's
     immunodeficient Rag2/gc-deficient host, ``("IL2RG", "IL7")`` for the same host lacking IL-7
     (Cancer Res 71:4780).
