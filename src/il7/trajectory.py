@@ -144,8 +144,8 @@ class Trajectory:
             or not np.isin(before[:, 0], self.time[1:]).all()
         ):
             raise Il7Error(
-                f"trajectory of '{self.scenario}': before_changes must hold rows like data's, each at one "
-                "of its output times after the first"
+                f"{where}: before_changes must hold rows like data's, each at one of its output times "
+                "after the first"
             )
         object.__setattr__(self, "before_changes", read_only(before))
 
