@@ -135,7 +135,7 @@ class Trajectory:
             )
         object.__setattr__(self, "data", data)
         try:
-            before = np.empty((0, width)) if self.before_changes is None else read_only(self.before_changes)
+            before = read_only(np.empty((0, width)) if self.before_changes is None else self.before_changes)
         except (TypeError, ValueError):
             before = np.empty(0)  # refused below, in before_changes' own words
         if (
@@ -147,7 +147,7 @@ class Trajectory:
                 f"{where}: before_changes must hold rows like data's, each at one of its output times "
                 "after the first"
             )
-        object.__setattr__(self, "before_changes", read_only(before))
+        object.__setattr__(self, "before_changes", before)
 
     def __repr__(self) -> str:
         """One line, not the whole array (a notebook cell printed thousands of numbers)."""
