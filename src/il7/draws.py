@@ -174,7 +174,7 @@ def spread(
     assert p.value is not None  # (unchangeable refuses a value the model computes)
     if parameter in scenario.set_after_start:
         raise Il7Error(
-            f"{where}: scenario '{scenario.name}' sets it after its start, which would overwrite each "
+            f"{where}: {scenario.called} sets it after its start, which would overwrite each "
             "patient's value; vary it in a copy of the scenario file instead"
         )
     factor = units.label(p.unit, where=f"parameter {parameter}").factor

@@ -133,13 +133,13 @@ def scenario_sbml(
         amounts = dict(zip(eng.species, eng.snapshot(), strict=True))
         integrate(eng, scenario, log=log)
     except SolveError as exc:
-        raise SolveError(f"scenario '{scenario.name}': {exc}") from None
+        raise SolveError(f"{scenario.called}: {exc}") from None
     resized = sorted(
         {c.target for _, made in log for c in made if model.getCompartment(c.target) is not None}
     )
     if resized:
         raise Il7Error(
-            f"scenario '{scenario.name}' changes the volume of {', '.join(resized)} after it starts; SBML "
+            f"{scenario.called} changes the volume of {', '.join(resized)} after it starts; SBML "
             "tools differ on what a volume change does to the concentrations in it, so il7 does not "
             "export it: set the volume before the steady state instead (the -inf period or --set)"
         )
@@ -153,14 +153,14 @@ def scenario_sbml(
     first_doses = [c for hour, made in log if hour == 0.0 for c in made if c.add]
     if dose_scale is not None and len({c.target for c in first_doses}) < len(first_doses):
         raise Il7Error(
-            f"scenario '{scenario.name}' gives two doses into one place at its start, which one initial "
+            f"{scenario.called} gives two doses into one place at its start, which one initial "
             "assignment cannot follow per dose arm; give the arms' doses in separate scenarios"
         )
     unfolded = {c.target: amounts[c.target] for c in first_doses}  # the start before a first dose
     folded = fold_start and _fold_start(model, log, values, amounts)
     if dose_scale is not None and first_doses and not folded:
         raise Il7Error(
-            f"scenario '{scenario.name}': its first dose comes with a change that cannot be written as a "
+            f"{scenario.called}: its first dose comes with a change that cannot be written as a "
             "start value, so its size cannot follow a dose arm; give the arms' doses in separate scenarios"
         )
     if folded:
@@ -425,7 +425,7 @@ def _uniform_steps(scenario: Scenario) -> int:
         for i, t in enumerate(hours)
     ):
         raise Il7Error(
-            f"scenario '{scenario.name}': SED-ML's time course reports an evenly spaced grid, and these "
+            f"{scenario.called}: SED-ML's time course reports an evenly spaced grid, and these "
             "output times are not; give an end on the grid (a whole number of steps from the start: "
             "--t-end and --step, in Python scenario.with_output(t_end=, step=)) or output: {t_end: T, n: N} in the scenario, or export the SBML alone (il7 export "
             "sbml) and read it at your times"

@@ -409,7 +409,7 @@ def _estimable(scenario: Scenario, estimate: Sequence[str] | str) -> list[str]:
             )
         if pid in set_later:
             raise Il7Error(
-                f"cannot estimate {pid}: scenario '{scenario.name}' sets it after it starts, so the events hold "
+                f"cannot estimate {pid}: {scenario.called} sets it after it starts, so the events hold "
                 "its value; estimate another parameter, or change it in a copy of the scenario file"
             )
     return ids
@@ -501,7 +501,7 @@ def _check_effect(
         if all(np.allclose(m, base, rtol=1e-9, atol=0.0) for m in moved):
             raise Il7Error(
                 f"cannot estimate {pid}: from its lower to its upper bound it changes none of "
-                f"{', '.join(readouts)} at the measured times in scenario '{scenario.name}' (does the scenario "
+                f"{', '.join(readouts)} at the measured times in {scenario.called} (does the scenario "
                 "give that drug, and is anything measured after it?)"
             )
 

@@ -701,7 +701,7 @@ def population(
         that fail are in :attr:`Population.failed`.
     """
     scenario = load(scenario)  # a Scenario comes back as it is
-    where = f"population of scenario '{scenario.name}'"
+    where = f"population of {scenario.called}"
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 2 <= n <= MAX_PATIENTS:
         raise Il7Error(f"{where}: n (--n) {n!r} must be a whole number of patients from 2 to {MAX_PATIENTS}")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:

@@ -161,7 +161,7 @@ class Scenario:
     def __post_init__(self) -> None:
         """What a copy made with ``dataclasses.replace`` must still hold (the ``with_*`` methods
         and files are checked more closely): it ended in roadrunner's or Python's own errors."""
-        where = f"scenario '{self.name}'"
+        where = self.called
         fix = "make changed copies with with_times, with_output, with_readouts or with_dose"
         if not isinstance(self.time_unit, str) or self.time_unit not in TIME_UNITS:
             raise Il7Error(f"{where}: time_unit {self.time_unit!r} is none of {', '.join(TIME_UNITS)}; {fix}")
@@ -424,15 +424,15 @@ class Scenario:
         # 'abc' gave "time 'a'"; a mapping's keys were read as the times
         if isinstance(times, (str, bytes, Mapping)) or not isinstance(times, Iterable):
             raise Il7Error(
-                f"scenario '{self.name}': times {reprlib.repr(times)}: give a list of numbers, e.g. [1, 7, 14]"
+                f"{self.called}: times {reprlib.repr(times)}: give a list of numbers, e.g. [1, 7, 14]"
             )
         times = list(times)  # once: a generator read twice gave its times to the check only
         for t in times:
             if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t):
-                raise Il7Error(f"scenario '{self.name}': output time {t!r} is not a finite number")
+                raise Il7Error(f"{self.called}: output time {t!r} is not a finite number")
             if not start <= t <= self.t_end:
                 raise Il7Error(
-                    f"scenario '{self.name}': output time {clock(t, self.time_unit)} lies outside its run "
+                    f"{self.called}: output time {clock(t, self.time_unit)} lies outside its run "
                     f"({clock(start, self.time_unit)} to {clock(self.t_end, self.time_unit)}); extend its "
                     "output first (with_output(t_end=...))"
                 )
@@ -440,7 +440,7 @@ class Scenario:
         extra = [float(t) for t in times if not any(same_time(t, own) for own in self.times)]
         merged = sorted({*self.times, *extra})
         if len(merged) > MAX_POINTS:
-            raise Il7Error(f"scenario '{self.name}': {len(merged):,} output times, more than {MAX_POINTS:,}")
+            raise Il7Error(f"{self.called}: {len(merged):,} output times, more than {MAX_POINTS:,}")
         return dataclasses.replace(self, times=tuple(merged))
 
     def with_readouts(
@@ -506,13 +506,13 @@ class Scenario:
         boluses = self.boluses
         if not boluses:
             raise Il7Error(
-                f"{where}: scenario '{self.name}' gives no bolus dose to change (an infusion keeps its "
+                f"{where}: {self.called} gives no bolus dose to change (an infusion keeps its "
                 "rate); choose a scenario with doses, or write the dose in your own scenario file"
             )
         drugs = sorted({d.drug for d in boluses})
         if len(drugs) > 1:
             raise Il7Error(
-                f"{where}: scenario '{self.name}' doses {' and '.join(drugs)}, and a dose level is one "
+                f"{where}: {self.called} doses {' and '.join(drugs)}, and a dose level is one "
                 "drug's; write each drug's amount in your own scenario file"
             )
         if isinstance(amount, str):
@@ -529,7 +529,7 @@ class Scenario:
         own = sorted({d.unit for d in boluses})
         if unit is None and len(own) > 1:
             raise Il7Error(
-                f"{where}: scenario '{self.name}' gives its doses in {' and '.join(own)}; give the "
+                f"{where}: {self.called} gives its doses in {' and '.join(own)}; give the "
                 f"unit too, e.g. {value:.12g} {own[0]}"
             )
         if unit is not None and (not isinstance(unit, str) or not unit.strip()):  # '' read as the doses' own

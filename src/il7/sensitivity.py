@@ -303,7 +303,7 @@ def sensitivities(
         runs (:func:`il7.simulate.warn_notes`).
     """
     scenario = load(scenario)  # a Scenario comes back as it is
-    where = f"sensitivity of scenario '{scenario.name}'"
+    where = f"sensitivity of {scenario.called}"
     if not isinstance(readout, str):
         raise Il7Error(
             f"{where}: readout {readout!r}: give one readout's name as text, e.g. 'IL7_serum_total' "

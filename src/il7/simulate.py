@@ -569,7 +569,7 @@ def checked_overrides(
         factor = units.label(unit, where=f"parameter {key}").factor
         notes += (
             f"{key} = {resolved[key] / factor:.4g}{units.suffix(unit)} replaces the "
-            f"{pre[key] / factor:.4g}{units.suffix(unit)} that scenario '{scenario.name}' sets before its steady state",
+            f"{pre[key] / factor:.4g}{units.suffix(unit)} that {scenario.called} sets before its steady state",
         )
     in_run = values_in_run(scenario, resolved)
     if in_run.get("thymus_present") == 0:
@@ -589,13 +589,13 @@ def checked_overrides(
             undone = sorted(set(knockouts[gene]["set"]) & set(resolved))
             if undone:
                 raise Il7Error(
-                    f"override {', '.join(undone)}: scenario '{scenario.name}' knocks out {gene}, which sets it; "
+                    f"override {', '.join(undone)}: {scenario.called} knocks out {gene}, which sets it; "
                     "the override would undo the knockout: leave it out, or use a scenario without the knockout"
                 )
         changed = sorted({key for key, _ in period.set} & set(resolved))
         if changed and period is not scenario.preequilibration:
             raise Il7Error(
-                f"override {', '.join(changed)}: scenario '{scenario.name}' itself changes it at "
+                f"override {', '.join(changed)}: {scenario.called} itself changes it at "
                 f"{clock(period.time, scenario.time_unit)}; an override sets the body before its steady state, "
                 "so change it in a copy of the scenario file instead"
             )
