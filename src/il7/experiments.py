@@ -507,10 +507,11 @@ the species of the IL-7 (Immunex's, probably murine; the model's is one IL-7).""
 
 @functools.cache
 def mouse_short_course() -> dict[str, tuple[float, float]]:
-    """Peripheral T cells (``T_cells_total``) and mature B cells (``B_mature``) of a mouse given
-    :data:`MORRISSEY_COURSE` from its steady state: each at the end of the course (day 6) and
-    6 days after it (day 12), relative to before."""
-    readouts = ("T_cells_total", "B_mature")
+    """Peripheral T cells (``T_cells_total``) and B cells outside the marrow (``B_peripheral``:
+    transitional, mature and self-renewing, the B cells of spleen and lymph nodes that Morrissey
+    counted) of a mouse given :data:`MORRISSEY_COURSE` from its steady state: each at the end of the
+    course (day 6) and 6 days after it (day 12), relative to before."""
+    readouts = ("T_cells_total", "B_peripheral")
     s = _experiment(
         "mouse IL-7 short course",
         [(0.0, {"dose": dict(MORRISSEY_COURSE)})],
@@ -608,6 +609,7 @@ KNOCKOUT_READOUTS = (
     "T_cells_total",
     "preB",
     "immB",
+    "B_peripheral",
     "B_mature",
     "B_self",
     "proB",

@@ -139,7 +139,7 @@ def depletion() -> tuple[tuple[float, ...], np.ndarray, np.ndarray]:
 @functools.cache
 def mouse(gene: str | None) -> dict[str, float]:
     state = experiments.mouse_knockout(gene)
-    return state | {"B_preB_and_later": state["preB"] + state["immB"] + state["B_mature"]}
+    return state | {"B_preB_and_later": state["preB"] + state["immB"] + state["B_peripheral"]}
 
 
 def severity_ratio(readout: str) -> float:
@@ -651,7 +651,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     ),
     "mouse_il7_course_raises_osteoclasts": lambda: _fold(experiments.mouse_osteoclasts()),
     "mouse_il7_course_without_t_cells_no_rise": lambda: _fold(experiments.mouse_osteoclasts(t_depleted=True)),
-    "mouse_il7_short_course_b_cells_double": lambda: experiments.mouse_short_course()["B_mature"][0],
+    "mouse_il7_short_course_b_cells_double": lambda: experiments.mouse_short_course()["B_peripheral"][0],
     "mouse_il7_short_course_reverses": lambda: most(f[1] for f in experiments.mouse_short_course().values()),
     "activated_t_gmcsf_ratio": lambda: (
         experiments.activated_t_products(10.0)["GMCSF_conc"]
