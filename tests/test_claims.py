@@ -189,3 +189,26 @@ def test_validate_takes_ids_separated_by_commas_as_the_command_line_does() -> No
     ]
     with pytest.raises(Il7Error, match=r"unknown target 'foo'.*\(in Python: il7.claims.targets\(\)\)"):
         require_targets("thymic_share_naive,foo")
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        # PyYAML reads 5.0e6 (no sign) as text, which reached the comparison as a TypeError
+        (
+            {"check": "in_range", "range": ["5.0e6", 1e7]},
+            r"range '5.0e6' is not a number; write it as 5000000",
+        ),
+        ({"check": "at_least", "value": True}, r"value True is not a number"),
+        ({"check": "within_factor", "value": 2}, r"check 'within_factor' needs value and factor"),
+    ],
+)
+def test_a_target_without_its_numbers_is_named_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, spec: dict[str, object], message: str
+) -> None:
+    import il7.claims
+
+    entry = {"description": "d", "unit": "1", "source": "s", "basis": "input"} | spec
+    monkeypatch.setattr(il7.claims, "_read_yaml", lambda name: {"t": entry})
+    with pytest.raises(Il7Error, match=r"claims/targets.yaml t: " + message):
+        targets.__wrapped__()

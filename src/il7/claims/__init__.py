@@ -117,6 +117,30 @@ def targets() -> dict[str, Target]:
         if basis not in BASES:
             raise Il7Error(f"{where}: basis '{basis}' is not one of {', '.join(BASES)}")
         low, high = spec.get("range", (None, None))
+        numbers = {
+            "value": spec.get("value"),
+            "factor": spec.get("factor"),
+            "range": low,
+            "range's end": high,
+        }
+        for name, number in numbers.items():
+            if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))):
+                raise Il7Error(
+                    f"{where}: {name} {number!r} is not a number; write it as 5000000 or 5.0e+6 "
+                    "(YAML reads 5.0e6, without the sign, as text)"
+                )
+        needed = (
+            ("low", "high")
+            if check == "in_range"
+            else ("value", "factor")
+            if check == "within_factor"
+            else ("value",)
+        )
+        given = {"value": spec.get("value"), "factor": spec.get("factor"), "low": low, "high": high}
+        if any(given[n] is None for n in needed):
+            raise Il7Error(
+                f"{where}: check '{check}' needs {' and '.join(needed)}; give them ('range: [LOW, HIGH]' for low and high)"
+            )
         out[key] = Target(
             id=key,
             description=spec["description"],
