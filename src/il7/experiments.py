@@ -609,6 +609,7 @@ KNOCKOUT_READOUTS = (
     "T_cells_total",
     "preB",
     "immB",
+    "transB",
     "B_peripheral",
     "B_mature",
     "B_self",

@@ -678,6 +678,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "mouse_il7ko_preb_and_later_fold": lambda: knockout_fold("IL7", "B_preB_and_later"),
     "mouse_il7ko_splenic_b_cells_remain": lambda: mouse("IL7")["B_mature"] / mouse(None)["B_mature"],
     "mouse_self_renewing_b_share": lambda: mouse(None)["B_self"] / mouse(None)["B_mature"],
+    "mouse_transitional_b_cells": lambda: mouse(None)["transB"],
     "human_il7r_deficiency_keeps_b_cells": experiments.human_il7r_knockout_b_cells,
     "naive_t_cells_centenarians_over_young": naive_centenarians_over_young,
     "mouse_il7rko_as_severe": lambda: least(
