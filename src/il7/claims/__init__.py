@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -13,10 +14,17 @@ import yaml
 from il7 import units
 from il7.errors import Il7Error
 
-CHECKS = ("within_factor", "at_least", "at_most", "above", "below", "in_range")
-"""How a target judges a value. ``above`` and ``below`` are strict: the value must differ from the
-threshold by more than :data:`NOISE` of it, so an effect the article asserts ("raises",
-"lowers") is not met by no effect at all (a ratio of exactly 1)."""
+CHECKS = {
+    "within_factor": ("value", "factor"),
+    "at_least": ("value",),
+    "at_most": ("value",),
+    "above": ("value",),
+    "below": ("value",),
+    "in_range": ("low", "high"),
+}
+"""How a target judges a value, with the numbers each check needs. ``above`` and ``below`` are
+strict: the value must differ from the threshold by more than :data:`NOISE` of it, so an effect
+the article asserts ("raises", "lowers") is not met by no effect at all (a ratio of exactly 1)."""
 
 NOISE = 1e-4
 """Relative difference below which two model values are not told apart: 100 times the solver's
@@ -116,31 +124,20 @@ def targets() -> dict[str, Target]:
         basis = spec.get("basis")
         if basis not in BASES:
             raise Il7Error(f"{where}: basis '{basis}' is not one of {', '.join(BASES)}")
-        low, high = spec.get("range", (None, None))
-        numbers = {
-            "value": spec.get("value"),
-            "factor": spec.get("factor"),
-            "range": low,
-            "range's end": high,
-        }
-        for name, number in numbers.items():
-            if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))):
+        span = spec.get("range", (None, None))
+        if not isinstance(span, (list, tuple)) or len(span) != 2:
+            raise Il7Error(f"{where}: range {span!r} is not [LOW, HIGH]; give two numbers")
+        given = {"value": spec.get("value"), "factor": spec.get("factor"), "low": span[0], "high": span[1]}
+        for name, number in given.items():
+            if number is not None and (isinstance(number, bool) or not isinstance(number, numbers.Real)):
+                text = " (YAML reads 5.0e6, without the exponent's sign, as text: write 5.0e+6 or 5000000)"
                 raise Il7Error(
-                    f"{where}: {name} {number!r} is not a number; write it as 5000000 or 5.0e+6 "
-                    "(YAML reads 5.0e6, without the sign, as text)"
+                    f"{where}: {name} {number!r} is not a number" + (text if isinstance(number, str) else "")
                 )
-        needed = (
-            ("low", "high")
-            if check == "in_range"
-            else ("value", "factor")
-            if check == "within_factor"
-            else ("value",)
-        )
-        given = {"value": spec.get("value"), "factor": spec.get("factor"), "low": low, "high": high}
-        if any(given[n] is None for n in needed):
-            raise Il7Error(
-                f"{where}: check '{check}' needs {' and '.join(needed)}; give them ('range: [LOW, HIGH]' for low and high)"
-            )
+        lacking = [name for name in CHECKS[check] if given[name] is None]
+        if lacking:
+            form = "; give range: [LOW, HIGH]" if check == "in_range" else ""
+            raise Il7Error(f"{where}: check '{check}' needs {' and '.join(CHECKS[check])}{form}")
         out[key] = Target(
             id=key,
             description=spec["description"],
@@ -148,10 +145,10 @@ def targets() -> dict[str, Target]:
             check=check,
             source=spec["source"],
             basis=basis,
-            value=spec.get("value"),
-            factor=spec.get("factor"),
-            low=low,
-            high=high,
+            value=given["value"],
+            factor=given["factor"],
+            low=given["low"],
+            high=given["high"],
             known_miss=spec.get("known_miss"),
         )
     return out
