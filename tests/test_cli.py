@@ -571,7 +571,7 @@ def test_export_petab_writes_the_problem_folder(tmp_path: Path, capsys: pytest.C
     assert "k_pSTAT5 = 0.5, gc_per_T = 600" in (folder / "README.md").read_text()
     # an override the culture well cannot feel is said, not written silently
     code, _, err = run(capsys, "export", "petab", "--set", "age=60", "-o", str(folder))
-    assert code == 0 and "age=60 moves none of the readouts of 'gonnord2018_S3C'" in err
+    assert code == 0 and "age=60 moves none of the readouts of scenario 'gonnord2018_S3C'" in err
 
 
 def test_simulate_says_which_readouts_fall_below_one_molecule(capsys: pytest.CaptureFixture[str]) -> None:
@@ -614,13 +614,13 @@ def test_bounds_are_carried_to_the_contexts_value_not_the_scenarios(
 
 def test_simulate_says_an_override_that_moves_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "simulate", "culture_dose", "--set", "age=60", "--summary")
-    assert code == 0 and "age=60 moves none of the readouts of 'culture_dose'" in err
+    assert code == 0 and "age=60 moves none of the readouts of scenario 'culture_dose'" in err
     code, _, err = run(capsys, "simulate", "culture_dose", "--set", "kon_IL7=2e7", "--summary")
     assert code == 0 and "moves none" not in err
     # the many-run commands judge the readout they read, not the scenario's own
     sens = ["sensitivity", "baseline", "--set", "q_IL6=1e5", "--parameters", "CL_IL7"]
     code, _, err = run(capsys, *sens[:2], "CD4_blood", *sens[2:])
-    assert code == 0 and "q_IL6=1e5 moves none of the readouts of 'baseline'" in err
+    assert code == 0 and "q_IL6=1e5 moves none of the readouts of scenario 'baseline'" in err
     code, _, err = run(capsys, *sens[:2], "IL6_conc", *sens[2:])
     assert code == 0 and "moves none" not in err
 
@@ -1392,7 +1392,7 @@ def test_validate_lists_its_targets_without_running_the_model(capsys: pytest.Cap
         ),
         (
             ["sensitivity", "transplant", "alloreactive_blood", "--parameters", "k_deplete"],
-            "no parameter to vary (k_deplete: scenario 'transplant' sets it after its start)",
+            "no parameter to vary (k_deplete: the scenario sets it after its start)",
         ),
         (
             ["cohort", "--n", "10", "--out", "cohort.txt"],
@@ -1499,7 +1499,7 @@ def test_sensitivity_json_and_files(capsys: pytest.CaptureFixture[str], tmp_path
     assert [r["parameter"] for r in answer["rows"]] == ["pSTAT5_MFI_scale", "pSTAT5_MFI_offset"]
     (stroma_row,) = answer["not_varied"]
     assert stroma_row["parameter"] == "src_stroma" and stroma_row["value"] == 0
-    assert stroma_row["reason"] == "0 in this run of scenario 'culture_dose': nothing to scale"
+    assert stroma_row["reason"] == "0 in this run: nothing to scale"
     assert stroma_row["unit"] == "molecules/h" and "a well has no IL-7" in stroma_row["source"]
     text = csv.read_text()
     assert text.startswith("# d ln|y| / d ln(parameter), y = pSTAT5_MFI at 0.5 h in scenario culture_dose")

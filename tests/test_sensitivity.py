@@ -69,7 +69,7 @@ def test_a_refused_side_gives_a_one_sided_estimate_and_a_scenario_setting_is_not
     assert row.method == "lower side only (upper refused: a fraction at 1, which x1.1 would take past 1)"
     assert math.isnan(row.high) and row.coefficient == 0.0  # B-cell development: not in a T-cell well
     (skipped,) = result.skipped
-    assert skipped.method == "scenario 'il7ra_turnover_chx' sets it after its start"
+    assert skipped.method == "the scenario sets it after its start"
     assert skipped.parameter == "translation" and math.isnan(skipped.coefficient)
     # the row of a parameter not varied still says its value and where that value comes from
     assert skipped.value == 1.0 and skipped.unit and skipped.status
@@ -82,12 +82,12 @@ def test_each_parameter_is_scaled_from_its_value_in_the_scenario() -> None:
     well = sensitivities("culture_dose", "pSTAT5_frac", at=0.5, parameters=["src_stroma", "k_pSTAT5"])
     assert [r.parameter for r in well.rows] == ["k_pSTAT5"]
     assert [(r.parameter, r.value, r.method) for r in well.skipped] == [
-        ("src_stroma", 0.0, "0 in this run of scenario 'culture_dose': nothing to scale")
+        ("src_stroma", 0.0, "0 in this run: nothing to scale")
     ]
     hiv = sensitivities("levy_2012", "CD4_blood", at=0.0, parameters=["k_deplete_CD4"])
     (row,) = hiv.rows
     assert row.value == pytest.approx(0.00369) and row.coefficient < -0.1  # more loss, fewer CD4
-    assert row.status == "set" and "scenario 'levy_2012'" in row.note  # not the table's 0, assumed
+    assert row.status == "set" and "set by the scenario" in row.note  # not the table's 0, assumed
 
 
 def test_a_step_past_a_bound_is_said() -> None:

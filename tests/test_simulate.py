@@ -1079,7 +1079,7 @@ def test_an_override_that_moves_no_readout_is_said() -> None:
 
     well = il7.load_scenario("culture_dose")
     (note,) = unmoved_overrides(well, {"age": 60})
-    assert note.startswith("age=60 moves none of the readouts of 'culture_dose'")
+    assert note.startswith("age=60 moves none of the readouts of scenario 'culture_dose'")
     assert "culture_well context" in note and "by 24 h" in note
     with_age = il7.simulate(well, overrides={"age": 60, "kon_IL7": 2e7})
     faster = il7.simulate(well, overrides={"kon_IL7": 2e7})
@@ -1410,7 +1410,7 @@ def test_python_judges_an_override_that_moves_nothing_on_request_not_at_every_ca
         warnings.simplefilter("error", il7.Il7Warning)
         run = il7.simulate("culture_dose", overrides={"age": 60})
     said = unmoved_overrides(il7.load_scenario("culture_dose"), {"age": 60}, run=run)
-    assert len(said) == 1 and "age=60 moves none of the readouts of 'culture_dose'" in said[0]
+    assert len(said) == 1 and "age=60 moves none of the readouts of scenario 'culture_dose'" in said[0]
 
 
 def test_python_writers_make_the_folder_a_file_goes_in(tmp_path: Path) -> None:

@@ -198,7 +198,8 @@ class Scenario:
     def called(self) -> str:
         """How a message names the scenario: ``scenario 'NAME'``, with its file where it is a
         user's (an edited copy keeps the built-in's name)."""
-        own = self.file and Path(self.file).parent != builtin_dir()
+        own = isinstance(self.file, str) and self.file not in ("", "<mapping>")
+        own = own and Path(self.file).parent != builtin_dir()  # a mapping has no file to name
         return f"scenario '{self.name}'" + (f" ({self.file})" if own else "")
 
     @property

@@ -401,9 +401,9 @@ def sensitivities(
             assert p.value is not None  # a parameter without a value was refused above
             value = p.value
         if pid in scenario.set_after_start:
-            skip(p, value, f"scenario '{scenario.name}' sets it after its start")
+            skip(p, value, "the scenario sets it after its start")
         elif value == 0:
-            skip(p, value, f"0 in this run of scenario '{scenario.name}': nothing to scale")
+            skip(p, value, "0 in this run: nothing to scale")
         else:
             todo.append((p, float(value)))
             continue
@@ -520,7 +520,7 @@ def _provenance(
     if p.id in overrides:
         return "set", "", "set for this run (--set or overrides), in place of the table's value"
     if pre is not None and p.id in dict(pre.set):
-        return "set", "", f"set by scenario '{scenario.name}' before its steady state (its file says why)"
+        return "set", "", "set by the scenario before its steady state (its file says why)"
     return described(p, scenario.context)
 
 

@@ -515,7 +515,7 @@ def unmoved_overrides(
             continue
         if np.all(np.abs(full - other) <= NOISE_FLOOR * scale):
             notes.append(
-                f"{setting(key, value)} moves none of the readouts of '{scenario.name}' (the run without "
+                f"{setting(key, value)} moves none of the readouts of {scenario.called} (the run without "
                 f"it gives the same numbers): in the {scenario.context} context what it acts on is absent or "
                 "held fixed, the values derived for the reference adult take it up, or it does not reach "
                 f"these readouts by {clock(scenario.t_end, scenario.time_unit)}; leave it out, or choose "
