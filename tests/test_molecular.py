@@ -75,14 +75,19 @@ def test_il7_dependence_follows_the_signal_into_cells_but_not_down_a_lineage() -
     """The structural targets (mature_b_ignore_il7, tumour_growth_ignores_il7) read which rates
     depend on IL-7. Naive CD4 T cells divide and die on their IL-7 signal, pre-B cells form and
     expand on it and monocytes make IL-6 in their program: all found, through the receptor and
-    signal species. Mature B cells come from pre-B cells but read no IL-7 signal: not found (a
+    signal species. Transitional and mature B cells come from pre-B cells but read no IL-7 signal: not found (a
     review found the search stopping at pSTAT5_T, so that a tumour growing on pSTAT5_frac passed)."""
     from il7.claims.validate import il7_dependent_reactions
 
     assert set(il7_dependent_reactions("Tn4")) >= {"J_prolif_n4", "J_death_n4"}
     assert set(il7_dependent_reactions("preB")) == {"J_pro_pre", "J_preB_expand"}
     assert "J_IL6" in il7_dependent_reactions("IL6_tissue")  # through monocytes in their program
-    assert il7_dependent_reactions("matB") == il7_dependent_reactions("immB") == []
+    assert (
+        il7_dependent_reactions("matB")
+        == il7_dependent_reactions("transB")
+        == il7_dependent_reactions("immB")
+        == []
+    )
 
 
 def test_blood_monocytes_read_plasma_and_a_well_s_monocytes_the_medium() -> None:

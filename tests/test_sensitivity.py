@@ -9,7 +9,7 @@ import math
 import pytest
 
 from il7 import build
-from il7.claims import targets
+from il7.claims import NOISE, targets
 from il7.errors import Il7Error
 from il7.scenario import load, vocabulary
 from il7.sensitivity import sensitivities, varied_parameters
@@ -300,8 +300,10 @@ def test_a_fold_from_before_a_bolus_reads_the_steady_state() -> None:
     traj = simulate("il7_iv_bolus")
     level = float(traj["IL7_serum_total"][traj.time == 24.0][0])
     healthy = float(simulate("baseline")["IL7_serum_total"][-1])
-    assert before.nominal == pytest.approx(level / healthy, rel=1e-5) and before.nominal > 1000
-    assert after.nominal == pytest.approx(level / float(traj["IL7_serum_total"][0]), rel=1e-5)
+    # runs on other output grids agree to the solver's noise (il7.claims.NOISE, 1e-4): 1e-5 held
+    # until the transitional B stage changed the solver's steps (1.04e-5 apart)
+    assert before.nominal == pytest.approx(level / healthy, rel=NOISE) and before.nominal > 1000
+    assert after.nominal == pytest.approx(level / float(traj["IL7_serum_total"][0]), rel=NOISE)
     assert after.nominal < 0.5
 
 

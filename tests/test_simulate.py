@@ -467,6 +467,23 @@ def test_marginal_zone_and_b1_cells_hold_their_number_when_the_marrow_stops() ->
     assert run["matB"][1] < 0.01 * run["matB"][0]
 
 
+def test_transitional_b_cells_pass_on_their_maturing_share_and_count_outside_the_marrow() -> None:
+    """Newly formed B cells leave the marrow as transitional cells (transB), which mature at
+    frac_transB_mature x k_transB_out and die at the rest of k_transB_out. At the mouse's steady
+    state the mature pool's loss equals what the stage passes on, the stage holds the marrow's
+    output for 1 / k_transB_out, and B_peripheral counts the three pools outside the marrow."""
+    from il7 import build
+
+    table = build.parameters_by_id()
+    frac, out = (float(table[k].value or 0) for k in ("frac_transB_mature", "k_transB_out"))
+    k_imm_out, d_mat = (float(table[k].value or 0) for k in ("k_imm_out", "d_matB"))
+    mouse = experiments.steady_state("mouse_body", ["immB", "transB", "matB", "B_self", "B_peripheral"])
+    assert 0 < frac < 1 and mouse["transB"] > 0
+    assert mouse["transB"] * out == pytest.approx(mouse["immB"] * k_imm_out, rel=1e-4)
+    assert mouse["matB"] * d_mat == pytest.approx(mouse["transB"] * frac * out, rel=1e-4)
+    assert mouse["B_peripheral"] == pytest.approx(mouse["transB"] + mouse["matB"] + mouse["B_self"], rel=1e-9)
+
+
 def test_il7_knockout_leaves_no_serum_il7() -> None:
     from il7.scenario import load
 

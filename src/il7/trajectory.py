@@ -35,7 +35,7 @@ by :func:`fit_y_axis`, not stretched to fill the panel."""
 
 LINE_STYLES = ("-", "--", ":", "-.")
 """The line styles of a panel's readouts, in turn with the colours, so that two readouts with the
-same values stay apart (a mouse's T cells and mature B cells, both about 7.4e7, drew one line)."""
+same values stay apart (a mouse's T cells and mature B cells, once both about 7.4e7, drew one line)."""
 
 FLAT = 1e-6
 """A readout that changes by less than this fraction of its size over a run is flat:

@@ -228,7 +228,7 @@ def il7_dependent_reactions(species: str) -> list[str]:
     A rate depends on IL-7 when, followed through the model's assignment rules, it names an IL-7
     species or a species that such a rate makes or removes (receptor complexes, pSTAT5_T, Bcl-2,
     cells in the cycle: the signal IL-7 sets off), found to a fixed point. A cell population
-    passes no dependence on: immature B cells mature at a rate that names immB, whose making
+    passes no dependence on: immature B cells leave the marrow at a rate that names immB, whose making
     depends on IL-7 upstream, but no IL-7 signal in the maturing cells.
     """
     import libsbml
@@ -676,8 +676,8 @@ MEASURES: dict[str, Callable[[], float]] = {
     "mouse_il7ko_thymus_fold": lambda: knockout_fold("IL7", "thymus_cells"),
     "mouse_il7ko_t_cell_fold": lambda: knockout_fold("IL7", "T_cells_total"),
     "mouse_il7ko_preb_and_later_fold": lambda: knockout_fold("IL7", "B_preB_and_later"),
-    "mouse_il7ko_splenic_b_cells_remain": lambda: mouse("IL7")["B_mature"] / mouse(None)["B_mature"],
-    "mouse_self_renewing_b_share": lambda: mouse(None)["B_self"] / mouse(None)["B_mature"],
+    "mouse_il7ko_splenic_b_cells_remain": lambda: mouse("IL7")["B_peripheral"] / mouse(None)["B_peripheral"],
+    "mouse_self_renewing_b_share": lambda: mouse(None)["B_self"] / mouse(None)["B_peripheral"],
     "mouse_transitional_b_cells": lambda: mouse(None)["transB"],
     "human_il7r_deficiency_keeps_b_cells": experiments.human_il7r_knockout_b_cells,
     "naive_t_cells_centenarians_over_young": naive_centenarians_over_young,
@@ -737,7 +737,11 @@ MEASURES: dict[str, Callable[[], float]] = {
         / experiments.dose_response("IL7", "pAkt_frac", [1e4], minutes=30)[0]
     ),
     "mature_b_ignore_il7": lambda: float(
-        len(il7_dependent_reactions("matB") + il7_dependent_reactions("B_self"))
+        len(
+            il7_dependent_reactions("transB")
+            + il7_dependent_reactions("matB")
+            + il7_dependent_reactions("B_self")
+        )
     ),
     "prebcr_erk_needed": lambda: prebcr_fold(),
     "shared_stat5_il2_il15": lambda: least(
