@@ -26,7 +26,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import numbers
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ import numpy as np
 from il7 import build, experiments, units
 from il7.errors import Il7Error
 from il7.files import writing
+from il7.values import whole_number
 
 FITTED = ("k_pSTAT5", "K_pre", "gc_per_T", "pSTAT6_background")
 """Parameters the calibration estimates (bounds from the parameter table)."""
@@ -170,9 +170,9 @@ def fit(
         ("starts (--starts)", starts, MOST_STARTS),
         ("max_evaluations (--max-evaluations)", max_evaluations, MOST_EVALUATIONS),
     ):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= most:
+        if whole_number(value) is None or not 1 <= value <= most:
             raise Il7Error(f"{option} {value!r}: give a whole number from 1 to {most}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+    if whole_number(seed) is None or seed < 0:
         raise Il7Error(f"seed (--seed) {seed!r}: give a whole number >= 0")
     from scipy.optimize import least_squares
 

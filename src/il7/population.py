@@ -64,7 +64,7 @@ from il7.simulate import (
     workers,
 )
 from il7.trajectory import fit_y_axis, read_only
-from il7.values import flag
+from il7.values import flag, whole_number
 
 PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 """The percentiles reported: the median, the middle 50% and the middle 90% of the patients
@@ -702,11 +702,11 @@ def population(
     """
     scenario = load(scenario)  # a Scenario comes back as it is
     where = f"population of {scenario.called}"
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 2 <= n <= MAX_PATIENTS:
+    if (count := whole_number(n)) is None or not 2 <= count <= MAX_PATIENTS:
         raise Il7Error(f"{where}: n (--n) {n!r} must be a whole number of patients from 2 to {MAX_PATIENTS}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+    if (drawn := whole_number(seed)) is None or drawn < 0:
         raise Il7Error(f"{where}: seed (--seed) {seed!r} must be a whole number >= 0")
-    n, seed = int(n), int(seed)
+    n, seed = count, drawn
     workers(jobs, where=where)
     if not isinstance(vary, Mapping):
         raise Il7Error(

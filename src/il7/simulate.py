@@ -13,7 +13,6 @@ import collections
 import dataclasses
 import math
 import multiprocessing
-import numbers
 import os
 import reprlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -39,7 +38,7 @@ from il7.scenario import (
     vocabulary,
 )
 from il7.trajectory import Trajectory
-from il7.values import UNCHECKED, parameter_value, plausible_range, within_reach
+from il7.values import UNCHECKED, parameter_value, plausible_range, whole_number, within_reach
 
 
 def parameter_table(context: str = "human_body") -> pd.DataFrame:
@@ -337,11 +336,11 @@ def workers(jobs: object, *, where: str) -> int:
     Il7Error
         ``jobs`` is not a whole number >= 0 (``where`` says whose).
     """
-    if isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 0:
+    if (count := whole_number(jobs)) is None or count < 0:
         raise Il7Error(
             f"{where}: jobs (--jobs) {jobs!r} must be a whole number >= 0 (0: one process per CPU)"
         )
-    return min(int(jobs), usable_cpus()) or usable_cpus()
+    return min(count, usable_cpus()) or usable_cpus()
 
 
 def check_progress(progress: object, *, where: str) -> None:
